@@ -1,0 +1,175 @@
+// freehold-admin: the operators' command line.
+//
+//   freehold-admin health --address HOST:PORT [--wait SECONDS]
+//   freehold-admin [--coordinator ADDR] nodes [--json] [--wait-up N --wait SECONDS]
+//   freehold-admin [--coordinator ADDR] drain NODE_ID | retire NODE_ID | undrain NODE_ID
+//   freehold-admin [--coordinator ADDR] status [--json]
+//
+// Exit codes: 0 ok, 1 the operation failed (message on stderr), 2 bad usage.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/config.h"
+#include "common/grpc_server.h"
+#include "common/grpc_status.h"
+#include "freehold/v1/coordinator.grpc.pb.h"
+
+namespace {
+
+using freehold::v1::Coordinator;
+
+const char* NodeStateName(freehold::v1::NodeState s) {
+  switch (s) {
+    case freehold::v1::NODE_STATE_UP: return "up";
+    case freehold::v1::NODE_STATE_DOWN: return "down";
+    case freehold::v1::NODE_STATE_DRAINING: return "draining";
+    case freehold::v1::NODE_STATE_RETIRED: return "retired";
+    default: return "unknown";
+  }
+}
+
+std::string HumanBytes(uint64_t b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = static_cast<double>(b);
+  int u = 0;
+  while (v >= 1024 && u < 5) { v /= 1024; ++u; }
+  return u == 0 ? absl::StrFormat("%d B", b) : absl::StrFormat("%.1f %s", v, units[u]);
+}
+
+int Fail(const std::string& what, const absl::Status& status) {
+  std::cerr << "freehold-admin: " << what << ": " << status.message() << " ("
+            << absl::StatusCodeToString(status.code()) << ")\n";
+  return 1;
+}
+
+absl::StatusOr<freehold::v1::ClusterStatusResponse> FetchStatus(Coordinator::Stub& stub) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  freehold::v1::ClusterStatusResponse resp;
+  grpc::Status st = stub.ClusterStatus(&ctx, {}, &resp);
+  if (!st.ok()) return freehold::FromGrpcStatus(st);
+  return resp;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"freehold-admin: operate a Freehold fleet"};
+  app.require_subcommand(1);
+  std::string coordinator = "127.0.0.1:17103";
+  freehold::AddFlag(app, "--coordinator", &coordinator, "coordinator gRPC address",
+                    "FREEHOLD_COORDINATOR_ADDR");
+
+  auto* health = app.add_subcommand("health", "check a process's gRPC health service");
+  std::string address;
+  double wait_seconds = 0;
+  health->add_option("--address", address, "host:port of the process")->required();
+  health->add_option("--wait", wait_seconds, "keep polling up to this many seconds");
+
+  auto* nodes = app.add_subcommand("nodes", "list storage nodes and their state");
+  bool json = false;
+  int wait_up = 0;
+  nodes->add_flag("--json", json, "machine-readable output");
+  nodes->add_option("--wait-up", wait_up, "wait until at least N nodes are up");
+  nodes->add_option("--wait", wait_seconds, "how long to wait, seconds");
+
+  auto* status_cmd = app.add_subcommand("status", "cluster capacity and redundancy");
+  status_cmd->add_flag("--json", json, "machine-readable output");
+
+  std::string node_id;
+  auto* drain = app.add_subcommand("drain", "move every shard off a node, then it can leave");
+  drain->add_option("NODE_ID", node_id)->required();
+  auto* retire = app.add_subcommand("retire", "mark a node retired (its shards are repaired)");
+  retire->add_option("NODE_ID", node_id)->required();
+  auto* undrain = app.add_subcommand("undrain", "put a draining node back in service");
+  undrain->add_option("NODE_ID", node_id)->required();
+
+  freehold::ParseOrExit(app, argc, argv);
+
+  if (health->parsed()) {
+    absl::Status st = freehold::WaitForServing(
+        address, absl::Now() + absl::Seconds(std::max(wait_seconds, 2.0)));
+    if (!st.ok()) return Fail("health " + address, st);
+    std::cout << address << " SERVING\n";
+    return 0;
+  }
+
+  auto channel = freehold::MakeChannel(coordinator);
+  if (!channel.ok()) return Fail("connect", channel.status());
+  auto stub = Coordinator::NewStub(*channel);
+
+  if (nodes->parsed() || status_cmd->parsed()) {
+    absl::Time deadline = absl::Now() + absl::Seconds(wait_seconds);
+    absl::StatusOr<freehold::v1::ClusterStatusResponse> resp;
+    while (true) {
+      resp = FetchStatus(*stub);
+      int up = 0;
+      if (resp.ok()) {
+        for (const auto& n : resp->nodes()) up += n.state() == freehold::v1::NODE_STATE_UP;
+      }
+      if (resp.ok() && up >= wait_up) break;
+      if (absl::Now() >= deadline) {
+        if (!resp.ok()) return Fail("cluster status from " + coordinator, resp.status());
+        std::cerr << "freehold-admin: only " << up << " of " << wait_up
+                  << " nodes are up after " << wait_seconds << " s\n";
+        return 1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    if (json) {
+      std::string out;
+      google::protobuf::util::JsonPrintOptions opts;
+      opts.add_whitespace = true;
+      (void)google::protobuf::util::MessageToJsonString(*resp, &out, opts);
+      std::cout << out;
+      return 0;
+    }
+    if (nodes->parsed()) {
+      std::printf("%-38s %-22s %-10s %-10s %-9s %12s %12s %8s\n", "NODE", "ADDRESS", "ZONE",
+                  "HOST", "STATE", "USED", "CAPACITY", "SHARDS");
+      for (const auto& n : resp->nodes()) {
+        std::printf("%-38s %-22s %-10s %-10s %-9s %12s %12s %8llu\n", n.node_id().c_str(),
+                    n.address().c_str(), n.domain().zone().c_str(), n.domain().host().c_str(),
+                    NodeStateName(n.state()), HumanBytes(n.used_bytes()).c_str(),
+                    HumanBytes(n.capacity_bytes()).c_str(),
+                    static_cast<unsigned long long>(n.shard_count()));
+      }
+      return 0;
+    }
+    std::printf("nodes            %d\n", resp->nodes_size());
+    std::printf("raw capacity     %s (used %s, free %s)\n",
+                HumanBytes(resp->raw_capacity_bytes()).c_str(),
+                HumanBytes(resp->raw_used_bytes()).c_str(),
+                HumanBytes(resp->raw_free_bytes()).c_str());
+    std::printf("logical stored   %s in %llu objects, %llu segments\n",
+                HumanBytes(resp->logical_used_bytes()).c_str(),
+                static_cast<unsigned long long>(resp->objects()),
+                static_cast<unsigned long long>(resp->segments()));
+    std::printf("coding           %u+%u\n", resp->data_shards(), resp->parity_shards());
+    std::printf("degraded         %llu segments\nlost             %llu segments\n",
+                static_cast<unsigned long long>(resp->segments_degraded()),
+                static_cast<unsigned long long>(resp->segments_lost()));
+    return 0;
+  }
+
+  freehold::v1::SetNodeStateRequest req;
+  req.set_node_id(node_id);
+  req.set_state(drain->parsed()    ? freehold::v1::NODE_STATE_DRAINING
+                : retire->parsed() ? freehold::v1::NODE_STATE_RETIRED
+                                   : freehold::v1::NODE_STATE_UP);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  freehold::v1::SetNodeStateResponse resp;
+  grpc::Status st = stub->SetNodeState(&ctx, req, &resp);
+  if (!st.ok()) return Fail("set state of " + node_id, freehold::FromGrpcStatus(st));
+  std::cout << node_id << " is now " << NodeStateName(req.state()) << "\n";
+  return 0;
+}

@@ -1,0 +1,115 @@
+// CLI11 helpers with FREEHOLD_* environment fallbacks, and secret resolution.
+#include "common/config.h"
+
+#include <sys/stat.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace freehold {
+
+std::string DefaultEnvName(const std::string& flag_name) {
+  std::string_view name = flag_name;
+  // CLI11 names may list aliases ("-l,--listen"): use the last long name.
+  if (auto comma = name.rfind(','); comma != std::string_view::npos) name = name.substr(comma + 1);
+  while (!name.empty() && name.front() == '-') name.remove_prefix(1);
+  std::string out = "FREEHOLD_";
+  for (char c : name) {
+    out.push_back(c == '-' || c == '.' ? '_' : absl::ascii_toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+CLI::Option* AddDurationFlag(CLI::App& app, const std::string& name, absl::Duration* target,
+                             const std::string& description, const std::string& env_name) {
+  const std::string env = env_name.empty() ? DefaultEnvName(name) : env_name;
+  CLI::Option* opt = app.add_option_function<std::string>(
+      name,
+      [target, name](const std::string& text) {
+        absl::Duration d;
+        if (!absl::ParseDuration(text, &d)) {
+          throw CLI::ValidationError(
+              name, "invalid duration '" + text + "' (examples: 250ms, 5s, 1h30m)");
+        }
+        *target = d;
+      },
+      description);
+  opt->envname(env);
+  opt->default_str(absl::FormatDuration(*target));
+  opt->type_name("DURATION");
+  return opt;
+}
+
+void ParseOrExit(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    std::exit(app.exit(e));
+  } catch (const CLI::CallForAllHelp& e) {
+    std::exit(app.exit(e));
+  } catch (const CLI::CallForVersion& e) {
+    std::exit(app.exit(e));
+  } catch (const CLI::ParseError& e) {
+    std::cerr << app.get_name() << ": " << e.what() << "\n"
+              << "Run with --help for the list of flags.\n";
+    std::exit(2);
+  }
+}
+
+void ExitIfError(const absl::Status& status, const std::string& program) {
+  if (status.ok()) return;
+  std::cerr << program << ": invalid configuration: " << status.message() << "\n";
+  std::exit(2);
+}
+
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT)
+      return absl::NotFoundError(absl::StrCat("secret file ", path, " not found"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot stat secret file ", path, ": ", std::strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat("secret file ", path, " is not a regular file"));
+  }
+  if ((st.st_mode & 0006) != 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("secret file ", path, " is accessible by other users; run: chmod 600 ", path));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::PermissionDeniedError(absl::StrCat("cannot read secret file ", path));
+  }
+  if (st.st_size > (1 << 20)) {
+    return absl::InvalidArgumentError(absl::StrCat("secret file ", path, " is larger than 1 MiB"));
+  }
+  // Read straight into the result so no other buffer holds a copy of the secret.
+  std::string contents(static_cast<size_t>(st.st_size), '\0');
+  in.read(contents.data(), static_cast<std::streamsize>(contents.size()));
+  contents.resize(static_cast<size_t>(in.gcount()));
+  while (!contents.empty() && std::isspace(static_cast<unsigned char>(contents.back()))) {
+    contents.pop_back();
+  }
+  if (contents.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("secret file ", path, " is empty"));
+  }
+  return contents;
+}
+
+absl::StatusOr<std::string> ResolveSecret(const std::string& value_or_file) {
+  if (absl::StartsWith(value_or_file, "file:")) return ReadSecretFile(value_or_file.substr(5));
+  if (absl::StartsWith(value_or_file, "@")) return ReadSecretFile(value_or_file.substr(1));
+  if (value_or_file.empty()) return absl::InvalidArgumentError("secret is empty");
+  return value_or_file;
+}
+
+}  // namespace freehold

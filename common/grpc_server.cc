@@ -1,0 +1,246 @@
+// gRPC server builder and client channel helpers; health polling without generated code.
+#include "common/grpc_server.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/support/byte_buffer.h>
+
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/grpc_metrics.h"
+#include "common/grpc_status.h"
+
+namespace freehold {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, const char* field) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(field, ": cannot read ", path));
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (buf.str().empty())
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", path, " is empty"));
+  return buf.str();
+}
+
+// "host:port" -> (host, port). Host may be "[v6]" or empty.
+bool SplitHostPort(const std::string& address, std::string* host, int* port) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = address.substr(0, colon);
+  return absl::SimpleAtoi(address.substr(colon + 1), port) && *port >= 0 && *port <= 65535;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(
+    const ClientTlsOptions& tls) {
+  if (!tls.active()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions opts;
+  if (!tls.ca_file.empty()) {
+    absl::StatusOr<std::string> ca = ReadPem(tls.ca_file, "tls ca_file");
+    if (!ca.ok()) return ca.status();
+    opts.pem_root_certs = *ca;
+  }
+  if (!tls.cert_file.empty() || !tls.key_file.empty()) {
+    absl::StatusOr<std::string> cert = ReadPem(tls.cert_file, "tls cert_file");
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = ReadPem(tls.key_file, "tls key_file");
+    if (!key.ok()) return key.status();
+    opts.pem_cert_chain = *cert;
+    opts.pem_private_key = *key;
+  }
+  return grpc::SslCredentials(opts);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannelWithArgs(const std::string& target,
+                                                                   const ClientTlsOptions& tls,
+                                                                   grpc::ChannelArguments args) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> creds = ClientCredentials(tls);
+  if (!creds.ok()) return creds.status();
+  if (!tls.server_name_override.empty()) args.SetSslTargetNameOverride(tls.server_name_override);
+  return grpc::CreateCustomChannel(target, *creds, args);
+}
+
+}  // namespace
+
+absl::Status ValidateGrpcServerOptions(const GrpcServerOptions& o) {
+  std::string host;
+  int port;
+  if (!SplitHostPort(o.listen_address, &host, &port)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen_address: '", o.listen_address, "' is not host:port"));
+  }
+  if (o.max_receive_message_bytes <= 0 || o.max_send_message_bytes <= 0) {
+    return absl::InvalidArgumentError("max message sizes must be positive");
+  }
+  if (o.tls.enabled() && o.tls.key_file.empty()) {
+    return absl::InvalidArgumentError("tls key_file: required when tls cert_file is set");
+  }
+  if (!o.tls.enabled() && (!o.tls.key_file.empty() || !o.tls.client_ca_file.empty())) {
+    return absl::InvalidArgumentError("tls cert_file: required when other tls files are set");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
+    const GrpcServerOptions& options, const std::vector<grpc::Service*>& services) {
+  if (absl::Status s = ValidateGrpcServerOptions(options); !s.ok()) return s;
+  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+  if (options.tls.enabled()) {
+    absl::StatusOr<std::string> cert = ReadPem(options.tls.cert_file, "tls cert_file");
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = ReadPem(options.tls.key_file, "tls key_file");
+    if (!key.ok()) return key.status();
+    grpc::SslServerCredentialsOptions ssl(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    if (!options.tls.client_ca_file.empty()) {
+      absl::StatusOr<std::string> ca = ReadPem(options.tls.client_ca_file, "tls client_ca_file");
+      if (!ca.ok()) return ca.status();
+      ssl.pem_root_certs = *ca;
+      ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    }
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    creds = grpc::SslServerCredentials(ssl);
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int selected_port = 0;
+  builder.AddListeningPort(options.listen_address, creds, &selected_port);
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_send_message_bytes);
+  // gRPC enables SO_REUSEPORT by default, which lets a second server silently share
+  // (and steal connections from) a port that is already in use: refuse instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  for (grpc::Service* service : services) builder.RegisterService(service);
+  if (options.metrics_registry != nullptr) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> f;
+    f.push_back(MakeRpcMetricsInterceptorFactory(*options.metrics_registry));
+    builder.experimental().SetInterceptorCreators(std::move(f));
+  }
+  if (options.configure) options.configure(builder);
+
+  std::unique_ptr<GrpcServer> self(new GrpcServer());
+  self->server_ = builder.BuildAndStart();
+  if (!self->server_ || selected_port == 0) {
+    if (self->server_) self->Shutdown(absl::ZeroDuration());
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_address,
+                                               " (address in use, not local, or malformed)"));
+  }
+  self->port_ = selected_port;
+  std::string host;
+  int unused;
+  SplitHostPort(options.listen_address, &host, &unused);
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "[::]") host = "[::1]";
+  self->address_ = absl::StrCat(host, ":", selected_port);
+  self->SetServing(true);
+  return self;
+}
+
+GrpcServer::~GrpcServer() {
+  if (server_ && !shut_down_) Shutdown(absl::ZeroDuration());
+}
+
+void GrpcServer::SetServing(bool serving) {
+  if (!server_) return;
+  if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
+    health->SetServingStatus(serving);
+  }
+}
+
+void GrpcServer::Shutdown(absl::Duration grace) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  SetServing(false);
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+}
+
+void GrpcServer::Wait() { server_->Wait(); }
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& target,
+                                                           const ClientTlsOptions& tls,
+                                                           int max_message_bytes) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(max_message_bytes);
+  args.SetMaxSendMessageSize(max_message_bytes);
+  return MakeChannelWithArgs(target, tls, std::move(args));
+}
+
+absl::Status CheckHealth(grpc::Channel& channel, const std::string& service,
+                         absl::Duration timeout) {
+  // grpc.health.v1.HealthCheckRequest{service = 1}, hand-encoded (no generated code).
+  std::string request;
+  if (!service.empty()) {
+    request.push_back(0x0a);
+    size_t n = service.size();
+    while (n >= 0x80) {
+      request.push_back(static_cast<char>((n & 0x7f) | 0x80));
+      n >>= 7;
+    }
+    request.push_back(static_cast<char>(n));
+    request += service;
+  }
+  grpc::Slice slice(request);
+  grpc::ByteBuffer req_buf(&slice, 1);
+  grpc::ByteBuffer resp_buf;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  grpc::GenericStub stub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &req_buf, &resp_buf,
+                 [&done](grpc::Status s) { done.set_value(std::move(s)); });
+  grpc::Status status = done.get_future().get();
+  if (!status.ok()) return FromGrpcStatus(status);
+  std::vector<grpc::Slice> slices;
+  std::string response;
+  if (resp_buf.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices)
+      response.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  // HealthCheckResponse{status = 1 (enum)}: SERVING = 1.
+  int serving_status = 0;
+  if (response.size() >= 2 && response[0] == 0x08)
+    serving_status = static_cast<uint8_t>(response[1]);
+  if (serving_status == 1) return absl::OkStatus();
+  static constexpr const char* kNames[] = {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"};
+  return absl::UnavailableError(
+      absl::StrCat("health status ", serving_status < 4 ? kNames[serving_status] : "UNRECOGNIZED"));
+}
+
+absl::Status WaitForServing(const std::string& target, absl::Time deadline,
+                            const ClientTlsOptions& tls, const std::string& service) {
+  grpc::ChannelArguments args;
+  // Reconnect quickly while the server is starting up.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 20);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 20);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeChannelWithArgs(target, tls, std::move(args));
+  if (!channel.ok()) return channel.status();
+  absl::Status last = absl::UnavailableError("no attempt made");
+  absl::Duration backoff = absl::Milliseconds(10);
+  for (int attempt = 0; attempt < 100000; ++attempt) {
+    const absl::Duration remaining = deadline - absl::Now();
+    if (remaining <= absl::ZeroDuration()) break;
+    last = CheckHealth(**channel, service, std::min(remaining, absl::Seconds(1)));
+    if (last.ok()) return last;
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) break;
+    absl::SleepFor(std::min(backoff, left));
+    backoff = std::min(backoff * 2, absl::Milliseconds(200));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat(target, " not serving before the deadline; last error: ", last.ToString()));
+}
+
+}  // namespace freehold

@@ -1,0 +1,112 @@
+// Building gRPC servers and client channels the same way everywhere
+// (DESIGN.md section 8): health service, reflection, message size limits, optional
+// TLS / mutual TLS, and the metrics interceptor. Note: gRPC's health and reflection
+// switches are process-wide, so every server built in the process has both.
+//
+//   AccountsGrpcService service(core);
+//   freehold::GrpcServerOptions opts;
+//   opts.listen_address = config.listen;           // "127.0.0.1:0" picks a port
+//   opts.metrics_registry = &exposer->registry();
+//   FH_ASSIGN_OR_RETURN(auto server, freehold::GrpcServer::Start(opts, {&service}));
+//   log.Info("listening", {{"port", server->port()}});
+//   server->Wait();
+#pragma once
+
+#include <grpcpp/channel.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <prometheus/registry.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace freehold {
+
+// Server-side TLS. Enabled iff cert_file is set. PEM files.
+struct ServerTlsOptions {
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;  // if set, clients must present a cert signed by it
+  bool enabled() const { return !cert_file.empty(); }
+};
+
+// Client-side TLS. Enabled iff `enabled` or any file is set.
+struct ClientTlsOptions {
+  bool enabled = false;
+  std::string ca_file;    // trust roots; empty = system roots
+  std::string cert_file;  // client cert for mutual TLS
+  std::string key_file;
+  std::string server_name_override;  // for tests with a cert for "localhost"
+  bool active() const { return enabled || !ca_file.empty() || !cert_file.empty(); }
+};
+
+struct GrpcServerOptions {
+  std::string listen_address = "127.0.0.1:0";
+  ServerTlsOptions tls;
+  int max_receive_message_bytes = 16 << 20;
+  int max_send_message_bytes = 16 << 20;
+  // If set, installs the freehold_rpc_* interceptor (grpc_metrics.h). Must outlive the server.
+  prometheus::Registry* metrics_registry = nullptr;
+  // Extra builder customization (async completion queues, channel args), run last.
+  std::function<void(grpc::ServerBuilder&)> configure;
+};
+
+// Validates listen address, sizes and that TLS files exist: INVALID_ARGUMENT naming the field.
+absl::Status ValidateGrpcServerOptions(const GrpcServerOptions& options);
+
+class GrpcServer {
+ public:
+  // Registers `services` (not owned; must outlive the server), starts listening and
+  // marks health SERVING. INVALID_ARGUMENT for bad options / unreadable TLS files,
+  // UNAVAILABLE if the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
+      const GrpcServerOptions& options, const std::vector<grpc::Service*>& services);
+  ~GrpcServer();  // Shutdown(no grace) if still running
+
+  // The bound port (the real one for ":0").
+  int port() const { return port_; }
+  // Host from the listen address with the bound port ("127.0.0.1:41234", "[::1]:41234").
+  std::string address() const { return address_; }
+  grpc::Server* server() { return server_.get(); }
+
+  // Sets the health status of the whole server ("") and of every service name that
+  // was given a status through server()->GetHealthCheckService().
+  void SetServing(bool serving);
+  // Marks NOT_SERVING, then stops accepting and waits up to `grace` for RPCs in flight,
+  // cancelling the rest. Idempotent.
+  void Shutdown(absl::Duration grace = absl::Seconds(5));
+  // Blocks until Shutdown() completes (from another thread).
+  void Wait();
+
+ private:
+  GrpcServer() = default;
+  std::unique_ptr<grpc::Server> server_;
+  std::vector<std::string> service_names_;
+  std::string address_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+// A channel to `target` ("host:port", "dns:///name:port", "unix:/path"), TLS if active.
+// INVALID_ARGUMENT if a TLS file cannot be read.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& target,
+                                                           const ClientTlsOptions& tls = {},
+                                                           int max_message_bytes = 16 << 20);
+
+// Polls grpc.health.v1.Health/Check for `service` ("" = whole server) until it answers
+// SERVING or `deadline` passes: OK, or DEADLINE_EXCEEDED with the last error seen.
+absl::Status WaitForServing(const std::string& target, absl::Time deadline,
+                            const ClientTlsOptions& tls = {}, const std::string& service = "");
+
+// One Health/Check call on an existing channel: OK if SERVING, UNAVAILABLE with the
+// status name if not serving, or the RPC's error.
+absl::Status CheckHealth(grpc::Channel& channel, const std::string& service,
+                         absl::Duration timeout);
+
+}  // namespace freehold

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# One command, a running Freehold on loopback: installs what is missing, builds,
+# starts a private PostgreSQL, accounts, donations, the coordinator, six storage
+# daemons in three zones and (when installed) Prometheus, waits until every
+# process is healthy, runs a demo, and prints how to use the CLI.
+# Safe to re-run: a running cluster is left running (processes that died are
+# restarted) and the demo runs again. ./deploy/local/down.sh stops it.
+#
+# Environment: FREEHOLD_LOCAL_PORT_BASE (default 17000), FREEHOLD_SKIP_BUILD=1,
+# FREEHOLD_SKIP_DEMO=1.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+# ccache hits across clones in other folders (CI clones afresh each run).
+export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=true
+RUN="$ROOT/.run"
+BIN="$ROOT/build/bin"
+BASE=${FREEHOLD_LOCAL_PORT_BASE:-17000}
+mkdir -p "$RUN/pids" "$RUN/logs" "$RUN/data"
+
+if [[ "${FREEHOLD_SKIP_BUILD:-}" != 1 ]]; then
+  ./deploy/install-deps.sh
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build -j"$(nproc)"
+fi
+
+source "$ROOT/deploy/local/lib.sh"
+
+# --- PostgreSQL -------------------------------------------------------------
+PG_PORT=$((BASE + 432))
+PG_URL=$(FREEHOLD_PG_DURABLE=1 tests/support/pg_ctl.sh start "$RUN/data/postgres" "$PG_PORT")
+DB_URL="$PG_URL"
+
+# --- secrets generated once -------------------------------------------------
+[[ -f "$RUN/data/pepper" ]] || { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN/data/pepper"; chmod 600 "$RUN/data/pepper"; }
+[[ -f "$RUN/data/stripe-webhook-secret" ]] || { echo "whsec_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$RUN/data/stripe-webhook-secret"; chmod 600 "$RUN/data/stripe-webhook-secret"; }
+STRIPE_SECRET=$(cat "$RUN/data/stripe-webhook-secret")
+
+ENV_LINES=("export PATH=\"$BIN:\$PATH\"")
+add_env() { ENV_LINES+=("export $1=\"$2\""); }
+
+# --- accounts ---------------------------------------------------------------
+A_GRPC=127.0.0.1:$((BASE + 101)); A_MET=127.0.0.1:$((BASE + 201))
+start_service accounts "$A_GRPC" "$BIN/freehold-accounts" \
+  --listen "$A_GRPC" --metrics-listen "$A_MET" --database-url "$DB_URL" \
+  --data-dir "$RUN/data/accounts" --pepper-file "$RUN/data/pepper" \
+  --verification-keys-out "$RUN/data/accounts.pub"
+add_env FREEHOLD_ACCOUNTS_ADDR "$A_GRPC"; add_env FREEHOLD_ACCOUNTS_HTTP ""; add_env FREEHOLD_ACCOUNTS_METRICS "$A_MET"
+
+# --- donations --------------------------------------------------------------
+D_GRPC=127.0.0.1:$((BASE + 102)); D_MET=127.0.0.1:$((BASE + 202)); D_HTTP=127.0.0.1:$((BASE + 302))
+start_service donations "$D_GRPC" "$BIN/freehold-donations" \
+  --listen "$D_GRPC" --metrics-listen "$D_MET" --http-listen "$D_HTTP" \
+  --database-url "$DB_URL" --data-dir "$RUN/data/donations" \
+  --stripe-webhook-secret "$STRIPE_SECRET"
+add_env FREEHOLD_DONATIONS_ADDR "$D_GRPC"; add_env FREEHOLD_DONATIONS_HTTP "http://$D_HTTP"; add_env FREEHOLD_DONATIONS_METRICS "$D_MET"
+add_env FREEHOLD_STRIPE_WEBHOOK_SECRET "$STRIPE_SECRET"
+
+# --- coordinator ------------------------------------------------------------
+C_GRPC=127.0.0.1:$((BASE + 103)); C_MET=127.0.0.1:$((BASE + 203))
+start_service coordinator "$C_GRPC" "$BIN/freehold-coordinator" \
+  --listen "$C_GRPC" --metrics-listen "$C_MET" --database-url "$DB_URL" \
+  --data-dir "$RUN/data/coordinator" --accounts-keys "$RUN/data/accounts.pub" \
+  --accounts "$A_GRPC" --donations "$D_GRPC" --node-down-after 15
+add_env FREEHOLD_COORDINATOR_ADDR "$C_GRPC"; add_env FREEHOLD_COORDINATOR_HTTP ""; add_env FREEHOLD_COORDINATOR_METRICS "$C_MET"
+
+# --- six storage daemons in three zones -------------------------------------
+for i in 1 2 3 4 5 6; do
+  S_GRPC=127.0.0.1:$((BASE + 110 + i)); S_MET=127.0.0.1:$((BASE + 210 + i))
+  zone=zone-$(( (i + 1) / 2 ))
+  start_service "storaged-$i" "$S_GRPC" "$BIN/freehold-storaged" \
+    --listen "$S_GRPC" --metrics-listen "$S_MET" --data-dir "$RUN/data/storaged-$i" \
+    --coordinator "$C_GRPC" --coordinator-keys "$RUN/data/coordinator/coordinator.pub" \
+    --region local --zone "$zone" --host "host-$i" \
+    --capacity-bytes $((8 * 1024 * 1024 * 1024)) --heartbeat-interval 2
+  add_env "FREEHOLD_STORAGED_${i}_ADDR" "$S_GRPC"; add_env "FREEHOLD_STORAGED_${i}_HTTP" ""; add_env "FREEHOLD_STORAGED_${i}_METRICS" "$S_MET"
+done
+
+# --- Prometheus (when installed) --------------------------------------------
+if command -v prometheus >/dev/null 2>&1 && [[ -f monitoring/prometheus/prometheus.yml ]]; then
+  start_prometheus "$((BASE + 90))"
+  add_env FREEHOLD_PROMETHEUS_HTTP "http://127.0.0.1:$((BASE + 90))"
+fi
+
+printf '%s\n' "${ENV_LINES[@]}" > "$RUN/env"
+wait_cluster_ready
+
+print_summary
+if [[ "${FREEHOLD_SKIP_DEMO:-}" != 1 ]]; then
+  "$ROOT/deploy/local/demo.sh"
+fi

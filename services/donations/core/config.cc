@@ -1,0 +1,40 @@
+// DonationsConfig validation.
+#include "services/donations/core/config.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/donations/core/currency.h"
+
+namespace freehold::donations {
+
+absl::Status DonationsConfig::Validate() const {
+  if (listen.empty()) return absl::InvalidArgumentError("--listen: required");
+  if (http_listen.empty()) return absl::InvalidArgumentError("--http-listen: required");
+  if (database_url.empty()) {
+    return absl::InvalidArgumentError("--database-url: required (FREEHOLD_DATABASE_URL)");
+  }
+  if (db_pool_size < 1 || db_pool_size > 256) {
+    return absl::InvalidArgumentError("--db-pool-size: must be 1..256");
+  }
+  if (http_threads < 1 || http_threads > 256) {
+    return absl::InvalidArgumentError("--http-threads: must be 1..256");
+  }
+  if (base_currency.size() != 3 || !MinorDigits(base_currency).has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--base-currency: unknown currency \"", base_currency, "\""));
+  }
+  for (const std::string& s : stripe_webhook_secrets) {
+    if (s.empty()) return absl::InvalidArgumentError("--stripe-webhook-secret: empty secret");
+  }
+  if (webhook_tolerance <= absl::ZeroDuration() || webhook_tolerance > absl::Hours(24)) {
+    return absl::InvalidArgumentError("--webhook-tolerance: must be in (0, 24h]");
+  }
+  if (monthly_cost_minor < -1) {
+    return absl::InvalidArgumentError("--monthly-cost-minor: must be >= 0");
+  }
+  if (gauge_refresh < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("--gauge-refresh: must be at least 1s");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace freehold::donations

@@ -1,0 +1,36 @@
+// Typed configuration of freehold-donations (flags in main.cc, env FREEHOLD_...).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace freehold::donations {
+
+struct DonationsConfig {
+  std::string listen = "127.0.0.1:7600";          // gRPC
+  std::string metrics_listen = "127.0.0.1:9600";  // Prometheus /metrics
+  std::string http_listen = "127.0.0.1:8600";     // webhooks + transparency page
+  std::string database_url;                       // required
+  std::string log_level = "info";
+  int db_pool_size = 8;
+  int http_threads = 16;
+  std::string base_currency = "EUR";
+  // Stripe endpoint secrets; several during rotation. Each may be "file:/path".
+  std::vector<std::string> stripe_webhook_secrets;
+  absl::Duration webhook_tolerance = absl::Minutes(5);
+  std::string exchange_rates_file;     // CSV currency,rate,effective_from (optional)
+  int64_t monthly_cost_minor = -1;     // base minor units; -1 = unknown
+  std::string monthly_cost_file;       // file with one integer; re-read on each page view
+  std::string receipt_key_file;        // Ed25519 signing key; created (0600) if missing
+  std::string receipt_public_key_out;  // writes "ed25519 <key_id> <base64 pub>"
+  absl::Duration gauge_refresh = absl::Seconds(15);
+
+  // INVALID_ARGUMENT naming the flag.
+  absl::Status Validate() const;
+};
+
+}  // namespace freehold::donations

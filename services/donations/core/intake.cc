@@ -1,0 +1,120 @@
+// Webhook intake (see intake.h).
+#include "services/donations/core/intake.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace freehold::donations {
+
+WebhookIntake::WebhookIntake(std::vector<const PaymentProvider*> providers, DonationStore& store,
+                             const LedgerRules& rules, Clock& clock, DonationMetrics& metrics,
+                             Logger log)
+    : store_(store), rules_(rules), clock_(clock), metrics_(metrics), log_(std::move(log)) {
+  for (const PaymentProvider* p : providers) providers_.emplace(std::string(p->name()), p);
+}
+
+bool WebhookIntake::HasProvider(absl::string_view provider) const {
+  return providers_.find(provider) != providers_.end();
+}
+
+void WebhookIntake::KeepDeadLetter(absl::string_view provider, absl::string_view event_id,
+                                   const absl::Status& reason, absl::string_view raw_body) const {
+  DeadLetter letter;
+  letter.provider = std::string(provider);
+  letter.event_id = std::string(event_id);
+  letter.reason = std::string(reason.message());
+  letter.raw_body = std::string(raw_body);
+  letter.received_at = clock_.Now();
+  absl::Status s = store_.StoreDeadLetter(letter);
+  if (!s.ok()) {
+    log_.Error("could not keep dead letter", {{"provider", std::string(provider)}, {"error", s}});
+  }
+}
+
+absl::StatusOr<IngestResponse> WebhookIntake::Ingest(absl::string_view provider_name,
+                                                     const Headers& headers,
+                                                     absl::string_view raw_body) const {
+  auto it = providers_.find(provider_name);
+  if (it == providers_.end()) {
+    metrics_.CountRejected("unknown_provider");
+    return absl::NotFoundError(absl::StrCat("provider: unknown payment provider \"",
+                                            provider_name.substr(0, 32), "\" (known: stripe)"));
+  }
+  const PaymentProvider& provider = *it->second;
+  const std::string pname(provider.name());
+  if (raw_body.size() > kMaxWebhookBodyBytes) {
+    metrics_.CountRejected("too_large");
+    metrics_.CountEvent(pname, "unverified", "rejected_malformed");
+    return absl::InvalidArgumentError(
+        absl::StrCat("raw_body: larger than ", kMaxWebhookBodyBytes, " bytes"));
+  }
+
+  absl::Status verified = provider.VerifySignature(headers, raw_body, clock_.Now());
+  if (!verified.ok()) {
+    const bool stale = verified.code() == absl::StatusCode::kFailedPrecondition;
+    metrics_.CountRejected(stale ? "stale_timestamp" : "bad_signature");
+    metrics_.CountEvent(pname, "unverified", stale ? "rejected_stale" : "rejected_signature");
+    log_.Warn("webhook rejected", {{"provider", pname}, {"error", verified}});
+    return verified;
+  }
+
+  absl::StatusOr<ProviderEvent> event = provider.Parse(raw_body);
+  if (!event.ok()) {
+    metrics_.CountRejected("malformed");
+    metrics_.CountEvent(pname, "unknown", "rejected_malformed");
+    log_.Warn("malformed webhook kept as dead letter",
+              {{"provider", pname}, {"error", event.status()}});
+    KeepDeadLetter(pname, "", event.status(), raw_body);
+    return event.status();
+  }
+  const std::string kind(EventKindName(event->kind));
+
+  std::optional<AppliedEvent> applied;
+  absl::Status s = store_.RunInTransaction([&](LedgerTxn& txn) -> absl::Status {
+    absl::StatusOr<AppliedEvent> r = rules_.Apply(txn, *event, raw_body);
+    if (!r.ok()) return r.status();
+    applied = std::move(*r);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    if (s.code() == absl::StatusCode::kFailedPrecondition ||
+        s.code() == absl::StatusCode::kInvalidArgument) {
+      metrics_.CountRejected("refused");
+      metrics_.CountEvent(pname, kind, "rejected_refused");
+      log_.Warn("webhook event refused by the ledger rules",
+                {{"provider", pname}, {"event_id", event->event_id}, {"error", s}});
+      KeepDeadLetter(pname, event->event_id, s, raw_body);
+      return absl::FailedPreconditionError(s.message());
+    }
+    metrics_.CountEvent(pname, kind, "failed");
+    log_.Error("could not record webhook event",
+               {{"provider", pname}, {"event_id", event->event_id}, {"error", s}});
+    return s;
+  }
+
+  metrics_.CountEvent(pname, kind, IngestOutcomeName(applied->outcome));
+  if (applied->outcome == IngestOutcome::kDuplicate) metrics_.CountDuplicate();
+  for (const LedgerEntry& entry : applied->entries) metrics_.CountEntry(entry);
+  for (const auto& [reversal, why] : applied->refused_parked) {
+    metrics_.CountRejected("refused");
+    log_.Warn("parked reversal refused when its payment arrived",
+              {{"provider", pname}, {"event_id", reversal.event_id}, {"error", why}});
+    KeepDeadLetter(pname, reversal.event_id, why, "");
+  }
+  if (log_.Enabled(LogLevel::kDebug)) {
+    log_.Debug("webhook event applied",
+               {{"provider", pname},
+                {"event_id", event->event_id},
+                {"kind", kind},
+                {"outcome", std::string(IngestOutcomeName(applied->outcome))}});
+  }
+  IngestResponse response;
+  response.outcome = applied->outcome;
+  response.event_id = event->event_id;
+  response.donor_token = std::move(applied->donor_token);
+  return response;
+}
+
+}  // namespace freehold::donations

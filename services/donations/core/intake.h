@@ -1,0 +1,62 @@
+// Webhook intake: verify, parse, apply exactly once, answer fast.
+//
+// Ingest() is what both the gRPC IngestEvent and HTTP POST /webhooks/<provider> call.
+// Statuses:
+//   OK                   recorded / duplicate / parked / stored for review
+//   NOT_FOUND            no such provider
+//   UNAUTHENTICATED      bad or missing signature (nothing recorded)
+//   FAILED_PRECONDITION  signature timestamp outside the tolerance window (nothing
+//                        recorded), or a ledger rule refused the event (kept as a dead
+//                        letter); the message says which
+//   INVALID_ARGUMENT     malformed body (kept as a dead letter), message names the field
+//   UNAVAILABLE etc.     the database failed; nothing recorded, safe to retry
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/clock.h"
+#include "common/logging.h"
+#include "services/donations/core/ledger_rules.h"
+#include "services/donations/core/metrics.h"
+#include "services/donations/core/provider.h"
+#include "services/donations/core/store.h"
+
+namespace freehold::donations {
+
+struct IngestResponse {
+  IngestOutcome outcome = IngestOutcome::kRecorded;
+  std::string event_id;
+  std::string donor_token;  // empty unless a (non-anonymous) donor was identified
+};
+
+// Largest accepted webhook body.
+inline constexpr size_t kMaxWebhookBodyBytes = 1 << 20;
+
+// Thread-safe. Everything passed in must outlive the intake.
+class WebhookIntake {
+ public:
+  WebhookIntake(std::vector<const PaymentProvider*> providers, DonationStore& store,
+                const LedgerRules& rules, Clock& clock, DonationMetrics& metrics, Logger log);
+
+  absl::StatusOr<IngestResponse> Ingest(absl::string_view provider, const Headers& headers,
+                                        absl::string_view raw_body) const;
+
+  bool HasProvider(absl::string_view provider) const;
+
+ private:
+  void KeepDeadLetter(absl::string_view provider, absl::string_view event_id,
+                      const absl::Status& reason, absl::string_view raw_body) const;
+
+  std::map<std::string, const PaymentProvider*, std::less<>> providers_;
+  DonationStore& store_;
+  const LedgerRules& rules_;
+  Clock& clock_;
+  DonationMetrics& metrics_;
+  Logger log_;
+};
+
+}  // namespace freehold::donations

@@ -1,0 +1,73 @@
+// The ledger rules: how a verified provider event changes the append-only ledger.
+//
+// - Idempotency: each (provider, event id) is applied once; later deliveries are
+//   DUPLICATE (success).
+// - A payment is recorded once per payment reference (several event types may report
+//   the same payment), converted to the base currency with the rate that applies at
+//   the event time.
+// - Refunds and lost disputes are reversing entries (negative amounts) linked to the
+//   payment. A reversal that arrives before its payment is parked and applied when the
+//   payment arrives. Refund events carry the cumulative refunded amount, so a refund
+//   entry is "cumulative - already refunded" (zero means nothing new). A reversal larger
+//   than what remains of the payment is refused (FAILED_PRECONDITION).
+// - Reversals use the payment's recorded rate, and their base amount is the change of
+//   round(rate * total reversed), so any order of the same events gives the same
+//   entries' totals in both currencies, and a full reversal nets to exactly zero.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/donations/core/store.h"
+#include "services/donations/core/types.h"
+
+namespace freehold::donations {
+
+enum class IngestOutcome { kRecorded, kDuplicate, kParked, kStoredForReview };
+
+// "recorded", "duplicate", "parked", "stored_for_review".
+absl::string_view IngestOutcomeName(IngestOutcome outcome);
+
+struct AppliedEvent {
+  IngestOutcome outcome = IngestOutcome::kRecorded;
+  std::vector<LedgerEntry> entries;  // appended by this event
+  std::string donor_token;           // issued to the donor; empty if anonymous
+  // Parked reversals that were taken when their payment arrived but refused by the
+  // rules (the caller keeps them as dead letters).
+  std::vector<std::pair<ParkedReversal, absl::Status>> refused_parked;
+};
+
+class LedgerRules {
+ public:
+  // `base_currency` must be in the currency table.
+  explicit LedgerRules(std::string base_currency);
+
+  const std::string& base_currency() const { return base_currency_; }
+
+  // Applies `event` within `txn`. Errors: FAILED_PRECONDITION for a refused rule
+  // (reversal larger than what remains, currency mismatch, no exchange rate for the
+  // event time), INVALID_ARGUMENT for inconsistent amounts, or the store's error.
+  // On error the caller must roll the transaction back.
+  absl::StatusOr<AppliedEvent> Apply(LedgerTxn& txn, const ProviderEvent& event,
+                                     absl::string_view raw_body) const;
+
+ private:
+  absl::Status ApplyPayment(LedgerTxn& txn, const ProviderEvent& event, AppliedEvent& out) const;
+  absl::Status ApplyReversalEvent(LedgerTxn& txn, const ProviderEvent& event,
+                                  AppliedEvent& out) const;
+
+  std::string base_currency_;
+  int base_digits_;
+};
+
+// The reversal entry for `reversal` against `state` (updated on success), or nullopt if
+// it changes nothing (a refund whose cumulative total was already applied, a zero
+// dispute). `base_digits` are the base currency's minor digits. FAILED_PRECONDITION if
+// refused. The entry's id is left empty.
+absl::StatusOr<std::optional<LedgerEntry>> ComputeReversal(PaymentState& state,
+                                                           const ParkedReversal& reversal,
+                                                           int base_digits);
+
+}  // namespace freehold::donations

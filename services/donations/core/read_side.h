@@ -1,0 +1,149 @@
+// The read side of the donations service: campaigns, funding reports, the donor
+// portal and ledger export. Plain C++ over the read_store.h seams; the gRPC layer
+// only translates. All classes are thread-safe; constructor arguments must outlive them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/clock.h"
+#include "common/logging.h"
+#include "common/signed_token.h"
+#include "services/donations/core/metrics.h"
+#include "services/donations/core/read_store.h"
+
+namespace freehold::donations {
+
+// Offset paging: page tokens are opaque decimal offsets.
+struct PageSpec {
+  int offset = 0;
+  int limit = 50;
+};
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 500;
+// INVALID_ARGUMENT naming `field` for a malformed token.
+absl::StatusOr<PageSpec> ParsePage(uint32_t page_size, absl::string_view page_token,
+                                   absl::string_view field);
+// Token of the next page, or "" when `returned` < limit.
+std::string NextPageToken(const PageSpec& page, size_t returned);
+
+class CampaignBook {
+ public:
+  CampaignBook(CampaignStore& store, Clock& clock);
+
+  // Validates (title 1..200 chars, description <= 4000, goal > 0 and <= 10^15,
+  // start < end when both set) and stores a new campaign with a fresh id.
+  absl::StatusOr<Campaign> Create(Campaign campaign);
+  absl::StatusOr<Campaign> Get(absl::string_view campaign_id);
+  absl::StatusOr<std::vector<Campaign>> List(bool live_only, const PageSpec& page);
+
+  // raised / goal (0 when goal is 0).
+  static double Progress(const Campaign& c);
+
+ private:
+  CampaignStore& store_;
+  Clock& clock_;
+};
+
+struct FundingSummary {
+  std::string base_currency;
+  std::vector<MonthTotal> months;
+  int64_t balance_base_minor = 0;
+  int64_t monthly_recurring_base_minor = 0;
+  int64_t trailing_one_off_average_base_minor = 0;
+  int64_t this_month_net_base_minor = 0;
+  uint64_t donor_count = 0;
+  absl::Time as_of;
+};
+
+// What the transparency page shows.
+struct TransparencyData {
+  std::string base_currency;
+  int base_digits = 2;
+  std::string month;  // "YYYY-MM"
+  int64_t this_month_net_base_minor = 0;
+  std::optional<int64_t> monthly_cost_base_minor;  // nullopt if unknown
+  int64_t monthly_recurring_base_minor = 0;
+  std::vector<Campaign> live_campaigns;
+};
+
+class FundingReport {
+ public:
+  // `monthly_cost` returns this month's storage cost in base minor units, or nullopt.
+  FundingReport(ReportStore& reports, CampaignStore& campaigns, Clock& clock,
+                std::string base_currency, std::function<std::optional<int64_t>()> monthly_cost,
+                Logger log);
+
+  // `months` back (0 means 12, at most 120).
+  absl::StatusOr<FundingSummary> Summary(uint32_t months);
+  // Active pledges converted to base at today's rates, per month. Pledges whose currency
+  // has no rate are left out (and logged).
+  absl::StatusOr<int64_t> MonthlyRecurringBase();
+  absl::StatusOr<TransparencyData> Transparency();
+  // Sets the two gauges of `metrics` from the database.
+  absl::Status RefreshGauges(DonationMetrics& metrics);
+
+  // Validates (known currency, positive rate, base currency only at rate 1).
+  absl::StatusOr<int> SetExchangeRates(const std::vector<RateRow>& rows);
+  absl::StatusOr<std::vector<Pledge>> ListPledges(bool active_only, const PageSpec& page);
+
+  // Streams entries with range.start <= at < range.end as CSV (header row first) in
+  // chunks of about `rows_per_chunk` rows. `sink` returns false to stop early
+  // (CANCELLED). INVALID_ARGUMENT if start >= end.
+  absl::Status ExportCsv(absl::Time start, absl::Time end, int rows_per_chunk,
+                         const std::function<bool(const std::string&)>& sink);
+
+  const std::string& base_currency() const { return base_currency_; }
+
+ private:
+  ReportStore& reports_;
+  CampaignStore& campaigns_;
+  Clock& clock_;
+  std::string base_currency_;
+  std::function<std::optional<int64_t>()> monthly_cost_;
+  Logger log_;
+};
+
+struct Receipt {
+  LedgerEntry entry;
+  std::string text;
+  std::string signature;  // compact signed token over `text` (context kReceiptContext)
+};
+inline constexpr char kReceiptContext[] = "donation-receipt";
+
+class DonorPortal {
+ public:
+  DonorPortal(DonorStore& store, const TokenSigner& signer, Clock& clock,
+              std::string base_currency);
+
+  // UNAUTHENTICATED if the token is unknown (message never echoes it).
+  absl::StatusOr<std::vector<LedgerEntry>> ListMyDonations(absl::string_view donor_token,
+                                                           const PageSpec& page);
+  // NOT_FOUND if the entry does not exist or is not the donor's.
+  absl::StatusOr<Receipt> GetReceipt(absl::string_view donor_token, absl::string_view entry_id);
+  // Deletes the donor's personal data; the ledger and totals are unchanged.
+  absl::Status Erase(absl::string_view donor_token);
+
+  // The receipt text for an entry (for tests and verification).
+  static std::string ReceiptText(const LedgerEntry& entry, const std::string& base_currency,
+                                 const std::optional<DonorInfo>& donor, absl::Time issued_at);
+
+ private:
+  absl::StatusOr<std::string> Authenticate(absl::string_view donor_token);
+
+  DonorStore& store_;
+  const TokenSigner& signer_;
+  Clock& clock_;
+  std::string base_currency_;
+};
+
+// CSV helpers (RFC 4180 quoting).
+std::string CsvHeader();
+std::string CsvRow(const LedgerEntry& entry, const std::string& base_currency);
+
+}  // namespace freehold::donations

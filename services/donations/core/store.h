@@ -1,0 +1,97 @@
+// Storage seams of the donations core. The PostgreSQL adapter (donations_pg)
+// implements them; the core's ledger rules run against LedgerTxn so they stay plain
+// C++ and testable with an in-memory fake.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "services/donations/core/exchange_rate.h"
+#include "services/donations/core/types.h"
+
+namespace freehold::donations {
+
+// A payment entry and how much of it has been reversed so far (positive numbers).
+struct PaymentState {
+  LedgerEntry payment;
+  int64_t refunded_minor = 0;
+  int64_t charged_back_minor = 0;
+};
+
+// One database transaction of the intake path. Not thread-safe; lives only inside
+// DonationStore::RunInTransaction. Errors are the adapter's mapped statuses
+// (UNAVAILABLE when the database is unreachable, ...).
+class LedgerTxn {
+ public:
+  virtual ~LedgerTxn() = default;
+
+  // Records (event.provider, event.event_id) as seen; false if it already was (a
+  // duplicate delivery). A concurrent transaction claiming the same id makes this wait
+  // until that transaction ends. When it returns true for an event with a payment_ref,
+  // it may already hold that payment's lock (LockPayment is then free).
+  virtual absl::StatusOr<bool> ClaimEvent(const ProviderEvent& event) = 0;
+
+  // Serializes, across processes, every transaction touching this payment until the
+  // current transaction ends (payments and their reversals take it before reading).
+  virtual absl::Status LockPayment(absl::string_view provider, absl::string_view payment_ref) = 0;
+
+  // The payment entry (one_off or recurring) with this reference, if recorded.
+  virtual absl::StatusOr<std::optional<PaymentState>> FindPayment(
+      absl::string_view provider, absl::string_view payment_ref) = 0;
+
+  // Rate table rule (exchange_rate.h) for a non-base currency; nullopt if none applies.
+  virtual absl::StatusOr<std::optional<DecimalRate>> RateAt(absl::string_view currency,
+                                                            absl::Time at) = 0;
+
+  virtual absl::Status AppendEntry(const LedgerEntry& entry) = 0;
+
+  virtual absl::Status Park(const ParkedReversal& reversal) = 0;
+  // Appends a payment entry and removes and returns the reversals parked for its
+  // payment_ref, sorted by event id (one step, so adapters can do it in one round trip).
+  virtual absl::StatusOr<std::vector<ParkedReversal>> AppendPaymentTakingParked(
+      const LedgerEntry& payment) = 0;
+
+  // Keeps an unknown event kind for a human to look at.
+  virtual absl::Status StoreForReview(const ProviderEvent& event, absl::string_view raw_body) = 0;
+
+  // Finds the donor with this provider customer (or e-mail, if no customer) or creates
+  // one, storing the personal data apart from the ledger. Returns the donor id.
+  virtual absl::StatusOr<std::string> ResolveDonor(absl::string_view provider,
+                                                   const DonorInfo& donor) = 0;
+  // Stores the hash of a freshly issued donor token.
+  virtual absl::Status AddDonorToken(absl::string_view donor_id, absl::string_view token_hash) = 0;
+
+  // Creates or updates a pledge; a cancellation is never undone by a late "created".
+  virtual absl::Status UpsertPledge(absl::string_view provider, const PledgeInfo& pledge) = 0;
+};
+
+// A rejected delivery kept for inspection (malformed body or a refused ledger rule).
+struct DeadLetter {
+  std::string provider;
+  std::string event_id;  // if it could be read
+  std::string reason;
+  std::string raw_body;
+  absl::Time received_at;
+};
+
+// The intake's storage. Thread-safe.
+class DonationStore {
+ public:
+  virtual ~DonationStore() = default;
+
+  // Runs `body` in one transaction and commits if it returns OK. `body` may be invoked
+  // more than once (retried after a serialization failure), so it must have no side
+  // effects outside the transaction.
+  virtual absl::Status RunInTransaction(absl::FunctionRef<absl::Status(LedgerTxn&)> body) = 0;
+
+  virtual absl::Status StoreDeadLetter(const DeadLetter& letter) = 0;
+};
+
+}  // namespace freehold::donations

@@ -1,0 +1,39 @@
+// Stripe webhooks exactly as Stripe sends them: header "Stripe-Signature:
+// t=...,v1=..." and the event JSON (https://docs.stripe.com/api/events/object).
+// Understood event types:
+//   payment_intent.succeeded        one-off payment (skipped when it belongs to an
+//                                   invoice: invoice.paid records those)
+//   invoice.paid                    recurring payment of a subscription (pledge)
+//   charge.refunded                 refund; the charge's amount_refunded is cumulative
+//   charge.dispute.closed           status "lost" = chargeback; other outcomes no effect
+//   customer.subscription.created   pledge started
+//   customer.subscription.deleted   pledge cancelled
+// The payment reference linking reversals to payments is the PaymentIntent id when
+// present, else the charge id. Donation metadata keys: campaign_id, anonymous
+// ("true"/"1"), donor_name, donor_email.
+#pragma once
+
+#include <memory>
+
+#include "absl/strings/string_view.h"
+#include "services/donations/core/provider.h"
+#include "services/donations/core/webhook_signature.h"
+
+namespace freehold::donations {
+
+class StripeProvider : public PaymentProvider {
+ public:
+  // `secrets`: the active endpoint secrets ("whsec_..."), several during rotation.
+  StripeProvider(std::shared_ptr<const WebhookSecrets> secrets, absl::Duration tolerance);
+
+  absl::string_view name() const override { return "stripe"; }
+  absl::Status VerifySignature(const Headers& headers, absl::string_view raw_body,
+                               absl::Time now) const override;
+  absl::StatusOr<ProviderEvent> Parse(absl::string_view raw_body) const override;
+
+ private:
+  std::shared_ptr<const WebhookSecrets> secrets_;
+  absl::Duration tolerance_;
+};
+
+}  // namespace freehold::donations

@@ -1,0 +1,106 @@
+// Transparency page rendering (see transparency_page.h).
+#include "services/donations/core/transparency_page.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "services/donations/core/currency.h"
+
+namespace freehold::donations {
+namespace {
+
+int Percent(int64_t part, int64_t whole) {
+  if (whole <= 0) return 0;
+  double p = 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+  return static_cast<int>(std::floor(std::max(0.0, p)));
+}
+
+std::string Bar(const std::string& id, int percent) {
+  const int width = std::clamp(percent, 0, 100);
+  return absl::StrFormat(
+      "<div class=\"bar\" id=\"%s\" role=\"progressbar\" aria-valuemin=\"0\" "
+      "aria-valuemax=\"100\" aria-valuenow=\"%d\"><div class=\"fill\" style=\"width:%d%%\">"
+      "</div></div>",
+      id, width, width);
+}
+
+}  // namespace
+
+std::string HtmlEscape(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string RenderTransparencyPage(const TransparencyData& d) {
+  auto money = [&](int64_t minor) {
+    return absl::StrCat(FormatMinor(minor, d.base_digits), " ", HtmlEscape(d.base_currency));
+  };
+  std::string html = absl::StrCat(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<title>Freehold funding</title><style>"
+      "body{font-family:sans-serif;max-width:42em;margin:2em auto;padding:0 1em;color:#222}"
+      ".bar{background:#ddd;height:1.2em;border-radius:.3em;overflow:hidden}"
+      ".fill{background:#2a7;height:100%}"
+      "</style></head><body>\n<h1>Freehold funding</h1>\n"
+      "<p>Freehold is free storage paid for by donations. This page shows, for ",
+      HtmlEscape(d.month), " (UTC), what donors gave and what the storage costs.</p>\n",
+      "<section id=\"month\"><h2>This month</h2>\n",
+      "<p>Donations this month: <strong id=\"donations\">", money(d.this_month_net_base_minor),
+      "</strong></p>\n");
+  if (d.monthly_cost_base_minor.has_value()) {
+    const int pct = Percent(d.this_month_net_base_minor, *d.monthly_cost_base_minor);
+    absl::StrAppend(&html, "<p>Storage cost this month: <strong id=\"cost\">",
+                    money(*d.monthly_cost_base_minor), "</strong></p>\n",
+                    "<p id=\"coverage\">Donations cover ", pct, "% of this month's cost.</p>\n",
+                    Bar("coverage-bar", pct), "\n");
+  } else {
+    absl::StrAppend(&html, "<p id=\"cost\">Storage cost this month: not published yet.</p>\n");
+  }
+  absl::StrAppend(&html, "<p>Recurring pledges bring <strong id=\"recurring\">",
+                  money(d.monthly_recurring_base_minor), "</strong> per month.</p>\n</section>\n",
+                  "<section id=\"campaigns\"><h2>Campaigns</h2>\n");
+  if (d.live_campaigns.empty()) {
+    absl::StrAppend(&html, "<p>No campaign is running right now.</p>\n");
+  }
+  for (const Campaign& c : d.live_campaigns) {
+    const int pct = Percent(c.raised_base_minor, c.goal_base_minor);
+    absl::StrAppend(&html, "<article class=\"campaign\" id=\"campaign-", HtmlEscape(c.campaign_id),
+                    "\"><h3>", HtmlEscape(c.title), "</h3>\n");
+    if (!c.description.empty()) absl::StrAppend(&html, "<p>", HtmlEscape(c.description), "</p>\n");
+    absl::StrAppend(&html, "<p class=\"progress\">Raised ", money(c.raised_base_minor), " of ",
+                    money(c.goal_base_minor), " (", pct, "%) from ", c.donations,
+                    c.donations == 1 ? " donation" : " donations", ".</p>\n",
+                    Bar("bar-" + HtmlEscape(c.campaign_id), pct), "\n</article>\n");
+  }
+  absl::StrAppend(&html, "</section>\n<footer><p>Amounts are net of refunds and chargebacks, in ",
+                  HtmlEscape(d.base_currency),
+                  ". No personal data is shown here.</p></footer>\n</body></html>\n");
+  return html;
+}
+
+}  // namespace freehold::donations

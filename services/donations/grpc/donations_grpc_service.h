@@ -1,0 +1,47 @@
+// gRPC binding of the donations service (freehold.v1.Donations): translates protos
+// to core calls and statuses back; no logic of its own.
+#pragma once
+
+#include "freehold/v1/donations.grpc.pb.h"
+#include "services/donations/core/intake.h"
+#include "services/donations/core/read_side.h"
+
+namespace freehold::donations {
+
+// Thread-safe; the core objects must outlive the service.
+class DonationsGrpcService final : public freehold::v1::Donations::Service {
+ public:
+  DonationsGrpcService(const WebhookIntake& intake, FundingReport& report, CampaignBook& campaigns,
+                       DonorPortal& portal);
+
+  grpc::Status IngestEvent(grpc::ServerContext* ctx, const v1::IngestEventRequest* req,
+                           v1::IngestEventResponse* resp) override;
+  grpc::Status SetExchangeRates(grpc::ServerContext* ctx, const v1::SetExchangeRatesRequest* req,
+                                v1::SetExchangeRatesResponse* resp) override;
+  grpc::Status GetFundingSummary(grpc::ServerContext* ctx, const v1::GetFundingSummaryRequest* req,
+                                 v1::GetFundingSummaryResponse* resp) override;
+  grpc::Status CreateCampaign(grpc::ServerContext* ctx, const v1::CreateCampaignRequest* req,
+                              v1::CreateCampaignResponse* resp) override;
+  grpc::Status GetCampaign(grpc::ServerContext* ctx, const v1::GetCampaignRequest* req,
+                           v1::GetCampaignResponse* resp) override;
+  grpc::Status ListCampaigns(grpc::ServerContext* ctx, const v1::ListCampaignsRequest* req,
+                             v1::ListCampaignsResponse* resp) override;
+  grpc::Status ListMyDonations(grpc::ServerContext* ctx, const v1::ListMyDonationsRequest* req,
+                               v1::ListMyDonationsResponse* resp) override;
+  grpc::Status GetReceipt(grpc::ServerContext* ctx, const v1::GetReceiptRequest* req,
+                          v1::GetReceiptResponse* resp) override;
+  grpc::Status EraseDonor(grpc::ServerContext* ctx, const v1::EraseDonorRequest* req,
+                          v1::EraseDonorResponse* resp) override;
+  grpc::Status ListPledges(grpc::ServerContext* ctx, const v1::ListPledgesRequest* req,
+                           v1::ListPledgesResponse* resp) override;
+  grpc::Status ExportLedger(grpc::ServerContext* ctx, const v1::ExportLedgerRequest* req,
+                            grpc::ServerWriter<v1::ExportLedgerChunk>* writer) override;
+
+ private:
+  const WebhookIntake& intake_;
+  FundingReport& report_;
+  CampaignBook& campaigns_;
+  DonorPortal& portal_;
+};
+
+}  // namespace freehold::donations

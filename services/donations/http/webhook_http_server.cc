@@ -1,0 +1,198 @@
+// civetweb HTTP front of the donations service (see webhook_http_server.h).
+#include "services/donations/http/webhook_http_server.h"
+
+#include <civetweb.h>
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace freehold::donations {
+namespace {
+
+const char* Reason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Payload Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Internal Server Error";
+  }
+}
+
+// Writes the whole response with one write: separate small writes for headers and
+// body would meet Nagle's algorithm and the client's delayed ACK (~40 ms each).
+void Respond(mg_connection* conn, int status, absl::string_view content_type,
+             absl::string_view body, bool head_only = false, absl::string_view extra_headers = "") {
+  std::string out = absl::StrCat(
+      "HTTP/1.1 ", status, " ", Reason(status), "\r\nContent-Type: ", content_type,
+      "\r\nContent-Length: ", body.size(),
+      "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n", extra_headers, "\r\n");
+  if (!head_only) out.append(body.data(), body.size());
+  mg_write(conn, out.data(), out.size());
+}
+
+void RespondJson(mg_connection* conn, int status, const nlohmann::json& body) {
+  Respond(conn, status, "application/json", body.dump());
+}
+
+int HttpStatusFor(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kFailedPrecondition:
+      return 400;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kResourceExhausted:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+// Splits "host:port" / "[v6]:port" and checks the port. INVALID_ARGUMENT otherwise.
+absl::Status CheckListen(const std::string& listen, std::string* host) {
+  size_t colon = listen.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
+      port < 0 || port > 65535 || colon == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--http-listen: \"", listen, "\" is not host:port"));
+  }
+  *host = listen.substr(0, colon);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+WebhookHttpServer::WebhookHttpServer(const WebhookIntake& intake, PageRenderer render_page,
+                                     Logger log)
+    : intake_(intake), render_page_(std::move(render_page)), log_(std::move(log)) {}
+
+absl::StatusOr<std::unique_ptr<WebhookHttpServer>> WebhookHttpServer::Start(
+    const HttpServerOptions& options, const WebhookIntake& intake, PageRenderer render_page,
+    Logger log) {
+  std::string host;
+  if (absl::Status s = CheckListen(options.listen, &host); !s.ok()) return s;
+  mg_init_library(0);
+  std::unique_ptr<WebhookHttpServer> server(
+      new WebhookHttpServer(intake, std::move(render_page), std::move(log)));
+  const std::string threads = std::to_string(options.threads);
+  const char* mg_options[] = {"listening_ports",
+                              options.listen.c_str(),
+                              "num_threads",
+                              threads.c_str(),
+                              "enable_keep_alive",
+                              "yes",
+                              "request_timeout_ms",
+                              "10000",
+                              "keep_alive_timeout_ms",
+                              "30000",
+                              "tcp_nodelay",
+                              "1",
+                              nullptr};
+  mg_callbacks callbacks;
+  std::memset(&callbacks, 0, sizeof(callbacks));
+  server->ctx_ = mg_start(&callbacks, nullptr, mg_options);
+  if (server->ctx_ == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("--http-listen: cannot serve HTTP on ", options.listen));
+  }
+  mg_set_request_handler(server->ctx_, "/webhooks/", &WebhookHttpServer::HandleWebhook,
+                         server.get());
+  mg_set_request_handler(server->ctx_, "/$", &WebhookHttpServer::HandleRoot, server.get());
+  mg_server_port ports[4];
+  int n = mg_get_server_ports(server->ctx_, 4, ports);
+  if (n < 1) return absl::UnavailableError("--http-listen: no listening port");
+  server->port_ = ports[0].port;
+  server->address_ = absl::StrCat(host, ":", server->port_);
+  return server;
+}
+
+WebhookHttpServer::~WebhookHttpServer() {
+  if (ctx_ != nullptr) mg_stop(ctx_);
+}
+
+int WebhookHttpServer::HandleWebhook(mg_connection* conn, void* cbdata) {
+  auto* self = static_cast<WebhookHttpServer*>(cbdata);
+  const mg_request_info* ri = mg_get_request_info(conn);
+  if (std::strcmp(ri->request_method, "POST") != 0) {
+    Respond(conn, 405, "text/plain", "", false, "Allow: POST\r\n");
+    return 405;
+  }
+  absl::string_view uri = ri->local_uri != nullptr ? ri->local_uri : "";
+  absl::string_view provider = uri.substr(std::strlen("/webhooks/"));
+  if (provider.empty() || provider.find('/') != absl::string_view::npos) {
+    RespondJson(conn, 404, {{"error", "no such webhook endpoint"}});
+    return 404;
+  }
+  if (ri->content_length > static_cast<long long>(kMaxWebhookBodyBytes)) {
+    RespondJson(conn, 413, {{"error", "body too large"}});
+    return 413;
+  }
+  std::string body;
+  if (ri->content_length > 0) body.reserve(static_cast<size_t>(ri->content_length));
+  char buf[16384];
+  while (true) {
+    int got = mg_read(conn, buf, sizeof(buf));
+    if (got <= 0) break;
+    body.append(buf, static_cast<size_t>(got));
+    if (body.size() > kMaxWebhookBodyBytes) {
+      RespondJson(conn, 413, {{"error", "body too large"}});
+      return 413;
+    }
+  }
+  Headers headers;
+  headers.reserve(static_cast<size_t>(ri->num_headers));
+  for (int i = 0; i < ri->num_headers; ++i) {
+    headers.emplace_back(ri->http_headers[i].name, ri->http_headers[i].value);
+  }
+  absl::StatusOr<IngestResponse> r = self->intake_.Ingest(provider, headers, body);
+  if (!r.ok()) {
+    const int status = HttpStatusFor(r.status());
+    RespondJson(conn, status, {{"error", std::string(r.status().message())}});
+    return status;
+  }
+  // The donor token is not echoed here: processors keep webhook responses in their logs.
+  RespondJson(conn, 200,
+              {{"result", std::string(IngestOutcomeName(r->outcome))}, {"event_id", r->event_id}});
+  return 200;
+}
+
+int WebhookHttpServer::HandleRoot(mg_connection* conn, void* cbdata) {
+  auto* self = static_cast<WebhookHttpServer*>(cbdata);
+  const mg_request_info* ri = mg_get_request_info(conn);
+  const bool head = std::strcmp(ri->request_method, "HEAD") == 0;
+  if (!head && std::strcmp(ri->request_method, "GET") != 0) {
+    Respond(conn, 405, "text/plain", "", false, "Allow: GET, HEAD\r\n");
+    return 405;
+  }
+  absl::StatusOr<std::string> page = self->render_page_();
+  if (!page.ok()) {
+    self->log_.Warn("transparency page unavailable", {{"error", page.status()}});
+    Respond(conn, 503, "text/plain; charset=utf-8", "The funding page is unavailable right now.\n",
+            head);
+    return 503;
+  }
+  Respond(conn, 200, "text/html; charset=utf-8", *page, head);
+  return 200;
+}
+
+}  // namespace freehold::donations

@@ -1,0 +1,244 @@
+// freehold-donations: signed webhook intake, append-only ledger, campaigns, pledges,
+// donor portal and the public funding page. Wiring only; logic lives in donations_core.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/notification.h"
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/encoding.h"
+#include "common/grpc_server.h"
+#include "common/logging.h"
+#include "common/metrics.h"
+#include "common/pg.h"
+#include "common/signed_token.h"
+#include "services/donations/core/config.h"
+#include "services/donations/core/exchange_rate.h"
+#include "services/donations/core/intake.h"
+#include "services/donations/core/ledger_rules.h"
+#include "services/donations/core/metrics.h"
+#include "services/donations/core/read_side.h"
+#include "services/donations/core/stripe_provider.h"
+#include "services/donations/core/transparency_page.h"
+#include "services/donations/grpc/donations_grpc_service.h"
+#include "services/donations/http/webhook_http_server.h"
+#include "services/donations/pg/pg_store.h"
+
+namespace fd = freehold::donations;
+
+namespace {
+
+constexpr char kProgram[] = "freehold-donations";
+
+[[noreturn]] void Die(const freehold::Logger& log, std::string_view what, const absl::Status& s) {
+  log.Error(what, {{"error", s}});
+  std::fprintf(stderr, "%s: %.*s: %s\n", kProgram, static_cast<int>(what.size()), what.data(),
+               s.ToString().c_str());
+  std::exit(1);
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string& flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(flag, ": cannot read ", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The receipt signing key: loaded from `path`, or generated and saved there (0600).
+// Without a path an ephemeral key is used (receipts then verify only until restart).
+absl::StatusOr<freehold::SigningKey> ReceiptKey(const std::string& path,
+                                                const freehold::Logger& log) {
+  if (path.empty()) {
+    log.Warn("no --receipt-key: receipts are signed with an ephemeral key");
+    return freehold::GenerateSigningKey("donations-receipts");
+  }
+  if (std::ifstream(path).good()) return freehold::LoadSigningKey(path);
+  absl::StatusOr<freehold::SigningKey> key = freehold::GenerateSigningKey("donations-receipts");
+  if (!key.ok()) return key.status();
+  if (absl::Status s = freehold::SaveSigningKey(*key, path); !s.ok()) return s;
+  log.Info("generated receipt signing key", {{"path", path}, {"key_id", key->key_id}});
+  return key;
+}
+
+absl::Status WritePublicKeyLine(const freehold::SigningKey& key, const std::string& path) {
+  std::ofstream out(path, std::ios::trunc);
+  if (!out)
+    return absl::UnavailableError(absl::StrCat("--receipt-public-key-out: cannot write ", path));
+  std::string pub(reinterpret_cast<const char*>(key.public_key.data()), key.public_key.size());
+  out << "ed25519 " << key.key_id << " " << freehold::Base64Encode(pub) << "\n";
+  return out.good() ? absl::OkStatus()
+                    : absl::UnavailableError(
+                          absl::StrCat("--receipt-public-key-out: cannot write ", path));
+}
+
+std::optional<int64_t> MonthlyCost(const fd::DonationsConfig& config) {
+  if (!config.monthly_cost_file.empty()) {
+    absl::StatusOr<std::string> text = ReadFile(config.monthly_cost_file, "--monthly-cost-file");
+    int64_t v = 0;
+    if (text.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &v) && v >= 0) return v;
+    return std::nullopt;
+  }
+  if (config.monthly_cost_minor >= 0) return config.monthly_cost_minor;
+  return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  fd::DonationsConfig config;
+  CLI::App app{
+      "freehold-donations: signed donation webhooks, append-only ledger, campaigns, "
+      "pledges and the public funding page"};
+  freehold::AddFlag(app, "--listen", &config.listen, "gRPC listen address (port 0 picks one)");
+  freehold::AddFlag(app, "--metrics-listen", &config.metrics_listen,
+                    "Prometheus /metrics listen address");
+  freehold::AddFlag(app, "--http-listen", &config.http_listen,
+                    "HTTP listen address for POST /webhooks/<provider> and the GET / page");
+  freehold::AddFlag(app, "--database-url", &config.database_url, "PostgreSQL URL (libpq)");
+  freehold::AddFlag(app, "--log-level", &config.log_level, "debug|info|warn|error");
+  freehold::AddFlag(app, "--db-pool-size", &config.db_pool_size, "PostgreSQL connections");
+  freehold::AddFlag(app, "--http-threads", &config.http_threads, "HTTP worker threads");
+  freehold::AddFlag(app, "--base-currency", &config.base_currency,
+                    "ISO 4217 currency all totals are kept in");
+  freehold::AddFlag(app, "--stripe-webhook-secret", &config.stripe_webhook_secrets,
+                    "Stripe endpoint secret (repeatable for rotation; env comma-separated; "
+                    "\"file:/path\" reads a file)")
+      ->delimiter(',');
+  freehold::AddDurationFlag(app, "--webhook-tolerance", &config.webhook_tolerance,
+                            "accepted signature timestamp skew (replay window)");
+  freehold::AddFlag(app, "--exchange-rates", &config.exchange_rates_file,
+                    "CSV file currency,rate,effective_from loaded at start");
+  freehold::AddFlag(app, "--monthly-cost-minor", &config.monthly_cost_minor,
+                    "this month's storage cost in base minor units (-1 = unknown)");
+  freehold::AddFlag(app, "--monthly-cost-file", &config.monthly_cost_file,
+                    "file holding the monthly cost in base minor units (re-read per page view)");
+  freehold::AddFlag(app, "--receipt-key", &config.receipt_key_file,
+                    "Ed25519 receipt signing key file (created if missing)");
+  freehold::AddFlag(app, "--receipt-public-key-out", &config.receipt_public_key_out,
+                    "write the receipt verification key here (ed25519 <key_id> <base64>)");
+  freehold::AddDurationFlag(app, "--gauge-refresh", &config.gauge_refresh,
+                            "how often balance and recurring gauges are recomputed");
+  freehold::ParseOrExit(app, argc, argv);
+  freehold::ExitIfError(config.Validate(), kProgram);
+  absl::StatusOr<freehold::LogLevel> level = freehold::ParseLogLevel(config.log_level);
+  if (!level.ok())
+    freehold::ExitIfError(
+        absl::InvalidArgumentError("--log-level: " + std::string(level.status().message())),
+        kProgram);
+  freehold::Logger log("donations", *level);
+
+  // Block termination signals before any thread starts; main waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::vector<std::string> secrets;
+  for (const std::string& value : config.stripe_webhook_secrets) {
+    absl::StatusOr<std::string> secret = freehold::ResolveSecret(value);
+    if (!secret.ok()) Die(log, "--stripe-webhook-secret", secret.status());
+    secrets.push_back(std::move(*secret));
+  }
+  if (secrets.empty()) log.Warn("no --stripe-webhook-secret: every Stripe delivery is rejected");
+  auto stripe_secrets = std::make_shared<const fd::WebhookSecrets>(std::move(secrets));
+
+  freehold::PgPool pool(fd::DonationsPoolOptions(config.database_url, config.db_pool_size));
+  if (absl::Status s = fd::MigrateDonationsSchema(pool); !s.ok())
+    Die(log, "database migration failed", s);
+  fd::PgDonationStore store(pool);
+  fd::PgQueryStore queries(pool);
+
+  absl::StatusOr<std::unique_ptr<freehold::MetricsExposer>> exposer =
+      freehold::MetricsExposer::Start(config.metrics_listen);
+  if (!exposer.ok()) Die(log, "--metrics-listen", exposer.status());
+  prometheus::Registry& registry = (*exposer)->registry();
+
+  absl::StatusOr<freehold::SigningKey> receipt_key = ReceiptKey(config.receipt_key_file, log);
+  if (!receipt_key.ok()) Die(log, "--receipt-key", receipt_key.status());
+  if (!config.receipt_public_key_out.empty()) {
+    if (absl::Status s = WritePublicKeyLine(*receipt_key, config.receipt_public_key_out); !s.ok()) {
+      Die(log, "--receipt-public-key-out", s);
+    }
+  }
+  freehold::TokenSigner receipt_signer(*receipt_key);
+
+  freehold::RealClock clock;
+  fd::DonationMetrics metrics(registry);
+  fd::LedgerRules rules(config.base_currency);
+  fd::StripeProvider stripe(stripe_secrets, config.webhook_tolerance);
+  fd::WebhookIntake intake({&stripe}, store, rules, clock, metrics, log.With({{"part", "intake"}}));
+  fd::CampaignBook campaigns(queries, clock);
+  fd::FundingReport report(
+      queries, queries, clock, config.base_currency, [&config] { return MonthlyCost(config); },
+      log);
+  fd::DonorPortal portal(queries, receipt_signer, clock, config.base_currency);
+
+  if (!config.exchange_rates_file.empty()) {
+    absl::StatusOr<std::string> csv = ReadFile(config.exchange_rates_file, "--exchange-rates");
+    if (!csv.ok()) Die(log, "--exchange-rates", csv.status());
+    absl::StatusOr<std::vector<fd::RateRow>> rows = fd::ParseRatesCsv(*csv, config.base_currency);
+    if (!rows.ok()) Die(log, "--exchange-rates", rows.status());
+    if (!rows->empty()) {
+      absl::StatusOr<int> stored = report.SetExchangeRates(*rows);
+      if (!stored.ok()) Die(log, "--exchange-rates", stored.status());
+      log.Info("exchange rates loaded", {{"rows", *stored}});
+    }
+  }
+
+  fd::DonationsGrpcService grpc_service(intake, report, campaigns, portal);
+  freehold::GrpcServerOptions grpc_options;
+  grpc_options.listen_address = config.listen;
+  grpc_options.metrics_registry = &registry;
+  absl::StatusOr<std::unique_ptr<freehold::GrpcServer>> grpc_server =
+      freehold::GrpcServer::Start(grpc_options, {&grpc_service});
+  if (!grpc_server.ok()) Die(log, "--listen", grpc_server.status());
+
+  absl::StatusOr<std::unique_ptr<fd::WebhookHttpServer>> http = fd::WebhookHttpServer::Start(
+      {.listen = config.http_listen, .threads = config.http_threads}, intake,
+      [&report]() -> absl::StatusOr<std::string> {
+        absl::StatusOr<fd::TransparencyData> data = report.Transparency();
+        if (!data.ok()) return data.status();
+        return fd::RenderTransparencyPage(*data);
+      },
+      log.With({{"part", "http"}}));
+  if (!http.ok()) Die(log, "--http-listen", http.status());
+
+  absl::Notification stopping;
+  std::thread gauges([&] {
+    do {
+      if (absl::Status s = report.RefreshGauges(metrics); !s.ok()) {
+        log.Warn("could not refresh funding gauges", {{"error", s}});
+      }
+    } while (!stopping.WaitForNotificationWithTimeout(config.gauge_refresh));
+  });
+
+  std::string metrics_address = config.metrics_listen;
+  metrics_address =
+      absl::StrCat(metrics_address.substr(0, metrics_address.rfind(':')), ":", (*exposer)->port());
+  log.Info("serving", {{"grpc", (*grpc_server)->address()},
+                       {"http", (*http)->address()},
+                       {"metrics", metrics_address},
+                       {"base_currency", config.base_currency}});
+  std::cout << "READY grpc=" << (*grpc_server)->address() << " metrics=" << metrics_address
+            << " http=" << (*http)->address() << std::endl;
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log.Info("shutting down", {{"signal", sig}});
+  stopping.Notify();
+  (*grpc_server)->Shutdown(absl::Seconds(5));
+  http->reset();
+  gauges.join();
+  return 0;
+}

@@ -1,0 +1,167 @@
+// CLI11 helpers: env fallbacks, precedence, durations, secrets.
+#include "common/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
+
+namespace freehold {
+namespace {
+
+using ::freehold::testing::StatusIs;
+using ::freehold::testing::TempDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Sets an environment variable for the scope of a test.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
+  ~ScopedEnv() { ::unsetenv(name_); }
+
+ private:
+  const char* name_;
+};
+
+struct TestConfig {
+  std::string listen = "127.0.0.1:1";
+  int workers = 1;
+  bool verbose = false;
+  absl::Duration heartbeat = absl::Seconds(5);
+};
+
+void AddTestFlags(CLI::App& app, TestConfig& c) {
+  AddFlag(app, "--listen", &c.listen, "listen address", "FREEHOLD_TEST_LISTEN");
+  AddFlag(app, "--workers", &c.workers, "worker threads");  // default env name
+  AddFlag(app, "--verbose", &c.verbose, "log more", "FREEHOLD_TEST_VERBOSE");
+  AddDurationFlag(app, "--heartbeat", &c.heartbeat, "heartbeat period", "FREEHOLD_TEST_HEARTBEAT");
+}
+
+void Parse(CLI::App& app, std::vector<std::string> args) {
+  std::vector<char*> argv;
+  std::string prog = "prog";
+  argv.push_back(prog.data());
+  for (auto& a : args) argv.push_back(a.data());
+  app.parse(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(ConfigTest, DefaultEnvNameIsDerivedFromFlag) {
+  EXPECT_EQ(DefaultEnvName("--pg-url"), "FREEHOLD_PG_URL");
+  EXPECT_EQ(DefaultEnvName("-l,--listen"), "FREEHOLD_LISTEN");
+}
+
+TEST(ConfigTest, DefaultsApplyWithoutFlagsOrEnv) {
+  CLI::App app;
+  TestConfig c;
+  AddTestFlags(app, c);
+  Parse(app, {});
+  EXPECT_EQ(c.listen, "127.0.0.1:1");
+  EXPECT_EQ(c.workers, 1);
+  EXPECT_FALSE(c.verbose);
+  EXPECT_EQ(c.heartbeat, absl::Seconds(5));
+}
+
+TEST(ConfigTest, EnvironmentFillsFlagsThatAreAbsent) {
+  ScopedEnv a("FREEHOLD_TEST_LISTEN", "0.0.0.0:9000");
+  ScopedEnv b("FREEHOLD_WORKERS", "8");
+  ScopedEnv v("FREEHOLD_TEST_VERBOSE", "true");
+  ScopedEnv h("FREEHOLD_TEST_HEARTBEAT", "250ms");
+  CLI::App app;
+  TestConfig c;
+  AddTestFlags(app, c);
+  Parse(app, {});
+  EXPECT_EQ(c.listen, "0.0.0.0:9000");
+  EXPECT_EQ(c.workers, 8);
+  EXPECT_TRUE(c.verbose);
+  EXPECT_EQ(c.heartbeat, absl::Milliseconds(250));
+}
+
+TEST(ConfigTest, CommandLineWinsOverEnvironment) {
+  ScopedEnv a("FREEHOLD_TEST_LISTEN", "0.0.0.0:9000");
+  ScopedEnv h("FREEHOLD_TEST_HEARTBEAT", "250ms");
+  CLI::App app;
+  TestConfig c;
+  AddTestFlags(app, c);
+  Parse(app, {"--listen", "[::1]:7", "--heartbeat=2s"});
+  EXPECT_EQ(c.listen, "[::1]:7");
+  EXPECT_EQ(c.heartbeat, absl::Seconds(2));
+}
+
+TEST(ConfigTest, HelpListsFlagsAndEnvNames) {
+  CLI::App app{"test program"};
+  TestConfig c;
+  AddTestFlags(app, c);
+  const std::string help = app.help();
+  EXPECT_THAT(help, HasSubstr("--listen"));
+  EXPECT_THAT(help, HasSubstr("FREEHOLD_TEST_LISTEN"));
+  EXPECT_THAT(help, HasSubstr("FREEHOLD_WORKERS"));
+}
+
+TEST(ConfigTest, MalformedDurationIsAParseError) {
+  CLI::App app;
+  TestConfig c;
+  AddTestFlags(app, c);
+  EXPECT_THROW(Parse(app, {"--heartbeat", "soon"}), CLI::ParseError);
+}
+
+void ParseBadFlag() {
+  CLI::App app("test");
+  TestConfig c;
+  AddTestFlags(app, c);
+  char prog[] = "prog";
+  char bad[] = "--no-such-flag";
+  char* argv[] = {prog, bad, nullptr};
+  ParseOrExit(app, 2, argv);
+}
+
+TEST(ConfigDeathTest, ParseOrExitExitsNonZeroOnBadFlag) {
+  EXPECT_EXIT(ParseBadFlag(), ::testing::ExitedWithCode(2), "no-such-flag");
+}
+
+TEST(ConfigDeathTest, ExitIfErrorNamesTheProblem) {
+  EXPECT_EXIT(ExitIfError(absl::InvalidArgumentError("listen: empty"), "freehold-x"),
+              ::testing::ExitedWithCode(2), "freehold-x: invalid configuration: listen: empty");
+}
+
+TEST(SecretTest, ReadSecretFileTrimsTrailingWhitespace) {
+  TempDir dir;
+  const std::string path = dir.WriteFile("pepper", "s3cret-value\n\n", 0600);
+  ASSERT_OK_AND_ASSIGN(std::string secret, ReadSecretFile(path));
+  EXPECT_EQ(secret, "s3cret-value");
+}
+
+TEST(SecretTest, ReadSecretFileRefusesWorldReadableFiles) {
+  TempDir dir;
+  const std::string path = dir.WriteFile("pepper", "s3cret-value", 0644);
+  EXPECT_THAT(ReadSecretFile(path),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("chmod 600")));
+}
+
+TEST(SecretTest, ReadSecretFileErrorsNameThePathNotTheContents) {
+  TempDir dir;
+  EXPECT_THAT(ReadSecretFile(dir.File("missing")),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("missing")));
+  const std::string empty = dir.WriteFile("empty", " \n", 0600);
+  EXPECT_THAT(ReadSecretFile(empty), StatusIs(absl::StatusCode::kInvalidArgument));
+  const std::string open = dir.WriteFile("open", "topsecret", 0666);
+  EXPECT_THAT(ReadSecretFile(open),
+              StatusIs(absl::StatusCode::kPermissionDenied, Not(HasSubstr("topsecret"))));
+}
+
+TEST(SecretTest, ResolveSecretReadsFilesOrTakesLiterals) {
+  TempDir dir;
+  const std::string path = dir.WriteFile("key", "from-file\n", 0600);
+  ASSERT_OK_AND_ASSIGN(std::string a, ResolveSecret("file:" + path));
+  EXPECT_EQ(a, "from-file");
+  ASSERT_OK_AND_ASSIGN(std::string b, ResolveSecret("@" + path));
+  EXPECT_EQ(b, "from-file");
+  ASSERT_OK_AND_ASSIGN(std::string c, ResolveSecret("literal"));
+  EXPECT_EQ(c, "literal");
+  EXPECT_THAT(ResolveSecret(""), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace freehold

@@ -1,0 +1,247 @@
+// The real freehold-donations binary on loopback with a real PostgreSQL, driven with
+// curl (webhooks, metrics) and headless Chromium (the transparency page).
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/grpc_server.h"
+#include "freehold/v1/donations.grpc.pb.h"
+#include "services/donations/core/webhook_signature.h"
+#include "tests/donations/donations_test_support.h"
+#include "tests/support/process.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
+
+namespace freehold::donations::testing {
+namespace {
+
+using freehold::testing::BinaryPath;
+using freehold::testing::Process;
+using freehold::testing::ReadFileOrEmpty;
+using freehold::testing::TempDir;
+using ::testing::HasSubstr;
+
+struct Ready {
+  std::string grpc, metrics, http;
+};
+
+// Polls the child's stdout for the READY line (deadline-bounded).
+absl::StatusOr<Ready> WaitForReady(Process& p, const std::string& stdout_path,
+                                   absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    for (absl::string_view line : absl::StrSplit(ReadFileOrEmpty(stdout_path), '\n')) {
+      if (!absl::StartsWith(line, "READY ")) continue;
+      Ready r;
+      for (absl::string_view kv : absl::StrSplit(line.substr(6), ' ')) {
+        std::pair<std::string, std::string> parts = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+        if (parts.first == "grpc") r.grpc = parts.second;
+        if (parts.first == "metrics") r.metrics = parts.second;
+        if (parts.first == "http") r.http = parts.second;
+      }
+      return r;
+    }
+    if (!p.Running()) {
+      return absl::FailedPreconditionError("exited before READY: " + p.ReadStderr());
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::DeadlineExceededError("no READY line: " + p.ReadStderr());
+}
+
+class DonationsBinaryTest : public freehold::testing::PostgresTest {
+ protected:
+  void StartBinary(const std::vector<std::string>& extra = {}) {
+    const std::string rates = dir_.WriteFile("rates.csv",
+                                             "currency,rate,effective_from\n"
+                                             "USD,0.92,2020-01-01\n");
+    std::vector<std::string> args = {"--listen",
+                                     "127.0.0.1:0",
+                                     "--metrics-listen",
+                                     "127.0.0.1:0",
+                                     "--http-listen",
+                                     "127.0.0.1:0",
+                                     "--database-url",
+                                     db_url(),
+                                     "--exchange-rates",
+                                     rates,
+                                     "--monthly-cost-minor",
+                                     "50000",
+                                     "--receipt-key",
+                                     dir_.File("receipt.key"),
+                                     "--receipt-public-key-out",
+                                     dir_.File("receipt.pub"),
+                                     "--gauge-refresh",
+                                     "1s"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    stdout_path_ = dir_.File("stdout.txt");
+    ASSERT_OK_AND_ASSIGN(process_,
+                         Process::Start({.binary = BinaryPath("freehold-donations"),
+                                         .args = args,
+                                         .env = {{"FREEHOLD_STRIPE_WEBHOOK_SECRET",
+                                                  absl::StrCat(kOldSecret, ",", kSecret)}},
+                                         .stdout_path = stdout_path_}));
+    ASSERT_OK_AND_ASSIGN(ready_, WaitForReady(*process_, stdout_path_, absl::Seconds(30)));
+  }
+
+  // POSTs `body` with a Stripe-Signature header via curl; returns "<status> <body>".
+  std::string Post(const std::string& path, const std::string& body, const std::string& signature) {
+    const std::string file = dir_.WriteFile("body.json", body);
+    int code = 0;
+    std::string out = RunCommand(
+        absl::StrCat(
+            "curl -sS --max-time 10 -w ' %{http_code}' -H 'Content-Type: application/json' "
+            "-H 'Stripe-Signature: ",
+            signature, "' --data-binary @", file, " http://", ready_.http, path),
+        &code);
+    EXPECT_EQ(code, 0) << out;
+    size_t space = out.rfind(' ');
+    return absl::StrCat(out.substr(space + 1), " ", out.substr(0, space));
+  }
+
+  std::string Get(const std::string& url) {
+    int code = 0;
+    std::string out = RunCommand(absl::StrCat("curl -sS --max-time 10 ", url), &code);
+    EXPECT_EQ(code, 0) << out;
+    return out;
+  }
+
+  TempDir dir_{"donations-bin-"};
+  std::string stdout_path_;
+  std::unique_ptr<Process> process_;
+  Ready ready_;
+};
+
+TEST_F(DonationsBinaryTest, WebhookEndpointDrivenWithCurl) {
+  StartBinary();
+  ASSERT_FALSE(ready_.http.empty());
+  ASSERT_FALSE(ready_.metrics.empty());
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  const std::string body = PaymentIntentSucceeded({.event_id = "evt_curl",
+                                                   .payment_intent = "pi_curl",
+                                                   .amount = 2000,
+                                                   .currency = "usd",
+                                                   .created = now});
+  std::string why;
+  std::optional<std::string> signature = SignWithStripeNpm(body, kSecret, now, &why);
+  if (!signature.has_value()) {
+    // Still exercise the endpoint; the npm interop is covered where it is available.
+    std::cerr << "note: " << why << "; signing in C++\n";
+    signature = SignPayload(kSecret, now, body);
+  }
+  std::string first = Post("/webhooks/stripe", body, *signature);
+  EXPECT_TRUE(absl::StartsWith(first, "200 ")) << first;
+  EXPECT_THAT(first, HasSubstr("\"result\":\"recorded\""));
+  EXPECT_THAT(Post("/webhooks/stripe", body, *signature), HasSubstr("\"result\":\"duplicate\""));
+  // Signed with the previous (rotated) secret: accepted too.
+  const std::string body2 = PaymentIntentSucceeded(
+      {.event_id = "evt_curl2", .payment_intent = "pi_curl2", .amount = 1, .created = now});
+  EXPECT_TRUE(absl::StartsWith(Post("/webhooks/stripe", body2, SignPayload(kOldSecret, now, body2)),
+                               "200 "));
+
+  std::string forged = Post("/webhooks/stripe", body, SignPayload("whsec_forged", now, body));
+  EXPECT_TRUE(absl::StartsWith(forged, "400 ")) << forged;
+  std::string stale = Post("/webhooks/stripe", body, SignPayload(kSecret, now - 3600, body));
+  EXPECT_TRUE(absl::StartsWith(stale, "400 ")) << stale;
+  EXPECT_THAT(stale, HasSubstr("tolerance"));
+  std::string malformed = Post("/webhooks/stripe", "{oops", SignPayload(kSecret, now, "{oops"));
+  EXPECT_TRUE(absl::StartsWith(malformed, "400 ")) << malformed;
+  EXPECT_TRUE(absl::StartsWith(Post("/webhooks/paypal", body, *signature), "404 "));
+  int code = 0;
+  EXPECT_EQ(RunCommand(absl::StrCat("curl -s -o /dev/null -w '%{http_code}' http://", ready_.http,
+                                    "/webhooks/stripe"),
+                       &code),
+            "405");
+
+  // Metrics on the metrics port; the balance gauge is refreshed from the database.
+  const absl::Time deadline = absl::Now() + absl::Seconds(15);
+  std::string metrics;
+  while (absl::Now() < deadline) {
+    metrics = Get(absl::StrCat("http://", ready_.metrics, "/metrics"));
+    if (absl::StrContains(metrics, "freehold_donations_ledger_balance_base 1841")) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_THAT(metrics, HasSubstr("freehold_donations_ledger_balance_base 1841"));
+  EXPECT_THAT(metrics,
+              HasSubstr("freehold_donation_events_total{kind=\"payment\",provider=\"stripe\","
+                        "result=\"recorded\"} 2"));
+  EXPECT_THAT(metrics, HasSubstr("freehold_webhook_rejected_total{reason=\"bad_signature\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("freehold_donation_duplicates_total 1"));
+  EXPECT_THAT(ReadFileOrEmpty(dir_.File("receipt.pub")), HasSubstr("ed25519 donations-receipts "));
+  ASSERT_OK_AND_ASSIGN(int exit_code, process_->Stop());
+  EXPECT_EQ(exit_code, 0);
+}
+
+TEST_F(DonationsBinaryTest, TransparencyPageInHeadlessChromium) {
+  if (access("/usr/bin/chromium", X_OK) != 0) GTEST_SKIP() << "chromium is not installed";
+  StartBinary();
+  ASSERT_OK_AND_ASSIGN(auto channel, MakeChannel(ready_.grpc));
+  auto stub = freehold::v1::Donations::NewStub(channel);
+  freehold::v1::CreateCampaignRequest create;
+  create.set_title("Twelve new disks <2025>");
+  create.set_goal_base_minor(40000);
+  freehold::v1::CreateCampaignResponse created;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  ASSERT_TRUE(stub->CreateCampaign(&ctx, create, &created).ok());
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  const std::string body = PaymentIntentSucceeded(
+      {.event_id = "evt_page",
+       .payment_intent = "pi_page",
+       .amount = 10000,
+       .created = now,
+       .metadata = {{"campaign_id", created.campaign().campaign_id()}, {"donor_name", "Zelda Q"}},
+       .customer = "cus_page",
+       .receipt_email = "zelda@example.org"});
+  ASSERT_TRUE(
+      absl::StartsWith(Post("/webhooks/stripe", body, SignPayload(kSecret, now, body)), "200 "));
+
+  TempDir profile("donations-chromium-");
+  int code = 0;
+  std::string dom =
+      RunCommand(absl::StrCat("timeout 90 /usr/bin/chromium --headless --no-sandbox --disable-gpu "
+                              "--disable-quic --no-first-run --disable-background-networking "
+                              "--disable-component-update --disable-sync --user-data-dir=",
+                              profile.path(), " --dump-dom http://", ready_.http, "/ 2>/dev/null"),
+                 &code);
+  ASSERT_EQ(code, 0) << dom;
+  EXPECT_THAT(dom, HasSubstr("Freehold funding"));
+  EXPECT_THAT(dom, HasSubstr("100.00 EUR"));  // this month's donations
+  EXPECT_THAT(dom, HasSubstr("500.00 EUR"));  // this month's cost
+  EXPECT_THAT(dom, HasSubstr("cover 20%"));
+  EXPECT_THAT(dom, HasSubstr("Twelve new disks &lt;2025&gt;"));
+  EXPECT_THAT(dom, HasSubstr("Raised 100.00 EUR of 400.00 EUR (25%)"));
+  EXPECT_THAT(dom, HasSubstr("width:25%"));
+  EXPECT_THAT(dom, ::testing::Not(HasSubstr("Zelda")));
+  EXPECT_THAT(dom, ::testing::Not(HasSubstr("zelda@")));
+  EXPECT_THAT(dom, ::testing::Not(HasSubstr("<script")));
+}
+
+TEST_F(DonationsBinaryTest, HelpListsFlagsAndBadConfigurationExitsNonZero) {
+  ASSERT_OK_AND_ASSIGN(auto help, Process::Start({.binary = BinaryPath("freehold-donations"),
+                                                  .args = {"--help"},
+                                                  .stdout_path = dir_.File("help.txt")}));
+  ASSERT_OK_AND_ASSIGN(int help_code, help->Wait(absl::Seconds(10)));
+  EXPECT_EQ(help_code, 0);
+  const std::string text = ReadFileOrEmpty(dir_.File("help.txt"));
+  for (const char* flag :
+       {"--http-listen", "--stripe-webhook-secret", "--exchange-rates", "--base-currency",
+        "--monthly-cost-minor", "--webhook-tolerance", "FREEHOLD_STRIPE_WEBHOOK_SECRET"}) {
+    EXPECT_THAT(text, HasSubstr(flag));
+  }
+  ASSERT_OK_AND_ASSIGN(
+      auto bad, Process::Start({.binary = BinaryPath("freehold-donations"),
+                                .args = {"--database-url", db_url(), "--base-currency", "XYZ"}}));
+  ASSERT_OK_AND_ASSIGN(int bad_code, bad->Wait(absl::Seconds(10)));
+  EXPECT_NE(bad_code, 0);
+  EXPECT_THAT(bad->ReadStderr(), HasSubstr("--base-currency"));
+}
+
+}  // namespace
+}  // namespace freehold::donations::testing
