@@ -1,0 +1,105 @@
+#include "client/core/metadata.h"
+
+#include <sodium.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/status/status.h"
+
+namespace freehold::client {
+namespace {
+
+constexpr uint8_t kVersion = 1;
+constexpr std::string_view kAadPrefix = "freehold/v1/metadata";
+constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+constexpr size_t kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+constexpr size_t kPad = 64;
+
+std::vector<uint8_t> FullAad(std::span<const uint8_t> aad) {
+  std::vector<uint8_t> out(kAadPrefix.begin(), kAadPrefix.end());
+  out.push_back(kVersion);
+  out.insert(out.end(), aad.begin(), aad.end());
+  return out;
+}
+
+void PutU64(std::vector<uint8_t>* out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+uint64_t GetU64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= uint64_t{p[i]} << (8 * i);
+  return v;
+}
+
+}  // namespace
+
+SecretBytes MetadataKey(const X25519Identity& identity) {
+  if (sodium_init() < 0) std::abort();
+  SecretBytes key(32);
+  crypto_kdf_derive_from_key(key.data(), key.size(), 1, "FhMeta01", identity.secret().data());
+  return key;
+}
+
+absl::StatusOr<std::vector<uint8_t>> SealMetadata(const SecretBytes& key,
+                                                  const FileMetadata& metadata,
+                                                  std::span<const uint8_t> aad) {
+  if (sodium_init() < 0) std::abort();
+  if (key.size() != 32) return absl::InvalidArgumentError("metadata key: must be 32 bytes");
+  if (metadata.name.size() > kMaxMetadataNameBytes) {
+    return absl::InvalidArgumentError("metadata name: longer than 4096 bytes");
+  }
+  // Encoding (little-endian): u64 size, i64 created, i64 modified,
+  // u32 name length, name, zero padding.
+  std::vector<uint8_t> plain;
+  PutU64(&plain, metadata.size);
+  PutU64(&plain, static_cast<uint64_t>(metadata.created_unix_nanos));
+  PutU64(&plain, static_cast<uint64_t>(metadata.modified_unix_nanos));
+  uint32_t n = static_cast<uint32_t>(metadata.name.size());
+  for (int i = 0; i < 4; ++i) plain.push_back(static_cast<uint8_t>(n >> (8 * i)));
+  plain.insert(plain.end(), metadata.name.begin(), metadata.name.end());
+  plain.resize((plain.size() + kPad - 1) / kPad * kPad, 0);
+
+  std::vector<uint8_t> blob(1 + kNonce + plain.size() + kTag);
+  blob[0] = kVersion;
+  randombytes_buf(blob.data() + 1, kNonce);
+  std::vector<uint8_t> full_aad = FullAad(aad);
+  unsigned long long clen = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(blob.data() + 1 + kNonce, &clen, plain.data(),
+                                             plain.size(), full_aad.data(), full_aad.size(),
+                                             nullptr, blob.data() + 1, key.data());
+  sodium_memzero(plain.data(), plain.size());
+  return blob;
+}
+
+absl::StatusOr<FileMetadata> OpenMetadata(const SecretBytes& key, std::span<const uint8_t> blob,
+                                          std::span<const uint8_t> aad) {
+  if (sodium_init() < 0) std::abort();
+  if (key.size() != 32) return absl::InvalidArgumentError("metadata key: must be 32 bytes");
+  if (blob.size() < 1 + kNonce + kTag + kPad || blob[0] != kVersion) {
+    return absl::InvalidArgumentError("metadata blob: malformed or unknown version");
+  }
+  SecretBytes plain(blob.size() - 1 - kNonce - kTag);
+  std::vector<uint8_t> full_aad = FullAad(aad);
+  unsigned long long mlen = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          plain.data(), &mlen, nullptr, blob.data() + 1 + kNonce, blob.size() - 1 - kNonce,
+          full_aad.data(), full_aad.size(), blob.data() + 1, key.data()) != 0) {
+    return absl::PermissionDeniedError(
+        "metadata blob: does not open with this key (wrong identity, altered, or another "
+        "object's blob)");
+  }
+  const uint8_t* p = plain.data();
+  FileMetadata m;
+  m.size = GetU64(p);
+  m.created_unix_nanos = static_cast<int64_t>(GetU64(p + 8));
+  m.modified_unix_nanos = static_cast<int64_t>(GetU64(p + 16));
+  uint32_t n = p[24] | (p[25] << 8) | (p[26] << 16) | (uint32_t{p[27]} << 24);
+  if (n > kMaxMetadataNameBytes || 28 + n > plain.size()) {
+    return absl::InvalidArgumentError("metadata blob: malformed name length");
+  }
+  m.name.assign(reinterpret_cast<const char*>(p + 28), n);
+  return m;
+}
+
+}  // namespace freehold::client

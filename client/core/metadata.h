@@ -1,0 +1,48 @@
+// Encrypted file metadata (name, size, times): the server stores only opaque
+// blobs.
+//
+//   key  = crypto_kdf_derive_from_key(32, id = 1, ctx = "FhMeta01",
+//                                     master = identity secret scalar)
+//   blob = 0x01 || nonce24 || XChaCha20-Poly1305(key, padded encoding,
+//                     aad = "freehold/v1/metadata" || 0x01 || caller aad)
+// The plaintext is padded to a multiple of 64 bytes so blob sizes leak little
+// about name lengths. Pass the object id as `aad` to bind a blob to its
+// object (a server cannot swap blobs between objects).
+// Thread-safe free functions.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "client/core/keys.h"
+#include "client/core/secret_bytes.h"
+
+namespace freehold::client {
+
+struct FileMetadata {
+  std::string name;
+  uint64_t size = 0;
+  int64_t created_unix_nanos = 0;
+  int64_t modified_unix_nanos = 0;
+  bool operator==(const FileMetadata&) const = default;
+};
+
+inline constexpr size_t kMaxMetadataNameBytes = 4096;
+
+// The 32-byte metadata key of an identity.
+SecretBytes MetadataKey(const X25519Identity& identity);
+
+// INVALID_ARGUMENT if the key is not 32 bytes or the name is longer than
+// kMaxMetadataNameBytes.
+absl::StatusOr<std::vector<uint8_t>> SealMetadata(const SecretBytes& key,
+                                                  const FileMetadata& metadata,
+                                                  std::span<const uint8_t> aad = {});
+// INVALID_ARGUMENT on a malformed blob or unknown version; PERMISSION_DENIED
+// if it does not open with this key and aad (wrong key, altered, or swapped).
+absl::StatusOr<FileMetadata> OpenMetadata(const SecretBytes& key, std::span<const uint8_t> blob,
+                                          std::span<const uint8_t> aad = {});
+
+}  // namespace freehold::client
