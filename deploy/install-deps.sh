@@ -13,7 +13,7 @@ PACKAGES=(
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libpq-dev libsodium-dev libssl-dev prometheus-cpp-dev libisal-dev
-  libcli11-dev nlohmann-json3-dev zlib1g-dev libcivetweb-dev libcivetweb-dev
+  libcli11-dev nlohmann-json3-dev zlib1g-dev libcivetweb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers used by tests
   postgresql-15 postgresql-contrib age prometheus chromium python3 python3-yaml util-linux

@@ -60,6 +60,9 @@ class PgQueryStore : public CampaignStore, public ReportStore, public DonorStore
   absl::StatusOr<std::optional<LedgerEntry>> GetEntry(absl::string_view entry_id) override;
   absl::StatusOr<std::optional<DonorInfo>> PersonalData(absl::string_view donor_id) override;
   absl::Status ErasePersonalData(absl::string_view donor_id) override;
+  absl::StatusOr<int> ErasePersonalDataByContact(absl::string_view provider,
+                                                 absl::string_view customer_ref,
+                                                 absl::string_view email) override;
 
  private:
   PgPool& pool_;
