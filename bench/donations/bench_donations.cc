@@ -2,9 +2,11 @@
 // freehold-donations binary (HTTP POST with a Stripe signature -> verify -> parse ->
 // idempotent ledger insert -> 200), each event a distinct id, at concurrency 2 and 8,
 // beside pgbench's single-row INSERT TPS against the same private PostgreSQL in the
-// same run. Prints `figure: NAME VALUE` lines, including the ratio.
+// same run. Prints `figure: NAME VALUE` lines, including the ratio; with --rounds N the
+// webhook and pgbench runs alternate N times and the figures are medians.
 //
-//   freehold-bench-donations [--seconds 5] [--bin-dir build/bin]
+//   freehold-bench-donations [--seconds 5] [--rounds 3] [--concurrency 2,8]
+//                            [--server-arg=--intake-connections=4] [--bin-dir build/bin]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -39,6 +41,7 @@ using freehold::testing::TempDir;
 namespace dt = freehold::donations::testing;
 
 constexpr char kSecret[] = "whsec_bench_0123456789";
+constexpr size_t kIdWidth = 24;  // event and payment ids: "<round tag>_<thread>_<n>", padded
 
 [[noreturn]] void Fail(const std::string& what) {
   std::cerr << "freehold-bench-donations: " << what << "\n";
@@ -111,13 +114,23 @@ RunResult RunWebhooks(const std::string& host, int port, int concurrency, absl::
   for (int t = 0; t < concurrency; ++t) {
     threads.emplace_back([&, t] {
       HttpConnection conn(host, port);
+      // The load generator shares the CPUs with the service, so it stays cheap: one
+      // Stripe-shaped body per thread, built once, whose ids are overwritten in place.
+      const std::string placeholder(kIdWidth, 'Z');
+      std::string body = dt::PaymentIntentSucceeded({.event_id = "evt_" + placeholder,
+                                                     .payment_intent = "pi_" + placeholder,
+                                                     .amount = 1000 + t,
+                                                     .created = absl::ToUnixSeconds(absl::Now())});
+      std::vector<size_t> slots;
+      for (size_t at = body.find(placeholder); at != std::string::npos;
+           at = body.find(placeholder, at + 1)) {
+        slots.push_back(at);
+      }
       for (int i = 0; !stop.load(std::memory_order_relaxed); ++i) {
-        const std::string id = absl::StrCat(tag, "_", t, "_", i);
+        std::string id = absl::StrCat(tag, "_", t, "_", i);
+        id.insert(0, kIdWidth - id.size(), '0');
+        for (size_t at : slots) body.replace(at, kIdWidth, id);
         const int64_t now = absl::ToUnixSeconds(absl::Now());
-        const std::string body = dt::PaymentIntentSucceeded({.event_id = "evt_" + id,
-                                                             .payment_intent = "pi_" + id,
-                                                             .amount = 1000 + i % 97,
-                                                             .created = now});
         const std::string request =
             absl::StrCat("POST /webhooks/stripe HTTP/1.1\r\nHost: ", host,
                          "\r\nContent-Type: application/json\r\n"
@@ -168,13 +181,32 @@ double RunPgbench(const std::string& url, const std::string& script, int concurr
   Fail("cannot parse pgbench output: " + out);
 }
 
+// The 1-minute load average (other engineers share the machine).
+std::string LoadAverage() {
+  std::string text = ReadFileOrEmpty("/proc/loadavg");
+  return text.substr(0, text.find(' '));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int seconds = 5;
+  int rounds = 1;
+  std::vector<int> concurrencies = {2, 8};
+  std::vector<std::string> server_args;
   std::string bin_dir;
   CLI::App app{"freehold-bench-donations: webhook intake events/s vs pgbench INSERT TPS"};
   app.add_option("--seconds", seconds, "duration of each measurement")->capture_default_str();
+  app.add_option("--rounds", rounds,
+                 "measure each concurrency this many times, alternating with pgbench "
+                 "(figures are medians; each round's ratio is printed too)")
+      ->capture_default_str();
+  app.add_option("--concurrency", concurrencies, "client connections to measure at")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option(
+      "--server-arg", server_args,
+      "extra freehold-donations flag (repeatable), e.g. --server-arg=--intake-connections=4");
   app.add_option("--bin-dir", bin_dir, "directory holding freehold-donations (default: build)");
   CLI11_PARSE(app, argc, argv);
   if (!bin_dir.empty()) setenv("FREEHOLD_BIN_DIR", bin_dir.c_str(), 1);
@@ -186,12 +218,15 @@ int main(int argc, char** argv) {
 
   // The service under test.
   const std::string stdout_path = dir.File("stdout.txt");
-  auto process = Process::Start(
-      {.binary = freehold::testing::BinaryPath("freehold-donations"),
-       .args = {"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--http-listen",
-                "127.0.0.1:0", "--database-url", *url, "--log-level", "warn", "--db-pool-size", "8",
-                "--http-threads", "16", "--stripe-webhook-secret", kSecret},
-       .stdout_path = stdout_path});
+  std::vector<std::string> args = {
+      "--listen",       "127.0.0.1:0", "--metrics-listen",        "127.0.0.1:0",
+      "--http-listen",  "127.0.0.1:0", "--database-url",          *url,
+      "--log-level",    "warn",        "--db-pool-size",          "8",
+      "--http-threads", "16",          "--stripe-webhook-secret", kSecret};
+  args.insert(args.end(), server_args.begin(), server_args.end());
+  auto process = Process::Start({.binary = freehold::testing::BinaryPath("freehold-donations"),
+                                 .args = args,
+                                 .stdout_path = stdout_path});
   if (!process.ok()) Fail(process.status().ToString());
   std::string http;
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
@@ -203,6 +238,14 @@ int main(int argc, char** argv) {
     absl::SleepFor(absl::Milliseconds(20));
   }
   if (http.empty()) Fail("freehold-donations did not get ready");
+  std::string metrics_address;
+  {
+    const std::string out = ReadFileOrEmpty(stdout_path);
+    const size_t pos = out.find(" metrics=");
+    if (pos != std::string::npos) {
+      metrics_address = out.substr(pos + 9, out.find(' ', pos + 9) - pos - 9);
+    }
+  }
   const std::string host = http.substr(0, http.rfind(':'));
   int port = 0;
   (void)absl::SimpleAtoi(http.substr(http.rfind(':') + 1), &port);
@@ -220,20 +263,87 @@ int main(int argc, char** argv) {
       "\\set n random(1, 1000000000)\n"
       "INSERT INTO bench_insert (event_id, amount_minor) VALUES ('evt_' || :n, :n % 1000);\n");
 
+  // The database side alone: one payment per call of the intake's SQL function (what a
+  // group-commit batch of one costs PostgreSQL), no HTTP, no service.
+  const std::string sql_script = dir.WriteFile(
+      "intake.sql",
+      "\\set n random(1, 2000000000)\n"
+      "SELECT count(*) FROM donations.intake_fast(jsonb_build_array(jsonb_build_object("
+      "'provider', 'stripe', 'event_id', 'evt_sql_' || :client_id || '_' || :n, "
+      "'type', 'payment_intent.succeeded', 'kind', 'payment', "
+      "'occurred_at', '2024-03-15T12:00:00Z', 'payment_ref', 'pi_sql_' || :client_id || '_' || :n, "
+      "'claim_only', false, 'entry_id', gen_random_uuid()::text, 'entry_kind', 'one_off', "
+      "'amount_minor', 1000, 'currency', 'EUR', 'campaign_id', '', 'pledge_id', '', "
+      "'digits', 2, 'base_digits', 2, 'base_currency', true, 'donor_by', '')));\n");
+
   std::cout << "bench: freehold-donations at " << http << ", PostgreSQL " << *url << "\n";
+  std::cout << "bench: server flags:";
+  for (const std::string& a : server_args) std::cout << " " << a;
+  std::cout << "\nbench: load average at start: " << LoadAverage() << std::endl;
   RunWebhooks(host, port, 2, absl::Seconds(1), "warmup");  // connections, plans, caches
-  for (int concurrency : {2, 8}) {
-    RunResult r = RunWebhooks(host, port, concurrency, absl::Seconds(seconds),
-                              absl::StrCat("c", concurrency));
-    double tps = RunPgbench(*url, script, concurrency, seconds);
-    std::cout << "figure: webhook_events_per_s_c" << concurrency << " " << r.events_per_second
-              << "\n"
-              << "figure: webhook_latency_p50_ms_c" << concurrency << " " << r.p50_ms << "\n"
-              << "figure: webhook_latency_p99_ms_c" << concurrency << " " << r.p99_ms << "\n"
-              << "figure: webhook_errors_c" << concurrency << " " << r.errors << "\n"
-              << "figure: pgbench_insert_tps_c" << concurrency << " " << tps << "\n"
-              << "figure: webhook_vs_pgbench_ratio_c" << concurrency << " "
-              << (tps > 0 ? r.events_per_second / tps : 0) << "\n";
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : (v[(v.size() - 1) / 2] + v[v.size() / 2]) / 2;
+  };
+  for (int concurrency : concurrencies) {
+    std::vector<double> events, p50, p99, tps, ratios;
+    int errors = 0;
+    for (int round = 0; round < rounds; ++round) {
+      // Alternate the order so a load change on the shared machine hits both sides.
+      double t = 0;
+      RunResult r;
+      const std::string tag = absl::StrCat("c", concurrency, "r", round);
+      if (round % 2 == 0) {
+        r = RunWebhooks(host, port, concurrency, absl::Seconds(seconds), tag);
+        t = RunPgbench(*url, script, concurrency, seconds);
+      } else {
+        t = RunPgbench(*url, script, concurrency, seconds);
+        r = RunWebhooks(host, port, concurrency, absl::Seconds(seconds), tag);
+      }
+      events.push_back(r.events_per_second);
+      p50.push_back(r.p50_ms);
+      p99.push_back(r.p99_ms);
+      tps.push_back(t);
+      errors += r.errors;
+      ratios.push_back(t > 0 ? r.events_per_second / t : 0);
+      std::cout << "round: c" << concurrency << " #" << round << " events/s " << r.events_per_second
+                << " pgbench tps " << t << " ratio " << ratios.back() << " load " << LoadAverage()
+                << std::endl;
+    }
+    const double sql_calls = RunPgbench(*url, sql_script, concurrency, seconds);
+    std::cout << "figure: sql_intake_calls_per_s_c" << concurrency << " " << sql_calls << "\n"
+              << "figure: sql_intake_vs_pgbench_ratio_c" << concurrency << " "
+              << (median(tps) > 0 ? sql_calls / median(tps) : 0) << "\n";
+    std::cout << "figure: webhook_events_per_s_c" << concurrency << " " << median(events) << "\n"
+              << "figure: webhook_latency_p50_ms_c" << concurrency << " " << median(p50) << "\n"
+              << "figure: webhook_latency_p99_ms_c" << concurrency << " " << median(p99) << "\n"
+              << "figure: webhook_errors_c" << concurrency << " " << errors << "\n"
+              << "figure: pgbench_insert_tps_c" << concurrency << " " << median(tps) << "\n"
+              << "figure: webhook_vs_pgbench_ratio_c" << concurrency << " " << median(ratios)
+              << std::endl;
+  }
+  // How the events were applied (informational, not figures).
+  if (!metrics_address.empty()) {
+    int curl_code = 0;
+    const std::string metrics = dt::RunCommand(
+        absl::StrCat("curl -s --max-time 10 http://", metrics_address, "/metrics"), &curl_code);
+    double batches = 0, batched = 0;
+    for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
+      auto value = [&](absl::string_view prefix, double* out) {
+        if (absl::StartsWith(line, prefix)) {
+          (void)absl::SimpleAtod(line.substr(line.rfind(' ') + 1), out);
+        }
+      };
+      value("freehold_donations_intake_batch_events_count ", &batches);
+      value("freehold_donations_intake_batch_events_sum ", &batched);
+      if (absl::StartsWith(line, "freehold_donations_intake_path_total")) {
+        std::cout << "bench: " << line << "\n";
+      }
+    }
+    if (batches > 0) {
+      std::cout << "bench: group-commit batches " << batches << ", mean events per batch "
+                << batched / batches << "\n";
+    }
   }
   (void)(*process)->Stop();
   (void)harness.DropDatabase(*url);

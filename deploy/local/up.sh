@@ -51,8 +51,7 @@ add_env FREEHOLD_ACCOUNTS_ADDR "$A_GRPC"; add_env FREEHOLD_ACCOUNTS_HTTP ""; add
 D_GRPC=127.0.0.1:$((BASE + 102)); D_MET=127.0.0.1:$((BASE + 202)); D_HTTP=127.0.0.1:$((BASE + 302))
 start_service donations "$D_GRPC" "$BIN/freehold-donations" \
   --listen "$D_GRPC" --metrics-listen "$D_MET" --http-listen "$D_HTTP" \
-  --database-url "$DB_URL" --data-dir "$RUN/data/donations" \
-  --stripe-webhook-secret "$STRIPE_SECRET"
+  --database-url "$DB_URL" --stripe-webhook-secret "$STRIPE_SECRET"
 add_env FREEHOLD_DONATIONS_ADDR "$D_GRPC"; add_env FREEHOLD_DONATIONS_HTTP "http://$D_HTTP"; add_env FREEHOLD_DONATIONS_METRICS "$D_MET"
 add_env FREEHOLD_STRIPE_WEBHOOK_SECRET "$STRIPE_SECRET"
 
@@ -61,7 +60,7 @@ C_GRPC=127.0.0.1:$((BASE + 103)); C_MET=127.0.0.1:$((BASE + 203))
 start_service coordinator "$C_GRPC" "$BIN/freehold-coordinator" \
   --listen "$C_GRPC" --metrics-listen "$C_MET" --database-url "$DB_URL" \
   --data-dir "$RUN/data/coordinator" --accounts-keys "$RUN/data/accounts.pub" \
-  --accounts "$A_GRPC" --donations "$D_GRPC" --node-down-after 15
+  --accounts "$A_GRPC" --node-down-after 15s
 add_env FREEHOLD_COORDINATOR_ADDR "$C_GRPC"; add_env FREEHOLD_COORDINATOR_HTTP ""; add_env FREEHOLD_COORDINATOR_METRICS "$C_MET"
 
 # --- six storage daemons in three zones -------------------------------------
@@ -72,7 +71,7 @@ for i in 1 2 3 4 5 6; do
     --listen "$S_GRPC" --metrics-listen "$S_MET" --data-dir "$RUN/data/storaged-$i" \
     --coordinator "$C_GRPC" --coordinator-keys "$RUN/data/coordinator/coordinator.pub" \
     --region local --zone "$zone" --host "host-$i" \
-    --capacity-bytes $((8 * 1024 * 1024 * 1024)) --heartbeat-interval 2
+    --capacity-bytes $((8 * 1024 * 1024 * 1024)) --heartbeat-interval 2s
   add_env "FREEHOLD_STORAGED_${i}_ADDR" "$S_GRPC"; add_env "FREEHOLD_STORAGED_${i}_HTTP" ""; add_env "FREEHOLD_STORAGED_${i}_METRICS" "$S_MET"
 done
 

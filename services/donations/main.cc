@@ -21,9 +21,11 @@
 #include "common/metrics.h"
 #include "common/pg.h"
 #include "common/signed_token.h"
+#include "services/donations/core/admin_access.h"
 #include "services/donations/core/config.h"
 #include "services/donations/core/exchange_rate.h"
 #include "services/donations/core/intake.h"
+#include "services/donations/core/intake_batcher.h"
 #include "services/donations/core/ledger_rules.h"
 #include "services/donations/core/metrics.h"
 #include "services/donations/core/read_side.h"
@@ -127,7 +129,22 @@ int main(int argc, char** argv) {
   freehold::AddFlag(app, "--receipt-public-key-out", &config.receipt_public_key_out,
                     "write the receipt verification key here (ed25519 <key_id> <base64>)");
   freehold::AddDurationFlag(app, "--gauge-refresh", &config.gauge_refresh,
-                            "how often balance and recurring gauges are recomputed");
+                            "how often balance and recurring gauges are recomputed (and "
+                            "--accounts-keys re-read)");
+  freehold::AddFlag(app, "--intake-connections", &config.intake_connections,
+                    "autocommit PostgreSQL connections for group-committed webhook intake "
+                    "(batches in flight); 0 = every event in its own transaction");
+  freehold::AddFlag(app, "--intake-batch-max", &config.intake_batch_max,
+                    "most webhook events applied per group-commit transaction (1..64)");
+  freehold::AddDurationFlag(app, "--intake-batch-wait", &config.intake_batch_wait,
+                            "how long a group-commit batch waits for more events (0 = take "
+                            "what is queued; batches form under concurrency)");
+  freehold::AddFlag(app, "--accounts-keys", &config.accounts_keys_file,
+                    "accounts verification keys file (ed25519 <key_id> <base64> per line). "
+                    "Operator RPCs (SetExchangeRates, CreateCampaign, ListPledges, "
+                    "ExportLedger, EraseDonor without donor_token) need an accounts access "
+                    "token with scope donations:admin; without this flag they are refused "
+                    "with FAILED_PRECONDITION");
   freehold::ParseOrExit(app, argc, argv);
   freehold::ExitIfError(config.Validate(), kProgram);
   absl::StatusOr<freehold::LogLevel> level = freehold::ParseLogLevel(config.log_level);
@@ -156,7 +173,11 @@ int main(int argc, char** argv) {
   freehold::PgPool pool(fd::DonationsPoolOptions(config.database_url, config.db_pool_size));
   if (absl::Status s = fd::MigrateDonationsSchema(pool); !s.ok())
     Die(log, "database migration failed", s);
-  fd::PgDonationStore store(pool);
+  std::unique_ptr<fd::PgAutocommitPool> one_statement;
+  if (config.intake_connections > 0) {
+    one_statement = fd::NewOneStatementIntakePool(pool.options(), config.intake_connections);
+  }
+  fd::PgDonationStore store(pool, one_statement.get());
   fd::PgQueryStore queries(pool);
 
   absl::StatusOr<std::unique_ptr<freehold::MetricsExposer>> exposer =
@@ -177,7 +198,17 @@ int main(int argc, char** argv) {
   fd::DonationMetrics metrics(registry);
   fd::LedgerRules rules(config.base_currency);
   fd::StripeProvider stripe(stripe_secrets, config.webhook_tolerance);
-  fd::WebhookIntake intake({&stripe}, store, rules, clock, metrics, log.With({{"part", "intake"}}));
+  std::unique_ptr<fd::IntakeBatcher> batcher;
+  if (one_statement != nullptr) {
+    batcher = std::make_unique<fd::IntakeBatcher>(
+        store,
+        fd::IntakeBatchOptions{.max_events = config.intake_batch_max,
+                               .max_wait = config.intake_batch_wait,
+                               .max_concurrent = config.intake_connections},
+        &metrics);
+  }
+  fd::WebhookIntake intake({&stripe}, store, rules, clock, metrics, log.With({{"part", "intake"}}),
+                           batcher.get());
   fd::CampaignBook campaigns(queries, clock);
   fd::FundingReport report(
       queries, queries, clock, config.base_currency, [&config] { return MonthlyCost(config); },
@@ -196,7 +227,18 @@ int main(int argc, char** argv) {
     }
   }
 
-  fd::DonationsGrpcService grpc_service(intake, report, campaigns, portal);
+  std::unique_ptr<fd::AdminAuthorizer> admin =
+      config.accounts_keys_file.empty()
+          ? std::make_unique<fd::AdminAuthorizer>(clock)
+          : std::make_unique<fd::AdminAuthorizer>(config.accounts_keys_file, clock);
+  if (absl::Status s = admin->Reload(); !s.ok()) Die(log, "--accounts-keys", s);
+  if (!admin->enabled()) {
+    log.Warn(
+        "no --accounts-keys: operator RPCs (SetExchangeRates, CreateCampaign, ListPledges, "
+        "ExportLedger, operator EraseDonor) are disabled");
+  }
+  fd::DonationsGrpcService grpc_service(intake, report, campaigns, portal, *admin,
+                                        log.With({{"part", "audit"}}));
   freehold::GrpcServerOptions grpc_options;
   grpc_options.listen_address = config.listen;
   grpc_options.metrics_registry = &registry;
@@ -219,6 +261,9 @@ int main(int argc, char** argv) {
     do {
       if (absl::Status s = report.RefreshGauges(metrics); !s.ok()) {
         log.Warn("could not refresh funding gauges", {{"error", s}});
+      }
+      if (absl::Status s = admin->Reload(); !s.ok()) {
+        log.Warn("could not re-read --accounts-keys; keeping the previous keys", {{"error", s}});
       }
     } while (!stopping.WaitForNotificationWithTimeout(config.gauge_refresh));
   });

@@ -57,10 +57,14 @@ absl::StatusOr<Ready> WaitForReady(Process& p, const std::string& stdout_path,
 
 class DonationsBinaryTest : public freehold::testing::PostgresTest {
  protected:
-  void StartBinary(const std::vector<std::string>& extra = {}) {
+  void StartBinary(const std::vector<std::string>& extra = {}, bool accounts_keys = true) {
     const std::string rates = dir_.WriteFile("rates.csv",
                                              "currency,rate,effective_from\n"
                                              "USD,0.92,2020-01-01\n");
+    ASSERT_OK_AND_ASSIGN(SigningKey key, GenerateSigningKey("accounts-bin"));
+    accounts_ = std::make_unique<TokenSigner>(key);
+    const std::string keys_file =
+        dir_.WriteFile("accounts.pub", AccountsKeysText({accounts_->public_key()}));
     std::vector<std::string> args = {"--listen",
                                      "127.0.0.1:0",
                                      "--metrics-listen",
@@ -79,8 +83,12 @@ class DonationsBinaryTest : public freehold::testing::PostgresTest {
                                      dir_.File("receipt.pub"),
                                      "--gauge-refresh",
                                      "1s"};
+    if (accounts_keys) {
+      args.push_back("--accounts-keys");
+      args.push_back(keys_file);
+    }
     args.insert(args.end(), extra.begin(), extra.end());
-    stdout_path_ = dir_.File("stdout.txt");
+    stdout_path_ = dir_.File(absl::StrCat("stdout", ++starts_, ".txt"));
     ASSERT_OK_AND_ASSIGN(process_,
                          Process::Start({.binary = BinaryPath("freehold-donations"),
                                          .args = args,
@@ -112,8 +120,17 @@ class DonationsBinaryTest : public freehold::testing::PostgresTest {
     return out;
   }
 
+  // "authorization" metadata value of an operator token (scope donations:admin).
+  std::string AdminBearer() {
+    AccessTokenSpec spec;
+    spec.scopes = {"accounts", "storage", "donations:admin"};
+    return "Bearer " + AccessToken(*accounts_, absl::Now(), spec);
+  }
+
   TempDir dir_{"donations-bin-"};
+  std::unique_ptr<TokenSigner> accounts_;  // stands in for freehold-accounts' key
   std::string stdout_path_;
+  int starts_ = 0;
   std::unique_ptr<Process> process_;
   Ready ready_;
 };
@@ -189,6 +206,7 @@ TEST_F(DonationsBinaryTest, TransparencyPageInHeadlessChromium) {
   freehold::v1::CreateCampaignResponse created;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  ctx.AddMetadata("authorization", AdminBearer());
   ASSERT_TRUE(stub->CreateCampaign(&ctx, create, &created).ok());
   const int64_t now = absl::ToUnixSeconds(absl::Now());
   const std::string body = PaymentIntentSucceeded(
@@ -230,9 +248,10 @@ TEST_F(DonationsBinaryTest, HelpListsFlagsAndBadConfigurationExitsNonZero) {
   ASSERT_OK_AND_ASSIGN(int help_code, help->Wait(absl::Seconds(10)));
   EXPECT_EQ(help_code, 0);
   const std::string text = ReadFileOrEmpty(dir_.File("help.txt"));
-  for (const char* flag :
-       {"--http-listen", "--stripe-webhook-secret", "--exchange-rates", "--base-currency",
-        "--monthly-cost-minor", "--webhook-tolerance", "FREEHOLD_STRIPE_WEBHOOK_SECRET"}) {
+  for (const char* flag : {"--http-listen", "--stripe-webhook-secret", "--exchange-rates",
+                           "--base-currency", "--monthly-cost-minor", "--webhook-tolerance",
+                           "FREEHOLD_STRIPE_WEBHOOK_SECRET", "--accounts-keys", "donations:admin",
+                           "FAILED_PRECONDITION", "--intake-batch-max", "--intake-connections"}) {
     EXPECT_THAT(text, HasSubstr(flag));
   }
   ASSERT_OK_AND_ASSIGN(
@@ -241,6 +260,49 @@ TEST_F(DonationsBinaryTest, HelpListsFlagsAndBadConfigurationExitsNonZero) {
   ASSERT_OK_AND_ASSIGN(int bad_code, bad->Wait(absl::Seconds(10)));
   EXPECT_NE(bad_code, 0);
   EXPECT_THAT(bad->ReadStderr(), HasSubstr("--base-currency"));
+}
+
+TEST_F(DonationsBinaryTest, OperatorCallsNeedAccountsKeysAndAnAdminToken) {
+  StartBinary({}, /*accounts_keys=*/false);
+  ASSERT_OK_AND_ASSIGN(auto channel, MakeChannel(ready_.grpc));
+  auto stub = freehold::v1::Donations::NewStub(channel);
+  freehold::v1::CreateCampaignRequest create;
+  create.set_title("Disks");
+  create.set_goal_base_minor(100);
+  freehold::v1::CreateCampaignResponse created;
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.AddMetadata("authorization", AdminBearer());
+    grpc::Status s = stub->CreateCampaign(&ctx, create, &created);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(s.error_message(), HasSubstr("--accounts-keys"));
+  }
+  ASSERT_OK(process_->Stop().status());
+
+  StartBinary();
+  ASSERT_OK_AND_ASSIGN(channel, MakeChannel(ready_.grpc));
+  stub = freehold::v1::Donations::NewStub(channel);
+  for (const auto& [authorization, want] : std::vector<std::pair<std::string, grpc::StatusCode>>{
+           {"", grpc::StatusCode::UNAUTHENTICATED},
+           {"Bearer " + AccessToken(*accounts_, absl::Now(), {}),
+            grpc::StatusCode::PERMISSION_DENIED},
+           {AdminBearer(), grpc::StatusCode::OK}}) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (!authorization.empty()) ctx.AddMetadata("authorization", authorization);
+    EXPECT_EQ(stub->CreateCampaign(&ctx, create, &created).error_code(), want) << authorization;
+  }
+  // A key file that cannot be read stops the start with a message naming the flag.
+  ASSERT_OK_AND_ASSIGN(
+      auto bad,
+      Process::Start({.binary = BinaryPath("freehold-donations"),
+                      .args = {"--database-url", db_url(), "--listen", "127.0.0.1:0",
+                               "--metrics-listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0",
+                               "--accounts-keys", dir_.File("missing.pub")}}));
+  ASSERT_OK_AND_ASSIGN(int bad_code, bad->Wait(absl::Seconds(30)));
+  EXPECT_NE(bad_code, 0);
+  EXPECT_THAT(bad->ReadStderr(), HasSubstr("--accounts-keys"));
 }
 
 }  // namespace

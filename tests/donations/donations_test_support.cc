@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "common/encoding.h"
 #include "common/metrics.h"
 #include "services/donations/core/webhook_signature.h"
 #include "tests/support/status_matchers.h"
@@ -191,22 +192,45 @@ std::optional<std::string> SignWithStripeNpm(const std::string& payload, const s
   return header;
 }
 
+std::string AccessToken(const TokenSigner& signer, absl::Time now, const AccessTokenSpec& spec) {
+  TokenClaims claims;
+  claims.audience = spec.audience;
+  claims.subject = spec.subject;
+  claims.token_id = NewUuid();
+  claims.issued_at = now;
+  claims.expires_at = now + spec.lifetime;
+  claims.scopes = spec.scopes;
+  claims.extra = NewUuid();  // accounts puts the session id here
+  return SignClaims(signer, claims);
+}
+
+std::string AccountsKeysText(const std::vector<PublicKey>& keys) {
+  std::string out;
+  for (const PublicKey& k : keys) {
+    absl::StrAppend(
+        &out, "ed25519 ", k.key_id, " ",
+        Base64Encode(std::string_view(reinterpret_cast<const char*>(k.key.data()), k.key.size())),
+        "\n");
+  }
+  return out;
+}
+
 void DonationsPgTest::SetUp() {
   PostgresTest::SetUp();
   if (HasFatalFailure()) return;
   pool_ = std::make_unique<PgPool>(DonationsPoolOptions(db_url(), 8));
   ASSERT_OK(MigrateDonationsSchema(*pool_));
-  store_ = std::make_unique<PgDonationStore>(*pool_);
+  one_statement_ = NewOneStatementIntakePool(pool_->options(), 2);
+  store_ = std::make_unique<PgDonationStore>(*pool_, one_statement_.get());
   queries_ = std::make_unique<PgQueryStore>(*pool_);
   metrics_ = std::make_unique<DonationMetrics>(registry_);
   rules_ = std::make_unique<LedgerRules>("EUR");
   auto secrets =
       std::make_shared<const WebhookSecrets>(std::vector<std::string>{kSecret, kOldSecret});
   stripe_ = std::make_unique<StripeProvider>(secrets, absl::Minutes(5));
+  MakeIntake(/*group_commit=*/true);
   auto sink = std::make_shared<CapturingLogSink>();
   Logger log("donations-test", LogLevel::kInfo, sink);
-  intake_ = std::make_unique<WebhookIntake>(std::vector<const PaymentProvider*>{stripe_.get()},
-                                            *store_, *rules_, clock_, *metrics_, log);
   ASSERT_OK_AND_ASSIGN(SigningKey key, GenerateSigningKey("receipts-test"));
   signer_ = std::make_unique<TokenSigner>(key);
   campaigns_ = std::make_unique<CampaignBook>(*queries_, clock_);
@@ -216,12 +240,30 @@ void DonationsPgTest::SetUp() {
   ready_ = true;
 }
 
+void DonationsPgTest::MakeIntake(bool group_commit, std::optional<IntakeBatchOptions> options) {
+  intake_.reset();
+  batcher_.reset();
+  if (group_commit) {
+    if (!options.has_value()) {
+      options.emplace();
+      options->max_concurrent = store_->FastConcurrency();
+    }
+    batcher_ = std::make_unique<IntakeBatcher>(*store_, *options, metrics_.get());
+  }
+  Logger log("donations-test", LogLevel::kInfo, std::make_shared<CapturingLogSink>());
+  intake_ =
+      std::make_unique<WebhookIntake>(std::vector<const PaymentProvider*>{stripe_.get()}, *store_,
+                                      *rules_, clock_, *metrics_, log, batcher_.get());
+}
+
 void DonationsPgTest::TearDown() {
   portal_.reset();
   report_.reset();
   campaigns_.reset();
   intake_.reset();
+  batcher_.reset();
   store_.reset();
+  one_statement_.reset();
   queries_.reset();
   pool_.reset();
   PostgresTest::TearDown();

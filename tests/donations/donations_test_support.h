@@ -15,6 +15,7 @@
 #include "common/pg.h"
 #include "common/signed_token.h"
 #include "services/donations/core/intake.h"
+#include "services/donations/core/intake_batcher.h"
 #include "services/donations/core/ledger_rules.h"
 #include "services/donations/core/metrics.h"
 #include "services/donations/core/read_side.h"
@@ -76,6 +77,18 @@ std::string GenericEvent(const std::string& event_id, const std::string& type);
 std::optional<std::string> SignWithStripeNpm(const std::string& payload, const std::string& secret,
                                              int64_t timestamp, std::string* why);
 
+// An access token shaped like the ones freehold-accounts issues (audience "freehold",
+// subject = account UUID, 15 min), signed by `signer`.
+struct AccessTokenSpec {
+  std::vector<std::string> scopes = {"accounts", "storage"};
+  std::string subject = "6f1c0f4e-2b7a-4d59-9a53-1f0e8c3b2d71";
+  std::string audience = "freehold";
+  absl::Duration lifetime = absl::Minutes(15);
+};
+std::string AccessToken(const TokenSigner& signer, absl::Time now, const AccessTokenSpec& spec);
+// The accounts verification key file text for `keys` ("ed25519 <key_id> <base64>").
+std::string AccountsKeysText(const std::vector<PublicKey>& keys);
+
 // Runs a shell command, returns its stdout (and exit code in *exit_code).
 std::string RunCommand(const std::string& command, int* exit_code);
 
@@ -94,9 +107,15 @@ class DonationsPgTest : public freehold::testing::PostgresTest {
   std::string QueryText(const std::string& sql);
   double Metric(const std::string& name, const std::map<std::string, std::string>& labels);
 
+  // Builds intake_ (over store_) with or without group commit; SetUp uses the
+  // production wiring (group commit on, default options, the store's concurrency).
+  void MakeIntake(bool group_commit, std::optional<IntakeBatchOptions> options = std::nullopt);
+
   FakeClock clock_{absl::FromUnixSeconds(kNow)};
   std::unique_ptr<PgPool> pool_;
+  std::unique_ptr<PgAutocommitPool> one_statement_;
   std::unique_ptr<PgDonationStore> store_;
+  std::unique_ptr<IntakeBatcher> batcher_;
   std::unique_ptr<PgQueryStore> queries_;
   prometheus::Registry registry_;
   std::unique_ptr<DonationMetrics> metrics_;

@@ -20,9 +20,24 @@ namespace {
 using freehold::testing::StatusIs;
 using ::testing::HasSubstr;
 
-class IntakePgTest : public DonationsPgTest {};
+// Every intake test runs twice: with group commit (the one-statement path, as the
+// binary is wired) and with every event in its own transaction (the C++ rules). Both
+// must give the same answers and the same ledger.
+class IntakePgTest : public DonationsPgTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  void SetUp() override {
+    DonationsPgTest::SetUp();
+    if (HasFatalFailure()) return;
+    MakeIntake(/*group_commit=*/GetParam());
+  }
+};
 
-TEST_F(IntakePgTest, RecordsAPaymentWithDonorToken) {
+INSTANTIATE_TEST_SUITE_P(Paths, IntakePgTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "GroupCommit" : "Transaction";
+                         });
+
+TEST_P(IntakePgTest, RecordsAPaymentWithDonorToken) {
   ASSERT_OK_AND_ASSIGN(IngestResponse r,
                        Deliver(PaymentIntentSucceeded({.event_id = "evt_a",
                                                        .payment_intent = "pi_a",
@@ -50,7 +65,7 @@ TEST_F(IntakePgTest, RecordsAPaymentWithDonorToken) {
       2500);
 }
 
-TEST_F(IntakePgTest, ExactlyOnceUnderSixteenConcurrentDeliveries) {
+TEST_P(IntakePgTest, ExactlyOnceUnderSixteenConcurrentDeliveries) {
   const std::string body = PaymentIntentSucceeded(
       {.event_id = "evt_same", .payment_intent = "pi_same", .amount = 1234, .customer = "cus_s"});
   constexpr int kDeliveries = 16;
@@ -83,7 +98,7 @@ TEST_F(IntakePgTest, ExactlyOnceUnderSixteenConcurrentDeliveries) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.ledger"), 1);
 }
 
-TEST_F(IntakePgTest, ReplayOutsideTheWindowIsRejectedAndNotRecorded) {
+TEST_P(IntakePgTest, ReplayOutsideTheWindowIsRejectedAndNotRecorded) {
   const std::string body =
       PaymentIntentSucceeded({.event_id = "evt_old", .payment_intent = "pi_old", .amount = 100});
   EXPECT_THAT(Deliver(body, kSecret, kNow - 301),
@@ -100,7 +115,7 @@ TEST_F(IntakePgTest, ReplayOutsideTheWindowIsRejectedAndNotRecorded) {
   EXPECT_OK(Deliver(body, kSecret, kNow - 299));
 }
 
-TEST_F(IntakePgTest, ForgedSignatureIsRejectedCountedAndNothingRecorded) {
+TEST_P(IntakePgTest, ForgedSignatureIsRejectedCountedAndNothingRecorded) {
   const std::string body =
       PaymentIntentSucceeded({.event_id = "evt_f", .payment_intent = "pi_f", .amount = 100000});
   EXPECT_THAT(Deliver(body, "whsec_forged"), StatusIs(absl::StatusCode::kUnauthenticated));
@@ -117,7 +132,7 @@ TEST_F(IntakePgTest, ForgedSignatureIsRejectedCountedAndNothingRecorded) {
   EXPECT_THAT(intake_->Ingest("paypal", {}, body), StatusIs(absl::StatusCode::kNotFound));
 }
 
-TEST_F(IntakePgTest, RotatedSecretsBothVerifyDuringTheOverlap) {
+TEST_P(IntakePgTest, RotatedSecretsBothVerifyDuringTheOverlap) {
   ASSERT_OK(Deliver(
       PaymentIntentSucceeded({.event_id = "evt_r1", .payment_intent = "pi_r1", .amount = 1}),
       kSecret));
@@ -127,7 +142,7 @@ TEST_F(IntakePgTest, RotatedSecretsBothVerifyDuringTheOverlap) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.ledger"), 2);
 }
 
-TEST_F(IntakePgTest, RefundAndChargebackArithmetic) {
+TEST_P(IntakePgTest, RefundAndChargebackArithmetic) {
   ASSERT_OK(Deliver(PaymentIntentSucceeded(
       {.event_id = "evt_p", .payment_intent = "pi_p", .amount = 10000, .customer = "cus_p"})));
   // Partial refund of 25.00, then the cumulative total becomes 40.00.
@@ -161,7 +176,7 @@ TEST_F(IntakePgTest, RefundAndChargebackArithmetic) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.events WHERE event_id = 'evt_dl2'"), 0);
 }
 
-TEST_F(IntakePgTest, RefundLargerThanWhatRemainsIsRefused) {
+TEST_P(IntakePgTest, RefundLargerThanWhatRemainsIsRefused) {
   ASSERT_OK(Deliver(
       PaymentIntentSucceeded({.event_id = "evt_p", .payment_intent = "pi_q", .amount = 1000})));
   ASSERT_OK(Deliver(DisputeClosed("evt_d", "pi_q", 800, "eur", "lost")));
@@ -174,7 +189,7 @@ TEST_F(IntakePgTest, RefundLargerThanWhatRemainsIsRefused) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("USD")));
 }
 
-TEST_F(IntakePgTest, PartialRefundInAForeignCurrencyUsesThePaymentsRate) {
+TEST_P(IntakePgTest, PartialRefundInAForeignCurrencyUsesThePaymentsRate) {
   ASSERT_OK(report_->SetExchangeRates(
       {{"USD", *ParseRate("0.5", "r"), absl::FromUnixSeconds(kNow - 86400)}}));
   ASSERT_OK(Deliver(PaymentIntentSucceeded(
@@ -192,7 +207,7 @@ TEST_F(IntakePgTest, PartialRefundInAForeignCurrencyUsesThePaymentsRate) {
             "0.5");
 }
 
-TEST_F(IntakePgTest, UnknownKindsAreStoredForReviewAndAcknowledged) {
+TEST_P(IntakePgTest, UnknownKindsAreStoredForReviewAndAcknowledged) {
   ASSERT_OK_AND_ASSIGN(IngestResponse r, Deliver(GenericEvent("evt_u", "customer.updated")));
   EXPECT_EQ(r.outcome, IngestOutcome::kStoredForReview);
   EXPECT_EQ(QueryText("SELECT type FROM donations.review_events"), "customer.updated");
@@ -201,7 +216,7 @@ TEST_F(IntakePgTest, UnknownKindsAreStoredForReviewAndAcknowledged) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.ledger"), 0);
 }
 
-TEST_F(IntakePgTest, MalformedBodiesAreRejectedAndKeptAsDeadLetters) {
+TEST_P(IntakePgTest, MalformedBodiesAreRejectedAndKeptAsDeadLetters) {
   EXPECT_THAT(Deliver("{not json"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("JSON")));
   EXPECT_THAT(
@@ -217,7 +232,7 @@ TEST_F(IntakePgTest, MalformedBodiesAreRejectedAndKeptAsDeadLetters) {
   EXPECT_EQ(Metric("freehold_webhook_rejected_total", {{"reason", "malformed"}}), 2);
 }
 
-TEST_F(IntakePgTest, MissingExchangeRateIsRefusedUntilRatesAreLoaded) {
+TEST_P(IntakePgTest, MissingExchangeRateIsRefusedUntilRatesAreLoaded) {
   const std::string body = PaymentIntentSucceeded(
       {.event_id = "evt_j", .payment_intent = "pi_j", .amount = 1000, .currency = "jpy"});
   EXPECT_THAT(Deliver(body), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("JPY")));
@@ -228,7 +243,7 @@ TEST_F(IntakePgTest, MissingExchangeRateIsRefusedUntilRatesAreLoaded) {
   EXPECT_EQ(QueryInt("SELECT base_amount_minor FROM donations.ledger"), 617);
 }
 
-TEST_F(IntakePgTest, OneInvoicePaymentIsRecordedOnceWhateverReportsIt) {
+TEST_P(IntakePgTest, OneInvoicePaymentIsRecordedOnceWhateverReportsIt) {
   nlohmann::json pi = nlohmann::json::parse(
       PaymentIntentSucceeded({.event_id = "evt_pi", .payment_intent = "pi_inv", .amount = 500}));
   pi["data"]["object"]["invoice"] = "in_1";
@@ -244,7 +259,7 @@ TEST_F(IntakePgTest, OneInvoicePaymentIsRecordedOnceWhateverReportsIt) {
 
 // Out of order: a payment, two partial refunds and a lost dispute, in all 24 orders,
 // each on its own payment, must end in the same entries' totals.
-TEST_F(IntakePgTest, AnyOrderOfTheSameEventsEndsInTheSameBalance) {
+TEST_P(IntakePgTest, AnyOrderOfTheSameEventsEndsInTheSameBalance) {
   ASSERT_OK(report_->SetExchangeRates(
       {{"USD", *ParseRate("0.9137", "r"), absl::FromUnixSeconds(kNow - 86400)}}));
   std::vector<int> order = {0, 1, 2, 3};
@@ -283,7 +298,7 @@ TEST_F(IntakePgTest, AnyOrderOfTheSameEventsEndsInTheSameBalance) {
   EXPECT_EQ(*outcomes.begin(), "2224 2032 -3333 -4444");
 }
 
-TEST_F(IntakePgTest, ReversalArrivingFirstIsParkedThenApplied) {
+TEST_P(IntakePgTest, ReversalArrivingFirstIsParkedThenApplied) {
   ASSERT_OK_AND_ASSIGN(IngestResponse parked,
                        Deliver(ChargeRefunded("evt_early", "pi_late", 1000, 1000, "eur")));
   EXPECT_EQ(parked.outcome, IngestOutcome::kParked);
@@ -296,7 +311,7 @@ TEST_F(IntakePgTest, ReversalArrivingFirstIsParkedThenApplied) {
   EXPECT_EQ(QueryInt("SELECT sum(base_amount_minor) FROM donations.ledger"), 0);
 }
 
-TEST_F(IntakePgTest, LedgerTablesAreAppendOnly) {
+TEST_P(IntakePgTest, LedgerTablesAreAppendOnly) {
   ASSERT_OK(Deliver(
       PaymentIntentSucceeded({.event_id = "evt_t", .payment_intent = "pi_t", .amount = 100})));
   for (const char* sql :

@@ -31,6 +31,15 @@ absl::Status DonationsConfig::Validate() const {
   if (monthly_cost_minor < -1) {
     return absl::InvalidArgumentError("--monthly-cost-minor: must be >= 0");
   }
+  if (intake_connections < 0 || intake_connections > 64) {
+    return absl::InvalidArgumentError("--intake-connections: must be 0..64");
+  }
+  if (intake_batch_max < 1 || intake_batch_max > 64) {
+    return absl::InvalidArgumentError("--intake-batch-max: must be 1..64");
+  }
+  if (intake_batch_wait < absl::ZeroDuration() || intake_batch_wait > absl::Milliseconds(50)) {
+    return absl::InvalidArgumentError("--intake-batch-wait: must be 0..50ms");
+  }
   if (gauge_refresh < absl::Seconds(1)) {
     return absl::InvalidArgumentError("--gauge-refresh: must be at least 1s");
   }

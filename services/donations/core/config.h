@@ -28,6 +28,15 @@ struct DonationsConfig {
   std::string receipt_key_file;        // Ed25519 signing key; created (0600) if missing
   std::string receipt_public_key_out;  // writes "ed25519 <key_id> <base64 pub>"
   absl::Duration gauge_refresh = absl::Seconds(15);
+  // Group commit of webhook intake (core/intake_batcher.h): autocommit connections
+  // for the one-statement path (0 = every event in its own transaction), events per
+  // batch, and how long a batch leader waits for more.
+  int intake_connections = 2;
+  int intake_batch_max = 32;
+  absl::Duration intake_batch_wait = absl::ZeroDuration();
+  // Accounts verification keys (`ed25519 <key_id> <base64>` per line). Without them the
+  // operator RPCs answer FAILED_PRECONDITION. Re-read every gauge_refresh (rotation).
+  std::string accounts_keys_file;
 
   // INVALID_ARGUMENT naming the flag.
   absl::Status Validate() const;

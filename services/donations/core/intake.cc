@@ -10,8 +10,13 @@ namespace freehold::donations {
 
 WebhookIntake::WebhookIntake(std::vector<const PaymentProvider*> providers, DonationStore& store,
                              const LedgerRules& rules, Clock& clock, DonationMetrics& metrics,
-                             Logger log)
-    : store_(store), rules_(rules), clock_(clock), metrics_(metrics), log_(std::move(log)) {
+                             Logger log, IntakeBatcher* batcher)
+    : store_(store),
+      rules_(rules),
+      clock_(clock),
+      metrics_(metrics),
+      log_(std::move(log)),
+      batcher_(batcher) {
   for (const PaymentProvider* p : providers) providers_.emplace(std::string(p->name()), p);
 }
 
@@ -31,6 +36,40 @@ void WebhookIntake::KeepDeadLetter(absl::string_view provider, absl::string_view
   if (!s.ok()) {
     log_.Error("could not keep dead letter", {{"provider", std::string(provider)}, {"error", s}});
   }
+}
+
+absl::StatusOr<AppliedEvent> WebhookIntake::ApplyEvent(const ProviderEvent& event,
+                                                       absl::string_view raw_body) const {
+  if (batcher_ != nullptr) {
+    if (std::optional<PreparedFastEvent> prepared = rules_.PrepareFast(event)) {
+      absl::StatusOr<FastIntakeOutcome> outcome = batcher_->Apply(prepared->event);
+      if (!outcome.ok() && (outcome.status().code() == absl::StatusCode::kUnavailable ||
+                            outcome.status().code() == absl::StatusCode::kDeadlineExceeded)) {
+        return outcome.status();  // the database is unwell: the transaction would fail too
+      }
+      if (outcome.ok() && outcome->result != FastIntakeResult::kNeedsTransaction) {
+        metrics_.CountPath("one_statement");
+        return LedgerRules::FinishFast(*prepared, *outcome);
+      }
+      if (!outcome.ok()) {
+        log_.Warn("group commit failed; applying the event in its own transaction",
+                  {{"event_id", event.event_id}, {"error", outcome.status()}});
+      } else if (log_.Enabled(LogLevel::kDebug)) {
+        log_.Debug("event needs the transaction path",
+                   {{"event_id", event.event_id}, {"reason", outcome->reason}});
+      }
+    }
+  }
+  metrics_.CountPath("transaction");
+  std::optional<AppliedEvent> applied;
+  absl::Status s = store_.RunInTransaction([&](LedgerTxn& txn) -> absl::Status {
+    absl::StatusOr<AppliedEvent> r = rules_.Apply(txn, event, raw_body);
+    if (!r.ok()) return r.status();
+    applied = std::move(*r);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return *std::move(applied);
 }
 
 absl::StatusOr<IngestResponse> WebhookIntake::Ingest(absl::string_view provider_name,
@@ -71,14 +110,9 @@ absl::StatusOr<IngestResponse> WebhookIntake::Ingest(absl::string_view provider_
   }
   const std::string kind(EventKindName(event->kind));
 
-  std::optional<AppliedEvent> applied;
-  absl::Status s = store_.RunInTransaction([&](LedgerTxn& txn) -> absl::Status {
-    absl::StatusOr<AppliedEvent> r = rules_.Apply(txn, *event, raw_body);
-    if (!r.ok()) return r.status();
-    applied = std::move(*r);
-    return absl::OkStatus();
-  });
-  if (!s.ok()) {
+  absl::StatusOr<AppliedEvent> applied = ApplyEvent(*event, raw_body);
+  if (!applied.ok()) {
+    const absl::Status& s = applied.status();
     if (s.code() == absl::StatusCode::kFailedPrecondition ||
         s.code() == absl::StatusCode::kInvalidArgument) {
       metrics_.CountRejected("refused");

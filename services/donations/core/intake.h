@@ -20,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "common/clock.h"
 #include "common/logging.h"
+#include "services/donations/core/intake_batcher.h"
 #include "services/donations/core/ledger_rules.h"
 #include "services/donations/core/metrics.h"
 #include "services/donations/core/provider.h"
@@ -39,8 +40,12 @@ inline constexpr size_t kMaxWebhookBodyBytes = 1 << 20;
 // Thread-safe. Everything passed in must outlive the intake.
 class WebhookIntake {
  public:
+  // With a `batcher`, payments and claim-only events go through group commit
+  // (IntakeBatcher, one statement per batch); the rest, and anything the one-statement
+  // path hands back, through LedgerRules::Apply in a transaction. Same answers either way.
   WebhookIntake(std::vector<const PaymentProvider*> providers, DonationStore& store,
-                const LedgerRules& rules, Clock& clock, DonationMetrics& metrics, Logger log);
+                const LedgerRules& rules, Clock& clock, DonationMetrics& metrics, Logger log,
+                IntakeBatcher* batcher = nullptr);
 
   absl::StatusOr<IngestResponse> Ingest(absl::string_view provider, const Headers& headers,
                                         absl::string_view raw_body) const;
@@ -48,6 +53,9 @@ class WebhookIntake {
   bool HasProvider(absl::string_view provider) const;
 
  private:
+  // Applies a verified event: group commit if possible, else a transaction.
+  absl::StatusOr<AppliedEvent> ApplyEvent(const ProviderEvent& event,
+                                          absl::string_view raw_body) const;
   void KeepDeadLetter(absl::string_view provider, absl::string_view event_id,
                       const absl::Status& reason, absl::string_view raw_body) const;
 
@@ -57,6 +65,7 @@ class WebhookIntake {
   Clock& clock_;
   DonationMetrics& metrics_;
   Logger log_;
+  IntakeBatcher* const batcher_;
 };
 
 }  // namespace freehold::donations

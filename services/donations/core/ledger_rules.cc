@@ -192,6 +192,76 @@ absl::Status LedgerRules::ApplyPayment(LedgerTxn& txn, const ProviderEvent& even
   return absl::OkStatus();
 }
 
+std::optional<PreparedFastEvent> LedgerRules::PrepareFast(const ProviderEvent& event) const {
+  const bool payment =
+      event.kind == EventKind::kPayment || event.kind == EventKind::kRecurringPayment;
+  const bool claim_only = event.informational || (payment && event.amount_minor == 0);
+  if (!payment && !claim_only) return std::nullopt;
+  if (!claim_only && (event.amount_minor < 0 || event.amount_minor > kMaxAmountMinor)) {
+    return std::nullopt;
+  }
+  for (const std::string* text :
+       {&event.provider, &event.event_id, &event.type, &event.payment_ref, &event.currency,
+        &event.pledge_id, &event.donor.customer_ref, &event.donor.name, &event.donor.email}) {
+    if (text->find('\0') != std::string::npos) return std::nullopt;
+  }
+  PreparedFastEvent out;
+  FastIntakeEvent& f = out.event;
+  f.provider = event.provider;
+  f.event_id = event.event_id;
+  f.type = event.type;
+  f.kind = std::string(EventKindName(event.kind));
+  f.occurred_at = event.occurred_at;
+  f.payment_ref = event.payment_ref;
+  f.claim_only = claim_only;
+  if (claim_only) return out;
+
+  // As ApplyPayment.
+  LedgerEntry& entry = f.entry;
+  entry.entry_id = NewUuid();
+  entry.at = event.occurred_at;
+  entry.kind = event.kind == EventKind::kRecurringPayment && !event.pledge_id.empty()
+                   ? EntryKind::kRecurring
+                   : EntryKind::kOneOff;
+  entry.amount_minor = event.amount_minor;
+  entry.currency = event.currency;
+  entry.campaign_id = NormalizeCampaign(event.campaign_id);
+  entry.pledge_id = entry.kind == EntryKind::kRecurring ? event.pledge_id : "";
+  entry.provider = event.provider;
+  entry.provider_event_id = event.event_id;
+  entry.payment_ref = event.payment_ref;
+  f.currency_digits = MinorDigits(event.currency).value_or(2);
+  f.base_digits = base_digits_;
+  f.base_currency = event.currency == base_currency_;
+  if (!event.anonymous && event.donor.identified()) {
+    f.donor = event.donor;
+    f.new_donor_id = NewUuid();
+    out.donor_token = NewDonorToken();
+    f.token_hash = HashDonorToken(out.donor_token);
+  }
+  return out;
+}
+
+AppliedEvent LedgerRules::FinishFast(const PreparedFastEvent& prepared,
+                                     const FastIntakeOutcome& outcome) {
+  AppliedEvent out;
+  switch (outcome.result) {
+    case FastIntakeResult::kDuplicate:
+      out.outcome = IngestOutcome::kDuplicate;
+      break;
+    case FastIntakeResult::kClaimed:
+    case FastIntakeResult::kNeedsTransaction:
+      out.outcome = IngestOutcome::kRecorded;
+      break;
+    case FastIntakeResult::kRecorded:
+      out.outcome = IngestOutcome::kRecorded;
+      out.entries.push_back(outcome.entry);
+      if (!outcome.entry.donor_id.empty()) out.donor_token = prepared.donor_token;
+      break;
+  }
+  return out;
+}
+
 absl::Status LedgerRules::ApplyReversalEvent(LedgerTxn& txn, const ProviderEvent& event,
                                              AppliedEvent& out) const {
   if (event.kind == EventKind::kDispute && !event.dispute_lost) return absl::OkStatus();

@@ -39,6 +39,12 @@ struct AppliedEvent {
   std::vector<std::pair<ParkedReversal, absl::Status>> refused_parked;
 };
 
+// An event prepared for the one-statement intake path (PrepareFast).
+struct PreparedFastEvent {
+  FastIntakeEvent event;
+  std::string donor_token;  // handed to the donor if the payment is recorded; may be empty
+};
+
 class LedgerRules {
  public:
   // `base_currency` must be in the currency table.
@@ -52,6 +58,17 @@ class LedgerRules {
   // On error the caller must roll the transaction back.
   absl::StatusOr<AppliedEvent> Apply(LedgerTxn& txn, const ProviderEvent& event,
                                      absl::string_view raw_body) const;
+
+  // The one-statement form of Apply (DonationStore::ApplyFast) for the common events:
+  // payments (one-off and recurring) and events that only need their idempotency
+  // record (informational ones, zero amounts). Does everything Apply does in C++
+  // (entry, kind, campaign, donor token); the store does the rest with the same rules
+  // (pg/migrations/0002_one_statement_intake.sql). nullopt: the event needs Apply
+  // (refunds, disputes, pledges, unknown kinds, amounts out of range, NUL characters).
+  std::optional<PreparedFastEvent> PrepareFast(const ProviderEvent& event) const;
+  // What Apply would have returned, for an outcome other than kNeedsTransaction.
+  static AppliedEvent FinishFast(const PreparedFastEvent& prepared,
+                                 const FastIntakeOutcome& outcome);
 
  private:
   absl::Status ApplyPayment(LedgerTxn& txn, const ProviderEvent& event, AppliedEvent& out) const;

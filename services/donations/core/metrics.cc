@@ -55,7 +55,18 @@ DonationMetrics::DonationMetrics(prometheus::Registry& registry)
                    .Name("freehold_donations_ledger_balance_base")
                    .Help("All-time net donations, base-currency minor units")
                    .Register(registry)
-                   .Add({})) {}
+                   .Add({})),
+      batch_events_(prometheus::BuildHistogram()
+                        .Name("freehold_donations_intake_batch_events")
+                        .Help("Webhook events applied per group-commit transaction")
+                        .Register(registry)
+                        .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64})),
+      path_(prometheus::BuildCounter()
+                .Name("freehold_donations_intake_path_total")
+                .Help("Verified webhook events by how they were applied")
+                .Register(registry)),
+      path_one_statement_(path_.Add({{"path", "one_statement"}})),
+      path_transaction_(path_.Add({{"path", "transaction"}})) {}
 
 void DonationMetrics::CountEvent(absl::string_view provider, absl::string_view kind,
                                  absl::string_view result) {
@@ -100,6 +111,14 @@ void DonationMetrics::SetMonthlyRecurringBase(int64_t minor) {
 
 void DonationMetrics::SetLedgerBalanceBase(int64_t minor) {
   balance_.Set(static_cast<double>(minor));
+}
+
+void DonationMetrics::ObserveBatch(size_t events) {
+  batch_events_.Observe(static_cast<double>(events));
+}
+
+void DonationMetrics::CountPath(absl::string_view path) {
+  (path == "one_statement" ? path_one_statement_ : path_transaction_).Increment();
 }
 
 }  // namespace freehold::donations

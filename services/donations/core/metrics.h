@@ -14,12 +14,16 @@
 //   freehold_donation_duplicates_total
 //   freehold_donations_monthly_recurring_base   gauge, active pledges per month (base minor)
 //   freehold_donations_ledger_balance_base      gauge, all-time net (base minor)
+//   freehold_donations_intake_batch_events      histogram, events per group-commit batch
+//   freehold_donations_intake_path_total{path}  verified events by how they were applied:
+//       one_statement (group commit) | transaction (the C++ rules in a transaction)
 // Counters count what this process saw; gauges come from the database (FundingReport).
 #pragma once
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <cstdint>
@@ -41,6 +45,9 @@ class DonationMetrics {
   void CountEntry(const LedgerEntry& entry);
   void SetMonthlyRecurringBase(int64_t minor);
   void SetLedgerBalanceBase(int64_t minor);
+  void ObserveBatch(size_t events);
+  // `path`: "one_statement" or "transaction".
+  void CountPath(absl::string_view path);
 
  private:
   prometheus::Family<prometheus::Counter>& events_;
@@ -54,6 +61,10 @@ class DonationMetrics {
   prometheus::Counter& duplicates_;
   prometheus::Gauge& monthly_recurring_;
   prometheus::Gauge& balance_;
+  prometheus::Histogram& batch_events_;
+  prometheus::Family<prometheus::Counter>& path_;
+  prometheus::Counter& path_one_statement_;
+  prometheus::Counter& path_transaction_;
 };
 
 }  // namespace freehold::donations

@@ -308,6 +308,27 @@ absl::Status DonorPortal::Erase(absl::string_view donor_token) {
   return store_.ErasePersonalData(donor);
 }
 
+absl::StatusOr<int> DonorPortal::EraseByContact(absl::string_view provider,
+                                                absl::string_view customer_ref,
+                                                absl::string_view email) {
+  if (provider.empty()) return absl::InvalidArgumentError("provider: required (e.g. \"stripe\")");
+  if (provider.size() > 32) return absl::InvalidArgumentError("provider: too long");
+  if (customer_ref.empty() == email.empty()) {
+    return absl::InvalidArgumentError("customer_ref, email: give exactly one of them");
+  }
+  if (customer_ref.size() > 255) return absl::InvalidArgumentError("customer_ref: too long");
+  if (email.size() > 320) return absl::InvalidArgumentError("email: too long");
+  FH_ASSIGN_OR_RETURN(int erased, store_.ErasePersonalDataByContact(provider, customer_ref, email));
+  if (erased == 0) {
+    return absl::NotFoundError(
+        customer_ref.empty()
+            ? "email: no personal data is held for this donor (never seen, or already erased)"
+            : "customer_ref: no personal data is held for this donor (never seen, or already "
+              "erased)");
+  }
+  return erased;
+}
+
 // ---------------------------------------------------------------- CSV
 
 std::string CsvHeader() {

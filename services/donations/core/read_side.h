@@ -128,6 +128,12 @@ class DonorPortal {
   absl::StatusOr<Receipt> GetReceipt(absl::string_view donor_token, absl::string_view entry_id);
   // Deletes the donor's personal data; the ledger and totals are unchanged.
   absl::Status Erase(absl::string_view donor_token);
+  // Operator erasure on a donor's behalf (the caller checks authorization): the donor
+  // of `provider` with this customer id or e-mail (exactly one of them non-empty).
+  // INVALID_ARGUMENT naming the field; NOT_FOUND if no personal data matches (never
+  // stored, or already erased). Returns the number of donors erased.
+  absl::StatusOr<int> EraseByContact(absl::string_view provider, absl::string_view customer_ref,
+                                     absl::string_view email);
 
   // The receipt text for an entry (for tests and verification).
   static std::string ReceiptText(const LedgerEntry& entry, const std::string& base_currency,

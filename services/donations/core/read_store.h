@@ -93,6 +93,12 @@ class DonorStore {
   virtual absl::StatusOr<std::optional<DonorInfo>> PersonalData(absl::string_view donor_id) = 0;
   // Deletes the donor's personal data; the ledger is untouched. OK if already erased.
   virtual absl::Status ErasePersonalData(absl::string_view donor_id) = 0;
+  // Deletes the personal data of every donor of `provider` whose customer id equals
+  // `customer_ref` (if non-empty) or whose e-mail equals `email` (if non-empty, compared
+  // case-insensitively). Returns how many donors were erased (0 if none matched).
+  virtual absl::StatusOr<int> ErasePersonalDataByContact(absl::string_view provider,
+                                                         absl::string_view customer_ref,
+                                                         absl::string_view email) = 0;
 };
 
 }  // namespace freehold::donations

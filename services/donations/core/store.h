@@ -81,10 +81,66 @@ struct DeadLetter {
   absl::Time received_at;
 };
 
+// An event for the one-statement intake path (DonationStore::ApplyFast), prepared by
+// LedgerRules::PrepareFast: a payment, or an event that only needs its idempotency
+// record. Everything that needs no database is decided in C++ already; the store
+// decides the rest (seen before? payment already recorded? exchange rate, donor id).
+struct FastIntakeEvent {
+  std::string provider;
+  std::string event_id;
+  std::string type;  // provider's type name
+  std::string kind;  // EventKindName()
+  absl::Time occurred_at;
+  std::string payment_ref;
+  // Record the event as seen and nothing else (informational events, zero amounts).
+  bool claim_only = false;
+  // Payments: the entry to append, complete except rate_to_base, base_amount_minor and
+  // donor_id, which the store fills in.
+  LedgerEntry entry;
+  int currency_digits = 2;
+  int base_digits = 2;
+  bool base_currency = false;  // rate 1, no rate lookup
+  // Identified donors (empty otherwise): found by customer id (or e-mail if none) or
+  // created with `new_donor_id`; `token_hash` is stored for that donor.
+  DonorInfo donor;
+  std::string new_donor_id;
+  std::string token_hash;
+};
+
+enum class FastIntakeResult {
+  kDuplicate,         // seen before: nothing written
+  kClaimed,           // recorded as seen, no entry (claim only, or payment already recorded)
+  kRecorded,          // recorded as seen and `entry` appended
+  kNeedsTransaction,  // nothing written: apply it with RunInTransaction and the C++ rules
+};
+
+struct FastIntakeOutcome {
+  FastIntakeResult result = FastIntakeResult::kNeedsTransaction;
+  LedgerEntry entry;   // kRecorded: the appended entry, rate, base amount and donor filled
+  std::string reason;  // kNeedsTransaction: why (for debug logs)
+};
+
 // The intake's storage. Thread-safe.
 class DonationStore {
  public:
   virtual ~DonationStore() = default;
+
+  // Applies the events in ONE transaction and, where the adapter can, one database
+  // round trip (group commit). Each event is applied atomically and independently:
+  // one that cannot be applied this way (parked reversals wait for the payment, no
+  // exchange rate, any database error of its own) comes back kNeedsTransaction with
+  // nothing of it written, and the others are unaffected. Outcomes are in input order.
+  // Events given twice: the second is kDuplicate. An error status means nothing was
+  // written (or, for UNAVAILABLE, that the commit's outcome is unknown: safe to retry,
+  // the idempotency record answers the retry). Default: every event kNeedsTransaction.
+  virtual absl::StatusOr<std::vector<FastIntakeOutcome>> ApplyFast(
+      const std::vector<const FastIntakeEvent*>& events) {
+    std::vector<FastIntakeOutcome> out(events.size());
+    for (FastIntakeOutcome& o : out) o.reason = "not supported by this store";
+    return out;
+  }
+  // How many ApplyFast calls may usefully run at once; 0 if ApplyFast is not supported.
+  virtual int FastConcurrency() const { return 0; }
 
   // Runs `body` in one transaction and commits if it returns OK. `body` may be invoked
   // more than once (retried after a serialization failure), so it must have no side

@@ -4,6 +4,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
@@ -95,8 +96,30 @@ v1::IngestResult ResultToProto(IngestOutcome o) {
 }  // namespace
 
 DonationsGrpcService::DonationsGrpcService(const WebhookIntake& intake, FundingReport& report,
-                                           CampaignBook& campaigns, DonorPortal& portal)
-    : intake_(intake), report_(report), campaigns_(campaigns), portal_(portal) {}
+                                           CampaignBook& campaigns, DonorPortal& portal,
+                                           const AdminAuthorizer& admin, Logger audit)
+    : intake_(intake),
+      report_(report),
+      campaigns_(campaigns),
+      portal_(portal),
+      admin_(admin),
+      audit_(std::move(audit)) {}
+
+grpc::Status DonationsGrpcService::AuthorizeOperator(grpc::ServerContext* ctx,
+                                                     const char* call) const {
+  std::string authorization;
+  const auto& metadata = ctx->client_metadata();
+  auto it = metadata.find("authorization");
+  if (it != metadata.end()) authorization.assign(it->second.data(), it->second.size());
+  absl::StatusOr<AdminCaller> caller = admin_.Authorize(authorization);
+  if (!caller.ok()) {
+    audit_.Warn("operator call refused", {{"call", call}, {"error", caller.status()}});
+    return ToGrpcStatus(caller.status());
+  }
+  audit_.Info("operator call",
+              {{"call", call}, {"account_id", caller->account_id}, {"token_id", caller->token_id}});
+  return grpc::Status::OK;
+}
 
 grpc::Status DonationsGrpcService::IngestEvent(grpc::ServerContext*,
                                                const v1::IngestEventRequest* req,
@@ -115,9 +138,10 @@ grpc::Status DonationsGrpcService::IngestEvent(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status DonationsGrpcService::SetExchangeRates(grpc::ServerContext*,
+grpc::Status DonationsGrpcService::SetExchangeRates(grpc::ServerContext* ctx,
                                                     const v1::SetExchangeRatesRequest* req,
                                                     v1::SetExchangeRatesResponse* resp) {
+  if (grpc::Status a = AuthorizeOperator(ctx, "SetExchangeRates"); !a.ok()) return a;
   std::vector<RateRow> rows;
   for (int i = 0; i < req->rates_size(); ++i) {
     const v1::ExchangeRate& r = req->rates(i);
@@ -165,9 +189,10 @@ grpc::Status DonationsGrpcService::GetFundingSummary(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status DonationsGrpcService::CreateCampaign(grpc::ServerContext*,
+grpc::Status DonationsGrpcService::CreateCampaign(grpc::ServerContext* ctx,
                                                   const v1::CreateCampaignRequest* req,
                                                   v1::CreateCampaignResponse* resp) {
+  if (grpc::Status a = AuthorizeOperator(ctx, "CreateCampaign"); !a.ok()) return a;
   Campaign c;
   c.title = req->title();
   c.description = req->description();
@@ -236,15 +261,41 @@ grpc::Status DonationsGrpcService::GetReceipt(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status DonationsGrpcService::EraseDonor(grpc::ServerContext*,
+grpc::Status DonationsGrpcService::EraseDonor(grpc::ServerContext* ctx,
                                               const v1::EraseDonorRequest* req,
-                                              v1::EraseDonorResponse*) {
-  return ToGrpcStatus(portal_.Erase(req->donor_token()));
+                                              v1::EraseDonorResponse* resp) {
+  const bool by_contact =
+      !req->provider().empty() || !req->customer_ref().empty() || !req->email().empty();
+  if (!req->donor_token().empty()) {
+    // The donor's own request: the donor token is the credential.
+    if (by_contact) {
+      return ToGrpcStatus(absl::InvalidArgumentError(
+          "donor_token: give either donor_token (donor) or provider with customer_ref/email "
+          "(operator), not both"));
+    }
+    absl::Status s = portal_.Erase(req->donor_token());
+    if (!s.ok()) return ToGrpcStatus(s);
+    resp->set_erased(1);
+    return grpc::Status::OK;
+  }
+  if (grpc::Status a = AuthorizeOperator(ctx, "EraseDonor"); !a.ok()) return a;
+  if (!by_contact) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        "donor_token: required, or (operators) provider with customer_ref or email"));
+  }
+  absl::StatusOr<int> erased =
+      portal_.EraseByContact(req->provider(), req->customer_ref(), req->email());
+  if (!erased.ok()) return ToGrpcStatus(erased.status());
+  audit_.Info("donor personal data erased by an operator",
+              {{"provider", req->provider()}, {"donors", *erased}});
+  resp->set_erased(static_cast<uint32_t>(*erased));
+  return grpc::Status::OK;
 }
 
-grpc::Status DonationsGrpcService::ListPledges(grpc::ServerContext*,
+grpc::Status DonationsGrpcService::ListPledges(grpc::ServerContext* ctx,
                                                const v1::ListPledgesRequest* req,
                                                v1::ListPledgesResponse* resp) {
+  if (grpc::Status a = AuthorizeOperator(ctx, "ListPledges"); !a.ok()) return a;
   absl::StatusOr<PageSpec> page =
       ParsePage(req->page().page_size(), req->page().page_token(), "page");
   if (!page.ok()) return ToGrpcStatus(page.status());
@@ -269,6 +320,7 @@ grpc::Status DonationsGrpcService::ListPledges(grpc::ServerContext*,
 grpc::Status DonationsGrpcService::ExportLedger(grpc::ServerContext* ctx,
                                                 const v1::ExportLedgerRequest* req,
                                                 grpc::ServerWriter<v1::ExportLedgerChunk>* writer) {
+  if (grpc::Status a = AuthorizeOperator(ctx, "ExportLedger"); !a.ok()) return a;
   if (!req->has_range() || !req->range().has_start() || !req->range().has_end()) {
     return ToGrpcStatus(absl::InvalidArgumentError("range: start and end are required"));
   }

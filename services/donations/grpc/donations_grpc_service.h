@@ -1,8 +1,12 @@
 // gRPC binding of the donations service (freehold.v1.Donations): translates protos
-// to core calls and statuses back; no logic of its own.
+// to core calls and statuses back; no logic of its own. Operator calls
+// (SetExchangeRates, CreateCampaign, ListPledges, ExportLedger, EraseDonor without a
+// donor token) are checked with the AdminAuthorizer before anything else.
 #pragma once
 
+#include "common/logging.h"
 #include "freehold/v1/donations.grpc.pb.h"
+#include "services/donations/core/admin_access.h"
 #include "services/donations/core/intake.h"
 #include "services/donations/core/read_side.h"
 
@@ -11,8 +15,9 @@ namespace freehold::donations {
 // Thread-safe; the core objects must outlive the service.
 class DonationsGrpcService final : public freehold::v1::Donations::Service {
  public:
+  // Operator calls are logged (account id, token id, call) to `audit`.
   DonationsGrpcService(const WebhookIntake& intake, FundingReport& report, CampaignBook& campaigns,
-                       DonorPortal& portal);
+                       DonorPortal& portal, const AdminAuthorizer& admin, Logger audit);
 
   grpc::Status IngestEvent(grpc::ServerContext* ctx, const v1::IngestEventRequest* req,
                            v1::IngestEventResponse* resp) override;
@@ -38,10 +43,15 @@ class DonationsGrpcService final : public freehold::v1::Donations::Service {
                             grpc::ServerWriter<v1::ExportLedgerChunk>* writer) override;
 
  private:
+  // OK if the caller's metadata carries a valid operator token (see admin_access.h).
+  grpc::Status AuthorizeOperator(grpc::ServerContext* ctx, const char* call) const;
+
   const WebhookIntake& intake_;
   FundingReport& report_;
   CampaignBook& campaigns_;
   DonorPortal& portal_;
+  const AdminAuthorizer& admin_;
+  Logger audit_;
 };
 
 }  // namespace freehold::donations

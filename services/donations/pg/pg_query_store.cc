@@ -74,6 +74,9 @@ std::vector<std::pair<std::string, std::string>> QueryStatements() {
        "SELECT coalesce(customer_ref, ''), coalesce(name, ''), coalesce(email, '') "
        "FROM donations.donor_personal WHERE donor_id = $1::uuid"},
       {"dq_erase", "DELETE FROM donations.donor_personal WHERE donor_id = $1::uuid"},
+      {"dq_erase_by_contact",
+       "DELETE FROM donations.donor_personal WHERE provider = $1 AND "
+       "((customer_ref = NULLIF($2, '')) OR (lower(email) = lower(NULLIF($3, ''))))"},
   };
 }
 
@@ -274,6 +277,16 @@ absl::StatusOr<std::optional<DonorInfo>> PgQueryStore::PersonalData(absl::string
 
 absl::Status PgQueryStore::ErasePersonalData(absl::string_view donor_id) {
   return pool_.Run([&](PgTxn& txn) { txn.exec_prepared("dq_erase", std::string(donor_id)); });
+}
+
+absl::StatusOr<int> PgQueryStore::ErasePersonalDataByContact(absl::string_view provider,
+                                                             absl::string_view customer_ref,
+                                                             absl::string_view email) {
+  return pool_.Run([&](PgTxn& txn) {
+    pqxx::result r = txn.exec_prepared("dq_erase_by_contact", std::string(provider),
+                                       std::string(customer_ref), std::string(email));
+    return static_cast<int>(r.affected_rows());
+  });
 }
 
 }  // namespace freehold::donations

@@ -9,6 +9,7 @@
 #include "common/pg.h"
 #include "services/donations/core/read_store.h"
 #include "services/donations/core/store.h"
+#include "services/donations/pg/pg_autocommit_pool.h"
 
 namespace freehold::donations {
 
@@ -19,15 +20,29 @@ PgPoolOptions DonationsPoolOptions(const std::string& database_url, int size);
 // Applies the embedded migrations (pg/migrations/*.sql).
 absl::Status MigrateDonationsSchema(PgPool& pool);
 
-// Intake store. Thread-safe; `pool` must come from DonationsPoolOptions and outlive it.
+// Autocommit connections for the one-statement intake (ApplyFast): `size` connections
+// with the settings of `pool_options` (DonationsPoolOptions) and only that statement.
+std::unique_ptr<PgAutocommitPool> NewOneStatementIntakePool(const PgPoolOptions& pool_options,
+                                                            int size);
+
+// Intake store. Thread-safe; `pool` must come from DonationsPoolOptions and outlive it,
+// `one_statement` (NewOneStatementIntakePool; null = no ApplyFast) too.
 class PgDonationStore : public DonationStore {
  public:
-  explicit PgDonationStore(PgPool& pool) : pool_(pool) {}
+  explicit PgDonationStore(PgPool& pool, PgAutocommitPool* one_statement = nullptr)
+      : pool_(pool), one_statement_(one_statement) {}
   absl::Status RunInTransaction(absl::FunctionRef<absl::Status(LedgerTxn&)> body) override;
   absl::Status StoreDeadLetter(const DeadLetter& letter) override;
+  // One round trip per batch: donations.intake_fast(jsonb) (migration 0002) in
+  // autocommit mode, events sorted by payment so concurrent batches take the payment
+  // locks in one order.
+  absl::StatusOr<std::vector<FastIntakeOutcome>> ApplyFast(
+      const std::vector<const FastIntakeEvent*>& events) override;
+  int FastConcurrency() const override;
 
  private:
   PgPool& pool_;
+  PgAutocommitPool* const one_statement_;
 };
 
 // Read-side store. Thread-safe; same pool contract.
@@ -60,6 +75,9 @@ class PgQueryStore : public CampaignStore, public ReportStore, public DonorStore
   absl::StatusOr<std::optional<LedgerEntry>> GetEntry(absl::string_view entry_id) override;
   absl::StatusOr<std::optional<DonorInfo>> PersonalData(absl::string_view donor_id) override;
   absl::Status ErasePersonalData(absl::string_view donor_id) override;
+  absl::StatusOr<int> ErasePersonalDataByContact(absl::string_view provider,
+                                                 absl::string_view customer_ref,
+                                                 absl::string_view email) override;
 
  private:
   PgPool& pool_;

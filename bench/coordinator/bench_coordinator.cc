@@ -1,0 +1,258 @@
+// freehold-bench-coordinator: BeginSegment + CommitSegment round trips per
+// second (placement, PUT grant signing, receipt verification, manifest
+// writes) against a real freehold-coordinator process on loopback with a
+// private PostgreSQL, beside pgbench's single-row INSERT TPS on the same
+// server in the same run. The driver plays the storage daemons (it holds the
+// node keys and signs receipts), so only the coordinator is measured.
+//
+//   freehold-bench-coordinator [--seconds 10] [--clients 4] [--nodes 12]
+//
+// Prints `figure: NAME VALUE` lines.
+#include <grpcpp/grpcpp.h>
+#include <sodium.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/grpc_server.h"
+#include "common/signed_token.h"
+#include "coordinator/core/grants.h"
+#include "coordinator/core/ids.h"
+#include "coordinator/core/internal/key_files.h"
+#include "coordinator/grpc/claims_codec.h"
+#include "freehold/v1/coordinator.grpc.pb.h"
+#include "tests/support/postgres_harness.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace fc = freehold::coordinator;
+using freehold::testing::Process;
+
+namespace {
+
+struct FakeNode {
+  std::string id;
+  freehold::SigningKey key;
+};
+
+int Die(const std::string& what, const absl::Status& s) {
+  std::cerr << "freehold-bench-coordinator: " << what << ": " << s << "\n";
+  return 1;
+}
+
+std::string SignRaw(const freehold::SigningKey& key, const std::string& bytes) {
+  std::string sig(crypto_sign_BYTES, '\0');
+  crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
+                       reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                       key.secret.data());
+  return sig;
+}
+
+// Runs pgbench with one INSERT per transaction; returns its TPS (or -1).
+double PgbenchInsertTps(const std::string& url, int clients, int seconds,
+                        const freehold::testing::TempDir& dir) {
+  const std::string script =
+      dir.WriteFile("insert.sql", "INSERT INTO bench_rows (v) VALUES ('x');\n", 0644);
+  const std::string psql = "/usr/lib/postgresql/15/bin/psql";
+  const std::string pgbench = "/usr/lib/postgresql/15/bin/pgbench";
+  const std::string create =
+      absl::StrCat(psql, " -q -X \"", url,
+                   "\" -c 'CREATE TABLE IF NOT EXISTS bench_rows (id bigserial "
+                   "PRIMARY KEY, v text)' >/dev/null 2>&1");
+  if (std::system(create.c_str()) != 0) return -1;
+  const std::string cmd = absl::StrCat(pgbench, " -n -f ", script, " -c ", clients, " -j ", clients,
+                                       " -T ", seconds, " \"", url, "\" 2>&1");
+  FILE* pipe = popen(cmd.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  std::string out;
+  char buf[512];
+  while (fgets(buf, sizeof(buf), pipe) != nullptr) out += buf;
+  pclose(pipe);
+  for (absl::string_view line : absl::StrSplit(out, '\n')) {
+    size_t pos = line.find("tps = ");
+    if (pos == absl::string_view::npos) continue;
+    double tps = 0;
+    if (sscanf(std::string(line.substr(pos + 6)).c_str(), "%lf", &tps) == 1) return tps;
+  }
+  std::cerr << "pgbench output not understood:\n" << out << "\n";
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int seconds = 10;
+  int clients = 4;
+  int node_count = 12;
+  CLI::App app{"freehold-bench-coordinator: BeginSegment+CommitSegment round trips vs pgbench"};
+  app.add_option("--seconds", seconds, "measurement time per figure")->capture_default_str();
+  app.add_option("--clients", clients, "concurrent clients (and pgbench clients)")
+      ->capture_default_str();
+  app.add_option("--nodes", node_count, "registered storage nodes (distinct hosts)")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (sodium_init() < 0) return 1;
+
+  freehold::testing::TempDir dir("freehold-bench-coordinator-");
+  absl::StatusOr<std::string> db = freehold::testing::PostgresHarness::Get().CreateDatabase();
+  if (!db.ok()) return Die("cannot start PostgreSQL", db.status());
+
+  absl::StatusOr<freehold::SigningKey> accounts_key = freehold::GenerateSigningKey("bench");
+  const std::string keys_file = dir.WriteFile(
+      "accounts.pub", fc::internal::FormatPublicKeyLine(accounts_key->Public()) + "\n", 0644);
+  freehold::testing::ProcessOptions options;
+  options.binary = freehold::testing::BinaryPath("freehold-coordinator");
+  options.args = {"--listen",
+                  "127.0.0.1:0",
+                  "--metrics-listen",
+                  "127.0.0.1:0",
+                  "--database-url",
+                  *db,
+                  "--data-dir",
+                  dir.File("coordinator"),
+                  "--accounts-keys",
+                  keys_file,
+                  "--node-down-after",
+                  "1h",
+                  "--segment-size",
+                  "64KiB",
+                  "--log-level",
+                  "warn",
+                  "--database-pool-size",
+                  std::to_string(std::max(4, clients * 2))};
+  absl::StatusOr<std::unique_ptr<Process>> coordinator = Process::Start(options);
+  if (!coordinator.ok()) return Die("cannot start freehold-coordinator", coordinator.status());
+  absl::StatusOr<std::string> ready =
+      (*coordinator)->WaitForStderrLine("READY grpc=", absl::Seconds(30));
+  if (!ready.ok()) return Die("coordinator did not start", ready.status());
+  std::string address;
+  for (absl::string_view part : absl::StrSplit(*ready, ' ')) {
+    if (absl::StartsWith(part, "grpc=")) address = std::string(part.substr(5));
+  }
+  auto channel = freehold::MakeChannel(address);
+  auto stub = freehold::v1::Coordinator::NewStub(*channel);
+
+  // Register nodes, each on its own host.
+  std::map<std::string, FakeNode> nodes;
+  for (int i = 0; i < node_count; ++i) {
+    FakeNode n;
+    n.id = fc::NewUuid();
+    n.key = *freehold::GenerateSigningKey(n.id);
+    freehold::v1::RegisterNodeRequest req;
+    auto* info = req.mutable_node();
+    info->set_node_id(n.id);
+    info->set_address(absl::StrCat("127.0.0.1:", 30000 + i));
+    info->mutable_domain()->set_region("r1");
+    info->mutable_domain()->set_zone("z1");
+    info->mutable_domain()->set_host(absl::StrCat("host-", i));
+    info->set_capacity_bytes(uint64_t{1} << 40);
+    info->set_node_public_key(
+        std::string(reinterpret_cast<const char*>(n.key.public_key.data()), 32));
+    req.set_signed_at_unix_seconds(absl::ToUnixSeconds(absl::Now()));
+    req.set_signature(SignRaw(n.key, fc::SerializeDeterministic(req)));
+    grpc::ClientContext ctx;
+    freehold::v1::RegisterNodeResponse resp;
+    grpc::Status s = stub->RegisterNode(&ctx, req, &resp);
+    if (!s.ok()) return Die("RegisterNode", absl::InternalError(s.error_message()));
+    nodes[n.id] = std::move(n);
+  }
+
+  freehold::TokenSigner token_signer(*accounts_key);
+  std::atomic<int64_t> round_trips{0};
+  std::atomic<int64_t> failures{0};
+  std::atomic<bool> stop{false};
+  const uint64_t segment = 64 << 10;  // the coordinator only sees sizes and hashes
+  auto client = [&](int c) {
+    freehold::TokenClaims claims;
+    claims.audience = "freehold";
+    claims.subject = fc::NewUuid();
+    claims.issued_at = absl::Now() - absl::Seconds(1);
+    claims.expires_at = absl::Now() + absl::Hours(1);
+    claims.scopes = {"storage"};
+    const std::string bearer = "Bearer " + freehold::SignClaims(token_signer, claims);
+    fc::ProtoClaimsCodec codec;
+    while (!stop.load()) {
+      // One object of 64 segments; each round trip is Begin + Commit of one segment.
+      freehold::v1::CreateObjectRequest create;
+      create.set_age_header("hdr");
+      create.set_size_bytes(segment * 64);
+      freehold::v1::CreateObjectResponse created;
+      grpc::ClientContext cctx;
+      cctx.AddMetadata("authorization", bearer);
+      grpc::Status cs = stub->CreateObject(&cctx, create, &created);
+      if (!cs.ok()) {
+        if (failures++ == 0) std::cerr << "CreateObject: " << cs.error_message() << "\n";
+        continue;
+      }
+      for (int s = 0; s < 64 && !stop.load(); ++s) {
+        freehold::v1::BeginSegmentRequest begin;
+        begin.set_object_id(created.object_id());
+        begin.set_segment(s);
+        begin.set_segment_size_bytes(segment);
+        begin.set_shard_size_bytes(segment / 4);
+        for (int i = 0; i < 6; ++i) {
+          std::string h(32, static_cast<char>(c));
+          h[0] = static_cast<char>(i);
+          h[1] = static_cast<char>(s);
+          begin.add_shard_sha256(h);
+        }
+        freehold::v1::BeginSegmentResponse plan;
+        grpc::ClientContext bctx;
+        bctx.AddMetadata("authorization", bearer);
+        grpc::Status bs = stub->BeginSegment(&bctx, begin, &plan);
+        if (!bs.ok()) {
+          if (failures++ == 0) std::cerr << "BeginSegment: " << bs.error_message() << "\n";
+          break;
+        }
+        freehold::v1::CommitSegmentRequest commit;
+        commit.set_object_id(created.object_id());
+        commit.set_segment(s);
+        for (const auto& p : plan.shards()) {
+          fc::Receipt r;
+          r.node_id = p.node_id();
+          r.shard_key = p.shard_key();
+          r.size_bytes = segment / 4;
+          r.sha256 = begin.shard_sha256(p.index());
+          r.stored_at = absl::Now();
+          commit.add_receipts()->set_token(
+              freehold::TokenSigner(nodes.at(p.node_id()).key)
+                  .Sign(fc::ProtoClaimsCodec::EncodeReceipt(r), fc::kReceiptContext));
+        }
+        freehold::v1::CommitSegmentResponse done;
+        grpc::ClientContext mctx;
+        mctx.AddMetadata("authorization", bearer);
+        grpc::Status ms = stub->CommitSegment(&mctx, commit, &done);
+        if (!ms.ok()) {
+          if (failures++ == 0) std::cerr << "CommitSegment: " << ms.error_message() << "\n";
+          break;
+        }
+        round_trips++;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  const absl::Time start = absl::Now();
+  for (int c = 0; c < clients; ++c) threads.emplace_back(client, c);
+  absl::SleepFor(absl::Seconds(seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
+  const double rate = static_cast<double>(round_trips.load()) / elapsed;
+  (void)(*coordinator)->Stop();
+
+  const double tps = PgbenchInsertTps(*db, clients, seconds, dir);
+  std::printf("clients: %d, nodes: %d, k+m: 4+2, seconds: %d, failures: %lld\n", clients,
+              node_count, seconds, static_cast<long long>(failures.load()));
+  std::printf("figure: coordinator_begin_commit_per_second %.1f\n", rate);
+  std::printf("figure: pgbench_single_row_insert_tps %.1f\n", tps);
+  if (tps > 0) std::printf("figure: begin_commit_per_pgbench_insert %.3f\n", rate / tps);
+  return failures.load() == 0 ? 0 : 1;
+}

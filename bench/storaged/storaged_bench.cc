@@ -1,0 +1,259 @@
+// freehold-bench-storaged: how fast a real freehold-storaged stores and serves
+// shards over loopback gRPC, beside a plain local writer/reader moving the same
+// bytes on the same disk in the same run.
+//
+//   plain write: open, write in chunks, fsync, close (per shard)
+//   storaged put: PutShard (grant + chunks) -> SHA-256, temp file, fsync, rename,
+//                 directory fsync, signed receipt
+//   plain read / storaged get: after evicting the files from the page cache
+//                 (posix_fadvise DONTNEED), read everything back.
+// Shard by shard the two sides alternate, so both see the same background load.
+//
+// Prints "figure: NAME VALUE" lines (MB = 10^6 bytes); the ratios are the headline.
+#include <fcntl.h>
+#include <malloc.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/signed_token.h"
+#include "services/storaged/grants.h"
+#include "services/storaged/key_ring.h"
+#include "tests/storaged/storaged_harness.h"
+#include "tests/storaged/storaged_test_util.h"
+#include "tests/support/temp_dir.h"
+
+namespace {
+
+using namespace freehold;                     // NOLINT
+using namespace freehold::storaged;           // NOLINT
+using namespace freehold::storaged::testing;  // NOLINT
+
+[[noreturn]] void Fail(const std::string& what) {
+  std::fprintf(stderr, "freehold-bench-storaged: %s\n", what.c_str());
+  std::exit(1);
+}
+
+void Evict(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fdatasync(fd);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  ::close(fd);
+}
+
+void EvictTree(const std::string& root) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+    if (entry.is_regular_file()) Evict(entry.path().string());
+  }
+}
+
+// CPU seconds (user + system) used so far by process `pid`.
+double ProcessCpuSeconds(pid_t pid) {
+  std::FILE* f = std::fopen(absl::StrCat("/proc/", pid, "/stat").c_str(), "r");
+  if (f == nullptr) return 0;
+  char buf[4096];
+  const size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
+  std::fclose(f);
+  buf[n] = '\0';
+  // Fields after the ")" closing the command name: utime is field 14, stime 15.
+  const char* p = std::strrchr(buf, ')');
+  if (p == nullptr) return 0;
+  unsigned long utime = 0, stime = 0;
+  if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) !=
+      2) {
+    return 0;
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double SelfCpuSeconds() {
+  rusage usage;
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// freehold_storaged_fsync_seconds_sum from the daemon's /metrics.
+double FsyncSecondsSum(StoragedDaemon& daemon) {
+  absl::StatusOr<std::string> body = HttpGetMetrics(daemon.metrics_address());
+  if (!body.ok()) return 0;
+  const std::string name = "freehold_storaged_fsync_seconds_sum ";
+  const size_t at = body->find(name);
+  if (at == std::string::npos) return 0;
+  return std::strtod(body->c_str() + at + name.size(), nullptr);
+}
+
+// Writes one file in `chunk`-sized writes, fsyncs and closes it; returns seconds.
+double PlainWriteOne(const std::string& path, const std::string& data, size_t chunk) {
+  const absl::Time start = absl::Now();
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) Fail("open " + path);
+  for (size_t off = 0; off < data.size(); off += chunk) {
+    const size_t n = std::min(chunk, data.size() - off);
+    if (::write(fd, data.data() + off, n) != static_cast<ssize_t>(n)) Fail("write " + path);
+  }
+  if (::fsync(fd) != 0) Fail("fsync " + path);
+  ::close(fd);
+  return absl::ToDoubleSeconds(absl::Now() - start);
+}
+
+// Reads one file in `chunk`-sized reads; returns seconds.
+double PlainReadOne(const std::string& path, size_t chunk, uint64_t expected) {
+  std::string buf(chunk, '\0');
+  const absl::Time start = absl::Now();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) Fail("open " + path);
+  uint64_t bytes = 0;
+  ssize_t n;
+  while ((n = ::read(fd, buf.data(), buf.size())) > 0) bytes += static_cast<uint64_t>(n);
+  ::close(fd);
+  if (bytes != expected) Fail("plain read returned the wrong byte count");
+  return absl::ToDoubleSeconds(absl::Now() - start);
+}
+
+// Wall and CPU seconds of one side of the comparison, summed over all shards.
+struct Side {
+  double seconds = 0;
+  double daemon_cpu = 0;
+  double client_cpu = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"freehold-bench-storaged: PutShard/GetShard throughput vs a plain local writer"};
+  int shard_count = 16;
+  int shard_mib = 64;
+  int rounds = 2;
+  size_t chunk_bytes = 1 << 20;
+  std::string base_dir;
+  std::vector<std::string> daemon_args;
+  app.add_option("--shards", shard_count, "shards per round")->capture_default_str();
+  app.add_option("--shard-mib", shard_mib, "shard size in MiB")->capture_default_str();
+  app.add_option("--rounds", rounds, "rounds over all shards (figures are totals)")
+      ->capture_default_str();
+  app.add_option("--chunk-bytes", chunk_bytes, "PutShard message / write size")
+      ->capture_default_str();
+  app.add_option("--daemon-arg", daemon_args,
+                 "extra freehold-storaged argument (repeat; e.g. --daemon-arg=--direct-io=false)");
+  app.add_option("--dir", base_dir, "directory on the disk to measure (default: $TMPDIR or /tmp)");
+  CLI11_PARSE(app, argc, argv);
+  // Like the daemon: reuse heap memory for MiB-sized messages instead of mmap per message.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  if (!base_dir.empty()) setenv("TMPDIR", base_dir.c_str(), 1);
+
+  freehold::testing::TempDir dir("freehold-bench-storaged-");
+  const std::string plain_dir = dir.File("plain");
+  std::filesystem::create_directories(plain_dir);
+
+  // Shards with distinct bytes (and hashes), computed before any timing.
+  const size_t shard_bytes = static_cast<size_t>(shard_mib) << 20;
+  const std::string base = PatternBytes(shard_bytes, 42);
+  std::vector<std::string> shards(shard_count, base);
+  std::vector<std::string> keys;
+  for (int i = 0; i < shard_count; ++i) {
+    const std::string tag = absl::StrCat("shard-", i, "-");
+    shards[i].replace(0, tag.size(), tag);
+    keys.push_back(ShardKey(i + 1));
+  }
+  const uint64_t total = static_cast<uint64_t>(shard_bytes) * shard_count;
+
+  TokenSigner coordinator(NewKey("bench-coordinator"));
+  const std::string keys_file =
+      dir.WriteFile("coordinator.pub", FormatPublicKeyFile({coordinator.public_key()}), 0644);
+  DaemonOptions options;
+  options.data_dir = dir.File("data");
+  options.keys_file = keys_file;
+  options.extra_args = {"--log-level", "warn", "--scrub-interval", "24h"};
+  options.extra_args.insert(options.extra_args.end(), daemon_args.begin(), daemon_args.end());
+  absl::StatusOr<std::unique_ptr<StoragedDaemon>> daemon = StoragedDaemon::Start(options);
+  if (!daemon.ok()) Fail(daemon.status().ToString());
+  auto grant = [&](GrantOperation op, int i) {
+    return SignGrant(coordinator, MakeGrant(op, (*daemon)->node_id(), keys[i], shards[i],
+                                            absl::Now() + absl::Hours(1)));
+  };
+  std::vector<std::string> put_tokens, get_tokens, delete_tokens;
+  for (int i = 0; i < shard_count; ++i) {
+    put_tokens.push_back(grant(GrantOperation::kPut, i));
+    get_tokens.push_back(grant(GrantOperation::kGet, i));
+    delete_tokens.push_back(grant(GrantOperation::kDelete, i));
+  }
+
+  // Each shard is written by the plain writer and then put through the daemon (and
+  // later read back both ways), alternating, so both sides see the same background
+  // load; the figures are totals over all shards and rounds.
+  const pid_t pid = (*daemon)->process().pid();
+  Side plain_write, put, plain_read, get;
+  const double fsync_before = FsyncSecondsSum(**daemon);
+  for (int round = 0; round < rounds; ++round) {
+    for (int i = 0; i < shard_count; ++i) {
+      plain_write.seconds +=
+          PlainWriteOne(absl::StrCat(plain_dir, "/plain-", i), shards[i], chunk_bytes);
+      const double daemon_cpu = ProcessCpuSeconds(pid);
+      const double client_cpu = SelfCpuSeconds();
+      const absl::Time start = absl::Now();
+      PutResult result = PutShard((*daemon)->stub(), put_tokens[i], shards[i], chunk_bytes);
+      put.seconds += absl::ToDoubleSeconds(absl::Now() - start);
+      put.daemon_cpu += ProcessCpuSeconds(pid) - daemon_cpu;
+      put.client_cpu += SelfCpuSeconds() - client_cpu;
+      if (!result.status.ok()) Fail("PutShard: " + result.status.error_message());
+      if (result.response.already_present()) Fail("PutShard: unexpectedly already present");
+    }
+    EvictTree(plain_dir);
+    EvictTree(options.data_dir + "/shards");
+    for (int i = 0; i < shard_count; ++i) {
+      plain_read.seconds +=
+          PlainReadOne(absl::StrCat(plain_dir, "/plain-", i), chunk_bytes, shard_bytes);
+      const double daemon_cpu = ProcessCpuSeconds(pid);
+      const double client_cpu = SelfCpuSeconds();
+      const absl::Time start = absl::Now();
+      GetResult got = GetShard((*daemon)->stub(), get_tokens[i], 0, 0, /*keep_data=*/false);
+      get.seconds += absl::ToDoubleSeconds(absl::Now() - start);
+      get.daemon_cpu += ProcessCpuSeconds(pid) - daemon_cpu;
+      get.client_cpu += SelfCpuSeconds() - client_cpu;
+      if (!got.status.ok()) Fail("GetShard: " + got.status.error_message());
+      if (got.bytes != shard_bytes) Fail("GetShard: wrong size");
+    }
+    for (int i = 0; i < shard_count; ++i) {
+      grpc::ClientContext context;
+      v1::DeleteShardRequest request;
+      request.mutable_grant()->set_token(delete_tokens[i]);
+      v1::DeleteShardResponse response;
+      if (!(*daemon)->stub().DeleteShard(&context, request, &response).ok()) Fail("DeleteShard");
+    }
+    std::filesystem::remove_all(plain_dir);
+    std::filesystem::create_directories(plain_dir);
+  }
+  const double daemon_fsync = FsyncSecondsSum(**daemon) - fsync_before;
+  fprintf(stderr, "%s", (*daemon)->process().ReadStderr().c_str());
+  (void)(*daemon)->Stop();
+
+  const double mb = static_cast<double>(total) * rounds / 1e6;
+  const double gb = mb / 1000;
+  std::printf("config: %d shards x %d MiB, %d rounds, message/write size %zu bytes, dir %s\n",
+              shard_count, shard_mib, rounds, chunk_bytes, dir.path().c_str());
+  std::printf("figure: storaged_put_mb_per_s %.1f\n", mb / put.seconds);
+  std::printf("figure: plain_write_mb_per_s %.1f\n", mb / plain_write.seconds);
+  std::printf("figure: put_ratio %.3f\n", plain_write.seconds / put.seconds);
+  std::printf("figure: storaged_get_mb_per_s %.1f\n", mb / get.seconds);
+  std::printf("figure: plain_read_mb_per_s %.1f\n", mb / plain_read.seconds);
+  std::printf("figure: get_ratio %.3f\n", plain_read.seconds / get.seconds);
+  // CPU per GB moved (the daemon, and this process as the gRPC client), and fsync time.
+  std::printf("figure: storaged_put_daemon_cpu_s_per_gb %.3f\n", put.daemon_cpu / gb);
+  std::printf("figure: storaged_get_daemon_cpu_s_per_gb %.3f\n", get.daemon_cpu / gb);
+  std::printf("figure: bench_client_put_cpu_s_per_gb %.3f\n", put.client_cpu / gb);
+  std::printf("figure: bench_client_get_cpu_s_per_gb %.3f\n", get.client_cpu / gb);
+  std::printf("figure: storaged_fsync_s_per_gb %.3f\n", daemon_fsync / gb);
+  return 0;
+}

@@ -1,0 +1,49 @@
+// Sign-up and login on the client side (DESIGN.md section 2): Argon2id of the
+// password gives kek (wraps the identity, never leaves this process) and
+// auth_key (sent to accounts); the identity is an age X25519 key pair made
+// here. Both return the Session to save and the unlocked identity.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "client/cli/accounts_api.h"
+#include "client/cli/session.h"
+#include "client/core/keys.h"
+#include "client/core/secret_bytes.h"
+
+namespace freehold::cli {
+
+struct AccountOpsOptions {
+  std::string coordinator_address;  // recorded in the session
+  std::string device_name;          // shown in the account's session list
+  // Accept Argon2id parameters weaker than libsodium's INTERACTIVE level
+  // (FREEHOLD_ALLOW_WEAK_KDF=1; for tests against a server started with
+  // --allow-weak-kdf). Never for real accounts.
+  bool allow_weak_kdf = false;
+};
+
+struct LoggedIn {
+  Session session;
+  client::X25519Identity identity;
+};
+
+// ALREADY_EXISTS when the handle is taken; INVALID_ARGUMENT for a bad handle.
+absl::StatusOr<LoggedIn> Signup(AccountsApi& accounts, const std::string& handle,
+                                const std::string& contact, const client::SecretBytes& password,
+                                const AccountOpsOptions& options);
+
+// UNAUTHENTICATED "wrong handle or password" (also while the server backs off
+// after failures, with the delay in the message); FAILED_PRECONDITION if the
+// server offers KDF parameters too weak to trust.
+absl::StatusOr<LoggedIn> Login(AccountsApi& accounts, const std::string& handle,
+                               const client::SecretBytes& password,
+                               const AccountOpsOptions& options);
+
+// Unwraps the identity of `session` with `password`: UNAUTHENTICATED "wrong
+// password" if it does not open; DATA_LOSS if it opens to a key other than
+// the account's public key.
+absl::StatusOr<client::X25519Identity> UnlockIdentity(const Session& session,
+                                                      const client::SecretBytes& password);
+
+}  // namespace freehold::cli

@@ -1,0 +1,74 @@
+#include "client/cli/accounts_api.h"
+
+namespace freehold::cli {
+
+absl::StatusOr<v1::PreLoginResponse> AccountsApi::PreLogin(const std::string& handle) {
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx);
+  v1::PreLoginRequest req;
+  req.set_handle(handle);
+  v1::PreLoginResponse resp;
+  grpc::Status st = stub_->PreLogin(&ctx, req, &resp);
+  if (!st.ok()) return CallFailed(st, ctx, service_, "pre-login");
+  return resp;
+}
+
+absl::StatusOr<v1::RegisterResponse> AccountsApi::Register(const v1::RegisterRequest& req) {
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx);
+  v1::RegisterResponse resp;
+  grpc::Status st = stub_->Register(&ctx, req, &resp);
+  if (!st.ok()) return CallFailed(st, ctx, service_, "sign-up");
+  return resp;
+}
+
+absl::StatusOr<v1::LoginResponse> AccountsApi::Login(const v1::LoginRequest& req) {
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx);
+  v1::LoginResponse resp;
+  grpc::Status st = stub_->Login(&ctx, req, &resp);
+  if (!st.ok()) return CallFailed(st, ctx, service_, "login");
+  return resp;
+}
+
+absl::StatusOr<v1::RefreshResponse> AccountsApi::Refresh(const std::string& refresh_token) {
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx);
+  v1::RefreshRequest req;
+  req.set_refresh_token(refresh_token);
+  v1::RefreshResponse resp;
+  grpc::Status st = stub_->Refresh(&ctx, req, &resp);
+  if (!st.ok()) return CallFailed(st, ctx, service_, "session refresh");
+  return resp;
+}
+
+absl::Status AccountsApi::Logout(const std::string& access_token) {
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx, kDefaultRpcTimeout, access_token);
+  v1::LogoutResponse resp;
+  grpc::Status st = stub_->Logout(&ctx, v1::LogoutRequest(), &resp);
+  if (!st.ok()) return CallFailed(st, ctx, service_, "logout");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::GetAccountResponse> AccountsApi::GetAccount(const std::string& access_token) {
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx, kDefaultRpcTimeout, access_token);
+  v1::GetAccountResponse resp;
+  grpc::Status st = stub_->GetAccount(&ctx, v1::GetAccountRequest(), &resp);
+  if (!st.ok()) return CallFailed(st, ctx, service_, "account lookup");
+  return resp;
+}
+
+absl::StatusOr<v1::GetPublicKeyResponse> AccountsApi::GetPublicKey(const std::string& handle) {
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx);
+  v1::GetPublicKeyRequest req;
+  req.set_handle(handle);
+  v1::GetPublicKeyResponse resp;
+  grpc::Status st = stub_->GetPublicKey(&ctx, req, &resp);
+  if (!st.ok()) return CallFailed(st, ctx, service_, "public key of " + handle);
+  return resp;
+}
+
+}  // namespace freehold::cli

@@ -1,0 +1,32 @@
+// The accounts service as the CLI uses it: one method per RPC, errors as
+// absl::Status with user-facing messages (rpc.h). Thread-compatible.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "client/cli/rpc.h"
+#include "freehold/v1/accounts.grpc.pb.h"
+
+namespace freehold::cli {
+
+class AccountsApi {
+ public:
+  explicit AccountsApi(Service service)
+      : service_(std::move(service)), stub_(v1::Accounts::NewStub(service_.channel)) {}
+  const Service& service() const { return service_; }
+
+  absl::StatusOr<v1::PreLoginResponse> PreLogin(const std::string& handle);
+  absl::StatusOr<v1::RegisterResponse> Register(const v1::RegisterRequest& request);
+  absl::StatusOr<v1::LoginResponse> Login(const v1::LoginRequest& request);
+  absl::StatusOr<v1::RefreshResponse> Refresh(const std::string& refresh_token);
+  absl::Status Logout(const std::string& access_token);
+  absl::StatusOr<v1::GetAccountResponse> GetAccount(const std::string& access_token);
+  absl::StatusOr<v1::GetPublicKeyResponse> GetPublicKey(const std::string& handle);
+
+ private:
+  Service service_;
+  std::unique_ptr<v1::Accounts::Stub> stub_;
+};
+
+}  // namespace freehold::cli

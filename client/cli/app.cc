@@ -1,0 +1,178 @@
+#include "client/cli/app.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "client/cli/commands.h"
+#include "client/cli/exit_codes.h"
+#include "common/config.h"
+#include "common/grpc_status.h"
+
+namespace freehold::cli {
+namespace {
+
+constexpr char kDescription[] =
+    "freehold: free, end-to-end encrypted cloud storage.\n"
+    "Files are encrypted on this computer (age format) before they leave it; the\n"
+    "servers never see a byte, a name or a key.";
+
+std::string Footer() {
+  return absl::StrCat(
+      "\nPasswords: a prompt on the terminal (no echo), or FREEHOLD_PASSWORD, or\n"
+      "--password-file FILE (mode 0600) for scripts.\n"
+      "Session: kept in $FREEHOLD_CONFIG_DIR (default ~/.config/freehold), mode 0600:\n"
+      "tokens, handle, public key and the password-wrapped identity. The identity\n"
+      "secret is not stored; commands that decrypt re-derive it from the password.\n"
+      "`login --remember` keeps it in a 0600 file there instead (no more prompts).\n"
+      "Cluster: --accounts / FREEHOLD_ACCOUNTS_ADDR and --coordinator /\n"
+      "FREEHOLD_COORDINATOR_ADDR (`source .run/env` for the local cluster).\n\n",
+      ExitCodeHelp());
+}
+
+bool EnvTrue(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && (std::string(v) == "1" || std::string(v) == "true");
+}
+
+int Report(const Context& ctx, const absl::Status& status) {
+  const ExitCode code = ExitCodeFor(status);
+  if (status.ok()) return 0;
+  if (absl::IsCancelled(status)) {
+    std::cerr << "freehold: cancelled: " << status.message() << "\n";
+    return static_cast<int>(ExitCode::kFailure);
+  }
+  std::cerr << "freehold: " << status.message() << "\n";
+  if (ctx.json()) {
+    ctx.PrintJson({{"error",
+                    {{"code", GrpcCodeName(static_cast<grpc::StatusCode>(status.code()))},
+                     {"message", std::string(status.message())},
+                     {"exit_code", static_cast<int>(code)}}}});
+  }
+  return static_cast<int>(code);
+}
+
+}  // namespace
+
+int RunApp(int argc, char** argv) {
+  CLI::App app{kDescription, "freehold"};
+  app.footer(Footer());
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  GlobalOptions g;
+  AddFlag(app, "--accounts", &g.accounts_address,
+          "accounts service host:port (default: the session's, else 127.0.0.1:17101)",
+          "FREEHOLD_ACCOUNTS_ADDR");
+  AddFlag(app, "--coordinator", &g.coordinator_address,
+          "coordinator host:port (default: the session's, else 127.0.0.1:17103)",
+          "FREEHOLD_COORDINATOR_ADDR");
+  AddFlag(app, "--config-dir", &g.config_dir, "session directory (default ~/.config/freehold)",
+          "FREEHOLD_CONFIG_DIR");
+  AddFlag(app, "--password-file", &g.password_file,
+          "read the password from this file (not readable by others)", "FREEHOLD_PASSWORD_FILE");
+  AddFlag(app, "--json", &g.json, "print results as JSON for scripts", "FREEHOLD_JSON");
+  AddFlag(app, "-q,--quiet", &g.quiet, "no progress or notices", "FREEHOLD_QUIET");
+  AddFlag(app, "--threads", &g.threads, "encryption/coding threads for put (0 = automatic)",
+          "FREEHOLD_THREADS");
+
+  std::function<absl::Status(Context&)> run;
+
+  SignupArgs signup;
+  CLI::App* c = app.add_subcommand("signup", "create an account (asks for a new password)");
+  c->add_option("--handle", signup.handle, "your handle, 3-32 characters [a-z0-9_.-]");
+  c->add_option("--contact", signup.contact, "optional contact (e-mail), stored only if given");
+  c->add_flag("--remember", signup.remember, "keep the identity on this device (0600 file)");
+  c->callback([&] { run = [&](Context& ctx) { return RunSignup(ctx, signup); }; });
+
+  LoginArgs login;
+  c = app.add_subcommand("login", "log in on this device");
+  c->add_option("--handle", login.handle, "your handle");
+  c->add_flag("--remember", login.remember,
+              "keep the identity on this device (0600 file) so commands stop asking for the "
+              "password");
+  c->callback([&] { run = [&](Context& ctx) { return RunLogin(ctx, login); }; });
+
+  c = app.add_subcommand("logout", "end the session and forget it on this device");
+  c->callback([&] { run = [](Context& ctx) { return RunLogout(ctx); }; });
+
+  c = app.add_subcommand("whoami", "show the logged-in account");
+  c->callback([&] { run = [](Context& ctx) { return RunWhoami(ctx); }; });
+
+  PutArgs put;
+  c = app.add_subcommand("put", "encrypt and store a file");
+  c->add_option("FILE", put.file, "the file to store")->required();
+  c->add_option("--name", put.name, "name to store it under (default: the file's name)");
+  c->callback([&] { run = [&](Context& ctx) { return RunPut(ctx, put); }; });
+
+  GetArgs get;
+  c = app.add_subcommand("get", "fetch and decrypt a file");
+  c->add_option("OBJECT", get.object, "object ID or file name")->required();
+  c->add_option("-o,--output", get.output, "where to write (default: its name here; - = stdout)");
+  c->callback([&] { run = [&](Context& ctx) { return RunGet(ctx, get); }; });
+
+  c = app.add_subcommand("ls", "list your files (names decrypted here)");
+  c->callback([&] { run = [](Context& ctx) { return RunLs(ctx); }; });
+
+  RmArgs rm;
+  c = app.add_subcommand("rm", "delete files");
+  c->add_option("OBJECT", rm.objects, "object IDs or file names")->required();
+  c->callback([&] { run = [&](Context& ctx) { return RunRm(ctx, rm); }; });
+
+  ShareArgs share;
+  c = app.add_subcommand("share", "let another account read a file");
+  c->add_option("OBJECT", share.object, "object ID or file name")->required();
+  c->add_option("--with", share.with, "the other account's handle")->required();
+  c->callback([&] { run = [&](Context& ctx) { return RunShare(ctx, share); }; });
+
+  LinkArgs link;
+  c = app.add_subcommand("link", "print a public link (anyone with it can read the file)");
+  c->add_option("OBJECT", link.object, "object ID or file name")->required();
+  c->add_flag("--disable", link.disable, "turn public links to this file off");
+  c->callback([&] { run = [&](Context& ctx) { return RunLink(ctx, link); }; });
+
+  FetchArgs fetch;
+  c = app.add_subcommand("fetch", "download a public link (no account needed)");
+  c->add_option("LINK", fetch.link, "freehold://<object-id>#<key>")->required();
+  c->add_option("-o,--output", fetch.output, "where to write (default: the object id; - = stdout)");
+  c->callback([&] { run = [&](Context& ctx) { return RunFetch(ctx, fetch); }; });
+
+  GetArgs exp;
+  c = app.add_subcommand("export",
+                         "write a file as a standard age file (decrypt: age -d -i KEYFILE)");
+  c->add_option("OBJECT", exp.object, "object ID or file name")->required();
+  c->add_option("-o,--output", exp.output, "where to write (default: NAME.age; - = stdout)");
+  c->callback([&] { run = [&](Context& ctx) { return RunExport(ctx, exp); }; });
+
+  RecoveryKeyArgs recovery;
+  c = app.add_subcommand("recovery-key",
+                         "print your identity AGE-SECRET-KEY-1... (asks for the password)");
+  c->add_flag("--yes", recovery.yes, "do not ask for confirmation (scripts)");
+  c->callback([&] { run = [&](Context& ctx) { return RunRecoveryKey(ctx, recovery); }; });
+
+  StatusArgs status;
+  c = app.add_subcommand("status", "cluster capacity, health and funding");
+  AddFlag(*c, "--admin-token-file", &status.admin_token_file,
+          "operator secret for node-level details", "FREEHOLD_ADMIN_TOKEN_FILE");
+  c->callback([&] { run = [&](Context& ctx) { return RunStatus(ctx, status); }; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    std::cerr << "Run `freehold --help` for usage.\n";
+    return static_cast<int>(ExitCode::kUsage);
+  }
+  g.allow_weak_kdf = EnvTrue("FREEHOLD_ALLOW_WEAK_KDF");
+  Context ctx(g);
+  if (!run) return static_cast<int>(ExitCode::kUsage);
+  return Report(ctx, run(ctx));
+}
+
+}  // namespace freehold::cli

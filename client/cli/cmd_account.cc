@@ -1,0 +1,199 @@
+// signup, login, logout, whoami, recovery-key.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "client/cli/account_ops.h"
+#include "client/cli/commands.h"
+#include "client/cli/exit_codes.h"
+#include "client/cli/format.h"
+
+namespace freehold::cli {
+namespace {
+
+std::string DeviceName() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') return "freehold CLI";
+  return absl::StrCat("freehold CLI on ", host);
+}
+
+absl::StatusOr<std::string> HandleOrPrompt(const std::string& given) {
+  std::string handle = given;
+  if (handle.empty()) {
+    if (!PasswordSource::HaveTerminal()) return UsageError("--handle is required");
+    absl::StatusOr<client::SecretBytes> typed = PromptTerminal("Handle: ", /*echo=*/true);
+    if (!typed.ok()) return typed.status();
+    handle = std::string(typed->view());
+  }
+  handle = std::string(absl::StripAsciiWhitespace(handle));
+  if (handle.empty()) return UsageError("the handle is empty");
+  return absl::AsciiStrToLower(handle);
+}
+
+AccountOpsOptions OpsOptions(Context& ctx) {
+  AccountOpsOptions o;
+  o.coordinator_address = ctx.CoordinatorAddress();
+  o.device_name = DeviceName();
+  o.allow_weak_kdf = ctx.options().allow_weak_kdf;
+  return o;
+}
+
+absl::Status SaveLogin(Context& ctx, const LoggedIn& in, bool remember) {
+  absl::StatusOr<const SessionStore*> store = ctx.Store();
+  if (!store.ok()) return store.status();
+  if (absl::Status s = (*store)->dir().Ensure(); !s.ok()) return s;
+  absl::StatusOr<FileLock> lock = (*store)->Lock();
+  if (!lock.ok()) return lock.status();
+  // A different account's leftovers (remembered identity, share records) go.
+  if (absl::Status s = (*store)->Clear(); !s.ok()) return s;
+  if (absl::Status s = (*store)->Save(in.session); !s.ok()) return s;
+  if (remember) return (*store)->RememberIdentity(in.identity);
+  return absl::OkStatus();
+}
+
+nlohmann::json AccountJson(const Session& s) {
+  return {{"account_id", s.account_id}, {"handle", s.handle}, {"public_key", s.public_key}};
+}
+
+}  // namespace
+
+absl::Status RunSignup(Context& ctx, const SignupArgs& args) {
+  absl::StatusOr<std::string> handle = HandleOrPrompt(args.handle);
+  if (!handle.ok()) return handle.status();
+  absl::StatusOr<client::SecretBytes> password =
+      ctx.Passwords().Get(absl::StrCat("Choose a password for ", *handle, ": "), /*confirm=*/true);
+  if (!password.ok()) return password.status();
+  absl::StatusOr<AccountsApi*> accounts = ctx.Accounts();
+  if (!accounts.ok()) return accounts.status();
+  absl::StatusOr<LoggedIn> in =
+      Signup(**accounts, *handle, args.contact, *password, OpsOptions(ctx));
+  if (!in.ok()) return in.status();
+  if (absl::Status s = SaveLogin(ctx, *in, args.remember); !s.ok()) {
+    return WithContext(s,
+                       "the account was created but the session could not be saved; run "
+                       "`freehold login`");
+  }
+  if (ctx.json()) {
+    ctx.PrintJson(AccountJson(in->session));
+  } else {
+    std::cout << "Welcome to Freehold, " << in->session.handle << ".\n"
+              << "  account    " << in->session.account_id << "\n"
+              << "  public key " << in->session.public_key << "\n"
+              << "Your password cannot be reset by anyone. Run `freehold recovery-key` now and\n"
+                 "keep the key it prints somewhere safe and offline: it is the only way back in.\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunLogin(Context& ctx, const LoginArgs& args) {
+  absl::StatusOr<std::string> handle = HandleOrPrompt(args.handle);
+  if (!handle.ok()) return handle.status();
+  absl::StatusOr<client::SecretBytes> password =
+      ctx.Passwords().Get(absl::StrCat("Password for ", *handle, ": "));
+  if (!password.ok()) return password.status();
+  absl::StatusOr<AccountsApi*> accounts = ctx.Accounts();
+  if (!accounts.ok()) return accounts.status();
+  absl::StatusOr<LoggedIn> in = Login(**accounts, *handle, *password, OpsOptions(ctx));
+  if (!in.ok()) return in.status();
+  if (absl::Status s = SaveLogin(ctx, *in, args.remember); !s.ok()) return s;
+  if (ctx.json()) {
+    ctx.PrintJson(AccountJson(in->session));
+  } else {
+    std::cout << "Logged in as " << in->session.handle << ".";
+    if (args.remember) std::cout << " The identity is remembered on this device (0600 file).";
+    std::cout << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunLogout(Context& ctx) {
+  absl::StatusOr<const SessionStore*> store = ctx.Store();
+  if (!store.ok()) return store.status();
+  absl::StatusOr<UserSession*> user = ctx.User();
+  if (absl::IsUnauthenticated(user.status())) {
+    if (ctx.json())
+      ctx.PrintJson({{"logged_out", false}});
+    else
+      std::cout << "Not logged in.\n";
+    return absl::OkStatus();
+  }
+  if (!user.ok()) return user.status();
+  std::string warning;
+  absl::StatusOr<std::string> token = (*user)->AccessToken();
+  absl::Status revoked = token.ok() ? (*ctx.Accounts())->Logout(*token) : token.status();
+  if (!revoked.ok() && !absl::IsUnauthenticated(revoked)) {
+    warning = absl::StrCat("the server could not revoke the session (", revoked.message(),
+                           "); it expires by itself");
+  }
+  if (absl::Status s = (*store)->Clear(); !s.ok()) return s;
+  if (ctx.json()) {
+    ctx.PrintJson({{"logged_out", true}, {"warning", warning}});
+  } else {
+    if (!warning.empty()) std::cerr << "freehold: warning: " << warning << "\n";
+    std::cout << "Logged out; the session was removed from " << (*store)->dir().path() << ".\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunWhoami(Context& ctx) {
+  absl::StatusOr<UserSession*> user = ctx.User();
+  if (!user.ok()) return user.status();
+  absl::StatusOr<std::string> token = (*user)->AccessToken();
+  if (!token.ok()) return token.status();
+  absl::StatusOr<v1::GetAccountResponse> account = (*ctx.Accounts())->GetAccount(*token);
+  if (!account.ok()) return account.status();
+  const Session s = (*user)->session();
+  if (ctx.json()) {
+    nlohmann::json j = AccountJson(s);
+    j["accounts_address"] = s.accounts_address;
+    j["coordinator_address"] = ctx.CoordinatorAddress();
+    j["created_at"] = IsoTime(account->created_at().seconds() * 1000000000LL);
+    ctx.PrintJson(j);
+  } else {
+    std::cout << account->handle() << "\n"
+              << "  account     " << account->account_id() << "\n"
+              << "  public key  " << account->public_key() << "\n"
+              << "  created     " << HumanTime(account->created_at().seconds() * 1000000000LL)
+              << "\n"
+              << "  cluster     accounts " << s.accounts_address << ", coordinator "
+              << ctx.CoordinatorAddress() << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunRecoveryKey(Context& ctx, const RecoveryKeyArgs& args) {
+  absl::StatusOr<UserSession*> user = ctx.User();
+  if (!user.ok()) return user.status();
+  const Session s = (*user)->session();
+  std::cerr << "WARNING: the recovery key gives full access to every file of " << s.handle
+            << ".\nAnyone who has it can read them. Keep it offline (on paper or an\n"
+               "encrypted drive), never in the cloud or in chat.\n";
+  if (!args.yes) {
+    if (!PasswordSource::HaveTerminal()) {
+      return UsageError("recovery-key asks for confirmation: pass --yes in scripts");
+    }
+    absl::StatusOr<client::SecretBytes> answer =
+        PromptTerminal("Type \"yes\" to show it: ", /*echo=*/true);
+    if (!answer.ok()) return answer.status();
+    if (absl::AsciiStrToLower(absl::StripAsciiWhitespace(std::string(answer->view()))) != "yes") {
+      return absl::CancelledError("not shown");
+    }
+  }
+  // Always ask for the password again, even with a remembered identity.
+  absl::StatusOr<client::SecretBytes> password =
+      ctx.Passwords().Get(absl::StrCat("Password for ", s.handle, " (to show the recovery key): "));
+  if (!password.ok()) return password.status();
+  absl::StatusOr<client::X25519Identity> identity = UnlockIdentity(s, *password);
+  if (!identity.ok()) return identity.status();
+  client::SecretBytes key = identity->Encode();
+  if (ctx.json()) {
+    ctx.PrintJson({{"recovery_key", std::string(key.view())}, {"public_key", s.public_key}});
+  } else {
+    std::cout << key.view() << std::endl;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace freehold::cli

@@ -1,0 +1,72 @@
+// The `freehold` commands. Each returns OK or a status whose message is shown
+// to the user and whose code selects the exit code (exit_codes.h). Results go
+// to stdout (human text, or one JSON document with --json); progress, notices
+// and warnings go to stderr.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "client/cli/context.h"
+
+namespace freehold::cli {
+
+struct SignupArgs {
+  std::string handle;
+  std::string contact;
+  bool remember = false;
+};
+struct LoginArgs {
+  std::string handle;
+  bool remember = false;
+};
+struct PutArgs {
+  std::string file;
+  std::string name;
+};
+struct GetArgs {
+  std::string object;
+  std::string output;
+};
+struct RmArgs {
+  std::vector<std::string> objects;
+};
+struct ShareArgs {
+  std::string object;
+  std::string with;
+};
+struct LinkArgs {
+  std::string object;
+  bool disable = false;
+};
+struct FetchArgs {
+  std::string link;
+  std::string output;
+};
+struct RecoveryKeyArgs {
+  bool yes = false;
+};
+struct StatusArgs {
+  std::string admin_token_file;
+};
+
+absl::Status RunSignup(Context& ctx, const SignupArgs& args);
+absl::Status RunLogin(Context& ctx, const LoginArgs& args);
+absl::Status RunLogout(Context& ctx);
+absl::Status RunWhoami(Context& ctx);
+absl::Status RunRecoveryKey(Context& ctx, const RecoveryKeyArgs& args);
+
+absl::Status RunPut(Context& ctx, const PutArgs& args);
+absl::Status RunGet(Context& ctx, const GetArgs& args);
+absl::Status RunExport(Context& ctx, const GetArgs& args);
+absl::Status RunLs(Context& ctx);
+absl::Status RunRm(Context& ctx, const RmArgs& args);
+
+absl::Status RunShare(Context& ctx, const ShareArgs& args);
+absl::Status RunLink(Context& ctx, const LinkArgs& args);
+absl::Status RunFetch(Context& ctx, const FetchArgs& args);
+
+absl::Status RunStatus(Context& ctx, const StatusArgs& args);
+
+}  // namespace freehold::cli

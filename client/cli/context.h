@@ -1,0 +1,73 @@
+// What every command needs, created lazily from the global options: the
+// config dir and session, passwords, the accounts and coordinator clients,
+// storage channels, output mode (human text or --json) and progress display.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "client/cli/accounts_api.h"
+#include "client/cli/coordinator_api.h"
+#include "client/cli/password.h"
+#include "client/cli/progress.h"
+#include "client/cli/session.h"
+#include "client/cli/storage_nodes.h"
+#include "client/cli/user_session.h"
+
+namespace freehold::cli {
+
+struct GlobalOptions {
+  std::string accounts_address;     // --accounts / FREEHOLD_ACCOUNTS_ADDR
+  std::string coordinator_address;  // --coordinator / FREEHOLD_COORDINATOR_ADDR
+  std::string config_dir;           // --config-dir / FREEHOLD_CONFIG_DIR
+  std::string password_file;        // --password-file / FREEHOLD_PASSWORD_FILE
+  bool json = false;
+  bool quiet = false;
+  bool allow_weak_kdf = false;  // FREEHOLD_ALLOW_WEAK_KDF (tests only)
+  int threads = 0;              // encode threads; 0 = automatic
+};
+
+class Context {
+ public:
+  explicit Context(GlobalOptions options) : options_(std::move(options)) {}
+  const GlobalOptions& options() const { return options_; }
+  bool json() const { return options_.json; }
+
+  absl::StatusOr<const SessionStore*> Store();
+  PasswordSource Passwords() const {
+    return PasswordSource::FromEnvironment(options_.password_file);
+  }
+
+  // Address precedence: flag/env, then the session's, then the local default.
+  absl::StatusOr<AccountsApi*> Accounts();
+  // The logged-in user; UNAUTHENTICATED "not logged in" otherwise.
+  absl::StatusOr<UserSession*> User();
+  // Calls carry the user's token; `anonymous` makes calls without one.
+  absl::StatusOr<CoordinatorApi*> Coordinator(bool anonymous = false);
+  std::string CoordinatorAddress();
+  StorageNodes& Nodes() { return nodes_; }
+
+  std::unique_ptr<ProgressDisplay> Progress(std::string label) const;
+
+  // Prints a JSON document to stdout (--json).
+  void PrintJson(const nlohmann::json& doc) const;
+
+ private:
+  absl::StatusOr<std::optional<Session>> LoadSession();
+
+  GlobalOptions options_;
+  std::optional<SessionStore> store_;
+  bool session_loaded_ = false;
+  std::optional<Session> session_;
+  std::unique_ptr<AccountsApi> accounts_;
+  std::unique_ptr<UserSession> user_;
+  std::unique_ptr<CoordinatorApi> coordinator_;
+  std::unique_ptr<CoordinatorApi> anonymous_coordinator_;
+  StorageNodes nodes_;
+};
+
+}  // namespace freehold::cli

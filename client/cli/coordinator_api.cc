@@ -1,0 +1,128 @@
+#include "client/cli/coordinator_api.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace freehold::cli {
+
+absl::Status CoordinatorApi::Prepare(grpc::ClientContext* ctx, absl::Duration timeout) {
+  std::string token;
+  if (tokens_) {
+    absl::StatusOr<std::string> t = tokens_();
+    if (!t.ok()) return t.status();
+    token = *std::move(t);
+  }
+  PrepareCall(ctx, timeout, token);
+  return absl::OkStatus();
+}
+
+#define FH_CALL(method, what, req, resp)                 \
+  grpc::ClientContext ctx;                               \
+  if (absl::Status s = Prepare(&ctx); !s.ok()) return s; \
+  grpc::Status st = stub_->method(&ctx, req, &resp);     \
+  if (!st.ok()) return CallFailed(st, ctx, service_, what)
+
+absl::StatusOr<v1::CreateObjectResponse> CoordinatorApi::CreateObject(
+    const v1::CreateObjectRequest& req) {
+  v1::CreateObjectResponse resp;
+  FH_CALL(CreateObject, "create object", req, resp);
+  return resp;
+}
+
+absl::StatusOr<v1::BeginSegmentResponse> CoordinatorApi::BeginSegment(
+    const v1::BeginSegmentRequest& req) {
+  v1::BeginSegmentResponse resp;
+  FH_CALL(BeginSegment, absl::StrCat("begin segment ", req.segment()), req, resp);
+  return resp;
+}
+
+absl::StatusOr<v1::ReplaceShardTargetResponse> CoordinatorApi::ReplaceShardTarget(
+    const v1::ReplaceShardTargetRequest& req) {
+  v1::ReplaceShardTargetResponse resp;
+  FH_CALL(ReplaceShardTarget,
+          absl::StrCat("replace the node of segment ", req.segment(), " shard ", req.index()), req,
+          resp);
+  return resp;
+}
+
+absl::Status CoordinatorApi::CommitSegment(const v1::CommitSegmentRequest& req) {
+  v1::CommitSegmentResponse resp;
+  FH_CALL(CommitSegment, absl::StrCat("commit segment ", req.segment()), req, resp);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::CommitObjectResponse> CoordinatorApi::CommitObject(
+    const v1::CommitObjectRequest& req) {
+  v1::CommitObjectResponse resp;
+  FH_CALL(CommitObject, "commit object", req, resp);
+  return resp;
+}
+
+absl::StatusOr<v1::GetObjectResponse> CoordinatorApi::GetObject(const std::string& object_id) {
+  v1::GetObjectRequest req;
+  req.set_object_id(object_id);
+  v1::GetObjectResponse resp;
+  FH_CALL(GetObject, absl::StrCat("object ", object_id), req, resp);
+  return resp;
+}
+
+absl::StatusOr<std::vector<v1::ObjectSummary>> CoordinatorApi::ListAllObjects() {
+  std::vector<v1::ObjectSummary> out;
+  std::string token;
+  for (int page = 0; page < 100000; ++page) {
+    v1::ListObjectsRequest req;
+    req.mutable_page()->set_page_size(1000);
+    req.mutable_page()->set_page_token(token);
+    v1::ListObjectsResponse resp;
+    FH_CALL(ListObjects, "list objects", req, resp);
+    for (v1::ObjectSummary& o : *resp.mutable_objects()) out.push_back(std::move(o));
+    if (resp.next_page_token().empty()) return out;
+    token = resp.next_page_token();
+  }
+  return absl::InternalError("list objects: too many pages");
+}
+
+absl::Status CoordinatorApi::DeleteObject(const std::string& object_id) {
+  v1::DeleteObjectRequest req;
+  req.set_object_id(object_id);
+  v1::DeleteObjectResponse resp;
+  FH_CALL(DeleteObject, absl::StrCat("delete object ", object_id), req, resp);
+  return absl::OkStatus();
+}
+
+absl::Status CoordinatorApi::UpdateHeader(const v1::UpdateHeaderRequest& req) {
+  v1::UpdateHeaderResponse resp;
+  FH_CALL(UpdateHeader, absl::StrCat("update header of ", req.object_id()), req, resp);
+  return absl::OkStatus();
+}
+
+absl::Status CoordinatorApi::SetPublicLink(const v1::SetPublicLinkRequest& req) {
+  v1::SetPublicLinkResponse resp;
+  FH_CALL(SetPublicLink, absl::StrCat("public link of ", req.object_id()), req, resp);
+  return absl::OkStatus();
+}
+
+#undef FH_CALL
+
+absl::StatusOr<v1::ClusterStatusResponse> CoordinatorApi::ClusterStatus(const std::string& bearer) {
+  grpc::ClientContext ctx;
+  if (bearer.empty()) {
+    if (absl::Status s = Prepare(&ctx); !s.ok()) return s;
+  } else {
+    PrepareCall(&ctx, kDefaultRpcTimeout, bearer);
+  }
+  v1::ClusterStatusResponse resp;
+  grpc::Status st = stub_->ClusterStatus(&ctx, v1::ClusterStatusRequest(), &resp);
+  if (!st.ok()) return CallFailed(st, ctx, service_, "cluster status");
+  return resp;
+}
+
+absl::StatusOr<v1::FundingStatus> CoordinatorApi::FundingStatus() {
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx);
+  v1::GetFundingStatusResponse resp;
+  grpc::Status st = funding_->GetFundingStatus(&ctx, v1::GetFundingStatusRequest(), &resp);
+  if (!st.ok()) return CallFailed(st, ctx, service_, "funding status");
+  return resp.status();
+}
+
+}  // namespace freehold::cli

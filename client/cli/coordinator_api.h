@@ -1,0 +1,55 @@
+// The coordinator as the CLI uses it: one method per RPC, the bearer token
+// taken from a provider on every call (so it is refreshed when needed), errors
+// as absl::Status with user-facing messages (rpc.h). A null token provider
+// makes anonymous calls (public links). Thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "client/cli/rpc.h"
+#include "freehold/v1/coordinator.grpc.pb.h"
+#include "freehold/v1/funding.grpc.pb.h"
+
+namespace freehold::cli {
+
+using TokenProvider = std::function<absl::StatusOr<std::string>()>;
+
+class CoordinatorApi {
+ public:
+  CoordinatorApi(Service service, TokenProvider tokens)
+      : service_(std::move(service)),
+        tokens_(std::move(tokens)),
+        stub_(v1::Coordinator::NewStub(service_.channel)),
+        funding_(v1::Funding::NewStub(service_.channel)) {}
+  const Service& service() const { return service_; }
+
+  absl::StatusOr<v1::CreateObjectResponse> CreateObject(const v1::CreateObjectRequest& req);
+  absl::StatusOr<v1::BeginSegmentResponse> BeginSegment(const v1::BeginSegmentRequest& req);
+  absl::StatusOr<v1::ReplaceShardTargetResponse> ReplaceShardTarget(
+      const v1::ReplaceShardTargetRequest& req);
+  absl::Status CommitSegment(const v1::CommitSegmentRequest& req);
+  absl::StatusOr<v1::CommitObjectResponse> CommitObject(const v1::CommitObjectRequest& req);
+  absl::StatusOr<v1::GetObjectResponse> GetObject(const std::string& object_id);
+  // Every page.
+  absl::StatusOr<std::vector<v1::ObjectSummary>> ListAllObjects();
+  absl::Status DeleteObject(const std::string& object_id);
+  absl::Status UpdateHeader(const v1::UpdateHeaderRequest& req);
+  absl::Status SetPublicLink(const v1::SetPublicLinkRequest& req);
+  // `bearer` overrides the token provider (the operator secret).
+  absl::StatusOr<v1::ClusterStatusResponse> ClusterStatus(const std::string& bearer);
+  absl::StatusOr<v1::FundingStatus> FundingStatus();
+
+ private:
+  // Prepares ctx with a deadline and the token (if any).
+  absl::Status Prepare(grpc::ClientContext* ctx, absl::Duration timeout = kDefaultRpcTimeout);
+
+  Service service_;
+  TokenProvider tokens_;
+  std::unique_ptr<v1::Coordinator::Stub> stub_;
+  std::unique_ptr<v1::Funding::Stub> funding_;
+};
+
+}  // namespace freehold::cli

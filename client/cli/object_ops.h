@@ -1,0 +1,70 @@
+// Steps shared by the object commands: the decrypted listing, resolving an
+// ID or a file name to an object id, opening an object's age header, and
+// downloading an object's payload (decrypted or raw) to a sink.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "client/cli/context.h"
+#include "client/cli/coordinator_api.h"
+#include "client/core/byte_io.h"
+#include "client/core/keys.h"
+#include "client/core/metadata.h"
+#include "client/core/secret_bytes.h"
+
+namespace freehold::cli {
+
+struct ListedObject {
+  v1::ObjectSummary summary;
+  // Decrypted name/size/times; nullopt when it does not open with our key
+  // (objects shared with us by another account).
+  std::optional<client::FileMetadata> metadata;
+  uint64_t plaintext_size = 0;  // from the payload size
+  std::string DisplayName() const;
+};
+
+// Every object the user owns or that is shared with them, names decrypted,
+// sorted by name.
+absl::StatusOr<std::vector<ListedObject>> ListObjects(CoordinatorApi& coordinator,
+                                                      const client::X25519Identity& identity);
+
+// A UUID, with or without dashes.
+bool LooksLikeObjectId(absl::string_view text);
+
+// An object id for `arg`: itself if it looks like an id, else the object whose
+// decrypted name is `arg` (NOT_FOUND if none; a usage error listing the ids
+// when several match). `identity` is needed only for names.
+absl::StatusOr<std::string> ResolveObject(CoordinatorApi& coordinator, const std::string& arg,
+                                          const client::X25519Identity* identity);
+
+// The file key from a serialized age header. PERMISSION_DENIED "not shared
+// with you" when no stanza opens with `identity`.
+absl::StatusOr<client::SecretBytes> OpenFileKey(const std::string& header,
+                                                const client::X25519Identity& identity);
+
+// Downloads the object of `manifest`, decrypting with `file_key` (or, when
+// null, writing the raw age payload), into `out` (not committed). Grants are
+// renewed through `coordinator`.
+absl::Status DownloadObject(Context& ctx, CoordinatorApi& coordinator,
+                            const v1::GetObjectResponse& manifest,
+                            const client::SecretBytes* file_key, client::ByteSink& out,
+                            TransferObserver* observer);
+
+// A safe local file name for a decrypted name (its last path component), or
+// `fallback` if nothing usable remains.
+std::string SafeFileName(const std::string& name, const std::string& fallback);
+
+// "freehold://<object-id>#<AGE-SECRET-KEY-1...>".
+std::string FormatLink(const std::string& object_id, const client::X25519Identity& identity);
+struct ParsedLink {
+  std::string object_id;
+  client::X25519Identity identity;
+};
+// Usage error for anything else.
+absl::StatusOr<ParsedLink> ParseLink(absl::string_view link);
+
+}  // namespace freehold::cli

@@ -1,0 +1,128 @@
+#include "client/cli/progress.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "client/cli/format.h"
+
+namespace freehold::cli {
+namespace {
+constexpr absl::Duration kTerminalPeriod = absl::Milliseconds(100);
+constexpr absl::Duration kLinePeriod = absl::Seconds(5);
+constexpr absl::Duration kRateWindow = absl::Seconds(3);
+constexpr int kBarWidth = 24;
+}  // namespace
+
+ProgressDisplay::Mode ProgressDisplay::ModeFor(std::FILE* out, bool quiet) {
+  if (quiet) return Mode::kSilent;
+  return ::isatty(::fileno(out)) ? Mode::kTerminal : Mode::kLines;
+}
+
+void ProgressDisplay::Started(uint64_t total_units, uint64_t display_bytes) {
+  absl::MutexLock lock(&mu_);
+  total_ = total_units;
+  display_ = display_bytes;
+  done_ = 0;
+  start_ = absl::Now();
+  last_draw_ = start_;
+  samples_.clear();
+  samples_.emplace_back(start_, 0);
+}
+
+double ProgressDisplay::RateLocked(absl::Time now) {
+  // Display bytes per second over the last few seconds.
+  while (samples_.size() > 2 && now - samples_[1].first > kRateWindow) samples_.pop_front();
+  const auto& [t0, u0] = samples_.front();
+  const double secs = absl::ToDoubleSeconds(now - t0);
+  if (secs <= 0 || total_ == 0) return 0;
+  const double units = static_cast<double>(done_ - u0);
+  return units / secs * static_cast<double>(display_) / static_cast<double>(total_);
+}
+
+void ProgressDisplay::Draw(bool final_line) {
+  const absl::Time now = final_line && end_ != absl::InfinitePast() ? end_ : absl::Now();
+  const double frac =
+      total_ == 0 ? 1.0
+                  : std::clamp(static_cast<double>(done_) / static_cast<double>(total_), 0.0, 1.0);
+  const uint64_t shown = static_cast<uint64_t>(frac * static_cast<double>(display_));
+  if (final_line) {
+    const double secs = std::max(1e-6, absl::ToDoubleSeconds(now - start_));
+    std::string line = absl::StrFormat("%s: %s in %.1f s (%s)", label_, HumanBytes(display_), secs,
+                                       HumanRate(static_cast<double>(display_) / secs));
+    if (mode_ == Mode::kTerminal) {
+      absl::FPrintF(out_, "\r%s\x1b[K\n", line);
+    } else {
+      absl::FPrintF(out_, "%s\n", line);
+    }
+    std::fflush(out_);
+    return;
+  }
+  const double rate = RateLocked(now);
+  const double remaining = static_cast<double>(display_ - std::min(shown, display_));
+  const absl::Duration eta = rate > 0 ? absl::Seconds(remaining / rate) : absl::InfiniteDuration();
+  if (mode_ == Mode::kTerminal) {
+    const int filled = static_cast<int>(frac * kBarWidth);
+    std::string bar(static_cast<size_t>(filled), '#');
+    bar.append(static_cast<size_t>(kBarWidth - filled), '-');
+    absl::FPrintF(out_, "\r%s [%s] %3d%%  %s / %s  %s  ETA %s\x1b[K", label_, bar,
+                  static_cast<int>(frac * 100), HumanBytes(shown), HumanBytes(display_),
+                  HumanRate(rate), HumanDuration(eta));
+  } else {
+    absl::FPrintF(out_, "%s: %d%% (%s of %s, %s, ETA %s)\n", label_, static_cast<int>(frac * 100),
+                  HumanBytes(shown), HumanBytes(display_), HumanRate(rate), HumanDuration(eta));
+  }
+  std::fflush(out_);
+  drawn_ = true;
+}
+
+void ProgressDisplay::Moved(int64_t units) {
+  if (mode_ == Mode::kSilent) return;
+  absl::MutexLock lock(&mu_);
+  done_ += units;
+  const absl::Time now = absl::Now();
+  if (samples_.empty() || now - samples_.back().first > absl::Milliseconds(200)) {
+    samples_.emplace_back(now, done_);
+  }
+  if (now - last_draw_ >= (mode_ == Mode::kTerminal ? kTerminalPeriod : kLinePeriod)) {
+    last_draw_ = now;
+    Draw(false);
+  }
+}
+
+void ProgressDisplay::Notice(absl::string_view message) {
+  if (!show_notices_) return;
+  absl::MutexLock lock(&mu_);
+  if (mode_ == Mode::kTerminal && drawn_) {
+    absl::FPrintF(out_, "\r\x1b[K%s\n", message);
+    Draw(false);
+  } else {
+    absl::FPrintF(out_, "%s\n", message);
+    std::fflush(out_);
+  }
+}
+
+void ProgressDisplay::Finished(bool ok) {
+  absl::MutexLock lock(&mu_);
+  if (finished_) return;
+  finished_ = true;
+  end_ = absl::Now();
+  if (mode_ == Mode::kSilent) return;
+  if (ok) {
+    done_ = static_cast<int64_t>(total_);
+    Draw(true);
+  } else if (mode_ == Mode::kTerminal && drawn_) {
+    absl::FPrintF(out_, "\n");
+    std::fflush(out_);
+  }
+}
+
+double ProgressDisplay::ElapsedSeconds() const {
+  absl::MutexLock lock(&mu_);
+  const absl::Time end = end_ != absl::InfinitePast() ? end_ : absl::Now();
+  return absl::ToDoubleSeconds(end - start_);
+}
+
+}  // namespace freehold::cli

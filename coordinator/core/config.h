@@ -1,0 +1,73 @@
+// Typed configuration of freehold-coordinator (one struct, validated at start;
+// main.cc binds every field to a flag with an env fallback FREEHOLD_<FLAG>).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "coordinator/placement/placement_types.h"
+
+namespace freehold::coordinator {
+
+struct CoordinatorConfig {
+  // --- Process ---
+  std::string listen = "127.0.0.1:7300";          // gRPC
+  std::string metrics_listen = "127.0.0.1:9300";  // Prometheus; empty disables
+  std::string database_url;                       // required
+  int database_pool_size = 8;
+  std::string data_dir;         // required: holds coordinator.key / coordinator.pub
+  std::string public_keys_out;  // extra copy of coordinator.pub (optional)
+  std::string log_level = "info";
+  // Access-token verification keys written by freehold-accounts (required).
+  std::string accounts_keys;
+  // Accounts gRPC address for the deletion outbox; empty disables the consumer.
+  std::string accounts;
+  // File with the secret accounts requires on its internal outbox RPCs
+  // (metadata x-freehold-internal-secret); optional on loopback.
+  std::string accounts_internal_secret_file;
+  // File with the operator secret for ClusterStatus/SetNodeState (optional;
+  // without it only access tokens with the "admin" scope may call them).
+  std::string admin_token_file;
+
+  // --- Placement and coding (DESIGN.md 3-4) ---
+  std::string failure_domain = "host";  // host | zone | region | node
+  int data_shards = 4;                  // k
+  int parity_shards = 2;                // m
+  uint64_t segment_size_bytes = uint64_t{64} << 20;
+  int max_shards_per_zone = 0;      // 0 = no cap
+  double nearly_full_ratio = 0.95;  // skip nodes at or above this used/capacity
+
+  // --- Limits ---
+  uint64_t max_object_bytes = uint64_t{1} << 40;  // 1 TiB
+  uint64_t max_metadata_bytes = 64 << 10;
+  uint64_t max_header_bytes = 64 << 10;
+  int max_share_accounts = 100;
+
+  // --- Time ---
+  absl::Duration heartbeat_interval = absl::Seconds(5);  // told to daemons
+  absl::Duration node_down_after = absl::Seconds(30);
+  absl::Duration upload_ttl = absl::Hours(24);
+  absl::Duration grant_ttl = absl::Minutes(15);
+  // How far signed_at of RegisterNode/Heartbeat may be from our clock.
+  absl::Duration signed_request_skew = absl::Minutes(5);
+  absl::Duration loop_interval = absl::Seconds(2);  // background loops' period
+  absl::Duration max_delete_backoff = absl::Minutes(10);
+  // Shards on a node that has been down this long are rebuilt elsewhere
+  // (shards reported corrupt or on retired nodes are rebuilt at once).
+  absl::Duration repair_after = absl::Minutes(15);
+  bool repair = true;  // run the repair loop
+
+  // The PlacementPolicy these settings describe (valid after Validate()).
+  placement::PlacementPolicy Policy() const;
+
+  // OK, or INVALID_ARGUMENT naming the bad flag ("--data-shards must be >= 1").
+  // `require_process_fields` also checks database_url, data_dir, accounts_keys.
+  absl::Status Validate(bool require_process_fields = true) const;
+};
+
+// "node" | "host" | "zone" | "region" -> level; INVALID_ARGUMENT otherwise.
+absl::Status ParseFailureDomainLevel(const std::string& text, placement::FailureDomainLevel* out);
+
+}  // namespace freehold::coordinator

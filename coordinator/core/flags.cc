@@ -1,0 +1,116 @@
+#include "coordinator/core/flags.h"
+
+#include <CLI/CLI.hpp>
+#include <cctype>
+#include <cmath>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "common/config.h"
+
+namespace freehold::coordinator {
+namespace {
+
+CLI::Option* AddSizeFlag(CLI::App& app, const std::string& name, uint64_t* target,
+                         const std::string& description) {
+  CLI::Option* opt = app.add_option_function<std::string>(
+      name,
+      [target, name](const std::string& text) {
+        absl::StatusOr<uint64_t> v = ParseByteSize(text);
+        if (!v.ok()) {
+          throw CLI::ValidationError(name, "invalid size '" + text + "' (examples: 64MiB, 4096)");
+        }
+        *target = *v;
+      },
+      description);
+  opt->envname(DefaultEnvName(name));
+  opt->default_str(std::to_string(*target));
+  opt->type_name("BYTES");
+  return opt;
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> ParseByteSize(const std::string& raw) {
+  std::string text(absl::StripAsciiWhitespace(raw));
+  size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+    ++i;
+  }
+  double number = 0;
+  if (i == 0 || !absl::SimpleAtod(text.substr(0, i), &number) || number < 0) {
+    return absl::InvalidArgumentError("malformed size");
+  }
+  std::string unit = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text.substr(i)));
+  double mult = 1;
+  if (unit.empty() || unit == "b") {
+    mult = 1;
+  } else if (unit == "k" || unit == "kib" || unit == "kb") {
+    mult = 1024.0;
+  } else if (unit == "m" || unit == "mib" || unit == "mb") {
+    mult = 1024.0 * 1024;
+  } else if (unit == "g" || unit == "gib" || unit == "gb") {
+    mult = 1024.0 * 1024 * 1024;
+  } else if (unit == "t" || unit == "tib" || unit == "tb") {
+    mult = 1024.0 * 1024 * 1024 * 1024;
+  } else {
+    return absl::InvalidArgumentError("unknown size unit");
+  }
+  const double bytes = std::round(number * mult);
+  if (bytes > 9.0e18) return absl::InvalidArgumentError("size too large");
+  return static_cast<uint64_t>(bytes);
+}
+
+void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
+  AddFlag(app, "--listen", &c->listen, "gRPC listen address host:port (port 0 picks one)");
+  AddFlag(app, "--metrics-listen", &c->metrics_listen,
+          "Prometheus /metrics address host:port; empty disables");
+  AddFlag(app, "--database-url", &c->database_url, "PostgreSQL URL (schema \"coordinator\")");
+  AddFlag(app, "--database-pool-size", &c->database_pool_size, "PostgreSQL connections");
+  AddFlag(app, "--data-dir", &c->data_dir,
+          "directory for the grant-signing key (coordinator.key) and coordinator.pub");
+  AddFlag(app, "--public-keys-out", &c->public_keys_out,
+          "also write the grant-verification public keys to this file");
+  AddFlag(app, "--log-level", &c->log_level, "debug | info | warn | error");
+  AddFlag(app, "--accounts-keys", &c->accounts_keys,
+          "access-token verification keys file written by freehold-accounts");
+  AddFlag(app, "--accounts", &c->accounts,
+          "freehold-accounts gRPC address for the account-deletion outbox; empty disables");
+  AddFlag(app, "--accounts-internal-secret-file", &c->accounts_internal_secret_file,
+          "file with the secret freehold-accounts requires on its deletion-outbox RPCs");
+  AddFlag(app, "--admin-token-file", &c->admin_token_file,
+          "file holding the operator secret for ClusterStatus/SetNodeState (mode 0600)");
+  AddFlag(app, "--failure-domain", &c->failure_domain,
+          "level whose members must be distinct in a segment: node | host | zone | region");
+  AddFlag(app, "--data-shards", &c->data_shards, "k: data shards per segment");
+  AddFlag(app, "--parity-shards", &c->parity_shards, "m: parity shards per segment");
+  AddSizeFlag(app, "--segment-size", &c->segment_size_bytes, "payload bytes per segment");
+  AddFlag(app, "--max-shards-per-zone", &c->max_shards_per_zone,
+          "most shards of one segment in one zone (0 = no cap)");
+  AddFlag(app, "--nearly-full-ratio", &c->nearly_full_ratio,
+          "nodes at or above this used/capacity get no new shards");
+  AddSizeFlag(app, "--max-object-size", &c->max_object_bytes, "largest object payload");
+  AddSizeFlag(app, "--max-metadata-size", &c->max_metadata_bytes,
+              "largest encrypted metadata blob");
+  AddSizeFlag(app, "--max-header-size", &c->max_header_bytes, "largest age header");
+  AddFlag(app, "--max-share-accounts", &c->max_share_accounts,
+          "most accounts one object may be shared with");
+  AddDurationFlag(app, "--heartbeat-interval", &c->heartbeat_interval,
+                  "heartbeat period told to storage daemons");
+  AddDurationFlag(app, "--node-down-after", &c->node_down_after,
+                  "a node without heartbeats for this long is down");
+  AddDurationFlag(app, "--upload-ttl", &c->upload_ttl,
+                  "uploads not committed within this time are abandoned and collected");
+  AddDurationFlag(app, "--grant-ttl", &c->grant_ttl, "lifetime of PUT/GET/DELETE grants");
+  AddDurationFlag(app, "--signed-request-skew", &c->signed_request_skew,
+                  "accepted clock difference of signed node requests");
+  AddDurationFlag(app, "--loop-interval", &c->loop_interval,
+                  "period of the background loops (liveness, GC, outbox, stats)");
+  AddDurationFlag(app, "--repair-after", &c->repair_after,
+                  "rebuild the shards of a node that has been down this long");
+  AddFlag(app, "--repair", &c->repair, "run the repair loop (--repair=false disables it)");
+  AddDurationFlag(app, "--max-delete-backoff", &c->max_delete_backoff,
+                  "longest wait between retries of a failed shard deletion");
+}
+
+}  // namespace freehold::coordinator

@@ -1,0 +1,128 @@
+// Domain types of the coordinator (DESIGN.md 3-5): storage nodes, objects,
+// segments and shards as the coordinator records them. Plain values, no I/O.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace freehold::coordinator {
+
+// Registry state of a node. Values equal proto freehold.v1.NodeState and the
+// database column.
+enum class NodeState : int {
+  kUp = 1,        // heartbeating; eligible for new shards unless full
+  kDown = 2,      // missed heartbeats for node_down_after
+  kDraining = 3,  // no new shards; its shards are moved away
+  kRetired = 4,   // gone for good; its shards count as missing
+};
+const char* NodeStateName(NodeState state);
+bool NodeStateFromInt(int value, NodeState* out);
+
+struct FailureDomain {
+  std::string region;
+  std::string zone;
+  std::string host;
+  bool operator==(const FailureDomain&) const = default;
+};
+
+struct Node {
+  std::string node_id;
+  std::string address;  // host:port of the daemon's gRPC server
+  FailureDomain domain;
+  uint64_t capacity_bytes = 0;
+  std::string public_key;  // 32 raw Ed25519 bytes; verifies receipts and node calls
+  NodeState state = NodeState::kUp;
+  uint64_t used_bytes = 0;
+  uint64_t free_bytes = 0;
+  uint64_t shard_count = 0;
+  std::string version;
+  absl::Time registered_at = absl::UnixEpoch();
+  absl::Time last_heartbeat = absl::UnixEpoch();
+  absl::Time state_changed_at = absl::UnixEpoch();
+};
+
+// Values equal proto freehold.v1.ShardState and the database column.
+enum class ShardState : int {
+  kPending = 1,  // granted, not yet committed
+  kHealthy = 2,  // receipt verified at commit
+  kMissing = 3,  // reported corrupt or lost
+  kDeleting = 4,
+};
+
+enum class ObjectState : int {
+  kUploading = 1,  // invisible; collected after upload_expires_at
+  kCommitted = 2,  // visible to owner, shares and (if public) anyone
+};
+
+struct ObjectRecord {
+  std::string object_id;         // canonical lower-case UUID with dashes
+  std::string owner_account_id;  // canonical UUID
+  std::string encrypted_metadata;
+  std::string age_header;
+  uint64_t size_bytes = 0;
+  int data_shards = 0;
+  int parity_shards = 0;
+  uint64_t segment_size_bytes = 0;
+  ObjectState state = ObjectState::kUploading;
+  bool public_link = false;
+  absl::Time created_at = absl::UnixEpoch();
+  absl::Time upload_expires_at = absl::UnixEpoch();
+  std::optional<absl::Time> committed_at;
+  int segment_count = 0;  // set at commit
+
+  int shard_count() const { return data_shards + parity_shards; }
+};
+
+struct ShardRecord {
+  int index = 0;
+  std::string node_id;
+  std::string sha256;  // 32 raw bytes
+  ShardState state = ShardState::kPending;
+};
+
+struct SegmentRecord {
+  std::string object_id;
+  int segment = 0;
+  uint64_t segment_size_bytes = 0;
+  uint64_t shard_size_bytes = 0;
+  bool committed = false;
+  absl::Time begun_at = absl::UnixEpoch();
+  std::optional<absl::Time> committed_at;
+  std::vector<ShardRecord> shards;  // in index order, k+m entries
+};
+
+// One shard to delete on a daemon.
+struct DeletionTask {
+  int64_t id = 0;
+  std::string node_id;
+  std::string shard_key;
+  int attempts = 0;
+};
+
+// Aggregates for ClusterStatus and metrics.
+struct StoredTotals {
+  uint64_t objects = 0;        // committed objects
+  uint64_t segments = 0;       // committed segments of committed objects
+  uint64_t logical_bytes = 0;  // sum of committed objects' payload sizes
+  uint64_t raw_bytes = 0;      // sum of shard sizes of committed segments (k+m each)
+};
+
+// Health of one committed segment that has fewer than k+m healthy shards.
+struct SegmentHealth {
+  std::string object_id;
+  int segment = 0;
+  int data_shards = 0;
+  int parity_shards = 0;
+  int healthy_shards = 0;  // healthy shards on up or draining nodes
+};
+
+struct SegmentHealthCounts {
+  uint64_t degraded = 0;
+  uint64_t lost = 0;
+};
+
+}  // namespace freehold::coordinator

@@ -1,0 +1,120 @@
+// Reads and changes of committed objects: manifests with GET grants, paged
+// listing, deletion, sharing (new age header + share list) and public links.
+// Rules (access.h): the owner reads and changes; accounts in the share list
+// read; anyone reads an object with a public link. Uncommitted objects are
+// invisible (NOT_FOUND) to reads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/logging.h"
+#include "coordinator/core/access.h"
+#include "coordinator/core/config.h"
+#include "coordinator/core/grants.h"
+#include "coordinator/core/model.h"
+#include "coordinator/core/store.h"
+
+namespace freehold::coordinator {
+
+struct ObjectSummary {
+  std::string object_id;
+  std::string owner_account_id;
+  std::string encrypted_metadata;
+  uint64_t size_bytes = 0;
+  std::optional<absl::Time> committed_at;
+  bool shared_with_me = false;
+  bool public_link = false;
+};
+
+struct ShardLocation {
+  int index = 0;
+  std::string node_id;
+  std::string node_address;
+  std::string sha256;
+  ShardState state = ShardState::kHealthy;  // kMissing when its node is down/retired
+  std::string grant;                        // GET grant; empty unless state is healthy
+  std::string shard_key;
+};
+
+struct SegmentManifest {
+  int segment = 0;
+  uint64_t segment_size_bytes = 0;
+  uint64_t shard_size_bytes = 0;
+  std::vector<ShardLocation> shards;
+};
+
+struct ObjectManifest {
+  ObjectSummary object;
+  std::string age_header;
+  int data_shards = 0;
+  int parity_shards = 0;
+  std::vector<SegmentManifest> segments;
+  absl::Time grants_expire_at = absl::UnixEpoch();
+};
+
+struct ObjectPage {
+  std::vector<ObjectSummary> objects;
+  std::string next_page_token;  // empty at the end
+};
+
+// Queues a delete of every shard of `object_id` on its node (due at `now`) and
+// removes the object, its segments, shards and shares. No-op if it is gone.
+absl::Status QueueShardsAndRemove(MetadataTxn& txn, const std::string& object_id, absl::Time now);
+
+// Thread-safe; dependencies must outlive it.
+class ObjectCatalog {
+ public:
+  static constexpr int kDefaultPageSize = 100;
+  static constexpr int kMaxPageSize = 1000;
+
+  ObjectCatalog(MetadataStore& store, Clock& clock, const CoordinatorConfig& config,
+                const GrantSigner& grants, Logger log);
+
+  // `caller` null = no token (public links only). NOT_FOUND unknown or
+  // uncommitted; UNAUTHENTICATED without token for a non-public object;
+  // PERMISSION_DENIED for an account that may not read it.
+  absl::StatusOr<ObjectManifest> Get(const Caller* caller, const std::string& object_id);
+
+  // The caller's committed objects and those shared with it, by object id.
+  // INVALID_ARGUMENT for a malformed page token.
+  absl::StatusOr<ObjectPage> List(const Caller& caller, int page_size,
+                                  const std::string& page_token);
+
+  // Owner only. The object disappears at once; shards are deleted on the
+  // daemons by the GC loop (retried).
+  absl::Status Delete(const Caller& caller, const std::string& object_id);
+
+  // Owner only. Replaces the age header and the set of accounts it is shared
+  // with (an empty list unshares).
+  absl::Status UpdateHeader(const Caller& caller, const std::string& object_id,
+                            const std::string& age_header,
+                            const std::vector<std::string>& share_with_account_ids);
+
+  // Owner only. Enabling needs the header with the link identity's stanza;
+  // disabling optionally replaces the header.
+  absl::Status SetPublicLink(const Caller& caller, const std::string& object_id, bool enabled,
+                             const std::string& age_header);
+
+  // Deletes every object of an account (any state) and removes it from share
+  // lists. Returns how many objects were deleted.
+  absl::StatusOr<int> DeleteAccountData(const std::string& account_id);
+
+ private:
+  absl::StatusOr<ObjectRecord> LoadOwnedCommitted(MetadataTxn& txn, const Caller& caller,
+                                                  const std::string& object_id);
+  absl::Status CheckHeader(const std::string& age_header) const;
+
+  MetadataStore& store_;
+  Clock& clock_;
+  const CoordinatorConfig& config_;
+  const GrantSigner& grants_;
+  Logger log_;
+};
+
+}  // namespace freehold::coordinator

@@ -1,0 +1,401 @@
+#include "coordinator/core/object_writer.h"
+
+#include <limits>
+#include <map>
+#include <optional>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/secure_compare.h"
+#include "common/status.h"
+#include "coordinator/core/ids.h"
+#include "coordinator/core/manifest_rules.h"
+
+namespace freehold::coordinator {
+namespace {
+
+absl::StatusOr<int> SegmentIndex(int64_t value, absl::string_view field) {
+  if (value < 0 || value > std::numeric_limits<int32_t>::max()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is out of range"));
+  }
+  return static_cast<int>(value);
+}
+
+// Loads an object for update and checks that `caller` owns it.
+absl::StatusOr<ObjectRecord> LoadOwned(MetadataTxn& txn, const Caller& caller,
+                                       const std::string& object_id) {
+  FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> object, txn.objects().Get(object_id, true));
+  if (!object.has_value()) {
+    return absl::NotFoundError(absl::StrCat("object ", object_id, " not found"));
+  }
+  if (!IsOwner(*object, caller)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("object ", object_id, " belongs to another account"));
+  }
+  return *std::move(object);
+}
+
+absl::Status CheckUploading(const ObjectRecord& object, absl::Time now) {
+  if (object.state == ObjectState::kCommitted) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("object ", object.object_id, " is already committed"));
+  }
+  if (now >= object.upload_expires_at) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the upload of object ", object.object_id, " expired; start a new upload"));
+  }
+  return absl::OkStatus();
+}
+
+std::map<std::string, std::string> AddressesOf(const std::vector<Node>& nodes) {
+  std::map<std::string, std::string> out;
+  for (const Node& n : nodes) out[n.node_id] = n.address;
+  return out;
+}
+
+}  // namespace
+
+ObjectWriter::ObjectWriter(MetadataStore& store, Clock& clock, const CoordinatorConfig& config,
+                           PlacementSnapshots& placement, const GrantSigner& grants,
+                           AdmissionController& admission, CoordinatorMetrics* metrics, Logger log)
+    : store_(store),
+      clock_(clock),
+      config_(config),
+      placement_(placement),
+      grants_(grants),
+      admission_(admission),
+      metrics_(metrics),
+      log_(std::move(log)) {}
+
+absl::StatusOr<CreatedObject> ObjectWriter::CreateObject(const Caller& caller,
+                                                         const CreateObjectInput& in) {
+  if (caller.account_id.empty()) {
+    return absl::PermissionDeniedError("only accounts can create objects");
+  }
+  if (in.encrypted_metadata.size() > config_.max_metadata_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("encrypted_metadata is larger than ", config_.max_metadata_bytes, " bytes"));
+  }
+  if (in.age_header.empty()) return absl::InvalidArgumentError("age_header is required");
+  if (in.age_header.size() > config_.max_header_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("age_header is larger than ", config_.max_header_bytes, " bytes"));
+  }
+  if (in.size_bytes > config_.max_object_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("size_bytes is larger than the limit of ",
+                                                   config_.max_object_bytes, " bytes"));
+  }
+  const absl::Time now = clock_.Now();
+  ObjectRecord object;
+  object.object_id = NewUuid();
+  object.owner_account_id = caller.account_id;
+  object.encrypted_metadata = in.encrypted_metadata;
+  object.age_header = in.age_header;
+  object.size_bytes = in.size_bytes;
+  object.data_shards = config_.data_shards;
+  object.parity_shards = config_.parity_shards;
+  object.segment_size_bytes = config_.segment_size_bytes;
+  object.state = ObjectState::kUploading;
+  object.created_at = now;
+  object.upload_expires_at = now + config_.upload_ttl;
+  FH_RETURN_IF_ERROR(
+      store_.Transact([&](MetadataTxn& txn) { return txn.objects().Insert(object); }));
+  return CreatedObject{object.object_id, object.data_shards, object.parity_shards,
+                       object.segment_size_bytes};
+}
+
+ShardTarget ObjectWriter::SignPut(const std::string& object_id, const SegmentRecord& segment,
+                                  int index, const std::string& address,
+                                  absl::Time expires_at) const {
+  const ShardRecord& shard = segment.shards[index];
+  GrantSpec spec;
+  spec.operation = GrantOperation::kPut;
+  spec.shard_key = ShardKey(object_id, segment.segment, index);
+  spec.node_id = shard.node_id;
+  spec.size_bytes = segment.shard_size_bytes;
+  spec.sha256 = shard.sha256;
+  spec.expires_at = expires_at;
+  spec.object_id = object_id;
+  spec.segment = segment.segment;
+  spec.shard_index = index;
+  ShardTarget target;
+  target.index = index;
+  target.node_id = shard.node_id;
+  target.node_address = address;
+  target.shard_key = spec.shard_key;
+  target.grant = grants_.Sign(spec);
+  return target;
+}
+
+absl::StatusOr<SegmentTargets> ObjectWriter::BeginSegment(const Caller& caller,
+                                                          const BeginSegmentInput& in) {
+  FH_ASSIGN_OR_RETURN(const std::string object_id, CanonicalUuid(in.object_id, "object_id"));
+  FH_ASSIGN_OR_RETURN(const int segment_index, SegmentIndex(in.segment, "segment"));
+  WriteRequest write;
+  write.account_id = caller.account_id;
+  write.object_id = object_id;
+  write.logical_bytes = in.segment_size_bytes;
+  write.raw_bytes = in.shard_size_bytes * in.shard_sha256.size();
+  FH_RETURN_IF_ERROR(admission_.AdmitWrite(write));
+
+  const absl::Time now = clock_.Now();
+  const uint64_t min_free = config_.segment_size_bytes / config_.data_shards + kMaxShardPadding;
+  SegmentRecord record;
+  std::map<std::string, std::string> addresses;
+  bool placed = false;
+  FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+    FH_ASSIGN_OR_RETURN(ObjectRecord object, LoadOwned(txn, caller, object_id));
+    FH_RETURN_IF_ERROR(CheckUploading(object, now));
+    FH_RETURN_IF_ERROR(
+        CheckSegmentLayout(object.size_bytes, object.segment_size_bytes, object.data_shards,
+                           object.parity_shards, static_cast<uint64_t>(segment_index),
+                           in.segment_size_bytes, in.shard_size_bytes, in.shard_sha256));
+    FH_ASSIGN_OR_RETURN(std::vector<Node> nodes, txn.nodes().List());
+    addresses = AddressesOf(nodes);
+    FH_ASSIGN_OR_RETURN(std::optional<SegmentRecord> existing,
+                        txn.segments().Get(object_id, segment_index));
+    placed = false;
+    if (existing.has_value()) {
+      if (existing->committed) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("segment ", segment_index, " is already committed"));
+      }
+      bool same = existing->segment_size_bytes == in.segment_size_bytes &&
+                  existing->shard_size_bytes == in.shard_size_bytes &&
+                  existing->shards.size() == in.shard_sha256.size();
+      for (size_t i = 0; same && i < existing->shards.size(); ++i) {
+        same = existing->shards[i].sha256 == in.shard_sha256[i];
+      }
+      if (!same) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "segment ", segment_index,
+            " was already begun with other sizes or hashes; a segment's bytes cannot change"));
+      }
+      record = *std::move(existing);
+      return absl::OkStatus();
+    }
+    FH_ASSIGN_OR_RETURN(std::shared_ptr<const placement::PlacementMap> map,
+                        placement_.For(nodes, now, min_free));
+    FH_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                        map->PlaceIds(SegmentKeyOf(object_id, segment_index)));
+    record = SegmentRecord();
+    record.object_id = object_id;
+    record.segment = segment_index;
+    record.segment_size_bytes = in.segment_size_bytes;
+    record.shard_size_bytes = in.shard_size_bytes;
+    record.begun_at = now;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      record.shards.push_back(
+          ShardRecord{static_cast<int>(i), ids[i], in.shard_sha256[i], ShardState::kPending});
+    }
+    placed = true;
+    return txn.segments().Put(record);
+  }));
+  if (placed && metrics_ != nullptr) metrics_->CountPlacement();
+
+  const absl::Time sign_start = absl::Now();
+  SegmentTargets out;
+  out.grants_expire_at = now + config_.grant_ttl;
+  for (size_t i = 0; i < record.shards.size(); ++i) {
+    out.shards.push_back(SignPut(object_id, record, static_cast<int>(i),
+                                 addresses[record.shards[i].node_id], out.grants_expire_at));
+  }
+  if (metrics_ != nullptr) metrics_->ObserveGrantIssue(absl::Now() - sign_start);
+  return out;
+}
+
+absl::StatusOr<ShardTarget> ObjectWriter::ReplaceShardTarget(const Caller& caller,
+                                                             const ReplaceShardInput& in) {
+  FH_ASSIGN_OR_RETURN(const std::string object_id, CanonicalUuid(in.object_id, "object_id"));
+  FH_ASSIGN_OR_RETURN(const int segment_index, SegmentIndex(in.segment, "segment"));
+  FH_ASSIGN_OR_RETURN(const int index, SegmentIndex(in.index, "index"));
+  if (in.failed_node_id.empty()) return absl::InvalidArgumentError("failed_node_id is required");
+  const absl::Time now = clock_.Now();
+  const uint64_t min_free = config_.segment_size_bytes / config_.data_shards + kMaxShardPadding;
+  SegmentRecord record;
+  std::string new_node;
+  std::string address;
+  FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+    FH_ASSIGN_OR_RETURN(ObjectRecord object, LoadOwned(txn, caller, object_id));
+    FH_RETURN_IF_ERROR(CheckUploading(object, now));
+    FH_ASSIGN_OR_RETURN(std::optional<SegmentRecord> segment,
+                        txn.segments().Get(object_id, segment_index));
+    if (!segment.has_value()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("segment ", segment_index, " was not begun"));
+    }
+    if (segment->committed) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("segment ", segment_index, " is already committed"));
+    }
+    if (index >= static_cast<int>(segment->shards.size())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("index must be below ", segment->shards.size()));
+    }
+    if (segment->shards[index].node_id != in.failed_node_id) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("shard ", index, " of segment ", segment_index, " is placed on node ",
+                       segment->shards[index].node_id, ", not on ", in.failed_node_id));
+    }
+    std::vector<std::string> current;
+    for (const ShardRecord& shard : segment->shards) {
+      if (shard.index != index) current.push_back(shard.node_id);
+    }
+    FH_ASSIGN_OR_RETURN(std::vector<std::string> excluded,
+                        txn.segments().PreviousNodes(object_id, segment_index, index));
+    excluded.push_back(in.failed_node_id);
+    FH_ASSIGN_OR_RETURN(std::vector<Node> nodes, txn.nodes().List());
+    FH_ASSIGN_OR_RETURN(std::shared_ptr<const placement::PlacementMap> map,
+                        placement_.For(nodes, now, min_free));
+    absl::StatusOr<std::string> replacement =
+        map->ReplacementFor(SegmentKeyOf(object_id, segment_index), current, excluded);
+    if (!replacement.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat("no replacement node for shard ", index,
+                                                        ": ", replacement.status().message()));
+    }
+    new_node = *replacement;
+    address = AddressesOf(nodes)[new_node];
+    segment->shards[index].node_id = new_node;
+    segment->shards[index].state = ShardState::kPending;
+    FH_RETURN_IF_ERROR(txn.segments().Put(*segment));
+    FH_RETURN_IF_ERROR(txn.segments().RecordMove(object_id, segment_index, index, in.failed_node_id,
+                                                 new_node, "upload-replacement", now));
+    // Whatever the failed node may still store is deleted once its grant expired.
+    FH_RETURN_IF_ERROR(txn.deletions().Enqueue(
+        in.failed_node_id, ShardKey(object_id, segment_index, index), now + config_.grant_ttl));
+    record = *std::move(segment);
+    return absl::OkStatus();
+  }));
+  log_.Info("shard target replaced", {{"object_id", object_id},
+                                      {"segment", segment_index},
+                                      {"index", index},
+                                      {"from", in.failed_node_id},
+                                      {"to", new_node}});
+  const absl::Time sign_start = absl::Now();
+  ShardTarget target = SignPut(object_id, record, index, address, now + config_.grant_ttl);
+  if (metrics_ != nullptr) metrics_->ObserveGrantIssue(absl::Now() - sign_start);
+  return target;
+}
+
+absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegmentInput& in) {
+  FH_ASSIGN_OR_RETURN(const std::string object_id, CanonicalUuid(in.object_id, "object_id"));
+  FH_ASSIGN_OR_RETURN(const int segment_index, SegmentIndex(in.segment, "segment"));
+  if (in.receipts.size() > static_cast<size_t>(placement::PlacementPolicy::kMaxShards)) {
+    return absl::InvalidArgumentError("receipts has more entries than a segment has shards");
+  }
+  const absl::Time now = clock_.Now();
+  const ClaimsCodec& codec = grants_.codec();
+  return store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+    FH_ASSIGN_OR_RETURN(ObjectRecord object, LoadOwned(txn, caller, object_id));
+    FH_ASSIGN_OR_RETURN(std::optional<SegmentRecord> segment,
+                        txn.segments().Get(object_id, segment_index));
+    if (!segment.has_value()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("segment ", segment_index, " was not begun"));
+    }
+    if (segment->committed) return absl::OkStatus();
+    FH_RETURN_IF_ERROR(CheckUploading(object, now));
+
+    const int n = static_cast<int>(segment->shards.size());
+    std::vector<bool> have(n, false);
+    std::map<std::string, std::string> node_keys;
+    {
+      std::vector<std::string> ids;
+      for (const ShardRecord& shard : segment->shards) ids.push_back(shard.node_id);
+      FH_ASSIGN_OR_RETURN(std::vector<Node> placed, txn.nodes().GetMany(ids));
+      for (Node& node : placed) node_keys[node.node_id] = std::move(node.public_key);
+    }
+    for (size_t r = 0; r < in.receipts.size(); ++r) {
+      const std::string where = absl::StrCat("receipts[", r, "]");
+      absl::StatusOr<Receipt> peek = PeekReceipt(in.receipts[r], codec);
+      if (!peek.ok()) return absl::InvalidArgumentError(absl::StrCat(where, " is malformed"));
+      absl::StatusOr<ParsedShardKey> key = ParseShardKey(peek->shard_key);
+      if (!key.ok() || key->object_id != object_id || key->segment != segment_index ||
+          key->index >= n) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, " is for shard key '", peek->shard_key,
+                         "', not a shard of segment ", segment_index, " of this object"));
+      }
+      const int index = key->index;
+      const ShardRecord& shard = segment->shards[index];
+      if (have[index]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, " repeats the receipt for shard ", index));
+      }
+      auto it = node_keys.find(shard.node_id);
+      if (it == node_keys.end()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("node ", shard.node_id, " of shard ", index, " is not registered"));
+      }
+      absl::StatusOr<Receipt> receipt = VerifyReceipt(in.receipts[r], it->second, codec);
+      if (!receipt.ok() || receipt->node_id != shard.node_id) {
+        return absl::InvalidArgumentError(absl::StrCat("receipt for shard ", index, " (", where,
+                                                       ") is not signed by node ", shard.node_id,
+                                                       ", where the shard was placed"));
+      }
+      if (receipt->size_bytes != segment->shard_size_bytes) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("receipt for shard ", index, " attests ", receipt->size_bytes,
+                         " bytes; the segment was begun with ", segment->shard_size_bytes));
+      }
+      if (!SecureEquals(receipt->sha256, shard.sha256)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "receipt for shard ", index, " attests a SHA-256 that differs from the one begun"));
+      }
+      have[index] = true;
+    }
+    for (int i = 0; i < n; ++i) {
+      if (!have[i]) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "missing receipt for shard ", i, " (node ", segment->shards[i].node_id, ")"));
+      }
+    }
+    for (ShardRecord& shard : segment->shards) shard.state = ShardState::kHealthy;
+    segment->committed = true;
+    segment->committed_at = now;
+    return txn.segments().Put(*segment);
+  });
+}
+
+absl::StatusOr<absl::Time> ObjectWriter::CommitObject(const Caller& caller,
+                                                      const std::string& raw_object_id,
+                                                      int64_t segment_count) {
+  FH_ASSIGN_OR_RETURN(const std::string object_id, CanonicalUuid(raw_object_id, "object_id"));
+  if (segment_count < 0) return absl::InvalidArgumentError("segment_count is out of range");
+  const absl::Time now = clock_.Now();
+  absl::Time committed_at = now;
+  FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+    FH_ASSIGN_OR_RETURN(ObjectRecord object, LoadOwned(txn, caller, object_id));
+    const uint64_t expected = SegmentCount(object.size_bytes, object.segment_size_bytes);
+    if (static_cast<uint64_t>(segment_count) != expected) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "segment_count is ", segment_count, " but the object's ", object.size_bytes,
+          " bytes make ", expected, " segments of ", object.segment_size_bytes, " bytes"));
+    }
+    if (object.state == ObjectState::kCommitted) {
+      committed_at = object.committed_at.value_or(now);
+      return absl::OkStatus();
+    }
+    FH_RETURN_IF_ERROR(CheckUploading(object, now));
+    FH_ASSIGN_OR_RETURN(std::vector<SegmentRecord> segments, txn.segments().List(object_id));
+    std::vector<bool> committed(expected, false);
+    for (const SegmentRecord& s : segments) {
+      if (s.segment >= 0 && static_cast<uint64_t>(s.segment) < expected) {
+        committed[s.segment] = s.committed;
+      }
+    }
+    for (uint64_t i = 0; i < expected; ++i) {
+      if (!committed[i]) {
+        return absl::FailedPreconditionError(absl::StrCat("segment ", i, " is not committed"));
+      }
+    }
+    object.state = ObjectState::kCommitted;
+    object.committed_at = now;
+    object.segment_count = static_cast<int>(expected);
+    committed_at = now;
+    return txn.objects().Update(object);
+  }));
+  return committed_at;
+}
+
+}  // namespace freehold::coordinator

@@ -1,0 +1,125 @@
+// The upload state machine (DESIGN.md 4):
+//   CreateObject -> (BeginSegment -> [ReplaceShardTarget]* -> CommitSegment)* -> CommitObject
+// An object is invisible until CommitObject; an upload not committed within
+// upload_ttl is abandoned and collected by the GC loop. Only the owner may
+// drive an upload (PERMISSION_DENIED otherwise; NOT_FOUND for unknown ids).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/logging.h"
+#include "coordinator/core/access.h"
+#include "coordinator/core/admission.h"
+#include "coordinator/core/config.h"
+#include "coordinator/core/grants.h"
+#include "coordinator/core/metrics.h"
+#include "coordinator/core/placement_snapshots.h"
+#include "coordinator/core/store.h"
+
+namespace freehold::coordinator {
+
+struct CreateObjectInput {
+  std::string encrypted_metadata;
+  std::string age_header;
+  uint64_t size_bytes = 0;
+};
+
+struct CreatedObject {
+  std::string object_id;
+  int data_shards = 0;
+  int parity_shards = 0;
+  uint64_t segment_size_bytes = 0;
+};
+
+struct BeginSegmentInput {
+  std::string object_id;
+  int64_t segment = 0;
+  uint64_t segment_size_bytes = 0;
+  uint64_t shard_size_bytes = 0;
+  std::vector<std::string> shard_sha256;  // k+m raw 32-byte hashes
+};
+
+// Where one shard goes, with the signed PUT grant for it.
+struct ShardTarget {
+  int index = 0;
+  std::string node_id;
+  std::string node_address;
+  std::string grant;  // signed GrantClaims token
+  std::string shard_key;
+};
+
+struct SegmentTargets {
+  std::vector<ShardTarget> shards;  // index order
+  absl::Time grants_expire_at = absl::UnixEpoch();
+};
+
+struct ReplaceShardInput {
+  std::string object_id;
+  int64_t segment = 0;
+  int64_t index = 0;
+  std::string failed_node_id;
+};
+
+struct CommitSegmentInput {
+  std::string object_id;
+  int64_t segment = 0;
+  std::vector<std::string> receipts;  // receipt tokens, any order
+};
+
+// Thread-safe; dependencies must outlive it.
+class ObjectWriter {
+ public:
+  ObjectWriter(MetadataStore& store, Clock& clock, const CoordinatorConfig& config,
+               PlacementSnapshots& placement, const GrantSigner& grants,
+               AdmissionController& admission, CoordinatorMetrics* metrics, Logger log);
+
+  // INVALID_ARGUMENT for sizes over the limits or an empty header.
+  absl::StatusOr<CreatedObject> CreateObject(const Caller& caller, const CreateObjectInput& in);
+
+  // Runs admission (RESOURCE_EXHAUSTED), places the segment (FAILED_PRECONDITION
+  // when too few eligible failure domains) and signs PUT grants. Beginning an
+  // uncommitted segment again with the same sizes and hashes returns its
+  // current targets with fresh grants; with different ones FAILED_PRECONDITION.
+  absl::StatusOr<SegmentTargets> BeginSegment(const Caller& caller, const BeginSegmentInput& in);
+
+  // Moves shard `index` off `failed_node_id` to the best node in an unused
+  // failure domain (never a node the shard already left), records the move and
+  // queues a delete of anything the failed node stored. FAILED_PRECONDITION if
+  // the shard is not on that node, the segment is committed, or no node fits.
+  absl::StatusOr<ShardTarget> ReplaceShardTarget(const Caller& caller, const ReplaceShardInput& in);
+
+  // Every shard needs a receipt signed by the node it was placed on, for its
+  // key, with the size and hash begun. FAILED_PRECONDITION naming a shard
+  // without receipt; INVALID_ARGUMENT for a bad receipt (naming the shard and
+  // why). Committing a committed segment again is OK.
+  absl::Status CommitSegment(const Caller& caller, const CommitSegmentInput& in);
+
+  // Makes the object visible. INVALID_ARGUMENT if segment_count does not match
+  // the object's size; FAILED_PRECONDITION naming an uncommitted segment.
+  // Committing again returns the first commit time.
+  absl::StatusOr<absl::Time> CommitObject(const Caller& caller, const std::string& object_id,
+                                          int64_t segment_count);
+
+ private:
+  // Loads the object for update and checks owner and upload state.
+  absl::StatusOr<ObjectRecord> LoadUpload(MetadataTxn& txn, const Caller& caller,
+                                          const std::string& object_id, absl::Time now);
+  ShardTarget SignPut(const std::string& object_id, const SegmentRecord& segment, int index,
+                      const std::string& address, absl::Time expires_at) const;
+
+  MetadataStore& store_;
+  Clock& clock_;
+  const CoordinatorConfig& config_;
+  PlacementSnapshots& placement_;
+  const GrantSigner& grants_;
+  AdmissionController& admission_;
+  CoordinatorMetrics* metrics_;
+  Logger log_;
+};
+
+}  // namespace freehold::coordinator

@@ -1,0 +1,70 @@
+#include "coordinator/core/placement_snapshots.h"
+
+#include "absl/strings/str_cat.h"
+#include "coordinator/core/ids.h"
+#include "coordinator/core/node_registry.h"
+
+namespace freehold::coordinator {
+namespace {
+
+placement::NodeState ToPlacementState(NodeState state) {
+  switch (state) {
+    case NodeState::kUp:
+      return placement::NodeState::kUp;
+    case NodeState::kDown:
+      return placement::NodeState::kDown;
+    case NodeState::kDraining:
+      return placement::NodeState::kDraining;
+    case NodeState::kRetired:
+      return placement::NodeState::kRetired;
+  }
+  return placement::NodeState::kRetired;
+}
+
+}  // namespace
+
+placement::SegmentKey SegmentKeyOf(const std::string& object_id, int segment) {
+  const std::array<uint8_t, 16> bytes = UuidBytes(object_id);
+  uint8_t raw[16];
+  for (int i = 0; i < 16; ++i) raw[i] = bytes[i];
+  return placement::SegmentKey::ForObjectSegment(raw, static_cast<uint32_t>(segment));
+}
+
+PlacementSnapshots::PlacementSnapshots(placement::PlacementPolicy policy,
+                                       absl::Duration node_down_after)
+    : policy_(policy), node_down_after_(node_down_after) {}
+
+absl::StatusOr<std::shared_ptr<const placement::PlacementMap>> PlacementSnapshots::For(
+    const std::vector<Node>& nodes, absl::Time now, uint64_t min_free_bytes) {
+  std::vector<placement::NodeInfo> infos;
+  infos.reserve(nodes.size());
+  std::string fingerprint;
+  for (const Node& node : nodes) {
+    placement::NodeInfo info;
+    info.id = node.node_id;
+    info.region = node.domain.region;
+    info.zone = node.domain.zone;
+    info.host = node.domain.host;
+    info.capacity_bytes = node.capacity_bytes;
+    info.state = ToPlacementState(EffectiveState(node, now, node_down_after_));
+    const bool full = node.free_bytes < min_free_bytes ||
+                      static_cast<double>(node.used_bytes) >=
+                          policy_.nearly_full_ratio * static_cast<double>(node.capacity_bytes);
+    // Placement skips nodes at or above nearly_full_ratio of capacity.
+    info.used_bytes = full ? node.capacity_bytes : 0;
+    absl::StrAppend(&fingerprint, info.id, "\x1f", info.region, "\x1f", info.zone, "\x1f",
+                    info.host, "\x1f", info.capacity_bytes, "\x1f", static_cast<int>(info.state),
+                    "\x1f", full ? 1 : 0, "\x1e");
+    infos.push_back(std::move(info));
+  }
+  absl::MutexLock lock(&mu_);
+  if (map_ != nullptr && fingerprint == fingerprint_) return map_;
+  absl::StatusOr<placement::PlacementMap> map =
+      placement::PlacementMap::Build(std::move(infos), policy_, ++version_);
+  if (!map.ok()) return map.status();
+  map_ = std::make_shared<const placement::PlacementMap>(*std::move(map));
+  fingerprint_ = std::move(fingerprint);
+  return map_;
+}
+
+}  // namespace freehold::coordinator

@@ -1,0 +1,41 @@
+// Clients of other processes the coordinator calls, as seams (gRPC
+// implementations live in coordinator/grpc). All are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace freehold::coordinator {
+
+// Storage daemons (freehold-storaged).
+class StorageNodeClient {
+ public:
+  virtual ~StorageNodeClient() = default;
+  // Deletes a shard with a signed DELETE grant. OK also when the shard was not
+  // there; UNAVAILABLE / DEADLINE_EXCEEDED when the node cannot be reached.
+  virtual absl::Status DeleteShard(const std::string& address, const std::string& grant,
+                                   absl::Duration timeout) = 0;
+};
+
+struct DeletedAccountEvent {
+  int64_t sequence = 0;
+  std::string account_id;
+};
+
+// The accounts deletion outbox (Accounts.ListDeletedAccounts / AckDeletedAccounts).
+class DeletedAccountsFeed {
+ public:
+  virtual ~DeletedAccountsFeed() = default;
+  // Events with sequence > after_sequence, ascending, at most `limit`.
+  virtual absl::StatusOr<std::vector<DeletedAccountEvent>> List(int64_t after_sequence,
+                                                                int limit) = 0;
+  // Tells accounts every event up to `up_to_sequence` is handled.
+  virtual absl::Status Ack(int64_t up_to_sequence) = 0;
+};
+
+}  // namespace freehold::coordinator

@@ -1,0 +1,93 @@
+// Repair (DESIGN.md 5): rebuilds the missing shards of degraded segments,
+// most endangered first. For each segment it picks replacement nodes in
+// unused failure domains (coordinator_placement), signs GET grants for the
+// healthy shards and PUT grants for the targets, lets a ShardRebuilder fetch
+// k shards, decode and store the missing ones, verifies the receipts like a
+// commit and moves the shard positions in the manifest (recording the move and
+// queueing a delete on the node that lost them). Segments with fewer than k
+// healthy shards are reported as lost, never silently skipped.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/logging.h"
+#include "coordinator/core/config.h"
+#include "coordinator/core/grants.h"
+#include "coordinator/core/maintenance.h"
+#include "coordinator/core/placement_snapshots.h"
+#include "coordinator/core/store.h"
+
+namespace freehold::coordinator {
+
+struct RebuildSource {
+  int index = 0;
+  std::string node_address;
+  std::string grant;   // GET grant
+  std::string sha256;  // expected hash (a mismatching shard counts as missing)
+};
+
+struct RebuildTarget {
+  int index = 0;
+  std::string node_id;
+  std::string node_address;
+  std::string grant;   // PUT grant (size and hash bound)
+  std::string sha256;  // the hash the rebuilt shard must have
+};
+
+struct RebuildRequest {
+  std::string object_id;
+  int segment = 0;
+  int data_shards = 0;
+  int parity_shards = 0;
+  uint64_t shard_size_bytes = 0;
+  std::vector<RebuildSource> sources;  // healthy shards, preferred order
+  std::vector<RebuildTarget> targets;  // shards to rebuild and where to put them
+};
+
+// Fetches k good sources, reconstructs the targets (Reed-Solomon as the
+// client encodes), checks their hashes and stores them. Thread-safe.
+class ShardRebuilder {
+ public:
+  virtual ~ShardRebuilder() = default;
+  // Receipt tokens in `targets` order. DATA_LOSS if fewer than k sources are
+  // good or a rebuilt shard does not have its recorded hash; UNAVAILABLE if a
+  // target cannot be written.
+  virtual absl::StatusOr<std::vector<std::string>> Rebuild(const RebuildRequest& request) = 0;
+};
+
+struct RepairReport {
+  int repaired_segments = 0;
+  int rebuilt_shards = 0;
+  int lost_segments = 0;
+  int failed_segments = 0;
+};
+
+class RepairWorker {
+ public:
+  RepairWorker(MetadataStore& store, Clock& clock, const CoordinatorConfig& config,
+               PlacementSnapshots& placement, const GrantSigner& grants, ClusterMonitor& monitor,
+               ShardRebuilder& rebuilder, Logger log);
+
+  // One pass over at most `limit` unhealthy segments.
+  absl::StatusOr<RepairReport> RunOnce(int limit = 50);
+
+  // Repairs one segment; returns how many shards were rebuilt (0 if nothing
+  // is due yet, e.g. its nodes have not been down for repair_after).
+  absl::StatusOr<int> RepairSegment(const std::string& object_id, int segment);
+
+ private:
+  MetadataStore& store_;
+  Clock& clock_;
+  const CoordinatorConfig& config_;
+  PlacementSnapshots& placement_;
+  const GrantSigner& grants_;
+  ClusterMonitor& monitor_;
+  ShardRebuilder& rebuilder_;
+  Logger log_;
+};
+
+}  // namespace freehold::coordinator

@@ -1,0 +1,158 @@
+// Persistence seam of the coordinator: the core runs its rules inside a
+// transaction of a MetadataStore and reads/writes through small repositories.
+// The PostgreSQL implementation lives in coordinator/pg.
+//
+// Every method returns UNAVAILABLE when the database cannot be reached (safe
+// to retry) and INTERNAL for unexpected database errors.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "coordinator/core/model.h"
+
+namespace freehold::coordinator {
+
+class NodeRepository {
+ public:
+  virtual ~NodeRepository() = default;
+  // nullopt if unknown. `for_update` locks the row until the transaction ends.
+  virtual absl::StatusOr<std::optional<Node>> Get(const std::string& node_id, bool for_update) = 0;
+  // All nodes, ordered by node_id.
+  virtual absl::StatusOr<std::vector<Node>> List() = 0;
+  // The nodes among `node_ids` that exist (any order, no lock).
+  virtual absl::StatusOr<std::vector<Node>> GetMany(const std::vector<std::string>& node_ids) = 0;
+  // Inserts or replaces every column of the node.
+  virtual absl::Status Upsert(const Node& node) = 0;
+};
+
+class ObjectRepository {
+ public:
+  virtual ~ObjectRepository() = default;
+  virtual absl::StatusOr<std::optional<ObjectRecord>> Get(const std::string& object_id,
+                                                          bool for_update) = 0;
+  virtual absl::Status Insert(const ObjectRecord& object) = 0;
+  // Replaces the mutable columns: age header, state, public link, committed_at,
+  // segment_count.
+  virtual absl::Status Update(const ObjectRecord& object) = 0;
+  // Removes the object with its segments, shards and shares.
+  virtual absl::Status Remove(const std::string& object_id) = 0;
+
+  // Committed objects owned by or shared with `account_id`, object_id >
+  // `after_object_id` ("" = from the start), ordered by object_id, at most `limit`.
+  virtual absl::StatusOr<std::vector<ObjectRecord>> ListVisible(const std::string& account_id,
+                                                                const std::string& after_object_id,
+                                                                int limit) = 0;
+  // Ids of objects owned by `account_id` (any state), at most `limit`.
+  virtual absl::StatusOr<std::vector<std::string>> ListOwnedBy(const std::string& account_id,
+                                                               int limit) = 0;
+  // Ids of uploading objects whose upload_expires_at <= now, at most `limit`.
+  virtual absl::StatusOr<std::vector<std::string>> ListExpiredUploads(absl::Time now,
+                                                                      int limit) = 0;
+
+  virtual absl::StatusOr<std::vector<std::string>> Shares(const std::string& object_id) = 0;
+  virtual absl::StatusOr<bool> IsSharedWith(const std::string& object_id,
+                                            const std::string& account_id) = 0;
+  virtual absl::Status ReplaceShares(const std::string& object_id,
+                                     const std::vector<std::string>& account_ids) = 0;
+  // Drops `account_id` from every share list.
+  virtual absl::Status RemoveSharesWith(const std::string& account_id) = 0;
+};
+
+class SegmentRepository {
+ public:
+  virtual ~SegmentRepository() = default;
+  // The segment with its shards (index order), nullopt if never begun.
+  virtual absl::StatusOr<std::optional<SegmentRecord>> Get(const std::string& object_id,
+                                                           int segment) = 0;
+  // All segments of an object in segment order, with their shards.
+  virtual absl::StatusOr<std::vector<SegmentRecord>> List(const std::string& object_id) = 0;
+  // Inserts the segment and its shards, or replaces them if it exists.
+  virtual absl::Status Put(const SegmentRecord& segment) = 0;
+  // Shard placements of a segment's shard moves so far: nodes the shard at `index`
+  // was taken away from.
+  virtual absl::StatusOr<std::vector<std::string>> PreviousNodes(const std::string& object_id,
+                                                                 int segment, int index) = 0;
+  virtual absl::Status RecordMove(const std::string& object_id, int segment, int index,
+                                  const std::string& from_node_id, const std::string& to_node_id,
+                                  const std::string& reason, absl::Time at) = 0;
+  // Marks the shards of `node_id` whose keys are in `shard_keys` MISSING.
+  // Returns how many changed.
+  virtual absl::StatusOr<int> MarkMissing(const std::string& node_id,
+                                          const std::vector<std::string>& shard_keys) = 0;
+};
+
+class DeletionQueue {
+ public:
+  virtual ~DeletionQueue() = default;
+  // Adds (node, key) due at `due`; a duplicate is ignored.
+  virtual absl::Status Enqueue(const std::string& node_id, const std::string& shard_key,
+                               absl::Time due) = 0;
+  // Tasks with next_attempt_at <= now, oldest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<DeletionTask>> Due(absl::Time now, int limit) = 0;
+  virtual absl::Status Complete(int64_t task_id) = 0;
+  virtual absl::Status Reschedule(int64_t task_id, absl::Time next_attempt,
+                                  const std::string& error) = 0;
+  virtual absl::StatusOr<int64_t> Size() = 0;
+};
+
+class StatsRepository {
+ public:
+  virtual ~StatsRepository() = default;
+  virtual absl::StatusOr<StoredTotals> Totals() = 0;
+  // Committed segments with fewer than k+m healthy shards on up/draining nodes,
+  // fewest healthy first (relative to k), at most `limit`.
+  virtual absl::StatusOr<std::vector<SegmentHealth>> UnhealthySegments(int limit) = 0;
+  // How many committed segments have fewer than k+m (degraded) and fewer than k
+  // (lost) healthy shards on up/draining nodes. Lost segments count as degraded.
+  virtual absl::StatusOr<SegmentHealthCounts> HealthCounts() = 0;
+};
+
+class CursorRepository {
+ public:
+  virtual ~CursorRepository() = default;
+  // 0 if the consumer never stored a cursor.
+  virtual absl::StatusOr<int64_t> Get(const std::string& consumer) = 0;
+  virtual absl::Status Set(const std::string& consumer, int64_t sequence) = 0;
+};
+
+// The repositories of one transaction. Valid only inside the callback.
+class MetadataTxn {
+ public:
+  virtual ~MetadataTxn() = default;
+  virtual NodeRepository& nodes() = 0;
+  virtual ObjectRepository& objects() = 0;
+  virtual SegmentRepository& segments() = 0;
+  virtual DeletionQueue& deletions() = 0;
+  virtual StatsRepository& stats() = 0;
+  virtual CursorRepository& cursors() = 0;
+};
+
+// Thread-safe. `body` runs in one transaction (READ COMMITTED; rows read with
+// for_update are locked); returning non-OK rolls back and is returned as is.
+// `body` may be run again after a serialization failure or deadlock, so its
+// effects outside the transaction must be safe to repeat.
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+  virtual absl::Status Transact(absl::FunctionRef<absl::Status(MetadataTxn&)> body) = 0;
+  virtual absl::Status Read(absl::FunctionRef<absl::Status(MetadataTxn&)> body) = 0;
+};
+
+// Leader election among coordinator replicas (background loops run only on the
+// leader). Thread-safe.
+class LeaderElector {
+ public:
+  virtual ~LeaderElector() = default;
+  // Tries to become or stay leader; true while this process holds leadership.
+  // Re-checks that the lock is still held (a lost connection loses it).
+  virtual bool CheckLeadership() = 0;
+};
+
+}  // namespace freehold::coordinator

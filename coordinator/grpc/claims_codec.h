@@ -1,0 +1,22 @@
+// storage.proto GrantClaims / ReceiptClaims <-> the core's GrantSpec / Receipt
+// (deterministic protobuf serialization, as storage daemons expect).
+#pragma once
+
+#include <google/protobuf/message_lite.h>
+
+#include "coordinator/core/grants.h"
+
+namespace freehold::coordinator {
+
+class ProtoClaimsCodec : public ClaimsCodec {
+ public:
+  std::string EncodeGrant(const GrantSpec& grant) const override;
+  absl::StatusOr<Receipt> DecodeReceipt(std::string_view payload) const override;
+  // For tests and tools that play a daemon.
+  static std::string EncodeReceipt(const Receipt& receipt);
+};
+
+// Deterministic serialization of any message (used for node-call signatures).
+std::string SerializeDeterministic(const google::protobuf::MessageLite& message);
+
+}  // namespace freehold::coordinator

@@ -1,0 +1,286 @@
+#include "coordinator/grpc/coordinator_service.h"
+
+#include "common/grpc_status.h"
+#include "coordinator/grpc/claims_codec.h"
+
+namespace freehold::coordinator {
+namespace {
+
+void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
+  const int64_t s = absl::ToUnixSeconds(t);
+  out->set_seconds(s);
+  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(s))));
+}
+
+v1::NodeState ToProto(NodeState s) { return static_cast<v1::NodeState>(static_cast<int>(s)); }
+
+void ToProto(const Node& n, v1::NodeInfo* out) {
+  out->set_node_id(n.node_id);
+  out->set_address(n.address);
+  out->mutable_domain()->set_region(n.domain.region);
+  out->mutable_domain()->set_zone(n.domain.zone);
+  out->mutable_domain()->set_host(n.domain.host);
+  out->set_capacity_bytes(n.capacity_bytes);
+  out->set_node_public_key(n.public_key);
+  out->set_state(ToProto(n.state));
+  out->set_used_bytes(n.used_bytes);
+  out->set_free_bytes(n.free_bytes);
+  out->set_shard_count(n.shard_count);
+  SetTime(n.last_heartbeat, out->mutable_last_heartbeat());
+  out->set_version(n.version);
+}
+
+void ToProto(const ShardTarget& t, v1::ShardPlan* out) {
+  out->set_index(static_cast<uint32_t>(t.index));
+  out->set_node_id(t.node_id);
+  out->set_node_address(t.node_address);
+  out->mutable_grant()->set_token(t.grant);
+  out->set_shard_key(t.shard_key);
+}
+
+void ToProto(const ObjectSummary& s, v1::ObjectSummary* out) {
+  out->set_object_id(s.object_id);
+  out->set_encrypted_metadata(s.encrypted_metadata);
+  out->set_size_bytes(s.size_bytes);
+  if (s.committed_at.has_value()) SetTime(*s.committed_at, out->mutable_committed_at());
+  out->set_owner_account_id(s.owner_account_id);
+  out->set_shared_with_me(s.shared_with_me);
+  out->set_public_link(s.public_link);
+}
+
+template <typename T>
+grpc::Status Fail(const absl::StatusOr<T>& s) {
+  return ToGrpcStatus(s.status());
+}
+
+}  // namespace
+
+std::string AuthorizationOf(const grpc::ServerContext& ctx) {
+  const auto& md = ctx.client_metadata();
+  auto it = md.find("authorization");
+  if (it == md.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+grpc::Status CoordinatorGrpcService::RegisterNode(grpc::ServerContext*,
+                                                  const v1::RegisterNodeRequest* req,
+                                                  v1::RegisterNodeResponse* resp) {
+  RegisterNodeInput in;
+  const v1::NodeInfo& node = req->node();
+  in.node_id = node.node_id();
+  in.address = node.address();
+  in.domain = FailureDomain{node.domain().region(), node.domain().zone(), node.domain().host()};
+  in.capacity_bytes = node.capacity_bytes();
+  in.public_key = node.node_public_key();
+  in.version = node.version();
+  v1::RegisterNodeRequest unsigned_copy = *req;
+  unsigned_copy.clear_signature();
+  in.signature.signed_bytes = SerializeDeterministic(unsigned_copy);
+  in.signature.signature = req->signature();
+  in.signature.signed_at_unix_seconds = req->signed_at_unix_seconds();
+  absl::StatusOr<absl::Duration> interval = p_.registry.Register(in);
+  if (!interval.ok()) return Fail(interval);
+  resp->set_heartbeat_interval_seconds(
+      static_cast<uint32_t>(std::max<int64_t>(1, absl::ToInt64Seconds(*interval))));
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorGrpcService::Heartbeat(grpc::ServerContext*,
+                                               const v1::HeartbeatRequest* req,
+                                               v1::HeartbeatResponse* resp) {
+  HeartbeatInput in;
+  in.node_id = req->node_id();
+  in.used_bytes = req->used_bytes();
+  in.free_bytes = req->free_bytes();
+  in.shard_count = req->shard_count();
+  in.version = req->version();
+  in.corrupt_shard_keys.assign(req->corrupt_shard_keys().begin(), req->corrupt_shard_keys().end());
+  v1::HeartbeatRequest unsigned_copy = *req;
+  unsigned_copy.clear_signature();
+  in.signature.signed_bytes = SerializeDeterministic(unsigned_copy);
+  in.signature.signature = req->signature();
+  in.signature.signed_at_unix_seconds = req->signed_at_unix_seconds();
+  absl::StatusOr<NodeState> state = p_.registry.Heartbeat(in);
+  if (!state.ok()) return Fail(state);
+  resp->set_state(ToProto(*state));
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorGrpcService::CreateObject(grpc::ServerContext* ctx,
+                                                  const v1::CreateObjectRequest* req,
+                                                  v1::CreateObjectResponse* resp) {
+  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  if (!caller.ok()) return Fail(caller);
+  CreateObjectInput in{req->encrypted_metadata(), req->age_header(), req->size_bytes()};
+  absl::StatusOr<CreatedObject> created = p_.writer.CreateObject(*caller, in);
+  if (!created.ok()) return Fail(created);
+  resp->set_object_id(created->object_id);
+  resp->set_data_shards(static_cast<uint32_t>(created->data_shards));
+  resp->set_parity_shards(static_cast<uint32_t>(created->parity_shards));
+  resp->set_segment_size_bytes(created->segment_size_bytes);
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorGrpcService::BeginSegment(grpc::ServerContext* ctx,
+                                                  const v1::BeginSegmentRequest* req,
+                                                  v1::BeginSegmentResponse* resp) {
+  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  if (!caller.ok()) return Fail(caller);
+  BeginSegmentInput in;
+  in.object_id = req->object_id();
+  in.segment = req->segment();
+  in.segment_size_bytes = req->segment_size_bytes();
+  in.shard_size_bytes = req->shard_size_bytes();
+  in.shard_sha256.assign(req->shard_sha256().begin(), req->shard_sha256().end());
+  absl::StatusOr<SegmentTargets> targets = p_.writer.BeginSegment(*caller, in);
+  if (!targets.ok()) return Fail(targets);
+  for (const ShardTarget& t : targets->shards) ToProto(t, resp->add_shards());
+  SetTime(targets->grants_expire_at, resp->mutable_grants_expire_at());
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorGrpcService::ReplaceShardTarget(grpc::ServerContext* ctx,
+                                                        const v1::ReplaceShardTargetRequest* req,
+                                                        v1::ReplaceShardTargetResponse* resp) {
+  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  if (!caller.ok()) return Fail(caller);
+  ReplaceShardInput in{req->object_id(), req->segment(), req->index(), req->failed_node_id()};
+  absl::StatusOr<ShardTarget> target = p_.writer.ReplaceShardTarget(*caller, in);
+  if (!target.ok()) return Fail(target);
+  ToProto(*target, resp->mutable_shard());
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorGrpcService::CommitSegment(grpc::ServerContext* ctx,
+                                                   const v1::CommitSegmentRequest* req,
+                                                   v1::CommitSegmentResponse*) {
+  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  if (!caller.ok()) return Fail(caller);
+  CommitSegmentInput in;
+  in.object_id = req->object_id();
+  in.segment = req->segment();
+  for (const v1::ShardReceipt& r : req->receipts()) in.receipts.push_back(r.token());
+  return ToGrpcStatus(p_.writer.CommitSegment(*caller, in));
+}
+
+grpc::Status CoordinatorGrpcService::CommitObject(grpc::ServerContext* ctx,
+                                                  const v1::CommitObjectRequest* req,
+                                                  v1::CommitObjectResponse* resp) {
+  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  if (!caller.ok()) return Fail(caller);
+  absl::StatusOr<absl::Time> at =
+      p_.writer.CommitObject(*caller, req->object_id(), req->segment_count());
+  if (!at.ok()) return Fail(at);
+  SetTime(*at, resp->mutable_committed_at());
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorGrpcService::GetObject(grpc::ServerContext* ctx,
+                                               const v1::GetObjectRequest* req,
+                                               v1::GetObjectResponse* resp) {
+  absl::StatusOr<std::optional<Caller>> caller =
+      p_.tokens.AuthenticateOptional(AuthorizationOf(*ctx));
+  if (!caller.ok()) return Fail(caller);
+  absl::StatusOr<ObjectManifest> m =
+      p_.catalog.Get(caller->has_value() ? &**caller : nullptr, req->object_id());
+  if (!m.ok()) return Fail(m);
+  ToProto(m->object, resp->mutable_object());
+  resp->set_age_header(m->age_header);
+  resp->set_data_shards(static_cast<uint32_t>(m->data_shards));
+  resp->set_parity_shards(static_cast<uint32_t>(m->parity_shards));
+  for (const SegmentManifest& s : m->segments) {
+    v1::SegmentManifest* out = resp->add_segments();
+    out->set_segment(static_cast<uint32_t>(s.segment));
+    out->set_segment_size_bytes(s.segment_size_bytes);
+    out->set_shard_size_bytes(s.shard_size_bytes);
+    for (const ShardLocation& l : s.shards) {
+      v1::ShardLocation* loc = out->add_shards();
+      loc->set_index(static_cast<uint32_t>(l.index));
+      loc->set_node_id(l.node_id);
+      loc->set_node_address(l.node_address);
+      loc->set_sha256(l.sha256);
+      loc->set_state(static_cast<v1::ShardState>(static_cast<int>(l.state)));
+      if (!l.grant.empty()) loc->mutable_grant()->set_token(l.grant);
+      loc->set_shard_key(l.shard_key);
+    }
+  }
+  SetTime(m->grants_expire_at, resp->mutable_grants_expire_at());
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorGrpcService::ListObjects(grpc::ServerContext* ctx,
+                                                 const v1::ListObjectsRequest* req,
+                                                 v1::ListObjectsResponse* resp) {
+  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  if (!caller.ok()) return Fail(caller);
+  const uint32_t size = req->page().page_size();
+  absl::StatusOr<ObjectPage> page = p_.catalog.List(
+      *caller, static_cast<int>(std::min<uint32_t>(size, 1u << 30)), req->page().page_token());
+  if (!page.ok()) return Fail(page);
+  for (const ObjectSummary& s : page->objects) ToProto(s, resp->add_objects());
+  resp->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorGrpcService::DeleteObject(grpc::ServerContext* ctx,
+                                                  const v1::DeleteObjectRequest* req,
+                                                  v1::DeleteObjectResponse*) {
+  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  if (!caller.ok()) return Fail(caller);
+  return ToGrpcStatus(p_.catalog.Delete(*caller, req->object_id()));
+}
+
+grpc::Status CoordinatorGrpcService::UpdateHeader(grpc::ServerContext* ctx,
+                                                  const v1::UpdateHeaderRequest* req,
+                                                  v1::UpdateHeaderResponse*) {
+  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  if (!caller.ok()) return Fail(caller);
+  std::vector<std::string> share(req->share_with_account_ids().begin(),
+                                 req->share_with_account_ids().end());
+  return ToGrpcStatus(p_.catalog.UpdateHeader(*caller, req->object_id(), req->age_header(), share));
+}
+
+grpc::Status CoordinatorGrpcService::SetPublicLink(grpc::ServerContext* ctx,
+                                                   const v1::SetPublicLinkRequest* req,
+                                                   v1::SetPublicLinkResponse*) {
+  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  if (!caller.ok()) return Fail(caller);
+  return ToGrpcStatus(
+      p_.catalog.SetPublicLink(*caller, req->object_id(), req->enabled(), req->age_header()));
+}
+
+grpc::Status CoordinatorGrpcService::ClusterStatus(grpc::ServerContext* ctx,
+                                                   const v1::ClusterStatusRequest*,
+                                                   v1::ClusterStatusResponse* resp) {
+  absl::StatusOr<Caller> caller = p_.tokens.AuthenticateOperator(AuthorizationOf(*ctx));
+  if (!caller.ok()) return Fail(caller);
+  absl::StatusOr<ClusterSnapshot> snap = p_.monitor.Snapshot();
+  if (!snap.ok()) return Fail(snap);
+  for (const Node& n : snap->nodes) ToProto(n, resp->add_nodes());
+  resp->set_raw_capacity_bytes(snap->raw_capacity_bytes);
+  resp->set_raw_used_bytes(snap->raw_used_bytes);
+  resp->set_raw_free_bytes(snap->raw_free_bytes);
+  resp->set_logical_used_bytes(snap->totals.logical_bytes);
+  resp->set_objects(snap->totals.objects);
+  resp->set_segments(snap->totals.segments);
+  resp->set_segments_degraded(snap->health.degraded);
+  resp->set_segments_lost(snap->health.lost);
+  resp->set_data_shards(static_cast<uint32_t>(snap->data_shards));
+  resp->set_parity_shards(static_cast<uint32_t>(snap->parity_shards));
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorGrpcService::SetNodeState(grpc::ServerContext* ctx,
+                                                  const v1::SetNodeStateRequest* req,
+                                                  v1::SetNodeStateResponse*) {
+  absl::StatusOr<Caller> caller = p_.tokens.AuthenticateOperator(AuthorizationOf(*ctx));
+  if (!caller.ok()) return Fail(caller);
+  NodeState state;
+  if (!NodeStateFromInt(static_cast<int>(req->state()), &state)) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        "state must be NODE_STATE_UP, NODE_STATE_DRAINING or NODE_STATE_RETIRED"));
+  }
+  return ToGrpcStatus(p_.registry.SetState(req->node_id(), state));
+}
+
+}  // namespace freehold::coordinator

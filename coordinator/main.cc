@@ -1,0 +1,176 @@
+// freehold-coordinator: storage-node registry, placement, signed grants,
+// manifests, commit, GC and repair planning (DESIGN.md 3-5). Wiring only.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "common/config.h"
+#include "common/grpc_server.h"
+#include "common/logging.h"
+#include "common/metrics.h"
+#include "common/pg.h"
+#include "coordinator/core/access.h"
+#include "coordinator/core/admission.h"
+#include "coordinator/core/background.h"
+#include "coordinator/core/config.h"
+#include "coordinator/core/flags.h"
+#include "coordinator/core/grant_keys.h"
+#include "coordinator/core/maintenance.h"
+#include "coordinator/core/metrics.h"
+#include "coordinator/core/node_registry.h"
+#include "coordinator/core/object_catalog.h"
+#include "coordinator/core/object_writer.h"
+#include "coordinator/core/placement_snapshots.h"
+#include "coordinator/core/repair_worker.h"
+#include "coordinator/grpc/claims_codec.h"
+#include "coordinator/grpc/coordinator_service.h"
+#include "coordinator/grpc/remote_clients.h"
+#include "coordinator/grpc/shard_rebuilder.h"
+#include "coordinator/pg/pg_store.h"
+
+namespace fc = freehold::coordinator;
+
+namespace {
+
+int Fail(const freehold::Logger& log, const std::string& what, const absl::Status& s) {
+  log.Error(what, {{"error", s}});
+  std::cerr << "freehold-coordinator: " << what << ": " << s << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "freehold-coordinator: storage cluster coordinator (registry, placement, grants, "
+      "manifests, GC)"};
+  fc::CoordinatorConfig config;
+  fc::AddCoordinatorFlags(app, &config);
+  freehold::ParseOrExit(app, argc, argv);
+  freehold::ExitIfError(config.Validate(), "freehold-coordinator");
+  absl::StatusOr<freehold::LogLevel> level = freehold::ParseLogLevel(config.log_level);
+  freehold::ExitIfError(level.status(), "freehold-coordinator");
+  freehold::Logger log("coordinator", *level);
+
+  // Block termination signals in every thread; the main thread waits for them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<freehold::SigningKey> key =
+      fc::LoadOrCreateGrantKey(config.data_dir, config.public_keys_out);
+  if (!key.ok()) return Fail(log, "cannot load or create the grant-signing key", key.status());
+
+  freehold::PgPool pool(fc::CoordinatorPoolOptions(config.database_url, config.database_pool_size));
+  if (absl::Status s = pool.Ping(); !s.ok()) return Fail(log, "cannot reach PostgreSQL", s);
+  absl::StatusOr<int> migrated = fc::MigrateCoordinatorSchema(pool);
+  if (!migrated.ok()) return Fail(log, "database migration failed", migrated.status());
+
+  freehold::RealClock clock;
+  fc::AccessTokenVerifier tokens(config.accounts_keys, clock);
+  if (absl::Status s = tokens.Reload(); !s.ok()) {
+    log.Warn("access-token keys not loaded yet; user calls answer UNAVAILABLE until they are",
+             {{"error", s}});
+  }
+  if (!config.admin_token_file.empty()) {
+    absl::StatusOr<std::string> secret = freehold::ReadSecretFile(config.admin_token_file);
+    if (!secret.ok()) return Fail(log, "cannot read --admin-token-file", secret.status());
+    tokens.SetOperatorSecret(*std::move(secret));
+  }
+
+  std::unique_ptr<freehold::MetricsExposer> exposer;
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  if (!config.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<freehold::MetricsExposer>> started =
+        freehold::MetricsExposer::Start(config.metrics_listen, registry);
+    if (!started.ok()) return Fail(log, "cannot start the metrics endpoint", started.status());
+    exposer = *std::move(started);
+  }
+  fc::CoordinatorMetrics metrics(*registry, config.data_shards, config.parity_shards);
+
+  fc::PgMetadataStore store(pool);
+  fc::ProtoClaimsCodec codec;
+  fc::GrantSigner grants(*key, codec);
+  fc::AlwaysAdmit admission;
+  fc::PlacementSnapshots placement(config.Policy(), config.node_down_after);
+  fc::NodeRegistry registry_core(store, clock, config, log.With({{"part", "registry"}}));
+  fc::ObjectWriter writer(store, clock, config, placement, grants, admission, &metrics,
+                          log.With({{"part", "upload"}}));
+  fc::ObjectCatalog catalog(store, clock, config, grants, log.With({{"part", "catalog"}}));
+  fc::ClusterMonitor monitor(store, registry_core, config, &metrics);
+  fc::GrpcStorageNodeClient node_client;
+  fc::GarbageCollector gc(store, clock, config, grants, node_client, log.With({{"part", "gc"}}));
+  fc::GrpcShardRebuilder rebuilder(node_client);
+  fc::RepairWorker repair(store, clock, config, placement, grants, monitor, rebuilder,
+                          log.With({{"part", "repair"}}));
+
+  std::unique_ptr<fc::GrpcDeletedAccountsFeed> feed;
+  std::unique_ptr<fc::AccountDeletionConsumer> consumer;
+  if (!config.accounts.empty()) {
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = freehold::MakeChannel(config.accounts);
+    if (!channel.ok()) return Fail(log, "bad --accounts address", channel.status());
+    std::string secret;
+    if (!config.accounts_internal_secret_file.empty()) {
+      absl::StatusOr<std::string> read =
+          freehold::ReadSecretFile(config.accounts_internal_secret_file);
+      if (!read.ok())
+        return Fail(log, "cannot read --accounts-internal-secret-file", read.status());
+      secret = *std::move(read);
+    }
+    feed = std::make_unique<fc::GrpcDeletedAccountsFeed>(*channel, std::move(secret));
+    consumer = std::make_unique<fc::AccountDeletionConsumer>(store, catalog, *feed,
+                                                             log.With({{"part", "outbox"}}));
+  }
+
+  fc::CoordinatorGrpcService service(
+      fc::CoordinatorParts{tokens, registry_core, writer, catalog, monitor});
+  freehold::GrpcServerOptions server_options;
+  server_options.listen_address = config.listen;
+  server_options.metrics_registry = registry.get();
+  absl::StatusOr<std::unique_ptr<freehold::GrpcServer>> server =
+      freehold::GrpcServer::Start(server_options, {&service});
+  if (!server.ok()) return Fail(log, "cannot start the gRPC server", server.status());
+
+  fc::PgLeaderElector elector(config.database_url, fc::PgLeaderElector::kCoordinatorLockKey);
+  fc::BackgroundLoops loops(&elector, log.With({{"part", "loops"}}));
+  const absl::Duration every = config.loop_interval;
+  loops.Add(
+      {"node-liveness", every, true, [&] { return registry_core.MarkSilentNodesDown().status(); }});
+  loops.Add(
+      {"gc-abandoned-uploads", every, true, [&] { return gc.CollectAbandonedUploads().status(); }});
+  loops.Add({"gc-shard-deletions", every, true, [&] { return gc.RunDeletions().status(); }});
+  if (consumer != nullptr) {
+    loops.Add({"accounts-deletion-outbox", every, true, [&] { return consumer->Poll().status(); }});
+  }
+  if (config.repair) {
+    loops.Add({"repair", every, true, [&] { return repair.RunOnce().status(); }});
+  }
+  loops.Add({"cluster-stats", every, false, [&] { return monitor.Refresh(); }});
+  loops.Add({"reload-accounts-keys", every, false, [&] { return tokens.Reload(); }});
+  loops.Start();
+
+  std::string ready = "READY grpc=" + (*server)->address() + " metrics=";
+  if (exposer != nullptr) {
+    const std::string host = config.metrics_listen.substr(0, config.metrics_listen.rfind(':'));
+    ready += host + ":" + std::to_string(exposer->port());
+  }
+  std::printf("%s\n", ready.c_str());
+  std::fflush(stdout);
+  log.Info("coordinator ready", {{"grpc", (*server)->address()},
+                                 {"grant_key_id", key->key_id},
+                                 {"data_shards", config.data_shards},
+                                 {"parity_shards", config.parity_shards},
+                                 {"failure_domain", config.failure_domain}});
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log.Info("shutting down", {{"signal", sig}});
+  (*server)->Shutdown(absl::Seconds(5));
+  loops.Stop();
+  return 0;
+}

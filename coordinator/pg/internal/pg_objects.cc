@@ -1,0 +1,143 @@
+// Object rows and share lists.
+#include "coordinator/pg/internal/repos.h"
+
+namespace freehold::coordinator::pg_internal {
+namespace {
+
+constexpr const char* kObjectColumns =
+    "o.object_id::text, o.owner_account_id::text, o.encrypted_metadata, o.age_header, "
+    "o.size_bytes, o.data_shards, o.parity_shards, o.segment_size_bytes, o.state, "
+    "o.public_link, ts_to_micros(o.created_at), ts_to_micros(o.upload_expires_at), "
+    "ts_to_micros(o.committed_at), o.segment_count";
+
+ObjectRecord ObjectFromRow(const pqxx::row& r) {
+  ObjectRecord o;
+  o.object_id = r[0].as<std::string>();
+  o.owner_account_id = r[1].as<std::string>();
+  o.encrypted_metadata = BytesOf(r[2]);
+  o.age_header = BytesOf(r[3]);
+  o.size_bytes = static_cast<uint64_t>(r[4].as<int64_t>());
+  o.data_shards = r[5].as<int>();
+  o.parity_shards = r[6].as<int>();
+  o.segment_size_bytes = static_cast<uint64_t>(r[7].as<int64_t>());
+  o.state = r[8].as<int>() == 2 ? ObjectState::kCommitted : ObjectState::kUploading;
+  o.public_link = r[9].as<bool>();
+  o.created_at = FromMicros(r[10].as<int64_t>());
+  o.upload_expires_at = FromMicros(r[11].as<int64_t>());
+  o.committed_at = OptionalFromMicros(r[12].as<int64_t>());
+  o.segment_count = r[13].as<int>();
+  return o;
+}
+
+std::vector<std::string> FirstColumn(const pqxx::result& r) {
+  std::vector<std::string> out;
+  out.reserve(r.size());
+  for (const pqxx::row& row : r) out.push_back(row[0].as<std::string>());
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<ObjectRecord>> PgObjects::Get(const std::string& object_id,
+                                                           bool for_update) {
+  pqxx::result r = txn_.exec_params(std::string("SELECT ") + kObjectColumns +
+                                        " FROM objects o WHERE o.object_id = $1::uuid" +
+                                        (for_update ? " FOR UPDATE" : ""),
+                                    object_id);
+  if (r.empty()) return std::optional<ObjectRecord>();
+  return std::optional<ObjectRecord>(ObjectFromRow(r[0]));
+}
+
+absl::Status PgObjects::Insert(const ObjectRecord& o) {
+  txn_.exec_params(
+      "INSERT INTO objects (object_id, owner_account_id, encrypted_metadata, age_header, "
+      "size_bytes, data_shards, parity_shards, segment_size_bytes, state, public_link, "
+      "created_at, upload_expires_at, committed_at, segment_count) VALUES ($1::uuid, $2::uuid, "
+      "$3, $4, $5, $6, $7, $8, $9, $10, micros_to_ts($11), micros_to_ts($12), "
+      "micros_to_ts($13), $14)",
+      o.object_id, o.owner_account_id, Bytes(o.encrypted_metadata), Bytes(o.age_header),
+      static_cast<int64_t>(o.size_bytes), o.data_shards, o.parity_shards,
+      static_cast<int64_t>(o.segment_size_bytes), static_cast<int>(o.state), o.public_link,
+      Micros(o.created_at), Micros(o.upload_expires_at), Micros(o.committed_at), o.segment_count);
+  return absl::OkStatus();
+}
+
+absl::Status PgObjects::Update(const ObjectRecord& o) {
+  txn_.exec_params(
+      "UPDATE objects SET age_header = $2, state = $3, public_link = $4, "
+      "committed_at = micros_to_ts($5), segment_count = $6 WHERE object_id = $1::uuid",
+      o.object_id, Bytes(o.age_header), static_cast<int>(o.state), o.public_link,
+      Micros(o.committed_at), o.segment_count);
+  return absl::OkStatus();
+}
+
+absl::Status PgObjects::Remove(const std::string& object_id) {
+  txn_.exec_params("DELETE FROM objects WHERE object_id = $1::uuid", object_id);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ObjectRecord>> PgObjects::ListVisible(const std::string& account_id,
+                                                                 const std::string& after_object_id,
+                                                                 int limit) {
+  const std::string after =
+      after_object_id.empty() ? "00000000-0000-0000-0000-000000000000" : after_object_id;
+  pqxx::result r = txn_.exec_params(
+      std::string("SELECT ") + kObjectColumns +
+          " FROM objects o WHERE o.state = 2 AND o.object_id > $2::uuid AND "
+          "(o.owner_account_id = $1::uuid OR o.object_id IN "
+          "(SELECT s.object_id FROM object_shares s WHERE s.account_id = $1::uuid AND "
+          "s.object_id > $2::uuid)) ORDER BY o.object_id LIMIT $3",
+      account_id, after, limit);
+  std::vector<ObjectRecord> out;
+  out.reserve(r.size());
+  for (const pqxx::row& row : r) out.push_back(ObjectFromRow(row));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> PgObjects::ListOwnedBy(const std::string& account_id,
+                                                                int limit) {
+  return FirstColumn(
+      txn_.exec_params("SELECT object_id::text FROM objects WHERE owner_account_id = $1::uuid "
+                       "ORDER BY object_id LIMIT $2",
+                       account_id, limit));
+}
+
+absl::StatusOr<std::vector<std::string>> PgObjects::ListExpiredUploads(absl::Time now, int limit) {
+  return FirstColumn(txn_.exec_params(
+      "SELECT object_id::text FROM objects WHERE state = 1 AND upload_expires_at <= "
+      "micros_to_ts($1) ORDER BY upload_expires_at LIMIT $2",
+      Micros(now), limit));
+}
+
+absl::StatusOr<std::vector<std::string>> PgObjects::Shares(const std::string& object_id) {
+  return FirstColumn(txn_.exec_params(
+      "SELECT account_id::text FROM object_shares WHERE object_id = $1::uuid ORDER BY 1",
+      object_id));
+}
+
+absl::StatusOr<bool> PgObjects::IsSharedWith(const std::string& object_id,
+                                             const std::string& account_id) {
+  pqxx::result r = txn_.exec_params(
+      "SELECT 1 FROM object_shares WHERE object_id = $1::uuid AND account_id = $2::uuid", object_id,
+      account_id);
+  return !r.empty();
+}
+
+absl::Status PgObjects::ReplaceShares(const std::string& object_id,
+                                      const std::vector<std::string>& account_ids) {
+  txn_.exec_params("DELETE FROM object_shares WHERE object_id = $1::uuid", object_id);
+  for (const std::string& account : account_ids) {
+    txn_.exec_params(
+        "INSERT INTO object_shares (object_id, account_id) VALUES ($1::uuid, $2::uuid) "
+        "ON CONFLICT DO NOTHING",
+        object_id, account);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PgObjects::RemoveSharesWith(const std::string& account_id) {
+  txn_.exec_params("DELETE FROM object_shares WHERE account_id = $1::uuid", account_id);
+  return absl::OkStatus();
+}
+
+}  // namespace freehold::coordinator::pg_internal

@@ -1,0 +1,114 @@
+// PostgreSQL repositories of one transaction (schema "coordinator"; the pool's
+// search_path must include it). Each class wraps the pqxx transaction of a
+// PgMetadataStore callback; exceptions escape to PgPool::Run, which maps them.
+#pragma once
+
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "coordinator/core/store.h"
+
+namespace freehold::coordinator::pg_internal {
+
+// Microseconds since the epoch (-1 for nullopt), the form SQL micros_to_ts takes.
+int64_t Micros(absl::Time t);
+int64_t Micros(const std::optional<absl::Time>& t);
+absl::Time FromMicros(int64_t us);
+std::optional<absl::Time> OptionalFromMicros(int64_t us);
+pqxx::binarystring Bytes(const std::string& s);
+std::string BytesOf(const pqxx::field& f);
+
+class PgNodes : public NodeRepository {
+ public:
+  explicit PgNodes(pqxx::transaction_base& txn) : txn_(txn) {}
+  absl::StatusOr<std::optional<Node>> Get(const std::string& node_id, bool for_update) override;
+  absl::StatusOr<std::vector<Node>> List() override;
+  absl::StatusOr<std::vector<Node>> GetMany(const std::vector<std::string>& node_ids) override;
+  absl::Status Upsert(const Node& node) override;
+
+ private:
+  pqxx::transaction_base& txn_;
+};
+
+class PgObjects : public ObjectRepository {
+ public:
+  explicit PgObjects(pqxx::transaction_base& txn) : txn_(txn) {}
+  absl::StatusOr<std::optional<ObjectRecord>> Get(const std::string& object_id,
+                                                  bool for_update) override;
+  absl::Status Insert(const ObjectRecord& object) override;
+  absl::Status Update(const ObjectRecord& object) override;
+  absl::Status Remove(const std::string& object_id) override;
+  absl::StatusOr<std::vector<ObjectRecord>> ListVisible(const std::string& account_id,
+                                                        const std::string& after_object_id,
+                                                        int limit) override;
+  absl::StatusOr<std::vector<std::string>> ListOwnedBy(const std::string& account_id,
+                                                       int limit) override;
+  absl::StatusOr<std::vector<std::string>> ListExpiredUploads(absl::Time now, int limit) override;
+  absl::StatusOr<std::vector<std::string>> Shares(const std::string& object_id) override;
+  absl::StatusOr<bool> IsSharedWith(const std::string& object_id,
+                                    const std::string& account_id) override;
+  absl::Status ReplaceShares(const std::string& object_id,
+                             const std::vector<std::string>& account_ids) override;
+  absl::Status RemoveSharesWith(const std::string& account_id) override;
+
+ private:
+  pqxx::transaction_base& txn_;
+};
+
+class PgSegments : public SegmentRepository {
+ public:
+  explicit PgSegments(pqxx::transaction_base& txn) : txn_(txn) {}
+  absl::StatusOr<std::optional<SegmentRecord>> Get(const std::string& object_id,
+                                                   int segment) override;
+  absl::StatusOr<std::vector<SegmentRecord>> List(const std::string& object_id) override;
+  absl::Status Put(const SegmentRecord& segment) override;
+  absl::StatusOr<std::vector<std::string>> PreviousNodes(const std::string& object_id, int segment,
+                                                         int index) override;
+  absl::Status RecordMove(const std::string& object_id, int segment, int index,
+                          const std::string& from_node_id, const std::string& to_node_id,
+                          const std::string& reason, absl::Time at) override;
+  absl::StatusOr<int> MarkMissing(const std::string& node_id,
+                                  const std::vector<std::string>& shard_keys) override;
+
+ private:
+  pqxx::transaction_base& txn_;
+};
+
+class PgDeletions : public DeletionQueue {
+ public:
+  explicit PgDeletions(pqxx::transaction_base& txn) : txn_(txn) {}
+  absl::Status Enqueue(const std::string& node_id, const std::string& shard_key,
+                       absl::Time due) override;
+  absl::StatusOr<std::vector<DeletionTask>> Due(absl::Time now, int limit) override;
+  absl::Status Complete(int64_t task_id) override;
+  absl::Status Reschedule(int64_t task_id, absl::Time next_attempt,
+                          const std::string& error) override;
+  absl::StatusOr<int64_t> Size() override;
+
+ private:
+  pqxx::transaction_base& txn_;
+};
+
+class PgStats : public StatsRepository {
+ public:
+  explicit PgStats(pqxx::transaction_base& txn) : txn_(txn) {}
+  absl::StatusOr<StoredTotals> Totals() override;
+  absl::StatusOr<std::vector<SegmentHealth>> UnhealthySegments(int limit) override;
+  absl::StatusOr<SegmentHealthCounts> HealthCounts() override;
+
+ private:
+  pqxx::transaction_base& txn_;
+};
+
+class PgCursors : public CursorRepository {
+ public:
+  explicit PgCursors(pqxx::transaction_base& txn) : txn_(txn) {}
+  absl::StatusOr<int64_t> Get(const std::string& consumer) override;
+  absl::Status Set(const std::string& consumer, int64_t sequence) override;
+
+ private:
+  pqxx::transaction_base& txn_;
+};
+
+}  // namespace freehold::coordinator::pg_internal

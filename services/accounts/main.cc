@@ -1,0 +1,199 @@
+// freehold-accounts: zero-knowledge sign-up and login, sessions and access tokens
+// (DESIGN.md section 2). Wiring only; the logic lives in accounts_core/_pg/_grpc.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/clock.h"
+#include "common/config.h"
+#include "common/grpc_server.h"
+#include "common/logging.h"
+#include "common/metrics.h"
+#include "common/pg.h"
+#include "common/secure_compare.h"
+#include "common/status.h"
+#include "services/accounts/account_crypto.h"
+#include "services/accounts/account_service.h"
+#include "services/accounts/accounts_config.h"
+#include "services/accounts/accounts_grpc_service.h"
+#include "services/accounts/accounts_metrics.h"
+#include "services/accounts/fair_use_limiter.h"
+#include "services/accounts/login_service.h"
+#include "services/accounts/maintenance_loop.h"
+#include "services/accounts/pg_account_repository.h"
+#include "services/accounts/session_service.h"
+#include "services/accounts/token_issuer.h"
+#include "services/accounts/token_keyring.h"
+
+namespace freehold::accounts {
+namespace {
+
+constexpr char kProgram[] = "freehold-accounts";
+
+absl::StatusOr<Pepper> LoadPepper(const AccountsConfig& config) {
+  absl::StatusOr<std::string> secret;
+  if (!config.pepper_file.empty()) {
+    secret = ReadSecretFile(config.pepper_file);
+  } else if (const char* env = std::getenv("FREEHOLD_PEPPER"); env != nullptr && *env) {
+    secret = ResolveSecret(env);
+  } else {
+    return absl::InvalidArgumentError("--pepper-file or FREEHOLD_PEPPER: required");
+  }
+  if (!secret.ok()) return Annotate(secret.status(), "pepper");
+  absl::StatusOr<Pepper> pepper = Pepper::FromSecret(*secret);
+  SecureZero(*secret);
+  return pepper;
+}
+
+absl::Status WaitForDatabase(PgPool& pool, absl::Duration wait, const Logger& log) {
+  const absl::Time deadline = absl::Now() + wait;
+  absl::Status s = pool.Ping();
+  while (!s.ok() && absl::Now() < deadline) {
+    log.Warn("waiting for PostgreSQL", {{"error", s}});
+    absl::SleepFor(absl::Milliseconds(500));
+    s = pool.Ping();
+  }
+  return s;
+}
+
+// "host:port" with the port replaced by `port`.
+std::string WithPort(const std::string& address, int port) {
+  const size_t colon = address.rfind(':');
+  return absl::StrCat(address.substr(0, colon), ":", port);
+}
+
+int Run(const AccountsConfig& config) {
+  Logger log("accounts", *ParseLogLevel(config.log_level));
+
+  if (config.rotate_signing_key) {
+    absl::StatusOr<std::string> id = TokenKeyring::Rotate(config.data_dir, config.max_token_keys);
+    ExitIfError(id.status(), kProgram);
+    auto ring = TokenKeyring::OpenOrCreate(config.data_dir);
+    ExitIfError(ring.status(), kProgram);
+    if (!config.verification_keys_out.empty()) {
+      ExitIfError(WriteVerificationKeysFile((*ring)->public_keys(), config.verification_keys_out),
+                  kProgram);
+    }
+    log.Info("rotated token signing key; restart the service to sign with it", {{"key_id", *id}});
+    return 0;
+  }
+
+  absl::StatusOr<Pepper> pepper = LoadPepper(config);
+  ExitIfError(pepper.status(), kProgram);
+  auto keyring = TokenKeyring::OpenOrCreate(config.data_dir);
+  ExitIfError(keyring.status(), kProgram);
+  if (!config.verification_keys_out.empty()) {
+    ExitIfError(WriteVerificationKeysFile((*keyring)->public_keys(), config.verification_keys_out),
+                kProgram);
+  }
+  std::string internal_secret;
+  if (!config.internal_secret_file.empty()) {
+    absl::StatusOr<std::string> s = ReadSecretFile(config.internal_secret_file);
+    ExitIfError(Annotate(s.status(), "--internal-secret-file"), kProgram);
+    internal_secret = *s;
+  }
+
+  PgPool pool(AccountsPoolOptions(config.database_url, config.database_pool_size));
+  if (absl::Status s = WaitForDatabase(pool, config.database_wait, log); !s.ok()) {
+    log.Error("PostgreSQL is unreachable", {{"error", s}});
+    return 1;
+  }
+  if (absl::Status s = MigrateAccountsSchema(pool); !s.ok()) {
+    log.Error("schema migration failed", {{"error", s}});
+    return 1;
+  }
+
+  absl::StatusOr<std::unique_ptr<MetricsExposer>> exposer =
+      MetricsExposer::Start(config.metrics_listen);
+  if (!exposer.ok()) {
+    log.Error("cannot serve metrics", {{"error", exposer.status()}});
+    return 1;
+  }
+
+  RealClock clock;
+  const AccountsOptions options = config.ToOptions();
+  AccountsMetrics metrics((*exposer)->registry());
+  PgAccountRepository repo(pool);
+  FairUseLimiter limiter(config.fair_use, clock);
+  TokenIssuer issuer((*keyring)->signer(), (*keyring)->verifier(), options);
+  LoginService login(repo, *pepper, limiter, issuer, metrics, clock, options);
+  SessionService sessions(repo, issuer, metrics, clock);
+  AccountService accounts(repo, *pepper, limiter, metrics, clock, options);
+  AccountsGrpcService service(
+      login, sessions, accounts,
+      AccountsGrpcOptions{(*keyring)->public_keys(), options.audience, internal_secret});
+  SecureZero(internal_secret);
+
+  GrpcServerOptions server_options;
+  server_options.listen_address = config.listen;
+  server_options.tls = {config.tls_cert_file, config.tls_key_file, config.tls_client_ca_file};
+  server_options.max_receive_message_bytes = 64 << 10;  // every request is small
+  server_options.max_send_message_bytes = 4 << 20;
+  server_options.metrics_registry = &(*exposer)->registry();
+  // Handlers block on one database round trip; keep enough sync-server pollers so that
+  // concurrent logins do not queue behind each other.
+  server_options.configure = [](grpc::ServerBuilder& builder) {
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 4);
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 16);
+  };
+  absl::StatusOr<std::unique_ptr<GrpcServer>> server =
+      GrpcServer::Start(server_options, {&service});
+  if (!server.ok()) {
+    log.Error("cannot start gRPC server", {{"error", server.status()}});
+    return 1;
+  }
+  MaintenanceLoop maintenance(repo, metrics, clock, config.maintenance_interval,
+                              config.session_retention, log);
+
+  const std::string metrics_address = WithPort(config.metrics_listen, (*exposer)->port());
+  log.Info("serving", {{"grpc", (*server)->address()},
+                       {"metrics", metrics_address},
+                       {"signing_key_id", (*keyring)->signer().key_id()},
+                       {"weak_kdf_allowed", config.allow_weak_kdf}});
+  std::printf("READY grpc=%s metrics=%s\n", (*server)->address().c_str(), metrics_address.c_str());
+  std::fflush(stdout);
+
+  // SIGTERM / SIGINT -> graceful shutdown (signals are blocked in every thread; this one
+  // waits for them).
+  GrpcServer* srv = server->get();
+  std::thread signal_thread([srv, &log] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    int sig = 0;
+    sigwait(&set, &sig);
+    log.Info("shutting down", {{"signal", sig}});
+    srv->Shutdown(absl::Seconds(5));
+  });
+  srv->Wait();
+  signal_thread.join();
+  log.Info("gRPC server stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace freehold::accounts
+
+int main(int argc, char** argv) {
+  // Block the shutdown signals before any thread starts so only sigwait sees them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  CLI::App app{"freehold-accounts: zero-knowledge sign-up, login, sessions and access tokens"};
+  freehold::accounts::AccountsConfig config;
+  freehold::accounts::AddAccountsFlags(app, &config);
+  freehold::ParseOrExit(app, argc, argv);
+  freehold::ExitIfError(config.Validate(), freehold::accounts::kProgram);
+  return freehold::accounts::Run(config);
+}

@@ -1,0 +1,35 @@
+// gRPC binding of the StorageNode service (storage.proto): converts messages to
+// the core's types, calls StorageNode, maps absl::Status to grpc::Status. No logic.
+#pragma once
+
+#include "common/logging.h"
+#include "freehold/v1/storage.grpc.pb.h"
+#include "services/storaged/storage_node.h"
+
+namespace freehold::storaged {
+
+class StorageGrpcService final : public v1::StorageNode::Service {
+ public:
+  // `node` must outlive the service.
+  StorageGrpcService(StorageNode& node, Logger log) : node_(node), log_(std::move(log)) {}
+
+  grpc::Status PutShard(grpc::ServerContext* context,
+                        grpc::ServerReader<v1::PutShardRequest>* reader,
+                        v1::PutShardResponse* response) override;
+  grpc::Status GetShard(grpc::ServerContext* context, const v1::GetShardRequest* request,
+                        grpc::ServerWriter<v1::GetShardResponse>* writer) override;
+  grpc::Status DeleteShard(grpc::ServerContext* context, const v1::DeleteShardRequest* request,
+                           v1::DeleteShardResponse* response) override;
+  grpc::Status AuditShard(grpc::ServerContext* context, const v1::AuditShardRequest* request,
+                          v1::AuditShardResponse* response) override;
+  grpc::Status NodeStats(grpc::ServerContext* context, const v1::NodeStatsRequest* request,
+                         v1::NodeStatsResponse* response) override;
+  grpc::Status ListShards(grpc::ServerContext* context, const v1::ListShardsRequest* request,
+                          v1::ListShardsResponse* response) override;
+
+ private:
+  StorageNode& node_;
+  Logger log_;
+};
+
+}  // namespace freehold::storaged

@@ -1,0 +1,533 @@
+// The accounts service in-process on a loopback port, through the generated stub,
+// against a real PostgreSQL (one fresh database per test).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "common/metrics.h"
+#include "services/accounts/login_service.h"
+#include "services/accounts/maintenance_loop.h"
+#include "services/accounts/validation.h"
+#include "tests/accounts/accounts_test_support.h"
+#include "tests/support/postgres_harness.h"
+#include "tests/support/status_matchers.h"
+
+namespace freehold::accounts::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class AccountsServiceTest : public freehold::testing::PostgresTest {
+ protected:
+  void StartService(StackConfig config = {}) {
+    auto s = InProcessAccounts::Start(db_url(), std::move(config));
+    ASSERT_TRUE(s.ok()) << s.status();
+    svc_ = std::move(*s);
+  }
+  void SetUp() override {
+    PostgresTest::SetUp();
+    if (HasFatalFailure()) return;
+    StartService();
+  }
+  void TearDown() override {
+    svc_.reset();
+    PostgresTest::TearDown();
+  }
+  v1::Accounts::Stub& stub() { return svc_->stub(); }
+
+  // Registers handle/password and logs in from a first device.
+  NewAccount Registered(const std::string& handle, const std::string& password = "pw") {
+    absl::StatusOr<NewAccount> a = MakeAccount(handle, password);
+    EXPECT_TRUE(a.ok()) << a.status();
+    absl::StatusOr<std::string> id = RegisterAccount(stub(), *a);
+    EXPECT_TRUE(id.ok()) << id.status();
+    return *std::move(a);
+  }
+
+  grpc::Status Login(const std::string& handle, const std::string& auth_key,
+                     v1::LoginResponse* resp = nullptr, grpc::ClientContext* ctx = nullptr) {
+    v1::LoginRequest req;
+    req.set_handle(handle);
+    req.set_auth_key(auth_key);
+    req.set_device_name("test");
+    v1::LoginResponse local;
+    auto own = PlainContext();
+    return stub().Login(ctx ? ctx : own.get(), req, resp ? resp : &local);
+  }
+
+  grpc::Status GetAccount(const std::string& token, v1::GetAccountResponse* resp = nullptr) {
+    v1::GetAccountResponse local;
+    return stub().GetAccount(AuthedContext(token).get(), {}, resp ? resp : &local);
+  }
+
+  std::unique_ptr<InProcessAccounts> svc_;
+};
+
+TEST_F(AccountsServiceTest, SecondDeviceLogsInWithHandleAndPasswordAndUnwrapsTheIdentity) {
+  NewAccount a = Registered("Alice", "correct horse");
+  ASSERT_OK_AND_ASSIGN(DeviceLogin d, LoginWithPassword(stub(), "alice", "correct horse"));
+  EXPECT_EQ(d.identity.Recipient(), a.identity.Recipient());
+  EXPECT_EQ(d.response.public_key(), a.identity.Recipient());
+  EXPECT_OK(ValidateUuid(d.response.account_id(), "account_id"));
+  v1::GetAccountResponse acc;
+  ASSERT_TRUE(GetAccount(d.response.tokens().access_token(), &acc).ok());
+  EXPECT_EQ(acc.handle(), "alice");
+  EXPECT_EQ(acc.account_id(), d.response.account_id());
+  EXPECT_EQ(acc.contact(), "");
+  EXPECT_THAT(LoginWithPassword(stub(), "alice", "wrong horse"),
+              freehold::testing::StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(AccountsServiceTest, StoresContactOnlyWhenGiven) {
+  ASSERT_OK_AND_ASSIGN(NewAccount a, MakeAccount("carol", "pw"));
+  a.request.set_contact("carol@example.org");
+  ASSERT_OK(RegisterAccount(stub(), a).status());
+  ASSERT_OK_AND_ASSIGN(DeviceLogin d, LoginWithPassword(stub(), "carol", "pw"));
+  v1::GetAccountResponse acc;
+  ASSERT_TRUE(GetAccount(d.response.tokens().access_token(), &acc).ok());
+  EXPECT_EQ(acc.contact(), "carol@example.org");
+  Registered("no-contact");
+  ASSERT_OK_AND_ASSIGN(auto counts, svc_->pool().Run([](PgTxn& txn) {
+    pqxx::row r =
+        txn.exec("SELECT count(*) FILTER (WHERE contact IS NULL), count(*) FROM accounts")[0];
+    return std::make_pair(r[0].as<int>(), r[1].as<int>());
+  }));
+  EXPECT_EQ(counts, std::make_pair(1, 2));
+}
+
+TEST_F(AccountsServiceTest, PreLoginForUnknownHandleIsDeterministicAndShapedLikeARealOne) {
+  Registered("known");
+  v1::PreLoginRequest req;
+  v1::PreLoginResponse known, unknown1, unknown2, unknown_upper;
+  req.set_handle("known");
+  ASSERT_TRUE(stub().PreLogin(PlainContext().get(), req, &known).ok());
+  req.set_handle("nobody");
+  ASSERT_TRUE(stub().PreLogin(PlainContext().get(), req, &unknown1).ok());
+  ASSERT_TRUE(stub().PreLogin(PlainContext().get(), req, &unknown2).ok());
+  req.set_handle("NoBody");
+  ASSERT_TRUE(stub().PreLogin(PlainContext().get(), req, &unknown_upper).ok());
+  EXPECT_EQ(unknown1.salt().size(), 16u);
+  EXPECT_EQ(known.salt().size(), 16u);
+  EXPECT_EQ(unknown1.salt(), unknown2.salt());
+  EXPECT_EQ(unknown1.salt(), unknown_upper.salt());
+  EXPECT_EQ(unknown1.kdf().algorithm(), "argon2id13");
+  EXPECT_EQ(unknown1.kdf().ops_limit(), 1u);  // the configured default
+  EXPECT_EQ(unknown1.ByteSizeLong(), known.ByteSizeLong());
+  EXPECT_NE(known.salt(), unknown1.salt());
+}
+
+TEST_F(AccountsServiceTest, RegisterRejectsBadInputNamingTheField) {
+  ASSERT_OK_AND_ASSIGN(NewAccount a, MakeAccount("dave", "pw"));
+  struct Case {
+    std::string field;
+    std::function<void(v1::RegisterRequest&)> mutate;
+  };
+  const std::vector<Case> cases = {
+      {"handle", [](auto& r) { r.set_handle("ab"); }},
+      {"handle", [](auto& r) { r.set_handle(std::string(33, 'a')); }},
+      {"handle", [](auto& r) { r.set_handle("da ve"); }},
+      {"handle", [](auto& r) { r.set_handle(std::string(10000, 'a')); }},
+      {"salt", [](auto& r) { r.set_salt(std::string(15, 's')); }},
+      {"kdf.algorithm", [](auto& r) { r.mutable_kdf()->set_algorithm("scrypt"); }},
+      {"kdf.ops_limit", [](auto& r) { r.mutable_kdf()->set_ops_limit(0); }},
+      {"kdf.mem_limit_bytes", [](auto& r) { r.mutable_kdf()->set_mem_limit_bytes(1); }},
+      {"auth_key", [](auto& r) { r.set_auth_key(std::string(31, 'k')); }},
+      {"wrapped_identity", [](auto& r) { r.set_wrapped_identity(""); }},
+      {"wrapped_identity", [](auto& r) { r.set_wrapped_identity(std::string(513, 'w')); }},
+      {"public_key", [](auto& r) { r.set_public_key("age1notakey"); }},
+      {"public_key", [](auto& r) { r.set_public_key(""); }},
+      {"contact", [](auto& r) { r.set_contact(std::string(300, 'c')); }},
+  };
+  for (const Case& c : cases) {
+    v1::RegisterRequest req = a.request;
+    c.mutate(req);
+    v1::RegisterResponse resp;
+    grpc::Status s = stub().Register(PlainContext().get(), req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field;
+    EXPECT_THAT(s.error_message(), HasSubstr(c.field)) << s.error_message();
+  }
+  EXPECT_OK(RegisterAccount(stub(), a).status());
+}
+
+TEST_F(AccountsServiceTest, OversizedRequestsAreRefusedBeforeParsing) {
+  ASSERT_OK_AND_ASSIGN(NewAccount a, MakeAccount("erin", "pw"));
+  a.request.set_wrapped_identity(std::string(100 << 10, 'w'));  // > 64 KiB message limit
+  v1::RegisterResponse resp;
+  grpc::Status s = stub().Register(PlainContext().get(), a.request, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST_F(AccountsServiceTest, ProductionBoundsRejectWeakKdfParams) {
+  svc_.reset();
+  StackConfig config;
+  config.options.kdf_bounds = KdfBounds::Production();
+  config.options.default_kdf = KdfParams{2, 64ull << 20, kKdfAlgorithm};
+  StartService(config);
+  ASSERT_OK_AND_ASSIGN(NewAccount a, MakeAccount("frank", "pw"));  // ops 1, 8 KiB
+  v1::RegisterResponse resp;
+  grpc::Status s = stub().Register(PlainContext().get(), a.request, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("kdf.ops_limit"));
+}
+
+TEST_F(AccountsServiceTest, HandlesAreUniqueAfterCaseFolding) {
+  Registered("Grace");
+  ASSERT_OK_AND_ASSIGN(NewAccount b, MakeAccount("GRACE", "pw"));
+  EXPECT_THAT(RegisterAccount(stub(), b),
+              freehold::testing::StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("handle")));
+}
+
+TEST_F(AccountsServiceTest, ConcurrentRegistrationsOfOneHandleHaveExactlyOneWinner) {
+  constexpr int kThreads = 16;
+  std::vector<NewAccount> accounts;
+  for (int i = 0; i < kThreads; ++i) {
+    ASSERT_OK_AND_ASSIGN(NewAccount a, MakeAccount(i % 2 ? "Heidi" : "heidi", "pw"));
+    accounts.push_back(std::move(a));
+  }
+  std::atomic<int> ok{0}, exists{0}, other{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      v1::RegisterResponse resp;
+      grpc::Status s = stub().Register(PlainContext().get(), accounts[i].request, &resp);
+      if (s.ok()) {
+        ok++;
+      } else if (s.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+        exists++;
+      } else {
+        other++;
+      }
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(exists.load(), kThreads - 1);
+  EXPECT_EQ(other.load(), 0);
+}
+
+TEST_F(AccountsServiceTest, WrongKeyAndUnknownHandleGetTheSameAnswerInSimilarTime) {
+  Registered("ivan");
+  const std::string wrong_key(32, 'x');
+  grpc::Status wrong = Login("ivan", wrong_key);
+  grpc::Status unknown = Login("nobody-here", wrong_key);
+  EXPECT_EQ(wrong.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(wrong.error_message(), kWrongLoginMessage);
+  EXPECT_EQ(unknown.error_message(), wrong.error_message());
+
+  // Interleaved timing samples; compare medians (loose bound: the machine is shared).
+  std::vector<double> t_wrong, t_unknown;
+  for (int i = 0; i < 40; ++i) {
+    for (int which = 0; which < 2; ++which) {
+      const absl::Time start = absl::Now();
+      grpc::Status s = Login(which == 0 ? "ivan" : "nobody-here", wrong_key);
+      const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
+      ASSERT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+      (which == 0 ? t_wrong : t_unknown).push_back(ms);
+    }
+  }
+  std::sort(t_wrong.begin(), t_wrong.end());
+  std::sort(t_unknown.begin(), t_unknown.end());
+  const double m_wrong = t_wrong[t_wrong.size() / 2], m_unknown = t_unknown[t_unknown.size() / 2];
+  EXPECT_LT(m_wrong, m_unknown * 2.5 + 0.2) << m_wrong << " vs " << m_unknown;
+  EXPECT_LT(m_unknown, m_wrong * 2.5 + 0.2) << m_wrong << " vs " << m_unknown;
+}
+
+TEST_F(AccountsServiceTest, LoginBacksOffAfterFailuresAndSaysWhenToRetry) {
+  svc_.reset();
+  StackConfig config;
+  config.fair_use.login_free_failures_per_account = 2;
+  config.fair_use.login_backoff_base = absl::Seconds(4);
+  StartService(config);
+  NewAccount a = Registered("judy");
+  const std::string wrong(32, 'w');
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Login("judy", wrong).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  // Now even the right key must wait.
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Status s = Login("judy", a.auth_key, nullptr, &ctx);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(s.error_message(), HasSubstr("retry in 4000 ms"));
+  auto it = ctx.GetServerTrailingMetadata().find("retry-after-ms");
+  ASSERT_NE(it, ctx.GetServerTrailingMetadata().end());
+  EXPECT_EQ(std::string(it->second.data(), it->second.size()), "4000");
+  svc_->clock().Advance(absl::Seconds(4));
+  EXPECT_TRUE(Login("judy", a.auth_key).ok());
+  EXPECT_EQ(
+      ReadMetric(svc_->registry(), "freehold_accounts_logins_total", {{"result", "rate_limited"}}),
+      1);
+  EXPECT_EQ(ReadMetric(svc_->registry(), "freehold_accounts_logins_total",
+                       {{"result", "wrong_credentials"}}),
+            3);
+  EXPECT_EQ(ReadMetric(svc_->registry(), "freehold_accounts_logins_total", {{"result", "ok"}}), 1);
+}
+
+TEST_F(AccountsServiceTest, RegistrationsPerAddressAreCapped) {
+  svc_.reset();
+  StackConfig config;
+  config.fair_use.registrations_per_address_per_hour = 2;
+  StartService(config);
+  Registered("kim1");
+  Registered("kim2");
+  ASSERT_OK_AND_ASSIGN(NewAccount third, MakeAccount("kim3", "pw"));
+  EXPECT_THAT(
+      RegisterAccount(stub(), third),
+      freehold::testing::StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("retry in")));
+  svc_->clock().Advance(absl::Minutes(31));
+  EXPECT_OK(RegisterAccount(stub(), third).status());
+  EXPECT_EQ(
+      ReadMetric(svc_->registry(), "freehold_accounts_registrations_total", {{"result", "ok"}}), 3);
+}
+
+TEST_F(AccountsServiceTest, RefreshRotatesAndReplayRevokesTheWholeFamily) {
+  NewAccount a = Registered("leo");
+  v1::LoginResponse login;
+  ASSERT_TRUE(Login("leo", a.auth_key, &login).ok());
+  v1::RefreshRequest req;
+  req.set_refresh_token(login.tokens().refresh_token());
+  v1::RefreshResponse r1;
+  svc_->clock().Advance(absl::Seconds(1));
+  ASSERT_TRUE(stub().Refresh(PlainContext().get(), req, &r1).ok());
+  EXPECT_NE(r1.tokens().refresh_token(), login.tokens().refresh_token());
+  EXPECT_NE(r1.tokens().access_token(), login.tokens().access_token());
+  EXPECT_TRUE(GetAccount(r1.tokens().access_token()).ok());
+
+  // The attacker replays the old token: refused, and the family dies.
+  v1::RefreshResponse r2;
+  grpc::Status replay = stub().Refresh(PlainContext().get(), req, &r2);
+  EXPECT_EQ(replay.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(replay.error_message(), HasSubstr("already used"));
+  v1::RefreshRequest legit;
+  legit.set_refresh_token(r1.tokens().refresh_token());
+  EXPECT_EQ(stub().Refresh(PlainContext().get(), legit, &r2).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(GetAccount(r1.tokens().access_token()).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReadMetric(svc_->registry(), "freehold_accounts_refreshes_total",
+                       {{"result", "reuse_detected"}}),
+            1);
+
+  // Garbage and unknown tokens.
+  v1::RefreshRequest bad;
+  EXPECT_EQ(stub().Refresh(PlainContext().get(), bad, &r2).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  bad.set_refresh_token(std::string(43, 'A'));
+  EXPECT_EQ(stub().Refresh(PlainContext().get(), bad, &r2).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(AccountsServiceTest, ConcurrentRefreshesWithOneTokenHaveAtMostOneWinner) {
+  NewAccount a = Registered("lars");
+  v1::LoginResponse login;
+  ASSERT_TRUE(Login("lars", a.auth_key, &login).ok());
+  v1::RefreshRequest req;
+  req.set_refresh_token(login.tokens().refresh_token());
+  constexpr int kThreads = 8;
+  std::atomic<int> ok{0}, unauthenticated{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      while (!go.load()) std::this_thread::yield();
+      v1::RefreshResponse resp;
+      grpc::Status s = stub().Refresh(PlainContext().get(), req, &resp);
+      if (s.ok()) ok++;
+      if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED) unauthenticated++;
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(unauthenticated.load(), kThreads - 1);
+}
+
+TEST_F(AccountsServiceTest, RefreshTokensExpire) {
+  NewAccount a = Registered("lena");
+  v1::LoginResponse login;
+  ASSERT_TRUE(Login("lena", a.auth_key, &login).ok());
+  svc_->clock().Advance(absl::Hours(24 * 31));
+  v1::RefreshRequest req;
+  req.set_refresh_token(login.tokens().refresh_token());
+  v1::RefreshResponse r;
+  grpc::Status s = stub().Refresh(PlainContext().get(), req, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(s.error_message(), HasSubstr("expired"));
+}
+
+TEST_F(AccountsServiceTest, AuthenticatedCallsRejectExpiredForgedAndMisdirectedTokens) {
+  NewAccount a = Registered("mallory");
+  v1::LoginResponse login;
+  ASSERT_TRUE(Login("mallory", a.auth_key, &login).ok());
+  const std::string good = login.tokens().access_token();
+  ASSERT_TRUE(GetAccount(good).ok());
+  const absl::Time now = svc_->clock().Now();
+
+  TokenClaims claims;
+  claims.audience = "freehold";
+  claims.subject = login.account_id();
+  claims.extra = login.session_id();
+  claims.issued_at = now;
+  claims.expires_at = now + absl::Minutes(5);
+  // Another key (even claiming the real key id).
+  ASSERT_OK_AND_ASSIGN(SigningKey other, GenerateSigningKey(svc_->keyring().signer().key_id()));
+  const std::string other_key = SignClaims(TokenSigner(other), claims);
+  // Altered payload under the real signature.
+  TokenClaims evil = claims;
+  evil.expires_at = now + absl::Hours(240);
+  const std::string evil_signed = SignClaims(svc_->keyring().signer(), evil);
+  const std::string altered =
+      evil_signed.substr(0, evil_signed.find('.')) + good.substr(good.find('.'));
+  // Wrong audience, signed by the real key.
+  TokenClaims misdirected = claims;
+  misdirected.audience = "storaged";
+  const std::string wrong_audience = SignClaims(svc_->keyring().signer(), misdirected);
+
+  for (const std::string& token : {other_key, altered, wrong_audience, std::string("x.y.z")}) {
+    grpc::Status s = GetAccount(token);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << token;
+  }
+  // Missing or malformed authorization metadata.
+  v1::GetAccountResponse resp;
+  EXPECT_EQ(stub().GetAccount(PlainContext().get(), {}, &resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  auto basic = PlainContext();
+  basic->AddMetadata("authorization", "Basic " + good);
+  EXPECT_EQ(stub().GetAccount(basic.get(), {}, &resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // Expired.
+  svc_->clock().Advance(absl::Minutes(16));
+  grpc::Status expired = GetAccount(good);
+  EXPECT_EQ(expired.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(expired.error_message(), HasSubstr("expired"));
+}
+
+TEST_F(AccountsServiceTest, ListsAndRevokesSessions) {
+  NewAccount a = Registered("nina", "pw");
+  ASSERT_OK_AND_ASSIGN(DeviceLogin phone, LoginWithPassword(stub(), "nina", "pw", "phone"));
+  svc_->clock().Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(DeviceLogin laptop, LoginWithPassword(stub(), "nina", "pw", "laptop"));
+  v1::ListSessionsResponse list;
+  ASSERT_TRUE(
+      stub()
+          .ListSessions(AuthedContext(laptop.response.tokens().access_token()).get(), {}, &list)
+          .ok());
+  ASSERT_EQ(list.sessions_size(), 2);
+  EXPECT_EQ(list.sessions(0).device_name(), "laptop");  // newest first
+  EXPECT_TRUE(list.sessions(0).current());
+  EXPECT_FALSE(list.sessions(1).current());
+
+  v1::RevokeSessionRequest revoke;
+  revoke.set_session_id(phone.response.session_id());
+  v1::RevokeSessionResponse rr;
+  ASSERT_TRUE(
+      stub()
+          .RevokeSession(AuthedContext(laptop.response.tokens().access_token()).get(), revoke, &rr)
+          .ok());
+  EXPECT_EQ(GetAccount(phone.response.tokens().access_token()).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      stub()
+          .RevokeSession(AuthedContext(laptop.response.tokens().access_token()).get(), revoke, &rr)
+          .error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  revoke.set_session_id("not-a-uuid");
+  grpc::Status bad = stub().RevokeSession(
+      AuthedContext(laptop.response.tokens().access_token()).get(), revoke, &rr);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(), HasSubstr("session_id"));
+
+  // Logout ends the current session.
+  v1::LogoutResponse lo;
+  ASSERT_TRUE(
+      stub().Logout(AuthedContext(laptop.response.tokens().access_token()).get(), {}, &lo).ok());
+  EXPECT_EQ(GetAccount(laptop.response.tokens().access_token()).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  v1::RefreshRequest refresh;
+  refresh.set_refresh_token(laptop.response.tokens().refresh_token());
+  v1::RefreshResponse ref;
+  EXPECT_EQ(stub().Refresh(PlainContext().get(), refresh, &ref).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(AccountsServiceTest, SessionsGaugeCountsActiveSessions) {
+  NewAccount a = Registered("olga", "pw");
+  ASSERT_OK(LoginWithPassword(stub(), "olga", "pw").status());
+  ASSERT_OK(LoginWithPassword(stub(), "olga", "pw").status());
+  ASSERT_OK(RunMaintenanceOnce(svc_->repo(), svc_->metrics(), svc_->clock(), absl::Hours(1)));
+  EXPECT_EQ(ReadMetric(svc_->registry(), "freehold_accounts_sessions_active", {}), 2);
+  svc_->clock().Advance(absl::Hours(24 * 31));
+  ASSERT_OK(RunMaintenanceOnce(svc_->repo(), svc_->metrics(), svc_->clock(), absl::Hours(1)));
+  EXPECT_EQ(ReadMetric(svc_->registry(), "freehold_accounts_sessions_active", {}), 0);
+  // The RPC interceptor counts too.
+  EXPECT_GE(ReadMetric(svc_->registry(), "freehold_rpc_total",
+                       {{"service", "freehold.v1.Accounts"}, {"method", "Login"}, {"code", "OK"}})
+                .value_or(0),
+            2);
+}
+
+TEST_F(AccountsServiceTest, GetVerificationKeysPublishesTheSigningKey) {
+  NewAccount a = Registered("pete");
+  v1::LoginResponse login;
+  ASSERT_TRUE(Login("pete", a.auth_key, &login).ok());
+  v1::GetVerificationKeysResponse keys;
+  ASSERT_TRUE(stub().GetVerificationKeys(PlainContext().get(), {}, &keys).ok());
+  EXPECT_EQ(keys.audience(), "freehold");
+  ASSERT_EQ(keys.keys_size(), 1);
+  EXPECT_TRUE(keys.keys(0).signing());
+  PublicKey pk;
+  pk.key_id = keys.keys(0).key_id();
+  ASSERT_EQ(keys.keys(0).public_key().size(), 32u);
+  std::copy(keys.keys(0).public_key().begin(), keys.keys(0).public_key().end(), pk.key.begin());
+  ASSERT_OK_AND_ASSIGN(TokenClaims claims,
+                       VerifyClaims(TokenVerifier({pk}), login.tokens().access_token(),
+                                    keys.audience(), svc_->clock().Now()));
+  EXPECT_EQ(claims.subject, login.account_id());
+}
+
+TEST_F(AccountsServiceTest, GetPublicKeyFindsAccountsByHandle) {
+  NewAccount a = Registered("quinn");
+  v1::GetPublicKeyRequest req;
+  req.set_handle("QUINN");
+  v1::GetPublicKeyResponse resp;
+  ASSERT_TRUE(stub().GetPublicKey(PlainContext().get(), req, &resp).ok());
+  EXPECT_EQ(resp.public_key(), a.identity.Recipient());
+  req.set_handle("nobody");
+  EXPECT_EQ(stub().GetPublicKey(PlainContext().get(), req, &resp).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  req.set_handle("no");
+  EXPECT_EQ(stub().GetPublicKey(PlainContext().get(), req, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(AccountsServiceTest, InternalRpcsNeedTheSecretWhenOneIsConfigured) {
+  svc_.reset();
+  StackConfig config;
+  config.internal_secret = "s3cret-s3cret-s3cret";
+  StartService(config);
+  v1::ListDeletedAccountsRequest req;
+  v1::ListDeletedAccountsResponse resp;
+  EXPECT_EQ(stub().ListDeletedAccounts(PlainContext().get(), req, &resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  auto wrong = PlainContext();
+  wrong->AddMetadata("x-freehold-internal-secret", "nope");
+  EXPECT_EQ(stub().ListDeletedAccounts(wrong.get(), req, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto right = PlainContext();
+  right->AddMetadata("x-freehold-internal-secret", "s3cret-s3cret-s3cret");
+  EXPECT_TRUE(stub().ListDeletedAccounts(right.get(), req, &resp).ok());
+  req.set_after_sequence(-1);
+  auto right2 = PlainContext();
+  right2->AddMetadata("x-freehold-internal-secret", "s3cret-s3cret-s3cret");
+  EXPECT_EQ(stub().ListDeletedAccounts(right2.get(), req, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace freehold::accounts::testing

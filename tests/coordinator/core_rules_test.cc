@@ -1,0 +1,243 @@
+// Unit tests of coordinator_core rules that need no database: ids and shard
+// keys, segment layout, node liveness with an injected clock, repair
+// planning, key files, access tokens, flags and configuration.
+#include <gtest/gtest.h>
+
+#include "common/clock.h"
+#include "common/signed_token.h"
+#include "coordinator/core/access.h"
+#include "coordinator/core/config.h"
+#include "coordinator/core/flags.h"
+#include "coordinator/core/ids.h"
+#include "coordinator/core/internal/key_files.h"
+#include "coordinator/core/manifest_rules.h"
+#include "coordinator/core/node_registry.h"
+#include "coordinator/core/repair_planner.h"
+#include "tests/support/status_matchers.h"
+
+namespace freehold::coordinator {
+namespace {
+
+using ::freehold::testing::StatusIs;
+using ::testing::HasSubstr;
+
+TEST(Ids, ShardKeyRoundTripsAndUsesOnlyAllowedCharacters) {
+  const std::string id = NewUuid();
+  const std::string key = ShardKey(id, 12, 5);
+  EXPECT_EQ(key.size(), 32u + 1 + 2 + 1 + 1);
+  for (char c : key) EXPECT_TRUE((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-');
+  ASSERT_OK_AND_ASSIGN(ParsedShardKey parsed, ParseShardKey(key));
+  EXPECT_EQ(parsed.object_id, id);
+  EXPECT_EQ(parsed.segment, 12);
+  EXPECT_EQ(parsed.index, 5);
+}
+
+TEST(Ids, RejectsMalformedShardKeysAndUuids) {
+  EXPECT_FALSE(ParseShardKey("abc-1-2").ok());
+  EXPECT_FALSE(ParseShardKey(std::string(32, 'a') + "-01-2").ok());
+  EXPECT_FALSE(ParseShardKey(std::string(32, 'g') + "-1-2").ok());
+  EXPECT_FALSE(ParseShardKey(std::string(32, 'a') + "-1-2-3").ok());
+  EXPECT_THAT(CanonicalUuid("", "object_id"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("object_id is required")));
+  EXPECT_THAT(CanonicalUuid("not-a-uuid", "object_id"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("object_id")));
+  ASSERT_OK_AND_ASSIGN(std::string c, CanonicalUuid("0123456789ABCDEF0123456789abcdef", "x"));
+  EXPECT_EQ(c, "01234567-89ab-cdef-0123-456789abcdef");
+}
+
+TEST(ManifestRules, SegmentsCoverThePayloadWithAShorterLastOne) {
+  EXPECT_EQ(SegmentCount(0, 100), 0u);
+  EXPECT_EQ(SegmentCount(100, 100), 1u);
+  EXPECT_EQ(SegmentCount(101, 100), 2u);
+  EXPECT_EQ(SegmentPayloadSize(250, 100, 2), 50u);
+  EXPECT_EQ(SegmentPayloadSize(250, 100, 1), 100u);
+}
+
+TEST(ManifestRules, ChecksSegmentSizesAndHashes) {
+  std::vector<std::string> hashes(6, std::string(32, 'h'));
+  EXPECT_OK(CheckSegmentLayout(250, 100, 4, 2, 2, 50, 13, hashes));
+  EXPECT_THAT(CheckSegmentLayout(250, 100, 4, 2, 3, 50, 13, hashes),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("out of range")));
+  EXPECT_THAT(CheckSegmentLayout(250, 100, 4, 2, 0, 50, 13, hashes),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("segment_size_bytes")));
+  EXPECT_THAT(CheckSegmentLayout(250, 100, 4, 2, 2, 50, 12, hashes),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("shard_size_bytes")));
+  hashes[3] = "short";
+  EXPECT_THAT(CheckSegmentLayout(250, 100, 4, 2, 2, 50, 13, hashes),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("shard_sha256[3]")));
+  hashes.pop_back();
+  EXPECT_THAT(CheckSegmentLayout(250, 100, 4, 2, 2, 50, 13, hashes),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("6 hashes")));
+}
+
+TEST(NodeLiveness, UpNodeTurnsDownOnlyAfterMissingHeartbeatsForTheConfiguredTime) {
+  FakeClock clock;
+  Node node;
+  node.state = NodeState::kUp;
+  node.last_heartbeat = clock.Now();
+  const absl::Duration down_after = absl::Seconds(30);
+  clock.Advance(absl::Seconds(29));
+  EXPECT_EQ(EffectiveState(node, clock.Now(), down_after), NodeState::kUp);
+  clock.Advance(absl::Seconds(1));
+  EXPECT_EQ(EffectiveState(node, clock.Now(), down_after), NodeState::kUp);
+  clock.Advance(absl::Milliseconds(1));
+  EXPECT_EQ(EffectiveState(node, clock.Now(), down_after), NodeState::kDown);
+  // A fresh heartbeat brings it back.
+  node.last_heartbeat = clock.Now();
+  EXPECT_EQ(EffectiveState(node, clock.Now(), down_after), NodeState::kUp);
+}
+
+TEST(NodeLiveness, DrainingAndRetiredNodesKeepTheirState) {
+  FakeClock clock;
+  Node node;
+  node.last_heartbeat = clock.Now();
+  clock.Advance(absl::Hours(1));
+  node.state = NodeState::kDraining;
+  EXPECT_EQ(EffectiveState(node, clock.Now(), absl::Seconds(30)), NodeState::kDraining);
+  node.state = NodeState::kRetired;
+  EXPECT_EQ(EffectiveState(node, clock.Now(), absl::Seconds(30)), NodeState::kRetired);
+}
+
+SegmentHealth Health(const std::string& id, int healthy) {
+  return SegmentHealth{id, 0, 4, 2, healthy};
+}
+
+TEST(RepairPlanner, OrdersMostEndangeredFirstAndReportsLostSegments) {
+  RepairPlan plan =
+      PlanRepairs({Health("a", 5), Health("b", 4), Health("c", 3), Health("d", 6), Health("e", 4)});
+  ASSERT_EQ(plan.repairable.size(), 3u);
+  EXPECT_EQ(plan.repairable[0].segment.object_id, "b");
+  EXPECT_EQ(plan.repairable[0].margin, 0);
+  EXPECT_EQ(plan.repairable[0].missing_shards, 2);
+  EXPECT_EQ(plan.repairable[1].segment.object_id, "e");
+  EXPECT_EQ(plan.repairable[2].segment.object_id, "a");
+  ASSERT_EQ(plan.lost.size(), 1u);
+  EXPECT_EQ(plan.lost[0].object_id, "c");
+}
+
+TEST(KeyFiles, ParsesSharedFormatAndSignedTokenFormat) {
+  ASSERT_OK_AND_ASSIGN(SigningKey a, GenerateSigningKey("key-a"));
+  ASSERT_OK_AND_ASSIGN(SigningKey b, GenerateSigningKey("key-b"));
+  const std::string text = "# accounts keys\n" + internal::FormatPublicKeyLine(a.Public()) +
+                           "\n\n" + FormatPublicKey(b.Public()) + "\n";
+  ASSERT_OK_AND_ASSIGN(std::vector<PublicKey> keys, internal::ParsePublicKeysText(text, "f"));
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[0].key_id, "key-a");
+  EXPECT_EQ(keys[0].key, a.public_key);
+  EXPECT_EQ(keys[1].key_id, "key-b");
+  EXPECT_THAT(internal::ParsePublicKeysText("ed25519 k notbase64!!\n", "f"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("f line 1")));
+  EXPECT_THAT(internal::ParsePublicKeysText("\n# nothing\n", "f"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no key")));
+}
+
+class AccessTokens : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto key = GenerateSigningKey("accounts-1");
+    ASSERT_TRUE(key.ok());
+    signer_ = std::make_unique<TokenSigner>(*key);
+    verifier_ =
+        std::make_unique<AccessTokenVerifier>(std::vector<PublicKey>{key->Public()}, clock_);
+  }
+  std::string Token(const std::string& subject, std::vector<std::string> scopes = {"storage"},
+                    absl::Duration ttl = absl::Minutes(15), std::string audience = "freehold") {
+    TokenClaims claims;
+    claims.audience = audience;
+    claims.subject = subject;
+    claims.issued_at = clock_.Now();
+    claims.expires_at = clock_.Now() + ttl;
+    claims.scopes = std::move(scopes);
+    return "Bearer " + SignClaims(*signer_, claims);
+  }
+  FakeClock clock_;
+  std::unique_ptr<TokenSigner> signer_;
+  std::unique_ptr<AccessTokenVerifier> verifier_;
+};
+
+TEST_F(AccessTokens, AcceptsAValidStorageToken) {
+  const std::string account = NewUuid();
+  ASSERT_OK_AND_ASSIGN(Caller caller, verifier_->Authenticate(Token(account)));
+  EXPECT_EQ(caller.account_id, account);
+  EXPECT_FALSE(caller.IsAdmin());
+}
+
+TEST_F(AccessTokens, RejectsMissingExpiredForgedAndWrongAudienceTokens) {
+  EXPECT_THAT(verifier_->Authenticate(""), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(verifier_->Authenticate("Basic abc"), StatusIs(absl::StatusCode::kUnauthenticated));
+  const std::string expired = Token(NewUuid(), {"storage"}, absl::Minutes(1));
+  clock_.Advance(absl::Minutes(5));
+  EXPECT_THAT(verifier_->Authenticate(expired),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("expired")));
+  EXPECT_THAT(verifier_->Authenticate(Token(NewUuid(), {"storage"}, absl::Minutes(1), "other")),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  ASSERT_OK_AND_ASSIGN(SigningKey forger, GenerateSigningKey("accounts-1"));
+  TokenClaims claims;
+  claims.audience = "freehold";
+  claims.subject = NewUuid();
+  claims.issued_at = clock_.Now();
+  claims.expires_at = clock_.Now() + absl::Minutes(5);
+  claims.scopes = {"storage"};
+  EXPECT_THAT(verifier_->Authenticate("Bearer " + SignClaims(TokenSigner(forger), claims)),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(verifier_->Authenticate(Token("not-a-uuid")),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(verifier_->Authenticate(Token(NewUuid(), {"profile"})),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(AccessTokens, OperatorCallsNeedTheSecretOrAnAdminToken) {
+  EXPECT_THAT(verifier_->AuthenticateOperator(Token(NewUuid())),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_OK(verifier_->AuthenticateOperator(Token(NewUuid(), {"admin"})));
+  verifier_->SetOperatorSecret("s3cret-operator");
+  EXPECT_OK(verifier_->AuthenticateOperator("Bearer s3cret-operator"));
+  EXPECT_THAT(verifier_->AuthenticateOperator("Bearer s3cret-operatoR"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST(ObjectRules, OwnerSharedAndPublicReadersOnly) {
+  ObjectRecord o;
+  o.owner_account_id = "owner";
+  o.state = ObjectState::kCommitted;
+  Caller owner{"owner", {}, false};
+  Caller other{"other", {}, false};
+  EXPECT_TRUE(MayRead(o, &owner, false));
+  EXPECT_FALSE(MayRead(o, &other, false));
+  EXPECT_TRUE(MayRead(o, &other, true));
+  EXPECT_FALSE(MayRead(o, nullptr, false));
+  o.public_link = true;
+  EXPECT_TRUE(MayRead(o, nullptr, false));
+  o.state = ObjectState::kUploading;
+  EXPECT_FALSE(MayRead(o, nullptr, false));
+  EXPECT_FALSE(MayRead(o, &other, true));
+}
+
+TEST(Flags, ParsesByteSizesWithUnits) {
+  EXPECT_EQ(*ParseByteSize("64MiB"), uint64_t{64} << 20);
+  EXPECT_EQ(*ParseByteSize("4096"), 4096u);
+  EXPECT_EQ(*ParseByteSize("1.5k"), 1536u);
+  EXPECT_FALSE(ParseByteSize("lots").ok());
+  EXPECT_FALSE(ParseByteSize("12 parsecs").ok());
+}
+
+TEST(Config, ValidationNamesTheBadFlag) {
+  CoordinatorConfig c;
+  EXPECT_THAT(c.Validate(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--database-url")));
+  EXPECT_OK(c.Validate(false));
+  c.failure_domain = "rack";
+  EXPECT_THAT(c.Validate(false),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--failure-domain")));
+  c.failure_domain = "zone";
+  c.data_shards = 0;
+  EXPECT_THAT(c.Validate(false),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--data-shards")));
+  c.data_shards = 4;
+  c.node_down_after = absl::Seconds(1);
+  EXPECT_THAT(c.Validate(false),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--node-down-after")));
+}
+
+}  // namespace
+}  // namespace freehold::coordinator

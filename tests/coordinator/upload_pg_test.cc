@@ -1,0 +1,339 @@
+// The upload state machine and object catalog over real PostgreSQL: placement,
+// grants, receipts, visibility, authorization, sharing and public links.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "common/signed_token.h"
+#include "coordinator/core/ids.h"
+#include "tests/coordinator/coordinator_fixture.h"
+#include "tests/support/status_matchers.h"
+
+namespace freehold::coordinator::testing {
+namespace {
+
+using ::freehold::testing::StatusIs;
+using ::testing::HasSubstr;
+
+class UploadTest : public CoordinatorPgTest {
+ protected:
+  // Decodes a grant token with the coordinator key.
+  absl::StatusOr<std::string> GrantPayload(const std::string& token) {
+    TokenVerifier v({coordinator_key_.Public()});
+    return v.Verify(token, kGrantContext);
+  }
+};
+
+TEST_F(UploadTest, PlacesShardsInDistinctHostsAndSignsPutGrants) {
+  AddNodes(8);
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  ASSERT_EQ(b.targets.shards.size(), 6u);
+  std::set<std::string> hosts;
+  for (const ShardTarget& t : b.targets.shards) {
+    hosts.insert(NodeById(t.node_id).domain.host);
+    EXPECT_EQ(t.shard_key, ShardKey(b.object_id, 0, t.index));
+    EXPECT_EQ(t.node_address, NodeById(t.node_id).address);
+    ASSERT_OK(GrantPayload(t.grant).status());
+  }
+  EXPECT_EQ(hosts.size(), 6u);
+  EXPECT_EQ(b.targets.grants_expire_at, clock_.Now() + absl::Minutes(15));
+}
+
+TEST_F(UploadTest, TooFewFailureDomainsIsFailedPrecondition) {
+  AddNodes(5);
+  // A second node on an existing host does not add a failure domain.
+  TestNode same_host = MakeNode("host-0");
+  ASSERT_OK(Register(same_host));
+  Caller owner = NewAccount();
+  EXPECT_THAT(BeginFirstSegment(owner, 1000),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("5")));
+}
+
+TEST_F(UploadTest, DownAndDrainingNodesGetNoNewShards) {
+  std::vector<TestNode> nodes = AddNodes(7);
+  ASSERT_OK(registry_->SetState(nodes[0].id, NodeState::kDraining));
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  for (const ShardTarget& t : b.targets.shards) EXPECT_NE(t.node_id, nodes[0].id);
+  // Silent for longer than node_down_after: skipped even before the loop ran.
+  clock_.Advance(absl::Seconds(31));
+  for (size_t i = 2; i < nodes.size(); ++i) ASSERT_OK(Heartbeat(nodes[i]).status());
+  EXPECT_THAT(BeginFirstSegment(owner, 1000), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(UploadTest, WholeUploadBecomesVisibleOnlyAfterCommit) {
+  AddNodes(6);
+  Caller owner = NewAccount();
+  const uint64_t size = 150 << 10;  // three 64 KiB segments, the last one shorter
+  CreateObjectInput create{"meta", "hdr", size};
+  ASSERT_OK_AND_ASSIGN(CreatedObject created, writer_->CreateObject(owner, create));
+  EXPECT_EQ(created.data_shards, 4);
+  EXPECT_EQ(created.parity_shards, 2);
+  EXPECT_EQ(created.segment_size_bytes, 64u << 10);
+  for (int s = 0; s < 3; ++s) {
+    BeginSegmentInput in;
+    in.object_id = created.object_id;
+    in.segment = s;
+    in.segment_size_bytes = s < 2 ? 64 << 10 : 22 << 10;
+    in.shard_size_bytes = in.segment_size_bytes / 4;
+    in.shard_sha256 = Hashes(6, static_cast<char>('k' + s));
+    ASSERT_OK_AND_ASSIGN(SegmentTargets t, writer_->BeginSegment(owner, in));
+    // Invisible while uploading.
+    EXPECT_THAT(catalog_->Get(&owner, created.object_id), StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(writer_->CommitObject(owner, created.object_id, 3),
+                StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not committed")));
+    ASSERT_OK(writer_->CommitSegment(
+        owner, {created.object_id, s, ReceiptsFor(t, in.shard_size_bytes, in.shard_sha256)}));
+  }
+  ASSERT_OK_AND_ASSIGN(ObjectPage page, catalog_->List(owner, 0, ""));
+  EXPECT_TRUE(page.objects.empty());
+  EXPECT_THAT(writer_->CommitObject(owner, created.object_id, 2),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("segment_count")));
+  ASSERT_OK_AND_ASSIGN(absl::Time at, writer_->CommitObject(owner, created.object_id, 3));
+  EXPECT_EQ(at, clock_.Now());
+  ASSERT_OK_AND_ASSIGN(ObjectManifest m, catalog_->Get(&owner, created.object_id));
+  EXPECT_EQ(m.age_header, "hdr");
+  EXPECT_EQ(m.object.encrypted_metadata, "meta");
+  ASSERT_EQ(m.segments.size(), 3u);
+  EXPECT_EQ(m.segments[2].segment_size_bytes, 22u << 10);
+  for (const SegmentManifest& s : m.segments) {
+    ASSERT_EQ(s.shards.size(), 6u);
+    for (const ShardLocation& l : s.shards) {
+      EXPECT_EQ(l.state, ShardState::kHealthy);
+      EXPECT_EQ(l.sha256, Hashes(6, static_cast<char>('k' + s.segment))[l.index]);
+      ASSERT_FALSE(l.grant.empty()) << "every shard needs a GET grant";
+      ASSERT_OK(GrantPayload(l.grant).status());
+    }
+  }
+  ASSERT_OK_AND_ASSIGN(page, catalog_->List(owner, 0, ""));
+  ASSERT_EQ(page.objects.size(), 1u);
+  EXPECT_EQ(page.objects[0].size_bytes, size);
+  EXPECT_FALSE(page.objects[0].shared_with_me);
+  // Committing again answers the first commit time.
+  clock_.Advance(absl::Seconds(5));
+  ASSERT_OK_AND_ASSIGN(absl::Time again, writer_->CommitObject(owner, created.object_id, 3));
+  EXPECT_EQ(again, at);
+}
+
+TEST_F(UploadTest, CommitRefusesReceiptFromAnotherNode) {
+  std::vector<TestNode> nodes = AddNodes(7);
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  std::vector<std::string> receipts =
+      ReceiptsFor(b.targets, b.input.shard_size_bytes, b.input.shard_sha256);
+  std::set<std::string> placed;
+  for (const ShardTarget& t : b.targets.shards) placed.insert(t.node_id);
+  const TestNode* outsider = nullptr;
+  for (const TestNode& n : nodes) {
+    if (!placed.count(n.id)) outsider = &n;
+  }
+  ASSERT_NE(outsider, nullptr);
+  const ShardTarget& t2 = b.targets.shards[2];
+  receipts[2] = Receipt(*outsider, t2.shard_key, b.input.shard_size_bytes, b.input.shard_sha256[2]);
+  EXPECT_THAT(writer_->CommitSegment(owner, {b.object_id, 0, receipts}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("shard 2")));
+  // A receipt naming the right node but signed with another key is refused too.
+  TestNode forged = NodeById(t2.node_id);
+  forged.key = *GenerateSigningKey(forged.id);
+  receipts[2] = Receipt(forged, t2.shard_key, b.input.shard_size_bytes, b.input.shard_sha256[2]);
+  EXPECT_THAT(writer_->CommitSegment(owner, {b.object_id, 0, receipts}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not signed by node")));
+}
+
+TEST_F(UploadTest, CommitRefusesMissingReceiptNamingTheShard) {
+  AddNodes(6);
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  std::vector<std::string> receipts =
+      ReceiptsFor(b.targets, b.input.shard_size_bytes, b.input.shard_sha256);
+  receipts.erase(receipts.begin() + 4);
+  EXPECT_THAT(writer_->CommitSegment(owner, {b.object_id, 0, receipts}),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("shard 4")));
+  receipts.push_back(receipts[0]);
+  EXPECT_THAT(writer_->CommitSegment(owner, {b.object_id, 0, receipts}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("repeats")));
+}
+
+TEST_F(UploadTest, CommitRefusesHashOrSizeDifferentFromTheOneBegun) {
+  AddNodes(6);
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  std::vector<std::string> receipts =
+      ReceiptsFor(b.targets, b.input.shard_size_bytes, b.input.shard_sha256);
+  const ShardTarget& t1 = b.targets.shards[1];
+  std::vector<std::string> bad = receipts;
+  bad[1] =
+      Receipt(NodeById(t1.node_id), t1.shard_key, b.input.shard_size_bytes, std::string(32, 'z'));
+  EXPECT_THAT(writer_->CommitSegment(owner, {b.object_id, 0, bad}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("SHA-256")));
+  bad[1] = Receipt(NodeById(t1.node_id), t1.shard_key, b.input.shard_size_bytes + 1,
+                   b.input.shard_sha256[1]);
+  EXPECT_THAT(writer_->CommitSegment(owner, {b.object_id, 0, bad}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bytes")));
+  ASSERT_OK(writer_->CommitSegment(owner, {b.object_id, 0, receipts}));
+  ASSERT_OK(writer_->CommitSegment(owner, {b.object_id, 0, receipts}));  // idempotent
+}
+
+TEST_F(UploadTest, BeginAgainIsIdempotentButSegmentBytesCannotChange) {
+  AddNodes(6);
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  ASSERT_OK_AND_ASSIGN(SegmentTargets again, writer_->BeginSegment(owner, b.input));
+  for (size_t i = 0; i < again.shards.size(); ++i) {
+    EXPECT_EQ(again.shards[i].node_id, b.targets.shards[i].node_id);
+  }
+  BeginSegmentInput changed = b.input;
+  changed.shard_sha256[0][5] ^= 1;
+  EXPECT_THAT(writer_->BeginSegment(owner, changed),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(UploadTest, ReplacesFailedTargetInAnUnusedDomainAndRecordsIt) {
+  AddNodes(8);
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  const std::string failed = b.targets.shards[3].node_id;
+  ASSERT_OK_AND_ASSIGN(ShardTarget replacement,
+                       writer_->ReplaceShardTarget(owner, {b.object_id, 0, 3, failed}));
+  EXPECT_EQ(replacement.index, 3);
+  EXPECT_NE(replacement.node_id, failed);
+  std::set<std::string> hosts;
+  for (const ShardTarget& t : b.targets.shards) {
+    if (t.index != 3) hosts.insert(NodeById(t.node_id).domain.host);
+  }
+  EXPECT_FALSE(hosts.count(NodeById(replacement.node_id).domain.host));
+  // The shard is no longer on the failed node.
+  EXPECT_THAT(writer_->ReplaceShardTarget(owner, {b.object_id, 0, 3, failed}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // A receipt from the failed node no longer counts; one from the new node does.
+  b.targets.shards[3] = replacement;
+  std::vector<std::string> receipts =
+      ReceiptsFor(b.targets, b.input.shard_size_bytes, b.input.shard_sha256);
+  std::vector<std::string> stale = receipts;
+  stale[3] = Receipt(NodeById(failed), replacement.shard_key, b.input.shard_size_bytes,
+                     b.input.shard_sha256[3]);
+  EXPECT_THAT(writer_->CommitSegment(owner, {b.object_id, 0, stale}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("shard 3")));
+  ASSERT_OK(writer_->CommitSegment(owner, {b.object_id, 0, receipts}));
+  // Whatever the failed node stored is queued for deletion after the grant expired.
+  int64_t queued = 0;
+  ASSERT_OK(store_->Read([&](MetadataTxn& txn) -> absl::Status {
+    auto due = txn.deletions().Due(clock_.Now() + absl::Hours(1), 10);
+    if (!due.ok()) return due.status();
+    queued = static_cast<int64_t>(due->size());
+    if (queued == 1 &&
+        ((*due)[0].node_id != failed || (*due)[0].shard_key != replacement.shard_key)) {
+      return absl::InternalError("wrong deletion queued");
+    }
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(queued, 1);
+}
+
+TEST_F(UploadTest, AnotherAccountCannotListReadChangeOrDelete) {
+  AddNodes(6);
+  Caller owner = NewAccount();
+  Caller stranger = NewAccount();
+  ASSERT_OK_AND_ASSIGN(std::string id, UploadObject(owner, 5000));
+  ASSERT_OK_AND_ASSIGN(ObjectPage page, catalog_->List(stranger, 0, ""));
+  EXPECT_TRUE(page.objects.empty());
+  EXPECT_THAT(catalog_->Get(&stranger, id), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(catalog_->Get(nullptr, id), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(catalog_->Delete(stranger, id), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(catalog_->UpdateHeader(stranger, id, "h2", {stranger.account_id}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(catalog_->SetPublicLink(stranger, id, true, "h3"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  EXPECT_THAT(writer_->BeginSegment(stranger, b.input),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(writer_->CommitObject(stranger, b.object_id, 1),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  const std::string missing = NewUuid();
+  EXPECT_THAT(catalog_->Get(&owner, missing), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(catalog_->Delete(owner, missing), StatusIs(absl::StatusCode::kNotFound));
+  // The owner still sees an unchanged object.
+  ASSERT_OK_AND_ASSIGN(ObjectManifest m, catalog_->Get(&owner, id));
+  EXPECT_EQ(m.age_header, "age-header");
+  EXPECT_FALSE(m.object.public_link);
+}
+
+TEST_F(UploadTest, SharingLetsTheRecipientReadButNotChange) {
+  AddNodes(6);
+  Caller owner = NewAccount();
+  Caller friend_ = NewAccount();
+  ASSERT_OK_AND_ASSIGN(std::string id, UploadObject(owner, 5000));
+  ASSERT_OK(catalog_->UpdateHeader(owner, id, "header-with-friend", {friend_.account_id}));
+  ASSERT_OK_AND_ASSIGN(ObjectManifest m, catalog_->Get(&friend_, id));
+  EXPECT_EQ(m.age_header, "header-with-friend");
+  EXPECT_TRUE(m.object.shared_with_me);
+  ASSERT_OK_AND_ASSIGN(ObjectPage page, catalog_->List(friend_, 0, ""));
+  ASSERT_EQ(page.objects.size(), 1u);
+  EXPECT_TRUE(page.objects[0].shared_with_me);
+  EXPECT_EQ(page.objects[0].owner_account_id, owner.account_id);
+  EXPECT_THAT(catalog_->Delete(friend_, id), StatusIs(absl::StatusCode::kPermissionDenied));
+  // Unsharing: an empty list.
+  ASSERT_OK(catalog_->UpdateHeader(owner, id, "header-alone", {}));
+  EXPECT_THAT(catalog_->Get(&friend_, id), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(catalog_->UpdateHeader(owner, id, "h", {"nope"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("share_with_account_ids[0]")));
+}
+
+TEST_F(UploadTest, PublicLinkMakesObjectReadableWithoutToken) {
+  AddNodes(6);
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(std::string id, UploadObject(owner, 5000));
+  EXPECT_THAT(catalog_->SetPublicLink(owner, id, true, ""),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("age_header")));
+  ASSERT_OK(catalog_->SetPublicLink(owner, id, true, "header-with-link"));
+  ASSERT_OK_AND_ASSIGN(ObjectManifest m, catalog_->Get(nullptr, id));
+  EXPECT_EQ(m.age_header, "header-with-link");
+  EXPECT_TRUE(m.object.public_link);
+  ASSERT_OK(catalog_->SetPublicLink(owner, id, false, ""));
+  EXPECT_THAT(catalog_->Get(nullptr, id), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(UploadTest, ListingPagesThroughOwnedObjects) {
+  AddNodes(6);
+  Caller owner = NewAccount();
+  std::set<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK_AND_ASSIGN(std::string id, UploadObject(owner, 100));
+    ids.insert(id);
+  }
+  std::set<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    ASSERT_OK_AND_ASSIGN(ObjectPage page, catalog_->List(owner, 2, token));
+    EXPECT_LE(page.objects.size(), 2u);
+    for (const ObjectSummary& s : page.objects) seen.insert(s.object_id);
+    token = page.next_page_token;
+  } while (!token.empty() && ++pages < 10);
+  EXPECT_EQ(seen, ids);
+  EXPECT_THAT(catalog_->List(owner, 2, "garbage"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page.page_token")));
+}
+
+TEST_F(UploadTest, ValidatesCreateObjectInput) {
+  Caller owner = NewAccount();
+  EXPECT_THAT(writer_->CreateObject(owner, {"m", "", 10}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("age_header")));
+  EXPECT_THAT(writer_->CreateObject(owner, {std::string(65 << 10, 'm'), "h", 10}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("encrypted_metadata")));
+  EXPECT_THAT(writer_->CreateObject(owner, {"m", "h", (uint64_t{1} << 40) + 1}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("size_bytes")));
+  EXPECT_THAT(writer_->BeginSegment(owner, BeginSegmentInput{"x", 0, 1, 1, {}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("object_id")));
+}
+
+TEST_F(UploadTest, EmptyPayloadCommitsWithZeroSegments) {
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(std::string id, UploadObject(owner, 0));
+  ASSERT_OK_AND_ASSIGN(ObjectManifest m, catalog_->Get(&owner, id));
+  EXPECT_TRUE(m.segments.empty());
+}
+
+}  // namespace
+}  // namespace freehold::coordinator::testing

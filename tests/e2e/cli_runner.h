@@ -1,0 +1,50 @@
+// Runs the real `freehold` binary as one user would: its own config dir and
+// password, the cluster's addresses from the environment, stdout and stderr
+// captured. FREEHOLD_ALLOW_WEAK_KDF=1 matches the test accounts service.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "tests/support/temp_dir.h"
+
+namespace freehold::e2e {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;               // stdout
+  std::string err;               // stderr
+  std::string Describe() const;  // for assertion messages
+};
+
+class CliUser {
+ public:
+  CliUser(std::string accounts, std::string coordinator, std::string password);
+  const std::string& config_dir() const { return config_dir_; }
+  const std::string& work_dir() const { return dir_.path(); }
+  std::string File(const std::string& name) const { return dir_.File(name); }
+  void set_password(std::string p) { password_ = std::move(p); }
+
+  // Runs `freehold args...`; `env` adds or overrides variables.
+  CliResult Run(const std::vector<std::string>& args,
+                const std::vector<std::pair<std::string, std::string>>& env = {},
+                absl::Duration timeout = absl::Seconds(120)) const;
+
+ private:
+  testing::TempDir dir_{"freehold-e2e-user-"};
+  std::string config_dir_;
+  std::string accounts_, coordinator_, password_;
+  mutable int runs_ = 0;
+};
+
+// Runs any binary with arguments; for `age`.
+CliResult RunTool(const std::string& binary, const std::vector<std::string>& args,
+                  const std::string& scratch_dir, absl::Duration timeout = absl::Seconds(60));
+
+// Random bytes (deterministic for a seed) written to `path`; returns them.
+std::string WriteRandomFile(const std::string& path, size_t size, uint32_t seed);
+std::string ReadFile(const std::string& path);
+
+}  // namespace freehold::e2e

@@ -1,0 +1,212 @@
+#include "tests/e2e/cluster.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/grpc_server.h"
+#include "common/grpc_status.h"
+#include "freehold/v1/coordinator.grpc.pb.h"
+#include "tests/support/postgres_harness.h"
+
+namespace freehold::e2e {
+namespace {
+
+// "READY grpc=H:P metrics=..." -> "H:P".
+absl::StatusOr<std::string> GrpcAddressOf(testing::Process& p, const std::string& name) {
+  absl::StatusOr<std::string> line = p.WaitForStderrLine("READY grpc=", absl::Seconds(60));
+  if (!line.ok()) {
+    return absl::Status(line.status().code(),
+                        absl::StrCat(name, " did not start: ", line.status().message()));
+  }
+  const size_t at = line->find("READY grpc=");
+  std::string rest = line->substr(at + 11);
+  return std::string(rest.substr(0, rest.find(' ')));
+}
+
+absl::StatusOr<std::unique_ptr<testing::Process>> Launch(const std::string& binary,
+                                                         std::vector<std::string> args,
+                                                         const std::string& log) {
+  testing::ProcessOptions o;
+  o.binary = binary;
+  o.args = std::move(args);
+  o.stderr_path = log;
+  return testing::Process::Start(std::move(o));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(const ClusterOptions& options) {
+  std::unique_ptr<Cluster> c(new Cluster());
+  if (absl::Status s = c->StartAll(options); !s.ok()) return s;
+  return c;
+}
+
+Cluster::~Cluster() {
+  for (Node& n : nodes_) n.process.reset();
+  coordinator_.reset();
+  accounts_.reset();
+  if (!db_url_.empty()) (void)testing::PostgresHarness::Get().DropDatabase(db_url_);
+}
+
+std::string Cluster::node_data_dir(int i) const { return dir_.File(absl::StrCat("storaged-", i)); }
+
+absl::Status Cluster::StartAll(const ClusterOptions& options) {
+  options_ = options;
+  absl::StatusOr<std::string> db = testing::PostgresHarness::Get().CreateDatabase();
+  if (!db.ok()) return db.status();
+  db_url_ = *db;
+  const std::string pepper = dir_.WriteFile("pepper", std::string(64, 'p'), 0600);
+  admin_token_file_ = dir_.WriteFile("admin-token", "e2e-operator-secret-0123456789abcdef", 0600);
+  const std::string keys = dir_.File("accounts.pub");
+
+  absl::StatusOr<std::unique_ptr<testing::Process>> accounts =
+      Launch(testing::BinaryPath("freehold-accounts"),
+             {"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--database-url",
+              db_url_, "--data-dir", dir_.File("accounts"), "--pepper-file", pepper,
+              "--verification-keys-out", keys, "--allow-weak-kdf", "--kdf-default-ops", "1",
+              "--kdf-default-mem", "8192", "--registrations-per-address-per-hour", "0",
+              // Shorter than the CLI's refresh margin: every command refreshes.
+              "--access-token-lifetime", "30s", "--log-level", "warn"},
+             dir_.File("accounts.log"));
+  if (!accounts.ok()) return accounts.status();
+  accounts_ = *std::move(accounts);
+  absl::StatusOr<std::string> a = GrpcAddressOf(*accounts_, "freehold-accounts");
+  if (!a.ok()) return a.status();
+  accounts_address_ = *a;
+
+  absl::StatusOr<std::unique_ptr<testing::Process>> coordinator =
+      Launch(testing::BinaryPath("freehold-coordinator"),
+             {"--listen",
+              "127.0.0.1:0",
+              "--metrics-listen",
+              "127.0.0.1:0",
+              "--database-url",
+              db_url_,
+              "--data-dir",
+              dir_.File("coordinator"),
+              "--accounts-keys",
+              keys,
+              "--accounts",
+              accounts_address_,
+              "--admin-token-file",
+              admin_token_file_,
+              "--segment-size",
+              options.segment_size,
+              "--node-down-after",
+              options.node_down_after,
+              "--heartbeat-interval",
+              "1s",
+              "--loop-interval",
+              "500ms",
+              "--log-level",
+              "warn"},
+             dir_.File("coordinator.log"));
+  if (!coordinator.ok()) return coordinator.status();
+  coordinator_ = *std::move(coordinator);
+  absl::StatusOr<std::string> c = GrpcAddressOf(*coordinator_, "freehold-coordinator");
+  if (!c.ok()) return c.status();
+  coordinator_address_ = *c;
+
+  for (int i = 0; i < options.storage_nodes; ++i) {
+    absl::StatusOr<int> port = testing::PickFreePort();
+    if (!port.ok()) return port.status();
+    nodes_.push_back(Node{absl::StrCat("127.0.0.1:", *port),
+                          absl::StrCat("zone-", i % std::max(1, options.zones) + 1), nullptr, 0});
+  }
+  for (int i = 0; i < options.storage_nodes; ++i) {
+    if (absl::Status s = StartNode(i); !s.ok()) return s;
+  }
+  return WaitForNodesUp(options.storage_nodes, absl::Seconds(60));
+}
+
+absl::Status Cluster::StartNode(int i) {
+  Node& n = nodes_[i];
+  n.process.reset();
+  absl::StatusOr<std::unique_ptr<testing::Process>> p =
+      Launch(testing::BinaryPath("freehold-storaged"),
+             {"--listen",
+              n.address,
+              "--metrics-listen",
+              "",
+              "--data-dir",
+              node_data_dir(i),
+              "--coordinator",
+              coordinator_address_,
+              "--coordinator-keys",
+              dir_.File("coordinator/coordinator.pub"),
+              "--region",
+              "local",
+              "--zone",
+              n.zone,
+              "--host",
+              absl::StrCat("host-", i),
+              "--capacity-bytes",
+              std::to_string(options_.node_capacity_bytes),
+              "--reserve-bytes",
+              std::to_string(1 << 20),
+              "--heartbeat-interval",
+              "1s",
+              "--log-level",
+              "warn"},
+             dir_.File(absl::StrCat("storaged-", i, "-", ++n.starts, ".log")));
+  if (!p.ok()) return p.status();
+  n.process = *std::move(p);
+  return GrpcAddressOf(*n.process, absl::StrCat("freehold-storaged ", i)).status();
+}
+
+absl::Status Cluster::StopNode(int i) {
+  if (nodes_[i].process == nullptr) return absl::OkStatus();
+  absl::StatusOr<int> code = nodes_[i].process->Stop(absl::Seconds(10));
+  return code.status();
+}
+
+void Cluster::KillNode(int i) {
+  if (nodes_[i].process != nullptr) nodes_[i].process->KillHard();
+}
+
+bool Cluster::NodeRunning(int i) {
+  return nodes_[i].process != nullptr && nodes_[i].process->Running();
+}
+
+absl::Status Cluster::RestoreAllNodes(absl::Duration timeout) {
+  for (int i = 0; i < node_count(); ++i) {
+    if (NodeRunning(i)) continue;
+    if (absl::Status s = StartNode(i); !s.ok()) return s;
+  }
+  return WaitForNodesUp(node_count(), timeout);
+}
+
+absl::StatusOr<v1::ClusterStatusResponse> Cluster::Status() const {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> ch = MakeChannel(coordinator_address_);
+  if (!ch.ok()) return ch.status();
+  auto stub = v1::Coordinator::NewStub(*ch);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  ctx.AddMetadata("authorization", "Bearer e2e-operator-secret-0123456789abcdef");
+  v1::ClusterStatusResponse resp;
+  grpc::Status st = stub->ClusterStatus(&ctx, v1::ClusterStatusRequest(), &resp);
+  if (!st.ok()) return FromGrpcStatus(st);
+  return resp;
+}
+
+absl::Status Cluster::WaitForNodesUp(int up, absl::Duration timeout) const {
+  const absl::Time deadline = absl::Now() + timeout;
+  std::string last;
+  for (int round = 0; round < 100000; ++round) {
+    absl::StatusOr<v1::ClusterStatusResponse> s = Status();
+    if (s.ok()) {
+      int n = 0;
+      for (const v1::NodeInfo& node : s->nodes()) n += node.state() == v1::NODE_STATE_UP;
+      if (n == up) return absl::OkStatus();
+      last = absl::StrCat(n, " nodes up");
+    } else {
+      last = s.status().ToString();
+    }
+    if (absl::Now() >= deadline) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return absl::DeadlineExceededError(absl::StrCat("waiting for ", up, " storage nodes up: ", last));
+}
+
+}  // namespace freehold::e2e

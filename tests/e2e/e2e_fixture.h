@@ -1,0 +1,76 @@
+// Shared fixture of the end-to-end tests: one cluster per test process
+// (started in SetUpTestSuite; ctest runs each test in its own process) and
+// helpers to sign users up.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/e2e/cli_runner.h"
+#include "tests/e2e/cluster.h"
+
+namespace freehold::e2e {
+
+template <int kNodes, int kZones>
+class ClusterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ClusterOptions o;
+    o.storage_nodes = kNodes;
+    o.zones = kZones;
+    absl::StatusOr<std::unique_ptr<Cluster>> c = Cluster::Start(o);
+    if (c.ok()) {
+      cluster_ = c->release();
+    } else {
+      start_error_ = new std::string(c.status().ToString());
+    }
+  }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+    delete start_error_;
+    start_error_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_EQ(start_error_, nullptr) << "cluster did not start: " << *start_error_;
+    // A previous test (same process) may have stopped daemons.
+    absl::Status s = cluster_->RestoreAllNodes(absl::Seconds(30));
+    ASSERT_TRUE(s.ok()) << s;
+  }
+  Cluster& cluster() { return *cluster_; }
+
+  // A new user with a unique handle, signed up and logged in.
+  std::unique_ptr<CliUser> SignUp(const std::string& prefix) {
+    static int counter = 0;
+    const std::string handle =
+        prefix + std::to_string(::getpid()) + "x" + std::to_string(++counter);
+    auto user = std::make_unique<CliUser>(
+        cluster_->accounts_address(), cluster_->coordinator_address(), "correct horse " + handle);
+    CliResult r = user->Run({"signup", "--handle", handle});
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    handles_[user.get()] = handle;
+    return user;
+  }
+  std::string HandleOf(const CliUser& u) { return handles_[&u]; }
+
+  // Puts `path` and returns the object id (from --json output).
+  std::string Put(const CliUser& u, const std::string& path, const std::string& name) {
+    CliResult r = u.Run({"--json", "put", path, "--name", name});
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+    if (j.is_discarded() || !j.contains("id")) {
+      ADD_FAILURE() << "no id in put output: " << r.Describe();
+      return "";
+    }
+    return j["id"].get<std::string>();
+  }
+
+  static inline Cluster* cluster_ = nullptr;
+  static inline std::string* start_error_ = nullptr;
+  std::map<const CliUser*, std::string> handles_;
+};
+
+}  // namespace freehold::e2e
