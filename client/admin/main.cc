@@ -5,9 +5,15 @@
 //   freehold-admin [--coordinator ADDR] drain NODE_ID | retire NODE_ID | undrain NODE_ID
 //   freehold-admin [--coordinator ADDR] status [--json]
 //
+// Operator calls (nodes, status, drain, retire, undrain) send the operator
+// secret read from --token-file (env FREEHOLD_ADMIN_TOKEN_FILE) as
+// "authorization: Bearer <secret>"; the secret is never printed.
+//
 // Exit codes: 0 ok, 1 the operation failed (message on stderr), 2 bad usage.
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -15,6 +21,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/config.h"
@@ -50,8 +57,29 @@ int Fail(const std::string& what, const absl::Status& status) {
   return 1;
 }
 
+// The operator secret from `path` (surrounding whitespace dropped); empty path
+// means none (the call then fails UNAUTHENTICATED unless the coordinator
+// allows it).
+absl::StatusOr<std::string> ReadOperatorSecret(const std::string& path) {
+  if (path.empty()) return std::string();
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError("cannot read --token-file " + path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string secret(absl::StripAsciiWhitespace(buf.str()));
+  if (secret.empty()) return absl::InvalidArgumentError("--token-file " + path + " is empty");
+  return secret;
+}
+
+std::string g_operator_secret;  // set once in main before any call
+
+void Authorize(grpc::ClientContext& ctx) {
+  if (!g_operator_secret.empty()) ctx.AddMetadata("authorization", "Bearer " + g_operator_secret);
+}
+
 absl::StatusOr<freehold::v1::ClusterStatusResponse> FetchStatus(Coordinator::Stub& stub) {
   grpc::ClientContext ctx;
+  Authorize(ctx);
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   freehold::v1::ClusterStatusResponse resp;
   grpc::Status st = stub.ClusterStatus(&ctx, {}, &resp);
@@ -67,6 +95,10 @@ int main(int argc, char** argv) {
   std::string coordinator = "127.0.0.1:17103";
   freehold::AddFlag(app, "--coordinator", &coordinator, "coordinator gRPC address",
                     "FREEHOLD_COORDINATOR_ADDR");
+  std::string token_file;
+  freehold::AddFlag(app, "--token-file", &token_file,
+                    "file holding the operator secret (the coordinator's --admin-token-file)",
+                    "FREEHOLD_ADMIN_TOKEN_FILE");
 
   auto* health = app.add_subcommand("health", "check a process's gRPC health service");
   std::string address;
@@ -101,6 +133,10 @@ int main(int argc, char** argv) {
     std::cout << address << " SERVING\n";
     return 0;
   }
+
+  absl::StatusOr<std::string> secret = ReadOperatorSecret(token_file);
+  if (!secret.ok()) return Fail("operator secret", secret.status());
+  g_operator_secret = *secret;
 
   auto channel = freehold::MakeChannel(coordinator);
   if (!channel.ok()) return Fail("connect", channel.status());
@@ -166,6 +202,7 @@ int main(int argc, char** argv) {
                 : retire->parsed() ? freehold::v1::NODE_STATE_RETIRED
                                    : freehold::v1::NODE_STATE_UP);
   grpc::ClientContext ctx;
+  Authorize(ctx);
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   freehold::v1::SetNodeStateResponse resp;
   grpc::Status st = stub->SetNodeState(&ctx, req, &resp);

@@ -4,7 +4,7 @@
 # tool. Safe to run again (a new demo account each time).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source .run/env
+source "${FREEHOLD_LOCAL_RUN_DIR:-.run}/env"
 WORK=$(mktemp -d /tmp/freehold-demo.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 export FREEHOLD_CONFIG_DIR="$WORK/config"

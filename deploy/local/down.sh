@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Stops the local cluster started by up.sh (keeps its data in .run/data).
-# --purge also deletes the data.
+# --purge also deletes the data. FREEHOLD_LOCAL_RUN_DIR as for up.sh.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-RUN="$(pwd)/.run"
+RUN="${FREEHOLD_LOCAL_RUN_DIR:-$(pwd)/.run}"
 for pidfile in "$RUN"/pids/*.pid; do
   [[ -f "$pidfile" ]] || continue
   pid=$(cat "$pidfile")
@@ -16,4 +16,4 @@ for pidfile in "$RUN"/pids/*.pid; do
   rm -f "$pidfile"
 done
 if [[ -d "$RUN/data/postgres" ]]; then tests/support/pg_ctl.sh stop "$RUN/data/postgres" >/dev/null 2>&1 && echo "stopped postgres"; fi
-if [[ "${1:-}" == "--purge" ]]; then rm -rf "$RUN"; echo "removed .run"; fi
+if [[ "${1:-}" == "--purge" ]]; then rm -rf "$RUN"; echo "removed $RUN"; fi

@@ -16,7 +16,7 @@ start_service() {
     if [[ ! -x "$bin" ]]; then echo "up.sh: $bin is missing; build failed?" >&2; exit 1; fi
     nohup "$bin" "$@" >>"$RUN/logs/$name.log" 2>&1 </dev/null &
     echo $! > "$RUN/pids/$name.pid"
-    echo "  $name started (pid $!), log .run/logs/$name.log"
+    echo "  $name started (pid $!), log $RUN/logs/$name.log"
   fi
   if ! "$BIN/freehold-admin" health --address "$addr" --wait 30 >/dev/null; then
     echo "up.sh: $name did not become healthy on $addr; last log lines:" >&2
@@ -28,20 +28,42 @@ start_service() {
 start_prometheus() {
   local port=$1 dir="$RUN/prometheus"
   mkdir -p "$dir/targets" "$dir/data"
-  cp "$ROOT"/monitoring/prometheus/*.yml "$dir/" 2>/dev/null || true
-  write_target() { printf '[{"targets":["%s"],"labels":{"instance":"%s"}}]\n' "$2" "$3" > "$dir/targets/$1.json"; }
+  # The shipped configuration and rules; a shorter scrape interval locally so
+  # a fresh cluster shows data within seconds.
+  cp -r "$ROOT"/monitoring/prometheus/rules "$dir/"
+  sed -e 's/^  scrape_interval: .*/  scrape_interval: 5s/' -e 's/^  evaluation_interval: .*/  evaluation_interval: 5s/' -e 's/^  scrape_timeout: .*/  scrape_timeout: 4s/' \
+    "$ROOT/monitoring/prometheus/prometheus.yml" > "$dir/prometheus.yml"
+  # Target files are replaced atomically: Prometheus watches them and must
+  # never read one half written.
+  write_target() {
+    printf '[{"targets":["%s"],"labels":{"instance":"%s"}}]\n' "$2" "$3" > "$dir/targets/.$1.json.tmp"
+    mv "$dir/targets/.$1.json.tmp" "$dir/targets/$1.json"
+  }
   write_target freehold-accounts "$A_MET" accounts
   write_target freehold-donations "$D_MET" donations
   write_target freehold-coordinator "$C_MET" coordinator
   local list="" i
   for i in 1 2 3 4 5 6; do list+="\"127.0.0.1:$((BASE + 210 + i))\","; done
-  printf '[{"targets":[%s]}]\n' "${list%,}" > "$dir/targets/freehold-storaged.json"
+  printf '[{"targets":[%s]}]\n' "${list%,}" > "$dir/targets/.freehold-storaged.json.tmp"
+  mv "$dir/targets/.freehold-storaged.json.tmp" "$dir/targets/freehold-storaged.json"
+  write_target prometheus "127.0.0.1:$port" prometheus
   if ! is_running prometheus; then
     nohup prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
       --web.listen-address="127.0.0.1:$port" >>"$RUN/logs/prometheus.log" 2>&1 </dev/null &
     echo $! > "$RUN/pids/prometheus.pid"
     echo "  prometheus started (pid $!), http://127.0.0.1:$port"
+  else
+    kill -HUP "$(cat "$RUN/pids/prometheus.pid")"  # re-read configuration and rules
+    echo "  prometheus already running (pid $(cat "$RUN/pids/prometheus.pid")), reloaded"
   fi
+  # Bounded wait until its HTTP API answers.
+  local _
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "up.sh: prometheus did not become ready on 127.0.0.1:$port; see $RUN/logs/prometheus.log" >&2
+  exit 1
 }
 
 wait_cluster_ready() {
@@ -58,10 +80,13 @@ Freehold is running on loopback.
   donations      grpc $D_GRPC   webhooks http://$D_HTTP/webhooks/stripe   page http://$D_HTTP/
   coordinator    grpc $C_GRPC   metrics http://$C_MET/metrics
   storaged 1..6  grpc 127.0.0.1:$((BASE + 111))..$((BASE + 116))
-  logs           .run/logs/    pids .run/pids/
+  logs           $RUN/logs/    pids $RUN/pids/
+${PROM_URL:+  prometheus     $PROM_URL   (alerts: $PROM_URL/alerts)
+}  donate (test)  post a Stripe-signed event to the webhook with \$FREEHOLD_STRIPE_WEBHOOK_SECRET
+                 (services/donations/README.md shows how)
 
 Use it:
-  source .run/env
+  source $RUN/env
   freehold signup            # then: freehold put FILE, freehold ls, freehold get NAME
   freehold status
 Stop it: ./deploy/local/down.sh

@@ -6,14 +6,15 @@
 # Safe to re-run: a running cluster is left running (processes that died are
 # restarted) and the demo runs again. ./deploy/local/down.sh stops it.
 #
-# Environment: FREEHOLD_LOCAL_PORT_BASE (default 17000), FREEHOLD_SKIP_BUILD=1,
-# FREEHOLD_SKIP_DEMO=1.
+# Environment: FREEHOLD_LOCAL_PORT_BASE (default 17000), FREEHOLD_LOCAL_RUN_DIR
+# (default .run; a second cluster needs its own run dir and port base),
+# FREEHOLD_SKIP_BUILD=1, FREEHOLD_SKIP_DEMO=1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 # ccache hits across clones in other folders (CI clones afresh each run).
 export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=true
-RUN="$ROOT/.run"
+RUN="${FREEHOLD_LOCAL_RUN_DIR:-$ROOT/.run}"
 BIN="$ROOT/build/bin"
 BASE=${FREEHOLD_LOCAL_PORT_BASE:-17000}
 mkdir -p "$RUN/pids" "$RUN/logs" "$RUN/data"
@@ -35,8 +36,11 @@ DB_URL="$PG_URL"
 [[ -f "$RUN/data/pepper" ]] || { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN/data/pepper"; chmod 600 "$RUN/data/pepper"; }
 [[ -f "$RUN/data/stripe-webhook-secret" ]] || { echo "whsec_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$RUN/data/stripe-webhook-secret"; chmod 600 "$RUN/data/stripe-webhook-secret"; }
 STRIPE_SECRET=$(cat "$RUN/data/stripe-webhook-secret")
+# The operators' secret for freehold-admin (coordinator --admin-token-file).
+[[ -f "$RUN/data/admin-token" ]] || { ( umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN/data/admin-token" ); }
+export FREEHOLD_ADMIN_TOKEN_FILE="$RUN/data/admin-token"
 
-ENV_LINES=("export PATH=\"$BIN:\$PATH\"")
+ENV_LINES=("export PATH=\"$BIN:\$PATH\"" "export FREEHOLD_ADMIN_TOKEN_FILE=\"$RUN/data/admin-token\"")
 add_env() { ENV_LINES+=("export $1=\"$2\""); }
 
 # --- accounts ---------------------------------------------------------------
@@ -60,7 +64,7 @@ C_GRPC=127.0.0.1:$((BASE + 103)); C_MET=127.0.0.1:$((BASE + 203))
 start_service coordinator "$C_GRPC" "$BIN/freehold-coordinator" \
   --listen "$C_GRPC" --metrics-listen "$C_MET" --database-url "$DB_URL" \
   --data-dir "$RUN/data/coordinator" --accounts-keys "$RUN/data/accounts.pub" \
-  --accounts "$A_GRPC" --node-down-after 15s
+  --accounts "$A_GRPC" --node-down-after 15s --admin-token-file "$RUN/data/admin-token"
 add_env FREEHOLD_COORDINATOR_ADDR "$C_GRPC"; add_env FREEHOLD_COORDINATOR_HTTP ""; add_env FREEHOLD_COORDINATOR_METRICS "$C_MET"
 
 # --- six storage daemons in three zones -------------------------------------
@@ -78,7 +82,8 @@ done
 # --- Prometheus (when installed) --------------------------------------------
 if command -v prometheus >/dev/null 2>&1 && [[ -f monitoring/prometheus/prometheus.yml ]]; then
   start_prometheus "$((BASE + 90))"
-  add_env FREEHOLD_PROMETHEUS_HTTP "http://127.0.0.1:$((BASE + 90))"
+  PROM_URL="http://127.0.0.1:$((BASE + 90))"
+  add_env FREEHOLD_PROMETHEUS_HTTP "$PROM_URL"
 fi
 
 printf '%s\n' "${ENV_LINES[@]}" > "$RUN/env"

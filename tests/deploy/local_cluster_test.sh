@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The README's main command as a test: ./deploy/local/up.sh (without its build
+# step, which tests/run.sh has done) starts the whole local cluster in a private
+# run directory and port range, runs its demo (sign up, put, get, compare,
+# export, decrypt with the stock age tool, share, public link), then this test
+# checks .run/env, that re-running up.sh is safe, that Prometheus scrapes every
+# process with the rules loaded and the funding metrics have values, that a test
+# donation is recorded, and that down.sh stops everything. Bounded: every wait
+# has a deadline; the whole test takes about a minute.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+RUN=$(mktemp -d /tmp/freehold-local-test.XXXXXX)
+chmod 755 "$RUN"  # PostgreSQL runs as an unprivileged user when this runs as root
+# A port range of its own (BASE+90 .. BASE+432), below the ephemeral range.
+BASE=$((20000 + (RANDOM % 20) * 500))
+export FREEHOLD_LOCAL_RUN_DIR="$RUN" FREEHOLD_LOCAL_PORT_BASE="$BASE" FREEHOLD_SKIP_BUILD=1
+cleanup() {
+  ./deploy/local/down.sh --purge >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; for f in "$RUN"/logs/*.log; do [[ -f "$f" ]] && { echo "--- $f" >&2; tail -15 "$f" >&2; }; done; exit 1; }
+
+echo "== up.sh (port base $BASE, run dir $RUN)"
+timeout 300 ./deploy/local/up.sh > "$RUN/up.out" 2>&1 || { cat "$RUN/up.out" >&2; fail "up.sh failed"; }
+grep -q "Demo passed." "$RUN/up.out" || fail "the demo did not pass"
+
+echo "== .run/env names every service"
+for svc in ACCOUNTS DONATIONS COORDINATOR STORAGED_1 STORAGED_2 STORAGED_3 STORAGED_4 STORAGED_5 STORAGED_6; do
+  for kind in ADDR HTTP METRICS; do
+    grep -q "^export FREEHOLD_${svc}_${kind}=" "$RUN/env" || fail "FREEHOLD_${svc}_${kind} missing from env"
+  done
+done
+grep -q '^export PATH=.*build/bin' "$RUN/env" || fail "PATH with build/bin missing from env"
+grep -q '^export FREEHOLD_STRIPE_WEBHOOK_SECRET="whsec_' "$RUN/env" || fail "webhook secret missing"
+for i in 1 2 3 4 5 6; do [[ -s "$RUN/pids/storaged-$i.pid" ]] || fail "pid file of storaged-$i missing"; done
+
+echo "== re-running up.sh leaves the running cluster running"
+before=$(cat "$RUN/pids/coordinator.pid")
+FREEHOLD_SKIP_DEMO=1 timeout 120 ./deploy/local/up.sh > "$RUN/up2.out" 2>&1 || { cat "$RUN/up2.out" >&2; fail "second up.sh failed"; }
+[[ "$(cat "$RUN/pids/coordinator.pid")" == "$before" ]] || fail "the coordinator was restarted"
+grep -q "coordinator already running" "$RUN/up2.out" || fail "second run did not notice the running coordinator"
+
+source "$RUN/env"
+echo "== a signed test donation is recorded"
+./deploy/local/donate.sh 2500 eur | grep -q '"result":"recorded"' || fail "donation not recorded"
+
+if [[ -n "${FREEHOLD_PROMETHEUS_HTTP:-}" ]]; then
+  echo "== Prometheus scrapes every process and the funding metrics have values"
+  python3 - "$FREEHOLD_PROMETHEUS_HTTP" <<'PY' || fail "Prometheus check failed"
+import json, sys, time, urllib.parse, urllib.request
+base = sys.argv[1]
+def get(path):
+    with urllib.request.urlopen(base + path, timeout=5) as r:
+        return json.load(r)["data"]
+def query(expr):
+    return get("/api/v1/query?query=" + urllib.parse.quote(expr))["result"]
+expected_jobs = {"freehold-accounts": 1, "freehold-donations": 1, "freehold-coordinator": 1,
+                 "freehold-storaged": 6, "prometheus": 1}
+metrics = ['freehold_capacity_bytes{kind="raw",state="total"}', "freehold_funded_capacity_bytes",
+           "freehold_funding_coverage_ratio", "freehold_funding_runway_seconds",
+           "freehold_funding_monthly_income", "freehold_funding_monthly_cost",
+           "freehold_admission_state", "freehold_rpc_total"]
+deadline = time.time() + 90
+problems = ["not checked yet"]
+while time.time() < deadline:
+    problems = []
+    up = {}
+    for t in get("/api/v1/targets")["activeTargets"]:
+        if t["health"] == "up":
+            up[t["labels"]["job"]] = up.get(t["labels"]["job"], 0) + 1
+    for job, n in expected_jobs.items():
+        if up.get(job, 0) != n:
+            problems.append(f"job {job}: {up.get(job, 0)} of {n} targets up")
+    for m in metrics:
+        if not query(m):
+            problems.append(f"no value for {m}")
+    if not get("/api/v1/rules")["groups"]:
+        problems.append("no rule groups loaded")
+    if not problems:
+        print("   every target up; funding metrics:",
+              ", ".join(f"{m}={query(m)[0]['value'][1]}" for m in metrics[1:7]))
+        sys.exit(0)
+    time.sleep(1)
+print("\n".join(problems), file=sys.stderr)
+sys.exit(1)
+PY
+else
+  echo "== Prometheus is not installed; its check is skipped"
+fi
+
+echo "== down.sh stops everything"
+pids=$(cat "$RUN"/pids/*.pid)
+./deploy/local/down.sh > /dev/null
+for p in $pids; do ! kill -0 "$p" 2>/dev/null || fail "process $p still running after down.sh"; done
+echo "PASS"
