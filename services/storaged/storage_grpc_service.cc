@@ -34,26 +34,20 @@ grpc::Status StorageGrpcService::PutShard(grpc::ServerContext* context,
   absl::StatusOr<std::unique_ptr<ShardUpload>> upload = node_.BeginPut(request.grant().token());
   if (!upload.ok()) return Fail(log_, "PutShard", upload.status());
   // Dropping `upload` on any early return removes the temporary file.
-  const absl::Time t0 = absl::Now();
-  absl::Duration in_append;
   while (reader->Read(&request)) {
     if (request.part_case() != v1::PutShardRequest::kData) {
       return Fail(log_, "PutShard",
                   absl::InvalidArgumentError("only the first message may carry grant; "
                                              "later messages must carry data"));
     }
-    const absl::Time a0 = absl::Now();
     absl::Status appended = (*upload)->Append(request.data());
-    in_append += absl::Now() - a0;
     if (!appended.ok()) return Fail(log_, "PutShard", appended);
   }
   if (context->IsCancelled()) {
     return grpc::Status(grpc::StatusCode::CANCELLED,
                         "upload cancelled by the client; nothing stored");
   }
-  const absl::Time t1 = absl::Now();
   absl::StatusOr<ShardUpload::Result> result = (*upload)->Finish();
-  log_.Warn("dbg put", {{"stream", absl::ToDoubleMilliseconds(t1 - t0)}, {"append", absl::ToDoubleMilliseconds(in_append)}, {"finish", absl::ToDoubleMilliseconds(absl::Now() - t1)}});
   if (!result.ok()) return Fail(log_, "PutShard", result.status());
   response->mutable_receipt()->set_token(result->receipt_token);
   response->set_already_present(result->already_present);

@@ -73,10 +73,7 @@ absl::Status DirectWriter::Append(std::string_view data) {
     data.remove_prefix(take);
     if (used_ == buffer_bytes_) {
       // The other buffer must be on disk before it is refilled.
-      const absl::Time w0 = absl::Now();
       absl::Status previous = WaitForWrite();
-      const double waited = absl::ToDoubleMilliseconds(absl::Now() - w0);
-      if (waited > 1) fprintf(stderr, "dbg waited %.1fms\n", waited);
       if (!previous.ok()) return previous;
       StartWrite(buffer_bytes_);
     }
