@@ -1,59 +1,41 @@
 #include "coordinator/grpc/claims_codec.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
-#include "freehold/v1/storage.pb.h"
-
 namespace freehold::coordinator {
 
-std::string SerializeDeterministic(const google::protobuf::MessageLite& message) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    message.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
-
 std::string ProtoClaimsCodec::EncodeGrant(const GrantSpec& grant) const {
-  v1::GrantClaims claims;
-  claims.set_operation(static_cast<v1::GrantOperation>(grant.operation));
-  claims.set_shard_key(grant.shard_key);
-  claims.set_node_id(grant.node_id);
-  claims.set_size_bytes(grant.size_bytes);
-  claims.set_sha256(grant.sha256);
-  claims.set_expires_unix_seconds(absl::ToUnixSeconds(grant.expires_at));
-  claims.set_object_id(grant.object_id);
-  claims.set_segment(static_cast<uint32_t>(grant.segment));
-  claims.set_shard_index(static_cast<uint32_t>(grant.shard_index));
-  return SerializeDeterministic(claims);
+  ShardGrant claims;
+  claims.operation = static_cast<::freehold::GrantOperation>(grant.operation);
+  claims.shard_key = grant.shard_key;
+  claims.node_id = grant.node_id;
+  claims.size_bytes = grant.size_bytes;
+  claims.sha256 = grant.sha256;
+  claims.expires_at = grant.expires_at;
+  claims.object_id = grant.object_id;
+  claims.segment = static_cast<uint32_t>(grant.segment);
+  claims.shard_index = static_cast<uint32_t>(grant.shard_index);
+  return ::freehold::EncodeGrant(claims);
 }
 
 absl::StatusOr<Receipt> ProtoClaimsCodec::DecodeReceipt(std::string_view payload) const {
-  v1::ReceiptClaims claims;
-  if (!claims.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-    return absl::InvalidArgumentError("receipt payload is not a ReceiptClaims message");
-  }
+  absl::StatusOr<ShardReceipt> claims = ::freehold::DecodeReceipt(payload);
+  if (!claims.ok()) return claims.status();
   Receipt r;
-  r.node_id = claims.node_id();
-  r.shard_key = claims.shard_key();
-  r.size_bytes = claims.size_bytes();
-  r.sha256 = claims.sha256();
-  r.stored_at = absl::FromUnixSeconds(claims.stored_unix_seconds());
+  r.node_id = std::move(claims->node_id);
+  r.shard_key = std::move(claims->shard_key);
+  r.size_bytes = claims->size_bytes;
+  r.sha256 = std::move(claims->sha256);
+  r.stored_at = claims->stored_at;
   return r;
 }
 
 std::string ProtoClaimsCodec::EncodeReceipt(const Receipt& receipt) {
-  v1::ReceiptClaims claims;
-  claims.set_node_id(receipt.node_id);
-  claims.set_shard_key(receipt.shard_key);
-  claims.set_size_bytes(receipt.size_bytes);
-  claims.set_sha256(receipt.sha256);
-  claims.set_stored_unix_seconds(absl::ToUnixSeconds(receipt.stored_at));
-  return SerializeDeterministic(claims);
+  ShardReceipt claims;
+  claims.node_id = receipt.node_id;
+  claims.shard_key = receipt.shard_key;
+  claims.size_bytes = receipt.size_bytes;
+  claims.sha256 = receipt.sha256;
+  claims.stored_at = receipt.stored_at;
+  return ::freehold::EncodeReceipt(claims);
 }
 
 }  // namespace freehold::coordinator

@@ -1,9 +1,11 @@
 // storage.proto GrantClaims / ReceiptClaims <-> the core's GrantSpec / Receipt
-// (deterministic protobuf serialization, as storage daemons expect).
+// through the shared encoding of common/shard_claims.h (what storage daemons
+// verify and sign).
 #pragma once
 
 #include <google/protobuf/message_lite.h>
 
+#include "common/shard_claims.h"
 #include "coordinator/core/grants.h"
 
 namespace freehold::coordinator {
@@ -17,6 +19,6 @@ class ProtoClaimsCodec : public ClaimsCodec {
 };
 
 // Deterministic serialization of any message (used for node-call signatures).
-std::string SerializeDeterministic(const google::protobuf::MessageLite& message);
+using ::freehold::SerializeDeterministic;
 
 }  // namespace freehold::coordinator

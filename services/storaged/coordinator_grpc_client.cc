@@ -1,25 +1,13 @@
 #include "services/storaged/coordinator_grpc_client.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <grpcpp/client_context.h>
 #include <sodium.h>
 
 #include "common/grpc_status.h"
+#include "common/shard_claims.h"
 
 namespace freehold::storaged {
 namespace {
-
-std::string Deterministic(const google::protobuf::MessageLite& message) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    message.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
 
 std::string SignBytes(const SigningKey& key, const std::string& bytes) {
   std::string signature(crypto_sign_BYTES, '\0');
@@ -34,13 +22,13 @@ std::string SignBytes(const SigningKey& key, const std::string& bytes) {
 std::string NodeSignedBytes(const v1::RegisterNodeRequest& request) {
   v1::RegisterNodeRequest copy = request;
   copy.clear_signature();
-  return Deterministic(copy);
+  return SerializeDeterministic(copy);
 }
 
 std::string NodeSignedBytes(const v1::HeartbeatRequest& request) {
   v1::HeartbeatRequest copy = request;
   copy.clear_signature();
-  return Deterministic(copy);
+  return SerializeDeterministic(copy);
 }
 
 std::string SignRegisterNode(const SigningKey& key, const v1::RegisterNodeRequest& request) {

@@ -11,47 +11,18 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/shard_claims.h"
 #include "common/signed_token.h"
 #include "services/storaged/key_ring.h"
 
 namespace freehold::storaged {
 
 // Signature contexts (common/signed_token.h) of grant and receipt tokens.
-inline constexpr std::string_view kGrantContext = "grant";
-inline constexpr std::string_view kReceiptContext = "receipt";
+// The claims and their encoding are shared with the coordinator
+// (common/shard_claims.h); these names keep the daemon's code short.
+using Grant = ::freehold::ShardGrant;
+using Receipt = ::freehold::ShardReceipt;
 
-// Values equal storage.proto GrantOperation.
-enum class GrantOperation { kUnspecified = 0, kPut = 1, kGet = 2, kDelete = 3, kAudit = 4 };
-std::string_view GrantOperationName(GrantOperation op);
-
-struct Grant {
-  GrantOperation operation = GrantOperation::kUnspecified;
-  std::string shard_key;
-  std::string node_id;
-  uint64_t size_bytes = 0;  // PUT: exact size; GET: upper bound (0 = any)
-  std::string sha256;       // raw 32 bytes (PUT: required)
-  absl::Time expires_at = absl::UnixEpoch();
-  std::string object_id;
-  uint32_t segment = 0;
-  uint32_t shard_index = 0;
-};
-
-struct Receipt {
-  std::string node_id;
-  std::string shard_key;
-  uint64_t size_bytes = 0;
-  std::string sha256;  // raw 32 bytes
-  absl::Time stored_at = absl::UnixEpoch();
-};
-
-// Deterministic GrantClaims / ReceiptClaims bytes, and back (INVALID_ARGUMENT when
-// the bytes are not a valid message).
-std::string EncodeGrant(const Grant& grant);
-absl::StatusOr<Grant> DecodeGrant(std::string_view payload);
-std::string EncodeReceipt(const Receipt& receipt);
-absl::StatusOr<Receipt> DecodeReceipt(std::string_view payload);
-
-// Signs a grant token as a coordinator would (tests, benchmarks, tools).
 std::string SignGrant(const TokenSigner& coordinator, const Grant& grant);
 
 // Checks grant tokens for this node. Thread-safe; `keys` and `clock` must outlive it.
