@@ -2,8 +2,8 @@
 #include "common/pg.h"
 
 #include <algorithm>
+#include <optional>
 #include <random>
-#include <set>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -39,7 +39,8 @@ std::string WithConnectTimeout(const std::string& conn, absl::Duration timeout) 
 
 struct PgPool::Slot {
   std::unique_ptr<pqxx::connection> conn;
-  std::set<std::string> prepared;
+  // How many entries of PgPool::prepared_ this connection has registered.
+  size_t prepared_count = 0;
   bool in_use = false;
 };
 
@@ -169,7 +170,7 @@ absl::StatusOr<PgPool::Slot*> PgPool::Acquire() {
 void PgPool::Release(Slot* slot, bool discard) {
   if (discard) {
     slot->conn.reset();
-    slot->prepared.clear();
+    slot->prepared_count = 0;
   }
   absl::MutexLock lock(&mu_);
   slot->in_use = false;
@@ -179,7 +180,7 @@ void PgPool::Release(Slot* slot, bool discard) {
 absl::Status PgPool::EnsureConnected(Slot& slot) {
   if (slot.conn && slot.conn->is_open()) return absl::OkStatus();
   slot.conn.reset();
-  slot.prepared.clear();
+  slot.prepared_count = 0;
   try {
     auto conn = std::make_unique<pqxx::connection>(
         WithConnectTimeout(options_.connection_string, options_.connect_timeout));
@@ -208,23 +209,27 @@ absl::Status PgPool::EnsureConnected(Slot& slot) {
 
 absl::Status PgPool::RunTransaction(TxMode mode, absl::FunctionRef<absl::Status(PgTxn&)> body) {
   if (!options_status_.ok()) return options_status_;
-  std::minstd_rand jitter(std::random_device{}());
+  std::optional<std::minstd_rand> jitter;  // seeded on the first retry only (a syscall)
   for (int attempt = 0;; ++attempt) {
     absl::StatusOr<Slot*> acquired = Acquire();
     if (!acquired.ok()) return acquired.status();
     Slot* slot = *acquired;
-    std::vector<std::pair<std::string, std::string>> prepared;
-    {
-      absl::MutexLock lock(&mu_);
-      prepared = prepared_;
-    }
     bool lost = false;
     bool retryable = false;
     absl::Status status = EnsureConnected(*slot);
     if (status.ok()) {
       try {
-        for (const auto& [name, sql] : prepared) {
-          if (slot->prepared.insert(name).second) slot->conn->prepare(name, sql);
+        // Statements registered since this connection last ran (usually none: no copy).
+        std::vector<std::pair<std::string, std::string>> missing;
+        {
+          absl::MutexLock lock(&mu_);
+          if (slot->prepared_count < prepared_.size()) {
+            missing.assign(prepared_.begin() + slot->prepared_count, prepared_.end());
+          }
+        }
+        for (const auto& [name, sql] : missing) {
+          slot->conn->prepare(name, sql);  // libpqxx prepares on first use
+          ++slot->prepared_count;
         }
         switch (mode) {
           case TxMode::kReadWrite: {
@@ -245,6 +250,11 @@ absl::Status PgPool::RunTransaction(TxMode mode, absl::FunctionRef<absl::Status(
             if (status.ok()) txn.commit();
             break;
           }
+          case TxMode::kAutocommit: {
+            pqxx::nontransaction txn(*slot->conn);
+            status = body(txn);
+            break;
+          }
         }
       } catch (...) {
         status = PgExceptionToStatus(&lost, &retryable);
@@ -252,14 +262,16 @@ absl::Status PgPool::RunTransaction(TxMode mode, absl::FunctionRef<absl::Status(
       if (slot->conn && !slot->conn->is_open()) lost = true;
     }
     Release(slot, lost);
-    if (status.ok() || !retryable) return status;
+    // Autocommit statements that already ran are committed: never repeat the callback.
+    if (status.ok() || !retryable || mode == TxMode::kAutocommit) return status;
     if (attempt >= options_.max_serialization_retries) {
       return absl::AbortedError(absl::StrCat(status.message(), " (gave up after ", attempt + 1,
                                              " attempts; retry the request)"));
     }
     // Short randomized back-off so conflicting transactions do not collide again.
+    if (!jitter) jitter.emplace(std::random_device{}());
     std::this_thread::sleep_for(std::chrono::microseconds((500 << std::min(attempt, 6)) +
-                                                          static_cast<int>(jitter() % 1000)));
+                                                          static_cast<int>((*jitter)() % 1000)));
   }
 }
 

@@ -29,6 +29,13 @@
 // Messages include the PostgreSQL error text without its DETAIL line (which may echo
 // row values).
 //
+// Autocommit mode (TxMode::kAutocommit, RunAutocommit): the callback gets a
+// pqxx::nontransaction, so each statement commits on its own and costs one round trip
+// (no BEGIN/COMMIT). Meant for callbacks that run ONE statement (a CTE can read and write
+// several tables atomically). A non-OK status returned by the callback rolls nothing
+// back, and nothing is retried in this mode (a 40001/40P01 failure is ABORTED at once),
+// because statements that already ran are committed.
+//
 // Nothing hangs: connects use connect_timeout, every statement statement_timeout,
 // waiting for a free connection acquire_timeout. Thread-safe; at most `size`
 // transactions run at once. Connections are opened lazily.
@@ -52,14 +59,15 @@
 
 namespace freehold {
 
-// The transaction handed to callbacks (pqxx::work, pqxx::read_transaction or a
-// serializable transaction, all of which are pqxx::transaction_base).
+// The transaction handed to callbacks (pqxx::work, pqxx::read_transaction, a
+// serializable transaction or pqxx::nontransaction, all pqxx::transaction_base).
 using PgTxn = pqxx::transaction_base;
 
 enum class TxMode {
   kReadWrite,    // READ COMMITTED (pqxx::work)
   kReadOnly,     // READ COMMITTED, READ ONLY (pqxx::read_transaction)
-  kSerializable  // SERIALIZABLE read-write
+  kSerializable,  // SERIALIZABLE read-write
+  kAutocommit     // no transaction block: each statement commits by itself, no retries
 };
 
 struct PgPoolOptions {
@@ -114,6 +122,11 @@ class PgPool {
   auto RunSerializable(Fn&& fn) {
     return Run(std::forward<Fn>(fn), TxMode::kSerializable);
   }
+  // One statement, one round trip (see "Autocommit mode" above).
+  template <typename Fn>
+  auto RunAutocommit(Fn&& fn) {
+    return Run(std::forward<Fn>(fn), TxMode::kAutocommit);
+  }
 
   // Runs "SELECT 1" on a pooled connection: OK or UNAVAILABLE with the reason.
   absl::Status Ping();
@@ -136,6 +149,7 @@ class PgPool {
   const absl::Status options_status_;
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
+  // Append-only: a connection has prepared the first Slot::prepared_count entries.
   std::vector<std::pair<std::string, std::string>> prepared_ ABSL_GUARDED_BY(mu_);
   int in_use_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -17,6 +17,8 @@
 #include "coordinator/core/background.h"
 #include "coordinator/core/config.h"
 #include "coordinator/core/flags.h"
+#include "coordinator/core/funding_metrics.h"
+#include "coordinator/core/funding_monitor.h"
 #include "coordinator/core/grant_keys.h"
 #include "coordinator/core/maintenance.h"
 #include "coordinator/core/metrics.h"
@@ -24,9 +26,12 @@
 #include "coordinator/core/object_catalog.h"
 #include "coordinator/core/object_writer.h"
 #include "coordinator/core/placement_snapshots.h"
+#include "coordinator/core/policy_admission.h"
 #include "coordinator/core/repair_worker.h"
 #include "coordinator/grpc/claims_codec.h"
 #include "coordinator/grpc/coordinator_service.h"
+#include "coordinator/grpc/donations_feed.h"
+#include "coordinator/grpc/funding_service.h"
 #include "coordinator/grpc/remote_clients.h"
 #include "coordinator/grpc/shard_rebuilder.h"
 #include "coordinator/pg/pg_store.h"
@@ -46,7 +51,19 @@ int Fail(const freehold::Logger& log, const std::string& what, const absl::Statu
 int main(int argc, char** argv) {
   CLI::App app{
       "freehold-coordinator: storage cluster coordinator (registry, placement, grants, "
-      "manifests, GC)"};
+      "manifests, GC, repair) and funding monitor (admission instead of quotas)"};
+  app.footer(
+      "Funding and admission (DESIGN.md 6; coordinator/grpc/API.md): every --funding-refresh\n"
+      "the coordinator compares usage with what donations fund (--donations, --cost-model)\n"
+      "and with physical capacity, exports freehold_funded_capacity_bytes,\n"
+      "freehold_funding_{coverage_ratio,runway_seconds,monthly_income,monthly_cost},\n"
+      "freehold_admission_state and freehold_admission_throttled_total, and serves\n"
+      "freehold.v1.Funding/GetFundingStatus (public, aggregate only). Near a limit\n"
+      "(--throttle-at) BeginSegment slows the heaviest recent writers first:\n"
+      "RESOURCE_EXHAUSTED with the reason, --donate-url and retry-after; past physical\n"
+      "capacity minus the reserve it refuses new writes. Reads, deletes, repair and stored\n"
+      "data are never affected. Without --donations funding never throttles; only\n"
+      "physical capacity does.");
   fc::CoordinatorConfig config;
   fc::AddCoordinatorFlags(app, &config);
   freehold::ParseOrExit(app, argc, argv);
@@ -54,6 +71,10 @@ int main(int argc, char** argv) {
   absl::StatusOr<freehold::LogLevel> level = freehold::ParseLogLevel(config.log_level);
   freehold::ExitIfError(level.status(), "freehold-coordinator");
   freehold::Logger log("coordinator", *level);
+
+  absl::StatusOr<freehold::funding::CostModel> cost_model =
+      fc::LoadCostModel(config.funding.cost_model_file);
+  if (!cost_model.ok()) return Fail(log, "bad cost model", cost_model.status());
 
   // Block termination signals in every thread; the main thread waits for them.
   sigset_t signals;
@@ -96,7 +117,33 @@ int main(int argc, char** argv) {
   fc::PgMetadataStore store(pool);
   fc::ProtoClaimsCodec codec;
   fc::GrantSigner grants(*key, codec);
-  fc::AlwaysAdmit admission;
+
+  // Funding and admission (DESIGN.md 6).
+  std::unique_ptr<fc::GrpcDonationsFeed> donations;
+  if (!config.funding.donations.empty()) {
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        freehold::MakeChannel(config.funding.donations);
+    if (!channel.ok()) return Fail(log, "bad --donations address", channel.status());
+    donations =
+        std::make_unique<fc::GrpcDonationsFeed>(*channel, config.funding.donations_timeout);
+  } else {
+    log.Warn("no --donations: no donation intake configured; funding does not throttle writes, "
+             "only physical capacity does");
+  }
+  fc::FundingMetrics funding_metrics(*registry, cost_model->currency);
+  freehold::funding::AdmissionPolicy admission_policy(config.funding.Admission());
+  fc::PolicyAdmission admission(admission_policy, clock, &funding_metrics);
+  fc::StoreUsageSource usage(store);
+  fc::FundingMonitor funding_monitor(
+      usage, donations.get(), clock, *cost_model,
+      fc::FundingMonitorOptions{config.funding.recent_window, config.funding.growth_window,
+                                config.funding.admission.donate_url},
+      admission_policy, &funding_metrics, log.With({{"part", "funding"}}));
+  // A first refresh before serving, so admission starts from real figures.
+  if (absl::Status s = funding_monitor.Refresh(); !s.ok()) {
+    log.Warn("first funding refresh incomplete; retrying every --funding-refresh",
+             {{"error", s}});
+  }
   fc::PlacementSnapshots placement(config.Policy(), config.node_down_after);
   fc::NodeRegistry registry_core(store, clock, config, log.With({{"part", "registry"}}));
   fc::ObjectWriter writer(store, clock, config, placement, grants, admission, &metrics,
@@ -129,11 +176,12 @@ int main(int argc, char** argv) {
 
   fc::CoordinatorGrpcService service(
       fc::CoordinatorParts{tokens, registry_core, writer, catalog, monitor});
+  fc::FundingGrpcService funding_service(funding_monitor);
   freehold::GrpcServerOptions server_options;
   server_options.listen_address = config.listen;
   server_options.metrics_registry = registry.get();
   absl::StatusOr<std::unique_ptr<freehold::GrpcServer>> server =
-      freehold::GrpcServer::Start(server_options, {&service});
+      freehold::GrpcServer::Start(server_options, {&service, &funding_service});
   if (!server.ok()) return Fail(log, "cannot start the gRPC server", server.status());
 
   fc::PgLeaderElector elector(config.database_url, fc::PgLeaderElector::kCoordinatorLockKey);
@@ -152,6 +200,8 @@ int main(int argc, char** argv) {
   }
   loops.Add({"cluster-stats", every, false, [&] { return monitor.Refresh(); }});
   loops.Add({"reload-accounts-keys", every, false, [&] { return tokens.Reload(); }});
+  // Every replica enforces admission, so every replica refreshes.
+  loops.Add({"funding", config.funding.refresh, false, [&] { return funding_monitor.Refresh(); }});
   loops.Start();
 
   std::string ready = "READY grpc=" + (*server)->address() + " metrics=";

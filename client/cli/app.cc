@@ -105,6 +105,19 @@ int RunApp(int argc, char** argv) {
   c = app.add_subcommand("put", "encrypt and store a file");
   c->add_option("FILE", put.file, "the file to store")->required();
   c->add_option("--name", put.name, "name to store it under (default: the file's name)");
+  c->footer(
+      "When the cluster slows new writes down (funding or disks running short) it says why\n"
+      "and where to donate; put waits as long as the cluster asks and retries up to\n"
+      "--throttle-retries times, but never waits longer than --max-throttle-wait at once:\n"
+      "a longer wait, or a refusal (disks full), fails at once with the cluster's message\n"
+      "and exit code 6.");
+  c->add_option("--throttle-retries", put.throttle_retries,
+                "retries of a throttled write before giving up (0 = fail at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+  AddDurationFlag(*c, "--max-throttle-wait", &put.max_throttle_wait,
+                  "longest single wait for a throttled write (e.g. 30s, 2m)",
+                  "FREEHOLD_MAX_THROTTLE_WAIT");
   c->callback([&] { run = [&](Context& ctx) { return RunPut(ctx, put); }; });
 
   GetArgs get;

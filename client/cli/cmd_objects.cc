@@ -99,6 +99,8 @@ absl::Status RunPut(Context& ctx, const PutArgs& args) {
 
   UploadConfig config;
   config.encode_threads = EncodeThreads(ctx);
+  config.admission_retries = args.throttle_retries;
+  config.max_admission_wait = args.max_throttle_wait;
   std::unique_ptr<ProgressDisplay> progress = ctx.Progress(absl::StrCat("put ", meta.name));
   Uploader uploader(*o->coordinator, ctx.Nodes(), config, progress.get());
   UploadInput in;

@@ -101,15 +101,28 @@ absl::Status RunStatus(Context& ctx, const StatusArgs& args) {
       j["cluster_error"] = std::string(cluster.status().message());
     }
     if (funding.ok()) {
-      j["funding"] = {{"admission", AdmissionName(funding->admission_state())},
-                      {"admission_message", funding->admission_message()},
-                      {"coverage_ratio", funding->coverage_ratio()},
-                      {"runway_seconds", std::isinf(funding->runway_seconds())
-                                             ? nlohmann::json(nullptr)
-                                             : nlohmann::json(funding->runway_seconds())},
-                      {"funded_capacity_logical_bytes", funding->funded_capacity_logical_bytes()},
-                      {"logical_used_bytes", funding->logical_used_bytes()},
-                      {"donate_url", funding->donate_url()}};
+      const auto finite_or_null = [](double v) {
+        return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+      };
+      j["funding"] = {
+          {"admission", AdmissionName(funding->admission_state())},
+          {"admission_reason", funding->admission_reason()},
+          {"admission_message", funding->admission_message()},
+          {"currency", funding->base_currency()},
+          {"monthly_income_minor", funding->monthly_income_base_minor()},
+          {"monthly_cost_minor", funding->monthly_cost_base_minor()},
+          {"balance_minor", funding->balance_base_minor()},
+          {"coverage_ratio", finite_or_null(funding->coverage_ratio())},
+          {"runway_seconds", finite_or_null(funding->runway_seconds())},
+          {"funded_capacity_logical_bytes", funding->funded_capacity_logical_bytes()},
+          {"physical_capacity_logical_bytes", funding->physical_capacity_logical_bytes()},
+          {"logical_used_bytes", funding->logical_used_bytes()},
+          {"raw_used_bytes", funding->raw_used_bytes()},
+          {"raw_capacity_bytes", funding->raw_capacity_bytes()},
+          {"seconds_until_funded_full", finite_or_null(funding->seconds_until_funded_full())},
+          {"seconds_until_physical_full", finite_or_null(funding->seconds_until_physical_full())},
+          {"funding_error", funding->funding_error()},
+          {"donate_url", funding->donate_url()}};
     } else {
       j["funding_error"] = std::string(funding.status().message());
     }
@@ -151,12 +164,18 @@ absl::Status RunStatus(Context& ctx, const StatusArgs& args) {
     std::cout << "Funding: new writes " << AdmissionName(f.admission_state());
     if (!f.admission_message().empty()) std::cout << " -- " << f.admission_message();
     std::cout << "\n";
-    absl::PrintF("  income/cost     %s / %s per month (coverage %.0f%%)\n",
+    absl::PrintF("  income/cost     %s / %s per month (coverage %s)\n",
                  Money(f.monthly_income_base_minor(), f.base_currency()),
-                 Money(f.monthly_cost_base_minor(), f.base_currency()), f.coverage_ratio() * 100);
+                 Money(f.monthly_cost_base_minor(), f.base_currency()),
+                 std::isfinite(f.coverage_ratio())
+                     ? absl::StrFormat("%.0f%%", f.coverage_ratio() * 100)
+                     : std::string("full"));
+    absl::PrintF("  balance         %s\n", Money(f.balance_base_minor(), f.base_currency()));
     absl::PrintF("  runway          %s\n", Runway(f.runway_seconds()));
-    absl::PrintF("  funded capacity %s (used %s)\n", HumanBytes(f.funded_capacity_logical_bytes()),
-                 HumanBytes(f.logical_used_bytes()));
+    absl::PrintF("  capacity        used %s, funded %s, physical %s (logical)\n",
+                 HumanBytes(f.logical_used_bytes()), HumanBytes(f.funded_capacity_logical_bytes()),
+                 HumanBytes(f.physical_capacity_logical_bytes()));
+    if (!f.funding_error().empty()) std::cout << "  note            " << f.funding_error() << "\n";
     if (!f.donate_url().empty()) std::cout << "  donate          " << f.donate_url() << "\n";
   } else if (!funding_served) {
     std::cout << "Funding: not served by this coordinator yet\n";

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "client/cli/context.h"
 
 namespace freehold::cli {
@@ -24,6 +25,8 @@ struct LoginArgs {
 struct PutArgs {
   std::string file;
   std::string name;
+  int throttle_retries = 6;                            // see UploadConfig
+  absl::Duration max_throttle_wait = absl::Minutes(2);
 };
 struct GetArgs {
   std::string object;

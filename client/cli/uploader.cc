@@ -74,6 +74,12 @@ absl::StatusOr<v1::BeginSegmentResponse> Uploader::BeginWithAdmission(
       return absl::ResourceExhaustedError(
           absl::StrCat("the cluster is not accepting new files right now: ", s.message()));
     }
+    if (RetryAfterOf(s).has_value() && *wait > config_.max_admission_wait) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          s.message(), " (the cluster asks to wait ", FormatWait(*wait),
+          ", longer than --max-throttle-wait ", FormatWait(config_.max_admission_wait),
+          "; try again later)"));
+    }
     if (attempt >= config_.admission_retries) {
       return absl::ResourceExhaustedError(
           absl::StrCat("the cluster is still throttling new writes after ", attempt + 1,

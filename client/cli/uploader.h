@@ -8,7 +8,9 @@
 // and the shard sent to the new node, up to `attempts_per_shard` tries.
 // BeginSegment answered RESOURCE_EXHAUSTED (admission throttled or closed) is
 // shown to the user; when the server says to retry later (trailing metadata
-// "retry-after-ms" or the message) it is retried a bounded number of times.
+// "retry-after-ms" or the message) it is retried up to `admission_retries`
+// times. A server-given wait longer than `max_admission_wait` is not waited
+// for: the upload fails at once with the server's message (exit code 6).
 // If the upload fails, the unfinished object is deleted (best effort); it was
 // never visible.
 #pragma once
@@ -34,7 +36,7 @@ struct UploadConfig {
   int segments_in_flight = 2;                            // encoded segments being sent at once
   int attempts_per_shard = 4;                            // first node + replacements
   int admission_retries = 6;                             // throttled BeginSegment retries
-  absl::Duration max_admission_wait = absl::Minutes(2);  // longest single wait
+  absl::Duration max_admission_wait = absl::Minutes(2);  // longest single wait (see above)
   // Injectable for tests; default sleeps.
   std::function<void(absl::Duration)> sleep;
 };

@@ -1,13 +1,16 @@
 // Admission seam (DESIGN.md 6): instead of quotas, BeginSegment asks an
-// AdmissionController whether a write may proceed. billing-free/ will provide
-// the real policy (funded and physical capacity, fair-share throttling); until
-// then AlwaysAdmit accepts every write.
+// AdmissionController whether a write may proceed. The production controller
+// is PolicyAdmission (policy_admission.h) over billing-free's AdmissionPolicy;
+// AlwaysAdmit accepts every write (tests that are not about admission).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace freehold::coordinator {
 
@@ -18,12 +21,15 @@ struct WriteRequest {
   uint64_t raw_bytes = 0;      // shard bytes of the segment (k+m shards)
 };
 
-// Thread-safe. Reads and deletes never pass through it.
+// Thread-safe. Only new writes pass through it: reads, deletes, repair,
+// draining and audits never do.
 class AdmissionController {
  public:
   virtual ~AdmissionController() = default;
   // OK to admit; RESOURCE_EXHAUSTED with a human message (why, and how to help)
-  // when the write is refused or throttled.
+  // when the write is refused or delayed. A delayed write carries the wait as a
+  // payload (WithRetryAfter / RetryAfterOf), which the gRPC layer sends as the
+  // "retry-after" (seconds) and "retry-after-ms" trailing metadata.
   virtual absl::Status AdmitWrite(const WriteRequest& request) = 0;
 };
 
@@ -31,5 +37,11 @@ class AlwaysAdmit : public AdmissionController {
  public:
   absl::Status AdmitWrite(const WriteRequest&) override { return absl::OkStatus(); }
 };
+
+// Attaches / reads the "try again after" hint of a RESOURCE_EXHAUSTED status
+// (payload type URL kRetryAfterPayloadUrl, whole milliseconds as decimal text).
+inline constexpr absl::string_view kRetryAfterPayloadUrl = "type.freehold.dev/retry-after-ms";
+absl::Status WithRetryAfter(absl::Status status, absl::Duration retry_after);
+std::optional<absl::Duration> RetryAfterOf(const absl::Status& status);
 
 }  // namespace freehold::coordinator

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "coordinator/core/funding_config.h"
 #include "coordinator/placement/placement_types.h"
 
 namespace freehold::coordinator {
@@ -58,6 +59,9 @@ struct CoordinatorConfig {
   // (shards reported corrupt or on retired nodes are rebuilt at once).
   absl::Duration repair_after = absl::Minutes(15);
   bool repair = true;  // run the repair loop
+
+  // --- Funding and admission (DESIGN.md 6) ---
+  FundingSettings funding;
 
   // The PlacementPolicy these settings describe (valid after Validate()).
   placement::PlacementPolicy Policy() const;

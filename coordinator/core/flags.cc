@@ -29,6 +29,25 @@ CLI::Option* AddSizeFlag(CLI::App& app, const std::string& name, uint64_t* targe
   return opt;
 }
 
+// A byte rate (bytes per second) written as a size: "64KiB", "1024".
+CLI::Option* AddRateFlag(CLI::App& app, const std::string& name, double* target,
+                         const std::string& description) {
+  CLI::Option* opt = app.add_option_function<std::string>(
+      name,
+      [target, name](const std::string& text) {
+        absl::StatusOr<uint64_t> v = ParseByteSize(text);
+        if (!v.ok()) {
+          throw CLI::ValidationError(name, "invalid rate '" + text + "' (bytes/s; e.g. 64KiB)");
+        }
+        *target = static_cast<double>(*v);
+      },
+      description);
+  opt->envname(DefaultEnvName(name));
+  opt->default_str(std::to_string(static_cast<uint64_t>(*target)));
+  opt->type_name("BYTES/S");
+  return opt;
+}
+
 }  // namespace
 
 absl::StatusOr<uint64_t> ParseByteSize(const std::string& raw) {
@@ -111,6 +130,40 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
   AddFlag(app, "--repair", &c->repair, "run the repair loop (--repair=false disables it)");
   AddDurationFlag(app, "--max-delete-backoff", &c->max_delete_backoff,
                   "longest wait between retries of a failed shard deletion");
+
+  // Funding and admission (DESIGN.md 6).
+  FundingSettings& f = c->funding;
+  AddFlag(app, "--donations", &f.donations,
+          "freehold-donations gRPC address (GetFundingSummary); empty = no donation intake "
+          "configured: income counts as 0 and only physical capacity throttles writes");
+  AddFlag(app, "--cost-model", &f.cost_model_file,
+          "cost model file (see billing-free/cost_model.example.conf); empty = EUR, 12.00 per "
+          "TiB-month of raw disk, 1500.00 fixed per month");
+  AddDurationFlag(app, "--funding-refresh", &f.refresh,
+                  "how often usage, donations, the funding model and admission are recomputed");
+  AddDurationFlag(app, "--donations-timeout", &f.donations_timeout,
+                  "deadline of one GetFundingSummary call");
+  AddDurationFlag(app, "--recent-writes-window", &f.recent_window,
+                  "window of per-account recent writes; the heaviest writers in it are slowed "
+                  "first");
+  AddDurationFlag(app, "--growth-window", &f.growth_window,
+                  "window of the logical growth rate used for projected fill dates");
+  AddFlag(app, "--throttle-at", &f.admission.throttle_at,
+          "fraction of the funded or physical limit (the smaller) at which new writes start "
+          "being throttled, in (0, 1]");
+  AddFlag(app, "--physical-reserve-fraction", &f.admission.physical_reserve_fraction,
+          "fraction of raw capacity kept free for repair; past the rest new writes are refused");
+  AddSizeFlag(app, "--physical-reserve-bytes", &f.admission.physical_reserve_bytes,
+              "raw bytes kept free for repair (the larger of this and the fraction applies)");
+  AddDurationFlag(app, "--throttle-horizon", &f.admission.throttle_horizon,
+                  "while throttled, the headroom left should last this long at the allowed "
+                  "aggregate write rate");
+  AddRateFlag(app, "--min-account-rate", &f.admission.min_account_rate_bytes_per_second,
+              "bytes per second every account may always write, even when throttled (e.g. 64KiB)");
+  AddDurationFlag(app, "--throttle-burst", &f.admission.burst,
+                  "a throttled account may burst this many seconds of its rate");
+  AddFlag(app, "--donate-url", &f.admission.donate_url,
+          "where throttle and refusal messages tell users they can help");
 }
 
 }  // namespace freehold::coordinator

@@ -120,6 +120,12 @@ struct SegmentHealth {
   int healthy_shards = 0;  // healthy shards on up or draining nodes
 };
 
+// Logical bytes one account committed in a window (funding: fair-share order).
+struct AccountBytes {
+  std::string account_id;  // canonical UUID
+  uint64_t bytes = 0;
+};
+
 struct SegmentHealthCounts {
   uint64_t degraded = 0;
   uint64_t lost = 0;

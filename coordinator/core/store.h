@@ -112,6 +112,10 @@ class StatsRepository {
   // How many committed segments have fewer than k+m (degraded) and fewer than k
   // (lost) healthy shards on up/draining nodes. Lost segments count as degraded.
   virtual absl::StatusOr<SegmentHealthCounts> HealthCounts() = 0;
+  // Payload bytes of segments committed at or after `since` (objects in any
+  // state), summed per owner account, heaviest first (ties by account id), at
+  // most `limit` accounts.
+  virtual absl::StatusOr<std::vector<AccountBytes>> RecentWrites(absl::Time since, int limit) = 0;
 };
 
 class CursorRepository {

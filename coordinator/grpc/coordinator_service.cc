@@ -133,7 +133,15 @@ grpc::Status CoordinatorGrpcService::BeginSegment(grpc::ServerContext* ctx,
   in.shard_size_bytes = req->shard_size_bytes();
   in.shard_sha256.assign(req->shard_sha256().begin(), req->shard_sha256().end());
   absl::StatusOr<SegmentTargets> targets = p_.writer.BeginSegment(*caller, in);
-  if (!targets.ok()) return Fail(targets);
+  if (!targets.ok()) {
+    // Admission delays carry when to try again (seconds rounded up, and ms).
+    if (std::optional<absl::Duration> wait = RetryAfterOf(targets.status())) {
+      const int64_t ms = absl::ToInt64Milliseconds(*wait);
+      ctx->AddTrailingMetadata("retry-after", std::to_string((ms + 999) / 1000));
+      ctx->AddTrailingMetadata("retry-after-ms", std::to_string(ms));
+    }
+    return Fail(targets);
+  }
   for (const ShardTarget& t : targets->shards) ToProto(t, resp->add_shards());
   SetTime(targets->grants_expire_at, resp->mutable_grants_expire_at());
   return grpc::Status::OK;

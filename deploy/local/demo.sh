@@ -14,6 +14,12 @@ HANDLE="demo$(date +%s)$RANDOM"
 echo
 echo "== demo: sign up as $HANDLE"
 freehold signup --handle "$HANDLE"
+echo "== demo: donations fund the storage (no bills, no quotas)"
+freehold status | sed -n '/^Funding/,$p' | head -4
+echo "   a donor gives 5.00 EUR (a Stripe-signed webhook to the donations service):"
+"$(dirname "$0")/donate.sh" 500 eur | sed 's/^/   /'
+sleep 3  # the coordinator refreshes its funding figures every 2 s
+freehold status | sed -n '/^Funding/,$p' | head -4
 echo "== demo: put a 10 MiB generated file"
 head -c $((10 * 1024 * 1024)) /dev/urandom > "$WORK/original.bin"
 freehold put "$WORK/original.bin" --name demo.bin

@@ -55,7 +55,8 @@ add_env FREEHOLD_ACCOUNTS_ADDR "$A_GRPC"; add_env FREEHOLD_ACCOUNTS_HTTP ""; add
 D_GRPC=127.0.0.1:$((BASE + 102)); D_MET=127.0.0.1:$((BASE + 202)); D_HTTP=127.0.0.1:$((BASE + 302))
 start_service donations "$D_GRPC" "$BIN/freehold-donations" \
   --listen "$D_GRPC" --metrics-listen "$D_MET" --http-listen "$D_HTTP" \
-  --database-url "$DB_URL" --stripe-webhook-secret "$STRIPE_SECRET"
+  --database-url "$DB_URL" --stripe-webhook-secret "$STRIPE_SECRET" \
+  --monthly-cost-minor 5  # 6 x 8 GiB raw at deploy/local/cost_model.conf's 1.00 EUR per TiB-month
 add_env FREEHOLD_DONATIONS_ADDR "$D_GRPC"; add_env FREEHOLD_DONATIONS_HTTP "http://$D_HTTP"; add_env FREEHOLD_DONATIONS_METRICS "$D_MET"
 add_env FREEHOLD_STRIPE_WEBHOOK_SECRET "$STRIPE_SECRET"
 
@@ -64,7 +65,9 @@ C_GRPC=127.0.0.1:$((BASE + 103)); C_MET=127.0.0.1:$((BASE + 203))
 start_service coordinator "$C_GRPC" "$BIN/freehold-coordinator" \
   --listen "$C_GRPC" --metrics-listen "$C_MET" --database-url "$DB_URL" \
   --data-dir "$RUN/data/coordinator" --accounts-keys "$RUN/data/accounts.pub" \
-  --accounts "$A_GRPC" --node-down-after 15s --admin-token-file "$RUN/data/admin-token"
+  --accounts "$A_GRPC" --node-down-after 15s --admin-token-file "$RUN/data/admin-token" \
+  --donations "$D_GRPC" --cost-model "$ROOT/deploy/local/cost_model.conf" \
+  --funding-refresh 2s --donate-url "http://$D_HTTP/"
 add_env FREEHOLD_COORDINATOR_ADDR "$C_GRPC"; add_env FREEHOLD_COORDINATOR_HTTP ""; add_env FREEHOLD_COORDINATOR_METRICS "$C_MET"
 
 # --- six storage daemons in three zones -------------------------------------

@@ -109,7 +109,8 @@ absl::StatusOr<LoginResult> LoginService::LoginChecked(const std::string& raw_ha
   std::string verifier = pepper_.Verifier(auth_key);
   IssuedTokens refresh = issuer_.NewRefreshToken(now);
   NewSession session{
-      NewUuid(), "", device_name, refresh.refresh_hash, now, refresh.tokens.refresh_expires_at};
+      NewTimeOrderedUuid(now), "", device_name, refresh.refresh_hash, now,
+      refresh.tokens.refresh_expires_at};
   absl::StatusOr<std::optional<LoginLookup>> lookup =
       repo_.LoginAndCreateSession(handle, verifier, session);
   if (!lookup.ok()) {
@@ -209,7 +210,7 @@ absl::StatusOr<LoginResult> LoginService::RecoverChecked(const std::string& raw_
                     password.wrapped_identity};
   LoginResult out;
   out.account_id = account->account_id;
-  out.session_id = NewUuid();
+  out.session_id = NewTimeOrderedUuid(now);
   IssuedTokens issued = issuer_.Issue(out.account_id, out.session_id, now);
   NewSession session{out.session_id,
                      out.account_id,

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_split.h"
 #include "common/clock.h"
 #include "common/config.h"
@@ -183,6 +184,10 @@ int Run(const AccountsConfig& config) {
 }  // namespace freehold::accounts
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built in debug mode, where every absl::Mutex (gRPC's included)
+  // feeds a process-wide lock-order graph on each lock and destruction: a debugging aid
+  // that costs every RPC; off in the service.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // Block the shutdown signals before any thread starts so only sigwait sees them.
   sigset_t set;
   sigemptyset(&set);

@@ -9,7 +9,6 @@
 #include "common/secure_compare.h"
 #include "common/status.h"
 #include "freehold_embedded/accounts_pg_migrations.h"
-#include "services/accounts/internal/pg_autocommit.h"
 
 namespace freehold::accounts {
 namespace {
@@ -158,11 +157,11 @@ PgPoolOptions AccountsPoolOptions(std::string connection_string, int size) {
   return o;
 }
 
-PgAccountRepository::PgAccountRepository(PgPool& pool) : pool_(pool), autocommit_(pool.options()) {}
+PgAccountRepository::PgAccountRepository(PgPool& pool) : pool_(pool) {}
 
 absl::StatusOr<std::optional<AccountRecord>> PgAccountRepository::FindByHandle(
     const std::string& handle) {
-  return autocommit_.Run([&](PgTxn& txn) -> std::optional<AccountRecord> {
+  return pool_.RunAutocommit([&](PgTxn& txn) -> std::optional<AccountRecord> {
     pqxx::result r = txn.exec_prepared("acc_find_by_handle", handle);
     if (r.empty()) return std::nullopt;
     return ReadAccount(r[0]);
@@ -171,7 +170,7 @@ absl::StatusOr<std::optional<AccountRecord>> PgAccountRepository::FindByHandle(
 
 absl::StatusOr<std::optional<AccountRecord>> PgAccountRepository::FindById(
     const std::string& account_id) {
-  return autocommit_.Run([&](PgTxn& txn) -> std::optional<AccountRecord> {
+  return pool_.RunAutocommit([&](PgTxn& txn) -> std::optional<AccountRecord> {
     pqxx::result r = txn.exec_prepared("acc_find_by_id", account_id);
     if (r.empty()) return std::nullopt;
     return ReadAccount(r[0]);
@@ -200,7 +199,7 @@ absl::Status InsertSession(PgTxn& txn, const NewSession& s) {
 
 absl::StatusOr<std::optional<LoginLookup>> PgAccountRepository::LoginAndCreateSession(
     const std::string& handle, const std::string& verifier, const NewSession& session) {
-  return autocommit_.Run([&](PgTxn& txn) -> std::optional<LoginLookup> {
+  return pool_.RunAutocommit([&](PgTxn& txn) -> std::optional<LoginLookup> {
     pqxx::result r = txn.exec_prepared("acc_login", handle, session.session_id, session.device_name,
                                        Bytes(session.refresh_hash), Micros(session.now),
                                        Micros(session.expires_at), Bytes(verifier));
@@ -247,7 +246,7 @@ absl::StatusOr<RefreshResult> PgAccountRepository::RotateRefreshToken(const std:
 absl::StatusOr<bool> PgAccountRepository::IsSessionActive(const std::string& account_id,
                                                           const std::string& session_id,
                                                           absl::Time now) {
-  return autocommit_.Run([&](PgTxn& txn) {
+  return pool_.RunAutocommit([&](PgTxn& txn) {
     return !txn.exec_prepared("acc_session_active", session_id, account_id, Micros(now)).empty();
   });
 }

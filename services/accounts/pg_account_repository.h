@@ -9,7 +9,6 @@
 #include "absl/status/status.h"
 #include "common/pg.h"
 #include "services/accounts/account_repository.h"
-#include "services/accounts/internal/pg_autocommit.h"
 
 namespace freehold::accounts {
 
@@ -22,8 +21,8 @@ PgPoolOptions AccountsPoolOptions(std::string connection_string, int size);
 
 // Thread-safe. `pool` must be created with AccountsPoolOptions and outlive this object.
 // Multi-statement operations run as PgPool transactions; single-statement hot paths
-// (login, lookups, session checks) run in autocommit mode on a second set of `pool.size()`
-// connections (internal/pg_autocommit.h), one round trip each.
+// (login, lookups, session checks) run in the pool's autocommit mode (TxMode::kAutocommit),
+// one round trip each, on the same connections.
 class PgAccountRepository : public AccountRepository {
  public:
   explicit PgAccountRepository(PgPool& pool);
@@ -62,7 +61,6 @@ class PgAccountRepository : public AccountRepository {
 
  private:
   PgPool& pool_;
-  internal::PgAutocommit autocommit_;
 };
 
 }  // namespace freehold::accounts

@@ -1,5 +1,6 @@
 #include "services/accounts/validation.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -157,13 +158,28 @@ absl::Status ValidateUuid(std::string_view value, std::string_view field) {
   return absl::OkStatus();
 }
 
+namespace {
+std::string FormatUuid(const std::string& b) {
+  const std::string hex = HexEncode(b);
+  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
+                      hex.substr(16, 4), "-", hex.substr(20, 12));
+}
+}  // namespace
+
+std::string NewTimeOrderedUuid(absl::Time now) {
+  std::string b = RandomBytes(16);
+  const uint64_t ms = static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMillis(now)));
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<char>((ms >> (8 * (5 - i))) & 0xFF);
+  b[6] = static_cast<char>((b[6] & 0x0F) | 0x70);
+  b[8] = static_cast<char>((b[8] & 0x3F) | 0x80);
+  return FormatUuid(b);
+}
+
 std::string NewUuid() {
   std::string b = RandomBytes(16);
   b[6] = static_cast<char>((b[6] & 0x0F) | 0x40);
   b[8] = static_cast<char>((b[8] & 0x3F) | 0x80);
-  const std::string hex = HexEncode(b);
-  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
-                      hex.substr(16, 4), "-", hex.substr(20, 12));
+  return FormatUuid(b);
 }
 
 }  // namespace freehold::accounts

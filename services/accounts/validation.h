@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "absl/status/statusor.h"
 #include "services/accounts/types.h"
 
@@ -66,5 +67,9 @@ std::string FormatAgeRecipient(const std::array<uint8_t, 32>& key);
 absl::Status ValidateUuid(std::string_view value, std::string_view field);
 // A random (version 4) UUID in canonical form.
 std::string NewUuid();
+// A version 7 UUID (RFC 9562): 48-bit Unix milliseconds of `now`, then 74 random bits.
+// For ids that are not secrets and are inserted into a B-tree index (session ids): new
+// keys land at the index's right edge instead of on random pages.
+std::string NewTimeOrderedUuid(absl::Time now);
 
 }  // namespace freehold::accounts

@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/clock.h"
 #include "common/config.h"
@@ -97,6 +98,10 @@ std::optional<int64_t> MonthlyCost(const fd::DonationsConfig& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built in debug mode, where every absl::Mutex (gRPC's, the intake
+  // batcher's) feeds a process-wide lock-order graph on each lock: a debugging aid that
+  // costs every webhook; off in the service (as in freehold-accounts).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   fd::DonationsConfig config;
   CLI::App app{
       "freehold-donations: signed donation webhooks, append-only ledger, campaigns, "
@@ -139,6 +144,10 @@ int main(int argc, char** argv) {
   freehold::AddDurationFlag(app, "--intake-batch-wait", &config.intake_batch_wait,
                             "how long a group-commit batch waits for more events (0 = take "
                             "what is queued; batches form under concurrency)");
+  freehold::AddDurationFlag(app, "--intake-arriving-wait", &config.intake_arriving_wait,
+                            "how long a group-commit batch waits for webhook deliveries "
+                            "already being verified and parsed (stops as soon as none is on "
+                            "its way; 0 = never)");
   freehold::AddFlag(app, "--accounts-keys", &config.accounts_keys_file,
                     "accounts verification keys file (ed25519 <key_id> <base64> per line). "
                     "Operator RPCs (SetExchangeRates, CreateCampaign, ListPledges, "
@@ -173,7 +182,7 @@ int main(int argc, char** argv) {
   freehold::PgPool pool(fd::DonationsPoolOptions(config.database_url, config.db_pool_size));
   if (absl::Status s = fd::MigrateDonationsSchema(pool); !s.ok())
     Die(log, "database migration failed", s);
-  std::unique_ptr<fd::PgAutocommitPool> one_statement;
+  std::unique_ptr<freehold::PgPool> one_statement;
   if (config.intake_connections > 0) {
     one_statement = fd::NewOneStatementIntakePool(pool.options(), config.intake_connections);
   }
@@ -204,7 +213,8 @@ int main(int argc, char** argv) {
         store,
         fd::IntakeBatchOptions{.max_events = config.intake_batch_max,
                                .max_wait = config.intake_batch_wait,
-                               .max_concurrent = config.intake_connections},
+                               .max_concurrent = config.intake_connections,
+                               .arriving_wait = config.intake_arriving_wait},
         &metrics);
   }
   fd::WebhookIntake intake({&stripe}, store, rules, clock, metrics, log.With({{"part", "intake"}}),

@@ -124,6 +124,18 @@ TEST(UuidTest, GeneratesCanonicalVersion4) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("session_id")));
 }
 
+TEST(UuidTest, TimeOrderedIdsAreVersion7AndSortByTime) {
+  const absl::Time t = absl::FromUnixMillis(1700000000123);
+  const std::string a = NewTimeOrderedUuid(t);
+  const std::string b = NewTimeOrderedUuid(t + absl::Milliseconds(1));
+  EXPECT_OK(ValidateUuid(a, "id"));
+  EXPECT_EQ(a[14], '7');
+  EXPECT_TRUE(a[19] == '8' || a[19] == '9' || a[19] == 'a' || a[19] == 'b');
+  EXPECT_EQ(a.substr(0, 13), "018bcfe5-687b");  // 1700000000123 ms = 0x018bcfe5687b
+  EXPECT_LT(a, b);
+  EXPECT_NE(a, NewTimeOrderedUuid(t));  // 74 random bits
+}
+
 TEST(PepperTest, VerifierAndFakeSaltDependOnThePepper) {
   ASSERT_OK_AND_ASSIGN(Pepper a, Pepper::FromSecret(std::string(64, 'a')));
   ASSERT_OK_AND_ASSIGN(Pepper b, Pepper::FromSecret(std::string(64, 'b')));

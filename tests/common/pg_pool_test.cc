@@ -180,6 +180,51 @@ TEST_F(PgPoolTest, RetriesSerializationFailuresThenAborts) {
   EXPECT_EQ(calls, 4);
 }
 
+TEST_F(PgPoolTest, AutocommitCommitsEachStatementAndNeverRetries) {
+  PgPoolOptions o = Options(1);
+  o.prepared = {{"add_item", "INSERT INTO items (name) VALUES ($1)"}};
+  PgPool pool(o);
+  CreateTables(pool);
+  // No transaction block: the first statement stays committed although the callback
+  // then fails (unlike Run, which rolls back).
+  EXPECT_THAT(pool.RunAutocommit([](PgTxn& txn) -> absl::Status {
+    txn.exec_prepared("add_item", "kept");
+    return absl::FailedPreconditionError("stop");
+  }),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // Each statement is its own transaction (no BEGIN sent before it).
+  ASSERT_OK_AND_ASSIGN(bool own_transaction, pool.RunAutocommit([](PgTxn& txn) {
+    return txn.exec1("SELECT transaction_timestamp() = statement_timestamp()")[0].as<bool>();
+  }));
+  EXPECT_TRUE(own_transaction);
+  int calls = 0;
+  EXPECT_THAT(pool.RunAutocommit([&](PgTxn& txn) {
+    ++calls;
+    txn.exec("DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = '40P01'; END $$");
+  }),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_EQ(calls, 1);
+  EXPECT_THAT(pool.RunAutocommit([](PgTxn& txn) { txn.exec_prepared("add_item", "kept"); }),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  ASSERT_OK_AND_ASSIGN(int n, pool.RunReadOnly([](PgTxn& txn) {
+    return txn.exec1("SELECT count(*) FROM items WHERE name = 'kept'")[0].as<int>();
+  }));
+  EXPECT_EQ(n, 1);
+}
+
+TEST_F(PgPoolTest, StatementsPreparedAfterFirstUseReachExistingConnections) {
+  PgPool pool(Options(1));
+  ASSERT_OK_AND_ASSIGN(int a, pool.RunAutocommit([](PgTxn& txn) {
+    return txn.exec1("SELECT 1")[0].as<int>();
+  }));
+  EXPECT_EQ(a, 1);
+  ASSERT_OK(pool.Prepare("twice", "SELECT 2 * $1::int"));
+  ASSERT_OK_AND_ASSIGN(int b, pool.RunAutocommit([](PgTxn& txn) {
+    return txn.exec_prepared1("twice", 21)[0].as<int>();
+  }));
+  EXPECT_EQ(b, 42);
+}
+
 TEST_F(PgPoolTest, StatementTimeoutIsDeadlineExceeded) {
   PgPoolOptions o = Options(1);
   o.statement_timeout = absl::Milliseconds(100);

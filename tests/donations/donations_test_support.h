@@ -113,7 +113,7 @@ class DonationsPgTest : public freehold::testing::PostgresTest {
 
   FakeClock clock_{absl::FromUnixSeconds(kNow)};
   std::unique_ptr<PgPool> pool_;
-  std::unique_ptr<PgAutocommitPool> one_statement_;
+  std::unique_ptr<PgPool> one_statement_;
   std::unique_ptr<PgDonationStore> store_;
   std::unique_ptr<IntakeBatcher> batcher_;
   std::unique_ptr<PgQueryStore> queries_;

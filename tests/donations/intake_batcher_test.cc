@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -181,6 +182,40 @@ TEST(IntakeBatcherTest, BatchesNeverExceedMaxEventsOrMaxConcurrent) {
   EXPECT_EQ(total, 9u);
   EXPECT_LE(store.max_running(), 2);
   for (size_t i = 0; i < rest.size(); ++i) EXPECT_EQ(rest.result(i)->reason, rest.id(i));
+}
+
+TEST(IntakeBatcherTest, ManyCallersInLoopsEachGetTheirOwnAnswerFromExactlyOneBatch) {
+  // Regression: a caller taken by one leader, not yet answered, must not lead itself
+  // when the queue is empty (front() of an empty deque could be a stale copy of its own
+  // address: each thread's Apply frame sits at the same place every call).
+  ScriptedStore store;
+  IntakeBatcher batcher(store, {.max_events = 4, .max_concurrent = 2}, nullptr);
+  constexpr int kThreads = 8;
+  constexpr int kCalls = 300;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        const FastIntakeEvent event = Event(absl::StrCat("evt_", t, "_", i));
+        absl::StatusOr<FastIntakeOutcome> r = batcher.Apply(event);
+        if (!r.ok() || r->reason != event.event_id) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+  std::set<std::string> seen;
+  size_t total = 0;
+  for (const auto& b : store.batches()) {
+    EXPECT_FALSE(b.empty());
+    EXPECT_LE(b.size(), 4u);
+    total += b.size();
+    seen.insert(b.begin(), b.end());
+  }
+  EXPECT_EQ(total, static_cast<size_t>(kThreads * kCalls));
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kThreads * kCalls));
+  EXPECT_LE(store.max_running(), 2);
 }
 
 TEST(IntakeBatcherTest, LeaderWaitsUpToMaxWaitForAFullBatch) {

@@ -218,6 +218,56 @@ TEST_F(OneStatementIntakeTest, ABatchAppliesEachEventOnItsOwn) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.ledger"), 2);
 }
 
+TEST_F(OneStatementIntakeTest, TwoEventsOfOnePaymentInOneSetBasedBatchRecordItOnce) {
+  // No identified donor: the batch takes the set-based statements (migration 0003).
+  auto payment = [](const std::string& id, const std::string& ref) {
+    FastIntakeEvent e;
+    e.provider = "stripe";
+    e.event_id = id;
+    e.type = "payment_intent.succeeded";
+    e.kind = "payment";
+    e.occurred_at = absl::FromUnixSeconds(kNow);
+    e.payment_ref = ref;
+    e.entry.entry_id = NewUuid();
+    e.entry.at = e.occurred_at;
+    e.entry.amount_minor = 700;
+    e.entry.currency = "EUR";
+    e.entry.provider = "stripe";
+    e.entry.provider_event_id = id;
+    e.entry.payment_ref = ref;
+    e.base_currency = true;
+    return e;
+  };
+  const FastIntakeEvent invoice = payment("evt_s_invoice", "pi_s1");
+  const FastIntakeEvent intent = payment("evt_s_intent", "pi_s1");
+  const FastIntakeEvent other = payment("evt_s_other", "pi_s2");
+  FastIntakeEvent info;
+  info.provider = "stripe";
+  info.event_id = "evt_s_info";
+  info.type = "customer.created";
+  info.kind = "unknown";
+  info.occurred_at = absl::FromUnixSeconds(kNow);
+  info.claim_only = true;
+  ASSERT_OK_AND_ASSIGN(std::vector<FastIntakeOutcome> outcomes,
+                       store_->ApplyFast({&invoice, &info, &intent, &other}));
+  ASSERT_EQ(outcomes.size(), 4u);
+  // Sorted by payment, then id: evt_s_intent comes first and records pi_s1.
+  EXPECT_EQ(outcomes[0].result, FastIntakeResult::kClaimed);
+  EXPECT_EQ(outcomes[1].result, FastIntakeResult::kClaimed);
+  EXPECT_EQ(outcomes[2].result, FastIntakeResult::kRecorded);
+  EXPECT_EQ(outcomes[2].entry.base_amount_minor, 700);
+  EXPECT_EQ(outcomes[3].result, FastIntakeResult::kRecorded);
+  EXPECT_EQ(QueryText("SELECT string_agg(provider_event_id, ',' ORDER BY provider_event_id) "
+                      "FROM donations.ledger"),
+            "evt_s_intent,evt_s_other");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.events"), 4);
+  // Delivered again: duplicates, nothing added.
+  ASSERT_OK_AND_ASSIGN(outcomes, store_->ApplyFast({&other, &invoice}));
+  EXPECT_EQ(outcomes[0].result, FastIntakeResult::kDuplicate);
+  EXPECT_EQ(outcomes[1].result, FastIntakeResult::kDuplicate);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.ledger"), 2);
+}
+
 TEST_F(OneStatementIntakeTest, RefundParkedBeforeItsPaymentIsAppliedByTheTransactionPath) {
   ASSERT_OK_AND_ASSIGN(IngestResponse parked,
                        Deliver(ChargeRefunded("evt_r", "pi_p", 1000, 400, "eur")));

@@ -215,6 +215,19 @@ TEST_F(TransferTest, ThrottlingThatNeverEndsGivesUpAfterBoundedRetries) {
   EXPECT_EQ(coordinator_.deletes, 1);  // the unfinished object is cleaned up
 }
 
+TEST_F(TransferTest, AskedToWaitLongerThanTheLimitFailsAtOnceWithTheServersMessage) {
+  coordinator_.throttled = 1000;
+  coordinator_.message = "new uploads are being slowed down; donate at https://example.org";
+  coordinator_.retry_after_ms = "600000";  // 10 min, above the 2 min default limit
+  absl::StatusOr<UploadResult> r = Upload("hello");
+  EXPECT_THAT(r, testing::StatusIs(absl::StatusCode::kResourceExhausted,
+                                   ::testing::AllOf(HasSubstr("donate at https://example.org"),
+                                                    HasSubstr("asks to wait 600 s"))));
+  EXPECT_TRUE(sleeps_.empty());
+  EXPECT_EQ(coordinator_.begins, 1);
+  EXPECT_EQ(ExitCodeFor(r.status()), ExitCode::kRefused);
+}
+
 TEST_F(TransferTest, ClosedAdmissionFailsAtOnceWithTheServersMessage) {
   coordinator_.throttled = 1000;
   coordinator_.message = "storage is full; donate at https://example.org to add disks";

@@ -45,6 +45,7 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(const ClusterOptions& op
 Cluster::~Cluster() {
   for (Node& n : nodes_) n.process.reset();
   coordinator_.reset();
+  donations_.reset();
   accounts_.reset();
   if (!db_url_.empty()) (void)testing::PostgresHarness::Get().DropDatabase(db_url_);
 }
@@ -75,9 +76,23 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
   if (!a.ok()) return a.status();
   accounts_address_ = *a;
 
-  absl::StatusOr<std::unique_ptr<testing::Process>> coordinator =
-      Launch(testing::BinaryPath("freehold-coordinator"),
-             {"--listen",
+  if (options.donations) {
+    absl::StatusOr<std::unique_ptr<testing::Process>> donations = testing::Process::Start(
+        {.binary = testing::BinaryPath("freehold-donations"),
+         .args = {"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--http-listen",
+                  "127.0.0.1:0", "--database-url", db_url_, "--base-currency", "EUR",
+                  "--receipt-key", dir_.File("donations-receipt.key"), "--gauge-refresh", "1s",
+                  "--log-level", "warn"},
+         .env = {{"FREEHOLD_STRIPE_WEBHOOK_SECRET", kStripeWebhookSecret}},
+         .stderr_path = dir_.File("donations.log")});
+    if (!donations.ok()) return donations.status();
+    donations_ = *std::move(donations);
+    absl::StatusOr<std::string> d = GrpcAddressOf(*donations_, "freehold-donations");
+    if (!d.ok()) return d.status();
+    donations_address_ = *d;
+  }
+
+  std::vector<std::string> coordinator_args = {"--listen",
               "127.0.0.1:0",
               "--metrics-listen",
               "127.0.0.1:0",
@@ -100,13 +115,27 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
               "--loop-interval",
               "500ms",
               "--log-level",
-              "warn"},
+              "warn"};
+  if (options.donations) {
+    coordinator_args.push_back("--donations");
+    coordinator_args.push_back(donations_address_);
+  }
+  coordinator_args.insert(coordinator_args.end(), options.coordinator_args.begin(),
+                          options.coordinator_args.end());
+  absl::StatusOr<std::unique_ptr<testing::Process>> coordinator =
+      Launch(testing::BinaryPath("freehold-coordinator"), std::move(coordinator_args),
              dir_.File("coordinator.log"));
   if (!coordinator.ok()) return coordinator.status();
   coordinator_ = *std::move(coordinator);
   absl::StatusOr<std::string> c = GrpcAddressOf(*coordinator_, "freehold-coordinator");
   if (!c.ok()) return c.status();
   coordinator_address_ = *c;
+  absl::StatusOr<std::string> ready =
+      coordinator_->WaitForStderrLine("READY grpc=", absl::Seconds(1));
+  if (ready.ok() && ready->find("metrics=") != std::string::npos) {
+    std::string rest = ready->substr(ready->find("metrics=") + 8);
+    coordinator_metrics_ = rest.substr(0, rest.find_first_of(" \n"));
+  }
 
   for (int i = 0; i < options.storage_nodes; ++i) {
     absl::StatusOr<int> port = testing::PickFreePort();

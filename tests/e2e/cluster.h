@@ -23,7 +23,16 @@ struct ClusterOptions {
   std::string segment_size = "1MiB";   // small segments keep tests fast
   std::string node_down_after = "3s";  // coordinator marks silent nodes down
   uint64_t node_capacity_bytes = 2ull << 30;
+  // Also start freehold-donations (same database, its own schema; Stripe
+  // webhook secret kStripeWebhookSecret) before the coordinator, and pass
+  // --donations to the coordinator.
+  bool donations = false;
+  // Extra freehold-coordinator flags (funding and admission settings).
+  std::vector<std::string> coordinator_args;
 };
+
+// The Stripe endpoint secret freehold-donations verifies webhooks with.
+inline constexpr char kStripeWebhookSecret[] = "whsec_e2e_0123456789abcdef0123456789";
 
 class Cluster {
  public:
@@ -33,6 +42,10 @@ class Cluster {
 
   const std::string& accounts_address() const { return accounts_address_; }
   const std::string& coordinator_address() const { return coordinator_address_; }
+  // The coordinator's Prometheus endpoint host:port.
+  const std::string& coordinator_metrics_address() const { return coordinator_metrics_; }
+  // Empty unless ClusterOptions::donations.
+  const std::string& donations_address() const { return donations_address_; }
   const std::string& admin_token_file() const { return admin_token_file_; }
   const std::string& dir() const { return dir_.path(); }
   int node_count() const { return static_cast<int>(nodes_.size()); }
@@ -65,8 +78,9 @@ class Cluster {
 
   testing::TempDir dir_{"freehold-e2e-"};
   std::string db_url_;
-  std::unique_ptr<testing::Process> accounts_, coordinator_;
-  std::string accounts_address_, coordinator_address_, admin_token_file_;
+  std::unique_ptr<testing::Process> accounts_, donations_, coordinator_;
+  std::string accounts_address_, donations_address_, coordinator_address_, admin_token_file_;
+  std::string coordinator_metrics_;
   std::vector<Node> nodes_;
   ClusterOptions options_;
 };

@@ -104,6 +104,21 @@ absl::StatusOr<SegmentHealthCounts> PgStats::HealthCounts() {
   return c;
 }
 
+absl::StatusOr<std::vector<AccountBytes>> PgStats::RecentWrites(absl::Time since, int limit) {
+  pqxx::result r = txn_.exec_params(
+      "SELECT o.owner_account_id::text, sum(s.segment_size_bytes)::bigint AS bytes "
+      "FROM segments s JOIN objects o ON o.object_id = s.object_id "
+      "WHERE s.committed AND s.committed_at >= micros_to_ts($1) "
+      "GROUP BY o.owner_account_id ORDER BY bytes DESC, 1 LIMIT $2",
+      Micros(since), limit);
+  std::vector<AccountBytes> out;
+  for (const pqxx::row& row : r) {
+    out.push_back(
+        AccountBytes{row[0].as<std::string>(), static_cast<uint64_t>(row[1].as<int64_t>())});
+  }
+  return out;
+}
+
 absl::StatusOr<int64_t> PgCursors::Get(const std::string& consumer) {
   pqxx::result r =
       txn_.exec_params("SELECT last_sequence FROM consumer_cursors WHERE consumer = $1", consumer);

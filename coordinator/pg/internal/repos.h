@@ -96,6 +96,7 @@ class PgStats : public StatsRepository {
   absl::StatusOr<StoredTotals> Totals() override;
   absl::StatusOr<std::vector<SegmentHealth>> UnhealthySegments(int limit) override;
   absl::StatusOr<SegmentHealthCounts> HealthCounts() override;
+  absl::StatusOr<std::vector<AccountBytes>> RecentWrites(absl::Time since, int limit) override;
 
  private:
   pqxx::transaction_base& txn_;

@@ -9,7 +9,6 @@
 #include "common/pg.h"
 #include "services/donations/core/read_store.h"
 #include "services/donations/core/store.h"
-#include "services/donations/pg/pg_autocommit_pool.h"
 
 namespace freehold::donations {
 
@@ -20,16 +19,17 @@ PgPoolOptions DonationsPoolOptions(const std::string& database_url, int size);
 // Applies the embedded migrations (pg/migrations/*.sql).
 absl::Status MigrateDonationsSchema(PgPool& pool);
 
-// Autocommit connections for the one-statement intake (ApplyFast): `size` connections
-// with the settings of `pool_options` (DonationsPoolOptions) and only that statement.
-std::unique_ptr<PgAutocommitPool> NewOneStatementIntakePool(const PgPoolOptions& pool_options,
+// Connections for the one-statement intake (ApplyFast), used in autocommit mode
+// (PgPool::RunAutocommit: no BEGIN/COMMIT round trips): `size` connections with the
+// settings of `pool_options` (DonationsPoolOptions) and only that statement.
+std::unique_ptr<PgPool> NewOneStatementIntakePool(const PgPoolOptions& pool_options,
                                                             int size);
 
 // Intake store. Thread-safe; `pool` must come from DonationsPoolOptions and outlive it,
 // `one_statement` (NewOneStatementIntakePool; null = no ApplyFast) too.
 class PgDonationStore : public DonationStore {
  public:
-  explicit PgDonationStore(PgPool& pool, PgAutocommitPool* one_statement = nullptr)
+  explicit PgDonationStore(PgPool& pool, PgPool* one_statement = nullptr)
       : pool_(pool), one_statement_(one_statement) {}
   absl::Status RunInTransaction(absl::FunctionRef<absl::Status(LedgerTxn&)> body) override;
   absl::Status StoreDeadLetter(const DeadLetter& letter) override;
@@ -42,7 +42,7 @@ class PgDonationStore : public DonationStore {
 
  private:
   PgPool& pool_;
-  PgAutocommitPool* const one_statement_;
+  PgPool* const one_statement_;
 };
 
 // Read-side store. Thread-safe; same pool contract.
