@@ -144,10 +144,6 @@ int main(int argc, char** argv) {
   freehold::AddDurationFlag(app, "--intake-batch-wait", &config.intake_batch_wait,
                             "how long a group-commit batch waits for more events (0 = take "
                             "what is queued; batches form under concurrency)");
-  freehold::AddDurationFlag(app, "--intake-arriving-wait", &config.intake_arriving_wait,
-                            "how long a group-commit batch waits for webhook deliveries "
-                            "already being verified and parsed (stops as soon as none is on "
-                            "its way; 0 = never)");
   freehold::AddFlag(app, "--accounts-keys", &config.accounts_keys_file,
                     "accounts verification keys file (ed25519 <key_id> <base64> per line). "
                     "Operator RPCs (SetExchangeRates, CreateCampaign, ListPledges, "
@@ -213,8 +209,7 @@ int main(int argc, char** argv) {
         store,
         fd::IntakeBatchOptions{.max_events = config.intake_batch_max,
                                .max_wait = config.intake_batch_wait,
-                               .max_concurrent = config.intake_connections,
-                               .arriving_wait = config.intake_arriving_wait},
+                               .max_concurrent = config.intake_connections},
         &metrics);
   }
   fd::WebhookIntake intake({&stripe}, store, rules, clock, metrics, log.With({{"part", "intake"}}),

@@ -40,10 +40,6 @@ absl::Status DonationsConfig::Validate() const {
   if (intake_batch_wait < absl::ZeroDuration() || intake_batch_wait > absl::Milliseconds(50)) {
     return absl::InvalidArgumentError("--intake-batch-wait: must be 0..50ms");
   }
-  if (intake_arriving_wait < absl::ZeroDuration() ||
-      intake_arriving_wait > absl::Milliseconds(50)) {
-    return absl::InvalidArgumentError("--intake-arriving-wait: must be 0..50ms");
-  }
   if (gauge_refresh < absl::Seconds(1)) {
     return absl::InvalidArgumentError("--gauge-refresh: must be at least 1s");
   }

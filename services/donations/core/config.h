@@ -34,8 +34,6 @@ struct DonationsConfig {
   int intake_connections = 2;
   int intake_batch_max = 32;
   absl::Duration intake_batch_wait = absl::ZeroDuration();
-  // How long a batch leader waits for deliveries already being verified and parsed.
-  absl::Duration intake_arriving_wait = absl::Milliseconds(1);
   // Accounts verification keys (`ed25519 <key_id> <base64>` per line). Without them the
   // operator RPCs answer FAILED_PRECONDITION. Re-read every gauge_refresh (rotation).
   std::string accounts_keys_file;

@@ -39,11 +39,10 @@ void WebhookIntake::KeepDeadLetter(absl::string_view provider, absl::string_view
 }
 
 absl::StatusOr<AppliedEvent> WebhookIntake::ApplyEvent(const ProviderEvent& event,
-                                                       absl::string_view raw_body,
-                                                       IntakeBatcher::Arrival& arrival) const {
+                                                       absl::string_view raw_body) const {
   if (batcher_ != nullptr) {
     if (std::optional<PreparedFastEvent> prepared = rules_.PrepareFast(event)) {
-      absl::StatusOr<FastIntakeOutcome> outcome = batcher_->Apply(prepared->event, &arrival);
+      absl::StatusOr<FastIntakeOutcome> outcome = batcher_->Apply(prepared->event);
       if (!outcome.ok() && (outcome.status().code() == absl::StatusCode::kUnavailable ||
                             outcome.status().code() == absl::StatusCode::kDeadlineExceeded)) {
         return outcome.status();  // the database is unwell: the transaction would fail too
@@ -61,7 +60,6 @@ absl::StatusOr<AppliedEvent> WebhookIntake::ApplyEvent(const ProviderEvent& even
       }
     }
   }
-  arrival.End();
   metrics_.CountPath("transaction");
   std::optional<AppliedEvent> applied;
   absl::Status s = store_.RunInTransaction([&](LedgerTxn& txn) -> absl::Status {
@@ -84,9 +82,6 @@ absl::StatusOr<IngestResponse> WebhookIntake::Ingest(absl::string_view provider_
                                             provider_name.substr(0, 32), "\" (known: stripe)"));
   }
   const PaymentProvider& provider = *it->second;
-  // Announced to the group commit while it is verified and parsed, so a batch about to
-  // start can wait for it (bounded by --intake-arriving-wait).
-  IntakeBatcher::Arrival arrival(batcher_);
   const std::string pname(provider.name());
   if (raw_body.size() > kMaxWebhookBodyBytes) {
     metrics_.CountRejected("too_large");
@@ -115,7 +110,7 @@ absl::StatusOr<IngestResponse> WebhookIntake::Ingest(absl::string_view provider_
   }
   const std::string kind(EventKindName(event->kind));
 
-  absl::StatusOr<AppliedEvent> applied = ApplyEvent(*event, raw_body, arrival);
+  absl::StatusOr<AppliedEvent> applied = ApplyEvent(*event, raw_body);
   if (!applied.ok()) {
     const absl::Status& s = applied.status();
     if (s.code() == absl::StatusCode::kFailedPrecondition ||

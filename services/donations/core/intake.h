@@ -54,8 +54,8 @@ class WebhookIntake {
 
  private:
   // Applies a verified event: group commit if possible, else a transaction.
-  absl::StatusOr<AppliedEvent> ApplyEvent(const ProviderEvent& event, absl::string_view raw_body,
-                                          IntakeBatcher::Arrival& arrival) const;
+  absl::StatusOr<AppliedEvent> ApplyEvent(const ProviderEvent& event,
+                                          absl::string_view raw_body) const;
   void KeepDeadLetter(absl::string_view provider, absl::string_view event_id,
                       const absl::Status& reason, absl::string_view raw_body) const;
 

@@ -18,9 +18,6 @@ absl::Status IntakeBatchOptions::Validate() const {
   if (max_concurrent < 1 || max_concurrent > 64) {
     return absl::InvalidArgumentError("--intake-connections: must be 1..64");
   }
-  if (arriving_wait < absl::ZeroDuration() || arriving_wait > absl::Milliseconds(50)) {
-    return absl::InvalidArgumentError("--intake-arriving-wait: must be 0..50ms");
-  }
   return absl::OkStatus();
 }
 
@@ -33,33 +30,12 @@ size_t IntakeBatcher::queued() const {
   return queue_.size();
 }
 
-IntakeBatcher::Arrival::Arrival(IntakeBatcher* batcher) : batcher_(batcher) {
-  if (batcher_ == nullptr || batcher_->options_.arriving_wait <= absl::ZeroDuration()) {
-    batcher_ = nullptr;
-    return;
-  }
-  absl::MutexLock lock(&batcher_->mu_);
-  ++batcher_->arriving_;
-}
-
-void IntakeBatcher::Arrival::End() {
-  if (batcher_ == nullptr) return;
-  absl::MutexLock lock(&batcher_->mu_);
-  --batcher_->arriving_;
-  batcher_ = nullptr;
-}
-
-absl::StatusOr<FastIntakeOutcome> IntakeBatcher::Apply(const FastIntakeEvent& event,
-                                                       Arrival* arrival) {
+absl::StatusOr<FastIntakeOutcome> IntakeBatcher::Apply(const FastIntakeEvent& event) {
   Pending self{&event, std::nullopt};
   std::vector<Pending*> batch;
   {
     absl::MutexLock lock(&mu_);
     queue_.push_back(&self);
-    if (arrival != nullptr && arrival->batcher_ == this) {
-      --arriving_;  // in the same critical section as the push: leaders see both at once
-      arrival->batcher_ = nullptr;
-    }
     // Done by another leader, or our turn to lead: first in line and a slot is free.
     // Taken by a leader but not answered yet, we may no longer be in the queue at all,
     // which may then be empty: front() of an empty deque is undefined (it can even
@@ -72,13 +48,6 @@ absl::StatusOr<FastIntakeOutcome> IntakeBatcher::Apply(const FastIntakeEvent& ev
     mu_.Await(absl::Condition(&done_or_lead));
     if (self.outcome.has_value()) return *std::move(self.outcome);
     ++running_;
-    if (options_.arriving_wait > absl::ZeroDuration() && arriving_ > 0 &&
-        queue_.size() < static_cast<size_t>(options_.max_events)) {
-      auto none_coming = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return arriving_ == 0 || queue_.size() >= static_cast<size_t>(options_.max_events);
-      };
-      mu_.AwaitWithTimeout(absl::Condition(&none_coming), options_.arriving_wait);
-    }
     if (options_.max_wait > absl::ZeroDuration() &&
         queue_.size() < static_cast<size_t>(options_.max_events)) {
       auto full = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

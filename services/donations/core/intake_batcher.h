@@ -32,13 +32,9 @@ struct IntakeBatchOptions {
   absl::Duration max_wait = absl::ZeroDuration();
   // Batches in flight at once (1..64), normally the store's FastConcurrency().
   int max_concurrent = 2;
-  // How long a leader waits for deliveries already inside the intake (announced with
-  // Arrival, being verified and parsed) to join its batch: it stops waiting once none
-  // is on its way or the batch is full. 0: no such wait.
-  absl::Duration arriving_wait = absl::ZeroDuration();
 
   // INVALID_ARGUMENT naming the flag (--intake-batch-max, --intake-batch-wait,
-  // --intake-connections, --intake-arriving-wait).
+  // --intake-connections).
   absl::Status Validate() const;
 };
 
@@ -47,28 +43,10 @@ class IntakeBatcher {
  public:
   IntakeBatcher(DonationStore& store, IntakeBatchOptions options, DonationMetrics* metrics);
 
-  // A delivery on its way to Apply (announced when it enters the intake): a leader
-  // may wait for it (IntakeBatchOptions::arriving_wait). Ends when passed to Apply or
-  // destroyed, whichever comes first. Not thread-safe itself; one per delivery.
-  class Arrival {
-   public:
-    explicit Arrival(IntakeBatcher* batcher);  // null: nothing announced
-    ~Arrival() { End(); }
-    Arrival(const Arrival&) = delete;
-    Arrival& operator=(const Arrival&) = delete;
-    void End();
-
-   private:
-    friend class IntakeBatcher;
-    IntakeBatcher* batcher_;
-  };
-
   // Applies `event` in some batch and returns its own outcome, or the batch's error
   // status (see DonationStore::ApplyFast). Blocks until that batch has ended; `event`
-  // must stay valid until then (it is not copied). `arrival`, if given, ends as the
-  // event is queued.
-  absl::StatusOr<FastIntakeOutcome> Apply(const FastIntakeEvent& event,
-                                          Arrival* arrival = nullptr);
+  // must stay valid until then (it is not copied).
+  absl::StatusOr<FastIntakeOutcome> Apply(const FastIntakeEvent& event);
 
   // Events waiting for a batch to take them (tests, debugging).
   size_t queued() const;
@@ -85,7 +63,6 @@ class IntakeBatcher {
   mutable absl::Mutex mu_;
   std::deque<Pending*> queue_ ABSL_GUARDED_BY(mu_);
   int running_ ABSL_GUARDED_BY(mu_) = 0;
-  int arriving_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace freehold::donations
