@@ -16,4 +16,8 @@ for pidfile in "$RUN"/pids/*.pid; do
   rm -f "$pidfile"
 done
 if [[ -d "$RUN/data/postgres" ]]; then tests/support/pg_ctl.sh stop "$RUN/data/postgres" >/dev/null 2>&1 && echo "stopped postgres"; fi
-if [[ "${1:-}" == "--purge" ]]; then rm -rf "$RUN"; echo "removed $RUN"; fi
+if [[ "${1:-}" == "--purge" ]]; then
+  # PostgreSQL's files may live elsewhere behind a symlink (tests/support/pg_ctl.sh).
+  if [[ -L "$RUN/data/postgres" ]]; then rm -rf "$(readlink -f "$RUN/data/postgres")"; fi
+  rm -rf "$RUN"; echo "removed $RUN"
+fi

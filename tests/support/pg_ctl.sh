@@ -24,8 +24,6 @@ usage() {
 [[ $# -ge 2 ]] || usage
 cmd=$1
 dir=$2
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
 
 as_user() {
   if [[ $(id -u) -eq 0 ]]; then
@@ -36,6 +34,25 @@ as_user() {
     "$@"
   fi
 }
+
+mkdir -p "$dir"
+# As root, PostgreSQL runs as an unprivileged user, who must be able to reach DIR.
+# When DIR lies below a directory that user cannot enter (a clone in /root, say),
+# the files live in /var/tmp/freehold-pg/<hash of DIR> and DIR becomes a symlink
+# to them (only while DIR is still empty; DIR's owner removes both).
+if [[ $(id -u) -eq 0 && ! -L "$dir" ]] && ! as_user test -x "$(dirname "$(cd "$dir" && pwd -P)")"; then
+  if [[ -n "$(ls -A "$dir")" ]]; then
+    echo "$0: $dir is not reachable by the unprivileged PostgreSQL user and not empty" >&2
+    exit 1
+  fi
+  logical=$(cd "$dir" && pwd)
+  real="/var/tmp/freehold-pg/$(printf '%s' "$logical" | sha256sum | cut -c1-16)"
+  mkdir -p "$real"
+  chmod 755 /var/tmp/freehold-pg
+  rmdir "$dir"
+  ln -s "$real" "$logical"
+fi
+dir=$(cd "$dir" && pwd -P)
 
 case "$cmd" in
   start)
