@@ -270,7 +270,7 @@ absl::StatusOr<PutStart> ShardStore::BeginPut(const std::string& key, uint64_t s
       new ShardWriter(*this, key, size, sha256, *std::move(fd), temp_path));
   if (options_.direct_io && size > 0) {
     writer->direct_ = internal::DirectWriter::Create(
-        writer->fd_.get(), temp_path, options_.direct_buffer_bytes, &writer->hasher_);
+        writer->fd_.get(), temp_path, options_.direct_buffer_bytes);
   }
   if (options_.preallocate && size > 0) {
     if (::fallocate(writer->fd_.get(), 0, 0, static_cast<off_t>(size)) == 0) {

@@ -41,7 +41,7 @@ absl::Status ShardWriter::Append(std::string_view data) {
                                                    " bytes so far)"));
   }
   received_ += data.size();
-  if (direct_ == nullptr) hasher_.Update(data);  // DirectWriter hashes on its own thread
+  hasher_.Update(data);  // here, while a DirectWriter's thread writes the previous buffer
   absl::Status written = direct_ != nullptr
                              ? direct_->Append(data)
                              : internal::WriteAll(fd_.get(), data.data(), data.size(), temp_path_);
@@ -71,7 +71,7 @@ absl::StatusOr<bool> ShardWriter::Commit() {
         absl::StrCat("stream ended after ", received_, " bytes; grant.size_bytes is ", size_));
   }
   if (direct_ != nullptr) {
-    absl::Status flushed = direct_->Finish(size_);  // also completes the hash
+    absl::Status flushed = direct_->Finish(size_);
     direct_.reset();
     if (!flushed.ok()) {
       Discard();

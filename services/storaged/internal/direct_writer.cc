@@ -12,10 +12,10 @@
 
 namespace freehold::storaged::internal {
 
-std::unique_ptr<DirectWriter> DirectWriter::Create(int fd, std::string path, size_t buffer_bytes,
-                                                   bulk::Sha256* hasher) {
+std::unique_ptr<DirectWriter> DirectWriter::Create(int fd, std::string path,
+                                                   size_t buffer_bytes) {
   if (buffer_bytes == 0 || buffer_bytes % kDirectAlignment != 0) return nullptr;
-  std::unique_ptr<DirectWriter> writer(new DirectWriter(fd, std::move(path), buffer_bytes, hasher));
+  std::unique_ptr<DirectWriter> writer(new DirectWriter(fd, std::move(path), buffer_bytes));
   for (auto& buffer : writer->buffers_) {
     void* memory = nullptr;
     if (::posix_memalign(&memory, kDirectAlignment, buffer_bytes) != 0) return nullptr;
@@ -26,8 +26,8 @@ std::unique_ptr<DirectWriter> DirectWriter::Create(int fd, std::string path, siz
   return writer;
 }
 
-DirectWriter::DirectWriter(int fd, std::string path, size_t buffer_bytes, bulk::Sha256* hasher)
-    : fd_(fd), path_(std::move(path)), buffer_bytes_(buffer_bytes), hasher_(hasher) {}
+DirectWriter::DirectWriter(int fd, std::string path, size_t buffer_bytes)
+    : fd_(fd), path_(std::move(path)), buffer_bytes_(buffer_bytes) {}
 
 DirectWriter::~DirectWriter() {
   if (writer_.joinable()) writer_.join();
@@ -57,7 +57,6 @@ void DirectWriter::StartWrite(size_t length) {
   const char* data = buffers_[current_].get();
   const uint64_t offset = offset_;
   writer_ = std::thread([this, data, length, offset] {
-    hasher_->Update(std::string_view(data, length));
     write_status_ = WriteAt(data, length, offset);
   });
   offset_ += length;
@@ -85,7 +84,6 @@ absl::Status DirectWriter::Finish(uint64_t final_size) {
   absl::Status status = WaitForWrite();
   if (!status.ok()) return status;
   if (used_ > 0) {
-    hasher_->Update(std::string_view(buffers_[current_].get(), used_));
     const size_t padded = (used_ + kDirectAlignment - 1) / kDirectAlignment * kDirectAlignment;
     std::memset(buffers_[current_].get() + used_, 0, padded - used_);
     status = WriteAt(buffers_[current_].get(), padded, offset_);

@@ -13,7 +13,6 @@
 #include <thread>
 
 #include "absl/status/status.h"
-#include "common/bulk/sha256.h"
 
 namespace freehold::storaged::internal {
 
@@ -24,10 +23,9 @@ class DirectWriter {
   // Switches `fd` (opened for writing at offset 0, not owned, must outlive the
   // writer) to O_DIRECT. Returns null, leaving fd as it was, if the file system
   // refuses O_DIRECT or memory is short. buffer_bytes: a multiple of kDirectAlignment.
-  // `hasher` (not owned) receives every appended byte in order; the caller must not
-  // use it until Finish has returned.
-  static std::unique_ptr<DirectWriter> Create(int fd, std::string path, size_t buffer_bytes,
-                                              bulk::Sha256* hasher);
+  // The background thread only writes (hashing is the caller's, on its own thread),
+  // so the disk is kept busy while the caller receives and hashes the next buffer.
+  static std::unique_ptr<DirectWriter> Create(int fd, std::string path, size_t buffer_bytes);
   ~DirectWriter();  // waits for a write in progress
   DirectWriter(const DirectWriter&) = delete;
   DirectWriter& operator=(const DirectWriter&) = delete;
@@ -40,7 +38,7 @@ class DirectWriter {
   absl::Status Finish(uint64_t final_size);
 
  private:
-  DirectWriter(int fd, std::string path, size_t buffer_bytes, bulk::Sha256* hasher);
+  DirectWriter(int fd, std::string path, size_t buffer_bytes);
   absl::Status WaitForWrite();
   void StartWrite(size_t length);
   absl::Status WriteAt(const char* data, size_t length, uint64_t offset) const;
@@ -48,7 +46,6 @@ class DirectWriter {
   const int fd_;
   const std::string path_;
   const size_t buffer_bytes_;
-  bulk::Sha256* const hasher_;
   std::unique_ptr<char, void (*)(void*)> buffers_[2] = {{nullptr, &std::free},
                                                         {nullptr, &std::free}};
   int current_ = 0;
