@@ -4,10 +4,10 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "client/core/keys.h"
 #include "common/encoding.h"
 #include "common/secure_compare.h"
 #include "services/accounts/internal/absl_view.h"
-#include "services/accounts/internal/bech32.h"
 
 namespace freehold::accounts {
 namespace {
@@ -125,23 +125,20 @@ absl::StatusOr<std::array<uint8_t, 32>> ParseAgeRecipient(std::string_view recip
   if (recipient.size() != 62 || recipient.substr(0, 4) != "age1") {
     return Invalid(field, "must be an age X25519 recipient (age1...)");
   }
-  absl::StatusOr<internal::Bech32Data> decoded = internal::Bech32Decode(recipient);
-  if (!decoded.ok()) {
-    return Invalid(field, absl::StrCat("not an age recipient: ", decoded.status().message()));
+  // The client core's age encoding (Bech32, HRP "age", 32 bytes): one
+  // implementation for the CLI that writes keys and the server that checks them.
+  absl::StatusOr<client::X25519PublicKey> parsed = client::ParseRecipient(recipient);
+  if (!parsed.ok()) {
+    return Invalid(field, absl::StrCat("not an age recipient: ", parsed.status().message()));
   }
-  if (decoded->hrp != "age" || decoded->data.size() != 32) {
-    return Invalid(field, "must be an age X25519 recipient (age1...)");
-  }
-  std::array<uint8_t, 32> key;
-  std::memcpy(key.data(), decoded->data.data(), 32);
+  const std::array<uint8_t, 32>& key = parsed->bytes;
   static const std::array<uint8_t, 32> kZero{};
   if (key == kZero) return Invalid(field, "is the all-zero key");
   return key;
 }
 
 std::string FormatAgeRecipient(const std::array<uint8_t, 32>& key) {
-  return internal::Bech32Encode("age",
-                                std::string_view(reinterpret_cast<const char*>(key.data()), 32));
+  return client::EncodeRecipient(client::X25519PublicKey{key});
 }
 
 absl::Status ValidateUuid(std::string_view value, std::string_view field) {

@@ -11,7 +11,7 @@
 #include "services/accounts/account_crypto.h"
 #include "services/accounts/accounts_grpc_service.h"
 #include "services/accounts/fair_use_limiter.h"
-#include "services/accounts/internal/bech32.h"
+#include "client/core/internal/encoding.h"
 #include "services/accounts/token_issuer.h"
 #include "services/accounts/token_keyring.h"
 #include "services/accounts/validation.h"
@@ -23,6 +23,13 @@ namespace {
 
 using ::freehold::testing::StatusIs;
 using ::testing::HasSubstr;
+
+// Bech32 of raw bytes, to build recipients with the wrong HRP or length.
+std::string Bech32(std::string_view hrp, const std::string& bytes) {
+  return client::internal::Bech32Encode(
+      hrp, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()),
+      false);
+}
 
 TEST(HandleTest, FoldsCaseAndAcceptsAllowedCharacters) {
   ASSERT_OK_AND_ASSIGN(std::string h, NormalizeHandle("Alice.Smith_2-x"));
@@ -84,9 +91,9 @@ TEST(AgeRecipientTest, RejectsMalformedRecipients) {
   const size_t letter = mixed.find_first_not_of("0123456789", 4);
   mixed[letter] = static_cast<char>(std::toupper(mixed[letter]));
   // Right checksum, wrong HRP.
-  std::string other_hrp = internal::Bech32Encode("agx", std::string(32, '\x07'));
+  std::string other_hrp = Bech32("agx", std::string(32, '\x07'));
   // 31-byte payload.
-  std::string short_key = internal::Bech32Encode("age", std::string(31, '\x07'));
+  std::string short_key = Bech32("age", std::string(31, '\x07'));
   for (const std::string& bad :
        {std::string(""), std::string("age1"), flipped, upper, mixed, other_hrp, short_key,
         good + "q", std::string(62, 'a'), std::string("ssh-ed25519 AAAA")}) {
@@ -94,7 +101,7 @@ TEST(AgeRecipientTest, RejectsMalformedRecipients) {
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("public_key")))
         << bad;
   }
-  EXPECT_THAT(ParseAgeRecipient(internal::Bech32Encode("age", std::string(32, '\0'))),
+  EXPECT_THAT(ParseAgeRecipient(Bech32("age", std::string(32, '\0'))),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("all-zero")));
 }
 
