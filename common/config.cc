@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -12,6 +13,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace freehold {
@@ -26,6 +28,72 @@ std::string DefaultEnvName(const std::string& flag_name) {
     out.push_back(c == '-' || c == '.' ? '_' : absl::ascii_toupper(static_cast<unsigned char>(c)));
   }
   return out;
+}
+
+absl::StatusOr<uint64_t> ParseByteSize(const std::string& raw) {
+  const std::string text(absl::StripAsciiWhitespace(raw));
+  size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+    ++i;
+  }
+  double number = 0;
+  if (i == 0 || !absl::SimpleAtod(text.substr(0, i), &number) || number < 0) {
+    return absl::InvalidArgumentError("malformed size");
+  }
+  const std::string unit = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text.substr(i)));
+  static constexpr struct {
+    const char* names[3];
+    double multiplier;
+  } kUnits[] = {{{"", "b", "b"}, 1.0},
+                {{"k", "kib", "kb"}, 1024.0},
+                {{"m", "mib", "mb"}, 1024.0 * 1024},
+                {{"g", "gib", "gb"}, 1024.0 * 1024 * 1024},
+                {{"t", "tib", "tb"}, 1024.0 * 1024 * 1024 * 1024}};
+  for (const auto& u : kUnits) {
+    if (unit == u.names[0] || unit == u.names[1] || unit == u.names[2]) {
+      const double bytes = std::round(number * u.multiplier);
+      if (bytes > 9.0e18) return absl::InvalidArgumentError("size too large");
+      return static_cast<uint64_t>(bytes);
+    }
+  }
+  return absl::InvalidArgumentError("unknown size unit");
+}
+
+namespace {
+
+// One option whose text goes through ParseByteSize into *target (uint64_t or double).
+template <typename T>
+CLI::Option* AddParsedSizeFlag(CLI::App& app, const std::string& name, T* target,
+                               const std::string& description, const std::string& env_name,
+                               const std::string& type_name, const std::string& example) {
+  CLI::Option* opt = app.add_option_function<std::string>(
+      name,
+      [target, name, example](const std::string& text) {
+        absl::StatusOr<uint64_t> v = ParseByteSize(text);
+        if (!v.ok()) {
+          throw CLI::ValidationError(name, "invalid value '" + text + "' (" + example + ")");
+        }
+        *target = static_cast<T>(*v);
+      },
+      description);
+  opt->envname(env_name.empty() ? DefaultEnvName(name) : env_name);
+  opt->default_str(std::to_string(static_cast<uint64_t>(*target)));
+  opt->type_name(type_name);
+  return opt;
+}
+
+}  // namespace
+
+CLI::Option* AddByteSizeFlag(CLI::App& app, const std::string& name, uint64_t* target,
+                             const std::string& description, const std::string& env_name) {
+  return AddParsedSizeFlag(app, name, target, description, env_name, "BYTES",
+                           "a size; examples: 64MiB, 4096");
+}
+
+CLI::Option* AddByteRateFlag(CLI::App& app, const std::string& name, double* target,
+                             const std::string& description, const std::string& env_name) {
+  return AddParsedSizeFlag(app, name, target, description, env_name, "BYTES/S",
+                           "bytes per second; examples: 64KiB, 1024");
 }
 
 CLI::Option* AddDurationFlag(CLI::App& app, const std::string& name, absl::Duration* target,

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 #include <type_traits>
 
@@ -57,6 +58,19 @@ CLI::Option* AddFlag(CLI::App& app, const std::string& name, T* target,
 // Like AddFlag for durations written as absl::ParseDuration accepts ("250ms", "5s",
 // "1h30m"). A malformed value makes parsing fail with a message naming the flag.
 CLI::Option* AddDurationFlag(CLI::App& app, const std::string& name, absl::Duration* target,
+                             const std::string& description, const std::string& env_name = "");
+
+// Parses a byte size: "67108864", "64MiB", "64M", "1.5GiB", "4k"; the units k/M/G/T (with or
+// without "iB"/"B", any case) are powers of 1024. INVALID_ARGUMENT otherwise.
+absl::StatusOr<uint64_t> ParseByteSize(const std::string& text);
+
+// Like AddFlag for a byte size written as ParseByteSize accepts. A malformed value makes
+// parsing fail with a message naming the flag and an example.
+CLI::Option* AddByteSizeFlag(CLI::App& app, const std::string& name, uint64_t* target,
+                             const std::string& description, const std::string& env_name = "");
+
+// Like AddByteSizeFlag for a rate in bytes per second ("64KiB" = 65536 bytes/s).
+CLI::Option* AddByteRateFlag(CLI::App& app, const std::string& name, double* target,
                              const std::string& description, const std::string& env_name = "");
 
 // Parses argv. On --help prints help and exits 0; on a parse error prints the error and

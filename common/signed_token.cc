@@ -10,11 +10,13 @@
 #include <cstring>
 #include <fstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/config.h"
 #include "common/encoding.h"
 #include "common/secure_compare.h"
+#include "common/string_view.h"
 
 namespace freehold {
 namespace {
@@ -402,6 +404,19 @@ absl::StatusOr<TokenClaims> VerifyClaims(const TokenVerifier& verifier, std::str
   if (now > claims->expires_at + skew) return Unauthenticated("token expired");
   if (claims->issued_at > now + skew) return Unauthenticated("token not yet valid");
   return claims;
+}
+
+absl::StatusOr<std::string> BearerToken(std::string_view authorization,
+                                        std::string_view missing_message) {
+  absl::string_view value = absl::StripAsciiWhitespace(AbslView(authorization));
+  if (value.empty()) return absl::UnauthenticatedError(AbslView(missing_message));
+  if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
+    return absl::UnauthenticatedError("authorization metadata must be \"Bearer <token>\"");
+  }
+  value = absl::StripAsciiWhitespace(value.substr(7));
+  if (value.empty()) return absl::UnauthenticatedError("empty bearer token");
+  if (value.size() > 8192) return absl::UnauthenticatedError("bearer token longer than 8 KiB");
+  return std::string(value);
 }
 
 }  // namespace freehold

@@ -146,4 +146,10 @@ absl::StatusOr<TokenClaims> VerifyClaims(const TokenVerifier& verifier, std::str
                                          std::string_view audience, absl::Time now,
                                          absl::Duration skew = absl::Seconds(30));
 
+// The token of an `authorization` metadata value "Bearer <token>" (scheme case-insensitive,
+// surrounding white space ignored). UNAUTHENTICATED when it is absent (`missing_message`),
+// has another scheme, or carries an empty or over-long (> 8 KiB) token.
+absl::StatusOr<std::string> BearerToken(std::string_view authorization,
+                                        std::string_view missing_message);
+
 }  // namespace freehold

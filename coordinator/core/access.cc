@@ -59,17 +59,8 @@ std::shared_ptr<const TokenVerifier> AccessTokenVerifier::verifier() const {
 }
 
 absl::StatusOr<std::string> AccessTokenVerifier::BearerValue(const std::string& authorization) {
-  absl::string_view value = absl::StripAsciiWhitespace(authorization);
-  if (value.empty()) {
-    return absl::UnauthenticatedError(
-        "missing access token: send metadata \"authorization: Bearer <token>\"");
-  }
-  if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
-    return absl::UnauthenticatedError("authorization metadata must be \"Bearer <token>\"");
-  }
-  value = absl::StripAsciiWhitespace(value.substr(7));
-  if (value.empty()) return absl::UnauthenticatedError("empty bearer token");
-  return std::string(value);
+  return BearerToken(authorization,
+                     "missing access token: send metadata \"authorization: Bearer <token>\"");
 }
 
 absl::StatusOr<Caller> AccessTokenVerifier::Authenticate(const std::string& authorization) const {

@@ -1,84 +1,10 @@
 #include "coordinator/core/flags.h"
 
 #include <CLI/CLI.hpp>
-#include <cctype>
-#include <cmath>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "common/config.h"
 
 namespace freehold::coordinator {
-namespace {
-
-CLI::Option* AddSizeFlag(CLI::App& app, const std::string& name, uint64_t* target,
-                         const std::string& description) {
-  CLI::Option* opt = app.add_option_function<std::string>(
-      name,
-      [target, name](const std::string& text) {
-        absl::StatusOr<uint64_t> v = ParseByteSize(text);
-        if (!v.ok()) {
-          throw CLI::ValidationError(name, "invalid size '" + text + "' (examples: 64MiB, 4096)");
-        }
-        *target = *v;
-      },
-      description);
-  opt->envname(DefaultEnvName(name));
-  opt->default_str(std::to_string(*target));
-  opt->type_name("BYTES");
-  return opt;
-}
-
-// A byte rate (bytes per second) written as a size: "64KiB", "1024".
-CLI::Option* AddRateFlag(CLI::App& app, const std::string& name, double* target,
-                         const std::string& description) {
-  CLI::Option* opt = app.add_option_function<std::string>(
-      name,
-      [target, name](const std::string& text) {
-        absl::StatusOr<uint64_t> v = ParseByteSize(text);
-        if (!v.ok()) {
-          throw CLI::ValidationError(name, "invalid rate '" + text + "' (bytes/s; e.g. 64KiB)");
-        }
-        *target = static_cast<double>(*v);
-      },
-      description);
-  opt->envname(DefaultEnvName(name));
-  opt->default_str(std::to_string(static_cast<uint64_t>(*target)));
-  opt->type_name("BYTES/S");
-  return opt;
-}
-
-}  // namespace
-
-absl::StatusOr<uint64_t> ParseByteSize(const std::string& raw) {
-  std::string text(absl::StripAsciiWhitespace(raw));
-  size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
-    ++i;
-  }
-  double number = 0;
-  if (i == 0 || !absl::SimpleAtod(text.substr(0, i), &number) || number < 0) {
-    return absl::InvalidArgumentError("malformed size");
-  }
-  std::string unit = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text.substr(i)));
-  double mult = 1;
-  if (unit.empty() || unit == "b") {
-    mult = 1;
-  } else if (unit == "k" || unit == "kib" || unit == "kb") {
-    mult = 1024.0;
-  } else if (unit == "m" || unit == "mib" || unit == "mb") {
-    mult = 1024.0 * 1024;
-  } else if (unit == "g" || unit == "gib" || unit == "gb") {
-    mult = 1024.0 * 1024 * 1024;
-  } else if (unit == "t" || unit == "tib" || unit == "tb") {
-    mult = 1024.0 * 1024 * 1024 * 1024;
-  } else {
-    return absl::InvalidArgumentError("unknown size unit");
-  }
-  const double bytes = std::round(number * mult);
-  if (bytes > 9.0e18) return absl::InvalidArgumentError("size too large");
-  return static_cast<uint64_t>(bytes);
-}
 
 void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
   AddFlag(app, "--listen", &c->listen, "gRPC listen address host:port (port 0 picks one)");
@@ -103,15 +29,15 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
           "level whose members must be distinct in a segment: node | host | zone | region");
   AddFlag(app, "--data-shards", &c->data_shards, "k: data shards per segment");
   AddFlag(app, "--parity-shards", &c->parity_shards, "m: parity shards per segment");
-  AddSizeFlag(app, "--segment-size", &c->segment_size_bytes, "payload bytes per segment");
+  AddByteSizeFlag(app, "--segment-size", &c->segment_size_bytes, "payload bytes per segment");
   AddFlag(app, "--max-shards-per-zone", &c->max_shards_per_zone,
           "most shards of one segment in one zone (0 = no cap)");
   AddFlag(app, "--nearly-full-ratio", &c->nearly_full_ratio,
           "nodes at or above this used/capacity get no new shards");
-  AddSizeFlag(app, "--max-object-size", &c->max_object_bytes, "largest object payload");
-  AddSizeFlag(app, "--max-metadata-size", &c->max_metadata_bytes,
+  AddByteSizeFlag(app, "--max-object-size", &c->max_object_bytes, "largest object payload");
+  AddByteSizeFlag(app, "--max-metadata-size", &c->max_metadata_bytes,
               "largest encrypted metadata blob");
-  AddSizeFlag(app, "--max-header-size", &c->max_header_bytes, "largest age header");
+  AddByteSizeFlag(app, "--max-header-size", &c->max_header_bytes, "largest age header");
   AddFlag(app, "--max-share-accounts", &c->max_share_accounts,
           "most accounts one object may be shared with");
   AddDurationFlag(app, "--heartbeat-interval", &c->heartbeat_interval,
@@ -153,12 +79,12 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
           "being throttled, in (0, 1]");
   AddFlag(app, "--physical-reserve-fraction", &f.admission.physical_reserve_fraction,
           "fraction of raw capacity kept free for repair; past the rest new writes are refused");
-  AddSizeFlag(app, "--physical-reserve-bytes", &f.admission.physical_reserve_bytes,
+  AddByteSizeFlag(app, "--physical-reserve-bytes", &f.admission.physical_reserve_bytes,
               "raw bytes kept free for repair (the larger of this and the fraction applies)");
   AddDurationFlag(app, "--throttle-horizon", &f.admission.throttle_horizon,
                   "while throttled, the headroom left should last this long at the allowed "
                   "aggregate write rate");
-  AddRateFlag(app, "--min-account-rate", &f.admission.min_account_rate_bytes_per_second,
+  AddByteRateFlag(app, "--min-account-rate", &f.admission.min_account_rate_bytes_per_second,
               "bytes per second every account may always write, even when throttled (e.g. 64KiB)");
   AddDurationFlag(app, "--throttle-burst", &f.admission.burst,
                   "a throttled account may burst this many seconds of its rate");

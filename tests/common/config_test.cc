@@ -117,6 +117,45 @@ void ParseBadFlag() {
   ParseOrExit(app, 2, argv);
 }
 
+TEST(ConfigTest, ParsesByteSizesWithUnits) {
+  EXPECT_EQ(*ParseByteSize("64MiB"), uint64_t{64} << 20);
+  EXPECT_EQ(*ParseByteSize("64M"), uint64_t{64} << 20);
+  EXPECT_EQ(*ParseByteSize(" 2 GB "), uint64_t{2} << 30);
+  EXPECT_EQ(*ParseByteSize("4096"), 4096u);
+  EXPECT_EQ(*ParseByteSize("1.5k"), 1536u);
+  EXPECT_EQ(*ParseByteSize("1TiB"), uint64_t{1} << 40);
+  EXPECT_THAT(ParseByteSize("lots"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseByteSize("12 parsecs"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseByteSize("-1k"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseByteSize("99999999T"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ConfigTest, SizeAndRateFlagsTakeUnitsAndEnvironment) {
+  CLI::App app{"test"};
+  uint64_t segment = 64;
+  double rate = 0;
+  AddByteSizeFlag(app, "--segment-size", &segment, "segment size");
+  AddByteRateFlag(app, "--min-rate", &rate, "floor rate", "FREEHOLD_TEST_MIN_RATE");
+  ScopedEnv env("FREEHOLD_TEST_MIN_RATE", "64KiB");
+  Parse(app, {"--segment-size", "8MiB"});
+  EXPECT_EQ(segment, uint64_t{8} << 20);
+  EXPECT_EQ(rate, 65536.0);
+  EXPECT_THAT(app.help(), HasSubstr("FREEHOLD_SEGMENT_SIZE"));
+}
+
+TEST(ConfigTest, MalformedSizeIsAParseErrorNamingTheFlag) {
+  CLI::App app{"test"};
+  uint64_t segment = 64;
+  AddByteSizeFlag(app, "--segment-size", &segment, "segment size");
+  try {
+    Parse(app, {"--segment-size", "huge"});
+    ADD_FAILURE() << "no parse error";
+  } catch (const CLI::ParseError& e) {
+    EXPECT_THAT(std::string(e.what()), HasSubstr("huge"));
+  }
+  EXPECT_EQ(segment, 64u);
+}
+
 TEST(ConfigDeathTest, ParseOrExitExitsNonZeroOnBadFlag) {
   EXPECT_EXIT(ParseBadFlag(), ::testing::ExitedWithCode(2), "no-such-flag");
 }

@@ -219,5 +219,21 @@ TEST(ClaimsTest, PlainTokensAreNotClaimsTokens) {
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
+TEST(BearerTokenTest, TakesTheTokenOfABearerValue) {
+  EXPECT_EQ(*BearerToken("Bearer abc.def", "missing"), "abc.def");
+  EXPECT_EQ(*BearerToken("  bearer   abc  ", "missing"), "abc");
+}
+
+TEST(BearerTokenTest, RefusesMissingOtherSchemesEmptyAndOverlongTokens) {
+  EXPECT_THAT(BearerToken("", "send a token"),
+              StatusIs(absl::StatusCode::kUnauthenticated, "send a token"));
+  EXPECT_THAT(BearerToken("Basic dXNlcjpwdw==", "m"),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("Bearer <token>")));
+  EXPECT_THAT(BearerToken("Bearer    ", "m"),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("Bearer <token>")));
+  EXPECT_THAT(BearerToken("Bearer " + std::string(8193, 'a'), "m"),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("8 KiB")));
+}
+
 }  // namespace
 }  // namespace freehold

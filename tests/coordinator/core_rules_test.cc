@@ -213,14 +213,6 @@ TEST(ObjectRules, OwnerSharedAndPublicReadersOnly) {
   EXPECT_FALSE(MayRead(o, &other, true));
 }
 
-TEST(Flags, ParsesByteSizesWithUnits) {
-  EXPECT_EQ(*ParseByteSize("64MiB"), uint64_t{64} << 20);
-  EXPECT_EQ(*ParseByteSize("4096"), 4096u);
-  EXPECT_EQ(*ParseByteSize("1.5k"), 1536u);
-  EXPECT_FALSE(ParseByteSize("lots").ok());
-  EXPECT_FALSE(ParseByteSize("12 parsecs").ok());
-}
-
 TEST(Config, ValidationNamesTheBadFlag) {
   CoordinatorConfig c;
   EXPECT_THAT(c.Validate(),

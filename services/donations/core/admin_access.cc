@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/encoding.h"
+#include "common/signed_token.h"
+#include "common/string_view.h"
 #include "services/donations/core/types.h"
 
 namespace freehold::donations {
@@ -88,22 +90,16 @@ std::shared_ptr<const TokenVerifier> AdminAuthorizer::verifier() const {
 
 absl::StatusOr<AdminCaller> AdminAuthorizer::Authorize(absl::string_view authorization) const {
   if (!enabled_) return absl::FailedPreconditionError(kHowToEnable);
-  absl::string_view value = absl::StripAsciiWhitespace(authorization);
-  if (value.empty()) {
-    return absl::UnauthenticatedError(
-        "operator call needs an access token: send metadata \"authorization: Bearer <token>\"");
-  }
-  if (value.size() < 7 || !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
-    return absl::UnauthenticatedError("authorization metadata must be \"Bearer <token>\"");
-  }
-  value = absl::StripAsciiWhitespace(value.substr(7));
-  if (value.empty()) return absl::UnauthenticatedError("empty bearer token");
+  absl::StatusOr<std::string> token = BearerToken(
+      StdView(authorization),
+      "operator call needs an access token: send metadata \"authorization: Bearer <token>\"");
+  if (!token.ok()) return token.status();
   std::shared_ptr<const TokenVerifier> v = verifier();
   if (v == nullptr || v->empty()) {
     return absl::UnavailableError("accounts verification keys are not loaded yet; retry");
   }
   absl::StatusOr<TokenClaims> claims = VerifyClaims(
-      *v, std::string_view(value.data(), value.size()), kAccessTokenAudience, clock_.Now());
+      *v, *token, kAccessTokenAudience, clock_.Now());
   if (!claims.ok()) {
     return absl::UnauthenticatedError(
         absl::StrCat("access token rejected: ", claims.status().message()));
