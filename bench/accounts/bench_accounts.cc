@@ -278,11 +278,14 @@ int Main(int argc, char** argv) {
   std::vector<int> concurrency = {2, 8};
   int pool_size = 8;
   int rounds = 3;
+  int login_workers = 4;
   app.add_option("--seconds", seconds, "seconds per measurement")->capture_default_str();
   app.add_option("--accounts", n_accounts, "accounts to log in as")->capture_default_str();
   app.add_option("--concurrency", concurrency, "client concurrency levels")->delimiter(',');
   app.add_option("--pool-size", pool_size, "service database pool size")->capture_default_str();
   app.add_option("--rounds", rounds, "interleaved slices per measurement")->capture_default_str();
+  app.add_option("--login-workers", login_workers, "service --login-workers")
+      ->capture_default_str();
   bool skip_tokens = false, skip_logins = false;
   app.add_flag("--skip-tokens", skip_tokens, "skip the token verification measurement");
   app.add_flag("--skip-logins", skip_logins, "skip the login measurement");
@@ -311,6 +314,8 @@ int Main(int argc, char** argv) {
                   "--allow-weak-kdf",
                   "--database-pool-size",
                   std::to_string(pool_size),
+                  "--login-workers",
+                  std::to_string(login_workers),
                   "--registrations-per-address-per-hour",
                   "0",
                   "--login-free-failures-per-address",
