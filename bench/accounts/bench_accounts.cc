@@ -5,14 +5,18 @@
 //     real freehold-accounts binary; clients send Login with precomputed auth keys (client
 //     Argon2id excluded); every login writes a session row. Beside it, pgbench with a
 //     one-INSERT script at the same concurrency against the same server, in the same run.
+//     The client is built like pgbench -c N -j N: N threads, each with its own connection
+//     and one call in flight (--client async: one thread and a completion queue).
 //  2. Access-token verifications per second (TokenIssuer::VerifyAccessToken: decode,
 //     Ed25519 verify, claims checks) beside raw crypto_sign_verify_detached calls on a
 //     message of the same length.
 //
 // Prints "figure: NAME VALUE" lines. Flags: --seconds N (per measurement, default 5),
 // --accounts N (default 64), --concurrency LIST (default 2,8), --rounds N (default 3),
-// --skip-tokens, --skip-logins.
+// --skip-tokens, --skip-logins, --client threads|async, --login-workers N, --noop-only.
 #include <grpcpp/completion_queue.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 #include <sodium.h>
 #include <stdio.h>
 
@@ -28,6 +32,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/secure_compare.h"
 #include "common/signed_token.h"
@@ -123,9 +128,67 @@ double DriveAsync(int concurrency, double seconds, Fill fill, Start start_rpc) {
   return ok / elapsed;
 }
 
+// Like pgbench -c N -j N: `concurrency` client threads, each with its own channel (its
+// own TCP connection) and one blocking call in flight. `call(stub, i)` makes call i.
+// Returns completed calls per second; dies if any call fails.
+template <typename Call>
+double DriveThreads(const std::string& address, int concurrency, double seconds, Call call) {
+  std::vector<std::unique_ptr<v1::Accounts::Stub>> stubs;
+  for (int t = 0; t < concurrency; ++t) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection per thread
+    auto stub = v1::Accounts::NewStub(
+        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+    grpc::Status warm = call(*stub, t);  // connect outside the timing
+    if (!warm.ok()) Die("warm-up call failed: " + warm.error_message());
+    stubs.push_back(std::move(stub));
+  }
+  std::atomic<int64_t> ok{0}, failed{0};
+  std::atomic<size_t> next{0};
+  std::string error;
+  absl::Mutex error_mu;
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + absl::Seconds(seconds);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < concurrency; ++t) {
+    threads.emplace_back([&, t] {
+      int64_t n = 0;
+      while (absl::Now() < end) {
+        grpc::Status s = call(*stubs[t], next.fetch_add(1, std::memory_order_relaxed));
+        if (s.ok()) {
+          n++;
+        } else {
+          failed++;
+          absl::MutexLock lock(&error_mu);
+          error = s.error_message();
+        }
+      }
+      ok += n;
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
+  if (failed > 0) Die(absl::StrCat(failed.load(), " calls failed during the measurement: ", error));
+  return ok / elapsed;
+}
+
+bool g_async_client = false;  // --client async: one thread, one channel, a completion queue
+
 // Logins per second with `concurrency` calls in flight for `seconds`.
 double MeasureLogins(const std::string& address, const std::vector<LoginTarget>& targets,
                      int concurrency, double seconds) {
+  if (!g_async_client) {
+    return DriveThreads(address, concurrency, seconds, [&](v1::Accounts::Stub& stub, size_t i) {
+      const LoginTarget& t = targets[i % targets.size()];
+      v1::LoginRequest req;
+      req.set_handle(t.handle);
+      req.set_auth_key(t.auth_key);
+      req.set_device_name("bench");
+      v1::LoginResponse resp;
+      grpc::ClientContext ctx;
+      return stub.Login(&ctx, req, &resp);
+    });
+  }
   auto stub = v1::Accounts::NewStub(OrDie(MakeChannel(address), "channel"));
   // Warm-up (connection, prepared statements on several pool connections).
   for (int i = 0; i < 2 * concurrency; ++i) {
@@ -152,6 +215,14 @@ double MeasureLogins(const std::string& address, const std::vector<LoginTarget>&
 
 // A gRPC call that touches no database (GetVerificationKeys): the service's RPC ceiling.
 double MeasureNoopRpcs(const std::string& address, int concurrency, double seconds) {
+  if (!g_async_client) {
+    return DriveThreads(address, concurrency, seconds, [](v1::Accounts::Stub& stub, size_t) {
+      v1::GetVerificationKeysRequest req;
+      v1::GetVerificationKeysResponse resp;
+      grpc::ClientContext ctx;
+      return stub.GetVerificationKeys(&ctx, req, &resp);
+    });
+  }
   auto stub = v1::Accounts::NewStub(OrDie(MakeChannel(address), "channel"));
   return DriveAsync<v1::GetVerificationKeysRequest, v1::GetVerificationKeysResponse>(
       concurrency, seconds, [](v1::GetVerificationKeysRequest&) {},
@@ -278,16 +349,28 @@ int Main(int argc, char** argv) {
   std::vector<int> concurrency = {2, 8};
   int pool_size = 8;
   int rounds = 3;
+  int login_workers = 4;
   app.add_option("--seconds", seconds, "seconds per measurement")->capture_default_str();
   app.add_option("--accounts", n_accounts, "accounts to log in as")->capture_default_str();
   app.add_option("--concurrency", concurrency, "client concurrency levels")->delimiter(',');
   app.add_option("--pool-size", pool_size, "service database pool size")->capture_default_str();
   app.add_option("--rounds", rounds, "interleaved slices per measurement")->capture_default_str();
-  bool skip_tokens = false, skip_logins = false;
+  app.add_option("--login-workers", login_workers, "service --login-workers")
+      ->capture_default_str();
+  bool skip_tokens = false, skip_logins = false, noop_only = false;
+  std::string client = "threads";
+  app.add_option("--client", client,
+                 "threads: a thread and a channel per concurrent call, like pgbench -j; "
+                 "async: one thread driving all calls through a completion queue")
+      ->check(CLI::IsMember({"threads", "async"}))
+      ->capture_default_str();
   app.add_flag("--skip-tokens", skip_tokens, "skip the token verification measurement");
   app.add_flag("--skip-logins", skip_logins, "skip the login measurement");
+  app.add_flag("--noop-only", noop_only,
+               "only the no-database RPC, for --seconds per level (for profiling the server)");
   CLI11_PARSE(app, argc, argv);
   if (sodium_init() < 0) Die("sodium_init failed");
+  g_async_client = client == "async";
 
   if (!skip_tokens) BenchTokens(seconds);
   if (skip_logins) return 0;
@@ -311,6 +394,8 @@ int Main(int argc, char** argv) {
                   "--allow-weak-kdf",
                   "--database-pool-size",
                   std::to_string(pool_size),
+                  "--login-workers",
+                  std::to_string(login_workers),
                   "--registrations-per-address-per-hour",
                   "0",
                   "--login-free-failures-per-address",
@@ -357,6 +442,15 @@ int Main(int argc, char** argv) {
 
   // Each measurement runs in `rounds` interleaved slices, so that load from other
   // processes on a shared machine hits all of them alike; rates are averaged over slices.
+  if (noop_only) {
+    for (int c : concurrency) {
+      Figure(absl::StrCat("accounts_noop_rpc_per_sec_c", c),
+             MeasureNoopRpcs(address, c, seconds));
+    }
+    (void)proc->Stop();
+    (void)harness.DropDatabase(db_url);
+    return 0;
+  }
   const double slice = std::max(1.0, std::round(seconds / rounds));
   for (int c : concurrency) {
     double logins = 0, inserts = 0, inserts_simple = 0, login_sql = 0, noop = 0, statements = 0;

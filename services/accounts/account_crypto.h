@@ -1,7 +1,7 @@
 // Server-side cryptography of the accounts service (libsodium):
 //  - verifier = BLAKE2b-256(key = pepper, auth_key), compared in constant time;
 //  - fake pre-login salt for unknown handles = BLAKE2b-128(key = pepper, handle);
-//  - refresh tokens: 32 random bytes, stored as BLAKE2b-256(token);
+//  - refresh tokens: session id + 32 random bytes, stored as BLAKE2b-256(token);
 //  - recovery: the server's ephemeral X25519 secret for a challenge is derived from the
 //    pepper (nothing secret is stored), and the expected proof is
 //    BLAKE2b-256(key = X25519(ephemeral secret, account public key), challenge).

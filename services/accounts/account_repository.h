@@ -81,10 +81,13 @@ class AccountRepository {
   virtual absl::StatusOr<std::optional<LoginLookup>> LoginAndCreateSession(
       const std::string& handle, const std::string& verifier, const NewSession& session) = 0;
 
-  // Atomically: look up `old_hash`; if it is the session's live token, record it as
-  // spent and make `new_hash` (expiring at `new_expires_at`) the live one. A spent token
-  // revokes its session (kReused).
-  virtual absl::StatusOr<RefreshResult> RotateRefreshToken(const std::string& old_hash,
+  // Atomically: look up session `session_id` (from the presented token); if `old_hash`
+  // equals its live token hash (constant-time comparison), record it as spent and make
+  // `new_hash` (expiring at `new_expires_at`) the live one. If `old_hash` is one of that
+  // session's spent tokens, the session is revoked (kReused); any other hash (a forged
+  // or altered token) is kUnknown and changes nothing.
+  virtual absl::StatusOr<RefreshResult> RotateRefreshToken(const std::string& session_id,
+                                                           const std::string& old_hash,
                                                            const std::string& new_hash,
                                                            absl::Time new_expires_at,
                                                            absl::Time now) = 0;

@@ -10,6 +10,8 @@ void AddAccountsFlags(CLI::App& app, AccountsConfig* c) {
   AddFlag(app, "--metrics-listen", &c->metrics_listen, "Prometheus /metrics listen address");
   AddFlag(app, "--database-url", &c->database_url, "PostgreSQL URL (schema 'accounts')");
   AddFlag(app, "--database-pool-size", &c->database_pool_size, "PostgreSQL connections");
+  AddFlag(app, "--login-workers", &c->login_workers,
+          "threads that run Login's database round trip off gRPC's threads");
   AddDurationFlag(app, "--database-wait", &c->database_wait,
                   "how long to wait for PostgreSQL at start-up");
   AddFlag(app, "--data-dir", &c->data_dir, "directory for the token signing keys");
@@ -68,6 +70,9 @@ absl::Status AccountsConfig::Validate() const {
   if (listen.empty()) return absl::InvalidArgumentError("--listen: required");
   if (metrics_listen.empty()) return absl::InvalidArgumentError("--metrics-listen: required");
   if (database_url.empty()) return absl::InvalidArgumentError("--database-url: required");
+  if (login_workers < 0 || login_workers > 256) {
+    return absl::InvalidArgumentError("--login-workers: must be 0..256");
+  }
   if (database_pool_size < 1 || database_pool_size > 256) {
     return absl::InvalidArgumentError("--database-pool-size: must be 1..256");
   }

@@ -17,6 +17,7 @@ struct AccountsConfig {
   std::string metrics_listen = "127.0.0.1:7201";  // Prometheus /metrics
   std::string database_url;                       // libpq URL (required)
   int database_pool_size = 8;
+  int login_workers = 4;  // threads running Login (each holds one connection at a time)
   absl::Duration database_wait = absl::Seconds(30);  // how long to wait for PostgreSQL
   std::string data_dir;               // token signing keys live in <data_dir>/token-keys
   std::string pepper_file;            // else env FREEHOLD_PEPPER (value or "file:/path")

@@ -2,6 +2,8 @@
 
 #include <grpcpp/server_context.h>
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -43,14 +45,14 @@ void ToProto(const TokenPair& t, v1::TokenPair* out) {
 }
 
 // Maps to the wire status, adding "retry-after-ms" for back-off answers.
-grpc::Status Reply(grpc::ServerContext* ctx, const absl::Status& s) {
+grpc::Status Reply(grpc::ServerContextBase* ctx, const absl::Status& s) {
   if (std::optional<absl::Duration> retry = RetryAfter(s)) {
     ctx->AddTrailingMetadata(kRetryAfterMetadata, absl::StrCat(absl::ToInt64Milliseconds(*retry)));
   }
   return ToGrpcStatus(s);
 }
 
-Caller CallerOf(grpc::ServerContext* ctx) { return Caller{PeerAddress(ctx->peer())}; }
+Caller CallerOf(grpc::ServerContextBase* ctx) { return Caller{PeerAddress(ctx->peer())}; }
 
 bool IsLoopback(std::string_view address) {
   return address == "::1" || address == "unix" || address.starts_with("127.") ||
@@ -79,7 +81,42 @@ std::string PeerAddress(std::string_view peer) {
 
 AccountsGrpcService::AccountsGrpcService(LoginService& login, SessionService& sessions,
                                          AccountService& accounts, AccountsGrpcOptions options)
-    : login_(login), sessions_(sessions), accounts_(accounts), options_(std::move(options)) {}
+    : login_(login), sessions_(sessions), accounts_(accounts), options_(std::move(options)) {
+  const int n = std::max(0, options_.login_workers);
+  workers_.reserve(n);
+  for (int i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+}
+
+AccountsGrpcService::~AccountsGrpcService() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  for (std::thread& t : workers_) t.join();
+}
+
+void AccountsGrpcService::Enqueue(std::function<void()> job) {
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(std::move(job));
+}
+
+void AccountsGrpcService::WorkerLoop() {
+  while (true) {
+    std::function<void()> job;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](AccountsGrpcService* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            return self->stopping_ || !self->queue_.empty();
+          },
+          this));
+      if (queue_.empty()) return;  // stopping and drained
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    job();
+  }
+}
 
 absl::StatusOr<AuthContext> AccountsGrpcService::Authenticate(grpc::ServerContext* ctx) {
   const auto& md = ctx->client_metadata();
@@ -137,8 +174,20 @@ grpc::Status AccountsGrpcService::Register(grpc::ServerContext* ctx, const v1::R
   return grpc::Status::OK;
 }
 
-grpc::Status AccountsGrpcService::Login(grpc::ServerContext* ctx, const v1::LoginRequest* req,
-                                        v1::LoginResponse* resp) {
+grpc::ServerUnaryReactor* AccountsGrpcService::Login(grpc::CallbackServerContext* ctx,
+                                                     const v1::LoginRequest* req,
+                                                     v1::LoginResponse* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  if (workers_.empty()) {
+    reactor->Finish(DoLogin(ctx, req, resp));
+    return reactor;
+  }
+  Enqueue([this, ctx, req, resp, reactor] { reactor->Finish(DoLogin(ctx, req, resp)); });
+  return reactor;
+}
+
+grpc::Status AccountsGrpcService::DoLogin(grpc::CallbackServerContext* ctx,
+                                          const v1::LoginRequest* req, v1::LoginResponse* resp) {
   absl::StatusOr<LoginResult> r =
       login_.Login(req->handle(), req->auth_key(), req->device_name(), CallerOf(ctx));
   if (!r.ok()) return Reply(ctx, r.status());
@@ -257,9 +306,9 @@ grpc::Status AccountsGrpcService::DeleteAccount(grpc::ServerContext* ctx,
   return Reply(ctx, accounts_.DeleteAccount(*auth, req->auth_key(), CallerOf(ctx)));
 }
 
-grpc::Status AccountsGrpcService::GetVerificationKeys(grpc::ServerContext*,
-                                                      const v1::GetVerificationKeysRequest*,
-                                                      v1::GetVerificationKeysResponse* resp) {
+grpc::ServerUnaryReactor* AccountsGrpcService::GetVerificationKeys(
+    grpc::CallbackServerContext* ctx, const v1::GetVerificationKeysRequest*,
+    v1::GetVerificationKeysResponse* resp) {
   bool first = true;
   for (const PublicKey& k : options_.verification_keys) {
     v1::VerificationKey* out = resp->add_keys();
@@ -269,7 +318,9 @@ grpc::Status AccountsGrpcService::GetVerificationKeys(grpc::ServerContext*,
     first = false;
   }
   resp->set_audience(options_.audience);
-  return grpc::Status::OK;
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
 grpc::Status AccountsGrpcService::ListDeletedAccounts(grpc::ServerContext* ctx,

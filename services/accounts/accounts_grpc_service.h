@@ -9,9 +9,17 @@
 // they are allowed only from loopback peers (127.0.0.0/8, ::1, unix sockets).
 #pragma once
 
+#include <grpcpp/support/server_callback.h>
+
+#include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 #include "common/signed_token.h"
 #include "freehold/v1/accounts.grpc.pb.h"
@@ -34,20 +42,32 @@ struct AccountsGrpcOptions {
   std::string audience = "freehold";
   // Secret for internal RPCs; empty = loopback callers only.
   std::string internal_secret;
+  // Threads that run Login (a blocking database round trip) off gRPC's own threads.
+  int login_workers = 4;
 };
 
-// Thread-safe. The services must outlive this object.
-class AccountsGrpcService final : public freehold::v1::Accounts::Service {
+// Login and GetVerificationKeys use gRPC's callback API: GetVerificationKeys answers on
+// gRPC's thread; Login is handed to `login_workers` threads that block on PostgreSQL
+// and finish the call themselves, so no gRPC polling thread ever sleeps on the
+// database and a login costs one hand-off instead of the sync server's several.
+using AccountsServiceBase = freehold::v1::Accounts::WithCallbackMethod_Login<
+    freehold::v1::Accounts::WithCallbackMethod_GetVerificationKeys<
+        freehold::v1::Accounts::Service>>;
+
+// Thread-safe. The services must outlive this object; destroy it only after the gRPC
+// server has shut down (the destructor drains and joins the login workers).
+class AccountsGrpcService final : public AccountsServiceBase {
  public:
   AccountsGrpcService(LoginService& login, SessionService& sessions, AccountService& accounts,
                       AccountsGrpcOptions options);
+  ~AccountsGrpcService() override;
 
   grpc::Status PreLogin(grpc::ServerContext* ctx, const v1::PreLoginRequest* req,
                         v1::PreLoginResponse* resp) override;
   grpc::Status Register(grpc::ServerContext* ctx, const v1::RegisterRequest* req,
                         v1::RegisterResponse* resp) override;
-  grpc::Status Login(grpc::ServerContext* ctx, const v1::LoginRequest* req,
-                     v1::LoginResponse* resp) override;
+  grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* ctx, const v1::LoginRequest* req,
+                                  v1::LoginResponse* resp) override;
   grpc::Status Refresh(grpc::ServerContext* ctx, const v1::RefreshRequest* req,
                        v1::RefreshResponse* resp) override;
   grpc::Status Logout(grpc::ServerContext* ctx, const v1::LogoutRequest* req,
@@ -69,9 +89,9 @@ class AccountsGrpcService final : public freehold::v1::Accounts::Service {
                           v1::GetAccountResponse* resp) override;
   grpc::Status DeleteAccount(grpc::ServerContext* ctx, const v1::DeleteAccountRequest* req,
                              v1::DeleteAccountResponse* resp) override;
-  grpc::Status GetVerificationKeys(grpc::ServerContext* ctx,
-                                   const v1::GetVerificationKeysRequest* req,
-                                   v1::GetVerificationKeysResponse* resp) override;
+  grpc::ServerUnaryReactor* GetVerificationKeys(grpc::CallbackServerContext* ctx,
+                                                const v1::GetVerificationKeysRequest* req,
+                                                v1::GetVerificationKeysResponse* resp) override;
   grpc::Status ListDeletedAccounts(grpc::ServerContext* ctx,
                                    const v1::ListDeletedAccountsRequest* req,
                                    v1::ListDeletedAccountsResponse* resp) override;
@@ -82,11 +102,20 @@ class AccountsGrpcService final : public freehold::v1::Accounts::Service {
  private:
   absl::StatusOr<AuthContext> Authenticate(grpc::ServerContext* ctx);
   absl::Status CheckInternal(grpc::ServerContext* ctx) const;
+  grpc::Status DoLogin(grpc::CallbackServerContext* ctx, const v1::LoginRequest* req,
+                       v1::LoginResponse* resp);
+  void Enqueue(std::function<void()> job);
+  void WorkerLoop();
 
   LoginService& login_;
   SessionService& sessions_;
   AccountService& accounts_;
   const AccountsGrpcOptions options_;
+
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace freehold::accounts

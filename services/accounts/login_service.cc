@@ -107,10 +107,10 @@ absl::StatusOr<LoginResult> LoginService::LoginChecked(const std::string& raw_ha
   // constant-time compare, one failure record.
   const absl::Time now = clock_.Now();
   std::string verifier = pepper_.Verifier(auth_key);
-  IssuedTokens refresh = issuer_.NewRefreshToken(now);
-  NewSession session{
-      NewTimeOrderedUuid(now), "", device_name, refresh.refresh_hash, now,
-      refresh.tokens.refresh_expires_at};
+  const std::string session_id = NewTimeOrderedUuid(now);
+  IssuedTokens refresh = issuer_.NewRefreshToken(session_id, now);
+  NewSession session{session_id, "", device_name, refresh.refresh_hash, now,
+                     refresh.tokens.refresh_expires_at};
   absl::StatusOr<std::optional<LoginLookup>> lookup =
       repo_.LoginAndCreateSession(handle, verifier, session);
   if (!lookup.ok()) {

@@ -129,7 +129,8 @@ int Run(const AccountsConfig& config) {
   AccountService accounts(repo, *pepper, limiter, metrics, clock, options);
   AccountsGrpcService service(
       login, sessions, accounts,
-      AccountsGrpcOptions{(*keyring)->public_keys(), options.audience, internal_secret});
+      AccountsGrpcOptions{(*keyring)->public_keys(), options.audience, internal_secret,
+                          config.login_workers});
   SecureZero(internal_secret);
 
   GrpcServerOptions server_options;

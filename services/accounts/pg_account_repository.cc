@@ -75,12 +75,11 @@ const std::vector<std::pair<std::string, std::string>>& Statements() {
        Sql("INSERT INTO sessions (session_id, account_id, device_name, refresh_hash, created_at, "
            "last_used_at, expires_at) SELECT $1::uuid, $2::uuid, $3, $4, TS($5), TS($5), TS($6) "
            "FROM accounts WHERE account_id = $2::uuid AND deleted_at IS NULL")},
-      {"acc_refresh_live",
-       Sql("SELECT session_id::text, account_id::text, expires_at <= TS($2), "
-           "revoked_at IS NOT NULL FROM sessions WHERE refresh_hash = $1 FOR UPDATE")},
+      {"acc_refresh_session",
+       Sql("SELECT account_id::text, refresh_hash, expires_at <= TS($2), "
+           "revoked_at IS NOT NULL FROM sessions WHERE session_id = $1::uuid FOR UPDATE")},
       {"acc_refresh_spent",
-       Sql("SELECT s.session_id::text, s.account_id::text FROM spent_refresh_tokens t "
-           "JOIN sessions s USING (session_id) WHERE t.token_hash = $1 FOR UPDATE OF s")},
+       "SELECT 1 FROM spent_refresh_tokens WHERE session_id = $1::uuid AND token_hash = $2"},
       {"acc_refresh_spend",
        Sql("INSERT INTO spent_refresh_tokens (token_hash, session_id, spent_at) "
            "VALUES ($1, $2::uuid, TS($3))")},
@@ -208,35 +207,37 @@ absl::StatusOr<std::optional<LoginLookup>> PgAccountRepository::LoginAndCreateSe
   });
 }
 
-absl::StatusOr<RefreshResult> PgAccountRepository::RotateRefreshToken(const std::string& old_hash,
-                                                                      const std::string& new_hash,
-                                                                      absl::Time new_expires_at,
-                                                                      absl::Time now) {
+absl::StatusOr<RefreshResult> PgAccountRepository::RotateRefreshToken(
+    const std::string& session_id, const std::string& old_hash, const std::string& new_hash,
+    absl::Time new_expires_at, absl::Time now) {
   return pool_.Run([&](PgTxn& txn) -> absl::StatusOr<RefreshResult> {
     RefreshResult out;
     // Row lock on the session: a concurrent refresh with the same token waits, then no
-    // longer matches and finds the token among the spent ones (reuse).
-    pqxx::result live = txn.exec_prepared("acc_refresh_live", Bytes(old_hash), Micros(now));
-    if (!live.empty()) {
-      out.session_id = live[0][0].as<std::string>();
-      out.account_id = live[0][1].as<std::string>();
+    // longer matches the live hash and finds the token among the spent ones (reuse).
+    pqxx::result live = txn.exec_prepared("acc_refresh_session", session_id, Micros(now));
+    if (live.empty()) return out;  // kUnknown
+    const std::string account_id = live[0][0].as<std::string>();
+    if (SecureEquals(ReadBytes(live[0][1]), old_hash)) {
+      out.session_id = session_id;
+      out.account_id = account_id;
       if (live[0][3].as<bool>()) {
         out.outcome = RefreshOutcome::kRevoked;
       } else if (live[0][2].as<bool>()) {
         out.outcome = RefreshOutcome::kExpired;
       } else {
-        txn.exec_prepared("acc_refresh_spend", Bytes(old_hash), out.session_id, Micros(now));
-        txn.exec_prepared("acc_session_rotate", out.session_id, Bytes(new_hash), Micros(now),
+        txn.exec_prepared("acc_refresh_spend", Bytes(old_hash), session_id, Micros(now));
+        txn.exec_prepared("acc_session_rotate", session_id, Bytes(new_hash), Micros(now),
                           Micros(new_expires_at));
         out.outcome = RefreshOutcome::kRotated;
       }
       return out;
     }
-    pqxx::result spent = txn.exec_prepared("acc_refresh_spent", Bytes(old_hash));
-    if (spent.empty()) return out;  // kUnknown
-    out.session_id = spent[0][0].as<std::string>();
-    out.account_id = spent[0][1].as<std::string>();
-    txn.exec_prepared("acc_session_revoke_one", out.session_id, out.account_id, Micros(now),
+    // Not the live token: a spent one of this session means it was copied; anything
+    // else (forged or altered token) is unknown and must not touch the session.
+    if (txn.exec_prepared("acc_refresh_spent", session_id, Bytes(old_hash)).empty()) return out;
+    out.session_id = session_id;
+    out.account_id = account_id;
+    txn.exec_prepared("acc_session_revoke_one", session_id, account_id, Micros(now),
                       "refresh_token_reuse");
     out.outcome = RefreshOutcome::kReused;
     return out;

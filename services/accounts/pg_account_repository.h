@@ -32,7 +32,8 @@ class PgAccountRepository : public AccountRepository {
   absl::Status CreateAccount(const AccountRecord& account) override;
   absl::StatusOr<std::optional<LoginLookup>> LoginAndCreateSession(
       const std::string& handle, const std::string& verifier, const NewSession& session) override;
-  absl::StatusOr<RefreshResult> RotateRefreshToken(const std::string& old_hash,
+  absl::StatusOr<RefreshResult> RotateRefreshToken(const std::string& session_id,
+                                                   const std::string& old_hash,
                                                    const std::string& new_hash,
                                                    absl::Time new_expires_at,
                                                    absl::Time now) override;

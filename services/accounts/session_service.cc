@@ -30,14 +30,14 @@ absl::StatusOr<TokenPair> SessionService::Refresh(const std::string& refresh_tok
 
 absl::StatusOr<TokenPair> SessionService::RefreshChecked(const std::string& refresh_token,
                                                          bool* reused) {
-  FH_ASSIGN_OR_RETURN(std::string raw, TokenIssuer::DecodeRefreshToken(refresh_token));
-  const std::string old_hash = HashRefreshToken(raw);
-  SecureZero(raw);
+  FH_ASSIGN_OR_RETURN(DecodedRefreshToken old, TokenIssuer::DecodeRefreshToken(refresh_token));
+  const std::string old_hash = HashRefreshToken(old.raw);
+  SecureZero(old.raw);
   const absl::Time now = clock_.Now();
-  IssuedTokens fresh = issuer_.NewRefreshToken(now);
-  FH_ASSIGN_OR_RETURN(
-      RefreshResult r,
-      repo_.RotateRefreshToken(old_hash, fresh.refresh_hash, fresh.tokens.refresh_expires_at, now));
+  IssuedTokens fresh = issuer_.NewRefreshToken(old.session_id, now);
+  FH_ASSIGN_OR_RETURN(RefreshResult r,
+                      repo_.RotateRefreshToken(old.session_id, old_hash, fresh.refresh_hash,
+                                               fresh.tokens.refresh_expires_at, now));
   switch (r.outcome) {
     case RefreshOutcome::kRotated:
       break;

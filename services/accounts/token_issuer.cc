@@ -8,6 +8,26 @@
 #include "services/accounts/validation.h"
 
 namespace freehold::accounts {
+namespace {
+
+// "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" <-> 16 bytes. The text is one of our own UUIDs.
+std::string UuidBytes(const std::string& uuid) {
+  std::string hex;
+  hex.reserve(32);
+  for (char c : uuid) {
+    if (c != '-') hex.push_back(c);
+  }
+  absl::StatusOr<std::string> bytes = HexDecode(hex);
+  return bytes.ok() && bytes->size() == 16 ? *bytes : std::string(16, '\0');
+}
+
+std::string UuidText(std::string_view bytes) {
+  std::string hex = HexEncode(bytes);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+}  // namespace
 
 TokenIssuer::TokenIssuer(const TokenSigner& signer, const TokenVerifier& verifier,
                          const AccountsOptions& options)
@@ -27,9 +47,9 @@ std::pair<std::string, absl::Time> TokenIssuer::IssueAccessToken(const std::stri
   return {SignClaims(signer_, claims), claims.expires_at};
 }
 
-IssuedTokens TokenIssuer::NewRefreshToken(absl::Time now) const {
+IssuedTokens TokenIssuer::NewRefreshToken(const std::string& session_id, absl::Time now) const {
   IssuedTokens out;
-  std::string raw = RandomBytes(32);
+  std::string raw = UuidBytes(session_id) + RandomBytes(32);
   out.tokens.refresh_token = Base64UrlEncode(raw);
   out.tokens.refresh_expires_at = now + options_.refresh_token_lifetime;
   out.refresh_hash = HashRefreshToken(raw);
@@ -39,7 +59,7 @@ IssuedTokens TokenIssuer::NewRefreshToken(absl::Time now) const {
 
 IssuedTokens TokenIssuer::Issue(const std::string& account_id, const std::string& session_id,
                                 absl::Time now) const {
-  IssuedTokens out = NewRefreshToken(now);
+  IssuedTokens out = NewRefreshToken(session_id, now);
   std::tie(out.tokens.access_token, out.tokens.access_expires_at) =
       IssueAccessToken(account_id, session_id, now);
   return out;
@@ -59,13 +79,19 @@ absl::StatusOr<AuthContext> TokenIssuer::VerifyAccessToken(std::string_view toke
   return AuthContext{claims->subject, claims->extra, claims->token_id};
 }
 
-absl::StatusOr<std::string> TokenIssuer::DecodeRefreshToken(std::string_view token) {
+absl::StatusOr<DecodedRefreshToken> TokenIssuer::DecodeRefreshToken(std::string_view token) {
   if (token.empty()) return absl::InvalidArgumentError("refresh_token: required");
   if (token.size() > 128) return absl::InvalidArgumentError("refresh_token: too long");
   absl::StatusOr<std::string> raw = Base64UrlDecode(token);
   if (!raw.ok()) return absl::InvalidArgumentError("refresh_token: not base64url");
-  if (raw->size() != 32) return absl::UnauthenticatedError("refresh token is not valid");
-  return raw;
+  if (raw->size() != kRefreshTokenBytes) {
+    SecureZero(*raw);
+    return absl::UnauthenticatedError("refresh token is not valid");
+  }
+  DecodedRefreshToken out;
+  out.session_id = UuidText(std::string_view(*raw).substr(0, 16));
+  out.raw = std::move(*raw);
+  return out;
 }
 
 }  // namespace freehold::accounts

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/encoding.h"
 #include "common/metrics.h"
 #include "services/accounts/login_service.h"
 #include "services/accounts/maintenance_loop.h"
@@ -321,6 +322,46 @@ TEST_F(AccountsServiceTest, RefreshRotatesAndReplayRevokesTheWholeFamily) {
   bad.set_refresh_token(std::string(43, 'A'));
   EXPECT_EQ(stub().Refresh(PlainContext().get(), bad, &r2).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(AccountsServiceTest, ForgedOrAlteredRefreshTokensAreRefusedAndHarmless) {
+  NewAccount a = Registered("lucy");
+  NewAccount b = Registered("lucas");
+  v1::LoginResponse login, other;
+  ASSERT_TRUE(Login("lucy", a.auth_key, &login).ok());
+  ASSERT_TRUE(Login("lucas", b.auth_key, &other).ok());
+  ASSERT_OK_AND_ASSIGN(std::string raw, Base64UrlDecode(login.tokens().refresh_token()));
+  ASSERT_OK_AND_ASSIGN(std::string other_raw, Base64UrlDecode(other.tokens().refresh_token()));
+  ASSERT_EQ(raw.size(), 48u);
+  auto refresh = [&](const std::string& token) {
+    v1::RefreshRequest req;
+    req.set_refresh_token(token);
+    v1::RefreshResponse resp;
+    return stub().Refresh(PlainContext().get(), req, &resp);
+  };
+  // The right session id with a guessed secret: unknown, and the session is untouched.
+  std::string forged = raw;
+  forged[47] ^= 1;
+  grpc::Status s = refresh(Base64UrlEncode(forged));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(s.error_message(), HasSubstr("not valid"));
+  // lucy's secret under lucas's session id (and a session id that does not exist).
+  std::string swapped = other_raw.substr(0, 16) + raw.substr(16);
+  EXPECT_EQ(refresh(Base64UrlEncode(swapped)).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  std::string altered_id = raw;
+  altered_id[3] ^= 0x40;
+  EXPECT_EQ(refresh(Base64UrlEncode(altered_id)).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  // The old 32-byte format.
+  EXPECT_EQ(refresh(Base64UrlEncode(raw.substr(16))).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReadMetric(svc_->registry(), "freehold_accounts_refreshes_total",
+                       {{"result", "reuse_detected"}}),
+            0);
+  // Nothing was revoked: both real tokens still rotate and both sessions stay usable.
+  EXPECT_TRUE(GetAccount(login.tokens().access_token()).ok());
+  EXPECT_TRUE(refresh(login.tokens().refresh_token()).ok());
+  EXPECT_TRUE(refresh(other.tokens().refresh_token()).ok());
+  EXPECT_TRUE(GetAccount(other.tokens().access_token()).ok());
 }
 
 TEST_F(AccountsServiceTest, ConcurrentRefreshesWithOneTokenHaveAtMostOneWinner) {

@@ -331,9 +331,16 @@ TEST_F(TokenIssuerTest, IssuesTokensOtherServicesCanVerify) {
                        VerifyClaims(verifier_, t.tokens.access_token, "freehold", now_));
   EXPECT_EQ(c.subject, account_);
   EXPECT_TRUE(c.HasScope("storage"));
-  // Refresh token: 32 random bytes, stored only hashed.
-  ASSERT_OK_AND_ASSIGN(std::string raw, TokenIssuer::DecodeRefreshToken(t.tokens.refresh_token));
-  EXPECT_EQ(HashRefreshToken(raw), t.refresh_hash);
+  // Refresh token: session id + 32 random bytes, stored only hashed.
+  ASSERT_OK_AND_ASSIGN(DecodedRefreshToken d,
+                       TokenIssuer::DecodeRefreshToken(t.tokens.refresh_token));
+  EXPECT_EQ(d.raw.size(), kRefreshTokenBytes);
+  EXPECT_EQ(d.session_id, session_);
+  EXPECT_EQ(HashRefreshToken(d.raw), t.refresh_hash);
+  // Two tokens for one session differ in their secret part.
+  IssuedTokens again = issuer_->NewRefreshToken(session_, now_);
+  EXPECT_NE(again.tokens.refresh_token, t.tokens.refresh_token);
+  EXPECT_NE(again.refresh_hash, t.refresh_hash);
 }
 
 TEST_F(TokenIssuerTest, RejectsExpiredForgedAlteredAndWrongAudienceTokens) {
@@ -380,6 +387,9 @@ TEST(RefreshTokenTest, RejectsMalformedRefreshTokens) {
   EXPECT_THAT(TokenIssuer::DecodeRefreshToken(""), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(TokenIssuer::DecodeRefreshToken("!!!"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(TokenIssuer::DecodeRefreshToken(Base64UrlEncode("short")),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  // The 32-byte format of earlier versions (no session id) is refused.
+  EXPECT_THAT(TokenIssuer::DecodeRefreshToken(Base64UrlEncode(std::string(32, 'x'))),
               StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_THAT(TokenIssuer::DecodeRefreshToken(std::string(200, 'A')),
               StatusIs(absl::StatusCode::kInvalidArgument));
