@@ -268,13 +268,12 @@ int main(int argc, char** argv) {
   const std::string sql_script = dir.WriteFile(
       "intake.sql",
       "\\set n random(1, 2000000000)\n"
-      "SELECT count(*) FROM donations.intake_fast(jsonb_build_array(jsonb_build_object("
-      "'provider', 'stripe', 'event_id', 'evt_sql_' || :client_id || '_' || :n, "
-      "'type', 'payment_intent.succeeded', 'kind', 'payment', "
-      "'occurred_at', '2024-03-15T12:00:00Z', 'payment_ref', 'pi_sql_' || :client_id || '_' || :n, "
-      "'claim_only', false, 'entry_id', gen_random_uuid()::text, 'entry_kind', 'one_off', "
-      "'amount_minor', 1000, 'currency', 'EUR', 'campaign_id', '', 'pledge_id', '', "
-      "'digits', 2, 'base_digits', 2, 'base_currency', true, 'donor_by', '')));\n");
+      "SELECT o_results FROM donations.intake_arrays(ARRAY['stripe'], "
+      "ARRAY['evt_sql_' || :client_id || '_' || :n], ARRAY['payment_intent.succeeded'], "
+      "ARRAY['payment'], ARRAY['2024-03-15T12:00:00Z']::timestamptz[], "
+      "ARRAY['pi_sql_' || :client_id || '_' || :n], ARRAY[false], ARRAY[gen_random_uuid()], "
+      "ARRAY['one_off'], ARRAY[1000]::bigint[], ARRAY['EUR'], ARRAY[NULL]::uuid[], "
+      "ARRAY[NULL]::text[], ARRAY[2], ARRAY[2], ARRAY['1'], ARRAY[1000]::bigint[]);\n");
 
   std::cout << "bench: freehold-donations at " << http << ", PostgreSQL " << *url << "\n";
   std::cout << "bench: server flags:";
