@@ -326,5 +326,49 @@ TEST_P(IntakePgTest, LedgerTablesAreAppendOnly) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.events"), 1);
 }
 
+// The entry rules the database enforces on its own (migration 0005's one CHECK), row
+// by row, whatever path writes.
+TEST_P(IntakePgTest, LedgerRefusesRowsThatBreakTheEntryRules) {
+  ASSERT_OK(Deliver(
+      PaymentIntentSucceeded({.event_id = "evt_t", .payment_intent = "pi_t", .amount = 100})));
+  const std::string payment = QueryText("SELECT entry_id::text FROM donations.ledger");
+  auto insert = [&](const std::string& kind, int64_t amount, int64_t base,
+                    const std::string& currency, const std::string& rate,
+                    const std::string& reverses, const std::string& pledge) {
+    static int n = 0;
+    ++n;
+    return pool_->Run([&](PgTxn& txn) {
+      txn.exec_params(
+          "INSERT INTO donations.ledger (entry_id, at, kind, amount_minor, currency, "
+          "rate_to_base, base_amount_minor, reverses_entry_id, pledge_id, provider, "
+          "provider_event_id, payment_ref) VALUES (gen_random_uuid(), now(), $1, $2, $3, $4, "
+          "$5, NULLIF($6, '')::uuid, NULLIF($7, ''), 'stripe', $8, $9)",
+          kind, amount, currency, rate, base, reverses, pledge, absl::StrCat("evt_rule", n),
+          absl::StrCat("pi_rule", n));
+    });
+  };
+  struct Case {
+    const char* what;
+    absl::Status status;
+  };
+  const Case refused[] = {
+      {"unknown kind", insert("gift", 100, 100, "EUR", "1", "", "")},
+      {"lower-case currency", insert("one_off", 100, 100, "eur", "1", "", "")},
+      {"rate not a decimal", insert("one_off", 100, 100, "EUR", "1e3", "", "")},
+      {"payment linked to an entry", insert("one_off", 100, 100, "EUR", "1", payment, "")},
+      {"refund without its payment", insert("refund", -10, -10, "EUR", "1", "", "")},
+      {"negative payment", insert("one_off", -100, -100, "EUR", "1", "", "")},
+      {"positive refund", insert("refund", 10, 10, "EUR", "1", payment, "")},
+      {"recurring without pledge", insert("recurring", 100, 100, "EUR", "1", "", "")},
+  };
+  for (const Case& c : refused) {
+    EXPECT_EQ(c.status.code(), absl::StatusCode::kInvalidArgument) << c.what;
+    EXPECT_THAT(std::string(c.status.message()), HasSubstr("ledger_entry_valid")) << c.what;
+  }
+  EXPECT_OK(insert("refund", -10, -10, "EUR", "1.5", payment, ""));
+  EXPECT_OK(insert("recurring", 100, 100, "EUR", "0.92", "", "sub_1"));
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.ledger"), 3);
+}
+
 }  // namespace
 }  // namespace freehold::donations::testing

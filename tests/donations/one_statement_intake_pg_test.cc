@@ -312,5 +312,95 @@ TEST_F(OneStatementIntakeTest, ConcurrentDeliveriesShareOneTransaction) {
   EXPECT_EQ(QueryInt("SELECT count(DISTINCT donor_id) FROM donations.ledger"), 1);
 }
 
+// donations.intake_arrays (migration 0004), the statement for batches without
+// identified donors, called directly: one letter per event, rates looked up where none
+// is given, and nothing written when reversals are parked for one of its payments.
+TEST_F(OneStatementIntakeTest, ArrayStatementAnswersEachEventAndRefusesParkedPayments) {
+  SetRates();
+  // Events: a EUR payment (rate given), a USD payment (looked up), a GBP payment (no
+  // rate: 't', nothing written), an informational event (claim only).
+  auto call = [](const std::string& suffix, const std::string& parked_ref) {
+    const std::string ids = absl::StrCat("ARRAY['evt_a", suffix, "','evt_b", suffix, "','evt_c",
+                                         suffix, "','evt_d", suffix, "']");
+    const std::string refs = absl::StrCat("ARRAY['", parked_ref.empty() ? "pi_a" : parked_ref,
+                                          suffix, "','pi_b", suffix, "','pi_c", suffix, "','']");
+    return absl::StrCat(
+        "SELECT o_results || ' ' || o_rates::text || ' ' || o_bases::text "
+        "FROM donations.intake_arrays(ARRAY['stripe','stripe','stripe','stripe'], ",
+        ids,
+        ", ARRAY['payment_intent.succeeded','payment_intent.succeeded',"
+        "'payment_intent.succeeded','customer.created'], "
+        "ARRAY['payment','payment','payment','unknown'], "
+        "ARRAY['2024-03-15T12:00:00Z','2024-03-15T12:00:00Z','2024-03-15T12:00:00Z',"
+        "'2024-03-15T12:00:00Z']::timestamptz[], ",
+        refs,
+        ", ARRAY[false,false,false,true], "
+        "ARRAY[gen_random_uuid(),gen_random_uuid(),gen_random_uuid(),NULL], "
+        "ARRAY['one_off','one_off','one_off',NULL], ARRAY[500,500,500,NULL]::bigint[], "
+        "ARRAY['EUR','USD','GBP',NULL], ARRAY[NULL,NULL,NULL,NULL]::uuid[], "
+        "ARRAY[NULL,NULL,NULL,NULL]::text[], ARRAY[2,2,2,NULL], ARRAY[2,2,2,NULL], "
+        "ARRAY['1',NULL,NULL,NULL], ARRAY[500,NULL,NULL,NULL]::bigint[])");
+  };
+  EXPECT_EQ(QueryText(call("1", "")), "rrtc {1,0.92,NULL,NULL} {500,460,NULL,NULL}");
+  EXPECT_EQ(QueryText(
+                "SELECT string_agg(provider_event_id || ':' || base_amount_minor || ':' || "
+                "rate_to_base, ',' ORDER BY provider_event_id) FROM donations.ledger"),
+            "evt_a1:500:1,evt_b1:460:0.92");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.events"), 3);  // not the GBP one
+  // Delivered again: duplicates (the GBP one still has no rate).
+  EXPECT_EQ(QueryText(call("1", "")), "ddtd {1,0.92,NULL,NULL} {500,460,NULL,NULL}");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.ledger"), 2);
+
+  // A refund parked for the first payment: the statement raises and nothing of the
+  // batch remains, not even the other events' claims.
+  ASSERT_OK(pool_->Run([](PgTxn& txn) {
+    txn.exec(
+        "INSERT INTO donations.parked_reversals (provider, event_id, payment_ref, kind, "
+        "amount_minor, currency, occurred_at) VALUES ('stripe', 'evt_r', 'pi_parked2', "
+        "'refund', 100, 'EUR', now())");
+  }));
+  absl::Status parked = pool_->Run([&](PgTxn& txn) { txn.exec(call("2", "pi_parked")); });
+  EXPECT_THAT(parked.message(), ::testing::HasSubstr("parked reversals"));
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.events WHERE event_id LIKE '%2'"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.ledger"), 2);
+}
+
+TEST_F(OneStatementIntakeTest, BatchWithAParkedPaymentFallsBackEventByEvent) {
+  // Through ApplyFast: the array statement raises for the parked payment, the jsonb
+  // statement then applies the batch event by event: the parked payment goes to the
+  // transaction path, the other one is recorded in the batch.
+  ASSERT_OK_AND_ASSIGN(IngestResponse parked,
+                       Deliver(ChargeRefunded("evt_r", "pi_p", 1000, 400, "eur")));
+  EXPECT_EQ(parked.outcome, IngestOutcome::kParked);
+  auto payment = [](const std::string& id, const std::string& ref) {
+    FastIntakeEvent e;
+    e.provider = "stripe";
+    e.event_id = id;
+    e.type = "payment_intent.succeeded";
+    e.kind = "payment";
+    e.occurred_at = absl::FromUnixSeconds(kNow);
+    e.payment_ref = ref;
+    e.entry.entry_id = NewUuid();
+    e.entry.at = e.occurred_at;
+    e.entry.amount_minor = 1000;
+    e.entry.currency = "EUR";
+    e.entry.provider = "stripe";
+    e.entry.provider_event_id = id;
+    e.entry.payment_ref = ref;
+    e.base_currency = true;
+    return e;
+  };
+  const FastIntakeEvent waiting = payment("evt_p", "pi_p");
+  const FastIntakeEvent other = payment("evt_q", "pi_q");
+  ASSERT_OK_AND_ASSIGN(std::vector<FastIntakeOutcome> outcomes,
+                       store_->ApplyFast({&waiting, &other}));
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[0].result, FastIntakeResult::kNeedsTransaction);
+  EXPECT_EQ(outcomes[1].result, FastIntakeResult::kRecorded);
+  EXPECT_EQ(QueryText("SELECT string_agg(event_id, ',' ORDER BY event_id) FROM donations.events"),
+            "evt_q,evt_r");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.parked_reversals"), 1);
+}
+
 }  // namespace
 }  // namespace freehold::donations::testing

@@ -33,9 +33,10 @@ class PgDonationStore : public DonationStore {
       : pool_(pool), one_statement_(one_statement) {}
   absl::Status RunInTransaction(absl::FunctionRef<absl::Status(LedgerTxn&)> body) override;
   absl::Status StoreDeadLetter(const DeadLetter& letter) override;
-  // One round trip per batch: donations.intake_fast(jsonb) (migration 0002) in
-  // autocommit mode, events sorted by payment so concurrent batches take the payment
-  // locks in one order.
+  // One round trip per batch in autocommit mode, events sorted by payment so concurrent
+  // batches take the payment locks in one order: donations.intake_arrays (migration
+  // 0004) without identified donors; donations.intake_fast(jsonb) (0002, 0003) with
+  // them, or when intake_arrays raised (nothing of it remains then).
   absl::StatusOr<std::vector<FastIntakeOutcome>> ApplyFast(
       const std::vector<const FastIntakeEvent*>& events) override;
   int FastConcurrency() const override;
