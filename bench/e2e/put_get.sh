@@ -13,7 +13,8 @@
 #   decrypt, write).
 # The identity is remembered (login --remember) so no Argon2id run is timed.
 # Prints `figure: NAME VALUE` lines (MB/s = 10^6 bytes/s of plaintext) and the
-# ratios against the targets (put >= 0.5 x age encrypt, get >= 0.6 x decrypt).
+# ratios against the targets (put >= 0.5 x age encrypt, get >= 0.6 x decrypt),
+# and the CPU-seconds per GiB a put costs the CLI and the six daemons.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -70,9 +71,28 @@ age_dec=$(best_of age -d -i "$WORK/key.txt" -o "$WORK/age-out.bin" "$WORK/input.
 cmp "$WORK/input.bin" "$WORK/age-out.bin"
 rm -f "$WORK/age-out.bin" "$WORK/input.age"
 
+# CPU-seconds of the storage daemons so far (utime + stime of each process).
+daemon_ticks() {
+  local t=0 f s
+  for f in "$RUN_DIR"/pids/storaged-*.pid; do
+    [[ -f "$f" ]] || continue
+    s=($(cut -d' ' -f14,15 "/proc/$(cat "$f")/stat" 2>/dev/null || echo "0 0"))
+    t=$((t + s[0] + s[1]))
+  done
+  echo "$t"
+}
+TICKS=$(getconf CLK_TCK)
+CPU_LOG="$WORK/put-cpu.txt"
 put_once() {
   freehold -q rm bench.bin >/dev/null 2>&1 || true
-  freehold -q put "$WORK/input.bin" --name bench.bin >/dev/null
+  local d0 d1
+  d0=$(daemon_ticks)
+  local TIMEFORMAT='%U %S' rc=0  # bash's time: user and system seconds of the CLI
+  { time freehold -q put "$WORK/input.bin" --name bench.bin >/dev/null 2>"$WORK/put.err"; } \
+    2>>"$CPU_LOG.cli" || rc=$?
+  if ((rc != 0)); then cat "$WORK/put.err" >&2; return "$rc"; fi
+  d1=$(daemon_ticks)
+  echo "$(tail -n1 "$CPU_LOG.cli") $(( d1 - d0 ))" >> "$CPU_LOG"
 }
 get_once() {
   rm -f "$WORK/out.bin"
@@ -91,4 +111,9 @@ echo "figure: age_encrypt_fsync_MBps $(mbps "$age_enc_sync")"
 echo "figure: put_vs_age_encrypt_ratio $(ratio "$age_enc" "$fh_put")"
 echo "figure: put_vs_age_encrypt_fsync_ratio $(ratio "$age_enc_sync" "$fh_put")"
 echo "figure: get_vs_age_decrypt_ratio $(ratio "$age_dec" "$fh_get")"
+# CPU per GiB of plaintext put (the least over the runs): the CLI, and the
+# six daemons together (everything shares the machine's cores).
+GIB=$(awk -v n="$BYTES" 'BEGIN { print n / 1073741824 }')
+echo "figure: put_cli_cpu_seconds_per_GiB $(awk -v g="$GIB" '{ c = ($1 + $2) / g; if (NR == 1 || c < m) m = c } END { printf "%.2f", m }' "$CPU_LOG")"
+echo "figure: put_daemons_cpu_seconds_per_GiB $(awk -v g="$GIB" -v hz="$TICKS" '{ c = $3 / hz / g; if (NR == 1 || c < m) m = c } END { printf "%.2f", m }' "$CPU_LOG")"
 echo "targets: put_vs_age_encrypt_ratio >= 0.50, get_vs_age_decrypt_ratio >= 0.60"

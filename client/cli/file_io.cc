@@ -93,6 +93,46 @@ absl::StatusOr<size_t> InputFile::Read(std::span<uint8_t> out) {
   return static_cast<size_t>(n);
 }
 
+absl::Status InputFile::ReadAtOffset(uint64_t offset, std::span<uint8_t> out) {
+  if (offset > info_.size || out.size() > info_.size - offset) {
+    return absl::OutOfRangeError(absl::StrCat("read past the end of ", path_));
+  }
+  while (!out.empty()) {
+    const ssize_t n = ::pread(fd_, out.data(), out.size(), static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return FileError(errno, "cannot read", path_);
+    }
+    if (n == 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path_, " shrank while it was being uploaded; nothing was stored"));
+    }
+    out = out.subspan(static_cast<size_t>(n));
+    offset += static_cast<uint64_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status InputFile::CheckUnchanged() {
+  uint8_t probe;
+  ssize_t n;
+  do {
+    n = ::pread(fd_, &probe, 1, static_cast<off_t>(info_.size));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return FileError(errno, "cannot read", path_);
+  if (n > 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path_, " grew while it was being uploaded; nothing was stored"));
+  }
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) return FileError(errno, "cannot stat", path_);
+  if (static_cast<uint64_t>(st.st_size) < info_.size) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path_, " shrank while it was being uploaded; nothing was stored"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<OutputFile>> OutputFile::Create(const std::string& path) {
   if (path == "-") {
     return std::unique_ptr<OutputFile>(new OutputFile(STDOUT_FILENO, "standard output", "", false));

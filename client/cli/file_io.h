@@ -25,7 +25,7 @@ struct LocalFileInfo {
   int64_t modified_unix_nanos = 0;
 };
 
-class InputFile final : public client::ByteSource {
+class InputFile final : public client::PositionalSource {
  public:
   // NOT_FOUND "no such file"; FAILED_PRECONDITION for a directory or a
   // non-regular file.
@@ -35,6 +35,11 @@ class InputFile final : public client::ByteSource {
   // Reads up to info().size bytes; FAILED_PRECONDITION if the file shrank or
   // grew while being read.
   absl::StatusOr<size_t> Read(std::span<uint8_t> out) override;
+  // PositionalSource (pread; thread-safe): FAILED_PRECONDITION if the file
+  // shrank below the range read, or (CheckUnchanged) grew or shrank.
+  uint64_t size() const override { return info_.size; }
+  absl::Status ReadAtOffset(uint64_t offset, std::span<uint8_t> out) override;
+  absl::Status CheckUnchanged() override;
 
  private:
   InputFile(int fd, std::string path, LocalFileInfo info)

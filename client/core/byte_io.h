@@ -10,7 +10,7 @@
 //    and finalises (e.g. the last STREAM chunk); no Write after Close.
 //  - RandomAccessSource::ReadAt fills `out` exactly or fails (OUT_OF_RANGE
 //    when the range passes the end).
-// None of these are thread-safe.
+// None of these are thread-safe, except PositionalSource::ReadAtOffset.
 #pragma once
 
 #include <cstddef>
@@ -53,6 +53,22 @@ class RandomAccessSource {
   virtual ~RandomAccessSource() = default;
   virtual uint64_t size() const = 0;
   virtual absl::Status ReadAt(uint64_t offset, std::span<uint8_t> out) = 0;
+};
+
+// A byte source of known size that can also be read at any offset, from
+// several threads at once (a local file). The upload pipeline reads such a
+// source straight into its shard buffers (no plaintext buffers) instead of
+// calling Read.
+class PositionalSource : public ByteSource {
+ public:
+  // The number of bytes the source holds (fixed when it was opened).
+  virtual uint64_t size() const = 0;
+  // Fills `out` exactly with the bytes at [offset, offset + out.size()), or
+  // fails (e.g. FAILED_PRECONDITION for a file that shrank). Thread-safe.
+  virtual absl::Status ReadAtOffset(uint64_t offset, std::span<uint8_t> out) = 0;
+  // OK if the source still holds exactly size() bytes; the pipeline calls it
+  // after its last read, before reporting success.
+  virtual absl::Status CheckUnchanged() = 0;
 };
 
 // Reads until `out` is full or the source ends; returns the count read.

@@ -70,10 +70,14 @@ class DataShardHasher {
   std::vector<bulk::Sha256> hashers_;
 };
 
-// Builds the ciphertext of a segment and erasure codes it.
+// Builds the ciphertext of a segment and erasure codes it. With `source`
+// set, each chunk's plaintext is read from it straight to where its
+// ciphertext goes and sealed in place (job.plain is unused); otherwise the
+// plaintext is job.plain.
 absl::StatusOr<EncodedSegment> BuildSegment(const Job& job, StreamCipher& cipher,
                                             const PayloadNonce& nonce, const ReedSolomon& rs,
-                                            bulk::Backend backend, std::vector<uint8_t> storage,
+                                            bulk::Backend backend, PositionalSource* source,
+                                            std::vector<uint8_t> storage,
                                             std::vector<uint8_t>& scratch) {
   const uint64_t shard = ReedSolomon::ShardSize(job.seg_len, rs.k());
   const uint64_t total = shard * rs.total();
@@ -85,17 +89,29 @@ absl::StatusOr<EncodedSegment> BuildSegment(const Job& job, StreamCipher& cipher
     const uint64_t n = std::min(N, seg_end) - seg_start;
     std::memcpy(buf, nonce.data() + seg_start, n);
   }
-  scratch.resize(C);
+  // scratch: one sealed chunk, then (positional reads) one plaintext chunk.
+  scratch.resize(C + P);
   for (uint64_t j = job.first_chunk; j < job.end_chunk; ++j) {
     const bool last = job.final_chunk && j == *job.final_chunk;
     const uint64_t pt_off = (j - job.first_chunk) * P;
     const uint64_t pt_len = last ? job.plaintext_total - j * P : P;
     const uint64_t ct_off = N + j * C, ct_len = pt_len + kStreamTagBytes;
-    std::span<const uint8_t> pt(job.plain.data() + pt_off, pt_len);
+    std::span<const uint8_t> pt;
+    if (source == nullptr) pt = std::span<const uint8_t>(job.plain.data() + pt_off, pt_len);
     if (ct_off >= seg_start && ct_off + ct_len <= seg_end) {
       std::span<uint8_t> out(buf + (ct_off - seg_start), ct_len);
+      if (source != nullptr) {
+        if (absl::Status s = source->ReadAtOffset(j * P, out.first(pt_len)); !s.ok()) return s;
+        pt = out.first(pt_len);  // sealed in place
+      }
       if (absl::Status s = cipher.SealChunk(j, last, pt, out); !s.ok()) return s;
     } else {
+      // A chunk straddling a segment boundary: seal it aside, keep our part.
+      if (source != nullptr) {
+        std::span<uint8_t> in(scratch.data() + C, pt_len);
+        if (absl::Status s = source->ReadAtOffset(j * P, in); !s.ok()) return s;
+        pt = in;
+      }
       std::span<uint8_t> out(scratch.data(), ct_len);
       if (absl::Status s = cipher.SealChunk(j, last, pt, out); !s.ok()) return s;
       const uint64_t from = std::max(ct_off, seg_start), to = std::min(ct_off + ct_len, seg_end);
@@ -113,11 +129,31 @@ absl::StatusOr<EncodedSegment> BuildSegment(const Job& job, StreamCipher& cipher
 // Reads plaintext and cuts it into segment jobs (the only stateful reader).
 class JobReader {
  public:
-  JobReader(ByteSource& in, uint64_t segment_size) : in_(in), segment_size_(segment_size) {}
+  // With `positional` set (the same object as `in`), the size is known up
+  // front and jobs carry no plaintext: workers read it themselves.
+  JobReader(ByteSource& in, uint64_t segment_size, PositionalSource* positional)
+      : in_(in), segment_size_(segment_size), positional_(positional) {
+    if (positional_ != nullptr) {
+      read_total_ = positional_->size();
+      eof_ = true;
+      payload_total_ = PayloadSizeForPlaintext(read_total_);
+    }
+  }
 
   // Fills *job for the next segment; returns false when there is none.
   absl::StatusOr<bool> Next(Job* job) {
     const uint64_t seg_offset = next_index_ * segment_size_;
+    if (positional_ != nullptr) {
+      if (seg_offset >= payload_total_) return false;
+      job->plain_len = 0;
+      job->seg_len = std::min(segment_size_, payload_total_ - seg_offset);
+      ChunkRange(seg_offset, job->seg_len, &job->first_chunk, &job->end_chunk);
+      job->final_chunk = ChunkCount(read_total_) - 1;
+      job->plaintext_total = read_total_;
+      job->index = next_index_++;
+      job->seg_offset = seg_offset;
+      return true;
+    }
     if (eof_ && seg_offset >= payload_total_) return false;
     uint64_t seg_len = eof_ ? std::min(segment_size_, payload_total_ - seg_offset) : segment_size_;
     uint64_t first, end;
@@ -175,6 +211,7 @@ class JobReader {
  private:
   ByteSource& in_;
   uint64_t segment_size_;
+  PositionalSource* positional_;
   uint64_t next_index_ = 0;
   std::vector<uint8_t> carry_;
   uint64_t carry_start_ = 0;
@@ -254,7 +291,8 @@ absl::StatusOr<UploadSummary> UploadPipeline::Run(const SecretBytes& file_key,
     if (sodium_init() < 0) return absl::InternalError("libsodium initialisation failed");
     randombytes_buf(nonce.data(), nonce.size());
   }
-  JobReader reader(plaintext, options.segment_size);
+  PositionalSource* positional = dynamic_cast<PositionalSource*>(&plaintext);
+  JobReader reader(plaintext, options.segment_size, positional);
   UploadSummary summary;
 
   if (options.threads == 0) {
@@ -271,8 +309,8 @@ absl::StatusOr<UploadSummary> UploadPipeline::Run(const SecretBytes& file_key,
         break;
       }
       if (!*more) break;
-      absl::StatusOr<EncodedSegment> enc =
-          BuildSegment(job, *cipher, nonce, *rs, options.backend, std::move(storage), scratch);
+      absl::StatusOr<EncodedSegment> enc = BuildSegment(job, *cipher, nonce, *rs, options.backend,
+                                                        positional, std::move(storage), scratch);
       if (!enc.ok()) {
         status = enc.status();
         break;
@@ -284,6 +322,7 @@ absl::StatusOr<UploadSummary> UploadPipeline::Run(const SecretBytes& file_key,
     }
     pool.Give(pool.plain, std::move(job.plain));
     pool.Give(pool.storage, std::move(storage));
+    if (status.ok() && positional != nullptr) status = positional->CheckUnchanged();
     if (!status.ok()) return status;
     summary.plaintext_bytes = reader.plaintext_bytes();
     summary.payload_bytes = reader.payload_bytes();
@@ -310,7 +349,7 @@ absl::StatusOr<UploadSummary> UploadPipeline::Run(const SecretBytes& file_key,
       }
       std::vector<uint8_t> storage = pool.Take(pool.storage);
       WorkerResult r{cipher.ok() ? BuildSegment(job, *cipher, nonce, *rs, options.backend,
-                                                std::move(storage), scratch)
+                                                positional, std::move(storage), scratch)
                                  : absl::StatusOr<EncodedSegment>(cipher.status()),
                      job.seg_offset};
       pool.Give(pool.plain, std::move(job.plain));
@@ -322,7 +361,10 @@ absl::StatusOr<UploadSummary> UploadPipeline::Run(const SecretBytes& file_key,
 
   std::vector<std::thread> threads;
   for (int i = 0; i < options.threads; ++i) threads.emplace_back(worker);
-  const uint64_t max_inflight = static_cast<uint64_t>(options.threads) + 1;
+  // Reading ahead needs one segment more than there are workers; positional
+  // sources are read by the workers, so one shard buffer per worker suffices.
+  const uint64_t max_inflight =
+      static_cast<uint64_t>(options.threads) + (positional != nullptr ? 0 : 1);
   uint64_t dispatched = 0, delivered = 0;
   absl::Status status;
 
@@ -352,7 +394,7 @@ absl::StatusOr<UploadSummary> UploadPipeline::Run(const SecretBytes& file_key,
     if (dispatched - delivered >= max_inflight) drain(dispatched - max_inflight + 1);
     if (!status.ok()) break;
     Job job;
-    job.plain = pool.Take(pool.plain);
+    if (positional == nullptr) job.plain = pool.Take(pool.plain);
     absl::StatusOr<bool> more = reader.Next(&job);
     if (!more.ok()) {
       status = more.status();
@@ -378,6 +420,7 @@ absl::StatusOr<UploadSummary> UploadPipeline::Run(const SecretBytes& file_key,
   }
   cv_work.notify_all();
   for (std::thread& t : threads) t.join();
+  if (status.ok() && positional != nullptr) status = positional->CheckUnchanged();
   if (!status.ok()) return status;
   summary.plaintext_bytes = reader.plaintext_bytes();
   summary.payload_bytes = reader.payload_bytes();

@@ -12,6 +12,12 @@
 // hashing it; results are handed to the handler in segment order, on the
 // calling thread. At most N + 1 segments are in flight, so memory is about
 // (N + 1) * (plaintext segment + k+m shards).
+//
+// A plaintext source that is also a PositionalSource (a local file) is not
+// read through Read: each worker reads its segment's chunks at their offsets
+// straight into the shard buffer and seals them in place, so there are no
+// plaintext buffers and at most N segments are in flight (N * k+m shards);
+// the source's CheckUnchanged runs after the last segment, before success.
 #pragma once
 
 #include <cstdint>

@@ -5,6 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstring>
+#include <set>
+
 #include "client/core/age_stream.h"
 #include "client/core/segmenter.h"
 #include "client/core/upload_pipeline.h"
@@ -194,6 +198,96 @@ TEST(UploadPipelineTest, ReusedPipelineGivesIdenticalOutputAcrossRuns) {
     EXPECT_EQ(outputs[0], outputs[1]);
     EXPECT_EQ(outputs[0], outputs[3]);
     EXPECT_NE(outputs[0], outputs[2]);
+  }
+}
+
+// An in-memory PositionalSource; `readable` bytes can be read (fewer than
+// size() mimics a file that shrank), `unchanged` is CheckUnchanged's answer.
+class TestPositionalSource final : public PositionalSource {
+ public:
+  explicit TestPositionalSource(std::string_view data) : data_(data), readable_(data.size()) {}
+  absl::StatusOr<size_t> Read(std::span<uint8_t>) override {
+    ++stream_reads;
+    return absl::InternalError("positional sources are not read as streams");
+  }
+  uint64_t size() const override { return data_.size(); }
+  absl::Status ReadAtOffset(uint64_t offset, std::span<uint8_t> out) override {
+    if (offset + out.size() > readable_) return absl::FailedPreconditionError("shrank");
+    std::memcpy(out.data(), data_.data() + offset, out.size());
+    return absl::OkStatus();
+  }
+  absl::Status CheckUnchanged() override { return unchanged; }
+  void set_readable(size_t n) { readable_ = n; }
+  absl::Status unchanged;
+  std::atomic<int> stream_reads{0};
+
+ private:
+  std::string_view data_;
+  size_t readable_;
+};
+
+TEST(UploadPipelineTest, PositionalSourceGivesTheStreamPayloadInPlace) {
+  SecretBytes key = SecretBytes::Random(16);
+  PayloadNonce nonce;
+  for (size_t i = 0; i < nonce.size(); ++i) nonce[i] = static_cast<uint8_t>(i * 5);
+  for (size_t n : {size_t{0}, size_t{1}, P - 1, P, P + 1, 5 * P + 77}) {
+    std::string plain = testing::AsString(testing::RandomBytes(n, n + 7));
+    const std::string payload = StreamPayload(key, nonce, plain);
+    for (uint64_t seg : {10ull, 17ull, 65552ull, 65553ull, 100000ull, 1ull << 20}) {
+      if (seg < 1000 && n > 2 * P) continue;
+      for (int threads : {0, 1, 2}) {
+        UploadOptions o;
+        o.segment_size = seg;
+        o.k = 3;
+        o.m = 2;
+        o.threads = threads;
+        o.nonce = nonce;
+        std::string joined;
+        std::set<const uint8_t*> buffers;
+        TestPositionalSource src(plain);
+        auto summary = EncodeUpload(key, src, o, [&](UploadSegment& s) {
+          EXPECT_EQ(s.payload_offset, joined.size());
+          for (int i = 0; i < 5; ++i)
+            EXPECT_EQ(bulk::Sha256Digest(s.encoded.shard(i)), s.encoded.hashes[i]);
+          joined.append(reinterpret_cast<const char*>(s.encoded.storage.data()),
+                        s.encoded.segment_len);
+          buffers.insert(s.encoded.storage.data());
+          return absl::OkStatus();
+        });
+        ASSERT_OK(summary.status());
+        EXPECT_EQ(src.stream_reads, 0);
+        EXPECT_EQ(summary->plaintext_bytes, n);
+        EXPECT_EQ(summary->segments, SegmentLayout({seg, payload.size()}).count());
+        ASSERT_TRUE(joined == payload) << "n=" << n << " seg=" << seg << " threads=" << threads;
+        // Bounded memory: one shard buffer per worker (none read ahead).
+        EXPECT_LE(buffers.size(), static_cast<size_t>(std::max(threads, 1)))
+            << "n=" << n << " seg=" << seg << " threads=" << threads;
+      }
+    }
+  }
+}
+
+TEST(UploadPipelineTest, PositionalSourceThatShrinksOrChangesFailsTheRun) {
+  SecretBytes key = SecretBytes::Random(16);
+  std::string plain = testing::AsString(testing::RandomBytes(10 * P, 9));
+  for (int threads : {0, 1, 2}) {
+    UploadOptions o;
+    o.segment_size = 2 * P;
+    o.threads = threads;
+    TestPositionalSource shrunk(plain);
+    shrunk.set_readable(6 * P + 3);
+    EXPECT_THAT(EncodeUpload(key, shrunk, o, [](UploadSegment&) { return absl::OkStatus(); }),
+                StatusIs(absl::StatusCode::kFailedPrecondition));
+    TestPositionalSource grew(plain);
+    grew.unchanged = absl::FailedPreconditionError("grew");
+    int segments = 0;
+    EXPECT_THAT(EncodeUpload(key, grew, o,
+                             [&](UploadSegment&) {
+                               ++segments;
+                               return absl::OkStatus();
+                             }),
+                StatusIs(absl::StatusCode::kFailedPrecondition, "grew"));
+    EXPECT_EQ(segments, 6);  // every segment built, then the check fails the run
   }
 }
 

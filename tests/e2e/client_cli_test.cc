@@ -5,6 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include <map>
 #include <mutex>
@@ -13,6 +16,7 @@
 #include "client/cli/config_dir.h"
 #include "client/cli/downloader.h"
 #include "client/cli/exit_codes.h"
+#include "client/cli/file_io.h"
 #include "client/cli/format.h"
 #include "client/cli/object_ops.h"
 #include "client/cli/rpc.h"
@@ -290,6 +294,33 @@ TEST_F(TransferTest, ShardWithWrongHashCountsAsMissingAndParityIsUsed) {
   out.clear();
   EXPECT_THAT(d.Fetch(m, nullptr, sink),
               testing::StatusIs(absl::StatusCode::kDataLoss, HasSubstr("only 1 of the 2")));
+}
+
+TEST(InputFileTest, PositionalReadsAndTheUnchangedCheckSeeAFileThatShrankOrGrew) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/in.bin";
+  const std::string content = "0123456789abcdef";
+  { std::ofstream(path, std::ios::binary) << content; }
+  absl::StatusOr<std::unique_ptr<InputFile>> in = InputFile::Open(path);
+  ASSERT_OK(in.status());
+  client::PositionalSource& src = **in;
+  EXPECT_EQ(src.size(), content.size());
+  std::string got(6, '\0');
+  const std::span<uint8_t> span(reinterpret_cast<uint8_t*>(got.data()), got.size());
+  ASSERT_OK(src.ReadAtOffset(10, span));
+  EXPECT_EQ(got, "abcdef");
+  EXPECT_OK(src.CheckUnchanged());
+  EXPECT_THAT(src.ReadAtOffset(12, span),
+              testing::StatusIs(absl::StatusCode::kOutOfRange));
+  { std::ofstream(path, std::ios::binary | std::ios::app) << "x"; }
+  EXPECT_THAT(src.CheckUnchanged(), testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                             HasSubstr("grew while it was being uploaded")));
+  ASSERT_EQ(::truncate(path.c_str(), 8), 0);
+  EXPECT_THAT(src.ReadAtOffset(4, span),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("shrank while it was being uploaded")));
+  EXPECT_THAT(src.CheckUnchanged(), testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                             HasSubstr("shrank while it was being uploaded")));
 }
 
 TEST(SessionFileTest, RoundTripsAndRejectsDamage) {
