@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/secure_compare.h"
+#include "common/signed_token.h"
 #include "common/status.h"
 #include "services/accounts/internal/absl_view.h"
 
@@ -121,18 +122,12 @@ void AccountsGrpcService::WorkerLoop() {
 absl::StatusOr<AuthContext> AccountsGrpcService::Authenticate(grpc::ServerContext* ctx) {
   const auto& md = ctx->client_metadata();
   auto it = md.find("authorization");
-  if (it == md.end()) {
-    return absl::UnauthenticatedError("missing 'authorization: Bearer <token>' metadata");
-  }
-  std::string_view value(it->second.data(), it->second.size());
-  if (value.size() < 7 || !absl::EqualsIgnoreCase(internal::AV(value.substr(0, 7)), "bearer ")) {
-    return absl::UnauthenticatedError("authorization metadata must be 'Bearer <token>'");
-  }
-  std::string_view token = internal::SV(absl::StripAsciiWhitespace(internal::AV(value.substr(7))));
-  if (token.empty() || token.size() > 4096) {
-    return absl::UnauthenticatedError("access token rejected: malformed token");
-  }
-  return sessions_.Authenticate(token);
+  absl::StatusOr<std::string> token =
+      BearerToken(it == md.end() ? std::string_view() : std::string_view(it->second.data(),
+                                                                           it->second.size()),
+                  "missing 'authorization: Bearer <token>' metadata");
+  if (!token.ok()) return token.status();
+  return sessions_.Authenticate(*token);
 }
 
 absl::Status AccountsGrpcService::CheckInternal(grpc::ServerContext* ctx) const {
