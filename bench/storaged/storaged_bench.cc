@@ -136,13 +136,21 @@ int main(int argc, char** argv) {
   int shard_mib = 64;
   int rounds = 2;
   size_t chunk_bytes = 1 << 20;
+  size_t message_bytes = 4 << 20;  // storage.proto: data chunks of any size <= 4 MiB
   std::string base_dir;
+  bool zero_copy = true;
   std::vector<std::string> daemon_args;
   app.add_option("--shards", shard_count, "shards per round")->capture_default_str();
   app.add_option("--shard-mib", shard_mib, "shard size in MiB")->capture_default_str();
   app.add_option("--rounds", rounds, "rounds over all shards (figures are totals)")
       ->capture_default_str();
-  app.add_option("--chunk-bytes", chunk_bytes, "PutShard message / write size")
+  app.add_option("--chunk-bytes", chunk_bytes, "plain writer's write / plain reader's read size")
+      ->capture_default_str();
+  app.add_option("--message-bytes", message_bytes, "data bytes per PutShard message")
+      ->capture_default_str();
+  app.add_option("--zero-copy", zero_copy,
+                 "send PutShard chunks as ready-made messages pointing into the shard (false: "
+                 "copy each chunk into a PutShardRequest and serialize it)")
       ->capture_default_str();
   app.add_option("--daemon-arg", daemon_args,
                  "extra freehold-storaged argument (repeat; e.g. --daemon-arg=--direct-io=false)");
@@ -203,7 +211,10 @@ int main(int argc, char** argv) {
       const double daemon_cpu = ProcessCpuSeconds(pid);
       const double client_cpu = SelfCpuSeconds();
       const absl::Time start = absl::Now();
-      PutResult result = PutShard((*daemon)->stub(), put_tokens[i], shards[i], chunk_bytes);
+      PutResult result =
+          zero_copy
+              ? PutShardZeroCopy((*daemon)->channel(), put_tokens[i], shards[i], message_bytes)
+              : PutShard((*daemon)->stub(), put_tokens[i], shards[i], message_bytes);
       put.seconds += absl::ToDoubleSeconds(absl::Now() - start);
       put.daemon_cpu += ProcessCpuSeconds(pid) - daemon_cpu;
       put.client_cpu += SelfCpuSeconds() - client_cpu;
@@ -241,8 +252,11 @@ int main(int argc, char** argv) {
 
   const double mb = static_cast<double>(total) * rounds / 1e6;
   const double gb = mb / 1000;
-  std::printf("config: %d shards x %d MiB, %d rounds, message/write size %zu bytes, dir %s\n",
-              shard_count, shard_mib, rounds, chunk_bytes, dir.path().c_str());
+  std::printf(
+      "config: %d shards x %d MiB, %d rounds, plain write/read size %zu bytes, PutShard message "
+      "%zu bytes (%s client), dir %s\n",
+      shard_count, shard_mib, rounds, chunk_bytes, message_bytes,
+      zero_copy ? "zero-copy" : "copying", dir.path().c_str());
   std::printf("figure: storaged_put_mb_per_s %.1f\n", mb / put.seconds);
   std::printf("figure: plain_write_mb_per_s %.1f\n", mb / plain_write.seconds);
   std::printf("figure: put_ratio %.3f\n", plain_write.seconds / put.seconds);

@@ -47,6 +47,9 @@ absl::Status StoragedConfig::Validate() const {
       write_buffer_bytes > (uint64_t{256} << 20)) {
     return bad("--write-buffer-bytes", "must be a multiple of 4KiB between 4KiB and 256MiB");
   }
+  if (write_buffers < 2 || write_buffers > 64) {
+    return bad("--write-buffers", "must be between 2 and 64");
+  }
   if (!coordinator.empty() && !IsHostPort(coordinator)) {
     return bad("--coordinator", "must be host:port or empty");
   }
@@ -90,8 +93,10 @@ void AddStoragedFlags(CLI::App& app, StoragedConfig* c) {
   AddFlag(app, "--direct-io", &c->direct_io,
           "write shards with O_DIRECT (--direct-io=false: through the page cache)");
   AddFlag(app, "--write-buffer-bytes", &c->write_buffer_bytes,
-          "O_DIRECT buffer size (two per put in progress)")
+          "O_DIRECT buffer size (--write-buffers of them per put in progress)")
       ->transform(sizes);
+  AddFlag(app, "--write-buffers", &c->write_buffers,
+          "O_DIRECT buffers per put in progress (filled, hashed and written in turn)");
   AddFlag(app, "--coordinator", &c->coordinator,
           "coordinator gRPC address host:port (empty = no registration)");
   AddFlag(app, "--node-address", &c->node_address,

@@ -33,9 +33,10 @@ struct StoragedConfig {
   // Largest shard a grant may ask for.
   uint64_t max_shard_bytes = uint64_t{4} << 30;
   // Write shards with O_DIRECT (falls back to buffered writes where unsupported), through
-  // two buffers of write_buffer_bytes per put in progress (a multiple of 4 KiB).
+  // write_buffers buffers of write_buffer_bytes (a multiple of 4 KiB) per put in progress.
   bool direct_io = true;
   uint64_t write_buffer_bytes = uint64_t{2} << 20;
+  uint64_t write_buffers = 4;
 
   // Coordinator gRPC address; empty = no registration or heartbeats.
   std::string coordinator;

@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
   store_options.reserve_bytes = config.reserve_bytes;
   store_options.direct_io = config.direct_io;
   store_options.direct_buffer_bytes = static_cast<size_t>(config.write_buffer_bytes);
+  store_options.direct_buffers = static_cast<size_t>(config.write_buffers);
   absl::StatusOr<std::unique_ptr<ShardStore>> store =
       ShardStore::Open(store_options, &metrics, log);
   if (!store.ok()) Die(log, "cannot open the data directory", store.status());

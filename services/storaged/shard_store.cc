@@ -51,7 +51,8 @@ ShardStore::ShardStore(ShardStoreOptions options, StoragedMetrics* metrics, Logg
       metrics_(metrics),
       log_(std::move(log)),
       shards_dir_(options_.data_dir + "/shards"),
-      tmp_dir_(options_.data_dir + "/tmp") {}
+      tmp_dir_(options_.data_dir + "/tmp"),
+      buffer_pool_(options_.direct_buffer_bytes, 4 * options_.direct_buffers) {}
 
 ShardStore::~ShardStore() = default;
 
@@ -64,6 +65,9 @@ absl::StatusOr<std::unique_ptr<ShardStore>> ShardStore::Open(ShardStoreOptions o
   if (options.direct_buffer_bytes == 0 ||
       options.direct_buffer_bytes % internal::kDirectAlignment != 0) {
     return absl::InvalidArgumentError("direct_buffer_bytes must be a positive multiple of 4096");
+  }
+  if (options.direct_buffers < 2) {
+    return absl::InvalidArgumentError("direct_buffers must be at least 2");
   }
   std::unique_ptr<ShardStore> store(new ShardStore(std::move(options), metrics, std::move(log)));
   FH_RETURN_IF_ERROR(store->Init());
@@ -269,8 +273,8 @@ absl::StatusOr<PutStart> ShardStore::BeginPut(const std::string& key, uint64_t s
   std::unique_ptr<ShardWriter> writer(
       new ShardWriter(*this, key, size, sha256, *std::move(fd), temp_path));
   if (options_.direct_io && size > 0) {
-    writer->direct_ = internal::DirectWriter::Create(
-        writer->fd_.get(), temp_path, options_.direct_buffer_bytes);
+    writer->direct_ = internal::DirectWriter::Create(writer->fd_.get(), temp_path, buffer_pool_,
+                                                     options_.direct_buffers, &writer->hasher_);
   }
   if (options_.preallocate && size > 0) {
     if (::fallocate(writer->fd_.get(), 0, 0, static_cast<off_t>(size)) == 0) {

@@ -46,11 +46,14 @@ struct ShardStoreOptions {
   uint64_t capacity_bytes = 0;  // 0 = size of the file system holding data_dir
   uint64_t reserve_bytes = 0;   // never handed out (see the file comment)
   bool preallocate = true;      // fallocate temp files to their final size
-  // Write shards with O_DIRECT through two aligned buffers of direct_buffer_bytes
-  // (internal/direct_writer.h). Falls back to buffered writes where the file system
-  // refuses O_DIRECT.
+  // Write shards with O_DIRECT through a ring of direct_buffers aligned buffers of
+  // direct_buffer_bytes each per put in progress (internal/direct_writer.h: the
+  // receiving thread fills them, one thread hashes and one writes). Falls back to
+  // buffered writes (hashed on the receiving thread) where the file system refuses
+  // O_DIRECT. Released buffers are kept for reuse, up to 4 puts' worth.
   bool direct_io = true;
   size_t direct_buffer_bytes = 2 << 20;  // a multiple of 4096
+  size_t direct_buffers = 4;             // >= 2
   // Buffered writes only: start write-back every this many bytes so the final fsync
   // is short (0 = only the final fsync).
   uint64_t writeback_bytes = 8 << 20;
@@ -214,6 +217,7 @@ class ShardStore {
   const std::string shards_dir_;
   const std::string tmp_dir_;
   internal::UniqueFd lock_fd_;
+  internal::AlignedBufferPool buffer_pool_;
 
   mutable absl::Mutex mu_;
   std::map<std::string, Entry, std::less<>> index_ ABSL_GUARDED_BY(mu_);

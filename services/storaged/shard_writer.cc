@@ -41,10 +41,13 @@ absl::Status ShardWriter::Append(std::string_view data) {
                                                    " bytes so far)"));
   }
   received_ += data.size();
-  hasher_.Update(data);  // here, while a DirectWriter's thread writes the previous buffer
-  absl::Status written = direct_ != nullptr
-                             ? direct_->Append(data)
-                             : internal::WriteAll(fd_.get(), data.data(), data.size(), temp_path_);
+  absl::Status written;
+  if (direct_ != nullptr) {
+    written = direct_->Append(data);  // hashed on the DirectWriter's hashing thread
+  } else {
+    hasher_.Update(data);
+    written = internal::WriteAll(fd_.get(), data.data(), data.size(), temp_path_);
+  }
   if (!written.ok()) {
     if (written.code() == absl::StatusCode::kResourceExhausted) {
       return absl::ResourceExhaustedError(absl::StrCat("disk full while writing shard ", key_));
@@ -71,7 +74,7 @@ absl::StatusOr<bool> ShardWriter::Commit() {
         absl::StrCat("stream ended after ", received_, " bytes; grant.size_bytes is ", size_));
   }
   if (direct_ != nullptr) {
-    absl::Status flushed = direct_->Finish(size_);
+    absl::Status flushed = direct_->Finish(size_);  // also completes the hash
     direct_.reset();
     if (!flushed.ok()) {
       Discard();

@@ -1,7 +1,12 @@
 #include "services/storaged/storage_grpc_service.h"
 
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/impl/codegen/method_handler.h>
+#include <grpcpp/support/proto_buffer_reader.h>
+
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "services/storaged/put_shard_messages.h"
 
 namespace freehold::storaged {
 namespace {
@@ -18,14 +23,46 @@ grpc::Status Fail(const Logger& log, std::string_view rpc, const absl::Status& s
 
 }  // namespace
 
-grpc::Status StorageGrpcService::PutShard(grpc::ServerContext* context,
-                                          grpc::ServerReader<v1::PutShardRequest>* reader,
-                                          v1::PutShardResponse* response) {
+StorageGrpcService::StorageGrpcService(StorageNode& node, Logger log)
+    : node_(node), log_(std::move(log)) {
+  // The generated service registers PutShard as method number <index in the proto>
+  // with a handler that parses every message into a PutShardRequest. Swap in the
+  // same sync client-streaming handler over grpc::ByteBuffer. (MarkMethodStreamed is
+  // the hook gRPC's generated code uses to replace a sync handler; it also marks the
+  // method BIDI_STREAMING, which for a sync server only means "no payload read before
+  // the handler", the same as CLIENT_STREAMING.)
+  const google::protobuf::ServiceDescriptor* service =
+      v1::PutShardRequest::descriptor()->file()->FindServiceByName("StorageNode");
+  const int index = service->FindMethodByName("PutShard")->index();
+  MarkMethodStreamed(
+      index, new grpc::internal::ClientStreamingHandler<StorageGrpcService, grpc::ByteBuffer,
+                                                        v1::PutShardResponse>(
+                 [](StorageGrpcService* self, grpc::ServerContext* context,
+                    grpc::ServerReader<grpc::ByteBuffer>* reader,
+                    v1::PutShardResponse* response) {
+                   return self->PutShardRaw(context, reader, response);
+                 },
+                 this));
+}
+
+grpc::Status StorageGrpcService::PutShardRaw(grpc::ServerContext* context,
+                                             grpc::ServerReader<grpc::ByteBuffer>* reader,
+                                             v1::PutShardResponse* response) {
+  grpc::ByteBuffer buffer;
   v1::PutShardRequest request;
-  if (!reader->Read(&request)) {
+  if (!reader->Read(&buffer)) {
     if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
     return Fail(log_, "PutShard",
                 absl::InvalidArgumentError("stream is empty; the first message must carry grant"));
+  }
+  uint64_t message_number = 1;
+  {
+    grpc::ProtoBufferReader stream(&buffer);
+    if (!stream.status().ok() || !request.ParseFromZeroCopyStream(&stream)) {
+      return Fail(log_, "PutShard",
+                  absl::InvalidArgumentError(
+                      "message 1 of the stream is not a PutShardRequest; it must carry grant"));
+    }
   }
   if (request.part_case() != v1::PutShardRequest::kGrant) {
     return Fail(log_, "PutShard",
@@ -34,20 +71,27 @@ grpc::Status StorageGrpcService::PutShard(grpc::ServerContext* context,
   absl::StatusOr<std::unique_ptr<ShardUpload>> upload = node_.BeginPut(request.grant().token());
   if (!upload.ok()) return Fail(log_, "PutShard", upload.status());
   // Dropping `upload` on any early return removes the temporary file.
-  while (reader->Read(&request)) {
+  ShardUpload& shard = **upload;
+  auto append = [&shard](std::string_view piece) { return shard.Append(piece); };
+  while (reader->Read(&buffer)) {
+    ++message_number;
+    absl::StatusOr<PutShardPart> part =
+        ReadPutShardMessage(buffer, message_number, append, &request);
+    if (!part.ok()) return Fail(log_, "PutShard", part.status());
+    if (*part == PutShardPart::kData) continue;
     if (request.part_case() != v1::PutShardRequest::kData) {
       return Fail(log_, "PutShard",
                   absl::InvalidArgumentError("only the first message may carry grant; "
                                              "later messages must carry data"));
     }
-    absl::Status appended = (*upload)->Append(request.data());
+    absl::Status appended = shard.Append(request.data());
     if (!appended.ok()) return Fail(log_, "PutShard", appended);
   }
   if (context->IsCancelled()) {
     return grpc::Status(grpc::StatusCode::CANCELLED,
                         "upload cancelled by the client; nothing stored");
   }
-  absl::StatusOr<ShardUpload::Result> result = (*upload)->Finish();
+  absl::StatusOr<ShardUpload::Result> result = shard.Finish();
   if (!result.ok()) return Fail(log_, "PutShard", result.status());
   response->mutable_receipt()->set_token(result->receipt_token);
   response->set_already_present(result->already_present);

@@ -275,6 +275,9 @@ TEST(StoragedConfigTest, ValidationNamesTheBadFlag) {
   c = config;
   c.log_level = "loud";
   expect_bad(c, "--log-level");
+  c = config;
+  c.write_buffers = 1;
+  expect_bad(c, "--write-buffers");
 }
 
 TEST(StoragedConfigTest, SizeFlagsAcceptUnits) {

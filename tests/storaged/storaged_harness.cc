@@ -3,7 +3,11 @@
 #include <arpa/inet.h>
 #include <grpc/grpc.h>
 #include <grpcpp/client_context.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/proto_buffer_reader.h>
 #include <grpcpp/security/credentials.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -94,6 +98,64 @@ PutResult PutShard(v1::StorageNode::Stub& stub, const std::string& grant_token,
   }
   if (ok) writer->WritesDone();
   result.status = writer->Finish();
+  return result;
+}
+
+PutResult PutShardZeroCopy(const std::shared_ptr<grpc::Channel>& channel,
+                           const std::string& grant_token, std::string_view data,
+                           size_t chunk_bytes) {
+  using google::protobuf::internal::WireFormatLite;
+  using google::protobuf::io::CodedOutputStream;
+  PutResult result;
+  grpc::GenericStub stub(channel);
+  grpc::CompletionQueue cq;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(120)));
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call = stub.PrepareCall(
+      &context, absl::StrCat("/", v1::StorageNode::service_full_name(), "/PutShard"), &cq);
+  // One operation at a time: start it, then wait for its completion.
+  auto run = [&cq](auto&& start) {
+    start();
+    void* tag = nullptr;
+    bool ok = false;
+    return cq.Next(&tag, &ok) && ok;
+  };
+  bool ok = run([&] { call->StartCall(nullptr); });
+  v1::PutShardRequest first;
+  first.mutable_grant()->set_token(grant_token);
+  const std::string first_bytes = first.SerializeAsString();
+  grpc::Slice first_slice(first_bytes);
+  grpc::ByteBuffer message(&first_slice, 1);
+  ok = ok && run([&] { call->Write(message, nullptr); });
+  const uint32_t tag =
+      WireFormatLite::MakeTag(v1::PutShardRequest::kDataFieldNumber,
+                              WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+  for (size_t off = 0; ok && off < data.size(); off += chunk_bytes) {
+    const size_t n = std::min(chunk_bytes, data.size() - off);
+    uint8_t header[16];
+    uint8_t* end = CodedOutputStream::WriteTagToArray(tag, header);
+    end = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(n), end);
+    grpc::Slice slices[2] = {
+        grpc::Slice(header, static_cast<size_t>(end - header)),
+        grpc::Slice(data.data() + off, n, grpc::Slice::STATIC_SLICE)};
+    message = grpc::ByteBuffer(slices, 2);
+    ok = run([&] { call->Write(message, nullptr); });
+  }
+  if (ok) run([&] { call->WritesDone(nullptr); });
+  grpc::ByteBuffer response;
+  const bool got = run([&] { call->Read(&response, nullptr); });
+  run([&] { call->Finish(&result.status, nullptr); });
+  if (result.status.ok() && got) {
+    grpc::ProtoBufferReader reader(&response);
+    if (!result.response.ParseFromZeroCopyStream(&reader)) {
+      result.status = grpc::Status(grpc::StatusCode::INTERNAL, "unparsable PutShardResponse");
+    }
+  }
+  cq.Shutdown();
+  void* drained_tag;
+  bool drained_ok;
+  while (cq.Next(&drained_tag, &drained_ok)) {
+  }
   return result;
 }
 

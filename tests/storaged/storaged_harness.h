@@ -35,6 +35,7 @@ class StoragedDaemon {
   const std::string& node_id() const { return node_id_; }
   const std::string& node_public_key() const { return node_public_key_; }  // raw 32 bytes
   v1::StorageNode::Stub& stub() { return *stub_; }
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   freehold::testing::Process& process() { return *process_; }
 
   // Closes this client's channel (an idle client only sees the server's GOAWAY at
@@ -60,6 +61,14 @@ struct PutResult {
 // One PutShard: the grant, then `data` in `chunk_bytes` messages, then half-close.
 PutResult PutShard(v1::StorageNode::Stub& stub, const std::string& grant_token,
                    std::string_view data, size_t chunk_bytes = 1 << 20);
+
+// The same PutShard on the wire, sent the way a client that already holds the
+// shard in memory can: the grant, then every chunk as a ready-made PutShardRequest
+// (field `data`'s tag and length in front of a slice that points into `data`, no
+// copy), through the generic stub. `data` must stay valid until this returns.
+PutResult PutShardZeroCopy(const std::shared_ptr<grpc::Channel>& channel,
+                           const std::string& grant_token, std::string_view data,
+                           size_t chunk_bytes = 1 << 20);
 
 struct GetResult {
   grpc::Status status;

@@ -257,6 +257,34 @@ TEST_F(StoragedProcessTest, CancelledUploadLeavesNoTrace) {
   EXPECT_EQ(Stats().shard_count(), 0u);
 }
 
+// Data messages built by hand around slices of the shard (the bench client's way)
+// are ordinary PutShard messages: stored bytes, hash checks and refusals are the same.
+TEST_F(StoragedProcessTest, ReadyMadeDataMessagesAreStoredLikeAnyOther) {
+  StartDaemon();
+  const std::string data = PatternBytes(3 << 20 | 12345, 9);
+  PutResult put = PutShardZeroCopy(daemon_->channel(), Token(GrantOperation::kPut, ShardKey(1), data),
+                                   data, 300000);
+  ASSERT_TRUE(put.status.ok()) << put.status.error_message();
+  EXPECT_FALSE(put.response.already_present());
+  EXPECT_FALSE(put.response.receipt().token().empty());
+  GetResult got = GetShard(daemon_->stub(), Token(GrantOperation::kGet, ShardKey(1)));
+  ASSERT_TRUE(got.status.ok()) << got.status.error_message();
+  EXPECT_EQ(got.data, data);
+
+  const auto before = SnapshotTree(data_dir_);
+  Grant wrong_hash = MakeGrant(GrantOperation::kPut, daemon_->node_id(), ShardKey(2), data,
+                               absl::Now() + absl::Minutes(10));
+  wrong_hash.sha256 = Sha256Of("other bytes");
+  PutResult refused = PutShardZeroCopy(daemon_->channel(), Token(wrong_hash), data, 1 << 20);
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.status.error_message(), HasSubstr("sha256 mismatch"));
+  PutResult longer = PutShardZeroCopy(
+      daemon_->channel(), Token(GrantOperation::kPut, ShardKey(3), data), data + "x", 1 << 20);
+  EXPECT_EQ(longer.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(longer.status.error_message(), HasSubstr("size_bytes"));
+  EXPECT_TRUE(WaitForTree(before));
+}
+
 TEST_F(StoragedProcessTest, RePutOfTheSameShardIsIdempotent) {
   StartDaemon();
   const std::string data = PatternBytes(300000);

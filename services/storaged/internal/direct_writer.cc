@@ -12,25 +12,71 @@
 
 namespace freehold::storaged::internal {
 
+AlignedBufferPool::AlignedBufferPool(size_t buffer_bytes, size_t max_cached)
+    : buffer_bytes_(buffer_bytes), max_cached_(max_cached) {}
+
+AlignedBufferPool::~AlignedBufferPool() {
+  absl::MutexLock lock(&mu_);
+  for (char* buffer : free_) std::free(buffer);
+}
+
+char* AlignedBufferPool::Acquire() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!free_.empty()) {
+      char* buffer = free_.back();
+      free_.pop_back();
+      return buffer;
+    }
+  }
+  void* memory = nullptr;
+  if (::posix_memalign(&memory, kDirectAlignment, buffer_bytes_) != 0) return nullptr;
+  return static_cast<char*>(memory);
+}
+
+void AlignedBufferPool::Release(char* buffer) {
+  if (buffer == nullptr) return;
+  {
+    absl::MutexLock lock(&mu_);
+    if (free_.size() < max_cached_) {
+      free_.push_back(buffer);
+      return;
+    }
+  }
+  std::free(buffer);
+}
+
 std::unique_ptr<DirectWriter> DirectWriter::Create(int fd, std::string path,
-                                                   size_t buffer_bytes) {
-  if (buffer_bytes == 0 || buffer_bytes % kDirectAlignment != 0) return nullptr;
-  std::unique_ptr<DirectWriter> writer(new DirectWriter(fd, std::move(path), buffer_bytes));
-  for (auto& buffer : writer->buffers_) {
-    void* memory = nullptr;
-    if (::posix_memalign(&memory, kDirectAlignment, buffer_bytes) != 0) return nullptr;
-    buffer.reset(static_cast<char*>(memory));
+                                                   AlignedBufferPool& pool, size_t buffers,
+                                                   bulk::Sha256* hasher) {
+  if (buffers < 2 || pool.buffer_bytes() == 0 || pool.buffer_bytes() % kDirectAlignment != 0) {
+    return nullptr;
+  }
+  std::unique_ptr<DirectWriter> writer(new DirectWriter(fd, std::move(path), pool, hasher));
+  writer->slots_.resize(buffers);
+  for (Slot& slot : writer->slots_) {
+    slot.data = pool.Acquire();
+    if (slot.data == nullptr) return nullptr;  // the destructor releases the others
   }
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_DIRECT) != 0) return nullptr;
+  writer->hash_thread_ = std::thread([w = writer.get()] { w->HashLoop(); });
+  writer->write_thread_ = std::thread([w = writer.get()] { w->WriteLoop(); });
   return writer;
 }
 
-DirectWriter::DirectWriter(int fd, std::string path, size_t buffer_bytes)
-    : fd_(fd), path_(std::move(path)), buffer_bytes_(buffer_bytes) {}
+DirectWriter::DirectWriter(int fd, std::string path, AlignedBufferPool& pool,
+                           bulk::Sha256* hasher)
+    : fd_(fd), path_(std::move(path)), pool_(pool), hasher_(hasher) {}
 
 DirectWriter::~DirectWriter() {
-  if (writer_.joinable()) writer_.join();
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
+  if (hash_thread_.joinable()) hash_thread_.join();
+  if (write_thread_.joinable()) write_thread_.join();
+  for (Slot& slot : slots_) pool_.Release(slot.data);
 }
 
 absl::Status DirectWriter::WriteAt(const char* data, size_t length, uint64_t offset) const {
@@ -47,51 +93,118 @@ absl::Status DirectWriter::WriteAt(const char* data, size_t length, uint64_t off
   return absl::OkStatus();
 }
 
-absl::Status DirectWriter::WaitForWrite() {
-  if (!writer_.joinable()) return absl::OkStatus();
-  writer_.join();
+void DirectWriter::HashLoop() {
+  uint64_t seq = 0;
+  while (true) {
+    Slot slot;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](DirectWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+            return w->stop_ || w->hashed_ < w->submitted_;
+          },
+          this));
+      if (hashed_ == submitted_) return;  // stopped with nothing left to hash
+      seq = hashed_;
+      slot = slots_[seq % slots_.size()];
+    }
+    hasher_->Update(std::string_view(slot.data, slot.length));
+    absl::MutexLock lock(&mu_);
+    hashed_ = seq + 1;
+    if (stop_) return;
+  }
+}
+
+void DirectWriter::WriteLoop() {
+  uint64_t seq = 0;
+  while (true) {
+    Slot slot;
+    bool failed;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](DirectWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+            return w->stop_ || w->written_ < w->submitted_;
+          },
+          this));
+      if (written_ == submitted_) return;
+      seq = written_;
+      slot = slots_[seq % slots_.size()];
+      failed = !write_status_.ok();
+    }
+    // After a failure the remaining buffers are consumed without writing, so that
+    // nobody waits for them; the caller sees the error.
+    absl::Status status =
+        failed ? absl::OkStatus() : WriteAt(slot.data, slot.write_length, slot.offset);
+    absl::MutexLock lock(&mu_);
+    if (!status.ok() && write_status_.ok()) write_status_ = status;
+    written_ = seq + 1;
+    if (stop_) return;
+  }
+}
+
+absl::Status DirectWriter::WaitForFreeSlot() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](DirectWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+        return !w->write_status_.ok() ||
+               w->submitted_ < std::min(w->hashed_, w->written_) + w->slots_.size();
+      },
+      this));
+  current_ = slots_[submitted_ % slots_.size()].data;
   return write_status_;
 }
 
-void DirectWriter::StartWrite(size_t length) {
-  const char* data = buffers_[current_].get();
-  const uint64_t offset = offset_;
-  writer_ = std::thread([this, data, length, offset] {
-    write_status_ = WriteAt(data, length, offset);
-  });
-  offset_ += length;
-  current_ = 1 - current_;
+void DirectWriter::Submit(size_t length, size_t write_length) {
+  absl::MutexLock lock(&mu_);
+  Slot& slot = slots_[submitted_ % slots_.size()];
+  slot.length = length;
+  slot.write_length = write_length;
+  slot.offset = next_offset_;
+  next_offset_ += write_length;
+  ++submitted_;
   used_ = 0;
+  current_ = nullptr;
 }
 
 absl::Status DirectWriter::Append(std::string_view data) {
+  const size_t capacity = pool_.buffer_bytes();
   while (!data.empty()) {
-    const size_t take = std::min(buffer_bytes_ - used_, data.size());
-    std::memcpy(buffers_[current_].get() + used_, data.data(), take);
+    if (current_ == nullptr) {
+      absl::Status free = WaitForFreeSlot();
+      if (!free.ok()) return free;
+    }
+    const size_t take = std::min(capacity - used_, data.size());
+    std::memcpy(current_ + used_, data.data(), take);
     used_ += take;
     data.remove_prefix(take);
-    if (used_ == buffer_bytes_) {
-      // The other buffer must be on disk before it is refilled.
-      absl::Status previous = WaitForWrite();
-      if (!previous.ok()) return previous;
-      StartWrite(buffer_bytes_);
-    }
+    if (used_ == capacity) Submit(capacity, capacity);
   }
   return absl::OkStatus();
 }
 
 absl::Status DirectWriter::Finish(uint64_t final_size) {
-  absl::Status status = WaitForWrite();
-  if (!status.ok()) return status;
   if (used_ > 0) {
+    // current_ holds the bytes not handed over yet.
     const size_t padded = (used_ + kDirectAlignment - 1) / kDirectAlignment * kDirectAlignment;
-    std::memset(buffers_[current_].get() + used_, 0, padded - used_);
-    status = WriteAt(buffers_[current_].get(), padded, offset_);
-    if (!status.ok()) return status;
-    offset_ += padded;
-    used_ = 0;
+    std::memset(current_ + used_, 0, padded - used_);
+    Submit(used_, padded);
   }
-  if (offset_ != final_size && ::ftruncate(fd_, static_cast<off_t>(final_size)) != 0) {
+  absl::Status status;
+  {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](DirectWriter* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+          return w->hashed_ == w->submitted_ && w->written_ == w->submitted_;
+        },
+        this));
+    status = write_status_;
+    stop_ = true;
+  }
+  hash_thread_.join();
+  write_thread_.join();
+  if (!status.ok()) return status;
+  if (next_offset_ != final_size && ::ftruncate(fd_, static_cast<off_t>(final_size)) != 0) {
     return ErrnoStatus(errno, "truncate", path_);
   }
   return absl::OkStatus();

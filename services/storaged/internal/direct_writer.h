@@ -1,8 +1,14 @@
-// Sequential O_DIRECT file writing with two aligned buffers: while a background
-// thread writes one buffer to disk, the caller fills the other, so receiving,
-// hashing and disk writes overlap. No page-cache copy, and cold shard bytes do
-// not push hot pages out of the cache. The SHA-256 of the bytes is computed on the
-// background thread too, just before each buffer is written.
+// Sequential O_DIRECT file writing through a ring of aligned buffers, as a
+// three-stage pipeline so that one put uses more than one core:
+//
+//   caller (the receiving thread)   copies bytes into the ring's next free buffer
+//   hashing thread                  SHA-256 over each full buffer, in order
+//   writing thread                  pwrite(O_DIRECT) of each full buffer, in order
+//
+// Hashing and writing of a buffer run at the same time (both only read it); a
+// buffer is refilled once both are done with it. No page-cache copy, and cold
+// shard bytes do not push hot pages out of the cache. The buffers come from an
+// AlignedBufferPool so that puts reuse memory that is already faulted in.
 #pragma once
 
 #include <cstddef>
@@ -11,48 +17,99 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "common/bulk/sha256.h"
 
 namespace freehold::storaged::internal {
 
 inline constexpr size_t kDirectAlignment = 4096;
 
+// Aligned buffers of one size, kept for reuse after release (at most max_cached of
+// them; the rest are freed). Thread-safe.
+class AlignedBufferPool {
+ public:
+  // buffer_bytes: a multiple of kDirectAlignment.
+  AlignedBufferPool(size_t buffer_bytes, size_t max_cached);
+  ~AlignedBufferPool();
+  AlignedBufferPool(const AlignedBufferPool&) = delete;
+  AlignedBufferPool& operator=(const AlignedBufferPool&) = delete;
+
+  size_t buffer_bytes() const { return buffer_bytes_; }
+  // A buffer of buffer_bytes() aligned to kDirectAlignment, or null if memory is short.
+  char* Acquire();
+  void Release(char* buffer);
+
+ private:
+  const size_t buffer_bytes_;
+  const size_t max_cached_;
+  absl::Mutex mu_;
+  std::vector<char*> free_ ABSL_GUARDED_BY(mu_);
+};
+
 class DirectWriter {
  public:
   // Switches `fd` (opened for writing at offset 0, not owned, must outlive the
   // writer) to O_DIRECT. Returns null, leaving fd as it was, if the file system
-  // refuses O_DIRECT or memory is short. buffer_bytes: a multiple of kDirectAlignment.
-  // The background thread only writes (hashing is the caller's, on its own thread),
-  // so the disk is kept busy while the caller receives and hashes the next buffer.
-  static std::unique_ptr<DirectWriter> Create(int fd, std::string path, size_t buffer_bytes);
-  ~DirectWriter();  // waits for a write in progress
+  // refuses O_DIRECT or memory is short. Takes `buffers` (>= 2) buffers from `pool`
+  // (which must outlive the writer) until destruction. `hasher` (not owned) receives
+  // every appended byte, in order, on the hashing thread; the caller must not touch
+  // it until Finish has returned.
+  static std::unique_ptr<DirectWriter> Create(int fd, std::string path, AlignedBufferPool& pool,
+                                              size_t buffers, bulk::Sha256* hasher);
+  ~DirectWriter();  // stops both threads (after the buffer each is busy with)
   DirectWriter(const DirectWriter&) = delete;
   DirectWriter& operator=(const DirectWriter&) = delete;
 
-  // Appends bytes; a full buffer goes to disk in the background. Errors of earlier
-  // background writes surface here (RESOURCE_EXHAUSTED when the disk is full).
+  // Appends bytes; each full buffer is hashed and written in the background. Blocks
+  // while every buffer is busy. Errors of earlier background writes surface here
+  // (RESOURCE_EXHAUSTED when the disk is full).
   absl::Status Append(std::string_view data);
-  // Writes what is left (the last block padded with zeros), waits for every write and
-  // truncates the file to `final_size`. Not followed by Append.
+  // Hands over what is left (written with the last block padded with zeros), waits
+  // until every byte is hashed and written, and truncates the file to `final_size`.
+  // Not followed by Append.
   absl::Status Finish(uint64_t final_size);
 
  private:
-  DirectWriter(int fd, std::string path, size_t buffer_bytes);
-  absl::Status WaitForWrite();
-  void StartWrite(size_t length);
+  struct Slot {
+    char* data = nullptr;
+    size_t length = 0;        // bytes of the shard in this buffer (hashed)
+    size_t write_length = 0;  // bytes written: length rounded up to kDirectAlignment
+    uint64_t offset = 0;      // file offset of data[0]
+  };
+
+  DirectWriter(int fd, std::string path, AlignedBufferPool& pool, bulk::Sha256* hasher);
+  // Waits until the slot of sequence number submitted_ is free (both threads are
+  // done with its previous contents) or a write failed.
+  absl::Status WaitForFreeSlot();
+  // Hands buffer `fill_` with `length` bytes to both threads.
+  void Submit(size_t length, size_t write_length);
+  void HashLoop();
+  void WriteLoop();
   absl::Status WriteAt(const char* data, size_t length, uint64_t offset) const;
 
   const int fd_;
   const std::string path_;
-  const size_t buffer_bytes_;
-  std::unique_ptr<char, void (*)(void*)> buffers_[2] = {{nullptr, &std::free},
-                                                        {nullptr, &std::free}};
-  int current_ = 0;
-  size_t used_ = 0;            // bytes in buffers_[current_]
-  uint64_t offset_ = 0;        // file offset of buffers_[current_]
-  std::thread writer_;         // writes the other buffer, if joinable
-  absl::Status write_status_;  // set by writer_, read after join
+  AlignedBufferPool& pool_;
+  bulk::Sha256* const hasher_;
+  std::vector<Slot> slots_;
+  // Caller side: the buffer being filled (slots_[submitted_ % size], null until
+  // WaitForFreeSlot found it free), its fill level, and the file offset it goes to.
+  char* current_ = nullptr;
+  size_t used_ = 0;
+  uint64_t next_offset_ = 0;
+
+  absl::Mutex mu_;
+  uint64_t submitted_ ABSL_GUARDED_BY(mu_) = 0;  // buffers handed to the threads
+  uint64_t hashed_ ABSL_GUARDED_BY(mu_) = 0;     // buffers the hashing thread finished
+  uint64_t written_ ABSL_GUARDED_BY(mu_) = 0;    // buffers the writing thread finished
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status write_status_ ABSL_GUARDED_BY(mu_);  // first write error
+  std::thread hash_thread_;
+  std::thread write_thread_;
 };
 
 }  // namespace freehold::storaged::internal
