@@ -78,6 +78,13 @@ TEST(SegmenterTest, HandlerErrorStopsTheSegmenter) {
   EXPECT_THAT(s.Write(data), StatusIs(absl::StatusCode::kUnavailable));
 }
 
+// A fixed nonce whose byte i is i * step.
+PayloadNonce PatternNonce(int step) {
+  PayloadNonce nonce;
+  for (size_t i = 0; i < nonce.size(); ++i) nonce[i] = static_cast<uint8_t>(i * step);
+  return nonce;
+}
+
 std::string StreamPayload(const SecretBytes& key, const PayloadNonce& nonce,
                           const std::string& plain) {
   std::string out;
@@ -91,8 +98,7 @@ std::string StreamPayload(const SecretBytes& key, const PayloadNonce& nonce,
 
 TEST(UploadPipelineTest, SegmentsConcatenateToTheStreamPayloadForAnyThreadCount) {
   SecretBytes key = SecretBytes::Random(16);
-  PayloadNonce nonce;
-  for (size_t i = 0; i < nonce.size(); ++i) nonce[i] = static_cast<uint8_t>(i * 7);
+  const PayloadNonce nonce = PatternNonce(7);
   for (size_t n : {size_t{0}, size_t{1}, P - 1, P, P + 1, 5 * P + 77}) {
     std::string plain = testing::AsString(testing::RandomBytes(n, n + 1));
     const std::string payload = StreamPayload(key, nonce, plain);
@@ -228,8 +234,7 @@ class TestPositionalSource final : public PositionalSource {
 
 TEST(UploadPipelineTest, PositionalSourceGivesTheStreamPayloadInPlace) {
   SecretBytes key = SecretBytes::Random(16);
-  PayloadNonce nonce;
-  for (size_t i = 0; i < nonce.size(); ++i) nonce[i] = static_cast<uint8_t>(i * 5);
+  const PayloadNonce nonce = PatternNonce(5);
   for (size_t n : {size_t{0}, size_t{1}, P - 1, P, P + 1, 5 * P + 77}) {
     std::string plain = testing::AsString(testing::RandomBytes(n, n + 7));
     const std::string payload = StreamPayload(key, nonce, plain);

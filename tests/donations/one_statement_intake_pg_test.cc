@@ -16,6 +16,26 @@
 namespace freehold::donations::testing {
 namespace {
 
+// A base-currency (EUR) payment_intent.succeeded for the fast intake, no identified donor.
+FastIntakeEvent EuroPayment(const std::string& id, const std::string& ref, int64_t amount_minor) {
+  FastIntakeEvent e;
+  e.provider = "stripe";
+  e.event_id = id;
+  e.type = "payment_intent.succeeded";
+  e.kind = "payment";
+  e.occurred_at = absl::FromUnixSeconds(kNow);
+  e.payment_ref = ref;
+  e.entry.entry_id = NewUuid();
+  e.entry.at = e.occurred_at;
+  e.entry.amount_minor = amount_minor;
+  e.entry.currency = "EUR";
+  e.entry.provider = "stripe";
+  e.entry.provider_event_id = id;
+  e.entry.payment_ref = ref;
+  e.base_currency = true;
+  return e;
+}
+
 class OneStatementIntakeTest : public DonationsPgTest {
  protected:
   void SetRates() {
@@ -221,22 +241,7 @@ TEST_F(OneStatementIntakeTest, ABatchAppliesEachEventOnItsOwn) {
 TEST_F(OneStatementIntakeTest, TwoEventsOfOnePaymentInOneSetBasedBatchRecordItOnce) {
   // No identified donor: the batch takes the set-based statements (migration 0003).
   auto payment = [](const std::string& id, const std::string& ref) {
-    FastIntakeEvent e;
-    e.provider = "stripe";
-    e.event_id = id;
-    e.type = "payment_intent.succeeded";
-    e.kind = "payment";
-    e.occurred_at = absl::FromUnixSeconds(kNow);
-    e.payment_ref = ref;
-    e.entry.entry_id = NewUuid();
-    e.entry.at = e.occurred_at;
-    e.entry.amount_minor = 700;
-    e.entry.currency = "EUR";
-    e.entry.provider = "stripe";
-    e.entry.provider_event_id = id;
-    e.entry.payment_ref = ref;
-    e.base_currency = true;
-    return e;
+    return EuroPayment(id, ref, 700);
   };
   const FastIntakeEvent invoice = payment("evt_s_invoice", "pi_s1");
   const FastIntakeEvent intent = payment("evt_s_intent", "pi_s1");
@@ -373,22 +378,7 @@ TEST_F(OneStatementIntakeTest, BatchWithAParkedPaymentFallsBackEventByEvent) {
                        Deliver(ChargeRefunded("evt_r", "pi_p", 1000, 400, "eur")));
   EXPECT_EQ(parked.outcome, IngestOutcome::kParked);
   auto payment = [](const std::string& id, const std::string& ref) {
-    FastIntakeEvent e;
-    e.provider = "stripe";
-    e.event_id = id;
-    e.type = "payment_intent.succeeded";
-    e.kind = "payment";
-    e.occurred_at = absl::FromUnixSeconds(kNow);
-    e.payment_ref = ref;
-    e.entry.entry_id = NewUuid();
-    e.entry.at = e.occurred_at;
-    e.entry.amount_minor = 1000;
-    e.entry.currency = "EUR";
-    e.entry.provider = "stripe";
-    e.entry.provider_event_id = id;
-    e.entry.payment_ref = ref;
-    e.base_currency = true;
-    return e;
+    return EuroPayment(id, ref, 1000);
   };
   const FastIntakeEvent waiting = payment("evt_p", "pi_p");
   const FastIntakeEvent other = payment("evt_q", "pi_q");
