@@ -71,6 +71,16 @@ age_dec=$(best_of age -d -i "$WORK/key.txt" -o "$WORK/age-out.bin" "$WORK/input.
 cmp "$WORK/input.bin" "$WORK/age-out.bin"
 rm -f "$WORK/age-out.bin" "$WORK/input.age"
 
+# The disk's own bound for a put: a put stores EXPANSION x the bytes (4+2 on the
+# local cluster: 1.5) durably, so it can be no faster than the disk under the
+# daemons writes EXPANSION x BYTES with fsync, here measured with dd.
+EXPANSION=${FREEHOLD_BENCH_EXPANSION:-1.5}
+RAW_MIB=$(awk -v m="$MIB" -v e="$EXPANSION" 'BEGIN { printf "%d", m * e }')
+DISK_FILE="$RUN_DIR/data/freehold-bench-disk.bin"
+disk_write() { dd if=/dev/zero of="$DISK_FILE" bs=1M count="$RAW_MIB" conv=fsync status=none; }
+disk_secs=$(best_of disk_write)
+rm -f "$DISK_FILE"
+
 # CPU-seconds of the storage daemons so far (utime + stime of each process).
 daemon_ticks() {
   local t=0 f s
@@ -111,6 +121,11 @@ echo "figure: age_encrypt_fsync_MBps $(mbps "$age_enc_sync")"
 echo "figure: put_vs_age_encrypt_ratio $(ratio "$age_enc" "$fh_put")"
 echo "figure: put_vs_age_encrypt_fsync_ratio $(ratio "$age_enc_sync" "$fh_put")"
 echo "figure: get_vs_age_decrypt_ratio $(ratio "$age_dec" "$fh_get")"
+# What the disk allows a put: BYTES / (time to write EXPANSION x BYTES with fsync).
+echo "figure: disk_fsync_write_MBps $(awk -v m="$RAW_MIB" -v s="$disk_secs" 'BEGIN { printf "%.1f", m * 1048576 / s / 1e6 }')"
+echo "figure: put_disk_bound_MBps $(mbps "$disk_secs")"
+echo "figure: put_vs_disk_bound_ratio $(ratio "$disk_secs" "$fh_put")"
+echo "figure: disk_bound_vs_age_encrypt_ratio $(ratio "$age_enc" "$disk_secs")"
 # CPU per GiB of plaintext put (the least over the runs): the CLI, and the
 # six daemons together (everything shares the machine's cores).
 GIB=$(awk -v n="$BYTES" 'BEGIN { print n / 1073741824 }')
