@@ -96,11 +96,13 @@ std::string StreamPayload(const SecretBytes& key, const PayloadNonce& nonce,
   return out;
 }
 
-TEST(UploadPipelineTest, SegmentsConcatenateToTheStreamPayloadForAnyThreadCount) {
-  SecretBytes key = SecretBytes::Random(16);
-  const PayloadNonce nonce = PatternNonce(7);
+// Calls check(n, plain, payload, seg, threads, options) for every plaintext size, segment size
+// and thread count these tests cover: `plain` is n random bytes, `payload` its STREAM payload
+// under key and nonce, `options` a 3+2 layout with that segment size, thread count and nonce.
+template <typename Check>
+void ForEachUploadShape(const SecretBytes& key, const PayloadNonce& nonce, Check check) {
   for (size_t n : {size_t{0}, size_t{1}, P - 1, P, P + 1, 5 * P + 77}) {
-    std::string plain = testing::AsString(testing::RandomBytes(n, n + 1));
+    const std::string plain = testing::AsString(testing::RandomBytes(n, n + nonce[1]));
     const std::string payload = StreamPayload(key, nonce, plain);
     for (uint64_t seg : {10ull, 16ull, 17ull, 65552ull, 65553ull, 100000ull, 1ull << 20}) {
       if (seg < 1000 && n > 2 * P) continue;
@@ -111,27 +113,38 @@ TEST(UploadPipelineTest, SegmentsConcatenateToTheStreamPayloadForAnyThreadCount)
         o.m = 2;
         o.threads = threads;
         o.nonce = nonce;
-        std::string joined;
-        uint64_t expect_index = 0;
-        SpanSource src(plain);
-        auto summary = EncodeUpload(key, src, o, [&](UploadSegment& s) {
-          EXPECT_EQ(s.index, expect_index++);
-          EXPECT_EQ(s.payload_offset, joined.size());
-          EXPECT_EQ(s.encoded.hashes.size(), 5u);
-          for (int i = 0; i < 5; ++i)
-            EXPECT_EQ(bulk::Sha256Digest(s.encoded.shard(i)), s.encoded.hashes[i]);
-          joined.append(reinterpret_cast<const char*>(s.encoded.storage.data()),
-                        s.encoded.segment_len);
-          return absl::OkStatus();
-        });
-        ASSERT_OK(summary.status());
-        EXPECT_EQ(summary->plaintext_bytes, n);
-        EXPECT_EQ(summary->payload_bytes, payload.size());
-        EXPECT_EQ(summary->segments, SegmentLayout({seg, payload.size()}).count());
-        ASSERT_TRUE(joined == payload) << "n=" << n << " seg=" << seg << " threads=" << threads;
+        check(n, plain, payload, seg, threads, o);
       }
     }
   }
+}
+
+TEST(UploadPipelineTest, SegmentsConcatenateToTheStreamPayloadForAnyThreadCount) {
+  SecretBytes key = SecretBytes::Random(16);
+  const PayloadNonce nonce = PatternNonce(7);
+  ForEachUploadShape(key, nonce,
+                     [&](size_t n, const std::string& plain, const std::string& payload,
+                         uint64_t seg, int threads, UploadOptions o) {
+                       std::string joined;
+                       uint64_t expect_index = 0;
+                       SpanSource src(plain);
+                       auto summary = EncodeUpload(key, src, o, [&](UploadSegment& s) {
+                         EXPECT_EQ(s.index, expect_index++);
+                         EXPECT_EQ(s.payload_offset, joined.size());
+                         EXPECT_EQ(s.encoded.hashes.size(), 5u);
+                         for (int i = 0; i < 5; ++i)
+                           EXPECT_EQ(bulk::Sha256Digest(s.encoded.shard(i)), s.encoded.hashes[i]);
+                         joined.append(reinterpret_cast<const char*>(s.encoded.storage.data()),
+                                       s.encoded.segment_len);
+                         return absl::OkStatus();
+                       });
+                       ASSERT_OK(summary.status());
+                       EXPECT_EQ(summary->plaintext_bytes, n);
+                       EXPECT_EQ(summary->payload_bytes, payload.size());
+                       EXPECT_EQ(summary->segments, SegmentLayout({seg, payload.size()}).count());
+                       ASSERT_TRUE(joined == payload)
+                           << "n=" << n << " seg=" << seg << " threads=" << threads;
+                     });
 }
 
 TEST(UploadPipelineTest, DownloadWithMissingShardsAndRangeReads) {
@@ -235,41 +248,31 @@ class TestPositionalSource final : public PositionalSource {
 TEST(UploadPipelineTest, PositionalSourceGivesTheStreamPayloadInPlace) {
   SecretBytes key = SecretBytes::Random(16);
   const PayloadNonce nonce = PatternNonce(5);
-  for (size_t n : {size_t{0}, size_t{1}, P - 1, P, P + 1, 5 * P + 77}) {
-    std::string plain = testing::AsString(testing::RandomBytes(n, n + 7));
-    const std::string payload = StreamPayload(key, nonce, plain);
-    for (uint64_t seg : {10ull, 17ull, 65552ull, 65553ull, 100000ull, 1ull << 20}) {
-      if (seg < 1000 && n > 2 * P) continue;
-      for (int threads : {0, 1, 2}) {
-        UploadOptions o;
-        o.segment_size = seg;
-        o.k = 3;
-        o.m = 2;
-        o.threads = threads;
-        o.nonce = nonce;
-        std::string joined;
-        std::set<const uint8_t*> buffers;
-        TestPositionalSource src(plain);
-        auto summary = EncodeUpload(key, src, o, [&](UploadSegment& s) {
-          EXPECT_EQ(s.payload_offset, joined.size());
-          for (int i = 0; i < 5; ++i)
-            EXPECT_EQ(bulk::Sha256Digest(s.encoded.shard(i)), s.encoded.hashes[i]);
-          joined.append(reinterpret_cast<const char*>(s.encoded.storage.data()),
-                        s.encoded.segment_len);
-          buffers.insert(s.encoded.storage.data());
-          return absl::OkStatus();
-        });
-        ASSERT_OK(summary.status());
-        EXPECT_EQ(src.stream_reads, 0);
-        EXPECT_EQ(summary->plaintext_bytes, n);
-        EXPECT_EQ(summary->segments, SegmentLayout({seg, payload.size()}).count());
-        ASSERT_TRUE(joined == payload) << "n=" << n << " seg=" << seg << " threads=" << threads;
-        // Bounded memory: one shard buffer per worker (none read ahead).
-        EXPECT_LE(buffers.size(), static_cast<size_t>(std::max(threads, 1)))
-            << "n=" << n << " seg=" << seg << " threads=" << threads;
-      }
-    }
-  }
+  ForEachUploadShape(key, nonce,
+                     [&](size_t n, const std::string& plain, const std::string& payload,
+                         uint64_t seg, int threads, UploadOptions o) {
+                       std::string joined;
+                       std::set<const uint8_t*> buffers;
+                       TestPositionalSource src(plain);
+                       auto summary = EncodeUpload(key, src, o, [&](UploadSegment& s) {
+                         EXPECT_EQ(s.payload_offset, joined.size());
+                         for (int i = 0; i < 5; ++i)
+                           EXPECT_EQ(bulk::Sha256Digest(s.encoded.shard(i)), s.encoded.hashes[i]);
+                         joined.append(reinterpret_cast<const char*>(s.encoded.storage.data()),
+                                       s.encoded.segment_len);
+                         buffers.insert(s.encoded.storage.data());
+                         return absl::OkStatus();
+                       });
+                       ASSERT_OK(summary.status());
+                       EXPECT_EQ(src.stream_reads, 0);
+                       EXPECT_EQ(summary->plaintext_bytes, n);
+                       EXPECT_EQ(summary->segments, SegmentLayout({seg, payload.size()}).count());
+                       ASSERT_TRUE(joined == payload)
+                           << "n=" << n << " seg=" << seg << " threads=" << threads;
+                       // Bounded memory: one shard buffer per worker (none read ahead).
+                       EXPECT_LE(buffers.size(), static_cast<size_t>(std::max(threads, 1)))
+                           << "n=" << n << " seg=" << seg << " threads=" << threads;
+                     });
 }
 
 TEST(UploadPipelineTest, PositionalSourceThatShrinksOrChangesFailsTheRun) {

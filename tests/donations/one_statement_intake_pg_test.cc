@@ -16,8 +16,9 @@
 namespace freehold::donations::testing {
 namespace {
 
-// A base-currency (EUR) payment_intent.succeeded for the fast intake, no identified donor.
-FastIntakeEvent EuroPayment(const std::string& id, const std::string& ref, int64_t amount_minor) {
+// A payment_intent.succeeded for the fast intake, no identified donor; EUR is the base currency.
+FastIntakeEvent FastPayment(const std::string& id, const std::string& ref, int64_t amount_minor,
+                            const std::string& currency = "EUR") {
   FastIntakeEvent e;
   e.provider = "stripe";
   e.event_id = id;
@@ -28,11 +29,11 @@ FastIntakeEvent EuroPayment(const std::string& id, const std::string& ref, int64
   e.entry.entry_id = NewUuid();
   e.entry.at = e.occurred_at;
   e.entry.amount_minor = amount_minor;
-  e.entry.currency = "EUR";
+  e.entry.currency = currency;
   e.entry.provider = "stripe";
   e.entry.provider_event_id = id;
   e.entry.payment_ref = ref;
-  e.base_currency = true;
+  e.base_currency = currency == "EUR";
   return e;
 }
 
@@ -197,22 +198,7 @@ TEST_F(OneStatementIntakeTest, BothPathsAnswerAndRecordAlike) {
 
 TEST_F(OneStatementIntakeTest, ABatchAppliesEachEventOnItsOwn) {
   auto payment = [](const std::string& id, const std::string& currency) {
-    FastIntakeEvent e;
-    e.provider = "stripe";
-    e.event_id = id;
-    e.type = "payment_intent.succeeded";
-    e.kind = "payment";
-    e.occurred_at = absl::FromUnixSeconds(kNow);
-    e.payment_ref = "pi_" + id;
-    e.entry.entry_id = NewUuid();
-    e.entry.at = e.occurred_at;
-    e.entry.amount_minor = 500;
-    e.entry.currency = currency;
-    e.entry.provider = "stripe";
-    e.entry.provider_event_id = id;
-    e.entry.payment_ref = e.payment_ref;
-    e.base_currency = currency == "EUR";
-    return e;
+    return FastPayment(id, "pi_" + id, 500, currency);
   };
   const FastIntakeEvent good = payment("evt_good", "EUR");
   const FastIntakeEvent no_rate = payment("evt_norate", "GBP");
@@ -241,7 +227,7 @@ TEST_F(OneStatementIntakeTest, ABatchAppliesEachEventOnItsOwn) {
 TEST_F(OneStatementIntakeTest, TwoEventsOfOnePaymentInOneSetBasedBatchRecordItOnce) {
   // No identified donor: the batch takes the set-based statements (migration 0003).
   auto payment = [](const std::string& id, const std::string& ref) {
-    return EuroPayment(id, ref, 700);
+    return FastPayment(id, ref, 700);
   };
   const FastIntakeEvent invoice = payment("evt_s_invoice", "pi_s1");
   const FastIntakeEvent intent = payment("evt_s_intent", "pi_s1");
@@ -347,9 +333,8 @@ TEST_F(OneStatementIntakeTest, ArrayStatementAnswersEachEventAndRefusesParkedPay
         "ARRAY['1',NULL,NULL,NULL], ARRAY[500,NULL,NULL,NULL]::bigint[])");
   };
   EXPECT_EQ(QueryText(call("1", "")), "rrtc {1,0.92,NULL,NULL} {500,460,NULL,NULL}");
-  EXPECT_EQ(QueryText(
-                "SELECT string_agg(provider_event_id || ':' || base_amount_minor || ':' || "
-                "rate_to_base, ',' ORDER BY provider_event_id) FROM donations.ledger"),
+  EXPECT_EQ(QueryText("SELECT string_agg(provider_event_id || ':' || base_amount_minor || ':' || "
+                      "rate_to_base, ',' ORDER BY provider_event_id) FROM donations.ledger"),
             "evt_a1:500:1,evt_b1:460:0.92");
   EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.events"), 3);  // not the GBP one
   // Delivered again: duplicates (the GBP one still has no rate).
@@ -378,7 +363,7 @@ TEST_F(OneStatementIntakeTest, BatchWithAParkedPaymentFallsBackEventByEvent) {
                        Deliver(ChargeRefunded("evt_r", "pi_p", 1000, 400, "eur")));
   EXPECT_EQ(parked.outcome, IngestOutcome::kParked);
   auto payment = [](const std::string& id, const std::string& ref) {
-    return EuroPayment(id, ref, 1000);
+    return FastPayment(id, ref, 1000);
   };
   const FastIntakeEvent waiting = payment("evt_p", "pi_p");
   const FastIntakeEvent other = payment("evt_q", "pi_q");
