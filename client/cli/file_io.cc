@@ -130,6 +130,14 @@ absl::Status InputFile::CheckUnchanged() {
     return absl::FailedPreconditionError(
         absl::StrCat(path_, " shrank while it was being uploaded; nothing was stored"));
   }
+  // Rewritten in place at the same size: chunks read at different times may disagree
+  // (a chunk across a segment boundary is read once per segment), so refuse.
+  const int64_t modified =
+      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  if (modified != info_.modified_unix_nanos) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path_, " was modified while it was being uploaded; nothing was stored"));
+  }
   return absl::OkStatus();
 }
 

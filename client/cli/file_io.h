@@ -36,7 +36,7 @@ class InputFile final : public client::PositionalSource {
   // grew while being read.
   absl::StatusOr<size_t> Read(std::span<uint8_t> out) override;
   // PositionalSource (pread; thread-safe): FAILED_PRECONDITION if the file
-  // shrank below the range read, or (CheckUnchanged) grew or shrank.
+  // shrank below the range read, or (CheckUnchanged) grew, shrank or was modified.
   uint64_t size() const override { return info_.size; }
   absl::Status ReadAtOffset(uint64_t offset, std::span<uint8_t> out) override;
   absl::Status CheckUnchanged() override;

@@ -11,7 +11,8 @@ void AddAccountsFlags(CLI::App& app, AccountsConfig* c) {
   AddFlag(app, "--database-url", &c->database_url, "PostgreSQL URL (schema 'accounts')");
   AddFlag(app, "--database-pool-size", &c->database_pool_size, "PostgreSQL connections");
   AddFlag(app, "--login-workers", &c->login_workers,
-          "threads that run Login's database round trip off gRPC's threads");
+          "threads that run Login's database round trip off gRPC's threads (0: on gRPC's "
+          "callback threads, which then wait for PostgreSQL; for tests)");
   AddDurationFlag(app, "--database-wait", &c->database_wait,
                   "how long to wait for PostgreSQL at start-up");
   AddFlag(app, "--data-dir", &c->data_dir, "directory for the token signing keys");

@@ -96,9 +96,11 @@ AccountsGrpcService::~AccountsGrpcService() {
   for (std::thread& t : workers_) t.join();
 }
 
-void AccountsGrpcService::Enqueue(std::function<void()> job) {
+bool AccountsGrpcService::Enqueue(std::function<void()> job) {
   absl::MutexLock lock(&mu_);
+  if (queue_.size() >= kMaxQueuedLogins) return false;
   queue_.push_back(std::move(job));
+  return true;
 }
 
 void AccountsGrpcService::WorkerLoop() {
@@ -107,9 +109,8 @@ void AccountsGrpcService::WorkerLoop() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](AccountsGrpcService* self) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-            return self->stopping_ || !self->queue_.empty();
-          },
+          +[](AccountsGrpcService* self)
+               ABSL_NO_THREAD_SAFETY_ANALYSIS { return self->stopping_ || !self->queue_.empty(); },
           this));
       if (queue_.empty()) return;  // stopping and drained
       job = std::move(queue_.front());
@@ -122,10 +123,9 @@ void AccountsGrpcService::WorkerLoop() {
 absl::StatusOr<AuthContext> AccountsGrpcService::Authenticate(grpc::ServerContext* ctx) {
   const auto& md = ctx->client_metadata();
   auto it = md.find("authorization");
-  absl::StatusOr<std::string> token =
-      BearerToken(it == md.end() ? std::string_view() : std::string_view(it->second.data(),
-                                                                           it->second.size()),
-                  "missing 'authorization: Bearer <token>' metadata");
+  absl::StatusOr<std::string> token = BearerToken(
+      it == md.end() ? std::string_view() : std::string_view(it->second.data(), it->second.size()),
+      "missing 'authorization: Bearer <token>' metadata");
   if (!token.ok()) return token.status();
   return sessions_.Authenticate(*token);
 }
@@ -177,7 +177,20 @@ grpc::ServerUnaryReactor* AccountsGrpcService::Login(grpc::CallbackServerContext
     reactor->Finish(DoLogin(ctx, req, resp));
     return reactor;
   }
-  Enqueue([this, ctx, req, resp, reactor] { reactor->Finish(DoLogin(ctx, req, resp)); });
+  const bool queued = Enqueue([this, ctx, req, resp, reactor] {
+    // A client that gave up while the login waited gets no session row it can never use.
+    if (ctx->IsCancelled()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                                   "the call ended before the login ran; nothing was done"));
+      return;
+    }
+    reactor->Finish(DoLogin(ctx, req, resp));
+  });
+  if (!queued) {
+    ctx->AddTrailingMetadata("retry-after-ms", "100");
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 "too many logins waiting; retry in 100 ms"));
+  }
   return reactor;
 }
 

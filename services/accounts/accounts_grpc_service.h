@@ -20,7 +20,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-
 #include "common/signed_token.h"
 #include "freehold/v1/accounts.grpc.pb.h"
 #include "services/accounts/account_service.h"
@@ -104,7 +103,10 @@ class AccountsGrpcService final : public AccountsServiceBase {
   absl::Status CheckInternal(grpc::ServerContext* ctx) const;
   grpc::Status DoLogin(grpc::CallbackServerContext* ctx, const v1::LoginRequest* req,
                        v1::LoginResponse* resp);
-  void Enqueue(std::function<void()> job);
+  // Logins waiting for a worker at most; beyond it Login answers RESOURCE_EXHAUSTED.
+  static constexpr size_t kMaxQueuedLogins = 4096;
+  // Queues `job` for a worker; false (job dropped) when kMaxQueuedLogins are waiting.
+  bool Enqueue(std::function<void()> job);
   void WorkerLoop();
 
   LoginService& login_;

@@ -2,13 +2,13 @@
 // handling and the download engine's shard verification against fake
 // coordinator / storage gRPC servers, plus session files, links, sizes and
 // exit codes.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
-
 #include <map>
 #include <mutex>
 
@@ -310,17 +310,36 @@ TEST(InputFileTest, PositionalReadsAndTheUnchangedCheckSeeAFileThatShrankOrGrew)
   ASSERT_OK(src.ReadAtOffset(10, span));
   EXPECT_EQ(got, "abcdef");
   EXPECT_OK(src.CheckUnchanged());
-  EXPECT_THAT(src.ReadAtOffset(12, span),
-              testing::StatusIs(absl::StatusCode::kOutOfRange));
+  EXPECT_THAT(src.ReadAtOffset(12, span), testing::StatusIs(absl::StatusCode::kOutOfRange));
   { std::ofstream(path, std::ios::binary | std::ios::app) << "x"; }
-  EXPECT_THAT(src.CheckUnchanged(), testing::StatusIs(absl::StatusCode::kFailedPrecondition,
-                                             HasSubstr("grew while it was being uploaded")));
+  EXPECT_THAT(src.CheckUnchanged(),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                HasSubstr("grew while it was being uploaded")));
   ASSERT_EQ(::truncate(path.c_str(), 8), 0);
   EXPECT_THAT(src.ReadAtOffset(4, span),
               testing::StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("shrank while it was being uploaded")));
-  EXPECT_THAT(src.CheckUnchanged(), testing::StatusIs(absl::StatusCode::kFailedPrecondition,
-                                             HasSubstr("shrank while it was being uploaded")));
+                                HasSubstr("shrank while it was being uploaded")));
+  EXPECT_THAT(src.CheckUnchanged(),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                HasSubstr("shrank while it was being uploaded")));
+}
+
+TEST(InputFileTest, TheUnchangedCheckSeesAFileRewrittenInPlaceAtTheSameSize) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/in.bin";
+  { std::ofstream(path, std::ios::binary) << "0123456789abcdef"; }
+  absl::StatusOr<std::unique_ptr<InputFile>> in = InputFile::Open(path);
+  ASSERT_OK(in.status());
+  client::PositionalSource& src = **in;
+  EXPECT_OK(src.CheckUnchanged());
+  // Same size, other bytes, a later modification time.
+  const struct timespec later[2] = {{0, UTIME_OMIT},
+                                    {(*in)->info().modified_unix_nanos / 1000000000 + 5, 0}};
+  { std::ofstream(path, std::ios::binary | std::ios::in) << "XXXX"; }
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), later, 0), 0);
+  EXPECT_THAT(src.CheckUnchanged(),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                HasSubstr("was modified while it was being uploaded")));
 }
 
 TEST(SessionFileTest, RoundTripsAndRejectsDamage) {

@@ -24,7 +24,8 @@ constexpr char kIntakeSql[] =
 // Migration 0004: batches without identified donors, as parallel arrays.
 constexpr char kArrayStatement[] = "dn_intake_arrays";
 constexpr char kArraySql[] =
-    "SELECT o_results, o_rates, o_bases FROM donations.intake_arrays($1::text[], $2::text[], $3::text[], $4::text[], "
+    "SELECT o_results, o_rates, o_bases FROM donations.intake_arrays($1::text[], $2::text[], "
+    "$3::text[], $4::text[], "
     "$5::timestamptz[], $6::text[], $7::boolean[], $8::uuid[], $9::text[], $10::bigint[], "
     "$11::text[], $12::uuid[], $13::text[], $14::integer[], $15::integer[], $16::text[], "
     "$17::bigint[])";
@@ -277,8 +278,8 @@ absl::Status ReadArrayOutcomes(const pqxx::result& r,
             bases = ArrayElements(r[0][2]);
           }
           int64_t base = 0;
-          if (rates.size() != order.size() || bases.size() != order.size() ||
-              rates[k].empty() || !absl::SimpleAtoi(bases[k], &base)) {
+          if (rates.size() != order.size() || bases.size() != order.size() || rates[k].empty() ||
+              !absl::SimpleAtoi(bases[k], &base)) {
             return absl::InternalError("donations.intake_arrays answered no rate for an entry");
           }
           o.entry.rate_to_base = rates[k];
@@ -352,12 +353,17 @@ absl::StatusOr<std::vector<FastIntakeOutcome>> PgDonationStore::ApplyFast(
                                   [](const FastIntakeEvent* e) { return e->donor.identified(); });
   if (!donors) {
     const std::vector<std::string> a = ArrayParamsFor(sent);
+    bool answered = false;  // the statement returned rows: it is committed (autocommit)
     s = one_statement_->RunAutocommit([&](PgTxn& tx) -> absl::Status {
-      pqxx::result r = tx.exec_prepared(kArrayStatement, a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-                                        a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14],
-                                        a[15], a[16]);
+      pqxx::result r =
+          tx.exec_prepared(kArrayStatement, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8],
+                           a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]);
+      answered = true;
       return ReadArrayOutcomes(r, events, order, out);
     });
+    // A committed batch whose answer can't be read must not run again (every event would
+    // come back as a duplicate): only a statement that raised falls back.
+    if (answered && !s.ok()) return s;
     if (s.code() == absl::StatusCode::kUnavailable ||
         s.code() == absl::StatusCode::kDeadlineExceeded) {
       return s;  // the database is unwell: the other statement would fail too

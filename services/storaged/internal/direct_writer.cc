@@ -151,8 +151,10 @@ absl::Status DirectWriter::WaitForFreeSlot() {
                w->submitted_ < std::min(w->hashed_, w->written_) + w->slots_.size();
       },
       this));
+  // After a write error the slot may still be hashed: hand out no buffer.
+  if (!write_status_.ok()) return write_status_;
   current_ = slots_[submitted_ % slots_.size()].data;
-  return write_status_;
+  return absl::OkStatus();
 }
 
 void DirectWriter::Submit(size_t length, size_t write_length) {
