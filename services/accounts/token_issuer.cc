@@ -1,5 +1,7 @@
 #include "services/accounts/token_issuer.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <tuple>
 
 #include "common/encoding.h"
@@ -10,7 +12,8 @@
 namespace freehold::accounts {
 namespace {
 
-// "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" <-> 16 bytes. The text is one of our own UUIDs.
+// "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" -> 16 bytes. The text is one of our own session ids,
+// so anything else is a broken invariant: crash rather than mint an unusable token.
 std::string UuidBytes(const std::string& uuid) {
   std::string hex;
   hex.reserve(32);
@@ -18,13 +21,11 @@ std::string UuidBytes(const std::string& uuid) {
     if (c != '-') hex.push_back(c);
   }
   absl::StatusOr<std::string> bytes = HexDecode(hex);
-  return bytes.ok() && bytes->size() == 16 ? *bytes : std::string(16, '\0');
-}
-
-std::string UuidText(std::string_view bytes) {
-  std::string hex = HexEncode(bytes);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20);
+  if (!bytes.ok() || bytes->size() != 16) {
+    std::fprintf(stderr, "freehold-accounts: session id \"%s\" is not a UUID\n", uuid.c_str());
+    std::abort();
+  }
+  return *bytes;
 }
 
 }  // namespace
@@ -89,7 +90,7 @@ absl::StatusOr<DecodedRefreshToken> TokenIssuer::DecodeRefreshToken(std::string_
     return absl::UnauthenticatedError("refresh token is not valid");
   }
   DecodedRefreshToken out;
-  out.session_id = UuidText(std::string_view(*raw).substr(0, 16));
+  out.session_id = FormatUuid(std::string_view(*raw).substr(0, 16));
   out.raw = std::move(*raw);
   return out;
 }

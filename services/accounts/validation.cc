@@ -155,13 +155,11 @@ absl::Status ValidateUuid(std::string_view value, std::string_view field) {
   return absl::OkStatus();
 }
 
-namespace {
-std::string FormatUuid(const std::string& b) {
+std::string FormatUuid(std::string_view b) {
   const std::string hex = HexEncode(b);
   return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
                       hex.substr(16, 4), "-", hex.substr(20, 12));
 }
-}  // namespace
 
 std::string NewTimeOrderedUuid(absl::Time now) {
   std::string b = RandomBytes(16);

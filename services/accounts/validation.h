@@ -8,8 +8,8 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "absl/time/time.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "services/accounts/types.h"
 
 namespace freehold::accounts {
@@ -67,6 +67,9 @@ std::string FormatAgeRecipient(const std::array<uint8_t, 32>& key);
 absl::Status ValidateUuid(std::string_view value, std::string_view field);
 // A random (version 4) UUID in canonical form.
 std::string NewUuid();
+
+// 16 bytes as "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (lower-case hex).
+std::string FormatUuid(std::string_view bytes);
 // A version 7 UUID (RFC 9562): 48-bit Unix milliseconds of `now`, then 74 random bits.
 // For ids that are not secrets and are inserted into a B-tree index (session ids): new
 // keys land at the index's right edge instead of on random pages.
