@@ -50,6 +50,10 @@ absl::Status StoragedConfig::Validate() const {
   if (write_buffers < 2 || write_buffers > 64) {
     return bad("--write-buffers", "must be between 2 and 64");
   }
+  // The ring is the memory one put in progress holds (and the pool keeps a few rings).
+  if (static_cast<uint64_t>(write_buffers) * write_buffer_bytes > (uint64_t{256} << 20)) {
+    return bad("--write-buffers", "times --write-buffer-bytes must be at most 256MiB per put");
+  }
   if (!coordinator.empty() && !IsHostPort(coordinator)) {
     return bad("--coordinator", "must be host:port or empty");
   }

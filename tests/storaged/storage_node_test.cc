@@ -278,6 +278,10 @@ TEST(StoragedConfigTest, ValidationNamesTheBadFlag) {
   c = config;
   c.write_buffers = 1;
   expect_bad(c, "--write-buffers");
+  c = config;
+  c.write_buffers = 64;
+  c.write_buffer_bytes = uint64_t{8} << 20;  // 512 MiB of buffers per put
+  expect_bad(c, "--write-buffer-bytes");
 }
 
 TEST(StoragedConfigTest, SizeFlagsAcceptUnits) {
