@@ -85,20 +85,16 @@ void AddStoragedFlags(CLI::App& app, StoragedConfig* c) {
           "file of coordinator public keys whose grants are accepted (re-read on SIGHUP)");
   AddDurationFlag(app, "--keys-reload-interval", &c->keys_reload_interval,
                   "how often the key file is checked for changes (0 = only on SIGHUP)");
-  const auto sizes = CLI::AsSizeValue(false);
-  AddFlag(app, "--capacity-bytes", &c->capacity_bytes,
-          "bytes offered by this node (0 = size of the file system); units k/M/G/KiB/MiB/GiB")
-      ->transform(sizes);
-  AddFlag(app, "--reserve-bytes", &c->reserve_bytes,
-          "bytes always left free; puts that would eat into it get RESOURCE_EXHAUSTED")
-      ->transform(sizes);
-  AddFlag(app, "--max-shard-bytes", &c->max_shard_bytes, "largest accepted shard")
-      ->transform(sizes);
+  AddByteSizeFlag(
+      app, "--capacity-bytes", &c->capacity_bytes,
+      "bytes offered by this node (0 = size of the file system); units k/M/G/KiB/MiB/GiB");
+  AddByteSizeFlag(app, "--reserve-bytes", &c->reserve_bytes,
+                  "bytes always left free; puts that would eat into it get RESOURCE_EXHAUSTED");
+  AddByteSizeFlag(app, "--max-shard-bytes", &c->max_shard_bytes, "largest accepted shard");
   AddFlag(app, "--direct-io", &c->direct_io,
           "write shards with O_DIRECT (--direct-io=false: through the page cache)");
-  AddFlag(app, "--write-buffer-bytes", &c->write_buffer_bytes,
-          "O_DIRECT buffer size (--write-buffers of them per put in progress)")
-      ->transform(sizes);
+  AddByteSizeFlag(app, "--write-buffer-bytes", &c->write_buffer_bytes,
+                  "O_DIRECT buffer size (--write-buffers of them per put in progress)");
   AddFlag(app, "--write-buffers", &c->write_buffers,
           "O_DIRECT buffers per put in progress (filled, hashed and written in turn)");
   AddFlag(app, "--coordinator", &c->coordinator,
@@ -114,9 +110,8 @@ void AddStoragedFlags(CLI::App& app, StoragedConfig* c) {
                   "cap of the retry backoff while the coordinator is unreachable");
   AddDurationFlag(app, "--scrub-interval", &c->scrub_interval,
                   "pause between two full scrub passes");
-  AddFlag(app, "--scrub-bytes-per-second", &c->scrub_bytes_per_second,
-          "scrubber re-hash rate limit (0 = unlimited)")
-      ->transform(sizes);
+  AddByteSizeFlag(app, "--scrub-bytes-per-second", &c->scrub_bytes_per_second,
+                  "scrubber re-hash rate limit in bytes/s, e.g. 64MiB (0 = unlimited)");
   AddFlag(app, "--log-level", &c->log_level, "debug, info, warn or error");
   AddDurationFlag(app, "--shutdown-timeout", &c->shutdown_timeout,
                   "on SIGTERM, how long in-flight RPCs may finish before being cancelled");
