@@ -195,6 +195,10 @@ absl::Status PgPool::EnsureConnected(Slot& slot) {
       }
       absl::StrAppend(&setup, " SET search_path TO ", absl::StrJoin(parts, ", "), ";");
     }
+    for (const auto& [name, value] : options_.session_settings) {
+      absl::StrAppend(&setup, " SELECT set_config(", conn->quote(name), ", ", conn->quote(value),
+                      ", false);");
+    }
     pqxx::nontransaction ntx(*conn);
     ntx.exec(setup);
     ntx.commit();

@@ -81,6 +81,10 @@ struct PgPoolOptions {
   // If non-empty, "SET search_path TO <search_path>" on every new connection
   // (e.g. "accounts" or "accounts, public").
   std::string search_path;
+  // Session settings (name, value) made on every new connection with set_config, e.g.
+  // {"plan_cache_mode", "force_generic_plan"} for statements whose custom plans cost
+  // more than running them.
+  std::vector<std::pair<std::string, std::string>> session_settings;
   std::string application_name = "freehold";
   // Prepared statements (name, sql) registered on every connection.
   std::vector<std::pair<std::string, std::string>> prepared;

@@ -19,15 +19,18 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <pqxx/pqxx>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "services/donations/core/webhook_signature.h"
+#include "services/donations/pg/pg_journal_statement.h"
 #include "tests/donations/donations_test_support.h"
 #include "tests/support/postgres_harness.h"
 #include "tests/support/process.h"
@@ -104,8 +107,11 @@ struct RunResult {
   int errors = 0;
 };
 
+// Posts signed Stripe events to `path` for `duration`; a request counts if answered
+// `expected_status` (200 for real intake; 404 for the HTTP floor, see main()).
 RunResult RunWebhooks(const std::string& host, int port, int concurrency, absl::Duration duration,
-                      const std::string& tag) {
+                      const std::string& tag, const std::string& path = "/webhooks/stripe",
+                      int expected_status = 200) {
   std::atomic<bool> stop{false};
   std::atomic<bool> go{false};
   std::atomic<int> prepared{0};
@@ -136,7 +142,7 @@ RunResult RunWebhooks(const std::string& host, int port, int concurrency, absl::
         id.insert(0, kIdWidth - id.size(), '0');
         for (size_t at : slots) body.replace(at, kIdWidth, id);
         const int64_t now = absl::ToUnixSeconds(absl::Now());
-        return absl::StrCat("POST /webhooks/stripe HTTP/1.1\r\nHost: ", host,
+        return absl::StrCat("POST ", path, " HTTP/1.1\r\nHost: ", host,
                             "\r\nContent-Type: application/json\r\n"
                             "Stripe-Signature: ",
                             freehold::donations::SignPayload(kSecret, now, body),
@@ -154,7 +160,7 @@ RunResult RunWebhooks(const std::string& host, int port, int concurrency, absl::
         const int status = conn.Post(requests[i]);
         latencies[t].push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
         std::string().swap(requests[i]);
-        if (status != 200) ++errors[t];
+        if (status != expected_status) ++errors[t];
         if (status < 0) break;
       }
     });
@@ -183,10 +189,13 @@ RunResult RunWebhooks(const std::string& host, int port, int concurrency, absl::
   return r;
 }
 
-double RunPgbench(const std::string& url, const std::string& script, int concurrency, int seconds) {
+// pgbench's TPS; `settings` (e.g. "-c plan_cache_mode=force_generic_plan") are given to
+// its sessions through PGOPTIONS.
+double RunPgbench(const std::string& url, const std::string& script, int concurrency, int seconds,
+                  const std::string& settings = "") {
   const std::string cmd =
-      absl::StrCat("/usr/lib/postgresql/15/bin/pgbench -n -M prepared -c ", concurrency, " -j ",
-                   concurrency, " -T ", seconds, " -f ", script, " '", url, "' 2>&1");
+      absl::StrCat("PGOPTIONS='", settings, "' /usr/lib/postgresql/15/bin/pgbench -n -M prepared -c ",
+                   concurrency, " -j ", concurrency, " -T ", seconds, " -f ", script, " '", url, "' 2>&1");
   int code = 0;
   std::string out = dt::RunCommand(cmd, &code);
   if (code != 0) Fail("pgbench failed: " + out);
@@ -198,6 +207,23 @@ double RunPgbench(const std::string& url, const std::string& script, int concurr
     }
   }
   Fail("cannot parse pgbench output: " + out);
+}
+
+// Milliseconds until every payment journaled so far is in the ledger (the service copies
+// them every --ledger-projection-interval), polled every 2 ms for at most 60 s.
+double LedgerCatchUpMs(const std::string& url) {
+  pqxx::connection conn(url);
+  const absl::Time start = absl::Now();
+  while (absl::Now() - start < absl::Seconds(60)) {
+    pqxx::nontransaction tx(conn);
+    const int64_t pending =
+        tx.exec("SELECT count(*) FROM donations.events WHERE ledger_xid >= "
+                "(SELECT upto FROM donations.ledger_projection)")[0][0]
+            .as<int64_t>();
+    if (pending == 0) break;
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  return absl::ToDoubleMilliseconds(absl::Now() - start);
 }
 
 // The 1-minute load average (other engineers share the machine).
@@ -282,17 +308,21 @@ int main(int argc, char** argv) {
       "\\set n random(1, 1000000000)\n"
       "INSERT INTO bench_insert (event_id, amount_minor) VALUES ('evt_' || :n, :n % 1000);\n");
 
-  // The database side alone: one payment per call of the intake's SQL function (what a
-  // group-commit batch of one costs PostgreSQL), no HTTP, no service.
-  const std::string sql_script = dir.WriteFile(
-      "intake.sql",
-      "\\set n random(1, 2000000000)\n"
-      "SELECT o_results FROM donations.intake_arrays(ARRAY['stripe'], "
-      "ARRAY['evt_sql_' || :client_id || '_' || :n], ARRAY['payment_intent.succeeded'], "
-      "ARRAY['payment'], ARRAY['2024-03-15T12:00:00Z']::timestamptz[], "
-      "ARRAY['pi_sql_' || :client_id || '_' || :n], ARRAY[false], ARRAY[gen_random_uuid()], "
-      "ARRAY['one_off'], ARRAY[1000]::bigint[], ARRAY['EUR'], ARRAY[NULL]::uuid[], "
-      "ARRAY[NULL]::text[], ARRAY[2], ARRAY[2], ARRAY['1'], ARRAY[1000]::bigint[]);\n");
+  // The database side alone: the intake's journal statement for a batch of one payment
+  // (what a group-commit batch of one costs PostgreSQL), no HTTP, no service.
+  std::string journal_sql = freehold::donations::pg_internal::JournalStatementSql(1);
+  {
+    const std::vector<std::string> values = {
+        "'stripe'", "'evt_sql_' || :client_id || '_' || :n", "'payment_intent.succeeded'",
+        "'payment'", "'2024-03-15T12:00:00Z'", "'pi_sql_' || :client_id || '_' || :n",
+        "false", "false", "gen_random_uuid()", "'one_off'", "1000", "'EUR'", "NULL",
+        "NULL", "2", "2", "'1'", "1000"};
+    for (int k = static_cast<int>(values.size()); k >= 1; --k) {  // $18 before $1
+      journal_sql = absl::StrReplaceAll(journal_sql, {{absl::StrCat("$", k), values[k - 1]}});
+    }
+  }
+  const std::string sql_script =
+      dir.WriteFile("intake.sql", "\\set n random(1, 2000000000)\n" + journal_sql + ";\n");
 
   std::cout << "bench: freehold-donations at " << http << ", PostgreSQL " << *url << "\n";
   std::cout << "bench: server flags:";
@@ -304,20 +334,28 @@ int main(int argc, char** argv) {
     return v.empty() ? 0.0 : (v[(v.size() - 1) / 2] + v[v.size() / 2]) / 2;
   };
   for (int concurrency : concurrencies) {
-    std::vector<double> events, p50, p99, tps, ratios;
+    std::vector<double> events, p50, p99, tps, ratios, lag_ms, in_ledger;
     int errors = 0;
     for (int round = 0; round < rounds; ++round) {
       // Alternate the order so a load change on the shared machine hits both sides.
       double t = 0;
       RunResult r;
       const std::string tag = absl::StrCat("c", concurrency, "r", round);
+      // The intake answers once an event is journaled; its ledger entry follows. The
+      // time until the ledger holds every event counts in in_ledger (events per second
+      // from the first request until the last entry is in the ledger).
+      double lag = 0;
       if (round % 2 == 0) {
         r = RunWebhooks(host, port, concurrency, absl::Seconds(seconds), tag);
+        lag = LedgerCatchUpMs(*url);
         t = RunPgbench(*url, script, concurrency, seconds);
       } else {
         t = RunPgbench(*url, script, concurrency, seconds);
         r = RunWebhooks(host, port, concurrency, absl::Seconds(seconds), tag);
+        lag = LedgerCatchUpMs(*url);
       }
+      lag_ms.push_back(lag);
+      in_ledger.push_back(r.events_per_second * seconds / (seconds + lag / 1000));
       events.push_back(r.events_per_second);
       p50.push_back(r.p50_ms);
       p99.push_back(r.p99_ms);
@@ -328,7 +366,25 @@ int main(int argc, char** argv) {
                 << " pgbench tps " << t << " ratio " << ratios.back() << " load " << LoadAverage()
                 << std::endl;
     }
-    const double sql_calls = RunPgbench(*url, sql_script, concurrency, seconds);
+    // The HTTP floor: the same signed requests to a provider that does not exist, answered
+    // 404 by the handler before any signature check, parsing or database work.
+    const RunResult floor = RunWebhooks(host, port, concurrency, absl::Seconds(seconds),
+                                        absl::StrCat("floor", concurrency), "/webhooks/none", 404);
+    // The cheapest conceivable webhook: this HTTP exchange followed by one pgbench INSERT,
+    // back to back on the same CPUs, nothing else (no signature, no JSON, no ledger).
+    const double bound =
+        floor.events_per_second > 0 && median(tps) > 0
+            ? 1 / (1 / floor.events_per_second + 1 / median(tps))
+            : 0;
+    std::cout << "figure: http_floor_requests_per_s_c" << concurrency << " "
+              << floor.events_per_second << "\n"
+              << "figure: http_floor_vs_pgbench_ratio_c" << concurrency << " "
+              << (median(tps) > 0 ? floor.events_per_second / median(tps) : 0) << "\n"
+              << "figure: http_plus_insert_bound_vs_pgbench_ratio_c" << concurrency << " "
+              << (median(tps) > 0 ? bound / median(tps) : 0) << "\n";
+    // With the intake connections' plan setting (pg_one_statement_intake.cc).
+    const double sql_calls = RunPgbench(*url, sql_script, concurrency, seconds,
+                                        "-c plan_cache_mode=force_generic_plan");
     std::cout << "figure: sql_intake_calls_per_s_c" << concurrency << " " << sql_calls << "\n"
               << "figure: sql_intake_vs_pgbench_ratio_c" << concurrency << " "
               << (median(tps) > 0 ? sql_calls / median(tps) : 0) << "\n";
@@ -336,6 +392,9 @@ int main(int argc, char** argv) {
               << "figure: webhook_latency_p50_ms_c" << concurrency << " " << median(p50) << "\n"
               << "figure: webhook_latency_p99_ms_c" << concurrency << " " << median(p99) << "\n"
               << "figure: webhook_errors_c" << concurrency << " " << errors << "\n"
+              << "figure: ledger_catch_up_ms_c" << concurrency << " " << median(lag_ms) << "\n"
+              << "figure: webhook_events_in_ledger_per_s_c" << concurrency << " "
+              << median(in_ledger) << "\n"
               << "figure: pgbench_insert_tps_c" << concurrency << " " << median(tps) << "\n"
               << "figure: webhook_vs_pgbench_ratio_c" << concurrency << " " << median(ratios)
               << std::endl;

@@ -144,6 +144,11 @@ int main(int argc, char** argv) {
   freehold::AddDurationFlag(app, "--intake-batch-wait", &config.intake_batch_wait,
                             "how long a group-commit batch waits for more events (0 = take "
                             "what is queued; batches form under concurrency)");
+  freehold::AddDurationFlag(app, "--ledger-projection-interval",
+                            &config.ledger_projection_interval,
+                            "how often payments recorded by the one-statement intake are "
+                            "copied from the journal into the ledger (readers catch up "
+                            "themselves)");
   freehold::AddFlag(app, "--accounts-keys", &config.accounts_keys_file,
                     "accounts verification keys file (ed25519 <key_id> <base64> per line). "
                     "Operator RPCs (SetExchangeRates, CreateCampaign, ListPledges, "
@@ -182,8 +187,9 @@ int main(int argc, char** argv) {
   if (config.intake_connections > 0) {
     one_statement = fd::NewOneStatementIntakePool(pool.options(), config.intake_connections);
   }
-  fd::PgDonationStore store(pool, one_statement.get());
-  fd::PgQueryStore queries(pool);
+  fd::PgLedgerProjection projection(pool, config.base_currency, log.With({{"part", "ledger"}}));
+  fd::PgDonationStore store(pool, one_statement.get(), &projection);
+  fd::PgQueryStore queries(pool, &projection);
 
   absl::StatusOr<std::unique_ptr<freehold::MetricsExposer>> exposer =
       freehold::MetricsExposer::Start(config.metrics_listen);
@@ -262,6 +268,13 @@ int main(int argc, char** argv) {
   if (!http.ok()) Die(log, "--http-listen", http.status());
 
   absl::Notification stopping;
+  // Journaled payments reach the ledger within --ledger-projection-interval (readers
+  // catch up by themselves; this keeps the ledger current between them).
+  std::thread projector([&] {
+    while (!stopping.WaitForNotificationWithTimeout(config.ledger_projection_interval)) {
+      (void)projection.CatchUp();  // logs its errors; the next round retries
+    }
+  });
   std::thread gauges([&] {
     do {
       if (absl::Status s = report.RefreshGauges(metrics); !s.ok()) {
@@ -290,5 +303,6 @@ int main(int argc, char** argv) {
   (*grpc_server)->Shutdown(absl::Seconds(5));
   http->reset();
   gauges.join();
+  projector.join();
   return 0;
 }

@@ -264,6 +264,21 @@ TEST_F(PgPoolTest, SetsSearchPathOnNewConnections) {
   EXPECT_EQ(v, 5);
 }
 
+TEST_F(PgPoolTest, MakesSessionSettingsOnNewConnections) {
+  PgPoolOptions o = Options(2);
+  o.session_settings = {{"plan_cache_mode", "force_generic_plan"},
+                        {"application_name", "it's quoted"}};
+  PgPool pool(o);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(std::string v, pool.Run([](PgTxn& txn) {
+      return txn.exec1("SELECT current_setting('plan_cache_mode') || '/' || "
+                       "current_setting('application_name')")[0]
+          .as<std::string>();
+    }));
+    EXPECT_EQ(v, "force_generic_plan/it's quoted");
+  }
+}
+
 TEST(PgPoolNoServerTest, UnreachableServerIsUnavailableQuickly) {
   ASSERT_OK_AND_ASSIGN(int port, ::freehold::testing::PickFreePort());
   PgPoolOptions o;

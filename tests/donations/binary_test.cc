@@ -2,6 +2,8 @@
 // curl (webhooks, metrics) and headless Chromium (the transparency page).
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
 #include <unistd.h>
 
 #include <fstream>
@@ -195,6 +197,28 @@ TEST_F(DonationsBinaryTest, WebhookEndpointDrivenWithCurl) {
   EXPECT_EQ(exit_code, 0);
 }
 
+TEST_F(DonationsBinaryTest, JournaledPaymentsReachTheLedgerWithoutAReader) {
+  StartBinary({"--ledger-projection-interval", "20ms"});
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  const std::string body = PaymentIntentSucceeded(
+      {.event_id = "evt_bg", .payment_intent = "pi_bg", .amount = 1234, .created = now});
+  EXPECT_THAT(Post("/webhooks/stripe", body, SignPayload(kSecret, now, body)),
+              HasSubstr("\"result\":\"recorded\""));
+  // Nothing reads the ledger through the service: the projector copies the entry.
+  pqxx::connection conn(db_url());
+  int64_t rows = 0;
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(10);
+       rows == 0 && absl::Now() < deadline; absl::SleepFor(absl::Milliseconds(20))) {
+    pqxx::nontransaction tx(conn);
+    rows = tx.exec("SELECT count(*) FROM donations.ledger WHERE provider_event_id = 'evt_bg' "
+                   "AND amount_minor = 1234")[0][0]
+               .as<int64_t>();
+  }
+  EXPECT_EQ(rows, 1);
+  ASSERT_OK_AND_ASSIGN(int exit_code, process_->Stop());
+  EXPECT_EQ(exit_code, 0);
+}
+
 TEST_F(DonationsBinaryTest, TransparencyPageInHeadlessChromium) {
   if (access("/usr/bin/chromium", X_OK) != 0) GTEST_SKIP() << "chromium is not installed";
   StartBinary();
@@ -251,7 +275,8 @@ TEST_F(DonationsBinaryTest, HelpListsFlagsAndBadConfigurationExitsNonZero) {
   for (const char* flag : {"--http-listen", "--stripe-webhook-secret", "--exchange-rates",
                            "--base-currency", "--monthly-cost-minor", "--webhook-tolerance",
                            "FREEHOLD_STRIPE_WEBHOOK_SECRET", "--accounts-keys", "donations:admin",
-                           "FAILED_PRECONDITION", "--intake-batch-max", "--intake-connections"}) {
+                           "FAILED_PRECONDITION", "--intake-batch-max", "--intake-connections",
+                           "--ledger-projection-interval"}) {
     EXPECT_THAT(text, HasSubstr(flag));
   }
   ASSERT_OK_AND_ASSIGN(
@@ -260,6 +285,13 @@ TEST_F(DonationsBinaryTest, HelpListsFlagsAndBadConfigurationExitsNonZero) {
   ASSERT_OK_AND_ASSIGN(int bad_code, bad->Wait(absl::Seconds(10)));
   EXPECT_NE(bad_code, 0);
   EXPECT_THAT(bad->ReadStderr(), HasSubstr("--base-currency"));
+  ASSERT_OK_AND_ASSIGN(auto bad_interval,
+                       Process::Start({.binary = BinaryPath("freehold-donations"),
+                                       .args = {"--database-url", db_url(),
+                                                "--ledger-projection-interval", "0s"}}));
+  ASSERT_OK_AND_ASSIGN(int bad_interval_code, bad_interval->Wait(absl::Seconds(10)));
+  EXPECT_NE(bad_interval_code, 0);
+  EXPECT_THAT(bad_interval->ReadStderr(), HasSubstr("--ledger-projection-interval"));
 }
 
 TEST_F(DonationsBinaryTest, OperatorCallsNeedAccountsKeysAndAnAdminToken) {

@@ -215,14 +215,36 @@ std::string AccountsKeysText(const std::vector<PublicKey>& keys) {
   return out;
 }
 
+FastIntakeEvent FastPayment(const std::string& id, const std::string& ref, int64_t amount_minor,
+                            const std::string& currency) {
+  FastIntakeEvent e;
+  e.provider = "stripe";
+  e.event_id = id;
+  e.type = "payment_intent.succeeded";
+  e.kind = "payment";
+  e.occurred_at = absl::FromUnixSeconds(kNow);
+  e.payment_ref = ref;
+  e.entry.entry_id = NewUuid();
+  e.entry.at = e.occurred_at;
+  e.entry.amount_minor = amount_minor;
+  e.entry.currency = currency;
+  e.entry.provider = "stripe";
+  e.entry.provider_event_id = id;
+  e.entry.payment_ref = ref;
+  e.base_currency = currency == "EUR";
+  return e;
+}
+
 void DonationsPgTest::SetUp() {
   PostgresTest::SetUp();
   if (HasFatalFailure()) return;
   pool_ = std::make_unique<PgPool>(DonationsPoolOptions(db_url(), 8));
   ASSERT_OK(MigrateDonationsSchema(*pool_));
   one_statement_ = NewOneStatementIntakePool(pool_->options(), 2);
-  store_ = std::make_unique<PgDonationStore>(*pool_, one_statement_.get());
-  queries_ = std::make_unique<PgQueryStore>(*pool_);
+  projection_ = std::make_unique<PgLedgerProjection>(
+      *pool_, "EUR", Logger("donations-test", LogLevel::kInfo, std::make_shared<CapturingLogSink>()));
+  store_ = std::make_unique<PgDonationStore>(*pool_, one_statement_.get(), projection_.get());
+  queries_ = std::make_unique<PgQueryStore>(*pool_, projection_.get());
   metrics_ = std::make_unique<DonationMetrics>(registry_);
   rules_ = std::make_unique<LedgerRules>("EUR");
   auto secrets =
@@ -263,6 +285,7 @@ void DonationsPgTest::TearDown() {
   intake_.reset();
   batcher_.reset();
   store_.reset();
+  projection_.reset();
   one_statement_.reset();
   queries_.reset();
   pool_.reset();
@@ -279,6 +302,7 @@ absl::StatusOr<IngestResponse> DonationsPgTest::Deliver(const std::string& body,
 }
 
 int64_t DonationsPgTest::QueryInt(const std::string& sql) {
+  EXPECT_OK(projection_->CatchUp());  // the ledger as every reader sees it
   absl::StatusOr<int64_t> v =
       pool_->Run([&](PgTxn& txn) { return txn.exec(sql)[0][0].as<int64_t>(); });
   EXPECT_OK(v) << sql;
@@ -286,6 +310,7 @@ int64_t DonationsPgTest::QueryInt(const std::string& sql) {
 }
 
 std::string DonationsPgTest::QueryText(const std::string& sql) {
+  EXPECT_OK(projection_->CatchUp());  // the ledger as every reader sees it
   absl::StatusOr<std::string> v = pool_->Run([&](PgTxn& txn) {
     pqxx::result r = txn.exec(sql);
     return r[0][0].is_null() ? std::string("<null>") : r[0][0].as<std::string>();

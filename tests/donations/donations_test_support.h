@@ -92,6 +92,11 @@ std::string AccountsKeysText(const std::vector<PublicKey>& keys);
 // Runs a shell command, returns its stdout (and exit code in *exit_code).
 std::string RunCommand(const std::string& command, int* exit_code);
 
+// A payment_intent.succeeded for the fast intake (DonationStore::ApplyFast), no
+// identified donor, at kNow; EUR is the base currency.
+FastIntakeEvent FastPayment(const std::string& id, const std::string& ref, int64_t amount_minor,
+                            const std::string& currency = "EUR");
+
 // The donations core over a fresh database.
 class DonationsPgTest : public freehold::testing::PostgresTest {
  protected:
@@ -114,6 +119,8 @@ class DonationsPgTest : public freehold::testing::PostgresTest {
   FakeClock clock_{absl::FromUnixSeconds(kNow)};
   std::unique_ptr<PgPool> pool_;
   std::unique_ptr<PgPool> one_statement_;
+  // Copies journaled payments into the ledger (QueryInt/QueryText catch up first).
+  std::unique_ptr<PgLedgerProjection> projection_;
   std::unique_ptr<PgDonationStore> store_;
   std::unique_ptr<IntakeBatcher> batcher_;
   std::unique_ptr<PgQueryStore> queries_;

@@ -1,4 +1,5 @@
-// The one-statement intake (group commit, pg/migrations/0002_one_statement_intake.sql)
+// The one-statement intake (group commit: the journal statement of migration 0006, the
+// jsonb statement of migrations 0002/0003)
 // against the C++ rules it mirrors, over a real PostgreSQL. intake_pg_test.cc runs
 // every intake scenario through both paths as well.
 #include <gtest/gtest.h>
@@ -15,27 +16,6 @@
 
 namespace freehold::donations::testing {
 namespace {
-
-// A payment_intent.succeeded for the fast intake, no identified donor; EUR is the base currency.
-FastIntakeEvent FastPayment(const std::string& id, const std::string& ref, int64_t amount_minor,
-                            const std::string& currency = "EUR") {
-  FastIntakeEvent e;
-  e.provider = "stripe";
-  e.event_id = id;
-  e.type = "payment_intent.succeeded";
-  e.kind = "payment";
-  e.occurred_at = absl::FromUnixSeconds(kNow);
-  e.payment_ref = ref;
-  e.entry.entry_id = NewUuid();
-  e.entry.at = e.occurred_at;
-  e.entry.amount_minor = amount_minor;
-  e.entry.currency = currency;
-  e.entry.provider = "stripe";
-  e.entry.provider_event_id = id;
-  e.entry.payment_ref = ref;
-  e.base_currency = currency == "EUR";
-  return e;
-}
 
 class OneStatementIntakeTest : public DonationsPgTest {
  protected:
@@ -303,62 +283,86 @@ TEST_F(OneStatementIntakeTest, ConcurrentDeliveriesShareOneTransaction) {
   EXPECT_EQ(QueryInt("SELECT count(DISTINCT donor_id) FROM donations.ledger"), 1);
 }
 
-// donations.intake_arrays (migration 0004), the statement for batches without
-// identified donors, called directly: one letter per event, rates looked up where none
-// is given, and nothing written when reversals are parked for one of its payments.
-TEST_F(OneStatementIntakeTest, ArrayStatementAnswersEachEventAndRefusesParkedPayments) {
+// The journal statement (migration 0006), the statement for batches without identified
+// donors: one answer per event, rates looked up where none is given, a journal row per
+// payment that reaches the ledger when the projection catches up, and nothing written
+// for a payment that reversals are parked for.
+TEST_F(OneStatementIntakeTest, JournalStatementAnswersEachEventAndSkipsParkedPayments) {
   SetRates();
-  // Events: a EUR payment (rate given), a USD payment (looked up), a GBP payment (no
-  // rate: 't', nothing written), an informational event (claim only).
-  auto call = [](const std::string& suffix, const std::string& parked_ref) {
-    const std::string ids = absl::StrCat("ARRAY['evt_a", suffix, "','evt_b", suffix, "','evt_c",
-                                         suffix, "','evt_d", suffix, "']");
-    const std::string refs = absl::StrCat("ARRAY['", parked_ref.empty() ? "pi_a" : parked_ref,
-                                          suffix, "','pi_b", suffix, "','pi_c", suffix, "','']");
-    return absl::StrCat(
-        "SELECT o_results || ' ' || o_rates::text || ' ' || o_bases::text "
-        "FROM donations.intake_arrays(ARRAY['stripe','stripe','stripe','stripe'], ",
-        ids,
-        ", ARRAY['payment_intent.succeeded','payment_intent.succeeded',"
-        "'payment_intent.succeeded','customer.created'], "
-        "ARRAY['payment','payment','payment','unknown'], "
-        "ARRAY['2024-03-15T12:00:00Z','2024-03-15T12:00:00Z','2024-03-15T12:00:00Z',"
-        "'2024-03-15T12:00:00Z']::timestamptz[], ",
-        refs,
-        ", ARRAY[false,false,false,true], "
-        "ARRAY[gen_random_uuid(),gen_random_uuid(),gen_random_uuid(),NULL], "
-        "ARRAY['one_off','one_off','one_off',NULL], ARRAY[500,500,500,NULL]::bigint[], "
-        "ARRAY['EUR','USD','GBP',NULL], ARRAY[NULL,NULL,NULL,NULL]::uuid[], "
-        "ARRAY[NULL,NULL,NULL,NULL]::text[], ARRAY[2,2,2,NULL], ARRAY[2,2,2,NULL], "
-        "ARRAY['1',NULL,NULL,NULL], ARRAY[500,NULL,NULL,NULL]::bigint[])");
+  // A EUR payment (rate given), a USD payment (looked up), a GBP payment (no rate:
+  // transaction path, nothing written), an informational event (claim only).
+  auto batch = [](const std::string& suffix, const std::string& first_ref) {
+    std::vector<FastIntakeEvent> events = {
+        FastPayment("evt_a" + suffix, first_ref + suffix, 500),
+        FastPayment("evt_b" + suffix, "pi_b" + suffix, 500, "USD"),
+        FastPayment("evt_c" + suffix, "pi_c" + suffix, 500, "GBP")};
+    events.back().currency_digits = 2;
+    FastIntakeEvent info;
+    info.provider = "stripe";
+    info.event_id = "evt_d" + suffix;
+    info.type = "customer.created";
+    info.kind = "unknown";
+    info.occurred_at = absl::FromUnixSeconds(kNow);
+    info.claim_only = true;
+    events.push_back(info);
+    return events;
   };
-  EXPECT_EQ(QueryText(call("1", "")), "rrtc {1,0.92,NULL,NULL} {500,460,NULL,NULL}");
+  auto apply = [&](const std::vector<FastIntakeEvent>& events) {
+    std::vector<const FastIntakeEvent*> ptrs;
+    for (const FastIntakeEvent& e : events) ptrs.push_back(&e);
+    return store_->ApplyFast(ptrs);
+  };
+  const std::vector<FastIntakeEvent> first = batch("1", "pi_a");
+  ASSERT_OK_AND_ASSIGN(std::vector<FastIntakeOutcome> outcomes, apply(first));
+  ASSERT_EQ(outcomes.size(), 4u);
+  EXPECT_EQ(outcomes[0].result, FastIntakeResult::kRecorded);
+  EXPECT_EQ(outcomes[0].entry.rate_to_base, "1");
+  EXPECT_EQ(outcomes[0].entry.base_amount_minor, 500);
+  EXPECT_EQ(outcomes[1].result, FastIntakeResult::kRecorded);
+  EXPECT_EQ(outcomes[1].entry.rate_to_base, "0.92");
+  EXPECT_EQ(outcomes[1].entry.base_amount_minor, 460);
+  EXPECT_EQ(outcomes[2].result, FastIntakeResult::kNeedsTransaction);
+  EXPECT_EQ(outcomes[3].result, FastIntakeResult::kClaimed);
+  // The journal: the payments' rows carry their entries, the other event none.
+  ASSERT_OK(pool_->Run([](PgTxn& txn) {
+    EXPECT_EQ(txn.exec("SELECT string_agg(event_id || ':' || coalesce(base_amount_minor::text, "
+                       "'-') || ':' || (ledger_xid IS NOT NULL)::text, ',' ORDER BY event_id) "
+                       "FROM donations.events")[0][0]
+                  .as<std::string>(),
+              "evt_a1:500:true,evt_b1:460:true,evt_d1:-:false");
+  }));
   EXPECT_EQ(QueryText("SELECT string_agg(provider_event_id || ':' || base_amount_minor || ':' || "
                       "rate_to_base, ',' ORDER BY provider_event_id) FROM donations.ledger"),
             "evt_a1:500:1,evt_b1:460:0.92");
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.events"), 3);  // not the GBP one
   // Delivered again: duplicates (the GBP one still has no rate).
-  EXPECT_EQ(QueryText(call("1", "")), "ddtd {1,0.92,NULL,NULL} {500,460,NULL,NULL}");
+  ASSERT_OK_AND_ASSIGN(outcomes, apply(first));
+  EXPECT_EQ(outcomes[0].result, FastIntakeResult::kDuplicate);
+  EXPECT_EQ(outcomes[1].result, FastIntakeResult::kDuplicate);
+  EXPECT_EQ(outcomes[2].result, FastIntakeResult::kNeedsTransaction);
+  EXPECT_EQ(outcomes[3].result, FastIntakeResult::kDuplicate);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.ledger"), 2);
 
-  // A refund parked for the first payment: the statement raises and nothing of the
-  // batch remains, not even the other events' claims.
+  // A refund parked for the first payment: that payment is left to the transaction
+  // path with nothing written; the rest of the batch is recorded.
   ASSERT_OK(pool_->Run([](PgTxn& txn) {
     txn.exec(
         "INSERT INTO donations.parked_reversals (provider, event_id, payment_ref, kind, "
         "amount_minor, currency, occurred_at) VALUES ('stripe', 'evt_r', 'pi_parked2', "
         "'refund', 100, 'EUR', now())");
   }));
-  absl::Status parked = pool_->Run([&](PgTxn& txn) { txn.exec(call("2", "pi_parked")); });
-  EXPECT_THAT(parked.message(), ::testing::HasSubstr("parked reversals"));
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.events WHERE event_id LIKE '%2'"), 0);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.ledger"), 2);
+  ASSERT_OK_AND_ASSIGN(outcomes, apply(batch("2", "pi_parked")));
+  EXPECT_EQ(outcomes[0].result, FastIntakeResult::kNeedsTransaction);
+  EXPECT_EQ(outcomes[1].result, FastIntakeResult::kRecorded);
+  EXPECT_EQ(QueryText("SELECT string_agg(event_id, ',' ORDER BY event_id) FROM donations.events "
+                      "WHERE event_id LIKE '%2'"),
+            "evt_b2,evt_d2");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.ledger"), 3);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.parked_reversals"), 1);
 }
 
 TEST_F(OneStatementIntakeTest, BatchWithAParkedPaymentFallsBackEventByEvent) {
-  // Through ApplyFast: the array statement raises for the parked payment, the jsonb
-  // statement then applies the batch event by event: the parked payment goes to the
-  // transaction path, the other one is recorded in the batch.
+  // Through ApplyFast: the journal statement leaves the parked payment to the
+  // transaction path (nothing of it written) and records the other one.
   ASSERT_OK_AND_ASSIGN(IngestResponse parked,
                        Deliver(ChargeRefunded("evt_r", "pi_p", 1000, 400, "eur")));
   EXPECT_EQ(parked.outcome, IngestOutcome::kParked);

@@ -43,6 +43,10 @@ absl::Status DonationsConfig::Validate() const {
   if (gauge_refresh < absl::Seconds(1)) {
     return absl::InvalidArgumentError("--gauge-refresh: must be at least 1s");
   }
+  if (ledger_projection_interval < absl::Milliseconds(1) ||
+      ledger_projection_interval > absl::Minutes(1)) {
+    return absl::InvalidArgumentError("--ledger-projection-interval: must be 1ms..1m");
+  }
   return absl::OkStatus();
 }
 

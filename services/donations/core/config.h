@@ -34,6 +34,8 @@ struct DonationsConfig {
   int intake_connections = 2;
   int intake_batch_max = 32;
   absl::Duration intake_batch_wait = absl::ZeroDuration();
+  // How often journaled payments are copied into the ledger (pg migration 0006).
+  absl::Duration ledger_projection_interval = absl::Milliseconds(100);
   // Accounts verification keys (`ed25519 <key_id> <base64>` per line). Without them the
   // operator RPCs answer FAILED_PRECONDITION. Re-read every gauge_refresh (rotation).
   std::string accounts_keys_file;

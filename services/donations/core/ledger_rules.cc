@@ -174,6 +174,22 @@ absl::Status LedgerRules::ApplyPayment(LedgerTxn& txn, const ProviderEvent& even
     out.donor_token = NewDonorToken();
     FH_RETURN_IF_ERROR(txn.AddDonorToken(entry.donor_id, HashDonorToken(out.donor_token)));
   }
+  return AppendPayment(txn, entry, out);
+}
+
+absl::StatusOr<AppliedEvent> LedgerRules::ApplyJournaledPayment(LedgerTxn& txn,
+                                                                const LedgerEntry& payment) const {
+  AppliedEvent out;
+  FH_RETURN_IF_ERROR(txn.LockPayment(payment.provider, payment.payment_ref));
+  FH_ASSIGN_OR_RETURN(std::optional<PaymentState> existing,
+                      txn.FindPayment(payment.provider, payment.payment_ref));
+  if (existing.has_value()) return out;  // recorded by another event meanwhile
+  FH_RETURN_IF_ERROR(AppendPayment(txn, payment, out));
+  return out;
+}
+
+absl::Status LedgerRules::AppendPayment(LedgerTxn& txn, const LedgerEntry& entry,
+                                        AppliedEvent& out) const {
   // Reversals that arrived first come back with the append.
   FH_ASSIGN_OR_RETURN(std::vector<ParkedReversal> parked, txn.AppendPaymentTakingParked(entry));
   out.entries.push_back(entry);

@@ -66,12 +66,21 @@ class LedgerRules {
   // (pg/migrations/0002_one_statement_intake.sql). nullopt: the event needs Apply
   // (refunds, disputes, pledges, unknown kinds, amounts out of range, NUL characters).
   std::optional<PreparedFastEvent> PrepareFast(const ProviderEvent& event) const;
+  // Appends `payment`, a payment entry complete with rate and base amount that was
+  // journaled by the one-statement path (LedgerProjection) while reversals were parked
+  // for it, and applies those reversals, exactly as Apply does for a payment arriving
+  // after its reversals. Nothing if the payment is in the ledger already. Same errors
+  // as Apply; refused reversals come back in refused_parked.
+  absl::StatusOr<AppliedEvent> ApplyJournaledPayment(LedgerTxn& txn,
+                                                     const LedgerEntry& payment) const;
   // What Apply would have returned, for an outcome other than kNeedsTransaction.
   static AppliedEvent FinishFast(const PreparedFastEvent& prepared,
                                  const FastIntakeOutcome& outcome);
 
  private:
   absl::Status ApplyPayment(LedgerTxn& txn, const ProviderEvent& event, AppliedEvent& out) const;
+  // Appends a new payment entry and applies the reversals parked for it.
+  absl::Status AppendPayment(LedgerTxn& txn, const LedgerEntry& entry, AppliedEvent& out) const;
   absl::Status ApplyReversalEvent(LedgerTxn& txn, const ProviderEvent& event,
                                   AppliedEvent& out) const;
 

@@ -120,6 +120,20 @@ struct FastIntakeOutcome {
   std::string reason;  // kNeedsTransaction: why (for debug logs)
 };
 
+// Copies journaled payments into the ledger. A store may record a payment of the
+// one-statement path as a journal row (its idempotency record carrying the complete
+// ledger entry) and copy it into the ledger later; every reader of the ledger in that
+// store catches up first, so readers see every committed payment. Thread-safe.
+class LedgerProjection {
+ public:
+  virtual ~LedgerProjection() = default;
+  // Copies every journaled payment whose transaction has ended into the ledger (those
+  // with reversals parked for them through the ledger rules). OK when there was
+  // nothing to do. Errors: the store's (UNAVAILABLE, ...); nothing is lost then, the
+  // next call copies it.
+  virtual absl::Status CatchUp() = 0;
+};
+
 // The intake's storage. Thread-safe.
 class DonationStore {
  public:

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/migrations.h"
+#include "common/status.h"
 #include "freehold_embedded/donations_pg_migrations.h"
 #include "services/donations/pg/pg_store.h"
 
@@ -176,6 +177,10 @@ class PgLedgerTxn : public LedgerTxn {
 
 }  // namespace
 
+namespace pg_internal {
+std::unique_ptr<LedgerTxn> NewLedgerTxn(PgTxn& txn) { return std::make_unique<PgLedgerTxn>(txn); }
+}  // namespace pg_internal
+
 PgPoolOptions DonationsPoolOptions(const std::string& database_url, int size) {
   PgPoolOptions o;
   o.connection_string = database_url;
@@ -184,14 +189,20 @@ PgPoolOptions DonationsPoolOptions(const std::string& database_url, int size) {
   o.application_name = "freehold-donations";
   const std::string cols = pg_internal::kEntryColumns;
   o.prepared = {
-      // The lock (if a key is given) is taken only after the insert succeeded: it reads
-      // the CTE's row.
+      // The locks (if a key is given) are taken only after the insert succeeded: they
+      // read the CTE's row. First the ledger projection's lock, shared (migration 0006:
+      // a projection and a transaction reading a payment never overlap), then the
+      // payment's.
       {"dn_claim_event",
        "WITH claimed AS (INSERT INTO donations.events (provider, event_id, type, kind, "
        "occurred_at) VALUES ($1, $2, $3, $4, $5::timestamptz) ON CONFLICT DO NOTHING "
        "RETURNING 1 AS one) SELECT CASE WHEN $6 = '' THEN NULL ELSE "
+       "pg_advisory_xact_lock_shared(7602, 1) END, CASE WHEN $6 = '' THEN NULL ELSE "
        "pg_advisory_xact_lock(hashtextextended($6, 7601)) END FROM claimed"},
-      {"dn_lock", "SELECT pg_advisory_xact_lock(hashtextextended($1, 7601))"},
+      {"dn_lock",
+       "SELECT pg_advisory_xact_lock_shared(7602, 1), "
+       "pg_advisory_xact_lock(hashtextextended($1, 7601))"},
+      {"dn_project_ledger", "SELECT * FROM donations.project_ledger($1)"},
       {"dn_find_payment",
        "SELECT " + cols +
            ", coalesce((SELECT sum(-r.amount_minor) FROM donations.ledger r "
@@ -258,6 +269,7 @@ absl::Status MigrateDonationsSchema(PgPool& pool) {
 }
 
 absl::Status PgDonationStore::RunInTransaction(absl::FunctionRef<absl::Status(LedgerTxn&)> body) {
+  if (projection_ != nullptr) FH_RETURN_IF_ERROR(projection_->CatchUp());
   return pool_.Run([&](PgTxn& txn) -> absl::Status {
     PgLedgerTxn ledger(txn);
     return body(ledger);

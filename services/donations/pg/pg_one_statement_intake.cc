@@ -1,6 +1,6 @@
 // PostgreSQL one-statement intake: a group-commit batch of webhook events applied in one
 // autocommit statement, i.e. one transaction and one round trip (see pg_store.h):
-// donations.intake_arrays (migration 0004) for batches without identified donors, else,
+// the journal statement (migration 0006) for batches without identified donors, else,
 // or if that statement raises, donations.intake_fast(jsonb) (migrations 0002, 0003).
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/encoding.h"
+#include "services/donations/pg/pg_journal_statement.h"
 #include "services/donations/pg/pg_store.h"
 
 namespace freehold::donations {
@@ -21,15 +22,6 @@ constexpr char kIntakeStatement[] = "dn_intake_fast";
 constexpr char kIntakeSql[] =
     "SELECT o_ord, o_result, coalesce(o_donor_id, ''), coalesce(o_rate, ''), "
     "coalesce(o_base, 0), coalesce(o_detail, '') FROM donations.intake_fast($1::jsonb)";
-// Migration 0004: batches without identified donors, as parallel arrays.
-constexpr char kArrayStatement[] = "dn_intake_arrays";
-constexpr char kArraySql[] =
-    "SELECT o_results, o_rates, o_bases FROM donations.intake_arrays($1::text[], $2::text[], "
-    "$3::text[], $4::text[], "
-    "$5::timestamptz[], $6::text[], $7::boolean[], $8::uuid[], $9::text[], $10::bigint[], "
-    "$11::text[], $12::uuid[], $13::text[], $14::integer[], $15::integer[], $16::text[], "
-    "$17::bigint[])";
-constexpr int kArrayColumns = 17;
 
 // Appends `value` as a JSON string. ASCII is escaped here (the hot path); anything else
 // goes through nlohmann, which replaces invalid UTF-8 (PostgreSQL's jsonb refuses it).
@@ -120,78 +112,6 @@ void AppendEventJson(std::string& out, const FastIntakeEvent& e) {
   out += '}';
 }
 
-// PostgreSQL array literals, one per intake_arrays parameter, built element by element.
-class ArrayParams {
- public:
-  ArrayParams() {
-    for (std::string& a : arrays_) a = "{";
-  }
-  // Element of array `column`: a quoted string (NULL if `null`).
-  void Text(int column, absl::string_view value, bool null = false) {
-    std::string& out = Next(column);
-    if (null) {
-      out += "NULL";
-      return;
-    }
-    out += '"';
-    for (char c : value) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  void Int(int column, int64_t value) { absl::StrAppend(&Next(column), value); }
-  void Bool(int column, bool value) { Next(column) += value ? 't' : 'f'; }
-  void Null(int column) { Next(column) += "NULL"; }
-  // The finished literals.
-  std::vector<std::string> Finish() {
-    for (std::string& a : arrays_) a += '}';
-    return {std::begin(arrays_), std::end(arrays_)};
-  }
-
- private:
-  std::string& Next(int column) {
-    std::string& out = arrays_[column];
-    if (out.size() > 1) out += ',';
-    return out;
-  }
-  std::string arrays_[kArrayColumns];
-};
-
-// The intake_arrays parameters for `events` (none with an identified donor).
-std::vector<std::string> ArrayParamsFor(const std::vector<const FastIntakeEvent*>& events) {
-  ArrayParams p;
-  for (const FastIntakeEvent* e : events) {
-    p.Text(0, e->provider);
-    p.Text(1, e->event_id);
-    p.Text(2, e->type);
-    p.Text(3, e->kind);
-    p.Text(4, pg_internal::TimeParam(e->occurred_at));
-    p.Text(5, e->payment_ref);
-    p.Bool(6, e->claim_only);
-    if (e->claim_only) {
-      for (int column = 7; column < kArrayColumns; ++column) p.Null(column);
-      continue;
-    }
-    p.Text(7, e->entry.entry_id);
-    p.Text(8, EntryKindName(e->entry.kind));
-    p.Int(9, static_cast<int64_t>(e->entry.amount_minor));
-    p.Text(10, e->entry.currency);
-    p.Text(11, e->entry.campaign_id, e->entry.campaign_id.empty());
-    p.Text(12, e->entry.pledge_id, e->entry.pledge_id.empty());
-    p.Int(13, e->currency_digits);
-    p.Int(14, e->base_digits);
-    if (e->base_currency) {  // rate 1, same digits (as intake_one)
-      p.Text(15, "1");
-      p.Int(16, static_cast<int64_t>(e->entry.amount_minor));
-    } else {  // looked up by the statement
-      p.Null(15);
-      p.Null(16);
-    }
-  }
-  return p.Finish();
-}
-
 // Reads the statement's rows (o_ord, o_result, donor, rate, base, detail) into `out`,
 // where row o_ord is the event events[order[o_ord]].
 absl::Status ReadOutcomes(const pqxx::result& r, const std::vector<const FastIntakeEvent*>& events,
@@ -242,16 +162,16 @@ std::vector<std::string> ArrayElements(const pqxx::field& f) {
   return out;
 }
 
-// Reads intake_arrays' answer (one letter per event, the rates and base amounts) into
+// Reads the journal statement's answer (one letter per event, the rates and base amounts) into
 // `out`, where letter k is the event events[order[k]].
 absl::Status ReadArrayOutcomes(const pqxx::result& r,
                                const std::vector<const FastIntakeEvent*>& events,
                                const std::vector<size_t>& order,
                                std::vector<FastIntakeOutcome>& out) {
-  if (r.size() != 1) return absl::InternalError("donations.intake_arrays answered no row");
+  if (r.size() != 1) return absl::InternalError("the intake statement answered no row");
   const std::string results = r[0][0].as<std::string>();
   if (results.size() != order.size()) {
-    return absl::InternalError(absl::StrCat("donations.intake_arrays answered ", results.size(),
+    return absl::InternalError(absl::StrCat("the intake statement answered ", results.size(),
                                             " outcomes for ", order.size(), " events"));
   }
   std::vector<std::string> rates, bases;  // parsed only if a rate was looked up
@@ -280,7 +200,7 @@ absl::Status ReadArrayOutcomes(const pqxx::result& r,
           int64_t base = 0;
           if (rates.size() != order.size() || bases.size() != order.size() || rates[k].empty() ||
               !absl::SimpleAtoi(bases[k], &base)) {
-            return absl::InternalError("donations.intake_arrays answered no rate for an entry");
+            return absl::InternalError("the intake statement answered no rate for an entry");
           }
           o.entry.rate_to_base = rates[k];
           o.entry.base_amount_minor = base;
@@ -288,10 +208,10 @@ absl::Status ReadArrayOutcomes(const pqxx::result& r,
         break;
       case 't':
         o.result = FastIntakeResult::kNeedsTransaction;
-        o.reason = "no usable exchange rate";
+        o.reason = "parked reversals wait for the payment, or no usable exchange rate";
         break;
       default:
-        return absl::InternalError("donations.intake_arrays answered an unknown outcome");
+        return absl::InternalError("the intake statement answered an unknown outcome");
     }
   }
   return absl::OkStatus();
@@ -302,7 +222,15 @@ absl::Status ReadArrayOutcomes(const pqxx::result& r,
 std::unique_ptr<PgPool> NewOneStatementIntakePool(const PgPoolOptions& pool_options, int size) {
   PgPoolOptions options = pool_options;
   options.size = size;
-  options.prepared = {{kIntakeStatement, kIntakeSql}, {kArrayStatement, kArraySql}};
+  // The journal statements' custom plans (re-planned on every call) cost several times
+  // more than running them.
+  options.session_settings.emplace_back("plan_cache_mode", "force_generic_plan");
+  options.prepared = {{kIntakeStatement, kIntakeSql}};
+  // libpqxx prepares each on its first use.
+  for (int n = 1; n <= pg_internal::kJournalMaxEvents; ++n) {
+    options.prepared.emplace_back(pg_internal::JournalStatementName(n),
+                                  pg_internal::JournalStatementSql(n));
+  }
   return std::make_unique<PgPool>(std::move(options));
 }
 
@@ -346,18 +274,18 @@ absl::StatusOr<std::vector<FastIntakeOutcome>> PgDonationStore::ApplyFast(
   for (size_t i : order) sent.push_back(events[i]);
   std::vector<FastIntakeOutcome> out(events.size());
   absl::Status s = absl::UnknownError("not run");
-  // Without identified donors: the array statement (migration 0004). If it raises
+  // Without identified donors: the journal statement (migration 0006). If it raises
   // (parked reversals wait for a payment, a CHECK, ...), nothing of it remains and the
   // batch goes to the jsonb statement, which applies each event on its own.
   const bool donors = std::any_of(sent.begin(), sent.end(),
                                   [](const FastIntakeEvent* e) { return e->donor.identified(); });
-  if (!donors) {
-    const std::vector<std::string> a = ArrayParamsFor(sent);
+  if (!donors && sent.size() <= static_cast<size_t>(pg_internal::kJournalMaxEvents)) {
+    const pg_internal::JournalParams params(sent);
     bool answered = false;  // the statement returned rows: it is committed (autocommit)
     s = one_statement_->RunAutocommit([&](PgTxn& tx) -> absl::Status {
-      pqxx::result r =
-          tx.exec_prepared(kArrayStatement, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8],
-                           a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16]);
+      pqxx::result r = tx.exec_prepared(
+          pg_internal::JournalStatementName(static_cast<int>(sent.size())),
+          pqxx::prepare::make_dynamic_params(params.pointers()));
       answered = true;
       return ReadArrayOutcomes(r, events, order, out);
     });

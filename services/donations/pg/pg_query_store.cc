@@ -2,6 +2,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/status.h"
 #include "services/donations/pg/pg_store.h"
 
 namespace freehold::donations {
@@ -117,6 +118,7 @@ absl::Status PgQueryStore::CreateCampaign(const Campaign& c) {
 }
 
 absl::StatusOr<Campaign> PgQueryStore::GetCampaign(absl::string_view campaign_id) {
+  FH_RETURN_IF_ERROR(CatchUp());
   return pool_.RunReadOnly([&](PgTxn& txn) -> absl::StatusOr<Campaign> {
     pqxx::result r = txn.exec_prepared("dq_get_campaign", std::string(campaign_id));
     if (r.empty()) {
@@ -128,6 +130,7 @@ absl::StatusOr<Campaign> PgQueryStore::GetCampaign(absl::string_view campaign_id
 
 absl::StatusOr<std::vector<Campaign>> PgQueryStore::ListCampaigns(bool live_only, absl::Time now,
                                                                   int offset, int limit) {
+  FH_RETURN_IF_ERROR(CatchUp());
   return pool_.RunReadOnly([&](PgTxn& txn) {
     pqxx::result r =
         txn.exec_prepared("dq_list_campaigns", live_only, TimeParam(now), offset, limit);
@@ -165,6 +168,7 @@ absl::StatusOr<std::vector<RateRow>> PgQueryStore::RatesAt(absl::Time at) {
 }
 
 absl::StatusOr<std::vector<MonthTotal>> PgQueryStore::MonthTotals(absl::Time since) {
+  FH_RETURN_IF_ERROR(CatchUp());
   return pool_.RunReadOnly([&](PgTxn& txn) {
     pqxx::result r = txn.exec_prepared("dq_month_totals", TimeParam(since));
     std::vector<MonthTotal> out;
@@ -183,6 +187,7 @@ absl::StatusOr<std::vector<MonthTotal>> PgQueryStore::MonthTotals(absl::Time sin
 }
 
 absl::StatusOr<int64_t> PgQueryStore::NetBase(absl::Time start, absl::Time end, bool one_off_only) {
+  FH_RETURN_IF_ERROR(CatchUp());
   return pool_.RunReadOnly([&](PgTxn& txn) {
     return txn.exec_prepared("dq_net_base", TimeParam(start), TimeParam(end), one_off_only)[0][0]
         .as<int64_t>();
@@ -190,11 +195,13 @@ absl::StatusOr<int64_t> PgQueryStore::NetBase(absl::Time start, absl::Time end, 
 }
 
 absl::StatusOr<int64_t> PgQueryStore::BalanceBase() {
+  FH_RETURN_IF_ERROR(CatchUp());
   return pool_.RunReadOnly(
       [&](PgTxn& txn) { return txn.exec_prepared("dq_balance")[0][0].as<int64_t>(); });
 }
 
 absl::StatusOr<uint64_t> PgQueryStore::DonorCount() {
+  FH_RETURN_IF_ERROR(CatchUp());
   return pool_.RunReadOnly(
       [&](PgTxn& txn) { return txn.exec_prepared("dq_donor_count")[0][0].as<uint64_t>(); });
 }
@@ -223,6 +230,7 @@ absl::StatusOr<std::vector<Pledge>> PgQueryStore::ListPledges(bool active_only, 
 
 absl::StatusOr<std::pair<std::vector<LedgerEntry>, int64_t>> PgQueryStore::ExportEntries(
     absl::Time start, absl::Time end, int64_t after_cursor, int limit) {
+  FH_RETURN_IF_ERROR(CatchUp());
   return pool_.RunReadOnly([&](PgTxn& txn) {
     pqxx::result r =
         txn.exec_prepared("dq_export", TimeParam(start), TimeParam(end), after_cursor, limit);
@@ -247,6 +255,7 @@ absl::StatusOr<std::optional<std::string>> PgQueryStore::FindDonorByTokenHash(
 
 absl::StatusOr<std::vector<LedgerEntry>> PgQueryStore::ListDonorEntries(absl::string_view donor_id,
                                                                         int offset, int limit) {
+  FH_RETURN_IF_ERROR(CatchUp());
   return pool_.RunReadOnly([&](PgTxn& txn) {
     pqxx::result r = txn.exec_prepared("dq_donor_entries", std::string(donor_id), offset, limit);
     std::vector<LedgerEntry> out;
@@ -256,6 +265,7 @@ absl::StatusOr<std::vector<LedgerEntry>> PgQueryStore::ListDonorEntries(absl::st
 }
 
 absl::StatusOr<std::optional<LedgerEntry>> PgQueryStore::GetEntry(absl::string_view entry_id) {
+  FH_RETURN_IF_ERROR(CatchUp());
   return pool_.RunReadOnly([&](PgTxn& txn) {
     pqxx::result r = txn.exec_prepared("dq_get_entry", std::string(entry_id));
     if (r.empty()) return std::optional<LedgerEntry>();

@@ -6,7 +6,10 @@
 #include <memory>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
+#include "common/logging.h"
 #include "common/pg.h"
+#include "services/donations/core/ledger_rules.h"
 #include "services/donations/core/read_store.h"
 #include "services/donations/core/store.h"
 
@@ -25,18 +28,46 @@ absl::Status MigrateDonationsSchema(PgPool& pool);
 std::unique_ptr<PgPool> NewOneStatementIntakePool(const PgPoolOptions& pool_options,
                                                             int size);
 
+// The ledger projection of migration 0006: ApplyFast records a payment as a journal
+// row of donations.events; CatchUp copies the journal rows of ended transactions into
+// donations.ledger (donations.project_ledger, batches of `batch_rows`), applying
+// payments that reversals wait for with LedgerRules in the same transaction. Reversals
+// such a payment refuses are kept as dead letters and logged. Thread-safe (one
+// CatchUp at a time per object; across processes an advisory lock); `pool`
+// (DonationsPoolOptions) must outlive it.
+class PgLedgerProjection : public LedgerProjection {
+ public:
+  PgLedgerProjection(PgPool& pool, std::string base_currency, Logger log, int batch_rows = 2000);
+  absl::Status CatchUp() override;
+
+ private:
+  // One batch: true if more final journal rows remain.
+  absl::StatusOr<bool> Step() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  PgPool& pool_;
+  const LedgerRules rules_;
+  Logger log_;
+  const int batch_rows_;
+  absl::Mutex mu_;
+};
+
 // Intake store. Thread-safe; `pool` must come from DonationsPoolOptions and outlive it,
-// `one_statement` (NewOneStatementIntakePool; null = no ApplyFast) too.
+// `one_statement` (NewOneStatementIntakePool; null = no ApplyFast) and `projection`
+// too. With `projection`, every transaction catches up with the journal first (so the
+// rules see every payment recorded before); ApplyFast needs it (without one, payments
+// go to the ledger directly through the jsonb statement).
 class PgDonationStore : public DonationStore {
  public:
-  explicit PgDonationStore(PgPool& pool, PgPool* one_statement = nullptr)
-      : pool_(pool), one_statement_(one_statement) {}
+  explicit PgDonationStore(PgPool& pool, PgPool* one_statement = nullptr,
+                           LedgerProjection* projection = nullptr)
+      : pool_(pool), one_statement_(one_statement), projection_(projection) {}
   absl::Status RunInTransaction(absl::FunctionRef<absl::Status(LedgerTxn&)> body) override;
   absl::Status StoreDeadLetter(const DeadLetter& letter) override;
   // One round trip per batch in autocommit mode, events sorted by payment so concurrent
-  // batches take the payment locks in one order: donations.intake_arrays (migration
-  // 0004) without identified donors; donations.intake_fast(jsonb) (0002, 0003) with
-  // them, or when intake_arrays raised (nothing of it remains then).
+  // batches claim ids in one order: the journal statement (pg_journal_statement.h,
+  // migration 0006) without identified donors, whose payments reach the ledger through
+  // the projection; donations.intake_fast(jsonb) (0002, 0003) with them, or when the
+  // journal statement raised (nothing of it remains then).
   absl::StatusOr<std::vector<FastIntakeOutcome>> ApplyFast(
       const std::vector<const FastIntakeEvent*>& events) override;
   int FastConcurrency() const override;
@@ -44,12 +75,15 @@ class PgDonationStore : public DonationStore {
  private:
   PgPool& pool_;
   PgPool* const one_statement_;
+  LedgerProjection* const projection_;
 };
 
-// Read-side store. Thread-safe; same pool contract.
+// Read-side store. Thread-safe; same pool contract. With `projection`, every query of
+// the ledger catches up with the journal first.
 class PgQueryStore : public CampaignStore, public ReportStore, public DonorStore {
  public:
-  explicit PgQueryStore(PgPool& pool) : pool_(pool) {}
+  explicit PgQueryStore(PgPool& pool, LedgerProjection* projection = nullptr)
+      : pool_(pool), projection_(projection) {}
 
   // CampaignStore
   absl::Status CreateCampaign(const Campaign& campaign) override;
@@ -81,7 +115,11 @@ class PgQueryStore : public CampaignStore, public ReportStore, public DonorStore
                                                  absl::string_view email) override;
 
  private:
+  // OK, or the projection's error.
+  absl::Status CatchUp() { return projection_ == nullptr ? absl::OkStatus() : projection_->CatchUp(); }
+
   PgPool& pool_;
+  LedgerProjection* const projection_;
 };
 
 namespace pg_internal {
@@ -90,6 +128,8 @@ std::string TimeParam(absl::Time t);
 // Column list and row decoding shared by the ledger queries.
 extern const char kEntryColumns[];
 LedgerEntry EntryFromRow(const pqxx::row& row);
+// A LedgerTxn over `txn` (the intake store's statements).
+std::unique_ptr<LedgerTxn> NewLedgerTxn(PgTxn& txn);
 // Prepared statements of PgQueryStore.
 std::vector<std::pair<std::string, std::string>> QueryStatements();
 }  // namespace pg_internal

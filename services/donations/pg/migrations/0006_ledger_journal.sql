@@ -1,0 +1,157 @@
+-- The payment journal (services/donations/README.md, "Throughput"): a webhook payment
+-- without an identified donor is recorded by ONE row in donations.events -- its
+-- idempotency record, now carrying the complete ledger entry -- and the ledger entry is
+-- projected from it shortly after, in large batches, by donations.project_ledger.
+-- The webhook is answered once that one row is committed: the event is then durable,
+-- recorded exactly once, and its ledger entry is decided (amount, rate, base amount,
+-- entry id); only the copy into donations.ledger is deferred. Every reader of the
+-- ledger (the read side, the transaction path of refunds, disputes and identified
+-- donors) first runs the projection, so what it reads includes every committed journal
+-- row (DESIGN.md section 7 is unchanged: the ledger stays append-only, one entry per
+-- payment, reversals linked to it).
+--
+-- Which journal rows are projected: rows get ledger_xid = the inserting transaction's
+-- id. A projection takes a snapshot; every transaction with an id below that
+-- snapshot's xmin has ended, so the rows with ledger_xid in [cursor, xmin) are final
+-- (visible if committed) and no later commit can add one there. The projection copies
+-- exactly those and moves the cursor to xmin: nothing is skipped, nothing copied twice
+-- (the copy and the cursor move commit together).
+--
+-- Concurrency with the transaction path: a projection holds advisory lock (7602, 1)
+-- exclusively; every intake transaction that claims a payment or a reversal holds it
+-- shared (pg_intake_store.cc, dn_claim_event / dn_lock) before reading the ledger.
+-- So a reversal either sees the payment's entry or parks, and a projection sees every
+-- reversal parked before it: a payment with parked reversals is not copied here but
+-- handed back (the function's rows) to the C++ ledger rules, in the same transaction.
+
+-- True if a journal row's entry is complete and obeys the ledger's entry rules.
+CREATE FUNCTION donations.journal_entry_valid(p_payment_ref text, p_entry_id uuid,
+                                              p_entry_kind text, p_amount_minor bigint,
+                                              p_base_amount_minor bigint, p_currency char(3),
+                                              p_rate_to_base text, p_pledge_id text)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  RETURN p_payment_ref IS NOT NULL AND p_entry_id IS NOT NULL
+     AND p_entry_kind IN ('one_off', 'recurring')
+     AND p_amount_minor IS NOT NULL AND p_base_amount_minor IS NOT NULL
+     AND p_currency IS NOT NULL AND p_rate_to_base IS NOT NULL
+     AND donations.ledger_entry_valid(p_entry_kind, p_amount_minor, p_base_amount_minor,
+                                      p_currency, p_rate_to_base, NULL, p_pledge_id);
+END;
+$$;
+
+ALTER TABLE donations.events
+  ADD COLUMN payment_ref       text,
+  ADD COLUMN entry_id          uuid,
+  ADD COLUMN entry_kind        text,
+  ADD COLUMN amount_minor      bigint,
+  ADD COLUMN currency          char(3),
+  ADD COLUMN rate_to_base      text,
+  ADD COLUMN base_amount_minor bigint,
+  ADD COLUMN campaign_id       uuid,
+  ADD COLUMN pledge_id         text,
+  ADD COLUMN ledger_xid        xid8,
+  -- A journal row is a complete payment entry that the ledger accepts (the ledger's
+  -- own row rule, migration 0005), so copying it can never fail: a row the ledger
+  -- would refuse is refused here, before the webhook is answered. (One function call:
+  -- PostgreSQL rebuilds a CHECK expression for every INSERT statement.)
+  ADD CONSTRAINT events_journal_entry CHECK (
+    ledger_xid IS NULL OR donations.journal_entry_valid(payment_ref, entry_id, entry_kind,
+      amount_minor, base_amount_minor, currency, rate_to_base, pledge_id));
+CREATE INDEX events_journal ON donations.events (ledger_xid) WHERE ledger_xid IS NOT NULL;
+
+-- The projection cursor: every journal row with ledger_xid < upto is in the ledger.
+CREATE TABLE donations.ledger_projection (
+  one  boolean PRIMARY KEY DEFAULT true CHECK (one),
+  upto xid8    NOT NULL
+);
+INSERT INTO donations.ledger_projection (upto) VALUES (pg_current_xact_id());
+
+-- Copies the final journal rows (at most about p_limit of them, whole transactions)
+-- into the ledger and moves the cursor. Returns the payments it did not copy because
+-- reversals are parked for them -- the caller applies those with the ledger rules in
+-- the same transaction (LedgerRules::ApplyJournaledPayment) -- and then one status row
+-- (o_provider NULL) whose o_amount_minor is 1 if more final rows remain (call again).
+-- No rows: nothing was pending. Cheap then (one index probe, no lock). Call it in a
+-- READ COMMITTED transaction that has written nothing yet.
+CREATE FUNCTION donations.project_ledger(p_limit integer)
+RETURNS TABLE (o_provider text, o_event_id text, o_payment_ref text, o_entry_id text,
+               o_at_micros bigint, o_entry_kind text, o_amount_minor bigint, o_currency text,
+               o_rate_to_base text, o_base_amount_minor bigint, o_campaign_id text,
+               o_pledge_id text)
+LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+  v_from xid8;
+  v_upto xid8;
+  v_horizon xid8;
+  v_more boolean;
+BEGIN
+  SELECT upto INTO v_from FROM donations.ledger_projection;
+  IF NOT EXISTS (SELECT 1 FROM donations.events WHERE ledger_xid >= v_from) THEN
+    RETURN;
+  END IF;
+  PERFORM pg_advisory_xact_lock(7602, 1);
+  -- Under the lock, with a fresh snapshot: another projection may have moved it.
+  SELECT upto INTO v_from FROM donations.ledger_projection;
+  v_horizon := pg_snapshot_xmin(pg_current_snapshot());
+  IF v_horizon <= v_from THEN
+    RETURN;
+  END IF;
+  SELECT e.ledger_xid INTO v_upto FROM donations.events e
+   WHERE e.ledger_xid >= v_from AND e.ledger_xid < v_horizon
+   ORDER BY e.ledger_xid OFFSET greatest(p_limit, 1) LIMIT 1;
+  IF v_upto IS NULL THEN
+    v_upto := v_horizon;
+  ELSIF v_upto = (SELECT e.ledger_xid FROM donations.events e WHERE e.ledger_xid >= v_from
+                   ORDER BY e.ledger_xid LIMIT 1) THEN
+    -- One transaction holds more than p_limit rows: take it whole.
+    SELECT e.ledger_xid INTO v_upto FROM donations.events e
+     WHERE e.ledger_xid > v_upto AND e.ledger_xid < v_horizon ORDER BY e.ledger_xid LIMIT 1;
+    v_upto := coalesce(v_upto, v_horizon);
+  END IF;
+  v_more := v_upto < v_horizon;
+
+  RETURN QUERY
+  WITH todo AS (
+    SELECT e.*, EXISTS (SELECT 1 FROM donations.parked_reversals pr
+                         WHERE pr.provider = e.provider AND pr.payment_ref = e.payment_ref)
+                  AS parked
+      FROM donations.events e
+     WHERE e.ledger_xid >= v_from AND e.ledger_xid < v_upto),
+  copied AS (
+    INSERT INTO donations.ledger (entry_id, at, kind, amount_minor, currency, rate_to_base,
+                                  base_amount_minor, campaign_id, pledge_id, donor_id,
+                                  reverses_entry_id, provider, provider_event_id, payment_ref)
+    SELECT t.entry_id, t.occurred_at, t.entry_kind, t.amount_minor, t.currency, t.rate_to_base,
+           t.base_amount_minor, t.campaign_id, t.pledge_id, NULL, NULL, t.provider, t.event_id,
+           t.payment_ref
+      FROM todo t
+     WHERE NOT t.parked
+     ORDER BY t.ledger_xid, t.occurred_at, t.event_id
+    -- A payment already recorded (by another event type, or by the transaction path)
+    -- stays as it is.
+    ON CONFLICT DO NOTHING
+    RETURNING 1)
+  -- (copied runs to completion although nothing reads it: a data-modifying WITH does.)
+  SELECT t.provider, t.event_id, t.payment_ref, t.entry_id::text,
+         (extract(epoch from t.occurred_at) * 1000000)::bigint, t.entry_kind, t.amount_minor,
+         t.currency::text, t.rate_to_base, t.base_amount_minor,
+         coalesce(t.campaign_id::text, ''), coalesce(t.pledge_id, '')
+    FROM todo t
+   WHERE t.parked
+   ORDER BY t.provider, t.payment_ref, t.event_id;
+
+  UPDATE donations.ledger_projection SET upto = v_upto;
+  RETURN QUERY SELECT NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::text,
+                      v_more::integer::bigint, NULL::text, NULL::text, NULL::bigint, NULL::text,
+                      NULL::text;
+END;
+$$;
+
+-- Replaced by the journal statement (services/donations/pg/pg_journal_statement.cc).
+DROP FUNCTION donations.intake_arrays(text[], text[], text[], text[], timestamptz[], text[],
+                                      boolean[], uuid[], text[], bigint[], text[], uuid[],
+                                      text[], integer[], integer[], text[], bigint[]);

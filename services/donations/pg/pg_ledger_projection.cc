@@ -1,0 +1,101 @@
+// The ledger projection of migration 0006 (see pg_store.h, PgLedgerProjection).
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "services/donations/pg/pg_store.h"
+
+namespace freehold::donations {
+namespace {
+
+// donations.project_ledger's columns.
+enum Column {
+  kProvider,
+  kEventId,
+  kPaymentRef,
+  kEntryId,
+  kAtMicros,
+  kEntryKind,
+  kAmountMinor,
+  kCurrency,
+  kRate,
+  kBaseAmountMinor,
+  kCampaignId,
+  kPledgeId,
+};
+
+LedgerEntry JournaledEntry(const pqxx::row& row) {
+  LedgerEntry e;
+  e.entry_id = row[kEntryId].as<std::string>();
+  e.at = absl::FromUnixMicros(row[kAtMicros].as<int64_t>());
+  e.kind = ParseEntryKind(row[kEntryKind].as<std::string>()).value_or(EntryKind::kOneOff);
+  e.amount_minor = row[kAmountMinor].as<int64_t>();
+  e.currency = row[kCurrency].as<std::string>();
+  e.rate_to_base = row[kRate].as<std::string>();
+  e.base_amount_minor = row[kBaseAmountMinor].as<int64_t>();
+  e.campaign_id = row[kCampaignId].as<std::string>();
+  e.pledge_id = row[kPledgeId].as<std::string>();
+  e.provider = row[kProvider].as<std::string>();
+  e.provider_event_id = row[kEventId].as<std::string>();
+  e.payment_ref = row[kPaymentRef].as<std::string>();
+  return e;
+}
+
+}  // namespace
+
+PgLedgerProjection::PgLedgerProjection(PgPool& pool, std::string base_currency, Logger log,
+                                       int batch_rows)
+    : pool_(pool),
+      rules_(std::move(base_currency)),
+      log_(std::move(log)),
+      batch_rows_(batch_rows) {}
+
+absl::StatusOr<bool> PgLedgerProjection::Step() {
+  bool more = false;
+  std::vector<std::pair<ParkedReversal, absl::Status>> refused;
+  FH_RETURN_IF_ERROR(pool_.Run([&](PgTxn& txn) -> absl::Status {
+    more = false;
+    refused.clear();
+    pqxx::result r = txn.exec_prepared("dn_project_ledger", batch_rows_);
+    for (const pqxx::row& row : r) {
+      if (row[kProvider].is_null()) {  // the status row
+        more = row[kAmountMinor].as<int64_t>() != 0;
+        continue;
+      }
+      std::unique_ptr<LedgerTxn> ledger = pg_internal::NewLedgerTxn(txn);
+      absl::StatusOr<AppliedEvent> applied = rules_.ApplyJournaledPayment(*ledger, JournaledEntry(row));
+      if (!applied.ok()) return applied.status();
+      for (auto& why : applied->refused_parked) refused.push_back(std::move(why));
+    }
+    return absl::OkStatus();
+  }));
+  for (const auto& [reversal, why] : refused) {
+    log_.Warn("parked reversal refused when its payment was copied into the ledger",
+              {{"provider", reversal.provider}, {"event_id", reversal.event_id}, {"error", why}});
+    absl::Status kept = pool_.Run([&](PgTxn& txn) {
+      txn.exec_prepared("dn_dead_letter", reversal.provider, reversal.event_id,
+                        std::string(why.message()), pqxx::binarystring(std::string()),
+                        pg_internal::TimeParam(absl::Now()));
+    });
+    if (!kept.ok()) log_.Error("could not keep dead letter", {{"error", kept}});
+  }
+  return more;
+}
+
+absl::Status PgLedgerProjection::CatchUp() {
+  absl::MutexLock lock(&mu_);
+  // Bounded: a journal that grows faster than it is copied is caught up by the next call.
+  for (int batch = 0; batch < 1000; ++batch) {
+    absl::StatusOr<bool> more = Step();
+    if (!more.ok()) {
+      log_.Warn("could not copy journaled payments into the ledger",
+                {{"error", more.status()}});
+      return more.status();
+    }
+    if (!*more) return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace freehold::donations
