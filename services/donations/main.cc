@@ -273,6 +273,9 @@ int main(int argc, char** argv) {
   std::thread projector([&] {
     while (!stopping.WaitForNotificationWithTimeout(config.ledger_projection_interval)) {
       (void)projection.CatchUp();  // logs its errors; the next round retries
+      if (absl::StatusOr<absl::Duration> lag = projection.Lag(); lag.ok()) {
+        metrics.SetJournalLagSeconds(absl::ToDoubleSeconds(*lag));
+      }
     }
   });
   std::thread gauges([&] {

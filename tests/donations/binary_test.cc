@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -215,6 +216,40 @@ TEST_F(DonationsBinaryTest, JournaledPaymentsReachTheLedgerWithoutAReader) {
                .as<int64_t>();
   }
   EXPECT_EQ(rows, 1);
+  // The projector reports how far behind the ledger is: a journal row of a transaction
+  // that stays open holds the copy back, and the lag shows it until it commits.
+  auto lag_line = [&] {
+    const std::string metrics = Get(absl::StrCat("http://", ready_.metrics, "/metrics"));
+    const size_t at = metrics.find("\nfreehold_donations_ledger_journal_lag_seconds ");
+    return at == std::string::npos ? std::string() : metrics.substr(at + 1, metrics.find('\n', at + 1) - at - 1);
+  };
+  pqxx::connection slow(db_url());
+  pqxx::work open_txn(slow);
+  open_txn.exec(
+      "INSERT INTO donations.events (provider, event_id, type, kind, occurred_at, payment_ref, "
+      "entry_id, entry_kind, amount_minor, currency, rate_to_base, base_amount_minor, "
+      "ledger_xid) VALUES ('stripe', 'evt_slow', 'payment_intent.succeeded', 'payment', now(), "
+      "'pi_slow', gen_random_uuid(), 'one_off', 700, 'EUR', '1', 700, pg_current_xact_id())");
+  // A payment answered after that transaction began waits behind it.
+  const std::string held = PaymentIntentSucceeded(
+      {.event_id = "evt_held", .payment_intent = "pi_held", .amount = 10, .created = now});
+  EXPECT_THAT(Post("/webhooks/stripe", held, SignPayload(kSecret, now, held)),
+              HasSubstr("\"result\":\"recorded\""));
+  std::string line;
+  double lag = 0;
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(10);
+       lag < 0.3 && absl::Now() < deadline; absl::SleepFor(absl::Milliseconds(50))) {
+    line = lag_line();
+    ASSERT_TRUE(absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &lag)) << line;
+  }
+  EXPECT_GE(lag, 0.3) << line;
+  open_txn.commit();
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(10); absl::Now() < deadline;
+       absl::SleepFor(absl::Milliseconds(50))) {
+    line = lag_line();
+    if (line == "freehold_donations_ledger_journal_lag_seconds 0") break;
+  }
+  EXPECT_EQ(line, "freehold_donations_ledger_journal_lag_seconds 0");
   ASSERT_OK_AND_ASSIGN(int exit_code, process_->Stop());
   EXPECT_EQ(exit_code, 0);
 }

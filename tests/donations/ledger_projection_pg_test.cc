@@ -67,8 +67,12 @@ TEST_F(LedgerProjectionTest, APaymentOfATransactionStillOpenIsCopiedOnceItCommit
   Journal({FastPayment("evt_fast", "pi_fast", 300)});
   ASSERT_OK(projection_->CatchUp());
   EXPECT_EQ(LedgerRowsAsIs(), 0);  // the open transaction holds the horizon back
+  ASSERT_OK_AND_ASSIGN(absl::Duration held, projection_->Lag());
+  EXPECT_GT(held, absl::ZeroDuration());
   open_txn.commit();
   ASSERT_OK(projection_->CatchUp());
+  ASSERT_OK_AND_ASSIGN(absl::Duration caught_up, projection_->Lag());
+  EXPECT_EQ(caught_up, absl::ZeroDuration());
   EXPECT_EQ(QueryText("SELECT string_agg(provider_event_id, ',' ORDER BY provider_event_id) "
                       "FROM donations.ledger"),
             "evt_fast,evt_slow");

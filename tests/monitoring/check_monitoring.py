@@ -43,6 +43,7 @@ CONTRACT_METRICS = {
     "freehold_donation_events_total",
     "freehold_donations_received_total",
     "freehold_donations_received_base_total",
+    "freehold_donations_ledger_journal_lag_seconds",
     "freehold_rpc_total",
     # Histogram: its series.
     "freehold_rpc_duration_seconds_bucket",

@@ -56,6 +56,12 @@ DonationMetrics::DonationMetrics(prometheus::Registry& registry)
                    .Help("All-time net donations, base-currency minor units")
                    .Register(registry)
                    .Add({})),
+      journal_lag_(prometheus::BuildGauge()
+                       .Name("freehold_donations_ledger_journal_lag_seconds")
+                       .Help("Age of the oldest payment answered but not yet copied into the "
+                             "ledger (0: none)")
+                       .Register(registry)
+                       .Add({})),
       batch_events_(prometheus::BuildHistogram()
                         .Name("freehold_donations_intake_batch_events")
                         .Help("Webhook events applied per group-commit transaction")
@@ -108,6 +114,8 @@ void DonationMetrics::CountEntry(const LedgerEntry& entry) {
 void DonationMetrics::SetMonthlyRecurringBase(int64_t minor) {
   monthly_recurring_.Set(static_cast<double>(minor));
 }
+
+void DonationMetrics::SetJournalLagSeconds(double seconds) { journal_lag_.Set(seconds); }
 
 void DonationMetrics::SetLedgerBalanceBase(int64_t minor) {
   balance_.Set(static_cast<double>(minor));

@@ -14,6 +14,8 @@
 //   freehold_donation_duplicates_total
 //   freehold_donations_monthly_recurring_base   gauge, active pledges per month (base minor)
 //   freehold_donations_ledger_balance_base      gauge, all-time net (base minor)
+//   freehold_donations_ledger_journal_lag_seconds  gauge, age of the oldest payment
+//       answered but not yet copied into the ledger (0: none; pg migration 0006)
 //   freehold_donations_intake_batch_events      histogram, events per group-commit batch
 //   freehold_donations_intake_path_total{path}  verified events by how they were applied:
 //       one_statement (group commit) | transaction (the C++ rules in a transaction)
@@ -45,6 +47,7 @@ class DonationMetrics {
   void CountEntry(const LedgerEntry& entry);
   void SetMonthlyRecurringBase(int64_t minor);
   void SetLedgerBalanceBase(int64_t minor);
+  void SetJournalLagSeconds(double seconds);
   void ObserveBatch(size_t events);
   // `path`: "one_statement" or "transaction".
   void CountPath(absl::string_view path);
@@ -61,6 +64,7 @@ class DonationMetrics {
   prometheus::Counter& duplicates_;
   prometheus::Gauge& monthly_recurring_;
   prometheus::Gauge& balance_;
+  prometheus::Gauge& journal_lag_;
   prometheus::Histogram& batch_events_;
   prometheus::Family<prometheus::Counter>& path_;
   prometheus::Counter& path_one_statement_;

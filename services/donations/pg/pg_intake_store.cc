@@ -203,6 +203,9 @@ PgPoolOptions DonationsPoolOptions(const std::string& database_url, int size) {
        "SELECT pg_advisory_xact_lock_shared(7602, 1), "
        "pg_advisory_xact_lock(hashtextextended($1, 7601))"},
       {"dn_project_ledger", "SELECT * FROM donations.project_ledger($1)"},
+      {"dn_journal_lag",
+       "SELECT coalesce(extract(epoch FROM clock_timestamp() - min(received_at)), 0)::float8 "
+       "FROM donations.events WHERE ledger_xid >= (SELECT upto FROM donations.ledger_projection)"},
       {"dn_find_payment",
        "SELECT " + cols +
            ", coalesce((SELECT sum(-r.amount_minor) FROM donations.ledger r "

@@ -83,6 +83,14 @@ absl::StatusOr<bool> PgLedgerProjection::Step() {
   return more;
 }
 
+absl::StatusOr<absl::Duration> PgLedgerProjection::Lag() {
+  return pool_.RunReadOnly([](PgTxn& txn) -> absl::Duration {
+    const double seconds =
+        txn.exec_prepared("dn_journal_lag")[0][0].as<double>();
+    return absl::Seconds(seconds);
+  });
+}
+
 absl::Status PgLedgerProjection::CatchUp() {
   absl::MutexLock lock(&mu_);
   // Bounded: a journal that grows faster than it is copied is caught up by the next call.

@@ -39,6 +39,9 @@ class PgLedgerProjection : public LedgerProjection {
  public:
   PgLedgerProjection(PgPool& pool, std::string base_currency, Logger log, int batch_rows = 2000);
   absl::Status CatchUp() override;
+  // Age of the oldest journaled payment not yet in the ledger (zero if none): a
+  // transaction that stays open holds copies back (migration 0006).
+  absl::StatusOr<absl::Duration> Lag();
 
  private:
   // One batch: true if more final journal rows remain.
