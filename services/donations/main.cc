@@ -272,10 +272,11 @@ int main(int argc, char** argv) {
   // catch up by themselves; this keeps the ledger current between them).
   std::thread projector([&] {
     while (!stopping.WaitForNotificationWithTimeout(config.ledger_projection_interval)) {
-      (void)projection.CatchUp();  // logs its errors; the next round retries
+      // How long the oldest payment has waited for its copy, then the copy.
       if (absl::StatusOr<absl::Duration> lag = projection.Lag(); lag.ok()) {
         metrics.SetJournalLagSeconds(absl::ToDoubleSeconds(*lag));
       }
+      (void)projection.CatchUp();  // logs its errors; the next round retries
     }
   });
   std::thread gauges([&] {

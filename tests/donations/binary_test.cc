@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <pqxx/pqxx>
 #include <unistd.h>
 
@@ -83,9 +84,10 @@ class DonationsBinaryTest : public freehold::testing::PostgresTest {
                                      "--receipt-key",
                                      dir_.File("receipt.key"),
                                      "--receipt-public-key-out",
-                                     dir_.File("receipt.pub"),
-                                     "--gauge-refresh",
-                                     "1s"};
+                                     dir_.File("receipt.pub")};
+    if (std::find(extra.begin(), extra.end(), "--gauge-refresh") == extra.end()) {
+      args.insert(args.end(), {"--gauge-refresh", "1s"});
+    }
     if (accounts_keys) {
       args.push_back("--accounts-keys");
       args.push_back(keys_file);
@@ -199,13 +201,33 @@ TEST_F(DonationsBinaryTest, WebhookEndpointDrivenWithCurl) {
 }
 
 TEST_F(DonationsBinaryTest, JournaledPaymentsReachTheLedgerWithoutAReader) {
-  StartBinary({"--ledger-projection-interval", "20ms"});
+  // No reader: the gauges (which read the ledger) refresh once an hour, so only the
+  // projector thread can copy the payment, every 2 s.
+  StartBinary({"--ledger-projection-interval", "2s", "--gauge-refresh", "1h"});
   const int64_t now = absl::ToUnixSeconds(absl::Now());
   const std::string body = PaymentIntentSucceeded(
       {.event_id = "evt_bg", .payment_intent = "pi_bg", .amount = 1234, .created = now});
   EXPECT_THAT(Post("/webhooks/stripe", body, SignPayload(kSecret, now, body)),
               HasSubstr("\"result\":\"recorded\""));
-  // Nothing reads the ledger through the service: the projector copies the entry.
+  // The projector measures how long the payment waited, then copies it.
+  auto lag = [&] {
+    const std::string metrics = Get(absl::StrCat("http://", ready_.metrics, "/metrics"));
+    const std::string name = "\nfreehold_donations_ledger_journal_lag_seconds ";
+    const size_t at = metrics.find(name);
+    double seconds = -1;
+    if (at != std::string::npos) {
+      const size_t end = metrics.find('\n', at + name.size());
+      (void)absl::SimpleAtod(metrics.substr(at + name.size(), end - at - name.size()), &seconds);
+    }
+    return seconds;
+  };
+  double waited = 0;
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(10);
+       waited <= 0 && absl::Now() < deadline; absl::SleepFor(absl::Milliseconds(50))) {
+    waited = lag();
+  }
+  EXPECT_GT(waited, 0);
+  EXPECT_LT(waited, 5);
   pqxx::connection conn(db_url());
   int64_t rows = 0;
   for (const absl::Time deadline = absl::Now() + absl::Seconds(10);
@@ -216,40 +238,12 @@ TEST_F(DonationsBinaryTest, JournaledPaymentsReachTheLedgerWithoutAReader) {
                .as<int64_t>();
   }
   EXPECT_EQ(rows, 1);
-  // The projector reports how far behind the ledger is: a journal row of a transaction
-  // that stays open holds the copy back, and the lag shows it until it commits.
-  auto lag_line = [&] {
-    const std::string metrics = Get(absl::StrCat("http://", ready_.metrics, "/metrics"));
-    const size_t at = metrics.find("\nfreehold_donations_ledger_journal_lag_seconds ");
-    return at == std::string::npos ? std::string() : metrics.substr(at + 1, metrics.find('\n', at + 1) - at - 1);
-  };
-  pqxx::connection slow(db_url());
-  pqxx::work open_txn(slow);
-  open_txn.exec(
-      "INSERT INTO donations.events (provider, event_id, type, kind, occurred_at, payment_ref, "
-      "entry_id, entry_kind, amount_minor, currency, rate_to_base, base_amount_minor, "
-      "ledger_xid) VALUES ('stripe', 'evt_slow', 'payment_intent.succeeded', 'payment', now(), "
-      "'pi_slow', gen_random_uuid(), 'one_off', 700, 'EUR', '1', 700, pg_current_xact_id())");
-  // A payment answered after that transaction began waits behind it.
-  const std::string held = PaymentIntentSucceeded(
-      {.event_id = "evt_held", .payment_intent = "pi_held", .amount = 10, .created = now});
-  EXPECT_THAT(Post("/webhooks/stripe", held, SignPayload(kSecret, now, held)),
-              HasSubstr("\"result\":\"recorded\""));
-  std::string line;
-  double lag = 0;
+  // Caught up: the next round finds nothing waiting.
   for (const absl::Time deadline = absl::Now() + absl::Seconds(10);
-       lag < 0.3 && absl::Now() < deadline; absl::SleepFor(absl::Milliseconds(50))) {
-    line = lag_line();
-    ASSERT_TRUE(absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &lag)) << line;
+       waited != 0 && absl::Now() < deadline; absl::SleepFor(absl::Milliseconds(50))) {
+    waited = lag();
   }
-  EXPECT_GE(lag, 0.3) << line;
-  open_txn.commit();
-  for (const absl::Time deadline = absl::Now() + absl::Seconds(10); absl::Now() < deadline;
-       absl::SleepFor(absl::Milliseconds(50))) {
-    line = lag_line();
-    if (line == "freehold_donations_ledger_journal_lag_seconds 0") break;
-  }
-  EXPECT_EQ(line, "freehold_donations_ledger_journal_lag_seconds 0");
+  EXPECT_EQ(waited, 0);
   ASSERT_OK_AND_ASSIGN(int exit_code, process_->Stop());
   EXPECT_EQ(exit_code, 0);
 }

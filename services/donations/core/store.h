@@ -127,7 +127,7 @@ struct FastIntakeOutcome {
 class LedgerProjection {
  public:
   virtual ~LedgerProjection() = default;
-  // Copies every journaled payment whose transaction has ended into the ledger (those
+  // Copies every journaled payment committed before the call into the ledger (those
   // with reversals parked for them through the ledger rules). OK when there was
   // nothing to do. Errors: the store's (UNAVAILABLE, ...); nothing is lost then, the
   // next call copies it.

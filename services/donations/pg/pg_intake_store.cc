@@ -204,8 +204,10 @@ PgPoolOptions DonationsPoolOptions(const std::string& database_url, int size) {
        "pg_advisory_xact_lock(hashtextextended($1, 7601))"},
       {"dn_project_ledger", "SELECT * FROM donations.project_ledger($1)"},
       {"dn_journal_lag",
-       "SELECT coalesce(extract(epoch FROM clock_timestamp() - min(received_at)), 0)::float8 "
-       "FROM donations.events WHERE ledger_xid >= (SELECT upto FROM donations.ledger_projection)"},
+       "SELECT coalesce(extract(epoch FROM clock_timestamp() - min(e.received_at)), 0)::float8 "
+       "FROM donations.events e WHERE e.ledger_xid >= (SELECT upto FROM "
+       "donations.ledger_projection) AND NOT EXISTS (SELECT 1 FROM donations.ledger l "
+       "WHERE l.provider = e.provider AND l.provider_event_id = e.event_id)"},
       {"dn_find_payment",
        "SELECT " + cols +
            ", coalesce((SELECT sum(-r.amount_minor) FROM donations.ledger r "

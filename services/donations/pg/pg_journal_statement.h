@@ -34,6 +34,8 @@ std::string JournalStatementSql(int events);
 class JournalParams {
  public:
   explicit JournalParams(const std::vector<const FastIntakeEvent*>& events);
+  JournalParams(const JournalParams&) = delete;  // pointers() points into values_
+  JournalParams& operator=(const JournalParams&) = delete;
   const std::vector<const char*>& pointers() const { return pointers_; }
 
  private:

@@ -64,21 +64,24 @@ absl::StatusOr<bool> PgLedgerProjection::Step() {
         continue;
       }
       std::unique_ptr<LedgerTxn> ledger = pg_internal::NewLedgerTxn(txn);
-      absl::StatusOr<AppliedEvent> applied = rules_.ApplyJournaledPayment(*ledger, JournaledEntry(row));
+      absl::StatusOr<AppliedEvent> applied =
+          rules_.ApplyJournaledPayment(*ledger, JournaledEntry(row));
       if (!applied.ok()) return applied.status();
       for (auto& why : applied->refused_parked) refused.push_back(std::move(why));
+    }
+    // Refused reversals are kept in the same transaction that took them off the parked
+    // list, so none is lost.
+    for (const auto& [reversal, why] : refused) {
+      txn.exec_prepared("dn_dead_letter", reversal.provider, reversal.event_id,
+                        std::string(why.message()), pqxx::binarystring(std::string()),
+                        pg_internal::TimeParam(absl::Now()));
     }
     return absl::OkStatus();
   }));
   for (const auto& [reversal, why] : refused) {
-    log_.Warn("parked reversal refused when its payment was copied into the ledger",
+    log_.Warn("parked reversal refused when its payment was copied into the ledger; kept as "
+              "a dead letter",
               {{"provider", reversal.provider}, {"event_id", reversal.event_id}, {"error", why}});
-    absl::Status kept = pool_.Run([&](PgTxn& txn) {
-      txn.exec_prepared("dn_dead_letter", reversal.provider, reversal.event_id,
-                        std::string(why.message()), pqxx::binarystring(std::string()),
-                        pg_internal::TimeParam(absl::Now()));
-    });
-    if (!kept.ok()) log_.Error("could not keep dead letter", {{"error", kept}});
   }
   return more;
 }

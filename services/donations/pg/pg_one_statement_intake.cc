@@ -279,7 +279,10 @@ absl::StatusOr<std::vector<FastIntakeOutcome>> PgDonationStore::ApplyFast(
   // batch goes to the jsonb statement, which applies each event on its own.
   const bool donors = std::any_of(sent.begin(), sent.end(),
                                   [](const FastIntakeEvent* e) { return e->donor.identified(); });
-  if (!donors && sent.size() <= static_cast<size_t>(pg_internal::kJournalMaxEvents)) {
+  // The journal needs a projection to reach the ledger; without one the jsonb statement
+  // writes the ledger directly.
+  if (!donors && projection_ != nullptr &&
+      sent.size() <= static_cast<size_t>(pg_internal::kJournalMaxEvents)) {
     const pg_internal::JournalParams params(sent);
     bool answered = false;  // the statement returned rows: it is committed (autocommit)
     s = one_statement_->RunAutocommit([&](PgTxn& tx) -> absl::Status {

@@ -29,18 +29,18 @@ std::unique_ptr<PgPool> NewOneStatementIntakePool(const PgPoolOptions& pool_opti
                                                             int size);
 
 // The ledger projection of migration 0006: ApplyFast records a payment as a journal
-// row of donations.events; CatchUp copies the journal rows of ended transactions into
+// row of donations.events; CatchUp copies every committed journal row it sees into
 // donations.ledger (donations.project_ledger, batches of `batch_rows`), applying
 // payments that reversals wait for with LedgerRules in the same transaction. Reversals
-// such a payment refuses are kept as dead letters and logged. Thread-safe (one
+// such a payment refuses are kept as dead letters (same transaction) and logged. Thread-safe (one
 // CatchUp at a time per object; across processes an advisory lock); `pool`
 // (DonationsPoolOptions) must outlive it.
 class PgLedgerProjection : public LedgerProjection {
  public:
   PgLedgerProjection(PgPool& pool, std::string base_currency, Logger log, int batch_rows = 2000);
   absl::Status CatchUp() override;
-  // Age of the oldest journaled payment not yet in the ledger (zero if none): a
-  // transaction that stays open holds copies back (migration 0006).
+  // Age of the oldest journaled payment not yet in the ledger (zero if none): how far
+  // behind the copy is when it fails or nothing runs it.
   absl::StatusOr<absl::Duration> Lag();
 
  private:

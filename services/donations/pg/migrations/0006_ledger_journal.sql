@@ -1,28 +1,36 @@
 -- The payment journal (services/donations/README.md, "Throughput"): a webhook payment
 -- without an identified donor is recorded by ONE row in donations.events -- its
 -- idempotency record, now carrying the complete ledger entry -- and the ledger entry is
--- projected from it shortly after, in large batches, by donations.project_ledger.
+-- copied from it shortly after, in large batches, by donations.project_ledger.
 -- The webhook is answered once that one row is committed: the event is then durable,
 -- recorded exactly once, and its ledger entry is decided (amount, rate, base amount,
 -- entry id); only the copy into donations.ledger is deferred. Every reader of the
 -- ledger (the read side, the transaction path of refunds, disputes and identified
--- donors) first runs the projection, so what it reads includes every committed journal
--- row (DESIGN.md section 7 is unchanged: the ledger stays append-only, one entry per
--- payment, reversals linked to it).
+-- donors) first runs the projection, which copies every journal row its snapshot sees,
+-- so what it reads includes every payment committed before it started (DESIGN.md
+-- section 7 is unchanged: the ledger stays append-only, one entry per payment,
+-- reversals linked to it).
 --
--- Which journal rows are projected: rows get ledger_xid = the inserting transaction's
--- id. A projection takes a snapshot; every transaction with an id below that
--- snapshot's xmin has ended, so the rows with ledger_xid in [cursor, xmin) are final
--- (visible if committed) and no later commit can add one there. The projection copies
--- exactly those and moves the cursor to xmin: nothing is skipped, nothing copied twice
--- (the copy and the cursor move commit together).
+-- Which journal rows are copied: every row it sees with ledger_xid (the inserting
+-- transaction's id) >= the cursor whose event is not in the ledger yet (the ledger's
+-- UNIQUE (provider, provider_event_id) finds those; ON CONFLICT makes a second copy
+-- impossible anyway). The cursor only bounds that scan: a snapshot's xmin is the
+-- oldest transaction still running, so every row with ledger_xid below it is final
+-- (visible if committed) and, once copied, never needs looking at again; the cursor
+-- moves to xmin when every visible row above the cursor is copied. A transaction held
+-- open for long (anywhere in the cluster) keeps the cursor back and makes each copy
+-- rescan the journal written since it began; it never hides a committed payment.
 --
 -- Concurrency with the transaction path: a projection holds advisory lock (7602, 1)
--- exclusively; every intake transaction that claims a payment or a reversal holds it
--- shared (pg_intake_store.cc, dn_claim_event / dn_lock) before reading the ledger.
--- So a reversal either sees the payment's entry or parks, and a projection sees every
--- reversal parked before it: a payment with parked reversals is not copied here but
--- handed back (the function's rows) to the C++ ledger rules, in the same transaction.
+-- exclusively; every intake transaction that claims a payment or a reversal through
+-- the C++ rules holds it shared (pg_intake_store.cc, dn_claim_event / dn_lock) before
+-- reading the ledger. So a reversal either sees the payment's entry or parks, and a
+-- projection sees every reversal parked before it: a payment with parked reversals is
+-- not copied here but handed back (the function's rows) to the C++ ledger rules, in the
+-- same transaction. Copies go in (provider, payment_ref) order, as intake_fast's
+-- batches do, so the two do not deadlock on the ledger's payment index.
+-- (Rolling out: stop the binaries of before this migration first; they do not take
+-- the shared lock.)
 
 -- True if a journal row's entry is complete and obeys the ledger's entry rules.
 CREATE FUNCTION donations.journal_entry_valid(p_payment_ref text, p_entry_id uuid,
@@ -61,20 +69,22 @@ ALTER TABLE donations.events
       amount_minor, base_amount_minor, currency, rate_to_base, pledge_id));
 CREATE INDEX events_journal ON donations.events (ledger_xid) WHERE ledger_xid IS NOT NULL;
 
--- The projection cursor: every journal row with ledger_xid < upto is in the ledger.
+-- The projection cursor: every journal row with ledger_xid < upto is in the ledger (or
+-- needs no entry: its payment was recorded by another event).
 CREATE TABLE donations.ledger_projection (
   one  boolean PRIMARY KEY DEFAULT true CHECK (one),
   upto xid8    NOT NULL
 );
 INSERT INTO donations.ledger_projection (upto) VALUES (pg_current_xact_id());
 
--- Copies the final journal rows (at most about p_limit of them, whole transactions)
--- into the ledger and moves the cursor. Returns the payments it did not copy because
--- reversals are parked for them -- the caller applies those with the ledger rules in
--- the same transaction (LedgerRules::ApplyJournaledPayment) -- and then one status row
--- (o_provider NULL) whose o_amount_minor is 1 if more final rows remain (call again).
--- No rows: nothing was pending. Cheap then (one index probe, no lock). Call it in a
--- READ COMMITTED transaction that has written nothing yet.
+-- Copies journal rows that are not in the ledger yet into it (about p_limit at most,
+-- whole transactions) and moves the cursor (see the top of this file). Returns the
+-- payments it did not copy because reversals are parked for them -- the caller applies
+-- those with the ledger rules in the same transaction
+-- (LedgerRules::ApplyJournaledPayment) -- and then one status row (o_provider NULL)
+-- whose o_amount_minor is 1 if more rows may wait (call again). No rows: nothing was
+-- waiting; cheap then (an index range scan of the rows above the cursor, no lock).
+-- Call it in a READ COMMITTED transaction.
 CREATE FUNCTION donations.project_ledger(p_limit integer)
 RETURNS TABLE (o_provider text, o_event_id text, o_payment_ref text, o_entry_id text,
                o_at_micros bigint, o_entry_kind text, o_amount_minor bigint, o_currency text,
@@ -85,42 +95,49 @@ SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   v_from xid8;
-  v_upto xid8;
+  v_reset boolean := false;
   v_horizon xid8;
-  v_more boolean;
+  v_last xid8;
+  v_upto xid8;
 BEGIN
   SELECT upto INTO v_from FROM donations.ledger_projection;
-  IF NOT EXISTS (SELECT 1 FROM donations.events WHERE ledger_xid >= v_from) THEN
+  -- A cursor ahead of every transaction id of this cluster (a logical restore into a
+  -- new cluster restarts the ids): scan the whole journal once.
+  IF v_from > pg_snapshot_xmax(pg_current_snapshot()) THEN
+    v_from := '0'::xid8;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM donations.events e
+                  WHERE e.ledger_xid >= v_from
+                    AND NOT EXISTS (SELECT 1 FROM donations.ledger l
+                                     WHERE l.provider = e.provider
+                                       AND l.provider_event_id = e.event_id)) THEN
     RETURN;
   END IF;
   PERFORM pg_advisory_xact_lock(7602, 1);
-  -- Under the lock, with a fresh snapshot: another projection may have moved it.
+  -- Under the lock, each statement below with a fresh snapshot; the horizon first, so
+  -- every row below it is visible to them.
   SELECT upto INTO v_from FROM donations.ledger_projection;
+  IF v_from > pg_snapshot_xmax(pg_current_snapshot()) THEN
+    v_from := '0'::xid8;
+    v_reset := true;
+  END IF;
   v_horizon := pg_snapshot_xmin(pg_current_snapshot());
-  IF v_horizon <= v_from THEN
-    RETURN;
-  END IF;
-  SELECT e.ledger_xid INTO v_upto FROM donations.events e
-   WHERE e.ledger_xid >= v_from AND e.ledger_xid < v_horizon
+  -- More than p_limit rows wait: take those up to the p_limit-th row's transaction.
+  SELECT e.ledger_xid INTO v_last FROM donations.events e
+   WHERE e.ledger_xid >= v_from
+     AND NOT EXISTS (SELECT 1 FROM donations.ledger l
+                      WHERE l.provider = e.provider AND l.provider_event_id = e.event_id)
    ORDER BY e.ledger_xid OFFSET greatest(p_limit, 1) LIMIT 1;
-  IF v_upto IS NULL THEN
-    v_upto := v_horizon;
-  ELSIF v_upto = (SELECT e.ledger_xid FROM donations.events e WHERE e.ledger_xid >= v_from
-                   ORDER BY e.ledger_xid LIMIT 1) THEN
-    -- One transaction holds more than p_limit rows: take it whole.
-    SELECT e.ledger_xid INTO v_upto FROM donations.events e
-     WHERE e.ledger_xid > v_upto AND e.ledger_xid < v_horizon ORDER BY e.ledger_xid LIMIT 1;
-    v_upto := coalesce(v_upto, v_horizon);
-  END IF;
-  v_more := v_upto < v_horizon;
 
   RETURN QUERY
-  WITH todo AS (
+  WITH todo AS MATERIALIZED (
     SELECT e.*, EXISTS (SELECT 1 FROM donations.parked_reversals pr
                          WHERE pr.provider = e.provider AND pr.payment_ref = e.payment_ref)
                   AS parked
       FROM donations.events e
-     WHERE e.ledger_xid >= v_from AND e.ledger_xid < v_upto),
+     WHERE e.ledger_xid >= v_from AND (v_last IS NULL OR e.ledger_xid <= v_last)
+       AND NOT EXISTS (SELECT 1 FROM donations.ledger l
+                        WHERE l.provider = e.provider AND l.provider_event_id = e.event_id)),
   copied AS (
     INSERT INTO donations.ledger (entry_id, at, kind, amount_minor, currency, rate_to_base,
                                   base_amount_minor, campaign_id, pledge_id, donor_id,
@@ -130,7 +147,7 @@ BEGIN
            t.payment_ref
       FROM todo t
      WHERE NOT t.parked
-     ORDER BY t.ledger_xid, t.occurred_at, t.event_id
+     ORDER BY t.provider COLLATE "C", t.payment_ref COLLATE "C", t.event_id COLLATE "C"
     -- A payment already recorded (by another event type, or by the transaction path)
     -- stays as it is.
     ON CONFLICT DO NOTHING
@@ -142,12 +159,16 @@ BEGIN
          coalesce(t.campaign_id::text, ''), coalesce(t.pledge_id, '')
     FROM todo t
    WHERE t.parked
-   ORDER BY t.provider, t.payment_ref, t.event_id;
+   ORDER BY t.provider COLLATE "C", t.payment_ref COLLATE "C", t.event_id COLLATE "C";
 
-  UPDATE donations.ledger_projection SET upto = v_upto;
+  -- Every row below both the horizon and the last one taken is in the ledger now (or
+  -- needs no entry: its payment was recorded by another event).
+  v_upto := CASE WHEN v_last IS NULL THEN v_horizon ELSE least(v_horizon, v_last) END;
+  UPDATE donations.ledger_projection
+     SET upto = CASE WHEN v_reset THEN v_upto ELSE greatest(upto, v_upto) END;
   RETURN QUERY SELECT NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::text,
-                      v_more::integer::bigint, NULL::text, NULL::text, NULL::bigint, NULL::text,
-                      NULL::text;
+                      (v_last IS NOT NULL)::integer::bigint, NULL::text, NULL::text,
+                      NULL::bigint, NULL::text, NULL::text;
 END;
 $$;
 
