@@ -9,7 +9,7 @@
 namespace freehold::donations {
 namespace {
 
-// donations.project_ledger's columns.
+// Columns of dn_journal_entry.
 enum Column {
   kProvider,
   kEventId,
@@ -59,13 +59,19 @@ absl::StatusOr<bool> PgLedgerProjection::Step() {
     refused.clear();
     pqxx::result r = txn.exec_prepared("dn_project_ledger", batch_rows_);
     for (const pqxx::row& row : r) {
-      if (row[kProvider].is_null()) {  // the status row
-        more = row[kAmountMinor].as<int64_t>() != 0;
+      if (row[0].is_null()) {  // the status row
+        more = row[2].as<bool>();
         continue;
+      }
+      // A payment that reversals wait for (rare): its entry, then the rules.
+      pqxx::result entry = txn.exec_prepared("dn_journal_entry", row[0].as<std::string>(),
+                                             row[1].as<std::string>());
+      if (entry.size() != 1) {
+        return absl::InternalError("donations.project_ledger named a journal row that is gone");
       }
       std::unique_ptr<LedgerTxn> ledger = pg_internal::NewLedgerTxn(txn);
       absl::StatusOr<AppliedEvent> applied =
-          rules_.ApplyJournaledPayment(*ledger, JournaledEntry(row));
+          rules_.ApplyJournaledPayment(*ledger, JournaledEntry(entry[0]));
       if (!applied.ok()) return applied.status();
       for (auto& why : applied->refused_parked) refused.push_back(std::move(why));
     }

@@ -77,19 +77,16 @@ CREATE TABLE donations.ledger_projection (
 );
 INSERT INTO donations.ledger_projection (upto) VALUES (pg_current_xact_id());
 
--- Copies journal rows that are not in the ledger yet into it (about p_limit at most,
--- whole transactions) and moves the cursor (see the top of this file). Returns the
--- payments it did not copy because reversals are parked for them -- the caller applies
--- those with the ledger rules in the same transaction
+-- Copies journal rows that are not in the ledger yet into it (at most p_limit) and
+-- moves the cursor (see the top of this file). Returns the payments it did not copy
+-- because reversals are parked for them, as (o_provider, o_event_id) -- the caller
+-- applies those with the ledger rules in the same transaction
 -- (LedgerRules::ApplyJournaledPayment) -- and then one status row (o_provider NULL)
--- whose o_amount_minor is 1 if more rows may wait (call again). No rows: nothing was
+-- whose o_more says p_limit rows were taken (call again). No rows: nothing was
 -- waiting; cheap then (an index range scan of the rows above the cursor, no lock).
 -- Call it in a READ COMMITTED transaction.
 CREATE FUNCTION donations.project_ledger(p_limit integer)
-RETURNS TABLE (o_provider text, o_event_id text, o_payment_ref text, o_entry_id text,
-               o_at_micros bigint, o_entry_kind text, o_amount_minor bigint, o_currency text,
-               o_rate_to_base text, o_base_amount_minor bigint, o_campaign_id text,
-               o_pledge_id text)
+RETURNS TABLE (o_provider text, o_event_id text, o_more boolean)
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
 AS $$
@@ -97,8 +94,11 @@ DECLARE
   v_from xid8;
   v_reset boolean := false;
   v_horizon xid8;
+  v_taken bigint;
   v_last xid8;
   v_upto xid8;
+  v_parked_providers text[];
+  v_parked_ids text[];
 BEGIN
   SELECT upto INTO v_from FROM donations.ledger_projection;
   -- A cursor ahead of every transaction id of this cluster (a logical restore into a
@@ -115,29 +115,24 @@ BEGIN
   END IF;
   PERFORM pg_advisory_xact_lock(7602, 1);
   -- Under the lock, each statement below with a fresh snapshot; the horizon first, so
-  -- every row below it is visible to them.
+  -- every row below it is visible to the copy.
   SELECT upto INTO v_from FROM donations.ledger_projection;
   IF v_from > pg_snapshot_xmax(pg_current_snapshot()) THEN
     v_from := '0'::xid8;
     v_reset := true;
   END IF;
   v_horizon := pg_snapshot_xmin(pg_current_snapshot());
-  -- More than p_limit rows wait: take those up to the p_limit-th row's transaction.
-  SELECT e.ledger_xid INTO v_last FROM donations.events e
-   WHERE e.ledger_xid >= v_from
-     AND NOT EXISTS (SELECT 1 FROM donations.ledger l
-                      WHERE l.provider = e.provider AND l.provider_event_id = e.event_id)
-   ORDER BY e.ledger_xid OFFSET greatest(p_limit, 1) LIMIT 1;
 
-  RETURN QUERY
   WITH todo AS MATERIALIZED (
     SELECT e.*, EXISTS (SELECT 1 FROM donations.parked_reversals pr
                          WHERE pr.provider = e.provider AND pr.payment_ref = e.payment_ref)
                   AS parked
       FROM donations.events e
-     WHERE e.ledger_xid >= v_from AND (v_last IS NULL OR e.ledger_xid <= v_last)
+     WHERE e.ledger_xid >= v_from
        AND NOT EXISTS (SELECT 1 FROM donations.ledger l
-                        WHERE l.provider = e.provider AND l.provider_event_id = e.event_id)),
+                        WHERE l.provider = e.provider AND l.provider_event_id = e.event_id)
+     ORDER BY e.ledger_xid
+     LIMIT greatest(p_limit, 1)),
   copied AS (
     INSERT INTO donations.ledger (entry_id, at, kind, amount_minor, currency, rate_to_base,
                                   base_amount_minor, campaign_id, pledge_id, donor_id,
@@ -153,22 +148,24 @@ BEGIN
     ON CONFLICT DO NOTHING
     RETURNING 1)
   -- (copied runs to completion although nothing reads it: a data-modifying WITH does.)
-  SELECT t.provider, t.event_id, t.payment_ref, t.entry_id::text,
-         (extract(epoch from t.occurred_at) * 1000000)::bigint, t.entry_kind, t.amount_minor,
-         t.currency::text, t.rate_to_base, t.base_amount_minor,
-         coalesce(t.campaign_id::text, ''), coalesce(t.pledge_id, '')
-    FROM todo t
-   WHERE t.parked
-   ORDER BY t.provider COLLATE "C", t.payment_ref COLLATE "C", t.event_id COLLATE "C";
+  SELECT count(*),
+         (SELECT t.ledger_xid FROM todo t ORDER BY t.ledger_xid DESC LIMIT 1),
+         coalesce(array_agg(t.provider ORDER BY t.provider COLLATE "C", t.payment_ref COLLATE "C",
+                            t.event_id COLLATE "C") FILTER (WHERE t.parked), '{}'),
+         coalesce(array_agg(t.event_id ORDER BY t.provider COLLATE "C", t.payment_ref COLLATE "C",
+                            t.event_id COLLATE "C") FILTER (WHERE t.parked), '{}')
+    INTO v_taken, v_last, v_parked_providers, v_parked_ids
+    FROM todo t;
 
-  -- Every row below both the horizon and the last one taken is in the ledger now (or
-  -- needs no entry: its payment was recorded by another event).
-  v_upto := CASE WHEN v_last IS NULL THEN v_horizon ELSE least(v_horizon, v_last) END;
+  -- Every row below the horizon is in the ledger now (or needs no entry: its payment
+  -- was recorded by another event) -- unless p_limit cut the copy, then only those
+  -- below the last one taken (rows of its transaction may remain).
+  v_upto := CASE WHEN v_taken < greatest(p_limit, 1) THEN v_horizon
+                 ELSE least(v_horizon, v_last) END;
   UPDATE donations.ledger_projection
      SET upto = CASE WHEN v_reset THEN v_upto ELSE greatest(upto, v_upto) END;
-  RETURN QUERY SELECT NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::text,
-                      (v_last IS NOT NULL)::integer::bigint, NULL::text, NULL::text,
-                      NULL::bigint, NULL::text, NULL::text;
+  RETURN QUERY SELECT p, i, NULL::boolean FROM unnest(v_parked_providers, v_parked_ids) AS u(p, i);
+  RETURN QUERY SELECT NULL::text, NULL::text, v_taken >= greatest(p_limit, 1);
 END;
 $$;
 
