@@ -64,8 +64,8 @@ namespace freehold {
 using PgTxn = pqxx::transaction_base;
 
 enum class TxMode {
-  kReadWrite,    // READ COMMITTED (pqxx::work)
-  kReadOnly,     // READ COMMITTED, READ ONLY (pqxx::read_transaction)
+  kReadWrite,     // READ COMMITTED (pqxx::work)
+  kReadOnly,      // READ COMMITTED, READ ONLY (pqxx::read_transaction)
   kSerializable,  // SERIALIZABLE read-write
   kAutocommit     // no transaction block: each statement commits by itself, no retries
 };

@@ -121,8 +121,8 @@ RunResult RunWebhooks(const std::string& host, int port, int concurrency, absl::
   // Requests made before the clock starts, enough for 12,000 events/s (more are made on
   // the fly): the load generator shares the CPUs with the service, so its own work
   // (body, HMAC signature, request text) is kept out of the measured window.
-  const size_t premade = static_cast<size_t>(absl::ToDoubleSeconds(duration) * 12000 /
-                                             std::max(concurrency, 1)) + 256;
+  const size_t premade =
+      static_cast<size_t>(absl::ToDoubleSeconds(duration) * 12000 / std::max(concurrency, 1)) + 256;
   for (int t = 0; t < concurrency; ++t) {
     threads.emplace_back([&, t] {
       HttpConnection conn(host, port);
@@ -193,9 +193,9 @@ RunResult RunWebhooks(const std::string& host, int port, int concurrency, absl::
 // its sessions through PGOPTIONS.
 double RunPgbench(const std::string& url, const std::string& script, int concurrency, int seconds,
                   const std::string& settings = "") {
-  const std::string cmd =
-      absl::StrCat("PGOPTIONS='", settings, "' /usr/lib/postgresql/15/bin/pgbench -n -M prepared -c ",
-                   concurrency, " -j ", concurrency, " -T ", seconds, " -f ", script, " '", url, "' 2>&1");
+  const std::string cmd = absl::StrCat(
+      "PGOPTIONS='", settings, "' /usr/lib/postgresql/15/bin/pgbench -n -M prepared -c ",
+      concurrency, " -j ", concurrency, " -T ", seconds, " -f ", script, " '", url, "' 2>&1");
   int code = 0;
   std::string out = dt::RunCommand(cmd, &code);
   if (code != 0) Fail("pgbench failed: " + out);
@@ -217,10 +217,11 @@ double LedgerCatchUpMs(const std::string& url) {
   while (absl::Now() - start < absl::Seconds(60)) {
     pqxx::nontransaction tx(conn);
     const int64_t pending =
-        tx.exec("SELECT count(*) FROM donations.events e WHERE e.ledger_xid >= "
-                "(SELECT upto FROM donations.ledger_projection) AND NOT EXISTS (SELECT 1 FROM "
-                "donations.ledger l WHERE l.provider = e.provider AND "
-                "l.provider_event_id = e.event_id)")[0][0]
+        tx.exec(
+              "SELECT count(*) FROM donations.events e WHERE e.ledger_xid >= "
+              "(SELECT upto FROM donations.ledger_projection) AND NOT EXISTS (SELECT 1 FROM "
+              "donations.ledger l WHERE l.provider = e.provider AND "
+              "l.provider_event_id = e.event_id)")[0][0]
             .as<int64_t>();
     if (pending == 0) break;
     absl::SleepFor(absl::Milliseconds(2));
@@ -314,11 +315,24 @@ int main(int argc, char** argv) {
   // (what a group-commit batch of one costs PostgreSQL), no HTTP, no service.
   std::string journal_sql = freehold::donations::pg_internal::JournalStatementSql(1);
   {
-    const std::vector<std::string> values = {
-        "'stripe'", "'evt_sql_' || :client_id || '_' || :n", "'payment_intent.succeeded'",
-        "'payment'", "'2024-03-15T12:00:00Z'", "'pi_sql_' || :client_id || '_' || :n",
-        "false", "false", "gen_random_uuid()", "'one_off'", "1000", "'EUR'", "NULL",
-        "NULL", "2", "2", "'1'", "1000"};
+    const std::vector<std::string> values = {"'stripe'",
+                                             "'evt_sql_' || :client_id || '_' || :n",
+                                             "'payment_intent.succeeded'",
+                                             "'payment'",
+                                             "'2024-03-15T12:00:00Z'",
+                                             "'pi_sql_' || :client_id || '_' || :n",
+                                             "false",
+                                             "false",
+                                             "gen_random_uuid()",
+                                             "'one_off'",
+                                             "1000",
+                                             "'EUR'",
+                                             "NULL",
+                                             "NULL",
+                                             "2",
+                                             "2",
+                                             "'1'",
+                                             "1000"};
     for (int k = static_cast<int>(values.size()); k >= 1; --k) {  // $18 before $1
       journal_sql = absl::StrReplaceAll(journal_sql, {{absl::StrCat("$", k), values[k - 1]}});
     }
@@ -374,10 +388,9 @@ int main(int argc, char** argv) {
                                         absl::StrCat("floor", concurrency), "/webhooks/none", 404);
     // The cheapest conceivable webhook: this HTTP exchange followed by one pgbench INSERT,
     // back to back on the same CPUs, nothing else (no signature, no JSON, no ledger).
-    const double bound =
-        floor.events_per_second > 0 && median(tps) > 0
-            ? 1 / (1 / floor.events_per_second + 1 / median(tps))
-            : 0;
+    const double bound = floor.events_per_second > 0 && median(tps) > 0
+                             ? 1 / (1 / floor.events_per_second + 1 / median(tps))
+                             : 0;
     std::cout << "figure: http_floor_requests_per_s_c" << concurrency << " "
               << floor.events_per_second << "\n"
               << "figure: http_floor_vs_pgbench_ratio_c" << concurrency << " "
@@ -385,8 +398,8 @@ int main(int argc, char** argv) {
               << "figure: http_plus_insert_bound_vs_pgbench_ratio_c" << concurrency << " "
               << (median(tps) > 0 ? bound / median(tps) : 0) << "\n";
     // With the intake connections' plan setting (pg_one_statement_intake.cc).
-    const double sql_calls = RunPgbench(*url, sql_script, concurrency, seconds,
-                                        "-c plan_cache_mode=force_generic_plan");
+    const double sql_calls =
+        RunPgbench(*url, sql_script, concurrency, seconds, "-c plan_cache_mode=force_generic_plan");
     std::cout << "figure: sql_intake_calls_per_s_c" << concurrency << " " << sql_calls << "\n"
               << "figure: sql_intake_vs_pgbench_ratio_c" << concurrency << " "
               << (median(tps) > 0 ? sql_calls / median(tps) : 0) << "\n";

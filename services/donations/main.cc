@@ -144,8 +144,7 @@ int main(int argc, char** argv) {
   freehold::AddDurationFlag(app, "--intake-batch-wait", &config.intake_batch_wait,
                             "how long a group-commit batch waits for more events (0 = take "
                             "what is queued; batches form under concurrency)");
-  freehold::AddDurationFlag(app, "--ledger-projection-interval",
-                            &config.ledger_projection_interval,
+  freehold::AddDurationFlag(app, "--ledger-projection-interval", &config.ledger_projection_interval,
                             "how often payments recorded by the one-statement intake are "
                             "copied from the journal into the ledger (readers catch up "
                             "themselves)");

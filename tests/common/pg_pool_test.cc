@@ -214,9 +214,8 @@ TEST_F(PgPoolTest, AutocommitCommitsEachStatementAndNeverRetries) {
 
 TEST_F(PgPoolTest, StatementsPreparedAfterFirstUseReachExistingConnections) {
   PgPool pool(Options(1));
-  ASSERT_OK_AND_ASSIGN(int a, pool.RunAutocommit([](PgTxn& txn) {
-    return txn.exec1("SELECT 1")[0].as<int>();
-  }));
+  ASSERT_OK_AND_ASSIGN(
+      int a, pool.RunAutocommit([](PgTxn& txn) { return txn.exec1("SELECT 1")[0].as<int>(); }));
   EXPECT_EQ(a, 1);
   ASSERT_OK(pool.Prepare("twice", "SELECT 2 * $1::int"));
   ASSERT_OK_AND_ASSIGN(int b, pool.RunAutocommit([](PgTxn& txn) {
@@ -271,8 +270,10 @@ TEST_F(PgPoolTest, MakesSessionSettingsOnNewConnections) {
   PgPool pool(o);
   for (int i = 0; i < 3; ++i) {
     ASSERT_OK_AND_ASSIGN(std::string v, pool.Run([](PgTxn& txn) {
-      return txn.exec1("SELECT current_setting('plan_cache_mode') || '/' || "
-                       "current_setting('application_name')")[0]
+      return txn
+          .exec1(
+              "SELECT current_setting('plan_cache_mode') || '/' || "
+              "current_setting('application_name')")[0]
           .as<std::string>();
     }));
     EXPECT_EQ(v, "force_generic_plan/it's quoted");

@@ -2,12 +2,11 @@
 // curl (webhooks, metrics) and headless Chromium (the transparency page).
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-
-#include <algorithm>
-#include <pqxx/pqxx>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <pqxx/pqxx>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -233,8 +232,9 @@ TEST_F(DonationsBinaryTest, JournaledPaymentsReachTheLedgerWithoutAReader) {
   for (const absl::Time deadline = absl::Now() + absl::Seconds(10);
        rows == 0 && absl::Now() < deadline; absl::SleepFor(absl::Milliseconds(20))) {
     pqxx::nontransaction tx(conn);
-    rows = tx.exec("SELECT count(*) FROM donations.ledger WHERE provider_event_id = 'evt_bg' "
-                   "AND amount_minor = 1234")[0][0]
+    rows = tx.exec(
+                 "SELECT count(*) FROM donations.ledger WHERE provider_event_id = 'evt_bg' "
+                 "AND amount_minor = 1234")[0][0]
                .as<int64_t>();
   }
   EXPECT_EQ(rows, 1);
@@ -301,11 +301,11 @@ TEST_F(DonationsBinaryTest, HelpListsFlagsAndBadConfigurationExitsNonZero) {
   ASSERT_OK_AND_ASSIGN(int help_code, help->Wait(absl::Seconds(10)));
   EXPECT_EQ(help_code, 0);
   const std::string text = ReadFileOrEmpty(dir_.File("help.txt"));
-  for (const char* flag : {"--http-listen", "--stripe-webhook-secret", "--exchange-rates",
-                           "--base-currency", "--monthly-cost-minor", "--webhook-tolerance",
-                           "FREEHOLD_STRIPE_WEBHOOK_SECRET", "--accounts-keys", "donations:admin",
-                           "FAILED_PRECONDITION", "--intake-batch-max", "--intake-connections",
-                           "--ledger-projection-interval"}) {
+  for (const char* flag :
+       {"--http-listen", "--stripe-webhook-secret", "--exchange-rates", "--base-currency",
+        "--monthly-cost-minor", "--webhook-tolerance", "FREEHOLD_STRIPE_WEBHOOK_SECRET",
+        "--accounts-keys", "donations:admin", "FAILED_PRECONDITION", "--intake-batch-max",
+        "--intake-connections", "--ledger-projection-interval"}) {
     EXPECT_THAT(text, HasSubstr(flag));
   }
   ASSERT_OK_AND_ASSIGN(
@@ -314,10 +314,10 @@ TEST_F(DonationsBinaryTest, HelpListsFlagsAndBadConfigurationExitsNonZero) {
   ASSERT_OK_AND_ASSIGN(int bad_code, bad->Wait(absl::Seconds(10)));
   EXPECT_NE(bad_code, 0);
   EXPECT_THAT(bad->ReadStderr(), HasSubstr("--base-currency"));
-  ASSERT_OK_AND_ASSIGN(auto bad_interval,
-                       Process::Start({.binary = BinaryPath("freehold-donations"),
-                                       .args = {"--database-url", db_url(),
-                                                "--ledger-projection-interval", "0s"}}));
+  ASSERT_OK_AND_ASSIGN(
+      auto bad_interval,
+      Process::Start({.binary = BinaryPath("freehold-donations"),
+                      .args = {"--database-url", db_url(), "--ledger-projection-interval", "0s"}}));
   ASSERT_OK_AND_ASSIGN(int bad_interval_code, bad_interval->Wait(absl::Seconds(10)));
   EXPECT_NE(bad_interval_code, 0);
   EXPECT_THAT(bad_interval->ReadStderr(), HasSubstr("--ledger-projection-interval"));

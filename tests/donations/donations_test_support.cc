@@ -242,7 +242,8 @@ void DonationsPgTest::SetUp() {
   ASSERT_OK(MigrateDonationsSchema(*pool_));
   one_statement_ = NewOneStatementIntakePool(pool_->options(), 2);
   projection_ = std::make_unique<PgLedgerProjection>(
-      *pool_, "EUR", Logger("donations-test", LogLevel::kInfo, std::make_shared<CapturingLogSink>()));
+      *pool_, "EUR",
+      Logger("donations-test", LogLevel::kInfo, std::make_shared<CapturingLogSink>()));
   store_ = std::make_unique<PgDonationStore>(*pool_, one_statement_.get(), projection_.get());
   queries_ = std::make_unique<PgQueryStore>(*pool_, projection_.get());
   metrics_ = std::make_unique<DonationMetrics>(registry_);

@@ -11,6 +11,21 @@
 namespace freehold::donations::testing {
 namespace {
 
+// Inserts a journal row as the journal statement would, in `txn` (left open by the
+// caller to stand for a slow intake statement): a EUR payment, base amount `base`.
+void JournalRowIn(PgTxn& txn, const std::string& event_id, const std::string& payment_ref,
+                  int64_t amount, int64_t base) {
+  txn.exec(absl::StrCat(
+      "INSERT INTO donations.events (provider, event_id, type, kind, occurred_at, payment_ref, "
+      "entry_id, entry_kind, amount_minor, currency, rate_to_base, base_amount_minor, "
+      "ledger_xid) VALUES ('stripe', ",
+      txn.quote(event_id),
+      ", 'payment_intent.succeeded', "
+      "'payment', now(), ",
+      txn.quote(payment_ref), ", gen_random_uuid(), 'one_off', ", amount, ", 'EUR', '1', ", base,
+      ", pg_current_xact_id())"));
+}
+
 class LedgerProjectionTest : public DonationsPgTest {
  protected:
   // Journals `events` through the one-statement intake; every one must be recorded.
@@ -72,17 +87,9 @@ TEST_F(LedgerProjectionTest, ReadersSeeJournaledPaymentsWithoutWaiting) {
 // would be) holds the projection's horizon back; payments committed meanwhile are
 // copied anyway, and its own once it commits: none is skipped, none waits for it.
 TEST_F(LedgerProjectionTest, ATransactionStillOpenHoldsNothingBackAndIsCopiedOnceItCommits) {
-  auto open_payment = [](pqxx::work& txn) {
-    txn.exec(
-        "INSERT INTO donations.events (provider, event_id, type, kind, occurred_at, "
-        "payment_ref, entry_id, entry_kind, amount_minor, currency, rate_to_base, "
-        "base_amount_minor, ledger_xid) VALUES ('stripe', 'evt_slow', "
-        "'payment_intent.succeeded', 'payment', now(), 'pi_slow', gen_random_uuid(), "
-        "'one_off', 700, 'EUR', '1', 700, pg_current_xact_id())");
-  };
   pqxx::connection slow(db_url());
   pqxx::work open_txn(slow);
-  open_payment(open_txn);
+  JournalRowIn(open_txn, "evt_slow", "pi_slow", 700, 700);
   Journal({FastPayment("evt_fast", "pi_fast", 300)});
   ASSERT_OK(projection_->CatchUp());
   EXPECT_EQ(QueryText("SELECT string_agg(provider_event_id, ',') FROM donations.ledger"),
@@ -107,11 +114,7 @@ TEST_F(LedgerProjectionTest, ReversalsParkedBeforeTheCopyAreAppliedWithIt) {
   // a refund and a dispute for it arrive; they cannot see it and park.
   pqxx::connection slow(db_url());
   pqxx::work payment_txn(slow);
-  payment_txn.exec(
-      "INSERT INTO donations.events (provider, event_id, type, kind, occurred_at, payment_ref, "
-      "entry_id, entry_kind, amount_minor, currency, rate_to_base, base_amount_minor, "
-      "ledger_xid) VALUES ('stripe', 'evt_pay', 'payment_intent.succeeded', 'payment', now(), "
-      "'pi_race', gen_random_uuid(), 'one_off', 1000, 'EUR', '1', 1000, pg_current_xact_id())");
+  JournalRowIn(payment_txn, "evt_pay", "pi_race", 1000, 1000);
   ASSERT_OK_AND_ASSIGN(IngestResponse refund,
                        Deliver(ChargeRefunded("evt_refund", "pi_race", 1000, 400, "eur")));
   EXPECT_EQ(refund.outcome, IngestOutcome::kParked);
@@ -132,8 +135,8 @@ TEST_F(LedgerProjectionTest, ReversalsParkedBeforeTheCopyAreAppliedWithIt) {
 }
 
 TEST_F(LedgerProjectionTest, ARefundAfterAJournaledPaymentIsAppliedToIt) {
-  ASSERT_OK(Deliver(PaymentIntentSucceeded(
-      {.event_id = "evt_p", .payment_intent = "pi_p", .amount = 1000})));
+  ASSERT_OK(Deliver(
+      PaymentIntentSucceeded({.event_id = "evt_p", .payment_intent = "pi_p", .amount = 1000})));
   EXPECT_EQ(LedgerRowsAsIs(), 0);
   // The refund's transaction catches up first: the payment is found, not parked.
   ASSERT_OK_AND_ASSIGN(IngestResponse refund,
@@ -146,13 +149,7 @@ TEST_F(LedgerProjectionTest, ARefundAfterAJournaledPaymentIsAppliedToIt) {
 TEST_F(LedgerProjectionTest, TheJournalRefusesAnEntryTheLedgerWouldRefuse) {
   // A journal row is copied without checks, so the journal itself keeps the ledger's
   // row rule: a payment with a negative base amount cannot be journaled.
-  absl::Status s = pool_->Run([](PgTxn& txn) {
-    txn.exec(
-        "INSERT INTO donations.events (provider, event_id, type, kind, occurred_at, payment_ref, "
-        "entry_id, entry_kind, amount_minor, currency, rate_to_base, base_amount_minor, "
-        "ledger_xid) VALUES ('stripe', 'evt_bad', 'payment_intent.succeeded', 'payment', now(), "
-        "'pi_bad', gen_random_uuid(), 'one_off', 700, 'EUR', '1', -5, pg_current_xact_id())");
-  });
+  absl::Status s = pool_->Run([](PgTxn& txn) { JournalRowIn(txn, "evt_bad", "pi_bad", 700, -5); });
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("events_journal_entry"));
 }

@@ -10,24 +10,24 @@ namespace {
 
 // Parameters per event, in this order; the statement casts each.
 constexpr const char* kParamTypes[kJournalParamsPerEvent] = {
-    "text",     // provider
-    "text",     // event_id
-    "text",     // type
-    "text",     // kind
+    "text",         // provider
+    "text",         // event_id
+    "text",         // type
+    "text",         // kind
     "timestamptz",  // occurred_at
-    "text",     // payment_ref
-    "boolean",  // claim_only
-    "boolean",  // later: an earlier event of the batch reports the same payment
-    "uuid",     // entry_id
-    "text",     // entry_kind
-    "bigint",   // amount_minor
-    "text",     // currency
-    "uuid",     // campaign_id (NULL: none)
-    "text",     // pledge_id (NULL: none)
-    "integer",  // currency digits
-    "integer",  // base digits
-    "text",     // rate_to_base (NULL: look it up)
-    "bigint",   // base_amount_minor (NULL: compute it)
+    "text",         // payment_ref
+    "boolean",      // claim_only
+    "boolean",      // later: an earlier event of the batch reports the same payment
+    "uuid",         // entry_id
+    "text",         // entry_kind
+    "bigint",       // amount_minor
+    "text",         // currency
+    "uuid",         // campaign_id (NULL: none)
+    "text",         // pledge_id (NULL: none)
+    "integer",      // currency digits
+    "integer",      // base digits
+    "text",         // rate_to_base (NULL: look it up)
+    "bigint",       // base_amount_minor (NULL: compute it)
 };
 
 }  // namespace
@@ -54,7 +54,8 @@ std::string JournalStatementSql(int events) {
       " NOT w.claim_only AND b.use_base IS NOT NULL AND NOT w.later AND NOT EXISTS (SELECT 1"
       "  FROM donations.ledger l WHERE l.provider = w.provider AND l.payment_ref = w.payment_ref"
       "  AND l.kind IN ('one_off', 'recurring')) AS journal"
-      " FROM (VALUES ", values,
+      " FROM (VALUES ",
+      values,
       ") AS w(ord, provider, event_id, type, kind, occurred_at, payment_ref, claim_only, later,"
       " entry_id, entry_kind, amount_minor, currency, campaign_id, pledge_id, digits,"
       " base_digits, rate, base)"
@@ -110,8 +111,14 @@ JournalParams::JournalParams(const std::vector<const FastIntakeEvent*>& events) 
     text(std::string(EntryKindName(e.entry.kind)));
     text(absl::StrCat(e.entry.amount_minor));
     text(e.entry.currency);
-    if (e.entry.campaign_id.empty()) null(); else text(e.entry.campaign_id);
-    if (e.entry.pledge_id.empty()) null(); else text(e.entry.pledge_id);
+    if (e.entry.campaign_id.empty())
+      null();
+    else
+      text(e.entry.campaign_id);
+    if (e.entry.pledge_id.empty())
+      null();
+    else
+      text(e.entry.pledge_id);
     text(absl::StrCat(e.currency_digits));
     text(absl::StrCat(e.base_digits));
     if (e.base_currency) {  // rate 1, same digits

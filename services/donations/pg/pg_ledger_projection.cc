@@ -64,8 +64,8 @@ absl::StatusOr<bool> PgLedgerProjection::Step() {
         continue;
       }
       // A payment that reversals wait for (rare): its entry, then the rules.
-      pqxx::result entry = txn.exec_prepared("dn_journal_entry", row[0].as<std::string>(),
-                                             row[1].as<std::string>());
+      pqxx::result entry =
+          txn.exec_prepared("dn_journal_entry", row[0].as<std::string>(), row[1].as<std::string>());
       if (entry.size() != 1) {
         return absl::InternalError("donations.project_ledger named a journal row that is gone");
       }
@@ -85,17 +85,17 @@ absl::StatusOr<bool> PgLedgerProjection::Step() {
     return absl::OkStatus();
   }));
   for (const auto& [reversal, why] : refused) {
-    log_.Warn("parked reversal refused when its payment was copied into the ledger; kept as "
-              "a dead letter",
-              {{"provider", reversal.provider}, {"event_id", reversal.event_id}, {"error", why}});
+    log_.Warn(
+        "parked reversal refused when its payment was copied into the ledger; kept as "
+        "a dead letter",
+        {{"provider", reversal.provider}, {"event_id", reversal.event_id}, {"error", why}});
   }
   return more;
 }
 
 absl::StatusOr<absl::Duration> PgLedgerProjection::Lag() {
   return pool_.RunReadOnly([](PgTxn& txn) -> absl::Duration {
-    const double seconds =
-        txn.exec_prepared("dn_journal_lag")[0][0].as<double>();
+    const double seconds = txn.exec_prepared("dn_journal_lag")[0][0].as<double>();
     return absl::Seconds(seconds);
   });
 }
@@ -106,8 +106,7 @@ absl::Status PgLedgerProjection::CatchUp() {
   for (int batch = 0; batch < 1000; ++batch) {
     absl::StatusOr<bool> more = Step();
     if (!more.ok()) {
-      log_.Warn("could not copy journaled payments into the ledger",
-                {{"error", more.status()}});
+      log_.Warn("could not copy journaled payments into the ledger", {{"error", more.status()}});
       return more.status();
     }
     if (!*more) return absl::OkStatus();

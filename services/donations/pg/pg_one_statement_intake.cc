@@ -286,9 +286,9 @@ absl::StatusOr<std::vector<FastIntakeOutcome>> PgDonationStore::ApplyFast(
     const pg_internal::JournalParams params(sent);
     bool answered = false;  // the statement returned rows: it is committed (autocommit)
     s = one_statement_->RunAutocommit([&](PgTxn& tx) -> absl::Status {
-      pqxx::result r = tx.exec_prepared(
-          pg_internal::JournalStatementName(static_cast<int>(sent.size())),
-          pqxx::prepare::make_dynamic_params(params.pointers()));
+      pqxx::result r =
+          tx.exec_prepared(pg_internal::JournalStatementName(static_cast<int>(sent.size())),
+                           pqxx::prepare::make_dynamic_params(params.pointers()));
       answered = true;
       return ReadArrayOutcomes(r, events, order, out);
     });

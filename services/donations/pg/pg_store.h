@@ -25,8 +25,7 @@ absl::Status MigrateDonationsSchema(PgPool& pool);
 // Connections for the one-statement intake (ApplyFast), used in autocommit mode
 // (PgPool::RunAutocommit: no BEGIN/COMMIT round trips): `size` connections with the
 // settings of `pool_options` (DonationsPoolOptions) and only that statement.
-std::unique_ptr<PgPool> NewOneStatementIntakePool(const PgPoolOptions& pool_options,
-                                                            int size);
+std::unique_ptr<PgPool> NewOneStatementIntakePool(const PgPoolOptions& pool_options, int size);
 
 // The ledger projection of migration 0006: ApplyFast records a payment as a journal
 // row of donations.events; CatchUp copies every committed journal row it sees into
@@ -119,7 +118,9 @@ class PgQueryStore : public CampaignStore, public ReportStore, public DonorStore
 
  private:
   // OK, or the projection's error.
-  absl::Status CatchUp() { return projection_ == nullptr ? absl::OkStatus() : projection_->CatchUp(); }
+  absl::Status CatchUp() {
+    return projection_ == nullptr ? absl::OkStatus() : projection_->CatchUp();
+  }
 
   PgPool& pool_;
   LedgerProjection* const projection_;
