@@ -203,11 +203,12 @@ PgPoolOptions DonationsPoolOptions(const std::string& database_url, int size) {
        "SELECT pg_advisory_xact_lock_shared(7602, 1), "
        "pg_advisory_xact_lock(hashtextextended($1, 7601))"},
       {"dn_project_ledger", "SELECT * FROM donations.project_ledger($1)"},
+      // A journal row's entry, in kEntryColumns' order (EntryFromRow).
       {"dn_journal_entry",
-       "SELECT provider, event_id, payment_ref, entry_id::text, "
-       "(extract(epoch FROM occurred_at) * 1000000)::bigint, entry_kind, amount_minor, "
-       "currency::text, rate_to_base, base_amount_minor, coalesce(campaign_id::text, ''), "
-       "coalesce(pledge_id, '') FROM donations.events WHERE provider = $1 AND event_id = $2 "
+       "SELECT entry_id::text, (extract(epoch FROM occurred_at) * 1000000)::bigint, "
+       "entry_kind, amount_minor, currency::text, rate_to_base, base_amount_minor, "
+       "coalesce(campaign_id::text, ''), coalesce(pledge_id, ''), '', '', provider, event_id, "
+       "payment_ref, 0::bigint FROM donations.events WHERE provider = $1 AND event_id = $2 "
        "AND ledger_xid IS NOT NULL"},
       {"dn_journal_lag",
        "SELECT coalesce(extract(epoch FROM clock_timestamp() - min(e.received_at)), 0)::float8 "

@@ -2,47 +2,10 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "services/donations/pg/pg_store.h"
 
 namespace freehold::donations {
-namespace {
-
-// Columns of dn_journal_entry.
-enum Column {
-  kProvider,
-  kEventId,
-  kPaymentRef,
-  kEntryId,
-  kAtMicros,
-  kEntryKind,
-  kAmountMinor,
-  kCurrency,
-  kRate,
-  kBaseAmountMinor,
-  kCampaignId,
-  kPledgeId,
-};
-
-LedgerEntry JournaledEntry(const pqxx::row& row) {
-  LedgerEntry e;
-  e.entry_id = row[kEntryId].as<std::string>();
-  e.at = absl::FromUnixMicros(row[kAtMicros].as<int64_t>());
-  e.kind = ParseEntryKind(row[kEntryKind].as<std::string>()).value_or(EntryKind::kOneOff);
-  e.amount_minor = row[kAmountMinor].as<int64_t>();
-  e.currency = row[kCurrency].as<std::string>();
-  e.rate_to_base = row[kRate].as<std::string>();
-  e.base_amount_minor = row[kBaseAmountMinor].as<int64_t>();
-  e.campaign_id = row[kCampaignId].as<std::string>();
-  e.pledge_id = row[kPledgeId].as<std::string>();
-  e.provider = row[kProvider].as<std::string>();
-  e.provider_event_id = row[kEventId].as<std::string>();
-  e.payment_ref = row[kPaymentRef].as<std::string>();
-  return e;
-}
-
-}  // namespace
 
 PgLedgerProjection::PgLedgerProjection(PgPool& pool, std::string base_currency, Logger log,
                                        int batch_rows)
@@ -71,7 +34,7 @@ absl::StatusOr<bool> PgLedgerProjection::Step() {
       }
       std::unique_ptr<LedgerTxn> ledger = pg_internal::NewLedgerTxn(txn);
       absl::StatusOr<AppliedEvent> applied =
-          rules_.ApplyJournaledPayment(*ledger, JournaledEntry(entry[0]));
+          rules_.ApplyJournaledPayment(*ledger, pg_internal::EntryFromRow(entry[0]));
       if (!applied.ok()) return applied.status();
       for (auto& why : applied->refused_parked) refused.push_back(std::move(why));
     }
