@@ -217,12 +217,7 @@ double LedgerCatchUpMs(const std::string& url) {
   while (absl::Now() - start < absl::Seconds(60)) {
     pqxx::nontransaction tx(conn);
     const int64_t pending =
-        tx.exec(
-              "SELECT count(*) FROM donations.events e WHERE e.ledger_xid >= "
-              "(SELECT upto FROM donations.ledger_projection) AND NOT EXISTS (SELECT 1 FROM "
-              "donations.ledger l WHERE l.provider = e.provider AND "
-              "l.provider_event_id = e.event_id)")[0][0]
-            .as<int64_t>();
+        tx.exec("SELECT count(*) FROM donations.ledger_journal_waiting")[0][0].as<int64_t>();
     if (pending == 0) break;
     absl::SleepFor(absl::Milliseconds(2));
   }

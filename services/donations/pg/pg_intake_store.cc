@@ -211,10 +211,8 @@ PgPoolOptions DonationsPoolOptions(const std::string& database_url, int size) {
        "payment_ref, 0::bigint FROM donations.events WHERE provider = $1 AND event_id = $2 "
        "AND ledger_xid IS NOT NULL"},
       {"dn_journal_lag",
-       "SELECT coalesce(extract(epoch FROM clock_timestamp() - min(e.received_at)), 0)::float8 "
-       "FROM donations.events e WHERE e.ledger_xid >= (SELECT upto FROM "
-       "donations.ledger_projection) AND NOT EXISTS (SELECT 1 FROM donations.ledger l "
-       "WHERE l.provider = e.provider AND l.provider_event_id = e.event_id)"},
+       "SELECT coalesce(extract(epoch FROM clock_timestamp() - min(received_at)), 0)::float8 "
+       "FROM donations.ledger_journal_waiting"},
       {"dn_find_payment",
        "SELECT " + cols +
            ", coalesce((SELECT sum(-r.amount_minor) FROM donations.ledger r "

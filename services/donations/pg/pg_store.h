@@ -31,9 +31,9 @@ std::unique_ptr<PgPool> NewOneStatementIntakePool(const PgPoolOptions& pool_opti
 // row of donations.events; CatchUp copies every committed journal row it sees into
 // donations.ledger (donations.project_ledger, batches of `batch_rows`), applying
 // payments that reversals wait for with LedgerRules in the same transaction. Reversals
-// such a payment refuses are kept as dead letters (same transaction) and logged. Thread-safe (one
-// CatchUp at a time per object; across processes an advisory lock); `pool`
-// (DonationsPoolOptions) must outlive it.
+// such a payment refuses are kept as dead letters (same transaction) and logged.
+// Thread-safe (one CatchUp at a time per object; across processes an advisory lock);
+// `pool` (DonationsPoolOptions) must outlive it.
 class PgLedgerProjection : public LedgerProjection {
  public:
   PgLedgerProjection(PgPool& pool, std::string base_currency, Logger log, int batch_rows = 2000);
@@ -43,7 +43,7 @@ class PgLedgerProjection : public LedgerProjection {
   absl::StatusOr<absl::Duration> Lag();
 
  private:
-  // One batch: true if more final journal rows remain.
+  // One batch: true if it took a whole batch (more may wait).
   absl::StatusOr<bool> Step() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   PgPool& pool_;

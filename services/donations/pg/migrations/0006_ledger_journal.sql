@@ -77,6 +77,15 @@ CREATE TABLE donations.ledger_projection (
 );
 INSERT INTO donations.ledger_projection (upto) VALUES (pg_current_xact_id());
 
+-- Journaled payments not in the ledger yet: what the next copy takes (its lag metric,
+-- its "anything to do?" check, benchmarks).
+CREATE VIEW donations.ledger_journal_waiting AS
+SELECT e.*
+  FROM donations.events e
+ WHERE e.ledger_xid >= (SELECT upto FROM donations.ledger_projection)
+   AND NOT EXISTS (SELECT 1 FROM donations.ledger l
+                    WHERE l.provider = e.provider AND l.provider_event_id = e.event_id);
+
 -- Copies journal rows that are not in the ledger yet into it (at most p_limit) and
 -- moves the cursor (see the top of this file). Returns the payments it did not copy
 -- because reversals are parked for them, as (o_provider, o_event_id) -- the caller
@@ -100,17 +109,11 @@ DECLARE
   v_parked_providers text[];
   v_parked_ids text[];
 BEGIN
-  SELECT upto INTO v_from FROM donations.ledger_projection;
-  -- A cursor ahead of every transaction id of this cluster (a logical restore into a
-  -- new cluster restarts the ids): scan the whole journal once.
-  IF v_from > pg_snapshot_xmax(pg_current_snapshot()) THEN
-    v_from := '0'::xid8;
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM donations.events e
-                  WHERE e.ledger_xid >= v_from
-                    AND NOT EXISTS (SELECT 1 FROM donations.ledger l
-                                     WHERE l.provider = e.provider
-                                       AND l.provider_event_id = e.event_id)) THEN
+  -- Nothing waiting -- unless the cursor is ahead of every transaction id of this
+  -- cluster (a logical restore into a new cluster restarts the ids): then the whole
+  -- journal is scanned once below.
+  IF (SELECT upto FROM donations.ledger_projection) <= pg_snapshot_xmax(pg_current_snapshot())
+     AND NOT EXISTS (SELECT 1 FROM donations.ledger_journal_waiting) THEN
     RETURN;
   END IF;
   PERFORM pg_advisory_xact_lock(7602, 1);
