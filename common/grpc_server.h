@@ -1,6 +1,6 @@
 // Building gRPC servers and client channels the same way everywhere
-// (DESIGN.md section 8): health service, reflection, message size limits, optional
-// TLS / mutual TLS, and the metrics interceptor. Note: gRPC's health and reflection
+// (docs/ARCHITECTURE.md#15-wire-conventions): health service, reflection, message size limits,
+// optional TLS / mutual TLS, and the metrics interceptor. Note: gRPC's health and reflection
 // switches are process-wide, so every server built in the process has both.
 //
 //   AccountsGrpcService service(core);

@@ -22,6 +22,12 @@
 //   (an old binary against a newer schema), or if an applied migration's SQL changed
 //   (checksum = SHA-256 hex of the SQL text), or if a known version is missing below
 //   the applied maximum. Messages name the schema and version.
+// - Comment-only edits of an applied migration: the file declares the checksum(s)
+//   its earlier text had, one line each,
+//     -- freehold:previous-checksum <64 hex digits>
+//   A database that recorded one of those is accepted and its record is updated to
+//   the current checksum (in the same locked transaction). Declare only texts that
+//   differ from the current one in comments; any other edit needs a new migration.
 // - A failing migration rolls back and returns the mapped error, annotated with its file.
 #pragma once
 
@@ -49,6 +55,10 @@ absl::StatusOr<std::vector<Migration>> LoadMigrationsFromDirectory(const std::st
 
 // SHA-256 of the SQL as lower-case hex.
 std::string MigrationChecksum(const std::string& sql);
+
+// The checksums declared in `sql` with "-- freehold:previous-checksum <hex>" lines
+// (lower-cased; malformed declarations are ignored).
+std::vector<std::string> DeclaredPreviousChecksums(const std::string& sql);
 
 class MigrationRunner {
  public:

@@ -1,7 +1,7 @@
 // Result type conventions for all of Freehold: absl::Status / absl::StatusOr<T>.
 //
 // Expected failures are returned, never thrown. Codes follow gRPC semantics
-// (DESIGN.md section 8): INVALID_ARGUMENT names the field, UNAVAILABLE means
+// (docs/ARCHITECTURE.md#15-wire-conventions): INVALID_ARGUMENT names the field, UNAVAILABLE means
 // "safe to retry", never a bare UNKNOWN. Use the macros below to propagate.
 #pragma once
 

@@ -1,5 +1,5 @@
 // freehold-coordinator: storage-node registry, placement, signed grants,
-// manifests, commit, GC and repair planning (DESIGN.md 3-5). Wiring only.
+// manifests, commit, GC and repair planning (docs/ARCHITECTURE.md#7-the-coordinator). Wiring only.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
       "freehold-coordinator: storage cluster coordinator (registry, placement, grants, "
       "manifests, GC, repair) and funding monitor (admission instead of quotas)"};
   app.footer(
-      "Funding and admission (DESIGN.md 6; coordinator/grpc/API.md): every --funding-refresh\n"
+      "Funding and admission (docs/ARCHITECTURE.md#12-funding-and-admission; "
+      "coordinator/grpc/API.md): every --funding-refresh\n"
       "the coordinator compares usage with what donations fund (--donations, --cost-model)\n"
       "and with physical capacity, exports freehold_funded_capacity_bytes,\n"
       "freehold_funding_{coverage_ratio,runway_seconds,monthly_income,monthly_cost},\n"
@@ -118,17 +119,17 @@ int main(int argc, char** argv) {
   fc::ProtoClaimsCodec codec;
   fc::GrantSigner grants(*key, codec);
 
-  // Funding and admission (DESIGN.md 6).
+  // Funding and admission (docs/ARCHITECTURE.md#12-funding-and-admission).
   std::unique_ptr<fc::GrpcDonationsFeed> donations;
   if (!config.funding.donations.empty()) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
         freehold::MakeChannel(config.funding.donations);
     if (!channel.ok()) return Fail(log, "bad --donations address", channel.status());
-    donations =
-        std::make_unique<fc::GrpcDonationsFeed>(*channel, config.funding.donations_timeout);
+    donations = std::make_unique<fc::GrpcDonationsFeed>(*channel, config.funding.donations_timeout);
   } else {
-    log.Warn("no --donations: no donation intake configured; funding does not throttle writes, "
-             "only physical capacity does");
+    log.Warn(
+        "no --donations: no donation intake configured; funding does not throttle writes, "
+        "only physical capacity does");
   }
   fc::FundingMetrics funding_metrics(*registry, cost_model->currency);
   freehold::funding::AdmissionPolicy admission_policy(config.funding.Admission());
@@ -141,8 +142,7 @@ int main(int argc, char** argv) {
       admission_policy, &funding_metrics, log.With({{"part", "funding"}}));
   // A first refresh before serving, so admission starts from real figures.
   if (absl::Status s = funding_monitor.Refresh(); !s.ok()) {
-    log.Warn("first funding refresh incomplete; retrying every --funding-refresh",
-             {{"error", s}});
+    log.Warn("first funding refresh incomplete; retrying every --funding-refresh", {{"error", s}});
   }
   fc::PlacementSnapshots placement(config.Policy(), config.node_down_after);
   fc::NodeRegistry registry_core(store, clock, config, log.With({{"part", "registry"}}));

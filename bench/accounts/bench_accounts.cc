@@ -36,10 +36,10 @@
 #include "absl/time/clock.h"
 #include "common/secure_compare.h"
 #include "common/signed_token.h"
-#include "services/accounts/account_crypto.h"
-#include "services/accounts/pg_account_repository.h"
-#include "services/accounts/token_issuer.h"
-#include "services/accounts/validation.h"
+#include "services/accounts/core/account_crypto.h"
+#include "services/accounts/core/token_issuer.h"
+#include "services/accounts/core/validation.h"
+#include "services/accounts/pg/pg_account_repository.h"
 #include "tests/accounts/accounts_test_support.h"
 #include "tests/support/postgres_harness.h"
 #include "tests/support/process.h"
@@ -444,8 +444,7 @@ int Main(int argc, char** argv) {
   // processes on a shared machine hits all of them alike; rates are averaged over slices.
   if (noop_only) {
     for (int c : concurrency) {
-      Figure(absl::StrCat("accounts_noop_rpc_per_sec_c", c),
-             MeasureNoopRpcs(address, c, seconds));
+      Figure(absl::StrCat("accounts_noop_rpc_per_sec_c", c), MeasureNoopRpcs(address, c, seconds));
     }
     (void)proc->Stop();
     (void)harness.DropDatabase(db_url);

@@ -24,10 +24,10 @@
 
 #include "client/core/age_file.h"
 #include "client/core/age_stream.h"
-#include "client/core/erasure.h"
 #include "client/core/upload_pipeline.h"
 #include "common/bulk/aead.h"
 #include "common/bulk/sha256.h"
+#include "common/erasure/erasure.h"
 
 namespace freehold::client {
 namespace {
@@ -141,8 +141,8 @@ BENCHMARK(BM_StreamDecrypt)->Arg(0)->Arg(1);
 void BM_EcEncode(benchmark::State& state) {
   const int k = static_cast<int>(state.range(0)), m = static_cast<int>(state.range(1));
   const auto& in = Input(kMicroBytes);
-  ReedSolomon rs = *ReedSolomon::Create(k, m);
-  const size_t shard = ReedSolomon::ShardSize(in.size(), k);
+  erasure::ReedSolomon rs = *erasure::ReedSolomon::Create(k, m);
+  const size_t shard = erasure::ReedSolomon::ShardSize(in.size(), k);
   std::vector<uint8_t> buf(shard * (k + m));
   std::memcpy(buf.data(), in.data(), in.size());
   std::vector<const uint8_t*> data;
@@ -161,13 +161,13 @@ BENCHMARK(BM_EcEncode)->Args({4, 2})->Args({10, 4});
 void BM_EcDecodeTwoMissing(benchmark::State& state) {
   const int k = static_cast<int>(state.range(0)), m = static_cast<int>(state.range(1));
   const auto& in = Input(kMicroBytes);
-  ReedSolomon rs = *ReedSolomon::Create(k, m);
-  EncodedSegment seg = *EncodeSegment(rs, in);
+  erasure::ReedSolomon rs = *erasure::ReedSolomon::Create(k, m);
+  erasure::EncodedSegment seg = *erasure::EncodeSegment(rs, in);
   std::vector<std::span<const uint8_t>> shards;
   for (int i = 0; i < k + m; ++i)
     shards.push_back(i == 0 || i == 1 ? std::span<const uint8_t>() : seg.shard(i));
   for (auto _ : state) {
-    auto out = DecodeSegment(rs, in.size(), shards, {});
+    auto out = erasure::DecodeSegment(rs, in.size(), shards, {});
     benchmark::DoNotOptimize(out->data());
   }
   state.SetBytesProcessed(state.iterations() * in.size());
@@ -178,8 +178,8 @@ BENCHMARK(BM_EcDecodeTwoMissing)->Args({4, 2})->Args({10, 4});
 void BM_ShardSha256(benchmark::State& state) {
   const int k = 4, m = 2;
   const auto& in = Input(kMicroBytes);
-  ReedSolomon rs = *ReedSolomon::Create(k, m);
-  EncodedSegment seg = *EncodeSegment(rs, in);
+  erasure::ReedSolomon rs = *erasure::ReedSolomon::Create(k, m);
+  erasure::EncodedSegment seg = *erasure::EncodeSegment(rs, in);
   for (auto _ : state) {
     for (int i = 0; i < k + m; ++i)
       benchmark::DoNotOptimize(bulk::Sha256Digest(seg.shard(i), BackendArg(state)));

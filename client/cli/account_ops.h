@@ -1,4 +1,4 @@
-// Sign-up and login on the client side (DESIGN.md section 2): Argon2id of the
+// Sign-up and login on the client side (docs/ARCHITECTURE.md#3-accounts-and-keys): Argon2id of the
 // password gives kek (wraps the identity, never leaves this process) and
 // auth_key (sent to accounts); the identity is an age X25519 key pair made
 // here. Both return the Session to save and the unlocked identity.

@@ -20,7 +20,7 @@ absl::Time FromProto(const google::protobuf::Timestamp& t) {
 
 absl::Status ValidateManifest(const v1::GetObjectResponse& m) {
   const int k = static_cast<int>(m.data_shards()), p = static_cast<int>(m.parity_shards());
-  if (k < 1 || k > client::kMaxDataShards || p < 0 || p > client::kMaxParityShards) {
+  if (k < 1 || k > erasure::kMaxDataShards || p < 0 || p > erasure::kMaxParityShards) {
     return absl::InvalidArgumentError(
         absl::StrCat("manifest: unsupported coding ", k, "+", p, " (upgrade freehold?)"));
   }
@@ -32,7 +32,7 @@ absl::Status ValidateManifest(const v1::GetObjectResponse& m) {
           absl::StrCat("manifest: segment ", i, " is missing or out of order"));
     }
     if (s.segment_size_bytes() == 0 ||
-        s.shard_size_bytes() != client::ReedSolomon::ShardSize(s.segment_size_bytes(), k)) {
+        s.shard_size_bytes() != erasure::ReedSolomon::ShardSize(s.segment_size_bytes(), k)) {
       return absl::InvalidArgumentError(absl::StrCat("manifest: segment ", i, " has bad sizes"));
     }
     total += s.segment_size_bytes();
@@ -64,7 +64,7 @@ void Downloader::GiveBuffer(std::vector<uint8_t> buf) {
 }
 
 absl::StatusOr<Downloader::Fetched> Downloader::FetchSegment(const v1::SegmentManifest& seg,
-                                                             const client::ReedSolomon& rs) {
+                                                             const erasure::ReedSolomon& rs) {
   const int k = rs.k(), n = rs.total();
   const size_t shard_size = seg.shard_size_bytes();
   const uint64_t seg_len = seg.segment_size_bytes();
@@ -169,7 +169,7 @@ absl::StatusOr<Downloader::Fetched> Downloader::FetchSegment(const v1::SegmentMa
                       : std::span<const uint8_t>(parity[i - k].data(), shard_size);
   }
   // Hashes were verified as the shards arrived.
-  absl::StatusOr<std::vector<uint8_t>> decoded = client::DecodeSegment(rs, seg_len, shards, {});
+  absl::StatusOr<std::vector<uint8_t>> decoded = erasure::DecodeSegment(rs, seg_len, shards, {});
   recycle_parity();
   GiveBuffer(std::move(data));
   if (!decoded.ok()) return decoded.status();
@@ -180,7 +180,7 @@ absl::StatusOr<Downloader::Fetched> Downloader::FetchSegment(const v1::SegmentMa
 absl::Status Downloader::Fetch(v1::GetObjectResponse manifest, const ManifestSource& renew,
                                client::ByteSink& payload) {
   if (absl::Status s = ValidateManifest(manifest); !s.ok()) return s;
-  absl::StatusOr<client::ReedSolomon> rs = client::ReedSolomon::Create(
+  absl::StatusOr<erasure::ReedSolomon> rs = erasure::ReedSolomon::Create(
       static_cast<int>(manifest.data_shards()), static_cast<int>(manifest.parity_shards()));
   if (!rs.ok()) return rs.status();
   uint64_t total_units = 0;

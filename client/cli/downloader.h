@@ -18,7 +18,7 @@
 #include "client/cli/storage_nodes.h"
 #include "client/cli/transfer_observer.h"
 #include "client/core/byte_io.h"
-#include "client/core/erasure.h"
+#include "common/erasure/erasure.h"
 #include "freehold/v1/coordinator.pb.h"
 
 namespace freehold::cli {
@@ -52,7 +52,7 @@ class Downloader {
     size_t len = 0;
   };
   absl::StatusOr<Fetched> FetchSegment(const v1::SegmentManifest& seg,
-                                       const client::ReedSolomon& rs);
+                                       const erasure::ReedSolomon& rs);
   // Recycled segment buffers: fresh ones cost a memset and page faults.
   std::vector<uint8_t> TakeBuffer(size_t size);
   void GiveBuffer(std::vector<uint8_t> buf);

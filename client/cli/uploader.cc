@@ -29,7 +29,7 @@ uint64_t TotalShardBytes(uint64_t payload, uint64_t segment_size, int k, int m) 
   uint64_t total = 0;
   for (uint64_t off = 0; off < payload; off += segment_size) {
     const uint64_t len = std::min(segment_size, payload - off);
-    total += client::ReedSolomon::ShardSize(len, k) * static_cast<uint64_t>(k + m);
+    total += erasure::ReedSolomon::ShardSize(len, k) * static_cast<uint64_t>(k + m);
   }
   return total;
 }
@@ -75,10 +75,10 @@ absl::StatusOr<v1::BeginSegmentResponse> Uploader::BeginWithAdmission(
           absl::StrCat("the cluster is not accepting new files right now: ", s.message()));
     }
     if (RetryAfterOf(s).has_value() && *wait > config_.max_admission_wait) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          s.message(), " (the cluster asks to wait ", FormatWait(*wait),
-          ", longer than --max-throttle-wait ", FormatWait(config_.max_admission_wait),
-          "; try again later)"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat(s.message(), " (the cluster asks to wait ", FormatWait(*wait),
+                       ", longer than --max-throttle-wait ", FormatWait(config_.max_admission_wait),
+                       "; try again later)"));
     }
     if (attempt >= config_.admission_retries) {
       return absl::ResourceExhaustedError(
@@ -133,7 +133,7 @@ absl::StatusOr<v1::ShardReceipt> Uploader::StoreShard(const std::string& object_
 }
 
 absl::Status Uploader::StoreSegment(const std::string& object_id, uint64_t index,
-                                    const client::EncodedSegment& seg, int* replaced) {
+                                    const erasure::EncodedSegment& seg, int* replaced) {
   v1::BeginSegmentRequest begin;
   begin.set_object_id(object_id);
   begin.set_segment(static_cast<uint32_t>(index));
@@ -199,7 +199,7 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
   // Segments being sent, oldest first. Each task owns its encoded segment.
   struct Task {
     std::thread thread;
-    std::shared_ptr<client::EncodedSegment> encoded;
+    std::shared_ptr<erasure::EncodedSegment> encoded;
     std::shared_ptr<absl::Status> status;
     std::shared_ptr<int> replaced;
   };
@@ -228,7 +228,7 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
         while (static_cast<int>(tasks.size()) >= std::max(1, config_.segments_in_flight)) {
           if (absl::Status s = finish_oldest(); !s.ok()) return s;
         }
-        auto encoded = std::make_shared<client::EncodedSegment>(std::move(seg.encoded));
+        auto encoded = std::make_shared<erasure::EncodedSegment>(std::move(seg.encoded));
         seg.encoded.storage.clear();
         if (!spare.empty()) {
           seg.encoded.storage = std::move(spare.back());  // recycled by the pipeline

@@ -1,4 +1,4 @@
-// The upload engine (DESIGN.md section 4): CreateObject, then per segment
+// The upload engine (docs/ARCHITECTURE.md#9-put-and-get): CreateObject, then per segment
 // (encrypt -> segment -> Reed-Solomon -> SHA-256, in the client core)
 // BeginSegment -> PutShard to k+m daemons in parallel -> CommitSegment, and
 // finally CommitObject. Memory is bounded: at most `segments_in_flight`
@@ -26,8 +26,8 @@
 #include "client/cli/storage_nodes.h"
 #include "client/cli/transfer_observer.h"
 #include "client/core/byte_io.h"
-#include "client/core/erasure.h"
 #include "client/core/secret_bytes.h"
+#include "common/erasure/erasure.h"
 
 namespace freehold::cli {
 
@@ -68,7 +68,7 @@ class Uploader {
   struct Job;
   absl::StatusOr<v1::BeginSegmentResponse> BeginWithAdmission(const v1::BeginSegmentRequest& req);
   absl::Status StoreSegment(const std::string& object_id, uint64_t index,
-                            const client::EncodedSegment& seg, int* replaced);
+                            const erasure::EncodedSegment& seg, int* replaced);
   absl::StatusOr<v1::ShardReceipt> StoreShard(const std::string& object_id, uint64_t segment,
                                               int index, v1::ShardPlan plan,
                                               std::span<const uint8_t> data, int* replaced);

@@ -1,4 +1,5 @@
-// Password-derived account keys and the wrapped identity (DESIGN.md section 2).
+// Password-derived account keys and the wrapped identity
+// (docs/ARCHITECTURE.md#3-accounts-and-keys).
 //
 //   out[64] = Argon2id(password, salt16, opslimit, memlimit)  (crypto_pwhash)
 //   kek = out[0..32]  -- wraps the identity, never leaves the client

@@ -18,6 +18,11 @@
 // straight into the shard buffer and seals them in place, so there are no
 // plaintext buffers and at most N segments are in flight (N * k+m shards);
 // the source's CheckUnchanged runs after the last segment, before success.
+//
+// Where the parts live: cutting the plaintext into segment jobs (the streamed
+// and the positional read paths) is internal/segment_job.h; sealing and
+// erasure coding one segment is internal/segment_builder.h; this file runs
+// them on the calling thread or on workers and delivers segments in order.
 #pragma once
 
 #include <cstdint>
@@ -28,10 +33,10 @@
 #include "absl/status/statusor.h"
 #include "client/core/age_stream.h"
 #include "client/core/byte_io.h"
-#include "client/core/erasure.h"
 #include "client/core/secret_bytes.h"
 #include "client/core/segmenter.h"
 #include "common/bulk/backend.h"
+#include "common/erasure/erasure.h"
 
 namespace freehold::client {
 
@@ -46,8 +51,8 @@ struct UploadOptions {
 
 struct UploadSegment {
   uint64_t index = 0;
-  uint64_t payload_offset = 0;  // where the segment starts in the payload
-  EncodedSegment encoded;       // segment_len, shards, hashes
+  uint64_t payload_offset = 0;      // where the segment starts in the payload
+  erasure::EncodedSegment encoded;  // segment_len, shards, hashes
 };
 
 struct UploadSummary {
@@ -78,9 +83,9 @@ class UploadPipeline {
   struct Buffers;  // recycled plaintext and shard buffers
 
  private:
-  UploadPipeline(const UploadOptions& options, ReedSolomon rs);
+  UploadPipeline(const UploadOptions& options, erasure::ReedSolomon rs);
   UploadOptions options_;
-  ReedSolomon rs_;
+  erasure::ReedSolomon rs_;
   std::unique_ptr<Buffers> buffers_;
 };
 

@@ -1,7 +1,7 @@
-// Admission seam (DESIGN.md 6): instead of quotas, BeginSegment asks an
-// AdmissionController whether a write may proceed. The production controller
-// is PolicyAdmission (policy_admission.h) over billing-free's AdmissionPolicy;
-// AlwaysAdmit accepts every write (tests that are not about admission).
+// Admission seam (docs/ARCHITECTURE.md#12-funding-and-admission): instead of quotas, BeginSegment
+// asks an AdmissionController whether a write may proceed. The production controller is
+// PolicyAdmission (policy_admission.h) over billing-free's AdmissionPolicy; AlwaysAdmit accepts
+// every write (tests that are not about admission).
 #pragma once
 
 #include <cstdint>

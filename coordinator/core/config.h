@@ -32,7 +32,7 @@ struct CoordinatorConfig {
   // without it only access tokens with the "admin" scope may call them).
   std::string admin_token_file;
 
-  // --- Placement and coding (DESIGN.md 3-4) ---
+  // --- Placement and coding (docs/ARCHITECTURE.md#8-placement) ---
   std::string failure_domain = "host";  // host | zone | region | node
   int data_shards = 4;                  // k
   int parity_shards = 2;                // m
@@ -60,7 +60,7 @@ struct CoordinatorConfig {
   absl::Duration repair_after = absl::Minutes(15);
   bool repair = true;  // run the repair loop
 
-  // --- Funding and admission (DESIGN.md 6) ---
+  // --- Funding and admission (docs/ARCHITECTURE.md#12-funding-and-admission) ---
   FundingSettings funding;
 
   // The PlacementPolicy these settings describe (valid after Validate()).

@@ -36,7 +36,7 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
           "nodes at or above this used/capacity get no new shards");
   AddByteSizeFlag(app, "--max-object-size", &c->max_object_bytes, "largest object payload");
   AddByteSizeFlag(app, "--max-metadata-size", &c->max_metadata_bytes,
-              "largest encrypted metadata blob");
+                  "largest encrypted metadata blob");
   AddByteSizeFlag(app, "--max-header-size", &c->max_header_bytes, "largest age header");
   AddFlag(app, "--max-share-accounts", &c->max_share_accounts,
           "most accounts one object may be shared with");
@@ -57,7 +57,7 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
   AddDurationFlag(app, "--max-delete-backoff", &c->max_delete_backoff,
                   "longest wait between retries of a failed shard deletion");
 
-  // Funding and admission (DESIGN.md 6).
+  // Funding and admission (docs/ARCHITECTURE.md#12-funding-and-admission).
   FundingSettings& f = c->funding;
   AddFlag(app, "--donations", &f.donations,
           "freehold-donations gRPC address (GetFundingSummary); empty = no donation intake "
@@ -80,12 +80,13 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
   AddFlag(app, "--physical-reserve-fraction", &f.admission.physical_reserve_fraction,
           "fraction of raw capacity kept free for repair; past the rest new writes are refused");
   AddByteSizeFlag(app, "--physical-reserve-bytes", &f.admission.physical_reserve_bytes,
-              "raw bytes kept free for repair (the larger of this and the fraction applies)");
+                  "raw bytes kept free for repair (the larger of this and the fraction applies)");
   AddDurationFlag(app, "--throttle-horizon", &f.admission.throttle_horizon,
                   "while throttled, the headroom left should last this long at the allowed "
                   "aggregate write rate");
-  AddByteRateFlag(app, "--min-account-rate", &f.admission.min_account_rate_bytes_per_second,
-              "bytes per second every account may always write, even when throttled (e.g. 64KiB)");
+  AddByteRateFlag(
+      app, "--min-account-rate", &f.admission.min_account_rate_bytes_per_second,
+      "bytes per second every account may always write, even when throttled (e.g. 64KiB)");
   AddDurationFlag(app, "--throttle-burst", &f.admission.burst,
                   "a throttled account may burst this many seconds of its rate");
   AddFlag(app, "--donate-url", &f.admission.donate_url,

@@ -1,7 +1,7 @@
 // Typed configuration of the coordinator's funding monitor and admission
-// (DESIGN.md 6): where the donation figures come from, the cost model file,
-// refresh periods and the admission thresholds. Part of CoordinatorConfig;
-// flags.cc binds every field to a flag.
+// (docs/ARCHITECTURE.md#12-funding-and-admission): where the donation figures come from, the cost
+// model file, refresh periods and the admission thresholds. Part of CoordinatorConfig; flags.cc
+// binds every field to a flag.
 #pragma once
 
 #include <string>

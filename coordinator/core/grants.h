@@ -1,8 +1,8 @@
 // Signed grants (coordinator -> storage daemons) and receipts (daemons ->
-// coordinator), DESIGN.md 4. The claims are protobuf messages (storage.proto
-// GrantClaims / ReceiptClaims, deterministic serialization); the core reaches
-// them through ClaimsCodec so it stays free of generated code. Tokens use
-// common/signed_token.h with the contexts below.
+// coordinator), docs/ARCHITECTURE.md#6-grants-and-receipts. The claims are protobuf messages
+// (storage.proto GrantClaims / ReceiptClaims, deterministic serialization); the core reaches them
+// through ClaimsCodec so it stays free of generated code. Tokens use common/signed_token.h with the
+// contexts below.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// Background work of the coordinator (DESIGN.md 5), one step per call so the
-// loops (background.h) and tests drive them the same way:
+// Background work of the coordinator (docs/ARCHITECTURE.md#10-keeping-data-alive), one step per
+// call so the loops (background.h) and tests drive them the same way:
 //   GarbageCollector         abandoned uploads -> shard deletions; deletions
 //                            sent to daemons with DELETE grants, retried
 //   AccountDeletionConsumer  the accounts deletion outbox -> delete data

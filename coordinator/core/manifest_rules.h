@@ -1,7 +1,7 @@
-// Rules of object layout (DESIGN.md 3): an object's payload is cut into
-// segments of the object's segment size (the last one shorter); every shard
-// of a segment has the same size, at least ceil(segment / k) and at most 4 KiB
-// more (coding padding/alignment); every shard hash is a 32-byte SHA-256.
+// Rules of object layout (docs/ARCHITECTURE.md#4-objects-segments-and-shards): an object's payload
+// is cut into segments of the object's segment size (the last one shorter); every shard of a
+// segment has the same size, at least ceil(segment / k) and at most 4 KiB more (coding
+// padding/alignment); every shard hash is a 32-byte SHA-256.
 #pragma once
 
 #include <cstdint>

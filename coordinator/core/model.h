@@ -1,4 +1,4 @@
-// Domain types of the coordinator (DESIGN.md 3-5): storage nodes, objects,
+// Domain types of the coordinator (docs/ARCHITECTURE.md#7-the-coordinator): storage nodes, objects,
 // segments and shards as the coordinator records them. Plain values, no I/O.
 #pragma once
 

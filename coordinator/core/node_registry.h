@@ -1,6 +1,6 @@
-// Node registry rules (DESIGN.md 4-5): registration and heartbeats signed by
-// the node key, the up/down/draining/retired state machine evaluated against
-// an injected clock, and operator state changes.
+// Node registry rules (docs/ARCHITECTURE.md#7-the-coordinator): registration and heartbeats signed
+// by the node key, the up/down/draining/retired state machine evaluated against an injected clock,
+// and operator state changes.
 #pragma once
 
 #include <string>

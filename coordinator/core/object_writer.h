@@ -1,4 +1,4 @@
-// The upload state machine (DESIGN.md 4):
+// The upload state machine (docs/ARCHITECTURE.md#9-put-and-get):
 //   CreateObject -> (BeginSegment -> [ReplaceShardTarget]* -> CommitSegment)* -> CommitObject
 // An object is invisible until CommitObject; an upload not committed within
 // upload_ttl is abandoned and collected by the GC loop. Only the owner may

@@ -1,6 +1,6 @@
-// Repair planning (DESIGN.md 5): which committed segments have lost shards,
-// most endangered first. A segment with fewer than k healthy shards cannot be
-// rebuilt and is reported as lost, never silently dropped.
+// Repair planning (docs/ARCHITECTURE.md#10-keeping-data-alive): which committed segments have lost
+// shards, most endangered first. A segment with fewer than k healthy shards cannot be rebuilt and
+// is reported as lost, never silently dropped.
 #pragma once
 
 #include <vector>

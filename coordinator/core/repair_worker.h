@@ -1,9 +1,8 @@
-// Repair (DESIGN.md 5): rebuilds the missing shards of degraded segments,
-// most endangered first. For each segment it picks replacement nodes in
-// unused failure domains (coordinator_placement), signs GET grants for the
-// healthy shards and PUT grants for the targets, lets a ShardRebuilder fetch
-// k shards, decode and store the missing ones, verifies the receipts like a
-// commit and moves the shard positions in the manifest (recording the move and
+// Repair (docs/ARCHITECTURE.md#10-keeping-data-alive): rebuilds the missing shards of degraded
+// segments, most endangered first. For each segment it picks replacement nodes in unused failure
+// domains (coordinator_placement), signs GET grants for the healthy shards and PUT grants for the
+// targets, lets a ShardRebuilder fetch k shards, decode and store the missing ones, verifies the
+// receipts like a commit and moves the shard positions in the manifest (recording the move and
 // queueing a delete on the node that lost them). Segments with fewer than k
 // healthy shards are reported as lost, never silently skipped.
 #pragma once

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "client/core/erasure.h"
+#include "common/erasure/erasure.h"
 #include "common/grpc_status.h"
 #include "common/secure_compare.h"
 #include "freehold/v1/storage.grpc.pb.h"
@@ -79,8 +79,8 @@ absl::StatusOr<std::string> GrpcShardRebuilder::Store(const RebuildTarget& targe
 
 absl::StatusOr<std::vector<std::string>> GrpcShardRebuilder::Rebuild(
     const RebuildRequest& request) {
-  absl::StatusOr<client::ReedSolomon> rs =
-      client::ReedSolomon::Create(request.data_shards, request.parity_shards);
+  absl::StatusOr<erasure::ReedSolomon> rs =
+      erasure::ReedSolomon::Create(request.data_shards, request.parity_shards);
   if (!rs.ok()) return rs.status();
   const int n = request.data_shards + request.parity_shards;
   const size_t len = request.shard_size_bytes;

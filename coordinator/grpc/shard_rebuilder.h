@@ -1,5 +1,5 @@
 // ShardRebuilder over gRPC: GetShard from healthy daemons, Reed-Solomon
-// reconstruction with the client's codec (client_core ReedSolomon, so parity
+// reconstruction with the codec clients use (common/erasure ReedSolomon, so parity
 // is byte-identical to what clients write), PutShard to the new targets.
 #pragma once
 

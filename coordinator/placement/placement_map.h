@@ -1,5 +1,5 @@
 // PlacementMap: an immutable snapshot of the storage-node map that places
-// segments by weighted rendezvous hashing (DESIGN.md section 4).
+// segments by weighted rendezvous hashing (docs/ARCHITECTURE.md#8-placement).
 //
 // For a segment every eligible node gets an arrival time -ln(u)/w, with u from
 // a 64-bit hash of (segment, node) and w the node's effective weight (its

@@ -1,5 +1,6 @@
 // freehold-accounts: zero-knowledge sign-up and login, sessions and access tokens
-// (DESIGN.md section 2). Wiring only; the logic lives in accounts_core/_pg/_grpc.
+// (docs/ARCHITECTURE.md#3-accounts-and-keys). Wiring only; the logic lives in
+// accounts_core/_pg/_grpc.
 #include <pthread.h>
 #include <signal.h>
 
@@ -10,8 +11,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/grpc_server.h"
@@ -20,18 +21,18 @@
 #include "common/pg.h"
 #include "common/secure_compare.h"
 #include "common/status.h"
-#include "services/accounts/account_crypto.h"
-#include "services/accounts/account_service.h"
-#include "services/accounts/accounts_config.h"
-#include "services/accounts/accounts_grpc_service.h"
-#include "services/accounts/accounts_metrics.h"
-#include "services/accounts/fair_use_limiter.h"
-#include "services/accounts/login_service.h"
-#include "services/accounts/maintenance_loop.h"
-#include "services/accounts/pg_account_repository.h"
-#include "services/accounts/session_service.h"
-#include "services/accounts/token_issuer.h"
-#include "services/accounts/token_keyring.h"
+#include "services/accounts/core/account_crypto.h"
+#include "services/accounts/core/account_service.h"
+#include "services/accounts/core/accounts_config.h"
+#include "services/accounts/core/accounts_metrics.h"
+#include "services/accounts/core/fair_use_limiter.h"
+#include "services/accounts/core/login_service.h"
+#include "services/accounts/core/maintenance_loop.h"
+#include "services/accounts/core/session_service.h"
+#include "services/accounts/core/token_issuer.h"
+#include "services/accounts/core/token_keyring.h"
+#include "services/accounts/grpc/accounts_grpc_service.h"
+#include "services/accounts/pg/pg_account_repository.h"
 
 namespace freehold::accounts {
 namespace {
@@ -127,10 +128,9 @@ int Run(const AccountsConfig& config) {
   LoginService login(repo, *pepper, limiter, issuer, metrics, clock, options);
   SessionService sessions(repo, issuer, metrics, clock);
   AccountService accounts(repo, *pepper, limiter, metrics, clock, options);
-  AccountsGrpcService service(
-      login, sessions, accounts,
-      AccountsGrpcOptions{(*keyring)->public_keys(), options.audience, internal_secret,
-                          config.login_workers});
+  AccountsGrpcService service(login, sessions, accounts,
+                              AccountsGrpcOptions{(*keyring)->public_keys(), options.audience,
+                                                  internal_secret, config.login_workers});
   SecureZero(internal_secret);
 
   GrpcServerOptions server_options;

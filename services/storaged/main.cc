@@ -1,6 +1,7 @@
-// freehold-storaged: stores encrypted shards on local disk (DESIGN.md 3-5).
-// Wiring only: configuration, identity, store, gRPC server, scrubber, announcer,
-// signal handling (SIGTERM/SIGINT: graceful stop; SIGHUP: reload coordinator keys).
+// freehold-storaged: stores encrypted shards on local disk
+// (docs/ARCHITECTURE.md#5-storage-daemons). Wiring only: configuration, identity, store, gRPC
+// server, scrubber, announcer, signal handling (SIGTERM/SIGINT: graceful stop; SIGHUP: reload
+// coordinator keys).
 #include <grpc/grpc.h>
 #include <grpcpp/server_builder.h>
 #include <malloc.h>
@@ -21,17 +22,17 @@
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/metrics.h"
-#include "services/storaged/announcer.h"
-#include "services/storaged/config.h"
-#include "services/storaged/coordinator_grpc_client.h"
-#include "services/storaged/grants.h"
-#include "services/storaged/key_ring.h"
-#include "services/storaged/metrics.h"
-#include "services/storaged/node_identity.h"
-#include "services/storaged/scrubber.h"
-#include "services/storaged/shard_store.h"
-#include "services/storaged/storage_grpc_service.h"
-#include "services/storaged/storage_node.h"
+#include "services/storaged/core/announcer.h"
+#include "services/storaged/core/config.h"
+#include "services/storaged/core/grants.h"
+#include "services/storaged/core/key_ring.h"
+#include "services/storaged/core/metrics.h"
+#include "services/storaged/core/node_identity.h"
+#include "services/storaged/core/scrubber.h"
+#include "services/storaged/core/shard_store.h"
+#include "services/storaged/core/storage_node.h"
+#include "services/storaged/grpc/coordinator_grpc_client.h"
+#include "services/storaged/grpc/storage_grpc_service.h"
 
 namespace {
 

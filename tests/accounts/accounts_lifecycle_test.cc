@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/metrics.h"
-#include "services/accounts/login_service.h"
+#include "services/accounts/core/login_service.h"
 #include "tests/accounts/accounts_test_support.h"
 #include "tests/support/postgres_harness.h"
 #include "tests/support/status_matchers.h"

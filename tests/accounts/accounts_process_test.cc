@@ -7,7 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/grpc_server.h"
-#include "services/accounts/token_keyring.h"
+#include "services/accounts/core/token_keyring.h"
 #include "tests/accounts/accounts_test_support.h"
 #include "tests/support/postgres_harness.h"
 #include "tests/support/process.h"

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
-#include "services/accounts/validation.h"
+#include "services/accounts/core/validation.h"
 
 namespace freehold::accounts::testing {
 

@@ -4,17 +4,17 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "client/core/internal/encoding.h"
 #include "client/core/keys.h"
 #include "common/clock.h"
 #include "common/encoding.h"
 #include "common/signed_token.h"
-#include "services/accounts/account_crypto.h"
-#include "services/accounts/accounts_grpc_service.h"
-#include "services/accounts/fair_use_limiter.h"
-#include "client/core/internal/encoding.h"
-#include "services/accounts/token_issuer.h"
-#include "services/accounts/token_keyring.h"
-#include "services/accounts/validation.h"
+#include "services/accounts/core/account_crypto.h"
+#include "services/accounts/core/fair_use_limiter.h"
+#include "services/accounts/core/token_issuer.h"
+#include "services/accounts/core/token_keyring.h"
+#include "services/accounts/core/validation.h"
+#include "services/accounts/grpc/accounts_grpc_service.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 

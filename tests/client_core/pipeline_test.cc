@@ -156,22 +156,22 @@ TEST(UploadPipelineTest, DownloadWithMissingShardsAndRangeReads) {
   o.k = 4;
   o.m = 2;
   o.threads = 2;
-  std::vector<EncodedSegment> stored;
+  std::vector<erasure::EncodedSegment> stored;
   SpanSource src(plain);
   ASSERT_OK_AND_ASSIGN(UploadSummary sum, EncodeUpload(key, src, o, [&](UploadSegment& s) {
                          stored.push_back(std::move(s.encoded));
                          return absl::OkStatus();
                        }));
-  ASSERT_OK_AND_ASSIGN(ReedSolomon rs, ReedSolomon::Create(4, 2));
+  ASSERT_OK_AND_ASSIGN(erasure::ReedSolomon rs, erasure::ReedSolomon::Create(4, 2));
   SegmentLayout layout{o.segment_size, sum.payload_bytes};
   // Each segment loses two different shards; one more is corrupted on disk.
   auto fetch = [&](uint64_t i) -> absl::StatusOr<std::vector<uint8_t>> {
-    const EncodedSegment& seg = stored[i];
+    const erasure::EncodedSegment& seg = stored[i];
     std::vector<std::span<const uint8_t>> shards;
     for (int s = 0; s < 6; ++s) shards.push_back(seg.shard(s));
     shards[i % 6] = {};
     shards[(i + 3) % 6] = {};
-    return DecodeSegment(rs, seg.segment_len, shards, seg.hashes);
+    return erasure::DecodeSegment(rs, seg.segment_len, shards, seg.hashes);
   };
   std::string out;
   StringSink sink(&out);

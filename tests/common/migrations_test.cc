@@ -152,6 +152,40 @@ TEST_F(MigrationsTest, DetectsAnEditedAppliedMigration) {
   EXPECT_EQ(version, 1);  // nothing applied
 }
 
+TEST_F(MigrationsTest, AcceptsACommentEditThatDeclaresThePreviousChecksum) {
+  PgPool pool(Options());
+  ASSERT_OK(MigrationRunner(pool, "svc", Load(kV1Dir)).Apply());
+  std::vector<Migration> edited = Load(kV2Dir);
+  const std::string before = MigrationChecksum(edited[0].sql);
+  edited[0].sql += "\n-- a clearer comment\n-- freehold:previous-checksum " + before + "\n";
+  ASSERT_OK_AND_ASSIGN(int applied, MigrationRunner(pool, "svc", edited).Apply());
+  EXPECT_EQ(applied, 1);  // 0002 of v2; 0001 accepted, not re-run
+  // The record now holds the new text's checksum: a runner with the same files is happy...
+  ASSERT_OK(MigrationRunner(pool, "svc", edited).Apply());
+  // ...and one with a further, undeclared edit is refused.
+  std::vector<Migration> again = edited;
+  again[0].sql += "-- another edit\n";
+  EXPECT_THAT(MigrationRunner(pool, "svc", again).Apply(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("has changed")));
+}
+
+TEST_F(MigrationsTest, AWrongDeclaredChecksumDoesNotExcuseAnEdit) {
+  PgPool pool(Options());
+  ASSERT_OK(MigrationRunner(pool, "svc", Load(kV1Dir)).Apply());
+  std::vector<Migration> edited = Load(kV2Dir);
+  edited[0].sql += "\n-- freehold:previous-checksum " + std::string(64, 'a') + "\n";
+  EXPECT_THAT(MigrationRunner(pool, "svc", edited).Apply(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("has changed")));
+}
+
+TEST(MigrationFilesTest, ReadsDeclaredPreviousChecksums) {
+  const std::string a(64, 'a'), b = std::string(63, 'B') + "0";
+  EXPECT_THAT(DeclaredPreviousChecksums("-- freehold:previous-checksum " + a +
+                                        "\nSELECT 1;\n-- freehold:previous-checksum " + b +
+                                        " \n-- freehold:previous-checksum xyz\n"),
+              ::testing::ElementsAre(a, std::string(63, 'b') + "0"));
+}
+
 TEST_F(MigrationsTest, FailingMigrationRollsBackEntirely) {
   PgPool pool(Options());
   std::vector<Migration> ms = Load(kV1Dir);

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "absl/strings/match.h"
-#include "client/core/erasure.h"
+#include "common/erasure/erasure.h"
 #include "coordinator/core/ids.h"
 #include "coordinator/grpc/claims_codec.h"
 #include "tests/coordinator/cluster_fixture.h"
@@ -29,9 +29,9 @@ struct EncodedSegment {
 // repair can rebuild any shard.
 EncodedSegment Encode(const std::string& segment, int k, int m) {
   EncodedSegment e;
-  absl::StatusOr<client::ReedSolomon> rs = client::ReedSolomon::Create(k, m);
+  absl::StatusOr<erasure::ReedSolomon> rs = erasure::ReedSolomon::Create(k, m);
   EXPECT_TRUE(rs.ok());
-  absl::StatusOr<client::EncodedSegment> encoded = client::EncodeSegment(
+  absl::StatusOr<erasure::EncodedSegment> encoded = erasure::EncodeSegment(
       *rs,
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(segment.data()), segment.size()));
   EXPECT_TRUE(encoded.ok()) << encoded.status();

@@ -23,7 +23,7 @@
 #include "client/cli/session.h"
 #include "client/cli/uploader.h"
 #include "client/core/age_file.h"
-#include "client/core/erasure.h"
+#include "common/erasure/erasure.h"
 #include "common/grpc_server.h"
 #include "freehold/v1/coordinator.grpc.pb.h"
 #include "freehold/v1/storage.grpc.pb.h"
@@ -245,10 +245,11 @@ TEST_F(TransferTest, ClosedAdmissionFailsAtOnceWithTheServersMessage) {
 // Adds a segment of `len` bytes whose shard 0 is corrupted on the node.
 std::string AddSegment(v1::GetObjectResponse* m, FakeStorage& storage, const std::string& address,
                        int index, size_t len) {
-  absl::StatusOr<client::ReedSolomon> rs = client::ReedSolomon::Create(2, 1);
+  absl::StatusOr<erasure::ReedSolomon> rs = erasure::ReedSolomon::Create(2, 1);
   std::string segment(len, '\0');
   for (size_t i = 0; i < len; ++i) segment[i] = static_cast<char>(i * 7 + index);
-  absl::StatusOr<client::EncodedSegment> enc = client::EncodeSegment(*rs, client::AsBytes(segment));
+  absl::StatusOr<erasure::EncodedSegment> enc =
+      erasure::EncodeSegment(*rs, client::AsBytes(segment));
   v1::SegmentManifest* s = m->add_segments();
   s->set_segment(index);
   s->set_segment_size_bytes(len);

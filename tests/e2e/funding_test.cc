@@ -1,9 +1,8 @@
-// Funding instead of billing, end to end (DESIGN.md 6, issue 9): a real
-// cluster (accounts, donations, coordinator, six storage daemons) with a tiny
-// cost model and tiny disks, driven with the real `freehold` CLI and real
-// signed Stripe webhooks. Writes pass; near the funded capacity the heaviest
-// writer is throttled while a small writer still passes; a donation lifts the
-// throttle; past physical capacity writes are refused with RESOURCE_EXHAUSTED
+// Funding instead of billing, end to end (docs/ARCHITECTURE.md#12-funding-and-admission, issue 9):
+// a real cluster (accounts, donations, coordinator, six storage daemons) with a tiny cost model and
+// tiny disks, driven with the real `freehold` CLI and real signed Stripe webhooks. Writes pass;
+// near the funded capacity the heaviest writer is throttled while a small writer still passes; a
+// donation lifts the throttle; past physical capacity writes are refused with RESOURCE_EXHAUSTED
 // and a message, while reads and deletes keep working and nothing is lost.
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>

@@ -20,7 +20,7 @@ mkdir -p "$BUILD"
 
 # Only what the age header/armor/STREAM code needs (keeps the build short).
 SOURCES=$(ls "$ROOT"/client/core/{age_armor,age_file,age_header,age_recipients,age_stream,byte_io,keys,secret_bytes}.cc \
-             "$ROOT"/client/core/internal/*.cc "$ROOT"/common/bulk/aead.cc)
+             "$ROOT"/client/core/internal/{encoding,hkdf}.cc "$ROOT"/common/bulk/aead.cc)
 HEADERS=$(ls "$ROOT"/client/core/*.h "$ROOT"/client/core/internal/*.h "$ROOT"/common/bulk/*.h)
 LIBS="$(pkg-config --libs absl_statusor absl_strings libsodium libcrypto libisal)"
 CFLAGS="-std=c++20 -O1 -g -fno-sanitize-recover=undefined -I$ROOT"

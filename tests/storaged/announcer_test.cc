@@ -1,5 +1,5 @@
 // Announcer against an in-memory fake coordinator client.
-#include "services/storaged/announcer.h"
+#include "services/storaged/core/announcer.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // internal::DirectWriter (the receive -> hash + write pipeline) and its buffer pool,
 // on real files in a temporary directory.
-#include "services/storaged/internal/direct_writer.h"
+#include "services/storaged/core/internal/direct_writer.h"
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -54,8 +54,8 @@ TEST_F(DirectWriterTest, FileAndHashMatchTheBytesForEveryRingSize) {
   for (const size_t buffers : {size_t{2}, size_t{3}, size_t{4}, size_t{8}}) {
     for (const size_t size : {size_t{1}, size_t{8192}, size_t{8192 * 5}, size_t{300001}}) {
       SCOPED_TRACE(::testing::Message() << buffers << " buffers, " << size << " bytes");
-      const std::string path = dir_.File("f-" + std::to_string(buffers) + "-" +
-                                         std::to_string(size));
+      const std::string path =
+          dir_.File("f-" + std::to_string(buffers) + "-" + std::to_string(size));
       const int fd = OpenForWriting(path);
       bulk::Sha256 hasher;
       std::unique_ptr<DirectWriter> writer = DirectWriter::Create(fd, path, pool, buffers, &hasher);

@@ -2,7 +2,7 @@
 
 #include <sodium.h>
 
-#include "services/storaged/coordinator_grpc_client.h"
+#include "services/storaged/grpc/coordinator_grpc_client.h"
 
 namespace freehold::storaged::testing {
 namespace {

@@ -1,13 +1,13 @@
 // Grant checking (with a fake clock), receipts, shard key syntax, key files.
-#include "services/storaged/grants.h"
+#include "services/storaged/core/grants.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/clock.h"
 #include "freehold/v1/storage.pb.h"
-#include "services/storaged/key_ring.h"
-#include "services/storaged/shard_key.h"
+#include "services/storaged/core/key_ring.h"
+#include "services/storaged/core/shard_key.h"
 #include "tests/storaged/storaged_test_util.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"

@@ -1,6 +1,6 @@
 // ReadPutShardMessage: data messages are read from gRPC's slices without a copy, and
 // every other shape means what protobuf says it means.
-#include "services/storaged/put_shard_messages.h"
+#include "services/storaged/grpc/put_shard_messages.h"
 
 #include <gmock/gmock.h>
 #include <grpcpp/support/slice.h>
@@ -60,8 +60,8 @@ TEST(PutShardMessagesTest, DataMessageBytesGoToTheSinkWhereverTheSlicesAreCut) {
   const std::string data = PatternBytes(300000);
   const std::string message = DataMessage(data);
   // Cuts inside the tag/length header, and inside the data.
-  for (const std::vector<size_t>& cuts : std::vector<std::vector<size_t>>{
-           {}, {1}, {2}, {3, 100}, {4, 70000, 200000}}) {
+  for (const std::vector<size_t>& cuts :
+       std::vector<std::vector<size_t>>{{}, {1}, {2}, {3, 100}, {4, 70000, 200000}}) {
     Read read = ReadOne(Buffer(message, cuts));
     ASSERT_OK(read.part);
     EXPECT_EQ(*read.part, PutShardPart::kData);
@@ -112,11 +112,11 @@ TEST(PutShardMessagesTest, BytesThatAreNotAPutShardRequestAreInvalidArgument) {
 TEST(PutShardMessagesTest, TheSinksErrorIsReturned) {
   grpc::ByteBuffer buffer = Buffer(DataMessage("abc"));
   v1::PutShardRequest request;
-  EXPECT_THAT(ReadPutShardMessage(
-                  buffer, 2,
-                  [](std::string_view) { return absl::ResourceExhaustedError("disk full"); },
-                  &request),
-              StatusIs(absl::StatusCode::kResourceExhausted, "disk full"));
+  EXPECT_THAT(
+      ReadPutShardMessage(
+          buffer, 2, [](std::string_view) { return absl::ResourceExhaustedError("disk full"); },
+          &request),
+      StatusIs(absl::StatusCode::kResourceExhausted, "disk full"));
 }
 
 }  // namespace

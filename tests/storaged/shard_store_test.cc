@@ -1,5 +1,5 @@
 // ShardStore over a real temporary data directory.
-#include "services/storaged/shard_store.h"
+#include "services/storaged/core/shard_store.h"
 
 #include <fcntl.h>
 #include <gmock/gmock.h>

@@ -1,5 +1,5 @@
 // StorageNode (the core of the RPCs), Scrubber, node identity and configuration.
-#include "services/storaged/storage_node.h"
+#include "services/storaged/core/storage_node.h"
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -11,9 +11,9 @@
 #include <filesystem>
 
 #include "common/clock.h"
-#include "services/storaged/config.h"
-#include "services/storaged/node_identity.h"
-#include "services/storaged/scrubber.h"
+#include "services/storaged/core/config.h"
+#include "services/storaged/core/node_identity.h"
+#include "services/storaged/core/scrubber.h"
 #include "tests/storaged/storaged_test_util.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "services/storaged/key_ring.h"
+#include "services/storaged/core/key_ring.h"
 #include "tests/storaged/fake_coordinator.h"
 #include "tests/storaged/storaged_harness.h"
 #include "tests/storaged/storaged_test_util.h"

@@ -12,7 +12,7 @@
 #include "absl/time/time.h"
 #include "common/signed_token.h"
 #include "freehold/v1/storage.grpc.pb.h"
-#include "services/storaged/grants.h"
+#include "services/storaged/core/grants.h"
 #include "tests/support/process.h"
 
 namespace freehold::storaged::testing {

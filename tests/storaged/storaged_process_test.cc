@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "services/storaged/key_ring.h"
+#include "services/storaged/core/key_ring.h"
 #include "tests/storaged/storaged_harness.h"
 #include "tests/storaged/storaged_test_util.h"
 #include "tests/support/status_matchers.h"
@@ -262,8 +262,8 @@ TEST_F(StoragedProcessTest, CancelledUploadLeavesNoTrace) {
 TEST_F(StoragedProcessTest, ReadyMadeDataMessagesAreStoredLikeAnyOther) {
   StartDaemon();
   const std::string data = PatternBytes(3 << 20 | 12345, 9);
-  PutResult put = PutShardZeroCopy(daemon_->channel(), Token(GrantOperation::kPut, ShardKey(1), data),
-                                   data, 300000);
+  PutResult put = PutShardZeroCopy(daemon_->channel(),
+                                   Token(GrantOperation::kPut, ShardKey(1), data), data, 300000);
   ASSERT_TRUE(put.status.ok()) << put.status.error_message();
   EXPECT_FALSE(put.response.already_present());
   EXPECT_FALSE(put.response.receipt().token().empty());

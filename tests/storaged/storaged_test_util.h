@@ -14,7 +14,7 @@
 #include "absl/time/time.h"
 #include "common/bulk/sha256.h"
 #include "common/signed_token.h"
-#include "services/storaged/grants.h"
+#include "services/storaged/core/grants.h"
 
 namespace freehold::storaged::testing {
 

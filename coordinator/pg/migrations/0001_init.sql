@@ -1,4 +1,4 @@
--- Coordinator state (DESIGN.md 3-5): node registry, object manifests, deletion
+-- Coordinator state (docs/ARCHITECTURE.md#7-the-coordinator): node registry, object manifests, deletion
 -- queue, outbox cursors. Runs with search_path = coordinator.
 
 -- Storage nodes. state: 1 up, 2 down, 3 draining, 4 retired (proto NodeState).
@@ -113,3 +113,6 @@ CREATE FUNCTION micros_to_ts(us bigint) RETURNS timestamptz
 CREATE FUNCTION ts_to_micros(t timestamptz) RETURNS bigint
   LANGUAGE sql IMMUTABLE
   AS $$ SELECT COALESCE((extract(epoch FROM t) * 1000000)::bigint, -1) $$;
+
+-- Comments edited after release (checksums of the earlier texts):
+-- freehold:previous-checksum 2bd430351171d25db97d6df87612f53c739a37c8e0f4450d2e79827719ce6082

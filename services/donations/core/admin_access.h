@@ -23,7 +23,7 @@
 
 namespace freehold::donations {
 
-// What accounts puts in its access tokens (services/accounts/accounts_options.h).
+// What accounts puts in its access tokens (services/accounts/core/accounts_options.h).
 inline constexpr char kAccessTokenAudience[] = "freehold";
 // The scope an operator token needs.
 inline constexpr char kDonationsAdminScope[] = "donations:admin";

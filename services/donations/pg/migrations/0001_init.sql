@@ -1,4 +1,4 @@
--- Donations schema (DESIGN.md section 7). The migration runner sets search_path to
+-- Donations schema (docs/ARCHITECTURE.md#11-donations). The migration runner sets search_path to
 -- "donations"; names are qualified anyway for clarity.
 CREATE SCHEMA IF NOT EXISTS donations;
 
@@ -151,3 +151,6 @@ CREATE TABLE donations.pledges (
   seq            bigserial,
   PRIMARY KEY (provider, pledge_id)
 );
+
+-- Comments edited after release (checksums of the earlier texts):
+-- freehold:previous-checksum 1dccbb61e910ba3c9671092937715e26717fc4e3cd93e51606f7c9e9dd9305c9

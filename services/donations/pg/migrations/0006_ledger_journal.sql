@@ -7,9 +7,9 @@
 -- entry id); only the copy into donations.ledger is deferred. Every reader of the
 -- ledger (the read side, the transaction path of refunds, disputes and identified
 -- donors) first runs the projection, which copies every journal row its snapshot sees,
--- so what it reads includes every payment committed before it started (DESIGN.md
--- section 7 is unchanged: the ledger stays append-only, one entry per payment,
--- reversals linked to it).
+-- so what it reads includes every payment committed before it started (the ledger's
+-- rules in docs/ARCHITECTURE.md#11-donations are unchanged: it stays append-only, one
+-- entry per payment, reversals linked to it).
 --
 -- Which journal rows are copied: every row it sees with ledger_xid (the inserting
 -- transaction's id) >= the cursor whose event is not in the ledger yet (the ledger's
@@ -176,3 +176,6 @@ $$;
 DROP FUNCTION donations.intake_arrays(text[], text[], text[], text[], timestamptz[], text[],
                                       boolean[], uuid[], text[], bigint[], text[], uuid[],
                                       text[], integer[], integer[], text[], bigint[]);
+
+-- Comments edited after release (checksums of the earlier texts):
+-- freehold:previous-checksum cc16dd3d9ce4c450d6a338baaeefee7faffe260550df897956a0f75a87e33e82

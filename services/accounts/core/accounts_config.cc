@@ -1,0 +1,106 @@
+#include "services/accounts/core/accounts_config.h"
+
+#include "common/config.h"
+#include "common/logging.h"
+
+namespace freehold::accounts {
+
+void AddAccountsFlags(CLI::App& app, AccountsConfig* c) {
+  AddFlag(app, "--listen", &c->listen, "gRPC listen address (port 0 picks a free port)");
+  AddFlag(app, "--metrics-listen", &c->metrics_listen, "Prometheus /metrics listen address");
+  AddFlag(app, "--database-url", &c->database_url, "PostgreSQL URL (schema 'accounts')");
+  AddFlag(app, "--database-pool-size", &c->database_pool_size, "PostgreSQL connections");
+  AddFlag(app, "--login-workers", &c->login_workers,
+          "threads that run Login's database round trip off gRPC's threads (0: on gRPC's "
+          "callback threads, which then wait for PostgreSQL; for tests)");
+  AddDurationFlag(app, "--database-wait", &c->database_wait,
+                  "how long to wait for PostgreSQL at start-up");
+  AddFlag(app, "--data-dir", &c->data_dir, "directory for the token signing keys");
+  AddFlag(app, "--pepper-file", &c->pepper_file,
+          "file holding the server pepper (>= 32 chars, mode 0600); else env FREEHOLD_PEPPER");
+  AddFlag(app, "--verification-keys-out", &c->verification_keys_out,
+          "write the token verification public keys here ('ed25519 <id> <base64>' lines)");
+  AddFlag(app, "--internal-secret-file", &c->internal_secret_file,
+          "secret required (metadata x-freehold-internal-secret) by ListDeletedAccounts and "
+          "AckDeletedAccounts; without it only loopback callers may use them");
+  AddFlag(app, "--log-level", &c->log_level, "debug | info | warn | error");
+  AddFlag(app, "--tls-cert", &c->tls_cert_file, "PEM server certificate (enables TLS)");
+  AddFlag(app, "--tls-key", &c->tls_key_file, "PEM server private key");
+  AddFlag(app, "--tls-client-ca", &c->tls_client_ca_file, "PEM CA for client certs (mTLS)");
+  AddFlag(app, "--rotate-signing-key", &c->rotate_signing_key,
+          "add a new token signing key, write --verification-keys-out and exit");
+  AddFlag(app, "--max-token-keys", &c->max_token_keys,
+          "token keys kept for verification after rotation (>= 2)");
+  AddFlag(app, "--allow-weak-kdf", &c->allow_weak_kdf,
+          "TESTS/DEV ONLY: accept Argon2id parameters below ops 2 / 19 MiB");
+  AddFlag(app, "--kdf-default-ops", &c->kdf_default_ops,
+          "Argon2id ops limit advertised by PreLogin for unknown handles");
+  AddFlag(app, "--kdf-default-mem", &c->kdf_default_mem,
+          "Argon2id memory (bytes) advertised by PreLogin for unknown handles");
+  AddDurationFlag(app, "--access-token-lifetime", &c->access_token_lifetime,
+                  "access token lifetime");
+  AddDurationFlag(app, "--refresh-token-lifetime", &c->refresh_token_lifetime,
+                  "refresh token (session) lifetime, extended on every refresh");
+  AddDurationFlag(app, "--recovery-challenge-lifetime", &c->recovery_challenge_lifetime,
+                  "how long a recovery challenge can be answered");
+  AddDurationFlag(app, "--maintenance-interval", &c->maintenance_interval,
+                  "period of the sessions gauge refresh and purge of old rows");
+  AddDurationFlag(app, "--session-retention", &c->session_retention,
+                  "how long revoked or expired sessions are kept before purging");
+  FairUseConfig& f = c->fair_use;
+  AddFlag(app, "--login-free-failures-per-account", &f.login_free_failures_per_account,
+          "failed logins per handle before back-off starts");
+  AddFlag(app, "--login-free-failures-per-address", &f.login_free_failures_per_address,
+          "failed logins per source address before back-off starts");
+  AddDurationFlag(app, "--login-backoff-base", &f.login_backoff_base,
+                  "first back-off delay; doubles with every further failure");
+  AddDurationFlag(app, "--login-backoff-max", &f.login_backoff_max, "longest back-off delay");
+  AddDurationFlag(app, "--login-failure-memory", &f.login_failure_memory,
+                  "failure counts are forgotten after this long without failures");
+  AddFlag(app, "--registrations-per-address-per-hour", &f.registrations_per_address_per_hour,
+          "registrations allowed per source address per hour (0 = unlimited)");
+}
+
+absl::Status AccountsConfig::Validate() const {
+  if (data_dir.empty()) return absl::InvalidArgumentError("--data-dir: required");
+  if (max_token_keys < 2) return absl::InvalidArgumentError("--max-token-keys: must be >= 2");
+  if (!ParseLogLevel(log_level).ok()) {
+    return absl::InvalidArgumentError("--log-level: must be debug, info, warn or error");
+  }
+  if (rotate_signing_key) return absl::OkStatus();  // needs nothing else
+  if (listen.empty()) return absl::InvalidArgumentError("--listen: required");
+  if (metrics_listen.empty()) return absl::InvalidArgumentError("--metrics-listen: required");
+  if (database_url.empty()) return absl::InvalidArgumentError("--database-url: required");
+  if (login_workers < 0 || login_workers > 256) {
+    return absl::InvalidArgumentError("--login-workers: must be 0..256");
+  }
+  if (database_pool_size < 1 || database_pool_size > 256) {
+    return absl::InvalidArgumentError("--database-pool-size: must be 1..256");
+  }
+  if (database_wait < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--database-wait: must be >= 0");
+  }
+  if (tls_cert_file.empty() != tls_key_file.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key: give both or neither");
+  }
+  if (maintenance_interval < absl::Milliseconds(100)) {
+    return absl::InvalidArgumentError("--maintenance-interval: must be >= 100ms");
+  }
+  if (session_retention < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--session-retention: must be >= 0");
+  }
+  if (absl::Status s = fair_use.Validate(); !s.ok()) return s;
+  return ToOptions().Validate();
+}
+
+AccountsOptions AccountsConfig::ToOptions() const {
+  AccountsOptions o;
+  o.access_token_lifetime = access_token_lifetime;
+  o.refresh_token_lifetime = refresh_token_lifetime;
+  o.recovery_challenge_lifetime = recovery_challenge_lifetime;
+  o.kdf_bounds = allow_weak_kdf ? KdfBounds::Weak() : KdfBounds::Production();
+  o.default_kdf = KdfParams{kdf_default_ops, kdf_default_mem, kKdfAlgorithm};
+  return o;
+}
+
+}  // namespace freehold::accounts

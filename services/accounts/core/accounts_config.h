@@ -1,0 +1,55 @@
+// Configuration of the freehold-accounts binary: one typed struct, filled from flags with
+// FREEHOLD_* environment fallbacks (common/config.h), validated at start-up.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "services/accounts/core/accounts_options.h"
+#include "services/accounts/core/fair_use_limiter.h"
+
+namespace freehold::accounts {
+
+struct AccountsConfig {
+  std::string listen = "127.0.0.1:7101";          // gRPC; port 0 picks one (READY line)
+  std::string metrics_listen = "127.0.0.1:7201";  // Prometheus /metrics
+  std::string database_url;                       // libpq URL (required)
+  int database_pool_size = 8;
+  int login_workers = 4;  // threads running Login (each holds one connection at a time)
+  absl::Duration database_wait = absl::Seconds(30);  // how long to wait for PostgreSQL
+  std::string data_dir;               // token signing keys live in <data_dir>/token-keys
+  std::string pepper_file;            // else env FREEHOLD_PEPPER (value or "file:/path")
+  std::string verification_keys_out;  // public key file for other services (optional)
+  std::string internal_secret_file;   // guards ListDeleted/AckDeletedAccounts (optional)
+  std::string log_level = "info";
+  std::string tls_cert_file, tls_key_file, tls_client_ca_file;
+
+  bool rotate_signing_key = false;  // rotate, write the public key file, exit
+  int max_token_keys = 3;
+
+  // Argon2id policy. allow_weak_kdf accepts parameters below the production floor
+  // (ops >= 1, mem >= 8 KiB) so tests and development run fast. Never in production.
+  bool allow_weak_kdf = false;
+  uint64_t kdf_default_ops = 2;
+  uint64_t kdf_default_mem = 64ull << 20;
+
+  absl::Duration access_token_lifetime = absl::Minutes(15);
+  absl::Duration refresh_token_lifetime = absl::Hours(24 * 30);
+  absl::Duration recovery_challenge_lifetime = absl::Minutes(5);
+  absl::Duration maintenance_interval = absl::Seconds(15);  // sessions gauge + purge
+  absl::Duration session_retention = absl::Hours(24 * 7);   // keep revoked/expired rows
+
+  FairUseConfig fair_use;
+
+  // INVALID_ARGUMENT naming the flag.
+  absl::Status Validate() const;
+  // The core options these flags describe.
+  AccountsOptions ToOptions() const;
+};
+
+// Registers every flag of AccountsConfig on `app` (bound to *config).
+void AddAccountsFlags(CLI::App& app, AccountsConfig* config);
+
+}  // namespace freehold::accounts

@@ -1,0 +1,32 @@
+// Behavioural options of the accounts core (token lifetimes, KDF policy). Filled from
+// flags by main.cc (see accounts_config.h); defaults are production values.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "services/accounts/core/types.h"
+#include "services/accounts/core/validation.h"
+
+namespace freehold::accounts {
+
+struct AccountsOptions {
+  // Audience and scopes claimed by access tokens (brief: audience "freehold").
+  std::string audience = "freehold";
+  std::vector<std::string> scopes = {"accounts", "storage"};
+  absl::Duration access_token_lifetime = absl::Minutes(15);
+  absl::Duration refresh_token_lifetime = absl::Hours(24 * 30);
+  absl::Duration recovery_challenge_lifetime = absl::Minutes(5);
+  // Bounds on client-chosen Argon2id parameters (KdfBounds::Weak() only for tests/dev).
+  KdfBounds kdf_bounds = KdfBounds::Production();
+  // What PreLogin answers for unknown handles; clients should register with these.
+  // Default: libsodium's INTERACTIVE level (ops 2, 64 MiB).
+  KdfParams default_kdf = {2, 64ull << 20, kKdfAlgorithm};
+
+  // INVALID_ARGUMENT naming the field if inconsistent (e.g. default_kdf outside bounds).
+  absl::Status Validate() const;
+};
+
+}  // namespace freehold::accounts

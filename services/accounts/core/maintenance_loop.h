@@ -1,0 +1,33 @@
+// Background upkeep: refreshes the sessions-active gauge from the database and purges
+// sessions and recovery challenges that are long revoked or expired. Safe on several
+// replicas (the statements are idempotent).
+#pragma once
+
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/logging.h"
+#include "services/accounts/core/account_repository.h"
+#include "services/accounts/core/accounts_metrics.h"
+
+namespace freehold::accounts {
+
+// One pass; returns the first error.
+absl::Status RunMaintenanceOnce(AccountRepository& repo, AccountsMetrics& metrics, Clock& clock,
+                                absl::Duration retention);
+
+// Runs RunMaintenanceOnce every `interval` on its own thread until destroyed.
+class MaintenanceLoop {
+ public:
+  MaintenanceLoop(AccountRepository& repo, AccountsMetrics& metrics, Clock& clock,
+                  absl::Duration interval, absl::Duration retention, Logger log);
+  ~MaintenanceLoop();  // stops and joins
+
+ private:
+  absl::Notification stop_;
+  std::thread thread_;
+};
+
+}  // namespace freehold::accounts

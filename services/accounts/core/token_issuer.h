@@ -1,0 +1,65 @@
+// Issues and verifies access tokens (common/signed_token.h claims: audience, subject =
+// account id, token id, scopes, issued/expiry; `extra` = session id) and mints refresh
+// tokens: base64url(session id (16 bytes) || 32 random bytes). The session id lets the
+// server find the session by primary key; only BLAKE2b-256 of all 48 bytes is stored and
+// it is compared in constant time, so a token with an altered session id or secret is
+// simply unknown.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/signed_token.h"
+#include "services/accounts/core/accounts_options.h"
+#include "services/accounts/core/types.h"
+
+namespace freehold::accounts {
+
+inline constexpr size_t kRefreshTokenBytes = 48;  // 16-byte session id + 32 random bytes
+
+// A refresh token as presented by a client.
+struct DecodedRefreshToken {
+  std::string session_id;  // canonical UUID text from the first 16 bytes
+  std::string raw;         // all 48 bytes (what HashRefreshToken hashes); secret
+};
+
+struct IssuedTokens {
+  TokenPair tokens;
+  std::string refresh_hash;  // HashRefreshToken of the refresh token's raw bytes
+};
+
+// Immutable, thread-safe. `signer`, `verifier` and `options` must outlive it.
+class TokenIssuer {
+ public:
+  TokenIssuer(const TokenSigner& signer, const TokenVerifier& verifier,
+              const AccountsOptions& options);
+
+  // A fresh access token and refresh token for the session.
+  IssuedTokens Issue(const std::string& account_id, const std::string& session_id,
+                     absl::Time now) const;
+  // Only the access token (and its expiry) for the session.
+  std::pair<std::string, absl::Time> IssueAccessToken(const std::string& account_id,
+                                                      const std::string& session_id,
+                                                      absl::Time now) const;
+  // Only a refresh token for `session_id` (a UUID): {token, hash, expires_at} in an
+  // IssuedTokens with an empty access token.
+  IssuedTokens NewRefreshToken(const std::string& session_id, absl::Time now) const;
+
+  // Verifies signature, audience and expiry (no database). UNAUTHENTICATED otherwise.
+  absl::StatusOr<AuthContext> VerifyAccessToken(std::string_view token, absl::Time now) const;
+
+  // A refresh token given by a client: INVALID_ARGUMENT if it is empty, too long or not
+  // base64url, UNAUTHENTICATED if it is not kRefreshTokenBytes long (this includes the
+  // 32-byte tokens of earlier versions: their holders log in again).
+  static absl::StatusOr<DecodedRefreshToken> DecodeRefreshToken(std::string_view token);
+
+ private:
+  const TokenSigner& signer_;
+  const TokenVerifier& verifier_;
+  const AccountsOptions& options_;
+};
+
+}  // namespace freehold::accounts

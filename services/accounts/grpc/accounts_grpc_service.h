@@ -1,0 +1,123 @@
+// freehold.v1.Accounts over gRPC: a thin translation layer over LoginService,
+// SessionService and AccountService. It converts protos to domain types, reads the
+// caller's address (fair-use limits) and bearer token from the call, maps statuses 1:1
+// (never UNKNOWN) and copies a RESOURCE_EXHAUSTED retry delay into the trailing
+// metadata "retry-after-ms".
+//
+// Internal RPCs (ListDeletedAccounts, AckDeletedAccounts) require the metadata
+// "x-freehold-internal-secret" equal to the configured secret; with no secret configured
+// they are allowed only from loopback peers (127.0.0.0/8, ::1, unix sockets).
+#pragma once
+
+#include <grpcpp/support/server_callback.h>
+
+#include <deque>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "common/signed_token.h"
+#include "freehold/v1/accounts.grpc.pb.h"
+#include "services/accounts/core/account_service.h"
+#include "services/accounts/core/login_service.h"
+#include "services/accounts/core/session_service.h"
+
+namespace freehold::accounts {
+
+inline constexpr char kRetryAfterMetadata[] = "retry-after-ms";
+inline constexpr char kInternalSecretMetadata[] = "x-freehold-internal-secret";
+
+// "ipv4:1.2.3.4:5" -> "1.2.3.4", "ipv6:[::1]:5" -> "::1", "unix:/x" -> "unix";
+// anything else is returned unchanged.
+std::string PeerAddress(std::string_view grpc_peer);
+
+struct AccountsGrpcOptions {
+  // Public keys published by GetVerificationKeys, signing key first.
+  std::vector<PublicKey> verification_keys;
+  std::string audience = "freehold";
+  // Secret for internal RPCs; empty = loopback callers only.
+  std::string internal_secret;
+  // Threads that run Login (a blocking database round trip) off gRPC's own threads.
+  int login_workers = 4;
+};
+
+// Login and GetVerificationKeys use gRPC's callback API: GetVerificationKeys answers on
+// gRPC's thread; Login is handed to `login_workers` threads that block on PostgreSQL
+// and finish the call themselves, so no gRPC polling thread ever sleeps on the
+// database and a login costs one hand-off instead of the sync server's several.
+using AccountsServiceBase = freehold::v1::Accounts::WithCallbackMethod_Login<
+    freehold::v1::Accounts::WithCallbackMethod_GetVerificationKeys<
+        freehold::v1::Accounts::Service>>;
+
+// Thread-safe. The services must outlive this object; destroy it only after the gRPC
+// server has shut down (the destructor drains and joins the login workers).
+class AccountsGrpcService final : public AccountsServiceBase {
+ public:
+  AccountsGrpcService(LoginService& login, SessionService& sessions, AccountService& accounts,
+                      AccountsGrpcOptions options);
+  ~AccountsGrpcService() override;
+
+  grpc::Status PreLogin(grpc::ServerContext* ctx, const v1::PreLoginRequest* req,
+                        v1::PreLoginResponse* resp) override;
+  grpc::Status Register(grpc::ServerContext* ctx, const v1::RegisterRequest* req,
+                        v1::RegisterResponse* resp) override;
+  grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* ctx, const v1::LoginRequest* req,
+                                  v1::LoginResponse* resp) override;
+  grpc::Status Refresh(grpc::ServerContext* ctx, const v1::RefreshRequest* req,
+                       v1::RefreshResponse* resp) override;
+  grpc::Status Logout(grpc::ServerContext* ctx, const v1::LogoutRequest* req,
+                      v1::LogoutResponse* resp) override;
+  grpc::Status ListSessions(grpc::ServerContext* ctx, const v1::ListSessionsRequest* req,
+                            v1::ListSessionsResponse* resp) override;
+  grpc::Status RevokeSession(grpc::ServerContext* ctx, const v1::RevokeSessionRequest* req,
+                             v1::RevokeSessionResponse* resp) override;
+  grpc::Status ChangePassword(grpc::ServerContext* ctx, const v1::ChangePasswordRequest* req,
+                              v1::ChangePasswordResponse* resp) override;
+  grpc::Status GetRecoveryChallenge(grpc::ServerContext* ctx,
+                                    const v1::GetRecoveryChallengeRequest* req,
+                                    v1::GetRecoveryChallengeResponse* resp) override;
+  grpc::Status Recover(grpc::ServerContext* ctx, const v1::RecoverRequest* req,
+                       v1::RecoverResponse* resp) override;
+  grpc::Status GetPublicKey(grpc::ServerContext* ctx, const v1::GetPublicKeyRequest* req,
+                            v1::GetPublicKeyResponse* resp) override;
+  grpc::Status GetAccount(grpc::ServerContext* ctx, const v1::GetAccountRequest* req,
+                          v1::GetAccountResponse* resp) override;
+  grpc::Status DeleteAccount(grpc::ServerContext* ctx, const v1::DeleteAccountRequest* req,
+                             v1::DeleteAccountResponse* resp) override;
+  grpc::ServerUnaryReactor* GetVerificationKeys(grpc::CallbackServerContext* ctx,
+                                                const v1::GetVerificationKeysRequest* req,
+                                                v1::GetVerificationKeysResponse* resp) override;
+  grpc::Status ListDeletedAccounts(grpc::ServerContext* ctx,
+                                   const v1::ListDeletedAccountsRequest* req,
+                                   v1::ListDeletedAccountsResponse* resp) override;
+  grpc::Status AckDeletedAccounts(grpc::ServerContext* ctx,
+                                  const v1::AckDeletedAccountsRequest* req,
+                                  v1::AckDeletedAccountsResponse* resp) override;
+
+ private:
+  absl::StatusOr<AuthContext> Authenticate(grpc::ServerContext* ctx);
+  absl::Status CheckInternal(grpc::ServerContext* ctx) const;
+  grpc::Status DoLogin(grpc::CallbackServerContext* ctx, const v1::LoginRequest* req,
+                       v1::LoginResponse* resp);
+  // Logins waiting for a worker at most; beyond it Login answers RESOURCE_EXHAUSTED.
+  static constexpr size_t kMaxQueuedLogins = 4096;
+  // Queues `job` for a worker; false (job dropped) when kMaxQueuedLogins are waiting.
+  bool Enqueue(std::function<void()> job);
+  void WorkerLoop();
+
+  LoginService& login_;
+  SessionService& sessions_;
+  AccountService& accounts_;
+  const AccountsGrpcOptions options_;
+
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace freehold::accounts

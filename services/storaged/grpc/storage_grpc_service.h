@@ -1,0 +1,43 @@
+// gRPC binding of the StorageNode service (storage.proto): converts messages to
+// the core's types, calls StorageNode, maps absl::Status to grpc::Status. No logic.
+//
+// PutShard is served with its request messages as raw grpc::ByteBuffer (still the
+// sync API, one thread per stream): data messages go from gRPC's receive slices
+// straight into the upload (put_shard_messages.h) instead of being copied into a
+// PutShardRequest first. The wire format is storage.proto's, unchanged.
+#pragma once
+
+#include <grpcpp/support/byte_buffer.h>
+
+#include "common/logging.h"
+#include "freehold/v1/storage.grpc.pb.h"
+#include "services/storaged/core/storage_node.h"
+
+namespace freehold::storaged {
+
+class StorageGrpcService final : public v1::StorageNode::Service {
+ public:
+  // `node` must outlive the service.
+  StorageGrpcService(StorageNode& node, Logger log);
+
+  // Served instead of the generated PutShard (see the file comment).
+  grpc::Status PutShardRaw(grpc::ServerContext* context,
+                           grpc::ServerReader<grpc::ByteBuffer>* reader,
+                           v1::PutShardResponse* response);
+  grpc::Status GetShard(grpc::ServerContext* context, const v1::GetShardRequest* request,
+                        grpc::ServerWriter<v1::GetShardResponse>* writer) override;
+  grpc::Status DeleteShard(grpc::ServerContext* context, const v1::DeleteShardRequest* request,
+                           v1::DeleteShardResponse* response) override;
+  grpc::Status AuditShard(grpc::ServerContext* context, const v1::AuditShardRequest* request,
+                          v1::AuditShardResponse* response) override;
+  grpc::Status NodeStats(grpc::ServerContext* context, const v1::NodeStatsRequest* request,
+                         v1::NodeStatsResponse* response) override;
+  grpc::Status ListShards(grpc::ServerContext* context, const v1::ListShardsRequest* request,
+                          v1::ListShardsResponse* response) override;
+
+ private:
+  StorageNode& node_;
+  Logger log_;
+};
+
+}  // namespace freehold::storaged

@@ -1,0 +1,309 @@
+// Refresh tokens, access-token checks, sessions and the published keys of
+// the accounts service, in-process on a loopback port through the generated
+// stub, against a real PostgreSQL (one fresh database per test).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "common/encoding.h"
+#include "common/metrics.h"
+#include "services/accounts/core/login_service.h"
+#include "services/accounts/core/maintenance_loop.h"
+#include "services/accounts/core/validation.h"
+#include "tests/accounts/accounts_service_fixture.h"
+#include "tests/accounts/accounts_test_support.h"
+#include "tests/support/postgres_harness.h"
+#include "tests/support/status_matchers.h"
+
+namespace freehold::accounts::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST_F(AccountsServiceTest, RefreshRotatesAndReplayRevokesTheWholeFamily) {
+  NewAccount a = Registered("leo");
+  v1::LoginResponse login;
+  ASSERT_TRUE(Login("leo", a.auth_key, &login).ok());
+  v1::RefreshRequest req;
+  req.set_refresh_token(login.tokens().refresh_token());
+  v1::RefreshResponse r1;
+  svc_->clock().Advance(absl::Seconds(1));
+  ASSERT_TRUE(stub().Refresh(PlainContext().get(), req, &r1).ok());
+  EXPECT_NE(r1.tokens().refresh_token(), login.tokens().refresh_token());
+  EXPECT_NE(r1.tokens().access_token(), login.tokens().access_token());
+  EXPECT_TRUE(GetAccount(r1.tokens().access_token()).ok());
+
+  // The attacker replays the old token: refused, and the family dies.
+  v1::RefreshResponse r2;
+  grpc::Status replay = stub().Refresh(PlainContext().get(), req, &r2);
+  EXPECT_EQ(replay.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(replay.error_message(), HasSubstr("already used"));
+  v1::RefreshRequest legit;
+  legit.set_refresh_token(r1.tokens().refresh_token());
+  EXPECT_EQ(stub().Refresh(PlainContext().get(), legit, &r2).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(GetAccount(r1.tokens().access_token()).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReadMetric(svc_->registry(), "freehold_accounts_refreshes_total",
+                       {{"result", "reuse_detected"}}),
+            1);
+
+  // Garbage and unknown tokens.
+  v1::RefreshRequest bad;
+  EXPECT_EQ(stub().Refresh(PlainContext().get(), bad, &r2).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  bad.set_refresh_token(std::string(43, 'A'));
+  EXPECT_EQ(stub().Refresh(PlainContext().get(), bad, &r2).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(AccountsServiceTest, ForgedOrAlteredRefreshTokensAreRefusedAndHarmless) {
+  NewAccount a = Registered("lucy");
+  NewAccount b = Registered("lucas");
+  v1::LoginResponse login, other;
+  ASSERT_TRUE(Login("lucy", a.auth_key, &login).ok());
+  ASSERT_TRUE(Login("lucas", b.auth_key, &other).ok());
+  ASSERT_OK_AND_ASSIGN(std::string raw, Base64UrlDecode(login.tokens().refresh_token()));
+  ASSERT_OK_AND_ASSIGN(std::string other_raw, Base64UrlDecode(other.tokens().refresh_token()));
+  ASSERT_EQ(raw.size(), 48u);
+  auto refresh = [&](const std::string& token) {
+    v1::RefreshRequest req;
+    req.set_refresh_token(token);
+    v1::RefreshResponse resp;
+    return stub().Refresh(PlainContext().get(), req, &resp);
+  };
+  // The right session id with a guessed secret: unknown, and the session is untouched.
+  std::string forged = raw;
+  forged[47] ^= 1;
+  grpc::Status s = refresh(Base64UrlEncode(forged));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(s.error_message(), HasSubstr("not valid"));
+  // lucy's secret under lucas's session id (and a session id that does not exist).
+  std::string swapped = other_raw.substr(0, 16) + raw.substr(16);
+  EXPECT_EQ(refresh(Base64UrlEncode(swapped)).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  std::string altered_id = raw;
+  altered_id[3] ^= 0x40;
+  EXPECT_EQ(refresh(Base64UrlEncode(altered_id)).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  // The old 32-byte format.
+  EXPECT_EQ(refresh(Base64UrlEncode(raw.substr(16))).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReadMetric(svc_->registry(), "freehold_accounts_refreshes_total",
+                       {{"result", "reuse_detected"}}),
+            0);
+  // Nothing was revoked: both real tokens still rotate and both sessions stay usable.
+  EXPECT_TRUE(GetAccount(login.tokens().access_token()).ok());
+  EXPECT_TRUE(refresh(login.tokens().refresh_token()).ok());
+  EXPECT_TRUE(refresh(other.tokens().refresh_token()).ok());
+  EXPECT_TRUE(GetAccount(other.tokens().access_token()).ok());
+}
+
+TEST_F(AccountsServiceTest, ConcurrentRefreshesWithOneTokenHaveAtMostOneWinner) {
+  NewAccount a = Registered("lars");
+  v1::LoginResponse login;
+  ASSERT_TRUE(Login("lars", a.auth_key, &login).ok());
+  v1::RefreshRequest req;
+  req.set_refresh_token(login.tokens().refresh_token());
+  constexpr int kThreads = 8;
+  std::atomic<int> ok{0}, unauthenticated{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      while (!go.load()) std::this_thread::yield();
+      v1::RefreshResponse resp;
+      grpc::Status s = stub().Refresh(PlainContext().get(), req, &resp);
+      if (s.ok()) ok++;
+      if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED) unauthenticated++;
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(unauthenticated.load(), kThreads - 1);
+}
+
+TEST_F(AccountsServiceTest, RefreshTokensExpire) {
+  NewAccount a = Registered("lena");
+  v1::LoginResponse login;
+  ASSERT_TRUE(Login("lena", a.auth_key, &login).ok());
+  svc_->clock().Advance(absl::Hours(24 * 31));
+  v1::RefreshRequest req;
+  req.set_refresh_token(login.tokens().refresh_token());
+  v1::RefreshResponse r;
+  grpc::Status s = stub().Refresh(PlainContext().get(), req, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(s.error_message(), HasSubstr("expired"));
+}
+
+TEST_F(AccountsServiceTest, AuthenticatedCallsRejectExpiredForgedAndMisdirectedTokens) {
+  NewAccount a = Registered("mallory");
+  v1::LoginResponse login;
+  ASSERT_TRUE(Login("mallory", a.auth_key, &login).ok());
+  const std::string good = login.tokens().access_token();
+  ASSERT_TRUE(GetAccount(good).ok());
+  const absl::Time now = svc_->clock().Now();
+
+  TokenClaims claims;
+  claims.audience = "freehold";
+  claims.subject = login.account_id();
+  claims.extra = login.session_id();
+  claims.issued_at = now;
+  claims.expires_at = now + absl::Minutes(5);
+  // Another key (even claiming the real key id).
+  ASSERT_OK_AND_ASSIGN(SigningKey other, GenerateSigningKey(svc_->keyring().signer().key_id()));
+  const std::string other_key = SignClaims(TokenSigner(other), claims);
+  // Altered payload under the real signature.
+  TokenClaims evil = claims;
+  evil.expires_at = now + absl::Hours(240);
+  const std::string evil_signed = SignClaims(svc_->keyring().signer(), evil);
+  const std::string altered =
+      evil_signed.substr(0, evil_signed.find('.')) + good.substr(good.find('.'));
+  // Wrong audience, signed by the real key.
+  TokenClaims misdirected = claims;
+  misdirected.audience = "storaged";
+  const std::string wrong_audience = SignClaims(svc_->keyring().signer(), misdirected);
+
+  for (const std::string& token : {other_key, altered, wrong_audience, std::string("x.y.z")}) {
+    grpc::Status s = GetAccount(token);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << token;
+  }
+  // Missing or malformed authorization metadata.
+  v1::GetAccountResponse resp;
+  EXPECT_EQ(stub().GetAccount(PlainContext().get(), {}, &resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  auto basic = PlainContext();
+  basic->AddMetadata("authorization", "Basic " + good);
+  EXPECT_EQ(stub().GetAccount(basic.get(), {}, &resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // Expired.
+  svc_->clock().Advance(absl::Minutes(16));
+  grpc::Status expired = GetAccount(good);
+  EXPECT_EQ(expired.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(expired.error_message(), HasSubstr("expired"));
+}
+
+TEST_F(AccountsServiceTest, ListsAndRevokesSessions) {
+  NewAccount a = Registered("nina", "pw");
+  ASSERT_OK_AND_ASSIGN(DeviceLogin phone, LoginWithPassword(stub(), "nina", "pw", "phone"));
+  svc_->clock().Advance(absl::Seconds(1));
+  ASSERT_OK_AND_ASSIGN(DeviceLogin laptop, LoginWithPassword(stub(), "nina", "pw", "laptop"));
+  v1::ListSessionsResponse list;
+  ASSERT_TRUE(
+      stub()
+          .ListSessions(AuthedContext(laptop.response.tokens().access_token()).get(), {}, &list)
+          .ok());
+  ASSERT_EQ(list.sessions_size(), 2);
+  EXPECT_EQ(list.sessions(0).device_name(), "laptop");  // newest first
+  EXPECT_TRUE(list.sessions(0).current());
+  EXPECT_FALSE(list.sessions(1).current());
+
+  v1::RevokeSessionRequest revoke;
+  revoke.set_session_id(phone.response.session_id());
+  v1::RevokeSessionResponse rr;
+  ASSERT_TRUE(
+      stub()
+          .RevokeSession(AuthedContext(laptop.response.tokens().access_token()).get(), revoke, &rr)
+          .ok());
+  EXPECT_EQ(GetAccount(phone.response.tokens().access_token()).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      stub()
+          .RevokeSession(AuthedContext(laptop.response.tokens().access_token()).get(), revoke, &rr)
+          .error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  revoke.set_session_id("not-a-uuid");
+  grpc::Status bad = stub().RevokeSession(
+      AuthedContext(laptop.response.tokens().access_token()).get(), revoke, &rr);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(), HasSubstr("session_id"));
+
+  // Logout ends the current session.
+  v1::LogoutResponse lo;
+  ASSERT_TRUE(
+      stub().Logout(AuthedContext(laptop.response.tokens().access_token()).get(), {}, &lo).ok());
+  EXPECT_EQ(GetAccount(laptop.response.tokens().access_token()).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  v1::RefreshRequest refresh;
+  refresh.set_refresh_token(laptop.response.tokens().refresh_token());
+  v1::RefreshResponse ref;
+  EXPECT_EQ(stub().Refresh(PlainContext().get(), refresh, &ref).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(AccountsServiceTest, SessionsGaugeCountsActiveSessions) {
+  NewAccount a = Registered("olga", "pw");
+  ASSERT_OK(LoginWithPassword(stub(), "olga", "pw").status());
+  ASSERT_OK(LoginWithPassword(stub(), "olga", "pw").status());
+  ASSERT_OK(RunMaintenanceOnce(svc_->repo(), svc_->metrics(), svc_->clock(), absl::Hours(1)));
+  EXPECT_EQ(ReadMetric(svc_->registry(), "freehold_accounts_sessions_active", {}), 2);
+  svc_->clock().Advance(absl::Hours(24 * 31));
+  ASSERT_OK(RunMaintenanceOnce(svc_->repo(), svc_->metrics(), svc_->clock(), absl::Hours(1)));
+  EXPECT_EQ(ReadMetric(svc_->registry(), "freehold_accounts_sessions_active", {}), 0);
+  // The RPC interceptor counts too.
+  EXPECT_GE(ReadMetric(svc_->registry(), "freehold_rpc_total",
+                       {{"service", "freehold.v1.Accounts"}, {"method", "Login"}, {"code", "OK"}})
+                .value_or(0),
+            2);
+}
+
+TEST_F(AccountsServiceTest, GetVerificationKeysPublishesTheSigningKey) {
+  NewAccount a = Registered("pete");
+  v1::LoginResponse login;
+  ASSERT_TRUE(Login("pete", a.auth_key, &login).ok());
+  v1::GetVerificationKeysResponse keys;
+  ASSERT_TRUE(stub().GetVerificationKeys(PlainContext().get(), {}, &keys).ok());
+  EXPECT_EQ(keys.audience(), "freehold");
+  ASSERT_EQ(keys.keys_size(), 1);
+  EXPECT_TRUE(keys.keys(0).signing());
+  PublicKey pk;
+  pk.key_id = keys.keys(0).key_id();
+  ASSERT_EQ(keys.keys(0).public_key().size(), 32u);
+  std::copy(keys.keys(0).public_key().begin(), keys.keys(0).public_key().end(), pk.key.begin());
+  ASSERT_OK_AND_ASSIGN(TokenClaims claims,
+                       VerifyClaims(TokenVerifier({pk}), login.tokens().access_token(),
+                                    keys.audience(), svc_->clock().Now()));
+  EXPECT_EQ(claims.subject, login.account_id());
+}
+
+TEST_F(AccountsServiceTest, GetPublicKeyFindsAccountsByHandle) {
+  NewAccount a = Registered("quinn");
+  v1::GetPublicKeyRequest req;
+  req.set_handle("QUINN");
+  v1::GetPublicKeyResponse resp;
+  ASSERT_TRUE(stub().GetPublicKey(PlainContext().get(), req, &resp).ok());
+  EXPECT_EQ(resp.public_key(), a.identity.Recipient());
+  req.set_handle("nobody");
+  EXPECT_EQ(stub().GetPublicKey(PlainContext().get(), req, &resp).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  req.set_handle("no");
+  EXPECT_EQ(stub().GetPublicKey(PlainContext().get(), req, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(AccountsServiceTest, InternalRpcsNeedTheSecretWhenOneIsConfigured) {
+  svc_.reset();
+  StackConfig config;
+  config.internal_secret = "s3cret-s3cret-s3cret";
+  StartService(config);
+  v1::ListDeletedAccountsRequest req;
+  v1::ListDeletedAccountsResponse resp;
+  EXPECT_EQ(stub().ListDeletedAccounts(PlainContext().get(), req, &resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  auto wrong = PlainContext();
+  wrong->AddMetadata("x-freehold-internal-secret", "nope");
+  EXPECT_EQ(stub().ListDeletedAccounts(wrong.get(), req, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto right = PlainContext();
+  right->AddMetadata("x-freehold-internal-secret", "s3cret-s3cret-s3cret");
+  EXPECT_TRUE(stub().ListDeletedAccounts(right.get(), req, &resp).ok());
+  req.set_after_sequence(-1);
+  auto right2 = PlainContext();
+  right2->AddMetadata("x-freehold-internal-secret", "s3cret-s3cret-s3cret");
+  EXPECT_EQ(stub().ListDeletedAccounts(right2.get(), req, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace freehold::accounts::testing
