@@ -7,6 +7,8 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/support/byte_buffer.h>
 
 #include <fstream>
@@ -41,24 +43,83 @@ bool SplitHostPort(const std::string& address, std::string* host, int* port) {
   return absl::SimpleAtoi(address.substr(colon + 1), port) && *port >= 0 && *port <= 65535;
 }
 
+absl::Status CheckReadable(const std::string& path, const char* field) {
+  return ReadPem(path, field).status();
+}
+
+unsigned int RefreshSeconds(absl::Duration d) {
+  return static_cast<unsigned int>(std::max<int64_t>(1, absl::ToInt64Seconds(d)));
+}
+
+// TLS channel credentials over files that are re-read every reload_interval: the
+// trust roots (or the system store) and, for mutual TLS, the client key pair.
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(
     const ClientTlsOptions& tls) {
+  namespace gx = grpc::experimental;
   if (!tls.active()) return grpc::InsecureChannelCredentials();
-  grpc::SslCredentialsOptions opts;
-  if (!tls.ca_file.empty()) {
-    absl::StatusOr<std::string> ca = ReadPem(tls.ca_file, "tls ca_file");
-    if (!ca.ok()) return ca.status();
-    opts.pem_root_certs = *ca;
+  const bool has_ca = !tls.ca_file.empty();
+  const bool has_pair = !tls.cert_file.empty() || !tls.key_file.empty();
+  if (has_ca) {
+    if (absl::Status s = CheckReadable(tls.ca_file, "tls ca_file"); !s.ok()) return s;
   }
-  if (!tls.cert_file.empty() || !tls.key_file.empty()) {
-    absl::StatusOr<std::string> cert = ReadPem(tls.cert_file, "tls cert_file");
-    if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadPem(tls.key_file, "tls key_file");
-    if (!key.ok()) return key.status();
-    opts.pem_cert_chain = *cert;
-    opts.pem_private_key = *key;
+  if (has_pair) {
+    if (absl::Status s = CheckReadable(tls.cert_file, "tls cert_file"); !s.ok()) return s;
+    if (absl::Status s = CheckReadable(tls.key_file, "tls key_file"); !s.ok()) return s;
   }
-  return grpc::SslCredentials(opts);
+  gx::TlsChannelCredentialsOptions options;
+  if (has_ca || has_pair) {
+    std::shared_ptr<gx::CertificateProviderInterface> provider;
+    const unsigned int refresh = RefreshSeconds(tls.reload_interval);
+    if (has_pair && has_ca) {
+      provider = std::make_shared<gx::FileWatcherCertificateProvider>(tls.key_file, tls.cert_file,
+                                                                      tls.ca_file, refresh);
+    } else if (has_pair) {
+      provider = std::make_shared<gx::FileWatcherCertificateProvider>(tls.key_file, tls.cert_file,
+                                                                      refresh);
+    } else {
+      provider = std::make_shared<gx::FileWatcherCertificateProvider>(tls.ca_file, refresh);
+    }
+    options.set_certificate_provider(std::move(provider));
+    // Without a CA file gRPC verifies against the system trust store.
+    if (has_ca) options.watch_root_certs();
+    if (has_pair) options.watch_identity_key_cert_pairs();
+  }
+  std::shared_ptr<grpc::ChannelCredentials> creds = gx::TlsCredentials(options);
+  if (creds == nullptr) return absl::InvalidArgumentError("tls: cannot build channel credentials");
+  return creds;
+}
+
+// TLS server credentials over files that are re-read every reload_interval.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const ServerTlsOptions& tls) {
+  namespace gx = grpc::experimental;
+  if (!tls.enabled()) return grpc::InsecureServerCredentials();
+  if (absl::Status s = CheckReadable(tls.cert_file, "tls cert_file"); !s.ok()) return s;
+  if (absl::Status s = CheckReadable(tls.key_file, "tls key_file"); !s.ok()) return s;
+  const bool clients =
+      tls.client_certificates != ClientCertificates::kNotRequested && !tls.client_ca_file.empty();
+  if (clients) {
+    if (absl::Status s = CheckReadable(tls.client_ca_file, "tls client_ca_file"); !s.ok()) return s;
+  }
+  const unsigned int refresh = RefreshSeconds(tls.reload_interval);
+  std::shared_ptr<gx::CertificateProviderInterface> provider =
+      clients ? std::make_shared<gx::FileWatcherCertificateProvider>(tls.key_file, tls.cert_file,
+                                                                     tls.client_ca_file, refresh)
+              : std::make_shared<gx::FileWatcherCertificateProvider>(tls.key_file, tls.cert_file,
+                                                                     refresh);
+  gx::TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  if (clients) {
+    options.watch_root_certs();
+    options.set_cert_request_type(tls.client_certificates == ClientCertificates::kRequired
+                                      ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                      : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  } else {
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  }
+  std::shared_ptr<grpc::ServerCredentials> creds = gx::TlsServerCredentials(options);
+  if (creds == nullptr) return absl::InvalidArgumentError("tls: cannot build server credentials");
+  return creds;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannelWithArgs(const std::string& target,
@@ -88,36 +149,44 @@ absl::Status ValidateGrpcServerOptions(const GrpcServerOptions& o) {
   if (!o.tls.enabled() && (!o.tls.key_file.empty() || !o.tls.client_ca_file.empty())) {
     return absl::InvalidArgumentError("tls cert_file: required when other tls files are set");
   }
+  if (o.tls.reload_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("tls reload_interval: at least 1s");
+  }
+  if (o.max_concurrent_streams <= 0 || o.max_metadata_bytes < 1024) {
+    return absl::InvalidArgumentError(
+        "max_concurrent_streams must be positive and max_metadata_bytes at least 1024");
+  }
+  if (o.keepalive_time < absl::Seconds(1) || o.keepalive_timeout < absl::Seconds(1) ||
+      o.min_client_ping_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("keepalive durations must be at least 1s");
+  }
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     const GrpcServerOptions& options, const std::vector<grpc::Service*>& services) {
   if (absl::Status s = ValidateGrpcServerOptions(options); !s.ok()) return s;
-  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
-  if (options.tls.enabled()) {
-    absl::StatusOr<std::string> cert = ReadPem(options.tls.cert_file, "tls cert_file");
-    if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadPem(options.tls.key_file, "tls key_file");
-    if (!key.ok()) return key.status();
-    grpc::SslServerCredentialsOptions ssl(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-    if (!options.tls.client_ca_file.empty()) {
-      absl::StatusOr<std::string> ca = ReadPem(options.tls.client_ca_file, "tls client_ca_file");
-      if (!ca.ok()) return ca.status();
-      ssl.pem_root_certs = *ca;
-      ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
-    }
-    ssl.pem_key_cert_pairs.push_back({*key, *cert});
-    creds = grpc::SslServerCredentials(ssl);
-  }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds = ServerCredentials(options.tls);
+  if (!creds.ok()) return creds.status();
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int selected_port = 0;
-  builder.AddListeningPort(options.listen_address, creds, &selected_port);
+  builder.AddListeningPort(options.listen_address, *creds, &selected_port);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(options.max_send_message_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, options.max_metadata_bytes);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+  builder.AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.min_client_ping_interval)));
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
   // gRPC enables SO_REUSEPORT by default, which lets a second server silently share
   // (and steal connections from) a port that is already in use: refuse instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);

@@ -28,21 +28,36 @@
 
 namespace freehold {
 
-// Server-side TLS. Enabled iff cert_file is set. PEM files.
+// Which client certificates a TLS server asks for. Verified certificates carry the
+// caller's role (peer_identity.h); calls that need a role check it themselves.
+enum class ClientCertificates {
+  kNotRequested,       // plain TLS
+  kVerifyIfPresented,  // services that also serve the CLI: a cert, if sent, must verify
+  kRequired,           // service-to-service only: no cert, no connection
+};
+
+// Server-side TLS. Enabled iff cert_file is set. PEM files, re-read every
+// reload_interval (a rotated certificate is served to new connections without a
+// restart; replace key and certificate together, e.g. by swapping a directory).
 struct ServerTlsOptions {
   std::string cert_file;
   std::string key_file;
-  std::string client_ca_file;  // if set, clients must present a cert signed by it
+  std::string client_ca_file;  // CA for client certificates; none asked for when empty
+  ClientCertificates client_certificates = ClientCertificates::kRequired;
+  absl::Duration reload_interval = absl::Seconds(10);
   bool enabled() const { return !cert_file.empty(); }
 };
 
-// Client-side TLS. Enabled iff `enabled` or any file is set.
+// Client-side TLS. Enabled iff `enabled` or any file is set. With cert_file the
+// channel presents a client certificate (mutual TLS). Files are re-read every
+// reload_interval.
 struct ClientTlsOptions {
   bool enabled = false;
-  std::string ca_file;    // trust roots; empty = system roots
+  std::string ca_file;    // trust roots; empty = the system trust store
   std::string cert_file;  // client cert for mutual TLS
   std::string key_file;
   std::string server_name_override;  // for tests with a cert for "localhost"
+  absl::Duration reload_interval = absl::Seconds(10);
   bool active() const { return enabled || !ca_file.empty() || !cert_file.empty(); }
 };
 
@@ -51,6 +66,16 @@ struct GrpcServerOptions {
   ServerTlsOptions tls;
   int max_receive_message_bytes = 16 << 20;
   int max_send_message_bytes = 16 << 20;
+  // Per connection: concurrent calls, and the size of a call's request headers
+  // (an oversized header fails that call with RESOURCE_EXHAUSTED).
+  int max_concurrent_streams = 256;
+  int max_metadata_bytes = 64 << 10;
+  // The server pings a connection idle for keepalive_time and drops it if no answer
+  // comes within keepalive_timeout; clients that ping more often than
+  // min_client_ping_interval (without data) are disconnected (ENHANCE_YOUR_CALM).
+  absl::Duration keepalive_time = absl::Minutes(1);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  absl::Duration min_client_ping_interval = absl::Seconds(10);
   // If set, installs the freehold_rpc_* interceptor (grpc_metrics.h). Must outlive the server.
   prometheus::Registry* metrics_registry = nullptr;
   // Extra builder customization (async completion queues, channel args), run last.
