@@ -17,6 +17,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers used by tests
   postgresql-15 postgresql-contrib age prometheus chromium python3 python3-yaml util-linux
+  python3-grpcio python3-protobuf python3-nacl grpc-proto
   nodejs
 )
 if [[ "${1:-}" == "--bench" ]]; then
