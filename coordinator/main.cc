@@ -12,6 +12,7 @@
 #include "common/logging.h"
 #include "common/metrics.h"
 #include "common/pg.h"
+#include "common/tls_config.h"
 #include "coordinator/core/access.h"
 #include "coordinator/core/admission.h"
 #include "coordinator/core/background.h"
@@ -67,8 +68,11 @@ int main(int argc, char** argv) {
       "physical capacity does.");
   fc::CoordinatorConfig config;
   fc::AddCoordinatorFlags(app, &config);
+  freehold::TlsConfig tls;
+  freehold::AddTlsFlags(app, &tls);
   freehold::ParseOrExit(app, argc, argv);
   freehold::ExitIfError(config.Validate(), "freehold-coordinator");
+  freehold::ExitIfError(tls.Validate(), "freehold-coordinator");
   absl::StatusOr<freehold::LogLevel> level = freehold::ParseLogLevel(config.log_level);
   freehold::ExitIfError(level.status(), "freehold-coordinator");
   freehold::Logger log("coordinator", *level);
@@ -123,7 +127,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<fc::GrpcDonationsFeed> donations;
   if (!config.funding.donations.empty()) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
-        freehold::MakeChannel(config.funding.donations);
+        freehold::MakeChannel(config.funding.donations, tls.Client());
     if (!channel.ok()) return Fail(log, "bad --donations address", channel.status());
     donations = std::make_unique<fc::GrpcDonationsFeed>(*channel, config.funding.donations_timeout);
   } else {
@@ -150,7 +154,7 @@ int main(int argc, char** argv) {
                           log.With({{"part", "upload"}}));
   fc::ObjectCatalog catalog(store, clock, config, grants, log.With({{"part", "catalog"}}));
   fc::ClusterMonitor monitor(store, registry_core, config, &metrics);
-  fc::GrpcStorageNodeClient node_client;
+  fc::GrpcStorageNodeClient node_client(tls.Client());
   fc::GarbageCollector gc(store, clock, config, grants, node_client, log.With({{"part", "gc"}}));
   fc::GrpcShardRebuilder rebuilder(node_client);
   fc::RepairWorker repair(store, clock, config, placement, grants, monitor, rebuilder,
@@ -159,7 +163,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<fc::GrpcDeletedAccountsFeed> feed;
   std::unique_ptr<fc::AccountDeletionConsumer> consumer;
   if (!config.accounts.empty()) {
-    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = freehold::MakeChannel(config.accounts);
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        freehold::MakeChannel(config.accounts, tls.Client());
     if (!channel.ok()) return Fail(log, "bad --accounts address", channel.status());
     std::string secret;
     if (!config.accounts_internal_secret_file.empty()) {
@@ -179,6 +184,9 @@ int main(int argc, char** argv) {
   fc::FundingGrpcService funding_service(funding_monitor);
   freehold::GrpcServerOptions server_options;
   server_options.listen_address = config.listen;
+  // The CLI calls with tokens and no certificate; storage daemons and operators
+  // present theirs (their roles are checked per call).
+  server_options.tls = tls.Server(freehold::ClientCertificates::kVerifyIfPresented);
   server_options.metrics_registry = registry.get();
   absl::StatusOr<std::unique_ptr<freehold::GrpcServer>> server =
       freehold::GrpcServer::Start(server_options, {&service, &funding_service});

@@ -21,6 +21,7 @@
 #include "common/pg.h"
 #include "common/secure_compare.h"
 #include "common/status.h"
+#include "common/tls_config.h"
 #include "services/accounts/core/account_crypto.h"
 #include "services/accounts/core/account_service.h"
 #include "services/accounts/core/accounts_config.h"
@@ -71,7 +72,7 @@ std::string WithPort(const std::string& address, int port) {
   return absl::StrCat(address.substr(0, colon), ":", port);
 }
 
-int Run(const AccountsConfig& config) {
+int Run(const AccountsConfig& config, const TlsConfig& tls) {
   Logger log("accounts", *ParseLogLevel(config.log_level));
 
   if (config.rotate_signing_key) {
@@ -135,7 +136,8 @@ int Run(const AccountsConfig& config) {
 
   GrpcServerOptions server_options;
   server_options.listen_address = config.listen;
-  server_options.tls = {config.tls_cert_file, config.tls_key_file, config.tls_client_ca_file};
+  // The CLI calls without a client certificate; services present theirs (role checks).
+  server_options.tls = tls.Server(ClientCertificates::kVerifyIfPresented);
   server_options.max_receive_message_bytes = 64 << 10;  // every request is small
   server_options.max_send_message_bytes = 4 << 20;
   server_options.metrics_registry = &(*exposer)->registry();
@@ -199,7 +201,10 @@ int main(int argc, char** argv) {
   CLI::App app{"freehold-accounts: zero-knowledge sign-up, login, sessions and access tokens"};
   freehold::accounts::AccountsConfig config;
   freehold::accounts::AddAccountsFlags(app, &config);
+  freehold::TlsConfig tls;
+  freehold::AddTlsFlags(app, &tls);
   freehold::ParseOrExit(app, argc, argv);
   freehold::ExitIfError(config.Validate(), freehold::accounts::kProgram);
-  return freehold::accounts::Run(config);
+  freehold::ExitIfError(tls.Validate(), freehold::accounts::kProgram);
+  return freehold::accounts::Run(config, tls);
 }

@@ -22,6 +22,7 @@
 #include "common/metrics.h"
 #include "common/pg.h"
 #include "common/signed_token.h"
+#include "common/tls_config.h"
 #include "services/donations/core/admin_access.h"
 #include "services/donations/core/config.h"
 #include "services/donations/core/exchange_rate.h"
@@ -154,8 +155,11 @@ int main(int argc, char** argv) {
                     "ExportLedger, EraseDonor without donor_token) need an accounts access "
                     "token with scope donations:admin; without this flag they are refused "
                     "with FAILED_PRECONDITION");
+  freehold::TlsConfig tls;
+  freehold::AddTlsFlags(app, &tls);
   freehold::ParseOrExit(app, argc, argv);
   freehold::ExitIfError(config.Validate(), kProgram);
+  freehold::ExitIfError(tls.Validate(), kProgram);
   absl::StatusOr<freehold::LogLevel> level = freehold::ParseLogLevel(config.log_level);
   if (!level.ok())
     freehold::ExitIfError(
@@ -251,6 +255,9 @@ int main(int argc, char** argv) {
                                         log.With({{"part", "audit"}}));
   freehold::GrpcServerOptions grpc_options;
   grpc_options.listen_address = config.listen;
+  // The donor portal's backend and the CLI call with tokens; the coordinator presents
+  // its certificate.
+  grpc_options.tls = tls.Server(freehold::ClientCertificates::kVerifyIfPresented);
   grpc_options.metrics_registry = &registry;
   absl::StatusOr<std::unique_ptr<freehold::GrpcServer>> grpc_server =
       freehold::GrpcServer::Start(grpc_options, {&grpc_service});

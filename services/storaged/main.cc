@@ -22,6 +22,7 @@
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "common/tls_config.h"
 #include "services/storaged/core/announcer.h"
 #include "services/storaged/core/config.h"
 #include "services/storaged/core/grants.h"
@@ -79,8 +80,11 @@ int main(int argc, char** argv) {
       "coordinator-signed grants"};
   StoragedConfig config;
   AddStoragedFlags(app, &config);
+  TlsConfig tls;
+  AddTlsFlags(app, &tls);
   ParseOrExit(app, argc, argv);
   ExitIfError(config.Validate(), "freehold-storaged");
+  ExitIfError(tls.Validate(), "freehold-storaged");
 
   Logger log("storaged", *ParseLogLevel(config.log_level));
 
@@ -121,6 +125,9 @@ int main(int argc, char** argv) {
 
   GrpcServerOptions server_options;
   server_options.listen_address = config.listen;
+  // Clients (the CLI) call with signed grants and no certificate; the coordinator
+  // presents its certificate for the calls only it may make.
+  server_options.tls = tls.Server(ClientCertificates::kVerifyIfPresented);
   server_options.max_receive_message_bytes = kMaxMessageBytes;
   server_options.max_send_message_bytes = kMaxMessageBytes;
   server_options.metrics_registry = registry.get();
@@ -143,7 +150,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<CoordinatorGrpcClient> coordinator;
   std::unique_ptr<Announcer> announcer;
   if (!config.coordinator.empty()) {
-    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(config.coordinator);
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        MakeChannel(config.coordinator, tls.Client());
     if (!channel.ok()) Die(log, "cannot create the coordinator channel", channel.status());
     coordinator = std::make_unique<CoordinatorGrpcClient>(*channel, identity->key, clock);
     NodeRegistration registration;

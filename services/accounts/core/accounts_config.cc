@@ -24,9 +24,6 @@ void AddAccountsFlags(CLI::App& app, AccountsConfig* c) {
           "secret required (metadata x-freehold-internal-secret) by ListDeletedAccounts and "
           "AckDeletedAccounts; without it only loopback callers may use them");
   AddFlag(app, "--log-level", &c->log_level, "debug | info | warn | error");
-  AddFlag(app, "--tls-cert", &c->tls_cert_file, "PEM server certificate (enables TLS)");
-  AddFlag(app, "--tls-key", &c->tls_key_file, "PEM server private key");
-  AddFlag(app, "--tls-client-ca", &c->tls_client_ca_file, "PEM CA for client certs (mTLS)");
   AddFlag(app, "--rotate-signing-key", &c->rotate_signing_key,
           "add a new token signing key, write --verification-keys-out and exit");
   AddFlag(app, "--max-token-keys", &c->max_token_keys,
@@ -79,9 +76,6 @@ absl::Status AccountsConfig::Validate() const {
   }
   if (database_wait < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--database-wait: must be >= 0");
-  }
-  if (tls_cert_file.empty() != tls_key_file.empty()) {
-    return absl::InvalidArgumentError("--tls-cert and --tls-key: give both or neither");
   }
   if (maintenance_interval < absl::Milliseconds(100)) {
     return absl::InvalidArgumentError("--maintenance-interval: must be >= 100ms");

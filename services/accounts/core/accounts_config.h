@@ -24,7 +24,6 @@ struct AccountsConfig {
   std::string verification_keys_out;  // public key file for other services (optional)
   std::string internal_secret_file;   // guards ListDeleted/AckDeletedAccounts (optional)
   std::string log_level = "info";
-  std::string tls_cert_file, tls_key_file, tls_client_ca_file;
 
   bool rotate_signing_key = false;  // rotate, write the public key file, exit
   int max_token_keys = 3;
