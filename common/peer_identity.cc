@@ -74,4 +74,23 @@ absl::Status RequireCallerRole(const grpc::ServerContextBase& context,
                    " may not make this call (allowed roles: ", absl::StrJoin(names, ", "), ")"));
 }
 
+bool IsLoopbackPeer(std::string_view peer) {
+  if (peer.starts_with("unix:")) return true;
+  if (peer.starts_with("ipv4:")) return peer.substr(5).starts_with("127.");
+  if (peer.starts_with("ipv6:")) {
+    const std::string_view host = peer.substr(5);
+    return host.starts_with("[::1]:") || host.starts_with("[::ffff:127.");
+  }
+  return false;
+}
+
+absl::Status AuthorizeCallerRole(const grpc::ServerContextBase& context, bool tls_enabled,
+                                 std::initializer_list<std::string_view> roles) {
+  if (tls_enabled) return RequireCallerRole(context, roles);
+  if (IsLoopbackPeer(context.peer())) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      "this server runs without TLS (development mode): calls of this kind are accepted "
+      "from this machine only");
+}
+
 }  // namespace freehold

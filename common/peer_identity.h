@@ -49,4 +49,16 @@ std::optional<PeerIdentity> CallerIdentity(const grpc::ServerContextBase& contex
 absl::Status RequireCallerRole(const grpc::ServerContextBase& context,
                                std::initializer_list<std::string_view> roles);
 
+// What a service enforces for a call only some roles may make. With TLS (the
+// fleet's mode) it is RequireCallerRole. A server without TLS is development mode
+// on one machine (it may listen only on loopback, see GrpcServerOptions): there
+// are no certificates, so such calls are allowed from loopback peers only and
+// PERMISSION_DENIED from anywhere else.
+absl::Status AuthorizeCallerRole(const grpc::ServerContextBase& context, bool tls_enabled,
+                                 std::initializer_list<std::string_view> roles);
+
+// True if `peer` (grpc::ServerContext::peer(): "ipv4:127.0.0.1:5000",
+// "ipv6:[::1]:5000", "unix:...") is this machine.
+bool IsLoopbackPeer(std::string_view peer);
+
 }  // namespace freehold

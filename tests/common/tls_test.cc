@@ -138,6 +138,18 @@ TEST(PeerIdentityTest, ParsesOnlyFreeholdSpiffeIds) {
   EXPECT_EQ(ParseSpiffeId("spiffe://freehold/role/storaged/" + std::string(65, 'a')), std::nullopt);
 }
 
+TEST(PeerIdentityTest, LoopbackPeersAreRecognised) {
+  EXPECT_TRUE(IsLoopbackPeer("ipv4:127.0.0.1:4000"));
+  EXPECT_TRUE(IsLoopbackPeer("ipv4:127.1.2.3:4000"));
+  EXPECT_TRUE(IsLoopbackPeer("ipv6:[::1]:4000"));
+  EXPECT_TRUE(IsLoopbackPeer("ipv6:[::ffff:127.0.0.1]:4000"));
+  EXPECT_TRUE(IsLoopbackPeer("unix:/tmp/s"));
+  EXPECT_FALSE(IsLoopbackPeer("ipv4:10.0.0.1:4000"));
+  EXPECT_FALSE(IsLoopbackPeer("ipv4:128.0.0.1:4000"));
+  EXPECT_FALSE(IsLoopbackPeer("ipv6:[2001:db8::1]:4000"));
+  EXPECT_FALSE(IsLoopbackPeer(""));
+}
+
 TEST_F(MutualTlsTest, TheCallerRoleComesFromItsCertificate) {
   auto server =
       Serve(pki_->Issue("server", kRoleAccounts, "a1"), ClientCertificates::kVerifyIfPresented);
