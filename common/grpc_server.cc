@@ -245,6 +245,12 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& ta
   return MakeChannelWithArgs(target, tls, std::move(args));
 }
 
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& target,
+                                                           const ClientTlsOptions& tls,
+                                                           grpc::ChannelArguments args) {
+  return MakeChannelWithArgs(target, tls, std::move(args));
+}
+
 absl::Status CheckHealth(grpc::Channel& channel, const std::string& service,
                          absl::Duration timeout) {
   // grpc.health.v1.HealthCheckRequest{service = 1}, hand-encoded (no generated code).

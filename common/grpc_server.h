@@ -124,6 +124,11 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& ta
                                                            const ClientTlsOptions& tls = {},
                                                            int max_message_bytes = 16 << 20);
 
+// As MakeChannel, with caller-chosen channel arguments (window sizes, backoff, ...).
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& target,
+                                                           const ClientTlsOptions& tls,
+                                                           grpc::ChannelArguments args);
+
 // Polls grpc.health.v1.Health/Check for `service` ("" = whole server) until it answers
 // SERVING or `deadline` passes: OK, or DEADLINE_EXCEEDED with the last error seen.
 absl::Status WaitForServing(const std::string& target, absl::Time deadline,

@@ -13,7 +13,8 @@
 //
 // Prints "figure: NAME VALUE" lines. Flags: --seconds N (per measurement, default 5),
 // --accounts N (default 64), --concurrency LIST (default 2,8), --rounds N (default 3),
-// --skip-tokens, --skip-logins, --client threads|async, --login-workers N, --noop-only.
+// --skip-tokens, --skip-logins, --client threads|async, --login-workers N, --noop-only,
+// --tls-price (logins/s through TLS vs plaintext of the same build, and the handshake).
 #include <grpcpp/completion_queue.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -44,6 +46,9 @@
 #include "tests/support/postgres_harness.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
+#include "common/peer_identity.h"
+#include "common/tls_config.h"
 
 namespace freehold::accounts::bench {
 namespace {
@@ -132,13 +137,13 @@ double DriveAsync(int concurrency, double seconds, Fill fill, Start start_rpc) {
 // own TCP connection) and one blocking call in flight. `call(stub, i)` makes call i.
 // Returns completed calls per second; dies if any call fails.
 template <typename Call>
-double DriveThreads(const std::string& address, int concurrency, double seconds, Call call) {
+double DriveThreads(const std::string& address, int concurrency, double seconds, Call call,
+                    const ClientTlsOptions& tls = {}) {
   std::vector<std::unique_ptr<v1::Accounts::Stub>> stubs;
   for (int t = 0; t < concurrency; ++t) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection per thread
-    auto stub = v1::Accounts::NewStub(
-        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+    auto stub = v1::Accounts::NewStub(OrDie(MakeChannel(address, tls, args), "channel"));
     grpc::Status warm = call(*stub, t);  // connect outside the timing
     if (!warm.ok()) Die("warm-up call failed: " + warm.error_message());
     stubs.push_back(std::move(stub));
@@ -176,8 +181,8 @@ bool g_async_client = false;  // --client async: one thread, one channel, a comp
 
 // Logins per second with `concurrency` calls in flight for `seconds`.
 double MeasureLogins(const std::string& address, const std::vector<LoginTarget>& targets,
-                     int concurrency, double seconds) {
-  if (!g_async_client) {
+                     int concurrency, double seconds, const ClientTlsOptions& tls = {}) {
+  if (!g_async_client || tls.active()) {
     return DriveThreads(address, concurrency, seconds, [&](v1::Accounts::Stub& stub, size_t i) {
       const LoginTarget& t = targets[i % targets.size()];
       v1::LoginRequest req;
@@ -187,7 +192,7 @@ double MeasureLogins(const std::string& address, const std::vector<LoginTarget>&
       v1::LoginResponse resp;
       grpc::ClientContext ctx;
       return stub.Login(&ctx, req, &resp);
-    });
+    }, tls);
   }
   auto stub = v1::Accounts::NewStub(OrDie(MakeChannel(address), "channel"));
   // Warm-up (connection, prepared statements on several pool connections).
@@ -211,6 +216,27 @@ double MeasureLogins(const std::string& address, const std::vector<LoginTarget>&
       [&](grpc::ClientContext* ctx, const v1::LoginRequest& req, grpc::CompletionQueue* cq) {
         return stub->AsyncLogin(ctx, req, cq);
       });
+}
+
+// What a fresh CLI process pays before its first answer: a new connection (TCP, and
+// with TLS the handshake) plus one call without database work. Median of `n` in ms.
+double MeasureFreshConnectionMs(const std::string& address, const ClientTlsOptions& tls, int n) {
+  std::vector<double> ms;
+  for (int i = 0; i < n; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // never reuse a connection
+    const absl::Time start = absl::Now();
+    auto stub = v1::Accounts::NewStub(OrDie(MakeChannel(address, tls, args), "channel"));
+    v1::GetVerificationKeysRequest req;
+    v1::GetVerificationKeysResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    grpc::Status s = stub->GetVerificationKeys(&ctx, req, &resp);
+    if (!s.ok()) Die("fresh-connection call failed: " + s.error_message());
+    ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
 }
 
 // A gRPC call that touches no database (GetVerificationKeys): the service's RPC ceiling.
@@ -357,7 +383,7 @@ int Main(int argc, char** argv) {
   app.add_option("--rounds", rounds, "interleaved slices per measurement")->capture_default_str();
   app.add_option("--login-workers", login_workers, "service --login-workers")
       ->capture_default_str();
-  bool skip_tokens = false, skip_logins = false, noop_only = false;
+  bool skip_tokens = false, skip_logins = false, noop_only = false, tls_price = false;
   std::string client = "threads";
   app.add_option("--client", client,
                  "threads: a thread and a channel per concurrent call, like pgbench -j; "
@@ -366,6 +392,9 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--skip-tokens", skip_tokens, "skip the token verification measurement");
   app.add_flag("--skip-logins", skip_logins, "skip the login measurement");
+  app.add_flag("--tls-price", tls_price,
+               "only the price of TLS: logins through a plaintext and a TLS service of the same "
+               "build on the same database, interleaved, and a fresh connection's first call");
   app.add_flag("--noop-only", noop_only,
                "only the no-database RPC, for --seconds per level (for profiling the server)");
   CLI11_PARSE(app, argc, argv);
@@ -417,6 +446,46 @@ int Main(int argc, char** argv) {
     NewAccount a = OrDie(MakeAccount(absl::StrCat("bench", i), "password"), "make account");
     OrDie(testing::RegisterAccount(*stub, a), "register");
     targets.push_back({a.handle, a.auth_key});
+  }
+
+  if (tls_price) {
+    // The TLS twin: same binary and database, certificates of a private CA.
+    if (!freehold::testing::TestPki::Available()) Die("--tls-price needs the openssl command");
+    freehold::testing::TestPki pki;
+    const TlsConfig server = pki.Issue("accounts", kRoleAccounts, "bench");
+    freehold::testing::ProcessOptions tls_options = options;
+    auto data_dir = std::find(tls_options.args.begin(), tls_options.args.end(), "--data-dir");
+    *(data_dir + 1) = dir.File("data-tls");  // its own signing keys
+    tls_options.args.insert(tls_options.args.end(),
+                            {"--tls-cert", server.cert_file, "--tls-key", server.key_file,
+                             "--tls-ca", server.ca_file});
+    auto tls_proc = OrDie(Process::Start(tls_options), "start the TLS freehold-accounts");
+    const std::string tls_ready =
+        OrDie(tls_proc->WaitForStderrLine("READY grpc=", absl::Seconds(60)), "wait for READY");
+    std::vector<std::string> tls_parts = absl::StrSplit(tls_ready, ' ');
+    const std::string tls_address(absl::StripAsciiWhitespace(tls_parts[1].substr(5)));
+    const ClientTlsOptions client_tls = pki.TrustOnly();  // as the CLI connects
+    const double slice = std::max(1.0, std::round(seconds / rounds));
+    for (int c : concurrency) {
+      double plain = 0, tls = 0;
+      for (int r = 0; r < rounds; ++r) {
+        plain += MeasureLogins(address, targets, c, slice) / rounds;
+        tls += MeasureLogins(tls_address, targets, c, slice, client_tls) / rounds;
+      }
+      const std::string n = absl::StrCat("_c", c);
+      Figure("accounts_logins_per_sec_plaintext" + n, plain);
+      Figure("accounts_logins_per_sec_tls" + n, tls);
+      Figure("tls_login_ratio" + n, tls / plain);
+    }
+    const double fresh_plain = MeasureFreshConnectionMs(address, {}, 101);
+    const double fresh_tls = MeasureFreshConnectionMs(tls_address, client_tls, 101);
+    Figure("fresh_connection_first_call_ms_plaintext", fresh_plain);
+    Figure("fresh_connection_first_call_ms_tls", fresh_tls);
+    Figure("tls_handshake_ms", fresh_tls - fresh_plain);
+    (void)tls_proc->Stop();
+    (void)proc->Stop();
+    (void)harness.DropDatabase(db_url);
+    return 0;
   }
 
   // pgbench reference table and script in the same database and server.

@@ -8,6 +8,10 @@
 //   plain read / storaged get: after evicting the files from the page cache
 //                 (posix_fadvise DONTNEED), read everything back.
 // Shard by shard the two sides alternate, so both see the same background load.
+// With --compare-tls (default) a second daemon of the same build runs with mutual
+// TLS (a private CA from deploy/tls/pki.sh) and every put and get is also made
+// through it in the same loop: the price of TLS as tls_put_ratio / tls_get_ratio
+// (TLS throughput over plaintext throughput).
 //
 // Prints "figure: NAME VALUE" lines (MB = 10^6 bytes); the ratios are the headline.
 #include <fcntl.h>
@@ -31,6 +35,8 @@
 #include "tests/storaged/storaged_harness.h"
 #include "tests/storaged/storaged_test_util.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
+#include "common/peer_identity.h"
 
 namespace {
 
@@ -140,6 +146,10 @@ int main(int argc, char** argv) {
   std::string base_dir;
   bool zero_copy = true;
   std::vector<std::string> daemon_args;
+  bool compare_tls = true;
+  app.add_option("--compare-tls", compare_tls,
+                 "also run a TLS daemon of the same build and report the TLS/plaintext ratios")
+      ->capture_default_str();
   app.add_option("--shards", shard_count, "shards per round")->capture_default_str();
   app.add_option("--shard-mib", shard_mib, "shard size in MiB")->capture_default_str();
   app.add_option("--rounds", rounds, "rounds over all shards (figures are totals)")
@@ -187,22 +197,51 @@ int main(int argc, char** argv) {
   options.extra_args.insert(options.extra_args.end(), daemon_args.begin(), daemon_args.end());
   absl::StatusOr<std::unique_ptr<StoragedDaemon>> daemon = StoragedDaemon::Start(options);
   if (!daemon.ok()) Fail(daemon.status().ToString());
-  auto grant = [&](GrantOperation op, int i) {
-    return SignGrant(coordinator, MakeGrant(op, (*daemon)->node_id(), keys[i], shards[i],
-                                            absl::Now() + absl::Hours(1)));
-  };
-  std::vector<std::string> put_tokens, get_tokens, delete_tokens;
-  for (int i = 0; i < shard_count; ++i) {
-    put_tokens.push_back(grant(GrantOperation::kPut, i));
-    get_tokens.push_back(grant(GrantOperation::kGet, i));
-    delete_tokens.push_back(grant(GrantOperation::kDelete, i));
+  // The TLS twin: same build and flags, its own data dir, certificates of a private CA;
+  // the bench presents a coordinator certificate (as the coordinator's repair does).
+  std::unique_ptr<freehold::testing::TestPki> pki;
+  std::unique_ptr<StoragedDaemon> tls_daemon;
+  if (compare_tls) {
+    if (!freehold::testing::TestPki::Available()) Fail("--compare-tls needs the openssl command");
+    pki = std::make_unique<freehold::testing::TestPki>();
+    const TlsConfig server = pki->Issue("storaged", kRoleStoraged, "bench-node");
+    DaemonOptions tls_options = options;
+    tls_options.data_dir = dir.File("data-tls");
+    tls_options.extra_args.insert(tls_options.extra_args.end(),
+                                  {"--tls-cert", server.cert_file, "--tls-key", server.key_file,
+                                   "--tls-ca", server.ca_file});
+    tls_options.client_tls = pki->Issue("coordinator", kRoleCoordinator, "bench").Client();
+    absl::StatusOr<std::unique_ptr<StoragedDaemon>> started = StoragedDaemon::Start(tls_options);
+    if (!started.ok()) Fail("TLS daemon: " + started.status().ToString());
+    tls_daemon = *std::move(started);
   }
+  struct Tokens {
+    std::vector<std::string> put, get, del;
+  };
+  auto make_tokens = [&](const std::string& node_id) {
+    Tokens t;
+    for (int i = 0; i < shard_count; ++i) {
+      auto grant = [&](GrantOperation op) {
+        return SignGrant(coordinator, MakeGrant(op, node_id, keys[i], shards[i],
+                                                absl::Now() + absl::Hours(1)));
+      };
+      t.put.push_back(grant(GrantOperation::kPut));
+      t.get.push_back(grant(GrantOperation::kGet));
+      t.del.push_back(grant(GrantOperation::kDelete));
+    }
+    return t;
+  };
+  const Tokens plain_tokens = make_tokens((*daemon)->node_id());
+  const Tokens tls_tokens = tls_daemon ? make_tokens(tls_daemon->node_id()) : Tokens{};
+  const std::vector<std::string>& put_tokens = plain_tokens.put;
+  const std::vector<std::string>& get_tokens = plain_tokens.get;
+  const std::vector<std::string>& delete_tokens = plain_tokens.del;
 
   // Each shard is written by the plain writer and then put through the daemon (and
   // later read back both ways), alternating, so both sides see the same background
   // load; the figures are totals over all shards and rounds.
   const pid_t pid = (*daemon)->process().pid();
-  Side plain_write, put, plain_read, get;
+  Side plain_write, put, plain_read, get, tls_put, tls_get;
   const double fsync_before = FsyncSecondsSum(**daemon);
   for (int round = 0; round < rounds; ++round) {
     for (int i = 0; i < shard_count; ++i) {
@@ -220,9 +259,19 @@ int main(int argc, char** argv) {
       put.client_cpu += SelfCpuSeconds() - client_cpu;
       if (!result.status.ok()) Fail("PutShard: " + result.status.error_message());
       if (result.response.already_present()) Fail("PutShard: unexpectedly already present");
+      if (tls_daemon) {
+        const absl::Time tls_start = absl::Now();
+        PutResult r = zero_copy ? PutShardZeroCopy(tls_daemon->channel(), tls_tokens.put[i],
+                                                   shards[i], message_bytes)
+                                : PutShard(tls_daemon->stub(), tls_tokens.put[i], shards[i],
+                                           message_bytes);
+        tls_put.seconds += absl::ToDoubleSeconds(absl::Now() - tls_start);
+        if (!r.status.ok()) Fail("TLS PutShard: " + r.status.error_message());
+      }
     }
     EvictTree(plain_dir);
     EvictTree(options.data_dir + "/shards");
+    if (tls_daemon) EvictTree(dir.File("data-tls") + "/shards");
     for (int i = 0; i < shard_count; ++i) {
       plain_read.seconds +=
           PlainReadOne(absl::StrCat(plain_dir, "/plain-", i), chunk_bytes, shard_bytes);
@@ -235,6 +284,12 @@ int main(int argc, char** argv) {
       get.client_cpu += SelfCpuSeconds() - client_cpu;
       if (!got.status.ok()) Fail("GetShard: " + got.status.error_message());
       if (got.bytes != shard_bytes) Fail("GetShard: wrong size");
+      if (tls_daemon) {
+        const absl::Time tls_start = absl::Now();
+        GetResult g = GetShard(tls_daemon->stub(), tls_tokens.get[i], 0, 0, /*keep_data=*/false);
+        tls_get.seconds += absl::ToDoubleSeconds(absl::Now() - tls_start);
+        if (!g.status.ok() || g.bytes != shard_bytes) Fail("TLS GetShard failed");
+      }
     }
     for (int i = 0; i < shard_count; ++i) {
       grpc::ClientContext context;
@@ -242,6 +297,13 @@ int main(int argc, char** argv) {
       request.mutable_grant()->set_token(delete_tokens[i]);
       v1::DeleteShardResponse response;
       if (!(*daemon)->stub().DeleteShard(&context, request, &response).ok()) Fail("DeleteShard");
+      if (tls_daemon) {
+        grpc::ClientContext tls_context;
+        request.mutable_grant()->set_token(tls_tokens.del[i]);
+        if (!tls_daemon->stub().DeleteShard(&tls_context, request, &response).ok()) {
+          Fail("TLS DeleteShard");
+        }
+      }
     }
     std::filesystem::remove_all(plain_dir);
     std::filesystem::create_directories(plain_dir);
@@ -249,6 +311,7 @@ int main(int argc, char** argv) {
   const double daemon_fsync = FsyncSecondsSum(**daemon) - fsync_before;
   fprintf(stderr, "%s", (*daemon)->process().ReadStderr().c_str());
   (void)(*daemon)->Stop();
+  if (tls_daemon) (void)tls_daemon->Stop();
 
   const double mb = static_cast<double>(total) * rounds / 1e6;
   const double gb = mb / 1000;
@@ -264,6 +327,12 @@ int main(int argc, char** argv) {
   std::printf("figure: plain_read_mb_per_s %.1f\n", mb / plain_read.seconds);
   std::printf("figure: get_ratio %.3f\n", plain_read.seconds / get.seconds);
   // CPU per GB moved (the daemon, and this process as the gRPC client), and fsync time.
+  if (tls_daemon) {
+    std::printf("figure: storaged_put_tls_mb_per_s %.1f\n", mb / tls_put.seconds);
+    std::printf("figure: tls_put_ratio %.3f\n", put.seconds / tls_put.seconds);
+    std::printf("figure: storaged_get_tls_mb_per_s %.1f\n", mb / tls_get.seconds);
+    std::printf("figure: tls_get_ratio %.3f\n", get.seconds / tls_get.seconds);
+  }
   std::printf("figure: storaged_put_daemon_cpu_s_per_gb %.3f\n", put.daemon_cpu / gb);
   std::printf("figure: storaged_get_daemon_cpu_s_per_gb %.3f\n", get.daemon_cpu / gb);
   std::printf("figure: bench_client_put_cpu_s_per_gb %.3f\n", put.client_cpu / gb);

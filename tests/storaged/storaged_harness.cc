@@ -58,14 +58,17 @@ absl::StatusOr<std::unique_ptr<StoragedDaemon>> StoragedDaemon::Start(
     if (absl::ConsumePrefix(&part, "metrics=")) daemon->metrics_address_ = std::string(part);
   }
   absl::Status serving =
-      daemon->process_->WaitForServing(daemon->grpc_address_, options.ready_timeout);
+      daemon->process_->WaitForServing(daemon->grpc_address_, options.ready_timeout,
+                                       options.client_tls);
   if (!serving.ok()) return serving;
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(16 << 20);
   args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 << 20);
   args.SetInt(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, (1 << 24) - 1);
-  daemon->channel_ =
-      grpc::CreateCustomChannel(daemon->grpc_address_, grpc::InsecureChannelCredentials(), args);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeChannel(daemon->grpc_address_, options.client_tls, args);
+  if (!channel.ok()) return channel.status();
+  daemon->channel_ = *std::move(channel);
   daemon->stub_ = v1::StorageNode::NewStub(daemon->channel_);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));

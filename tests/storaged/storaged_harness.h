@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/grpc_server.h"
 #include "common/signed_token.h"
 #include "freehold/v1/storage.grpc.pb.h"
 #include "services/storaged/core/grants.h"
@@ -21,6 +22,8 @@ struct DaemonOptions {
   std::string data_dir;
   std::string keys_file;
   std::vector<std::string> extra_args;  // e.g. {"--capacity-bytes", "1MiB"}
+  // With TLS flags in extra_args: how this client connects (CA, client certificate).
+  ClientTlsOptions client_tls;
   absl::Duration ready_timeout = absl::Seconds(20);
 };
 
