@@ -164,8 +164,32 @@ absl::StatusOr<int> MigrationRunner::CurrentVersion() {
   });
 }
 
+absl::StatusOr<bool> MigrationRunner::UpToDate() {
+  if (absl::Status s = Check(); !s.ok()) return s;
+  return pool_.RunReadOnly([&](PgTxn& txn) -> bool {
+    pqxx::result exists = txn.exec(absl::StrCat(
+        "SELECT to_regclass(", txn.quote(schema_ + ".schema_migrations"), ") IS NOT NULL"));
+    if (!exists[0][0].as<bool>()) return false;
+    std::map<int, std::string> applied;
+    for (const auto& row :
+         txn.exec(absl::StrCat("SELECT version, checksum FROM ", schema_, ".schema_migrations"))) {
+      applied[row[0].as<int>()] = row[1].as<std::string>();
+    }
+    if (applied.size() != migrations_.size()) return false;
+    for (const Migration& m : migrations_) {
+      auto it = applied.find(m.version);
+      if (it == applied.end() || it->second != MigrationChecksum(m.sql)) return false;
+    }
+    return true;
+  });
+}
+
 absl::StatusOr<int> MigrationRunner::Apply() {
   if (absl::Status s = Check(); !s.ok()) return s;
+  // Fast path, read-only: nothing to do when every migration is applied with its exact
+  // text. A run-time role without DDL privileges (deploy/README.md "Database roles")
+  // starts this way once the owner role has migrated.
+  if (absl::StatusOr<bool> current = UpToDate(); current.ok() && *current) return 0;
   int applied_now = 0;
   // One transaction per migration; each re-reads the state under the schema lock, so
   // concurrent runners apply every migration exactly once between them.

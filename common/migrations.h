@@ -67,7 +67,15 @@ class MigrationRunner {
   MigrationRunner(PgPool& pool, std::string schema, std::vector<Migration> migrations);
 
   // Applies all pending migrations in version order. Returns how many this call applied.
+  // When the database already has exactly the known migrations (same checksums) it only
+  // reads schema_migrations (no lock, no DDL), so a role with SELECT on that table and
+  // USAGE on the schema may call it: that is how services running as a least-privilege
+  // role start after the owner role migrated (--migrate-only, migrate_options.h).
   absl::StatusOr<int> Apply();
+
+  // True if every known migration, and no other, is applied with its current checksum.
+  // Read-only.
+  absl::StatusOr<bool> UpToDate();
 
   // Highest applied version in the database (0 if none / no table yet).
   absl::StatusOr<int> CurrentVersion();

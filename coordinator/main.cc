@@ -11,6 +11,7 @@
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "common/migrate_options.h"
 #include "common/pg.h"
 #include "common/tls_config.h"
 #include "coordinator/core/access.h"
@@ -70,12 +71,25 @@ int main(int argc, char** argv) {
   fc::AddCoordinatorFlags(app, &config);
   freehold::TlsConfig tls;
   freehold::AddTlsFlags(app, &tls);
+  freehold::MigrateOptions migrate;
+  freehold::AddMigrateFlags(app, &migrate);
   freehold::ParseOrExit(app, argc, argv);
   freehold::ExitIfError(config.Validate(), "freehold-coordinator");
   freehold::ExitIfError(tls.Validate(), "freehold-coordinator");
   absl::StatusOr<freehold::LogLevel> level = freehold::ParseLogLevel(config.log_level);
   freehold::ExitIfError(level.status(), "freehold-coordinator");
   freehold::Logger log("coordinator", *level);
+
+  // Migrations with the owner role (deploy/README.md "Database roles"), if configured.
+  absl::StatusOr<bool> migrated_only =
+      freehold::RunMigrateStep(migrate, config.database_url, [](freehold::PgPool& owner) {
+        return fc::MigrateCoordinatorSchema(owner).status();
+      });
+  if (!migrated_only.ok()) return Fail(log, "database migration failed", migrated_only.status());
+  if (*migrated_only) {
+    log.Info("schema migrated (--migrate-only)");
+    return 0;
+  }
 
   absl::StatusOr<freehold::funding::CostModel> cost_model =
       fc::LoadCostModel(config.funding.cost_model_file);

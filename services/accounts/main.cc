@@ -18,6 +18,7 @@
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "common/migrate_options.h"
 #include "common/pg.h"
 #include "common/secure_compare.h"
 #include "common/status.h"
@@ -72,8 +73,23 @@ std::string WithPort(const std::string& address, int port) {
   return absl::StrCat(address.substr(0, colon), ":", port);
 }
 
-int Run(const AccountsConfig& config, const TlsConfig& tls) {
+int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions& migrate) {
   Logger log("accounts", *ParseLogLevel(config.log_level));
+
+  // Migrations with the owner role (deploy/README.md "Database roles"), if configured.
+  absl::StatusOr<bool> migrated_only =
+      RunMigrateStep(migrate, config.database_url, [&](PgPool& owner) {
+        if (absl::Status s = WaitForDatabase(owner, config.database_wait, log); !s.ok()) return s;
+        return MigrateAccountsSchema(owner);
+      });
+  if (!migrated_only.ok()) {
+    log.Error("schema migration failed", {{"error", migrated_only.status()}});
+    return 1;
+  }
+  if (*migrated_only) {
+    log.Info("schema migrated (--migrate-only)");
+    return 0;
+  }
 
   if (config.rotate_signing_key) {
     absl::StatusOr<std::string> id = TokenKeyring::Rotate(config.data_dir, config.max_token_keys);
@@ -203,8 +219,10 @@ int main(int argc, char** argv) {
   freehold::accounts::AddAccountsFlags(app, &config);
   freehold::TlsConfig tls;
   freehold::AddTlsFlags(app, &tls);
+  freehold::MigrateOptions migrate;
+  freehold::AddMigrateFlags(app, &migrate);
   freehold::ParseOrExit(app, argc, argv);
   freehold::ExitIfError(config.Validate(), freehold::accounts::kProgram);
   freehold::ExitIfError(tls.Validate(), freehold::accounts::kProgram);
-  return freehold::accounts::Run(config, tls);
+  return freehold::accounts::Run(config, tls, migrate);
 }

@@ -20,6 +20,7 @@
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "common/migrate_options.h"
 #include "common/pg.h"
 #include "common/signed_token.h"
 #include "common/tls_config.h"
@@ -157,6 +158,8 @@ int main(int argc, char** argv) {
                     "with FAILED_PRECONDITION");
   freehold::TlsConfig tls;
   freehold::AddTlsFlags(app, &tls);
+  freehold::MigrateOptions migrate;
+  freehold::AddMigrateFlags(app, &migrate);
   freehold::ParseOrExit(app, argc, argv);
   freehold::ExitIfError(config.Validate(), kProgram);
   freehold::ExitIfError(tls.Validate(), kProgram);
@@ -166,6 +169,15 @@ int main(int argc, char** argv) {
         absl::InvalidArgumentError("--log-level: " + std::string(level.status().message())),
         kProgram);
   freehold::Logger log("donations", *level);
+
+  // Migrations with the owner role (deploy/README.md "Database roles"), if configured.
+  absl::StatusOr<bool> migrated_only =
+      freehold::RunMigrateStep(migrate, config.database_url, fd::MigrateDonationsSchema);
+  if (!migrated_only.ok()) Die(log, "database migration failed", migrated_only.status());
+  if (*migrated_only) {
+    log.Info("schema migrated (--migrate-only)");
+    return 0;
+  }
 
   // Block termination signals before any thread starts; main waits for them below.
   sigset_t signals;

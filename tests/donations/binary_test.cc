@@ -25,6 +25,7 @@ namespace freehold::donations::testing {
 namespace {
 
 using freehold::testing::BinaryPath;
+using freehold::testing::PostgresHarness;
 using freehold::testing::Process;
 using freehold::testing::ReadFileOrEmpty;
 using freehold::testing::TempDir;
@@ -75,7 +76,7 @@ class DonationsBinaryTest : public freehold::testing::PostgresTest {
                                      "--http-listen",
                                      "127.0.0.1:0",
                                      "--database-url",
-                                     db_url(),
+                                     database_url_.empty() ? db_url() : database_url_,
                                      "--exchange-rates",
                                      rates,
                                      "--monthly-cost-minor",
@@ -132,6 +133,7 @@ class DonationsBinaryTest : public freehold::testing::PostgresTest {
   }
 
   TempDir dir_{"donations-bin-"};
+  std::string database_url_;  // the service's --database-url; empty = db_url()
   std::unique_ptr<TokenSigner> accounts_;  // stands in for freehold-accounts' key
   std::string stdout_path_;
   int starts_ = 0;
@@ -246,6 +248,59 @@ TEST_F(DonationsBinaryTest, JournaledPaymentsReachTheLedgerWithoutAReader) {
   EXPECT_EQ(waited, 0);
   ASSERT_OK_AND_ASSIGN(int exit_code, process_->Stop());
   EXPECT_EQ(exit_code, 0);
+}
+
+// deploy/README.md "Database roles": the owner role migrates (--migrate-only) and the
+// service then serves as a LOGIN member of freehold_donations_app -- which cannot
+// UPDATE, DELETE or TRUNCATE the ledger (tests/common/database_roles_test.cc) -- with
+// webhook intake, the journal's projection into the ledger and the gauges working.
+TEST_F(DonationsBinaryTest, RunsAsItsLeastPrivilegeRole) {
+  const std::string role = absl::StrCat("t_", PostgresHarness::DatabaseName(db_url()));
+  ASSERT_OK_AND_ASSIGN(
+      auto migrate,
+      Process::Start({.binary = BinaryPath("freehold-donations"),
+                      .args = {"--migrate-only", "--database-url", db_url()}}));
+  ASSERT_OK_AND_ASSIGN(int migrate_code, migrate->Wait(absl::Seconds(30)));
+  ASSERT_EQ(migrate_code, 0) << migrate->ReadStderr();
+  {
+    pqxx::connection owner(db_url());
+    pqxx::nontransaction tx(owner);
+    tx.exec(absl::StrCat("DROP ROLE IF EXISTS ", role));
+    tx.exec(absl::StrCat("CREATE ROLE ", role, " LOGIN IN ROLE freehold_donations_app"));
+  }
+  database_url_ = absl::StrCat(db_url(), "?user=", role);
+  StartBinary({"--ledger-projection-interval", "1s"});
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  const std::string body = PaymentIntentSucceeded(
+      {.event_id = "evt_role", .payment_intent = "pi_role", .amount = 700, .created = now});
+  EXPECT_THAT(Post("/webhooks/stripe", body, SignPayload(kSecret, now, body)),
+              HasSubstr("\"result\":\"recorded\""));
+  EXPECT_THAT(Post("/webhooks/stripe", body, SignPayload(kSecret, now, body)),
+              HasSubstr("\"result\":\"duplicate\""));
+  int64_t rows = 0;
+  {
+    pqxx::connection conn(database_url_);
+    for (const absl::Time deadline = absl::Now() + absl::Seconds(15);
+         rows == 0 && absl::Now() < deadline; absl::SleepFor(absl::Milliseconds(50))) {
+      pqxx::nontransaction tx(conn);
+      rows = tx.exec("SELECT count(*) FROM donations.ledger WHERE provider_event_id = "
+                     "'evt_role'")[0][0]
+                 .as<int64_t>();
+    }
+  }
+  EXPECT_EQ(rows, 1);
+  std::string metrics;
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(15); absl::Now() < deadline;
+       absl::SleepFor(absl::Milliseconds(200))) {
+    metrics = Get(absl::StrCat("http://", ready_.metrics, "/metrics"));
+    if (absl::StrContains(metrics, "freehold_donations_ledger_balance_base 700")) break;
+  }
+  EXPECT_THAT(metrics, HasSubstr("freehold_donations_ledger_balance_base 700"));
+  ASSERT_OK_AND_ASSIGN(int exit_code, process_->Stop());
+  EXPECT_EQ(exit_code, 0);
+  pqxx::connection owner(db_url());
+  pqxx::nontransaction tx(owner);
+  tx.exec(absl::StrCat("DROP ROLE ", role));  // owns nothing: only a member
 }
 
 TEST_F(DonationsBinaryTest, TransparencyPageInHeadlessChromium) {
