@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
 
 #include "common/config.h"
 #include "common/grpc_server.h"
@@ -30,6 +33,7 @@
 #include "coordinator/core/placement_snapshots.h"
 #include "coordinator/core/policy_admission.h"
 #include "coordinator/core/repair_worker.h"
+#include "coordinator/core/session_revocations.h"
 #include "coordinator/grpc/claims_codec.h"
 #include "coordinator/grpc/coordinator_service.h"
 #include "coordinator/grpc/donations_feed.h"
@@ -176,6 +180,7 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<fc::GrpcDeletedAccountsFeed> feed;
   std::unique_ptr<fc::AccountDeletionConsumer> consumer;
+  std::unique_ptr<fc::GrpcRevokedSessionsFeed> revoked_feed;
   if (!config.accounts.empty()) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
         freehold::MakeChannel(config.accounts, tls.Client());
@@ -189,8 +194,39 @@ int main(int argc, char** argv) {
       secret = *std::move(read);
     }
     feed = std::make_unique<fc::GrpcDeletedAccountsFeed>(*channel, std::move(secret));
+    revoked_feed = std::make_unique<fc::GrpcRevokedSessionsFeed>(*channel);
     consumer = std::make_unique<fc::AccountDeletionConsumer>(store, catalog, *feed,
                                                              log.With({{"part", "outbox"}}));
+  }
+
+  // Ended sessions: their access tokens are refused within --revocation-poll-interval
+  // (on every replica: each verifies tokens). One poll before serving.
+  fc::SessionDenyList deny_list;
+  std::unique_ptr<fc::SessionRevocationPoller> revocations;
+  absl::Notification stop_revocations;
+  std::thread revocation_thread;
+  if (revoked_feed != nullptr) {
+    revocations = std::make_unique<fc::SessionRevocationPoller>(*revoked_feed, deny_list, clock);
+    tokens.SetSessionDenyList(&deny_list);
+    if (absl::Status s = revocations->PollOnce(); !s.ok()) {
+      log.Warn("cannot read ended sessions from --accounts yet; retrying", {{"error", s}});
+    }
+    revocation_thread = std::thread([&] {
+      bool failing = false;
+      while (!stop_revocations.WaitForNotificationWithTimeout(config.revocation_poll_interval)) {
+        absl::Status s = revocations->PollOnce();
+        if (!s.ok() && !failing) {
+          log.Warn("cannot read ended sessions from --accounts; tokens of sessions ended "
+                   "since are accepted until they expire or the next successful read",
+                   {{"error", s}});
+        } else if (s.ok() && failing) {
+          log.Info("reading ended sessions from --accounts again");
+        }
+        failing = !s.ok();
+      }
+    });
+  } else {
+    log.Warn("no --accounts: access tokens of ended sessions are accepted until they expire");
   }
 
   fc::CoordinatorGrpcService service(
@@ -204,7 +240,11 @@ int main(int argc, char** argv) {
   server_options.metrics_registry = registry.get();
   absl::StatusOr<std::unique_ptr<freehold::GrpcServer>> server =
       freehold::GrpcServer::Start(server_options, {&service, &funding_service});
-  if (!server.ok()) return Fail(log, "cannot start the gRPC server", server.status());
+  if (!server.ok()) {
+    stop_revocations.Notify();
+    if (revocation_thread.joinable()) revocation_thread.join();
+    return Fail(log, "cannot start the gRPC server", server.status());
+  }
 
   fc::PgLeaderElector elector(config.database_url, fc::PgLeaderElector::kCoordinatorLockKey);
   fc::BackgroundLoops loops(&elector, log.With({{"part", "loops"}}));
@@ -244,5 +284,7 @@ int main(int argc, char** argv) {
   log.Info("shutting down", {{"signal", sig}});
   (*server)->Shutdown(absl::Seconds(5));
   loops.Stop();
+  stop_revocations.Notify();
+  if (revocation_thread.joinable()) revocation_thread.join();
   return 0;
 }

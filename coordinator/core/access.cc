@@ -72,6 +72,10 @@ absl::StatusOr<Caller> AccessTokenVerifier::Authenticate(const std::string& auth
   }
   absl::StatusOr<TokenClaims> claims = VerifyClaims(*v, *token, kTokenAudience, clock_.Now());
   if (!claims.ok()) return claims.status();
+  if (deny_list_ != nullptr && !claims->extra.empty() &&
+      deny_list_->Contains(claims->extra, clock_.Now())) {
+    return absl::UnauthenticatedError("session ended: log in again");
+  }
   absl::StatusOr<std::string> account = CanonicalUuid(claims->subject, "token subject");
   if (!account.ok()) return absl::UnauthenticatedError("token subject is not an account id");
   if (!claims->HasScope(kStorageScope) && !claims->HasScope(kAdminScope)) {

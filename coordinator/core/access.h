@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/signed_token.h"
 #include "coordinator/core/model.h"
+#include "coordinator/core/session_revocations.h"
 
 namespace freehold::coordinator {
 
@@ -47,9 +48,14 @@ class AccessTokenVerifier {
   // Optional operator secret (compared in constant time).
   void SetOperatorSecret(std::string secret);
 
+  // Optional deny list of ended sessions (session_revocations.h): a token whose session
+  // (its `extra` claim) is listed is refused with UNAUTHENTICATED "session ended". Set
+  // before serving; `list` must outlive this object.
+  void SetSessionDenyList(const SessionDenyList* list) { deny_list_ = list; }
+
   // `authorization` is the metadata value; empty = no token.
   // UNAUTHENTICATED: missing/malformed header, bad signature, expired, wrong
-  // audience, subject not a UUID. PERMISSION_DENIED: token lacks the
+  // audience, subject not a UUID, session ended (deny list). PERMISSION_DENIED: token lacks the
   // "storage" (or "admin") scope.
   absl::StatusOr<Caller> Authenticate(const std::string& authorization) const;
 
@@ -70,6 +76,7 @@ class AccessTokenVerifier {
   std::shared_ptr<const TokenVerifier> verifier_ ABSL_GUARDED_BY(mu_);
   std::string loaded_text_ ABSL_GUARDED_BY(mu_);
   std::string operator_secret_ ABSL_GUARDED_BY(mu_);
+  const SessionDenyList* deny_list_ = nullptr;
 };
 
 // Object rules. The owner may read and change; accounts in the share list may

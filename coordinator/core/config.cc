@@ -67,6 +67,10 @@ absl::Status CoordinatorConfig::Validate(bool require_process_fields) const {
     return bad("--max-header-size must be in 1..1 MiB");
   }
   if (max_share_accounts < 0) return bad("--max-share-accounts must be >= 0");
+  if (revocation_poll_interval < absl::Milliseconds(100) ||
+      revocation_poll_interval > absl::Minutes(1)) {
+    return bad("--revocation-poll-interval must be between 100ms and 1m");
+  }
   if (heartbeat_interval <= absl::ZeroDuration()) return bad("--heartbeat-interval must be > 0");
   if (node_down_after <= heartbeat_interval) {
     return bad("--node-down-after must be longer than --heartbeat-interval");

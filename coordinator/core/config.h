@@ -28,6 +28,9 @@ struct CoordinatorConfig {
   // File with the secret accounts requires on its internal outbox RPCs
   // (metadata x-freehold-internal-secret); optional on loopback.
   std::string accounts_internal_secret_file;
+  // How often the ended sessions are read from --accounts (the deny list of access
+  // tokens; core/session_revocations.h). 100ms..1min.
+  absl::Duration revocation_poll_interval = absl::Seconds(2);
   // File with the operator secret for ClusterStatus/SetNodeState (optional;
   // without it only access tokens with the "admin" scope may call them).
   std::string admin_token_file;

@@ -21,6 +21,10 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
           "access-token verification keys file written by freehold-accounts");
   AddFlag(app, "--accounts", &c->accounts,
           "freehold-accounts gRPC address for the account-deletion outbox; empty disables");
+  AddDurationFlag(app, "--revocation-poll-interval", &c->revocation_poll_interval,
+                  "how often ended sessions are read from --accounts: their access tokens "
+                  "are refused (UNAUTHENTICATED \"session ended\") within about this long "
+                  "(100ms..1m)");
   AddFlag(app, "--accounts-internal-secret-file", &c->accounts_internal_secret_file,
           "file with the secret freehold-accounts requires on its deletion-outbox RPCs");
   AddFlag(app, "--admin-token-file", &c->admin_token_file,

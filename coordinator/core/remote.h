@@ -38,4 +38,20 @@ class DeletedAccountsFeed {
   virtual absl::Status Ack(int64_t up_to_sequence) = 0;
 };
 
+struct RevokedSessionEvent {
+  int64_t sequence = 0;
+  std::string session_id;       // the `extra` claim of the session's access tokens
+  absl::Time tokens_expire_by;  // no access token of the session is valid after this
+};
+
+// Ended sessions (Accounts.ListRevokedSessions).
+class RevokedSessionsFeed {
+ public:
+  virtual ~RevokedSessionsFeed() = default;
+  // Events with sequence > after_sequence, ascending, at most `limit`; sequences are in
+  // commit order (a smaller one never appears after a larger one was listed).
+  virtual absl::StatusOr<std::vector<RevokedSessionEvent>> List(int64_t after_sequence,
+                                                                int limit) = 0;
+};
+
 }  // namespace freehold::coordinator

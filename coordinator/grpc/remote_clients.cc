@@ -55,6 +55,28 @@ absl::StatusOr<std::vector<DeletedAccountEvent>> GrpcDeletedAccountsFeed::List(
   return out;
 }
 
+absl::StatusOr<std::vector<RevokedSessionEvent>> GrpcRevokedSessionsFeed::List(
+    int64_t after_sequence, int limit) {
+  v1::Accounts::Stub stub(channel_);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  v1::ListRevokedSessionsRequest request;
+  request.set_after_sequence(after_sequence);
+  request.set_limit(static_cast<uint32_t>(limit));
+  v1::ListRevokedSessionsResponse response;
+  grpc::Status s = stub.ListRevokedSessions(&ctx, request, &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  std::vector<RevokedSessionEvent> out;
+  out.reserve(response.sessions_size());
+  for (const v1::RevokedSession& r : response.sessions()) {
+    out.push_back(RevokedSessionEvent{
+        r.sequence(), r.session_id(),
+        absl::FromUnixSeconds(r.tokens_expire_by().seconds()) +
+            absl::Nanoseconds(r.tokens_expire_by().nanos())});
+  }
+  return out;
+}
+
 absl::Status GrpcDeletedAccountsFeed::Ack(int64_t up_to_sequence) {
   v1::Accounts::Stub stub(channel_);
   grpc::ClientContext ctx;

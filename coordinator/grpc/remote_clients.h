@@ -46,4 +46,18 @@ class GrpcDeletedAccountsFeed : public DeletedAccountsFeed {
   const std::string internal_secret_;
 };
 
+// Accounts.ListRevokedSessions (the coordinator role: the channel presents the
+// coordinator's certificate with TLS; loopback in plaintext development mode).
+// Thread-safe.
+class GrpcRevokedSessionsFeed : public RevokedSessionsFeed {
+ public:
+  explicit GrpcRevokedSessionsFeed(std::shared_ptr<grpc::Channel> channel)
+      : channel_(std::move(channel)) {}
+  absl::StatusOr<std::vector<RevokedSessionEvent>> List(int64_t after_sequence,
+                                                        int limit) override;
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
 }  // namespace freehold::coordinator

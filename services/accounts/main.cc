@@ -145,9 +145,11 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
   LoginService login(repo, *pepper, limiter, issuer, metrics, clock, options);
   SessionService sessions(repo, issuer, metrics, clock);
   AccountService accounts(repo, *pepper, limiter, metrics, clock, options);
-  AccountsGrpcService service(login, sessions, accounts,
-                              AccountsGrpcOptions{(*keyring)->public_keys(), options.audience,
-                                                  internal_secret, config.login_workers});
+  AccountsGrpcOptions grpc_options{(*keyring)->public_keys(), options.audience, internal_secret,
+                                   config.login_workers};
+  grpc_options.tls_enabled = tls.enabled();
+  AccountsGrpcService service(login, sessions, accounts, grpc_options);
+  SecureZero(grpc_options.internal_secret);
   SecureZero(internal_secret);
 
   GrpcServerOptions server_options;

@@ -232,6 +232,65 @@ TEST_F(AccountsServiceTest, ListsAndRevokesSessions) {
             grpc::StatusCode::UNAUTHENTICATED);
 }
 
+// Every session that ends is listed by ListRevokedSessions (the coordinator's deny list):
+// RevokeSession, Logout and account deletion, in sequence order, each with the bound
+// after which none of its access tokens is valid (revoked_at + the access-token lifetime).
+TEST_F(AccountsServiceTest, ListRevokedSessionsListsEveryEndedSessionInOrder) {
+  NewAccount a = Registered("rita", "pw");
+  ASSERT_OK_AND_ASSIGN(DeviceLogin phone, LoginWithPassword(stub(), "rita", "pw", "phone"));
+  ASSERT_OK_AND_ASSIGN(DeviceLogin laptop, LoginWithPassword(stub(), "rita", "pw", "laptop"));
+  ASSERT_OK_AND_ASSIGN(DeviceLogin tablet, LoginWithPassword(stub(), "rita", "pw", "tablet"));
+  auto list = [&](int64_t after) {
+    v1::ListRevokedSessionsRequest req;
+    req.set_after_sequence(after);
+    v1::ListRevokedSessionsResponse resp;
+    grpc::Status s = stub().ListRevokedSessions(PlainContext().get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  };
+  EXPECT_EQ(list(0).sessions_size(), 0);
+
+  v1::RevokeSessionRequest revoke;
+  revoke.set_session_id(phone.response.session_id());
+  v1::RevokeSessionResponse rr;
+  ASSERT_TRUE(
+      stub()
+          .RevokeSession(AuthedContext(laptop.response.tokens().access_token()).get(), revoke, &rr)
+          .ok());
+  const absl::Time first_end = svc_->clock().Now();
+  svc_->clock().Advance(absl::Seconds(5));
+  v1::LogoutResponse lo;
+  ASSERT_TRUE(
+      stub().Logout(AuthedContext(laptop.response.tokens().access_token()).get(), {}, &lo).ok());
+
+  v1::ListRevokedSessionsResponse two = list(0);
+  ASSERT_EQ(two.sessions_size(), 2);
+  EXPECT_EQ(two.sessions(0).session_id(), phone.response.session_id());
+  EXPECT_EQ(two.sessions(1).session_id(), laptop.response.session_id());
+  EXPECT_LT(two.sessions(0).sequence(), two.sessions(1).sequence());
+  EXPECT_EQ(two.sessions(0).tokens_expire_by().seconds(),
+            absl::ToUnixSeconds(first_end + absl::Minutes(15)));
+  EXPECT_EQ(list(two.sessions(1).sequence()).sessions_size(), 0);
+
+  // Account deletion ends the remaining session.
+  v1::DeleteAccountRequest del;
+  del.set_auth_key(a.auth_key);
+  v1::DeleteAccountResponse dr;
+  ASSERT_TRUE(
+      stub().DeleteAccount(AuthedContext(tablet.response.tokens().access_token()).get(), del, &dr)
+          .ok());
+  v1::ListRevokedSessionsResponse last = list(two.sessions(1).sequence());
+  ASSERT_EQ(last.sessions_size(), 1);
+  EXPECT_EQ(last.sessions(0).session_id(), tablet.response.session_id());
+
+  v1::ListRevokedSessionsRequest bad;
+  bad.set_after_sequence(-1);
+  v1::ListRevokedSessionsResponse ignored;
+  grpc::Status s = stub().ListRevokedSessions(PlainContext().get(), bad, &ignored);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("after_sequence"));
+}
+
 TEST_F(AccountsServiceTest, SessionsGaugeCountsActiveSessions) {
   NewAccount a = Registered("olga", "pw");
   ASSERT_OK(LoginWithPassword(stub(), "olga", "pw").status());

@@ -131,6 +131,27 @@ TEST_F(DatabaseRolesTest, AccountsRoleCannotRewriteTheDeletionOutbox) {
   ExpectDenied(app, "ALTER TABLE accounts.sessions DISABLE TRIGGER ALL");
   ExpectDenied(app, "DELETE FROM accounts.schema_migrations");
   ExpectDenied(app, "CREATE TABLE accounts.x (a int)");
+  // Ended sessions (the coordinator's deny list): appended by the trigger on sessions as
+  // the app role, purged when old, never rewritten; the trigger stays.
+  Exec(app,
+       "INSERT INTO accounts.accounts (account_id, handle, created_at, updated_at, deleted_at) "
+       "VALUES ('00000000-0000-7000-8000-000000000002', 'tom', now(), now(), now())");
+  Exec(app,
+       "INSERT INTO accounts.sessions (session_id, account_id, device_name, refresh_hash, "
+       "created_at, last_used_at, expires_at) VALUES ('00000000-0000-7000-8000-000000000003', "
+       "'00000000-0000-7000-8000-000000000002', 'd', '\\x" + std::string(64, '0') +
+           "', now(), now(), now() + interval '1 day')");
+  Exec(app, "UPDATE accounts.sessions SET revoked_at = now(), revoke_reason = 'logout'");
+  ExpectDenied(app, "UPDATE accounts.revoked_sessions SET revoked_at = now()");
+  ExpectDenied(app, "TRUNCATE accounts.revoked_sessions");
+  ExpectDenied(app, "DROP TRIGGER sessions_record_revoked ON accounts.sessions");
+  ExpectDenied(app, "ALTER TABLE accounts.sessions DISABLE TRIGGER sessions_record_revoked");
+  {
+    pqxx::connection c(app);
+    pqxx::nontransaction tx(c);
+    EXPECT_EQ(tx.exec("SELECT count(*) FROM accounts.revoked_sessions")[0][0].as<int>(), 1);
+  }
+  Exec(app, "DELETE FROM accounts.revoked_sessions WHERE revoked_at < now() - interval '1 day'");
   Exec(app, "DELETE FROM accounts.sessions");  // purge of expired sessions
 }
 

@@ -3,6 +3,7 @@
 // planning, key files, access tokens, flags and configuration.
 #include <gtest/gtest.h>
 
+#include "absl/strings/ascii.h"
 #include "common/clock.h"
 #include "common/signed_token.h"
 #include "coordinator/core/access.h"
@@ -196,6 +197,78 @@ TEST_F(AccessTokens, OperatorCallsNeedTheSecretOrAnAdminToken) {
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
+// A feed standing in for Accounts.ListRevokedSessions (an in-memory record).
+class RecordedRevocations : public RevokedSessionsFeed {
+ public:
+  void End(const std::string& session_id, absl::Time tokens_expire_by) {
+    events_.push_back({static_cast<int64_t>(events_.size()) + 1, session_id, tokens_expire_by});
+  }
+  absl::StatusOr<std::vector<RevokedSessionEvent>> List(int64_t after, int limit) override {
+    if (fail_) return absl::UnavailableError("accounts down");
+    std::vector<RevokedSessionEvent> out;
+    for (const RevokedSessionEvent& e : events_) {
+      if (e.sequence > after && static_cast<int>(out.size()) < limit) out.push_back(e);
+    }
+    return out;
+  }
+  std::vector<RevokedSessionEvent> events_;
+  bool fail_ = false;
+};
+
+TEST_F(AccessTokens, TokensOfEndedSessionsAreRefusedUntilTheyCouldHaveExpired) {
+  const std::string ended_session = NewUuid();
+  const std::string live_session = NewUuid();
+  auto token = [&](const std::string& session) {
+    TokenClaims claims;
+    claims.audience = "freehold";
+    claims.subject = NewUuid();
+    claims.issued_at = clock_.Now();
+    claims.expires_at = clock_.Now() + absl::Minutes(15);
+    claims.scopes = {"storage"};
+    claims.extra = session;
+    return "Bearer " + SignClaims(*signer_, claims);
+  };
+  const std::string ended = token(ended_session);
+  const std::string live = token(live_session);
+  SessionDenyList list;
+  verifier_->SetSessionDenyList(&list);
+  RecordedRevocations feed;
+  SessionRevocationPoller poller(feed, list, clock_);
+  ASSERT_OK(poller.PollOnce());
+  EXPECT_OK(verifier_->Authenticate(ended).status());
+
+  feed.End(ended_session, clock_.Now() + absl::Minutes(15));
+  ASSERT_OK(poller.PollOnce());
+  EXPECT_EQ(poller.cursor(), 1);
+  EXPECT_THAT(verifier_->Authenticate(ended),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("session ended")));
+  EXPECT_OK(verifier_->Authenticate(live).status());
+  // Upper-case spelling of the same id: still the same session.
+  EXPECT_TRUE(list.Contains(absl::AsciiStrToUpper(ended_session), clock_.Now()));
+
+  // Accounts unreachable: the list keeps what it has.
+  feed.fail_ = true;
+  EXPECT_THAT(poller.PollOnce(), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(verifier_->Authenticate(ended), StatusIs(absl::StatusCode::kUnauthenticated));
+  feed.fail_ = false;
+
+  // Kept until every token of the session has expired (plus the skew), then pruned.
+  clock_.Advance(absl::Minutes(15));
+  ASSERT_OK(poller.PollOnce());
+  EXPECT_EQ(list.size(), 1u);
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_OK(poller.PollOnce());
+  EXPECT_EQ(list.size(), 0u);
+
+  // Many ended sessions: read page by page.
+  for (int i = 0; i < SessionRevocationPoller::kPageSize * 2 + 3; ++i) {
+    feed.End(NewUuid(), clock_.Now() + absl::Minutes(15));
+  }
+  ASSERT_OK(poller.PollOnce());
+  EXPECT_EQ(poller.cursor(), static_cast<int64_t>(feed.events_.size()));
+  EXPECT_EQ(list.size(), static_cast<size_t>(SessionRevocationPoller::kPageSize * 2 + 3));
+}
+
 TEST(ObjectRules, OwnerSharedAndPublicReadersOnly) {
   ObjectRecord o;
   o.owner_account_id = "owner";
@@ -229,6 +302,13 @@ TEST(Config, ValidationNamesTheBadFlag) {
   c.node_down_after = absl::Seconds(1);
   EXPECT_THAT(c.Validate(false),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--node-down-after")));
+  c.node_down_after = absl::Seconds(30);
+  c.revocation_poll_interval = absl::ZeroDuration();
+  EXPECT_THAT(c.Validate(false), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("--revocation-poll-interval")));
+  c.revocation_poll_interval = absl::Minutes(5);
+  EXPECT_THAT(c.Validate(false), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("--revocation-poll-interval")));
 }
 
 }  // namespace

@@ -134,9 +134,17 @@ class AccountRepository {
   virtual absl::Status AckDeletedAccounts(const std::string& consumer, int64_t up_to_sequence,
                                           absl::Time now) = 0;
 
+  // Ended sessions with sequence > after_sequence, ascending, at most `limit`. Every
+  // session whose revocation committed is listed (recorded in the same transaction by
+  // the database), and in commit order: once sequence N is seen, no row with a smaller
+  // sequence appears later. tokens_expire_by is left unset.
+  virtual absl::StatusOr<std::vector<RevokedSessionInfo>> ListRevokedSessions(
+      int64_t after_sequence, int limit) = 0;
+
   virtual absl::StatusOr<int64_t> CountActiveSessions(absl::Time now) = 0;
   // Removes sessions (with their refresh tokens) that expired or were revoked more than
-  // `retention` ago, and expired recovery challenges. Returns rows removed.
+  // `retention` ago, expired recovery challenges and ended-session records older than
+  // `retention`. Returns rows removed.
   virtual absl::StatusOr<int64_t> PurgeExpired(absl::Time now, absl::Duration retention) = 0;
 };
 

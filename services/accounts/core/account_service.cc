@@ -98,6 +98,20 @@ absl::StatusOr<std::vector<DeletedAccountInfo>> AccountService::ListDeletedAccou
   return repo_.ListDeletedAccounts(after_sequence, n);
 }
 
+absl::StatusOr<std::vector<RevokedSessionInfo>> AccountService::ListRevokedSessions(
+    int64_t after_sequence, uint32_t limit) {
+  if (after_sequence < 0) return absl::InvalidArgumentError("after_sequence: must be >= 0");
+  const int n = limit == 0 ? kDefaultDeletedPage
+                           : static_cast<int>(std::min<uint32_t>(limit, kMaxDeletedPage));
+  absl::StatusOr<std::vector<RevokedSessionInfo>> rows =
+      repo_.ListRevokedSessions(after_sequence, n);
+  if (!rows.ok()) return rows.status();
+  for (RevokedSessionInfo& r : *rows) {
+    r.tokens_expire_by = r.revoked_at + options_.access_token_lifetime;
+  }
+  return rows;
+}
+
 absl::Status AccountService::AckDeletedAccounts(int64_t up_to_sequence,
                                                 const std::string& consumer) {
   if (up_to_sequence < 0) return absl::InvalidArgumentError("up_to_sequence: must be >= 0");

@@ -47,6 +47,10 @@ class AccountService {
   // Outbox: rows after `after_sequence` (>= 0), `limit` 0 = default, capped.
   absl::StatusOr<std::vector<DeletedAccountInfo>> ListDeletedAccounts(int64_t after_sequence,
                                                                       uint32_t limit);
+  // Ended sessions after `after_sequence` (>= 0), `limit` 0 = default, capped; each
+  // with tokens_expire_by = revoked_at + the access-token lifetime.
+  absl::StatusOr<std::vector<RevokedSessionInfo>> ListRevokedSessions(int64_t after_sequence,
+                                                                      uint32_t limit);
   // `consumer`: 1..64 chars of [a-z0-9_-].
   absl::Status AckDeletedAccounts(int64_t up_to_sequence, const std::string& consumer);
 

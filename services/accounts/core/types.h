@@ -105,4 +105,14 @@ struct DeletedAccountInfo {
   absl::Time deleted_at;
 };
 
+// A session that ended (revoked for any reason), as recorded in revoked_sessions.
+struct RevokedSessionInfo {
+  int64_t sequence = 0;
+  std::string session_id;
+  absl::Time revoked_at;
+  // No access token of the session is valid after this (revoked_at + the access-token
+  // lifetime); set by AccountService, not by the repository.
+  absl::Time tokens_expire_by;
+};
+
 }  // namespace freehold::accounts

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "common/peer_identity.h"
 #include "common/secure_compare.h"
 #include "common/signed_token.h"
 #include "common/status.h"
@@ -343,6 +344,25 @@ grpc::Status AccountsGrpcService::ListDeletedAccounts(grpc::ServerContext* ctx,
     out->set_sequence(d.sequence);
     out->set_account_id(d.account_id);
     SetTime(d.deleted_at, out->mutable_deleted_at());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AccountsGrpcService::ListRevokedSessions(grpc::ServerContext* ctx,
+                                                      const v1::ListRevokedSessionsRequest* req,
+                                                      v1::ListRevokedSessionsResponse* resp) {
+  if (absl::Status s = AuthorizeCallerRole(*ctx, options_.tls_enabled, {kRoleCoordinator, kRoleDonations});
+      !s.ok()) {
+    return Reply(ctx, s);
+  }
+  absl::StatusOr<std::vector<RevokedSessionInfo>> r =
+      accounts_.ListRevokedSessions(req->after_sequence(), req->limit());
+  if (!r.ok()) return Reply(ctx, r.status());
+  for (const RevokedSessionInfo& s : *r) {
+    v1::RevokedSession* out = resp->add_sessions();
+    out->set_sequence(s.sequence);
+    out->set_session_id(s.session_id);
+    SetTime(s.tokens_expire_by, out->mutable_tokens_expire_by());
   }
   return grpc::Status::OK;
 }

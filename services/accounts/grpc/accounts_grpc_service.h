@@ -43,6 +43,9 @@ struct AccountsGrpcOptions {
   std::string internal_secret;
   // Threads that run Login (a blocking database round trip) off gRPC's own threads.
   int login_workers = 4;
+  // The server speaks TLS: role-restricted calls need a client certificate with the
+  // role (else only loopback peers may make them; common/peer_identity.h).
+  bool tls_enabled = false;
 };
 
 // Login and GetVerificationKeys use gRPC's callback API: GetVerificationKeys answers on
@@ -94,6 +97,10 @@ class AccountsGrpcService final : public AccountsServiceBase {
   grpc::Status ListDeletedAccounts(grpc::ServerContext* ctx,
                                    const v1::ListDeletedAccountsRequest* req,
                                    v1::ListDeletedAccountsResponse* resp) override;
+  // Coordinator and donations roles only (AuthorizeCallerRole).
+  grpc::Status ListRevokedSessions(grpc::ServerContext* ctx,
+                                   const v1::ListRevokedSessionsRequest* req,
+                                   v1::ListRevokedSessionsResponse* resp) override;
   grpc::Status AckDeletedAccounts(grpc::ServerContext* ctx,
                                   const v1::AckDeletedAccountsRequest* req,
                                   v1::AckDeletedAccountsResponse* resp) override;

@@ -130,6 +130,10 @@ const std::vector<std::pair<std::string, std::string>>& Statements() {
            "VALUES ($1, $2, TS($3)) ON CONFLICT (consumer) DO UPDATE SET "
            "acked_sequence = GREATEST(outbox_consumers.acked_sequence, EXCLUDED.acked_sequence), "
            "updated_at = EXCLUDED.updated_at")},
+      {"acc_revoked_list",
+       Sql("SELECT sequence, session_id::text, US(revoked_at)US FROM revoked_sessions "
+           "WHERE sequence > $1 ORDER BY sequence LIMIT $2")},
+      {"acc_purge_revoked", Sql("DELETE FROM revoked_sessions WHERE revoked_at < TS($1)")},
       {"acc_sessions_count",
        Sql("SELECT count(*) FROM sessions WHERE revoked_at IS NULL AND expires_at > TS($1)")},
       {"acc_purge_sessions",
@@ -343,6 +347,21 @@ absl::StatusOr<std::vector<DeletedAccountInfo>> PgAccountRepository::ListDeleted
   });
 }
 
+absl::StatusOr<std::vector<RevokedSessionInfo>> PgAccountRepository::ListRevokedSessions(
+    int64_t after_sequence, int limit) {
+  return pool_.RunReadOnly([&](PgTxn& txn) {
+    std::vector<RevokedSessionInfo> out;
+    for (const auto& row : txn.exec_prepared("acc_revoked_list", after_sequence, limit)) {
+      RevokedSessionInfo r;
+      r.sequence = row[0].as<int64_t>();
+      r.session_id = row[1].as<std::string>();
+      r.revoked_at = FromMicros(row[2].as<int64_t>());
+      out.push_back(std::move(r));
+    }
+    return out;
+  });
+}
+
 absl::Status PgAccountRepository::AckDeletedAccounts(const std::string& consumer,
                                                      int64_t up_to_sequence, absl::Time now) {
   return pool_.Run([&](PgTxn& txn) {
@@ -362,6 +381,7 @@ absl::StatusOr<int64_t> PgAccountRepository::PurgeExpired(absl::Time now,
     const int64_t cutoff = Micros(now - retention);
     int64_t n = txn.exec_prepared("acc_purge_sessions", cutoff).affected_rows();
     n += txn.exec_prepared("acc_purge_challenges", cutoff).affected_rows();
+    n += txn.exec_prepared("acc_purge_revoked", cutoff).affected_rows();
     return n;
   });
 }

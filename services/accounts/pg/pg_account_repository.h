@@ -55,6 +55,8 @@ class PgAccountRepository : public AccountRepository {
   absl::StatusOr<int64_t> DeleteAccount(const std::string& account_id, absl::Time now) override;
   absl::StatusOr<std::vector<DeletedAccountInfo>> ListDeletedAccounts(int64_t after_sequence,
                                                                       int limit) override;
+  absl::StatusOr<std::vector<RevokedSessionInfo>> ListRevokedSessions(int64_t after_sequence,
+                                                                      int limit) override;
   absl::Status AckDeletedAccounts(const std::string& consumer, int64_t up_to_sequence,
                                   absl::Time now) override;
   absl::StatusOr<int64_t> CountActiveSessions(absl::Time now) override;
