@@ -107,7 +107,9 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   absl::StatusOr<freehold::SigningKey> key =
-      fc::LoadOrCreateGrantKey(config.data_dir, config.public_keys_out);
+      config.grant_key_file.empty()
+          ? fc::LoadOrCreateGrantKey(config.data_dir, config.public_keys_out)
+          : fc::LoadGrantKeyFile(config.grant_key_file, config.data_dir, config.public_keys_out);
   if (!key.ok()) return Fail(log, "cannot load or create the grant-signing key", key.status());
 
   freehold::PgPool pool(fc::CoordinatorPoolOptions(config.database_url, config.database_pool_size));
@@ -262,6 +264,20 @@ int main(int argc, char** argv) {
   }
   loops.Add({"cluster-stats", every, false, [&] { return monitor.Refresh(); }});
   loops.Add({"reload-accounts-keys", every, false, [&] { return tokens.Reload(); }});
+  if (!config.grant_key_file.empty()) {
+    // Every replica (not only the leader) signs grants: each re-reads the shared key.
+    loops.Add({"reload-grant-key", every, false, [&]() -> absl::Status {
+                 absl::StatusOr<std::optional<freehold::SigningKey>> next =
+                     fc::ReloadGrantKeyFile(config.grant_key_file, grants.public_key(),
+                                            config.data_dir, config.public_keys_out);
+                 if (!next.ok()) return next.status();  // the current key stays in use
+                 if (next->has_value()) {
+                   log.Info("grant-signing key rotated", {{"key_id", (*next)->key_id}});
+                   grants.SetKey(**std::move(next));
+                 }
+                 return absl::OkStatus();
+               }});
+  }
   // Every replica enforces admission, so every replica refreshes.
   loops.Add({"funding", config.funding.refresh, false, [&] { return funding_monitor.Refresh(); }});
   loops.Start();

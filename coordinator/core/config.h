@@ -20,6 +20,10 @@ struct CoordinatorConfig {
   int database_pool_size = 8;
   std::string data_dir;         // required: holds coordinator.key / coordinator.pub
   std::string public_keys_out;  // extra copy of coordinator.pub (optional)
+  // Grant-signing key shared by the replicas (e.g. a Kubernetes Secret), re-read every
+  // --loop-interval (rotation without restart; core/grant_keys.h). Empty: the key in
+  // --data-dir (coordinator.key, created at first start).
+  std::string grant_key_file;
   std::string log_level = "info";
   // Access-token verification keys written by freehold-accounts (required).
   std::string accounts_keys;

@@ -14,6 +14,11 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
   AddFlag(app, "--database-pool-size", &c->database_pool_size, "PostgreSQL connections");
   AddFlag(app, "--data-dir", &c->data_dir,
           "directory for the grant-signing key (coordinator.key) and coordinator.pub");
+  AddFlag(app, "--grant-key-file", &c->grant_key_file,
+          "grant-signing key shared by every replica (fh-ed25519-secret line, mode 0600), "
+          "re-read every --loop-interval: replacing it rotates the key without restart "
+          "(publish the new public key to the daemons' --coordinator-keys first); empty = "
+          "<data-dir>/coordinator.key");
   AddFlag(app, "--public-keys-out", &c->public_keys_out,
           "also write the grant-verification public keys to this file");
   AddFlag(app, "--log-level", &c->log_level, "debug | info | warn | error");

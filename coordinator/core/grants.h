@@ -6,10 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/signed_token.h"
 
@@ -52,17 +55,34 @@ class ClaimsCodec {
 };
 
 // Signs grants with the coordinator key. Immutable, thread-safe.
+// Thread-safe. The signing key can be replaced while grants are being signed
+// (SetKey: key rotation without restart, grant_keys.h); each grant is signed whole
+// with one key.
 class GrantSigner {
  public:
-  GrantSigner(SigningKey key, const ClaimsCodec& codec) : signer_(std::move(key)), codec_(codec) {}
+  GrantSigner(SigningKey key, const ClaimsCodec& codec)
+      : signer_(std::make_shared<const TokenSigner>(std::move(key))), codec_(codec) {}
   std::string Sign(const GrantSpec& grant) const {
-    return signer_.Sign(codec_.EncodeGrant(grant), kGrantContext);
+    return current()->Sign(codec_.EncodeGrant(grant), kGrantContext);
   }
-  PublicKey public_key() const { return signer_.public_key(); }
+  PublicKey public_key() const { return current()->public_key(); }
   const ClaimsCodec& codec() const { return codec_; }
 
+  // Signs every later grant with `key`. Grants signed before stay valid wherever the
+  // previous public key is still trusted (storaged --coordinator-keys).
+  void SetKey(SigningKey key) {
+    auto next = std::make_shared<const TokenSigner>(std::move(key));
+    absl::MutexLock lock(&mu_);
+    signer_ = std::move(next);
+  }
+
  private:
-  TokenSigner signer_;
+  std::shared_ptr<const TokenSigner> current() const {
+    absl::MutexLock lock(&mu_);
+    return signer_;
+  }
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const TokenSigner> signer_ ABSL_GUARDED_BY(mu_);
   const ClaimsCodec& codec_;
 };
 
