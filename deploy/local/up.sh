@@ -31,6 +31,18 @@ source "$ROOT/deploy/local/lib.sh"
 PG_PORT=$((BASE + 432))
 PG_URL=$(FREEHOLD_PG_DURABLE=1 tests/support/pg_ctl.sh start "$RUN/data/postgres" "$PG_PORT")
 DB_URL="$PG_URL"
+# Least-privilege roles (deploy/README.md "Database roles"): each service migrates as
+# the owner (FREEHOLD_MIGRATE_DATABASE_URL) and serves as its login role freehold_<svc>.
+"${FREEHOLD_PG_BIN:-/usr/lib/postgresql/15/bin}/psql" -qX -v ON_ERROR_STOP=1 "$PG_URL" <<'SQL'
+DO $$ DECLARE s text; BEGIN FOREACH s IN ARRAY ARRAY['accounts', 'coordinator', 'donations'] LOOP
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'freehold_' || s || '_app') THEN
+    EXECUTE format('CREATE ROLE %I NOLOGIN', 'freehold_' || s || '_app'); END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'freehold_' || s) THEN
+    EXECUTE format('CREATE ROLE %I LOGIN IN ROLE %I', 'freehold_' || s, 'freehold_' || s || '_app'); END IF;
+END LOOP; END $$;
+SQL
+export FREEHOLD_MIGRATE_DATABASE_URL="$PG_URL"
+role_url() { echo "$PG_URL?user=freehold_$1"; }
 
 # --- secrets generated once -------------------------------------------------
 [[ -f "$RUN/data/pepper" ]] || { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN/data/pepper"; chmod 600 "$RUN/data/pepper"; }
@@ -46,7 +58,7 @@ add_env() { ENV_LINES+=("export $1=\"$2\""); }
 # --- accounts ---------------------------------------------------------------
 A_GRPC=127.0.0.1:$((BASE + 101)); A_MET=127.0.0.1:$((BASE + 201))
 start_service accounts "$A_GRPC" "$BIN/freehold-accounts" \
-  --listen "$A_GRPC" --metrics-listen "$A_MET" --database-url "$DB_URL" \
+  --listen "$A_GRPC" --metrics-listen "$A_MET" --database-url "$(role_url accounts)" \
   --data-dir "$RUN/data/accounts" --pepper-file "$RUN/data/pepper" \
   --verification-keys-out "$RUN/data/accounts.pub"
 add_env FREEHOLD_ACCOUNTS_ADDR "$A_GRPC"; add_env FREEHOLD_ACCOUNTS_HTTP ""; add_env FREEHOLD_ACCOUNTS_METRICS "$A_MET"
@@ -55,7 +67,7 @@ add_env FREEHOLD_ACCOUNTS_ADDR "$A_GRPC"; add_env FREEHOLD_ACCOUNTS_HTTP ""; add
 D_GRPC=127.0.0.1:$((BASE + 102)); D_MET=127.0.0.1:$((BASE + 202)); D_HTTP=127.0.0.1:$((BASE + 302))
 start_service donations "$D_GRPC" "$BIN/freehold-donations" \
   --listen "$D_GRPC" --metrics-listen "$D_MET" --http-listen "$D_HTTP" \
-  --database-url "$DB_URL" --stripe-webhook-secret "$STRIPE_SECRET" \
+  --database-url "$(role_url donations)" --stripe-webhook-secret "$STRIPE_SECRET" \
   --monthly-cost-minor 5  # 6 x 8 GiB raw at deploy/local/cost_model.conf's 1.00 EUR per TiB-month
 add_env FREEHOLD_DONATIONS_ADDR "$D_GRPC"; add_env FREEHOLD_DONATIONS_HTTP "http://$D_HTTP"; add_env FREEHOLD_DONATIONS_METRICS "$D_MET"
 add_env FREEHOLD_STRIPE_WEBHOOK_SECRET "$STRIPE_SECRET"
@@ -63,7 +75,7 @@ add_env FREEHOLD_STRIPE_WEBHOOK_SECRET "$STRIPE_SECRET"
 # --- coordinator ------------------------------------------------------------
 C_GRPC=127.0.0.1:$((BASE + 103)); C_MET=127.0.0.1:$((BASE + 203))
 start_service coordinator "$C_GRPC" "$BIN/freehold-coordinator" \
-  --listen "$C_GRPC" --metrics-listen "$C_MET" --database-url "$DB_URL" \
+  --listen "$C_GRPC" --metrics-listen "$C_MET" --database-url "$(role_url coordinator)" \
   --data-dir "$RUN/data/coordinator" --accounts-keys "$RUN/data/accounts.pub" \
   --accounts "$A_GRPC" --node-down-after 15s --admin-token-file "$RUN/data/admin-token" \
   --donations "$D_GRPC" --cost-model "$ROOT/deploy/local/cost_model.conf" \
