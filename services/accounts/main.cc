@@ -96,12 +96,6 @@ int Run(const AccountsConfig& config, const TlsConfig& tls) {
     ExitIfError(WriteVerificationKeysFile((*keyring)->public_keys(), config.verification_keys_out),
                 kProgram);
   }
-  std::string internal_secret;
-  if (!config.internal_secret_file.empty()) {
-    absl::StatusOr<std::string> s = ReadSecretFile(config.internal_secret_file);
-    ExitIfError(Annotate(s.status(), "--internal-secret-file"), kProgram);
-    internal_secret = *s;
-  }
 
   PgPool pool(AccountsPoolOptions(config.database_url, config.database_pool_size));
   if (absl::Status s = WaitForDatabase(pool, config.database_wait, log); !s.ok()) {
@@ -131,8 +125,7 @@ int Run(const AccountsConfig& config, const TlsConfig& tls) {
   AccountService accounts(repo, *pepper, limiter, metrics, clock, options);
   AccountsGrpcService service(login, sessions, accounts,
                               AccountsGrpcOptions{(*keyring)->public_keys(), options.audience,
-                                                  internal_secret, config.login_workers});
-  SecureZero(internal_secret);
+                                                  tls.enabled(), config.login_workers});
 
   GrpcServerOptions server_options;
   server_options.listen_address = config.listen;
