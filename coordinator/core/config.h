@@ -25,9 +25,6 @@ struct CoordinatorConfig {
   std::string accounts_keys;
   // Accounts gRPC address for the deletion outbox; empty disables the consumer.
   std::string accounts;
-  // File with the secret accounts requires on its internal outbox RPCs
-  // (metadata x-freehold-internal-secret); optional on loopback.
-  std::string accounts_internal_secret_file;
   // File with the operator secret for ClusterStatus/SetNodeState (optional;
   // without it only access tokens with the "admin" scope may call them).
   std::string admin_token_file;
@@ -45,6 +42,14 @@ struct CoordinatorConfig {
   uint64_t max_metadata_bytes = 64 << 10;
   uint64_t max_header_bytes = 64 << 10;
   int max_share_accounts = 100;
+
+  // --- Node admission (docs/ARCHITECTURE.md#14-trust) ---
+  // Placement weight of an approved node: capacity * max(floor, min(1, up / ramp)),
+  // `up` = time since approval (NodeWeight in placement_snapshots.h).
+  absl::Duration node_weight_ramp = absl::Hours(24);
+  double node_weight_floor = 0.1;  // in (0, 1]
+  // Refused registration attempts kept for `freehold-admin nodes pending` at most.
+  int max_pending_registrations = 1000;
 
   // --- Time ---
   absl::Duration heartbeat_interval = absl::Seconds(5);  // told to daemons
