@@ -168,8 +168,11 @@ int main(int argc, char** argv) {
   if (absl::Status s = funding_monitor.Refresh(); !s.ok()) {
     log.Warn("first funding refresh incomplete; retrying every --funding-refresh", {{"error", s}});
   }
-  fc::PlacementSnapshots placement(config.Policy(), config.node_down_after);
-  fc::NodeRegistry registry_core(store, clock, config, log.With({{"part", "registry"}}));
+  fc::PlacementSnapshots placement(
+      config.Policy(), config.node_down_after,
+      fc::NodeWeightRamp{config.node_weight_ramp, config.node_weight_floor});
+  fc::NodeRegistry registry_core(store, clock, config, log.With({{"part", "registry"}}),
+                                 registry.get());
   fc::ObjectWriter writer(store, clock, config, placement, grants, admission, &metrics,
                           log.With({{"part", "upload"}}));
   fc::ObjectCatalog catalog(store, clock, config, grants, log.With({{"part", "catalog"}}));
@@ -187,15 +190,8 @@ int main(int argc, char** argv) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
         freehold::MakeChannel(config.accounts, tls.Client());
     if (!channel.ok()) return Fail(log, "bad --accounts address", channel.status());
-    std::string secret;
-    if (!config.accounts_internal_secret_file.empty()) {
-      absl::StatusOr<std::string> read =
-          freehold::ReadSecretFile(config.accounts_internal_secret_file);
-      if (!read.ok())
-        return Fail(log, "cannot read --accounts-internal-secret-file", read.status());
-      secret = *std::move(read);
-    }
-    feed = std::make_unique<fc::GrpcDeletedAccountsFeed>(*channel, std::move(secret));
+    // Accounts admits the outbox calls by the coordinator's certificate (--tls-*).
+    feed = std::make_unique<fc::GrpcDeletedAccountsFeed>(*channel);
     revoked_feed = std::make_unique<fc::GrpcRevokedSessionsFeed>(*channel);
     consumer = std::make_unique<fc::AccountDeletionConsumer>(store, catalog, *feed,
                                                              log.With({{"part", "outbox"}}));
@@ -232,7 +228,7 @@ int main(int argc, char** argv) {
   }
 
   fc::CoordinatorGrpcService service(
-      fc::CoordinatorParts{tokens, registry_core, writer, catalog, monitor});
+      fc::CoordinatorParts{tokens, registry_core, writer, catalog, monitor, tls.enabled()});
   fc::FundingGrpcService funding_service(funding_monitor);
   freehold::GrpcServerOptions server_options;
   server_options.listen_address = config.listen;

@@ -108,6 +108,8 @@ int main(int argc, char** argv) {
   absl::StatusOr<freehold::SigningKey> accounts_key = freehold::GenerateSigningKey("bench");
   const std::string keys_file = dir.WriteFile(
       "accounts.pub", fc::internal::FormatPublicKeyLine(accounts_key->Public()) + "\n", 0644);
+  const std::string operator_secret = "bench-operator-secret-0123456789";
+  const std::string admin_file = dir.WriteFile("admin-token", operator_secret + "\n", 0600);
   freehold::testing::ProcessOptions options;
   options.binary = freehold::testing::BinaryPath("freehold-coordinator");
   options.args = {"--listen",
@@ -120,6 +122,10 @@ int main(int argc, char** argv) {
                   dir.File("coordinator"),
                   "--accounts-keys",
                   keys_file,
+                  "--admin-token-file",
+                  admin_file,
+                  "--node-weight-ramp",
+                  "0s",
                   "--node-down-after",
                   "1h",
                   "--segment-size",
@@ -140,12 +146,21 @@ int main(int argc, char** argv) {
   auto channel = freehold::MakeChannel(address);
   auto stub = freehold::v1::Coordinator::NewStub(*channel);
 
-  // Register nodes, each on its own host.
+  // Approve and register nodes, each on its own host.
   std::map<std::string, FakeNode> nodes;
   for (int i = 0; i < node_count; ++i) {
     FakeNode n;
     n.id = fc::NewUuid();
     n.key = *freehold::GenerateSigningKey(n.id);
+    freehold::v1::ApproveNodeRequest approve;
+    approve.set_node_id(n.id);
+    approve.set_node_public_key(
+        std::string(reinterpret_cast<const char*>(n.key.public_key.data()), 32));
+    grpc::ClientContext actx;
+    actx.AddMetadata("authorization", "Bearer " + operator_secret);
+    freehold::v1::ApproveNodeResponse approved;
+    grpc::Status as = stub->ApproveNode(&actx, approve, &approved);
+    if (!as.ok()) return Die("ApproveNode", absl::InternalError(as.error_message()));
     freehold::v1::RegisterNodeRequest req;
     auto* info = req.mutable_node();
     info->set_node_id(n.id);

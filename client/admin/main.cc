@@ -2,12 +2,23 @@
 //
 //   freehold-admin health --address HOST:PORT [--wait SECONDS]
 //   freehold-admin [--coordinator ADDR] nodes [--json] [--wait-up N --wait SECONDS]
+//   freehold-admin [--coordinator ADDR] nodes pending [--json]
+//   freehold-admin [--coordinator ADDR] nodes approve NODE_ID [--public-key KEY]
+//   freehold-admin [--coordinator ADDR] nodes revoke NODE_ID
 //   freehold-admin [--coordinator ADDR] drain NODE_ID | retire NODE_ID | undrain NODE_ID
 //   freehold-admin [--coordinator ADDR] status [--json]
 //
 // Operator calls (nodes, status, drain, retire, undrain) send the operator
 // secret read from --token-file (env FREEHOLD_ADMIN_TOKEN_FILE) as
-// "authorization: Bearer <secret>"; the secret is never printed.
+// "authorization: Bearer <secret>"; the secret is never printed. With the
+// --tls-cert/--tls-key/--tls-ca flags (an operator certificate) the calls go over
+// mutual TLS and the certificate authorises them instead.
+//
+// Node admission: a storage node is placed only after `nodes approve`. KEY is the
+// "public_key" line of `freehold-storaged --print-identity --data-dir DIR`
+// (fh-ed25519-public:<node id>:<key>); without --public-key the key of the
+// node's pending (refused) registration is approved -- compare its fingerprint
+// in `nodes pending` with the node's first.
 //
 // Exit codes: 0 ok, 1 the operation failed (message on stderr), 2 bad usage.
 #include <cstdio>
@@ -27,6 +38,8 @@
 #include "common/config.h"
 #include "common/grpc_server.h"
 #include "common/grpc_status.h"
+#include "common/signed_token.h"
+#include "common/tls_config.h"
 #include "freehold/v1/coordinator.grpc.pb.h"
 
 namespace {
@@ -113,10 +126,24 @@ int main(int argc, char** argv) {
   nodes->add_option("--wait-up", wait_up, "wait until at least N nodes are up");
   nodes->add_option("--wait", wait_seconds, "how long to wait, seconds");
 
+  auto* pending = nodes->add_subcommand("pending", "list refused registration attempts");
+  pending->add_flag("--json", json, "machine-readable output");
+  std::string node_id;
+  std::string public_key;
+  auto* approve = nodes->add_subcommand("approve", "admit a storage node (it may then register)");
+  approve->add_option("NODE_ID", node_id)->required();
+  approve->add_option("--public-key", public_key,
+                      "the node's key from freehold-storaged --print-identity; default: the "
+                      "key of its pending registration");
+  auto* revoke = nodes->add_subcommand("revoke", "refuse a node from now on (no placement)");
+  revoke->add_option("NODE_ID", node_id)->required();
+
+  freehold::TlsConfig tls;
+  freehold::AddTlsFlags(app, &tls);
+
   auto* status_cmd = app.add_subcommand("status", "cluster capacity and redundancy");
   status_cmd->add_flag("--json", json, "machine-readable output");
 
-  std::string node_id;
   auto* drain = app.add_subcommand("drain", "move every shard off a node, then it can leave");
   drain->add_option("NODE_ID", node_id)->required();
   auto* retire = app.add_subcommand("retire", "mark a node retired (its shards are repaired)");
@@ -125,6 +152,10 @@ int main(int argc, char** argv) {
   undrain->add_option("NODE_ID", node_id)->required();
 
   freehold::ParseOrExit(app, argc, argv);
+  if (absl::Status s = tls.Validate(); !s.ok()) {
+    std::cerr << "freehold-admin: " << s.message() << "\n";
+    return 2;
+  }
 
   if (health->parsed()) {
     absl::Status st = freehold::WaitForServing(
@@ -138,9 +169,72 @@ int main(int argc, char** argv) {
   if (!secret.ok()) return Fail("operator secret", secret.status());
   g_operator_secret = *secret;
 
-  auto channel = freehold::MakeChannel(coordinator);
+  auto channel = freehold::MakeChannel(
+      coordinator, tls.enabled() ? tls.Client() : freehold::ClientTlsOptions{});
   if (!channel.ok()) return Fail("connect", channel.status());
   auto stub = Coordinator::NewStub(*channel);
+
+  if (approve->parsed() || revoke->parsed()) {
+    grpc::ClientContext ctx;
+    Authorize(ctx);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Status st;
+    if (approve->parsed()) {
+      freehold::v1::ApproveNodeRequest req;
+      req.set_node_id(node_id);
+      if (!public_key.empty()) {
+        absl::StatusOr<freehold::PublicKey> key = freehold::ParsePublicKey(public_key);
+        if (!key.ok()) return Fail("--public-key", key.status());
+        if (key->key_id != node_id) {
+          return Fail("--public-key", absl::InvalidArgumentError(
+                                          "the key belongs to another node id (" + key->key_id +
+                                          ")"));
+        }
+        req.set_node_public_key(
+            std::string(reinterpret_cast<const char*>(key->key.data()), key->key.size()));
+      }
+      freehold::v1::ApproveNodeResponse resp;
+      st = stub->ApproveNode(&ctx, req, &resp);
+    } else {
+      freehold::v1::RevokeNodeRequest req;
+      req.set_node_id(node_id);
+      freehold::v1::RevokeNodeResponse resp;
+      st = stub->RevokeNode(&ctx, req, &resp);
+    }
+    const char* done = approve->parsed() ? "approved" : "revoked";
+    if (!st.ok()) return Fail(std::string(approve->parsed() ? "approve " : "revoke ") + node_id,
+                              freehold::FromGrpcStatus(st));
+    std::cout << node_id << " is " << done << "\n";
+    return 0;
+  }
+
+  if (pending->parsed()) {
+    grpc::ClientContext ctx;
+    Authorize(ctx);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    freehold::v1::ListPendingNodesRequest req;
+    req.set_page_size(1000);
+    freehold::v1::ListPendingNodesResponse resp;
+    grpc::Status st = stub->ListPendingNodes(&ctx, req, &resp);
+    if (!st.ok()) return Fail("pending nodes from " + coordinator, freehold::FromGrpcStatus(st));
+    if (json) {
+      std::string out;
+      google::protobuf::util::JsonPrintOptions opts;
+      opts.add_whitespace = true;
+      (void)google::protobuf::util::MessageToJsonString(resp, &out, opts);
+      std::cout << out;
+      return 0;
+    }
+    std::printf("%-38s %-10s %-16s %12s %-40s %-12s %8s\n", "NODE", "ZONE", "HOST", "CAPACITY",
+                "KEY", "REASON", "ATTEMPTS");
+    for (const auto& n : resp.nodes()) {
+      std::printf("%-38s %-10s %-16s %12s %-40s %-12s %8llu\n", n.node_id().c_str(),
+                  n.domain().zone().c_str(), n.domain().host().c_str(),
+                  HumanBytes(n.capacity_bytes()).c_str(), n.key_fingerprint().c_str(),
+                  n.reason().c_str(), static_cast<unsigned long long>(n.attempts()));
+    }
+    return 0;
+  }
 
   if (nodes->parsed() || status_cmd->parsed()) {
     absl::Time deadline = absl::Now() + absl::Seconds(wait_seconds);

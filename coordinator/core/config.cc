@@ -71,6 +71,13 @@ absl::Status CoordinatorConfig::Validate(bool require_process_fields) const {
       revocation_poll_interval > absl::Minutes(1)) {
     return bad("--revocation-poll-interval must be between 100ms and 1m");
   }
+  if (node_weight_ramp < absl::ZeroDuration()) return bad("--node-weight-ramp must be >= 0");
+  if (!(node_weight_floor > 0.0 && node_weight_floor <= 1.0)) {
+    return bad("--node-weight-floor must be in (0, 1]");
+  }
+  if (max_pending_registrations < 1 || max_pending_registrations > 1000000) {
+    return bad("--max-pending-registrations must be in 1..1000000");
+  }
   if (heartbeat_interval <= absl::ZeroDuration()) return bad("--heartbeat-interval must be > 0");
   if (node_down_after <= heartbeat_interval) {
     return bad("--node-down-after must be longer than --heartbeat-interval");

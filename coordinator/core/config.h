@@ -29,9 +29,6 @@ struct CoordinatorConfig {
   std::string accounts_keys;
   // Accounts gRPC address for the deletion outbox; empty disables the consumer.
   std::string accounts;
-  // File with the secret accounts requires on its internal outbox RPCs
-  // (metadata x-freehold-internal-secret); optional on loopback.
-  std::string accounts_internal_secret_file;
   // How often the ended sessions are read from --accounts (the deny list of access
   // tokens; core/session_revocations.h). 100ms..1min.
   absl::Duration revocation_poll_interval = absl::Seconds(2);
@@ -52,6 +49,14 @@ struct CoordinatorConfig {
   uint64_t max_metadata_bytes = 64 << 10;
   uint64_t max_header_bytes = 64 << 10;
   int max_share_accounts = 100;
+
+  // --- Node admission (docs/ARCHITECTURE.md#14-trust) ---
+  // Placement weight of an approved node: capacity * max(floor, min(1, up / ramp)),
+  // `up` = time since approval (NodeWeight in placement_snapshots.h).
+  absl::Duration node_weight_ramp = absl::Hours(24);
+  double node_weight_floor = 0.1;  // in (0, 1]
+  // Refused registration attempts kept for `freehold-admin nodes pending` at most.
+  int max_pending_registrations = 1000;
 
   // --- Time ---
   absl::Duration heartbeat_interval = absl::Seconds(5);  // told to daemons

@@ -30,8 +30,6 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
                   "how often ended sessions are read from --accounts: their access tokens "
                   "are refused (UNAUTHENTICATED \"session ended\") within about this long "
                   "(100ms..1m)");
-  AddFlag(app, "--accounts-internal-secret-file", &c->accounts_internal_secret_file,
-          "file with the secret freehold-accounts requires on its deletion-outbox RPCs");
   AddFlag(app, "--admin-token-file", &c->admin_token_file,
           "file holding the operator secret for ClusterStatus/SetNodeState (mode 0600)");
   AddFlag(app, "--failure-domain", &c->failure_domain,
@@ -49,6 +47,13 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
   AddByteSizeFlag(app, "--max-header-size", &c->max_header_bytes, "largest age header");
   AddFlag(app, "--max-share-accounts", &c->max_share_accounts,
           "most accounts one object may be shared with");
+  AddDurationFlag(app, "--node-weight-ramp", &c->node_weight_ramp,
+                  "placement weight of a newly approved node grows linearly to its capacity "
+                  "over this time (0 = full weight at once)");
+  AddFlag(app, "--node-weight-floor", &c->node_weight_floor,
+          "smallest fraction of its capacity a ramping node is weighted with, in (0, 1]");
+  AddFlag(app, "--max-pending-registrations", &c->max_pending_registrations,
+          "refused registration attempts kept for review (nodes pending)");
   AddDurationFlag(app, "--heartbeat-interval", &c->heartbeat_interval,
                   "heartbeat period told to storage daemons");
   AddDurationFlag(app, "--node-down-after", &c->node_down_after,

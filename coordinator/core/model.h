@@ -43,6 +43,31 @@ struct Node {
   absl::Time registered_at = absl::UnixEpoch();
   absl::Time last_heartbeat = absl::UnixEpoch();
   absl::Time state_changed_at = absl::UnixEpoch();
+  // When an operator approved the node (NodeAdmission); nullopt if it is not
+  // approved or was revoked. Read-only: derived from the admission, not stored
+  // with the node.
+  std::optional<absl::Time> approved_at;
+};
+
+// An operator's approval of a node id with its key (docs/ARCHITECTURE.md#14-trust).
+struct NodeAdmission {
+  std::string node_id;
+  std::string public_key;  // 32 raw Ed25519 bytes; the only key the id may register with
+  absl::Time approved_at = absl::UnixEpoch();
+  std::optional<absl::Time> revoked_at;  // set: revoked
+};
+
+// The latest refused registration of a node id, for the operator to review.
+struct RegistrationAttempt {
+  std::string node_id;
+  std::string public_key;  // 32 raw bytes
+  std::string address;
+  FailureDomain domain;
+  uint64_t capacity_bytes = 0;
+  std::string reason;  // "unknown", "revoked" or "key_mismatch"
+  int64_t attempts = 1;
+  absl::Time first_at = absl::UnixEpoch();
+  absl::Time last_at = absl::UnixEpoch();
 };
 
 // Values equal proto freehold.v1.ShardState and the database column.

@@ -2,10 +2,12 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/encoding.h"
 #include "common/status.h"
 
 namespace freehold::coordinator {
@@ -43,7 +45,38 @@ absl::Status CheckLabel(absl::string_view value, absl::string_view field) {
   return absl::OkStatus();
 }
 
+// The message of a refused node call; names only the (validated) id.
+absl::Status RefusalStatus(const std::string& reason, const std::string& node_id) {
+  if (reason == "revoked") {
+    return absl::PermissionDeniedError(
+        absl::StrCat("node ", node_id, " was revoked by an operator; it may not join"));
+  }
+  if (reason == "key_mismatch") {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "node ", node_id,
+        " was approved with another key; an operator must revoke and approve it again"));
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "node ", node_id, " is not approved; an operator must run: freehold-admin nodes approve ",
+      node_id));
+}
+
 }  // namespace
+
+std::string AdmissionRefusal(const std::optional<NodeAdmission>& admission,
+                             const std::string& public_key) {
+  if (!admission.has_value()) return "unknown";
+  if (admission->revoked_at.has_value()) return "revoked";
+  if (admission->public_key != public_key) return "key_mismatch";
+  return "";
+}
+
+std::string KeyFingerprint(const std::string& public_key) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(public_key.data()),
+                     public_key.size());
+  return "SHA256:" + HexEncode(std::string_view(reinterpret_cast<const char*>(digest), 16));
+}
 
 NodeState EffectiveState(const Node& node, absl::Time now, absl::Duration down_after) {
   if (node.state == NodeState::kUp && now - node.last_heartbeat > down_after) {
@@ -70,8 +103,26 @@ absl::Status VerifyNodeSignature(const std::string& public_key, const std::strin
 }
 
 NodeRegistry::NodeRegistry(MetadataStore& store, Clock& clock, const CoordinatorConfig& config,
-                           Logger log)
-    : store_(store), clock_(clock), config_(config), log_(std::move(log)) {}
+                           Logger log, prometheus::Registry* metrics)
+    : store_(store), clock_(clock), config_(config), log_(std::move(log)) {
+  if (metrics != nullptr) {
+    refused_ = &prometheus::BuildCounter()
+                    .Name("freehold_coordinator_node_registrations_refused_total")
+                    .Help("RegisterNode/Heartbeat calls refused by node admission, by call and "
+                          "reason (unknown, revoked, key_mismatch)")
+                    .Register(*metrics);
+  }
+}
+
+void NodeRegistry::Refused(const char* call, const std::string& reason,
+                           const std::string& node_id, const std::string& public_key) const {
+  if (refused_ != nullptr) refused_->Add({{"call", call}, {"reason", reason}}).Increment();
+  log_.Warn("node call refused: not admitted",
+            {{"call", call},
+             {"reason", reason},
+             {"node_id", node_id},
+             {"key_fingerprint", public_key.empty() ? std::string() : KeyFingerprint(public_key)}});
+}
 
 absl::Status NodeRegistry::CheckSignature(const std::string& public_key,
                                           const NodeSignature& sig) const {
@@ -96,6 +147,12 @@ absl::StatusOr<absl::Duration> NodeRegistry::Register(const RegisterNodeInput& i
   if (in.capacity_bytes == 0 || in.capacity_bytes > (uint64_t{1} << 62)) {
     return absl::InvalidArgumentError("node.capacity_bytes must be > 0");
   }
+  if (in.filesystem_bytes > (uint64_t{1} << 62)) {
+    return absl::InvalidArgumentError("filesystem_bytes is too large");
+  }
+  const uint64_t capacity = in.filesystem_bytes == 0
+                                ? in.capacity_bytes
+                                : std::min(in.capacity_bytes, in.filesystem_bytes);
   if (in.public_key.size() != 32) {
     return absl::InvalidArgumentError("node.node_public_key must be 32 bytes (Ed25519)");
   }
@@ -106,7 +163,23 @@ absl::StatusOr<absl::Duration> NodeRegistry::Register(const RegisterNodeInput& i
 
   const absl::Time now = clock_.Now();
   bool is_new = false;
+  std::string refusal;
   FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+    FH_ASSIGN_OR_RETURN(std::optional<NodeAdmission> admission,
+                        txn.admissions().Get(in.node_id, false));
+    refusal = AdmissionRefusal(admission, in.public_key);
+    if (!refusal.empty()) {
+      // Kept for the operator (nodes pending); committed although the call fails.
+      RegistrationAttempt attempt;
+      attempt.node_id = in.node_id;
+      attempt.public_key = in.public_key;
+      attempt.address = in.address;
+      attempt.domain = in.domain;
+      attempt.capacity_bytes = capacity;
+      attempt.reason = refusal;
+      attempt.first_at = attempt.last_at = now;
+      return txn.admissions().RecordAttempt(attempt, config_.max_pending_registrations).status();
+    }
     FH_ASSIGN_OR_RETURN(std::optional<Node> existing, txn.nodes().Get(in.node_id, true));
     Node node;
     if (existing.has_value()) {
@@ -124,7 +197,7 @@ absl::StatusOr<absl::Duration> NodeRegistry::Register(const RegisterNodeInput& i
       }
       if (!same_key) {  // a retired id taken over by a new key starts afresh
         node.used_bytes = 0;
-        node.free_bytes = in.capacity_bytes;
+        node.free_bytes = capacity;
         node.shard_count = 0;
         node.state = NodeState::kUp;
         node.state_changed_at = now;
@@ -134,7 +207,7 @@ absl::StatusOr<absl::Duration> NodeRegistry::Register(const RegisterNodeInput& i
       is_new = true;
       node.node_id = in.node_id;
       // Until the first heartbeat reports usage, the node counts as empty.
-      node.free_bytes = in.capacity_bytes;
+      node.free_bytes = capacity;
       node.state = NodeState::kUp;
       node.registered_at = now;
       node.state_changed_at = now;
@@ -145,17 +218,21 @@ absl::StatusOr<absl::Duration> NodeRegistry::Register(const RegisterNodeInput& i
     }
     node.address = in.address;
     node.domain = in.domain;
-    node.capacity_bytes = in.capacity_bytes;
+    node.capacity_bytes = capacity;
     node.public_key = in.public_key;
     node.version = in.version;
     node.last_heartbeat = now;
     return txn.nodes().Upsert(node);
   }));
+  if (!refusal.empty()) {
+    Refused("register", refusal, in.node_id, in.public_key);
+    return RefusalStatus(refusal, in.node_id);
+  }
   log_.Info(is_new ? "node registered" : "node re-registered",
             {{"node_id", in.node_id},
              {"address", in.address},
              {"host", in.domain.host},
-             {"capacity_bytes", in.capacity_bytes}});
+             {"capacity_bytes", capacity}});
   return config_.heartbeat_interval;
 }
 
@@ -168,7 +245,10 @@ absl::StatusOr<NodeState> NodeRegistry::Heartbeat(const HeartbeatInput& in) {
   NodeState state = NodeState::kUp;
   bool came_back = false;
   int marked = 0;
-  FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+  std::string refusal;
+  std::string key;
+  absl::Status status = store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+    refusal.clear();
     FH_ASSIGN_OR_RETURN(std::optional<Node> existing, txn.nodes().Get(in.node_id, true));
     if (!existing.has_value()) {
       return absl::NotFoundError(
@@ -176,6 +256,13 @@ absl::StatusOr<NodeState> NodeRegistry::Heartbeat(const HeartbeatInput& in) {
     }
     Node node = *std::move(existing);
     FH_RETURN_IF_ERROR(CheckSignature(node.public_key, in.signature));
+    FH_ASSIGN_OR_RETURN(std::optional<NodeAdmission> admission,
+                        txn.admissions().Get(in.node_id, false));
+    refusal = AdmissionRefusal(admission, node.public_key);
+    if (!refusal.empty()) {
+      key = node.public_key;
+      return RefusalStatus(refusal, in.node_id);
+    }
     came_back = false;
     if (EffectiveState(node, now, config_.node_down_after) == NodeState::kDown) {
       node.state = NodeState::kUp;
@@ -194,7 +281,11 @@ absl::StatusOr<NodeState> NodeRegistry::Heartbeat(const HeartbeatInput& in) {
     }
     state = node.state;
     return absl::OkStatus();
-  }));
+  });
+  if (!status.ok()) {
+    if (!refusal.empty()) Refused("heartbeat", refusal, in.node_id, key);
+    return status;
+  }
   if (came_back) log_.Info("node is up again", {{"node_id", in.node_id}});
   if (marked > 0) {
     log_.Warn("node reported corrupt shards", {{"node_id", in.node_id}, {"shards", marked}});
@@ -216,6 +307,10 @@ absl::Status NodeRegistry::SetState(const std::string& node_id, NodeState target
       return absl::NotFoundError(absl::StrCat("node ", node_id, " is not registered"));
     before = node->state;
     if (node->state == target) return absl::OkStatus();
+    if (target == NodeState::kUp && !node->approved_at.has_value()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "node ", node_id, " is not approved; approve it (freehold-admin nodes approve) first"));
+    }
     if (node->state == NodeState::kRetired) {
       return absl::FailedPreconditionError(
           absl::StrCat("node ", node_id, " is retired; it cannot change state"));
@@ -262,6 +357,92 @@ absl::StatusOr<std::vector<std::string>> NodeRegistry::MarkSilentNodesDown() {
     log_.Warn("node is down: heartbeats stopped", {{"node_id", id}});
   }
   return changed;
+}
+
+absl::Status NodeRegistry::Approve(const std::string& node_id,
+                                   const std::optional<std::string>& public_key) {
+  if (!IsNodeId(node_id)) {
+    return absl::InvalidArgumentError("node_id must be 1..128 characters of [A-Za-z0-9._-]");
+  }
+  if (public_key.has_value() && public_key->size() != crypto_sign_PUBLICKEYBYTES) {
+    return absl::InvalidArgumentError("public_key must be 32 bytes (Ed25519)");
+  }
+  const absl::Time now = clock_.Now();
+  std::string key;
+  bool changed = false;
+  FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+    changed = false;
+    if (public_key.has_value()) {
+      key = *public_key;
+    } else {
+      FH_ASSIGN_OR_RETURN(std::optional<RegistrationAttempt> attempt,
+                          txn.admissions().GetAttempt(node_id));
+      if (!attempt.has_value()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "node ", node_id,
+            " has no pending registration; give its key (freehold-storaged --print-identity)"));
+      }
+      key = attempt->public_key;
+    }
+    FH_ASSIGN_OR_RETURN(std::optional<NodeAdmission> existing,
+                        txn.admissions().Get(node_id, true));
+    if (existing.has_value() && !existing->revoked_at.has_value()) {
+      if (existing->public_key != key) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "node ", node_id, " is approved with another key; revoke it first"));
+      }
+    } else {
+      FH_RETURN_IF_ERROR(txn.admissions().Upsert(NodeAdmission{node_id, key, now, std::nullopt}));
+      changed = true;
+    }
+    return txn.admissions().RemoveAttempt(node_id);
+  }));
+  if (changed) {
+    log_.Info("node approved by operator",
+              {{"node_id", node_id}, {"key_fingerprint", KeyFingerprint(key)}});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NodeRegistry::Revoke(const std::string& node_id) {
+  if (!IsNodeId(node_id)) {
+    return absl::InvalidArgumentError("node_id must be 1..128 characters of [A-Za-z0-9._-]");
+  }
+  const absl::Time now = clock_.Now();
+  bool changed = false;
+  FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+    changed = false;
+    FH_ASSIGN_OR_RETURN(std::optional<NodeAdmission> admission,
+                        txn.admissions().Get(node_id, true));
+    if (!admission.has_value()) {
+      return absl::NotFoundError(absl::StrCat("node ", node_id, " was never approved"));
+    }
+    if (admission->revoked_at.has_value()) return absl::OkStatus();
+    admission->revoked_at = now;
+    FH_RETURN_IF_ERROR(txn.admissions().Upsert(*admission));
+    changed = true;
+    // Out of placement at once; its shards are repaired like a down node's.
+    FH_ASSIGN_OR_RETURN(std::optional<Node> node, txn.nodes().Get(node_id, true));
+    if (node.has_value() && node->state != NodeState::kRetired &&
+        node->state != NodeState::kDown) {
+      node->state = NodeState::kDown;
+      node->state_changed_at = now;
+      FH_RETURN_IF_ERROR(txn.nodes().Upsert(*node));
+    }
+    return absl::OkStatus();
+  }));
+  if (changed) log_.Warn("node approval revoked by operator", {{"node_id", node_id}});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<RegistrationAttempt>> NodeRegistry::ListPending(int limit) {
+  limit = std::clamp(limit, 1, 10000);
+  std::vector<RegistrationAttempt> out;
+  FH_RETURN_IF_ERROR(store_.Read([&](MetadataTxn& txn) -> absl::Status {
+    FH_ASSIGN_OR_RETURN(out, txn.admissions().ListAttempts(limit));
+    return absl::OkStatus();
+  }));
+  return out;
 }
 
 absl::StatusOr<std::vector<Node>> NodeRegistry::List() {

@@ -1,5 +1,8 @@
 #include "coordinator/core/placement_snapshots.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "coordinator/core/ids.h"
 #include "coordinator/core/node_registry.h"
@@ -30,9 +33,21 @@ placement::SegmentKey SegmentKeyOf(const std::string& object_id, int segment) {
   return placement::SegmentKey::ForObjectSegment(raw, static_cast<uint32_t>(segment));
 }
 
+uint64_t NodeWeight(uint64_t capacity_bytes, absl::Duration up, const NodeWeightRamp& ramp) {
+  if (capacity_bytes == 0) return 0;
+  double fraction = 1.0;
+  if (ramp.ramp > absl::ZeroDuration()) {
+    const double ratio = std::max(0.0, absl::FDivDuration(up, ramp.ramp));
+    fraction = std::floor(std::min(1.0, ratio) * 100.0) / 100.0;
+    fraction = std::max(ramp.floor, fraction);
+  }
+  const double weight = static_cast<double>(capacity_bytes) * std::min(1.0, fraction);
+  return std::max<uint64_t>(1, static_cast<uint64_t>(weight));
+}
+
 PlacementSnapshots::PlacementSnapshots(placement::PlacementPolicy policy,
-                                       absl::Duration node_down_after)
-    : policy_(policy), node_down_after_(node_down_after) {}
+                                       absl::Duration node_down_after, NodeWeightRamp ramp)
+    : policy_(policy), node_down_after_(node_down_after), ramp_(ramp) {}
 
 absl::StatusOr<std::shared_ptr<const placement::PlacementMap>> PlacementSnapshots::For(
     const std::vector<Node>& nodes, absl::Time now, uint64_t min_free_bytes) {
@@ -45,13 +60,21 @@ absl::StatusOr<std::shared_ptr<const placement::PlacementMap>> PlacementSnapshot
     info.region = node.domain.region;
     info.zone = node.domain.zone;
     info.host = node.domain.host;
-    info.capacity_bytes = node.capacity_bytes;
-    info.state = ToPlacementState(EffectiveState(node, now, node_down_after_));
+    // Not approved (revoked): no placement, shards repaired like a down node's.
+    info.state = node.approved_at.has_value()
+                     ? ToPlacementState(EffectiveState(node, now, node_down_after_))
+                     : placement::NodeState::kDown;
+    if (info.state == placement::NodeState::kRetired) {
+      info.capacity_bytes = node.capacity_bytes;
+    } else {
+      info.capacity_bytes = NodeWeight(
+          node.capacity_bytes, now - node.approved_at.value_or(now), ramp_);
+    }
     const bool full = node.free_bytes < min_free_bytes ||
                       static_cast<double>(node.used_bytes) >=
                           policy_.nearly_full_ratio * static_cast<double>(node.capacity_bytes);
     // Placement skips nodes at or above nearly_full_ratio of capacity.
-    info.used_bytes = full ? node.capacity_bytes : 0;
+    info.used_bytes = full ? info.capacity_bytes : 0;
     absl::StrAppend(&fingerprint, info.id, "\x1f", info.region, "\x1f", info.zone, "\x1f",
                     info.host, "\x1f", info.capacity_bytes, "\x1f", static_cast<int>(info.state),
                     "\x1f", full ? 1 : 0, "\x1e");

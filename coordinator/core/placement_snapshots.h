@@ -18,13 +18,28 @@
 
 namespace freehold::coordinator {
 
+// How a newly approved node's placement weight ramps up (--node-weight-ramp,
+// --node-weight-floor).
+struct NodeWeightRamp {
+  absl::Duration ramp = absl::ZeroDuration();  // <= 0: full weight at once
+  double floor = 1.0;                          // in (0, 1]
+};
+
+// The placement weight of a node approved `up` ago:
+//   capacity * max(floor, min(1, up / ramp))
+// with up / ramp rounded down to a multiple of 1/100 (so the cached map changes at
+// most 100 times per ramp), at least 1 for a non-zero capacity. Pure.
+uint64_t NodeWeight(uint64_t capacity_bytes, absl::Duration up, const NodeWeightRamp& ramp);
+
 // Thread-safe.
 class PlacementSnapshots {
  public:
-  PlacementSnapshots(placement::PlacementPolicy policy, absl::Duration node_down_after);
+  PlacementSnapshots(placement::PlacementPolicy policy, absl::Duration node_down_after,
+                     NodeWeightRamp ramp = {});
 
   // The map for `nodes` at `now`. A node is treated as full (skipped) when its
-  // last reported free bytes are below `min_free_bytes`. INVALID_ARGUMENT if
+  // last reported free bytes are below `min_free_bytes`; a node that is not
+  // approved (Node::approved_at unset) as down. Each node weighs NodeWeight. INVALID_ARGUMENT if
   // the node list is not a valid map.
   absl::StatusOr<std::shared_ptr<const placement::PlacementMap>> For(
       const std::vector<Node>& nodes, absl::Time now, uint64_t min_free_bytes);
@@ -34,6 +49,7 @@ class PlacementSnapshots {
  private:
   const placement::PlacementPolicy policy_;
   const absl::Duration node_down_after_;
+  const NodeWeightRamp ramp_;
   absl::Mutex mu_;
   std::string fingerprint_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const placement::PlacementMap> map_ ABSL_GUARDED_BY(mu_);

@@ -32,6 +32,27 @@ class NodeRepository {
   virtual absl::Status Upsert(const Node& node) = 0;
 };
 
+// Operator approvals of nodes and refused registration attempts.
+class AdmissionRepository {
+ public:
+  virtual ~AdmissionRepository() = default;
+  // nullopt if the id was never approved. `for_update` locks the row.
+  virtual absl::StatusOr<std::optional<NodeAdmission>> Get(const std::string& node_id,
+                                                           bool for_update) = 0;
+  // Inserts or replaces every column.
+  virtual absl::Status Upsert(const NodeAdmission& admission) = 0;
+  // Records a refused attempt: a new row (attempts 1) unless `max_rows` rows exist
+  // already (then nothing is stored and false is returned), or for a known id the
+  // row's fields replaced, attempts incremented and first_at kept.
+  virtual absl::StatusOr<bool> RecordAttempt(const RegistrationAttempt& attempt,
+                                             int64_t max_rows) = 0;
+  virtual absl::StatusOr<std::optional<RegistrationAttempt>> GetAttempt(
+      const std::string& node_id) = 0;
+  // At most `limit` attempts, the most recent first.
+  virtual absl::StatusOr<std::vector<RegistrationAttempt>> ListAttempts(int limit) = 0;
+  virtual absl::Status RemoveAttempt(const std::string& node_id) = 0;
+};
+
 class ObjectRepository {
  public:
   virtual ~ObjectRepository() = default;
@@ -131,6 +152,7 @@ class MetadataTxn {
  public:
   virtual ~MetadataTxn() = default;
   virtual NodeRepository& nodes() = 0;
+  virtual AdmissionRepository& admissions() = 0;
   virtual ObjectRepository& objects() = 0;
   virtual SegmentRepository& segments() = 0;
   virtual DeletionQueue& deletions() = 0;

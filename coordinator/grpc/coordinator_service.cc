@@ -1,6 +1,8 @@
 #include "coordinator/grpc/coordinator_service.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "common/peer_identity.h"
 #include "coordinator/grpc/claims_codec.h"
 
 namespace freehold::coordinator {
@@ -28,6 +30,7 @@ void ToProto(const Node& n, v1::NodeInfo* out) {
   out->set_shard_count(n.shard_count);
   SetTime(n.last_heartbeat, out->mutable_last_heartbeat());
   out->set_version(n.version);
+  if (n.approved_at.has_value()) SetTime(*n.approved_at, out->mutable_approved_at());
 }
 
 void ToProto(const ShardTarget& t, v1::ShardPlan* out) {
@@ -62,15 +65,45 @@ std::string AuthorizationOf(const grpc::ServerContext& ctx) {
   return std::string(it->second.data(), it->second.size());
 }
 
-grpc::Status CoordinatorGrpcService::RegisterNode(grpc::ServerContext*,
+absl::Status CoordinatorGrpcService::CheckNode(const grpc::ServerContext& ctx,
+                                              const std::string& node_id) const {
+  if (absl::Status s = AuthorizeCallerRole(ctx, p_.tls_enabled, {kRoleStoraged}); !s.ok()) {
+    return s;
+  }
+  if (!p_.tls_enabled) return absl::OkStatus();
+  std::optional<PeerIdentity> who = CallerIdentity(ctx);
+  if (!who.has_value() || who->id != node_id) {
+    // Names only the certificate's parsed id, never the request's.
+    return absl::PermissionDeniedError(
+        absl::StrCat("the certificate of storaged:", who.has_value() ? who->id : "",
+                     " may act only for node id ", who.has_value() ? who->id : "",
+                     "; the request names another node"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CoordinatorGrpcService::CheckOperator(const grpc::ServerContext& ctx) const {
+  if (std::optional<PeerIdentity> who = CallerIdentity(ctx); who.has_value()) {
+    if (who->role == kRoleOperator) return absl::OkStatus();
+    return absl::PermissionDeniedError(
+        absl::StrCat(who->role, ":", who->id, " may not make this call; it needs role ",
+                     std::string(kRoleOperator), " or the operator secret"));
+  }
+  // TODO(issue 22): roles replace the operator secret and "admin" tokens.
+  return p_.tokens.AuthenticateOperator(AuthorizationOf(ctx)).status();
+}
+
+grpc::Status CoordinatorGrpcService::RegisterNode(grpc::ServerContext* ctx,
                                                   const v1::RegisterNodeRequest* req,
                                                   v1::RegisterNodeResponse* resp) {
+  if (absl::Status s = CheckNode(*ctx, req->node().node_id()); !s.ok()) return ToGrpcStatus(s);
   RegisterNodeInput in;
   const v1::NodeInfo& node = req->node();
   in.node_id = node.node_id();
   in.address = node.address();
   in.domain = FailureDomain{node.domain().region(), node.domain().zone(), node.domain().host()};
   in.capacity_bytes = node.capacity_bytes();
+  in.filesystem_bytes = req->filesystem_bytes();
   in.public_key = node.node_public_key();
   in.version = node.version();
   v1::RegisterNodeRequest unsigned_copy = *req;
@@ -85,9 +118,10 @@ grpc::Status CoordinatorGrpcService::RegisterNode(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status CoordinatorGrpcService::Heartbeat(grpc::ServerContext*,
+grpc::Status CoordinatorGrpcService::Heartbeat(grpc::ServerContext* ctx,
                                                const v1::HeartbeatRequest* req,
                                                v1::HeartbeatResponse* resp) {
+  if (absl::Status s = CheckNode(*ctx, req->node_id()); !s.ok()) return ToGrpcStatus(s);
   HeartbeatInput in;
   in.node_id = req->node_id();
   in.used_bytes = req->used_bytes();
@@ -260,8 +294,7 @@ grpc::Status CoordinatorGrpcService::SetPublicLink(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::ClusterStatus(grpc::ServerContext* ctx,
                                                    const v1::ClusterStatusRequest*,
                                                    v1::ClusterStatusResponse* resp) {
-  absl::StatusOr<Caller> caller = p_.tokens.AuthenticateOperator(AuthorizationOf(*ctx));
-  if (!caller.ok()) return Fail(caller);
+  if (absl::Status s = CheckOperator(*ctx); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<ClusterSnapshot> snap = p_.monitor.Snapshot();
   if (!snap.ok()) return Fail(snap);
   for (const Node& n : snap->nodes) ToProto(n, resp->add_nodes());
@@ -281,14 +314,57 @@ grpc::Status CoordinatorGrpcService::ClusterStatus(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::SetNodeState(grpc::ServerContext* ctx,
                                                   const v1::SetNodeStateRequest* req,
                                                   v1::SetNodeStateResponse*) {
-  absl::StatusOr<Caller> caller = p_.tokens.AuthenticateOperator(AuthorizationOf(*ctx));
-  if (!caller.ok()) return Fail(caller);
+  if (absl::Status s = CheckOperator(*ctx); !s.ok()) return ToGrpcStatus(s);
   NodeState state;
   if (!NodeStateFromInt(static_cast<int>(req->state()), &state)) {
     return ToGrpcStatus(absl::InvalidArgumentError(
         "state must be NODE_STATE_UP, NODE_STATE_DRAINING or NODE_STATE_RETIRED"));
   }
   return ToGrpcStatus(p_.registry.SetState(req->node_id(), state));
+}
+
+grpc::Status CoordinatorGrpcService::ApproveNode(grpc::ServerContext* ctx,
+                                                 const v1::ApproveNodeRequest* req,
+                                                 v1::ApproveNodeResponse*) {
+  if (absl::Status s = CheckOperator(*ctx); !s.ok()) return ToGrpcStatus(s);
+  std::optional<std::string> key;
+  if (!req->node_public_key().empty()) key = req->node_public_key();
+  return ToGrpcStatus(p_.registry.Approve(req->node_id(), key));
+}
+
+grpc::Status CoordinatorGrpcService::RevokeNode(grpc::ServerContext* ctx,
+                                                const v1::RevokeNodeRequest* req,
+                                                v1::RevokeNodeResponse*) {
+  if (absl::Status s = CheckOperator(*ctx); !s.ok()) return ToGrpcStatus(s);
+  return ToGrpcStatus(p_.registry.Revoke(req->node_id()));
+}
+
+grpc::Status CoordinatorGrpcService::ListPendingNodes(grpc::ServerContext* ctx,
+                                                      const v1::ListPendingNodesRequest* req,
+                                                      v1::ListPendingNodesResponse* resp) {
+  if (absl::Status s = CheckOperator(*ctx); !s.ok()) return ToGrpcStatus(s);
+  if (req->page_size() > 1000) {
+    return ToGrpcStatus(absl::InvalidArgumentError("page_size must be at most 1000"));
+  }
+  const int limit = req->page_size() == 0 ? 100 : static_cast<int>(req->page_size());
+  absl::StatusOr<std::vector<RegistrationAttempt>> pending = p_.registry.ListPending(limit);
+  if (!pending.ok()) return Fail(pending);
+  for (const RegistrationAttempt& a : *pending) {
+    v1::PendingNode* out = resp->add_nodes();
+    out->set_node_id(a.node_id);
+    out->set_address(a.address);
+    out->mutable_domain()->set_region(a.domain.region);
+    out->mutable_domain()->set_zone(a.domain.zone);
+    out->mutable_domain()->set_host(a.domain.host);
+    out->set_capacity_bytes(a.capacity_bytes);
+    out->set_node_public_key(a.public_key);
+    out->set_key_fingerprint(KeyFingerprint(a.public_key));
+    out->set_reason(a.reason);
+    out->set_attempts(static_cast<uint64_t>(std::max<int64_t>(0, a.attempts)));
+    SetTime(a.first_at, out->mutable_first_attempt_at());
+    SetTime(a.last_at, out->mutable_last_attempt_at());
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace freehold::coordinator

@@ -1,6 +1,13 @@
 // freehold.v1.Coordinator over gRPC: converts requests to core calls and core
 // results to responses; authentication comes from the "authorization"
 // metadata (user calls), node signatures (node calls) or the operator secret.
+//
+// Roles (AuthorizeCallerRole, common/peer_identity.h): RegisterNode and Heartbeat
+// accept only the storaged role, and with TLS the certificate's id must equal the
+// request's node id. Operator calls (ClusterStatus, SetNodeState, ApproveNode,
+// RevokeNode, ListPendingNodes) accept an operator certificate or the operator
+// secret / an "admin" token; a caller presenting another role's certificate is
+// refused. (Issue 22 replaces the operator secret by roles.)
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -20,6 +27,9 @@ struct CoordinatorParts {
   ObjectWriter& writer;
   ObjectCatalog& catalog;
   ClusterMonitor& monitor;
+  // Whether the server speaks TLS: roles come from client certificates; without
+  // TLS (development mode) node calls are allowed from loopback peers only.
+  bool tls_enabled = false;
 };
 
 class CoordinatorGrpcService final : public v1::Coordinator::Service {
@@ -55,8 +65,19 @@ class CoordinatorGrpcService final : public v1::Coordinator::Service {
                              v1::ClusterStatusResponse* resp) override;
   grpc::Status SetNodeState(grpc::ServerContext* ctx, const v1::SetNodeStateRequest* req,
                             v1::SetNodeStateResponse* resp) override;
+  grpc::Status ApproveNode(grpc::ServerContext* ctx, const v1::ApproveNodeRequest* req,
+                           v1::ApproveNodeResponse* resp) override;
+  grpc::Status RevokeNode(grpc::ServerContext* ctx, const v1::RevokeNodeRequest* req,
+                          v1::RevokeNodeResponse* resp) override;
+  grpc::Status ListPendingNodes(grpc::ServerContext* ctx, const v1::ListPendingNodesRequest* req,
+                                v1::ListPendingNodesResponse* resp) override;
 
  private:
+  // OK if the caller may act as storage node `node_id`.
+  absl::Status CheckNode(const grpc::ServerContext& ctx, const std::string& node_id) const;
+  // OK if the caller is an operator (certificate, secret or admin token).
+  absl::Status CheckOperator(const grpc::ServerContext& ctx) const;
+
   CoordinatorParts p_;
 };
 

@@ -34,7 +34,6 @@ absl::Status GrpcStorageNodeClient::DeleteShard(const std::string& address,
 
 void GrpcDeletedAccountsFeed::Prepare(grpc::ClientContext& ctx) const {
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  if (!internal_secret_.empty()) ctx.AddMetadata(kSecretMetadata, internal_secret_);
 }
 
 absl::StatusOr<std::vector<DeletedAccountEvent>> GrpcDeletedAccountsFeed::List(

@@ -33,17 +33,16 @@ class GrpcStorageNodeClient : public StorageNodeClient {
 class GrpcDeletedAccountsFeed : public DeletedAccountsFeed {
  public:
   static constexpr const char* kConsumerName = "coordinator";
-  static constexpr const char* kSecretMetadata = "x-freehold-internal-secret";
-  // `internal_secret` may be empty (accounts then allows loopback callers only).
-  GrpcDeletedAccountsFeed(std::shared_ptr<grpc::Channel> channel, std::string internal_secret)
-      : channel_(std::move(channel)), internal_secret_(std::move(internal_secret)) {}
+  // Accounts accepts these calls from the coordinator role only: `channel` must
+  // present the coordinator's certificate (or, without TLS, come from loopback).
+  explicit GrpcDeletedAccountsFeed(std::shared_ptr<grpc::Channel> channel)
+      : channel_(std::move(channel)) {}
   absl::StatusOr<std::vector<DeletedAccountEvent>> List(int64_t after_sequence, int limit) override;
   absl::Status Ack(int64_t up_to_sequence) override;
 
  private:
   void Prepare(grpc::ClientContext& ctx) const;
   std::shared_ptr<grpc::Channel> channel_;
-  const std::string internal_secret_;
 };
 
 // Accounts.ListRevokedSessions (the coordinator role: the channel presents the

@@ -86,6 +86,12 @@ add_env FREEHOLD_COORDINATOR_ADDR "$C_GRPC"; add_env FREEHOLD_COORDINATOR_HTTP "
 for i in 1 2 3 4 5 6; do
   S_GRPC=127.0.0.1:$((BASE + 110 + i)); S_MET=127.0.0.1:$((BASE + 210 + i))
   zone=zone-$(( (i + 1) / 2 ))
+  # Node admission: approve the node's identity before its first start, as an
+  # operator would (the coordinator places only approved nodes).
+  identity=$("$BIN/freehold-storaged" --print-identity --data-dir "$RUN/data/storaged-$i")
+  node_id=$(awk '$1 == "node_id" {print $2}' <<<"$identity")
+  node_key=$(awk '$1 == "public_key" {print $2}' <<<"$identity")
+  "$BIN/freehold-admin" --coordinator "$C_GRPC" nodes approve "$node_id" --public-key "$node_key" >/dev/null
   start_service "storaged-$i" "$S_GRPC" "$BIN/freehold-storaged" \
     --listen "$S_GRPC" --metrics-listen "$S_MET" --data-dir "$RUN/data/storaged-$i" \
     --coordinator "$C_GRPC" --coordinator-keys "$RUN/data/coordinator/coordinator.pub" \

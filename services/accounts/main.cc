@@ -112,12 +112,6 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
     ExitIfError(WriteVerificationKeysFile((*keyring)->public_keys(), config.verification_keys_out),
                 kProgram);
   }
-  std::string internal_secret;
-  if (!config.internal_secret_file.empty()) {
-    absl::StatusOr<std::string> s = ReadSecretFile(config.internal_secret_file);
-    ExitIfError(Annotate(s.status(), "--internal-secret-file"), kProgram);
-    internal_secret = *s;
-  }
 
   PgPool pool(AccountsPoolOptions(config.database_url, config.database_pool_size));
   if (absl::Status s = WaitForDatabase(pool, config.database_wait, log); !s.ok()) {
@@ -145,12 +139,9 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
   LoginService login(repo, *pepper, limiter, issuer, metrics, clock, options);
   SessionService sessions(repo, issuer, metrics, clock);
   AccountService accounts(repo, *pepper, limiter, metrics, clock, options);
-  AccountsGrpcOptions grpc_options{(*keyring)->public_keys(), options.audience, internal_secret,
-                                   config.login_workers};
-  grpc_options.tls_enabled = tls.enabled();
-  AccountsGrpcService service(login, sessions, accounts, grpc_options);
-  SecureZero(grpc_options.internal_secret);
-  SecureZero(internal_secret);
+  AccountsGrpcService service(login, sessions, accounts,
+                              AccountsGrpcOptions{(*keyring)->public_keys(), options.audience,
+                                                  tls.enabled(), config.login_workers});
 
   GrpcServerOptions server_options;
   server_options.listen_address = config.listen;

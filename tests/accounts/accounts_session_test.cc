@@ -10,6 +10,7 @@
 
 #include "common/encoding.h"
 #include "common/metrics.h"
+#include "common/peer_identity.h"
 #include "services/accounts/core/login_service.h"
 #include "services/accounts/core/maintenance_loop.h"
 #include "services/accounts/core/validation.h"
@@ -17,6 +18,7 @@
 #include "tests/accounts/accounts_test_support.h"
 #include "tests/support/postgres_harness.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/test_pki.h"
 
 namespace freehold::accounts::testing {
 namespace {
@@ -341,27 +343,48 @@ TEST_F(AccountsServiceTest, GetPublicKeyFindsAccountsByHandle) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-TEST_F(AccountsServiceTest, InternalRpcsNeedTheSecretWhenOneIsConfigured) {
+TEST_F(AccountsServiceTest, InternalRpcsAcceptOnlyTheCoordinatorCertificateWithTls) {
+  if (!freehold::testing::TestPki::Available()) GTEST_SKIP() << "no openssl command";
+  freehold::testing::TestPki pki;
   svc_.reset();
   StackConfig config;
-  config.internal_secret = "s3cret-s3cret-s3cret";
+  config.tls = pki.Issue("accounts", kRoleAccounts, "a1");
   StartService(config);
   v1::ListDeletedAccountsRequest req;
   v1::ListDeletedAccountsResponse resp;
-  EXPECT_EQ(stub().ListDeletedAccounts(PlainContext().get(), req, &resp).error_code(),
+  // A CLI-like caller: TLS, but no client certificate.
+  grpc::Status cli = stub().ListDeletedAccounts(PlainContext().get(), req, &resp);
+  EXPECT_EQ(cli.error_code(), grpc::StatusCode::UNAUTHENTICATED) << cli.error_message();
+  v1::AckDeletedAccountsRequest ack;
+  v1::AckDeletedAccountsResponse ack_resp;
+  EXPECT_EQ(stub().AckDeletedAccounts(PlainContext().get(), ack, &ack_resp).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  auto wrong = PlainContext();
-  wrong->AddMetadata("x-freehold-internal-secret", "nope");
-  EXPECT_EQ(stub().ListDeletedAccounts(wrong.get(), req, &resp).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  auto right = PlainContext();
-  right->AddMetadata("x-freehold-internal-secret", "s3cret-s3cret-s3cret");
-  EXPECT_TRUE(stub().ListDeletedAccounts(right.get(), req, &resp).ok());
+
+  auto stub_as = [&](const char* name, std::string_view role, const std::string& id) {
+    ClientTlsOptions tls = pki.Issue(name, role, id).Client();
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(svc_->address(), tls);
+    EXPECT_TRUE(channel.ok()) << channel.status();
+    return v1::Accounts::NewStub(*channel);
+  };
+  // Another service's certificate is not enough.
+  grpc::Status storaged = stub_as("node", kRoleStoraged, "n1")
+                              ->ListDeletedAccounts(PlainContext().get(), req, &resp);
+  EXPECT_EQ(storaged.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << storaged.error_message();
+  // The coordinator's certificate is.
+  auto coordinator = stub_as("coordinator", kRoleCoordinator, "c1");
+  grpc::Status ok = coordinator->ListDeletedAccounts(PlainContext().get(), req, &resp);
+  EXPECT_TRUE(ok.ok()) << ok.error_message();
   req.set_after_sequence(-1);
-  auto right2 = PlainContext();
-  right2->AddMetadata("x-freehold-internal-secret", "s3cret-s3cret-s3cret");
-  EXPECT_EQ(stub().ListDeletedAccounts(right2.get(), req, &resp).error_code(),
+  EXPECT_EQ(coordinator->ListDeletedAccounts(PlainContext().get(), req, &resp).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(AccountsServiceTest, InternalRpcsAreAllowedFromLoopbackWithoutTls) {
+  // Development mode: the plaintext server the fixture starts on 127.0.0.1.
+  v1::ListDeletedAccountsRequest req;
+  v1::ListDeletedAccountsResponse resp;
+  EXPECT_TRUE(stub().ListDeletedAccounts(PlainContext().get(), req, &resp).ok());
 }
 
 }  // namespace

@@ -47,14 +47,20 @@ absl::StatusOr<std::unique_ptr<InProcessAccounts>> InProcessAccounts::Start(
   s->service_ = std::make_unique<AccountsGrpcService>(
       *s->login_, *s->sessions_, *s->accounts_,
       AccountsGrpcOptions{s->keyring_->public_keys(), s->config_.options.audience,
-                          s->config_.internal_secret});
+                          s->config_.tls.has_value()});
   GrpcServerOptions opts;
   opts.listen_address = "127.0.0.1:0";
   opts.max_receive_message_bytes = 64 << 10;
   opts.metrics_registry = &s->registry_;
+  ClientTlsOptions client_tls;
+  if (s->config_.tls.has_value()) {
+    opts.tls = s->config_.tls->Server(ClientCertificates::kVerifyIfPresented);
+    client_tls.enabled = true;
+    client_tls.ca_file = s->config_.tls->ca_file;
+  }
   FH_ASSIGN_OR_RETURN(s->server_, GrpcServer::Start(opts, {s->service_.get()}));
   s->address_ = s->server_->address();
-  FH_ASSIGN_OR_RETURN(s->channel_, MakeChannel(s->address_));
+  FH_ASSIGN_OR_RETURN(s->channel_, MakeChannel(s->address_, client_tls));
   s->stub_ = v1::Accounts::NewStub(s->channel_);
   return s;
 }

@@ -8,6 +8,7 @@
 #include <prometheus/registry.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -16,6 +17,7 @@
 #include "common/clock.h"
 #include "common/grpc_server.h"
 #include "common/pg.h"
+#include "common/tls_config.h"
 #include "freehold/v1/accounts.grpc.pb.h"
 #include "services/accounts/core/account_crypto.h"
 #include "services/accounts/core/account_service.h"
@@ -41,7 +43,10 @@ AccountsOptions TestOptions();
 struct StackConfig {
   FairUseConfig fair_use = UnlimitedFairUse();
   AccountsOptions options = TestOptions();
-  std::string internal_secret;
+  // Server TLS material; without it the service speaks plaintext (development
+  // mode) and the stub dials plaintext. With it, stub() trusts the CA and presents
+  // no certificate (like the CLI).
+  std::optional<TlsConfig> tls;
 };
 
 // freehold-accounts in-process: real PostgreSQL (db_url), real gRPC on 127.0.0.1:0.

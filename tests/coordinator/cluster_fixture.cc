@@ -16,6 +16,7 @@
 #include "common/grpc_status.h"
 #include "coordinator/core/internal/key_files.h"
 #include "coordinator/grpc/claims_codec.h"
+#include "tests/support/storaged_identity.h"
 #include "tests/support/status_matchers.h"
 
 namespace freehold::coordinator::testing {
@@ -126,6 +127,10 @@ void ClusterTest::StartCluster(int daemons, std::vector<std::string> extra_args)
     Daemon d;
     d.host = absl::StrCat("host-", i);
     d.data_dir = dir_.File(absl::StrCat("storaged-", i));
+    // Admitted before it first starts, as an operator would (nodes approve --public-key).
+    ASSERT_OK_AND_ASSIGN(freehold::testing::StoragedIdentity identity,
+                         freehold::testing::PrintStoragedIdentity(d.data_dir));
+    ASSERT_OK(ApproveNode(identity.node_id, identity.public_key));
     freehold::testing::ProcessOptions options;
     options.binary = BinaryPath("freehold-storaged");
     options.args = {"--listen",
@@ -161,6 +166,14 @@ void ClusterTest::StartCluster(int daemons, std::vector<std::string> extra_args)
     d.address = GrpcAddressOf(line);
   }
   ASSERT_OK(WaitForNodes(daemons));
+}
+
+absl::Status ClusterTest::ApproveNode(const std::string& node_id, const std::string& public_key) {
+  v1::ApproveNodeRequest request;
+  request.set_node_id(node_id);
+  request.set_node_public_key(public_key);
+  v1::ApproveNodeResponse response;
+  return FromGrpcStatus(stub_->ApproveNode(OperatorCtx().get(), request, &response));
 }
 
 void ClusterTest::TearDown() {

@@ -45,6 +45,8 @@ class ClusterTest : public freehold::testing::PostgresTest {
   std::string Token(const std::string& account_id, absl::Duration ttl = absl::Minutes(15));
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& bearer = "");
   std::unique_ptr<grpc::ClientContext> OperatorCtx();
+  // Operator approval of a node id with its 32 raw key bytes (ApproveNode).
+  absl::Status ApproveNode(const std::string& node_id, const std::string& public_key);
 
   absl::StatusOr<v1::ClusterStatusResponse> Status();
   // Polls ClusterStatus until `up` nodes are up (and `down` down), deadline 20 s.

@@ -38,8 +38,10 @@ void CoordinatorPgTest::Wire() {
     metrics_ = std::make_unique<CoordinatorMetrics>(metrics_registry_, config_.data_shards,
                                                     config_.parity_shards);
   }
-  placement_ = std::make_unique<PlacementSnapshots>(config_.Policy(), config_.node_down_after);
-  registry_ = std::make_unique<NodeRegistry>(*store_, clock_, config_, log_);
+  placement_ = std::make_unique<PlacementSnapshots>(
+      config_.Policy(), config_.node_down_after,
+      NodeWeightRamp{config_.node_weight_ramp, config_.node_weight_floor});
+  registry_ = std::make_unique<NodeRegistry>(*store_, clock_, config_, log_, &metrics_registry_);
   writer_ = std::make_unique<ObjectWriter>(*store_, clock_, config_, *placement_, *grants_,
                                            admission_, metrics_.get(), log_);
   catalog_ = std::make_unique<ObjectCatalog>(*store_, clock_, config_, *grants_, log_);
@@ -57,14 +59,23 @@ void CoordinatorPgTest::TearDown() {
 }
 
 TestNode CoordinatorPgTest::MakeNode(const std::string& host, const std::string& zone,
-                                     const std::string& region) {
+                                     const std::string& region, bool approve) {
   TestNode node;
   node.id = NewUuid();
   node.key = *GenerateSigningKey(node.id);
   node.domain = FailureDomain{region, zone, host};
   node.address = absl::StrCat("127.0.0.1:", 20000 + nodes_.size());
   nodes_.push_back(node);
+  if (approve) EXPECT_OK(Approve(node));
   return node;
+}
+
+absl::Status CoordinatorPgTest::Approve(const TestNode& node) {
+  return registry_->Approve(node.id, PublicKeyOf(node));
+}
+
+std::string PublicKeyOf(const TestNode& node) {
+  return std::string(reinterpret_cast<const char*>(node.key.public_key.data()), 32);
 }
 
 namespace {
@@ -83,7 +94,7 @@ absl::Status CoordinatorPgTest::Register(const TestNode& node, uint64_t capacity
   in.address = node.address;
   in.domain = node.domain;
   in.capacity_bytes = capacity;
-  in.public_key = std::string(reinterpret_cast<const char*>(node.key.public_key.data()), 32);
+  in.public_key = PublicKeyOf(node);
   in.version = "test";
   in.signature.signed_bytes = "register:" + node.id;
   in.signature.signature = Sign(node.key, in.signature.signed_bytes);

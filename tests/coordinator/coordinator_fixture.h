@@ -36,6 +36,9 @@ struct TestNode {
   std::string address;
 };
 
+// The node's 32 raw public key bytes.
+std::string PublicKeyOf(const TestNode& node);
+
 class CoordinatorPgTest : public freehold::testing::PostgresTest {
  protected:
   void SetUp() override;
@@ -45,8 +48,11 @@ class CoordinatorPgTest : public freehold::testing::PostgresTest {
   // 64 KiB segments, 30 s down-after, 1 h upload TTL, 15 min grants).
   void Wire();
 
+  // A new node identity, approved (with its key) unless `approve` is false.
   TestNode MakeNode(const std::string& host, const std::string& zone = "z1",
-                    const std::string& region = "r1");
+                    const std::string& region = "r1", bool approve = true);
+  // Operator approval of `node` with its key.
+  absl::Status Approve(const TestNode& node);
   absl::Status Register(const TestNode& node, uint64_t capacity = uint64_t{1} << 40);
   absl::StatusOr<NodeState> Heartbeat(const TestNode& node, uint64_t used = 0,
                                       uint64_t free = uint64_t{1} << 39,

@@ -3,6 +3,9 @@
 // planning, key files, access tokens, flags and configuration.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+
 #include "absl/strings/ascii.h"
 #include "common/clock.h"
 #include "common/signed_token.h"
@@ -13,6 +16,7 @@
 #include "coordinator/core/internal/key_files.h"
 #include "coordinator/core/manifest_rules.h"
 #include "coordinator/core/node_registry.h"
+#include "coordinator/core/placement_snapshots.h"
 #include "coordinator/core/repair_planner.h"
 #include "tests/support/status_matchers.h"
 
@@ -309,6 +313,86 @@ TEST(Config, ValidationNamesTheBadFlag) {
   c.revocation_poll_interval = absl::Minutes(5);
   EXPECT_THAT(c.Validate(false), StatusIs(absl::StatusCode::kInvalidArgument,
                                           HasSubstr("--revocation-poll-interval")));
+}
+
+TEST(NodeWeight, RampsLinearlyFromTheFloorToTheCapacity) {
+  const NodeWeightRamp ramp{absl::Hours(24), 0.1};
+  const uint64_t cap = 1000000;
+  EXPECT_EQ(NodeWeight(cap, absl::ZeroDuration(), ramp), 100000u);  // the floor
+  EXPECT_EQ(NodeWeight(cap, absl::Hours(1), ramp), 100000u);        // 1/24 < floor
+  EXPECT_EQ(NodeWeight(cap, absl::Hours(12), ramp), 500000u);
+  EXPECT_EQ(NodeWeight(cap, absl::Hours(18), ramp), 750000u);
+  EXPECT_EQ(NodeWeight(cap, absl::Hours(24), ramp), cap);
+  EXPECT_EQ(NodeWeight(cap, absl::Hours(240), ramp), cap);
+  EXPECT_EQ(NodeWeight(cap, -absl::Hours(1), ramp), 100000u);  // clock skew
+  // Rounded down to 1/100 steps so the cached map changes rarely.
+  EXPECT_EQ(NodeWeight(cap, absl::Hours(12) + absl::Minutes(10), ramp), 500000u);
+  // No ramp: full weight at once; a tiny capacity still weighs something.
+  EXPECT_EQ(NodeWeight(cap, absl::ZeroDuration(), NodeWeightRamp{}), cap);
+  EXPECT_EQ(NodeWeight(3, absl::ZeroDuration(), ramp), 1u);
+  EXPECT_EQ(NodeWeight(0, absl::Hours(48), ramp), 0u);
+}
+
+Node PlacedNode(const std::string& id, std::optional<absl::Time> approved_at, absl::Time now) {
+  Node n;
+  n.node_id = id;
+  n.address = "127.0.0.1:1";
+  n.domain = FailureDomain{"r", "z", id};
+  n.capacity_bytes = uint64_t{1} << 40;
+  n.free_bytes = uint64_t{1} << 40;
+  n.state = NodeState::kUp;
+  n.last_heartbeat = now;
+  n.approved_at = approved_at;
+  return n;
+}
+
+TEST(NodeWeight, PlacementWeighsNewNodesLessAndSkipsUnapprovedOnes) {
+  placement::PlacementPolicy policy;
+  policy.data_shards = 1;
+  policy.parity_shards = 0;
+  policy.level = placement::FailureDomainLevel::kNode;
+  PlacementSnapshots snapshots(policy, absl::Seconds(30), NodeWeightRamp{absl::Hours(24), 0.1});
+  const absl::Time now = absl::FromUnixSeconds(1800000000);
+  std::vector<Node> nodes = {PlacedNode("old", now - absl::Hours(48), now),
+                             PlacedNode("new", now, now),
+                             PlacedNode("unapproved", std::nullopt, now)};
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const placement::PlacementMap> map,
+                       snapshots.For(nodes, now, 0));
+  std::map<std::string, int> placed;
+  for (int i = 0; i < 4000; ++i) {
+    ASSERT_OK_AND_ASSIGN(std::vector<std::string> ids,
+                         map->PlaceIds(SegmentKeyOf("0b7f3a52-0000-4000-8000-000000000001", i)));
+    ASSERT_EQ(ids.size(), 1u);
+    ++placed[ids[0]];
+  }
+  EXPECT_EQ(placed["unapproved"], 0);
+  // Weights 1 : 0.1, so "new" gets about 1/11 of the segments.
+  EXPECT_GT(placed["new"], 4000 / 11 / 2);
+  EXPECT_LT(placed["new"], 4000 / 11 * 2);
+  EXPECT_GT(placed["old"], placed["new"] * 5);
+
+  // A day later (still heartbeating) both weigh their full capacity.
+  for (Node& n : nodes) n.last_heartbeat = now + absl::Hours(24);
+  ASSERT_OK_AND_ASSIGN(map, snapshots.For(nodes, now + absl::Hours(24), 0));
+  placed.clear();
+  for (int i = 0; i < 4000; ++i) {
+    ASSERT_OK_AND_ASSIGN(std::vector<std::string> ids,
+                         map->PlaceIds(SegmentKeyOf("0b7f3a52-0000-4000-8000-000000000001", i)));
+    ++placed[ids[0]];
+  }
+  EXPECT_GT(placed["new"], 1500);
+  EXPECT_GT(placed["old"], 1500);
+}
+
+TEST(NodeAdmission, RefusesUnknownRevokedAndOtherKeys) {
+  const std::string key(32, 'k');
+  EXPECT_EQ(AdmissionRefusal(std::nullopt, key), "unknown");
+  NodeAdmission a{"n1", key, absl::UnixEpoch(), std::nullopt};
+  EXPECT_EQ(AdmissionRefusal(a, key), "");
+  EXPECT_EQ(AdmissionRefusal(a, std::string(32, 'x')), "key_mismatch");
+  a.revoked_at = absl::UnixEpoch();
+  EXPECT_EQ(AdmissionRefusal(a, key), "revoked");
+  EXPECT_EQ(KeyFingerprint(key).size(), 7u + 32u);
 }
 
 }  // namespace

@@ -6,11 +6,17 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/support/process.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/storaged_identity.h"
+#include "tests/support/temp_dir.h"
 
 namespace freehold::e2e {
 namespace {
@@ -208,6 +214,70 @@ TEST_F(CliEndToEndTest, FullLocalDiskIsReportedAndExits6) {
   CliResult full = alice->Run({"get", id, "-o", "/dev/full"});
   EXPECT_EQ(full.exit_code, 6) << full.Describe();
   EXPECT_THAT(full.err, HasSubstr("disk is full"));
+}
+
+// freehold-admin with the cluster's operator secret; exit code and stdout.
+std::pair<int, std::string> Admin(Cluster& cluster, std::vector<std::string> args) {
+  testing::TempDir out("admin-out-");
+  testing::ProcessOptions options;
+  options.binary = testing::BinaryPath("freehold-admin");
+  options.args = {"--coordinator", cluster.coordinator_address(), "--token-file",
+                  cluster.admin_token_file()};
+  options.args.insert(options.args.end(), args.begin(), args.end());
+  options.stdout_path = out.File("stdout");
+  absl::StatusOr<std::unique_ptr<testing::Process>> p = testing::Process::Start(options);
+  if (!p.ok()) return {-1, p.status().ToString()};
+  absl::StatusOr<int> code = (*p)->Wait(absl::Seconds(30));
+  std::ifstream in(options.stdout_path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return {code.ok() ? *code : -1, text.str() + (*p)->ReadStderr()};
+}
+
+TEST_F(CliEndToEndTest, AnUnapprovedDaemonIsPendingUntilAnOperatorApprovesItAndRevokeTakesItOut) {
+  const std::string data_dir = cluster().dir() + "/unapproved-node";
+  ASSERT_OK_AND_ASSIGN(testing::StoragedIdentity identity,
+                       testing::PrintStoragedIdentity(data_dir));
+  testing::ProcessOptions options;
+  options.binary = testing::BinaryPath("freehold-storaged");
+  options.args = {"--listen", "127.0.0.1:0", "--metrics-listen", "", "--data-dir", data_dir,
+                  "--coordinator", cluster().coordinator_address(), "--coordinator-keys",
+                  cluster().dir() + "/coordinator/coordinator.pub", "--region", "local",
+                  "--zone", "zone-1", "--host", "host-unapproved", "--capacity-bytes", "1GiB",
+                  "--reserve-bytes", "0", "--heartbeat-interval", "1s", "--max-backoff", "500ms",
+                  "--log-level", "warn"};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<testing::Process> daemon,
+                       testing::Process::Start(options));
+
+  // Refused and listed as pending, with its key's fingerprint; not a member.
+  std::pair<int, std::string> pending;
+  for (int i = 0; i < 100; ++i) {
+    pending = Admin(cluster(), {"nodes", "pending"});
+    if (pending.second.find(identity.node_id) != std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  ASSERT_EQ(pending.first, 0) << pending.second;
+  EXPECT_THAT(pending.second, HasSubstr(identity.node_id));
+  EXPECT_THAT(pending.second, HasSubstr("host-unapproved"));
+  EXPECT_THAT(pending.second, HasSubstr("SHA256:"));
+  EXPECT_THAT(pending.second, HasSubstr("unknown"));
+  ASSERT_OK_AND_ASSIGN(v1::ClusterStatusResponse status, cluster().Status());
+  for (const v1::NodeInfo& n : status.nodes()) EXPECT_NE(n.node_id(), identity.node_id);
+
+  // Approved from its pending attempt: it joins.
+  std::pair<int, std::string> approved = Admin(cluster(), {"nodes", "approve", identity.node_id});
+  ASSERT_EQ(approved.first, 0) << approved.second;
+  ASSERT_OK(cluster().WaitForNodesUp(7, absl::Seconds(30)));
+
+  // Revoked: out at once (down), its heartbeats refused.
+  std::pair<int, std::string> revoked = Admin(cluster(), {"nodes", "revoke", identity.node_id});
+  ASSERT_EQ(revoked.first, 0) << revoked.second;
+  ASSERT_OK(cluster().WaitForNodesUp(6, absl::Seconds(10)));
+  ASSERT_OK_AND_ASSIGN(status, cluster().Status());
+  for (const v1::NodeInfo& n : status.nodes()) {
+    if (n.node_id() == identity.node_id) EXPECT_EQ(n.state(), v1::NODE_STATE_DOWN);
+  }
+  (void)daemon->Stop(absl::Seconds(10));
 }
 
 // Errors that need no cluster.

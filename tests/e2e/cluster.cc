@@ -8,6 +8,7 @@
 #include "common/grpc_status.h"
 #include "freehold/v1/coordinator.grpc.pb.h"
 #include "tests/support/postgres_harness.h"
+#include "tests/support/storaged_identity.h"
 
 namespace freehold::e2e {
 namespace {
@@ -149,9 +150,34 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
   return WaitForNodesUp(options.storage_nodes, absl::Seconds(60));
 }
 
+absl::Status Cluster::ApproveNode(int i) {
+  // As an operator would: the node's identity before its first start, approved with
+  // freehold-admin (idempotent on restarts).
+  absl::StatusOr<testing::StoragedIdentity> identity =
+      testing::PrintStoragedIdentity(node_data_dir(i));
+  if (!identity.ok()) return identity.status();
+  testing::ProcessOptions admin;
+  admin.binary = testing::BinaryPath("freehold-admin");
+  admin.args = {"--coordinator", coordinator_address_, "--token-file", admin_token_file_,
+                "nodes",         "approve",            identity->node_id,
+                "--public-key",  identity->public_key_line};
+  absl::StatusOr<std::unique_ptr<testing::Process>> p = testing::Process::Start(admin);
+  if (!p.ok()) return p.status();
+  absl::StatusOr<int> code = (*p)->Wait(absl::Seconds(30));
+  if (!code.ok()) return code.status();
+  if (*code != 0) {
+    return absl::InternalError(
+        absl::StrCat("freehold-admin nodes approve failed: ", (*p)->ReadStderr()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Cluster::StartNode(int i) {
   Node& n = nodes_[i];
   n.process.reset();
+  if (n.starts == 0) {
+    if (absl::Status s = ApproveNode(i); !s.ok()) return s;
+  }
   absl::StatusOr<std::unique_ptr<testing::Process>> p =
       Launch(testing::BinaryPath("freehold-storaged"),
              {"--listen",

@@ -67,6 +67,8 @@ class Cluster {
   absl::Status WaitForNodesUp(int up, absl::Duration timeout) const;
 
  private:
+  // Approves node i with freehold-admin (its identity from --print-identity).
+  absl::Status ApproveNode(int i);
   struct Node {
     std::string address;
     std::string zone;

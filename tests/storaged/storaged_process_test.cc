@@ -10,17 +10,26 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
+#include "common/grpc_server.h"
+#include "common/grpc_status.h"
+#include "common/peer_identity.h"
+#include "common/signed_token.h"
 #include "services/storaged/core/key_ring.h"
+#include "services/storaged/core/node_identity.h"
 #include "tests/storaged/storaged_harness.h"
 #include "tests/storaged/storaged_test_util.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
 
 namespace freehold::storaged {
 namespace {
 
+using ::freehold::testing::StatusIs;
 using ::testing::HasSubstr;
 using namespace ::freehold::storaged::testing;  // NOLINT
 
@@ -438,6 +447,81 @@ TEST_F(StoragedProcessTest, InvalidConfigurationExitsNamingTheFlag) {
   ASSERT_OK_AND_ASSIGN(code, process->Wait(absl::Seconds(10)));
   EXPECT_EQ(code, 1);
   EXPECT_THAT(process->ReadStderr(), HasSubstr("missing.pub"));
+}
+
+TEST_F(StoragedProcessTest, PrintIdentityCreatesAndPrintsTheNodeIdentity) {
+  const std::string dir = dir_.File("fresh-node");
+  freehold::testing::ProcessOptions options;
+  options.binary = freehold::testing::BinaryPath("freehold-storaged");
+  options.args = {"--print-identity", "--data-dir", dir};
+  options.stdout_path = dir_.File("identity.out");
+  ASSERT_OK_AND_ASSIGN(auto process, freehold::testing::Process::Start(options));
+  ASSERT_OK_AND_ASSIGN(int code, process->Wait(absl::Seconds(10)));
+  ASSERT_EQ(code, 0) << process->ReadStderr();
+  ASSERT_OK_AND_ASSIGN(NodeIdentity identity, LoadOrCreateNodeIdentity(dir));
+  std::ifstream in(options.stdout_path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "node_id " + identity.node_id + "\npublic_key " +
+                            FormatPublicKey(identity.key.Public()) + "\n");
+  // The daemon started on that directory keeps the identity.
+  DaemonOptions daemon_options;
+  daemon_options.data_dir = dir;
+  daemon_options.keys_file = keys_file_;
+  ASSERT_OK_AND_ASSIGN(auto daemon, StoragedDaemon::Start(daemon_options));
+  EXPECT_EQ(daemon->node_id(), identity.node_id);
+}
+
+TEST_F(StoragedProcessTest, CoordinatorOnlyCallsNeedTheCoordinatorCertificateWithTls) {
+  if (!freehold::testing::TestPki::Available()) GTEST_SKIP() << "no openssl command";
+  freehold::testing::TestPki pki;
+  const TlsConfig node_tls = pki.Issue("node", kRoleStoraged, "n1");
+  freehold::testing::ProcessOptions options;
+  options.binary = freehold::testing::BinaryPath("freehold-storaged");
+  options.args = {"--data-dir", data_dir_,          "--coordinator-keys", keys_file_,
+                  "--listen",   "127.0.0.1:0",      "--metrics-listen",   "",
+                  "--tls-cert", node_tls.cert_file, "--tls-key",          node_tls.key_file,
+                  "--tls-ca",   node_tls.ca_file};
+  ASSERT_OK_AND_ASSIGN(auto process, freehold::testing::Process::Start(options));
+  ASSERT_OK_AND_ASSIGN(std::string ready,
+                       process->WaitForStderrLine("READY grpc=", absl::Seconds(20)));
+  std::string address = ready.substr(ready.find("grpc=") + 5);
+  address = address.substr(0, address.find_first_of(" \n"));
+
+  auto call = [&](const ClientTlsOptions& tls) -> absl::Status {
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(address, tls);
+    if (!channel.ok()) return channel.status();
+    auto stub = v1::StorageNode::NewStub(*channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    v1::NodeStatsResponse stats;
+    absl::Status s = FromGrpcStatus(stub->NodeStats(&ctx, v1::NodeStatsRequest(), &stats));
+    if (!s.ok()) return s;
+    grpc::ClientContext list_ctx;
+    list_ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    v1::ListShardsResponse list;
+    return FromGrpcStatus(stub->ListShards(&list_ctx, v1::ListShardsRequest(), &list));
+  };
+  // The CLI (no certificate) and another node are refused; the coordinator is not.
+  EXPECT_THAT(call(pki.TrustOnly()), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(call(pki.Issue("other", kRoleStoraged, "n2").Client()),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_OK(call(pki.Issue("coordinator", kRoleCoordinator, "c1").Client()));
+  // Grant-based calls stay open to callers without a certificate: GetShard answers
+  // about the grant, not the caller.
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(address, pki.TrustOnly());
+  ASSERT_OK(channel.status());
+  auto stub = v1::StorageNode::NewStub(*channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  v1::GetShardRequest get;
+  auto reader = stub->GetShard(&ctx, get);
+  v1::GetShardResponse chunk;
+  while (reader->Read(&chunk)) {
+  }
+  EXPECT_THAT(FromGrpcStatus(reader->Finish()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("grant")));
+  EXPECT_OK(process->Stop(absl::Seconds(10)).status());
 }
 
 }  // namespace

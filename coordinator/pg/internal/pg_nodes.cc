@@ -21,7 +21,9 @@ namespace {
 constexpr const char* kNodeColumns =
     "node_id, address, region, zone, host, capacity_bytes, public_key, state, used_bytes, "
     "free_bytes, shard_count, version, ts_to_micros(registered_at), "
-    "ts_to_micros(last_heartbeat), ts_to_micros(state_changed_at)";
+    "ts_to_micros(last_heartbeat), ts_to_micros(state_changed_at), "
+    "COALESCE((SELECT ts_to_micros(a.approved_at) FROM node_admissions a "
+    "WHERE a.node_id = nodes.node_id AND a.revoked_at IS NULL), -1)";
 
 Node NodeFromRow(const pqxx::row& r) {
   Node n;
@@ -40,6 +42,7 @@ Node NodeFromRow(const pqxx::row& r) {
   n.registered_at = FromMicros(r[12].as<int64_t>());
   n.last_heartbeat = FromMicros(r[13].as<int64_t>());
   n.state_changed_at = FromMicros(r[14].as<int64_t>());
+  n.approved_at = OptionalFromMicros(r[15].as<int64_t>());
   return n;
 }
 
@@ -104,6 +107,98 @@ absl::Status PgNodes::Upsert(const Node& n) {
       Bytes(n.public_key), static_cast<int>(n.state), Clamp(n.used_bytes), Clamp(n.free_bytes),
       Clamp(n.shard_count), n.version, Micros(n.registered_at), Micros(n.last_heartbeat),
       Micros(n.state_changed_at));
+  return absl::OkStatus();
+}
+
+constexpr const char* kAttemptColumns =
+    "node_id, public_key, address, region, zone, host, capacity_bytes, reason, attempts, "
+    "ts_to_micros(first_at), ts_to_micros(last_at)";
+
+static RegistrationAttempt AttemptFromRow(const pqxx::row& r) {
+  RegistrationAttempt a;
+  a.node_id = r[0].as<std::string>();
+  a.public_key = BytesOf(r[1]);
+  a.address = r[2].as<std::string>();
+  a.domain.region = r[3].as<std::string>();
+  a.domain.zone = r[4].as<std::string>();
+  a.domain.host = r[5].as<std::string>();
+  a.capacity_bytes = static_cast<uint64_t>(r[6].as<int64_t>());
+  a.reason = r[7].as<std::string>();
+  a.attempts = r[8].as<int64_t>();
+  a.first_at = FromMicros(r[9].as<int64_t>());
+  a.last_at = FromMicros(r[10].as<int64_t>());
+  return a;
+}
+
+absl::StatusOr<std::optional<NodeAdmission>> PgAdmissions::Get(const std::string& node_id,
+                                                               bool for_update) {
+  pqxx::result r = txn_.exec_params(
+      std::string("SELECT node_id, public_key, ts_to_micros(approved_at), "
+                  "COALESCE(ts_to_micros(revoked_at), -1) FROM node_admissions "
+                  "WHERE node_id = $1") +
+          (for_update ? " FOR UPDATE" : ""),
+      node_id);
+  if (r.empty()) return std::optional<NodeAdmission>();
+  NodeAdmission a;
+  a.node_id = r[0][0].as<std::string>();
+  a.public_key = BytesOf(r[0][1]);
+  a.approved_at = FromMicros(r[0][2].as<int64_t>());
+  a.revoked_at = OptionalFromMicros(r[0][3].as<int64_t>());
+  return std::optional<NodeAdmission>(std::move(a));
+}
+
+absl::Status PgAdmissions::Upsert(const NodeAdmission& a) {
+  txn_.exec_params(
+      "INSERT INTO node_admissions (node_id, public_key, approved_at, revoked_at) "
+      "VALUES ($1, $2, micros_to_ts($3), micros_to_ts($4)) "
+      "ON CONFLICT (node_id) DO UPDATE SET public_key = EXCLUDED.public_key, "
+      "approved_at = EXCLUDED.approved_at, revoked_at = EXCLUDED.revoked_at",
+      a.node_id, Bytes(a.public_key), Micros(a.approved_at), Micros(a.revoked_at));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> PgAdmissions::RecordAttempt(const RegistrationAttempt& a, int64_t max_rows) {
+  // One statement: update the id's row, or insert while fewer than max_rows exist.
+  pqxx::result r = txn_.exec_params(
+      "WITH updated AS (UPDATE node_registration_attempts SET public_key = $2, address = $3, "
+      "region = $4, zone = $5, host = $6, capacity_bytes = $7, reason = $8, "
+      "attempts = attempts + 1, last_at = micros_to_ts($9) WHERE node_id = $1 RETURNING 1) "
+      "INSERT INTO node_registration_attempts (node_id, public_key, address, region, zone, "
+      "host, capacity_bytes, reason, attempts, first_at, last_at) "
+      "SELECT $1, $2, $3, $4, $5, $6, $7, $8, 1, micros_to_ts($9), micros_to_ts($9) "
+      "WHERE NOT EXISTS (SELECT 1 FROM updated) "
+      "AND (SELECT count(*) FROM node_registration_attempts) < $10 "
+      "RETURNING 1",
+      a.node_id, Bytes(a.public_key), a.address, a.domain.region, a.domain.zone, a.domain.host,
+      Clamp(a.capacity_bytes), a.reason, Micros(a.last_at), max_rows);
+  if (!r.empty()) return true;
+  pqxx::result again = txn_.exec_params(
+      "SELECT 1 FROM node_registration_attempts WHERE node_id = $1", a.node_id);
+  return !again.empty();
+}
+
+absl::StatusOr<std::optional<RegistrationAttempt>> PgAdmissions::GetAttempt(
+    const std::string& node_id) {
+  pqxx::result r = txn_.exec_params(std::string("SELECT ") + kAttemptColumns +
+                                        " FROM node_registration_attempts WHERE node_id = $1",
+                                    node_id);
+  if (r.empty()) return std::optional<RegistrationAttempt>();
+  return std::optional<RegistrationAttempt>(AttemptFromRow(r[0]));
+}
+
+absl::StatusOr<std::vector<RegistrationAttempt>> PgAdmissions::ListAttempts(int limit) {
+  pqxx::result r = txn_.exec_params(std::string("SELECT ") + kAttemptColumns +
+                                        " FROM node_registration_attempts "
+                                        "ORDER BY last_at DESC, node_id LIMIT $1",
+                                    limit);
+  std::vector<RegistrationAttempt> out;
+  out.reserve(r.size());
+  for (const pqxx::row& row : r) out.push_back(AttemptFromRow(row));
+  return out;
+}
+
+absl::Status PgAdmissions::RemoveAttempt(const std::string& node_id) {
+  txn_.exec_params("DELETE FROM node_registration_attempts WHERE node_id = $1", node_id);
   return absl::OkStatus();
 }
 

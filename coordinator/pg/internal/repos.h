@@ -31,6 +31,23 @@ class PgNodes : public NodeRepository {
   pqxx::transaction_base& txn_;
 };
 
+class PgAdmissions : public AdmissionRepository {
+ public:
+  explicit PgAdmissions(pqxx::transaction_base& txn) : txn_(txn) {}
+  absl::StatusOr<std::optional<NodeAdmission>> Get(const std::string& node_id,
+                                                   bool for_update) override;
+  absl::Status Upsert(const NodeAdmission& admission) override;
+  absl::StatusOr<bool> RecordAttempt(const RegistrationAttempt& attempt,
+                                     int64_t max_rows) override;
+  absl::StatusOr<std::optional<RegistrationAttempt>> GetAttempt(
+      const std::string& node_id) override;
+  absl::StatusOr<std::vector<RegistrationAttempt>> ListAttempts(int limit) override;
+  absl::Status RemoveAttempt(const std::string& node_id) override;
+
+ private:
+  pqxx::transaction_base& txn_;
+};
+
 class PgObjects : public ObjectRepository {
  public:
   explicit PgObjects(pqxx::transaction_base& txn) : txn_(txn) {}

@@ -20,9 +20,6 @@ void AddAccountsFlags(CLI::App& app, AccountsConfig* c) {
           "file holding the server pepper (>= 32 chars, mode 0600); else env FREEHOLD_PEPPER");
   AddFlag(app, "--verification-keys-out", &c->verification_keys_out,
           "write the token verification public keys here ('ed25519 <id> <base64>' lines)");
-  AddFlag(app, "--internal-secret-file", &c->internal_secret_file,
-          "secret required (metadata x-freehold-internal-secret) by ListDeletedAccounts and "
-          "AckDeletedAccounts; without it only loopback callers may use them");
   AddFlag(app, "--log-level", &c->log_level, "debug | info | warn | error");
   AddFlag(app, "--rotate-signing-key", &c->rotate_signing_key,
           "add a new token signing key, write --verification-keys-out and exit");

@@ -22,7 +22,6 @@ struct AccountsConfig {
   std::string data_dir;               // token signing keys live in <data_dir>/token-keys
   std::string pepper_file;            // else env FREEHOLD_PEPPER (value or "file:/path")
   std::string verification_keys_out;  // public key file for other services (optional)
-  std::string internal_secret_file;   // guards ListDeleted/AckDeletedAccounts (optional)
   std::string log_level = "info";
 
   bool rotate_signing_key = false;  // rotate, write the public key file, exit

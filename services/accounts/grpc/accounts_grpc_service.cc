@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/peer_identity.h"
-#include "common/secure_compare.h"
 #include "common/signed_token.h"
 #include "common/status.h"
 #include "services/accounts/core/internal/absl_view.h"
@@ -55,11 +54,6 @@ grpc::Status Reply(grpc::ServerContextBase* ctx, const absl::Status& s) {
 }
 
 Caller CallerOf(grpc::ServerContextBase* ctx) { return Caller{PeerAddress(ctx->peer())}; }
-
-bool IsLoopback(std::string_view address) {
-  return address == "::1" || address == "unix" || address.starts_with("127.") ||
-         address.starts_with("::ffff:127.");
-}
 
 }  // namespace
 
@@ -131,23 +125,8 @@ absl::StatusOr<AuthContext> AccountsGrpcService::Authenticate(grpc::ServerContex
   return sessions_.Authenticate(*token);
 }
 
-absl::Status AccountsGrpcService::CheckInternal(grpc::ServerContext* ctx) const {
-  if (options_.internal_secret.empty()) {
-    if (IsLoopback(PeerAddress(ctx->peer()))) return absl::OkStatus();
-    return absl::PermissionDeniedError(
-        "internal RPC: allowed only from loopback unless an internal secret is configured");
-  }
-  const auto& md = ctx->client_metadata();
-  auto it = md.find(kInternalSecretMetadata);
-  if (it == md.end()) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("internal RPC: missing '", kInternalSecretMetadata, "' metadata"));
-  }
-  if (!SecureEquals(std::string_view(it->second.data(), it->second.size()),
-                    options_.internal_secret)) {
-    return absl::PermissionDeniedError("internal RPC: wrong internal secret");
-  }
-  return absl::OkStatus();
+absl::Status AccountsGrpcService::CheckInternal(const grpc::ServerContext& ctx) const {
+  return AuthorizeCallerRole(ctx, options_.tls_enabled, {kRoleCoordinator});
 }
 
 grpc::Status AccountsGrpcService::PreLogin(grpc::ServerContext* ctx, const v1::PreLoginRequest* req,
@@ -335,7 +314,7 @@ grpc::ServerUnaryReactor* AccountsGrpcService::GetVerificationKeys(
 grpc::Status AccountsGrpcService::ListDeletedAccounts(grpc::ServerContext* ctx,
                                                       const v1::ListDeletedAccountsRequest* req,
                                                       v1::ListDeletedAccountsResponse* resp) {
-  if (absl::Status s = CheckInternal(ctx); !s.ok()) return Reply(ctx, s);
+  if (absl::Status s = CheckInternal(*ctx); !s.ok()) return Reply(ctx, s);
   absl::StatusOr<std::vector<DeletedAccountInfo>> r =
       accounts_.ListDeletedAccounts(req->after_sequence(), req->limit());
   if (!r.ok()) return Reply(ctx, r.status());
@@ -370,7 +349,7 @@ grpc::Status AccountsGrpcService::ListRevokedSessions(grpc::ServerContext* ctx,
 grpc::Status AccountsGrpcService::AckDeletedAccounts(grpc::ServerContext* ctx,
                                                      const v1::AckDeletedAccountsRequest* req,
                                                      v1::AckDeletedAccountsResponse*) {
-  if (absl::Status s = CheckInternal(ctx); !s.ok()) return Reply(ctx, s);
+  if (absl::Status s = CheckInternal(*ctx); !s.ok()) return Reply(ctx, s);
   return Reply(ctx, accounts_.AckDeletedAccounts(req->up_to_sequence(), req->consumer()));
 }
 

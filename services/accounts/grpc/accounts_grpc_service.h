@@ -4,9 +4,11 @@
 // (never UNKNOWN) and copies a RESOURCE_EXHAUSTED retry delay into the trailing
 // metadata "retry-after-ms".
 //
-// Internal RPCs (ListDeletedAccounts, AckDeletedAccounts) require the metadata
-// "x-freehold-internal-secret" equal to the configured secret; with no secret configured
-// they are allowed only from loopback peers (127.0.0.0/8, ::1, unix sockets).
+// Internal RPCs (ListDeletedAccounts, AckDeletedAccounts) accept only the coordinator
+// role (AuthorizeCallerRole, common/peer_identity.h): with TLS the caller's client
+// certificate must be the coordinator's (UNAUTHENTICATED without a certificate,
+// PERMISSION_DENIED with another role); a server without TLS (development mode)
+// allows them from loopback peers only.
 #pragma once
 
 #include <grpcpp/support/server_callback.h>
@@ -29,7 +31,6 @@
 namespace freehold::accounts {
 
 inline constexpr char kRetryAfterMetadata[] = "retry-after-ms";
-inline constexpr char kInternalSecretMetadata[] = "x-freehold-internal-secret";
 
 // "ipv4:1.2.3.4:5" -> "1.2.3.4", "ipv6:[::1]:5" -> "::1", "unix:/x" -> "unix";
 // anything else is returned unchanged.
@@ -39,13 +40,11 @@ struct AccountsGrpcOptions {
   // Public keys published by GetVerificationKeys, signing key first.
   std::vector<PublicKey> verification_keys;
   std::string audience = "freehold";
-  // Secret for internal RPCs; empty = loopback callers only.
-  std::string internal_secret;
+  // Whether the server speaks TLS (role checks use client certificates) or not
+  // (development mode: internal RPCs from loopback peers only).
+  bool tls_enabled = false;
   // Threads that run Login (a blocking database round trip) off gRPC's own threads.
   int login_workers = 4;
-  // The server speaks TLS: role-restricted calls need a client certificate with the
-  // role (else only loopback peers may make them; common/peer_identity.h).
-  bool tls_enabled = false;
 };
 
 // Login and GetVerificationKeys use gRPC's callback API: GetVerificationKeys answers on
@@ -107,7 +106,7 @@ class AccountsGrpcService final : public AccountsServiceBase {
 
  private:
   absl::StatusOr<AuthContext> Authenticate(grpc::ServerContext* ctx);
-  absl::Status CheckInternal(grpc::ServerContext* ctx) const;
+  absl::Status CheckInternal(const grpc::ServerContext& ctx) const;
   grpc::Status DoLogin(grpc::CallbackServerContext* ctx, const v1::LoginRequest* req,
                        v1::LoginResponse* resp);
   // Logins waiting for a worker at most; beyond it Login answers RESOURCE_EXHAUSTED.

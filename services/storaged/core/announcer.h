@@ -27,6 +27,7 @@ struct NodeRegistration {
   std::string zone;
   std::string host;
   uint64_t capacity_bytes = 0;
+  uint64_t filesystem_bytes = 0;  // total size of the file system (0 = unknown)
   std::string public_key;  // raw 32 bytes
   std::string version;
 };

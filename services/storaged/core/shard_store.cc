@@ -198,6 +198,7 @@ StoreStats ShardStore::StatsLocked(const FsSpace& fs) const {
   stats.used_bytes = used_;
   stats.shard_count = index_.size();
   stats.corrupt_count = corrupt_count_;
+  stats.filesystem_bytes = fs.total;
   const uint64_t by_capacity = SatSub(stats.capacity_bytes, used_ + in_flight_);
   const uint64_t by_disk = SatSub(fs.available, unallocated_);
   stats.free_bytes = SatSub(std::min(by_capacity, by_disk), options_.reserve_bytes);

@@ -72,6 +72,7 @@ struct StoreStats {
   uint64_t free_bytes = 0;  // what a put may still use (after the reserve)
   uint64_t shard_count = 0;
   uint64_t corrupt_count = 0;
+  uint64_t filesystem_bytes = 0;  // total size of the data dir's file system (statvfs)
 };
 
 class ShardStore;

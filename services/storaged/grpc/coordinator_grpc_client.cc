@@ -58,6 +58,7 @@ absl::StatusOr<absl::Duration> CoordinatorGrpcClient::Register(const NodeRegistr
   node->set_capacity_bytes(r.capacity_bytes);
   node->set_node_public_key(r.public_key);
   node->set_version(r.version);
+  request.set_filesystem_bytes(r.filesystem_bytes);
   request.set_signed_at_unix_seconds(absl::ToUnixSeconds(clock_.Now()));
   request.set_signature(SignRegisterNode(node_key_, request));
   grpc::ClientContext context;

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "common/peer_identity.h"
 #include "services/storaged/grpc/put_shard_messages.h"
 
 namespace freehold::storaged {
@@ -23,8 +24,8 @@ grpc::Status Fail(const Logger& log, std::string_view rpc, const absl::Status& s
 
 }  // namespace
 
-StorageGrpcService::StorageGrpcService(StorageNode& node, Logger log)
-    : node_(node), log_(std::move(log)) {
+StorageGrpcService::StorageGrpcService(StorageNode& node, Logger log, bool tls_enabled)
+    : node_(node), log_(std::move(log)), tls_enabled_(tls_enabled) {
   // The generated service registers PutShard as method number <index in the proto>
   // with a handler that parses every message into a PutShardRequest. Swap in the
   // same sync client-streaming handler over grpc::ByteBuffer. (MarkMethodStreamed is
@@ -120,9 +121,14 @@ grpc::Status StorageGrpcService::GetShard(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+absl::Status StorageGrpcService::CheckCoordinator(const grpc::ServerContext& context) const {
+  return AuthorizeCallerRole(context, tls_enabled_, {kRoleCoordinator});
+}
+
 grpc::Status StorageGrpcService::DeleteShard(grpc::ServerContext* context,
                                              const v1::DeleteShardRequest* request,
                                              v1::DeleteShardResponse* response) {
+  if (absl::Status s = CheckCoordinator(*context); !s.ok()) return Fail(log_, "DeleteShard", s);
   absl::StatusOr<bool> existed = node_.Delete(request->grant().token());
   if (!existed.ok()) return Fail(log_, "DeleteShard", existed.status());
   response->set_existed(*existed);
@@ -132,6 +138,7 @@ grpc::Status StorageGrpcService::DeleteShard(grpc::ServerContext* context,
 grpc::Status StorageGrpcService::AuditShard(grpc::ServerContext* context,
                                             const v1::AuditShardRequest* request,
                                             v1::AuditShardResponse* response) {
+  if (absl::Status s = CheckCoordinator(*context); !s.ok()) return Fail(log_, "AuditShard", s);
   absl::StatusOr<AuditResult> audit =
       node_.Audit(request->grant().token(), request->challenge_key());
   if (!audit.ok()) return Fail(log_, "AuditShard", audit.status());
@@ -143,6 +150,7 @@ grpc::Status StorageGrpcService::AuditShard(grpc::ServerContext* context,
 grpc::Status StorageGrpcService::NodeStats(grpc::ServerContext* context,
                                            const v1::NodeStatsRequest* request,
                                            v1::NodeStatsResponse* response) {
+  if (absl::Status s = CheckCoordinator(*context); !s.ok()) return Fail(log_, "NodeStats", s);
   const NodeStatus status = node_.Status();
   response->set_node_id(status.node_id);
   response->set_node_public_key(status.node_public_key);
@@ -158,6 +166,7 @@ grpc::Status StorageGrpcService::NodeStats(grpc::ServerContext* context,
 grpc::Status StorageGrpcService::ListShards(grpc::ServerContext* context,
                                             const v1::ListShardsRequest* request,
                                             v1::ListShardsResponse* response) {
+  if (absl::Status s = CheckCoordinator(*context); !s.ok()) return Fail(log_, "ListShards", s);
   absl::StatusOr<ShardPage> page =
       node_.List(request->page().page_size(), request->page().page_token());
   if (!page.ok()) return Fail(log_, "ListShards", page.status());

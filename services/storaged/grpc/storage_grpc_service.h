@@ -1,6 +1,12 @@
 // gRPC binding of the StorageNode service (storage.proto): converts messages to
 // the core's types, calls StorageNode, maps absl::Status to grpc::Status. No logic.
 //
+// Who may call: PutShard and GetShard carry a grant from the coordinator and are
+// open to any caller (the CLI has no certificate). DeleteShard, AuditShard,
+// ListShards and NodeStats are the coordinator's: they accept only the coordinator
+// role (AuthorizeCallerRole, common/peer_identity.h: its client certificate with
+// TLS, loopback peers without TLS), and DeleteShard/AuditShard still need a grant.
+//
 // PutShard is served with its request messages as raw grpc::ByteBuffer (still the
 // sync API, one thread per stream): data messages go from gRPC's receive slices
 // straight into the upload (put_shard_messages.h) instead of being copied into a
@@ -18,7 +24,9 @@ namespace freehold::storaged {
 class StorageGrpcService final : public v1::StorageNode::Service {
  public:
   // `node` must outlive the service.
-  StorageGrpcService(StorageNode& node, Logger log);
+  // `tls_enabled`: whether the server speaks TLS (role checks use client
+  // certificates) or not (development mode: coordinator calls from loopback only).
+  StorageGrpcService(StorageNode& node, Logger log, bool tls_enabled);
 
   // Served instead of the generated PutShard (see the file comment).
   grpc::Status PutShardRaw(grpc::ServerContext* context,
@@ -36,8 +44,12 @@ class StorageGrpcService final : public v1::StorageNode::Service {
                           v1::ListShardsResponse* response) override;
 
  private:
+  // OK if the caller may make a coordinator-only call.
+  absl::Status CheckCoordinator(const grpc::ServerContext& context) const;
+
   StorageNode& node_;
   Logger log_;
+  const bool tls_enabled_;
 };
 
 }  // namespace freehold::storaged
