@@ -9,6 +9,11 @@
 // secret read from --token-file (env FREEHOLD_ADMIN_TOKEN_FILE) as
 // "authorization: Bearer <secret>"; the secret is never printed.
 //
+// Transport: TLS, the server verified against the system trust store or
+// --ca-file (FREEHOLD_CA_FILE); --tls-cert/--tls-key (FREEHOLD_ADMIN_TLS_CERT/KEY)
+// present an operator client certificate as well. --plaintext only to loopback
+// addresses; --insecure-plaintext-to-remote-host to others, with a warning.
+//
 // Exit codes: 0 ok, 1 the operation failed (message on stderr), 2 bad usage.
 #include <cstdio>
 #include <fstream>
@@ -24,6 +29,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/client_transport.h"
 #include "common/config.h"
 #include "common/grpc_server.h"
 #include "common/grpc_status.h"
@@ -51,9 +57,17 @@ std::string HumanBytes(uint64_t b) {
   return u == 0 ? absl::StrFormat("%d B", b) : absl::StrFormat("%.1f %s", v, units[u]);
 }
 
+freehold::ClientTransport g_transport;  // set once in main before any call
+
 int Fail(const std::string& what, const absl::Status& status) {
   std::cerr << "freehold-admin: " << what << ": " << status.message() << " ("
             << absl::StatusCodeToString(status.code()) << ")\n";
+  if (status.code() == absl::StatusCode::kUnavailable ||
+      status.code() == absl::StatusCode::kDeadlineExceeded) {
+    if (std::string hint = g_transport.Hint(std::string(status.message())); !hint.empty()) {
+      std::cerr << "freehold-admin: TLS: " << hint << "\n";
+    }
+  }
   return 1;
 }
 
@@ -100,6 +114,8 @@ int main(int argc, char** argv) {
                     "file holding the operator secret (the coordinator's --admin-token-file)",
                     "FREEHOLD_ADMIN_TOKEN_FILE");
 
+  freehold::AddClientTransportFlags(app, &g_transport, /*client_certificate=*/true);
+
   auto* health = app.add_subcommand("health", "check a process's gRPC health service");
   std::string address;
   double wait_seconds = 0;
@@ -125,10 +141,16 @@ int main(int argc, char** argv) {
   undrain->add_option("NODE_ID", node_id)->required();
 
   freehold::ParseOrExit(app, argc, argv);
+  if (absl::Status s = g_transport.Validate(); !s.ok()) {
+    std::cerr << "freehold-admin: " << s.message() << "\n";
+    return 2;
+  }
 
   if (health->parsed()) {
+    absl::StatusOr<freehold::ClientTlsOptions> tls = g_transport.For(address, &std::cerr);
+    if (!tls.ok()) return Fail("health " + address, tls.status());
     absl::Status st = freehold::WaitForServing(
-        address, absl::Now() + absl::Seconds(std::max(wait_seconds, 2.0)));
+        address, absl::Now() + absl::Seconds(std::max(wait_seconds, 2.0)), *tls);
     if (!st.ok()) return Fail("health " + address, st);
     std::cout << address << " SERVING\n";
     return 0;
@@ -138,7 +160,9 @@ int main(int argc, char** argv) {
   if (!secret.ok()) return Fail("operator secret", secret.status());
   g_operator_secret = *secret;
 
-  auto channel = freehold::MakeChannel(coordinator);
+  absl::StatusOr<freehold::ClientTlsOptions> tls = g_transport.For(coordinator, &std::cerr);
+  if (!tls.ok()) return Fail("connect", tls.status());
+  auto channel = freehold::MakeChannel(coordinator, *tls);
   if (!channel.ok()) return Fail("connect", channel.status());
   auto stub = Coordinator::NewStub(*channel);
 
