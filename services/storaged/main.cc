@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -59,6 +60,31 @@ std::string LocalHostName() {
   return name;
 }
 
+// --print-identity: so that an operator (or a test harness) can approve the node
+// before it first starts.
+int PrintIdentity(const std::string& data_dir) {
+  if (data_dir.empty()) {
+    std::fprintf(stderr, "freehold-storaged: --print-identity needs --data-dir\n");
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "freehold-storaged: cannot create --data-dir %s: %s\n",
+                 data_dir.c_str(), ec.message().c_str());
+    return 1;
+  }
+  absl::StatusOr<NodeIdentity> identity = LoadOrCreateNodeIdentity(data_dir);
+  if (!identity.ok()) {
+    std::fprintf(stderr, "freehold-storaged: cannot load the node identity: %s\n",
+                 std::string(identity.status().message()).c_str());
+    return 1;
+  }
+  std::printf("node_id %s\npublic_key %s\n", identity->node_id.c_str(),
+              FormatPublicKey(identity->key.Public()).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -82,7 +108,12 @@ int main(int argc, char** argv) {
   AddStoragedFlags(app, &config);
   TlsConfig tls;
   AddTlsFlags(app, &tls);
+  bool print_identity = false;
+  app.add_flag("--print-identity", print_identity,
+               "create the node identity in --data-dir if missing, print 'node_id ID' and "
+               "'public_key KEY' (for freehold-admin nodes approve ID --public-key KEY), exit");
   ParseOrExit(app, argc, argv);
+  if (print_identity) return PrintIdentity(config.data_dir);
   ExitIfError(config.Validate(), "freehold-storaged");
   ExitIfError(tls.Validate(), "freehold-storaged");
 
