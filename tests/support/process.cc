@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -260,5 +261,27 @@ void Process::KillHard() {
 void Process::Signal(int sig) {
   if (Running()) ::kill(pid_, sig);
 }
+
+// Accepts "node_id ID" and "node_id=ID" lines.
+absl::StatusOr<std::string> StoragedNodeId(const std::string& data_dir) {
+  TempDir scratch("freehold-e2e-identity-");
+  ProcessOptions o;
+  o.binary = BinaryPath("freehold-storaged");
+  o.args = {"--print-identity", "--data-dir", data_dir};
+  o.stdout_path = scratch.File("out");
+  o.stderr_path = scratch.File("err");
+  absl::StatusOr<std::unique_ptr<Process>> p = Process::Start(std::move(o));
+  if (!p.ok()) return p.status();
+  absl::StatusOr<int> code = (*p)->Wait(absl::Seconds(30));
+  if (!code.ok()) return code.status();
+  std::ifstream in(scratch.File("out"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("node_id") && line.size() > 8) return line.substr(8);
+  }
+  return absl::InternalError(absl::StrCat("freehold-storaged --print-identity --data-dir ",
+                                          data_dir, " printed no node_id (exit ", *code, ")"));
+}
+
 
 }  // namespace freehold::testing

@@ -48,6 +48,10 @@ std::string BinaryPath(const std::string& name);
 // A loopback TCP port that was free a moment ago (bound on 127.0.0.1 with port 0).
 absl::StatusOr<int> PickFreePort();
 
+// The node id of the storage daemon whose data dir is `data_dir`, created there on
+// first use (`freehold-storaged --print-identity`): its certificate must name it.
+absl::StatusOr<std::string> StoragedNodeId(const std::string& data_dir);
+
 class Process {
  public:
   // fork+exec; NOT_FOUND if the binary doesn't exist or isn't executable.
