@@ -46,8 +46,8 @@ absl::StatusOr<ClientTlsOptions> ClientTransport::For(const std::string& address
         "--plaintext: refused for ", address,
         ", which is not a loopback address (127.0.0.0/8, [::1], localhost). Use TLS (drop "
         "--plaintext / FREEHOLD_PLAINTEXT; --ca-file for a private CA), or "
-        "--insecure-plaintext-to-remote-host if you really mean to send passwords' "
-        "derivatives and tokens unencrypted"));
+        "--insecure-plaintext-to-remote-host if you really mean to send tokens and "
+        "password-derived keys unencrypted"));
   }
   if (warnings != nullptr) {
     *warnings << "WARNING: talking to " << address
@@ -58,6 +58,11 @@ absl::StatusOr<ClientTlsOptions> ClientTransport::For(const std::string& address
 }
 
 std::string ClientTransport::Hint(const std::string& error) const {
+  // Nothing listens, or the name does not resolve: not a TLS matter.
+  if (absl::StrContains(error, "Connection refused") || absl::StrContains(error, "DNS") ||
+      absl::StrContains(error, "No route to host")) {
+    return "";
+  }
   const bool handshake = absl::StrContains(error, "andshake") ||
                          absl::StrContains(error, "SSL") || absl::StrContains(error, "TLS") ||
                          absl::StrContains(error, "certificate") ||

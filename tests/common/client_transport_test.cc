@@ -105,6 +105,11 @@ TEST(ClientTransportTest, RealHandshakesAndHints) {
   failed = WaitForServing(server->address(), absl::Now() + absl::Seconds(2), tls);
   ASSERT_FALSE(failed.ok());
   EXPECT_THAT(plain.Hint(std::string(failed.message())), HasSubstr("drop --plaintext"));
+
+  // Nothing listening is not a TLS matter: no hint.
+  EXPECT_THAT(good.Hint("failed to connect to all addresses; last error: UNKNOWN: "
+                        "ipv4:127.0.0.1:1: Failed to connect to remote host: Connection refused"),
+              IsEmpty());
 }
 
 }  // namespace
