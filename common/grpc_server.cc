@@ -11,6 +11,7 @@
 #include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/support/byte_buffer.h>
 
+#include <cstdio>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -133,12 +134,54 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannelWithArgs(const std::st
 
 }  // namespace
 
+bool IsLoopbackHost(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host == "localhost" || host == "::1") return true;
+  if (host.starts_with("::ffff:")) host.remove_prefix(7);
+  if (!host.starts_with("127.")) return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') {
+      ++dots;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return dots == 3;
+}
+
+bool IsLoopbackAddress(std::string_view address) {
+  if (address.starts_with("unix:")) return true;
+  for (std::string_view prefix : {"dns:///", "dns:", "ipv4:", "ipv6:"}) {
+    if (address.starts_with(prefix)) {
+      address.remove_prefix(prefix.size());
+      break;
+    }
+  }
+  const size_t colon = address.rfind(':');
+  // "[::1]:443" -> "[::1]"; a bare "::1" has no port.
+  std::string_view host = address;
+  if (colon != std::string_view::npos && (address.front() != '[' || address[colon - 1] == ']')) {
+    host = address.substr(0, colon);
+  }
+  return IsLoopbackHost(host);
+}
+
 absl::Status ValidateGrpcServerOptions(const GrpcServerOptions& o) {
   std::string host;
   int port;
   if (!SplitHostPort(o.listen_address, &host, &port)) {
     return absl::InvalidArgumentError(
         absl::StrCat("listen_address: '", o.listen_address, "' is not host:port"));
+  }
+  if (!o.tls.enabled() && !o.allow_plaintext_non_loopback && !IsLoopbackHost(host)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen address ", host.empty() ? "(all interfaces)" : host,
+        " is not loopback: a server without TLS may listen only on 127.0.0.1, [::1] or "
+        "localhost; give --tls-cert/--tls-key/--tls-ca, or --insecure-plaintext-listen to "
+        "accept unencrypted connections from the network"));
   }
   if (o.max_receive_message_bytes <= 0 || o.max_send_message_bytes <= 0) {
     return absl::InvalidArgumentError("max message sizes must be positive");
@@ -200,6 +243,12 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
 
   std::unique_ptr<GrpcServer> self(new GrpcServer());
   self->server_ = builder.BuildAndStart();
+  if (self->server_ && !options.tls.enabled() && !IsLoopbackAddress(options.listen_address)) {
+    std::fprintf(stderr,
+                 "WARNING: gRPC server on %s WITHOUT TLS (--insecure-plaintext-listen): traffic "
+                 "is unencrypted and callers are not authenticated\n",
+                 options.listen_address.c_str());
+  }
   if (!self->server_ || selected_port == 0) {
     if (self->server_) self->Shutdown(absl::ZeroDuration());
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_address,

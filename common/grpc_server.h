@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -64,6 +65,10 @@ struct ClientTlsOptions {
 struct GrpcServerOptions {
   std::string listen_address = "127.0.0.1:0";
   ServerTlsOptions tls;
+  // A server without TLS may listen only on loopback (127.0.0.0/8, [::1], localhost):
+  // Start refuses any other address with INVALID_ARGUMENT unless this is set, which
+  // each binary does only from a loudly named flag (--insecure-plaintext-listen).
+  bool allow_plaintext_non_loopback = false;
   int max_receive_message_bytes = 16 << 20;
   int max_send_message_bytes = 16 << 20;
   // Per connection: concurrent calls, and the size of a call's request headers
@@ -83,7 +88,15 @@ struct GrpcServerOptions {
 };
 
 // Validates listen address, sizes and that TLS files exist: INVALID_ARGUMENT naming the field.
+// A plaintext server on a non-loopback address is refused (naming --tls-cert and
+// --insecure-plaintext-listen) unless allow_plaintext_non_loopback.
 absl::Status ValidateGrpcServerOptions(const GrpcServerOptions& options);
+
+// True for "localhost", 127.0.0.0/8 and ::1 ("[::1]" too). Not for "", 0.0.0.0 or [::].
+bool IsLoopbackHost(std::string_view host);
+// True if the host of "host:port" (or "dns:///host:port", "ipv4:", "ipv6:") is loopback;
+// "unix:" targets are local too.
+bool IsLoopbackAddress(std::string_view address);
 
 class GrpcServer {
  public:

@@ -56,6 +56,9 @@ void AddTlsFlags(CLI::App& app, TlsConfig* config) {
           "PEM CA of the fleet: verifies servers called and client certificates received");
   AddDurationFlag(app, "--tls-reload-interval", &config->reload_interval,
                   "how often the --tls-* files are re-read (certificate rotation)");
+  AddFlag(app, "--insecure-plaintext-listen", &config->insecure_plaintext_listen,
+          "without --tls-*: listen on a non-loopback address anyway, UNENCRYPTED and with no "
+          "caller identity (refused otherwise; never in production)");
 }
 
 }  // namespace freehold

@@ -6,6 +6,8 @@
 //                            client certificates it receives
 //   --tls-reload-interval    how often the three files are re-read (rotation without
 //                            a restart; swap key and certificate together)
+//   --insecure-plaintext-listen  lets a server without TLS listen on a non-loopback
+//                            address (refused otherwise)
 // All three files or none: with none the process speaks plaintext (tests, loopback).
 #pragma once
 
@@ -23,6 +25,9 @@ struct TlsConfig {
   std::string key_file;
   std::string ca_file;
   absl::Duration reload_interval = absl::Seconds(10);
+  // --insecure-plaintext-listen: without TLS, listen on a non-loopback address anyway
+  // (GrpcServerOptions::allow_plaintext_non_loopback). Ignored with TLS.
+  bool insecure_plaintext_listen = false;
 
   bool enabled() const { return !cert_file.empty() || !key_file.empty() || !ca_file.empty(); }
   // INVALID_ARGUMENT naming the flag: some but not all files, an unreadable file, a
@@ -35,8 +40,9 @@ struct TlsConfig {
   ClientTlsOptions Client() const;
 };
 
-// Adds --tls-cert, --tls-key, --tls-ca and --tls-reload-interval (environment
-// FREEHOLD_TLS_CERT, ...).
+// Adds --tls-cert, --tls-key, --tls-ca, --tls-reload-interval and
+// --insecure-plaintext-listen (environment FREEHOLD_TLS_CERT, ...,
+// FREEHOLD_INSECURE_PLAINTEXT_LISTEN).
 void AddTlsFlags(CLI::App& app, TlsConfig* config);
 
 }  // namespace freehold

@@ -235,6 +235,7 @@ int main(int argc, char** argv) {
   // The CLI calls with tokens and no certificate; storage daemons and operators
   // present theirs (their roles are checked per call).
   server_options.tls = tls.Server(freehold::ClientCertificates::kVerifyIfPresented);
+  server_options.allow_plaintext_non_loopback = tls.insecure_plaintext_listen;
   server_options.metrics_registry = registry.get();
   absl::StatusOr<std::unique_ptr<freehold::GrpcServer>> server =
       freehold::GrpcServer::Start(server_options, {&service, &funding_service});

@@ -18,6 +18,8 @@ PACKAGES=(
   # real peers used by tests
   postgresql-15 postgresql-contrib age prometheus chromium python3 python3-yaml util-linux
   python3-grpcio python3-protobuf python3-nacl grpc-proto
+  # TLS in front of the donations HTTP endpoints (civetweb's own TLS needs OpenSSL 1.1)
+  hitch openssl
   nodejs
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -10,15 +10,20 @@
 //
 // Operator calls (nodes, status, drain, retire, undrain) send the operator
 // secret read from --token-file (env FREEHOLD_ADMIN_TOKEN_FILE) as
-// "authorization: Bearer <secret>"; the secret is never printed. With the
-// --tls-cert/--tls-key/--tls-ca flags (an operator certificate) the calls go over
-// mutual TLS and the certificate authorises them instead.
+// "authorization: Bearer <secret>"; the secret is never printed. With an operator
+// certificate (--tls-cert/--tls-key) the calls go over mutual TLS and the
+// certificate authorises them instead.
 //
 // Node admission: a storage node is placed only after `nodes approve`. KEY is the
 // "public_key" line of `freehold-storaged --print-identity --data-dir DIR`
 // (fh-ed25519-public:<node id>:<key>); without --public-key the key of the
 // node's pending (refused) registration is approved -- compare its fingerprint
 // in `nodes pending` with the node's first.
+//
+// Transport: TLS, the server verified against the system trust store or
+// --ca-file (FREEHOLD_CA_FILE); --tls-cert/--tls-key (FREEHOLD_ADMIN_TLS_CERT/KEY)
+// present an operator client certificate as well. --plaintext only to loopback
+// addresses; --insecure-plaintext-to-remote-host to others, with a warning.
 //
 // Exit codes: 0 ok, 1 the operation failed (message on stderr), 2 bad usage.
 #include <cstdio>
@@ -35,6 +40,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/client_transport.h"
 #include "common/config.h"
 #include "common/grpc_server.h"
 #include "common/grpc_status.h"
@@ -64,9 +70,17 @@ std::string HumanBytes(uint64_t b) {
   return u == 0 ? absl::StrFormat("%d B", b) : absl::StrFormat("%.1f %s", v, units[u]);
 }
 
+freehold::ClientTransport g_transport;  // set once in main before any call
+
 int Fail(const std::string& what, const absl::Status& status) {
   std::cerr << "freehold-admin: " << what << ": " << status.message() << " ("
             << absl::StatusCodeToString(status.code()) << ")\n";
+  if (status.code() == absl::StatusCode::kUnavailable ||
+      status.code() == absl::StatusCode::kDeadlineExceeded) {
+    if (std::string hint = g_transport.Hint(std::string(status.message())); !hint.empty()) {
+      std::cerr << "freehold-admin: TLS: " << hint << "\n";
+    }
+  }
   return 1;
 }
 
@@ -113,6 +127,8 @@ int main(int argc, char** argv) {
                     "file holding the operator secret (the coordinator's --admin-token-file)",
                     "FREEHOLD_ADMIN_TOKEN_FILE");
 
+  freehold::AddClientTransportFlags(app, &g_transport, /*client_certificate=*/true);
+
   auto* health = app.add_subcommand("health", "check a process's gRPC health service");
   std::string address;
   double wait_seconds = 0;
@@ -138,9 +154,6 @@ int main(int argc, char** argv) {
   auto* revoke = nodes->add_subcommand("revoke", "refuse a node from now on (no placement)");
   revoke->add_option("NODE_ID", node_id)->required();
 
-  freehold::TlsConfig tls;
-  freehold::AddTlsFlags(app, &tls);
-
   auto* status_cmd = app.add_subcommand("status", "cluster capacity and redundancy");
   status_cmd->add_flag("--json", json, "machine-readable output");
 
@@ -152,14 +165,16 @@ int main(int argc, char** argv) {
   undrain->add_option("NODE_ID", node_id)->required();
 
   freehold::ParseOrExit(app, argc, argv);
-  if (absl::Status s = tls.Validate(); !s.ok()) {
+  if (absl::Status s = g_transport.Validate(); !s.ok()) {
     std::cerr << "freehold-admin: " << s.message() << "\n";
     return 2;
   }
 
   if (health->parsed()) {
+    absl::StatusOr<freehold::ClientTlsOptions> tls = g_transport.For(address, &std::cerr);
+    if (!tls.ok()) return Fail("health " + address, tls.status());
     absl::Status st = freehold::WaitForServing(
-        address, absl::Now() + absl::Seconds(std::max(wait_seconds, 2.0)));
+        address, absl::Now() + absl::Seconds(std::max(wait_seconds, 2.0)), *tls);
     if (!st.ok()) return Fail("health " + address, st);
     std::cout << address << " SERVING\n";
     return 0;
@@ -169,8 +184,9 @@ int main(int argc, char** argv) {
   if (!secret.ok()) return Fail("operator secret", secret.status());
   g_operator_secret = *secret;
 
-  auto channel = freehold::MakeChannel(
-      coordinator, tls.enabled() ? tls.Client() : freehold::ClientTlsOptions{});
+  absl::StatusOr<freehold::ClientTlsOptions> tls = g_transport.For(coordinator, &std::cerr);
+  if (!tls.ok()) return Fail("connect", tls.status());
+  auto channel = freehold::MakeChannel(coordinator, *tls);
   if (!channel.ok()) return Fail("connect", channel.status());
   auto stub = Coordinator::NewStub(*channel);
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/cli/commands.h"
 #include "client/cli/exit_codes.h"
+#include "common/client_transport.h"
 #include "common/config.h"
 #include "common/grpc_status.h"
 
@@ -28,7 +29,10 @@ std::string Footer() {
       "secret is not stored; commands that decrypt re-derive it from the password.\n"
       "`login --remember` keeps it in a 0600 file there instead (no more prompts).\n"
       "Cluster: --accounts / FREEHOLD_ACCOUNTS_ADDR and --coordinator /\n"
-      "FREEHOLD_COORDINATOR_ADDR (`source .run/env` for the local cluster).\n\n",
+      "FREEHOLD_COORDINATOR_ADDR (`source .run/env` for the local cluster).\n"
+      "Transport: TLS, servers verified against the system trust store or --ca-file /\n"
+      "FREEHOLD_CA_FILE (the local cluster's CA: .run/tls/ca.crt). --plaintext only to\n"
+      "loopback addresses (a development cluster on this machine).\n\n",
       ExitCodeHelp());
 }
 
@@ -75,6 +79,7 @@ int RunApp(int argc, char** argv) {
           "read the password from this file (not readable by others)", "FREEHOLD_PASSWORD_FILE");
   AddFlag(app, "--json", &g.json, "print results as JSON for scripts", "FREEHOLD_JSON");
   AddFlag(app, "-q,--quiet", &g.quiet, "no progress or notices", "FREEHOLD_QUIET");
+  AddClientTransportFlags(app, &g.transport);
   AddFlag(app, "--threads", &g.threads, "encryption/coding threads for put (0 = automatic)",
           "FREEHOLD_THREADS");
 
@@ -183,6 +188,10 @@ int RunApp(int argc, char** argv) {
     return static_cast<int>(ExitCode::kUsage);
   }
   g.allow_weak_kdf = EnvTrue("FREEHOLD_ALLOW_WEAK_KDF");
+  if (absl::Status s = g.transport.Validate(); !s.ok()) {
+    std::cerr << "freehold: " << s.message() << "\n";
+    return static_cast<int>(ExitCode::kUsage);
+  }
   Context ctx(g);
   if (!run) return static_cast<int>(ExitCode::kUsage);
   return Report(ctx, run(ctx));

@@ -41,7 +41,7 @@ absl::StatusOr<AccountsApi*> Context::Accounts() {
       if (s.ok() && s->has_value()) address = (*s)->accounts_address;
     }
     if (address.empty()) address = std::string(kDefaultAccountsAddress);
-    absl::StatusOr<Service> svc = ConnectService("accounts", address, "--accounts");
+    absl::StatusOr<Service> svc = ConnectService("accounts", address, "--accounts", options_.transport);
     if (!svc.ok()) return svc.status();
     accounts_ = std::make_unique<AccountsApi>(*std::move(svc));
   }
@@ -83,7 +83,8 @@ absl::StatusOr<CoordinatorApi*> Context::Coordinator(bool anonymous) {
       tokens = [u = *user] { return u->AccessToken(); };
     }
     absl::StatusOr<Service> svc =
-        ConnectService("coordinator", CoordinatorAddress(), "--coordinator");
+        ConnectService("coordinator", CoordinatorAddress(), "--coordinator",
+                       options_.transport);
     if (!svc.ok()) return svc.status();
     slot = std::make_unique<CoordinatorApi>(*std::move(svc), std::move(tokens));
   }

@@ -29,11 +29,13 @@ struct GlobalOptions {
   bool quiet = false;
   bool allow_weak_kdf = false;  // FREEHOLD_ALLOW_WEAK_KDF (tests only)
   int threads = 0;              // encode threads; 0 = automatic
+  ClientTransport transport;    // --ca-file, --plaintext, ... (TLS by default)
 };
 
 class Context {
  public:
-  explicit Context(GlobalOptions options) : options_(std::move(options)) {}
+  explicit Context(GlobalOptions options)
+      : options_(std::move(options)), nodes_(StorageNodesOptions{.transport = options_.transport}) {}
   const GlobalOptions& options() const { return options_; }
   bool json() const { return options_.json; }
 

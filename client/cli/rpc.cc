@@ -1,5 +1,7 @@
 #include "client/cli/rpc.h"
 
+#include <iostream>
+
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -12,17 +14,19 @@ constexpr absl::string_view kRetryPayload = "freehold.cli/retry-after-ms";
 }  // namespace
 
 absl::StatusOr<Service> ConnectService(std::string name, std::string address,
-                                       absl::string_view flag) {
+                                       absl::string_view flag, const ClientTransport& transport) {
   if (address.empty() || address.find(':') == std::string::npos) {
     return absl::InvalidArgumentError(
         absl::StrCat(flag, ": \"", address, "\" is not a host:port address"));
   }
   // Messages up to 16 MiB: shard chunks are at most 4 MiB.
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(address);
+  absl::StatusOr<ClientTlsOptions> tls = transport.For(address, &std::cerr);
+  if (!tls.ok()) return tls.status();
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(address, *tls);
   if (!channel.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(flag, ": ", channel.status().message()));
   }
-  return Service{std::move(name), std::move(address), *std::move(channel)};
+  return Service{std::move(name), std::move(address), *std::move(channel), transport};
 }
 
 void PrepareCall(grpc::ClientContext* ctx, absl::Duration timeout, absl::string_view access_token) {
@@ -45,6 +49,9 @@ absl::Status CallFailed(const grpc::Status& status, const grpc::ClientContext& c
                        service.name, " or FREEHOLD_",
                        service.name == "accounts" ? "ACCOUNTS" : "COORDINATOR",
                        "_ADDR; `source .run/env` after ./deploy/local/up.sh)");
+    if (std::string hint = service.transport.Hint(status.error_message()); !hint.empty()) {
+      absl::StrAppend(&msg, ". TLS: ", hint);
+    }
   } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     msg = absl::StrCat(what, ": the ", service.name, " service at ", service.address,
                        " did not answer in time; try again later");

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/client_transport.h"
 
 namespace freehold::cli {
 
@@ -26,11 +27,14 @@ struct Service {
   std::string name;     // "accounts", "coordinator"
   std::string address;  // host:port
   std::shared_ptr<grpc::Channel> channel;
+  ClientTransport transport;  // for hints when the connection fails
 };
 
-// A channel to `address`; INVALID_ARGUMENT naming the flag for a bad address.
+// A channel to `address`, TLS unless `transport` allows plaintext to it (a warning
+// goes to stderr for --insecure-plaintext-to-remote-host). INVALID_ARGUMENT naming
+// the flag for a bad address; FAILED_PRECONDITION for --plaintext to a remote host.
 absl::StatusOr<Service> ConnectService(std::string name, std::string address,
-                                       absl::string_view flag);
+                                       absl::string_view flag, const ClientTransport& transport);
 
 // Sets a deadline and, if `access_token` is not empty, the bearer metadata.
 void PrepareCall(grpc::ClientContext* ctx, absl::Duration timeout = kDefaultRpcTimeout,

@@ -1,6 +1,7 @@
 #include "client/cli/storage_nodes.h"
 
 #include <cstring>
+#include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "client/cli/shard_wire.h"
@@ -14,21 +15,33 @@ namespace {
 constexpr char kPutShardMethod[] = "/freehold.v1.StorageNode/PutShard";
 constexpr char kGetShardMethod[] = "/freehold.v1.StorageNode/GetShard";
 
-absl::Status NodeError(const grpc::Status& st, const std::string& address, absl::string_view op) {
-  absl::Status s = FromGrpcStatus(st);
-  absl::StatusCode code =
-      s.code() == absl::StatusCode::kUnknown ? absl::StatusCode::kUnavailable : s.code();
-  return absl::Status(code,
-                      absl::StrCat("storage node ", address, ": ", op, ": ", st.error_message()));
+absl::Status WithStorageAddress(const absl::Status& s, const std::string& address) {
+  return absl::Status(s.code(), absl::StrCat("storage node ", address, ": ", s.message()));
 }
 
 }  // namespace
+
+absl::Status StorageNodes::NodeError(const grpc::Status& st, const std::string& address,
+                                     absl::string_view op) const {
+  absl::Status s = FromGrpcStatus(st);
+  absl::StatusCode code =
+      s.code() == absl::StatusCode::kUnknown ? absl::StatusCode::kUnavailable : s.code();
+  std::string msg = absl::StrCat("storage node ", address, ": ", op, ": ", st.error_message());
+  if (code == absl::StatusCode::kUnavailable) {
+    if (std::string hint = options_.transport.Hint(st.error_message()); !hint.empty()) {
+      absl::StrAppend(&msg, ". TLS: ", hint);
+    }
+  }
+  return absl::Status(code, msg);
+}
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> StorageNodes::ChannelTo(const std::string& address) {
   absl::MutexLock lock(&mu_);
   auto it = channels_.find(address);
   if (it != channels_.end()) return it->second;
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> ch = MakeChannel(address);
+  absl::StatusOr<ClientTlsOptions> tls = options_.transport.For(address, &std::cerr);
+  if (!tls.ok()) return WithStorageAddress(tls.status(), address);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> ch = MakeChannel(address, *tls);
   if (!ch.ok()) return ch.status();
   channels_.emplace(address, *ch);
   return *ch;

@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/bulk/sha256.h"
+#include "common/client_transport.h"
 #include "freehold/v1/storage.pb.h"
 
 namespace freehold::cli {
@@ -29,6 +30,7 @@ struct StorageNodesOptions {
   size_t chunk_bytes = 1 << 20;                    // PutShard data message size (<= 4 MiB)
   absl::Duration min_timeout = absl::Seconds(60);  // per shard, plus size / min_rate
   double min_bytes_per_second = 1 << 20;
+  ClientTransport transport;  // TLS to the daemons unless plaintext is allowed
 };
 
 class StorageNodes {
@@ -50,6 +52,8 @@ class StorageNodes {
  private:
   absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelTo(const std::string& address);
   absl::Time Deadline(uint64_t bytes) const;
+  absl::Status NodeError(const grpc::Status& st, const std::string& address,
+                         absl::string_view op) const;
 
   const StorageNodesOptions options_;
   absl::Mutex mu_;

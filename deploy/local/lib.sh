@@ -77,7 +77,9 @@ print_summary() {
 Freehold is running on loopback.
   PostgreSQL     $DB_URL
   accounts       grpc $A_GRPC   metrics http://$A_MET/metrics
-  donations      grpc $D_GRPC   webhooks http://$D_HTTP/webhooks/stripe   page http://$D_HTTP/
+  donations      grpc $D_GRPC   webhooks https://$D_HTTPS/webhooks/stripe   page https://$D_HTTPS/
+                 (hitch terminates TLS in front of http://$D_HTTP)
+  TLS            CA $TLS/ca.crt (FREEHOLD_CA_FILE), certificates in $TLS/
   coordinator    grpc $C_GRPC   metrics http://$C_MET/metrics
   storaged 1..6  grpc 127.0.0.1:$((BASE + 111))..$((BASE + 116))
   logs           $RUN/logs/    pids $RUN/pids/
@@ -91,4 +93,74 @@ Use it:
   freehold status
 Stop it: ./deploy/local/down.sh
 SUMMARY
+}
+
+# --- TLS (every gRPC service speaks mutual TLS with a private CA) ------------
+# The CA and the certificates live in $TLS ($RUN/tls): ca.crt/ca.key made once by
+# deploy/tls/pki.sh and kept across runs; NAME.crt/NAME.key per process with its
+# role in the SAN URI spiffe://freehold/role/ROLE/ID and the loopback SANs.
+
+# tls_init: the CA (kept if present) and the operator's certificate for
+# freehold-admin; exports FREEHOLD_CA_FILE and FREEHOLD_ADMIN_TLS_CERT/KEY for the
+# rest of up.sh (its health checks) and adds them to .run/env.
+tls_init() {
+  TLS="$RUN/tls"
+  "$ROOT/deploy/tls/pki.sh" ca "$TLS"
+  tls_leaf operator operator local-operator
+  export FREEHOLD_CA_FILE="$TLS/ca.crt"
+  export FREEHOLD_ADMIN_TLS_CERT="$TLS/operator.crt" FREEHOLD_ADMIN_TLS_KEY="$TLS/operator.key"
+  unset FREEHOLD_PLAINTEXT
+  add_env FREEHOLD_CA_FILE "$FREEHOLD_CA_FILE"
+  add_env FREEHOLD_ADMIN_TLS_CERT "$FREEHOLD_ADMIN_TLS_CERT"
+  add_env FREEHOLD_ADMIN_TLS_KEY "$FREEHOLD_ADMIN_TLS_KEY"
+}
+
+# tls_leaf NAME ROLE ID: $TLS/NAME.{crt,key} for ROLE/ID, issued unless a
+# certificate for the same role and id signed by the current CA is there.
+tls_leaf() {
+  local name=$1 role=$2 id=$3
+  if [[ -s "$TLS/$name.crt" && -s "$TLS/$name.key" ]] &&
+     openssl verify -CAfile "$TLS/ca.crt" "$TLS/$name.crt" >/dev/null 2>&1 &&
+     openssl x509 -in "$TLS/$name.crt" -noout -ext subjectAltName 2>/dev/null |
+       grep -q "URI:spiffe://freehold/role/$role/$id\(,\|$\)"; then
+    return 0
+  fi
+  "$ROOT/deploy/tls/pki.sh" leaf "$TLS" "$name" "$role" "$id" DNS:localhost IP:127.0.0.1 IP:::1
+}
+
+# tls_flags NAME: the --tls-* flags of the process whose certificate is NAME.
+tls_flags() {
+  printf '%s\n' --tls-cert "$TLS/$1.crt" --tls-key "$TLS/$1.key" --tls-ca "$TLS/ca.crt"
+}
+
+# start_https_proxy NAME FRONTEND BACKEND CERT: hitch terminates TLS on FRONTEND
+# (host:port) with $TLS/CERT.{crt,key} (bundled into CERT.pem) and forwards the
+# bytes to the plain HTTP server on BACKEND (loopback). A running proxy is told
+# to reload (SIGHUP: hitch re-reads the certificate, rotation without a restart).
+# Waits (bounded) until https://FRONTEND/ answers with the CA.
+start_https_proxy() {
+  local name=$1 front=$2 back=$3 cert=$4
+  command -v hitch >/dev/null || { echo "up.sh: hitch is missing (deploy/install-deps.sh installs it)" >&2; exit 1; }
+  "$ROOT/deploy/tls/pki.sh" bundle "$TLS" "$cert"
+  if is_running "$name"; then
+    kill -HUP "$(cat "$RUN/pids/$name.pid")"
+    echo "  $name already running (pid $(cat "$RUN/pids/$name.pid")), certificate reloaded"
+  else
+    local user=()
+    # hitch refuses to run its workers as root; the key is read before they start.
+    [[ $(id -u) -ne 0 ]] || user=(--user=nobody --group=nogroup)
+    mkdir -p "$RUN/hitch"
+    hitch --frontend="[${front%:*}]:${front##*:}" --backend="[${back%:*}]:${back##*:}" \
+      --workers=1 --daemon=off --ocsp-dir="$RUN/hitch" --tls-protos="TLSv1.2 TLSv1.3" \
+      "${user[@]}" "$TLS/$cert.pem" >>"$RUN/logs/$name.log" 2>&1 </dev/null &
+    echo $! > "$RUN/pids/$name.pid"
+    echo "  $name started (pid $!), https://$front -> http://$back, log $RUN/logs/$name.log"
+  fi
+  local _
+  for _ in $(seq 100); do
+    curl -sf --cacert "$TLS/ca.crt" -o /dev/null "https://$front/" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "up.sh: $name does not answer on https://$front; see $RUN/logs/$name.log" >&2
+  exit 1
 }

@@ -3,6 +3,8 @@
 # starts a private PostgreSQL, accounts, donations, the coordinator, six storage
 # daemons in three zones and (when installed) Prometheus, waits until every
 # process is healthy, runs a demo, and prints how to use the CLI.
+# Every gRPC service speaks mutual TLS with a private CA made in $RUN/tls by
+# deploy/tls/pki.sh (kept across runs); .run/env exports FREEHOLD_CA_FILE.
 # Safe to re-run: a running cluster is left running (processes that died are
 # restarted) and the demo runs again. ./deploy/local/down.sh stops it.
 #
@@ -55,21 +57,34 @@ export FREEHOLD_ADMIN_TOKEN_FILE="$RUN/data/admin-token"
 ENV_LINES=("export PATH=\"$BIN:\$PATH\"" "export FREEHOLD_ADMIN_TOKEN_FILE=\"$RUN/data/admin-token\"")
 add_env() { ENV_LINES+=("export $1=\"$2\""); }
 
+# --- TLS: the private CA and one certificate per process ---------------------
+tls_init
+tls_leaf accounts accounts local-accounts
+tls_leaf donations donations local-donations
+tls_leaf coordinator coordinator local-coordinator
+mapfile -t A_TLS < <(tls_flags accounts)
+mapfile -t D_TLS < <(tls_flags donations)
+mapfile -t C_TLS < <(tls_flags coordinator)
+
 # --- accounts ---------------------------------------------------------------
 A_GRPC=127.0.0.1:$((BASE + 101)); A_MET=127.0.0.1:$((BASE + 201))
 start_service accounts "$A_GRPC" "$BIN/freehold-accounts" \
   --listen "$A_GRPC" --metrics-listen "$A_MET" --database-url "$(role_url accounts)" \
   --data-dir "$RUN/data/accounts" --pepper-file "$RUN/data/pepper" \
-  --verification-keys-out "$RUN/data/accounts.pub"
+  --verification-keys-out "$RUN/data/accounts.pub" "${A_TLS[@]}"
 add_env FREEHOLD_ACCOUNTS_ADDR "$A_GRPC"; add_env FREEHOLD_ACCOUNTS_HTTP ""; add_env FREEHOLD_ACCOUNTS_METRICS "$A_MET"
 
 # --- donations --------------------------------------------------------------
 D_GRPC=127.0.0.1:$((BASE + 102)); D_MET=127.0.0.1:$((BASE + 202)); D_HTTP=127.0.0.1:$((BASE + 302))
+D_HTTPS=127.0.0.1:$((BASE + 312))
 start_service donations "$D_GRPC" "$BIN/freehold-donations" \
   --listen "$D_GRPC" --metrics-listen "$D_MET" --http-listen "$D_HTTP" \
   --database-url "$(role_url donations)" --stripe-webhook-secret "$STRIPE_SECRET" \
-  --monthly-cost-minor 5  # 6 x 8 GiB raw at deploy/local/cost_model.conf's 1.00 EUR per TiB-month
-add_env FREEHOLD_DONATIONS_ADDR "$D_GRPC"; add_env FREEHOLD_DONATIONS_HTTP "http://$D_HTTP"; add_env FREEHOLD_DONATIONS_METRICS "$D_MET"
+  --monthly-cost-minor 5 "${D_TLS[@]}"  # 6 x 8 GiB raw at deploy/local/cost_model.conf's 1.00 EUR per TiB-month
+# The webhook and the transparency page over HTTPS: hitch in front of civetweb.
+tls_leaf donations-https donations local-donations-https
+start_https_proxy donations-https "$D_HTTPS" "$D_HTTP" donations-https
+add_env FREEHOLD_DONATIONS_ADDR "$D_GRPC"; add_env FREEHOLD_DONATIONS_HTTP "https://$D_HTTPS"; add_env FREEHOLD_DONATIONS_METRICS "$D_MET"
 add_env FREEHOLD_STRIPE_WEBHOOK_SECRET "$STRIPE_SECRET"
 
 # --- coordinator ------------------------------------------------------------
@@ -79,24 +94,27 @@ start_service coordinator "$C_GRPC" "$BIN/freehold-coordinator" \
   --data-dir "$RUN/data/coordinator" --accounts-keys "$RUN/data/accounts.pub" \
   --accounts "$A_GRPC" --node-down-after 15s --admin-token-file "$RUN/data/admin-token" \
   --donations "$D_GRPC" --cost-model "$ROOT/deploy/local/cost_model.conf" \
-  --funding-refresh 2s --donate-url "http://$D_HTTP/"
+  --funding-refresh 2s --donate-url "https://$D_HTTPS/" "${C_TLS[@]}"
 add_env FREEHOLD_COORDINATOR_ADDR "$C_GRPC"; add_env FREEHOLD_COORDINATOR_HTTP ""; add_env FREEHOLD_COORDINATOR_METRICS "$C_MET"
 
 # --- six storage daemons in three zones -------------------------------------
 for i in 1 2 3 4 5 6; do
   S_GRPC=127.0.0.1:$((BASE + 110 + i)); S_MET=127.0.0.1:$((BASE + 210 + i))
   zone=zone-$(( (i + 1) / 2 ))
-  # Node admission: approve the node's identity before its first start, as an
-  # operator would (the coordinator places only approved nodes).
+  # The node's identity (created in its data dir on first use): its certificate
+  # names the node id, and it is approved before its first start, as an operator
+  # would (the coordinator places only approved nodes).
   identity=$("$BIN/freehold-storaged" --print-identity --data-dir "$RUN/data/storaged-$i")
   node_id=$(awk '$1 == "node_id" {print $2}' <<<"$identity")
   node_key=$(awk '$1 == "public_key" {print $2}' <<<"$identity")
+  tls_leaf "storaged-$i" storaged "$node_id"
+  mapfile -t S_TLS < <(tls_flags "storaged-$i")
   "$BIN/freehold-admin" --coordinator "$C_GRPC" nodes approve "$node_id" --public-key "$node_key" >/dev/null
   start_service "storaged-$i" "$S_GRPC" "$BIN/freehold-storaged" \
     --listen "$S_GRPC" --metrics-listen "$S_MET" --data-dir "$RUN/data/storaged-$i" \
     --coordinator "$C_GRPC" --coordinator-keys "$RUN/data/coordinator/coordinator.pub" \
     --region local --zone "$zone" --host "host-$i" \
-    --capacity-bytes $((8 * 1024 * 1024 * 1024)) --heartbeat-interval 2s
+    --capacity-bytes $((8 * 1024 * 1024 * 1024)) --heartbeat-interval 2s "${S_TLS[@]}"
   add_env "FREEHOLD_STORAGED_${i}_ADDR" "$S_GRPC"; add_env "FREEHOLD_STORAGED_${i}_HTTP" ""; add_env "FREEHOLD_STORAGED_${i}_METRICS" "$S_MET"
 done
 

@@ -147,6 +147,7 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
   server_options.listen_address = config.listen;
   // The CLI calls without a client certificate; services present theirs (role checks).
   server_options.tls = tls.Server(ClientCertificates::kVerifyIfPresented);
+  server_options.allow_plaintext_non_loopback = tls.insecure_plaintext_listen;
   server_options.max_receive_message_bytes = 64 << 10;  // every request is small
   server_options.max_send_message_bytes = 4 << 20;
   server_options.metrics_registry = &(*exposer)->registry();

@@ -270,6 +270,7 @@ int main(int argc, char** argv) {
   // The donor portal's backend and the CLI call with tokens; the coordinator presents
   // its certificate.
   grpc_options.tls = tls.Server(freehold::ClientCertificates::kVerifyIfPresented);
+  grpc_options.allow_plaintext_non_loopback = tls.insecure_plaintext_listen;
   grpc_options.metrics_registry = &registry;
   absl::StatusOr<std::unique_ptr<freehold::GrpcServer>> grpc_server =
       freehold::GrpcServer::Start(grpc_options, {&grpc_service});

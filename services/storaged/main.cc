@@ -159,6 +159,7 @@ int main(int argc, char** argv) {
   // Clients (the CLI) call with signed grants and no certificate; the coordinator
   // presents its certificate for the calls only it may make.
   server_options.tls = tls.Server(ClientCertificates::kVerifyIfPresented);
+  server_options.allow_plaintext_non_loopback = tls.insecure_plaintext_listen;
   server_options.max_receive_message_bytes = kMaxMessageBytes;
   server_options.max_send_message_bytes = kMaxMessageBytes;
   server_options.metrics_registry = registry.get();

@@ -67,6 +67,41 @@ TEST(GrpcServerTest, RejectsBadOptions) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cert_file")));
 }
 
+// A server without TLS may listen only on loopback; anything else needs the loudly
+// named override. (Validation only: tests never listen beyond loopback.)
+TEST(GrpcServerTest, RefusesPlaintextOnNonLoopbackAddress) {
+  for (const char* address : {"0.0.0.0:0", "[::]:0", ":0", "192.0.2.10:7000", "example.org:1"}) {
+    GrpcServerOptions options;
+    options.listen_address = address;
+    EXPECT_THAT(GrpcServer::Start(options, {}),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("--insecure-plaintext-listen")))
+        << address;
+    options.allow_plaintext_non_loopback = true;
+    EXPECT_OK(ValidateGrpcServerOptions(options)) << address;
+    options.allow_plaintext_non_loopback = false;
+    options.tls.cert_file = "cert.pem";
+    options.tls.key_file = "key.pem";
+    EXPECT_OK(ValidateGrpcServerOptions(options)) << address << " with TLS";
+  }
+  for (const char* address : {"127.0.0.1:0", "127.1.2.3:0", "[::1]:0", "localhost:0"}) {
+    GrpcServerOptions options;
+    options.listen_address = address;
+    EXPECT_OK(ValidateGrpcServerOptions(options)) << address;
+  }
+}
+
+TEST(GrpcServerTest, LoopbackAddresses) {
+  for (const char* a : {"127.0.0.1:1", "127.9.9.9:1", "localhost:1", "[::1]:1", "dns:///localhost:1",
+                        "ipv4:127.0.0.1:5", "ipv6:[::1]:5", "unix:/tmp/s", "[::ffff:127.0.0.1]:1"}) {
+    EXPECT_TRUE(IsLoopbackAddress(a)) << a;
+  }
+  for (const char* a : {"0.0.0.0:1", "[::]:1", ":1", "10.0.0.1:1", "128.0.0.1:1", "127.0.0.1.evil:1",
+                        "localhost.example:1", "dns:///example.org:443", "[::2]:1", "127.0.0:1"}) {
+    EXPECT_FALSE(IsLoopbackAddress(a)) << a;
+  }
+}
+
 TEST(GrpcServerTest, ReportsAddressInUse) {
   ASSERT_OK_AND_ASSIGN(auto first, GrpcServer::Start(GrpcServerOptions(), {}));
   GrpcServerOptions options;

@@ -14,6 +14,8 @@
 #include "absl/strings/str_split.h"
 #include "common/grpc_server.h"
 #include "common/grpc_status.h"
+#include "common/peer_identity.h"
+#include "common/tls_config.h"
 #include "coordinator/core/internal/key_files.h"
 #include "coordinator/grpc/claims_codec.h"
 #include "tests/support/storaged_identity.h"
@@ -85,6 +87,8 @@ void ClusterTest::StartCluster(int daemons, std::vector<std::string> extra_args)
       "accounts.pub", internal::FormatPublicKeyLine(accounts_key.Public()) + "\n", 0644);
   const std::string admin_file = dir_.WriteFile("admin.secret", admin_secret_ + "\n", 0600);
   coordinator_data_dir_ = dir_.File("coordinator");
+  client_tls_ = pki_.Issue("operator", kRoleOperator, "test-operator").Client();
+  const TlsConfig coordinator_tls = pki_.Issue("coordinator", kRoleCoordinator, "test-coordinator");
 
   std::vector<std::string> args = {"--listen",
                                    "127.0.0.1:0",
@@ -109,6 +113,8 @@ void ClusterTest::StartCluster(int daemons, std::vector<std::string> extra_args)
                                    "--log-level",
                                    "warn"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
+  args.insert(args.end(), {"--tls-cert", coordinator_tls.cert_file, "--tls-key",
+                           coordinator_tls.key_file, "--tls-ca", coordinator_tls.ca_file});
   freehold::testing::ProcessOptions coordinator_options;
   coordinator_options.binary = BinaryPath("freehold-coordinator");
   coordinator_options.args = args;
@@ -119,7 +125,7 @@ void ClusterTest::StartCluster(int daemons, std::vector<std::string> extra_args)
   coordinator_metrics_address_ =
       ReadyField(std::string(absl::StripAsciiWhitespace(ready)), "metrics");
   ASSERT_FALSE(coordinator_address_.empty()) << ready;
-  ASSERT_OK_AND_ASSIGN(channel_, MakeChannel(coordinator_address_));
+  ASSERT_OK_AND_ASSIGN(channel_, MakeChannel(coordinator_address_, client_tls_));
   stub_ = v1::Coordinator::NewStub(channel_);
 
   const std::string coordinator_keys = coordinator_data_dir_ + "/coordinator.pub";
@@ -131,6 +137,7 @@ void ClusterTest::StartCluster(int daemons, std::vector<std::string> extra_args)
     ASSERT_OK_AND_ASSIGN(freehold::testing::StoragedIdentity identity,
                          freehold::testing::PrintStoragedIdentity(d.data_dir));
     ASSERT_OK(ApproveNode(identity.node_id, identity.public_key));
+    const TlsConfig tls = pki_.Issue(absl::StrCat("storaged-", i), kRoleStoraged, identity.node_id);
     freehold::testing::ProcessOptions options;
     options.binary = BinaryPath("freehold-storaged");
     options.args = {"--listen",
@@ -156,7 +163,13 @@ void ClusterTest::StartCluster(int daemons, std::vector<std::string> extra_args)
                     "--heartbeat-interval",
                     "500ms",
                     "--log-level",
-                    "warn"};
+                    "warn",
+                    "--tls-cert",
+                    tls.cert_file,
+                    "--tls-key",
+                    tls.key_file,
+                    "--tls-ca",
+                    tls.ca_file};
     ASSERT_OK_AND_ASSIGN(d.process, Process::Start(options));
     daemons_.push_back(std::move(d));
   }
@@ -244,7 +257,9 @@ absl::Status ClusterTest::WaitForNodes(int up, int down) {
 v1::StorageNode::Stub& ClusterTest::Node(const std::string& address) {
   auto it = node_stubs_.find(address);
   if (it == node_stubs_.end()) {
-    it = node_stubs_.emplace(address, v1::StorageNode::NewStub(*MakeChannel(address))).first;
+    it = node_stubs_
+             .emplace(address, v1::StorageNode::NewStub(*MakeChannel(address, client_tls_)))
+             .first;
   }
   return *it->second;
 }

@@ -1,7 +1,9 @@
 // A real cluster on loopback for tests and benchmarks: one freehold-coordinator
 // process over a fresh PostgreSQL database and N freehold-storaged processes on
 // distinct hosts that register with it. The fixture plays freehold-accounts: it
-// writes the accounts key file and signs access tokens.
+// writes the accounts key file and signs access tokens. Every process speaks
+// mutual TLS with certificates of its role from a private CA (pki_); the test's
+// own calls go out with the operator certificate.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -18,6 +20,7 @@
 #include "tests/support/postgres_harness.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
 
 namespace freehold::coordinator::testing {
 
@@ -63,6 +66,8 @@ class ClusterTest : public freehold::testing::PostgresTest {
   std::string SignWithCoordinatorKey(const v1::GrantClaims& claims);
 
   freehold::testing::TempDir dir_{"freehold-coord-cluster-"};
+  freehold::testing::TestPki pki_;
+  ClientTlsOptions client_tls_;  // the operator's certificate, trusting pki_
   std::unique_ptr<freehold::testing::Process> coordinator_;
   std::string coordinator_address_;
   std::string coordinator_metrics_address_;

@@ -3,7 +3,8 @@
 # step, which tests/run.sh has done) starts the whole local cluster in a private
 # run directory and port range, runs its demo (sign up, put, get, compare,
 # export, decrypt with the stock age tool, share, public link), then this test
-# checks .run/env, that re-running up.sh is safe, that Prometheus scrapes every
+# checks .run/env, that the cluster speaks TLS only (a plaintext health check
+# fails, a TLS one with the CA passes), that re-running up.sh is safe, that Prometheus scrapes every
 # process with the rules loaded and the funding metrics have values, that a test
 # donation is recorded, and that down.sh stops everything. Bounded: every wait
 # has a deadline; the whole test takes about a minute.
@@ -35,15 +36,48 @@ grep -q '^export PATH=.*build/bin' "$RUN/env" || fail "PATH with build/bin missi
 grep -q '^export FREEHOLD_STRIPE_WEBHOOK_SECRET="whsec_' "$RUN/env" || fail "webhook secret missing"
 for i in 1 2 3 4 5 6; do [[ -s "$RUN/pids/storaged-$i.pid" ]] || fail "pid file of storaged-$i missing"; done
 
-echo "== re-running up.sh leaves the running cluster running"
+echo "== re-running up.sh leaves the running cluster running (and keeps the CA)"
+ca_before=$(openssl x509 -in "$RUN/tls/ca.crt" -noout -fingerprint)
 before=$(cat "$RUN/pids/coordinator.pid")
 FREEHOLD_SKIP_DEMO=1 timeout 120 ./deploy/local/up.sh > "$RUN/up2.out" 2>&1 || { cat "$RUN/up2.out" >&2; fail "second up.sh failed"; }
 [[ "$(cat "$RUN/pids/coordinator.pid")" == "$before" ]] || fail "the coordinator was restarted"
 grep -q "coordinator already running" "$RUN/up2.out" || fail "second run did not notice the running coordinator"
+[[ "$(openssl x509 -in "$RUN/tls/ca.crt" -noout -fingerprint)" == "$ca_before" ]] || fail "the second run replaced the CA"
 
 source "$RUN/env"
+echo "== the cluster speaks TLS only, with the CA in .run/tls"
+[[ "${FREEHOLD_CA_FILE:-}" == "$RUN/tls/ca.crt" && -s "$FREEHOLD_CA_FILE" ]] || fail "FREEHOLD_CA_FILE is not $RUN/tls/ca.crt"
+for addr in "$FREEHOLD_ACCOUNTS_ADDR" "$FREEHOLD_DONATIONS_ADDR" "$FREEHOLD_COORDINATOR_ADDR" "$FREEHOLD_STORAGED_1_ADDR"; do
+  freehold-admin health --address "$addr" >/dev/null || fail "TLS health check of $addr with the CA failed"
+  ! env -u FREEHOLD_CA_FILE -u FREEHOLD_ADMIN_TLS_CERT -u FREEHOLD_ADMIN_TLS_KEY     freehold-admin --plaintext health --address "$addr" >/dev/null 2>&1 || fail "$addr answered a plaintext health check"
+done
+err=$(env -u FREEHOLD_CA_FILE -u FREEHOLD_ADMIN_TLS_CERT -u FREEHOLD_ADMIN_TLS_KEY   freehold-admin health --address "$FREEHOLD_COORDINATOR_ADDR" 2>&1) && fail "TLS without the CA succeeded"
+grep -q -- "--ca-file" <<<"$err" || fail "a handshake failure does not say to check --ca-file: $err"
+echo "== each storage daemon's certificate names its node id"
+for i in 1 2 3 4 5 6; do
+  id=$(cat "$RUN/data/storaged-$i/node_id")
+  openssl x509 -in "$RUN/tls/storaged-$i.crt" -noout -ext subjectAltName |
+    grep -q "URI:spiffe://freehold/role/storaged/$id" || fail "storaged-$i.crt does not name node $id"
+done
+openssl x509 -in "$RUN/tls/operator.crt" -noout -ext subjectAltName | grep -q "role/operator/" || fail "no operator certificate"
 echo "== a signed test donation is recorded"
 ./deploy/local/donate.sh 2500 eur | grep -q '"result":"recorded"' || fail "donation not recorded"
+
+echo "== the donations HTTP endpoints are HTTPS (hitch in front), certificate rotation is picked up"
+[[ "$FREEHOLD_DONATIONS_HTTP" == https://* ]] || fail "FREEHOLD_DONATIONS_HTTP is not https: $FREEHOLD_DONATIONS_HTTP"
+curl -sf --cacert "$FREEHOLD_CA_FILE" -o /dev/null "$FREEHOLD_DONATIONS_HTTP/" || fail "GET / over https with the CA failed"
+! curl -sf -o /dev/null "$FREEHOLD_DONATIONS_HTTP/" 2>/dev/null || fail "https verified without the private CA"
+front=${FREEHOLD_DONATIONS_HTTP#https://}
+served_san() { openssl s_client -connect "$front" -CAfile "$FREEHOLD_CA_FILE" </dev/null 2>/dev/null | openssl x509 -noout -ext subjectAltName 2>/dev/null; }
+served_san | grep -q "role/donations/local-donations-https" || fail "the proxy does not serve its certificate"
+./deploy/tls/pki.sh leaf "$RUN/tls" donations-https donations rotated-https DNS:localhost IP:127.0.0.1 IP:::1
+./deploy/tls/pki.sh bundle "$RUN/tls" donations-https
+kill -HUP "$(cat "$RUN/pids/donations-https.pid")"
+rotated=""
+for _ in $(seq 50); do served_san | grep -q "role/donations/rotated-https" && { rotated=1; break; }; sleep 0.2; done
+[[ -n "$rotated" ]] || fail "the proxy still serves the old certificate after SIGHUP"
+./deploy/local/donate.sh 700 eur | grep -q '"result":"recorded"' || fail "donation over the rotated certificate not recorded"
+curl -sf --cacert "$FREEHOLD_CA_FILE" -o /dev/null "$FREEHOLD_DONATIONS_HTTP/" || fail "GET / after rotation failed"
 
 if [[ -n "${FREEHOLD_PROMETHEUS_HTTP:-}" ]]; then
   echo "== Prometheus scrapes every process and the funding metrics have values"

@@ -38,11 +38,13 @@ std::string CliResult::Describe() const {
   return absl::StrCat("exit ", exit_code, "\n--- stdout:\n", out, "--- stderr:\n", err);
 }
 
-CliUser::CliUser(std::string accounts, std::string coordinator, std::string password)
+CliUser::CliUser(std::string accounts, std::string coordinator, std::string password,
+                 std::string ca_file)
     : config_dir_(dir_.File("config")),
       accounts_(std::move(accounts)),
       coordinator_(std::move(coordinator)),
-      password_(std::move(password)) {}
+      password_(std::move(password)),
+      ca_file_(std::move(ca_file)) {}
 
 CliResult CliUser::Run(const std::vector<std::string>& args,
                        const std::vector<std::pair<std::string, std::string>>& env,
@@ -55,6 +57,7 @@ CliResult CliUser::Run(const std::vector<std::string>& args,
            {"FREEHOLD_PASSWORD", password_},
            {"FREEHOLD_ACCOUNTS_ADDR", accounts_},
            {"FREEHOLD_COORDINATOR_ADDR", coordinator_},
+           {"FREEHOLD_CA_FILE", ca_file_},
            {"FREEHOLD_ALLOW_WEAK_KDF", "1"}};
   for (const auto& kv : env) o.env.push_back(kv);
   o.stderr_path = dir_.File(absl::StrCat("run-", n, ".err"));

@@ -21,7 +21,10 @@ struct CliResult {
 
 class CliUser {
  public:
-  CliUser(std::string accounts, std::string coordinator, std::string password);
+  // `ca_file`: the cluster's CA (FREEHOLD_CA_FILE); the CLI speaks TLS (without
+  // it, verified against the system trust store).
+  CliUser(std::string accounts, std::string coordinator, std::string password,
+          std::string ca_file = "");
   const std::string& config_dir() const { return config_dir_; }
   const std::string& work_dir() const { return dir_.path(); }
   std::string File(const std::string& name) const { return dir_.File(name); }
@@ -35,7 +38,7 @@ class CliUser {
  private:
   testing::TempDir dir_{"freehold-e2e-user-"};
   std::string config_dir_;
-  std::string accounts_, coordinator_, password_;
+  std::string accounts_, coordinator_, password_, ca_file_;
   mutable int runs_ = 0;
 };
 

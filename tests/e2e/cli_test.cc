@@ -17,6 +17,7 @@
 #include "tests/support/status_matchers.h"
 #include "tests/support/storaged_identity.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
 
 namespace freehold::e2e {
 namespace {
@@ -147,7 +148,8 @@ TEST_F(CliEndToEndTest, PublicLinkIsFetchedWithoutAnAccountUntilDisabled) {
   EXPECT_THAT(url, ::testing::StartsWith("freehold://" + id + "#AGE-SECRET-KEY-1"));
 
   // A stranger: no session, no password.
-  CliUser stranger(cluster().accounts_address(), cluster().coordinator_address(), "");
+  CliUser stranger(cluster().accounts_address(), cluster().coordinator_address(), "",
+                   cluster().ca_file());
   CliResult fetched = stranger.Run({"fetch", url, "-o", stranger.File("photo.jpg")});
   ASSERT_EQ(fetched.exit_code, 0) << fetched.Describe();
   EXPECT_EQ(ReadFile(stranger.File("photo.jpg")), data);
@@ -183,6 +185,36 @@ TEST_F(CliEndToEndTest, AccountsCannotListReadOrDeleteEachOthersFiles) {
   CliResult still = alice->Run({"get", id, "-o", alice->File("diary.back")});
   ASSERT_EQ(still.exit_code, 0) << still.Describe();
   EXPECT_EQ(ReadFile(alice->File("diary.back")), data);
+}
+
+// The cluster speaks TLS only: the CLI verifies it with the CA (every other
+// test), and when the handshake cannot succeed it says what to check.
+TEST_F(CliEndToEndTest, SpeaksTlsAndExplainsHandshakeFailures) {
+  auto alice = SignUp("tls");
+  ASSERT_EQ(alice->Run({"ls"}).exit_code, 0);
+
+  // Without the CA: the system trust store does not know the private CA.
+  CliResult no_ca = alice->Run({"ls"}, {{"FREEHOLD_CA_FILE", ""}});
+  EXPECT_NE(no_ca.exit_code, 0);
+  EXPECT_THAT(no_ca.err, HasSubstr("--ca-file")) << no_ca.Describe();
+
+  // A CA that did not sign the servers' certificates.
+  testing::TestPki other;
+  CliResult wrong = alice->Run({"ls"}, {{"FREEHOLD_CA_FILE", other.ca_file()}});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_THAT(wrong.err, HasSubstr(other.ca_file())) << wrong.Describe();
+
+  // Plaintext to a TLS server fails, and says so.
+  CliResult plain = alice->Run({"ls"}, {{"FREEHOLD_CA_FILE", ""}, {"FREEHOLD_PLAINTEXT", "1"}});
+  EXPECT_NE(plain.exit_code, 0);
+  EXPECT_THAT(plain.err, HasSubstr("drop --plaintext")) << plain.Describe();
+
+  // Plaintext to another machine is refused before any byte is sent.
+  CliResult remote = alice->Run(
+      {"--plaintext", "--accounts", "192.0.2.1:17101", "--coordinator", "192.0.2.1:17103", "ls"},
+      {{"FREEHOLD_CA_FILE", ""}});
+  EXPECT_NE(remote.exit_code, 0);
+  EXPECT_THAT(remote.err, HasSubstr("--insecure-plaintext-to-remote-host")) << remote.Describe();
 }
 
 TEST_F(CliEndToEndTest, WrongPasswordIsRefusedWithExitCode3) {

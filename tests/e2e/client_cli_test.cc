@@ -166,7 +166,8 @@ class TransferTest : public ::testing::Test {
     auto c = GrpcServer::Start({}, {&coordinator_});
     ASSERT_TRUE(c.ok()) << c.status();
     coordinator_server_ = *std::move(c);
-    auto svc = ConnectService("coordinator", coordinator_server_->address(), "--coordinator");
+    auto svc = ConnectService("coordinator", coordinator_server_->address(), "--coordinator",
+                              ClientTransport{.plaintext = true});
     ASSERT_TRUE(svc.ok());
     api_ = std::make_unique<CoordinatorApi>(*svc, nullptr);
   }
@@ -190,7 +191,7 @@ class TransferTest : public ::testing::Test {
   FakeCoordinator coordinator_;
   std::unique_ptr<GrpcServer> storage_server_, coordinator_server_;
   std::unique_ptr<CoordinatorApi> api_;
-  StorageNodes nodes_;
+  StorageNodes nodes_{StorageNodesOptions{.transport = ClientTransport{.plaintext = true}}};
   RecordingObserver observer_;
   std::vector<absl::Duration> sleeps_;
 };

@@ -6,6 +6,7 @@
 #include "absl/strings/str_split.h"
 #include "common/grpc_server.h"
 #include "common/grpc_status.h"
+#include "common/peer_identity.h"
 #include "freehold/v1/coordinator.grpc.pb.h"
 #include "tests/support/postgres_harness.h"
 #include "tests/support/storaged_identity.h"
@@ -25,12 +26,19 @@ absl::StatusOr<std::string> GrpcAddressOf(testing::Process& p, const std::string
   return std::string(rest.substr(0, rest.find(' ')));
 }
 
+// The --tls-* flags of a process holding `tls`.
+std::vector<std::string> TlsFlags(const TlsConfig& tls) {
+  return {"--tls-cert", tls.cert_file, "--tls-key", tls.key_file, "--tls-ca", tls.ca_file};
+}
+
 absl::StatusOr<std::unique_ptr<testing::Process>> Launch(const std::string& binary,
                                                          std::vector<std::string> args,
-                                                         const std::string& log) {
+                                                         const std::string& log,
+                                                         const TlsConfig& tls) {
   testing::ProcessOptions o;
   o.binary = binary;
   o.args = std::move(args);
+  for (std::string& flag : TlsFlags(tls)) o.args.push_back(std::move(flag));
   o.stderr_path = log;
   return testing::Process::Start(std::move(o));
 }
@@ -61,6 +69,7 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
   const std::string pepper = dir_.WriteFile("pepper", std::string(64, 'p'), 0600);
   admin_token_file_ = dir_.WriteFile("admin-token", "e2e-operator-secret-0123456789abcdef", 0600);
   const std::string keys = dir_.File("accounts.pub");
+  operator_tls_ = pki_.Issue("operator", kRoleOperator, "e2e-operator").Client();
 
   absl::StatusOr<std::unique_ptr<testing::Process>> accounts =
       Launch(testing::BinaryPath("freehold-accounts"),
@@ -70,7 +79,7 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
               "--kdf-default-mem", "8192", "--registrations-per-address-per-hour", "0",
               // Shorter than the CLI's refresh margin: every command refreshes.
               "--access-token-lifetime", "30s", "--log-level", "warn"},
-             dir_.File("accounts.log"));
+             dir_.File("accounts.log"), pki_.Issue("accounts", kRoleAccounts, "e2e-accounts"));
   if (!accounts.ok()) return accounts.status();
   accounts_ = *std::move(accounts);
   absl::StatusOr<std::string> a = GrpcAddressOf(*accounts_, "freehold-accounts");
@@ -78,12 +87,18 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
   accounts_address_ = *a;
 
   if (options.donations) {
+    std::vector<std::string> args = {
+        "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--http-listen",
+        "127.0.0.1:0", "--database-url", db_url_, "--base-currency", "EUR",
+        "--receipt-key", dir_.File("donations-receipt.key"), "--gauge-refresh", "1s",
+        "--log-level", "warn"};
+    for (std::string& flag :
+         TlsFlags(pki_.Issue("donations", kRoleDonations, "e2e-donations"))) {
+      args.push_back(std::move(flag));
+    }
     absl::StatusOr<std::unique_ptr<testing::Process>> donations = testing::Process::Start(
         {.binary = testing::BinaryPath("freehold-donations"),
-         .args = {"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--http-listen",
-                  "127.0.0.1:0", "--database-url", db_url_, "--base-currency", "EUR",
-                  "--receipt-key", dir_.File("donations-receipt.key"), "--gauge-refresh", "1s",
-                  "--log-level", "warn"},
+         .args = std::move(args),
          .env = {{"FREEHOLD_STRIPE_WEBHOOK_SECRET", kStripeWebhookSecret}},
          .stderr_path = dir_.File("donations.log")});
     if (!donations.ok()) return donations.status();
@@ -125,7 +140,8 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
                           options.coordinator_args.end());
   absl::StatusOr<std::unique_ptr<testing::Process>> coordinator =
       Launch(testing::BinaryPath("freehold-coordinator"), std::move(coordinator_args),
-             dir_.File("coordinator.log"));
+             dir_.File("coordinator.log"),
+             pki_.Issue("coordinator", kRoleCoordinator, "e2e-coordinator"));
   if (!coordinator.ok()) return coordinator.status();
   coordinator_ = *std::move(coordinator);
   absl::StatusOr<std::string> c = GrpcAddressOf(*coordinator_, "freehold-coordinator");
@@ -158,8 +174,10 @@ absl::Status Cluster::ApproveNode(int i) {
   if (!identity.ok()) return identity.status();
   testing::ProcessOptions admin;
   admin.binary = testing::BinaryPath("freehold-admin");
-  admin.args = {"--coordinator", coordinator_address_, "--token-file", admin_token_file_,
-                "nodes",         "approve",            identity->node_id,
+  // Over TLS with the operator certificate, as an operator's freehold-admin.
+  admin.args = {"--coordinator", coordinator_address_,    "--ca-file",   ca_file(),
+                "--tls-cert",    operator_tls_.cert_file, "--tls-key",   operator_tls_.key_file,
+                "nodes",         "approve",               identity->node_id,
                 "--public-key",  identity->public_key_line};
   absl::StatusOr<std::unique_ptr<testing::Process>> p = testing::Process::Start(admin);
   if (!p.ok()) return p.status();
@@ -178,6 +196,11 @@ absl::Status Cluster::StartNode(int i) {
   if (n.starts == 0) {
     if (absl::Status s = ApproveNode(i); !s.ok()) return s;
   }
+  // Its certificate names its node id, created in its data dir on first use.
+  absl::StatusOr<testing::StoragedIdentity> identity =
+      testing::PrintStoragedIdentity(node_data_dir(i));
+  if (!identity.ok()) return identity.status();
+  const TlsConfig tls = pki_.Issue(absl::StrCat("storaged-", i), kRoleStoraged, identity->node_id);
   absl::StatusOr<std::unique_ptr<testing::Process>> p =
       Launch(testing::BinaryPath("freehold-storaged"),
              {"--listen",
@@ -204,7 +227,7 @@ absl::Status Cluster::StartNode(int i) {
               "1s",
               "--log-level",
               "warn"},
-             dir_.File(absl::StrCat("storaged-", i, "-", ++n.starts, ".log")));
+             dir_.File(absl::StrCat("storaged-", i, "-", ++n.starts, ".log")), tls);
   if (!p.ok()) return p.status();
   n.process = *std::move(p);
   return GrpcAddressOf(*n.process, absl::StrCat("freehold-storaged ", i)).status();
@@ -233,7 +256,8 @@ absl::Status Cluster::RestoreAllNodes(absl::Duration timeout) {
 }
 
 absl::StatusOr<v1::ClusterStatusResponse> Cluster::Status() const {
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> ch = MakeChannel(coordinator_address_);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> ch =
+      MakeChannel(coordinator_address_, operator_tls_);
   if (!ch.ok()) return ch.status();
   auto stub = v1::Coordinator::NewStub(*ch);
   grpc::ClientContext ctx;

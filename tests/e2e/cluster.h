@@ -3,6 +3,9 @@
 // accounts, freehold-coordinator and N freehold-storaged in several zones,
 // each in a temp directory. Storage daemons keep their port and data dir, so
 // a stopped daemon can be started again as the same node.
+// Every process speaks mutual TLS with certificates from a private CA
+// (tests/support/test_pki.h): each service has its role, each storage daemon a
+// storaged certificate naming its node id. The CLI gets the CA (ca_file()).
 #pragma once
 
 #include <memory>
@@ -12,8 +15,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "freehold/v1/coordinator.pb.h"
+#include "common/grpc_server.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
 
 namespace freehold::e2e {
 
@@ -47,6 +52,13 @@ class Cluster {
   // Empty unless ClusterOptions::donations.
   const std::string& donations_address() const { return donations_address_; }
   const std::string& admin_token_file() const { return admin_token_file_; }
+  // The fleet CA (FREEHOLD_CA_FILE for the CLI) and client TLS for test calls:
+  // trusting the CA without a certificate (as the CLI does), or with the
+  // operator certificate (as freehold-admin does). pki() issues others.
+  std::string ca_file() const { return pki_.ca_file(); }
+  ClientTlsOptions client_tls() const { return pki_.TrustOnly(); }
+  ClientTlsOptions operator_tls() const { return operator_tls_; }
+  const testing::TestPki& pki() const { return pki_; }
   const std::string& dir() const { return dir_.path(); }
   int node_count() const { return static_cast<int>(nodes_.size()); }
   const std::string& node_address(int i) const { return nodes_[i].address; }
@@ -79,6 +91,8 @@ class Cluster {
   absl::Status StartAll(const ClusterOptions& options);
 
   testing::TempDir dir_{"freehold-e2e-"};
+  testing::TestPki pki_;
+  ClientTlsOptions operator_tls_;
   std::string db_url_;
   std::unique_ptr<testing::Process> accounts_, donations_, coordinator_;
   std::string accounts_address_, donations_address_, coordinator_address_, admin_token_file_;

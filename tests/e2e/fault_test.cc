@@ -138,6 +138,7 @@ TEST_F(FaultTest, DaemonKilledDuringPutNeverLeavesAnUnreadableObject) {
            {"FREEHOLD_PASSWORD", "correct horse " + HandleOf(*alice)},
            {"FREEHOLD_ACCOUNTS_ADDR", cluster().accounts_address()},
            {"FREEHOLD_COORDINATOR_ADDR", cluster().coordinator_address()},
+           {"FREEHOLD_CA_FILE", cluster().ca_file()},
            {"FREEHOLD_ALLOW_WEAK_KDF", "1"}};
   o.stderr_path = alice->File("bigput.err");
   o.stdout_path = alice->File("bigput.out");

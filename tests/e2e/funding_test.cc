@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc_server.h"
 #include "common/grpc_status.h"
+#include "common/peer_identity.h"
 #include "freehold/v1/donations.grpc.pb.h"
 #include "freehold/v1/funding.grpc.pb.h"
 #include "services/donations/core/webhook_signature.h"
@@ -75,7 +76,8 @@ class FundingEndToEndTest : public ::testing::Test {
   std::unique_ptr<CliUser> SignUp(const std::string& prefix) {
     const std::string handle = absl::StrCat(prefix, ::getpid());
     auto user = std::make_unique<CliUser>(
-        cluster_->accounts_address(), cluster_->coordinator_address(), "correct horse " + handle);
+        cluster_->accounts_address(), cluster_->coordinator_address(), "correct horse " + handle,
+        cluster_->ca_file());
     CliResult r = user->Run({"signup", "--handle", handle});
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     return user;
@@ -102,7 +104,9 @@ class FundingEndToEndTest : public ::testing::Test {
     spec.currency = "eur";
     spec.created = now;
     const std::string body = donations::testing::PaymentIntentSucceeded(spec);
-    absl::StatusOr<std::shared_ptr<grpc::Channel>> ch = MakeChannel(cluster_->donations_address());
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> ch = MakeChannel(
+        cluster_->donations_address(),
+        cluster_->pki().Issue("webhook", kRoleDonations, "e2e-webhook").Client());
     ASSERT_TRUE(ch.ok()) << ch.status();
     auto stub = v1::Donations::NewStub(*ch);
     v1::IngestEventRequest req;
@@ -121,7 +125,7 @@ class FundingEndToEndTest : public ::testing::Test {
 
   static absl::StatusOr<v1::FundingStatus> Funding() {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> ch =
-        MakeChannel(cluster_->coordinator_address());
+        MakeChannel(cluster_->coordinator_address(), cluster_->client_tls());
     if (!ch.ok()) return ch.status();
     auto stub = v1::Funding::NewStub(*ch);
     grpc::ClientContext ctx;  // anonymous: public information

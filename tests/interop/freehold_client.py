@@ -182,8 +182,21 @@ def signup_kdf(offered_ops, offered_mem):
 # --- the services ------------------------------------------------------------
 
 
-def channel(address):
-    return grpc.insecure_channel(address)
+def channel(address, ca_file=None):
+    """A TLS channel to `address` verified with the PEM CA in `ca_file` (default
+    FREEHOLD_CA_FILE, as the C++ CLI; unset = the system trust store). Plaintext
+    only with FREEHOLD_PLAINTEXT=1, and then only to loopback addresses."""
+    if os.environ.get("FREEHOLD_PLAINTEXT") == "1":
+        host = address.rsplit(":", 1)[0].strip("[]")
+        if host not in ("localhost", "::1") and not host.startswith("127."):
+            raise ValueError(f"FREEHOLD_PLAINTEXT: refused for {address} (not loopback)")
+        return grpc.insecure_channel(address)
+    ca_file = ca_file if ca_file is not None else os.environ.get("FREEHOLD_CA_FILE", "")
+    root = None
+    if ca_file:
+        with open(ca_file, "rb") as f:
+            root = f.read()
+    return grpc.secure_channel(address, grpc.ssl_channel_credentials(root_certificates=root))
 
 
 def health(address, service=""):

@@ -94,6 +94,14 @@ for p in processes:
     except grpc.RpcError as e:
         status = f"{e.code().name}: {e.details()}"
     check(f"{p.lower()} {addr} is SERVING", status == "SERVING", status)
+check("FREEHOLD_CA_FILE is set (the cluster speaks TLS)", bool(os.environ.get("FREEHOLD_CA_FILE")))
+try:
+    with grpc.insecure_channel(os.environ["FREEHOLD_ACCOUNTS_ADDR"]) as ch:
+        fc.health_pb2_grpc.HealthStub(ch).Check(fc.health_pb2.HealthCheckRequest(), timeout=3)
+    plain = "SERVING: plaintext accepted"
+except grpc.RpcError as e:
+    plain = e.code().name
+check("a plaintext channel to accounts fails (TLS only)", plain == "UNAVAILABLE", plain)
 
 # --- 2. PreLogin ---------------------------------------------------------------
 section("PreLogin: known and unknown handles")

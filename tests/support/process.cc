@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -261,4 +262,5 @@ void Process::Signal(int sig) {
   if (Running()) ::kill(pid_, sig);
 }
 
+// Accepts "node_id ID" and "node_id=ID" lines.
 }  // namespace freehold::testing
