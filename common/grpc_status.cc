@@ -4,6 +4,19 @@
 #include "absl/strings/str_cat.h"
 
 namespace freehold {
+namespace {
+
+constexpr char kTruncated[] = " ... (truncated)";
+
+std::string BoundedMessage(absl::string_view message) {
+  if (message.size() <= kMaxStatusMessageBytes) return std::string(message);
+  size_t keep = kMaxStatusMessageBytes - (sizeof(kTruncated) - 1);
+  // Back up over UTF-8 continuation bytes so no character is cut in half.
+  while (keep > 0 && (static_cast<unsigned char>(message[keep]) & 0xC0) == 0x80) --keep;
+  return absl::StrCat(message.substr(0, keep), kTruncated);
+}
+
+}  // namespace
 
 std::string GrpcCodeName(grpc::StatusCode code) {
   const int c = static_cast<int>(code);
@@ -14,7 +27,7 @@ std::string GrpcCodeName(grpc::StatusCode code) {
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   const int c = static_cast<int>(status.code());
-  std::string message(status.message());
+  std::string message = BoundedMessage(status.message());
   if (c <= 0 || c > 16 || status.code() == absl::StatusCode::kUnknown) {
     if (message.empty()) message = "internal error";
     return grpc::Status(grpc::StatusCode::INTERNAL, message);

@@ -27,6 +27,27 @@ TEST(GrpcStatusTest, MapsEveryCodeOneToOneExceptUnknown) {
   EXPECT_TRUE(FromGrpcStatus(grpc::Status::OK).ok());
 }
 
+TEST(GrpcStatusTest, LongMessagesAreCutSoTheyFitInTrailers) {
+  // A message that echoes a 10 MB identifier would overflow gRPC's metadata limit and
+  // reach the caller as RESOURCE_EXHAUSTED: the wire message is bounded.
+  const std::string huge(10 << 20, 'x');
+  const grpc::Status g = ToGrpcStatus(absl::NotFoundError("node " + huge + " is not registered"));
+  EXPECT_EQ(g.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_LE(g.error_message().size(), kMaxStatusMessageBytes);
+  EXPECT_THAT(g.error_message(), ::testing::StartsWith("node xxx"));
+  EXPECT_THAT(g.error_message(), ::testing::EndsWith("(truncated)"));
+  // Never cut inside a UTF-8 sequence.
+  std::string accents;
+  while (accents.size() < 3 * kMaxStatusMessageBytes) accents += "\xc3\xa9";
+  const std::string cut = ToGrpcStatus(absl::InvalidArgumentError(accents)).error_message();
+  const std::string kept = cut.substr(0, cut.size() - std::string(" ... (truncated)").size());
+  EXPECT_EQ(kept.size() % 2, 0u);
+  EXPECT_EQ(kept, accents.substr(0, kept.size()));
+  // Short messages are untouched.
+  EXPECT_EQ(ToGrpcStatus(absl::NotFoundError("node n1 is not registered")).error_message(),
+            "node n1 is not registered");
+}
+
 TEST(GrpcStatusTest, UnknownBecomesInternalWithMessage) {
   const grpc::Status g = ToGrpcStatus(absl::UnknownError("disk said no"));
   EXPECT_EQ(g.error_code(), grpc::StatusCode::INTERNAL);
