@@ -48,7 +48,9 @@ absl::Status RunShare(Context& ctx, const ShareArgs& args) {
   absl::StatusOr<std::string> id = ResolveObject(**coordinator, args.object, &*identity);
   if (!id.ok()) return id.status();
 
-  absl::StatusOr<v1::GetPublicKeyResponse> recipient = (*accounts)->GetPublicKey(handle);
+  absl::StatusOr<std::string> token = (*user)->AccessToken();
+  if (!token.ok()) return token.status();
+  absl::StatusOr<v1::GetPublicKeyResponse> recipient = (*accounts)->GetPublicKey(handle, *token);
   if (absl::IsNotFound(recipient.status())) {
     return absl::NotFoundError(absl::StrCat("no account with the handle \"", handle, "\""));
   }
@@ -155,12 +157,13 @@ absl::Status RunFetch(Context& ctx, const FetchArgs& args) {
   absl::StatusOr<CoordinatorApi*> coordinator = ctx.Coordinator(/*anonymous=*/true);
   if (!coordinator.ok()) return coordinator.status();
   absl::StatusOr<v1::GetObjectResponse> manifest = (*coordinator)->GetObject(link->object_id);
-  if (absl::IsUnauthenticated(manifest.status()) || absl::IsPermissionDenied(manifest.status())) {
-    return absl::PermissionDeniedError(
-        "this link no longer works: its owner turned the public link off");
-  }
-  if (absl::IsNotFound(manifest.status())) {
-    return absl::NotFoundError("the file behind this link no longer exists");
+  // The coordinator answers NOT_FOUND alike for a deleted object and for one whose
+  // public link was turned off (it does not tell strangers that an object exists).
+  if (absl::IsNotFound(manifest.status()) || absl::IsUnauthenticated(manifest.status()) ||
+      absl::IsPermissionDenied(manifest.status())) {
+    return absl::NotFoundError(
+        "this link no longer works: the file was deleted or its owner turned the public link "
+        "off");
   }
   if (!manifest.ok()) return manifest.status();
   absl::StatusOr<client::SecretBytes> key = OpenFileKey(manifest->age_header(), link->identity);

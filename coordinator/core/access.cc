@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "common/secure_compare.h"
 #include "coordinator/core/ids.h"
@@ -131,6 +132,10 @@ bool MayRead(const ObjectRecord& object, const Caller* caller, bool shared_with_
   if (object.public_link) return true;
   if (caller == nullptr) return false;
   return IsOwner(object, *caller) || shared_with_caller;
+}
+
+absl::Status ObjectNotFoundError(absl::string_view canonical_object_id) {
+  return absl::NotFoundError(absl::StrCat("object ", canonical_object_id, " not found"));
 }
 
 }  // namespace freehold::coordinator

@@ -84,4 +84,10 @@ class AccessTokenVerifier {
 bool MayRead(const ObjectRecord& object, const Caller* caller, bool shared_with_caller);
 bool IsOwner(const ObjectRecord& object, const Caller& caller);
 
+// The one answer for an object the caller may not know about: an id that does not
+// exist, an upload in progress of another account, another account's object that is
+// neither shared with the caller nor public. Identical code and message in every case,
+// so that a stranger cannot tell an existing object from a random id.
+absl::Status ObjectNotFoundError(absl::string_view canonical_object_id);
+
 }  // namespace freehold::coordinator

@@ -43,6 +43,25 @@ std::string NewUuid() {
   return FormatUuid(HexEncode(bytes));
 }
 
+bool IsNodeId(absl::string_view id) {
+  if (id.empty() || id.size() > kMaxNodeIdBytes) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+absl::Status CheckNodeId(absl::string_view id, absl::string_view field) {
+  if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " is required"));
+  if (!IsNodeId(id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be 1..", kMaxNodeIdBytes, " characters of [A-Za-z0-9._-]"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> CanonicalUuid(absl::string_view text, absl::string_view field) {
   std::string hex;
   if (text.size() == 36) {

@@ -3,13 +3,26 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace freehold::coordinator {
+
+// Every identifier a caller sends is bounded and checked before it is used or named
+// in an answer; messages name the field, never echo the value (it may be megabytes).
+inline constexpr size_t kMaxNodeIdBytes = 128;
+// Longer than any key ShardKey makes ("<32 hex>-<segment>-<index>").
+inline constexpr size_t kMaxShardKeyBytes = 128;
+
+// 1..128 characters of [A-Za-z0-9._-]: the node ids the coordinator accepts.
+bool IsNodeId(absl::string_view id);
+// OK, or INVALID_ARGUMENT "<field> must be 1..128 characters of [A-Za-z0-9._-]".
+absl::Status CheckNodeId(absl::string_view id, absl::string_view field);
 
 // A random version 4 UUID, lower case with dashes.
 std::string NewUuid();

@@ -9,19 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/encoding.h"
 #include "common/status.h"
+#include "coordinator/core/ids.h"
 
 namespace freehold::coordinator {
 namespace {
-
-bool IsNodeId(absl::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 bool IsHostPort(absl::string_view address) {
   if (address.empty() || address.size() > 255) return false;
@@ -237,9 +228,16 @@ absl::StatusOr<absl::Duration> NodeRegistry::Register(const RegisterNodeInput& i
 }
 
 absl::StatusOr<NodeState> NodeRegistry::Heartbeat(const HeartbeatInput& in) {
-  if (in.node_id.empty()) return absl::InvalidArgumentError("node_id is required");
+  FH_RETURN_IF_ERROR(CheckNodeId(in.node_id, "node_id"));
   if (in.corrupt_shard_keys.size() > 10000) {
     return absl::InvalidArgumentError("corrupt_shard_keys has more than 10000 keys");
+  }
+  for (size_t i = 0; i < in.corrupt_shard_keys.size(); ++i) {
+    // Keys this coordinator did not make are skipped; absurd ones are refused.
+    if (in.corrupt_shard_keys[i].size() > kMaxShardKeyBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("corrupt_shard_keys[", i, "] is longer than ", kMaxShardKeyBytes, " bytes"));
+    }
   }
   const absl::Time now = clock_.Now();
   NodeState state = NodeState::kUp;
@@ -294,7 +292,7 @@ absl::StatusOr<NodeState> NodeRegistry::Heartbeat(const HeartbeatInput& in) {
 }
 
 absl::Status NodeRegistry::SetState(const std::string& node_id, NodeState target) {
-  if (node_id.empty()) return absl::InvalidArgumentError("node_id is required");
+  FH_RETURN_IF_ERROR(CheckNodeId(node_id, "node_id"));
   if (target == NodeState::kDown) {
     return absl::InvalidArgumentError(
         "state must be NODE_STATE_UP, NODE_STATE_DRAINING or NODE_STATE_RETIRED");

@@ -51,21 +51,16 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::Get(const Caller* caller,
   FH_RETURN_IF_ERROR(store_.Read([&](MetadataTxn& txn) -> absl::Status {
     FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> found, txn.objects().Get(object_id, false));
     if (!found.has_value() || found->state != ObjectState::kCommitted) {
-      return absl::NotFoundError(absl::StrCat("object ", object_id, " not found"));
+      return ObjectNotFoundError(object_id);
     }
     object = *std::move(found);
     shared = false;
     if (caller != nullptr && !caller->account_id.empty() && !IsOwner(object, *caller)) {
       FH_ASSIGN_OR_RETURN(shared, txn.objects().IsSharedWith(object_id, caller->account_id));
     }
-    if (!MayRead(object, caller, shared)) {
-      if (caller == nullptr) {
-        return absl::UnauthenticatedError(
-            "this object has no public link: send \"authorization: Bearer <token>\"");
-      }
-      return absl::PermissionDeniedError(
-          absl::StrCat("object ", object_id, " is not shared with this account"));
-    }
+    // Anonymous callers and other accounts get the answer of an id that does not
+    // exist, so that nobody learns that an object they may not read exists.
+    if (!MayRead(object, caller, shared)) return ObjectNotFoundError(object_id);
     FH_ASSIGN_OR_RETURN(segments, txn.segments().List(object_id));
     FH_ASSIGN_OR_RETURN(std::vector<Node> all, txn.nodes().List());
     for (Node& n : all) nodes.emplace(n.node_id, std::move(n));
@@ -150,13 +145,15 @@ absl::StatusOr<ObjectRecord> ObjectCatalog::LoadOwnedCommitted(MetadataTxn& txn,
                                                                const Caller& caller,
                                                                const std::string& object_id) {
   FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> object, txn.objects().Get(object_id, true));
-  if (!object.has_value()) {
-    return absl::NotFoundError(absl::StrCat("object ", object_id, " not found"));
-  }
+  if (!object.has_value()) return ObjectNotFoundError(object_id);
   if (!IsOwner(*object, caller)) {
-    if (object->state != ObjectState::kCommitted) {
-      return absl::NotFoundError(absl::StrCat("object ", object_id, " not found"));
+    // Only a caller who may read the object (shared with it, or public) learns that
+    // it exists; everyone else gets the answer of an id that does not exist.
+    bool shared = false;
+    if (object->state == ObjectState::kCommitted && !caller.account_id.empty()) {
+      FH_ASSIGN_OR_RETURN(shared, txn.objects().IsSharedWith(object_id, caller.account_id));
     }
+    if (!MayRead(*object, &caller, shared)) return ObjectNotFoundError(object_id);
     return absl::PermissionDeniedError(
         absl::StrCat("only the owner of object ", object_id, " may change it"));
   }

@@ -21,17 +21,12 @@ absl::StatusOr<int> SegmentIndex(int64_t value, absl::string_view field) {
   return static_cast<int>(value);
 }
 
-// Loads an object for update and checks that `caller` owns it.
+// Loads an object for update and checks that `caller` owns it (NOT_FOUND otherwise).
 absl::StatusOr<ObjectRecord> LoadOwned(MetadataTxn& txn, const Caller& caller,
                                        const std::string& object_id) {
   FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> object, txn.objects().Get(object_id, true));
-  if (!object.has_value()) {
-    return absl::NotFoundError(absl::StrCat("object ", object_id, " not found"));
-  }
-  if (!IsOwner(*object, caller)) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("object ", object_id, " belongs to another account"));
-  }
+  // Another account's object answers exactly like an id that does not exist.
+  if (!object.has_value() || !IsOwner(*object, caller)) return ObjectNotFoundError(object_id);
   return *std::move(object);
 }
 
@@ -209,7 +204,7 @@ absl::StatusOr<ShardTarget> ObjectWriter::ReplaceShardTarget(const Caller& calle
   FH_ASSIGN_OR_RETURN(const std::string object_id, CanonicalUuid(in.object_id, "object_id"));
   FH_ASSIGN_OR_RETURN(const int segment_index, SegmentIndex(in.segment, "segment"));
   FH_ASSIGN_OR_RETURN(const int index, SegmentIndex(in.index, "index"));
-  if (in.failed_node_id.empty()) return absl::InvalidArgumentError("failed_node_id is required");
+  FH_RETURN_IF_ERROR(CheckNodeId(in.failed_node_id, "failed_node_id"));
   const absl::Time now = clock_.Now();
   const uint64_t min_free = config_.segment_size_bytes / config_.data_shards + kMaxShardPadding;
   SegmentRecord record;

@@ -302,35 +302,36 @@ TEST_F(CoordinatorClusterTest, UncommittedIsInvisibleAndAccountsAreIsolated) {
   EXPECT_EQ(stub_->GetObject(Ctx(owner).get(), get, &manifest).error_code(),
             grpc::StatusCode::NOT_FOUND);
 
-  // The stranger sees nothing and changes nothing.
+  // The stranger sees nothing and changes nothing: the objects answer like ids that
+  // do not exist.
   list.Clear();
   ASSERT_TRUE(stub_->ListObjects(Ctx(stranger).get(), {}, &list).ok());
   EXPECT_EQ(list.objects_size(), 0);
   get.set_object_id(id);
   EXPECT_EQ(stub_->GetObject(Ctx(stranger).get(), get, &manifest).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+            grpc::StatusCode::NOT_FOUND);
   v1::DeleteObjectRequest del;
   del.set_object_id(id);
   v1::DeleteObjectResponse del_resp;
   EXPECT_EQ(stub_->DeleteObject(Ctx(stranger).get(), del, &del_resp).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+            grpc::StatusCode::NOT_FOUND);
   v1::UpdateHeaderRequest upd;
   upd.set_object_id(id);
   upd.set_age_header("evil");
   v1::UpdateHeaderResponse upd_resp;
   EXPECT_EQ(stub_->UpdateHeader(Ctx(stranger).get(), upd, &upd_resp).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+            grpc::StatusCode::NOT_FOUND);
   v1::SetPublicLinkRequest link;
   link.set_object_id(id);
   link.set_enabled(true);
   link.set_age_header("evil");
   v1::SetPublicLinkResponse link_resp;
   EXPECT_EQ(stub_->SetPublicLink(Ctx(stranger).get(), link, &link_resp).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+            grpc::StatusCode::NOT_FOUND);
   EncodedSegment e = Encode(std::string(1000, 'x'), 4, 2);
   v1::BeginSegmentResponse plan;
   EXPECT_EQ(Begin(stranger, pending.object_id(), 0, e, &plan).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+            grpc::StatusCode::NOT_FOUND);
 
   // No token, an expired token, a forged token.
   EXPECT_EQ(stub_->ListObjects(Ctx().get(), {}, &list).error_code(),
@@ -339,7 +340,7 @@ TEST_F(CoordinatorClusterTest, UncommittedIsInvisibleAndAccountsAreIsolated) {
       stub_->ListObjects(Ctx(Token(owner_id, -absl::Minutes(2))).get(), {}, &list).error_code(),
       grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(stub_->GetObject(Ctx().get(), get, &manifest).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+            grpc::StatusCode::NOT_FOUND);  // without a public link: as if it did not exist
 
   // A public link opens reads to anyone, without a token.
   link.set_age_header("header-with-link-stanza");

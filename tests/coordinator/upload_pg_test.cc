@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "absl/strings/str_replace.h"
 #include "common/signed_token.h"
 #include "coordinator/core/ids.h"
 #include "tests/coordinator/coordinator_fixture.h"
@@ -238,19 +239,42 @@ TEST_F(UploadTest, AnotherAccountCannotListReadChangeOrDelete) {
   ASSERT_OK_AND_ASSIGN(std::string id, UploadObject(owner, 5000));
   ASSERT_OK_AND_ASSIGN(ObjectPage page, catalog_->List(stranger, 0, ""));
   EXPECT_TRUE(page.objects.empty());
-  EXPECT_THAT(catalog_->Get(&stranger, id), StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(catalog_->Get(nullptr, id), StatusIs(absl::StatusCode::kUnauthenticated));
-  EXPECT_THAT(catalog_->Delete(stranger, id), StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(catalog_->UpdateHeader(stranger, id, "h2", {stranger.account_id}),
-              StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(catalog_->SetPublicLink(stranger, id, true, "h3"),
-              StatusIs(absl::StatusCode::kPermissionDenied));
-  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
-  EXPECT_THAT(writer_->BeginSegment(stranger, b.input),
-              StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_THAT(writer_->CommitObject(stranger, b.object_id, 1),
-              StatusIs(absl::StatusCode::kPermissionDenied));
+  // Another account's object answers exactly like an id that does not exist: the
+  // stranger learns nothing about its existence.
   const std::string missing = NewUuid();
+  auto same_as_missing = [&](const absl::Status& got, const absl::Status& for_missing) {
+    EXPECT_EQ(got.code(), absl::StatusCode::kNotFound) << got;
+    EXPECT_EQ(for_missing.code(), absl::StatusCode::kNotFound) << for_missing;
+    std::string expected(for_missing.message());
+    absl::StrReplaceAll({{missing, id}}, &expected);
+    EXPECT_EQ(std::string(got.message()), expected);
+  };
+  same_as_missing(catalog_->Get(&stranger, id).status(), catalog_->Get(&stranger, missing).status());
+  same_as_missing(catalog_->Get(nullptr, id).status(), catalog_->Get(nullptr, missing).status());
+  same_as_missing(catalog_->Delete(stranger, id), catalog_->Delete(stranger, missing));
+  same_as_missing(catalog_->UpdateHeader(stranger, id, "h2", {stranger.account_id}),
+                  catalog_->UpdateHeader(stranger, missing, "h2", {stranger.account_id}));
+  same_as_missing(catalog_->SetPublicLink(stranger, id, true, "h3"),
+                  catalog_->SetPublicLink(stranger, missing, true, "h3"));
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  BeginSegmentInput for_missing = b.input;
+  for_missing.object_id = missing;
+  {
+    absl::Status got = writer_->BeginSegment(stranger, b.input).status();
+    absl::Status want = writer_->BeginSegment(stranger, for_missing).status();
+    std::string expected(want.message());
+    absl::StrReplaceAll({{missing, b.object_id}}, &expected);
+    EXPECT_EQ(got.code(), absl::StatusCode::kNotFound) << got;
+    EXPECT_EQ(std::string(got.message()), expected);
+  }
+  {
+    absl::Status got = writer_->CommitObject(stranger, b.object_id, 1).status();
+    absl::Status want = writer_->CommitObject(stranger, missing, 1).status();
+    std::string expected(want.message());
+    absl::StrReplaceAll({{missing, b.object_id}}, &expected);
+    EXPECT_EQ(got.code(), absl::StatusCode::kNotFound) << got;
+    EXPECT_EQ(std::string(got.message()), expected);
+  }
   EXPECT_THAT(catalog_->Get(&owner, missing), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(catalog_->Delete(owner, missing), StatusIs(absl::StatusCode::kNotFound));
   // The owner still sees an unchanged object.
@@ -275,7 +299,7 @@ TEST_F(UploadTest, SharingLetsTheRecipientReadButNotChange) {
   EXPECT_THAT(catalog_->Delete(friend_, id), StatusIs(absl::StatusCode::kPermissionDenied));
   // Unsharing: an empty list.
   ASSERT_OK(catalog_->UpdateHeader(owner, id, "header-alone", {}));
-  EXPECT_THAT(catalog_->Get(&friend_, id), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(catalog_->Get(&friend_, id), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(catalog_->UpdateHeader(owner, id, "h", {"nope"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("share_with_account_ids[0]")));
 }
@@ -291,7 +315,8 @@ TEST_F(UploadTest, PublicLinkMakesObjectReadableWithoutToken) {
   EXPECT_EQ(m.age_header, "header-with-link");
   EXPECT_TRUE(m.object.public_link);
   ASSERT_OK(catalog_->SetPublicLink(owner, id, false, ""));
-  EXPECT_THAT(catalog_->Get(nullptr, id), StatusIs(absl::StatusCode::kUnauthenticated));
+  // Without the link the object is, to anyone but its readers, an id that does not exist.
+  EXPECT_THAT(catalog_->Get(nullptr, id), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(UploadTest, ListingPagesThroughOwnedObjects) {

@@ -162,7 +162,7 @@ TEST_F(CliEndToEndTest, PublicLinkIsFetchedWithoutAnAccountUntilDisabled) {
 
   ASSERT_EQ(alice->Run({"link", "--disable", id}).exit_code, 0);
   CliResult off = stranger.Run({"fetch", url, "-o", stranger.File("photo2.jpg")});
-  EXPECT_EQ(off.exit_code, 3) << off.Describe();
+  EXPECT_EQ(off.exit_code, 4) << off.Describe();  // like a deleted file: nothing is revealed
   EXPECT_THAT(off.err, HasSubstr("no longer works"));
 }
 
@@ -174,12 +174,13 @@ TEST_F(CliEndToEndTest, AccountsCannotListReadOrDeleteEachOthersFiles) {
   CliResult ls = mallory->Run({"--json", "ls"});
   ASSERT_EQ(ls.exit_code, 0) << ls.Describe();
   EXPECT_THAT(ls.out, ::testing::Not(HasSubstr(id)));
+  // Another account's file answers like one that does not exist (exit 4, not found).
   CliResult get = mallory->Run({"get", id, "-o", mallory->File("diary")});
-  EXPECT_EQ(get.exit_code, 3) << get.Describe();
+  EXPECT_EQ(get.exit_code, 4) << get.Describe();
   CliResult exp = mallory->Run({"export", id, "-o", mallory->File("diary.age")});
-  EXPECT_EQ(exp.exit_code, 3) << exp.Describe();
+  EXPECT_EQ(exp.exit_code, 4) << exp.Describe();
   CliResult rm = mallory->Run({"rm", id});
-  EXPECT_EQ(rm.exit_code, 3) << rm.Describe();
+  EXPECT_EQ(rm.exit_code, 4) << rm.Describe();
   CliResult link = mallory->Run({"link", id});
   EXPECT_NE(link.exit_code, 0) << link.Describe();
   CliResult still = alice->Run({"get", id, "-o", alice->File("diary.back")});
