@@ -10,6 +10,7 @@
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_credentials_options.h>
 #include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/client_interceptor.h>
 
 #include <cstdio>
 #include <fstream>
@@ -123,13 +124,68 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   return creds;
 }
 
+// Refuses, on the client and before anything is sent, a call whose request metadata
+// is larger than `limit` bytes (HPACK accounting: name + value + 32 per entry). gRPC 1.51
+// servers treat a header block over their GRPC_ARG_MAX_METADATA_SIZE as a connection
+// error: sending one would fail every other call multiplexed on the connection.
+class MetadataLimitInterceptor : public grpc::experimental::Interceptor {
+ public:
+  explicit MetadataLimitInterceptor(size_t limit) : limit_(limit) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    bool hijack = false;
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      size_t size = 0;
+      for (const auto& [key, value] : *methods->GetSendInitialMetadata()) {
+        size += key.size() + value.size() + 32;
+      }
+      if (size > limit_) {
+        refused_size_ = size;
+        hijack = true;
+      }
+    }
+    if (refused_size_ > 0) {
+      if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_RECV_MESSAGE)) {
+        methods->FailHijackedRecvMessage();
+      }
+      if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_RECV_STATUS)) {
+        *methods->GetRecvStatus() = grpc::Status(
+            grpc::StatusCode::RESOURCE_EXHAUSTED,
+            absl::StrCat("request metadata of ", refused_size_, " bytes is larger than the limit of ",
+                         limit_, " bytes; the call was not sent"));
+      }
+    }
+    if (hijack) {
+      methods->Hijack();
+    } else {
+      methods->Proceed();
+    }
+  }
+
+ private:
+  const size_t limit_;
+  size_t refused_size_ = 0;  // > 0 once this call is refused
+};
+
+class MetadataLimitFactory : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo*) override {
+    return new MetadataLimitInterceptor(kMaxRequestMetadataBytes);
+  }
+};
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannelWithArgs(const std::string& target,
                                                                    const ClientTlsOptions& tls,
                                                                    grpc::ChannelArguments args) {
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> creds = ClientCredentials(tls);
   if (!creds.ok()) return creds.status();
   if (!tls.server_name_override.empty()) args.SetSslTargetNameOverride(tls.server_name_override);
-  return grpc::CreateCustomChannel(target, *creds, args);
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<MetadataLimitFactory>());
+  return grpc::experimental::CreateCustomChannelWithInterceptors(target, *creds, args,
+                                                                 std::move(interceptors));
 }
 
 }  // namespace

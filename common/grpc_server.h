@@ -131,8 +131,16 @@ class GrpcServer {
   bool shut_down_ = false;
 };
 
+// The largest request metadata a channel from MakeChannel sends: the servers' 64 KiB
+// limit (GrpcServerOptions::max_metadata_bytes) less room for the headers gRPC adds
+// (:path, :authority, user-agent, grpc-timeout, ...).
+inline constexpr size_t kMaxRequestMetadataBytes = 60 << 10;
+
 // A channel to `target` ("host:port", "dns:///name:port", "unix:/path"), TLS if active.
-// INVALID_ARGUMENT if a TLS file cannot be read.
+// INVALID_ARGUMENT if a TLS file cannot be read. A call whose request metadata is larger
+// than kMaxRequestMetadataBytes fails with RESOURCE_EXHAUSTED without being sent: with
+// gRPC 1.51 an oversized header block received by a server shuts down the whole
+// connection, failing the other calls multiplexed on it.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& target,
                                                            const ClientTlsOptions& tls = {},
                                                            int max_message_bytes = 16 << 20);
