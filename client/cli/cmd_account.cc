@@ -22,7 +22,9 @@ std::string DeviceName() {
 absl::StatusOr<std::string> HandleOrPrompt(const std::string& given) {
   std::string handle = given;
   if (handle.empty()) {
-    if (!PasswordSource::HaveTerminal()) return UsageError("--handle is required");
+    if (!PasswordSource::HaveTerminal()) {
+      return UsageError("--handle is required (there is no terminal to ask for it on)");
+    }
     absl::StatusOr<client::SecretBytes> typed = PromptTerminal("Handle: ", /*echo=*/true);
     if (!typed.ok()) return typed.status();
     handle = std::string(typed->view());

@@ -89,7 +89,7 @@ ${PROM_URL:+  prometheus     $PROM_URL   (alerts: $PROM_URL/alerts)
 
 Use it:
   source $RUN/env
-  freehold signup            # then: freehold put FILE, freehold ls, freehold get NAME
+  freehold signup --handle bob   # then: freehold put FILE, freehold ls, freehold get NAME
   freehold status
 Stop it: ./deploy/local/down.sh
 SUMMARY

@@ -89,40 +89,22 @@ set +e
 rc=$?
 set -e
 sed 's/^/   /' "$WORK/readme.out" "$WORK/readme.err"
-KNOWN_HANDLE=""
-if [[ $rc == 0 ]]; then
-  echo "   the README example works without a terminal"
-  KNOWN_HANDLE=$(cd "$WORK/readme-cwd" && source .run/env && FREEHOLD_CONFIG_DIR="$WORK/readme" \
-    freehold --json whoami </dev/null | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["handle"])')
-elif [[ $rc == 2 ]] && grep -q -- "--handle is required" "$WORK/readme.err"; then
-  # Known mismatch, reported: without a terminal the CLI cannot ask for the
-  # handle and the README's line gives none. The rest of the scripted path
-  # (password from FREEHOLD_PASSWORD / --password-file, no prompt) is checked
-  # below with --handle added.
-  echo "   README MISMATCH: \`freehold signup\` as the README writes it needs a terminal for the handle"
-  echo "   (exit 2, \"--handle is required\"); continuing with --handle"
-else
-  fail "the README's sign-up example failed (exit $rc)"
-fi
+[[ $rc == 0 ]] || fail "the README's sign-up example failed without a terminal (exit $rc)"
+echo "   the README example works without a terminal"
+KNOWN_HANDLE=$(cd "$WORK/readme-cwd" && source .run/env && FREEHOLD_CONFIG_DIR="$WORK/readme" \
+  freehold --json whoami </dev/null | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["handle"])')
+[[ -n "$KNOWN_HANDLE" ]] || fail "freehold whoami after the README's sign-up names no handle"
 
 source "$RUN/env"
-if [[ -z "$KNOWN_HANDLE" ]]; then
-  KNOWN_HANDLE="readme$RANDOM$RANDOM"
-  ( umask 077; printf '%s\n' "$PASSWORD" > "$WORK/password" )
-  for mode in password-file env; do
-    if [[ $mode == env ]]; then
-      args=(--handle "${KNOWN_HANDLE}e"); envs=(FREEHOLD_PASSWORD="$PASSWORD")
-    else
-      args=(--handle "$KNOWN_HANDLE" --password-file "$WORK/password"); envs=()
-    fi
-    env -u FREEHOLD_PASSWORD "${envs[@]}" FREEHOLD_CONFIG_DIR="$WORK/readme-$mode" \
-      timeout 120 setsid -w freehold signup "${args[@]}" </dev/null >"$WORK/signup-$mode.out" 2>&1 \
-      || { cat "$WORK/signup-$mode.out" >&2; fail "freehold signup ${args[*]} (no terminal, $mode) failed"; }
-    echo "   freehold signup ${args[*]} without a terminal (password from $mode): ok"
-  done
-fi
+# The other scripted form the README names: the password from --password-file.
+( umask 077; printf '%s\n' "$PASSWORD" > "$WORK/password" )
+args=(--handle "readme$RANDOM$RANDOM" --password-file "$WORK/password")
+env -u FREEHOLD_PASSWORD FREEHOLD_CONFIG_DIR="$WORK/readme-password-file" \
+  timeout 120 setsid -w freehold signup "${args[@]}" </dev/null >"$WORK/signup-password-file.out" 2>&1 \
+  || { cat "$WORK/signup-password-file.out" >&2; fail "freehold signup ${args[*]} (no terminal) failed"; }
+echo "   freehold signup ${args[*]} without a terminal: ok"
 # recovery-key in interop_test.py reads the C++ CLI's session of this account.
-if [[ -d "$WORK/readme-password-file" ]]; then cp -a "$WORK/readme-password-file" "$WORK/known"; else cp -a "$WORK/readme" "$WORK/known"; fi
+cp -a "$WORK/readme" "$WORK/known"
 
 echo "== the Python client (tests/interop/interop_test.py)"
 KNOWN_HANDLE="$KNOWN_HANDLE" FREEHOLD_PASSWORD="$PASSWORD" PYTHONPATH="$STUBS:$ROOT/tests/interop" \
