@@ -10,11 +10,17 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 
 namespace freehold {
 
@@ -116,7 +122,121 @@ CLI::Option* AddDurationFlag(CLI::App& app, const std::string& name, absl::Durat
   return opt;
 }
 
+namespace {
+
+absl::Mutex secret_flags_mu(absl::kConstInit);
+std::map<const CLI::Option*, SecretKind>& SecretFlags() {
+  static auto* flags = new std::map<const CLI::Option*, SecretKind>();
+  return *flags;
+}
+
+bool IsFileReference(const std::string& value) {
+  return absl::StartsWith(value, "file:") || absl::StartsWith(value, "@");
+}
+
+void CollectSecretFlags(const CLI::App& app,
+                        std::vector<std::pair<const CLI::Option*, SecretKind>>* out)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(secret_flags_mu) {
+  for (const CLI::Option* opt : app.get_options()) {
+    auto it = SecretFlags().find(opt);
+    if (it != SecretFlags().end()) out->emplace_back(opt, it->second);
+  }
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    CollectSecretFlags(*sub, out);
+  }
+}
+
+}  // namespace
+
+CLI::Option* MarkSecretFlag(CLI::Option* opt, SecretKind kind) {
+  absl::MutexLock lock(&secret_flags_mu);
+  SecretFlags()[opt] = kind;
+  return opt;
+}
+
+CLI::Option* AddSecretFlag(CLI::App& app, const std::string& name, std::string* target,
+                           const std::string& description, SecretKind kind,
+                           const std::string& env_name) {
+  const std::string env = env_name.empty() ? DefaultEnvName(name) : env_name;
+  CLI::Option* opt = app.add_option(name, *target, description);  // no default shown
+  opt->envname(env);
+  opt->transform(CLI::Validator(
+      [name](std::string& value) -> std::string {
+        if (!IsFileReference(value)) return "";
+        absl::StatusOr<std::string> secret = ResolveSecret(value);
+        if (!secret.ok()) return std::string(secret.status().message());
+        value = *std::move(secret);
+        return "";
+      },
+      "", "secret-file"));
+  return MarkSecretFlag(opt, kind);
+}
+
+bool IsLiteralSecret(const std::string& value, SecretKind kind) {
+  if (kind == SecretKind::kSecret) {
+    // Repeatable flags may take comma-separated values: each must be a file reference.
+    for (absl::string_view part : absl::StrSplit(value, ',')) {
+      if (!part.empty() && !IsFileReference(std::string(part))) return true;
+    }
+    return false;
+  }
+  if (value.empty() || IsFileReference(value)) return false;
+  // URI form: scheme://[user[:password]@]host...; keyword form: ... password=... ...
+  const size_t scheme = value.find("://");
+  if (scheme != std::string::npos) {
+    const size_t start = scheme + 3;
+    const size_t end = value.find_first_of("/?#", start);
+    const std::string authority =
+        value.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    const size_t at = authority.rfind('@');
+    if (at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos) {
+      return true;
+    }
+  }
+  return absl::StrContains(absl::AsciiStrToLower(value), "password=");
+}
+
+absl::Status CheckNoSecretsOnCommandLine(const CLI::App& app, int argc,
+                                         const char* const* argv) {
+  std::vector<std::pair<const CLI::Option*, SecretKind>> flags;
+  {
+    absl::MutexLock lock(&secret_flags_mu);
+    CollectSecretFlags(app, &flags);
+  }
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;
+    for (const auto& [opt, kind] : flags) {
+      for (const std::string& lname : opt->get_lnames()) {
+        const std::string flag = "--" + lname;
+        std::optional<std::string> value;
+        if (arg == flag && i + 1 < argc) {
+          value = argv[i + 1];
+        } else if (absl::StartsWith(arg, flag + "=")) {
+          value = arg.substr(flag.size() + 1);
+        }
+        if (!value.has_value() || !IsLiteralSecret(*value, kind)) continue;
+        const std::string env = opt->get_envname();
+        return absl::InvalidArgumentError(absl::StrCat(
+            flag, ": ",
+            kind == SecretKind::kSecret ? "a secret" : "a URL with a password",
+            " must not be given on the command line (any local user can read it in "
+            "/proc/PID/cmdline); give file:/path to a file (mode 0600) holding it",
+            env.empty() ? "" : absl::StrCat(", or set ", env, " in the environment"),
+            kind == SecretKind::kUrlPassword
+                ? ", or keep the password in ~/.pgpass (PGPASSFILE) and leave it out of the URL"
+                : ""));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 void ParseOrExit(CLI::App& app, int argc, char** argv) {
+  if (absl::Status s = CheckNoSecretsOnCommandLine(app, argc, argv); !s.ok()) {
+    std::cerr << app.get_name() << ": " << s.message() << "\n";
+    std::exit(2);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -73,8 +73,39 @@ CLI::Option* AddByteSizeFlag(CLI::App& app, const std::string& name, uint64_t* t
 CLI::Option* AddByteRateFlag(CLI::App& app, const std::string& name, double* target,
                              const std::string& description, const std::string& env_name = "");
 
-// Parses argv. On --help prints help and exits 0; on a parse error prints the error and
-// a usage hint to stderr and exits 2. Returns only on success.
+// Secrets never travel on a command line: any local user can read /proc/PID/cmdline,
+// and process listings, shell history and crash reports keep it.
+enum class SecretKind {
+  kSecret,       // the whole value is a secret (webhook secrets, tokens)
+  kUrlPassword,  // a URL that may embed a password (postgresql://user:PASSWORD@host/db,
+                 // or libpq's "password=..." keyword form)
+};
+
+// Marks `opt` (made by AddFlag) as holding a secret of `kind`. On the command line it
+// then accepts only "file:/path" (or "@/path", a file read with ReadSecretFile) or, for
+// kUrlPassword, a URL without a password; the literal secret is accepted only from the
+// environment variable. ParseOrExit enforces it. Returns `opt`.
+CLI::Option* MarkSecretFlag(CLI::Option* opt, SecretKind kind);
+
+// AddFlag for a string secret, marked as above, whose "file:/path" or "@/path" value
+// (from the command line or the environment) is replaced by the file's contents during
+// parsing. --help never shows the value.
+CLI::Option* AddSecretFlag(CLI::App& app, const std::string& name, std::string* target,
+                           const std::string& description, SecretKind kind,
+                           const std::string& env_name = "");
+
+// True if `value` of a flag of `kind` given on a command line would expose a secret.
+bool IsLiteralSecret(const std::string& value, SecretKind kind);
+
+// INVALID_ARGUMENT naming the flag and how to pass it instead (never the value) if argv
+// gives a literal secret to a flag of `app` (or its subcommands) marked by
+// MarkSecretFlag.
+absl::Status CheckNoSecretsOnCommandLine(const CLI::App& app, int argc,
+                                         const char* const* argv);
+
+// Parses argv. On --help prints help and exits 0; on a parse error, or a secret given
+// on the command line (CheckNoSecretsOnCommandLine), prints the error and a usage hint
+// to stderr and exits 2. Returns only on success.
 void ParseOrExit(CLI::App& app, int argc, char** argv);
 
 // If !status.ok(), prints "<program>: invalid configuration: <message>" to stderr and

@@ -265,10 +265,11 @@ int main(int argc, char** argv) {
       "--listen",       "127.0.0.1:0", "--metrics-listen",        "127.0.0.1:0",
       "--http-listen",  "127.0.0.1:0", "--database-url",          *url,
       "--log-level",    "warn",        "--db-pool-size",          "8",
-      "--http-threads", "16",          "--stripe-webhook-secret", kSecret};
+      "--http-threads", "16"};
   args.insert(args.end(), server_args.begin(), server_args.end());
   auto process = Process::Start({.binary = freehold::testing::BinaryPath("freehold-donations"),
                                  .args = args,
+                                 .env = {{"FREEHOLD_STRIPE_WEBHOOK_SECRET", kSecret}},
                                  .stdout_path = stdout_path});
   if (!process.ok()) Fail(process.status().ToString());
   std::string http;

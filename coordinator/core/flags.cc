@@ -10,7 +10,10 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
   AddFlag(app, "--listen", &c->listen, "gRPC listen address host:port (port 0 picks one)");
   AddFlag(app, "--metrics-listen", &c->metrics_listen,
           "Prometheus /metrics address host:port; empty disables");
-  AddFlag(app, "--database-url", &c->database_url, "PostgreSQL URL (schema \"coordinator\")");
+  AddSecretFlag(app, "--database-url", &c->database_url,
+                "PostgreSQL URL (schema \"coordinator\"); with a password only via "
+                "FREEHOLD_DATABASE_URL or file:/path",
+                SecretKind::kUrlPassword);
   AddFlag(app, "--database-pool-size", &c->database_pool_size, "PostgreSQL connections");
   AddFlag(app, "--data-dir", &c->data_dir,
           "directory for the grant-signing key (coordinator.key) and coordinator.pub");

@@ -113,16 +113,22 @@ int main(int argc, char** argv) {
                     "Prometheus /metrics listen address");
   freehold::AddFlag(app, "--http-listen", &config.http_listen,
                     "HTTP listen address for POST /webhooks/<provider> and the GET / page");
-  freehold::AddFlag(app, "--database-url", &config.database_url, "PostgreSQL URL (libpq)");
+  freehold::AddSecretFlag(app, "--database-url", &config.database_url,
+                          "PostgreSQL URL (libpq); with a password only via "
+                          "FREEHOLD_DATABASE_URL or file:/path",
+                          freehold::SecretKind::kUrlPassword);
   freehold::AddFlag(app, "--log-level", &config.log_level, "debug|info|warn|error");
   freehold::AddFlag(app, "--db-pool-size", &config.db_pool_size, "PostgreSQL connections");
   freehold::AddFlag(app, "--http-threads", &config.http_threads, "HTTP worker threads");
   freehold::AddFlag(app, "--base-currency", &config.base_currency,
                     "ISO 4217 currency all totals are kept in");
-  freehold::AddFlag(app, "--stripe-webhook-secret", &config.stripe_webhook_secrets,
-                    "Stripe endpoint secret (repeatable for rotation; env comma-separated; "
-                    "\"file:/path\" reads a file)")
-      ->delimiter(',');
+  freehold::MarkSecretFlag(
+      freehold::AddFlag(app, "--stripe-webhook-secret", &config.stripe_webhook_secrets,
+                        "Stripe endpoint secret: \"file:/path\" on the command line, or the "
+                        "secret itself in FREEHOLD_STRIPE_WEBHOOK_SECRET (repeatable for "
+                        "rotation; env comma-separated)")
+          ->delimiter(','),
+      freehold::SecretKind::kSecret);
   freehold::AddDurationFlag(app, "--webhook-tolerance", &config.webhook_tolerance,
                             "accepted signature timestamp skew (replay window)");
   freehold::AddFlag(app, "--exchange-rates", &config.exchange_rates_file,

@@ -202,5 +202,89 @@ TEST(SecretTest, ResolveSecretReadsFilesOrTakesLiterals) {
   EXPECT_THAT(ResolveSecret(""), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(SecretFlagTest, RefusesLiteralSecretsOnTheCommandLineWithoutEchoingThem) {
+  CLI::App app;
+  std::string url;
+  std::vector<std::string> webhook;
+  AddSecretFlag(app, "--database-url", &url, "db", SecretKind::kUrlPassword);
+  MarkSecretFlag(AddFlag(app, "--webhook-secret", &webhook, "whsec")->delimiter(','),
+                 SecretKind::kSecret);
+  auto check = [&](std::vector<std::string> args) {
+    std::vector<const char*> argv = {"prog"};
+    for (const std::string& a : args) argv.push_back(a.c_str());
+    return CheckNoSecretsOnCommandLine(app, static_cast<int>(argv.size()), argv.data());
+  };
+  // A URL with a password, in either libpq form, and a literal webhook secret.
+  absl::Status s = check({"--database-url", "postgresql://freehold:hunter2@db/freehold"});
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--database-url")));
+  EXPECT_THAT(std::string(s.message()), Not(HasSubstr("hunter2")));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("FREEHOLD_DATABASE_URL"));
+  EXPECT_THAT(check({"--database-url=host=db user=f password=hunter2"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  s = check({"--webhook-secret", "whsec_abc"});
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--webhook-secret")));
+  EXPECT_THAT(std::string(s.message()), Not(HasSubstr("whsec_abc")));
+  EXPECT_THAT(check({"--webhook-secret=file:/a,whsec_abc"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // Files, URLs without a password, and values after "--" are fine.
+  EXPECT_OK(check({"--database-url", "postgresql://freehold@127.0.0.1:5432/freehold"}));
+  EXPECT_OK(check({"--database-url", "file:/etc/freehold/database-url"}));
+  EXPECT_OK(check({"--webhook-secret", "file:/etc/freehold/whsec", "--webhook-secret", "@/b"}));
+  EXPECT_OK(check({"--", "--webhook-secret", "whsec_abc"}));
+}
+
+TEST(SecretFlagTest, LiteralFromTheEnvironmentAndFileReferencesFromEither) {
+  TempDir dir;
+  const std::string path =
+      dir.WriteFile("url", "postgresql://freehold:hunter2@db/freehold\n", 0600);
+  {
+    CLI::App app;
+    std::string url;
+    AddSecretFlag(app, "--database-url", &url, "db", SecretKind::kUrlPassword,
+                  "FREEHOLD_TEST_DB_URL");
+    ScopedEnv env("FREEHOLD_TEST_DB_URL", "postgresql://freehold:env-pw@db/freehold");
+    Parse(app, {});
+    EXPECT_EQ(url, "postgresql://freehold:env-pw@db/freehold");
+  }
+  {
+    CLI::App app;
+    std::string url;
+    AddSecretFlag(app, "--database-url", &url, "db", SecretKind::kUrlPassword);
+    Parse(app, {"--database-url", "file:" + path});
+    EXPECT_EQ(url, "postgresql://freehold:hunter2@db/freehold");
+    EXPECT_THAT(app.help(), Not(HasSubstr("hunter2")));
+  }
+  {
+    CLI::App app;
+    std::string url;
+    AddSecretFlag(app, "--database-url", &url, "db", SecretKind::kUrlPassword,
+                  "FREEHOLD_TEST_DB_URL");
+    ScopedEnv env("FREEHOLD_TEST_DB_URL", ("@" + path).c_str());
+    Parse(app, {});
+    EXPECT_EQ(url, "postgresql://freehold:hunter2@db/freehold");
+  }
+  {
+    CLI::App app;
+    std::string url;
+    AddSecretFlag(app, "--database-url", &url, "db", SecretKind::kUrlPassword);
+    EXPECT_THROW(Parse(app, {"--database-url", "file:" + dir.File("missing")}),
+                 CLI::ParseError);
+  }
+}
+
+void ParseSecretOnArgv() {
+  CLI::App app{"prog"};
+  std::string url;
+  AddSecretFlag(app, "--database-url", &url, "db", SecretKind::kUrlPassword);
+  std::string prog = "prog", flag = "--database-url", value = "postgresql://u:pw@h/d";
+  char* argv[] = {prog.data(), flag.data(), value.data()};
+  ParseOrExit(app, 3, argv);
+}
+
+TEST(ConfigDeathTest, ParseOrExitRefusesASecretOnTheCommandLine) {
+  EXPECT_EXIT(ParseSecretOnArgv(), ::testing::ExitedWithCode(2),
+              "--database-url: a URL with a password must not be given on the command line");
+}
+
 }  // namespace
 }  // namespace freehold
