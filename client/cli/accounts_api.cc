@@ -60,9 +60,10 @@ absl::StatusOr<v1::GetAccountResponse> AccountsApi::GetAccount(const std::string
   return resp;
 }
 
-absl::StatusOr<v1::GetPublicKeyResponse> AccountsApi::GetPublicKey(const std::string& handle) {
+absl::StatusOr<v1::GetPublicKeyResponse> AccountsApi::GetPublicKey(
+    const std::string& handle, const std::string& access_token) {
   grpc::ClientContext ctx;
-  PrepareCall(&ctx);
+  PrepareCall(&ctx, kDefaultRpcTimeout, access_token);
   v1::GetPublicKeyRequest req;
   req.set_handle(handle);
   v1::GetPublicKeyResponse resp;

@@ -22,7 +22,9 @@ class AccountsApi {
   absl::StatusOr<v1::RefreshResponse> Refresh(const std::string& refresh_token);
   absl::Status Logout(const std::string& access_token);
   absl::StatusOr<v1::GetAccountResponse> GetAccount(const std::string& access_token);
-  absl::StatusOr<v1::GetPublicKeyResponse> GetPublicKey(const std::string& handle);
+  // Needs the caller's access token (the server refuses anonymous lookups).
+  absl::StatusOr<v1::GetPublicKeyResponse> GetPublicKey(const std::string& handle,
+                                                        const std::string& access_token);
 
  private:
   Service service_;

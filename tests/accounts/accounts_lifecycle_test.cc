@@ -215,7 +215,12 @@ TEST_F(AccountsLifecycleTest, DeleteAccountNeedsTheAuthKeyRevokesSessionsAndWrit
   v1::GetPublicKeyRequest pk;
   pk.set_handle("uma");
   v1::GetPublicKeyResponse pkr;
-  EXPECT_EQ(stub().GetPublicKey(PlainContext().get(), pk, &pkr).error_code(),
+  ASSERT_OK_AND_ASSIGN(NewAccount other, MakeAccount("vic", "pw"));
+  ASSERT_OK(RegisterAccount(stub(), other).status());
+  ASSERT_OK_AND_ASSIGN(DeviceLogin vic, LoginWithPassword(stub(), "vic", "pw"));
+  EXPECT_EQ(stub()
+                .GetPublicKey(AuthedContext(vic.response.tokens().access_token()).get(), pk, &pkr)
+                .error_code(),
             grpc::StatusCode::NOT_FOUND);
   // The handle stays reserved (nobody can impersonate the old account).
   ASSERT_OK_AND_ASSIGN(NewAccount b, MakeAccount("uma", "pw2"));

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "common/encoding.h"
 #include "common/metrics.h"
 #include "common/peer_identity.h"
@@ -330,17 +331,103 @@ TEST_F(AccountsServiceTest, GetVerificationKeysPublishesTheSigningKey) {
 
 TEST_F(AccountsServiceTest, GetPublicKeyFindsAccountsByHandle) {
   NewAccount a = Registered("quinn");
+  NewAccount me = Registered("rowan");
+  v1::LoginResponse login;
+  ASSERT_TRUE(Login("rowan", me.auth_key, &login).ok());
+  const std::string token = login.tokens().access_token();
   v1::GetPublicKeyRequest req;
   req.set_handle("QUINN");
   v1::GetPublicKeyResponse resp;
-  ASSERT_TRUE(stub().GetPublicKey(PlainContext().get(), req, &resp).ok());
+  ASSERT_TRUE(stub().GetPublicKey(AuthedContext(token).get(), req, &resp).ok());
   EXPECT_EQ(resp.public_key(), a.identity.Recipient());
   req.set_handle("nobody");
-  EXPECT_EQ(stub().GetPublicKey(PlainContext().get(), req, &resp).error_code(),
+  EXPECT_EQ(stub().GetPublicKey(AuthedContext(token).get(), req, &resp).error_code(),
             grpc::StatusCode::NOT_FOUND);
   req.set_handle("no");
-  EXPECT_EQ(stub().GetPublicKey(PlainContext().get(), req, &resp).error_code(),
+  EXPECT_EQ(stub().GetPublicKey(AuthedContext(token).get(), req, &resp).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(AccountsServiceTest, GetPublicKeyNeedsAnAccessToken) {
+  Registered("quinn");
+  v1::GetPublicKeyRequest req;
+  req.set_handle("quinn");
+  v1::GetPublicKeyResponse resp;
+  // Without a token nobody can probe which handles exist.
+  EXPECT_EQ(stub().GetPublicKey(PlainContext().get(), req, &resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  req.set_handle("nobody");
+  EXPECT_EQ(stub().GetPublicKey(PlainContext().get(), req, &resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(stub().GetPublicKey(AuthedContext("not-a-token").get(), req, &resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(AccountsServiceTest, GetPublicKeyIsRateLimitedPerAccount) {
+  svc_.reset();
+  StackConfig config;
+  config.fair_use.public_key_lookups_per_account_per_minute = 3;
+  StartService(config);
+  NewAccount me = Registered("quinn");
+  v1::LoginResponse login;
+  ASSERT_TRUE(Login("quinn", me.auth_key, &login).ok());
+  const std::string token = login.tokens().access_token();
+  v1::GetPublicKeyRequest req;
+  v1::GetPublicKeyResponse resp;
+  for (const char* handle : {"nobody1", "nobody2", "quinn"}) {
+    req.set_handle(handle);
+    grpc::Status s = stub().GetPublicKey(AuthedContext(token).get(), req, &resp);
+    EXPECT_NE(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << handle;
+  }
+  req.set_handle("quinn");
+  auto ctx = AuthedContext(token);
+  grpc::Status s = stub().GetPublicKey(ctx.get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(s.error_message(), HasSubstr("retry in"));
+  auto it = ctx->GetServerTrailingMetadata().find("retry-after-ms");
+  ASSERT_NE(it, ctx->GetServerTrailingMetadata().end());
+  int64_t ms = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(std::string(it->second.data(), it->second.size()), &ms));
+  EXPECT_GT(ms, 0);
+  EXPECT_LE(ms, 60000);
+  // The bucket refills: one lookup per 20 s at 3 per minute.
+  svc_->clock().Advance(absl::Seconds(21));
+  EXPECT_TRUE(stub().GetPublicKey(AuthedContext(token).get(), req, &resp).ok());
+}
+
+TEST_F(AccountsServiceTest, OversizedIdentifiersAreRefusedQuicklyWithAShortMessage) {
+  // 10 MB is over the service's 64 KiB request size (RESOURCE_EXHAUSTED from gRPC);
+  // 60 KB fits in a request and is refused by the field's own bound.
+  for (const size_t size : {size_t{10} << 20, size_t{60} << 10}) {
+    const std::string huge(size, 'h');
+    const grpc::StatusCode want = size > (64 << 10) ? grpc::StatusCode::RESOURCE_EXHAUSTED
+                                                    : grpc::StatusCode::INVALID_ARGUMENT;
+    auto expect_short_refusal = [&](const grpc::Status& s, absl::Time start) {
+      EXPECT_EQ(s.error_code(), want) << size << ": " << s.error_message().substr(0, 200);
+      EXPECT_LE(s.error_message().size(), 256u);
+      EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+    };
+    absl::Time start = absl::Now();
+    expect_short_refusal(Login(huge, std::string(32, 'k')), start);
+    static int n = 0;
+    const std::string handle = "quinn" + std::to_string(n++);
+    NewAccount me = Registered(handle);
+    v1::LoginResponse login;
+    ASSERT_TRUE(Login(handle, me.auth_key, &login).ok());
+    v1::RevokeSessionRequest revoke;
+    revoke.set_session_id(huge);
+    v1::RevokeSessionResponse revoked;
+    start = absl::Now();
+    expect_short_refusal(
+        stub().RevokeSession(AuthedContext(login.tokens().access_token()).get(), revoke, &revoked),
+        start);
+    v1::GetPublicKeyRequest pk;
+    pk.set_handle(huge);
+    v1::GetPublicKeyResponse pkr;
+    start = absl::Now();
+    expect_short_refusal(
+        stub().GetPublicKey(AuthedContext(login.tokens().access_token()).get(), pk, &pkr), start);
+  }
 }
 
 TEST_F(AccountsServiceTest, InternalRpcsAcceptOnlyTheCoordinatorCertificateWithTls) {

@@ -30,7 +30,8 @@ absl::StatusOr<AccountInfo> AccountService::GetAccount(const AuthContext& auth) 
 }
 
 absl::StatusOr<std::pair<std::string, std::string>> AccountService::GetPublicKey(
-    const std::string& raw_handle) {
+    const AuthContext& auth, const std::string& raw_handle, const Caller& caller) {
+  FH_RETURN_IF_ERROR(limiter_.AcquireLookup(auth.account_id, caller.address));
   FH_ASSIGN_OR_RETURN(std::string handle, NormalizeHandle(raw_handle));
   FH_ASSIGN_OR_RETURN(std::optional<AccountRecord> account, repo_.FindByHandle(handle));
   if (!account || account->deleted) return absl::NotFoundError("handle: no such account");

@@ -32,8 +32,12 @@ class AccountService {
                  AccountsMetrics& metrics, Clock& clock, const AccountsOptions& options);
 
   absl::StatusOr<AccountInfo> GetAccount(const AuthContext& auth);
-  // {account_id, public key} of a live account.
-  absl::StatusOr<std::pair<std::string, std::string>> GetPublicKey(const std::string& handle);
+  // {account_id, public key} of a live account, for an authenticated caller (`auth`).
+  // RESOURCE_EXHAUSTED (with RetryAfter) beyond the per-account and per-address lookup
+  // rates, checked before the handle is looked at, so that handles cannot be enumerated.
+  absl::StatusOr<std::pair<std::string, std::string>> GetPublicKey(const AuthContext& auth,
+                                                                   const std::string& handle,
+                                                                   const Caller& caller);
 
   // Proves the old auth key, stores the new wrapping and revokes every other session.
   // Auth keys in `password` and `old_auth_key` are wiped.

@@ -8,7 +8,10 @@ namespace freehold::accounts {
 void AddAccountsFlags(CLI::App& app, AccountsConfig* c) {
   AddFlag(app, "--listen", &c->listen, "gRPC listen address (port 0 picks a free port)");
   AddFlag(app, "--metrics-listen", &c->metrics_listen, "Prometheus /metrics listen address");
-  AddFlag(app, "--database-url", &c->database_url, "PostgreSQL URL (schema 'accounts')");
+  AddSecretFlag(app, "--database-url", &c->database_url,
+                "PostgreSQL URL (schema 'accounts'); with a password only via FREEHOLD_DATABASE_URL "
+                "or file:/path",
+                SecretKind::kUrlPassword);
   AddFlag(app, "--database-pool-size", &c->database_pool_size, "PostgreSQL connections");
   AddFlag(app, "--login-workers", &c->login_workers,
           "threads that run Login's database round trip off gRPC's threads (0: on gRPC's "
@@ -53,6 +56,12 @@ void AddAccountsFlags(CLI::App& app, AccountsConfig* c) {
                   "failure counts are forgotten after this long without failures");
   AddFlag(app, "--registrations-per-address-per-hour", &f.registrations_per_address_per_hour,
           "registrations allowed per source address per hour (0 = unlimited)");
+  AddFlag(app, "--public-key-lookups-per-account-per-minute",
+          &f.public_key_lookups_per_account_per_minute,
+          "GetPublicKey calls allowed per calling account per minute (0 = unlimited)");
+  AddFlag(app, "--public-key-lookups-per-address-per-minute",
+          &f.public_key_lookups_per_address_per_minute,
+          "GetPublicKey calls allowed per source address per minute (0 = unlimited)");
 }
 
 absl::Status AccountsConfig::Validate() const {

@@ -38,6 +38,12 @@ absl::Status FairUseConfig::Validate() const {
   if (registrations_per_address_per_hour < 0) {
     return absl::InvalidArgumentError("--registrations-per-address-per-hour: must be >= 0");
   }
+  if (public_key_lookups_per_account_per_minute < 0) {
+    return absl::InvalidArgumentError("--public-key-lookups-per-account-per-minute: must be >= 0");
+  }
+  if (public_key_lookups_per_address_per_minute < 0) {
+    return absl::InvalidArgumentError("--public-key-lookups-per-address-per-minute: must be >= 0");
+  }
   if (max_tracked_keys < 1) {
     return absl::InvalidArgumentError("max_tracked_keys: must be >= 1");
   }
@@ -131,36 +137,72 @@ void FairUseLimiter::RecordLoginSuccess(std::string_view handle) {
   if (it != by_handle_.end()) by_handle_.erase(it);
 }
 
+FairUseLimiter::Bucket& FairUseLimiter::Refill(BucketTable& table, std::string_view key,
+                                               double capacity, absl::Duration period,
+                                               absl::Time now) {
+  const double per_second = capacity / absl::ToDoubleSeconds(period);
+  auto it = table.find(std::string(key));
+  if (it == table.end()) {
+    if (table.size() >= config_.max_tracked_keys) {
+      // Drop buckets that have refilled completely: they carry no information.
+      absl::erase_if(table, [&](const auto& kv) {
+        return kv.second.tokens + absl::ToDoubleSeconds(now - kv.second.updated) * per_second >=
+               capacity;
+      });
+      if (table.size() >= config_.max_tracked_keys) table.clear();
+    }
+    it = table.emplace(std::string(key), Bucket{capacity, now}).first;
+  }
+  Bucket& b = it->second;
+  b.tokens = std::min(
+      capacity, b.tokens + std::max(0.0, absl::ToDoubleSeconds(now - b.updated)) * per_second);
+  b.updated = now;
+  return b;
+}
+
 absl::Status FairUseLimiter::AcquireRegistration(std::string_view address) {
   if (config_.registrations_per_address_per_hour == 0 || address.empty()) {
     return absl::OkStatus();
   }
   const absl::Time now = clock_.Now();
   const double capacity = config_.registrations_per_address_per_hour;
-  const double per_second = capacity / 3600.0;
   absl::MutexLock lock(&mu_);
-  auto it = registrations_.find(std::string(address));
-  if (it == registrations_.end()) {
-    if (registrations_.size() >= config_.max_tracked_keys) {
-      // Drop buckets that have refilled completely: they carry no information.
-      absl::erase_if(registrations_, [&](const auto& kv) {
-        return kv.second.tokens + absl::ToDoubleSeconds(now - kv.second.updated) * per_second >=
-               capacity;
-      });
-      if (registrations_.size() >= config_.max_tracked_keys) registrations_.clear();
-    }
-    it = registrations_.emplace(std::string(address), Bucket{capacity, now}).first;
-  }
-  Bucket& b = it->second;
-  b.tokens = std::min(
-      capacity, b.tokens + std::max(0.0, absl::ToDoubleSeconds(now - b.updated)) * per_second);
-  b.updated = now;
+  Bucket& b = Refill(registrations_, address, capacity, absl::Hours(1), now);
   if (b.tokens >= 1.0) {
     b.tokens -= 1.0;
     return absl::OkStatus();
   }
-  const absl::Duration wait = absl::Seconds((1.0 - b.tokens) / per_second);
+  const absl::Duration wait = absl::Hours(1) * ((1.0 - b.tokens) / capacity);
   return RetryLaterError("too many registrations from this address", wait);
+}
+
+absl::Status FairUseLimiter::AcquireLookup(std::string_view account_id,
+                                           std::string_view address) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  Bucket* by_account = nullptr;
+  Bucket* by_address = nullptr;
+  const double per_account = config_.public_key_lookups_per_account_per_minute;
+  const double per_address = config_.public_key_lookups_per_address_per_minute;
+  if (per_account > 0 && !account_id.empty()) {
+    by_account = &Refill(lookups_by_account_, account_id, per_account, absl::Minutes(1), now);
+    if (by_account->tokens < 1.0) {
+      return RetryLaterError("too many public key lookups by this account",
+                             absl::Minutes(1) * ((1.0 - by_account->tokens) / per_account));
+    }
+  }
+  if (per_address > 0 && !address.empty()) {
+    by_address = &Refill(lookups_by_address_, address, per_address, absl::Minutes(1), now);
+    if (by_address->tokens < 1.0) {
+      return RetryLaterError("too many public key lookups from this address",
+                             absl::Minutes(1) * ((1.0 - by_address->tokens) / per_address));
+    }
+  }
+  // Both buckets had a token: take one from each (distinct tables, so both references
+  // are still valid).
+  if (by_account != nullptr) by_account->tokens -= 1.0;
+  if (by_address != nullptr) by_address->tokens -= 1.0;
+  return absl::OkStatus();
 }
 
 }  // namespace freehold::accounts

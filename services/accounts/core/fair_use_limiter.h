@@ -34,6 +34,10 @@ struct FairUseConfig {
   absl::Duration login_failure_memory = absl::Hours(1);
   // Registrations per source address per hour (token bucket); 0 disables the limit.
   int registrations_per_address_per_hour = 10;
+  // Public key lookups (GetPublicKey: handle -> account), token buckets per calling
+  // account and per source address, so that handles cannot be enumerated; 0 disables.
+  int public_key_lookups_per_account_per_minute = 30;
+  int public_key_lookups_per_address_per_minute = 120;
   size_t max_tracked_keys = 100000;
 
   // INVALID_ARGUMENT naming the field (flag) if out of range.
@@ -61,6 +65,10 @@ class FairUseLimiter {
   // Takes one registration token for `address`, or RESOURCE_EXHAUSTED (with RetryAfter).
   absl::Status AcquireRegistration(std::string_view address);
 
+  // Takes one public key lookup token for `account_id` and for `address` (an empty key
+  // is not limited), or RESOURCE_EXHAUSTED (with RetryAfter) taking none.
+  absl::Status AcquireLookup(std::string_view account_id, std::string_view address);
+
  private:
   struct Failures {
     int count = 0;
@@ -78,13 +86,19 @@ class FairUseLimiter {
   void Fail(FailureTable& table, std::string_view key, int free_failures, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Trim(FailureTable& table, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  using BucketTable = absl::flat_hash_map<std::string, Bucket>;
+  // The refilled bucket of `key` (created full), `capacity` tokens refilled over `period`.
+  Bucket& Refill(BucketTable& table, std::string_view key, double capacity,
+                 absl::Duration period, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const FairUseConfig config_;
   Clock& clock_;
   absl::Mutex mu_;
   FailureTable by_handle_ ABSL_GUARDED_BY(mu_);
   FailureTable by_address_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, Bucket> registrations_ ABSL_GUARDED_BY(mu_);
+  BucketTable registrations_ ABSL_GUARDED_BY(mu_);
+  BucketTable lookups_by_account_ ABSL_GUARDED_BY(mu_);
+  BucketTable lookups_by_address_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace freehold::accounts

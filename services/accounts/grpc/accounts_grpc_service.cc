@@ -265,7 +265,10 @@ grpc::Status AccountsGrpcService::Recover(grpc::ServerContext* ctx, const v1::Re
 grpc::Status AccountsGrpcService::GetPublicKey(grpc::ServerContext* ctx,
                                                const v1::GetPublicKeyRequest* req,
                                                v1::GetPublicKeyResponse* resp) {
-  absl::StatusOr<std::pair<std::string, std::string>> r = accounts_.GetPublicKey(req->handle());
+  absl::StatusOr<AuthContext> auth = Authenticate(ctx);
+  if (!auth.ok()) return Reply(ctx, auth.status());
+  absl::StatusOr<std::pair<std::string, std::string>> r =
+      accounts_.GetPublicKey(*auth, req->handle(), CallerOf(ctx));
   if (!r.ok()) return Reply(ctx, r.status());
   resp->set_account_id(r->first);
   resp->set_public_key(r->second);
