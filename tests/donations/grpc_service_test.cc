@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "absl/strings/match.h"
+#include "absl/time/clock.h"
 #include "common/grpc_server.h"
 #include "freehold/v1/donations.grpc.pb.h"
 #include "services/donations/core/webhook_signature.h"
@@ -98,6 +99,31 @@ TEST_F(DonationsGrpcTest, IngestEventAnswersWithPreciseStatuses) {
             grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Ingest(body, SignPayload(kSecret, kNow, body), &resp, "bitcoin").error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(DonationsGrpcTest, OversizedIdentifiersAreRefusedQuicklyWithAShortMessage) {
+  const std::string huge(10 << 20, 'c');
+  {
+    v1::GetCampaignRequest get;
+    get.set_campaign_id(huge);
+    v1::GetCampaignResponse got;
+    grpc::ClientContext ctx;
+    const absl::Time start = absl::Now();
+    grpc::Status s = stub_->GetCampaign(&ctx, get, &got);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message().substr(0, 200);
+    EXPECT_LE(s.error_message().size(), 256u);
+    EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  }
+  {
+    v1::IngestEventResponse resp;
+    const absl::Time start = absl::Now();
+    grpc::Status s = Ingest("{}", "t=1,v1=00", &resp, huge);
+    EXPECT_TRUE(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
+                s.error_code() == grpc::StatusCode::NOT_FOUND)
+        << s.error_message().substr(0, 200);
+    EXPECT_LE(s.error_message().size(), 256u);
+    EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  }
 }
 
 TEST_F(DonationsGrpcTest, SetExchangeRatesValidatesEachRow) {

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/time/clock.h"
 #include "common/grpc_server.h"
 #include "common/grpc_status.h"
 #include "common/peer_identity.h"
@@ -165,6 +166,33 @@ TEST_F(StoragedProcessTest, PutGetRangeAuditListDeleteAndStats) {
   EXPECT_EQ(Stats().used_bytes(), 0u);
   EXPECT_EQ(GetShard(daemon_->stub(), Token(GrantOperation::kGet, key)).status.error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(StoragedProcessTest, OversizedKeysAreRefusedQuicklyWithAShortMessage) {
+  ASSERT_NO_FATAL_FAILURE(StartDaemon());
+  // 10 MB is over the daemon's request size limit (RESOURCE_EXHAUSTED from gRPC); 60 KB
+  // fits in a request and is refused by the shard key's own bound.
+  for (const size_t size : {size_t{10} << 20, size_t{60} << 10}) {
+    const std::string huge(size, 'k');
+    const grpc::StatusCode want = size > (1 << 20) ? grpc::StatusCode::RESOURCE_EXHAUSTED
+                                                   : grpc::StatusCode::INVALID_ARGUMENT;
+    {
+      grpc::ClientContext context;
+      v1::ListShardsRequest request;
+      request.mutable_page()->set_page_token(huge);
+      v1::ListShardsResponse list;
+      const absl::Time start = absl::Now();
+      grpc::Status s = daemon_->stub().ListShards(&context, request, &list);
+      EXPECT_EQ(s.error_code(), want) << size << ": " << s.error_message().substr(0, 200);
+      EXPECT_LE(s.error_message().size(), 256u);
+      EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+    }
+    // A grant naming the shard key.
+    GetResult got = GetShard(daemon_->stub(), Token(GrantOperation::kGet, huge));
+    EXPECT_EQ(got.status.error_code(), want)
+        << size << ": " << got.status.error_message().substr(0, 200);
+    EXPECT_LE(got.status.error_message().size(), 256u);
+  }
 }
 
 TEST_F(StoragedProcessTest, BadPutsAreRefusedPreciselyAndLeaveTheDiskUnchanged) {
