@@ -106,8 +106,9 @@ TEST_F(CliEndToEndTest, SharedFileIsReadableByTheRecipientsOnly) {
   const std::string data = WriteRandomFile(alice->File("plan.txt"), 200000, 11);
   const std::string id = Put(*alice, alice->File("plan.txt"), "plan.txt");
 
+  // Not shared yet: to bob the file does not exist (exit 4, like an unknown id).
   CliResult before = bob->Run({"get", id, "-o", bob->File("plan")});
-  EXPECT_EQ(before.exit_code, 3) << before.Describe();
+  EXPECT_EQ(before.exit_code, 4) << before.Describe();
 
   CliResult share = alice->Run({"share", "plan.txt", "--with", HandleOf(*bob)});
   ASSERT_EQ(share.exit_code, 0) << share.Describe();
@@ -120,8 +121,8 @@ TEST_F(CliEndToEndTest, SharedFileIsReadableByTheRecipientsOnly) {
   EXPECT_THAT(ls.out, HasSubstr("\"shared_with_me\": true"));
 
   CliResult not_carol = carol->Run({"get", id, "-o", carol->File("plan")});
-  EXPECT_EQ(not_carol.exit_code, 3) << not_carol.Describe();
-  // The recipient cannot re-share or delete it.
+  EXPECT_EQ(not_carol.exit_code, 4) << not_carol.Describe();
+  // The recipient cannot re-share or delete it (it reads it: not allowed, exit 3).
   CliResult reshare = bob->Run({"share", id, "--with", HandleOf(*carol)});
   EXPECT_EQ(reshare.exit_code, 3) << reshare.Describe();
   CliResult rm = bob->Run({"rm", id});
