@@ -68,7 +68,7 @@ start_with_env_url() {
   FREEHOLD_DATABASE_URL="$DB_URL" nohup "$BIN/$name" "$@" >"$RUN/logs/$name-envurl.log" 2>&1 </dev/null &
   local pid=$!
   EXTRA_PIDS+=("$pid")
-  "$BIN/freehold-admin" health --address "$addr" --wait 30 >/dev/null \
+  "$BIN/freehold-admin" --plaintext health --address "$addr" --wait 30 >/dev/null \
     || { tail -20 "$RUN/logs/$name-envurl.log" >&2; fail "$name with FREEHOLD_DATABASE_URL did not become healthy"; }
   check_cmdline "$name (FREEHOLD_DATABASE_URL)" "$pid" "$DB_PASSWORD" "$PEPPER" "$WHSEC" "$ADMIN"
 }
