@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/peer_identity.h"
+#include "coordinator/core/ids.h"
 #include "coordinator/grpc/claims_codec.h"
 
 namespace freehold::coordinator {
@@ -71,6 +72,8 @@ absl::Status CoordinatorGrpcService::CheckNode(const grpc::ServerContext& ctx,
     return s;
   }
   if (!p_.tls_enabled) return absl::OkStatus();
+  // A malformed id (of any length) is refused as such before it is compared.
+  if (absl::Status s = CheckNodeId(node_id, "node_id"); !s.ok()) return s;
   std::optional<PeerIdentity> who = CallerIdentity(ctx);
   if (!who.has_value() || who->id != node_id) {
     // Names only the certificate's parsed id, never the request's.

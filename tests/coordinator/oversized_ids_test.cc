@@ -7,7 +7,9 @@
 #include "absl/time/clock.h"
 #include "common/grpc_status.h"
 #include "coordinator/core/ids.h"
+#include "common/peer_identity.h"
 #include "tests/coordinator/cluster_fixture.h"
+#include "tests/support/status_matchers.h"
 
 namespace freehold::coordinator::testing {
 namespace {
@@ -32,12 +34,17 @@ class OversizedIdsTest : public ClusterTest {};
 TEST_F(OversizedIdsTest, EveryCoordinatorRpcRefusesA10MegabyteIdQuickly) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(0));
   const std::string token = Token(NewUuid());
+  // Heartbeats come from storage daemons: a storaged certificate (its id "n1").
+  ASSERT_OK_AND_ASSIGN(auto node_channel,
+                       MakeChannel(coordinator_address_,
+                                   pki_.Issue("node", kRoleStoraged, "n1").Client()));
+  auto node_stub = v1::Coordinator::NewStub(node_channel);
   {
     v1::HeartbeatRequest req;
     req.set_node_id(HugeId());
     v1::HeartbeatResponse resp;
     const absl::Time start = absl::Now();
-    grpc::Status s = stub_->Heartbeat(Ctx().get(), req, &resp);
+    grpc::Status s = node_stub->Heartbeat(Ctx().get(), req, &resp);
     ExpectQuickShortRefusal(s, absl::Now() - start);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   }
@@ -47,7 +54,7 @@ TEST_F(OversizedIdsTest, EveryCoordinatorRpcRefusesA10MegabyteIdQuickly) {
     req.add_corrupt_shard_keys(HugeId());
     v1::HeartbeatResponse resp;
     const absl::Time start = absl::Now();
-    ExpectQuickShortRefusal(stub_->Heartbeat(Ctx().get(), req, &resp), absl::Now() - start);
+    ExpectQuickShortRefusal(node_stub->Heartbeat(Ctx().get(), req, &resp), absl::Now() - start);
   }
   {
     v1::SetNodeStateRequest req;

@@ -17,7 +17,7 @@ cd "$ROOT"
 BIN="$ROOT/build/bin"
 RUN=$(mktemp -d /tmp/freehold-secrets-test.XXXXXX)
 chmod 755 "$RUN"  # PostgreSQL runs as an unprivileged user when this runs as root
-BASE=$((20250 + (RANDOM % 20) * 500))
+BASE=$((9000 + (RANDOM % 6) * 500))  # apart from local_cluster (20000+) and interop (12000+)
 export FREEHOLD_LOCAL_RUN_DIR="$RUN" FREEHOLD_LOCAL_PORT_BASE="$BASE" FREEHOLD_SKIP_BUILD=1 FREEHOLD_SKIP_DEMO=1
 EXTRA_PIDS=()
 cleanup() {
@@ -72,7 +72,7 @@ start_with_env_url() {
     || { tail -20 "$RUN/logs/$name-envurl.log" >&2; fail "$name with FREEHOLD_DATABASE_URL did not become healthy"; }
   check_cmdline "$name (FREEHOLD_DATABASE_URL)" "$pid" "$DB_PASSWORD" "$PEPPER" "$WHSEC" "$ADMIN"
 }
-A2=127.0.0.1:$((BASE + 111)); D2=127.0.0.1:$((BASE + 112)); C2=127.0.0.1:$((BASE + 113))
+A2=127.0.0.1:$((BASE + 141)); D2=127.0.0.1:$((BASE + 142)); C2=127.0.0.1:$((BASE + 143))  # unused by up.sh
 start_with_env_url freehold-accounts "$A2" --listen "$A2" --metrics-listen 127.0.0.1:0 \
   --data-dir "$RUN/data/accounts-envurl" --pepper-file "$RUN/data/pepper"
 start_with_env_url freehold-donations "$D2" --listen "$D2" --metrics-listen 127.0.0.1:0 \

@@ -17,6 +17,7 @@
 #include "tests/support/status_matchers.h"
 #include "tests/support/storaged_identity.h"
 #include "tests/support/temp_dir.h"
+#include "common/peer_identity.h"
 #include "tests/support/test_pki.h"
 
 namespace freehold::e2e {
@@ -255,8 +256,11 @@ std::pair<int, std::string> Admin(Cluster& cluster, std::vector<std::string> arg
   testing::TempDir out("admin-out-");
   testing::ProcessOptions options;
   options.binary = testing::BinaryPath("freehold-admin");
-  options.args = {"--coordinator", cluster.coordinator_address(), "--token-file",
-                  cluster.admin_token_file()};
+  // Over TLS with the operator certificate, as the cluster's operator.
+  options.args = {"--coordinator", cluster.coordinator_address(),
+                  "--ca-file",     cluster.ca_file(),
+                  "--tls-cert",    cluster.operator_tls().cert_file,
+                  "--tls-key",     cluster.operator_tls().key_file};
   options.args.insert(options.args.end(), args.begin(), args.end());
   options.stdout_path = out.File("stdout");
   absl::StatusOr<std::unique_ptr<testing::Process>> p = testing::Process::Start(options);
@@ -280,6 +284,10 @@ TEST_F(CliEndToEndTest, AnUnapprovedDaemonIsPendingUntilAnOperatorApprovesItAndR
                   "--zone", "zone-1", "--host", "host-unapproved", "--capacity-bytes", "1GiB",
                   "--reserve-bytes", "0", "--heartbeat-interval", "1s", "--max-backoff", "500ms",
                   "--log-level", "warn"};
+  // A valid storaged certificate for its own id: admission, not TLS, keeps it out.
+  const TlsConfig tls = cluster().pki().Issue("unapproved", kRoleStoraged, identity.node_id);
+  options.args.insert(options.args.end(), {"--tls-cert", tls.cert_file, "--tls-key",
+                                           tls.key_file, "--tls-ca", tls.ca_file});
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<testing::Process> daemon,
                        testing::Process::Start(options));
 

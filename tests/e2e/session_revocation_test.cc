@@ -29,14 +29,15 @@ class SessionRevocationTest : public ::testing::Test {
     ASSERT_TRUE(c.ok()) << c.status();
     cluster_ = *std::move(c);
     absl::StatusOr<std::shared_ptr<grpc::Channel>> ch =
-        MakeChannel(cluster_->coordinator_address());
+        MakeChannel(cluster_->coordinator_address(), cluster_->client_tls());
     ASSERT_TRUE(ch.ok()) << ch.status();
     stub_ = v1::Coordinator::NewStub(*ch);
   }
 
   std::unique_ptr<CliUser> User(const std::string& handle, const std::string& password) {
     return std::make_unique<CliUser>(cluster_->accounts_address(),
-                                     cluster_->coordinator_address(), password);
+                                     cluster_->coordinator_address(), password,
+                                     cluster_->ca_file());
   }
 
   static std::string AccessToken(const CliUser& user) {
