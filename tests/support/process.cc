@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -53,22 +54,54 @@ std::string BinaryPath(const std::string& name) {
   return absl::StrCat(dir && *dir ? dir : FREEHOLD_BIN_DIR, "/", name);
 }
 
-absl::StatusOr<int> PickFreePort() {
+namespace {
+
+// Binds 127.0.0.1:port (0 = any) and returns the bound port, or -1.
+int BindLoopback(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("socket: ", std::strerror(errno)));
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   socklen_t len = sizeof(addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return absl::UnavailableError(absl::StrCat("bind 127.0.0.1:0: ", std::strerror(err)));
+  int bound = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    bound = ntohs(addr.sin_port);
   }
   ::close(fd);
-  return static_cast<int>(ntohs(addr.sin_port));
+  return bound;
+}
+
+// The first port above the kernel's ephemeral range (where outgoing connections
+// take their source ports), or 0 if the range reaches the top.
+int AboveEphemeralPorts() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0, high = 0;
+  if (!(in >> low >> high) || high >= 65000) return 0;
+  return high + 1;
+}
+
+}  // namespace
+
+absl::StatusOr<int> PickFreePort() {
+  // A port the kernel hands out as ephemeral can be taken by any outgoing
+  // connection of a concurrent test between this check and the server's bind;
+  // ports above that range are only ever taken by an explicit bind.
+  if (const int first = AboveEphemeralPorts(); first > 0) {
+    static thread_local std::minstd_rand rng(static_cast<unsigned>(::getpid()) * 7919u +
+                                             static_cast<unsigned>(absl::ToUnixNanos(absl::Now())));
+    const int span = 65535 - first;
+    for (int attempt = 0; attempt < 64; ++attempt) {
+      const int port = first + static_cast<int>(rng() % static_cast<unsigned>(span));
+      if (BindLoopback(port) == port) return port;
+    }
+  }
+  const int port = BindLoopback(0);
+  if (port <= 0)
+    return absl::UnavailableError(absl::StrCat("bind 127.0.0.1:0: ", std::strerror(errno)));
+  return port;
 }
 
 absl::StatusOr<std::unique_ptr<Process>> Process::Start(ProcessOptions options) {

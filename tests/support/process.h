@@ -45,7 +45,9 @@ struct ProcessOptions {
 // overrides the compiled-in directory).
 std::string BinaryPath(const std::string& name);
 
-// A loopback TCP port that was free a moment ago (bound on 127.0.0.1 with port 0).
+// A loopback TCP port that was free a moment ago: chosen above the kernel's
+// ephemeral range where possible (so no concurrent outgoing connection takes it
+// before the server binds), else whatever binding port 0 gives.
 absl::StatusOr<int> PickFreePort();
 
 class Process {
