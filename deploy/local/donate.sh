@@ -23,7 +23,9 @@ BODY=$(cat <<JSON
 JSON
 )
 SIG=$(printf '%s.%s' "$NOW" "$BODY" | openssl dgst -sha256 -hmac "$FREEHOLD_STRIPE_WEBHOOK_SECRET" -r | cut -d' ' -f1)
-# The endpoint is HTTPS with the cluster's private CA (FREEHOLD_CA_FILE from .run/env).
-curl -sS --fail-with-body ${FREEHOLD_CA_FILE:+--cacert "$FREEHOLD_CA_FILE"} -X POST "$FREEHOLD_DONATIONS_HTTP/webhooks/stripe" \
+# The endpoint is HTTPS with the cluster's private CA (FREEHOLD_CA_FILE from .run/env;
+# FREEHOLD_HTTPS_CA_FILE in a plaintext benchmark cluster, whose gRPC links have no TLS).
+CA_FILE=${FREEHOLD_HTTPS_CA_FILE:-${FREEHOLD_CA_FILE:-}}
+curl -sS --fail-with-body ${CA_FILE:+--cacert "$CA_FILE"} -X POST "$FREEHOLD_DONATIONS_HTTP/webhooks/stripe" \
   -H 'Content-Type: application/json' -H "Stripe-Signature: t=$NOW,v1=$SIG" --data-binary "$BODY"
 echo

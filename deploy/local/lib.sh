@@ -103,9 +103,21 @@ SUMMARY
 # tls_init: the CA (kept if present) and the operator's certificate for
 # freehold-admin; exports FREEHOLD_CA_FILE and FREEHOLD_ADMIN_TLS_CERT/KEY for the
 # rest of up.sh (its health checks) and adds them to .run/env.
+#
+# FREEHOLD_LOCAL_PLAINTEXT=1 (for benchmarks that price TLS against the same
+# build, bench/e2e/tls_price.sh) runs every gRPC link in plaintext instead: the
+# servers then accept loopback peers only, and .run/env sets FREEHOLD_PLAINTEXT=1.
 tls_init() {
   TLS="$RUN/tls"
   "$ROOT/deploy/tls/pki.sh" ca "$TLS"
+  if [[ "${FREEHOLD_LOCAL_PLAINTEXT:-}" == 1 ]]; then
+    # The CA still signs the HTTPS proxy's certificate (donate.sh, the page).
+    export FREEHOLD_PLAINTEXT=1 FREEHOLD_HTTPS_CA_FILE="$TLS/ca.crt"
+    unset FREEHOLD_CA_FILE FREEHOLD_ADMIN_TLS_CERT FREEHOLD_ADMIN_TLS_KEY
+    add_env FREEHOLD_PLAINTEXT 1
+    add_env FREEHOLD_HTTPS_CA_FILE "$FREEHOLD_HTTPS_CA_FILE"
+    return 0
+  fi
   tls_leaf operator operator local-operator
   export FREEHOLD_CA_FILE="$TLS/ca.crt"
   export FREEHOLD_ADMIN_TLS_CERT="$TLS/operator.crt" FREEHOLD_ADMIN_TLS_KEY="$TLS/operator.key"
@@ -130,6 +142,7 @@ tls_leaf() {
 
 # tls_flags NAME: the --tls-* flags of the process whose certificate is NAME.
 tls_flags() {
+  [[ "${FREEHOLD_PLAINTEXT:-}" == 1 ]] && return 0
   printf '%s\n' --tls-cert "$TLS/$1.crt" --tls-key "$TLS/$1.key" --tls-ca "$TLS/ca.crt"
 }
 
