@@ -20,6 +20,8 @@ PACKAGES=(
   python3-grpcio python3-protobuf python3-nacl grpc-proto
   # TLS in front of the donations HTTP endpoints (civetweb's own TLS needs OpenSSL 1.1)
   hitch openssl
+  # deploy/image/build.sh (root file system from Debian packages) and the unit checks
+  mmdebstrap systemd
   nodejs
 )
 if [[ "${1:-}" == "--bench" ]]; then
