@@ -10,16 +10,17 @@ _FLAG = re.compile(r"^\s+(?:-\w,)?(--[a-z0-9][a-z0-9-]*)")
 _ENV = re.compile(r"\(Env:(FREEHOLD_[A-Z0-9_]+)\)")
 
 
-def help_text(binary):
-    out = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=30)
+def help_text(binary, subcommand=None):
+    argv = [binary] + ([subcommand] if subcommand else []) + ["--help"]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=30)
     if out.returncode != 0:
         raise RuntimeError(f"{binary} --help exited {out.returncode}: {out.stderr[:200]}")
     return out.stdout
 
 
-def accepted(binary):
-    """(flags, env names) the binary's --help lists."""
-    text = help_text(binary)
+def accepted(binary, subcommand=None):
+    """(flags, env names) the binary's --help lists (and its subcommand's, if given)."""
+    text = help_text(binary) + (help_text(binary, subcommand) if subcommand else "")
     flags, env = set(), set()
     for line in text.splitlines():
         m = _FLAG.match(line)

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Static checks of the deployment files: shell scripts parse, Kubernetes manifests
-# are valid YAML with the expected kinds, systemd units have the required sections.
+# are valid YAML with the expected kinds and keep their promises
+# (tests/deploy/check_kubernetes.py: identity per service, Secrets, TLS, flags that
+# exist in the built binaries in FREEHOLD_BIN, cross-references), systemd units have
+# the required sections (tests/deploy/systemd_units_test.sh checks them further).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 fail=0
-for f in deploy/install-deps.sh deploy/local/*.sh tests/run.sh tests/support/pg_ctl.sh; do
+for f in deploy/install-deps.sh deploy/local/*.sh deploy/kubernetes/secrets.sh deploy/image/build.sh \
+         tests/run.sh tests/support/pg_ctl.sh; do
   bash -n "$f" || { echo "syntax error in $f"; fail=1; }
   [[ -x "$f" || "$f" == deploy/local/lib.sh ]] || { echo "$f is not executable"; fail=1; }
 done
@@ -25,6 +29,11 @@ for needed in ("Deployment", "StatefulSet", "Service", "Namespace"):
         print(f"deploy/kubernetes: no {needed}"); ok = False
 sys.exit(0 if ok else 1)
 PY
+BIN=${FREEHOLD_BIN:-build/bin}
+for b in accounts donations coordinator storaged admin; do
+  [[ -x "$BIN/freehold-$b" ]] || { echo "$BIN/freehold-$b is not built (needed to check flags)"; fail=1; }
+done
+[[ $fail -ne 0 ]] || python3 tests/deploy/check_kubernetes.py "$BIN" || fail=1
 for unit in deploy/systemd/*.service; do
   for section in '\[Unit\]' '\[Service\]' '\[Install\]' 'ExecStart='; do
     grep -q "$section" "$unit" || { echo "$unit: missing $section"; fail=1; }
