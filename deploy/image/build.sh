@@ -47,7 +47,7 @@ mkdir -p "$FS" "$OUT"
 # The shared libraries the binaries load (absolute paths as the loader resolves them).
 libraries() {
   for b in "${BINARIES[@]}"; do
-    ldd "$BIN/$b" | awk '/=> \// { print $3 } /^\s*\/[^ ]+ \(/ { print $1 }'
+    ldd "$BIN/$b" | awk '/=> \// { print $3 } /^[ \t]*\/[^ ]+ \(/ { print $1 }'
   done | sort -u
 }
 LIBS=$(libraries)
