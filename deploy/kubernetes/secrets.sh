@@ -14,6 +14,7 @@
 # DNS SANs its callers use, e.g. DNS:freehold-accounts, DNS:freehold-accounts.freehold.svc,
 # and DNS:localhost for the health probes):
 #   ca.crt
+#   db-owner-url   the schema owner's database URL, for the migration Job only
 #   accounts/    tls.crt tls.key db-url pepper signing-keys accounts.pub
 #   coordinator/ tls.crt tls.key db-url admin-token grant.key coordinator.pub
 #   donations/   tls.crt tls.key db-url stripe-webhook-secret receipt.key
@@ -73,6 +74,7 @@ case "$cmd" in
     ;;
   apply)
     A=$DIR/accounts C=$DIR/coordinator D=$DIR/donations
+    make_secret freehold-db-owner url="$DIR/db-owner-url"
     make_secret freehold-accounts-db url="$A/db-url"
     make_secret freehold-accounts-secrets pepper="$A/pepper" signing-keys="$A/signing-keys"
     make_secret freehold-accounts-tls tls.crt="$A/tls.crt" tls.key="$A/tls.key" ca.crt="$DIR/ca.crt"

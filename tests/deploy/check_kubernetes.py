@@ -223,6 +223,66 @@ if not any(d["spec"]["selector"]["matchLabels"].get("app") == "freehold-storaged
            for _, d in by_kind("PodDisruptionBudget")):
     err("deploy/kubernetes: no PodDisruptionBudget for the storage daemons")
 
+# Network policies: a default deny, every workload covered both ways, every allowed
+# port one the selected pods have, and every service address a workload calls both a
+# Service with that port and allowed by the caller's egress.
+def selects(selector, labels):
+    return all(labels.get(k) == v for k, v in (selector.get("matchLabels") or {}).items())
+
+
+policies = [d for _, d in by_kind("NetworkPolicy")]
+if not any(p["spec"]["podSelector"] == {} and set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+           and not p["spec"].get("ingress") and not p["spec"].get("egress") for p in policies):
+    err("deploy/kubernetes: no default-deny NetworkPolicy")
+pod_ports = {}
+for _, labels, spec in workload_labels:
+    pod_ports.setdefault(labels.get("app"), set()).update(
+        p["containerPort"] for c in spec["containers"] for p in c.get("ports", []))
+for app in pod_ports:
+    own = [p for p in policies if p["spec"]["podSelector"] and selects(p["spec"]["podSelector"], {"app": app})]
+    if not own or not all(set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"} for p in own):
+        err(f"deploy/kubernetes: no NetworkPolicy for {app} covering ingress and egress")
+    for p in own:
+        for rule in p["spec"].get("ingress", []):
+            for port in rule.get("ports", []):
+                if port["port"] not in pod_ports[app]:
+                    err(f"NetworkPolicy {p['metadata']['name']}: ingress port {port['port']}, which {app} does not serve")
+
+
+def egress_allows(app, target_app, port):
+    for p in policies:
+        if not p["spec"]["podSelector"] or not selects(p["spec"]["podSelector"], {"app": app}):
+            continue
+        for rule in p["spec"].get("egress", []):
+            to_ok = not rule.get("to") or any(selects(t.get("podSelector", {}), {"app": target_app})
+                                              for t in rule["to"] if "podSelector" in t)
+            ports = [x["port"] for x in rule.get("ports", [])]
+            if to_ok and (not ports or port in ports):
+                return True
+    return False
+
+
+services = {d["metadata"]["name"]: d for _, d in by_kind("Service")}
+for f, d in by_kind("Deployment") + by_kind("StatefulSet"):
+    app = d["spec"]["template"]["metadata"]["labels"]["app"]
+    for c in d["spec"]["template"]["spec"]["containers"]:
+        for a in c.get("args", []):
+            m = re.match(r"--(accounts|donations|coordinator)=([a-z0-9-]+):(\d+)$", a)
+            if not m:
+                continue
+            svc, port = services.get(m.group(2)), int(m.group(3))
+            if not svc or port not in [p["port"] for p in svc["spec"]["ports"]]:
+                err(f"{f}: {a} names no Service port")
+                continue
+            target = svc["spec"]["selector"].get("app")
+            if not egress_allows(app, target, port):
+                err(f"{f}: {app} calls {m.group(2)}:{port} ({a}), which its NetworkPolicy does not allow")
+
+listed = set(yaml.safe_load(open("deploy/kubernetes/kustomization.yaml"))["resources"])
+for f in glob.glob("deploy/kubernetes/*.yaml"):
+    if os.path.basename(f) != "kustomization.yaml" and os.path.basename(f) not in listed:
+        err(f"{f} is not in kustomization.yaml")
+
 for e in errors:
     print(e)
 print(f"kubernetes: {len(errors)} problem(s)")

@@ -144,7 +144,9 @@ for s in accounts donations coordinator storaged; do
     for dir in "$V/$other" "$V/public/$other" "$R/etc/freehold/tls/$other"; do
       if as "$s" touch "$dir/intruder" 2>/dev/null; then fail "freehold-$s can write $dir"; fi
     done
-    if as "$s" ls "$V/$other" >/dev/null 2>&1; then fail "freehold-$s can list $V/$other"; fi
+    for dir in "$V/$other" "$R/etc/freehold/tls/$other"; do
+      if as "$s" ls "$dir" >/dev/null 2>&1; then fail "freehold-$s can list $dir"; fi
+    done
   done
   for pub in "$V/public/accounts/accounts.pub" "$V/public/coordinator/coordinator.pub"; do
     [[ "$pub" == "$V/public/$s/"* ]] && continue
