@@ -34,6 +34,10 @@ for b in accounts donations coordinator storaged admin; do
   [[ -x "$BIN/freehold-$b" ]] || { echo "$BIN/freehold-$b is not built (needed to check flags)"; fail=1; }
 done
 [[ $fail -ne 0 ]] || python3 tests/deploy/check_kubernetes.py "$BIN" || fail=1
+# kustomize renders the whole set (kubectl is not a Debian package: only where installed).
+if command -v kubectl >/dev/null; then
+  kubectl kustomize deploy/kubernetes >/dev/null || { echo "kubectl kustomize deploy/kubernetes failed"; fail=1; }
+fi
 for unit in deploy/systemd/*.service; do
   for section in '\[Unit\]' '\[Service\]' '\[Install\]' 'ExecStart='; do
     grep -q "$section" "$unit" || { echo "$unit: missing $section"; fail=1; }
