@@ -10,7 +10,8 @@
 #     directories with their owners; then, under setpriv as each service's user, the
 #     real binaries write their own keys (freehold-accounts --rotate-signing-key,
 #     freehold-coordinator's grant key before it looks for PostgreSQL,
-#     freehold-storaged --print-identity) and publish their public keys, every user
+#     freehold-storaged --print-identity, freehold-donations' receipt key with the
+#     unit's UMask against a scratch PostgreSQL) and publish their public keys, every user
 #     reads the published public keys, and none can write (nor list) another service's
 #     private directory or overwrite another's published keys, binaries included.
 #     Skipped with a message when not root.
@@ -25,7 +26,13 @@ for b in accounts donations coordinator storaged; do
 done
 SCRATCH=$(mktemp -d /tmp/freehold-systemd-test.XXXXXX)
 chmod 755 "$SCRATCH"  # the service users must traverse it
-trap 'rm -rf "$SCRATCH"' EXIT
+DPID=""
+cleanup() {
+  [[ -z "$DPID" ]] || kill "$DPID" 2>/dev/null || true
+  tests/support/pg_ctl.sh stop "$SCRATCH/pg" >/dev/null 2>&1 || true
+  rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
 
 # --- 2. flags and variables against --help ------------------------------------------
 python3 - "$BIN" "$UNITS" <<'PY'
@@ -88,7 +95,7 @@ mkdir -p "$R/etc" "$R/usr/local/bin"
 chmod 755 "$R"
 systemd-sysusers --root="$R" - <"$UNITS/freehold.sysusers" >/dev/null 2>&1 || fail "systemd-sysusers --root failed"
 systemd-tmpfiles --root="$R" --create - <"$UNITS/freehold.tmpfiles" || fail "systemd-tmpfiles --root failed"
-cp "$BIN"/freehold-{accounts,coordinator,storaged} "$R/usr/local/bin/"
+cp "$BIN"/freehold-{accounts,coordinator,storaged,donations} "$R/usr/local/bin/"
 
 uid_of() { awk -F: -v u="$1" '$1 == u { print $3 }' "$R/etc/passwd"; }
 gid_of() { awk -F: -v g="$1" '$1 == g { print $3 }' "$R/etc/group"; }
@@ -129,10 +136,31 @@ as coordinator "$R/usr/local/bin/freehold-coordinator" --database-url "$NO_DB" -
   || fail "freehold-coordinator could not write its grant key as freehold-coordinator"
 as storaged "$R/usr/local/bin/freehold-storaged" --print-identity --data-dir "$R/srv/freehold/disk1" \
   | grep -q '^node_id ' || fail "freehold-storaged --print-identity failed as freehold-storaged"
-[[ "$(owner "$V/public/accounts/accounts.pub")" == "${UID_OF[accounts]}:${UID_OF[accounts]} 644" ]] \
+[[ "$(owner "$V/public/accounts/accounts.pub")" == "${UID_OF[accounts]}:$FH_GID 644" ]] \
   || fail "accounts.pub: $(owner "$V/public/accounts/accounts.pub")"
 [[ "$(stat -c %u "$V/coordinator/coordinator.key")" == "${UID_OF[coordinator]}" ]] || fail "coordinator.key owner"
 [[ "$(stat -c %a "$V/coordinator/coordinator.key")" == 600 ]] || fail "coordinator.key mode"
+# Donations writes its receipt public key with the unit's UMask (0027): the group
+# freehold can read it only because the public directory is setgid. Needs PostgreSQL.
+if PG_URL=$(tests/support/pg_ctl.sh start "$SCRATCH/pg" 2>/dev/null); then
+  FREEHOLD_DATABASE_URL="$PG_URL" setpriv --reuid="${UID_OF[donations]}" --regid="${UID_OF[donations]}" \
+    --groups="$FH_GID" --inh-caps=-all --bounding-set=-all --no-new-privs -- \
+    sh -c 'umask 0027; exec "$@"' sh "$R/usr/local/bin/freehold-donations" \
+    --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
+    --receipt-key "$V/donations/receipt.key" --receipt-public-key-out "$V/public/donations/receipt.pub" \
+    >"$SCRATCH/donations.log" 2>&1 &
+  DPID=$!
+  for _ in $(seq 1 60); do grep -q '^READY' "$SCRATCH/donations.log" && break; sleep 0.5; done
+  grep -q '^READY' "$SCRATCH/donations.log" || { cat "$SCRATCH/donations.log"; fail "freehold-donations did not start as freehold-donations"; }
+  kill "$DPID"; wait "$DPID" 2>/dev/null || true; DPID=""
+  [[ "$(owner "$V/donations/receipt.key")" == "${UID_OF[donations]}:${UID_OF[donations]} 600" ]] \
+    || fail "receipt.key: $(owner "$V/donations/receipt.key")"
+  [[ "$(owner "$V/public/donations/receipt.pub")" == "${UID_OF[donations]}:$FH_GID 640" ]] \
+    || fail "receipt.pub: $(owner "$V/public/donations/receipt.pub")"
+  as coordinator cat "$V/public/donations/receipt.pub" >/dev/null || fail "the group freehold cannot read receipt.pub"
+else
+  echo "PostgreSQL unavailable: freehold-donations not run (its directories are checked below)"
+fi
 echo "each service wrote its own keys as its own user"
 
 # Everyone reads the published public keys; nobody writes another's.
@@ -148,7 +176,9 @@ for s in accounts donations coordinator storaged; do
       if as "$s" ls "$dir" >/dev/null 2>&1; then fail "freehold-$s can list $dir"; fi
     done
   done
-  for pub in "$V/public/accounts/accounts.pub" "$V/public/coordinator/coordinator.pub"; do
+  for pub in "$V/public/accounts/accounts.pub" "$V/public/coordinator/coordinator.pub" \
+             "$V/public/donations/receipt.pub"; do
+    [[ -e "$pub" ]] || continue
     [[ "$pub" == "$V/public/$s/"* ]] && continue
     if as "$s" sh -c ": > '$pub'" 2>/dev/null; then fail "freehold-$s can overwrite $pub"; fi
     if as "$s" rm -f "$pub" 2>/dev/null && [[ ! -e "$pub" ]]; then fail "freehold-$s can remove $pub"; fi
