@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/config.h"
+#include "common/file_reloader.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/metrics.h"
@@ -28,9 +29,11 @@
 #include "services/accounts/core/accounts_config.h"
 #include "services/accounts/core/accounts_metrics.h"
 #include "services/accounts/core/fair_use_limiter.h"
+#include "services/accounts/core/live_token_keys.h"
 #include "services/accounts/core/login_service.h"
 #include "services/accounts/core/maintenance_loop.h"
 #include "services/accounts/core/session_service.h"
+#include "services/accounts/core/signing_key_set.h"
 #include "services/accounts/core/token_issuer.h"
 #include "services/accounts/core/token_keyring.h"
 #include "services/accounts/grpc/accounts_grpc_service.h"
@@ -73,6 +76,63 @@ std::string WithPort(const std::string& address, int port) {
   return absl::StrCat(address.substr(0, colon), ":", port);
 }
 
+// A new version of --signing-keys-file: published (--verification-keys-out) first,
+// then in force. An error changes nothing.
+absl::Status ApplyKeySet(const std::string& text, const AccountsConfig& config, LiveTokenKeys& keys,
+                         const Logger& log) {
+  FH_ASSIGN_OR_RETURN(SigningKeySet set, ParseSigningKeySet(text, config.signing_keys_file));
+  if (!config.verification_keys_out.empty()) {
+    FH_RETURN_IF_ERROR(WriteVerificationKeysFile(set.PublicKeys(), config.verification_keys_out));
+  }
+  keys.Replace(std::make_shared<TokenKeySnapshot>(set));
+  const TimedSigningKey& signing = set.SignerAt(absl::Now());
+  log.Info("token keys loaded",
+           {{"keys", set.keys.size()},
+            {"signing_key_id", signing.key.key_id},
+            {"newest_key_id", set.keys.front().key.key_id},
+            {"newest_signs_from", absl::FormatTime(absl::RFC3339_sec, set.keys.front().signs_from,
+                                                   absl::UTCTimeZone())}});
+  return absl::OkStatus();
+}
+
+// --rotate-signing-keys-file / --prune-signing-keys-file: rewrites the key set file
+// (and --verification-keys-out) and exits.
+int RunKeySetCommand(const AccountsConfig& config, const Logger& log) {
+  const bool rotate = !config.rotate_signing_keys_file.empty();
+  const std::string& path =
+      rotate ? config.rotate_signing_keys_file : config.prune_signing_keys_file;
+  SigningKeySet set;
+  absl::StatusOr<SigningKeySet> current = ReadSigningKeySetFile(path);
+  if (current.ok()) {
+    set = *std::move(current);
+  } else if (!rotate || current.status().code() != absl::StatusCode::kNotFound) {
+    ExitIfError(Annotate(current.status(), path), kProgram);
+  }
+  const size_t before = set.keys.size();
+  const absl::Time now = absl::Now();
+  if (rotate) {
+    absl::StatusOr<SigningKeySet> next =
+        RotateSigningKeySet(std::move(set), now, config.Rotation());
+    ExitIfError(next.status(), kProgram);
+    set = *std::move(next);
+  } else {
+    set = PruneSigningKeySet(std::move(set), now, config.Rotation());
+  }
+  ExitIfError(WriteSigningKeySetFile(set, path), kProgram);
+  if (!config.verification_keys_out.empty()) {
+    ExitIfError(WriteVerificationKeysFile(set.PublicKeys(), config.verification_keys_out),
+                kProgram);
+  }
+  log.Info(rotate ? "signing key set rotated" : "signing key set pruned",
+           {{"file", path},
+            {"keys", set.keys.size()},
+            {"pruned", before + (rotate ? 1 : 0) - set.keys.size()},
+            {"newest_key_id", set.keys.front().key.key_id},
+            {"newest_signs_from", absl::FormatTime(absl::RFC3339_sec, set.keys.front().signs_from,
+                                                   absl::UTCTimeZone())}});
+  return 0;
+}
+
 int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions& migrate) {
   Logger log("accounts", *ParseLogLevel(config.log_level));
 
@@ -91,6 +151,9 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
     return 0;
   }
 
+  if (!config.rotate_signing_keys_file.empty() || !config.prune_signing_keys_file.empty()) {
+    return RunKeySetCommand(config, log);
+  }
   if (config.rotate_signing_key) {
     absl::StatusOr<std::string> id = TokenKeyring::Rotate(config.data_dir, config.max_token_keys);
     ExitIfError(id.status(), kProgram);
@@ -106,12 +169,6 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
 
   absl::StatusOr<Pepper> pepper = LoadPepper(config);
   ExitIfError(pepper.status(), kProgram);
-  auto keyring = TokenKeyring::OpenOrCreate(config.data_dir);
-  ExitIfError(keyring.status(), kProgram);
-  if (!config.verification_keys_out.empty()) {
-    ExitIfError(WriteVerificationKeysFile((*keyring)->public_keys(), config.verification_keys_out),
-                kProgram);
-  }
 
   PgPool pool(AccountsPoolOptions(config.database_url, config.database_pool_size));
   if (absl::Status s = WaitForDatabase(pool, config.database_wait, log); !s.ok()) {
@@ -130,18 +187,45 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
     return 1;
   }
 
+  // The token keys: the shared key set file (re-read while serving) or the keyring
+  // under --data-dir (fixed until a restart).
+  LiveTokenKeys keys(nullptr);
+  std::unique_ptr<FileReloader> key_file;
+  if (!config.signing_keys_file.empty()) {
+    key_file = std::make_unique<FileReloader>(
+        "--signing-keys-file", config.signing_keys_file,
+        [&](const std::string& text) { return ApplyKeySet(text, config, keys, log); }, log,
+        &(*exposer)->registry());
+    ExitIfError(key_file->Load(), kProgram);
+  } else {
+    auto keyring = TokenKeyring::OpenOrCreate(config.data_dir);
+    ExitIfError(keyring.status(), kProgram);
+    if (!config.verification_keys_out.empty()) {
+      ExitIfError(
+          WriteVerificationKeysFile((*keyring)->public_keys(), config.verification_keys_out),
+          kProgram);
+    }
+    keys.Replace(
+        std::make_shared<TokenKeySnapshot>((*keyring)->signer(), (*keyring)->public_keys()));
+  }
+  std::unique_ptr<ReloadLoop> reloads;
+  if (key_file != nullptr) {
+    reloads = std::make_unique<ReloadLoop>(config.signing_keys_reload_interval,
+                                           std::vector<FileReloader*>{key_file.get()});
+  }
+
   RealClock clock;
   const AccountsOptions options = config.ToOptions();
   AccountsMetrics metrics((*exposer)->registry());
   PgAccountRepository repo(pool);
   FairUseLimiter limiter(config.fair_use, clock);
-  TokenIssuer issuer((*keyring)->signer(), (*keyring)->verifier(), options);
+  TokenIssuer issuer(keys, options);
   LoginService login(repo, *pepper, limiter, issuer, metrics, clock, options);
   SessionService sessions(repo, issuer, metrics, clock);
   AccountService accounts(repo, *pepper, limiter, metrics, clock, options);
-  AccountsGrpcService service(login, sessions, accounts,
-                              AccountsGrpcOptions{(*keyring)->public_keys(), options.audience,
-                                                  tls.enabled(), config.login_workers});
+  AccountsGrpcService service(
+      login, sessions, accounts,
+      AccountsGrpcOptions{{}, options.audience, tls.enabled(), config.login_workers, &keys});
 
   GrpcServerOptions server_options;
   server_options.listen_address = config.listen;
@@ -169,26 +253,34 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
   const std::string metrics_address = WithPort(config.metrics_listen, (*exposer)->port());
   log.Info("serving", {{"grpc", (*server)->address()},
                        {"metrics", metrics_address},
-                       {"signing_key_id", (*keyring)->signer().key_id()},
+                       {"signing_key_id", keys.Get()->SignerAt(absl::Now()).key_id()},
                        {"weak_kdf_allowed", config.allow_weak_kdf}});
   std::printf("READY grpc=%s metrics=%s\n", (*server)->address().c_str(), metrics_address.c_str());
   std::fflush(stdout);
 
-  // SIGTERM / SIGINT -> graceful shutdown (signals are blocked in every thread; this one
-  // waits for them).
+  // SIGTERM / SIGINT -> graceful shutdown; SIGHUP -> re-read --signing-keys-file now
+  // (signals are blocked in every thread; this one waits for them).
   GrpcServer* srv = server->get();
-  std::thread signal_thread([srv, &log] {
+  std::thread signal_thread([srv, &log, &reloads] {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     int sig = 0;
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+      if (reloads != nullptr) {
+        reloads->Trigger();
+      } else {
+        log.Info("SIGHUP: no --signing-keys-file to re-read");
+      }
+    }
     log.Info("shutting down", {{"signal", sig}});
     srv->Shutdown(absl::Seconds(5));
   });
   srv->Wait();
   signal_thread.join();
+  reloads.reset();
   log.Info("gRPC server stopped");
   return 0;
 }
@@ -206,6 +298,7 @@ int main(int argc, char** argv) {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
   CLI::App app{"freehold-accounts: zero-knowledge sign-up, login, sessions and access tokens"};

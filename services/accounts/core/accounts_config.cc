@@ -8,10 +8,11 @@ namespace freehold::accounts {
 void AddAccountsFlags(CLI::App& app, AccountsConfig* c) {
   AddFlag(app, "--listen", &c->listen, "gRPC listen address (port 0 picks a free port)");
   AddFlag(app, "--metrics-listen", &c->metrics_listen, "Prometheus /metrics listen address");
-  AddSecretFlag(app, "--database-url", &c->database_url,
-                "PostgreSQL URL (schema 'accounts'); with a password only via FREEHOLD_DATABASE_URL "
-                "or file:/path",
-                SecretKind::kUrlPassword);
+  AddSecretFlag(
+      app, "--database-url", &c->database_url,
+      "PostgreSQL URL (schema 'accounts'); with a password only via FREEHOLD_DATABASE_URL "
+      "or file:/path",
+      SecretKind::kUrlPassword);
   AddFlag(app, "--database-pool-size", &c->database_pool_size, "PostgreSQL connections");
   AddFlag(app, "--login-workers", &c->login_workers,
           "threads that run Login's database round trip off gRPC's threads (0: on gRPC's "
@@ -28,6 +29,24 @@ void AddAccountsFlags(CLI::App& app, AccountsConfig* c) {
           "add a new token signing key, write --verification-keys-out and exit");
   AddFlag(app, "--max-token-keys", &c->max_token_keys,
           "token keys kept for verification after rotation (>= 2)");
+  AddFlag(app, "--signing-keys-file", &c->signing_keys_file,
+          "token signing key set shared by every replica (mode 0600, written by "
+          "--rotate-signing-keys-file), re-read on change and on SIGHUP; replaces the "
+          "keys under --data-dir");
+  AddDurationFlag(app, "--signing-keys-reload-interval", &c->signing_keys_reload_interval,
+                  "how often --signing-keys-file is re-read");
+  AddFlag(app, "--rotate-signing-keys-file", &c->rotate_signing_keys_file,
+          "add a new signing key to this key set file (created if missing), prune retired "
+          "keys, write --verification-keys-out and exit");
+  AddFlag(app, "--prune-signing-keys-file", &c->prune_signing_keys_file,
+          "remove the keys of this key set file whose tokens have all expired, write "
+          "--verification-keys-out and exit");
+  AddDurationFlag(app, "--signing-key-activation-delay", &c->signing_key_activation_delay,
+                  "a rotated-in key signs this long after the rotation, once every verifier "
+                  "has re-read the published keys");
+  AddDurationFlag(app, "--signing-key-retire-margin", &c->signing_key_retire_margin,
+                  "a retired key is kept --access-token-lifetime plus this margin (reloads, "
+                  "clock skew) before pruning");
   AddFlag(app, "--allow-weak-kdf", &c->allow_weak_kdf,
           "TESTS/DEV ONLY: accept Argon2id parameters below ops 2 / 19 MiB");
   AddFlag(app, "--kdf-default-ops", &c->kdf_default_ops,
@@ -65,12 +84,38 @@ void AddAccountsFlags(CLI::App& app, AccountsConfig* c) {
 }
 
 absl::Status AccountsConfig::Validate() const {
-  if (data_dir.empty()) return absl::InvalidArgumentError("--data-dir: required");
+  const int commands = int{rotate_signing_key} + int{!rotate_signing_keys_file.empty()} +
+                       int{!prune_signing_keys_file.empty()};
+  if (commands > 1) {
+    return absl::InvalidArgumentError(
+        "--rotate-signing-key, --rotate-signing-keys-file, --prune-signing-keys-file: one at "
+        "a time");
+  }
+  const bool file_keys = !signing_keys_file.empty() || !rotate_signing_keys_file.empty() ||
+                         !prune_signing_keys_file.empty();
+  if (data_dir.empty() && !file_keys) return absl::InvalidArgumentError("--data-dir: required");
+  if (rotate_signing_key && !signing_keys_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--rotate-signing-key: rotates the keys under --data-dir; with --signing-keys-file "
+        "use --rotate-signing-keys-file");
+  }
   if (max_token_keys < 2) return absl::InvalidArgumentError("--max-token-keys: must be >= 2");
   if (!ParseLogLevel(log_level).ok()) {
     return absl::InvalidArgumentError("--log-level: must be debug, info, warn or error");
   }
-  if (rotate_signing_key) return absl::OkStatus();  // needs nothing else
+  if (signing_key_activation_delay < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--signing-key-activation-delay: must be >= 0");
+  }
+  if (signing_key_retire_margin < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--signing-key-retire-margin: must be >= 0");
+  }
+  if (access_token_lifetime <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--access-token-lifetime: must be > 0");
+  }
+  if (IsKeyCommand()) return absl::OkStatus();  // needs nothing else
+  if (signing_keys_reload_interval < absl::Milliseconds(100)) {
+    return absl::InvalidArgumentError("--signing-keys-reload-interval: must be >= 100ms");
+  }
   if (listen.empty()) return absl::InvalidArgumentError("--listen: required");
   if (metrics_listen.empty()) return absl::InvalidArgumentError("--metrics-listen: required");
   if (database_url.empty()) return absl::InvalidArgumentError("--database-url: required");
@@ -91,6 +136,11 @@ absl::Status AccountsConfig::Validate() const {
   }
   if (absl::Status s = fair_use.Validate(); !s.ok()) return s;
   return ToOptions().Validate();
+}
+
+RotationPolicy AccountsConfig::Rotation() const {
+  return RotationPolicy{signing_key_activation_delay,
+                        access_token_lifetime + signing_key_retire_margin};
 }
 
 AccountsOptions AccountsConfig::ToOptions() const {

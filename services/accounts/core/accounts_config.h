@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "services/accounts/core/accounts_options.h"
 #include "services/accounts/core/fair_use_limiter.h"
+#include "services/accounts/core/signing_key_set.h"
 
 namespace freehold::accounts {
 
@@ -19,13 +20,26 @@ struct AccountsConfig {
   int database_pool_size = 8;
   int login_workers = 4;  // threads running Login (each holds one connection at a time)
   absl::Duration database_wait = absl::Seconds(30);  // how long to wait for PostgreSQL
-  std::string data_dir;               // token signing keys live in <data_dir>/token-keys
+  std::string data_dir;  // token signing keys in <data_dir>/token-keys (without signing_keys_file)
   std::string pepper_file;            // else env FREEHOLD_PEPPER (value or "file:/path")
   std::string verification_keys_out;  // public key file for other services (optional)
   std::string log_level = "info";
 
   bool rotate_signing_key = false;  // rotate, write the public key file, exit
   int max_token_keys = 3;
+
+  // The signing key set from one file every replica shares (core/signing_key_set.h),
+  // instead of <data_dir>/token-keys; re-read every signing_keys_reload_interval and
+  // on SIGHUP.
+  std::string signing_keys_file;
+  absl::Duration signing_keys_reload_interval = absl::Seconds(10);
+  // Commands on such a file (then exit): add a new key and prune, or only prune.
+  std::string rotate_signing_keys_file;
+  std::string prune_signing_keys_file;
+  // A new key signs this long after the rotation (every verifier re-reads the public
+  // keys first); a retired key is kept access_token_lifetime + this margin.
+  absl::Duration signing_key_activation_delay = absl::Minutes(2);
+  absl::Duration signing_key_retire_margin = absl::Minutes(5);
 
   // Argon2id policy. allow_weak_kdf accepts parameters below the production floor
   // (ops >= 1, mem >= 8 KiB) so tests and development run fast. Never in production.
@@ -45,6 +59,13 @@ struct AccountsConfig {
   absl::Status Validate() const;
   // The core options these flags describe.
   AccountsOptions ToOptions() const;
+  // How --rotate-signing-keys-file / --prune-signing-keys-file treat the key set.
+  RotationPolicy Rotation() const;
+  // True for the offline commands that rewrite a key file and exit.
+  bool IsKeyCommand() const {
+    return rotate_signing_key || !rotate_signing_keys_file.empty() ||
+           !prune_signing_keys_file.empty();
+  }
 };
 
 // Registers every flag of AccountsConfig on `app` (bound to *config).

@@ -30,9 +30,16 @@ std::string UuidBytes(const std::string& uuid) {
 
 }  // namespace
 
+TokenIssuer::TokenIssuer(const LiveTokenKeys& keys, const AccountsOptions& options)
+    : keys_(keys), options_(options) {}
+
 TokenIssuer::TokenIssuer(const TokenSigner& signer, const TokenVerifier& verifier,
                          const AccountsOptions& options)
-    : signer_(signer), verifier_(verifier), options_(options) {}
+    : owned_keys_(std::make_unique<LiveTokenKeys>(
+          std::make_shared<TokenKeySnapshot>(signer, std::vector<PublicKey>{signer.public_key()}))),
+      keys_(*owned_keys_),
+      options_(options),
+      fixed_verifier_(std::make_unique<TokenVerifier>(verifier)) {}
 
 std::pair<std::string, absl::Time> TokenIssuer::IssueAccessToken(const std::string& account_id,
                                                                  const std::string& session_id,
@@ -45,7 +52,8 @@ std::pair<std::string, absl::Time> TokenIssuer::IssueAccessToken(const std::stri
   claims.expires_at = now + options_.access_token_lifetime;
   claims.scopes = options_.scopes;
   claims.extra = session_id;
-  return {SignClaims(signer_, claims), claims.expires_at};
+  std::shared_ptr<const TokenKeySnapshot> keys = keys_.Get();
+  return {SignClaims(keys->SignerAt(now), claims), claims.expires_at};
 }
 
 IssuedTokens TokenIssuer::NewRefreshToken(const std::string& session_id, absl::Time now) const {
@@ -68,7 +76,9 @@ IssuedTokens TokenIssuer::Issue(const std::string& account_id, const std::string
 
 absl::StatusOr<AuthContext> TokenIssuer::VerifyAccessToken(std::string_view token,
                                                            absl::Time now) const {
-  absl::StatusOr<TokenClaims> claims = VerifyClaims(verifier_, token, options_.audience, now);
+  std::shared_ptr<const TokenKeySnapshot> keys = keys_.Get();
+  const TokenVerifier& verifier = fixed_verifier_ != nullptr ? *fixed_verifier_ : keys->verifier();
+  absl::StatusOr<TokenClaims> claims = VerifyClaims(verifier, token, options_.audience, now);
   if (!claims.ok()) {
     return absl::UnauthenticatedError(std::string("access token rejected: ") +
                                       std::string(claims.status().message()));

@@ -6,6 +6,7 @@
 // simply unknown.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,6 +15,7 @@
 #include "absl/time/time.h"
 #include "common/signed_token.h"
 #include "services/accounts/core/accounts_options.h"
+#include "services/accounts/core/live_token_keys.h"
 #include "services/accounts/core/types.h"
 
 namespace freehold::accounts {
@@ -31,9 +33,14 @@ struct IssuedTokens {
   std::string refresh_hash;  // HashRefreshToken of the refresh token's raw bytes
 };
 
-// Immutable, thread-safe. `signer`, `verifier` and `options` must outlive it.
+// Thread-safe. `keys` and `options` must outlive it.
 class TokenIssuer {
  public:
+  // Keys that may be replaced while serving (a re-read --signing-keys-file): each
+  // token is signed by the key in force at its issue time and verified against the
+  // keys in force when it is presented.
+  TokenIssuer(const LiveTokenKeys& keys, const AccountsOptions& options);
+  // Fixed keys (copied): `signer` signs, `verifier` verifies.
   TokenIssuer(const TokenSigner& signer, const TokenVerifier& verifier,
               const AccountsOptions& options);
 
@@ -57,9 +64,10 @@ class TokenIssuer {
   static absl::StatusOr<DecodedRefreshToken> DecodeRefreshToken(std::string_view token);
 
  private:
-  const TokenSigner& signer_;
-  const TokenVerifier& verifier_;
+  std::unique_ptr<LiveTokenKeys> owned_keys_;  // fixed keys only
+  const LiveTokenKeys& keys_;
   const AccountsOptions& options_;
+  std::unique_ptr<TokenVerifier> fixed_verifier_;  // fixed keys only
 };
 
 }  // namespace freehold::accounts

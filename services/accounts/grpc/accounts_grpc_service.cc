@@ -300,13 +300,18 @@ grpc::Status AccountsGrpcService::DeleteAccount(grpc::ServerContext* ctx,
 grpc::ServerUnaryReactor* AccountsGrpcService::GetVerificationKeys(
     grpc::CallbackServerContext* ctx, const v1::GetVerificationKeysRequest*,
     v1::GetVerificationKeysResponse* resp) {
-  bool first = true;
-  for (const PublicKey& k : options_.verification_keys) {
+  std::shared_ptr<const TokenKeySnapshot> keys;
+  if (options_.keys != nullptr) keys = options_.keys->Get();
+  const std::vector<PublicKey>& listed =
+      keys != nullptr ? keys->public_keys() : options_.verification_keys;
+  const std::string signing_id = keys != nullptr
+                                     ? keys->SignerAt(absl::Now()).key_id()
+                                     : (listed.empty() ? std::string() : listed.front().key_id);
+  for (const PublicKey& k : listed) {
     v1::VerificationKey* out = resp->add_keys();
     out->set_key_id(k.key_id);
     out->set_public_key(std::string(reinterpret_cast<const char*>(k.key.data()), k.key.size()));
-    out->set_signing(first);
-    first = false;
+    out->set_signing(k.key_id == signing_id);
   }
   resp->set_audience(options_.audience);
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
@@ -333,7 +338,8 @@ grpc::Status AccountsGrpcService::ListDeletedAccounts(grpc::ServerContext* ctx,
 grpc::Status AccountsGrpcService::ListRevokedSessions(grpc::ServerContext* ctx,
                                                       const v1::ListRevokedSessionsRequest* req,
                                                       v1::ListRevokedSessionsResponse* resp) {
-  if (absl::Status s = AuthorizeCallerRole(*ctx, options_.tls_enabled, {kRoleCoordinator, kRoleDonations});
+  if (absl::Status s =
+          AuthorizeCallerRole(*ctx, options_.tls_enabled, {kRoleCoordinator, kRoleDonations});
       !s.ok()) {
     return Reply(ctx, s);
   }

@@ -25,6 +25,7 @@
 #include "common/signed_token.h"
 #include "freehold/v1/accounts.grpc.pb.h"
 #include "services/accounts/core/account_service.h"
+#include "services/accounts/core/live_token_keys.h"
 #include "services/accounts/core/login_service.h"
 #include "services/accounts/core/session_service.h"
 
@@ -45,6 +46,10 @@ struct AccountsGrpcOptions {
   bool tls_enabled = false;
   // Threads that run Login (a blocking database round trip) off gRPC's own threads.
   int login_workers = 4;
+  // If set, GetVerificationKeys publishes these keys in force instead of
+  // verification_keys (replaced while serving; must outlive the service): every
+  // listed key, newest first, the one signing now marked `signing`.
+  const LiveTokenKeys* keys = nullptr;
 };
 
 // Login and GetVerificationKeys use gRPC's callback API: GetVerificationKeys answers on
