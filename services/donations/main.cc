@@ -17,6 +17,7 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/encoding.h"
+#include "common/file_reloader.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/metrics.h"
@@ -129,6 +130,13 @@ int main(int argc, char** argv) {
                         "rotation; env comma-separated)")
           ->delimiter(','),
       freehold::SecretKind::kSecret);
+  freehold::AddFlag(app, "--stripe-webhook-secrets-file", &config.stripe_webhook_secrets_file,
+                    "file of Stripe endpoint secrets, one per line (mode 0600; several during "
+                    "a rotation), re-read on change and on SIGHUP; instead of "
+                    "--stripe-webhook-secret");
+  freehold::AddDurationFlag(app, "--stripe-webhook-secrets-reload-interval",
+                            &config.secrets_reload_interval,
+                            "how often --stripe-webhook-secrets-file is re-read");
   freehold::AddDurationFlag(app, "--webhook-tolerance", &config.webhook_tolerance,
                             "accepted signature timestamp skew (replay window)");
   freehold::AddFlag(app, "--exchange-rates", &config.exchange_rates_file,
@@ -190,6 +198,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);  // re-read --stripe-webhook-secrets-file
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::vector<std::string> secrets;
@@ -198,7 +207,9 @@ int main(int argc, char** argv) {
     if (!secret.ok()) Die(log, "--stripe-webhook-secret", secret.status());
     secrets.push_back(std::move(*secret));
   }
-  if (secrets.empty()) log.Warn("no --stripe-webhook-secret: every Stripe delivery is rejected");
+  if (secrets.empty() && config.stripe_webhook_secrets_file.empty()) {
+    log.Warn("no --stripe-webhook-secret(s-file): every Stripe delivery is rejected");
+  }
   auto stripe_secrets = std::make_shared<const fd::WebhookSecrets>(std::move(secrets));
 
   freehold::PgPool pool(fd::DonationsPoolOptions(config.database_url, config.db_pool_size));
@@ -230,6 +241,27 @@ int main(int argc, char** argv) {
   fd::DonationMetrics metrics(registry);
   fd::LedgerRules rules(config.base_currency);
   fd::StripeProvider stripe(stripe_secrets, config.webhook_tolerance);
+  // Secrets from a file: re-read while serving, so a rotation needs no restart.
+  std::unique_ptr<freehold::FileReloader> secrets_file;
+  std::unique_ptr<freehold::ReloadLoop> reloads;
+  if (!config.stripe_webhook_secrets_file.empty()) {
+    secrets_file = std::make_unique<freehold::FileReloader>(
+        "--stripe-webhook-secrets-file", config.stripe_webhook_secrets_file,
+        [&](const std::string& text) -> absl::Status {
+          absl::StatusOr<std::vector<std::string>> parsed =
+              fd::ParseWebhookSecretsFile(text, config.stripe_webhook_secrets_file);
+          if (!parsed.ok()) return parsed.status();
+          const size_t count = parsed->size();
+          stripe.SetSecrets(std::make_shared<const fd::WebhookSecrets>(*std::move(parsed)));
+          log.Info("Stripe webhook secrets loaded", {{"secrets", count}});
+          return absl::OkStatus();
+        },
+        log, &registry);
+    if (absl::Status s = secrets_file->Load(); !s.ok())
+      Die(log, "--stripe-webhook-secrets-file", s);
+    reloads = std::make_unique<freehold::ReloadLoop>(
+        config.secrets_reload_interval, std::vector<freehold::FileReloader*>{secrets_file.get()});
+  }
   std::unique_ptr<fd::IntakeBatcher> batcher;
   if (one_statement != nullptr) {
     batcher = std::make_unique<fd::IntakeBatcher>(
@@ -326,12 +358,19 @@ int main(int argc, char** argv) {
             << " http=" << (*http)->address() << std::endl;
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    if (reloads != nullptr) {
+      reloads->Trigger();
+    } else {
+      log.Info("SIGHUP: no --stripe-webhook-secrets-file to re-read");
+    }
+  }
   log.Info("shutting down", {{"signal", sig}});
   stopping.Notify();
   (*grpc_server)->Shutdown(absl::Seconds(5));
   http->reset();
   gauges.join();
   projector.join();
+  reloads.reset();
   return 0;
 }

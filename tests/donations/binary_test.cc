@@ -31,34 +31,6 @@ using freehold::testing::ReadFileOrEmpty;
 using freehold::testing::TempDir;
 using ::testing::HasSubstr;
 
-struct Ready {
-  std::string grpc, metrics, http;
-};
-
-// Polls the child's stdout for the READY line (deadline-bounded).
-absl::StatusOr<Ready> WaitForReady(Process& p, const std::string& stdout_path,
-                                   absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    for (absl::string_view line : absl::StrSplit(ReadFileOrEmpty(stdout_path), '\n')) {
-      if (!absl::StartsWith(line, "READY ")) continue;
-      Ready r;
-      for (absl::string_view kv : absl::StrSplit(line.substr(6), ' ')) {
-        std::pair<std::string, std::string> parts = absl::StrSplit(kv, absl::MaxSplits('=', 1));
-        if (parts.first == "grpc") r.grpc = parts.second;
-        if (parts.first == "metrics") r.metrics = parts.second;
-        if (parts.first == "http") r.http = parts.second;
-      }
-      return r;
-    }
-    if (!p.Running()) {
-      return absl::FailedPreconditionError("exited before READY: " + p.ReadStderr());
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return absl::DeadlineExceededError("no READY line: " + p.ReadStderr());
-}
-
 class DonationsBinaryTest : public freehold::testing::PostgresTest {
  protected:
   void StartBinary(const std::vector<std::string>& extra = {}, bool accounts_keys = true) {

@@ -9,7 +9,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/encoding.h"
 #include "common/metrics.h"
 #include "services/donations/core/webhook_signature.h"
@@ -323,6 +325,30 @@ std::string DonationsPgTest::QueryText(const std::string& sql) {
 double DonationsPgTest::Metric(const std::string& name,
                                const std::map<std::string, std::string>& labels) {
   return ReadMetric(registry_, name, labels).value_or(0.0);
+}
+
+absl::StatusOr<Ready> WaitForReady(freehold::testing::Process& p, const std::string& stdout_path,
+                                   absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    for (absl::string_view line :
+         absl::StrSplit(freehold::testing::ReadFileOrEmpty(stdout_path), '\n')) {
+      if (!absl::StartsWith(line, "READY ")) continue;
+      Ready r;
+      for (absl::string_view kv : absl::StrSplit(line.substr(6), ' ')) {
+        std::pair<std::string, std::string> parts = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+        if (parts.first == "grpc") r.grpc = parts.second;
+        if (parts.first == "metrics") r.metrics = parts.second;
+        if (parts.first == "http") r.http = parts.second;
+      }
+      return r;
+    }
+    if (!p.Running()) {
+      return absl::FailedPreconditionError("exited before READY: " + p.ReadStderr());
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::DeadlineExceededError("no READY line: " + p.ReadStderr());
 }
 
 }  // namespace freehold::donations::testing

@@ -22,6 +22,7 @@
 #include "services/donations/core/stripe_provider.h"
 #include "services/donations/pg/pg_store.h"
 #include "tests/support/postgres_harness.h"
+#include "tests/support/process.h"
 
 namespace freehold::donations::testing {
 
@@ -88,6 +89,14 @@ struct AccessTokenSpec {
 std::string AccessToken(const TokenSigner& signer, absl::Time now, const AccessTokenSpec& spec);
 // The accounts verification key file text for `keys` ("ed25519 <key_id> <base64>").
 std::string AccountsKeysText(const std::vector<PublicKey>& keys);
+
+// The addresses in freehold-donations' READY line.
+struct Ready {
+  std::string grpc, metrics, http;
+};
+// Polls the child's stdout (`stdout_path`) for the READY line (deadline-bounded).
+absl::StatusOr<Ready> WaitForReady(freehold::testing::Process& p, const std::string& stdout_path,
+                                   absl::Duration timeout);
 
 // Runs a shell command, returns its stdout (and exit code in *exit_code).
 std::string RunCommand(const std::string& command, int* exit_code);

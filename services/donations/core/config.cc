@@ -25,6 +25,14 @@ absl::Status DonationsConfig::Validate() const {
   for (const std::string& s : stripe_webhook_secrets) {
     if (s.empty()) return absl::InvalidArgumentError("--stripe-webhook-secret: empty secret");
   }
+  if (!stripe_webhook_secrets.empty() && !stripe_webhook_secrets_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--stripe-webhook-secrets-file: give the secrets either in this file or with "
+        "--stripe-webhook-secret, not both");
+  }
+  if (secrets_reload_interval < absl::Milliseconds(100)) {
+    return absl::InvalidArgumentError("--stripe-webhook-secrets-reload-interval: must be >= 100ms");
+  }
   if (webhook_tolerance <= absl::ZeroDuration() || webhook_tolerance > absl::Hours(24)) {
     return absl::InvalidArgumentError("--webhook-tolerance: must be in (0, 24h]");
   }

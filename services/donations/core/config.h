@@ -21,6 +21,10 @@ struct DonationsConfig {
   std::string base_currency = "EUR";
   // Stripe endpoint secrets; several during rotation. Each may be "file:/path".
   std::vector<std::string> stripe_webhook_secrets;
+  // Or a file of them, one per line (webhook_signature.h ParseWebhookSecretsFile),
+  // re-read every secrets_reload_interval and on SIGHUP: rotation without a restart.
+  std::string stripe_webhook_secrets_file;
+  absl::Duration secrets_reload_interval = absl::Seconds(10);
   absl::Duration webhook_tolerance = absl::Minutes(5);
   std::string exchange_rates_file;     // CSV currency,rate,effective_from (optional)
   int64_t monthly_cost_minor = -1;     // base minor units; -1 = unknown

@@ -311,14 +311,25 @@ StripeProvider::StripeProvider(std::shared_ptr<const WebhookSecrets> secrets,
                                absl::Duration tolerance)
     : secrets_(std::move(secrets)), tolerance_(tolerance) {}
 
+void StripeProvider::SetSecrets(std::shared_ptr<const WebhookSecrets> secrets) {
+  absl::MutexLock lock(&mu_);
+  secrets_ = std::move(secrets);
+}
+
+std::shared_ptr<const WebhookSecrets> StripeProvider::secrets() const {
+  absl::MutexLock lock(&mu_);
+  return secrets_;
+}
+
 absl::Status StripeProvider::VerifySignature(const Headers& headers, absl::string_view raw_body,
                                              absl::Time now) const {
   std::optional<absl::string_view> header = FindHeader(headers, "Stripe-Signature");
   if (!header.has_value()) return absl::UnauthenticatedError("missing Stripe-Signature header");
-  if (secrets_ == nullptr || secrets_->empty()) {
+  std::shared_ptr<const WebhookSecrets> secrets = this->secrets();
+  if (secrets == nullptr || secrets->empty()) {
     return absl::UnauthenticatedError("no Stripe webhook secret is configured");
   }
-  return donations::VerifySignature(*header, raw_body, *secrets_, now, tolerance_);
+  return donations::VerifySignature(*header, raw_body, *secrets, now, tolerance_);
 }
 
 absl::StatusOr<ProviderEvent> StripeProvider::Parse(absl::string_view raw_body) const {

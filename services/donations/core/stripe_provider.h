@@ -15,7 +15,9 @@
 
 #include <memory>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "services/donations/core/provider.h"
 #include "services/donations/core/webhook_signature.h"
 
@@ -26,13 +28,20 @@ class StripeProvider : public PaymentProvider {
   // `secrets`: the active endpoint secrets ("whsec_..."), several during rotation.
   StripeProvider(std::shared_ptr<const WebhookSecrets> secrets, absl::Duration tolerance);
 
+  // Replaces the active secrets while serving (a re-read --stripe-webhook-secrets-file);
+  // a delivery being verified keeps the set it started with.
+  void SetSecrets(std::shared_ptr<const WebhookSecrets> secrets);
+
   absl::string_view name() const override { return "stripe"; }
   absl::Status VerifySignature(const Headers& headers, absl::string_view raw_body,
                                absl::Time now) const override;
   absl::StatusOr<ProviderEvent> Parse(absl::string_view raw_body) const override;
 
  private:
-  std::shared_ptr<const WebhookSecrets> secrets_;
+  std::shared_ptr<const WebhookSecrets> secrets() const;
+
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const WebhookSecrets> secrets_ ABSL_GUARDED_BY(mu_);
   absl::Duration tolerance_;
 };
 

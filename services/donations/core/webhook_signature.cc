@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -18,6 +19,40 @@ WebhookSecrets::WebhookSecrets(std::vector<std::string> secrets) : secrets_(std:
 
 WebhookSecrets::~WebhookSecrets() {
   for (std::string& s : secrets_) SecureZero(s);
+}
+
+absl::StatusOr<std::vector<std::string>> ParseWebhookSecretsFile(absl::string_view text,
+                                                                 absl::string_view source) {
+  std::vector<std::string> secrets;
+  int line_no = 0;
+  auto bad = [&](absl::string_view why) {
+    for (std::string& s : secrets) SecureZero(s);
+    return absl::InvalidArgumentError(absl::StrCat(source, " line ", line_no, ": ", why));
+  };
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_no;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line.front() == '#') continue;
+    if (line.size() > kMaxWebhookSecretBytes) return bad("secret too long");
+    for (char c : line) {
+      if (absl::ascii_isspace(static_cast<unsigned char>(c)) || absl::ascii_iscntrl(c)) {
+        return bad("one secret per line, without white space");
+      }
+    }
+    for (const std::string& s : secrets) {
+      if (SecureEquals(s, std::string_view(line.data(), line.size()))) {
+        return bad("secret repeated");
+      }
+    }
+    if (secrets.size() == kMaxWebhookSecrets) {
+      return bad(absl::StrCat("more than ", kMaxWebhookSecrets, " secrets"));
+    }
+    secrets.emplace_back(line);
+  }
+  if (secrets.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(source, " lists no secret"));
+  }
+  return secrets;
 }
 
 absl::StatusOr<SignatureHeader> ParseSignatureHeader(absl::string_view header) {

@@ -34,6 +34,19 @@ class WebhookSecrets {
   std::vector<std::string> secrets_;
 };
 
+// Most secrets one file may list, and the longest secret accepted (Stripe's are ~40).
+inline constexpr size_t kMaxWebhookSecrets = 16;
+inline constexpr size_t kMaxWebhookSecretBytes = 1024;
+
+// The --stripe-webhook-secrets-file text: one secret per line (white space around it
+// ignored), blank lines and lines starting with '#' skipped. Several secrets = a
+// rotation in progress: deliveries signed with any of them are accepted.
+// INVALID_ARGUMENT naming `source` and the line (never the secret) when a line holds
+// white space inside, is longer than kMaxWebhookSecretBytes, repeats another, or the
+// file lists no secret or more than kMaxWebhookSecrets.
+absl::StatusOr<std::vector<std::string>> ParseWebhookSecretsFile(absl::string_view text,
+                                                                 absl::string_view source);
+
 struct SignatureHeader {
   int64_t timestamp = 0;
   std::vector<std::string> v1;  // decoded MACs (32 bytes each); other schemes ignored
