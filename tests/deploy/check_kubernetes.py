@@ -27,10 +27,11 @@ from binary_flags import accepted, flags_in  # noqa: E402
 
 BIN = sys.argv[1]
 # Flags being added by concurrent work; reported, not failed, until the binary has them.
-PENDING = {"freehold-accounts": {"--signing-keys-file"}}
+PENDING = {}
 # Flags whose value is a secret file: it must come from a Secret volume.
 KEY_FLAGS = {"--tls-key", "--tls-cert", "--tls-ca", "--grant-key-file", "--signing-keys-file",
-             "--receipt-key", "--pepper-file", "--admin-token-file", "--stripe-webhook-secret"}
+             "--receipt-key", "--pepper-file", "--admin-token-file", "--stripe-webhook-secret",
+             "--stripe-webhook-secrets-file"}
 errors = []
 
 
