@@ -49,7 +49,7 @@ role_url() { echo "$PG_URL?user=freehold_$1"; }
 # --- secrets generated once -------------------------------------------------
 [[ -f "$RUN/data/pepper" ]] || { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN/data/pepper"; chmod 600 "$RUN/data/pepper"; }
 [[ -f "$RUN/data/stripe-webhook-secret" ]] || { echo "whsec_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$RUN/data/stripe-webhook-secret"; chmod 600 "$RUN/data/stripe-webhook-secret"; }
-STRIPE_SECRET=$(cat "$RUN/data/stripe-webhook-secret")
+STRIPE_SECRET=$(tail -n 1 "$RUN/data/stripe-webhook-secret")  # the newest, during a roll
 # The operators' secret for freehold-admin (coordinator --admin-token-file).
 [[ -f "$RUN/data/admin-token" ]] || { ( umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN/data/admin-token" ); }
 export FREEHOLD_ADMIN_TOKEN_FILE="$RUN/data/admin-token"
@@ -68,9 +68,12 @@ mapfile -t C_TLS < <(tls_flags coordinator)
 
 # --- accounts ---------------------------------------------------------------
 A_GRPC=127.0.0.1:$((BASE + 101)); A_MET=127.0.0.1:$((BASE + 201))
+# The token-signing key set, shared as replicas would share it (rotate with
+# `freehold-accounts --rotate-signing-keys-file`; the service re-reads it).
+[[ -f "$RUN/data/accounts-signing-keys" ]] || "$BIN/freehold-accounts" --rotate-signing-keys-file "$RUN/data/accounts-signing-keys" 2>>"$RUN/logs/accounts-keys.log"
 start_service accounts "$A_GRPC" "$BIN/freehold-accounts" \
   --listen "$A_GRPC" --metrics-listen "$A_MET" --database-url "$(role_url accounts)" \
-  --data-dir "$RUN/data/accounts" --pepper-file "$RUN/data/pepper" \
+  --data-dir "$RUN/data/accounts" --signing-keys-file "$RUN/data/accounts-signing-keys" --pepper-file "$RUN/data/pepper" \
   --verification-keys-out "$RUN/data/accounts.pub" "${A_TLS[@]}"
 add_env FREEHOLD_ACCOUNTS_ADDR "$A_GRPC"; add_env FREEHOLD_ACCOUNTS_HTTP ""; add_env FREEHOLD_ACCOUNTS_METRICS "$A_MET"
 
@@ -79,7 +82,7 @@ D_GRPC=127.0.0.1:$((BASE + 102)); D_MET=127.0.0.1:$((BASE + 202)); D_HTTP=127.0.
 D_HTTPS=127.0.0.1:$((BASE + 312))
 start_service donations "$D_GRPC" "$BIN/freehold-donations" \
   --listen "$D_GRPC" --metrics-listen "$D_MET" --http-listen "$D_HTTP" \
-  --database-url "$(role_url donations)" --stripe-webhook-secret "file:$RUN/data/stripe-webhook-secret" \
+  --database-url "$(role_url donations)" --stripe-webhook-secrets-file "$RUN/data/stripe-webhook-secret" \
   --monthly-cost-minor 5 "${D_TLS[@]}"  # 6 x 8 GiB raw at deploy/local/cost_model.conf's 1.00 EUR per TiB-month
 # The webhook and the transparency page over HTTPS: hitch in front of civetweb.
 tls_leaf donations-https donations local-donations-https

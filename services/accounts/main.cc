@@ -136,6 +136,11 @@ int RunKeySetCommand(const AccountsConfig& config, const Logger& log) {
 int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions& migrate) {
   Logger log("accounts", *ParseLogLevel(config.log_level));
 
+  // Key set commands need no database.
+  if (!config.rotate_signing_keys_file.empty() || !config.prune_signing_keys_file.empty()) {
+    return RunKeySetCommand(config, log);
+  }
+
   // Migrations with the owner role (deploy/README.md "Database roles"), if configured.
   absl::StatusOr<bool> migrated_only =
       RunMigrateStep(migrate, config.database_url, [&](PgPool& owner) {
@@ -151,9 +156,6 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
     return 0;
   }
 
-  if (!config.rotate_signing_keys_file.empty() || !config.prune_signing_keys_file.empty()) {
-    return RunKeySetCommand(config, log);
-  }
   if (config.rotate_signing_key) {
     absl::StatusOr<std::string> id = TokenKeyring::Rotate(config.data_dir, config.max_token_keys);
     ExitIfError(id.status(), kProgram);

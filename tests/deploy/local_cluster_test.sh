@@ -63,6 +63,24 @@ openssl x509 -in "$RUN/tls/operator.crt" -noout -ext subjectAltName | grep -q "r
 echo "== a signed test donation is recorded"
 ./deploy/local/donate.sh 2500 eur | grep -q '"result":"recorded"' || fail "donation not recorded"
 
+echo "== the webhook secret and the accounts signing key rotate without a restart"
+accounts_pid=$(cat "$RUN/pids/accounts.pid"); donations_pid=$(cat "$RUN/pids/donations.pid")
+# Waits until $1's log says the re-read file was put in force $2 times.
+reloaded() { for _ in $(seq 100); do (( $(grep -c "re-read file put in force" "$RUN/logs/$1.log") >= $2 )) && return 0; sleep 0.1; done; return 1; }
+old_whsec=$FREEHOLD_STRIPE_WEBHOOK_SECRET
+new_whsec="whsec_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+printf '%s\n%s\n' "$old_whsec" "$new_whsec" > "$RUN/data/stripe-webhook-secret.next"
+chmod 600 "$RUN/data/stripe-webhook-secret.next"; mv "$RUN/data/stripe-webhook-secret.next" "$RUN/data/stripe-webhook-secret"
+kill -HUP "$donations_pid"; reloaded donations 1 || fail "donations did not re-read its webhook secrets"
+./deploy/local/donate.sh 300 eur | grep -q '"result":"recorded"' || fail "a delivery signed with the old secret was refused during the roll"
+sed -i "s/$old_whsec/$new_whsec/" "$RUN/env"
+./deploy/local/donate.sh 400 eur | grep -q '"result":"recorded"' || fail "a delivery signed with the new secret was refused"
+freehold-accounts --rotate-signing-keys-file "$RUN/data/accounts-signing-keys" 2>/dev/null || fail "rotating the accounts key set failed"
+kill -HUP "$accounts_pid"; reloaded accounts 1 || fail "accounts did not re-read its key set"
+(( $(grep -c '^ed25519 ' "$RUN/data/accounts.pub") == 2 )) || fail "accounts.pub does not list both signing keys"
+[[ "$(cat "$RUN/pids/accounts.pid") $(cat "$RUN/pids/donations.pid")" == "$accounts_pid $donations_pid" ]] || fail "a service was restarted"
+source "$RUN/env"
+
 echo "== the donations HTTP endpoints are HTTPS (hitch in front), certificate rotation is picked up"
 [[ "$FREEHOLD_DONATIONS_HTTP" == https://* ]] || fail "FREEHOLD_DONATIONS_HTTP is not https: $FREEHOLD_DONATIONS_HTTP"
 curl -sf --cacert "$FREEHOLD_CA_FILE" -o /dev/null "$FREEHOLD_DONATIONS_HTTP/" || fail "GET / over https with the CA failed"

@@ -38,7 +38,7 @@ struct AccountsConfig {
   std::string prune_signing_keys_file;
   // A new key signs this long after the rotation (every verifier re-reads the public
   // keys first); a retired key is kept access_token_lifetime + this margin.
-  absl::Duration signing_key_activation_delay = absl::Minutes(2);
+  absl::Duration signing_key_activation_delay = absl::Minutes(5);
   absl::Duration signing_key_retire_margin = absl::Minutes(5);
 
   // Argon2id policy. allow_weak_kdf accepts parameters below the production floor

@@ -58,7 +58,7 @@ absl::StatusOr<SigningKeySet> ReadSigningKeySetFile(const std::string& path);
 absl::Status WriteSigningKeySetFile(const SigningKeySet& set, const std::string& path);
 
 struct RotationPolicy {
-  absl::Duration activation_delay = absl::Minutes(2);
+  absl::Duration activation_delay = absl::Minutes(5);
   absl::Duration keep_retired_for = absl::Minutes(20);
 };
 
