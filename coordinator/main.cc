@@ -19,7 +19,11 @@
 #include "common/tls_config.h"
 #include "coordinator/core/access.h"
 #include "coordinator/core/admission.h"
+#include "coordinator/core/audit_worker.h"
 #include "coordinator/core/background.h"
+#include "coordinator/core/drain_worker.h"
+#include "coordinator/core/reputation_book.h"
+#include "coordinator/core/shard_mover.h"
 #include "coordinator/core/config.h"
 #include "coordinator/core/flags.h"
 #include "coordinator/core/funding_metrics.h"
@@ -40,6 +44,8 @@
 #include "coordinator/grpc/funding_service.h"
 #include "coordinator/grpc/remote_clients.h"
 #include "coordinator/grpc/shard_rebuilder.h"
+#include "coordinator/grpc/shard_transfer.h"
+#include "coordinator/pg/pg_durability_store.h"
 #include "coordinator/pg/pg_store.h"
 
 namespace fc = freehold::coordinator;
@@ -171,6 +177,11 @@ int main(int argc, char** argv) {
   fc::PlacementSnapshots placement(
       config.Policy(), config.node_down_after,
       fc::NodeWeightRamp{config.node_weight_ramp, config.node_weight_floor});
+  // Audits, reputation (scales placement weights), drains.
+  fc::PgDurabilityStore durability(pool);
+  fc::DurabilityMetrics durability_metrics(*registry);
+  fc::ReputationBook reputation(durability, config.durability.reputation, &durability_metrics);
+  placement.SetReputation(&reputation);
   fc::NodeRegistry registry_core(store, clock, config, log.With({{"part", "registry"}}),
                                  registry.get());
   fc::ObjectWriter writer(store, clock, config, placement, grants, admission, &metrics,
@@ -182,6 +193,14 @@ int main(int argc, char** argv) {
   fc::GrpcShardRebuilder rebuilder(node_client);
   fc::RepairWorker repair(store, clock, config, placement, grants, monitor, rebuilder,
                           log.With({{"part", "repair"}}));
+  fc::GrpcShardTransfer transfer(node_client);
+  fc::ByteRateLimiter move_limiter(config.durability.move_bytes_per_second);
+  fc::ShardMover mover(store, clock, config, placement, grants, transfer, rebuilder, move_limiter,
+                       &durability_metrics);
+  fc::AuditWorker audits(store, durability, clock, config, grants, transfer, registry_core,
+                         &durability_metrics, log.With({{"part", "audit"}}));
+  fc::DrainWorker drains(store, durability, clock, config, mover, registry_core,
+                         &durability_metrics, log.With({{"part", "drain"}}));
 
   std::unique_ptr<fc::GrpcDeletedAccountsFeed> feed;
   std::unique_ptr<fc::AccountDeletionConsumer> consumer;
@@ -227,8 +246,9 @@ int main(int argc, char** argv) {
     log.Warn("no --accounts: access tokens of ended sessions are accepted until they expire");
   }
 
-  fc::CoordinatorGrpcService service(
-      fc::CoordinatorParts{tokens, registry_core, writer, catalog, monitor, tls.enabled()});
+  fc::CoordinatorParts parts{tokens, registry_core, writer, catalog, monitor, tls.enabled(),
+                            &durability};
+  fc::CoordinatorGrpcService service(parts);
   fc::FundingGrpcService funding_service(funding_monitor);
   freehold::GrpcServerOptions server_options;
   server_options.listen_address = config.listen;
@@ -259,6 +279,13 @@ int main(int argc, char** argv) {
   if (config.repair) {
     loops.Add({"repair", every, true, [&] { return repair.RunOnce().status(); }});
   }
+  if (config.durability.audits) {
+    loops.Add({"audits", every, true, [&] { return audits.RunOnce(every).status(); }});
+  }
+  if (config.durability.drains) {
+    loops.Add({"drains", every, true, [&] { return drains.RunOnce().status(); }});
+  }
+  loops.Add({"reputation", every, false, [&] { return reputation.Refresh(); }});
   loops.Add({"cluster-stats", every, false, [&] { return monitor.Refresh(); }});
   loops.Add({"reload-accounts-keys", every, false, [&] { return tokens.Reload(); }});
   if (!config.grant_key_file.empty()) {

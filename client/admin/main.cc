@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -38,6 +39,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/client_transport.h"
@@ -279,14 +281,31 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (nodes->parsed()) {
-      std::printf("%-38s %-22s %-10s %-10s %-9s %12s %12s %8s\n", "NODE", "ADDRESS", "ZONE",
-                  "HOST", "STATE", "USED", "CAPACITY", "SHARDS");
+      // Reputation, audits passed/failed and drain progress (moved / held at the start).
+      std::map<std::string, freehold::v1::NodeDurability> durability;
+      for (const auto& d : resp->node_durability()) durability[d.node_id()] = d;
+      std::printf("%-38s %-22s %-10s %-10s %-9s %12s %12s %8s %6s %13s %s\n", "NODE", "ADDRESS",
+                  "ZONE", "HOST", "STATE", "USED", "CAPACITY", "SHARDS", "REPUT", "AUDITS OK/BAD",
+                  "DRAIN");
       for (const auto& n : resp->nodes()) {
-        std::printf("%-38s %-22s %-10s %-10s %-9s %12s %12s %8llu\n", n.node_id().c_str(),
-                    n.address().c_str(), n.domain().zone().c_str(), n.domain().host().c_str(),
-                    NodeStateName(n.state()), HumanBytes(n.used_bytes()).c_str(),
-                    HumanBytes(n.capacity_bytes()).c_str(),
-                    static_cast<unsigned long long>(n.shard_count()));
+        const auto it = durability.find(n.node_id());
+        std::string reput = "-", audits = "-", drain = "-";
+        if (it != durability.end()) {
+          const auto& d = it->second;
+          reput = absl::StrFormat("%.3f%s", d.reputation(), d.suspended() ? "!" : "");
+          audits = absl::StrCat(d.audits_passed(), "/", d.audits_failed());
+          if (d.drain_initial_bytes() > 0 || d.drain_finished()) {
+            drain = absl::StrCat(HumanBytes(d.drain_moved_bytes()), " of ",
+                                 HumanBytes(d.drain_initial_bytes()),
+                                 d.drain_finished() ? " done" : "");
+          }
+        }
+        std::printf("%-38s %-22s %-10s %-10s %-9s %12s %12s %8llu %6s %13s %s\n",
+                    n.node_id().c_str(), n.address().c_str(), n.domain().zone().c_str(),
+                    n.domain().host().c_str(), NodeStateName(n.state()),
+                    HumanBytes(n.used_bytes()).c_str(), HumanBytes(n.capacity_bytes()).c_str(),
+                    static_cast<unsigned long long>(n.shard_count()), reput.c_str(),
+                    audits.c_str(), drain.c_str());
       }
       return 0;
     }

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "coordinator/core/durability_config.h"
 #include "coordinator/core/funding_config.h"
 #include "coordinator/placement/placement_types.h"
 
@@ -71,6 +72,9 @@ struct CoordinatorConfig {
   // (shards reported corrupt or on retired nodes are rebuilt at once).
   absl::Duration repair_after = absl::Minutes(15);
   bool repair = true;  // run the repair loop
+
+  // --- Audits, reputation, drains, rebalancing (docs/ARCHITECTURE.md#10-keeping-data-alive) ---
+  DurabilitySettings durability;
 
   // --- Funding and admission (docs/ARCHITECTURE.md#12-funding-and-admission) ---
   FundingSettings funding;

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/config.h"
+#include "coordinator/core/durability_flags.h"
 
 namespace freehold::coordinator {
 
@@ -73,6 +74,7 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
   AddFlag(app, "--repair", &c->repair, "run the repair loop (--repair=false disables it)");
   AddDurationFlag(app, "--max-delete-backoff", &c->max_delete_backoff,
                   "longest wait between retries of a failed shard deletion");
+  AddDurabilityFlags(app, &c->durability);
 
   // Funding and admission (docs/ARCHITECTURE.md#12-funding-and-admission).
   FundingSettings& f = c->funding;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "coordinator/core/ids.h"
 #include "coordinator/core/node_registry.h"
+#include "coordinator/core/reputation_book.h"
 
 namespace freehold::coordinator {
 namespace {
@@ -69,6 +70,15 @@ absl::StatusOr<std::shared_ptr<const placement::PlacementMap>> PlacementSnapshot
     } else {
       info.capacity_bytes = NodeWeight(
           node.capacity_bytes, now - node.approved_at.value_or(now), ramp_);
+      // Reputation scales the ramped weight, rounded to 1/100 like the ramp.
+      const double factor =
+          reputation_ == nullptr ? 1.0 : std::floor(reputation_->Factor(node.node_id) * 100) / 100;
+      if (factor <= 0) {
+        if (info.state == placement::NodeState::kUp) info.state = placement::NodeState::kDraining;
+      } else if (factor < 1) {
+        info.capacity_bytes = std::max<uint64_t>(
+            1, static_cast<uint64_t>(static_cast<double>(info.capacity_bytes) * factor));
+      }
     }
     const bool full = node.free_bytes < min_free_bytes ||
                       static_cast<double>(node.used_bytes) >=

@@ -46,10 +46,15 @@ class PlacementSnapshots {
 
   const placement::PlacementPolicy& policy() const { return policy_; }
 
+  // Multiplies every node's weight with book->Factor(node) (reputation.h): a suspended
+  // node (factor 0) is placed like a draining one. Set before use; may be null.
+  void SetReputation(const class ReputationBook* book) { reputation_ = book; }
+
  private:
   const placement::PlacementPolicy policy_;
   const absl::Duration node_down_after_;
   const NodeWeightRamp ramp_;
+  const class ReputationBook* reputation_ = nullptr;
   absl::Mutex mu_;
   std::string fingerprint_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const placement::PlacementMap> map_ ABSL_GUARDED_BY(mu_);

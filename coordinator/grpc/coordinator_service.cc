@@ -5,6 +5,7 @@
 #include "common/peer_identity.h"
 #include "coordinator/core/ids.h"
 #include "coordinator/grpc/claims_codec.h"
+#include "coordinator/grpc/durability_status.h"
 
 namespace freehold::coordinator {
 namespace {
@@ -311,6 +312,10 @@ grpc::Status CoordinatorGrpcService::ClusterStatus(grpc::ServerContext* ctx,
   resp->set_segments_lost(snap->health.lost);
   resp->set_data_shards(static_cast<uint32_t>(snap->data_shards));
   resp->set_parity_shards(static_cast<uint32_t>(snap->parity_shards));
+  if (p_.durability != nullptr) {
+    absl::Status s = AddDurability(*p_.durability, resp);
+    if (!s.ok()) return ToGrpcStatus(s);
+  }
   return grpc::Status::OK;
 }
 

@@ -13,6 +13,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "coordinator/core/access.h"
+#include "coordinator/core/durability_store.h"
 #include "coordinator/core/maintenance.h"
 #include "coordinator/core/node_registry.h"
 #include "coordinator/core/object_catalog.h"
@@ -30,6 +31,8 @@ struct CoordinatorParts {
   // Whether the server speaks TLS: roles come from client certificates; without
   // TLS (development mode) node calls are allowed from loopback peers only.
   bool tls_enabled = false;
+  // Audits, reputation and drain progress for ClusterStatus; null = none shown.
+  DurabilityStore* durability = nullptr;
 };
 
 class CoordinatorGrpcService final : public v1::Coordinator::Service {

@@ -1,0 +1,35 @@
+// Settings of audits, reputation, drains and rebalancing
+// (docs/ARCHITECTURE.md#10-keeping-data-alive). Part of CoordinatorConfig; durability_flags.cc
+// binds every field to a flag.
+#pragma once
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "coordinator/core/audit_scheduler.h"
+#include "coordinator/core/reputation.h"
+
+namespace freehold::coordinator {
+
+struct DurabilitySettings {
+  bool audits = true;  // --audits
+  AuditSchedule audit;
+  int audit_challenges_per_read = 8;  // challenges computed per whole-shard read, 1..64
+  ReputationParams reputation;
+  // A suspended node (reputation below the threshold) is set DRAINING this long after.
+  absl::Duration suspended_drain_after = absl::Hours(24);
+
+  bool drains = true;        // --drains: move the shards of DRAINING nodes away
+  int drain_parallelism = 4;  // shards moved at once, 1..64
+  double move_bytes_per_second = 64.0 * 1024 * 1024;  // drains + rebalancing together
+
+  bool rebalance = true;                  // --rebalance
+  int rebalance_shards_per_tick = 16;     // moves per loop tick, 0..10000
+  double rebalance_overfull_ratio = 1.1;  // a node is overfull above this * its share
+
+  // OK or INVALID_ARGUMENT naming the flag.
+  absl::Status Validate() const;
+};
+
+}  // namespace freehold::coordinator

@@ -1,0 +1,110 @@
+// Persistence of audits, reputation and drains (docs/ARCHITECTURE.md#10-keeping-data-alive),
+// beside MetadataStore: each call is its own transaction. The PostgreSQL implementation is
+// coordinator/pg/pg_durability_store.h. UNAVAILABLE when the database cannot be reached.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "coordinator/core/reputation.h"
+
+namespace freehold::coordinator {
+
+// One shard copy to audit: the HEALTHY shard `index` of a committed segment on `node_id`.
+struct AuditCandidate {
+  std::string object_id;
+  int segment = 0;
+  int index = 0;
+  std::string node_id;
+  std::string sha256;  // recorded at commit, 32 raw bytes
+  uint64_t shard_size_bytes = 0;
+  absl::Time due = absl::UnixEpoch();
+};
+
+// A precomputed challenge: BLAKE2b-256 keyed with `key` over the whole shard.
+struct AuditChallenge {
+  std::string key;         // 32 bytes
+  std::string keyed_hash;  // 32 bytes
+};
+
+struct StoredReputation {
+  std::string node_id;
+  NodeReputation reputation;
+  std::optional<absl::Time> suspended_at;
+};
+
+// A shard on a node, to move away (drain, rebalance).
+struct PlacedShard {
+  std::string object_id;
+  int segment = 0;
+  int index = 0;
+  uint64_t shard_size_bytes = 0;
+};
+
+struct NodeLoad {
+  uint64_t shards = 0;  // manifest entries naming the node (any state, any segment)
+  uint64_t bytes = 0;
+  uint64_t pending_deletions = 0;  // queued shard deletions on the node
+};
+
+struct DrainProgress {
+  std::string node_id;
+  absl::Time started_at = absl::UnixEpoch();
+  uint64_t initial_shards = 0;
+  uint64_t initial_bytes = 0;
+  uint64_t moved_shards = 0;
+  uint64_t moved_bytes = 0;
+  std::optional<absl::Time> finished_at;
+  std::string reason;  // "operator" or "reputation"
+};
+
+class DurabilityStore {
+ public:
+  virtual ~DurabilityStore() = default;
+
+  // HEALTHY shards of committed segments on nodes stored UP or DRAINING whose next audit
+  // is due at `now` (never audited: due at the segment's commit), earliest due first, at
+  // most `per_node` per node and `limit` in all.
+  virtual absl::StatusOr<std::vector<AuditCandidate>> DueAudits(absl::Time now, int per_node,
+                                                                int limit) = 0;
+  // How many shard copies DueAudits considers in all (for the rate the period needs).
+  virtual absl::StatusOr<int64_t> AuditableShards() = 0;
+  // Sets the shard copy's last and next audit times.
+  virtual absl::Status RecordAudit(const AuditCandidate& shard, absl::Time at,
+                                   absl::Time next) = 0;
+
+  // Removes and returns one unused challenge of the shard, nullopt if none is left.
+  virtual absl::StatusOr<std::optional<AuditChallenge>> TakeChallenge(const std::string& object_id,
+                                                                       int segment, int index) = 0;
+  virtual absl::Status AddChallenges(const std::string& object_id, int segment, int index,
+                                     const std::vector<AuditChallenge>& challenges) = 0;
+
+  // Applies one outcome to the node's stored reputation (InitialReputation when it has
+  // none) under a row lock; sets suspended_at = now when the reputation falls below
+  // params.threshold and clears it when it is back at or above. Returns the new row.
+  virtual absl::StatusOr<StoredReputation> ApplyAudit(const std::string& node_id,
+                                                      AuditOutcome outcome,
+                                                      const ReputationParams& params,
+                                                      absl::Time now) = 0;
+  virtual absl::StatusOr<std::vector<StoredReputation>> Reputations() = 0;
+
+  // HEALTHY shards of committed segments on `node_id`, at most `limit`, in key order after
+  // `after` (object_id, segment, index) exclusive; pass an empty object id to start.
+  virtual absl::StatusOr<std::vector<PlacedShard>> ShardsOn(const std::string& node_id,
+                                                            const PlacedShard& after,
+                                                            int limit) = 0;
+  virtual absl::StatusOr<NodeLoad> LoadOf(const std::string& node_id) = 0;
+  // Starts recording a drain unless one is recorded and unfinished (then unchanged).
+  virtual absl::Status StartDrain(const std::string& node_id, absl::Time at, const NodeLoad& load,
+                                  const std::string& reason) = 0;
+  virtual absl::Status AddDrainProgress(const std::string& node_id, uint64_t shards,
+                                        uint64_t bytes) = 0;
+  virtual absl::Status FinishDrain(const std::string& node_id, absl::Time at) = 0;
+  virtual absl::StatusOr<std::vector<DrainProgress>> Drains() = 0;
+};
+
+}  // namespace freehold::coordinator

@@ -1,0 +1,76 @@
+// Moves one committed shard from a node to another without ever lowering the segment's
+// redundancy (docs/ARCHITECTURE.md#10-keeping-data-alive): copy first (GetShard from the
+// node itself, PutShard to the target; a rebuild from k other shards when the node does
+// not answer), verify the target's receipt, then in one transaction point the manifest
+// at the target, record the move and queue the deletion on the old node. Used by drains
+// and rebalancing. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "common/logging.h"
+#include "coordinator/core/config.h"
+#include "coordinator/core/durability_metrics.h"
+#include "coordinator/core/durability_store.h"
+#include "coordinator/core/grants.h"
+#include "coordinator/core/placement_snapshots.h"
+#include "coordinator/core/repair_worker.h"
+#include "coordinator/core/shard_transfer.h"
+#include "coordinator/core/store.h"
+
+namespace freehold::coordinator {
+
+// Shared bandwidth budget: Acquire(n) waits until n more bytes fit in `bytes_per_second`
+// (a token bucket holding at most one second of bytes). Thread-safe.
+class ByteRateLimiter {
+ public:
+  explicit ByteRateLimiter(double bytes_per_second) : rate_(bytes_per_second) {}
+  void Acquire(uint64_t bytes);
+
+ private:
+  const double rate_;
+  absl::Mutex mu_;
+  double available_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time last_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+struct MoveResult {
+  bool moved = false;      // false: nothing to do (shard gone, moved or not healthy)
+  bool copied = false;     // from the node itself; false = rebuilt from k others
+  std::string to_node_id;
+  uint64_t bytes = 0;      // bytes written to the target
+};
+
+class ShardMover {
+ public:
+  // `metrics` may be null.
+  ShardMover(MetadataStore& store, Clock& clock, const CoordinatorConfig& config,
+             PlacementSnapshots& placement, const GrantSigner& grants, ShardTransfer& transfer,
+             ShardRebuilder& rebuilder, ByteRateLimiter& limiter, DurabilityMetrics* metrics);
+
+  // Moves shard `index` of the segment away from `from_node_id` to `to_node_id`, or (empty)
+  // to the node placement now chooses outside the segment's other failure domains.
+  // `reason` is recorded in shard_moves ("drain", "rebalance"). FAILED_PRECONDITION when
+  // no target is eligible; ABORTED when the shard moved meanwhile.
+  absl::StatusOr<MoveResult> Move(const std::string& from_node_id, const PlacedShard& shard,
+                                  const std::string& to_node_id, const char* reason);
+
+ private:
+  MetadataStore& store_;
+  Clock& clock_;
+  const CoordinatorConfig& config_;
+  PlacementSnapshots& placement_;
+  const GrantSigner& grants_;
+  ShardTransfer& transfer_;
+  ShardRebuilder& rebuilder_;
+  ByteRateLimiter& limiter_;
+  DurabilityMetrics* const metrics_;
+};
+
+}  // namespace freehold::coordinator
