@@ -22,6 +22,7 @@
 #include "coordinator/core/audit_worker.h"
 #include "coordinator/core/background.h"
 #include "coordinator/core/drain_worker.h"
+#include "coordinator/core/rebalance_worker.h"
 #include "coordinator/core/reputation_book.h"
 #include "coordinator/core/shard_mover.h"
 #include "coordinator/core/config.h"
@@ -201,6 +202,8 @@ int main(int argc, char** argv) {
                          &durability_metrics, log.With({{"part", "audit"}}));
   fc::DrainWorker drains(store, durability, clock, config, mover, registry_core,
                          &durability_metrics, log.With({{"part", "drain"}}));
+  fc::RebalanceWorker rebalancer(store, durability, clock, config, placement, mover,
+                                 log.With({{"part", "rebalance"}}));
 
   std::unique_ptr<fc::GrpcDeletedAccountsFeed> feed;
   std::unique_ptr<fc::AccountDeletionConsumer> consumer;
@@ -284,6 +287,9 @@ int main(int argc, char** argv) {
   }
   if (config.durability.drains) {
     loops.Add({"drains", every, true, [&] { return drains.RunOnce().status(); }});
+  }
+  if (config.durability.rebalance) {
+    loops.Add({"rebalance", every, true, [&] { return rebalancer.RunOnce().status(); }});
   }
   loops.Add({"reputation", every, false, [&] { return reputation.Refresh(); }});
   loops.Add({"cluster-stats", every, false, [&] { return monitor.Refresh(); }});

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -98,6 +99,9 @@ class DurabilityStore {
                                                             const PlacedShard& after,
                                                             int limit) = 0;
   virtual absl::StatusOr<NodeLoad> LoadOf(const std::string& node_id) = 0;
+  // Shard bytes of committed segments per node (HEALTHY shards only), nodes without any
+  // left out.
+  virtual absl::StatusOr<std::map<std::string, uint64_t>> StoredBytesPerNode() = 0;
   // Starts recording a drain unless one is recorded and unfinished (then unchanged).
   virtual absl::Status StartDrain(const std::string& node_id, absl::Time at, const NodeLoad& load,
                                   const std::string& reason) = 0;

@@ -207,6 +207,19 @@ absl::StatusOr<NodeLoad> PgDurabilityStore::LoadOf(const std::string& node_id) {
   });
 }
 
+absl::StatusOr<std::map<std::string, uint64_t>> PgDurabilityStore::StoredBytesPerNode() {
+  return pool_.RunReadOnly([&](PgTxn& txn) -> absl::StatusOr<std::map<std::string, uint64_t>> {
+    std::map<std::string, uint64_t> out;
+    for (const pqxx::row& r :
+         txn.exec("SELECT s.node_id, sum(g.shard_size_bytes)::bigint FROM shards s "
+                  "JOIN segments g USING (object_id, segment) WHERE s.state = 2 AND g.committed "
+                  "GROUP BY s.node_id")) {
+      out[r[0].as<std::string>()] = static_cast<uint64_t>(r[1].as<int64_t>());
+    }
+    return out;
+  });
+}
+
 absl::Status PgDurabilityStore::StartDrain(const std::string& node_id, absl::Time at,
                                            const NodeLoad& load, const std::string& reason) {
   return pool_.Run([&](PgTxn& txn) -> absl::Status {

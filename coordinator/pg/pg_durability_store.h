@@ -27,6 +27,7 @@ class PgDurabilityStore : public DurabilityStore {
   absl::StatusOr<std::vector<PlacedShard>> ShardsOn(const std::string& node_id,
                                                     const PlacedShard& after, int limit) override;
   absl::StatusOr<NodeLoad> LoadOf(const std::string& node_id) override;
+  absl::StatusOr<std::map<std::string, uint64_t>> StoredBytesPerNode() override;
   absl::Status StartDrain(const std::string& node_id, absl::Time at, const NodeLoad& load,
                           const std::string& reason) override;
   absl::Status AddDrainProgress(const std::string& node_id, uint64_t shards,

@@ -367,5 +367,91 @@ TEST_F(DurabilityClusterTest, DrainUnderTrafficMovesEveryShardOnceAndKeepsObject
   EXPECT_EQ(st.segments_lost(), 0u);
 }
 
+// A node joins placement (here: a node kept out while the data was written comes back UP,
+// which changes the map as a join does): only shards whose placement now names it move,
+// each onto it, at most --rebalance-shards-per-tick per tick, and no segment ever has
+// fewer than k+m healthy shards in distinct failure domains.
+TEST_F(DurabilityClusterTest, ANodeJoiningReceivesOnlyShardsWhosePlacementChangedAtABoundedRate) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(
+      7, {"--audits=false", "--drains=false", "--rebalance-shards-per-tick", "1"}));
+  std::string joining;
+  for (const auto& [id, index] : DaemonsById()) {
+    if (index == 6) joining = id;
+  }
+  ASSERT_FALSE(joining.empty());
+  auto set_state = [&](v1::NodeState state) {
+    v1::SetNodeStateRequest req;
+    req.set_node_id(joining);
+    req.set_state(state);
+    v1::SetNodeStateResponse resp;
+    return stub_->SetNodeState(OperatorCtx().get(), req, &resp);
+  };
+  ASSERT_TRUE(set_state(v1::NODE_STATE_DRAINING).ok());
+  const std::string owner = Token(NewUuid());
+  std::map<std::string, std::string> objects;
+  for (int i = 0; i < 20; ++i) {
+    const std::string payload = PseudoRandomBytes((40 << 10) + i, 700 + i);
+    objects[Upload(owner, payload)] = payload;
+  }
+  ASSERT_TRUE(ShardFiles(daemons_[6].data_dir).empty());
+
+  auto moves = [&] {
+    return MetricSum(FetchMetrics(coordinator_metrics_address_), "freehold_shards_moved_total",
+                     {"reason=\"rebalance\""});
+  };
+  auto check_redundancy = [&] {
+    for (const auto& [id, payload] : objects) {
+      v1::GetObjectRequest req;
+      req.set_object_id(id);
+      v1::GetObjectResponse m;
+      ASSERT_TRUE(stub_->GetObject(Ctx(owner).get(), req, &m).ok());
+      for (const auto& seg : m.segments()) {
+        std::set<std::string> hosts;
+        for (const auto& loc : seg.shards()) {
+          EXPECT_EQ(loc.state(), v1::SHARD_STATE_HEALTHY);
+          hosts.insert(daemons_[DaemonIndexByAddress(loc.node_address())].host);
+        }
+        EXPECT_EQ(hosts.size(), 6u) << "a segment lost a failure domain while moving";
+      }
+    }
+  };
+  const absl::Time joined = absl::Now();
+  ASSERT_TRUE(set_state(v1::NODE_STATE_UP).ok());
+  // Bounded: one move per 200 ms tick at most.
+  double last = 0;
+  absl::Time last_change = absl::Now();
+  while (absl::Now() - joined < absl::Seconds(40)) {
+    absl::SleepFor(absl::Milliseconds(500));
+    const double now_moves = moves();
+    const double elapsed = absl::ToDoubleSeconds(absl::Now() - joined);
+    EXPECT_LE(now_moves, elapsed / 0.2 + 1) << "more moves than --rebalance-shards-per-tick allows";
+    ASSERT_NO_FATAL_FAILURE(check_redundancy());
+    if (now_moves != last) {
+      last = now_moves;
+      last_change = absl::Now();
+    } else if (last > 0 && absl::Now() - last_change > absl::Seconds(3)) {
+      break;  // settled
+    }
+  }
+  ASSERT_GT(last, 0) << "nothing was rebalanced onto the joining node";
+  // Every move went onto the joining node: it holds exactly the moved shards.
+  uint64_t on_joining = 0;
+  for (const auto& [id, payload] : objects) {
+    v1::GetObjectRequest req;
+    req.set_object_id(id);
+    v1::GetObjectResponse m;
+    ASSERT_TRUE(stub_->GetObject(Ctx(owner).get(), req, &m).ok());
+    for (const auto& seg : m.segments()) {
+      for (const auto& loc : seg.shards()) on_joining += loc.node_id() == joining;
+    }
+    ASSERT_OK_AND_ASSIGN(std::string back, Download(owner, id));
+    EXPECT_EQ(back, payload);
+  }
+  EXPECT_EQ(static_cast<double>(on_joining), last);
+  // Short of the 1/7 it would get at placement (120 shards), within the overfull slack.
+  EXPECT_GE(on_joining, 8u);
+  EXPECT_LE(on_joining, 18u);
+}
+
 }  // namespace
 }  // namespace freehold::coordinator::testing

@@ -9,6 +9,7 @@
 #include "coordinator/core/audit_scheduler.h"
 #include "coordinator/core/audit_worker.h"
 #include "coordinator/core/durability_config.h"
+#include "coordinator/core/rebalance_worker.h"
 #include "coordinator/core/reputation.h"
 
 namespace freehold::coordinator {
@@ -150,6 +151,22 @@ TEST(AuditSchedulerTest, EveryCopyIsAuditedWithinThePeriod) {
     worst = std::max(worst, start + 5 * period - tick - last[i]);
   }
   EXPECT_LE(worst, period) << "worst gap " << absl::FormatDuration(worst);
+}
+
+TEST(RebalanceTest, OverfullNodesComeMostOverfullFirst) {
+  // Expected shares 1/4 each; stored 40/30/20/10 of 100 bytes.
+  const std::map<std::string, uint64_t> stored = {{"a", 40}, {"b", 30}, {"c", 20}, {"d", 10},
+                                                  {"gone", 500}};
+  const std::map<std::string, double> expected = {{"a", 0.25}, {"b", 0.25}, {"c", 0.25},
+                                                  {"d", 0.25}, {"new", 0.0}};
+  const std::vector<NodeFill> fills = OverfullNodes(stored, expected, 1.1);
+  ASSERT_EQ(fills.size(), 2u);  // "gone" is not a member: neither counted nor moved from
+  EXPECT_EQ(fills[0].node_id, "a");
+  EXPECT_DOUBLE_EQ(fills[0].ratio, 1.6);
+  EXPECT_EQ(fills[1].node_id, "b");
+  EXPECT_DOUBLE_EQ(fills[1].ratio, 1.2);
+  EXPECT_TRUE(OverfullNodes(stored, expected, 2.0).empty());
+  EXPECT_TRUE(OverfullNodes({}, expected, 1.1).empty());
 }
 
 }  // namespace
