@@ -109,7 +109,7 @@ void ClusterTest::StartCluster(int daemons, std::vector<std::string> extra_args)
                                    "--loop-interval",
                                    "200ms",
                                    "--segment-size",
-                                   "64KiB",
+                                   segment_size_,
                                    "--log-level",
                                    "warn"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
