@@ -147,7 +147,7 @@ absl::StatusOr<MoveResult> ShardMover::Move(const std::string& from_node_id,
   }
 
   const ClaimsCodec& codec = grants_.codec();
-  FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+  absl::Status committed = store_.Transact([&](MetadataTxn& txn) -> absl::Status {
     FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> live, txn.objects().Get(object_id, true));
     if (!live.has_value()) return absl::OkStatus();  // deleted meanwhile; GC cleans up
     FH_ASSIGN_OR_RETURN(std::optional<SegmentRecord> fresh, txn.segments().Get(object_id, seg));
@@ -169,7 +169,19 @@ absl::StatusOr<MoveResult> ShardMover::Move(const std::string& from_node_id,
     FH_RETURN_IF_ERROR(txn.deletions().Enqueue(from_node_id, key, now));
     s.node_id = target;
     return txn.segments().Put(*fresh);
-  }));
+  });
+  if (!committed.ok()) {
+    // The copy on the target is nobody's: delete it once its PUT grant has expired,
+    // unless the manifest names the target for this shard meanwhile.
+    (void)store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+      FH_ASSIGN_OR_RETURN(std::optional<SegmentRecord> now_seg, txn.segments().Get(object_id, seg));
+      if (now_seg.has_value() && now_seg->shards[shard.index].node_id == target) {
+        return absl::OkStatus();
+      }
+      return txn.deletions().Enqueue(target, key, expires);
+    });
+    return committed;
+  }
   result.moved = true;
   result.to_node_id = target;
   result.bytes = segment->shard_size_bytes;
