@@ -4,7 +4,7 @@ namespace freehold::coordinator {
 
 DurabilityMetrics::DurabilityMetrics(prometheus::Registry& registry)
     : audits_(prometheus::BuildCounter()
-                  .Name("freehold_node_audits_total")
+                  .Name("freehold_audits_total")
                   .Help("Shard audits per node by result (passed, failed, offline, unknown)")
                   .Register(registry)),
       reputation_(prometheus::BuildGauge()

@@ -270,7 +270,7 @@ TEST_F(DurabilityClusterTest, AuditsFindANodeThatLostHalfItsShardsWhichIsThenDra
     EXPECT_EQ(back, payload);
   }
   const std::string metrics = FetchMetrics(coordinator_metrics_address_);
-  EXPECT_GE(MetricSum(metrics, "freehold_node_audits_total",
+  EXPECT_GE(MetricSum(metrics, "freehold_audits_total",
                       {"node=\"" + victim_id + "\"", "result=\"failed\""}),
             1);
   EXPECT_THAT(metrics, ::testing::HasSubstr("freehold_node_reputation{node=\"" + victim_id));
