@@ -10,6 +10,7 @@
 #include "coordinator/core/audit_worker.h"
 #include "coordinator/core/durability_config.h"
 #include "coordinator/core/rebalance_worker.h"
+#include "coordinator/core/shard_mover.h"
 #include "coordinator/core/reputation.h"
 
 namespace freehold::coordinator {
@@ -167,6 +168,21 @@ TEST(RebalanceTest, OverfullNodesComeMostOverfullFirst) {
   EXPECT_DOUBLE_EQ(fills[1].ratio, 1.2);
   EXPECT_TRUE(OverfullNodes(stored, expected, 2.0).empty());
   EXPECT_TRUE(OverfullNodes({}, expected, 1.1).empty());
+}
+
+TEST(ByteRateLimiterTest, HoldsMovesToTheConfiguredBandwidth) {
+  // 1 MiB/s, a bucket of one second: 3 MiB in 256 KiB moves take about 2 s.
+  ByteRateLimiter limiter(1 << 20);
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < 12; ++i) limiter.Acquire(256 << 10);
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  EXPECT_GE(seconds, 1.8);
+  EXPECT_LE(seconds, 4.0);
+  // A single move larger than a second's budget passes once the bucket is full.
+  ByteRateLimiter small(64 << 10);
+  const absl::Time t0 = absl::Now();
+  small.Acquire(1 << 20);
+  EXPECT_LE(absl::ToDoubleSeconds(absl::Now() - t0), 1.5);
 }
 
 }  // namespace
