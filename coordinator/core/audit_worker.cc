@@ -220,7 +220,7 @@ absl::Status AuditWorker::DrainSuspendedNodes(AuditReport& report) {
     if (!node.has_value() || node->state != NodeState::kUp) continue;  // stored state
     FH_RETURN_IF_ERROR(registry_.SetState(r.node_id, NodeState::kDraining));
     FH_ASSIGN_OR_RETURN(NodeLoad load, durability_.LoadOf(r.node_id));
-    FH_RETURN_IF_ERROR(durability_.StartDrain(r.node_id, now, load, "reputation"));
+    FH_RETURN_IF_ERROR(durability_.StartDrain(r.node_id, now, load, "reputation", now));
     ++report.drains_started;
     log_.Warn("node drained for low reputation",
               {{"node_id", r.node_id},

@@ -32,7 +32,8 @@ absl::StatusOr<DrainReport> DrainWorker::RunOnce(int batch) {
     const absl::Time now = clock_.Now();
     FH_ASSIGN_OR_RETURN(NodeLoad load, durability_.LoadOf(node.node_id));
     // Starts the record of an operator's drain (a reputation drain recorded it already).
-    FH_RETURN_IF_ERROR(durability_.StartDrain(node.node_id, now, load, "operator"));
+    FH_RETURN_IF_ERROR(
+        durability_.StartDrain(node.node_id, now, load, "operator", node.state_changed_at));
     FH_ASSIGN_OR_RETURN(std::vector<PlacedShard> shards,
                         durability_.ShardsOn(node.node_id, PlacedShard{}, batch));
     std::atomic<size_t> next{0};

@@ -102,9 +102,10 @@ class DurabilityStore {
   // Shard bytes of committed segments per node (HEALTHY shards only), nodes without any
   // left out.
   virtual absl::StatusOr<std::map<std::string, uint64_t>> StoredBytesPerNode() = 0;
-  // Starts recording a drain unless one is recorded and unfinished (then unchanged).
+  // Starts recording a drain unless one is recorded, unfinished and started at or after
+  // `restart_before` (then unchanged): a drain undone and begun again starts afresh.
   virtual absl::Status StartDrain(const std::string& node_id, absl::Time at, const NodeLoad& load,
-                                  const std::string& reason) = 0;
+                                  const std::string& reason, absl::Time restart_before) = 0;
   virtual absl::Status AddDrainProgress(const std::string& node_id, uint64_t shards,
                                         uint64_t bytes) = 0;
   virtual absl::Status FinishDrain(const std::string& node_id, absl::Time at) = 0;

@@ -221,15 +221,18 @@ absl::StatusOr<std::map<std::string, uint64_t>> PgDurabilityStore::StoredBytesPe
 }
 
 absl::Status PgDurabilityStore::StartDrain(const std::string& node_id, absl::Time at,
-                                           const NodeLoad& load, const std::string& reason) {
+                                           const NodeLoad& load, const std::string& reason,
+                                           absl::Time restart_before) {
   return pool_.Run([&](PgTxn& txn) -> absl::Status {
     txn.exec_params(
         "INSERT INTO node_drains (node_id, started_at, initial_shards, initial_bytes, reason) "
         "VALUES ($1, micros_to_ts($2), $3, $4, $5) ON CONFLICT (node_id) DO UPDATE SET "
         "started_at = EXCLUDED.started_at, initial_shards = EXCLUDED.initial_shards, "
         "initial_bytes = EXCLUDED.initial_bytes, moved_shards = 0, moved_bytes = 0, "
-        "finished_at = NULL, reason = EXCLUDED.reason WHERE node_drains.finished_at IS NOT NULL",
-        node_id, Micros(at), Clamp(load.shards), Clamp(load.bytes), reason);
+        "finished_at = NULL, reason = EXCLUDED.reason WHERE node_drains.finished_at IS NOT NULL "
+        "OR node_drains.started_at < micros_to_ts($6)",
+        node_id, Micros(at), Clamp(load.shards), Clamp(load.bytes), reason,
+        Micros(restart_before));
     return absl::OkStatus();
   });
 }

@@ -29,7 +29,7 @@ class PgDurabilityStore : public DurabilityStore {
   absl::StatusOr<NodeLoad> LoadOf(const std::string& node_id) override;
   absl::StatusOr<std::map<std::string, uint64_t>> StoredBytesPerNode() override;
   absl::Status StartDrain(const std::string& node_id, absl::Time at, const NodeLoad& load,
-                          const std::string& reason) override;
+                          const std::string& reason, absl::Time restart_before) override;
   absl::Status AddDrainProgress(const std::string& node_id, uint64_t shards,
                                 uint64_t bytes) override;
   absl::Status FinishDrain(const std::string& node_id, absl::Time at) override;

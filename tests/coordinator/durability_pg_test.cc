@@ -130,16 +130,24 @@ TEST_F(DurabilityPgTest, LoadShardsAndDrainProgressOfANode) {
   EXPECT_EQ(per_node.size(), 6u);
   EXPECT_EQ(per_node[node], 250u);
 
-  ASSERT_OK(durability_->StartDrain(node, clock_.Now(), load, "operator"));
+  const absl::Time started = clock_.Now();
+  ASSERT_OK(durability_->StartDrain(node, started, load, "operator", started));
   ASSERT_OK(durability_->AddDrainProgress(node, 1, 250));
   // Starting again while unfinished keeps the record.
-  ASSERT_OK(durability_->StartDrain(node, clock_.Now(), NodeLoad{}, "reputation"));
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_OK(durability_->StartDrain(node, clock_.Now(), NodeLoad{}, "reputation", started));
   ASSERT_OK_AND_ASSIGN(std::vector<DrainProgress> drains, durability_->Drains());
   ASSERT_EQ(drains.size(), 1u);
   EXPECT_EQ(drains[0].initial_bytes, 250u);
   EXPECT_EQ(drains[0].moved_bytes, 250u);
   EXPECT_EQ(drains[0].reason, "operator");
   EXPECT_FALSE(drains[0].finished_at.has_value());
+  // Undrained and drained again later (the node's state changed after the start): afresh.
+  ASSERT_OK(durability_->StartDrain(node, clock_.Now(), NodeLoad{1, 100, 0}, "operator",
+                                    clock_.Now()));
+  ASSERT_OK_AND_ASSIGN(drains, durability_->Drains());
+  EXPECT_EQ(drains[0].initial_bytes, 100u);
+  EXPECT_EQ(drains[0].moved_bytes, 0u);
   ASSERT_OK(durability_->FinishDrain(node, clock_.Now()));
   ASSERT_OK_AND_ASSIGN(drains, durability_->Drains());
   EXPECT_TRUE(drains[0].finished_at.has_value());
