@@ -175,12 +175,27 @@ TEST_F(DurabilityBench, Figures) {
   v1::SetNodeStateResponse set_resp;
   const absl::Time d0 = absl::Now();
   ASSERT_TRUE(stub_->SetNodeState(OperatorCtx().get(), set, &set_resp).ok());
+  // Moved: every byte the node held is on other nodes (then deletions, then RETIRED).
+  double moved_seconds = 0;
   while (absl::Now() - d0 < absl::Minutes(10)) {
-    std::optional<v1::NodeInfo> n = Info(drained);
-    if (n.has_value() && n->state() == v1::NODE_STATE_RETIRED) break;
+    absl::StatusOr<v1::ClusterStatusResponse> now = Status();
+    bool retired = false;
+    if (now.ok()) {
+      for (const auto& n : now->nodes()) {
+        retired |= n.node_id() == drained && n.state() == v1::NODE_STATE_RETIRED;
+      }
+      for (const auto& d : now->node_durability()) {
+        if (moved_seconds == 0 && d.node_id() == drained && d.drain_initial_bytes() > 0 &&
+            d.drain_moved_bytes() >= d.drain_initial_bytes()) {
+          moved_seconds = absl::ToDoubleSeconds(absl::Now() - d0);
+        }
+      }
+    }
+    if (retired) break;
     absl::SleepFor(absl::Milliseconds(20));
   }
   const double drain_seconds = absl::ToDoubleSeconds(absl::Now() - d0);
+  if (moved_seconds == 0) moved_seconds = drain_seconds;
   uint64_t drained_bytes = 0;
   absl::StatusOr<v1::ClusterStatusResponse> st = Status();
   ASSERT_TRUE(st.ok());
@@ -189,6 +204,8 @@ TEST_F(DurabilityBench, Figures) {
   }
   Figure("drain_MBps", drained_bytes / drain_seconds / 1e6);
   Figure("drain_over_plain_read", drained_bytes / drain_seconds / read_rate);
+  Figure("drain_moving_MBps", drained_bytes / moved_seconds / 1e6);
+  Figure("drain_moving_over_plain_read", drained_bytes / moved_seconds / read_rate);
 
   // Repair: kill the daemon with the most shards now.
   shards = AllShards(token);
