@@ -77,8 +77,11 @@ absl::StatusOr<RebalanceReport> RebalanceWorker::RunOnce() {
         if (report.moved_shards >= budget) break;
         ++report.examined_shards;
         std::optional<SegmentRecord> segment;
+        std::vector<std::string> left;  // nodes this shard was moved away from
         FH_RETURN_IF_ERROR(store_.Read([&](MetadataTxn& txn) -> absl::Status {
           FH_ASSIGN_OR_RETURN(segment, txn.segments().Get(shard.object_id, shard.segment));
+          FH_ASSIGN_OR_RETURN(left, txn.segments().PreviousNodes(shard.object_id, shard.segment,
+                                                                 shard.index));
           return absl::OkStatus();
         }));
         if (!segment.has_value() || static_cast<int>(segment->shards.size()) != k_plus_m) {
@@ -91,6 +94,8 @@ absl::StatusOr<RebalanceReport> RebalanceWorker::RunOnce() {
         if (!now.ok()) continue;  // too few domains now: leave it where it is
         const std::string& target = (*now)[shard.index];
         if (target.empty() || target == fill.node_id) continue;  // placement unchanged
+        // Never back onto a node the shard left (repair or a drain took it away).
+        if (std::find(left.begin(), left.end(), target) != left.end()) continue;
         // The target's failure domain must not hold another shard of the segment already.
         const std::optional<int> target_index = map->IndexOf(target);
         if (!target_index.has_value()) continue;

@@ -3,7 +3,7 @@
 // overfull nodes (holding more than --rebalance-overfull-ratio times the share placement
 // expects of them), most overfull first, and walks their shards; a shard whose segment's
 // placement now (PlacementMap::ReassignShards, which keeps every node still placed at its
-// index) names another node is moved there with ShardMover (copy, commit the manifest,
+// index) names another node, not one the shard left before, is moved there with ShardMover (copy, commit the manifest,
 // then delete the old copy, so a segment never has fewer shards while moving), at most
 // --rebalance-shards-per-tick moves per tick within --move-bytes-per-second. Shards whose
 // placement did not change never move.

@@ -88,8 +88,16 @@ absl::StatusOr<MoveResult> ShardMover::Move(const std::string& from_node_id,
     FH_ASSIGN_OR_RETURN(std::shared_ptr<const placement::PlacementMap> map,
                         placement_.For(node_list, now, min_free));
     excluded.push_back(from_node_id);
-    FH_ASSIGN_OR_RETURN(target, map->ReplacementFor(SegmentKeyOf(object_id, seg), current,
-                                                    excluded));
+    absl::StatusOr<std::string> chosen =
+        map->ReplacementFor(SegmentKeyOf(object_id, seg), current, excluded);
+    if (!chosen.ok() && absl::IsFailedPrecondition(chosen.status())) {
+      // Every eligible domain is one the shard left before: leaving this node matters
+      // more than not returning to an earlier one.
+      const std::vector<std::string> only_from = {from_node_id};
+      chosen = map->ReplacementFor(SegmentKeyOf(object_id, seg), current, only_from);
+    }
+    if (!chosen.ok()) return chosen.status();
+    target = *std::move(chosen);
   }
   if (nodes.find(target) == nodes.end() || target == from_node_id) {
     return absl::FailedPreconditionError("move target is not a registered node");

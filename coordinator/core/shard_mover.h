@@ -55,7 +55,8 @@ class ShardMover {
              ShardRebuilder& rebuilder, ByteRateLimiter& limiter, DurabilityMetrics* metrics);
 
   // Moves shard `index` of the segment away from `from_node_id` to `to_node_id`, or (empty)
-  // to the node placement now chooses outside the segment's other failure domains.
+  // to the node placement now chooses outside the segment's other failure domains and,
+  // where one is eligible, outside the nodes the shard left before.
   // `reason` is recorded in shard_moves ("drain", "rebalance"). FAILED_PRECONDITION when
   // no target is eligible; ABORTED when the shard moved meanwhile.
   absl::StatusOr<MoveResult> Move(const std::string& from_node_id, const PlacedShard& shard,
