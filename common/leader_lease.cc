@@ -2,6 +2,7 @@
 #include "common/leader_lease.h"
 
 #include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 
 #include <algorithm>
 #include <pqxx/pqxx>
@@ -111,6 +112,16 @@ void LeaderLease::Stop() {
   absl::MutexLock lock(&mu_);
   conn_.reset();
   SetLeading(false);
+}
+
+prometheus::Gauge& AddLeaderGauge(prometheus::Registry& registry, const std::string& service) {
+  return prometheus::BuildGauge()
+      .Name(absl::StrCat("freehold_", service, "_leader"))
+      .Help(absl::StrCat("1 while this ", service,
+                         " replica leads the background work (holds the PostgreSQL advisory "
+                         "lock), else 0"))
+      .Register(registry)
+      .Add({});
 }
 
 }  // namespace freehold

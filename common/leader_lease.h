@@ -32,6 +32,7 @@
 
 namespace prometheus {
 class Gauge;
+class Registry;
 }
 
 namespace freehold {
@@ -84,5 +85,9 @@ class LeaderLease : public LeaderGate {
   absl::Notification stop_;
   std::thread thread_;
 };
+
+// Registers the gauge freehold_<service>_leader (1 while this replica leads, else 0)
+// in `registry` and returns it, for LeaderLeaseOptions::gauge.
+prometheus::Gauge& AddLeaderGauge(prometheus::Registry& registry, const std::string& service);
 
 }  // namespace freehold

@@ -245,7 +245,12 @@ int main(int argc, char** argv) {
     return Fail(log, "cannot start the gRPC server", server.status());
   }
 
-  fc::PgLeaderElector elector(config.database_url, fc::PgLeaderElector::kCoordinatorLockKey);
+  // One replica leads the leader-only loops (freehold_coordinator_leader); the others
+  // take over within about one --loop-interval of its session ending.
+  fc::PgLeaderElector elector(config.database_url, fc::PgLeaderElector::kCoordinatorLockKey,
+                              &freehold::AddLeaderGauge(*registry, "coordinator"),
+                              config.loop_interval);
+  elector.StartChecking();
   fc::BackgroundLoops loops(&elector, log.With({{"part", "loops"}}));
   const absl::Duration every = config.loop_interval;
   loops.Add(
