@@ -18,12 +18,15 @@ namespace {
 // plus tcp_user_timeout so that a session to a primary that vanished from the network
 // (no FIN, no RST) is noticed in seconds, not after the kernel's two hours.
 std::string WithSessionParameters(const std::string& conn, absl::Duration connect_timeout) {
-  const int64_t secs = std::max<int64_t>(
-      2, absl::ToInt64Seconds(absl::Ceil(connect_timeout, absl::Seconds(1))));
+  const int64_t secs =
+      std::max<int64_t>(2, absl::ToInt64Seconds(absl::Ceil(connect_timeout, absl::Seconds(1))));
   const std::pair<const char*, std::string> params[] = {
-      {"connect_timeout", absl::StrCat(secs)},  {"keepalives", "1"},
-      {"keepalives_idle", "5"},                 {"keepalives_interval", "2"},
-      {"keepalives_count", "3"},                {"tcp_user_timeout", "10000"},
+      {"connect_timeout", absl::StrCat(secs)},
+      {"keepalives", "1"},
+      {"keepalives_idle", "5"},
+      {"keepalives_interval", "2"},
+      {"keepalives_count", "3"},
+      {"tcp_user_timeout", "10000"},
   };
   const bool uri = absl::StartsWith(conn, "postgresql://") || absl::StartsWith(conn, "postgres://");
   std::string out = conn;
@@ -42,8 +45,8 @@ std::string WithSessionParameters(const std::string& conn, absl::Duration connec
 
 LeaderLease::LeaderLease(LeaderLeaseOptions options)
     : options_(std::move(options)),
-      connection_string_(WithSessionParameters(options_.connection_string,
-                                               options_.connect_timeout)) {
+      connection_string_(
+          WithSessionParameters(options_.connection_string, options_.connect_timeout)) {
   if (options_.gauge != nullptr) options_.gauge->Set(0);
 }
 
@@ -62,9 +65,9 @@ bool LeaderLease::Check() {
       conn_.reset();
       auto conn = std::make_unique<pqxx::connection>(connection_string_);
       pqxx::nontransaction setup(*conn);
-      setup.exec(absl::StrCat("SET statement_timeout = ",
-                              absl::ToInt64Milliseconds(options_.statement_timeout),
-                              "; SET application_name = ", conn->quote(options_.application_name)));
+      setup.exec(absl::StrCat(
+          "SET statement_timeout = ", absl::ToInt64Milliseconds(options_.statement_timeout),
+          "; SET application_name = ", conn->quote(options_.application_name)));
       conn_ = std::move(conn);
     }
     pqxx::nontransaction txn(*conn_);

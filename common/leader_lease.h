@@ -33,7 +33,7 @@
 namespace prometheus {
 class Gauge;
 class Registry;
-}
+}  // namespace prometheus
 
 namespace freehold {
 
