@@ -6,7 +6,9 @@
 #
 #   deploy/ha/pg-ha.sh up DIR BASEPORT     # start (or reuse) the cluster, wait for a
 #                                          # primary and a synchronous standby, print
-#                                          # the libpq multi-host URL on stdout
+#                                          # the libpq multi-host URL on stdout. Again
+#                                          # later (BASEPORT may then be left out), it
+#                                          # restarts the members that are not running
 #   deploy/ha/pg-ha.sh down DIR            # stop Patroni (which stops PostgreSQL), etcd
 #   deploy/ha/pg-ha.sh status DIR          # patronictl list
 #   deploy/ha/pg-ha.sh switchover DIR      # planned switchover to the standby; waits
@@ -42,7 +44,7 @@ PG_BIN=${FREEHOLD_PG_BIN:-/usr/lib/postgresql/15/bin}
 TTL=${FREEHOLD_HA_TTL:-10}
 
 usage() {
-  echo "usage: $0 up DIR BASEPORT | down DIR | status DIR | switchover DIR |" \
+  echo "usage: $0 up DIR [BASEPORT] | down DIR | status DIR | switchover DIR |" \
     "kill-primary DIR | url DIR | primary DIR" >&2
   exit 2
 }
@@ -237,12 +239,12 @@ stop_pidfile() {
 
 case "$cmd" in
   up)
-    [[ $# -eq 3 ]] || usage
+    [[ $# -eq 3 || ( $# -eq 2 && -f "$dir/baseport" ) ]] || usage
     if [[ -n "$(missing_tools)" ]]; then
       echo "pg-ha: missing $(missing_tools) (deploy/install-deps.sh --ha installs them)" >&2
       exit 3
     fi
-    base=$3
+    base=${3:-$(cat "$dir/baseport")}
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd -P)
     echo "$base" >"$dir/baseport"
