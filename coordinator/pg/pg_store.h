@@ -41,8 +41,7 @@ class PgMetadataStore : public MetadataStore {
 class PgLeaderElector : public LeaderElector {
  public:
   // `gauge` (may be null) follows leadership: freehold_coordinator_leader.
-  PgLeaderElector(std::string database_url, int64_t lock_key,
-                  prometheus::Gauge* gauge = nullptr,
+  PgLeaderElector(std::string database_url, int64_t lock_key, prometheus::Gauge* gauge = nullptr,
                   absl::Duration check_interval = absl::Seconds(2));
   ~PgLeaderElector() override;
   bool CheckLeadership() override { return lease_.Check(); }
