@@ -5,6 +5,7 @@
 #include <prometheus/registry.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <pqxx/pqxx>
 #include <utility>
 
@@ -53,6 +54,11 @@ LeaderLease::LeaderLease(LeaderLeaseOptions options)
 LeaderLease::~LeaderLease() { Stop(); }
 
 void LeaderLease::SetLeading(bool leading) {
+  if (leading && !IsLeader()) {
+    leading_since_ns_.store(absl::ToUnixNanos(absl::Now()), std::memory_order_release);
+  } else if (!leading) {
+    leading_since_ns_.store(INT64_MAX, std::memory_order_release);
+  }
   leading_.store(leading, std::memory_order_release);
   if (options_.gauge != nullptr) options_.gauge->Set(leading ? 1 : 0);
 }

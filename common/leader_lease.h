@@ -65,6 +65,14 @@ class LeaderLease : public LeaderGate {
   // throws; database errors mean "not leading" and the session is re-opened next time.
   bool Check();
   bool IsLeader() const override { return leading_.load(std::memory_order_acquire); }
+  // When the current leadership began (this process's clock): the check that took the
+  // lock, so a new session after a failover starts a new term. InfiniteFuture while not
+  // leading. Work that judges others by their silence (node liveness) waits a full
+  // period after this, since what was sent during the outage did not arrive.
+  absl::Time leading_since() const {
+    const int64_t ns = leading_since_ns_.load(std::memory_order_acquire);
+    return ns == INT64_MAX ? absl::InfiniteFuture() : absl::FromUnixNanos(ns);
+  }
 
   // Checks now, then every check_interval on a thread until Stop(). Idempotent.
   void Start();
@@ -82,6 +90,7 @@ class LeaderLease : public LeaderGate {
   absl::Mutex mu_;                       // serialises Check and Stop
   std::unique_ptr<pqxx::connection> conn_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> leading_{false};
+  std::atomic<int64_t> leading_since_ns_{INT64_MAX};
   absl::Notification stop_;
   std::thread thread_;
 };

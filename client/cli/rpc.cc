@@ -43,7 +43,9 @@ absl::Status CallFailed(const grpc::Status& status, const grpc::ClientContext& c
                         const Service& service, absl::string_view what) {
   absl::Status s = FromGrpcStatus(status);
   std::string msg;
+  // (A service that answers UNAVAILABLE about its database was reached.)
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+      status.error_message().find("database") == std::string::npos &&
       (status.error_message().find("connect") != std::string::npos ||
        status.error_message().find("Connection") != std::string::npos ||
        status.error_message().find("DNS") != std::string::npos)) {

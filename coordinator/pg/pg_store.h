@@ -45,6 +45,8 @@ class PgLeaderElector : public LeaderElector {
                   absl::Duration check_interval = absl::Seconds(2));
   ~PgLeaderElector() override;
   bool CheckLeadership() override { return lease_.Check(); }
+  // When this replica's current leadership began (InfiniteFuture if not leading).
+  absl::Time leading_since() const { return lease_.leading_since(); }
 
   // For workers outside BackgroundLoops: `gate().RunIfLeader(...)`. Fresh while
   // StartChecking runs (or BackgroundLoops calls CheckLeadership).

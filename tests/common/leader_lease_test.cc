@@ -64,7 +64,9 @@ TEST_F(LeaderLeaseTest, OneLeadsAndTheOtherTakesOverWhenTheLeadersSessionIsKille
   LeaderLease a(Options("lease-a", &gauge_a));
   LeaderLease b(Options("lease-b", &gauge_b));
   EXPECT_TRUE(a.Check());
-  EXPECT_TRUE(a.Check());  // stays leader (without stacking the lock)
+  const absl::Time term = a.leading_since();
+  EXPECT_TRUE(a.Check());  // stays leader (without stacking the lock), same term
+  EXPECT_EQ(a.leading_since(), term);
   EXPECT_FALSE(b.Check());
   EXPECT_EQ(gauge_a.Value(), 1);
   EXPECT_EQ(gauge_b.Value(), 0);
@@ -75,9 +77,16 @@ TEST_F(LeaderLeaseTest, OneLeadsAndTheOtherTakesOverWhenTheLeadersSessionIsKille
   EXPECT_TRUE(a.IsLeader());
   EXPECT_FALSE(b.IsLeader());
 
+  EXPECT_EQ(b.leading_since(), absl::InfiniteFuture());
+  const absl::Time a_since = a.leading_since();
+  EXPECT_LE(a_since, absl::Now());
+
+  const absl::Time cut = absl::Now();
   ASSERT_EQ(Terminate("lease-a"), 1);
   ASSERT_TRUE(WaitFor([&] { return b.IsLeader() && !a.IsLeader(); }, kTakeover))
       << "a=" << a.IsLeader() << " b=" << b.IsLeader();
+  EXPECT_GE(b.leading_since(), cut);  // a new term
+  EXPECT_EQ(a.leading_since(), absl::InfiniteFuture());
   EXPECT_EQ(gauge_a.Value(), 0);
   EXPECT_EQ(gauge_b.Value(), 1);
   // a reconnected and now waits as the follower; and takes the lead back in turn.

