@@ -21,8 +21,12 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/leader_lease.h"
 #include "tests/e2e/cli_runner.h"
 #include "tests/e2e/cluster.h"
 #include "tests/support/process.h"
@@ -253,6 +257,24 @@ class DatabaseFailoverTest : public ::testing::Test {
   static inline std::string* error_ = nullptr;
   static inline Cluster* cluster_ = nullptr;
 };
+
+TEST_F(DatabaseFailoverTest, ALeaseOnTheStandbyNeverLeads) {
+  CliResult primary = RunTool(PgHaScript(), {"primary", ha_dir_->path()}, ha_dir_->path());
+  ASSERT_EQ(primary.exit_code, 0) << primary.Describe();
+  const std::string name(absl::StripAsciiWhitespace(primary.out));
+  ASSERT_TRUE(name == "pg1" || name == "pg2") << name;
+  int base = 0;
+  ASSERT_TRUE(
+      absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadFile(ha_dir_->File("baseport"))), &base));
+  const int standby_port = base + (name == "pg1" ? 3 : 2);
+  constexpr int64_t kKey = 0x68617465;  // "hate": a key no service uses
+  LeaderLease on_standby({.connection_string = absl::StrCat("host=127.0.0.1 port=", standby_port,
+                                                            " user=postgres dbname=postgres"),
+                          .lock_key = kKey});
+  EXPECT_FALSE(on_standby.Check());  // advisory locks on a standby guard nothing
+  LeaderLease on_primary({.connection_string = *url_, .lock_key = kKey});
+  EXPECT_TRUE(on_primary.Check());
+}
 
 TEST_F(DatabaseFailoverTest, ServicesRecoverFromASwitchoverWithoutLosingCommits) {
   WorkThrough("switchover", absl::Seconds(60));
