@@ -109,6 +109,13 @@ absl::Status PgExceptionToStatus(bool* connection_lost, bool* retryable) {
       *connection_lost = state != "53300";
       return absl::UnavailableError(absl::StrCat("database unavailable: ", msg));
     }
+    if (state == "25006") {
+      // read_only_sql_transaction: this session reached a standby (a former primary
+      // after a failover). Drop it; the reconnect with target_session_attrs=read-write
+      // finds the new primary.
+      *connection_lost = true;
+      return absl::UnavailableError(absl::StrCat("database is read-only (failover?): ", msg));
+    }
     if (absl::StartsWith(state, "23") || absl::StartsWith(state, "22")) {
       return absl::InvalidArgumentError(msg);
     }

@@ -16,6 +16,8 @@
 // caught and mapped:
 //   pqxx::broken_connection, SQLSTATE class 08, 57P01..57P03  -> UNAVAILABLE
 //       (the connection is discarded and re-opened on next use)
+//   read_only_sql_transaction (25006: a standby, e.g. the old primary after a failover)
+//                                                              -> UNAVAILABLE, discarded
 //   could not acquire a connection before acquire_timeout      -> UNAVAILABLE
 //   unique_violation (23505)                                   -> ALREADY_EXISTS
 //   serialization_failure / deadlock (40001, 40P01)            -> retried up to

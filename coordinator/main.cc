@@ -268,11 +268,23 @@ int main(int argc, char** argv) {
     return Fail(log, "cannot start the gRPC server", server.status());
   }
 
-  fc::PgLeaderElector elector(config.database_url, fc::PgLeaderElector::kCoordinatorLockKey);
+  // One replica leads the leader-only loops (freehold_coordinator_leader); the others
+  // take over within about one --loop-interval of its session ending.
+  fc::PgLeaderElector elector(config.database_url, fc::PgLeaderElector::kCoordinatorLockKey,
+                              &freehold::AddLeaderGauge(*registry, "coordinator"),
+                              config.loop_interval);
+  elector.StartChecking();
   fc::BackgroundLoops loops(&elector, log.With({{"part", "loops"}}));
   const absl::Duration every = config.loop_interval;
-  loops.Add(
-      {"node-liveness", every, true, [&] { return registry_core.MarkSilentNodesDown().status(); }});
+  // A replica that has just become leader (start, takeover, or a new session after a
+  // database failover) waits --node-down-after before marking nodes down: heartbeats
+  // refused while the database was unreachable are not silence.
+  loops.Add({"node-liveness", every, true, [&]() -> absl::Status {
+               if (absl::Now() - elector.leading_since() < config.node_down_after) {
+                 return absl::OkStatus();
+               }
+               return registry_core.MarkSilentNodesDown().status();
+             }});
   loops.Add(
       {"gc-abandoned-uploads", every, true, [&] { return gc.CollectAbandonedUploads().status(); }});
   loops.Add({"gc-shard-deletions", every, true, [&] { return gc.RunDeletions().status(); }});

@@ -18,6 +18,8 @@ PACKAGES=(
   # real peers used by tests
   postgresql-15 postgresql-contrib age prometheus chromium python3 python3-yaml util-linux
   python3-grpcio python3-protobuf python3-nacl grpc-proto
+  # highly available PostgreSQL (deploy/ha/pg-ha.sh and the failover tests)
+  patroni etcd-server etcd-client
   # TLS in front of the donations HTTP endpoints (civetweb's own TLS needs OpenSSL 1.1)
   hitch openssl
   # deploy/image/build.sh (root file system from Debian packages) and the unit checks

@@ -5,6 +5,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "client/cli/retry_policy.h"
 #include "common/grpc_server.h"
 #include "common/grpc_status.h"
 
@@ -19,10 +20,12 @@ absl::StatusOr<Service> ConnectService(std::string name, std::string address,
     return absl::InvalidArgumentError(
         absl::StrCat(flag, ": \"", address, "\" is not a host:port address"));
   }
-  // Messages up to 16 MiB: shard chunks are at most 4 MiB.
+  // Messages up to 16 MiB (shard chunks are at most 4 MiB); idempotent calls retried on
+  // UNAVAILABLE (retry_policy.h).
   absl::StatusOr<ClientTlsOptions> tls = transport.For(address, &std::cerr);
   if (!tls.ok()) return tls.status();
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(address, *tls);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeChannel(address, *tls, CliChannelArguments());
   if (!channel.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(flag, ": ", channel.status().message()));
   }
@@ -40,7 +43,9 @@ absl::Status CallFailed(const grpc::Status& status, const grpc::ClientContext& c
                         const Service& service, absl::string_view what) {
   absl::Status s = FromGrpcStatus(status);
   std::string msg;
+  // (A service that answers UNAVAILABLE about its database was reached.)
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+      status.error_message().find("database") == std::string::npos &&
       (status.error_message().find("connect") != std::string::npos ||
        status.error_message().find("Connection") != std::string::npos ||
        status.error_message().find("DNS") != std::string::npos)) {

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "client/cli/retry_policy.h"
 #include "client/cli/shard_wire.h"
 #include "common/grpc_server.h"
 #include "common/grpc_status.h"
@@ -41,7 +42,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> StorageNodes::ChannelTo(const std
   if (it != channels_.end()) return it->second;
   absl::StatusOr<ClientTlsOptions> tls = options_.transport.For(address, &std::cerr);
   if (!tls.ok()) return WithStorageAddress(tls.status(), address);
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> ch = MakeChannel(address, *tls);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> ch =
+      MakeChannel(address, *tls, CliChannelArguments());
   if (!ch.ok()) return ch.status();
   channels_.emplace(address, *ch);
   return *ch;

@@ -61,37 +61,14 @@ absl::Status PgMetadataStore::Read(absl::FunctionRef<absl::Status(MetadataTxn&)>
   });
 }
 
-PgLeaderElector::PgLeaderElector(std::string database_url, int64_t lock_key)
-    : database_url_(std::move(database_url)), lock_key_(lock_key) {}
+PgLeaderElector::PgLeaderElector(std::string database_url, int64_t lock_key,
+                                 prometheus::Gauge* gauge, absl::Duration check_interval)
+    : lease_(freehold::LeaderLeaseOptions{.connection_string = std::move(database_url),
+                                          .lock_key = lock_key,
+                                          .check_interval = check_interval,
+                                          .application_name = "freehold-coordinator-leader",
+                                          .gauge = gauge}) {}
 
-PgLeaderElector::~PgLeaderElector() {
-  absl::MutexLock lock(&mu_);
-  conn_.reset();  // closing the session releases the lock
-}
-
-bool PgLeaderElector::CheckLeadership() {
-  absl::MutexLock lock(&mu_);
-  try {
-    if (conn_ == nullptr || !conn_->is_open()) {
-      leading_ = false;
-      conn_ = std::make_unique<pqxx::connection>(database_url_);
-    }
-    pqxx::nontransaction txn(*conn_);
-    if (leading_) {
-      // Still holding it? (pg_locks shows our session's advisory locks.)
-      pqxx::result r = txn.exec_params(
-          "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND "
-          "granted AND ((classid::bigint << 32) | objid::bigint) = $1",
-          lock_key_);
-      leading_ = !r.empty();
-      if (leading_) return true;
-    }
-    leading_ = txn.exec_params("SELECT pg_try_advisory_lock($1)", lock_key_)[0][0].as<bool>();
-  } catch (const std::exception&) {
-    conn_.reset();
-    leading_ = false;
-  }
-  return leading_;
-}
+PgLeaderElector::~PgLeaderElector() = default;  // closing the session releases the lock
 
 }  // namespace freehold::coordinator

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/leader_lease.h"
 #include "common/pg.h"
 #include "coordinator/core/store.h"
 
@@ -34,24 +35,30 @@ class PgMetadataStore : public MetadataStore {
   PgPool& pool_;
 };
 
-// Holds pg_try_advisory_lock(key) on a dedicated connection. Losing the
-// connection loses leadership; the next CheckLeadership reconnects and tries
-// again. Thread-safe.
+// The coordinator's LeaderElector: a freehold::LeaderLease (common/leader_lease.h) on
+// pg_try_advisory_lock(key). Losing the connection loses leadership; the next
+// CheckLeadership reconnects and tries again. Thread-safe.
 class PgLeaderElector : public LeaderElector {
  public:
-  PgLeaderElector(std::string database_url, int64_t lock_key);
+  // `gauge` (may be null) follows leadership: freehold_coordinator_leader.
+  PgLeaderElector(std::string database_url, int64_t lock_key, prometheus::Gauge* gauge = nullptr,
+                  absl::Duration check_interval = absl::Seconds(2));
   ~PgLeaderElector() override;
-  bool CheckLeadership() override;
+  bool CheckLeadership() override { return lease_.Check(); }
+  // When this replica's current leadership began (InfiniteFuture if not leading).
+  absl::Time leading_since() const { return lease_.leading_since(); }
+
+  // For workers outside BackgroundLoops: `gate().RunIfLeader(...)`. Fresh while
+  // StartChecking runs (or BackgroundLoops calls CheckLeadership).
+  const freehold::LeaderGate& gate() const { return lease_; }
+  // Re-checks every check_interval on a thread (keeps gate() current). Idempotent.
+  void StartChecking() { lease_.Start(); }
 
   // The advisory lock key used by freehold-coordinator.
-  static constexpr int64_t kCoordinatorLockKey = 0x66686364;  // "fhcd"
+  static constexpr int64_t kCoordinatorLockKey = freehold::kCoordinatorLeaderLockKey;
 
  private:
-  const std::string database_url_;
-  const int64_t lock_key_;
-  absl::Mutex mu_;
-  std::unique_ptr<pqxx::connection> conn_ ABSL_GUARDED_BY(mu_);
-  bool leading_ ABSL_GUARDED_BY(mu_) = false;
+  freehold::LeaderLease lease_;
 };
 
 }  // namespace freehold::coordinator

@@ -17,6 +17,7 @@
 #include "common/config.h"
 #include "common/file_reloader.h"
 #include "common/grpc_server.h"
+#include "common/leader_lease.h"
 #include "common/logging.h"
 #include "common/metrics.h"
 #include "common/migrate_options.h"
@@ -249,8 +250,14 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
     log.Error("cannot start gRPC server", {{"error", server.status()}});
     return 1;
   }
+  // Replicas share the database; one of them purges (freehold_accounts_leader).
+  LeaderLease lease({.connection_string = config.database_url,
+                     .lock_key = kAccountsLeaderLockKey,
+                     .application_name = "freehold-accounts-leader",
+                     .gauge = &AddLeaderGauge((*exposer)->registry(), "accounts")});
+  lease.Start();
   MaintenanceLoop maintenance(repo, metrics, clock, config.maintenance_interval,
-                              config.session_retention, log);
+                              config.session_retention, log, &lease);
 
   const std::string metrics_address = WithPort(config.metrics_listen, (*exposer)->port());
   log.Info("serving", {{"grpc", (*server)->address()},

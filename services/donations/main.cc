@@ -19,6 +19,7 @@
 #include "common/encoding.h"
 #include "common/file_reloader.h"
 #include "common/grpc_server.h"
+#include "common/leader_lease.h"
 #include "common/logging.h"
 #include "common/metrics.h"
 #include "common/migrate_options.h"
@@ -324,16 +325,25 @@ int main(int argc, char** argv) {
       log.With({{"part", "http"}}));
   if (!http.ok()) Die(log, "--http-listen", http.status());
 
+  // Replicas share the database; one of them runs the projector below
+  // (freehold_donations_leader).
+  freehold::LeaderLease lease({.connection_string = config.database_url,
+                               .lock_key = freehold::kDonationsLeaderLockKey,
+                               .application_name = "freehold-donations-leader",
+                               .gauge = &freehold::AddLeaderGauge(registry, "donations")});
+  lease.Start();
   absl::Notification stopping;
   // Journaled payments reach the ledger within --ledger-projection-interval (readers
-  // catch up by themselves; this keeps the ledger current between them).
+  // catch up by themselves; this keeps the ledger current between them). Only the
+  // leading replica runs it; every replica reports the lag.
   std::thread projector([&] {
     while (!stopping.WaitForNotificationWithTimeout(config.ledger_projection_interval)) {
       // How long the oldest payment has waited for its copy, then the copy.
       if (absl::StatusOr<absl::Duration> lag = projection.Lag(); lag.ok()) {
         metrics.SetJournalLagSeconds(absl::ToDoubleSeconds(*lag));
       }
-      (void)projection.CatchUp();  // logs its errors; the next round retries
+      // Logs its errors; the next round retries.
+      if (lease.IsLeader()) (void)projection.CatchUp();
     }
   });
   std::thread gauges([&] {

@@ -294,6 +294,20 @@ TEST_F(AccountsServiceTest, ListRevokedSessionsListsEveryEndedSessionInOrder) {
   EXPECT_THAT(s.error_message(), HasSubstr("after_sequence"));
 }
 
+// A replica that does not lead (LeaderGate) refreshes its gauge but leaves purging to
+// the leader.
+TEST_F(AccountsServiceTest, MaintenancePurgesOnlyOnTheLeader) {
+  Registered("pia", "pw");
+  ASSERT_OK(LoginWithPassword(stub(), "pia", "pw").status());
+  svc_->clock().Advance(absl::Hours(24 * 31));
+  ASSERT_OK(RunMaintenanceOnce(svc_->repo(), svc_->metrics(), svc_->clock(), absl::Hours(1),
+                               /*purge=*/false));
+  EXPECT_EQ(ReadMetric(svc_->registry(), "freehold_accounts_sessions_active", {}), 0);
+  ASSERT_OK_AND_ASSIGN(int64_t purged,
+                       svc_->repo().PurgeExpired(svc_->clock().Now(), absl::Hours(1)));
+  EXPECT_GT(purged, 0);  // the follower's pass left them for the leader
+}
+
 TEST_F(AccountsServiceTest, SessionsGaugeCountsActiveSessions) {
   NewAccount a = Registered("olga", "pw");
   ASSERT_OK(LoginWithPassword(stub(), "olga", "pw").status());

@@ -2,6 +2,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/grpc_server.h"
@@ -53,19 +55,31 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(const ClusterOptions& op
 
 Cluster::~Cluster() {
   for (Node& n : nodes_) n.process.reset();
+  replicas_.clear();
   coordinator_.reset();
   donations_.reset();
   accounts_.reset();
-  if (!db_url_.empty()) (void)testing::PostgresHarness::Get().DropDatabase(db_url_);
+  if (!db_url_.empty() && options_.database_url.empty()) {
+    (void)testing::PostgresHarness::Get().DropDatabase(db_url_);
+  }
+}
+
+void Cluster::KillCoordinator(int r) {
+  testing::Process* p = r == 0 ? coordinator_.get() : replicas_[r - 1].process.get();
+  if (p != nullptr) p->KillHard();
 }
 
 std::string Cluster::node_data_dir(int i) const { return dir_.File(absl::StrCat("storaged-", i)); }
 
 absl::Status Cluster::StartAll(const ClusterOptions& options) {
   options_ = options;
-  absl::StatusOr<std::string> db = testing::PostgresHarness::Get().CreateDatabase();
-  if (!db.ok()) return db.status();
-  db_url_ = *db;
+  if (options.database_url.empty()) {
+    absl::StatusOr<std::string> db = testing::PostgresHarness::Get().CreateDatabase();
+    if (!db.ok()) return db.status();
+    db_url_ = *db;
+  } else {
+    db_url_ = options.database_url;
+  }
   const std::string pepper = dir_.WriteFile("pepper", std::string(64, 'p'), 0600);
   admin_token_file_ = dir_.WriteFile("admin-token", "e2e-operator-secret-0123456789abcdef", 0600);
   const std::string keys = dir_.File("accounts.pub");
@@ -138,6 +152,24 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
   }
   coordinator_args.insert(coordinator_args.end(), options.coordinator_args.begin(),
                           options.coordinator_args.end());
+  for (int r = 1; r < options.coordinator_replicas; ++r) {
+    std::vector<std::string> args = coordinator_args;
+    auto data_dir = std::find(args.begin(), args.end(), "--data-dir");
+    *(data_dir + 1) = dir_.File(absl::StrCat("coordinator-", r));
+    absl::StatusOr<std::unique_ptr<testing::Process>> replica = Launch(
+        testing::BinaryPath("freehold-coordinator"), std::move(args),
+        dir_.File(absl::StrCat("coordinator-", r, ".log")),
+        pki_.Issue(absl::StrCat("coordinator-", r), kRoleCoordinator,
+                   absl::StrCat("e2e-coordinator-", r)));
+    if (!replica.ok()) return replica.status();
+    absl::StatusOr<std::string> line =
+        (*replica)->WaitForStderrLine("READY grpc=", absl::Seconds(30));
+    if (!line.ok()) return line.status();
+    const size_t m = line->find("metrics=");
+    if (m == std::string::npos) return absl::InternalError("coordinator replica: no metrics=");
+    std::string rest = line->substr(m + 8);
+    replicas_.push_back({*std::move(replica), rest.substr(0, rest.find_first_of(" \n"))});
+  }
   absl::StatusOr<std::unique_ptr<testing::Process>> coordinator =
       Launch(testing::BinaryPath("freehold-coordinator"), std::move(coordinator_args),
              dir_.File("coordinator.log"),

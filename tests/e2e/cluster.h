@@ -34,6 +34,13 @@ struct ClusterOptions {
   bool donations = false;
   // Extra freehold-coordinator flags (funding and admission settings).
   std::vector<std::string> coordinator_args;
+  // A database to use instead of a fresh one from the test harness (e.g. the multi-host
+  // URL of deploy/ha/pg-ha.sh); the cluster leaves it in place.
+  std::string database_url;
+  // Replicas of freehold-coordinator on the one database (own ports and data dirs).
+  // Replica 0 serves the CLI and the storage daemons; the others compete for the
+  // background work (leader lease).
+  int coordinator_replicas = 1;
 };
 
 // The Stripe endpoint secret freehold-donations verifies webhooks with.
@@ -49,6 +56,11 @@ class Cluster {
   const std::string& coordinator_address() const { return coordinator_address_; }
   // The coordinator's Prometheus endpoint host:port.
   const std::string& coordinator_metrics_address() const { return coordinator_metrics_; }
+  // Replica r's (0 <= r < coordinator_replicas) Prometheus endpoint; SIGKILL replica r.
+  const std::string& coordinator_metrics_address(int r) const {
+    return r == 0 ? coordinator_metrics_ : replicas_[r - 1].metrics;
+  }
+  void KillCoordinator(int r);
   // Empty unless ClusterOptions::donations.
   const std::string& donations_address() const { return donations_address_; }
   const std::string& admin_token_file() const { return admin_token_file_; }
@@ -97,6 +109,11 @@ class Cluster {
   std::unique_ptr<testing::Process> accounts_, donations_, coordinator_;
   std::string accounts_address_, donations_address_, coordinator_address_, admin_token_file_;
   std::string coordinator_metrics_;
+  struct Replica {
+    std::unique_ptr<testing::Process> process;
+    std::string metrics;
+  };
+  std::vector<Replica> replicas_;  // coordinator replicas 1..
   std::vector<Node> nodes_;
   ClusterOptions options_;
 };

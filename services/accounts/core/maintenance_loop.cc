@@ -5,18 +5,21 @@
 namespace freehold::accounts {
 
 absl::Status RunMaintenanceOnce(AccountRepository& repo, AccountsMetrics& metrics, Clock& clock,
-                                absl::Duration retention) {
+                                absl::Duration retention, bool purge) {
   const absl::Time now = clock.Now();
   FH_ASSIGN_OR_RETURN(int64_t active, repo.CountActiveSessions(now));
   metrics.SetSessionsActive(static_cast<double>(active));
+  if (!purge) return absl::OkStatus();
   return repo.PurgeExpired(now, retention).status();
 }
 
 MaintenanceLoop::MaintenanceLoop(AccountRepository& repo, AccountsMetrics& metrics, Clock& clock,
-                                 absl::Duration interval, absl::Duration retention, Logger log)
-    : thread_([this, &repo, &metrics, &clock, interval, retention, log] {
+                                 absl::Duration interval, absl::Duration retention, Logger log,
+                                 const LeaderGate* gate)
+    : thread_([this, &repo, &metrics, &clock, interval, retention, log, gate] {
         do {
-          absl::Status s = RunMaintenanceOnce(repo, metrics, clock, retention);
+          const bool purge = gate == nullptr || gate->IsLeader();
+          absl::Status s = RunMaintenanceOnce(repo, metrics, clock, retention, purge);
           if (!s.ok()) log.Warn("maintenance failed", {{"error", s}});
         } while (!stop_.WaitForNotificationWithTimeout(interval));
       }) {}

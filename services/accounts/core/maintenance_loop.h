@@ -1,6 +1,7 @@
 // Background upkeep: refreshes the sessions-active gauge from the database and purges
 // sessions and recovery challenges that are long revoked or expired. Safe on several
-// replicas (the statements are idempotent).
+// replicas (the statements are idempotent); with a LeaderGate only the leading replica
+// purges, every replica refreshes its gauge.
 #pragma once
 
 #include <thread>
@@ -8,21 +9,24 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/leader_gate.h"
 #include "common/logging.h"
 #include "services/accounts/core/account_repository.h"
 #include "services/accounts/core/accounts_metrics.h"
 
 namespace freehold::accounts {
 
-// One pass; returns the first error.
+// One pass; returns the first error. Purges only when `purge`.
 absl::Status RunMaintenanceOnce(AccountRepository& repo, AccountsMetrics& metrics, Clock& clock,
-                                absl::Duration retention);
+                                absl::Duration retention, bool purge = true);
 
-// Runs RunMaintenanceOnce every `interval` on its own thread until destroyed.
+// Runs RunMaintenanceOnce every `interval` on its own thread until destroyed, purging
+// only while `gate` leads (null: always). `gate` must outlive the loop.
 class MaintenanceLoop {
  public:
   MaintenanceLoop(AccountRepository& repo, AccountsMetrics& metrics, Clock& clock,
-                  absl::Duration interval, absl::Duration retention, Logger log);
+                  absl::Duration interval, absl::Duration retention, Logger log,
+                  const LeaderGate* gate = nullptr);
   ~MaintenanceLoop();  // stops and joins
 
  private:

@@ -1,0 +1,55 @@
+#include "client/cli/retry_policy.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace freehold::cli {
+
+const std::vector<std::string_view>& IdempotentMethods() {
+  static const std::vector<std::string_view> kMethods = {
+      // Reads, and revocations that are no-ops the second time.
+      "freehold.v1.Accounts/PreLogin",
+      "freehold.v1.Accounts/GetPublicKey",
+      "freehold.v1.Accounts/GetAccount",
+      "freehold.v1.Accounts/ListSessions",
+      "freehold.v1.Accounts/GetVerificationKeys",
+      "freehold.v1.Accounts/Logout",
+      "freehold.v1.Accounts/RevokeSession",
+      "freehold.v1.Coordinator/GetObject",
+      "freehold.v1.Coordinator/ListObjects",
+      "freehold.v1.Coordinator/ClusterStatus",
+      "freehold.v1.Coordinator/ListPendingNodes",
+      "freehold.v1.Funding/GetFundingStatus",
+      "freehold.v1.Donations/GetFundingSummary",
+      "freehold.v1.Donations/GetCampaign",
+      "freehold.v1.Donations/ListCampaigns",
+      "freehold.v1.Donations/ListMyDonations",
+      "freehold.v1.Donations/GetReceipt",
+      "freehold.v1.StorageNode/GetShard",
+      "freehold.v1.StorageNode/NodeStats",
+  };
+  return kMethods;
+}
+
+std::string IdempotentRetryServiceConfig() {
+  std::string names;
+  for (std::string_view m : IdempotentMethods()) {
+    const std::string name(m);
+    const size_t slash = name.find('/');
+    absl::StrAppend(&names, names.empty() ? "" : ",", R"({"service":")", name.substr(0, slash),
+                    R"(","method":")", name.substr(slash + 1), R"("})");
+  }
+  return absl::StrCat(R"({"methodConfig":[{"name":[)", names,
+                      R"(],"retryPolicy":{"maxAttempts":5,"initialBackoff":"0.5s",)",
+                      R"("maxBackoff":"10s","backoffMultiplier":3,)",
+                      R"("retryableStatusCodes":["UNAVAILABLE"]}}]})");
+}
+
+grpc::ChannelArguments CliChannelArguments() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(16 << 20);
+  args.SetMaxSendMessageSize(16 << 20);
+  args.SetServiceConfigJSON(IdempotentRetryServiceConfig());
+  return args;
+}
+
+}  // namespace freehold::cli

@@ -1,0 +1,29 @@
+// Which calls the CLI repeats by itself when a service answers UNAVAILABLE (a database
+// failover in progress, a replica restarting): the idempotent ones, listed here, through
+// gRPC's own retry policy in the channel's service config. Calls that create or change
+// state (Register, Login, Refresh, CreateObject, CommitObject, ...) are not repeated:
+// their UNAVAILABLE reaches the user, who may run the command again.
+#pragma once
+
+#include <grpcpp/support/channel_arguments.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace freehold::cli {
+
+// "package.Service/Method" names of the idempotent methods the CLI calls.
+const std::vector<std::string_view>& IdempotentMethods();
+
+// The service config (JSON) retrying IdempotentMethods on UNAVAILABLE: up to 5
+// attempts with jittered exponential back-off (0.5 s, 1.5 s, 4.5 s, 10 s: about 17 s in
+// all, which covers a Patroni switchover and most automatic failovers), all within the
+// call's deadline (30 s by default).
+std::string IdempotentRetryServiceConfig();
+
+// Channel arguments of every CLI channel: 16 MiB messages (shard chunks are at most
+// 4 MiB) and the retry policy above.
+grpc::ChannelArguments CliChannelArguments();
+
+}  // namespace freehold::cli
