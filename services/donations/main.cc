@@ -239,6 +239,7 @@ int main(int argc, char** argv) {
 
   freehold::RealClock clock;
   fd::DonationMetrics metrics(registry);
+  projection.CountInto(&metrics);  // reversals it applies count like intake's
   fd::LedgerRules rules(config.base_currency);
   fd::StripeProvider stripe(stripe_secrets, config.webhook_tolerance);
   // Secrets from a file: re-read while serving, so a rotation needs no restart.

@@ -10,6 +10,7 @@
 #include "common/logging.h"
 #include "common/pg.h"
 #include "services/donations/core/ledger_rules.h"
+#include "services/donations/core/metrics.h"
 #include "services/donations/core/read_store.h"
 #include "services/donations/core/store.h"
 
@@ -38,6 +39,12 @@ class PgLedgerProjection : public LedgerProjection {
  public:
   PgLedgerProjection(PgPool& pool, std::string base_currency, Logger log, int batch_rows = 2000);
   absl::Status CatchUp() override;
+  // Counts the reversal entries the projection appends (parked refunds and lost
+  // disputes applied with their payment) and the reversals it refuses into `metrics`
+  // (null: none). The payments themselves are not counted: intake counted each when it
+  // answered its journal row. Call before the first CatchUp; `metrics` must outlive
+  // this object.
+  void CountInto(DonationMetrics* metrics);
   // Age of the oldest journaled payment not yet in the ledger (zero if none): how far
   // behind the copy is when it fails or nothing runs it.
   absl::StatusOr<absl::Duration> Lag();
@@ -51,6 +58,7 @@ class PgLedgerProjection : public LedgerProjection {
   Logger log_;
   const int batch_rows_;
   absl::Mutex mu_;
+  DonationMetrics* metrics_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 // Intake store. Thread-safe; `pool` must come from DonationsPoolOptions and outlive it,
