@@ -267,18 +267,18 @@ TEST_P(IntakePgTest, ABasilInvoicePaymentIsRecordedOnceInAnyOrder) {
   do {
     const std::string n = absl::StrCat(permutation);
     const std::string pi = "pi_basil" + n;
-    const PaymentSpec payment = {.event_id = "evt_bpi" + n, .payment_intent = pi, .amount = 1500,
-                                 .customer = "cus_b" + n};
+    const PaymentSpec payment = {
+        .event_id = "evt_bpi" + n, .payment_intent = pi, .amount = 1500, .customer = "cus_b" + n};
     PaymentSpec charge = payment;
     charge.event_id = "evt_bch" + n;
-    const std::vector<std::string> events = {
-        InvoicePaidBasil({.event_id = "evt_bin" + n,
-                          .invoice_id = "in_basil" + n,
-                          .payment_intent = pi,
-                          .subscription = "sub_b" + n,
-                          .amount_paid = 1500,
-                          .customer = "cus_b" + n}),
-        PaymentIntentSucceededBasil(payment), ChargeSucceededBasil(charge)};
+    const std::vector<std::string> events = {InvoicePaidBasil({.event_id = "evt_bin" + n,
+                                                               .invoice_id = "in_basil" + n,
+                                                               .payment_intent = pi,
+                                                               .subscription = "sub_b" + n,
+                                                               .amount_paid = 1500,
+                                                               .customer = "cus_b" + n}),
+                                             PaymentIntentSucceededBasil(payment),
+                                             ChargeSucceededBasil(charge)};
     for (int i : order) {
       ASSERT_OK(Deliver(events[i])) << "permutation " << permutation << " event " << i;
     }

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/donations/core/currency.h"
+#include "services/donations/core/donor_token.h"
 #include "services/donations/core/exchange_rate.h"
 
 namespace freehold::donations {
@@ -94,8 +95,15 @@ bool TruthyMetadata(const json& metadata, const char* key) {
 }
 
 // Fills campaign, anonymity and donor data from metadata and provider fields.
+// The donation intent's reference in metadata "donor_ref" ("" if absent or malformed).
+std::string DonorRef(const json& metadata) {
+  std::string ref = OptionalString(metadata, "donor_ref", 64);
+  return LooksLikeDonorRef(ref) ? ref : "";
+}
+
 void FillDonation(const json& metadata, DonorInfo donor, ProviderEvent& event) {
   event.campaign_id = OptionalString(metadata, "campaign_id", 64);
+  event.donor_ref = DonorRef(metadata);
   event.anonymous = TruthyMetadata(metadata, "anonymous");
   if (!OptionalString(metadata, "donor_name").empty()) {
     donor.name = OptionalString(metadata, "donor_name", 200);
@@ -324,6 +332,7 @@ absl::Status ParseSubscription(const json& sub, ProviderEvent& event) {
     pledge.cancelled_at = cancelled;
   }
   pledge.campaign_id = OptionalString(Metadata(sub), "campaign_id", 64);
+  event.donor_ref = DonorRef(Metadata(sub));
   event.pledge_id = pledge.pledge_id;
   event.currency = pledge.currency;
   event.amount_minor = pledge.amount_minor;

@@ -11,7 +11,7 @@
 // The payment reference linking reversals to payments is the PaymentIntent id when
 // present, else the charge id; API versions 2025-03-31 ("basil") and later name an
 // invoice's PaymentIntent only in its InvoicePayment objects (`payments.data[]`), which
-// are read too. Donation metadata keys: campaign_id, anonymous
+// are read too. Metadata "donor_ref" links a payment or pledge to a donation intent. Donation metadata keys: campaign_id, anonymous
 // ("true"/"1"), donor_name, donor_email.
 #pragma once
 

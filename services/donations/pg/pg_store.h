@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/logging.h"
 #include "common/pg.h"
+#include "services/donations/core/donation_intents.h"
 #include "services/donations/core/ledger_rules.h"
 #include "services/donations/core/metrics.h"
 #include "services/donations/core/read_store.h"
@@ -130,6 +131,28 @@ class PgQueryStore : public CampaignStore, public ReportStore, public DonorStore
     return projection_ == nullptr ? absl::OkStatus() : projection_->CatchUp();
   }
 
+  PgPool& pool_;
+  LedgerProjection* const projection_;
+};
+
+// Donation intents and the donor's pledges (core/donation_intents.h, migration 0008).
+// Thread-safe; `pool` (DonationsPoolOptions) and `projection` (may be null) must
+// outlive it. Pledge queries catch up with the journal first (recurring payments name
+// the donor's pledges).
+class PgIntentStore : public IntentStore {
+ public:
+  PgIntentStore(PgPool& pool, LedgerProjection* projection);
+  absl::Status CreateIntent(const StoredIntent& intent, absl::string_view token_hash,
+                            absl::string_view name, absl::string_view email) override;
+  absl::StatusOr<std::optional<std::string>> FindDonorByTokenHash(
+      absl::string_view token_hash) override;
+  absl::StatusOr<std::vector<Pledge>> ListDonorPledges(absl::string_view donor_id, int offset,
+                                                       int limit) override;
+  absl::StatusOr<std::optional<std::pair<Pledge, absl::Time>>> RequestPledgeCancel(
+      absl::string_view donor_id, absl::string_view provider, absl::string_view pledge_id,
+      absl::Time now) override;
+
+ private:
   PgPool& pool_;
   LedgerProjection* const projection_;
 };
