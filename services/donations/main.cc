@@ -240,6 +240,7 @@ int main(int argc, char** argv) {
 
   freehold::RealClock clock;
   fd::DonationMetrics metrics(registry);
+  projection.CountInto(&metrics);  // reversals it applies count like intake's
   fd::LedgerRules rules(config.base_currency);
   fd::StripeProvider stripe(stripe_secrets, config.webhook_tolerance);
   // Secrets from a file: re-read while serving, so a rotation needs no restart.
@@ -279,6 +280,8 @@ int main(int argc, char** argv) {
       queries, queries, clock, config.base_currency, [&config] { return MonthlyCost(config); },
       log);
   fd::DonorPortal portal(queries, receipt_signer, clock, config.base_currency);
+  fd::PgIntentStore intent_store(pool, &projection);
+  fd::DonationIntents intents(intent_store, queries, clock);
 
   if (!config.exchange_rates_file.empty()) {
     absl::StatusOr<std::string> csv = ReadFile(config.exchange_rates_file, "--exchange-rates");
@@ -303,7 +306,7 @@ int main(int argc, char** argv) {
         "ExportLedger, operator EraseDonor) are disabled");
   }
   fd::DonationsGrpcService grpc_service(intake, report, campaigns, portal, *admin,
-                                        log.With({{"part", "audit"}}));
+                                        log.With({{"part", "audit"}}), &intents);
   freehold::GrpcServerOptions grpc_options;
   grpc_options.listen_address = config.listen;
   // The donor portal's backend and the CLI call with tokens; the coordinator presents

@@ -26,10 +26,10 @@ using json = nlohmann::json;
 json NullOr(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
 std::string Envelope(const std::string& event_id, const std::string& type, int64_t created,
-                     json object) {
+                     json object, const std::string& api_version = "2024-06-20") {
   json e = {{"id", event_id},
             {"object", "event"},
-            {"api_version", "2024-06-20"},
+            {"api_version", api_version},
             {"created", created},
             {"data", {{"object", std::move(object)}}},
             {"livemode", false},
@@ -83,6 +83,79 @@ std::string InvoicePaid(const InvoiceSpec& s) {
                   {"subscription", NullOr(s.subscription)},
                   {"subscription_details", {{"metadata", json::object()}}}};
   return Envelope(s.event_id, "invoice.paid", s.created, std::move(invoice));
+}
+
+constexpr char kBasil[] = "2025-03-31.basil";
+
+std::string InvoicePaidBasil(const InvoiceSpec& s) {
+  json payment = {{"id", "inpay_" + s.invoice_id.substr(3)},
+                  {"object", "invoice_payment"},
+                  {"amount_paid", s.amount_paid},
+                  {"amount_requested", s.amount_paid},
+                  {"created", s.created},
+                  {"currency", s.currency},
+                  {"invoice", s.invoice_id},
+                  {"is_default", true},
+                  {"livemode", false},
+                  {"payment", {{"type", "payment_intent"}, {"payment_intent", s.payment_intent}}},
+                  {"status", "paid"},
+                  {"status_transitions", {{"canceled_at", nullptr}, {"paid_at", s.created}}}};
+  json invoice = {{"id", s.invoice_id},
+                  {"object", "invoice"},
+                  {"amount_due", s.amount_paid},
+                  {"amount_overpaid", 0},
+                  {"amount_paid", s.amount_paid},
+                  {"amount_remaining", 0},
+                  {"billing_reason", "subscription_cycle"},
+                  {"confirmation_secret", nullptr},
+                  {"created", s.created},
+                  {"currency", s.currency},
+                  {"customer", NullOr(s.customer)},
+                  {"customer_email", NullOr(s.customer_email)},
+                  {"customer_name", NullOr(s.customer_name)},
+                  {"metadata", json::object()},
+                  {"parent",
+                   {{"type", "subscription_details"},
+                    {"quote_details", nullptr},
+                    {"subscription_details",
+                     {{"metadata", json::object()}, {"subscription", NullOr(s.subscription)}}}}},
+                  {"payments",
+                   {{"object", "list"},
+                    {"data", json::array({payment})},
+                    {"has_more", false},
+                    {"total_count", 1},
+                    {"url", "/v1/invoice_payments"}}},
+                  {"status", "paid"},
+                  {"status_transitions", {{"paid_at", s.created}}}};
+  return Envelope(s.event_id, "invoice.paid", s.created, std::move(invoice), kBasil);
+}
+
+std::string PaymentIntentSucceededBasil(const PaymentSpec& s) {
+  json pi = json::parse(PaymentIntentSucceeded(s))["data"]["object"];
+  pi.erase("invoice");
+  pi["description"] = "Subscription update";
+  return Envelope(s.event_id, "payment_intent.succeeded", s.created, std::move(pi), kBasil);
+}
+
+std::string ChargeSucceededBasil(const PaymentSpec& s) {
+  json metadata = json::object();
+  for (const auto& [k, v] : s.metadata) metadata[k] = v;
+  json charge = {{"id", "ch_" + s.payment_intent.substr(3)},
+                 {"object", "charge"},
+                 {"amount", s.amount},
+                 {"amount_captured", s.amount},
+                 {"amount_refunded", 0},
+                 {"captured", true},
+                 {"created", s.created},
+                 {"currency", s.currency},
+                 {"customer", NullOr(s.customer)},
+                 {"description", "Subscription update"},
+                 {"metadata", metadata},
+                 {"paid", true},
+                 {"payment_intent", s.payment_intent},
+                 {"refunded", false},
+                 {"status", "succeeded"}};
+  return Envelope(s.event_id, "charge.succeeded", s.created, std::move(charge), kBasil);
 }
 
 std::string ChargeRefunded(const std::string& event_id, const std::string& payment_intent,

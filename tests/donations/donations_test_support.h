@@ -59,6 +59,14 @@ struct InvoiceSpec {
 };
 std::string InvoicePaid(const InvoiceSpec& spec);
 
+// The same payment of a subscription as a Stripe endpoint on API version 2025-03-31
+// ("basil") or later reports it: the invoice has no payment_intent/charge/subscription
+// (its payments are InvoicePayment objects in `payments`, the subscription is under
+// `parent.subscription_details`), the PaymentIntent and the Charge no `invoice`.
+std::string InvoicePaidBasil(const InvoiceSpec& spec);
+std::string PaymentIntentSucceededBasil(const PaymentSpec& spec);
+std::string ChargeSucceededBasil(const PaymentSpec& spec);
+
 std::string ChargeRefunded(const std::string& event_id, const std::string& payment_intent,
                            int64_t amount, int64_t amount_refunded, const std::string& currency,
                            int64_t created = kNow);

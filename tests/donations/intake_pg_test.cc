@@ -257,6 +257,42 @@ TEST_P(IntakePgTest, OneInvoicePaymentIsRecordedOnceWhateverReportsIt) {
   EXPECT_EQ(QueryText("SELECT kind || ' ' || pledge_id FROM donations.ledger"), "recurring sub_1");
 }
 
+// API version 2025-03-31 ("basil") and later: the invoice names its PaymentIntent only
+// through its InvoicePayment objects, and the PaymentIntent names no invoice. One
+// subscription payment (invoice.paid + payment_intent.succeeded + charge.succeeded) is
+// recorded once in every one of the 6 orders, whatever the other events were.
+TEST_P(IntakePgTest, ABasilInvoicePaymentIsRecordedOnceInAnyOrder) {
+  std::vector<int> order = {0, 1, 2};
+  int permutation = 0;
+  do {
+    const std::string n = absl::StrCat(permutation);
+    const std::string pi = "pi_basil" + n;
+    const PaymentSpec payment = {
+        .event_id = "evt_bpi" + n, .payment_intent = pi, .amount = 1500, .customer = "cus_b" + n};
+    PaymentSpec charge = payment;
+    charge.event_id = "evt_bch" + n;
+    const std::vector<std::string> events = {InvoicePaidBasil({.event_id = "evt_bin" + n,
+                                                               .invoice_id = "in_basil" + n,
+                                                               .payment_intent = pi,
+                                                               .subscription = "sub_b" + n,
+                                                               .amount_paid = 1500,
+                                                               .customer = "cus_b" + n}),
+                                             PaymentIntentSucceededBasil(payment),
+                                             ChargeSucceededBasil(charge)};
+    for (int i : order) {
+      ASSERT_OK(Deliver(events[i])) << "permutation " << permutation << " event " << i;
+    }
+    EXPECT_EQ(QueryText(absl::StrCat("SELECT count(*) || ' ' || sum(amount_minor) || ' ' || "
+                                     "min(payment_ref) FROM donations.ledger WHERE payment_ref "
+                                     "IN ('",
+                                     pi, "', 'in_basil", n, "')")),
+              absl::StrCat("1 1500 ", pi))
+        << "permutation " << permutation;
+    ++permutation;
+  } while (std::next_permutation(order.begin(), order.end()));
+  EXPECT_EQ(permutation, 6);
+}
+
 // Out of order: a payment, two partial refunds and a lost dispute, in all 24 orders,
 // each on its own payment, must end in the same entries' totals.
 TEST_P(IntakePgTest, AnyOrderOfTheSameEventsEndsInTheSameBalance) {

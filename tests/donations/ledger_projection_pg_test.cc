@@ -134,6 +134,49 @@ TEST_F(LedgerProjectionTest, ReversalsParkedBeforeTheCopyAreAppliedWithIt) {
   EXPECT_EQ(QueryText("SELECT event_id FROM donations.dead_letters"), "evt_too_much");
 }
 
+// Parked reversals applied by the projection count in the refund and chargeback
+// metrics, whichever way the projection runs: (1) on its own (the background thread,
+// `projection_->CatchUp()`), or (2) inside another call that catches up first (here an
+// intake transaction: the next refund). The payment itself was counted when its
+// journal row was answered, so it is not counted again.
+class ProjectedReversalMetricsTest : public LedgerProjectionTest,
+                                     public ::testing::WithParamInterface<bool> {};
+
+TEST_P(ProjectedReversalMetricsTest, ParkedReversalsAppliedByTheProjectionAreCounted) {
+  const bool inline_catch_up = GetParam();
+  projection_->CountInto(metrics_.get());
+  pqxx::connection slow(db_url());
+  pqxx::work payment_txn(slow);
+  JournalRowIn(payment_txn, "evt_pay", "pi_m", 1000, 1000);
+  ASSERT_OK_AND_ASSIGN(IngestResponse refund,
+                       Deliver(ChargeRefunded("evt_refund", "pi_m", 1000, 400, "eur")));
+  EXPECT_EQ(refund.outcome, IngestOutcome::kParked);
+  ASSERT_OK_AND_ASSIGN(IngestResponse dispute,
+                       Deliver(DisputeClosed("evt_dispute", "pi_m", 300, "eur", "lost")));
+  EXPECT_EQ(dispute.outcome, IngestOutcome::kParked);
+  payment_txn.commit();
+  const double received_before = Metric("freehold_donations_received_total", {{"kind", "one_off"}});
+  if (inline_catch_up) {
+    // A refund for another payment takes the transaction path, which catches up first.
+    ASSERT_OK(Deliver(ChargeRefunded("evt_other", "pi_other", 500, 100, "eur")));
+  } else {
+    ASSERT_OK(projection_->CatchUp());
+  }
+  EXPECT_EQ(QueryText("SELECT string_agg(kind || ':' || amount_minor, ',' ORDER BY kind) "
+                      "FROM donations.ledger"),
+            "chargeback:-300,one_off:1000,refund:-400");
+  EXPECT_EQ(Metric("freehold_donation_refunds_total", {}), 1);
+  EXPECT_EQ(Metric("freehold_donation_refunds_base_total", {{"currency", "EUR"}}), 400);
+  EXPECT_EQ(Metric("freehold_donation_chargebacks_total", {}), 1);
+  EXPECT_EQ(Metric("freehold_donation_chargebacks_base_total", {{"currency", "EUR"}}), 300);
+  EXPECT_EQ(Metric("freehold_donations_received_total", {{"kind", "one_off"}}), received_before);
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, ProjectedReversalMetricsTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "InsideAnotherCall" : "BackgroundCatchUp";
+                         });
+
 TEST_F(LedgerProjectionTest, ARefundAfterAJournaledPaymentIsAppliedToIt) {
   ASSERT_OK(Deliver(
       PaymentIntentSucceeded({.event_id = "evt_p", .payment_intent = "pi_p", .amount = 1000})));

@@ -77,6 +77,36 @@ TEST_F(StripeParseTest, InvoicePaidIsARecurringPaymentOfItsSubscription) {
   EXPECT_EQ(e.currency, "USD");
 }
 
+// API 2025-03-31 ("basil"): no invoice.payment_intent/charge/subscription; the payment
+// is named by the invoice's InvoicePayment objects, the subscription by its parent.
+TEST_F(StripeParseTest, BasilInvoicePaidNamesThePaymentIntentOfItsInvoicePayment) {
+  ASSERT_OK_AND_ASSIGN(ProviderEvent e,
+                       stripe_.Parse(testing::InvoicePaidBasil({.event_id = "evt_b",
+                                                                .invoice_id = "in_b",
+                                                                .payment_intent = "pi_b",
+                                                                .subscription = "sub_b",
+                                                                .amount_paid = 1000,
+                                                                .customer = "cus_b"})));
+  EXPECT_EQ(e.kind, EventKind::kRecurringPayment);
+  EXPECT_EQ(e.pledge_id, "sub_b");
+  EXPECT_EQ(e.payment_ref, "pi_b");
+  // An open (unpaid) InvoicePayment names nothing: the invoice id stays the reference.
+  json body = json::parse(testing::InvoicePaidBasil({.event_id = "evt_c",
+                                                     .invoice_id = "in_c",
+                                                     .payment_intent = "pi_c",
+                                                     .subscription = "sub_c",
+                                                     .amount_paid = 1000}));
+  body["data"]["object"]["payments"]["data"][0]["status"] = "open";
+  ASSERT_OK_AND_ASSIGN(e, stripe_.Parse(body.dump()));
+  EXPECT_EQ(e.payment_ref, "in_c");
+  // A charge paid without a PaymentIntent.
+  body["data"]["object"]["payments"]["data"][0]["status"] = "paid";
+  body["data"]["object"]["payments"]["data"][0]["payment"] = {{"type", "charge"},
+                                                              {"charge", "ch_c"}};
+  ASSERT_OK_AND_ASSIGN(e, stripe_.Parse(body.dump()));
+  EXPECT_EQ(e.payment_ref, "ch_c");
+}
+
 TEST_F(StripeParseTest, PaymentIntentOfAnInvoiceIsInformational) {
   json body = json::parse(testing::PaymentIntentSucceeded(
       {.event_id = "evt_4", .payment_intent = "pi_4", .amount = 1000}));

@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "common/encoding.h"
 #include "common/secure_compare.h"
@@ -26,6 +27,16 @@ std::string HashDonorToken(absl::string_view token) {
 
 bool LooksLikeDonorToken(absl::string_view token) {
   return absl::StartsWith(token, "fhd_") && token.size() == 4 + 43;
+}
+
+std::string NewDonorRef() { return "fhr_" + Base64UrlEncode(RandomBytes(16)); }
+
+bool LooksLikeDonorRef(absl::string_view ref) {
+  if (!absl::StartsWith(ref, "fhr_") || ref.size() != 4 + 22) return false;
+  for (char c : ref.substr(4)) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  }
+  return true;
 }
 
 }  // namespace freehold::donations

@@ -18,4 +18,10 @@ std::string HashDonorToken(absl::string_view token);
 // True if `token` has the shape NewDonorToken produces (cheap pre-check).
 bool LooksLikeDonorToken(absl::string_view token);
 
+// A donation intent's donor reference: "fhr_" + base64url(16 random bytes) (22
+// characters). Not a secret (it travels through Stripe's metadata); it links payments to
+// the intent's donor and grants nothing.
+std::string NewDonorRef();
+bool LooksLikeDonorRef(absl::string_view ref);
+
 }  // namespace freehold::donations

@@ -124,6 +124,10 @@ absl::StatusOr<AppliedEvent> LedgerRules::Apply(LedgerTxn& txn, const ProviderEv
     case EventKind::kPledgeCancelled: {
       PledgeInfo pledge = event.pledge;
       pledge.campaign_id = NormalizeCampaign(pledge.campaign_id);
+      if (!event.donor_ref.empty()) {
+        FH_ASSIGN_OR_RETURN(std::optional<std::string> donor, txn.FindIntentDonor(event.donor_ref));
+        if (donor.has_value()) pledge.donor_id = *donor;
+      }
       FH_RETURN_IF_ERROR(txn.UpsertPledge(event.provider, pledge));
       return out;
     }
@@ -169,7 +173,14 @@ absl::Status LedgerRules::ApplyPayment(LedgerTxn& txn, const ProviderEvent& even
   entry.provider = event.provider;
   entry.provider_event_id = event.event_id;
   entry.payment_ref = event.payment_ref;
-  if (!event.anonymous && event.donor.identified()) {
+  std::optional<std::string> intent_donor;
+  if (!event.donor_ref.empty()) {
+    FH_ASSIGN_OR_RETURN(intent_donor, txn.FindIntentDonor(event.donor_ref));
+  }
+  if (intent_donor.has_value()) {
+    // A donation intent's donor: the portal holds their token already.
+    entry.donor_id = *intent_donor;
+  } else if (!event.anonymous && event.donor.identified()) {
     FH_ASSIGN_OR_RETURN(entry.donor_id, txn.ResolveDonor(event.provider, event.donor));
     out.donor_token = NewDonorToken();
     FH_RETURN_IF_ERROR(txn.AddDonorToken(entry.donor_id, HashDonorToken(out.donor_token)));
@@ -213,6 +224,8 @@ std::optional<PreparedFastEvent> LedgerRules::PrepareFast(const ProviderEvent& e
       event.kind == EventKind::kPayment || event.kind == EventKind::kRecurringPayment;
   const bool claim_only = event.informational || (payment && event.amount_minor == 0);
   if (!payment && !claim_only) return std::nullopt;
+  // A donation intent's payment: its donor is looked up by the C++ rules.
+  if (!claim_only && !event.donor_ref.empty()) return std::nullopt;
   if (!claim_only && (event.amount_minor < 0 || event.amount_minor > kMaxAmountMinor)) {
     return std::nullopt;
   }

@@ -69,6 +69,9 @@ class LedgerTxn {
   virtual absl::Status AddDonorToken(absl::string_view donor_id, absl::string_view token_hash) = 0;
 
   // Creates or updates a pledge; a cancellation is never undone by a late "created".
+  // The donor of the donation intent with this reference (DonationIntents), or nullopt.
+  virtual absl::StatusOr<std::optional<std::string>> FindIntentDonor(
+      absl::string_view donor_ref) = 0;
   virtual absl::Status UpsertPledge(absl::string_view provider, const PledgeInfo& pledge) = 0;
 };
 

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/donations/core/currency.h"
+#include "services/donations/core/donor_token.h"
 #include "services/donations/core/exchange_rate.h"
 
 namespace freehold::donations {
@@ -94,8 +95,15 @@ bool TruthyMetadata(const json& metadata, const char* key) {
 }
 
 // Fills campaign, anonymity and donor data from metadata and provider fields.
+// The donation intent's reference in metadata "donor_ref" ("" if absent or malformed).
+std::string DonorRef(const json& metadata) {
+  std::string ref = OptionalString(metadata, "donor_ref", 64);
+  return LooksLikeDonorRef(ref) ? ref : "";
+}
+
 void FillDonation(const json& metadata, DonorInfo donor, ProviderEvent& event) {
   event.campaign_id = OptionalString(metadata, "campaign_id", 64);
+  event.donor_ref = DonorRef(metadata);
   event.anonymous = TruthyMetadata(metadata, "anonymous");
   if (!OptionalString(metadata, "donor_name").empty()) {
     donor.name = OptionalString(metadata, "donor_name", 200);
@@ -146,6 +154,27 @@ std::pair<std::string, const json*> InvoiceSubscription(const json& invoice) {
   return {sub, metadata};
 }
 
+// API 2025-03-31 ("basil") and later: the invoice's payment, from its InvoicePayment
+// objects (`payments.data[]`, each {status, payment: {type, payment_intent | charge}};
+// the 2025-11 previews also put payment_intent/charge on the object itself). The first
+// paid one that names a PaymentIntent or a charge; "" if none does.
+std::string BasilInvoicePaymentRef(const json& invoice) {
+  auto payments = invoice.find("payments");
+  if (payments == invoice.end() || !payments->is_object()) return "";
+  auto data = payments->find("data");
+  if (data == payments->end() || !data->is_array()) return "";
+  for (const json& p : *data) {
+    if (!p.is_object() || OptionalString(p, "status", 16) != "paid") continue;
+    const json* where = &p;
+    auto payment = p.find("payment");
+    if (payment != p.end() && payment->is_object()) where = &*payment;
+    std::string ref = OptionalRef(*where, "payment_intent");
+    if (ref.empty()) ref = OptionalRef(*where, "charge");
+    if (!ref.empty()) return ref;
+  }
+  return "";
+}
+
 absl::Status ParseInvoice(const json& invoice, ProviderEvent& event) {
   const std::string path = "data.object";
   auto id = RequiredString(invoice, "id", path);
@@ -156,9 +185,13 @@ absl::Status ParseInvoice(const json& invoice, ProviderEvent& event) {
   auto amount = Amount(invoice, "amount_paid", path);
   if (!amount.ok()) return amount.status();
   event.amount_minor = *amount;
+  // The payment reference is the PaymentIntent (else the charge) whatever the API
+  // version, so invoice.paid, payment_intent.succeeded and charge events of one payment
+  // name the same payment and it is recorded once.
   std::string pi = OptionalRef(invoice, "payment_intent");
-  std::string charge = OptionalRef(invoice, "charge");
-  event.payment_ref = !pi.empty() ? pi : (!charge.empty() ? charge : *id);
+  if (pi.empty()) pi = OptionalRef(invoice, "charge");
+  if (pi.empty()) pi = BasilInvoicePaymentRef(invoice);
+  event.payment_ref = !pi.empty() ? pi : *id;
   auto [sub, sub_metadata] = InvoiceSubscription(invoice);
   event.pledge_id = sub;
   event.kind = sub.empty() ? EventKind::kPayment : EventKind::kRecurringPayment;
@@ -299,6 +332,7 @@ absl::Status ParseSubscription(const json& sub, ProviderEvent& event) {
     pledge.cancelled_at = cancelled;
   }
   pledge.campaign_id = OptionalString(Metadata(sub), "campaign_id", 64);
+  event.donor_ref = DonorRef(Metadata(sub));
   event.pledge_id = pledge.pledge_id;
   event.currency = pledge.currency;
   event.amount_minor = pledge.amount_minor;

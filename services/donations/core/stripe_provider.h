@@ -9,7 +9,9 @@
 //   customer.subscription.created   pledge started
 //   customer.subscription.deleted   pledge cancelled
 // The payment reference linking reversals to payments is the PaymentIntent id when
-// present, else the charge id. Donation metadata keys: campaign_id, anonymous
+// present, else the charge id; API versions 2025-03-31 ("basil") and later name an
+// invoice's PaymentIntent only in its InvoicePayment objects (`payments.data[]`), which
+// are read too. Metadata "donor_ref" links a payment or pledge to a donation intent. Donation metadata keys: campaign_id, anonymous
 // ("true"/"1"), donor_name, donor_email.
 #pragma once
 

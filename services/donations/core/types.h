@@ -80,6 +80,9 @@ struct PledgeInfo {
   absl::Time created_at;
   std::optional<absl::Time> cancelled_at;
   std::string campaign_id;
+  // The donor the pledge belongs to (set by the ledger rules from the event's donor
+  // reference); empty if unknown.
+  std::string donor_id;
 };
 
 // A verified, parsed provider event. Fields not relevant to `kind` stay empty.
@@ -105,6 +108,9 @@ struct ProviderEvent {
   std::string pledge_id;
   bool anonymous = false;
   DonorInfo donor;  // empty when anonymous
+  // A donation intent's donor reference (metadata "donor_ref", DonationIntents): the
+  // payment or pledge belongs to that intent's donor. Empty if absent or malformed.
+  std::string donor_ref;
 
   PledgeInfo pledge;  // kPledgeCreated / kPledgeCancelled
 };

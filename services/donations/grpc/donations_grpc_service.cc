@@ -9,23 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "services/donations/core/exchange_rate.h"
+#include "services/donations/grpc/proto_convert.h"
 
 namespace freehold::donations {
 namespace {
 
 using google::protobuf::Timestamp;
-
-void ToProto(absl::Time t, Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t secs = micros / 1000000;
-  int64_t rem = micros % 1000000;
-  if (rem < 0) {
-    rem += 1000000;
-    --secs;
-  }
-  out->set_seconds(secs);
-  out->set_nanos(static_cast<int32_t>(rem * 1000));
-}
 
 // INVALID_ARGUMENT naming `field` if the timestamp is out of the protobuf range.
 absl::StatusOr<absl::Time> FromProto(const Timestamp& ts, absl::string_view field) {
@@ -97,13 +86,15 @@ v1::IngestResult ResultToProto(IngestOutcome o) {
 
 DonationsGrpcService::DonationsGrpcService(const WebhookIntake& intake, FundingReport& report,
                                            CampaignBook& campaigns, DonorPortal& portal,
-                                           const AdminAuthorizer& admin, Logger audit)
+                                           const AdminAuthorizer& admin, Logger audit,
+                                           DonationIntents* intents)
     : intake_(intake),
       report_(report),
       campaigns_(campaigns),
       portal_(portal),
       admin_(admin),
-      audit_(std::move(audit)) {}
+      audit_(std::move(audit)),
+      intents_(intents) {}
 
 grpc::Status DonationsGrpcService::AuthorizeOperator(grpc::ServerContext* ctx,
                                                      const char* call) const {
@@ -301,18 +292,7 @@ grpc::Status DonationsGrpcService::ListPledges(grpc::ServerContext* ctx,
   if (!page.ok()) return ToGrpcStatus(page.status());
   absl::StatusOr<std::vector<Pledge>> pledges = report_.ListPledges(req->active_only(), *page);
   if (!pledges.ok()) return ToGrpcStatus(pledges.status());
-  for (const Pledge& p : *pledges) {
-    v1::Pledge* out = resp->add_pledges();
-    out->set_pledge_id(p.info.pledge_id);
-    out->mutable_amount()->set_amount_minor(p.info.amount_minor);
-    out->mutable_amount()->set_currency(p.info.currency);
-    out->set_interval(p.info.interval_count == 1
-                          ? p.info.interval
-                          : absl::StrCat(p.info.interval_count, " ", p.info.interval, "s"));
-    out->set_active(p.active);
-    ToProto(p.info.created_at, out->mutable_created_at());
-    if (p.info.cancelled_at) ToProto(*p.info.cancelled_at, out->mutable_cancelled_at());
-  }
+  for (const Pledge& p : *pledges) PledgeToProto(p, resp->add_pledges());
   resp->set_next_page_token(NextPageToken(*page, pledges->size()));
   return grpc::Status::OK;
 }

@@ -7,6 +7,7 @@
 #include "common/logging.h"
 #include "freehold/v1/donations.grpc.pb.h"
 #include "services/donations/core/admin_access.h"
+#include "services/donations/core/donation_intents.h"
 #include "services/donations/core/intake.h"
 #include "services/donations/core/read_side.h"
 
@@ -17,7 +18,8 @@ class DonationsGrpcService final : public freehold::v1::Donations::Service {
  public:
   // Operator calls are logged (account id, token id, call) to `audit`.
   DonationsGrpcService(const WebhookIntake& intake, FundingReport& report, CampaignBook& campaigns,
-                       DonorPortal& portal, const AdminAuthorizer& admin, Logger audit);
+                       DonorPortal& portal, const AdminAuthorizer& admin, Logger audit,
+                       DonationIntents* intents = nullptr);
 
   grpc::Status IngestEvent(grpc::ServerContext* ctx, const v1::IngestEventRequest* req,
                            v1::IngestEventResponse* resp) override;
@@ -41,6 +43,14 @@ class DonationsGrpcService final : public freehold::v1::Donations::Service {
                            v1::ListPledgesResponse* resp) override;
   grpc::Status ExportLedger(grpc::ServerContext* ctx, const v1::ExportLedgerRequest* req,
                             grpc::ServerWriter<v1::ExportLedgerChunk>* writer) override;
+  // The donor portal's calls (donor_portal_rpcs.cc); UNIMPLEMENTED without `intents`.
+  grpc::Status CreateDonationIntent(grpc::ServerContext* ctx,
+                                    const v1::CreateDonationIntentRequest* req,
+                                    v1::CreateDonationIntentResponse* resp) override;
+  grpc::Status ListMyPledges(grpc::ServerContext* ctx, const v1::ListMyPledgesRequest* req,
+                             v1::ListMyPledgesResponse* resp) override;
+  grpc::Status CancelMyPledge(grpc::ServerContext* ctx, const v1::CancelMyPledgeRequest* req,
+                              v1::CancelMyPledgeResponse* resp) override;
 
  private:
   // OK if the caller's metadata carries a valid operator token (see admin_access.h).
@@ -52,6 +62,7 @@ class DonationsGrpcService final : public freehold::v1::Donations::Service {
   DonorPortal& portal_;
   const AdminAuthorizer& admin_;
   Logger audit_;
+  DonationIntents* const intents_;
 };
 
 }  // namespace freehold::donations

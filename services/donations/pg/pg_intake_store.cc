@@ -158,11 +158,17 @@ class PgLedgerTxn : public LedgerTxn {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<std::optional<std::string>> FindIntentDonor(absl::string_view donor_ref) override {
+    pqxx::result r = txn_.exec_prepared("dn_intent_donor", std::string(donor_ref));
+    if (r.empty()) return std::nullopt;
+    return r[0][0].as<std::string>();
+  }
+
   absl::Status UpsertPledge(absl::string_view provider, const PledgeInfo& p) override {
-    txn_.exec_prepared("dn_upsert_pledge", std::string(provider), p.pledge_id, p.amount_minor,
-                       p.currency, p.interval, p.interval_count, p.campaign_id,
-                       TimeParam(p.created_at),
-                       p.cancelled_at.has_value() ? TimeParam(*p.cancelled_at) : std::string());
+    txn_.exec_prepared(
+        "dn_upsert_pledge", std::string(provider), p.pledge_id, p.amount_minor, p.currency,
+        p.interval, p.interval_count, p.campaign_id, TimeParam(p.created_at),
+        p.cancelled_at.has_value() ? TimeParam(*p.cancelled_at) : std::string(), p.donor_id);
     return absl::OkStatus();
   }
 
@@ -260,10 +266,14 @@ PgPoolOptions DonationsPoolOptions(const std::string& database_url, int size) {
        "INSERT INTO donations.donor_tokens (token_hash, donor_id) VALUES ($1, $2::uuid)"},
       {"dn_upsert_pledge",
        "INSERT INTO donations.pledges (provider, pledge_id, amount_minor, currency, interval, "
-       "interval_count, campaign_id, created_at, cancelled_at) VALUES ($1, $2, $3, $4, $5, $6, "
-       "NULLIF($7, '')::uuid, $8::timestamptz, NULLIF($9, '')::timestamptz) "
+       "interval_count, campaign_id, created_at, cancelled_at, donor_id) VALUES ($1, $2, $3, $4, "
+       "$5, $6, NULLIF($7, '')::uuid, $8::timestamptz, NULLIF($9, '')::timestamptz, "
+       "NULLIF($10, '')::uuid) "
        "ON CONFLICT (provider, pledge_id) DO UPDATE SET cancelled_at = "
-       "coalesce(donations.pledges.cancelled_at, EXCLUDED.cancelled_at)"},
+       "coalesce(donations.pledges.cancelled_at, EXCLUDED.cancelled_at), donor_id = "
+       "coalesce(donations.pledges.donor_id, EXCLUDED.donor_id)"},
+      {"dn_intent_donor",
+       "SELECT donor_id::text FROM donations.donation_intents WHERE donor_ref = $1"},
       {"dn_dead_letter",
        "INSERT INTO donations.dead_letters (provider, event_id, reason, raw_body, received_at) "
        "VALUES ($1, NULLIF($2, ''), $3, $4, $5::timestamptz)"},

@@ -14,12 +14,19 @@ PgLedgerProjection::PgLedgerProjection(PgPool& pool, std::string base_currency, 
       log_(std::move(log)),
       batch_rows_(batch_rows) {}
 
+void PgLedgerProjection::CountInto(DonationMetrics* metrics) {
+  absl::MutexLock lock(&mu_);
+  metrics_ = metrics;
+}
+
 absl::StatusOr<bool> PgLedgerProjection::Step() {
   bool more = false;
   std::vector<std::pair<ParkedReversal, absl::Status>> refused;
+  std::vector<LedgerEntry> reversals;  // appended, counted once the transaction commits
   FH_RETURN_IF_ERROR(pool_.Run([&](PgTxn& txn) -> absl::Status {
     more = false;
     refused.clear();
+    reversals.clear();
     pqxx::result r = txn.exec_prepared("dn_project_ledger", batch_rows_);
     for (const pqxx::row& row : r) {
       if (row[0].is_null()) {  // the status row
@@ -37,6 +44,11 @@ absl::StatusOr<bool> PgLedgerProjection::Step() {
           rules_.ApplyJournaledPayment(*ledger, pg_internal::EntryFromRow(entry[0]));
       if (!applied.ok()) return applied.status();
       for (auto& why : applied->refused_parked) refused.push_back(std::move(why));
+      for (LedgerEntry& e : applied->entries) {
+        if (e.kind == EntryKind::kRefund || e.kind == EntryKind::kChargeback) {
+          reversals.push_back(std::move(e));
+        }
+      }
     }
     // Refused reversals are kept in the same transaction that took them off the parked
     // list, so none is lost.
@@ -47,6 +59,10 @@ absl::StatusOr<bool> PgLedgerProjection::Step() {
     }
     return absl::OkStatus();
   }));
+  if (metrics_ != nullptr) {
+    for (const LedgerEntry& e : reversals) metrics_->CountEntry(e);
+    for (size_t i = 0; i < refused.size(); ++i) metrics_->CountRejected("refused");
+  }
   for (const auto& [reversal, why] : refused) {
     log_.Warn(
         "parked reversal refused when its payment was copied into the ledger; kept as "

@@ -9,7 +9,9 @@
 #include "absl/synchronization/mutex.h"
 #include "common/logging.h"
 #include "common/pg.h"
+#include "services/donations/core/donation_intents.h"
 #include "services/donations/core/ledger_rules.h"
+#include "services/donations/core/metrics.h"
 #include "services/donations/core/read_store.h"
 #include "services/donations/core/store.h"
 
@@ -38,6 +40,12 @@ class PgLedgerProjection : public LedgerProjection {
  public:
   PgLedgerProjection(PgPool& pool, std::string base_currency, Logger log, int batch_rows = 2000);
   absl::Status CatchUp() override;
+  // Counts the reversal entries the projection appends (parked refunds and lost
+  // disputes applied with their payment) and the reversals it refuses into `metrics`
+  // (null: none). The payments themselves are not counted: intake counted each when it
+  // answered its journal row. Call before the first CatchUp; `metrics` must outlive
+  // this object.
+  void CountInto(DonationMetrics* metrics);
   // Age of the oldest journaled payment not yet in the ledger (zero if none): how far
   // behind the copy is when it fails or nothing runs it.
   absl::StatusOr<absl::Duration> Lag();
@@ -51,6 +59,7 @@ class PgLedgerProjection : public LedgerProjection {
   Logger log_;
   const int batch_rows_;
   absl::Mutex mu_;
+  DonationMetrics* metrics_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 // Intake store. Thread-safe; `pool` must come from DonationsPoolOptions and outlive it,
@@ -122,6 +131,28 @@ class PgQueryStore : public CampaignStore, public ReportStore, public DonorStore
     return projection_ == nullptr ? absl::OkStatus() : projection_->CatchUp();
   }
 
+  PgPool& pool_;
+  LedgerProjection* const projection_;
+};
+
+// Donation intents and the donor's pledges (core/donation_intents.h, migration 0008).
+// Thread-safe; `pool` (DonationsPoolOptions) and `projection` (may be null) must
+// outlive it. Pledge queries catch up with the journal first (recurring payments name
+// the donor's pledges).
+class PgIntentStore : public IntentStore {
+ public:
+  PgIntentStore(PgPool& pool, LedgerProjection* projection);
+  absl::Status CreateIntent(const StoredIntent& intent, absl::string_view token_hash,
+                            absl::string_view name, absl::string_view email) override;
+  absl::StatusOr<std::optional<std::string>> FindDonorByTokenHash(
+      absl::string_view token_hash) override;
+  absl::StatusOr<std::vector<Pledge>> ListDonorPledges(absl::string_view donor_id, int offset,
+                                                       int limit) override;
+  absl::StatusOr<std::optional<std::pair<Pledge, absl::Time>>> RequestPledgeCancel(
+      absl::string_view donor_id, absl::string_view provider, absl::string_view pledge_id,
+      absl::Time now) override;
+
+ private:
   PgPool& pool_;
   LedgerProjection* const projection_;
 };
