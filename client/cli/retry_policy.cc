@@ -1,5 +1,7 @@
 #include "client/cli/retry_policy.h"
 
+#include <grpc/impl/codegen/grpc_types.h>
+
 #include "absl/strings/str_cat.h"
 
 namespace freehold::cli {
@@ -24,8 +26,6 @@ const std::vector<std::string_view>& IdempotentMethods() {
       "freehold.v1.Donations/ListCampaigns",
       "freehold.v1.Donations/ListMyDonations",
       "freehold.v1.Donations/GetReceipt",
-      "freehold.v1.StorageNode/GetShard",
-      "freehold.v1.StorageNode/NodeStats",
   };
   return kMethods;
 }
@@ -45,10 +45,19 @@ std::string IdempotentRetryServiceConfig() {
 }
 
 grpc::ChannelArguments CliChannelArguments() {
+  grpc::ChannelArguments args = StorageChannelArguments();
+  args.SetServiceConfigJSON(IdempotentRetryServiceConfig());
+  return args;
+}
+
+grpc::ChannelArguments StorageChannelArguments() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(16 << 20);
   args.SetMaxSendMessageSize(16 << 20);
-  args.SetServiceConfigJSON(IdempotentRetryServiceConfig());
+  // No retry policy: gRPC 1.51 can leave a retried streaming call (GetShard to a
+  // daemon that refuses connections) waiting past its deadline, and a shard that cannot
+  // be read is better rebuilt from parity at once than asked for again.
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
   return args;
 }
 

@@ -26,4 +26,8 @@ std::string IdempotentRetryServiceConfig();
 // 4 MiB) and the retry policy above.
 grpc::ChannelArguments CliChannelArguments();
 
+// Channel arguments of the channels to storage daemons: 16 MiB messages and no retries
+// (the downloader reads another shard instead; the uploader moves the shard elsewhere).
+grpc::ChannelArguments StorageChannelArguments();
+
 }  // namespace freehold::cli

@@ -43,7 +43,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> StorageNodes::ChannelTo(const std
   absl::StatusOr<ClientTlsOptions> tls = options_.transport.For(address, &std::cerr);
   if (!tls.ok()) return WithStorageAddress(tls.status(), address);
   absl::StatusOr<std::shared_ptr<grpc::Channel>> ch =
-      MakeChannel(address, *tls, CliChannelArguments());
+      MakeChannel(address, *tls, StorageChannelArguments());
   if (!ch.ok()) return ch.status();
   channels_.emplace(address, *ch);
   return *ch;
