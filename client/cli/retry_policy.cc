@@ -44,16 +44,26 @@ std::string IdempotentRetryServiceConfig() {
                       R"("retryableStatusCodes":["UNAVAILABLE"]}}]})");
 }
 
+namespace {
+
+// 16 MiB messages both ways (shard chunks are at most 4 MiB).
+grpc::ChannelArguments WithMessageLimits() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(16 << 20);
+  args.SetMaxSendMessageSize(16 << 20);
+  return args;
+}
+
+}  // namespace
+
 grpc::ChannelArguments CliChannelArguments() {
-  grpc::ChannelArguments args = StorageChannelArguments();
+  grpc::ChannelArguments args = WithMessageLimits();
   args.SetServiceConfigJSON(IdempotentRetryServiceConfig());
   return args;
 }
 
 grpc::ChannelArguments StorageChannelArguments() {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(16 << 20);
-  args.SetMaxSendMessageSize(16 << 20);
+  grpc::ChannelArguments args = WithMessageLimits();
   // No retry policy: gRPC 1.51 can leave a retried streaming call (GetShard to a
   // daemon that refuses connections) waiting past its deadline, and a shard that cannot
   // be read is better rebuilt from parity at once than asked for again.

@@ -58,17 +58,6 @@ head -c 48 /dev/urandom | base64 >"$K/accounts/pepper"
 head -c 32 /dev/urandom | base64 >"$K/coordinator/admin-token"
 echo "whsec_$(head -c 24 /dev/urandom | base64 | tr -d '/+=')" >"$K/donations/stripe-webhook-secret"
 chmod 600 "$K"/*/*
-SKIP_APPS=""
-if ! "$FREEHOLD_BIN/freehold-accounts" --help | grep -q -- "--rotate-signing-keys-file"; then
-  # The shared key set file is being added to freehold-accounts in parallel; until it
-  # is there, the accounts pod cannot start from its manifest. Publish keys made the
-  # older way so that the coordinator and donations have their ConfigMap.
-  echo "freehold-accounts has no --signing-keys-file yet: the accounts pod is skipped"
-  "$FREEHOLD_BIN/freehold-accounts" --rotate-signing-key --data-dir "$WORK/accounts-keys" \
-    --verification-keys-out "$K/accounts/accounts.pub" >/dev/null 2>&1
-  echo "placeholder" >"$K/accounts/signing-keys"
-  SKIP_APPS=accounts
-fi
 deploy/kubernetes/secrets.sh keys "$K" >/dev/null
 
 # The Secrets and ConfigMaps, through the kubectl stand-in.
@@ -79,4 +68,4 @@ deploy/kubernetes/secrets.sh apply "$K" >/dev/null
 
 mkdir "$WORK/pods"
 timeout 420 python3 tests/deploy/kubernetes_pods_scenario.py deploy/kubernetes "$WORK/image/fs" \
-  "$WORK/store" "$WORK/pods" "$K" "$ROOT" "$SKIP_APPS"
+  "$WORK/store" "$WORK/pods" "$K" "$ROOT" ""
