@@ -46,6 +46,7 @@
 #include "coordinator/grpc/remote_clients.h"
 #include "coordinator/grpc/shard_rebuilder.h"
 #include "coordinator/grpc/shard_transfer.h"
+#include "coordinator/core/outage_aware_store.h"
 #include "coordinator/pg/pg_durability_store.h"
 #include "coordinator/pg/pg_store.h"
 
@@ -146,7 +147,9 @@ int main(int argc, char** argv) {
   }
   fc::CoordinatorMetrics metrics(*registry, config.data_shards, config.parity_shards);
 
-  fc::PgMetadataStore store(pool);
+  fc::PgMetadataStore pg_store(pool);
+  // Heartbeats refused while the database was out of reach do not count against nodes.
+  fc::OutageAwareStore store(pg_store, clock, config.node_down_after);
   fc::ProtoClaimsCodec codec;
   fc::GrantSigner grants(*key, codec);
 
