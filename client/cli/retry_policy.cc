@@ -16,6 +16,8 @@ const std::vector<std::string_view>& IdempotentMethods() {
       "freehold.v1.Accounts/GetVerificationKeys",
       "freehold.v1.Accounts/Logout",
       "freehold.v1.Accounts/RevokeSession",
+      // Safe to repeat within the accounts service's retry grace (60 s).
+      "freehold.v1.Accounts/Refresh",
       "freehold.v1.Coordinator/GetObject",
       "freehold.v1.Coordinator/ListObjects",
       "freehold.v1.Coordinator/ClusterStatus",

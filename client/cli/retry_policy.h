@@ -1,8 +1,9 @@
 // Which calls the CLI repeats by itself when a service answers UNAVAILABLE (a database
 // failover in progress, a replica restarting): the idempotent ones, listed here, through
 // gRPC's own retry policy in the channel's service config. Calls that create or change
-// state (Register, Login, Refresh, CreateObject, CommitObject, ...) are not repeated:
-// their UNAVAILABLE reaches the user, who may run the command again.
+// state (Register, Login, CreateObject, CommitObject, ...) are not repeated: their
+// UNAVAILABLE reaches the user, who may run the command again. Refresh is repeated: the
+// accounts service takes a repeat within 60 s as the retry of a lost answer.
 #pragma once
 
 #include <grpcpp/support/channel_arguments.h>

@@ -226,20 +226,11 @@ class DatabaseFailoverTest : public ::testing::Test {
     }
     // Nothing committed was lost: every signed-up user lists, every stored object reads
     // back byte for byte.
-    int reused = 0;
     for (const Round& r : rounds) {
       if (!r.signed_up) continue;
+      // No session ends: a refresh whose answer was lost in the failover is retried
+      // within the accounts service's retry grace.
       CliResult ls = r.user->Run({"--json", "ls"});
-      if (ls.exit_code == 3 && r.put_failed) {
-        // Known limit: the put's token refresh committed but its answer was lost in the
-        // failover (UNAVAILABLE), so the CLI kept the spent refresh token and its next
-        // refresh counts as reuse, which ends the session by design. The account is
-        // intact: logging in again works.
-        ++reused;
-        CliResult login = r.user->Run({"login", "--handle", r.handle});
-        EXPECT_EQ(login.exit_code, 0) << r.handle << ": " << login.Describe();
-        ls = r.user->Run({"--json", "ls"});
-      }
       EXPECT_EQ(ls.exit_code, 0) << r.handle << ": " << ls.Describe();
       if (r.object_id.empty()) continue;
       const std::string out = r.user->File("back");
@@ -247,8 +238,6 @@ class DatabaseFailoverTest : public ::testing::Test {
       EXPECT_EQ(g.exit_code, 0) << r.handle << ": " << g.Describe();
       EXPECT_TRUE(ReadFile(out) == r.data) << r.handle << ": object " << r.object_id << " differs";
     }
-    std::printf("%s: %d session(s) ended by refresh-token reuse after an interrupted refresh\n",
-                change.c_str(), reused);
   }
 
   static inline testing::TempDir* ha_dir_ = nullptr;

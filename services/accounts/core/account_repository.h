@@ -55,6 +55,10 @@ enum class RefreshOutcome {
   kRevoked,  // the session was already revoked (logout, password change, ...)
 };
 
+// How long after a refresh its predecessor token may be presented again (the retry of a
+// refresh whose answer was lost in a failover) without counting as reuse.
+inline constexpr absl::Duration kRefreshRetryGrace = absl::Seconds(60);
+
 struct RefreshResult {
   RefreshOutcome outcome = RefreshOutcome::kUnknown;
   std::string account_id;
@@ -83,7 +87,10 @@ class AccountRepository {
 
   // Atomically: look up session `session_id` (from the presented token); if `old_hash`
   // equals its live token hash (constant-time comparison), record it as spent and make
-  // `new_hash` (expiring at `new_expires_at`) the live one. If `old_hash` is one of that
+  // `new_hash` (expiring at `new_expires_at`) the live one. If `old_hash` is the token
+  // spent last, at most kRefreshRetryGrace ago, the call is taken as the retry of a
+  // refresh whose answer was lost: the live token (never presented) is spent too and
+  // `new_hash` becomes the live one (kRotated). If `old_hash` is any other of that
   // session's spent tokens, the session is revoked (kReused); any other hash (a forged
   // or altered token) is kUnknown and changes nothing.
   virtual absl::StatusOr<RefreshResult> RotateRefreshToken(const std::string& session_id,

@@ -78,8 +78,12 @@ const std::vector<std::pair<std::string, std::string>>& Statements() {
       {"acc_refresh_session",
        Sql("SELECT account_id::text, refresh_hash, expires_at <= TS($2), "
            "revoked_at IS NOT NULL FROM sessions WHERE session_id = $1::uuid FOR UPDATE")},
+      // A spent token of the session: is it the latest one spent (its successor is the
+      // live token) and when was it spent? Ties count as latest (see the retry below).
       {"acc_refresh_spent",
-       "SELECT 1 FROM spent_refresh_tokens WHERE session_id = $1::uuid AND token_hash = $2"},
+       Sql("SELECT NOT EXISTS (SELECT 1 FROM spent_refresh_tokens l WHERE l.session_id = "
+           "s.session_id AND l.spent_at > s.spent_at), US(s.spent_at)US "
+           "FROM spent_refresh_tokens s WHERE s.session_id = $1::uuid AND s.token_hash = $2")},
       {"acc_refresh_spend",
        Sql("INSERT INTO spent_refresh_tokens (token_hash, session_id, spent_at) "
            "VALUES ($1, $2::uuid, TS($3))")},
@@ -240,9 +244,25 @@ absl::StatusOr<RefreshResult> PgAccountRepository::RotateRefreshToken(const std:
     }
     // Not the live token: a spent one of this session means it was copied; anything
     // else (forged or altered token) is unknown and must not touch the session.
-    if (txn.exec_prepared("acc_refresh_spent", session_id, Bytes(old_hash)).empty()) return out;
+    pqxx::result spent = txn.exec_prepared("acc_refresh_spent", session_id, Bytes(old_hash));
+    if (spent.empty()) return out;
     out.session_id = session_id;
     out.account_id = account_id;
+    const absl::Time spent_at = FromMicros(spent[0][1].as<int64_t>());
+    if (spent[0][0].as<bool>() && now - spent_at <= kRefreshRetryGrace &&
+        !live[0][2].as<bool>() && !live[0][3].as<bool>()) {
+      // The retry of a refresh whose answer was lost (a failover, a dropped connection):
+      // the live token was never presented, so it is spent in its turn, dated like its
+      // predecessor (which stays the latest, and the window does not move), and a new
+      // one is issued. Whoever holds the superseded token and presents it later is
+      // treated as reuse.
+      txn.exec_prepared("acc_refresh_spend", Bytes(ReadBytes(live[0][1])), session_id,
+                        Micros(spent_at));
+      txn.exec_prepared("acc_session_rotate", session_id, Bytes(new_hash), Micros(now),
+                        Micros(new_expires_at));
+      out.outcome = RefreshOutcome::kRotated;
+      return out;
+    }
     txn.exec_prepared("acc_session_revoke_one", session_id, account_id, Micros(now),
                       "refresh_token_reuse");
     out.outcome = RefreshOutcome::kReused;
