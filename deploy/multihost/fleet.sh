@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A Freehold fleet on several "hosts" made of Linux network namespaces (sourced by
 # tests/deploy/multihost_test.sh and bench/e2e/multihost.sh). Needs root and iproute2.
 #
@@ -98,6 +99,7 @@ fleet_client() {
   if [[ "${MH_LOOPBACK:-}" == 1 ]]; then
     ip netns exec "$(ns_of lo)" "$@"
   else
+    # shellcheck disable=SC2016 # expanded by that sh
     unshare --mount --propagation private -- sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$W/hosts" "$@"
   fi
 }
@@ -129,13 +131,14 @@ fleet_pg_ha() { in_host db "$ROOT/deploy/ha/pg-ha.sh" "$1" "$W/pg"; }
 # The services host: accounts a/b, donations, coordinator a/b (a started first, so that
 # it migrates the schemas alone).
 fleet_services_up() {
-  local K="$W/keys" svc
+  local K="$W/keys"
   "$ROOT/deploy/kubernetes/secrets.sh" keys "$K" >/dev/null
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/pepper"
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/admin-token"
   chmod 600 "$W/pepper" "$W/admin-token"
   export FREEHOLD_ADMIN_TOKEN_FILE="$W/admin-token"
-  export FREEHOLD_STRIPE_WEBHOOK_SECRET="whsec_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  FREEHOLD_STRIPE_WEBHOOK_SECRET="whsec_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  export FREEHOLD_STRIPE_WEBHOOK_SECRET
   for r in a b; do
     local ip; ip=$(ip_of "svc-$r")
     TLS_SANS="DNS:accounts.fleet IP:$ip DNS:localhost IP:127.0.0.1" tls_leaf "accounts-$r" accounts "mh-accounts-$r"
@@ -168,7 +171,7 @@ fleet_services_up() {
       --donations donations.fleet:7102 --admin-token-file "$W/admin-token" \
       --data-shards 2 --parity-shards 2 --failure-domain node --max-shards-per-zone 2 \
       --segment-size 1MiB --heartbeat-interval 1s --node-down-after "${MH_NODE_DOWN_AFTER:-5s}" \
-      --repair-after 2s --loop-interval 500ms --log-level warn "${T[@]}" >/dev/null
+      --repair-after 2s --loop-interval 500ms --log-level info "${T[@]}" >/dev/null
   done
 }
 
@@ -209,6 +212,7 @@ fleet_up() {
   echo "   services host up ($((SECONDS - t)) s)"
   fleet_storage_up
   echo "   storage hosts up ($((SECONDS - t)) s)"
+  disown -a  # killing one later (fleet_kill) prints no notice
 }
 
 # fleet_kill NAME [SIGNAL]: signals the process started as NAME (default KILL).
