@@ -19,7 +19,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+FAILED=""
+fail() { FAILED="FAIL: $*"; echo "$FAILED" >&2; exit 1; }
 step() { echo "== [$(date -u +%T)] $*"; }
 for tool in patroni patronictl etcd unshare curl; do
   command -v "$tool" >/dev/null || skip "$tool is not installed (deploy/install-deps.sh --ha)"
@@ -44,6 +45,7 @@ cleanup() {
   fi
   fleet_down
   rm -rf "$W"
+  [[ -z "$FAILED" ]] || echo "$FAILED (logs above)" >&2
   exit "$rc"
 }
 trap cleanup EXIT
@@ -149,3 +151,72 @@ sleep 3  # the daemons heartbeat to the survivor: none is marked down
 [[ $(nodes_up) == 6 ]] || fail "not every daemon is up after the takeover: $(nodes_up)"
 check_all "after the takeover"
 echo "   puts continue through coordinator.fleet; all 6 daemons up"
+
+step "3. the PostgreSQL primary killed"
+old=$(fleet_pg_ha kill-primary)
+t0=$SECONDS
+i=0
+# Puts go on through the failover: each either completes (then it must read back) or
+# fails UNAVAILABLE (CLI exit code 5), until one completes on the new primary.
+while true; do
+  i=$((i + 1))
+  rc=0
+  CLI_TIMEOUT=60 put_new "failover-$i.bin" $((64 * 1024 + i)) || rc=$?
+  [[ $rc == 0 ]] && break
+  [[ $rc == 5 ]] || { cat "$W/put.out"; fail "a put during the failover failed with exit $rc, not UNAVAILABLE (5)"; }
+  ((SECONDS - t0 < 90)) || fail "no put completed within 90 s of killing $old"
+  sleep 0.5
+done
+new=$(fleet_pg_ha primary)
+[[ -n $new && $new != "$old" ]] || fail "Patroni did not promote the standby (primary: '$new', killed $old)"
+echo "   $old killed; $new promoted; a put committed after $((SECONDS - t0)) s ($((i - 1)) failed UNAVAILABLE)"
+fleet_client env FREEHOLD_CONFIG_DIR="$W/cli2" FREEHOLD_ACCOUNTS_ADDR=accounts.fleet:7101 \
+  FREEHOLD_COORDINATOR_ADDR=coordinator.fleet:7103 FREEHOLD_ALLOW_WEAK_KDF=1 \
+  timeout 60 "$BIN/freehold" signup --handle "mh2$$" >/dev/null || fail "signup after the failover"
+for p in accounts-a accounts-b donations "coordinator-$other"; do
+  is_running "$p" || fail "$p is not running (it must reconnect, not restart)"
+done
+check_all "after the failover"
+echo "   accounts and coordinators reconnected without a restart; ${#FILES[@]} objects byte-exact"
+
+step "4. the services host cut off from the database"
+fleet_partition svc db on
+t0=$SECONDS
+rc=0
+CLI_TIMEOUT=120 put_new partitioned.bin $((128 * 1024)) || rc=$?
+[[ $rc == 5 ]] || { cat "$W/put.out"; fail "a put during the partition: exit $rc, not UNAVAILABLE (5)"; }
+echo "   a put failed UNAVAILABLE after $((SECONDS - t0)) s"
+rc=0
+fleet_client env FREEHOLD_CONFIG_DIR="$W/cli3" FREEHOLD_ACCOUNTS_ADDR=accounts.fleet:7101 \
+  FREEHOLD_COORDINATOR_ADDR=coordinator.fleet:7103 FREEHOLD_ALLOW_WEAK_KDF=1 \
+  timeout 120 "$BIN/freehold" signup --handle "mh3$$" >"$W/signup.out" 2>&1 || rc=$?
+[[ $rc == 5 ]] || { cat "$W/signup.out"; fail "a signup during the partition: exit $rc, not UNAVAILABLE (5)"; }
+echo "   a signup failed UNAVAILABLE"
+fleet_partition svc db off
+t0=$SECONDS
+i=0
+until CLI_TIMEOUT=60 put_new "healed-$i.bin" $((96 * 1024)); do
+  i=$((i + 1))
+  ((SECONDS - t0 < 60)) || { cat "$W/put.out"; fail "no put completed within 60 s of healing"; }
+  sleep 1
+done
+echo "   healed: a put committed after $((SECONDS - t0)) s"
+check_all "after healing"
+# Nothing half-committed: every listed object is one that committed, or a put that
+# failed UNAVAILABLE after its commit (the answer lost), which then reads back whole.
+mapfile -t extra < <(python3 - "$W/ls.json" "${!FILES[@]}" <<'PY'
+import json, sys
+listing = json.load(open(sys.argv[1]))
+items = listing if isinstance(listing, list) else next(v for v in listing.values() if isinstance(v, list))
+for name in sorted({o.get("name") for o in items} - set(sys.argv[2:])):
+    print(name)
+PY
+)
+for n in "${extra[@]}"; do
+  [[ -f "$W/$n" ]] || fail "$n is listed but was never put"
+  cli -q get "$n" -o "$W/got" >"$W/get.out" 2>&1 || { cat "$W/get.out"; fail "$n is listed but cannot be read"; }
+  cmp -s "$W/got" "$W/$n" || fail "$n is listed but differs from what was put"
+  rm -f "$W/got"
+done
+echo "   nothing half-committed (${#extra[@]} put(s) answered UNAVAILABLE yet committed, each whole)"
+echo "PASS"
