@@ -25,6 +25,10 @@
 # address FREEHOLD_HA_HOST given to `up` (remembered in DIR/host): the multi-host test
 # runs the cluster in a network namespace of its own (tests/deploy/multihost_test.sh),
 # its clients in FREEHOLD_HA_CLIENTS (a CIDR, default the host's own /32).
+# FREEHOLD_HA_TLS_DIR (given to `up`): a directory with server.crt, server.key and ca.crt;
+# PostgreSQL then serves TLS and the clients in FREEHOLD_HA_CLIENTS must connect over TLS
+# with a client certificate signed by ca.crt (pg_hba `hostssl ... clientcert=verify-ca`;
+# they use sslmode=verify-full sslrootcert=ca.crt sslcert=... sslkey=...).
 # Authentication is `trust` on loopback (this is a single-machine cluster); production
 # uses scram-sha-256 over TLS (deploy/README.md). The URL's user is "postgres".
 #
@@ -143,6 +147,23 @@ wait_healthy() {
   return 1
 }
 
+# The pg_hba lines for the clients (FREEHOLD_HA_CLIENTS): mutual TLS when the cluster
+# has TLS material in $dir/tls, else trust.
+client_hba() {
+  local clients=${FREEHOLD_HA_CLIENTS:-$HOST/32}
+  if [[ -f "$dir/tls/server.crt" ]]; then
+    echo "    - hostssl all all $clients trust clientcert=verify-ca"
+    echo "    - hostnossl all all $clients reject"
+  else
+    echo "    - host all all $clients trust"
+  fi
+}
+ssl_parameters() {
+  [[ -f "$dir/tls/server.crt" ]] || return 0
+  printf '    %s\n' "ssl: 'on'" "ssl_cert_file: $dir/tls/server.crt" \
+    "ssl_key_file: $dir/tls/server.key" "ssl_ca_file: $dir/tls/ca.crt"
+}
+
 write_member_config() {
   local i=$1 b=$2
   local name="pg$i" pgport=$((b + 1 + i)) apiport=$((b + 3 + i))
@@ -202,6 +223,7 @@ postgresql:
       username: postgres
   parameters:
     unix_socket_directories: $dir/$name
+$(ssl_parameters)
 EOF
 }
 
@@ -256,6 +278,12 @@ case "$cmd" in
     echo "$base" >"$dir/baseport"
     HOST=${FREEHOLD_HA_HOST:-$HOST}
     echo "$HOST" >"$dir/host"
+    if [[ -n "${FREEHOLD_HA_TLS_DIR:-}" ]]; then
+      mkdir -p "$dir/tls"
+      for f in server.crt server.key ca.crt; do
+        install -m 0600 "$FREEHOLD_HA_TLS_DIR/$f" "$dir/tls/$f"  # chowned below
+      done
+    fi
     for i in 1 2; do write_member_config "$i" "$base"; done
     mkdir -p "$dir/etcd"
     if [[ $(id -u) -eq 0 ]]; then chown -R "$(run_user):" "$dir"; fi

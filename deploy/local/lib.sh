@@ -9,7 +9,8 @@ is_running() {
 # start_service NAME GRPC_ADDR BINARY ARGS...: starts it unless already running,
 # then waits (bounded) until its gRPC health check answers SERVING. When the array
 # LAUNCH is set (e.g. LAUNCH=(ip netns exec NS), deploy/multihost/fleet.sh), the
-# binary is started through it; it must exec the binary so that the pid is its own.
+# binary and the health check are started through it; it must exec the binary so that
+# the pid is its own.
 start_service() {
   local name=$1 addr=$2 bin=$3; shift 3
   if is_running "$name"; then
@@ -20,7 +21,7 @@ start_service() {
     echo $! > "$RUN/pids/$name.pid"
     echo "  $name started (pid $!), log $RUN/logs/$name.log"
   fi
-  if ! "$BIN/freehold-admin" health --address "$addr" --wait 30 >/dev/null; then
+  if ! ${LAUNCH[@]+"${LAUNCH[@]}"} "$BIN/freehold-admin" health --address "$addr" --wait 30 >/dev/null; then
     echo "up.sh: $name did not become healthy on $addr; last log lines:" >&2
     tail -20 "$RUN/logs/$name.log" >&2
     exit 1

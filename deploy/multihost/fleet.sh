@@ -8,7 +8,8 @@
 #                                      zone-1..3
 #   fhm-<TAG>-svc       MH_NET.20, .21 services host: accounts, coordinator (replica a
 #                                      on .20, b on .21, same ports), donations (.20)
-#   fhm-<TAG>-db        MH_NET.30      deploy/ha/pg-ha.sh: etcd and two Patroni members
+#   fhm-<TAG>-db        MH_NET.30      deploy/ha/pg-ha.sh: etcd and two Patroni members,
+#                                      PostgreSQL over mutual TLS to the other hosts
 # Every host reaches the others through its veth and the bridge. Replicas are found by
 # name, as behind DNS: each namespace's /etc/hosts (ip netns exec mounts
 # /etc/netns/NS/hosts) maps accounts.fleet and coordinator.fleet to both replicas and
@@ -22,7 +23,9 @@
 #
 # Use: set W (a fresh work directory under /tmp), MH_TAG (1-3 characters), optionally
 # MH_NET and MH_LOOPBACK; source this file; fleet_up; ...; fleet_down (idempotent,
-# also after a partial fleet_up; put it in an EXIT trap).
+# also after a partial fleet_up; put it in an EXIT trap). Two fleets in one shell
+# (bench/e2e/multihost.sh): change W, RUN, TLS, MH_TAG, MH_NET, MH_LOOPBACK and the
+# FREEHOLD_* exports of fleet_up between calls (processes are found by their pid files).
 
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BIN=${FREEHOLD_BIN:-$ROOT/build/bin}
@@ -30,7 +33,6 @@ RUN=$W
 MH_NET=${MH_NET:-10.77.0}
 MH_TAG=${MH_TAG:-t}
 MH_HOSTS=(st1 st2 st3 svc db)
-MH_BRIDGE="fhm${MH_TAG}br"
 DB_BASE=7400
 export GRPC_DNS_RESOLVER=native
 # shellcheck source=deploy/local/lib.sh
@@ -76,16 +78,16 @@ fleet_net_up() {
     mkdir -p "/etc/netns/$ns"; cp "$W/hosts" "/etc/netns/$ns/hosts"
     return 0
   fi
-  ip link add "$MH_BRIDGE" type bridge
-  ip addr add "$MH_NET.1/24" dev "$MH_BRIDGE"
-  ip link set "$MH_BRIDGE" up
+  ip link add "fhm${MH_TAG}br" type bridge
+  ip addr add "$MH_NET.1/24" dev "fhm${MH_TAG}br"
+  ip link set "fhm${MH_TAG}br" up
   local h ns
   for h in "${MH_HOSTS[@]}"; do
     ns=$(ns_of "$h")
     ip netns add "$ns"
     mkdir -p "/etc/netns/$ns"; cp "$W/hosts" "/etc/netns/$ns/hosts"
     ip link add "fhm$MH_TAG$h" type veth peer name eth0 netns "$ns"
-    ip link set "fhm$MH_TAG$h" master "$MH_BRIDGE" up
+    ip link set "fhm$MH_TAG$h" master "fhm${MH_TAG}br" up
     ip -n "$ns" link set lo up
     ip -n "$ns" addr add "$(ip_of "$h")/24" dev eth0
     ip -n "$ns" link set eth0 up
@@ -121,10 +123,28 @@ fleet_partition() {
   done
 }
 
+# The database host: PostgreSQL serves mutual TLS to the other hosts (a certificate for
+# the host's address; clients present their own and verify the server's, verify-full).
 fleet_db_up() {
-  mkdir -p "$W/pg"
+  mkdir -p "$W/pg" "$W/pg-tls"
+  TLS_SANS="IP:$(ip_of db) DNS:localhost IP:127.0.0.1" tls_leaf database database mh-database
+  cp "$TLS/database.crt" "$W/pg-tls/server.crt"
+  cp "$TLS/database.key" "$W/pg-tls/server.key"
+  cp "$TLS/ca.crt" "$W/pg-tls/ca.crt"
   DB_URL="$(in_host db env FREEHOLD_HA_HOST="$(ip_of db)" FREEHOLD_HA_CLIENTS="$MH_NET.0/24" \
-    "$ROOT/deploy/ha/pg-ha.sh" up "$W/pg" "$DB_BASE") connect_timeout=5 keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3 tcp_user_timeout=10000"
+    FREEHOLD_HA_TLS_DIR="$W/pg-tls" "$ROOT/deploy/ha/pg-ha.sh" up "$W/pg" "$DB_BASE")"
+  DB_URL+=" connect_timeout=5 keepalives=1 keepalives_idle=5 keepalives_interval=2"
+  DB_URL+=" keepalives_count=3 tcp_user_timeout=10000"
+  DB_URL+=" sslmode=verify-full sslrootcert=$TLS/ca.crt"
+}
+# db_url NAME: the database URL of the process whose certificate is NAME.
+db_url() { echo "$DB_URL sslcert=$TLS/$1.crt sslkey=$TLS/$1.key"; }
+# fleet_sql SQL: runs SQL on the current primary (from the database host), prints rows.
+fleet_sql() {
+  local p; p=$(fleet_pg_ha primary)
+  [[ -n "$p" ]] || { echo "fleet: no primary" >&2; return 1; }
+  in_host db "${FREEHOLD_PG_BIN:-/usr/lib/postgresql/15/bin}/psql" -h "$(ip_of db)" \
+    -p "$((DB_BASE + 1 + ${p#pg}))" -U postgres -d postgres -AtqX -v ON_ERROR_STOP=1 -c "$1"
 }
 fleet_pg_ha() { in_host db "$ROOT/deploy/ha/pg-ha.sh" "$1" "$W/pg"; }
 
@@ -150,7 +170,7 @@ fleet_services_up() {
     local ip; ip=$(ip_of "svc-$r")
     mapfile -t T < <(tls_flags "accounts-$r")
     start_service "accounts-$r" "$ip:7101" "$BIN/freehold-accounts" \
-      --listen "$ip:7101" --metrics-listen "$ip:7201" --database-url "$DB_URL" \
+      --listen "$ip:7101" --metrics-listen "$ip:7201" --database-url "$(db_url "accounts-$r")" \
       --data-dir "$W/data/accounts-$r" --signing-keys-file "$K/accounts/signing-keys" \
       --pepper-file "$W/pepper" --verification-keys-out "$W/data/accounts-$r.pub" \
       --allow-weak-kdf --kdf-default-ops 1 --kdf-default-mem 8192 \
@@ -159,16 +179,17 @@ fleet_services_up() {
   mapfile -t T < <(tls_flags donations)
   start_service donations "$(ip_of svc-a):7102" "$BIN/freehold-donations" \
     --listen "$(ip_of svc-a):7102" --metrics-listen "$(ip_of svc-a):7202" \
-    --http-listen "$(ip_of svc-a):7302" --database-url "$DB_URL" --base-currency EUR \
-    --receipt-key "$K/donations/receipt.key" --log-level warn "${T[@]}" >/dev/null
+    --http-listen "$(ip_of svc-a):7302" --database-url "$(db_url donations)" --base-currency EUR \
+    --receipt-key "$K/donations/receipt.key" --monthly-cost-minor 5 --log-level warn "${T[@]}" >/dev/null
   for r in a b; do
     local ip; ip=$(ip_of "svc-$r")
     mapfile -t T < <(tls_flags "coordinator-$r")
     start_service "coordinator-$r" "$ip:7103" "$BIN/freehold-coordinator" \
-      --listen "$ip:7103" --metrics-listen "$ip:7203" --database-url "$DB_URL" \
+      --listen "$ip:7103" --metrics-listen "$ip:7203" --database-url "$(db_url "coordinator-$r")" \
       --data-dir "$W/data/coordinator-$r" --grant-key-file "$K/coordinator/grant.key" \
       --accounts-keys "$K/accounts/accounts.pub" --accounts accounts.fleet:7101 \
       --donations donations.fleet:7102 --admin-token-file "$W/admin-token" \
+      --cost-model "$ROOT/deploy/local/cost_model.conf" --funding-refresh 2s \
       --data-shards 2 --parity-shards 2 --failure-domain node --max-shards-per-zone 2 \
       --segment-size 1MiB --heartbeat-interval 1s --node-down-after "${MH_NODE_DOWN_AFTER:-5s}" \
       --repair-after 2s --loop-interval 500ms --log-level info "${T[@]}" >/dev/null
@@ -200,6 +221,30 @@ fleet_storage_up() {
   fleet_client "$BIN/freehold-admin" --coordinator coordinator.fleet:7103 nodes --wait-up 6 --wait 60 >/dev/null
 }
 
+# fleet_donate AMOUNT_MINOR: a Stripe-signed donation to the donations webhook
+# (deploy/local/donate.sh, from the client's host); prints the answer.
+fleet_donate() {
+  printf 'export %s="%s"\n' FREEHOLD_DONATIONS_HTTP "http://$(ip_of svc-a):7302" \
+    FREEHOLD_STRIPE_WEBHOOK_SECRET "$FREEHOLD_STRIPE_WEBHOOK_SECRET" >"$W/env"
+  fleet_client env FREEHOLD_LOCAL_RUN_DIR="$W" "$ROOT/deploy/local/donate.sh" "$1" eur
+}
+
+# fleet_funded: a donation covers the cost model (deploy/local/cost_model.conf; donations
+# --monthly-cost-minor 5), so that admission is open (unfunded, writes are throttled);
+# waits (bounded) until both coordinators say so.
+fleet_funded() {
+  fleet_donate 2500 >/dev/null
+  local r
+  for r in a b; do
+    for _ in $(seq 100); do
+      grep '"msg":"admission state"' "$W/logs/coordinator-$r.log" | tail -1 | grep -q '"state":"open"' && break
+      sleep 0.2
+    done
+    grep '"msg":"admission state"' "$W/logs/coordinator-$r.log" | tail -1 | grep -q '"state":"open"' ||
+      { echo "fleet: coordinator-$r's admission is not open after a donation" >&2; return 1; }
+  done
+}
+
 fleet_up() {
   mkdir -p "$W/pids" "$W/logs" "$W/data"
   chmod 755 "$W"
@@ -212,6 +257,8 @@ fleet_up() {
   echo "   services host up ($((SECONDS - t)) s)"
   fleet_storage_up
   echo "   storage hosts up ($((SECONDS - t)) s)"
+  fleet_funded
+  echo "   funded by a donation, admission open ($((SECONDS - t)) s)"
   disown -a  # killing one later (fleet_kill) prints no notice
 }
 
@@ -247,5 +294,5 @@ fleet_down() {
     rm -rf "/etc/netns/$ns"
     ip link del "fhm$MH_TAG$h" 2>/dev/null || true
   done
-  ip link del "$MH_BRIDGE" 2>/dev/null || true
+  ip link del "fhm${MH_TAG}br" 2>/dev/null || true
 }

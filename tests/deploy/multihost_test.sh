@@ -92,6 +92,12 @@ put_new small.bin $((100 * 1024)) || { cat "$W/put.out"; fail "put small.bin"; }
 put_new two-segments.bin $((3 * 512 * 1024 + 17)) || { cat "$W/put.out"; fail "put two-segments.bin"; }
 check_all basic
 echo "   ${#FILES[@]} objects read back byte-exactly"
+# Every database session from another host is TLS with a client certificate.
+read -r plain total < <(fleet_sql "SELECT count(*) FILTER (WHERE NOT s.ssl OR s.client_dn IS NULL), count(*)
+  FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid)
+  WHERE a.client_addr IS NOT NULL AND a.client_addr <> '$(ip_of db)'" | tr '|' ' ')
+[[ $total -gt 0 && $plain == 0 ]] || fail "database sessions from the services host: $plain of $total without mutual TLS"
+echo "   $total database sessions from the services host, all mutual TLS"
 
 # cluster JSON (freehold-admin status --json) -> "UP_ON_HOST DOWN_ON_HOST DEGRADED SHARDS_ELSEWHERE"
 cluster() {
@@ -153,6 +159,8 @@ check_all "after the takeover"
 echo "   puts continue through coordinator.fleet; all 6 daemons up"
 
 step "3. the PostgreSQL primary killed"
+ledger_before=$(fleet_sql "SELECT count(*) FROM donations.ledger")
+[[ $ledger_before -gt 0 ]] || fail "the funding donation is not in the ledger"
 old=$(fleet_pg_ha kill-primary)
 t0=$SECONDS
 i=0
@@ -173,6 +181,15 @@ echo "   $old killed; $new promoted; a put committed after $((SECONDS - t0)) s (
 fleet_client env FREEHOLD_CONFIG_DIR="$W/cli2" FREEHOLD_ACCOUNTS_ADDR=accounts.fleet:7101 \
   FREEHOLD_COORDINATOR_ADDR=coordinator.fleet:7103 FREEHOLD_ALLOW_WEAK_KDF=1 \
   timeout 60 "$BIN/freehold" signup --handle "mh2$$" >/dev/null || fail "signup after the failover"
+# The ledger keeps every entry, and a donation after the failover is recorded.
+t1=$SECONDS
+until fleet_donate 700 >"$W/donate.out" 2>&1; do
+  ((SECONDS - t1 < 60)) || { cat "$W/donate.out"; fail "no donation recorded within 60 s of the failover"; }
+  sleep 1
+done
+ledger_after=$(fleet_sql "SELECT count(*) FROM donations.ledger")
+[[ $ledger_after -gt $ledger_before ]] || fail "ledger: $ledger_after entries after the failover, $ledger_before before"
+echo "   ledger: $ledger_before entries before, $ledger_after after a donation on the new primary"
 for p in accounts-a accounts-b donations "coordinator-$other"; do
   is_running "$p" || fail "$p is not running (it must reconnect, not restart)"
 done
