@@ -150,8 +150,8 @@ fleet_kill "coordinator-$leader"
 t0=$SECONDS
 takes_over() { [[ $(fleet_metric "coordinator-$other" freehold_coordinator_leader) == 1 ]]; }
 wait_for 10 "coordinator-$other leads (lease check every 500 ms)" takes_over
-grep -q '"leading background task".*"repair"' "$W/logs/coordinator-$other.log" ||
-  fail "coordinator-$other does not run the background work"
+runs_repair() { grep -q '"leading background task".*"repair"' "$W/logs/coordinator-$other.log"; }
+wait_for 10 "coordinator-$other runs the background work (repair)" runs_repair
 put_new after-takeover.bin $((300 * 1024)) || { cat "$W/put.out"; fail "put after the takeover"; }
 sleep 3  # the daemons heartbeat to the survivor: none is marked down
 [[ $(nodes_up) == 6 ]] || fail "not every daemon is up after the takeover: $(nodes_up)"
@@ -161,6 +161,11 @@ echo "   puts continue through coordinator.fleet; all 6 daemons up"
 step "3. the PostgreSQL primary killed"
 ledger_before=$(fleet_sql "SELECT count(*) FROM donations.ledger")
 [[ $ledger_before -gt 0 ]] || fail "the funding donation is not in the ledger"
+# An upload in flight when the primary dies: it completes or fails UNAVAILABLE.
+head -c $((2 * 1024 * 1024 + 3)) /dev/urandom >"$W/in-flight.bin"
+cli -q put "$W/in-flight.bin" --name in-flight.bin >"$W/in-flight.out" 2>&1 &
+in_flight=$!
+sleep 0.3
 old=$(fleet_pg_ha kill-primary)
 t0=$SECONDS
 i=0
@@ -175,6 +180,13 @@ while true; do
   ((SECONDS - t0 < 90)) || fail "no put completed within 90 s of killing $old"
   sleep 0.5
 done
+rc=0
+wait "$in_flight" || rc=$?
+case $rc in
+  0) FILES[in-flight.bin]="$W/in-flight.bin"; echo "   the upload in flight completed" ;;
+  5) echo "   the upload in flight failed UNAVAILABLE" ;;
+  *) cat "$W/in-flight.out"; fail "the upload in flight ended with exit $rc, neither done nor UNAVAILABLE (5)" ;;
+esac
 new=$(fleet_pg_ha primary)
 [[ -n $new && $new != "$old" ]] || fail "Patroni did not promote the standby (primary: '$new', killed $old)"
 echo "   $old killed; $new promoted; a put committed after $((SECONDS - t0)) s ($((i - 1)) failed UNAVAILABLE)"
