@@ -60,21 +60,13 @@ done
 export FREEHOLD_PASSWORD="bench multihost $$"
 fh() {  # fh SIDE ARGS...: the CLI against one fleet, from its client host
   local side=$1; shift
-  (fleet_env "$side"
-   fleet_client env FREEHOLD_CONFIG_DIR="$WORK/config-$side" FREEHOLD_ACCOUNTS_ADDR=accounts.fleet:7101 \
-     FREEHOLD_COORDINATOR_ADDR=coordinator.fleet:7103 FREEHOLD_ALLOW_WEAK_KDF=1 \
-     timeout 300 "$BIN/freehold" -q "$@")
+  (fleet_env "$side"; CLI_TIMEOUT=300 fleet_cli "$WORK/config-$side" -q "$@")
 }
 for side in multi lo; do fh "$side" signup --handle "bench$side$$" --remember >/dev/null; done
 head -c $((MIB * 1024 * 1024)) /dev/urandom >"$WORK/input.bin"
 BYTES=$(stat -c %s "$WORK/input.bin")
-now() { date +%s.%N; }
-timed() {
-  local t0 t1
-  t0=$(now); fh "$@" >/dev/null; t1=$(now)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }'
-}
-min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
+# shellcheck source=bench/e2e/lib.sh
+source bench/e2e/lib.sh
 declare -A best=()
 for ((r = 0; r < RUNS; r++)); do
   for side in multi lo; do
@@ -86,14 +78,11 @@ for ((r = 0; r < RUNS; r++)); do
     cmp "$WORK/input.bin" "$WORK/out.bin"
   done
 done
-mbps() { awk -v n="$BYTES" -v s="$1" 'BEGIN { printf "%.1f", n / s / 1e6 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 
 # --- the leading coordinator killed (multi-host fleet) -----------------------------
 fleet_env multi
-leader=""
-for r in a b; do [[ $(fleet_metric "coordinator-$r" freehold_coordinator_leader) == 1 ]] && leader=$r; done
-[[ -n $leader ]] || { echo "multihost.sh: no coordinator leads" >&2; exit 1; }
+leader=$(fleet_leader)
+[[ $leader == a || $leader == b ]] || { echo "multihost.sh: not exactly one coordinator leads: '$leader'" >&2; exit 1; }
 other=b; [[ $leader == a ]] || other=a
 lines=$(wc -l <"$W/logs/coordinator-$other.log")
 t_kill=$(now)
@@ -120,7 +109,7 @@ failover="" i=0
 while [[ -z $failover ]]; do
   i=$((i + 1))
   if fh multi put "$WORK/small.bin" --name "during-$i.bin" >/dev/null 2>&1; then
-    failover=$(awk -v a="$t_kill" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')
+    failover=$(since "$t_kill")
     committed+=("during-$i.bin")
   fi
   awk -v a="$t_kill" -v b="$(now)" 'BEGIN { exit !(b - a > 120) }' &&

@@ -106,6 +106,16 @@ fleet_client() {
   fi
 }
 
+# fleet_cli CONFIG_DIR ARGS...: the freehold CLI from the client's host as the user whose
+# configuration is CONFIG_DIR (FREEHOLD_PASSWORD from the environment), bounded by
+# CLI_TIMEOUT seconds (default 60).
+fleet_cli() {
+  local config=$1; shift
+  fleet_client env FREEHOLD_CONFIG_DIR="$config" FREEHOLD_ACCOUNTS_ADDR=accounts.fleet:7101 \
+    FREEHOLD_COORDINATOR_ADDR=coordinator.fleet:7103 FREEHOLD_ALLOW_WEAK_KDF=1 \
+    timeout "${CLI_TIMEOUT:-60}" "$BIN/freehold" "$@"
+}
+
 # fleet_link HOST up|down: the host's cable (its veth in the bridge).
 fleet_link() { ip link set "fhm$MH_TAG$1" "$2"; }
 
@@ -274,6 +284,15 @@ fleet_metric() {
   v=$(fleet_client curl -sf --max-time 3 "http://$(ip_of "svc-$r"):$port/metrics" 2>/dev/null |
     awk -v m="$2" '$1 == m {print $2}')
   echo "${v:--1}"
+}
+
+# fleet_leader: a or b, the coordinator replica that leads the background work (by its
+# freehold_coordinator_leader gauge); empty if none.
+fleet_leader() {
+  local r
+  for r in a b; do
+    [[ $(fleet_metric "coordinator-$r" freehold_coordinator_leader) != 1 ]] || echo "$r"
+  done
 }
 
 fleet_down() {

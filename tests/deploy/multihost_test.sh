@@ -53,11 +53,7 @@ trap 'exit 1' INT TERM
 
 # --- the CLI, from the root namespace ----------------------------------------------
 export FREEHOLD_PASSWORD="multihost correct horse $$"
-cli() {
-  fleet_client env FREEHOLD_CONFIG_DIR="$W/cli" FREEHOLD_ACCOUNTS_ADDR=accounts.fleet:7101 \
-    FREEHOLD_COORDINATOR_ADDR=coordinator.fleet:7103 FREEHOLD_ALLOW_WEAK_KDF=1 \
-    timeout "${CLI_TIMEOUT:-60}" "$BIN/freehold" "$@"
-}
+cli() { fleet_cli "$W/cli" "$@"; }
 declare -A FILES  # name -> local file of every committed object
 put_new() {  # put_new NAME BYTES: a random file, put; records it when the put succeeded
   head -c "$2" /dev/urandom >"$W/$1"
@@ -142,9 +138,8 @@ check_all "st3 back"
 echo "   ${#FILES[@]} objects, each listed once and byte-exact"
 
 step "2. the leading coordinator killed"
-leader=""
-for r in a b; do [[ $(fleet_metric "coordinator-$r" freehold_coordinator_leader) == 1 ]] && leader=$r; done
-[[ -n $leader ]] || fail "no coordinator leads"
+leader=$(fleet_leader)
+[[ $leader == a || $leader == b ]] || fail "not exactly one coordinator leads: '$leader'"
 other=b; [[ $leader == a ]] || other=a
 fleet_kill "coordinator-$leader"
 t0=$SECONDS
@@ -190,9 +185,7 @@ esac
 new=$(fleet_pg_ha primary)
 [[ -n $new && $new != "$old" ]] || fail "Patroni did not promote the standby (primary: '$new', killed $old)"
 echo "   $old killed; $new promoted; a put committed after $((SECONDS - t0)) s ($((i - 1)) failed UNAVAILABLE)"
-fleet_client env FREEHOLD_CONFIG_DIR="$W/cli2" FREEHOLD_ACCOUNTS_ADDR=accounts.fleet:7101 \
-  FREEHOLD_COORDINATOR_ADDR=coordinator.fleet:7103 FREEHOLD_ALLOW_WEAK_KDF=1 \
-  timeout 60 "$BIN/freehold" signup --handle "mh2$$" >/dev/null || fail "signup after the failover"
+fleet_cli "$W/cli2" signup --handle "mh2$$" >/dev/null || fail "signup after the failover"
 # The ledger keeps every entry, and a donation after the failover is recorded.
 t1=$SECONDS
 until fleet_donate 700 >"$W/donate.out" 2>&1; do
@@ -216,9 +209,7 @@ CLI_TIMEOUT=120 put_new partitioned.bin $((128 * 1024)) || rc=$?
 [[ $rc == 5 ]] || { cat "$W/put.out"; fail "a put during the partition: exit $rc, not UNAVAILABLE (5)"; }
 echo "   a put failed UNAVAILABLE after $((SECONDS - t0)) s"
 rc=0
-fleet_client env FREEHOLD_CONFIG_DIR="$W/cli3" FREEHOLD_ACCOUNTS_ADDR=accounts.fleet:7101 \
-  FREEHOLD_COORDINATOR_ADDR=coordinator.fleet:7103 FREEHOLD_ALLOW_WEAK_KDF=1 \
-  timeout 120 "$BIN/freehold" signup --handle "mh3$$" >"$W/signup.out" 2>&1 || rc=$?
+CLI_TIMEOUT=120 fleet_cli "$W/cli3" signup --handle "mh3$$" >"$W/signup.out" 2>&1 || rc=$?
 [[ $rc == 5 ]] || { cat "$W/signup.out"; fail "a signup during the partition: exit $rc, not UNAVAILABLE (5)"; }
 echo "   a signup failed UNAVAILABLE"
 fleet_partition svc db off
