@@ -15,8 +15,9 @@
 # /etc/netns/NS/hosts) maps accounts.fleet and coordinator.fleet to both replicas and
 # callers set GRPC_DNS_RESOLVER=native, so a gRPC channel moves to the other replica
 # when one dies. The CLI in the root namespace sees the same file through a private
-# mount namespace (fleet_client). Every gRPC link is mutual TLS (deploy/tls/pki.sh via
-# deploy/local/lib.sh) with the host's addresses and names in the SANs.
+# mount namespace (fleet_client). Every gRPC link, and every PostgreSQL session from
+# another host, is mutual TLS (deploy/tls/pki.sh via deploy/local/lib.sh) with the
+# host's addresses and names in the SANs.
 #
 # MH_LOOPBACK=1 builds the same fleet with every address on the loopback device of one
 # namespace (fhm-<TAG>-lo), the client included: the reference for benchmarks.
@@ -314,4 +315,5 @@ fleet_down() {
     ip link del "fhm$MH_TAG$h" 2>/dev/null || true
   done
   ip link del "fhm${MH_TAG}br" 2>/dev/null || true
+  rmdir /etc/netns 2>/dev/null || true  # only if no other namespace has files there
 }

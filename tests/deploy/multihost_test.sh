@@ -2,7 +2,8 @@
 # The fleet on several hosts made of network namespaces (deploy/multihost/fleet.sh):
 # three storage hosts with two daemons each in three zones, a services host (two
 # accounts, two coordinators, donations), a database host (Patroni with two PostgreSQL
-# members and etcd), every gRPC link mutual TLS. From the root namespace the CLI signs
+# members and etcd), every gRPC link and every PostgreSQL session from another host
+# mutual TLS with the hosts' addresses in the certificates. From the root namespace the CLI signs
 # up, puts and gets files; then, each bounded in time:
 #   1. one storage host's cable cut: every object still reads back, the coordinator marks
 #      its two daemons down and repairs; cable back: they rejoin, nothing lost or doubled;
@@ -14,7 +15,8 @@
 #   4. the services host cut off from the database: calls fail UNAVAILABLE; healed,
 #      nothing half-committed remains and puts work again.
 # Skips (exit 77) when namespaces cannot be made (not root, no ip) or Patroni/etcd are
-# missing. Every namespace, veth, bridge and process is removed on exit (trap).
+# missing. Every namespace, veth, bridge and process is removed on exit (trap), also when
+# the run overstays: a watchdog ends it after 270 s, before ctest's 300 s.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -43,13 +45,16 @@ cleanup() {
       [[ -s "$f" ]] && { echo "--- $f"; grep -v "no action" "$f" | tail -12; }
     done
   fi
+  [[ -z "${WATCHDOG:-}" ]] || { pkill -P "$WATCHDOG" 2>/dev/null; kill "$WATCHDOG" 2>/dev/null; }
   fleet_down
   rm -rf "$W"
   [[ -z "$FAILED" ]] || echo "$FAILED (logs above)" >&2
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'FAILED="${FAILED:-FAIL: interrupted or over the 270 s watchdog}"; exit 1' INT TERM
+(sleep 270 && kill -TERM $$) >/dev/null 2>&1 &
+WATCHDOG=$!
 
 # --- the CLI, from the root namespace ----------------------------------------------
 export FREEHOLD_PASSWORD="multihost correct horse $$"
