@@ -10,7 +10,8 @@
 # Figures (`figure: NAME VALUE`):
 #   multihost_put_MBps / loopback_put_MBps / multihost_put_ratio (target >= 0.8), and the
 #     same for get: one file put and got by the CLI from the client's host, best of the
-#     runs, the two fleets alternating so that both see the same background load;
+#     runs, the two fleets alternating (and taking turns to go first) so that both see
+#     the same background load;
 #   coordinator_takeover_seconds: the leading coordinator SIGKILLed -> the first
 #     leader-only background step on the other (its "leading background task" log line),
 #     and _lease_intervals, the same over the lease check interval (--loop-interval,
@@ -69,10 +70,11 @@ BYTES=$(stat -c %s "$WORK/input.bin")
 source bench/e2e/lib.sh
 declare -A best=()
 for ((r = 0; r < RUNS; r++)); do
-  for side in multi lo; do
+  order="multi lo"; ((r % 2 == 0)) || order="lo multi"  # neither always goes first
+  for side in $order; do
     best[put-$side]=$(min "${best[put-$side]:-}" "$(timed "$side" put "$WORK/input.bin" --name "bench-$r.bin")")
   done
-  for side in multi lo; do
+  for side in $order; do
     rm -f "$WORK/out.bin"
     best[get-$side]=$(min "${best[get-$side]:-}" "$(timed "$side" get "bench-$r.bin" -o "$WORK/out.bin")")
     cmp "$WORK/input.bin" "$WORK/out.bin"
