@@ -5,7 +5,7 @@
 # as the reference in the same run, the same fleet with every address on one
 # namespace's loopback device. Needs root and iproute2, Patroni and etcd.
 #
-#   sudo ./bench/e2e/multihost.sh     # FREEHOLD_BENCH_MIB (default 16), FREEHOLD_BENCH_RUNS (3)
+#   sudo ./bench/e2e/multihost.sh     # FREEHOLD_BENCH_MIB (default 16), FREEHOLD_BENCH_RUNS (5)
 #
 # Figures (`figure: NAME VALUE`):
 #   multihost_put_MBps / loopback_put_MBps / multihost_put_ratio (target >= 0.8), and the
@@ -25,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 MIB=${FREEHOLD_BENCH_MIB:-16}
-RUNS=${FREEHOLD_BENCH_RUNS:-3}
+RUNS=${FREEHOLD_BENCH_RUNS:-5}
 [[ $(id -u) -eq 0 ]] || { echo "multihost.sh: network namespaces need root" >&2; exit 2; }
 for tool in patroni etcd ip unshare; do
   command -v "$tool" >/dev/null || { echo "multihost.sh: $tool is missing (deploy/install-deps.sh --ha)" >&2; exit 2; }
