@@ -35,7 +35,7 @@ if ! reason=$(fleet_can_run); then rm -rf "$W"; skip "$reason"; fi
 # One run at a time per tag (the names are fixed); a previous run killed hard left
 # nothing behind once fleet_down has run.
 exec 9>"/run/lock/freehold-multihost-$MH_TAG.lock"
-flock -w 300 9 || fail "another multihost run holds /run/lock/freehold-multihost-$MH_TAG.lock"
+flock -w 200 9 || { rm -rf "$W"; fail "another multihost run holds /run/lock/freehold-multihost-$MH_TAG.lock"; }
 fleet_down
 cleanup() {
   local rc=$?
@@ -52,8 +52,8 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'FAILED="${FAILED:-FAIL: interrupted or over the 270 s watchdog}"; exit 1' INT TERM
-(sleep 270 && kill -TERM $$) >/dev/null 2>&1 &
+trap 'FAILED="${FAILED:-FAIL: interrupted or over the ${MH_WATCHDOG:-270} s watchdog}"; exit 1' INT TERM
+(sleep "${MH_WATCHDOG:-270}" && kill -TERM $$) >/dev/null 2>&1 &
 WATCHDOG=$!
 
 # --- the CLI, from the root namespace ----------------------------------------------
