@@ -28,7 +28,7 @@ MIB=${FREEHOLD_BENCH_MIB:-16}
 RUNS=${FREEHOLD_BENCH_RUNS:-5}
 [[ $(id -u) -eq 0 ]] || { echo "multihost.sh: network namespaces need root" >&2; exit 2; }
 for tool in patroni etcd ip unshare; do
-  command -v "$tool" >/dev/null || { echo "multihost.sh: $tool is missing (deploy/install-deps.sh --ha)" >&2; exit 2; }
+  command -v "$tool" >/dev/null || { echo "multihost.sh: $tool is missing (deploy/install-deps.sh)" >&2; exit 2; }
 done
 WORK=$(mktemp -d /tmp/freehold-bench-multihost.XXXXXX)
 chmod 755 "$WORK"

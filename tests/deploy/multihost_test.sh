@@ -25,7 +25,7 @@ FAILED=""
 fail() { FAILED="FAIL: $*"; echo "$FAILED" >&2; exit 1; }
 step() { echo "== [$(date -u +%T)] $*"; }
 for tool in patroni patronictl etcd unshare curl; do
-  command -v "$tool" >/dev/null || skip "$tool is not installed (deploy/install-deps.sh --ha)"
+  command -v "$tool" >/dev/null || skip "$tool is not installed (deploy/install-deps.sh)"
 done
 W=$(mktemp -d /tmp/freehold-multihost.XXXXXX)
 MH_TAG=t MH_NET=10.77.0
