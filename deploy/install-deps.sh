@@ -20,6 +20,8 @@ PACKAGES=(
   python3-grpcio python3-protobuf python3-nacl grpc-proto
   # highly available PostgreSQL (deploy/ha/pg-ha.sh and the failover tests)
   patroni etcd-server etcd-client
+  # hosts made of network namespaces (tests/deploy/multihost_test.sh: ip netns, veth, bridge)
+  iproute2
   # TLS in front of the donations HTTP endpoints (civetweb's own TLS needs OpenSSL 1.1)
   hitch openssl
   # deploy/image/build.sh (root file system from Debian packages) and the unit checks

@@ -61,14 +61,8 @@ head -c $((MIB * 1024 * 1024)) /dev/urandom >"$WORK/input.bin"
 BYTES=$(stat -c %s "$WORK/input.bin")
 sync
 
-now() { date +%s.%N; }
-# timed SIDE ARGS...: seconds one CLI command takes.
-timed() {
-  local t0 t1
-  t0=$(now); fh "$@" >/dev/null; t1=$(now)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }'
-}
-min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
+# shellcheck source=bench/e2e/lib.sh
+source bench/e2e/lib.sh
 declare -A best=()
 for ((r = 0; r < RUNS; r++)); do
   for side in tls plain; do
@@ -92,8 +86,6 @@ done
 ms() { python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$1"; }
 ls_tls=$(ms "$WORK/ls-tls.json") ls_plain=$(ms "$WORK/ls-plain.json")
 
-mbps() { awk -v n="$BYTES" -v s="$1" 'BEGIN { printf "%.1f", n / s / 1e6 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 echo "file: $MIB MiB of random data, best of $RUNS alternating runs per side"
 echo "figure: e2e_put_tls_MBps $(mbps "${best[put-tls]}")"
 echo "figure: e2e_put_plaintext_MBps $(mbps "${best[put-plain]}")"

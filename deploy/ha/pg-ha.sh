@@ -21,7 +21,14 @@
 #   deploy/ha/pg-ha.sh primary DIR         # print the current primary's member name
 #
 # Ports: BASEPORT etcd clients, +1 etcd peers, +2 and +3 PostgreSQL (members pg1, pg2),
-# +4 and +5 their Patroni REST APIs. Everything listens on 127.0.0.1 only.
+# +4 and +5 their Patroni REST APIs. Everything listens on 127.0.0.1 only, or on the
+# address FREEHOLD_HA_HOST given to `up` (remembered in DIR/host): the multi-host test
+# runs the cluster in a network namespace of its own (tests/deploy/multihost_test.sh),
+# its clients in FREEHOLD_HA_CLIENTS (a CIDR, default the host's own /32).
+# FREEHOLD_HA_TLS_DIR (given to `up`): a directory with server.crt, server.key and ca.crt;
+# PostgreSQL then serves TLS and the clients in FREEHOLD_HA_CLIENTS must connect over TLS
+# with a client certificate signed by ca.crt (pg_hba `hostssl ... clientcert=verify-ca`;
+# they use sslmode=verify-full sslrootcert=ca.crt sslcert=... sslkey=...).
 # Authentication is `trust` on loopback (this is a single-machine cluster); production
 # uses scram-sha-256 over TLS (deploy/README.md). The URL's user is "postgres".
 #
@@ -89,10 +96,12 @@ cmd=$1
 dir=$2
 
 base_of() { cat "$dir/baseport"; }
+HOST=127.0.0.1
+[[ ! -f "$dir/host" ]] || HOST=$(cat "$dir/host")
 url_of() {
   local b
   b=$(base_of)
-  echo "host=127.0.0.1,127.0.0.1 port=$((b + 2)),$((b + 3)) user=postgres dbname=postgres" \
+  echo "host=$HOST,$HOST port=$((b + 2)),$((b + 3)) user=postgres dbname=postgres" \
     "target_session_attrs=read-write"
 }
 ctl() { as_user env HOME="$dir" patronictl -c "$dir/pg1/patroni.yml" "$@"; }
@@ -102,7 +111,7 @@ primary_member() {
   local b
   b=$(base_of)
   for i in 1 2; do
-    if curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$((b + 3 + i))/primary"; then
+    if curl -sf -o /dev/null --max-time 2 "http://$HOST:$((b + 3 + i))/primary"; then
       echo "pg$i"
       return
     fi
@@ -121,13 +130,13 @@ wait_healthy() {
     if [[ -n "$p" ]]; then
       local port=$((b + 1 + ${p#pg}))
       local sync
-      sync=$("$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atqc \
+      sync=$("$PG_BIN/psql" -h "$HOST" -p "$port" -U postgres -d postgres -Atqc \
         "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'
                                                     AND state = 'streaming'" 2>/dev/null || true)
       local other=$((3 - ${p#pg}))
       # ... and Patroni has recorded the standby as synchronous (a switchover needs it).
       if [[ "$sync" == 1 ]] &&
-        curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$((b + 3 + other))/sync"; then
+        curl -sf -o /dev/null --max-time 2 "http://$HOST:$((b + 3 + other))/sync"; then
         return 0
       fi
     fi
@@ -136,6 +145,23 @@ wait_healthy() {
   echo "pg-ha: no primary with a synchronous standby within ${1:-90} s; see $dir/*/patroni.log" >&2
   ctl list >&2 || true
   return 1
+}
+
+# The pg_hba lines for the clients (FREEHOLD_HA_CLIENTS): mutual TLS when the cluster
+# has TLS material in $dir/tls, else trust.
+client_hba() {
+  local clients=${FREEHOLD_HA_CLIENTS:-$HOST/32}
+  if [[ -f "$dir/tls/server.crt" ]]; then
+    echo "    - hostssl all all $clients trust clientcert=verify-ca"
+    echo "    - hostnossl all all $clients reject"
+  else
+    echo "    - host all all $clients trust"
+  fi
+}
+ssl_parameters() {
+  [[ -f "$dir/tls/server.crt" ]] || return 0
+  printf '    %s\n' "ssl: 'on'" "ssl_cert_file: $dir/tls/server.crt" \
+    "ssl_key_file: $dir/tls/server.key" "ssl_ca_file: $dir/tls/ca.crt"
 }
 
 write_member_config() {
@@ -150,10 +176,10 @@ name: $name
 log:
   level: INFO
 restapi:
-  listen: 127.0.0.1:$apiport
-  connect_address: 127.0.0.1:$apiport
+  listen: $HOST:$apiport
+  connect_address: $HOST:$apiport
 etcd3:
-  hosts: 127.0.0.1:$b
+  hosts: $HOST:$b
 bootstrap:
   dcs:
     ttl: $TTL
@@ -179,11 +205,12 @@ bootstrap:
     - auth: trust
   pg_hba:
     - local all all trust
-    - host replication replicator 127.0.0.1/32 trust
-    - host all all 127.0.0.1/32 trust
+    - host replication replicator $HOST/32 trust
+    - host all all $HOST/32 trust
+    - host all all ${FREEHOLD_HA_CLIENTS:-$HOST/32} trust
 postgresql:
-  listen: 127.0.0.1:$pgport
-  connect_address: 127.0.0.1:$pgport
+  listen: $HOST:$pgport
+  connect_address: $HOST:$pgport
   data_dir: $dir/$name/data
   bin_dir: $PG_BIN
   pgpass: $dir/$name/pgpass
@@ -196,20 +223,21 @@ postgresql:
       username: postgres
   parameters:
     unix_socket_directories: $dir/$name
+$(ssl_parameters)
 EOF
 }
 
 start_etcd() {
   local b=$1
   (exec_as_user etcd --name freehold-ha --data-dir "$dir/etcd/data" \
-    --listen-client-urls "http://127.0.0.1:$b" --advertise-client-urls "http://127.0.0.1:$b" \
-    --listen-peer-urls "http://127.0.0.1:$((b + 1))" \
-    --initial-advertise-peer-urls "http://127.0.0.1:$((b + 1))" \
-    --initial-cluster "freehold-ha=http://127.0.0.1:$((b + 1))" \
+    --listen-client-urls "http://$HOST:$b" --advertise-client-urls "http://$HOST:$b" \
+    --listen-peer-urls "http://$HOST:$((b + 1))" \
+    --initial-advertise-peer-urls "http://$HOST:$((b + 1))" \
+    --initial-cluster "freehold-ha=http://$HOST:$((b + 1))" \
     --listen-metrics-urls "") >"$dir/etcd.log" 2>&1 &
   echo $! >"$dir/etcd.pid"
   for _ in $(seq 1 100); do
-    if curl -sf --max-time 1 "http://127.0.0.1:$b/health" | grep -q true; then return 0; fi
+    if curl -sf --max-time 1 "http://$HOST:$b/health" | grep -q true; then return 0; fi
     sleep 0.1
   done
   echo "pg-ha: etcd did not start; see $dir/etcd.log" >&2
@@ -248,6 +276,14 @@ case "$cmd" in
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd -P)
     echo "$base" >"$dir/baseport"
+    HOST=${FREEHOLD_HA_HOST:-$HOST}
+    echo "$HOST" >"$dir/host"
+    if [[ -n "${FREEHOLD_HA_TLS_DIR:-}" ]]; then
+      mkdir -p "$dir/tls"
+      for f in server.crt server.key ca.crt; do
+        install -m 0600 "$FREEHOLD_HA_TLS_DIR/$f" "$dir/tls/$f"  # chowned below
+      done
+    fi
     for i in 1 2; do write_member_config "$i" "$base"; done
     mkdir -p "$dir/etcd"
     if [[ $(id -u) -eq 0 ]]; then chown -R "$(run_user):" "$dir"; fi

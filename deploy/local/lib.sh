@@ -7,18 +7,21 @@ is_running() {
 }
 
 # start_service NAME GRPC_ADDR BINARY ARGS...: starts it unless already running,
-# then waits (bounded) until its gRPC health check answers SERVING.
+# then waits (bounded) until its gRPC health check answers SERVING. When the array
+# LAUNCH is set (e.g. LAUNCH=(ip netns exec NS), deploy/multihost/fleet.sh), the
+# binary and the health check are started through it; it must exec the binary so that
+# the pid is its own.
 start_service() {
   local name=$1 addr=$2 bin=$3; shift 3
   if is_running "$name"; then
     echo "  $name already running (pid $(cat "$RUN/pids/$name.pid"))"
   else
     if [[ ! -x "$bin" ]]; then echo "up.sh: $bin is missing; build failed?" >&2; exit 1; fi
-    nohup "$bin" "$@" >>"$RUN/logs/$name.log" 2>&1 </dev/null &
+    nohup ${LAUNCH[@]+"${LAUNCH[@]}"} "$bin" "$@" >>"$RUN/logs/$name.log" 2>&1 </dev/null &
     echo $! > "$RUN/pids/$name.pid"
     echo "  $name started (pid $!), log $RUN/logs/$name.log"
   fi
-  if ! "$BIN/freehold-admin" health --address "$addr" --wait 30 >/dev/null; then
+  if ! ${LAUNCH[@]+"${LAUNCH[@]}"} "$BIN/freehold-admin" health --address "$addr" --wait 30 >/dev/null; then
     echo "up.sh: $name did not become healthy on $addr; last log lines:" >&2
     tail -20 "$RUN/logs/$name.log" >&2
     exit 1
@@ -128,7 +131,9 @@ tls_init() {
 }
 
 # tls_leaf NAME ROLE ID: $TLS/NAME.{crt,key} for ROLE/ID, issued unless a
-# certificate for the same role and id signed by the current CA is there.
+# certificate for the same role and id signed by the current CA is there. Its other
+# SANs are $TLS_SANS (default: the loopback names; deploy/multihost/fleet.sh gives
+# each host's addresses).
 tls_leaf() {
   local name=$1 role=$2 id=$3
   if [[ -s "$TLS/$name.crt" && -s "$TLS/$name.key" ]] &&
@@ -137,7 +142,8 @@ tls_leaf() {
        grep -q "URI:spiffe://freehold/role/$role/$id\(,\|$\)"; then
     return 0
   fi
-  "$ROOT/deploy/tls/pki.sh" leaf "$TLS" "$name" "$role" "$id" DNS:localhost IP:127.0.0.1 IP:::1
+  # shellcheck disable=SC2086 # TLS_SANS is a list of words
+  "$ROOT/deploy/tls/pki.sh" leaf "$TLS" "$name" "$role" "$id" ${TLS_SANS:-DNS:localhost IP:127.0.0.1 IP:::1}
 }
 
 # tls_flags NAME: the --tls-* flags of the process whose certificate is NAME.

@@ -11,7 +11,8 @@
 #   pki.sh expired DIR NAME ROLE ID [SAN..]  as leaf, but valid only in 2020 (for tests)
 #   pki.sh bundle DIR NAME                DIR/NAME.pem = key + certificate (HTTP servers)
 #
-# Roles: coordinator, storaged, accounts, donations, operator. Leaf files are
+# Roles: coordinator, storaged, accounts, donations, operator, database (PostgreSQL
+# servers: deploy/ha/pg-ha.sh FREEHOLD_HA_TLS_DIR). Leaf files are
 # written under a temporary name and renamed, key first, so that a process that
 # reloads on change never reads a half-written file; a process watching the
 # pair should be pointed at a directory that is swapped as a whole (see
@@ -40,7 +41,7 @@ case "$cmd" in
   leaf|expired)
     [[ $# -ge 3 ]] || die "usage: pki.sh $cmd DIR NAME ROLE ID [SAN...]"
     name=$1; role=$2; id=$3; shift 3
-    [[ "$role" =~ ^(coordinator|storaged|accounts|donations|operator)$ ]] || die "unknown role '$role'"
+    [[ "$role" =~ ^(coordinator|storaged|accounts|donations|operator|database)$ ]] || die "unknown role '$role'"
     [[ "$id" =~ ^[A-Za-z0-9._-]{1,64}$ ]] || die "id '$id': 1-64 of [A-Za-z0-9._-]"
     [[ -s "$dir/ca.key" ]] || die "no CA in $dir (run: pki.sh ca $dir)"
     san="URI:spiffe://freehold/role/$role/$id"

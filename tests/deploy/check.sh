@@ -7,10 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 fail=0
-for f in deploy/install-deps.sh deploy/ha/*.sh deploy/local/*.sh deploy/kubernetes/secrets.sh \
+for f in deploy/install-deps.sh deploy/ha/*.sh deploy/local/*.sh deploy/multihost/*.sh deploy/kubernetes/secrets.sh \
          deploy/image/build.sh tests/run.sh tests/support/pg_ctl.sh; do
   bash -n "$f" || { echo "syntax error in $f"; fail=1; }
-  [[ -x "$f" || "$f" == deploy/local/lib.sh ]] || { echo "$f is not executable"; fail=1; }
+  [[ -x "$f" || "$f" == deploy/local/lib.sh || "$f" == deploy/multihost/fleet.sh ]] || { echo "$f is not executable"; fail=1; }
 done
 python3 - <<'PY' || fail=1
 import glob, sys, yaml
