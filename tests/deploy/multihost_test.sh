@@ -197,8 +197,14 @@ until fleet_donate 700 >"$W/donate.out" 2>&1; do
   ((SECONDS - t1 < 60)) || { cat "$W/donate.out"; fail "no donation recorded within 60 s of the failover"; }
   sleep 1
 done
-ledger_after=$(fleet_sql "SELECT count(*) FROM donations.ledger")
-[[ $ledger_after -gt $ledger_before ]] || fail "ledger: $ledger_after entries after the failover, $ledger_before before"
+# The webhook answers once the payment is journaled; the ledger projection copies it
+# asynchronously (and catches up after its own reconnection): wait for it, bounded.
+t1=$SECONDS
+until ledger_after=$(fleet_sql "SELECT count(*) FROM donations.ledger") &&
+  [[ $ledger_after -gt $ledger_before ]]; do
+  ((SECONDS - t1 < 30)) || fail "ledger: $ledger_after entries 30 s after the donation, $ledger_before before"
+  sleep 0.5
+done
 echo "   ledger: $ledger_before entries before, $ledger_after after a donation on the new primary"
 for p in accounts-a accounts-b donations "coordinator-$other"; do
   is_running "$p" || fail "$p is not running (it must reconnect, not restart)"
