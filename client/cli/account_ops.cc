@@ -54,7 +54,7 @@ absl::StatusOr<LoggedIn> FinishLogin(AccountsApi& accounts, const std::string& h
         wait = absl::StrCat(" Try again in ", absl::ToInt64Seconds(*d) + 1, " s.");
       }
       return absl::UnauthenticatedError(absl::StrCat(
-          "login refused for now: too many failed attempts for this handle or address.", wait));
+          "login refused for now: too many failed attempts for this handle from this network.", wait));
     }
     return s;
   }

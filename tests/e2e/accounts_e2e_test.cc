@@ -203,6 +203,42 @@ TEST_F(AccountsEndToEndTest, WeakerArgon2idIsUpgradedAtLoginWithoutEndingSession
   EXPECT_EQ(still.exit_code, 0) << still.Describe();
 }
 
+// Failed logins on one replica delay logins on another: the counters are in PostgreSQL.
+TEST_F(AccountsEndToEndTest, LoginThrottlingIsSharedByAccountsReplicas) {
+  const std::vector<std::string> flags = {"--allow-weak-kdf", "--kdf-default-ops", "2",
+                                          "--kdf-default-mem", "8192",
+                                          "--login-free-failures-per-account", "2",
+                                          "--login-backoff-base", "30s"};
+  absl::StatusOr<std::string> a = cluster().StartAccountsReplica(flags);
+  ASSERT_TRUE(a.ok()) << a.status();
+  absl::StatusOr<std::string> b = cluster().StartAccountsReplica(flags);
+  ASSERT_TRUE(b.ok()) << b.status();
+  auto alice = SignUp("alice");
+  const std::string handle = HandleOf(*alice);
+  auto guesser = Device(handle, "wrong guess " + handle + " x7", /*login=*/false);
+  for (int i = 0; i < 3; ++i) {
+    CliResult r = guesser->Run({"--accounts", *a, "login", "--handle", handle});
+    EXPECT_EQ(r.exit_code, 3) << r.Describe();
+    EXPECT_THAT(r.err, HasSubstr("wrong handle or password")) << r.Describe();
+  }
+  // Replica B refuses even the right password from this network for now, saying when
+  // to come back (no lockout: the delay grows, then expires).
+  auto owner = Device(handle, TestPassword(handle), /*login=*/false);
+  CliResult refused = owner->Run({"--accounts", *b, "login", "--handle", handle});
+  EXPECT_EQ(refused.exit_code, 3) << refused.Describe();
+  EXPECT_THAT(refused.err, HasSubstr("Try again in")) << refused.Describe();
+
+  grpc::ClientContext ctx;
+  v1::LoginRequest req;
+  req.set_handle(handle);
+  req.set_auth_key(std::string(32, 'x'));
+  v1::LoginResponse resp;
+  grpc::Status s = AccountsStub(*b)->Login(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("retry in"));
+  EXPECT_EQ(ctx.GetServerTrailingMetadata().count("retry-after-ms"), 1u);
+}
+
 // The production default (no --kdf-default-* flags): libsodium's MODERATE limits, used
 // by a CLI that does not allow weak parameters.
 TEST_F(AccountsEndToEndTest, NewAccountsUseArgon2idModerateByDefault) {
