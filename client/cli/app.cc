@@ -193,6 +193,24 @@ int RunApp(int argc, char** argv) {
   c->add_flag("--remember", recover.remember, "keep the identity on this device (0600 file)");
   c->callback([&] { run = [&](Context& ctx) { return RunRecover(ctx, recover); }; });
 
+  CLI::App* contacts = app.add_subcommand(
+      "contacts", "other people's public keys: fingerprints to compare, keys pinned here");
+  contacts->require_subcommand(1);
+  ContactsArgs contact_show;
+  c = contacts->add_subcommand("show",
+                               "print HANDLE's key fingerprint (compare it with theirs) and "
+                               "whether this device pinned or verified it");
+  c->add_option("HANDLE", contact_show.handle, "the other account's handle")->required();
+  c->callback([&] { run = [&](Context& ctx) { return RunContactsShow(ctx, contact_show); }; });
+  ContactsArgs contact_verify;
+  c = contacts->add_subcommand(
+      "verify", "after comparing fingerprints: pin HANDLE's current key as verified");
+  c->add_option("HANDLE", contact_verify.handle, "the other account's handle")->required();
+  c->add_option("--fingerprint", contact_verify.fingerprint,
+                "the fingerprint they read out (checked against the server's key)");
+  c->add_flag("--yes", contact_verify.yes, "do not ask (scripts)");
+  c->callback([&] { run = [&](Context& ctx) { return RunContactsVerify(ctx, contact_verify); }; });
+
   StatusArgs status;
   c = app.add_subcommand("status", "cluster capacity, health and funding");
   AddFlag(*c, "--admin-token-file", &status.admin_token_file,

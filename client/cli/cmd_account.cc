@@ -8,6 +8,7 @@
 #include "client/cli/account_ops.h"
 #include "client/cli/account_cmd_util.h"
 #include "client/cli/commands.h"
+#include "client/cli/contacts.h"
 #include "client/cli/exit_codes.h"
 #include "client/cli/format.h"
 
@@ -119,11 +120,13 @@ absl::Status RunWhoami(Context& ctx) {
     j["accounts_address"] = s.accounts_address;
     j["coordinator_address"] = ctx.CoordinatorAddress();
     j["created_at"] = IsoTime(account->created_at().seconds() * 1000000000LL);
+    j["fingerprint"] = FingerprintOf(account->public_key());
     ctx.PrintJson(j);
   } else {
     std::cout << account->handle() << "\n"
               << "  account     " << account->account_id() << "\n"
               << "  public key  " << account->public_key() << "\n"
+              << "  fingerprint " << FingerprintOf(account->public_key()) << "\n"
               << "  created     " << HumanTime(account->created_at().seconds() * 1000000000LL)
               << "\n"
               << "  cluster     accounts " << s.accounts_address << ", coordinator "

@@ -59,6 +59,11 @@ struct RecoverArgs {
   std::string new_password_file;  // else FREEHOLD_NEW_PASSWORD, else the terminal
   bool remember = false;
 };
+struct ContactsArgs {
+  std::string handle;
+  std::string fingerprint;  // verify: the digits the other person read out
+  bool yes = false;         // verify: no prompt (scripts)
+};
 struct StatusArgs {
   std::string admin_token_file;
 };
@@ -80,6 +85,9 @@ absl::Status RunRm(Context& ctx, const RmArgs& args);
 absl::Status RunShare(Context& ctx, const ShareArgs& args);
 absl::Status RunLink(Context& ctx, const LinkArgs& args);
 absl::Status RunFetch(Context& ctx, const FetchArgs& args);
+
+absl::Status RunContactsShow(Context& ctx, const ContactsArgs& args);
+absl::Status RunContactsVerify(Context& ctx, const ContactsArgs& args);
 
 absl::Status RunStatus(Context& ctx, const StatusArgs& args);
 
