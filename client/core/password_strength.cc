@@ -57,7 +57,9 @@ PasswordStrength EstimatePassword(std::string_view password,
     }
   }
   ZxcvbnFreeInfo(info);
-  if (out.reason.empty() && password.size() < 12) out.reason = "it is too short";
+  if (password.size() < 8 || (out.reason.empty() && password.size() < 12)) {
+    out.reason = "it is too short";
+  }
   return out;
 }
 
