@@ -4,6 +4,7 @@
 #include "client/cli/exit_codes.h"
 #include "client/cli/rpc.h"
 #include "client/core/account_keys.h"
+#include "client/core/password_strength.h"
 
 namespace freehold::cli {
 namespace {
@@ -53,7 +54,7 @@ absl::StatusOr<LoggedIn> FinishLogin(AccountsApi& accounts, const std::string& h
         wait = absl::StrCat(" Try again in ", absl::ToInt64Seconds(*d) + 1, " s.");
       }
       return absl::UnauthenticatedError(absl::StrCat(
-          "login refused for now: too many failed attempts for this handle or address.", wait));
+          "login refused for now: too many failed attempts for this handle from this network.", wait));
     }
     return s;
   }
@@ -86,21 +87,66 @@ absl::StatusOr<LoggedIn> FinishLogin(AccountsApi& accounts, const std::string& h
   return LoggedIn{std::move(s), *std::move(identity)};
 }
 
+// Re-wraps the just-unlocked identity with stronger parameters (UpgradeKdf).
+absl::Status UpgradeKdfAfterLogin(AccountsApi& accounts, LoggedIn& in,
+                                  const client::DerivedKeys& current,
+                                  const client::SecretBytes& password,
+                                  const PwhashParams& target) {
+  absl::StatusOr<NewWrapping> w = WrapUnderPassword(password, in.identity, target);
+  if (!w.ok()) return w.status();
+  v1::UpgradeKdfRequest req;
+  req.set_auth_key(AsString(current.auth_key.span()));
+  req.set_new_salt(AsString(w->salt));
+  req.mutable_new_kdf()->set_ops_limit(w->kdf.opslimit);
+  req.mutable_new_kdf()->set_mem_limit_bytes(w->kdf.memlimit);
+  req.mutable_new_kdf()->set_algorithm("argon2id13");
+  req.set_new_auth_key(AsString(w->keys.auth_key.span()));
+  req.set_new_wrapped_identity(AsString(w->wrapped_identity));
+  if (absl::Status s = accounts.UpgradeKdf(req, in.session.access_token); !s.ok()) return s;
+  in.session.password_salt = w->salt;
+  in.session.kdf = w->kdf;
+  in.session.wrapped_identity = w->wrapped_identity;
+  in.kdf_upgraded = true;
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::StatusOr<NewWrapping> WrapUnderPassword(const SecretBytes& password,
+                                              const client::X25519Identity& identity,
+                                              const PwhashParams& kdf) {
+  const auto salt = client::GeneratePasswordSalt();
+  absl::StatusOr<client::DerivedKeys> keys = client::DeriveKeys(password.view(), salt, kdf);
+  if (!keys.ok()) return keys.status();
+  absl::StatusOr<std::vector<uint8_t>> wrapped = client::WrapIdentity(keys->kek, identity);
+  if (!wrapped.ok()) return wrapped.status();
+  return NewWrapping{std::vector<uint8_t>(salt.begin(), salt.end()), kdf, *std::move(keys),
+                     *std::move(wrapped)};
+}
+
+PwhashParams RecommendedKdf(const v1::PreLoginResponse& pre) {
+  if (!pre.has_recommended_kdf()) return {0, 0};
+  return {pre.recommended_kdf().ops_limit(), pre.recommended_kdf().mem_limit_bytes()};
+}
+
+absl::Status CheckNewPassword(const SecretBytes& password, const std::string& handle) {
+  absl::Status s = client::CheckPasswordStrength(password.view(), {handle, "freehold"});
+  if (!s.ok()) return UsageError(s.message());
+  return s;
+}
 
 absl::StatusOr<LoggedIn> Signup(AccountsApi& accounts, const std::string& handle,
                                 const std::string& contact, const SecretBytes& password,
                                 const AccountOpsOptions& options) {
   // PreLogin of a new handle answers the server's recommended parameters.
+  if (absl::Status s = CheckNewPassword(password, handle); !s.ok()) return s;
   absl::StatusOr<v1::PreLoginResponse> pre = accounts.PreLogin(handle);
   if (!pre.ok()) return pre.status();
-  PwhashParams kdf{pre->kdf().ops_limit(), pre->kdf().mem_limit_bytes()};
-  if (!options.allow_weak_kdf && !client::CheckPwhashStrength(kdf).ok()) {
-    kdf = PwhashParams::Interactive();
-  }
-  if (kdf.opslimit > client::kMaxOpslimit || kdf.memlimit > client::kMaxMemlimit) {
-    kdf = PwhashParams::Moderate();
-  }
+  // For a handle that does not exist `kdf` is the server's default too (older servers
+  // send no recommended_kdf).
+  PwhashParams offered{pre->kdf().ops_limit(), pre->kdf().mem_limit_bytes()};
+  const PwhashParams kdf =
+      client::ChooseNewPwhashParams(RecommendedKdf(*pre), offered, options.allow_weak_kdf);
   const auto salt = client::GeneratePasswordSalt();
   absl::StatusOr<client::DerivedKeys> keys = client::DeriveKeys(password.view(), salt, kdf);
   if (!keys.ok()) return keys.status();
@@ -149,7 +195,20 @@ absl::StatusOr<LoggedIn> Login(AccountsApi& accounts, const std::string& handle,
   std::vector<uint8_t> salt(pre->salt().begin(), pre->salt().end());
   absl::StatusOr<client::DerivedKeys> keys = client::DeriveKeys(password.view(), salt, kdf);
   if (!keys.ok()) return keys.status();
-  return FinishLogin(accounts, handle, *keys, std::move(salt), kdf, options);
+  absl::StatusOr<LoggedIn> in = FinishLogin(accounts, handle, *keys, std::move(salt), kdf, options);
+  if (!in.ok()) return in;
+  const PwhashParams recommended = RecommendedKdf(*pre);
+  if (recommended.opslimit == 0) return in;  // an older server: nothing to compare with
+  const PwhashParams target =
+      client::ChooseNewPwhashParams(recommended, kdf, options.allow_weak_kdf);
+  if (client::PwhashWeakerThan(kdf, target)) {
+    if (absl::Status s = UpgradeKdfAfterLogin(accounts, *in, *keys, password, target); !s.ok()) {
+      in->warning = absl::StrCat(
+          "could not strengthen the account's password hashing (", s.message(),
+          "); it is tried again at the next login");
+    }
+  }
+  return in;
 }
 
 absl::StatusOr<client::X25519Identity> UnlockIdentity(const Session& session,

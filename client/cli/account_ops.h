@@ -26,16 +26,40 @@ struct AccountOpsOptions {
 struct LoggedIn {
   Session session;
   client::X25519Identity identity;
+  bool kdf_upgraded = false;  // login re-wrapped the identity with stronger Argon2id
+  std::string warning;        // for the user (e.g. the upgrade failed; login still worked)
 };
 
+// A new password wrapping of `identity`: fresh salt, keys derived with `kdf`.
+struct NewWrapping {
+  std::vector<uint8_t> salt;
+  client::PwhashParams kdf;
+  client::DerivedKeys keys;
+  std::vector<uint8_t> wrapped_identity;
+};
+absl::StatusOr<NewWrapping> WrapUnderPassword(const client::SecretBytes& password,
+                                              const client::X25519Identity& identity,
+                                              const client::PwhashParams& kdf);
+
+// The server's recommended parameters from PreLogin ({0, 0} from an older server).
+client::PwhashParams RecommendedKdf(const v1::PreLoginResponse& pre);
+
+// INVALID_ARGUMENT naming why the password is weak (client/core/password_strength.h);
+// the handle counts as a word an attacker knows.
+absl::Status CheckNewPassword(const client::SecretBytes& password, const std::string& handle);
+
 // ALREADY_EXISTS when the handle is taken; INVALID_ARGUMENT for a bad handle.
+// Also INVALID_ARGUMENT if the password is too weak (CheckNewPassword).
 absl::StatusOr<LoggedIn> Signup(AccountsApi& accounts, const std::string& handle,
                                 const std::string& contact, const client::SecretBytes& password,
                                 const AccountOpsOptions& options);
 
 // UNAUTHENTICATED "wrong handle or password" (also while the server backs off
 // after failures, with the delay in the message); FAILED_PRECONDITION if the
-// server offers KDF parameters too weak to trust.
+// server offers KDF parameters too weak to trust. When the account's Argon2id
+// parameters are weaker than ChooseNewPwhashParams(server's recommendation), the
+// identity is re-wrapped with the stronger ones (UpgradeKdf; other sessions stay);
+// if that fails the login still succeeds with `warning` set.
 absl::StatusOr<LoggedIn> Login(AccountsApi& accounts, const std::string& handle,
                                const client::SecretBytes& password,
                                const AccountOpsOptions& options);

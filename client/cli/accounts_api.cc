@@ -72,4 +72,45 @@ absl::StatusOr<v1::GetPublicKeyResponse> AccountsApi::GetPublicKey(
   return resp;
 }
 
+absl::Status AccountsApi::ChangePassword(const v1::ChangePasswordRequest& req,
+                                         const std::string& access_token) {
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx, kDefaultRpcTimeout, access_token);
+  v1::ChangePasswordResponse resp;
+  grpc::Status st = stub_->ChangePassword(&ctx, req, &resp);
+  if (!st.ok()) return CallFailed(st, ctx, service_, "password change");
+  return absl::OkStatus();
+}
+
+absl::Status AccountsApi::UpgradeKdf(const v1::UpgradeKdfRequest& req,
+                                     const std::string& access_token) {
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx, kDefaultRpcTimeout, access_token);
+  v1::UpgradeKdfResponse resp;
+  grpc::Status st = stub_->UpgradeKdf(&ctx, req, &resp);
+  if (!st.ok()) return CallFailed(st, ctx, service_, "password hashing upgrade");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::GetRecoveryChallengeResponse> AccountsApi::GetRecoveryChallenge(
+    const std::string& handle) {
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx);
+  v1::GetRecoveryChallengeRequest req;
+  req.set_handle(handle);
+  v1::GetRecoveryChallengeResponse resp;
+  grpc::Status st = stub_->GetRecoveryChallenge(&ctx, req, &resp);
+  if (!st.ok()) return CallFailed(st, ctx, service_, "recovery challenge");
+  return resp;
+}
+
+absl::StatusOr<v1::RecoverResponse> AccountsApi::Recover(const v1::RecoverRequest& req) {
+  grpc::ClientContext ctx;
+  PrepareCall(&ctx);
+  v1::RecoverResponse resp;
+  grpc::Status st = stub_->Recover(&ctx, req, &resp);
+  if (!st.ok()) return CallFailed(st, ctx, service_, "recovery");
+  return resp;
+}
+
 }  // namespace freehold::cli

@@ -25,6 +25,11 @@ class AccountsApi {
   // Needs the caller's access token (the server refuses anonymous lookups).
   absl::StatusOr<v1::GetPublicKeyResponse> GetPublicKey(const std::string& handle,
                                                         const std::string& access_token);
+  absl::Status ChangePassword(const v1::ChangePasswordRequest& request,
+                              const std::string& access_token);
+  absl::Status UpgradeKdf(const v1::UpgradeKdfRequest& request, const std::string& access_token);
+  absl::StatusOr<v1::GetRecoveryChallengeResponse> GetRecoveryChallenge(const std::string& handle);
+  absl::StatusOr<v1::RecoverResponse> Recover(const v1::RecoverRequest& request);
 
  private:
   Service service_;

@@ -170,6 +170,47 @@ int RunApp(int argc, char** argv) {
   c->add_flag("--yes", recovery.yes, "do not ask for confirmation (scripts)");
   c->callback([&] { run = [&](Context& ctx) { return RunRecoveryKey(ctx, recovery); }; });
 
+  PasswdArgs passwd;
+  c = app.add_subcommand("passwd",
+                         "change your password (your files and recovery key stay the same; every "
+                         "other session ends)");
+  c->add_option("--new-password-file", passwd.new_password_file,
+                "read the new password from this file (else FREEHOLD_NEW_PASSWORD, else asked "
+                "twice)");
+  c->callback([&] { run = [&](Context& ctx) { return RunPasswd(ctx, passwd); }; });
+
+  RecoverArgs recover;
+  c = app.add_subcommand("recover",
+                         "forgot the password: log in with your recovery key and choose a new "
+                         "password (every other session ends)");
+  c->add_option("--handle", recover.handle, "your handle");
+  c->add_option("--recovery-key-file", recover.recovery_key_file,
+                "file holding the AGE-SECRET-KEY-1... recovery key (else FREEHOLD_RECOVERY_KEY, "
+                "else asked)");
+  c->add_option("--new-password-file", recover.new_password_file,
+                "read the new password from this file (else FREEHOLD_NEW_PASSWORD, else asked "
+                "twice)");
+  c->add_flag("--remember", recover.remember, "keep the identity on this device (0600 file)");
+  c->callback([&] { run = [&](Context& ctx) { return RunRecover(ctx, recover); }; });
+
+  CLI::App* contacts = app.add_subcommand(
+      "contacts", "other people's public keys: fingerprints to compare, keys pinned here");
+  contacts->require_subcommand(1);
+  ContactsArgs contact_show;
+  c = contacts->add_subcommand("show",
+                               "print HANDLE's key fingerprint (compare it with theirs) and "
+                               "whether this device pinned or verified it");
+  c->add_option("HANDLE", contact_show.handle, "the other account's handle")->required();
+  c->callback([&] { run = [&](Context& ctx) { return RunContactsShow(ctx, contact_show); }; });
+  ContactsArgs contact_verify;
+  c = contacts->add_subcommand(
+      "verify", "after comparing fingerprints: pin HANDLE's current key as verified");
+  c->add_option("HANDLE", contact_verify.handle, "the other account's handle")->required();
+  c->add_option("--fingerprint", contact_verify.fingerprint,
+                "the fingerprint they read out (checked against the server's key)");
+  c->add_flag("--yes", contact_verify.yes, "do not ask (scripts)");
+  c->callback([&] { run = [&](Context& ctx) { return RunContactsVerify(ctx, contact_verify); }; });
+
   StatusArgs status;
   c = app.add_subcommand("status", "cluster capacity, health and funding");
   AddFlag(*c, "--admin-token-file", &status.admin_token_file,

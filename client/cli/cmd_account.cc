@@ -6,54 +6,14 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "client/cli/account_ops.h"
+#include "client/cli/account_cmd_util.h"
 #include "client/cli/commands.h"
+#include "client/cli/contacts.h"
 #include "client/cli/exit_codes.h"
 #include "client/cli/format.h"
 
 namespace freehold::cli {
 namespace {
-
-std::string DeviceName() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') return "freehold CLI";
-  return absl::StrCat("freehold CLI on ", host);
-}
-
-absl::StatusOr<std::string> HandleOrPrompt(const std::string& given) {
-  std::string handle = given;
-  if (handle.empty()) {
-    if (!PasswordSource::HaveTerminal()) {
-      return UsageError("--handle is required (there is no terminal to ask for it on)");
-    }
-    absl::StatusOr<client::SecretBytes> typed = PromptTerminal("Handle: ", /*echo=*/true);
-    if (!typed.ok()) return typed.status();
-    handle = std::string(typed->view());
-  }
-  handle = std::string(absl::StripAsciiWhitespace(handle));
-  if (handle.empty()) return UsageError("the handle is empty");
-  return absl::AsciiStrToLower(handle);
-}
-
-AccountOpsOptions OpsOptions(Context& ctx) {
-  AccountOpsOptions o;
-  o.coordinator_address = ctx.CoordinatorAddress();
-  o.device_name = DeviceName();
-  o.allow_weak_kdf = ctx.options().allow_weak_kdf;
-  return o;
-}
-
-absl::Status SaveLogin(Context& ctx, const LoggedIn& in, bool remember) {
-  absl::StatusOr<const SessionStore*> store = ctx.Store();
-  if (!store.ok()) return store.status();
-  if (absl::Status s = (*store)->dir().Ensure(); !s.ok()) return s;
-  absl::StatusOr<FileLock> lock = (*store)->Lock();
-  if (!lock.ok()) return lock.status();
-  // A different account's leftovers (remembered identity, share records) go.
-  if (absl::Status s = (*store)->Clear(); !s.ok()) return s;
-  if (absl::Status s = (*store)->Save(in.session); !s.ok()) return s;
-  if (remember) return (*store)->RememberIdentity(in.identity);
-  return absl::OkStatus();
-}
 
 nlohmann::json AccountJson(const Session& s) {
   return {{"account_id", s.account_id}, {"handle", s.handle}, {"public_key", s.public_key}};
@@ -101,8 +61,16 @@ absl::Status RunLogin(Context& ctx, const LoginArgs& args) {
   if (!in.ok()) return in.status();
   if (absl::Status s = SaveLogin(ctx, *in, args.remember); !s.ok()) return s;
   if (ctx.json()) {
-    ctx.PrintJson(AccountJson(in->session));
+    nlohmann::json j = AccountJson(in->session);
+    j["kdf_upgraded"] = in->kdf_upgraded;
+    if (!in->warning.empty()) j["warning"] = in->warning;
+    ctx.PrintJson(j);
   } else {
+    if (!in->warning.empty()) std::cerr << "freehold: warning: " << in->warning << "\n";
+    if (in->kdf_upgraded && !ctx.options().quiet) {
+      std::cerr << "Password hashing strengthened to Argon2id ops " << in->session.kdf.opslimit
+                << ", " << (in->session.kdf.memlimit >> 20) << " MiB (same password).\n";
+    }
     std::cout << "Logged in as " << in->session.handle << ".";
     if (args.remember) std::cout << " The identity is remembered on this device (0600 file).";
     std::cout << "\n";
@@ -152,11 +120,13 @@ absl::Status RunWhoami(Context& ctx) {
     j["accounts_address"] = s.accounts_address;
     j["coordinator_address"] = ctx.CoordinatorAddress();
     j["created_at"] = IsoTime(account->created_at().seconds() * 1000000000LL);
+    j["fingerprint"] = FingerprintOf(account->public_key());
     ctx.PrintJson(j);
   } else {
     std::cout << account->handle() << "\n"
               << "  account     " << account->account_id() << "\n"
               << "  public key  " << account->public_key() << "\n"
+              << "  fingerprint " << FingerprintOf(account->public_key()) << "\n"
               << "  created     " << HumanTime(account->created_at().seconds() * 1000000000LL)
               << "\n"
               << "  cluster     accounts " << s.accounts_address << ", coordinator "

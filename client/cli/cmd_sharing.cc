@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "client/cli/commands.h"
+#include "client/cli/contacts.h"
 #include "client/cli/exit_codes.h"
 #include "client/cli/file_io.h"
 #include "client/cli/format.h"
@@ -61,6 +62,25 @@ absl::Status RunShare(Context& ctx, const ShareArgs& args) {
   absl::StatusOr<client::X25519PublicKey> key = client::ParseRecipient(recipient->public_key());
   if (!key.ok()) {
     return absl::DataLossError(absl::StrCat("the public key of ", handle, " is malformed"));
+  }
+  // Trust on first use, then only the pinned (or re-verified) key (contacts.h).
+  const SessionStore* pins = *ctx.Store();
+  ContactsStore contacts(pins->dir(), (*user)->session().account_id);
+  std::optional<PinnedKey> pinned;
+  absl::StatusOr<PinOutcome> pin = [&]() -> absl::StatusOr<PinOutcome> {
+    absl::StatusOr<FileLock> lock = pins->Lock();
+    if (!lock.ok()) return lock.status();
+    return contacts.CheckOrPin(handle, recipient->account_id(), recipient->public_key(), &pinned);
+  }();
+  if (!pin.ok()) return pin.status();
+  if (*pin == PinOutcome::kChanged) {
+    return ChangedKeyError(handle, *pinned, recipient->public_key());
+  }
+  if (*pin == PinOutcome::kFirstUse && !ctx.json() && !ctx.options().quiet) {
+    std::cerr << "First share with " << handle << ": their key is now pinned on this device "
+              << "(fingerprint " << FingerprintOf(recipient->public_key())
+              << "). Compare it with them and run `freehold contacts verify " << handle
+              << "`.\n";
   }
 
   absl::StatusOr<v1::GetObjectResponse> manifest = (*coordinator)->GetObject(*id);

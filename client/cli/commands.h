@@ -50,6 +50,20 @@ struct FetchArgs {
 struct RecoveryKeyArgs {
   bool yes = false;
 };
+struct PasswdArgs {
+  std::string new_password_file;  // else FREEHOLD_NEW_PASSWORD, else the terminal
+};
+struct RecoverArgs {
+  std::string handle;
+  std::string recovery_key_file;  // else FREEHOLD_RECOVERY_KEY, else the terminal
+  std::string new_password_file;  // else FREEHOLD_NEW_PASSWORD, else the terminal
+  bool remember = false;
+};
+struct ContactsArgs {
+  std::string handle;
+  std::string fingerprint;  // verify: the digits the other person read out
+  bool yes = false;         // verify: no prompt (scripts)
+};
 struct StatusArgs {
   std::string admin_token_file;
 };
@@ -59,6 +73,8 @@ absl::Status RunLogin(Context& ctx, const LoginArgs& args);
 absl::Status RunLogout(Context& ctx);
 absl::Status RunWhoami(Context& ctx);
 absl::Status RunRecoveryKey(Context& ctx, const RecoveryKeyArgs& args);
+absl::Status RunPasswd(Context& ctx, const PasswdArgs& args);
+absl::Status RunRecover(Context& ctx, const RecoverArgs& args);
 
 absl::Status RunPut(Context& ctx, const PutArgs& args);
 absl::Status RunGet(Context& ctx, const GetArgs& args);
@@ -69,6 +85,9 @@ absl::Status RunRm(Context& ctx, const RmArgs& args);
 absl::Status RunShare(Context& ctx, const ShareArgs& args);
 absl::Status RunLink(Context& ctx, const LinkArgs& args);
 absl::Status RunFetch(Context& ctx, const FetchArgs& args);
+
+absl::Status RunContactsShow(Context& ctx, const ContactsArgs& args);
+absl::Status RunContactsVerify(Context& ctx, const ContactsArgs& args);
 
 absl::Status RunStatus(Context& ctx, const StatusArgs& args);
 

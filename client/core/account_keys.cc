@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
@@ -107,6 +108,44 @@ absl::StatusOr<std::vector<uint8_t>> RewrapIdentity(const SecretBytes& old_kek,
   absl::StatusOr<X25519Identity> id = UnwrapIdentity(old_kek, wrapped);
   if (!id.ok()) return id.status();
   return WrapIdentity(new_kek, *id);
+}
+
+absl::StatusOr<std::vector<uint8_t>> RecoveryProof(const X25519Identity& identity,
+                                                   std::string_view ephemeral_recipient,
+                                                   std::span<const uint8_t> challenge) {
+  InitSodium();
+  absl::StatusOr<X25519PublicKey> eph = ParseRecipient(ephemeral_recipient);
+  if (!eph.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ephemeral_public: not an age recipient: ", eph.status().message()));
+  }
+  SecretBytes shared(32);
+  if (crypto_scalarmult(shared.data(), identity.secret().data(), eph->bytes.data()) != 0) {
+    return absl::InvalidArgumentError("ephemeral_public: low-order X25519 point");
+  }
+  std::vector<uint8_t> proof(32);
+  crypto_generichash(proof.data(), proof.size(), challenge.data(), challenge.size(), shared.data(),
+                     shared.size());
+  return proof;
+}
+
+bool PwhashWeakerThan(const PwhashParams& current, const PwhashParams& target) {
+  return current.opslimit < target.opslimit || current.memlimit < target.memlimit;
+}
+
+PwhashParams ChooseNewPwhashParams(const PwhashParams& recommended, const PwhashParams& current,
+                                   bool allow_weak) {
+  PwhashParams p{std::max(recommended.opslimit, current.opslimit),
+                 std::max(recommended.memlimit, current.memlimit)};
+  if (!allow_weak) {
+    const PwhashParams floor = PwhashParams::Moderate();
+    p = {std::max(p.opslimit, floor.opslimit), std::max(p.memlimit, floor.memlimit)};
+  } else {
+    const PwhashParams min = PwhashParams::MinimumForTests();
+    p = {std::max(p.opslimit, min.opslimit), std::max(p.memlimit, min.memlimit)};
+  }
+  if (p.opslimit > kMaxOpslimit || p.memlimit > kMaxMemlimit) p = PwhashParams::Moderate();
+  return p;
 }
 
 }  // namespace freehold::client

@@ -75,4 +75,22 @@ absl::StatusOr<std::vector<uint8_t>> RewrapIdentity(const SecretBytes& old_kek,
                                                     const SecretBytes& new_kek,
                                                     std::span<const uint8_t> wrapped);
 
+// Recovery proof (docs/PROTOCOL.md section 3.9): BLAKE2b-256(key = X25519(identity
+// secret, ephemeral public key), message = challenge). INVALID_ARGUMENT for a
+// malformed ephemeral key or a low-order point (all-zero shared secret).
+absl::StatusOr<std::vector<uint8_t>> RecoveryProof(const X25519Identity& identity,
+                                                   std::string_view ephemeral_recipient,
+                                                   std::span<const uint8_t> challenge);
+
+// The parameters the reference client uses for a NEW password wrapping (sign-up,
+// password change, recovery, upgrade), given what the server recommends
+// (`recommended`; {0, 0} if it said nothing) and the account's current parameters
+// (`current`; {0, 0} for sign-up): the stronger of the two, raised to MODERATE unless
+// `allow_weak` (tests), and MODERATE if that exceeds the client's caps.
+PwhashParams ChooseNewPwhashParams(const PwhashParams& recommended, const PwhashParams& current,
+                                   bool allow_weak);
+
+// True if `current` is weaker than `target` in either cost (time or memory).
+bool PwhashWeakerThan(const PwhashParams& current, const PwhashParams& target);
+
 }  // namespace freehold::client

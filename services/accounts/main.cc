@@ -39,6 +39,7 @@
 #include "services/accounts/core/token_keyring.h"
 #include "services/accounts/grpc/accounts_grpc_service.h"
 #include "services/accounts/pg/pg_account_repository.h"
+#include "services/accounts/pg/pg_login_throttle.h"
 
 namespace freehold::accounts {
 namespace {
@@ -222,10 +223,11 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
   AccountsMetrics metrics((*exposer)->registry());
   PgAccountRepository repo(pool);
   FairUseLimiter limiter(config.fair_use, clock);
+  PgLoginThrottle throttle(pool, *pepper, config.LoginThrottle());
   TokenIssuer issuer(keys, options);
-  LoginService login(repo, *pepper, limiter, issuer, metrics, clock, options);
+  LoginService login(repo, *pepper, limiter, throttle, issuer, metrics, clock, options);
   SessionService sessions(repo, issuer, metrics, clock);
-  AccountService accounts(repo, *pepper, limiter, metrics, clock, options);
+  AccountService accounts(repo, *pepper, limiter, throttle, metrics, clock, options);
   AccountsGrpcService service(
       login, sessions, accounts,
       AccountsGrpcOptions{{}, options.audience, tls.enabled(), config.login_workers, &keys});

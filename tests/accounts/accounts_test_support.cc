@@ -37,12 +37,20 @@ absl::StatusOr<std::unique_ptr<InProcessAccounts>> InProcessAccounts::Start(
   s->repo_ = std::make_unique<PgAccountRepository>(*s->pool_);
   s->metrics_ = std::make_unique<AccountsMetrics>(s->registry_);
   s->limiter_ = std::make_unique<FairUseLimiter>(s->config_.fair_use, s->clock_);
+  LoginThrottleConfig throttle;
+  throttle.free_failures_per_handle = s->config_.fair_use.login_free_failures_per_account;
+  throttle.free_failures_per_network = s->config_.fair_use.login_free_failures_per_address;
+  throttle.base = s->config_.fair_use.login_backoff_base;
+  throttle.max = s->config_.fair_use.login_backoff_max;
+  throttle.memory = s->config_.fair_use.login_failure_memory;
+  s->throttle_ = std::make_unique<PgLoginThrottle>(*s->pool_, *s->pepper_, throttle);
   s->issuer_ = std::make_unique<TokenIssuer>(s->keyring_->signer(), s->keyring_->verifier(),
                                              s->config_.options);
-  s->login_ = std::make_unique<LoginService>(*s->repo_, *s->pepper_, *s->limiter_, *s->issuer_,
+  s->login_ = std::make_unique<LoginService>(*s->repo_, *s->pepper_, *s->limiter_, *s->throttle_,
+                                             *s->issuer_,
                                              *s->metrics_, s->clock_, s->config_.options);
   s->sessions_ = std::make_unique<SessionService>(*s->repo_, *s->issuer_, *s->metrics_, s->clock_);
-  s->accounts_ = std::make_unique<AccountService>(*s->repo_, *s->pepper_, *s->limiter_,
+  s->accounts_ = std::make_unique<AccountService>(*s->repo_, *s->pepper_, *s->limiter_, *s->throttle_,
                                                   *s->metrics_, s->clock_, s->config_.options);
   s->service_ = std::make_unique<AccountsGrpcService>(
       *s->login_, *s->sessions_, *s->accounts_,

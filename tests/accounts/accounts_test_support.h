@@ -29,6 +29,7 @@
 #include "services/accounts/core/token_keyring.h"
 #include "services/accounts/grpc/accounts_grpc_service.h"
 #include "services/accounts/pg/pg_account_repository.h"
+#include "services/accounts/pg/pg_login_throttle.h"
 #include "tests/support/temp_dir.h"
 
 namespace freehold::accounts::testing {
@@ -78,6 +79,7 @@ class InProcessAccounts {
   std::unique_ptr<PgAccountRepository> repo_;
   std::unique_ptr<AccountsMetrics> metrics_;
   std::unique_ptr<FairUseLimiter> limiter_;
+  std::unique_ptr<PgLoginThrottle> throttle_;
   std::unique_ptr<TokenIssuer> issuer_;
   std::unique_ptr<LoginService> login_;
   std::unique_ptr<SessionService> sessions_;

@@ -42,6 +42,12 @@ class CliUser {
   mutable int runs_ = 0;
 };
 
+// A password for `handle` that passes the CLI's strength check (zxcvbn, at least
+// 40 bits) and differs per handle.
+inline std::string TestPassword(const std::string& handle) {
+  return "e2e " + handle + " plum-Vortex-83 quilt";
+}
+
 // Runs any binary with arguments; for `age`.
 CliResult RunTool(const std::string& binary, const std::vector<std::string>& args,
                   const std::string& scratch_dir, absl::Duration timeout = absl::Seconds(60));

@@ -56,12 +56,31 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(const ClusterOptions& op
 Cluster::~Cluster() {
   for (Node& n : nodes_) n.process.reset();
   replicas_.clear();
+  extra_accounts_.clear();
   coordinator_.reset();
   donations_.reset();
   accounts_.reset();
   if (!db_url_.empty() && options_.database_url.empty()) {
     (void)testing::PostgresHarness::Get().DropDatabase(db_url_);
   }
+}
+
+absl::StatusOr<std::string> Cluster::StartAccountsReplica(const std::vector<std::string>& flags) {
+  const int n = static_cast<int>(extra_accounts_.size()) + 1;
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
+                                   "--database-url", db_url_, "--data-dir",
+                                   dir_.File("accounts"), "--pepper-file", pepper_file_,
+                                   "--log-level", "warn"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  absl::StatusOr<std::unique_ptr<testing::Process>> p =
+      Launch(testing::BinaryPath("freehold-accounts"), std::move(args),
+             dir_.File(absl::StrCat("accounts-", n, ".log")),
+             pki_.Issue("accounts", kRoleAccounts, "e2e-accounts"));
+  if (!p.ok()) return p.status();
+  absl::StatusOr<std::string> address = GrpcAddressOf(**p, "freehold-accounts replica");
+  if (!address.ok()) return address.status();
+  extra_accounts_.push_back(*std::move(p));
+  return *address;
 }
 
 void Cluster::KillCoordinator(int r) {
@@ -85,11 +104,14 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
   const std::string keys = dir_.File("accounts.pub");
   operator_tls_ = pki_.Issue("operator", kRoleOperator, "e2e-operator").Client();
 
+  pepper_file_ = pepper;
+  // Weak Argon2id for speed (ops 2, 8 KiB; production: MODERATE), so that an account
+  // registered with ops 1 is weaker than the recommendation and upgraded at login.
   absl::StatusOr<std::unique_ptr<testing::Process>> accounts =
       Launch(testing::BinaryPath("freehold-accounts"),
              {"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--database-url",
               db_url_, "--data-dir", dir_.File("accounts"), "--pepper-file", pepper,
-              "--verification-keys-out", keys, "--allow-weak-kdf", "--kdf-default-ops", "1",
+              "--verification-keys-out", keys, "--allow-weak-kdf", "--kdf-default-ops", "2",
               "--kdf-default-mem", "8192", "--registrations-per-address-per-hour", "0",
               // Shorter than the CLI's refresh margin: every command refreshes.
               "--access-token-lifetime", "30s", "--log-level", "warn"},

@@ -72,9 +72,16 @@ class Cluster {
   ClientTlsOptions operator_tls() const { return operator_tls_; }
   const testing::TestPki& pki() const { return pki_; }
   const std::string& dir() const { return dir_.path(); }
+  // The cluster's PostgreSQL database (tests that play a malicious server edit it).
+  const std::string& database_url() const { return db_url_; }
   int node_count() const { return static_cast<int>(nodes_.size()); }
   const std::string& node_address(int i) const { return nodes_[i].address; }
   std::string node_data_dir(int i) const;
+
+  // Starts another freehold-accounts on the cluster's database with the same pepper
+  // and signing keys and `flags` (e.g. "--allow-weak-kdf"); returns its gRPC address.
+  // It runs until the cluster ends.
+  absl::StatusOr<std::string> StartAccountsReplica(const std::vector<std::string>& flags);
 
   // SIGTERM (graceful) / SIGKILL (crash) a storage daemon; Start it again.
   absl::Status StopNode(int i);
@@ -107,6 +114,8 @@ class Cluster {
   ClientTlsOptions operator_tls_;
   std::string db_url_;
   std::unique_ptr<testing::Process> accounts_, donations_, coordinator_;
+  std::vector<std::unique_ptr<testing::Process>> extra_accounts_;
+  std::string pepper_file_;
   std::string accounts_address_, donations_address_, coordinator_address_, admin_token_file_;
   std::string coordinator_metrics_;
   struct Replica {

@@ -48,7 +48,7 @@ class ClusterTest : public ::testing::Test {
     const std::string handle =
         prefix + std::to_string(::getpid()) + "x" + std::to_string(++counter);
     auto user = std::make_unique<CliUser>(
-        cluster_->accounts_address(), cluster_->coordinator_address(), "correct horse " + handle,
+        cluster_->accounts_address(), cluster_->coordinator_address(), TestPassword(handle),
         cluster_->ca_file());
     CliResult r = user->Run({"signup", "--handle", handle});
     EXPECT_EQ(r.exit_code, 0) << r.Describe();

@@ -135,7 +135,7 @@ TEST_F(FaultTest, DaemonKilledDuringPutNeverLeavesAnUnreadableObject) {
   o.binary = testing::BinaryPath("freehold");
   o.args = {"--json", "put", alice->File("big"), "--name", "big"};
   o.env = {{"FREEHOLD_CONFIG_DIR", alice->config_dir()},
-           {"FREEHOLD_PASSWORD", "correct horse " + HandleOf(*alice)},
+           {"FREEHOLD_PASSWORD", TestPassword(HandleOf(*alice))},
            {"FREEHOLD_ACCOUNTS_ADDR", cluster().accounts_address()},
            {"FREEHOLD_COORDINATOR_ADDR", cluster().coordinator_address()},
            {"FREEHOLD_CA_FILE", cluster().ca_file()},

@@ -76,7 +76,7 @@ class FundingEndToEndTest : public ::testing::Test {
   std::unique_ptr<CliUser> SignUp(const std::string& prefix) {
     const std::string handle = absl::StrCat(prefix, ::getpid());
     auto user = std::make_unique<CliUser>(
-        cluster_->accounts_address(), cluster_->coordinator_address(), "correct horse " + handle,
+        cluster_->accounts_address(), cluster_->coordinator_address(), TestPassword(handle),
         cluster_->ca_file());
     CliResult r = user->Run({"signup", "--handle", handle});
     EXPECT_EQ(r.exit_code, 0) << r.Describe();

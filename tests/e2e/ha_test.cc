@@ -162,7 +162,7 @@ class DatabaseFailoverTest : public ::testing::Test {
     r.handle = absl::StrCat("ha", ::getpid(), "x", i);
     r.user =
         std::make_unique<CliUser>(cluster().accounts_address(), cluster().coordinator_address(),
-                                  "correct horse " + r.handle, cluster().ca_file());
+                                  TestPassword(r.handle), cluster().ca_file());
     CliResult s = r.user->Run({"signup", "--handle", r.handle}, {}, absl::Seconds(60));
     if (s.exit_code != 0) {
       failures->push_back(s);

@@ -76,7 +76,7 @@ class SessionRevocationTest : public ::testing::Test {
 
 TEST_F(SessionRevocationTest, LogoutEndsTheAccessTokenAtTheCoordinatorWithinThePollInterval) {
   const std::string handle = "rev" + std::to_string(::getpid());
-  auto user = User(handle, "correct horse " + handle);
+  auto user = User(handle, TestPassword(handle));
   CliResult r = user->Run({"signup", "--handle", handle});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   const std::string token = AccessToken(*user);

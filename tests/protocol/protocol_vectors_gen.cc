@@ -176,9 +176,14 @@ Json Argon2idVectors() {
        "production)",
        "correct horse battery staple", "000102030405060708090a0b0c0d0e0f",
        freehold::client::PwhashParams::MinimumForTests()},
-      {"the limits PreLogin advertises by default (ops 2, 64 MiB), which new accounts use",
+      {"libsodium's INTERACTIVE limits (ops 2, 64 MiB): the weakest the reference client logs "
+       "in with; accounts made with them are upgraded at their next login",
        "p\xc3\xa4sswort \xe2\x9c\x93 Freehold", "a1b2c3d4e5f60718293a4b5c6d7e8f90",
        freehold::client::PwhashParams::Interactive()},
+      {"the limits PreLogin recommends by default (ops 3, 256 MiB: libsodium's MODERATE), "
+       "which new accounts use",
+       "p\xc3\xa4sswort \xe2\x9c\x93 Freehold", "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+       freehold::client::PwhashParams::Moderate()},
   };
   Json out = Json::array();
   for (const In& in : inputs) {

@@ -52,6 +52,13 @@ std::array<uint8_t, 32> Pepper::RecoveryEphemeralSecret(std::string_view challen
   return out;
 }
 
+std::string Pepper::ThrottleKey(std::string_view name) const {
+  static constexpr char kDomain[] = "freehold-throttle-v1";
+  std::string in(kDomain, sizeof(kDomain));  // includes the NUL separator
+  in.append(name);
+  return Blake2b(32, in, key_.data(), key_.size());
+}
+
 std::string HashRefreshToken(std::string_view token_bytes) {
   return Blake2b(32, token_bytes, nullptr, 0);
 }

@@ -33,6 +33,10 @@ class Pepper {
   std::string Verifier(std::string_view auth_key) const;
   // Deterministic 16-byte fake salt for `handle` (normalized).
   std::string FakeSalt(std::string_view handle) const;
+  // 32-byte key of a login-throttle counter: BLAKE2b-256(key = pepper,
+  // "freehold-throttle-v1" || 0x00 || `name`), so the database holds no handle or
+  // address in clear.
+  std::string ThrottleKey(std::string_view name) const;
   // X25519 secret the server uses for a recovery challenge.
   std::array<uint8_t, 32> RecoveryEphemeralSecret(std::string_view challenge) const;
 

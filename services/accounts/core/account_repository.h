@@ -121,6 +121,15 @@ class AccountRepository {
                                           const std::optional<NewSession>& new_session,
                                           const std::string& reason, absl::Time now) = 0;
 
+  // In one transaction: if the stored verifier differs from `expected_verifier`,
+  // FAILED_PRECONDITION (a concurrent change won); otherwise replaces the credentials
+  // and leaves every session alone (a KDF upgrade under the same password). NOT_FOUND
+  // if the account is deleted.
+  virtual absl::Status UpgradeCredentials(const std::string& account_id,
+                                          const Credentials& credentials,
+                                          const std::string& expected_verifier,
+                                          absl::Time now) = 0;
+
   virtual absl::Status SaveRecoveryChallenge(const std::string& challenge_hash,
                                              const std::string& account_id,
                                              absl::Time expires_at) = 0;
@@ -151,7 +160,8 @@ class AccountRepository {
   virtual absl::StatusOr<int64_t> CountActiveSessions(absl::Time now) = 0;
   // Removes sessions (with their refresh tokens) that expired or were revoked more than
   // `retention` ago, expired recovery challenges and ended-session records older than
-  // `retention`. Returns rows removed.
+  // `retention`, and login-throttle counters idle and unblocked for `retention`. Returns
+  // rows removed.
   virtual absl::StatusOr<int64_t> PurgeExpired(absl::Time now, absl::Duration retention) = 0;
 };
 

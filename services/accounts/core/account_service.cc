@@ -13,11 +13,13 @@
 namespace freehold::accounts {
 
 AccountService::AccountService(AccountRepository& repo, const Pepper& pepper,
-                               FairUseLimiter& limiter, AccountsMetrics& metrics, Clock& clock,
+                               FairUseLimiter& limiter, LoginThrottle& throttle,
+                               AccountsMetrics& metrics, Clock& clock,
                                const AccountsOptions& options)
     : repo_(repo),
       pepper_(pepper),
       limiter_(limiter),
+      throttle_(throttle),
       metrics_(metrics),
       clock_(clock),
       options_(options) {}
@@ -45,12 +47,12 @@ absl::StatusOr<AccountRecord> AccountService::ProveAuthKey(const AuthContext& au
   FH_RETURN_IF_ERROR(ValidateFixedBytes(auth_key, kAuthKeyBytes, field));
   FH_ASSIGN_OR_RETURN(std::optional<AccountRecord> account, repo_.FindById(auth.account_id));
   if (!account || account->deleted) return absl::NotFoundError("account was deleted");
-  FH_RETURN_IF_ERROR(limiter_.CheckLogin(account->handle, caller.address));
+  FH_RETURN_IF_ERROR(throttle_.Check(account->handle, caller.address, clock_.Now()).status());
   std::string verifier = pepper_.Verifier(auth_key);
   const bool match = SecureEquals(verifier, account->credentials.verifier);
   SecureZero(verifier);
   if (!match) {
-    limiter_.RecordLoginFailure(account->handle, caller.address);
+    (void)throttle_.RecordFailure(account->handle, caller.address, clock_.Now());  // best effort
     return absl::UnauthenticatedError(absl::StrCat(field, " is wrong"));
   }
   return *std::move(account);
@@ -75,6 +77,35 @@ absl::Status AccountService::ChangePassword(const AuthContext& auth, std::string
     return r;
   }();
   SecureZero(old_auth_key);
+  SecureZero(password.auth_key);
+  return s;
+}
+
+absl::Status AccountService::UpgradeKdf(const AuthContext& auth, std::string auth_key,
+                                        NewPassword password, const Caller& caller) {
+  absl::Status s = [&]() -> absl::Status {
+    FH_RETURN_IF_ERROR(ValidateFixedBytes(auth_key, kAuthKeyBytes, "auth_key"));
+    FH_RETURN_IF_ERROR(ValidateNewPassword(password, options_.kdf_bounds, "new_"));
+    FH_ASSIGN_OR_RETURN(AccountRecord account, ProveAuthKey(auth, auth_key, "auth_key", caller));
+    const KdfParams& old = account.credentials.kdf;
+    const KdfParams& next = password.kdf;
+    if (next.ops_limit < old.ops_limit || next.mem_limit_bytes < old.mem_limit_bytes ||
+        (next.ops_limit == old.ops_limit && next.mem_limit_bytes == old.mem_limit_bytes)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "new_kdf: must be stronger than the current parameters (ops ", old.ops_limit,
+          ", memory ", old.mem_limit_bytes, " bytes) and weaker in neither"));
+    }
+    Credentials creds{password.salt, password.kdf, pepper_.Verifier(password.auth_key),
+                      password.wrapped_identity};
+    absl::Status r = repo_.UpgradeCredentials(auth.account_id, creds,
+                                              account.credentials.verifier, clock_.Now());
+    SecureZero(creds.verifier);
+    if (r.code() == absl::StatusCode::kFailedPrecondition) {
+      return absl::AbortedError("the password was changed concurrently; retry");
+    }
+    return r;
+  }();
+  SecureZero(auth_key);
   SecureZero(password.auth_key);
   return s;
 }

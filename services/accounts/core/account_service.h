@@ -19,6 +19,7 @@
 #include "services/accounts/core/accounts_metrics.h"
 #include "services/accounts/core/accounts_options.h"
 #include "services/accounts/core/fair_use_limiter.h"
+#include "services/accounts/core/login_throttle.h"
 #include "services/accounts/core/types.h"
 
 namespace freehold::accounts {
@@ -29,6 +30,7 @@ inline constexpr int kMaxDeletedPage = 1000;
 class AccountService {
  public:
   AccountService(AccountRepository& repo, const Pepper& pepper, FairUseLimiter& limiter,
+                 LoginThrottle& throttle,
                  AccountsMetrics& metrics, Clock& clock, const AccountsOptions& options);
 
   absl::StatusOr<AccountInfo> GetAccount(const AuthContext& auth);
@@ -43,6 +45,13 @@ class AccountService {
   // Auth keys in `password` and `old_auth_key` are wiped.
   absl::Status ChangePassword(const AuthContext& auth, std::string old_auth_key,
                               NewPassword password, const Caller& caller);
+
+  // Same password, stronger Argon2id parameters: proves `auth_key`, requires
+  // `password.kdf` to be at least as strong as the stored parameters in both costs and
+  // stronger in one (FAILED_PRECONDITION "new_kdf: ..." otherwise), and replaces the
+  // credentials; no session ends. Auth keys are wiped.
+  absl::Status UpgradeKdf(const AuthContext& auth, std::string auth_key, NewPassword password,
+                          const Caller& caller);
 
   // Proves the auth key; marks the account deleted, revokes its sessions and writes the
   // outbox row in one transaction. `auth_key` is wiped.
@@ -66,7 +75,8 @@ class AccountService {
 
   AccountRepository& repo_;
   const Pepper& pepper_;
-  FairUseLimiter& limiter_;
+  FairUseLimiter& limiter_;  // registrations and public key lookups
+  LoginThrottle& throttle_;  // failed logins, recoveries and auth-key proofs
   AccountsMetrics& metrics_;
   Clock& clock_;
   const AccountsOptions& options_;

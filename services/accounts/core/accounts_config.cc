@@ -50,9 +50,11 @@ void AddAccountsFlags(CLI::App& app, AccountsConfig* c) {
   AddFlag(app, "--allow-weak-kdf", &c->allow_weak_kdf,
           "TESTS/DEV ONLY: accept Argon2id parameters below ops 2 / 19 MiB");
   AddFlag(app, "--kdf-default-ops", &c->kdf_default_ops,
-          "Argon2id ops limit advertised by PreLogin for unknown handles");
+          "Argon2id ops limit for new password wrappings (PreLogin recommended_kdf; "
+          "default 3 = libsodium MODERATE); weaker accounts are upgraded at login");
   AddFlag(app, "--kdf-default-mem", &c->kdf_default_mem,
-          "Argon2id memory (bytes) advertised by PreLogin for unknown handles");
+          "Argon2id memory (bytes) for new password wrappings (default 268435456 = 256 MiB, "
+          "libsodium MODERATE)");
   AddDurationFlag(app, "--access-token-lifetime", &c->access_token_lifetime,
                   "access token lifetime");
   AddDurationFlag(app, "--refresh-token-lifetime", &c->refresh_token_lifetime,
@@ -65,9 +67,11 @@ void AddAccountsFlags(CLI::App& app, AccountsConfig* c) {
                   "how long revoked or expired sessions are kept before purging");
   FairUseConfig& f = c->fair_use;
   AddFlag(app, "--login-free-failures-per-account", &f.login_free_failures_per_account,
-          "failed logins per handle before back-off starts");
+          "failed logins per handle from one network (IPv4 address, IPv6 /64) before "
+          "back-off starts (shared by every replica, in PostgreSQL)");
   AddFlag(app, "--login-free-failures-per-address", &f.login_free_failures_per_address,
-          "failed logins per source address before back-off starts");
+          "failed logins per network (IPv4 address, IPv6 /64), over all handles, before "
+          "back-off starts");
   AddDurationFlag(app, "--login-backoff-base", &f.login_backoff_base,
                   "first back-off delay; doubles with every further failure");
   AddDurationFlag(app, "--login-backoff-max", &f.login_backoff_max, "longest back-off delay");
@@ -141,6 +145,16 @@ absl::Status AccountsConfig::Validate() const {
 RotationPolicy AccountsConfig::Rotation() const {
   return RotationPolicy{signing_key_activation_delay,
                         access_token_lifetime + signing_key_retire_margin};
+}
+
+LoginThrottleConfig AccountsConfig::LoginThrottle() const {
+  LoginThrottleConfig t;
+  t.free_failures_per_handle = fair_use.login_free_failures_per_account;
+  t.free_failures_per_network = fair_use.login_free_failures_per_address;
+  t.base = fair_use.login_backoff_base;
+  t.max = fair_use.login_backoff_max;
+  t.memory = fair_use.login_failure_memory;
+  return t;
 }
 
 AccountsOptions AccountsConfig::ToOptions() const {

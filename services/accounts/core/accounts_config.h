@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "services/accounts/core/accounts_options.h"
 #include "services/accounts/core/fair_use_limiter.h"
+#include "services/accounts/core/login_throttle.h"
 #include "services/accounts/core/signing_key_set.h"
 
 namespace freehold::accounts {
@@ -44,8 +45,10 @@ struct AccountsConfig {
   // Argon2id policy. allow_weak_kdf accepts parameters below the production floor
   // (ops >= 1, mem >= 8 KiB) so tests and development run fast. Never in production.
   bool allow_weak_kdf = false;
-  uint64_t kdf_default_ops = 2;
-  uint64_t kdf_default_mem = 64ull << 20;
+  // Default: libsodium's MODERATE level (crypto_pwhash_OPSLIMIT_MODERATE = 3,
+  // crypto_pwhash_MEMLIMIT_MODERATE = 256 MiB).
+  uint64_t kdf_default_ops = 3;
+  uint64_t kdf_default_mem = 256ull << 20;
 
   absl::Duration access_token_lifetime = absl::Minutes(15);
   absl::Duration refresh_token_lifetime = absl::Hours(24 * 30);
@@ -59,6 +62,8 @@ struct AccountsConfig {
   absl::Status Validate() const;
   // The core options these flags describe.
   AccountsOptions ToOptions() const;
+  // The shared login throttle's settings (the --login-* flags).
+  LoginThrottleConfig LoginThrottle() const;
   // How --rotate-signing-keys-file / --prune-signing-keys-file treat the key set.
   RotationPolicy Rotation() const;
   // True for the offline commands that rewrite a key file and exit.

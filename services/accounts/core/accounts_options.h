@@ -21,9 +21,10 @@ struct AccountsOptions {
   absl::Duration recovery_challenge_lifetime = absl::Minutes(5);
   // Bounds on client-chosen Argon2id parameters (KdfBounds::Weak() only for tests/dev).
   KdfBounds kdf_bounds = KdfBounds::Production();
-  // What PreLogin answers for unknown handles; clients should register with these.
-  // Default: libsodium's INTERACTIVE level (ops 2, 64 MiB).
-  KdfParams default_kdf = {2, 64ull << 20, kKdfAlgorithm};
+  // What PreLogin answers for unknown handles and as recommended_kdf for every handle;
+  // clients register, change and upgrade passwords with these.
+  // Default: libsodium's MODERATE level (ops 3, 256 MiB).
+  KdfParams default_kdf = {3, 256ull << 20, kKdfAlgorithm};
 
   // INVALID_ARGUMENT naming the field if inconsistent (e.g. default_kdf outside bounds).
   absl::Status Validate() const;

@@ -1,6 +1,8 @@
-// Fair-use limits (there are no quotas anywhere in Freehold): exponential back-off after
-// failed logins, per account handle and per source address, and a cap on registrations
-// per source address per hour.
+// Fair-use limits (there are no quotas anywhere in Freehold): a cap on registrations
+// per source address per hour and on public key lookups. The services take failed
+// logins to the shared LoginThrottle (login_throttle.h, in PostgreSQL) instead; the
+// in-memory login back-off below (CheckLogin and friends) is kept for single-process
+// tools and its unit tests only.
 //
 // State is kept IN MEMORY, per process. That is exact for a single replica; with N
 // replicas behind a load balancer the effective limits are up to N times looser (each

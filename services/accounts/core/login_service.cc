@@ -31,11 +31,12 @@ absl::Status ValidateNewPassword(const NewPassword& password, const KdfBounds& b
 }
 
 LoginService::LoginService(AccountRepository& repo, const Pepper& pepper, FairUseLimiter& limiter,
-                           const TokenIssuer& issuer, AccountsMetrics& metrics, Clock& clock,
+                           LoginThrottle& throttle, const TokenIssuer& issuer, AccountsMetrics& metrics, Clock& clock,
                            const AccountsOptions& options)
     : repo_(repo),
       pepper_(pepper),
       limiter_(limiter),
+      throttle_(throttle),
       issuer_(issuer),
       metrics_(metrics),
       clock_(clock),
@@ -45,10 +46,11 @@ LoginService::LoginService(AccountRepository& repo, const Pepper& pepper, FairUs
 absl::StatusOr<PreLoginResult> LoginService::PreLogin(const std::string& raw_handle) {
   FH_ASSIGN_OR_RETURN(std::string handle, NormalizeHandle(raw_handle));
   // Always computed, so known and unknown handles cost the same.
-  PreLoginResult fake{pepper_.FakeSalt(handle), options_.default_kdf};
+  PreLoginResult fake{pepper_.FakeSalt(handle), options_.default_kdf, options_.default_kdf};
   FH_ASSIGN_OR_RETURN(std::optional<AccountRecord> account, repo_.FindByHandle(handle));
   if (!account || account->deleted) return fake;
-  return PreLoginResult{account->credentials.salt, account->credentials.kdf};
+  return PreLoginResult{account->credentials.salt, account->credentials.kdf,
+                        options_.default_kdf};
 }
 
 absl::StatusOr<std::string> LoginService::Register(RegisterInput input, const Caller& caller) {
@@ -100,7 +102,7 @@ absl::StatusOr<LoginResult> LoginService::LoginChecked(const std::string& raw_ha
   FH_ASSIGN_OR_RETURN(std::string handle, NormalizeHandle(raw_handle));
   FH_RETURN_IF_ERROR(ValidateFixedBytes(auth_key, kAuthKeyBytes, "auth_key"));
   FH_RETURN_IF_ERROR(ValidateDeviceName(device_name));
-  FH_RETURN_IF_ERROR(limiter_.CheckLogin(handle, caller.address));
+  FH_ASSIGN_OR_RETURN(const bool had_failures, throttle_.Check(handle, caller.address, clock_.Now()));
 
   // The same work for unknown handles, deleted accounts and wrong keys: one database
   // round trip (which creates the session only if the key is right), one verifier, one
@@ -122,7 +124,7 @@ absl::StatusOr<LoginResult> LoginService::LoginChecked(const std::string& raw_ha
       SecureEquals(verifier, live ? (*lookup)->account.credentials.verifier : dummy_verifier_);
   SecureZero(verifier);
   if (!live || !match) {
-    limiter_.RecordLoginFailure(handle, caller.address);
+    (void)throttle_.RecordFailure(handle, caller.address, clock_.Now());  // best effort
     if (live && (*lookup)->session_created) {
       return absl::InternalError("database and server disagree about the verifier");
     }
@@ -131,7 +133,7 @@ absl::StatusOr<LoginResult> LoginService::LoginChecked(const std::string& raw_ha
   if (!(*lookup)->session_created) {
     return absl::InternalError("session was not created for a matching verifier");
   }
-  limiter_.RecordLoginSuccess(handle);
+  if (had_failures) (void)throttle_.RecordSuccess(handle, caller.address);  // best effort
 
   const AccountRecord& account = (*lookup)->account;
   LoginResult out;
@@ -148,7 +150,7 @@ absl::StatusOr<LoginResult> LoginService::LoginChecked(const std::string& raw_ha
 absl::StatusOr<RecoveryChallenge> LoginService::GetRecoveryChallenge(const std::string& raw_handle,
                                                                      const Caller& caller) {
   FH_ASSIGN_OR_RETURN(std::string handle, NormalizeHandle(raw_handle));
-  FH_RETURN_IF_ERROR(limiter_.CheckLogin(handle, caller.address));
+  FH_RETURN_IF_ERROR(throttle_.Check(handle, caller.address, clock_.Now()).status());
   RecoveryChallenge out;
   out.challenge = RandomBytes(32);
   std::array<uint8_t, 32> eph = pepper_.RecoveryEphemeralSecret(out.challenge);
@@ -182,10 +184,10 @@ absl::StatusOr<LoginResult> LoginService::RecoverChecked(const std::string& raw_
   FH_RETURN_IF_ERROR(ValidateFixedBytes(challenge, 32, "challenge"));
   FH_RETURN_IF_ERROR(ValidateFixedBytes(proof, 32, "proof"));
   FH_RETURN_IF_ERROR(ValidateNewPassword(password, options_.kdf_bounds, "new_"));
-  FH_RETURN_IF_ERROR(limiter_.CheckLogin(handle, caller.address));
+  FH_ASSIGN_OR_RETURN(const bool had_failures, throttle_.Check(handle, caller.address, clock_.Now()));
 
   auto fail = [&]() {
-    limiter_.RecordLoginFailure(handle, caller.address);
+    (void)throttle_.RecordFailure(handle, caller.address, clock_.Now());  // best effort
     return absl::UnauthenticatedError(kWrongRecoveryMessage);
   };
   FH_ASSIGN_OR_RETURN(std::optional<AccountRecord> account, repo_.FindByHandle(handle));
@@ -204,7 +206,7 @@ absl::StatusOr<LoginResult> LoginService::RecoverChecked(const std::string& raw_
   absl::StatusOr<std::string> expected = RecoveryProof(eph, *account_key, challenge);
   SecureZero(eph.data(), eph.size());
   if (!expected.ok() || !SecureEquals(*expected, proof)) return fail();
-  limiter_.RecordLoginSuccess(handle);
+  if (had_failures) (void)throttle_.RecordSuccess(handle, caller.address);  // best effort
 
   Credentials creds{password.salt, password.kdf, pepper_.Verifier(password.auth_key),
                     password.wrapped_identity};

@@ -25,6 +25,7 @@
 #include "services/accounts/core/accounts_metrics.h"
 #include "services/accounts/core/accounts_options.h"
 #include "services/accounts/core/fair_use_limiter.h"
+#include "services/accounts/core/login_throttle.h"
 #include "services/accounts/core/token_issuer.h"
 #include "services/accounts/core/types.h"
 
@@ -36,6 +37,7 @@ inline constexpr char kWrongRecoveryMessage[] = "recovery proof is wrong or the 
 class LoginService {
  public:
   LoginService(AccountRepository& repo, const Pepper& pepper, FairUseLimiter& limiter,
+               LoginThrottle& throttle,
                const TokenIssuer& issuer, AccountsMetrics& metrics, Clock& clock,
                const AccountsOptions& options);
 
@@ -63,7 +65,8 @@ class LoginService {
 
   AccountRepository& repo_;
   const Pepper& pepper_;
-  FairUseLimiter& limiter_;
+  FairUseLimiter& limiter_;  // registrations and public key lookups
+  LoginThrottle& throttle_;  // failed logins, recoveries and auth-key proofs
   const TokenIssuer& issuer_;
   AccountsMetrics& metrics_;
   Clock& clock_;

@@ -51,6 +51,7 @@ struct AuthContext {
 struct PreLoginResult {
   std::string salt;
   KdfParams kdf;
+  KdfParams recommended_kdf;  // the server's default for new wrappings
 };
 
 struct RegisterInput {

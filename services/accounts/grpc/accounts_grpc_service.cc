@@ -135,6 +135,7 @@ grpc::Status AccountsGrpcService::PreLogin(grpc::ServerContext* ctx, const v1::P
   if (!r.ok()) return Reply(ctx, r.status());
   resp->set_salt(r->salt);
   ToProto(r->kdf, resp->mutable_kdf());
+  ToProto(r->recommended_kdf, resp->mutable_recommended_kdf());
   return grpc::Status::OK;
 }
 
@@ -237,6 +238,16 @@ grpc::Status AccountsGrpcService::ChangePassword(grpc::ServerContext* ctx,
                  req->new_wrapped_identity()};
   return Reply(ctx,
                accounts_.ChangePassword(*auth, req->old_auth_key(), std::move(pw), CallerOf(ctx)));
+}
+
+grpc::Status AccountsGrpcService::UpgradeKdf(grpc::ServerContext* ctx,
+                                             const v1::UpgradeKdfRequest* req,
+                                             v1::UpgradeKdfResponse*) {
+  absl::StatusOr<AuthContext> auth = Authenticate(ctx);
+  if (!auth.ok()) return Reply(ctx, auth.status());
+  NewPassword pw{req->new_salt(), FromProto(req->new_kdf()), req->new_auth_key(),
+                 req->new_wrapped_identity()};
+  return Reply(ctx, accounts_.UpgradeKdf(*auth, req->auth_key(), std::move(pw), CallerOf(ctx)));
 }
 
 grpc::Status AccountsGrpcService::GetRecoveryChallenge(grpc::ServerContext* ctx,

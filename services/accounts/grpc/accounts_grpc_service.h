@@ -84,6 +84,8 @@ class AccountsGrpcService final : public AccountsServiceBase {
                              v1::RevokeSessionResponse* resp) override;
   grpc::Status ChangePassword(grpc::ServerContext* ctx, const v1::ChangePasswordRequest* req,
                               v1::ChangePasswordResponse* resp) override;
+  grpc::Status UpgradeKdf(grpc::ServerContext* ctx, const v1::UpgradeKdfRequest* req,
+                          v1::UpgradeKdfResponse* resp) override;
   grpc::Status GetRecoveryChallenge(grpc::ServerContext* ctx,
                                     const v1::GetRecoveryChallengeRequest* req,
                                     v1::GetRecoveryChallengeResponse* resp) override;

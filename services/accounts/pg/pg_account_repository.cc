@@ -143,6 +143,9 @@ const std::vector<std::pair<std::string, std::string>>& Statements() {
       {"acc_purge_sessions",
        Sql("DELETE FROM sessions WHERE expires_at < TS($1) OR revoked_at < TS($1)")},
       {"acc_purge_challenges", Sql("DELETE FROM recovery_challenges WHERE expires_at < TS($1)")},
+      // Login-throttle counters (pg_login_throttle.h) idle and unblocked since the cutoff.
+      {"acc_purge_throttle",
+       "DELETE FROM login_throttle WHERE last_failure_us < $1 AND blocked_until_us < $1"},
   };
   return *kStatements;
 }
@@ -326,6 +329,24 @@ absl::Status PgAccountRepository::ReplaceCredentials(const std::string& account_
   });
 }
 
+absl::Status PgAccountRepository::UpgradeCredentials(const std::string& account_id,
+                                                     const Credentials& c,
+                                                     const std::string& expected_verifier,
+                                                     absl::Time now) {
+  return pool_.Run([&](PgTxn& txn) -> absl::Status {
+    pqxx::result locked = txn.exec_prepared("acc_lock_account", account_id);
+    if (locked.empty()) return absl::NotFoundError("account was deleted");
+    if (!SecureEquals(ReadBytes(locked[0][0]), expected_verifier)) {
+      return absl::FailedPreconditionError("credentials changed concurrently");
+    }
+    txn.exec_prepared("acc_update_credentials", account_id, Bytes(c.salt),
+                      static_cast<int64_t>(c.kdf.ops_limit),
+                      static_cast<int64_t>(c.kdf.mem_limit_bytes), c.kdf.algorithm,
+                      Bytes(c.verifier), Bytes(c.wrapped_identity), Micros(now));
+    return absl::OkStatus();
+  });
+}
+
 absl::Status PgAccountRepository::SaveRecoveryChallenge(const std::string& challenge_hash,
                                                         const std::string& account_id,
                                                         absl::Time expires_at) {
@@ -402,6 +423,7 @@ absl::StatusOr<int64_t> PgAccountRepository::PurgeExpired(absl::Time now,
     int64_t n = txn.exec_prepared("acc_purge_sessions", cutoff).affected_rows();
     n += txn.exec_prepared("acc_purge_challenges", cutoff).affected_rows();
     n += txn.exec_prepared("acc_purge_revoked", cutoff).affected_rows();
+    n += txn.exec_prepared("acc_purge_throttle", cutoff).affected_rows();
     return n;
   });
 }

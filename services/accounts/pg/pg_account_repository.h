@@ -48,6 +48,8 @@ class PgAccountRepository : public AccountRepository {
                                   const std::string& keep_session_id,
                                   const std::optional<NewSession>& new_session,
                                   const std::string& reason, absl::Time now) override;
+  absl::Status UpgradeCredentials(const std::string& account_id, const Credentials& credentials,
+                                  const std::string& expected_verifier, absl::Time now) override;
   absl::Status SaveRecoveryChallenge(const std::string& challenge_hash,
                                      const std::string& account_id, absl::Time expires_at) override;
   absl::Status ConsumeRecoveryChallenge(const std::string& challenge_hash,
