@@ -72,6 +72,7 @@ absl::StatusOr<std::vector<v1::ObjectSummary>> CoordinatorApi::ListAllObjects() 
     v1::ListObjectsRequest req;
     req.mutable_page()->set_page_size(1000);
     req.mutable_page()->set_page_token(token);
+    req.set_max_bytes(uint64_t{4} << 20);  // pages by bytes too (huge metadata)
     v1::ListObjectsResponse resp;
     FH_CALL(ListObjects, "list objects", req, resp);
     for (v1::ObjectSummary& o : *resp.mutable_objects()) out.push_back(std::move(o));
@@ -87,6 +88,26 @@ absl::Status CoordinatorApi::DeleteObject(const std::string& object_id) {
   v1::DeleteObjectResponse resp;
   FH_CALL(DeleteObject, absl::StrCat("delete object ", object_id), req, resp);
   return absl::OkStatus();
+}
+
+absl::StatusOr<v1::PutInlineObjectsResponse> CoordinatorApi::PutInlineObjects(
+    const v1::PutInlineObjectsRequest& req) {
+  v1::PutInlineObjectsResponse resp;
+  FH_CALL(PutInlineObjects, absl::StrCat("store ", req.objects_size(), " small files"), req, resp);
+  return resp;
+}
+
+absl::StatusOr<v1::GetUploadLimitsResponse> CoordinatorApi::GetUploadLimits() {
+  v1::GetUploadLimitsResponse resp;
+  FH_CALL(GetUploadLimits, "upload limits", v1::GetUploadLimitsRequest(), resp);
+  return resp;
+}
+
+absl::StatusOr<v1::FindObjectsByNameResponse> CoordinatorApi::FindObjectsByName(
+    const v1::FindObjectsByNameRequest& req) {
+  v1::FindObjectsByNameResponse resp;
+  FH_CALL(FindObjectsByName, "look up names", req, resp);
+  return resp;
 }
 
 absl::Status CoordinatorApi::UpdateHeader(const v1::UpdateHeaderRequest& req) {

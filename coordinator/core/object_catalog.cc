@@ -9,8 +9,6 @@
 #include "coordinator/core/node_registry.h"
 
 namespace freehold::coordinator {
-namespace {
-
 ObjectSummary SummaryOf(const ObjectRecord& o, bool shared_with_caller) {
   ObjectSummary s;
   s.object_id = o.object_id;
@@ -22,8 +20,6 @@ ObjectSummary SummaryOf(const ObjectRecord& o, bool shared_with_caller) {
   s.shared_with_me = shared_with_caller;
   return s;
 }
-
-}  // namespace
 
 absl::Status QueueShardsAndRemove(MetadataTxn& txn, const std::string& object_id, absl::Time now) {
   FH_ASSIGN_OR_RETURN(std::vector<SegmentRecord> segments, txn.segments().List(object_id));
@@ -73,6 +69,8 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::Get(const Caller* caller,
   out.data_shards = object.data_shards;
   out.parity_shards = object.parity_shards;
   out.grants_expire_at = now + config_.grant_ttl;
+  out.is_inline = object.is_inline;
+  out.inline_payload = std::move(object.inline_payload);
   for (const SegmentRecord& segment : segments) {
     SegmentManifest sm;
     sm.segment = segment.segment;
@@ -116,9 +114,15 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::Get(const Caller* caller,
 }
 
 absl::StatusOr<ObjectPage> ObjectCatalog::List(const Caller& caller, int page_size,
-                                               const std::string& page_token) {
+                                               const std::string& page_token,
+                                               uint64_t max_bytes) {
   if (caller.account_id.empty()) return absl::PermissionDeniedError("only accounts list objects");
   if (page_size < 0) return absl::InvalidArgumentError("page.page_size is out of range");
+  if (max_bytes > kMaxPageBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_bytes is larger than ", kMaxPageBytes, " bytes"));
+  }
+  const uint64_t byte_budget = max_bytes == 0 ? kDefaultPageBytes : max_bytes;
   const int size = page_size == 0 ? kDefaultPageSize : std::min(page_size, kMaxPageSize);
   std::string after;
   if (!page_token.empty()) {
@@ -132,8 +136,18 @@ absl::StatusOr<ObjectPage> ObjectCatalog::List(const Caller& caller, int page_si
     return absl::OkStatus();
   }));
   ObjectPage page;
-  const bool more = static_cast<int>(records.size()) > size;
+  bool more = static_cast<int>(records.size()) > size;
   if (more) records.resize(size);
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    bytes += records[i].encrypted_metadata.size() + records[i].owner_account_id.size() +
+             kSummaryOverheadBytes;
+    if (bytes > byte_budget && i > 0) {
+      records.resize(i);
+      more = true;
+      break;
+    }
+  }
   for (const ObjectRecord& r : records) {
     page.objects.push_back(SummaryOf(r, !IsOwner(r, caller)));
   }

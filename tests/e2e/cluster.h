@@ -72,6 +72,8 @@ class Cluster {
   ClientTlsOptions operator_tls() const { return operator_tls_; }
   const testing::TestPki& pki() const { return pki_; }
   const std::string& dir() const { return dir_.path(); }
+  // The cluster's PostgreSQL database (the coordinator's tables are in schema coordinator).
+  const std::string& database_url() const { return db_url_; }
   int node_count() const { return static_cast<int>(nodes_.size()); }
   const std::string& node_address(int i) const { return nodes_[i].address; }
   std::string node_data_dir(int i) const;
