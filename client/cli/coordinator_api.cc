@@ -103,6 +103,30 @@ absl::StatusOr<v1::GetUploadLimitsResponse> CoordinatorApi::GetUploadLimits() {
   return resp;
 }
 
+absl::StatusOr<std::vector<absl::StatusOr<v1::GetObjectResponse>>> CoordinatorApi::GetObjects(
+    const std::vector<std::string>& object_ids) {
+  std::vector<absl::StatusOr<v1::GetObjectResponse>> out;
+  while (out.size() < object_ids.size()) {
+    v1::GetObjectsRequest req;
+    for (size_t i = out.size(); i < object_ids.size() && req.object_ids_size() < 1000; ++i) {
+      req.add_object_ids(object_ids[i]);
+    }
+    v1::GetObjectsResponse resp;
+    FH_CALL(GetObjects, "get objects", req, resp);
+    if (resp.results_size() == 0 || resp.results_size() > req.object_ids_size()) {
+      return absl::InternalError("the coordinator answered no or too many objects");
+    }
+    for (v1::ObjectResult& r : *resp.mutable_results()) {
+      if (r.found()) {
+        out.push_back(std::move(*r.mutable_object()));
+      } else {
+        out.push_back(absl::NotFoundError(absl::StrCat("object ", r.object_id(), " not found")));
+      }
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<v1::FindObjectsByNameResponse> CoordinatorApi::FindObjectsByName(
     const v1::FindObjectsByNameRequest& req) {
   v1::FindObjectsByNameResponse resp;

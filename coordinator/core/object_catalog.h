@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -92,6 +93,14 @@ class ObjectCatalog {
   // PERMISSION_DENIED for an account that may not read it.
   absl::StatusOr<ObjectManifest> Get(const Caller* caller, const std::string& object_id);
 
+  // Many manifests in one read transaction, in request order: each entry is the
+  // manifest or NOT_FOUND (as Get answers for an object the caller may not
+  // read). Answers a prefix of at most about `max_bytes` (at least one entry);
+  // the caller asks again for the rest. INVALID_ARGUMENT for no ids, more than
+  // kMaxPageSize or a malformed id (naming object_ids[i]).
+  absl::StatusOr<std::vector<absl::StatusOr<ObjectManifest>>> GetMany(
+      const Caller& caller, const std::vector<std::string>& object_ids, uint64_t max_bytes);
+
   // The caller's committed objects and those shared with it, by object id.
   // A page holds at most `page_size` objects and `max_bytes` bytes of
   // summaries (0 = kDefaultPageBytes). INVALID_ARGUMENT for a malformed page
@@ -119,6 +128,11 @@ class ObjectCatalog {
   absl::StatusOr<int> DeleteAccountData(const std::string& account_id);
 
  private:
+  // The manifest of `object_id` as `caller` may see it; `nodes` is filled on
+  // first need and reused.
+  absl::StatusOr<ObjectManifest> LoadManifest(MetadataTxn& txn, const Caller* caller,
+                                              const std::string& object_id, absl::Time now,
+                                              std::optional<std::map<std::string, Node>>& nodes);
   absl::StatusOr<ObjectRecord> LoadOwnedCommitted(MetadataTxn& txn, const Caller& caller,
                                                   const std::string& object_id);
   absl::Status CheckHeader(const std::string& age_header) const;

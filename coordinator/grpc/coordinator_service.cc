@@ -25,6 +25,32 @@ void ToProto(const ObjectSummary& s, v1::ObjectSummary* out) {
   out->set_public_link(s.public_link);
 }
 
+void ToProto(const ObjectManifest& m, v1::GetObjectResponse* out) {
+  ToProto(m.object, out->mutable_object());
+  out->set_age_header(m.age_header);
+  out->set_data_shards(static_cast<uint32_t>(m.data_shards));
+  out->set_parity_shards(static_cast<uint32_t>(m.parity_shards));
+  out->set_is_inline(m.is_inline);
+  if (m.is_inline) out->set_inline_payload(m.inline_payload);
+  for (const SegmentManifest& s : m.segments) {
+    v1::SegmentManifest* seg = out->add_segments();
+    seg->set_segment(static_cast<uint32_t>(s.segment));
+    seg->set_segment_size_bytes(s.segment_size_bytes);
+    seg->set_shard_size_bytes(s.shard_size_bytes);
+    for (const ShardLocation& l : s.shards) {
+      v1::ShardLocation* loc = seg->add_shards();
+      loc->set_index(static_cast<uint32_t>(l.index));
+      loc->set_node_id(l.node_id);
+      loc->set_node_address(l.node_address);
+      loc->set_sha256(l.sha256);
+      loc->set_state(static_cast<v1::ShardState>(static_cast<int>(l.state)));
+      if (!l.grant.empty()) loc->mutable_grant()->set_token(l.grant);
+      loc->set_shard_key(l.shard_key);
+    }
+  }
+  SetTime(m.grants_expire_at, out->mutable_grants_expire_at());
+}
+
 namespace {
 
 v1::NodeState ToProto(NodeState s) { return static_cast<v1::NodeState>(static_cast<int>(s)); }
@@ -232,29 +258,7 @@ grpc::Status CoordinatorGrpcService::GetObject(grpc::ServerContext* ctx,
   absl::StatusOr<ObjectManifest> m =
       p_.catalog.Get(caller->has_value() ? &**caller : nullptr, req->object_id());
   if (!m.ok()) return Fail(m);
-  ToProto(m->object, resp->mutable_object());
-  resp->set_age_header(m->age_header);
-  resp->set_data_shards(static_cast<uint32_t>(m->data_shards));
-  resp->set_parity_shards(static_cast<uint32_t>(m->parity_shards));
-  resp->set_is_inline(m->is_inline);
-  if (m->is_inline) resp->set_inline_payload(std::move(m->inline_payload));
-  for (const SegmentManifest& s : m->segments) {
-    v1::SegmentManifest* out = resp->add_segments();
-    out->set_segment(static_cast<uint32_t>(s.segment));
-    out->set_segment_size_bytes(s.segment_size_bytes);
-    out->set_shard_size_bytes(s.shard_size_bytes);
-    for (const ShardLocation& l : s.shards) {
-      v1::ShardLocation* loc = out->add_shards();
-      loc->set_index(static_cast<uint32_t>(l.index));
-      loc->set_node_id(l.node_id);
-      loc->set_node_address(l.node_address);
-      loc->set_sha256(l.sha256);
-      loc->set_state(static_cast<v1::ShardState>(static_cast<int>(l.state)));
-      if (!l.grant.empty()) loc->mutable_grant()->set_token(l.grant);
-      loc->set_shard_key(l.shard_key);
-    }
-  }
-  SetTime(m->grants_expire_at, resp->mutable_grants_expire_at());
+  ToProto(*m, resp);
   return grpc::Status::OK;
 }
 

@@ -68,6 +68,8 @@ class CoordinatorGrpcService final : public v1::Coordinator::Service {
                                 v1::PutInlineObjectsResponse* resp) override;
   grpc::Status GetUploadLimits(grpc::ServerContext* ctx, const v1::GetUploadLimitsRequest* req,
                                v1::GetUploadLimitsResponse* resp) override;
+  grpc::Status GetObjects(grpc::ServerContext* ctx, const v1::GetObjectsRequest* req,
+                          v1::GetObjectsResponse* resp) override;
   grpc::Status FindObjectsByName(grpc::ServerContext* ctx,
                                  const v1::FindObjectsByNameRequest* req,
                                  v1::FindObjectsByNameResponse* resp) override;
@@ -101,5 +103,6 @@ std::string AuthorizationOf(const grpc::ServerContext& ctx);
 // Conversions shared by the service's files.
 void SetTime(absl::Time t, google::protobuf::Timestamp* out);
 void ToProto(const ObjectSummary& s, v1::ObjectSummary* out);
+void ToProto(const ObjectManifest& m, v1::GetObjectResponse* out);
 
 }  // namespace freehold::coordinator

@@ -47,6 +47,25 @@ grpc::Status CoordinatorGrpcService::GetUploadLimits(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status CoordinatorGrpcService::GetObjects(grpc::ServerContext* ctx,
+                                                const v1::GetObjectsRequest* req,
+                                                v1::GetObjectsResponse* resp) {
+  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  std::vector<std::string> ids(req->object_ids().begin(), req->object_ids().end());
+  constexpr uint64_t kMaxAnswerBytes = uint64_t{8} << 20;
+  absl::StatusOr<std::vector<absl::StatusOr<ObjectManifest>>> got =
+      p_.catalog.GetMany(*caller, ids, kMaxAnswerBytes);
+  if (!got.ok()) return ToGrpcStatus(got.status());
+  for (size_t i = 0; i < got->size(); ++i) {
+    v1::ObjectResult* r = resp->add_results();
+    r->set_object_id(ids[i]);
+    r->set_found((*got)[i].ok());
+    if ((*got)[i].ok()) ToProto(*(*got)[i], r->mutable_object());
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status CoordinatorGrpcService::FindObjectsByName(grpc::ServerContext* ctx,
                                                        const v1::FindObjectsByNameRequest* req,
                                                        v1::FindObjectsByNameResponse* resp) {

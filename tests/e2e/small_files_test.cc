@@ -329,6 +329,36 @@ TEST_F(SmallFilesTest, SmallObjectRpcsRefuseBadInputAndStoreNothing) {
     EXPECT_EQ(gresp.inline_payload(), good.payload());
     EXPECT_EQ(gresp.segments_size(), 0);
   }
+  // GetObjects: many manifests in one call; unknown and other accounts' ids are
+  // not found (bob may not read alice's object); a malformed id is refused.
+  auto bob = SignUp("bob");
+  for (const std::string& tok : {token, AccessToken(*bob)}) {
+    grpc::ClientContext ctx;
+    Prepare(&ctx, tok);
+    v1::GetObjectsRequest gr;
+    gr.add_object_ids(resp.object_ids(1));
+    gr.add_object_ids("00000000-0000-4000-8000-000000000000");
+    gr.add_object_ids(resp.object_ids(2));
+    v1::GetObjectsResponse gresp;
+    grpc::Status gs = stub->GetObjects(&ctx, gr, &gresp);
+    ASSERT_TRUE(gs.ok()) << gs.error_message();
+    ASSERT_EQ(gresp.results_size(), 3);
+    const bool owner = tok == token;
+    EXPECT_EQ(gresp.results(0).found(), owner);
+    EXPECT_FALSE(gresp.results(1).found());
+    EXPECT_EQ(gresp.results(2).found(), owner);
+    if (owner) EXPECT_EQ(gresp.results(2).object().inline_payload(), good.payload());
+  }
+  {
+    grpc::ClientContext ctx;
+    Prepare(&ctx, token);
+    v1::GetObjectsRequest gr;
+    gr.add_object_ids("not-an-id");
+    v1::GetObjectsResponse gresp;
+    grpc::Status gs = stub->GetObjects(&ctx, gr, &gresp);
+    EXPECT_EQ(gs.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(gs.error_message(), HasSubstr("object_ids[0]"));
+  }
 }
 
 }  // namespace
