@@ -183,6 +183,17 @@ class BatchPut {
     v1::PutInlineObjectsRequest req;
     for (Pending& p : batch.pending) *req.add_objects() = std::move(p.object);
     absl::StatusOr<v1::PutInlineObjectsResponse> resp = coordinator_.PutInlineObjects(req);
+    // Admission (10.2) as for shards: wait as long as the cluster asks, within
+    // --max-throttle-wait and --throttle-retries; otherwise fail with its reason.
+    for (int attempt = 0; absl::IsResourceExhausted(resp.status()); ++attempt) {
+      std::optional<absl::Duration> wait = RetryAfterOf(resp.status());
+      if (!wait.has_value() || *wait > options_.upload.max_admission_wait ||
+          attempt >= options_.upload.admission_retries) {
+        break;
+      }
+      absl::SleepFor(*wait);
+      resp = coordinator_.PutInlineObjects(req);
+    }
     if (resp.ok() && resp->object_ids_size() != req.objects_size()) {
       resp = absl::InternalError("the coordinator answered a different number of object ids");
     }
