@@ -35,6 +35,7 @@
 #include "coordinator/core/node_registry.h"
 #include "coordinator/core/object_catalog.h"
 #include "coordinator/core/object_writer.h"
+#include "coordinator/core/small_objects.h"
 #include "coordinator/core/placement_snapshots.h"
 #include "coordinator/core/policy_admission.h"
 #include "coordinator/core/repair_worker.h"
@@ -191,6 +192,7 @@ int main(int argc, char** argv) {
   fc::ObjectWriter writer(store, clock, config, placement, grants, admission, &metrics,
                           log.With({{"part", "upload"}}));
   fc::ObjectCatalog catalog(store, clock, config, grants, log.With({{"part", "catalog"}}));
+  fc::SmallObjects small(store, clock, config, admission, log.With({{"part", "small"}}));
   fc::ClusterMonitor monitor(store, registry_core, config, &metrics);
   fc::GrpcStorageNodeClient node_client(tls.Client());
   fc::GarbageCollector gc(store, clock, config, grants, node_client, log.With({{"part", "gc"}}));
@@ -253,7 +255,7 @@ int main(int argc, char** argv) {
   }
 
   fc::CoordinatorParts parts{tokens, registry_core, writer, catalog, monitor, tls.enabled(),
-                            &durability};
+                            &durability, &small};
   fc::CoordinatorGrpcService service(parts);
   fc::FundingGrpcService funding_service(funding_monitor);
   freehold::GrpcServerOptions server_options;

@@ -30,7 +30,8 @@ PACKAGES=(
   nodejs
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  PACKAGES+=(ceph-base hyperfine)
+  # restic and rclone: the peers of bench/smallfiles (many small files)
+  PACKAGES+=(ceph-base hyperfine restic rclone)
 fi
 
 SUDO=""

@@ -107,9 +107,12 @@ int RunApp(int argc, char** argv) {
   c->callback([&] { run = [](Context& ctx) { return RunWhoami(ctx); }; });
 
   PutArgs put;
-  c = app.add_subcommand("put", "encrypt and store a file");
-  c->add_option("FILE", put.file, "the file to store")->required();
-  c->add_option("--name", put.name, "name to store it under (default: the file's name)");
+  c = app.add_subcommand("put", "encrypt and store files");
+  c->add_option("FILE", put.files, "the files to store")->required();
+  c->add_option("--name", put.name,
+                "name to store it under (default: the file's name; only with one FILE)");
+  c->add_option("--concurrency", put.concurrency, "files in flight at once (default 4)")
+      ->check(CLI::Range(1, 64));
   c->footer(
       "When the cluster slows new writes down (funding or disks running short) it says why\n"
       "and where to donate; put waits as long as the cluster asks and retries up to\n"
@@ -126,9 +129,13 @@ int RunApp(int argc, char** argv) {
   c->callback([&] { run = [&](Context& ctx) { return RunPut(ctx, put); }; });
 
   GetArgs get;
-  c = app.add_subcommand("get", "fetch and decrypt a file");
-  c->add_option("OBJECT", get.object, "object ID or file name")->required();
-  c->add_option("-o,--output", get.output, "where to write (default: its name here; - = stdout)");
+  c = app.add_subcommand("get", "fetch and decrypt files");
+  c->add_option("OBJECT", get.objects, "object IDs or file names")->required();
+  c->add_option("-o,--output", get.output,
+                "where to write (default: its name here; - = stdout); with several OBJECTs or "
+                "an existing directory: the directory to write them into");
+  c->add_option("--concurrency", get.concurrency, "files in flight at once (default 4)")
+      ->check(CLI::Range(1, 64));
   c->callback([&] { run = [&](Context& ctx) { return RunGet(ctx, get); }; });
 
   c = app.add_subcommand("ls", "list your files (names decrypted here)");

@@ -12,6 +12,10 @@
 #include "client/cli/file_io.h"
 #include "client/cli/format.h"
 #include "client/cli/object_ops.h"
+#include "client/cli/batch_get.h"
+#include "client/cli/batch_put.h"
+#include "client/cli/file_io.h"
+#include "client/cli/rpc.h"
 #include "client/cli/uploader.h"
 #include "client/core/age_file.h"
 #include "client/core/age_header.h"
@@ -74,66 +78,133 @@ absl::Status SaveObject(Context& ctx, CoordinatorApi& coordinator,
   return s;
 }
 
-}  // namespace
+bool IsDirectory(const std::string& path) {
+  struct stat st;
+  return !path.empty() && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
 
-absl::Status RunPut(Context& ctx, const PutArgs& args) {
-  absl::StatusOr<std::unique_ptr<InputFile>> file = InputFile::Open(args.file);
-  if (!file.ok()) return file.status();
-  absl::StatusOr<Opened> o = OpenUser(ctx);
-  if (!o.ok()) return o.status();
-  absl::StatusOr<client::X25519Identity> identity = o->user->Identity(ctx.Passwords());
-  if (!identity.ok()) return identity.status();
-
-  client::X25519Recipient self(identity->public_key());
-  const client::AgeRecipient* recipients[] = {&self};
-  absl::StatusOr<client::NewAgeFile> age = client::NewFileHeader(recipients);
-  if (!age.ok()) return age.status();
-  client::FileMetadata meta;
-  meta.name = args.name.empty() ? SafeFileName(args.file, args.file) : args.name;
-  meta.size = (*file)->info().size;
-  meta.created_unix_nanos = absl::ToUnixNanos(absl::Now());
-  meta.modified_unix_nanos = (*file)->info().modified_unix_nanos;
-  absl::StatusOr<std::vector<uint8_t>> sealed =
-      client::SealMetadata(client::MetadataKey(*identity), meta);
-  if (!sealed.ok()) return UsageError(absl::StrCat("--name: ", sealed.status().message()));
-
-  UploadConfig config;
-  config.encode_threads = EncodeThreads(ctx);
-  config.admission_retries = args.throttle_retries;
-  config.max_admission_wait = args.max_throttle_wait;
-  std::unique_ptr<ProgressDisplay> progress = ctx.Progress(absl::StrCat("put ", meta.name));
-  Uploader uploader(*o->coordinator, ctx.Nodes(), config, progress.get());
-  UploadInput in;
-  in.plaintext = file->get();
-  in.plaintext_size = meta.size;
-  in.encrypted_metadata = AsString(*sealed);
-  in.age_header = client::SerializeHeader(age->header);
-  in.file_key = &age->file_key;
-  absl::StatusOr<UploadResult> r = uploader.Upload(in);
-  if (!r.ok()) return WithContext(r.status(), absl::StrCat("put ", args.file, " failed"));
-  const double secs = std::max(1e-6, progress->ElapsedSeconds());
-  if (ctx.json()) {
-    ctx.PrintJson({{"id", r->object_id},
-                   {"name", meta.name},
-                   {"size", meta.size},
-                   {"segments", r->segments},
-                   {"coding", absl::StrCat(r->data_shards, "+", r->parity_shards)},
-                   {"replaced_shards", r->replaced_shards},
-                   {"seconds", secs},
-                   {"bytes_per_second", static_cast<double>(meta.size) / secs}});
-  } else {
-    std::cout << "Stored " << meta.name << " (" << HumanBytes(meta.size) << ") as " << r->object_id
-              << "\n";
+absl::Status CheckName(const std::string& name) {
+  if (name.size() > client::kMaxMetadataNameBytes) {
+    return UsageError(absl::StrCat("the name \"", name.substr(0, 40), "...\" is longer than ",
+                                   client::kMaxMetadataNameBytes, " bytes"));
   }
   return absl::OkStatus();
 }
 
+// get with several objects, or into a directory.
+absl::Status RunGetMany(Context& ctx, CoordinatorApi& coordinator,
+                        const client::X25519Identity& identity, const GetArgs& args) {
+  const std::string dir = args.output.empty() ? "." : args.output;
+  if (args.output == "-") return UsageError("-o - takes one OBJECT");
+  if (!IsDirectory(dir)) {
+    return UsageError(absl::StrCat("-o ", dir, " is not a directory (needed with several OBJECTs)"));
+  }
+  absl::StatusOr<std::vector<std::string>> ids = ResolveObjects(coordinator, args.objects, &identity);
+  if (!ids.ok()) return ids.status();
+  BatchGetOptions options;
+  options.concurrency = args.concurrency;
+  nlohmann::json saved = nlohmann::json::array();
+  uint64_t bytes = 0;
+  size_t count = 0;
+  options.on_saved = [&](const GetOutcome& g) {
+    bytes += g.size;
+    ++count;
+    if (ctx.json()) {
+      saved.push_back({{"id", g.object_id}, {"name", g.name}, {"size", g.size},
+                       {"output", g.output}, {"inline", g.is_inline}});
+    } else if (!ctx.options().quiet) {
+      std::cout << "Saved " << g.name << " (" << HumanBytes(g.size) << ") to " << g.output << "\n";
+    }
+  };
+  const absl::Time start = absl::Now();
+  absl::Status s = GetFiles(ctx, coordinator, identity, *ids, dir, options);
+  const double secs = std::max(1e-6, absl::ToDoubleSeconds(absl::Now() - start));
+  if (ctx.json()) {
+    ctx.PrintJson({{"saved", saved}, {"seconds", secs}});
+  } else {
+    absl::PrintF("%d of %d files saved (%s) in %.2f s\n", count, ids->size(), HumanBytes(bytes),
+                 secs);
+  }
+  return s;
+}
+
+}  // namespace
+
+absl::Status RunPut(Context& ctx, const PutArgs& args) {
+  if (args.files.empty()) return UsageError("put needs at least one FILE");
+  if (!args.name.empty() && args.files.size() > 1) {
+    return UsageError("--name names one file; give it with a single FILE");
+  }
+  std::vector<PutItem> items;
+  for (const std::string& f : args.files) {
+    // Refuse a missing or unreadable file before anything is stored.
+    absl::StatusOr<std::unique_ptr<InputFile>> file = InputFile::Open(f);
+    if (!file.ok()) return file.status();
+    items.push_back(PutItem{f, args.name.empty() ? SafeFileName(f, f) : args.name});
+    if (absl::Status s = CheckName(items.back().name); !s.ok()) return s;
+  }
+  absl::StatusOr<Opened> o = OpenUser(ctx);
+  if (!o.ok()) return o.status();
+  // The password is asked and hashed once for the whole command.
+  absl::StatusOr<client::X25519Identity> identity = o->user->Identity(ctx.Passwords());
+  if (!identity.ok()) return identity.status();
+
+  BatchPutOptions options;
+  options.concurrency = args.concurrency;
+  options.upload.encode_threads = EncodeThreads(ctx);
+  options.upload.admission_retries = args.throttle_retries;
+  options.upload.max_admission_wait = args.max_throttle_wait;
+  const bool single = items.size() == 1;
+  nlohmann::json stored = nlohmann::json::array();
+  const absl::Time start = absl::Now();
+  options.on_stored = [&](const PutOutcome& r) {
+    if (ctx.json()) {
+      nlohmann::json j = {{"id", r.object_id},          {"name", r.name},
+                          {"size", r.size},              {"inline", r.is_inline},
+                          {"segments", r.segments},      {"replaced_shards", r.replaced_shards},
+                          {"path", r.path}};
+      j["coding"] = r.is_inline ? "inline" : absl::StrCat(r.data_shards, "+", r.parity_shards);
+      stored.push_back(std::move(j));
+    } else if (!ctx.options().quiet || single) {
+      std::cout << "Stored " << r.name << " (" << HumanBytes(r.size) << ") as " << r.object_id
+                << (r.is_inline ? " (inline)" : "") << "\n";
+    }
+  };
+  BatchPutResult result = PutFiles(*o->coordinator, ctx.Nodes(), *identity, items, options);
+  const double secs = std::max(1e-6, absl::ToDoubleSeconds(absl::Now() - start));
+  if (ctx.json()) {
+    if (single && result.status.ok()) {
+      nlohmann::json j = stored.at(0);
+      j["seconds"] = secs;
+      j["bytes_per_second"] = static_cast<double>(j["size"].get<uint64_t>()) / secs;
+      ctx.PrintJson(j);
+    } else if (!single) {
+      ctx.PrintJson({{"stored", stored}, {"seconds", secs}});
+    }
+  } else if (!single) {
+    uint64_t bytes = 0;
+    size_t count = 0;
+    for (const PutOutcome& r : result.outcomes) {
+      if (r.object_id.empty()) continue;
+      bytes += r.size;
+      ++count;
+    }
+    absl::PrintF("%d of %d files stored (%s) in %.2f s\n", count, items.size(), HumanBytes(bytes),
+                 secs);
+  }
+  return result.status;
+}
+
 absl::Status RunGet(Context& ctx, const GetArgs& args) {
+  if (args.objects.empty()) return UsageError("get needs at least one OBJECT");
   absl::StatusOr<Opened> o = OpenUser(ctx);
   if (!o.ok()) return o.status();
   absl::StatusOr<client::X25519Identity> identity = o->user->Identity(ctx.Passwords());
   if (!identity.ok()) return identity.status();
-  absl::StatusOr<std::string> id = ResolveObject(*o->coordinator, args.object, &*identity);
+  if (args.objects.size() > 1 || IsDirectory(args.output)) {
+    return RunGetMany(ctx, *o->coordinator, *identity, args);
+  }
+  absl::StatusOr<std::string> id = ResolveObject(*o->coordinator, args.objects[0], &*identity);
   if (!id.ok()) return id.status();
   absl::StatusOr<v1::GetObjectResponse> manifest = o->coordinator->GetObject(*id);
   if (!manifest.ok()) return manifest.status();

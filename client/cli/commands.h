@@ -23,14 +23,17 @@ struct LoginArgs {
   bool remember = false;
 };
 struct PutArgs {
-  std::string file;
-  std::string name;
+  std::vector<std::string> files;
+  std::string name;      // only with one file
+  int concurrency = 4;   // files in flight at once
   int throttle_retries = 6;                            // see UploadConfig
   absl::Duration max_throttle_wait = absl::Minutes(2);
 };
 struct GetArgs {
-  std::string object;
+  std::string object;                // export
+  std::vector<std::string> objects;  // get: one or more
   std::string output;
+  int concurrency = 4;  // get: files in flight at once
 };
 struct RmArgs {
   std::vector<std::string> objects;

@@ -72,6 +72,7 @@ absl::StatusOr<std::vector<v1::ObjectSummary>> CoordinatorApi::ListAllObjects() 
     v1::ListObjectsRequest req;
     req.mutable_page()->set_page_size(1000);
     req.mutable_page()->set_page_token(token);
+    req.set_max_bytes(uint64_t{4} << 20);  // pages by bytes too (huge metadata)
     v1::ListObjectsResponse resp;
     FH_CALL(ListObjects, "list objects", req, resp);
     for (v1::ObjectSummary& o : *resp.mutable_objects()) out.push_back(std::move(o));
@@ -87,6 +88,50 @@ absl::Status CoordinatorApi::DeleteObject(const std::string& object_id) {
   v1::DeleteObjectResponse resp;
   FH_CALL(DeleteObject, absl::StrCat("delete object ", object_id), req, resp);
   return absl::OkStatus();
+}
+
+absl::StatusOr<v1::PutInlineObjectsResponse> CoordinatorApi::PutInlineObjects(
+    const v1::PutInlineObjectsRequest& req) {
+  v1::PutInlineObjectsResponse resp;
+  FH_CALL(PutInlineObjects, absl::StrCat("store ", req.objects_size(), " small files"), req, resp);
+  return resp;
+}
+
+absl::StatusOr<v1::GetUploadLimitsResponse> CoordinatorApi::GetUploadLimits() {
+  v1::GetUploadLimitsResponse resp;
+  FH_CALL(GetUploadLimits, "upload limits", v1::GetUploadLimitsRequest(), resp);
+  return resp;
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<v1::GetObjectResponse>>> CoordinatorApi::GetObjects(
+    const std::vector<std::string>& object_ids) {
+  std::vector<absl::StatusOr<v1::GetObjectResponse>> out;
+  while (out.size() < object_ids.size()) {
+    v1::GetObjectsRequest req;
+    for (size_t i = out.size(); i < object_ids.size() && req.object_ids_size() < 1000; ++i) {
+      req.add_object_ids(object_ids[i]);
+    }
+    v1::GetObjectsResponse resp;
+    FH_CALL(GetObjects, "get objects", req, resp);
+    if (resp.results_size() == 0 || resp.results_size() > req.object_ids_size()) {
+      return absl::InternalError("the coordinator answered no or too many objects");
+    }
+    for (v1::ObjectResult& r : *resp.mutable_results()) {
+      if (r.found()) {
+        out.push_back(std::move(*r.mutable_object()));
+      } else {
+        out.push_back(absl::NotFoundError(absl::StrCat("object ", r.object_id(), " not found")));
+      }
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<v1::FindObjectsByNameResponse> CoordinatorApi::FindObjectsByName(
+    const v1::FindObjectsByNameRequest& req) {
+  v1::FindObjectsByNameResponse resp;
+  FH_CALL(FindObjectsByName, "look up names", req, resp);
+  return resp;
 }
 
 absl::Status CoordinatorApi::UpdateHeader(const v1::UpdateHeaderRequest& req) {

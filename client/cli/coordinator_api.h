@@ -36,6 +36,16 @@ class CoordinatorApi {
   // Every page.
   absl::StatusOr<std::vector<v1::ObjectSummary>> ListAllObjects();
   absl::Status DeleteObject(const std::string& object_id);
+  // Small objects (docs/ARCHITECTURE.md#small-objects).
+  absl::StatusOr<v1::PutInlineObjectsResponse> PutInlineObjects(
+      const v1::PutInlineObjectsRequest& req);
+  absl::StatusOr<v1::GetUploadLimitsResponse> GetUploadLimits();
+  // Manifests of `object_ids` in order (as many calls as the answers need):
+  // each a manifest or NOT_FOUND naming the id.
+  absl::StatusOr<std::vector<absl::StatusOr<v1::GetObjectResponse>>> GetObjects(
+      const std::vector<std::string>& object_ids);
+  absl::StatusOr<v1::FindObjectsByNameResponse> FindObjectsByName(
+      const v1::FindObjectsByNameRequest& req);
   absl::Status UpdateHeader(const v1::UpdateHeaderRequest& req);
   absl::Status SetPublicLink(const v1::SetPublicLinkRequest& req);
   // `bearer` overrides the token provider (the operator secret).

@@ -66,15 +66,15 @@ bool LooksLikeObjectId(absl::string_view t) {
 
 absl::StatusOr<std::string> ResolveObject(CoordinatorApi& coordinator, const std::string& arg,
                                           const client::X25519Identity* identity) {
-  if (arg.empty()) return UsageError("an object ID or file name is required");
-  if (LooksLikeObjectId(arg)) return absl::AsciiStrToLower(arg);
-  if (identity == nullptr) return absl::InternalError("resolving a name needs the identity");
-  absl::StatusOr<std::vector<ListedObject>> list = ListObjects(coordinator, *identity);
-  if (!list.ok()) return list.status();
-  std::vector<std::string> ids;
-  for (const ListedObject& o : *list) {
-    if (o.metadata.has_value() && o.metadata->name == arg) ids.push_back(o.summary.object_id());
-  }
+  absl::StatusOr<std::vector<std::string>> ids = ResolveObjects(coordinator, {arg}, identity);
+  if (!ids.ok()) return ids.status();
+  return ids->front();
+}
+
+namespace {
+
+// The one id among `ids` for the name `arg`, or the error saying why not.
+absl::StatusOr<std::string> OneId(const std::string& arg, const std::vector<std::string>& ids) {
   if (ids.empty()) {
     return absl::NotFoundError(
         absl::StrCat("no file named \"", arg, "\" in your account (see `freehold ls`)"));
@@ -84,6 +84,80 @@ absl::StatusOr<std::string> ResolveObject(CoordinatorApi& coordinator, const std
                                    "\"; use an object ID instead: ", absl::StrJoin(ids, ", ")));
   }
   return ids.front();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ResolveObjects(CoordinatorApi& coordinator,
+                                                        const std::vector<std::string>& args,
+                                                        const client::X25519Identity* identity) {
+  std::vector<std::string> out(args.size());
+  std::vector<size_t> names;  // indexes of args that are names
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i].empty()) return UsageError("an object ID or file name is required");
+    if (LooksLikeObjectId(args[i])) {
+      out[i] = absl::AsciiStrToLower(args[i]);
+    } else {
+      names.push_back(i);
+    }
+  }
+  if (names.empty()) return out;
+  if (identity == nullptr) return absl::InternalError("resolving a name needs the identity");
+  const client::SecretBytes meta_key = client::MetadataKey(*identity);
+  const client::SecretBytes name_key = client::NameHashKey(*identity);
+  std::vector<size_t> unresolved;
+  constexpr size_t kPerCall = 1000;
+  bool have_rpc = true;
+  for (size_t start = 0; start < names.size(); start += kPerCall) {
+    const size_t end = std::min(names.size(), start + kPerCall);
+    v1::FindObjectsByNameRequest req;
+    for (size_t j = start; j < end; ++j) {
+      req.add_name_hashes(client::NameHash(name_key, args[names[j]]));
+    }
+    absl::StatusOr<v1::FindObjectsByNameResponse> resp;
+    if (have_rpc) resp = coordinator.FindObjectsByName(req);
+    if (have_rpc && absl::IsUnimplemented(resp.status())) have_rpc = false;
+    if (!have_rpc) {
+      for (size_t j = start; j < end; ++j) unresolved.push_back(names[j]);
+      continue;
+    }
+    if (!resp.ok()) return resp.status();
+    if (resp->matches_size() != static_cast<int>(end - start)) {
+      return absl::InternalError("the coordinator answered a different number of name lookups");
+    }
+    for (size_t j = start; j < end; ++j) {
+      const std::string& arg = args[names[j]];
+      std::vector<std::string> ids;
+      for (const v1::ObjectSummary& s : resp->matches(static_cast<int>(j - start)).objects()) {
+        absl::StatusOr<client::FileMetadata> meta =
+            client::OpenMetadata(meta_key, Bytes(s.encrypted_metadata()));
+        if (meta.ok() && meta->name == arg) ids.push_back(s.object_id());
+      }
+      if (ids.empty()) {
+        unresolved.push_back(names[j]);
+        continue;
+      }
+      absl::StatusOr<std::string> id = OneId(arg, ids);
+      if (!id.ok()) return id.status();
+      out[names[j]] = *id;
+    }
+  }
+  if (unresolved.empty()) return out;
+  // Fallback: objects stored without a name hash are found by their decrypted names.
+  absl::StatusOr<std::vector<ListedObject>> list = ListObjects(coordinator, *identity);
+  if (!list.ok()) return list.status();
+  for (size_t i : unresolved) {
+    std::vector<std::string> ids;
+    for (const ListedObject& o : *list) {
+      if (o.metadata.has_value() && o.metadata->name == args[i]) {
+        ids.push_back(o.summary.object_id());
+      }
+    }
+    absl::StatusOr<std::string> id = OneId(args[i], ids);
+    if (!id.ok()) return id.status();
+    out[i] = *id;
+  }
+  return out;
 }
 
 absl::StatusOr<client::SecretBytes> OpenFileKey(const std::string& header_text,
@@ -111,6 +185,35 @@ absl::Status DownloadObject(Context& ctx, CoordinatorApi& coordinator,
                             const v1::GetObjectResponse& manifest,
                             const client::SecretBytes* file_key, client::ByteSink& out,
                             TransferObserver* observer) {
+  if (manifest.is_inline()) {
+    // A small object stored inline: the payload came with the manifest.
+    const std::string& payload = manifest.inline_payload();
+    if (payload.size() != manifest.object().size_bytes()) {
+      return absl::DataLossError(absl::StrCat("the coordinator returned ", payload.size(),
+                                              " bytes of an inline object of ",
+                                              manifest.object().size_bytes(), " bytes"));
+    }
+    if (observer != nullptr) observer->Started(payload.size(), payload.size());
+    absl::Status s;
+    if (file_key == nullptr) {
+      s = out.Write(Bytes(payload));
+    } else {
+      absl::StatusOr<std::unique_ptr<client::StreamDecryptor>> decryptor =
+          client::StreamDecryptor::Create(*file_key, out);
+      if (!decryptor.ok()) return decryptor.status();
+      s = (*decryptor)->Write(Bytes(payload));
+      if (s.ok()) s = (*decryptor)->Close();
+      if (absl::IsDataLoss(s) || absl::IsInvalidArgument(s)) {
+        s = absl::DataLossError(absl::StrCat("the downloaded data does not decrypt (", s.message(),
+                                             "); nothing was saved"));
+      }
+    }
+    if (observer != nullptr) {
+      if (s.ok()) observer->Moved(static_cast<int64_t>(payload.size()));
+      observer->Finished(s.ok());
+    }
+    return s;
+  }
   DownloadConfig config;
   Downloader downloader(ctx.Nodes(), config, observer);
   const std::string id = manifest.object().object_id();

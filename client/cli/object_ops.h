@@ -41,6 +41,15 @@ bool LooksLikeObjectId(absl::string_view text);
 absl::StatusOr<std::string> ResolveObject(CoordinatorApi& coordinator, const std::string& arg,
                                           const client::X25519Identity* identity);
 
+// ResolveObject for many arguments, in order. Names are looked up by their
+// keyed hash (FindObjectsByName: one indexed lookup each, no listing; matches
+// are kept only if their metadata decrypts to the name). Names with no match
+// there (objects stored before name hashes existed, or a coordinator without
+// the RPC) fall back to one decrypted listing for all of them.
+absl::StatusOr<std::vector<std::string>> ResolveObjects(CoordinatorApi& coordinator,
+                                                        const std::vector<std::string>& args,
+                                                        const client::X25519Identity* identity);
+
 // The file key from a serialized age header. PERMISSION_DENIED "not shared
 // with you" when no stanza opens with `identity`.
 absl::StatusOr<client::SecretBytes> OpenFileKey(const std::string& header,

@@ -181,6 +181,7 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
   create.set_encrypted_metadata(in.encrypted_metadata);
   create.set_age_header(in.age_header);
   create.set_size_bytes(payload_size);
+  create.set_name_hash(in.name_hash);
   absl::StatusOr<v1::CreateObjectResponse> created = coordinator_.CreateObject(create);
   if (!created.ok()) return created.status();
   UploadResult result;

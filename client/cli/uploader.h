@@ -46,6 +46,7 @@ struct UploadInput {
   uint64_t plaintext_size = 0;
   std::string encrypted_metadata;
   std::string age_header;  // serialized header (stanzas + MAC)
+  std::string name_hash;   // keyed name hash (client/core/metadata.h); may be empty
   const client::SecretBytes* file_key = nullptr;
 };
 

@@ -41,6 +41,22 @@ SecretBytes MetadataKey(const X25519Identity& identity) {
   return key;
 }
 
+SecretBytes NameHashKey(const X25519Identity& identity) {
+  if (sodium_init() < 0) std::abort();
+  SecretBytes key(32);
+  crypto_kdf_derive_from_key(key.data(), key.size(), 2, "FhName01", identity.secret().data());
+  return key;
+}
+
+std::string NameHash(const SecretBytes& key, std::string_view name) {
+  if (sodium_init() < 0) std::abort();
+  std::string out(kNameHashBytes, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(out.data()), out.size(),
+                     reinterpret_cast<const unsigned char*>(name.data()), name.size(), key.data(),
+                     key.size());
+  return out;
+}
+
 absl::StatusOr<std::vector<uint8_t>> SealMetadata(const SecretBytes& key,
                                                   const FileMetadata& metadata,
                                                   std::span<const uint8_t> aad) {

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,6 +35,15 @@ inline constexpr size_t kMaxMetadataNameBytes = 4096;
 
 // The 32-byte metadata key of an identity.
 SecretBytes MetadataKey(const X25519Identity& identity);
+
+// Name lookup without listing (docs/ARCHITECTURE.md#small-objects):
+//   key  = crypto_kdf_derive_from_key(32, id = 2, ctx = "FhName01", identity secret)
+//   hash = BLAKE2b-256(name, key)   (crypto_generichash, keyed)
+// The server indexes the hash; without the key it cannot test guessed names.
+inline constexpr size_t kNameHashBytes = 32;
+SecretBytes NameHashKey(const X25519Identity& identity);
+// The 32-byte keyed hash of `name`; `key` must be 32 bytes (NameHashKey).
+std::string NameHash(const SecretBytes& key, std::string_view name);
 
 // INVALID_ARGUMENT if the key is not 32 bytes or the name is longer than
 // kMaxMetadataNameBytes.

@@ -67,6 +67,13 @@ absl::Status CoordinatorConfig::Validate(bool require_process_fields) const {
     return bad("--max-header-size must be in 1..1 MiB");
   }
   if (max_share_accounts < 0) return bad("--max-share-accounts must be >= 0");
+  if (inline_max_bytes > (64 << 10)) return bad("--inline-max-size must be at most 64 KiB");
+  if (inline_batch_max_objects < 1 || inline_batch_max_objects > 10000) {
+    return bad("--inline-batch-max-objects must be in 1..10000");
+  }
+  if (inline_batch_max_bytes < (64 << 10) || inline_batch_max_bytes > (12 << 20)) {
+    return bad("--inline-batch-max-size must be between 64 KiB and 12 MiB");
+  }
   if (revocation_poll_interval < absl::Milliseconds(100) ||
       revocation_poll_interval > absl::Minutes(1)) {
     return bad("--revocation-poll-interval must be between 100ms and 1m");

@@ -51,6 +51,13 @@ struct CoordinatorConfig {
   uint64_t max_header_bytes = 64 << 10;
   int max_share_accounts = 100;
 
+  // --- Small objects (docs/ARCHITECTURE.md#small-objects) ---
+  // Objects whose age payload is at most this many bytes may be stored inline in
+  // PostgreSQL (PutInlineObjects) instead of as k+m shards; 0 disables. 0..64 KiB.
+  uint64_t inline_max_bytes = 64 << 10;
+  int inline_batch_max_objects = 1000;              // per PutInlineObjects, 1..10000
+  uint64_t inline_batch_max_bytes = uint64_t{8} << 20;  // per PutInlineObjects, 64 KiB..12 MiB
+
   // --- Node admission (docs/ARCHITECTURE.md#14-trust) ---
   // Placement weight of an approved node: capacity * max(floor, min(1, up / ramp)),
   // `up` = time since approval (NodeWeight in placement_snapshots.h).

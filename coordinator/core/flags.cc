@@ -51,6 +51,13 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
   AddByteSizeFlag(app, "--max-header-size", &c->max_header_bytes, "largest age header");
   AddFlag(app, "--max-share-accounts", &c->max_share_accounts,
           "most accounts one object may be shared with");
+  AddByteSizeFlag(app, "--inline-max-size", &c->inline_max_bytes,
+                  "objects whose encrypted payload is at most this size may be stored inline in "
+                  "PostgreSQL instead of as shards (0 = never; at most 64KiB)");
+  AddFlag(app, "--inline-batch-max-objects", &c->inline_batch_max_objects,
+          "most objects per PutInlineObjects");
+  AddByteSizeFlag(app, "--inline-batch-max-size", &c->inline_batch_max_bytes,
+                  "most bytes (payload, metadata, header) per PutInlineObjects");
   AddDurationFlag(app, "--node-weight-ramp", &c->node_weight_ramp,
                   "placement weight of a newly approved node grows linearly to its capacity "
                   "over this time (0 = full weight at once)");

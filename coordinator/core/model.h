@@ -98,6 +98,13 @@ struct ObjectRecord {
   absl::Time upload_expires_at = absl::UnixEpoch();
   std::optional<absl::Time> committed_at;
   int segment_count = 0;  // set at commit
+  // Keyed hash of the name (32 bytes, client-computed); empty when not given.
+  std::string name_hash;
+  // Small objects stored inline (docs/ARCHITECTURE.md#small-objects): the whole
+  // payload; no segments. Listings leave the bytes out (inline_payload empty)
+  // but keep is_inline.
+  bool is_inline = false;
+  std::string inline_payload;
 
   int shard_count() const { return data_shards + parity_shards; }
 };

@@ -9,8 +9,6 @@
 #include "coordinator/core/node_registry.h"
 
 namespace freehold::coordinator {
-namespace {
-
 ObjectSummary SummaryOf(const ObjectRecord& o, bool shared_with_caller) {
   ObjectSummary s;
   s.object_id = o.object_id;
@@ -22,8 +20,6 @@ ObjectSummary SummaryOf(const ObjectRecord& o, bool shared_with_caller) {
   s.shared_with_me = shared_with_caller;
   return s;
 }
-
-}  // namespace
 
 absl::Status QueueShardsAndRemove(MetadataTxn& txn, const std::string& object_id, absl::Time now) {
   FH_ASSIGN_OR_RETURN(std::vector<SegmentRecord> segments, txn.segments().List(object_id));
@@ -44,28 +40,39 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::Get(const Caller* caller,
                                                   const std::string& raw_object_id) {
   FH_ASSIGN_OR_RETURN(const std::string object_id, CanonicalUuid(raw_object_id, "object_id"));
   const absl::Time now = clock_.Now();
-  ObjectRecord object;
-  std::vector<SegmentRecord> segments;
-  std::map<std::string, Node> nodes;
-  bool shared = false;
+  std::optional<ObjectManifest> out;
   FH_RETURN_IF_ERROR(store_.Read([&](MetadataTxn& txn) -> absl::Status {
-    FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> found, txn.objects().Get(object_id, false));
-    if (!found.has_value() || found->state != ObjectState::kCommitted) {
-      return ObjectNotFoundError(object_id);
-    }
-    object = *std::move(found);
-    shared = false;
-    if (caller != nullptr && !caller->account_id.empty() && !IsOwner(object, *caller)) {
-      FH_ASSIGN_OR_RETURN(shared, txn.objects().IsSharedWith(object_id, caller->account_id));
-    }
-    // Anonymous callers and other accounts get the answer of an id that does not
-    // exist, so that nobody learns that an object they may not read exists.
-    if (!MayRead(object, caller, shared)) return ObjectNotFoundError(object_id);
-    FH_ASSIGN_OR_RETURN(segments, txn.segments().List(object_id));
-    FH_ASSIGN_OR_RETURN(std::vector<Node> all, txn.nodes().List());
-    for (Node& n : all) nodes.emplace(n.node_id, std::move(n));
+    std::optional<std::map<std::string, Node>> nodes;
+    FH_ASSIGN_OR_RETURN(out, LoadManifest(txn, caller, object_id, now, nodes));
     return absl::OkStatus();
   }));
+  return *std::move(out);
+}
+
+absl::StatusOr<ObjectManifest> ObjectCatalog::LoadManifest(
+    MetadataTxn& txn, const Caller* caller, const std::string& object_id, absl::Time now,
+    std::optional<std::map<std::string, Node>>& nodes) {
+  FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> found, txn.objects().Get(object_id, false));
+  if (!found.has_value() || found->state != ObjectState::kCommitted) {
+    return ObjectNotFoundError(object_id);
+  }
+  ObjectRecord object = *std::move(found);
+  bool shared = false;
+  if (caller != nullptr && !caller->account_id.empty() && !IsOwner(object, *caller)) {
+    FH_ASSIGN_OR_RETURN(shared, txn.objects().IsSharedWith(object_id, caller->account_id));
+  }
+  // Anonymous callers and other accounts get the answer of an id that does not
+  // exist, so that nobody learns that an object they may not read exists.
+  if (!MayRead(object, caller, shared)) return ObjectNotFoundError(object_id);
+  std::vector<SegmentRecord> segments;
+  if (!object.is_inline) {
+    FH_ASSIGN_OR_RETURN(segments, txn.segments().List(object_id));
+    if (!nodes.has_value()) {
+      nodes.emplace();
+      FH_ASSIGN_OR_RETURN(std::vector<Node> all, txn.nodes().List());
+      for (Node& n : all) nodes->emplace(n.node_id, std::move(n));
+    }
+  }
 
   ObjectManifest out;
   out.object = SummaryOf(object, shared);
@@ -73,6 +80,8 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::Get(const Caller* caller,
   out.data_shards = object.data_shards;
   out.parity_shards = object.parity_shards;
   out.grants_expire_at = now + config_.grant_ttl;
+  out.is_inline = object.is_inline;
+  out.inline_payload = std::move(object.inline_payload);
   for (const SegmentRecord& segment : segments) {
     SegmentManifest sm;
     sm.segment = segment.segment;
@@ -85,8 +94,8 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::Get(const Caller* caller,
       loc.sha256 = shard.sha256;
       loc.state = shard.state;
       loc.shard_key = ShardKey(object_id, segment.segment, shard.index);
-      auto it = nodes.find(shard.node_id);
-      if (it != nodes.end()) {
+      auto it = nodes->find(shard.node_id);
+      if (it != nodes->end()) {
         loc.node_address = it->second.address;
         const NodeState ns = EffectiveState(it->second, now, config_.node_down_after);
         if (loc.state == ShardState::kHealthy &&
@@ -115,10 +124,54 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::Get(const Caller* caller,
   return out;
 }
 
+absl::StatusOr<std::vector<absl::StatusOr<ObjectManifest>>> ObjectCatalog::GetMany(
+    const Caller& caller, const std::vector<std::string>& raw_ids, uint64_t max_bytes) {
+  if (caller.account_id.empty()) return absl::PermissionDeniedError("only accounts get objects");
+  if (raw_ids.empty()) return absl::InvalidArgumentError("object_ids is empty");
+  if (raw_ids.size() > static_cast<size_t>(kMaxPageSize)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("object_ids has ", raw_ids.size(), " entries; at most ", kMaxPageSize));
+  }
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < raw_ids.size(); ++i) {
+    FH_ASSIGN_OR_RETURN(std::string id,
+                        CanonicalUuid(raw_ids[i], absl::StrCat("object_ids[", i, "]")));
+    ids.push_back(std::move(id));
+  }
+  const absl::Time now = clock_.Now();
+  std::vector<absl::StatusOr<ObjectManifest>> out;
+  FH_RETURN_IF_ERROR(store_.Read([&](MetadataTxn& txn) -> absl::Status {
+    out.clear();
+    std::optional<std::map<std::string, Node>> nodes;
+    uint64_t bytes = 0;
+    for (const std::string& id : ids) {
+      absl::StatusOr<ObjectManifest> m = LoadManifest(txn, &caller, id, now, nodes);
+      if (!m.ok() && !absl::IsNotFound(m.status())) return m.status();
+      if (m.ok()) {
+        uint64_t size = m->age_header.size() + m->inline_payload.size() +
+                        m->object.encrypted_metadata.size() + kSummaryOverheadBytes;
+        for (const SegmentManifest& s : m->segments) size += s.shards.size() * 512;
+        // A prefix that fits (at least one answer): the caller asks again for the rest.
+        if (bytes + size > max_bytes && !out.empty()) break;
+        bytes += size;
+      }
+      out.push_back(std::move(m));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
 absl::StatusOr<ObjectPage> ObjectCatalog::List(const Caller& caller, int page_size,
-                                               const std::string& page_token) {
+                                               const std::string& page_token,
+                                               uint64_t max_bytes) {
   if (caller.account_id.empty()) return absl::PermissionDeniedError("only accounts list objects");
   if (page_size < 0) return absl::InvalidArgumentError("page.page_size is out of range");
+  if (max_bytes > kMaxPageBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_bytes is larger than ", kMaxPageBytes, " bytes"));
+  }
+  const uint64_t byte_budget = max_bytes == 0 ? kDefaultPageBytes : max_bytes;
   const int size = page_size == 0 ? kDefaultPageSize : std::min(page_size, kMaxPageSize);
   std::string after;
   if (!page_token.empty()) {
@@ -132,8 +185,18 @@ absl::StatusOr<ObjectPage> ObjectCatalog::List(const Caller& caller, int page_si
     return absl::OkStatus();
   }));
   ObjectPage page;
-  const bool more = static_cast<int>(records.size()) > size;
+  bool more = static_cast<int>(records.size()) > size;
   if (more) records.resize(size);
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    bytes += records[i].encrypted_metadata.size() + records[i].owner_account_id.size() +
+             kSummaryOverheadBytes;
+    if (bytes > byte_budget && i > 0) {
+      records.resize(i);
+      more = true;
+      break;
+    }
+  }
   for (const ObjectRecord& r : records) {
     page.objects.push_back(SummaryOf(r, !IsOwner(r, caller)));
   }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,14 +55,19 @@ struct ObjectManifest {
   std::string age_header;
   int data_shards = 0;
   int parity_shards = 0;
-  std::vector<SegmentManifest> segments;
+  std::vector<SegmentManifest> segments;  // empty for inline objects
   absl::Time grants_expire_at = absl::UnixEpoch();
+  bool is_inline = false;
+  std::string inline_payload;  // the whole payload of an inline object
 };
 
 struct ObjectPage {
   std::vector<ObjectSummary> objects;
   std::string next_page_token;  // empty at the end
 };
+
+// The summary of a record as `caller` sees it.
+ObjectSummary SummaryOf(const ObjectRecord& object, bool shared_with_caller);
 
 // Queues a delete of every shard of `object_id` on its node (due at `now`) and
 // removes the object, its segments, shards and shares. No-op if it is gone.
@@ -72,6 +78,12 @@ class ObjectCatalog {
  public:
   static constexpr int kDefaultPageSize = 100;
   static constexpr int kMaxPageSize = 1000;
+  // Pages by bytes too: summaries of one page add up to at most this (at
+  // least one object per page). The per-summary overhead is an estimate of
+  // its fields besides the metadata blob.
+  static constexpr uint64_t kDefaultPageBytes = uint64_t{4} << 20;
+  static constexpr uint64_t kMaxPageBytes = uint64_t{12} << 20;
+  static constexpr uint64_t kSummaryOverheadBytes = 128;
 
   ObjectCatalog(MetadataStore& store, Clock& clock, const CoordinatorConfig& config,
                 const GrantSigner& grants, Logger log);
@@ -81,10 +93,20 @@ class ObjectCatalog {
   // PERMISSION_DENIED for an account that may not read it.
   absl::StatusOr<ObjectManifest> Get(const Caller* caller, const std::string& object_id);
 
+  // Many manifests in one read transaction, in request order: each entry is the
+  // manifest or NOT_FOUND (as Get answers for an object the caller may not
+  // read). Answers a prefix of at most about `max_bytes` (at least one entry);
+  // the caller asks again for the rest. INVALID_ARGUMENT for no ids, more than
+  // kMaxPageSize or a malformed id (naming object_ids[i]).
+  absl::StatusOr<std::vector<absl::StatusOr<ObjectManifest>>> GetMany(
+      const Caller& caller, const std::vector<std::string>& object_ids, uint64_t max_bytes);
+
   // The caller's committed objects and those shared with it, by object id.
-  // INVALID_ARGUMENT for a malformed page token.
+  // A page holds at most `page_size` objects and `max_bytes` bytes of
+  // summaries (0 = kDefaultPageBytes). INVALID_ARGUMENT for a malformed page
+  // token or max_bytes over kMaxPageBytes.
   absl::StatusOr<ObjectPage> List(const Caller& caller, int page_size,
-                                  const std::string& page_token);
+                                  const std::string& page_token, uint64_t max_bytes = 0);
 
   // Owner only. The object disappears at once; shards are deleted on the
   // daemons by the GC loop (retried).
@@ -106,6 +128,11 @@ class ObjectCatalog {
   absl::StatusOr<int> DeleteAccountData(const std::string& account_id);
 
  private:
+  // The manifest of `object_id` as `caller` may see it; `nodes` is filled on
+  // first need and reused.
+  absl::StatusOr<ObjectManifest> LoadManifest(MetadataTxn& txn, const Caller* caller,
+                                              const std::string& object_id, absl::Time now,
+                                              std::optional<std::map<std::string, Node>>& nodes);
   absl::StatusOr<ObjectRecord> LoadOwnedCommitted(MetadataTxn& txn, const Caller& caller,
                                                   const std::string& object_id);
   absl::Status CheckHeader(const std::string& age_header) const;

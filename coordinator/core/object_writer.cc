@@ -10,6 +10,7 @@
 #include "common/status.h"
 #include "coordinator/core/ids.h"
 #include "coordinator/core/manifest_rules.h"
+#include "coordinator/core/small_objects.h"
 
 namespace freehold::coordinator {
 namespace {
@@ -80,6 +81,7 @@ absl::StatusOr<CreatedObject> ObjectWriter::CreateObject(const Caller& caller,
     return absl::InvalidArgumentError(absl::StrCat("size_bytes is larger than the limit of ",
                                                    config_.max_object_bytes, " bytes"));
   }
+  FH_RETURN_IF_ERROR(CheckNameHash(in.name_hash, "name_hash"));
   const absl::Time now = clock_.Now();
   ObjectRecord object;
   object.object_id = NewUuid();
@@ -93,6 +95,7 @@ absl::StatusOr<CreatedObject> ObjectWriter::CreateObject(const Caller& caller,
   object.state = ObjectState::kUploading;
   object.created_at = now;
   object.upload_expires_at = now + config_.upload_ttl;
+  object.name_hash = in.name_hash;
   FH_RETURN_IF_ERROR(
       store_.Transact([&](MetadataTxn& txn) { return txn.objects().Insert(object); }));
   return CreatedObject{object.object_id, object.data_shards, object.parity_shards,

@@ -27,6 +27,7 @@ struct CreateObjectInput {
   std::string encrypted_metadata;
   std::string age_header;
   uint64_t size_bytes = 0;
+  std::string name_hash;  // empty or 32 bytes (small_objects.h)
 };
 
 struct CreatedObject {

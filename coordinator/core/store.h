@@ -70,6 +70,11 @@ class ObjectRepository {
   virtual absl::StatusOr<std::vector<ObjectRecord>> ListVisible(const std::string& account_id,
                                                                 const std::string& after_object_id,
                                                                 int limit) = 0;
+  // Committed objects owned by `account_id` whose name_hash is `name_hash`
+  // (indexed), ordered by object_id, at most `limit`; without inline payloads.
+  virtual absl::StatusOr<std::vector<ObjectRecord>> FindByNameHash(const std::string& account_id,
+                                                                   const std::string& name_hash,
+                                                                   int limit) = 0;
   // Ids of objects owned by `account_id` (any state), at most `limit`.
   virtual absl::StatusOr<std::vector<std::string>> ListOwnedBy(const std::string& account_id,
                                                                int limit) = 0;

@@ -8,13 +8,50 @@
 #include "coordinator/grpc/durability_status.h"
 
 namespace freehold::coordinator {
-namespace {
 
 void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
   const int64_t s = absl::ToUnixSeconds(t);
   out->set_seconds(s);
   out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(s))));
 }
+
+void ToProto(const ObjectSummary& s, v1::ObjectSummary* out) {
+  out->set_object_id(s.object_id);
+  out->set_encrypted_metadata(s.encrypted_metadata);
+  out->set_size_bytes(s.size_bytes);
+  if (s.committed_at.has_value()) SetTime(*s.committed_at, out->mutable_committed_at());
+  out->set_owner_account_id(s.owner_account_id);
+  out->set_shared_with_me(s.shared_with_me);
+  out->set_public_link(s.public_link);
+}
+
+void ToProto(const ObjectManifest& m, v1::GetObjectResponse* out) {
+  ToProto(m.object, out->mutable_object());
+  out->set_age_header(m.age_header);
+  out->set_data_shards(static_cast<uint32_t>(m.data_shards));
+  out->set_parity_shards(static_cast<uint32_t>(m.parity_shards));
+  out->set_is_inline(m.is_inline);
+  if (m.is_inline) out->set_inline_payload(m.inline_payload);
+  for (const SegmentManifest& s : m.segments) {
+    v1::SegmentManifest* seg = out->add_segments();
+    seg->set_segment(static_cast<uint32_t>(s.segment));
+    seg->set_segment_size_bytes(s.segment_size_bytes);
+    seg->set_shard_size_bytes(s.shard_size_bytes);
+    for (const ShardLocation& l : s.shards) {
+      v1::ShardLocation* loc = seg->add_shards();
+      loc->set_index(static_cast<uint32_t>(l.index));
+      loc->set_node_id(l.node_id);
+      loc->set_node_address(l.node_address);
+      loc->set_sha256(l.sha256);
+      loc->set_state(static_cast<v1::ShardState>(static_cast<int>(l.state)));
+      if (!l.grant.empty()) loc->mutable_grant()->set_token(l.grant);
+      loc->set_shard_key(l.shard_key);
+    }
+  }
+  SetTime(m.grants_expire_at, out->mutable_grants_expire_at());
+}
+
+namespace {
 
 v1::NodeState ToProto(NodeState s) { return static_cast<v1::NodeState>(static_cast<int>(s)); }
 
@@ -41,16 +78,6 @@ void ToProto(const ShardTarget& t, v1::ShardPlan* out) {
   out->set_node_address(t.node_address);
   out->mutable_grant()->set_token(t.grant);
   out->set_shard_key(t.shard_key);
-}
-
-void ToProto(const ObjectSummary& s, v1::ObjectSummary* out) {
-  out->set_object_id(s.object_id);
-  out->set_encrypted_metadata(s.encrypted_metadata);
-  out->set_size_bytes(s.size_bytes);
-  if (s.committed_at.has_value()) SetTime(*s.committed_at, out->mutable_committed_at());
-  out->set_owner_account_id(s.owner_account_id);
-  out->set_shared_with_me(s.shared_with_me);
-  out->set_public_link(s.public_link);
 }
 
 template <typename T>
@@ -149,7 +176,8 @@ grpc::Status CoordinatorGrpcService::CreateObject(grpc::ServerContext* ctx,
                                                   v1::CreateObjectResponse* resp) {
   absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
   if (!caller.ok()) return Fail(caller);
-  CreateObjectInput in{req->encrypted_metadata(), req->age_header(), req->size_bytes()};
+  CreateObjectInput in{req->encrypted_metadata(), req->age_header(), req->size_bytes(),
+                       req->name_hash()};
   absl::StatusOr<CreatedObject> created = p_.writer.CreateObject(*caller, in);
   if (!created.ok()) return Fail(created);
   resp->set_object_id(created->object_id);
@@ -230,27 +258,7 @@ grpc::Status CoordinatorGrpcService::GetObject(grpc::ServerContext* ctx,
   absl::StatusOr<ObjectManifest> m =
       p_.catalog.Get(caller->has_value() ? &**caller : nullptr, req->object_id());
   if (!m.ok()) return Fail(m);
-  ToProto(m->object, resp->mutable_object());
-  resp->set_age_header(m->age_header);
-  resp->set_data_shards(static_cast<uint32_t>(m->data_shards));
-  resp->set_parity_shards(static_cast<uint32_t>(m->parity_shards));
-  for (const SegmentManifest& s : m->segments) {
-    v1::SegmentManifest* out = resp->add_segments();
-    out->set_segment(static_cast<uint32_t>(s.segment));
-    out->set_segment_size_bytes(s.segment_size_bytes);
-    out->set_shard_size_bytes(s.shard_size_bytes);
-    for (const ShardLocation& l : s.shards) {
-      v1::ShardLocation* loc = out->add_shards();
-      loc->set_index(static_cast<uint32_t>(l.index));
-      loc->set_node_id(l.node_id);
-      loc->set_node_address(l.node_address);
-      loc->set_sha256(l.sha256);
-      loc->set_state(static_cast<v1::ShardState>(static_cast<int>(l.state)));
-      if (!l.grant.empty()) loc->mutable_grant()->set_token(l.grant);
-      loc->set_shard_key(l.shard_key);
-    }
-  }
-  SetTime(m->grants_expire_at, resp->mutable_grants_expire_at());
+  ToProto(*m, resp);
   return grpc::Status::OK;
 }
 
@@ -260,8 +268,9 @@ grpc::Status CoordinatorGrpcService::ListObjects(grpc::ServerContext* ctx,
   absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
   if (!caller.ok()) return Fail(caller);
   const uint32_t size = req->page().page_size();
-  absl::StatusOr<ObjectPage> page = p_.catalog.List(
-      *caller, static_cast<int>(std::min<uint32_t>(size, 1u << 30)), req->page().page_token());
+  absl::StatusOr<ObjectPage> page =
+      p_.catalog.List(*caller, static_cast<int>(std::min<uint32_t>(size, 1u << 30)),
+                      req->page().page_token(), req->max_bytes());
   if (!page.ok()) return Fail(page);
   for (const ObjectSummary& s : page->objects) ToProto(s, resp->add_objects());
   resp->set_next_page_token(page->next_page_token);

@@ -18,6 +18,7 @@
 #include "coordinator/core/node_registry.h"
 #include "coordinator/core/object_catalog.h"
 #include "coordinator/core/object_writer.h"
+#include "coordinator/core/small_objects.h"
 #include "freehold/v1/coordinator.grpc.pb.h"
 
 namespace freehold::coordinator {
@@ -33,6 +34,8 @@ struct CoordinatorParts {
   bool tls_enabled = false;
   // Audits, reputation and drain progress for ClusterStatus; null = none shown.
   DurabilityStore* durability = nullptr;
+  // Inline objects and name lookups; null = those RPCs answer UNIMPLEMENTED.
+  SmallObjects* small = nullptr;
 };
 
 class CoordinatorGrpcService final : public v1::Coordinator::Service {
@@ -60,6 +63,16 @@ class CoordinatorGrpcService final : public v1::Coordinator::Service {
                            v1::ListObjectsResponse* resp) override;
   grpc::Status DeleteObject(grpc::ServerContext* ctx, const v1::DeleteObjectRequest* req,
                             v1::DeleteObjectResponse* resp) override;
+  // small_objects_rpc.cc
+  grpc::Status PutInlineObjects(grpc::ServerContext* ctx, const v1::PutInlineObjectsRequest* req,
+                                v1::PutInlineObjectsResponse* resp) override;
+  grpc::Status GetUploadLimits(grpc::ServerContext* ctx, const v1::GetUploadLimitsRequest* req,
+                               v1::GetUploadLimitsResponse* resp) override;
+  grpc::Status GetObjects(grpc::ServerContext* ctx, const v1::GetObjectsRequest* req,
+                          v1::GetObjectsResponse* resp) override;
+  grpc::Status FindObjectsByName(grpc::ServerContext* ctx,
+                                 const v1::FindObjectsByNameRequest* req,
+                                 v1::FindObjectsByNameResponse* resp) override;
   grpc::Status UpdateHeader(grpc::ServerContext* ctx, const v1::UpdateHeaderRequest* req,
                             v1::UpdateHeaderResponse* resp) override;
   grpc::Status SetPublicLink(grpc::ServerContext* ctx, const v1::SetPublicLinkRequest* req,
@@ -86,5 +99,10 @@ class CoordinatorGrpcService final : public v1::Coordinator::Service {
 
 // The "authorization" metadata value of a call ("" if absent).
 std::string AuthorizationOf(const grpc::ServerContext& ctx);
+
+// Conversions shared by the service's files.
+void SetTime(absl::Time t, google::protobuf::Timestamp* out);
+void ToProto(const ObjectSummary& s, v1::ObjectSummary* out);
+void ToProto(const ObjectManifest& m, v1::GetObjectResponse* out);
 
 }  // namespace freehold::coordinator

@@ -175,7 +175,7 @@ std::vector<std::string> CoordinatorPgTest::Hashes(int count, char seed) const {
 
 absl::StatusOr<CoordinatorPgTest::Begun> CoordinatorPgTest::BeginFirstSegment(const Caller& owner,
                                                                               uint64_t size) {
-  CreateObjectInput create{"meta", "age-header", size};
+  CreateObjectInput create{"meta", "age-header", size, ""};
   FH_ASSIGN_OR_RETURN(CreatedObject created, writer_->CreateObject(owner, create));
   Begun b;
   b.object_id = created.object_id;
@@ -190,7 +190,7 @@ absl::StatusOr<CoordinatorPgTest::Begun> CoordinatorPgTest::BeginFirstSegment(co
 }
 
 absl::StatusOr<std::string> CoordinatorPgTest::UploadObject(const Caller& owner, uint64_t size) {
-  CreateObjectInput create{"meta", "age-header", size};
+  CreateObjectInput create{"meta", "age-header", size, ""};
   FH_ASSIGN_OR_RETURN(CreatedObject created, writer_->CreateObject(owner, create));
   const uint64_t count = SegmentCount(size, created.segment_size_bytes);
   for (uint64_t s = 0; s < count; ++s) {

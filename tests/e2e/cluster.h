@@ -72,7 +72,8 @@ class Cluster {
   ClientTlsOptions operator_tls() const { return operator_tls_; }
   const testing::TestPki& pki() const { return pki_; }
   const std::string& dir() const { return dir_.path(); }
-  // The cluster's PostgreSQL database (tests that play a malicious server edit it).
+  // The cluster's PostgreSQL database (the coordinator's tables are in schema
+  // coordinator; tests that play a malicious server edit it).
   const std::string& database_url() const { return db_url_; }
   int node_count() const { return static_cast<int>(nodes_.size()); }
   const std::string& node_address(int i) const { return nodes_[i].address; }

@@ -66,7 +66,10 @@ absl::StatusOr<StoredTotals> PgStats::Totals() {
       "(SELECT count(*) FROM segments s JOIN objects o ON o.object_id = s.object_id "
       " WHERE o.state = 2), "
       "(SELECT COALESCE(sum(s.shard_size_bytes * (o.data_shards + o.parity_shards)), 0)::bigint "
-      " FROM segments s JOIN objects o ON o.object_id = s.object_id WHERE o.state = 2)");
+      " FROM segments s JOIN objects o ON o.object_id = s.object_id WHERE o.state = 2) + "
+      // Inline objects: their payload once (PostgreSQL replicates it).
+      "(SELECT COALESCE(sum(size_bytes), 0)::bigint FROM objects "
+      " WHERE state = 2 AND inline_payload IS NOT NULL)");
   StoredTotals t;
   t.objects = static_cast<uint64_t>(r[0].as<int64_t>());
   t.logical_bytes = static_cast<uint64_t>(r[1].as<int64_t>());
@@ -106,10 +109,14 @@ absl::StatusOr<SegmentHealthCounts> PgStats::HealthCounts() {
 
 absl::StatusOr<std::vector<AccountBytes>> PgStats::RecentWrites(absl::Time since, int limit) {
   pqxx::result r = txn_.exec_params(
-      "SELECT o.owner_account_id::text, sum(s.segment_size_bytes)::bigint AS bytes "
-      "FROM segments s JOIN objects o ON o.object_id = s.object_id "
-      "WHERE s.committed AND s.committed_at >= micros_to_ts($1) "
-      "GROUP BY o.owner_account_id ORDER BY bytes DESC, 1 LIMIT $2",
+      "SELECT account, sum(b)::bigint AS bytes FROM ("
+      " SELECT o.owner_account_id::text AS account, s.segment_size_bytes AS b "
+      " FROM segments s JOIN objects o ON o.object_id = s.object_id "
+      " WHERE s.committed AND s.committed_at >= micros_to_ts($1) "
+      " UNION ALL "  // inline objects count like segments
+      " SELECT owner_account_id::text, size_bytes FROM objects "
+      " WHERE inline_payload IS NOT NULL AND committed_at >= micros_to_ts($1)"
+      ") w GROUP BY account ORDER BY bytes DESC, 1 LIMIT $2",
       Micros(since), limit);
   std::vector<AccountBytes> out;
   for (const pqxx::row& row : r) {

@@ -8,7 +8,11 @@ constexpr const char* kObjectColumns =
     "o.object_id::text, o.owner_account_id::text, o.encrypted_metadata, o.age_header, "
     "o.size_bytes, o.data_shards, o.parity_shards, o.segment_size_bytes, o.state, "
     "o.public_link, ts_to_micros(o.created_at), ts_to_micros(o.upload_expires_at), "
-    "ts_to_micros(o.committed_at), o.segment_count";
+    "ts_to_micros(o.committed_at), o.segment_count, o.name_hash, "
+    "o.inline_payload IS NOT NULL";
+// kObjectColumns and the inline payload (Get) or an empty one (listings).
+constexpr const char* kWithPayload = ", o.inline_payload";
+constexpr const char* kWithoutPayload = ", NULL::bytea";
 
 ObjectRecord ObjectFromRow(const pqxx::row& r) {
   ObjectRecord o;
@@ -26,6 +30,9 @@ ObjectRecord ObjectFromRow(const pqxx::row& r) {
   o.upload_expires_at = FromMicros(r[11].as<int64_t>());
   o.committed_at = OptionalFromMicros(r[12].as<int64_t>());
   o.segment_count = r[13].as<int>();
+  if (!r[14].is_null()) o.name_hash = BytesOf(r[14]);
+  o.is_inline = r[15].as<bool>();
+  if (!r[16].is_null()) o.inline_payload = BytesOf(r[16]);
   return o;
 }
 
@@ -40,7 +47,7 @@ std::vector<std::string> FirstColumn(const pqxx::result& r) {
 
 absl::StatusOr<std::optional<ObjectRecord>> PgObjects::Get(const std::string& object_id,
                                                            bool for_update) {
-  pqxx::result r = txn_.exec_params(std::string("SELECT ") + kObjectColumns +
+  pqxx::result r = txn_.exec_params(std::string("SELECT ") + kObjectColumns + kWithPayload +
                                         " FROM objects o WHERE o.object_id = $1::uuid" +
                                         (for_update ? " FOR UPDATE" : ""),
                                     object_id);
@@ -52,13 +59,15 @@ absl::Status PgObjects::Insert(const ObjectRecord& o) {
   txn_.exec_params(
       "INSERT INTO objects (object_id, owner_account_id, encrypted_metadata, age_header, "
       "size_bytes, data_shards, parity_shards, segment_size_bytes, state, public_link, "
-      "created_at, upload_expires_at, committed_at, segment_count) VALUES ($1::uuid, $2::uuid, "
-      "$3, $4, $5, $6, $7, $8, $9, $10, micros_to_ts($11), micros_to_ts($12), "
-      "micros_to_ts($13), $14)",
+      "created_at, upload_expires_at, committed_at, segment_count, name_hash, inline_payload) "
+      "VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10, micros_to_ts($11), "
+      "micros_to_ts($12), micros_to_ts($13), $14, NULLIF($15::bytea, ''::bytea), "
+      "CASE WHEN $17 THEN $16::bytea END)",
       o.object_id, o.owner_account_id, Bytes(o.encrypted_metadata), Bytes(o.age_header),
       static_cast<int64_t>(o.size_bytes), o.data_shards, o.parity_shards,
       static_cast<int64_t>(o.segment_size_bytes), static_cast<int>(o.state), o.public_link,
-      Micros(o.created_at), Micros(o.upload_expires_at), Micros(o.committed_at), o.segment_count);
+      Micros(o.created_at), Micros(o.upload_expires_at), Micros(o.committed_at), o.segment_count,
+      Bytes(o.name_hash), Bytes(o.inline_payload), o.is_inline);
   return absl::OkStatus();
 }
 
@@ -82,12 +91,26 @@ absl::StatusOr<std::vector<ObjectRecord>> PgObjects::ListVisible(const std::stri
   const std::string after =
       after_object_id.empty() ? "00000000-0000-0000-0000-000000000000" : after_object_id;
   pqxx::result r = txn_.exec_params(
-      std::string("SELECT ") + kObjectColumns +
+      std::string("SELECT ") + kObjectColumns + kWithoutPayload +
           " FROM objects o WHERE o.state = 2 AND o.object_id > $2::uuid AND "
           "(o.owner_account_id = $1::uuid OR o.object_id IN "
           "(SELECT s.object_id FROM object_shares s WHERE s.account_id = $1::uuid AND "
           "s.object_id > $2::uuid)) ORDER BY o.object_id LIMIT $3",
       account_id, after, limit);
+  std::vector<ObjectRecord> out;
+  out.reserve(r.size());
+  for (const pqxx::row& row : r) out.push_back(ObjectFromRow(row));
+  return out;
+}
+
+absl::StatusOr<std::vector<ObjectRecord>> PgObjects::FindByNameHash(const std::string& account_id,
+                                                                    const std::string& name_hash,
+                                                                    int limit) {
+  pqxx::result r = txn_.exec_params(
+      std::string("SELECT ") + kObjectColumns + kWithoutPayload +
+          " FROM objects o WHERE o.owner_account_id = $1::uuid AND o.name_hash = $2 AND "
+          "o.state = 2 ORDER BY o.object_id LIMIT $3",
+      account_id, Bytes(name_hash), limit);
   std::vector<ObjectRecord> out;
   out.reserve(r.size());
   for (const pqxx::row& row : r) out.push_back(ObjectFromRow(row));

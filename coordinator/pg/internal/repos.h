@@ -59,6 +59,9 @@ class PgObjects : public ObjectRepository {
   absl::StatusOr<std::vector<ObjectRecord>> ListVisible(const std::string& account_id,
                                                         const std::string& after_object_id,
                                                         int limit) override;
+  absl::StatusOr<std::vector<ObjectRecord>> FindByNameHash(const std::string& account_id,
+                                                           const std::string& name_hash,
+                                                           int limit) override;
   absl::StatusOr<std::vector<std::string>> ListOwnedBy(const std::string& account_id,
                                                        int limit) override;
   absl::StatusOr<std::vector<std::string>> ListExpiredUploads(absl::Time now, int limit) override;

@@ -1,0 +1,63 @@
+// `freehold put FILE...`: many files in one command, on one session and one set
+// of connections (docs/ARCHITECTURE.md#small-objects).
+//
+// Each file is encrypted to the user's key with its own file key and metadata
+// and carries the keyed hash of its name. A file whose age payload fits the
+// coordinator's inline limit (GetUploadLimits) is encrypted in memory and
+// queued; queued files are committed together by PutInlineObjects, one
+// transaction per batch (bounded by the coordinator's batch limits). Larger
+// files go through the sharded Uploader. `concurrency` files are prepared or
+// uploaded at once. A coordinator without the small-object RPCs (UNIMPLEMENTED)
+// gets every file sharded.
+//
+// Stops at the first failure (other files in flight finish); files committed
+// before it stay stored and are reported.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "client/cli/coordinator_api.h"
+#include "client/cli/storage_nodes.h"
+#include "client/cli/uploader.h"
+#include "client/core/keys.h"
+
+namespace freehold::cli {
+
+struct PutItem {
+  std::string path;  // local file
+  std::string name;  // name to store it under
+};
+
+struct PutOutcome {
+  std::string path;
+  std::string name;
+  std::string object_id;  // empty: not stored
+  uint64_t size = 0;      // plaintext bytes
+  bool is_inline = false;
+  int data_shards = 0, parity_shards = 0;
+  uint64_t segments = 0;
+  int replaced_shards = 0;
+};
+
+struct BatchPutOptions {
+  int concurrency = 4;  // files prepared/uploaded at once, >= 1
+  UploadConfig upload;
+  // Called (serialized) as each file is committed; may be empty.
+  std::function<void(const PutOutcome&)> on_stored;
+};
+
+struct BatchPutResult {
+  std::vector<PutOutcome> outcomes;  // item order; object_id empty for files not stored
+  absl::Status status;               // first failure, or OK
+};
+
+// `identity`: the user's (files are encrypted to it; names hashed with it).
+BatchPutResult PutFiles(CoordinatorApi& coordinator, StorageNodes& nodes,
+                        const client::X25519Identity& identity, const std::vector<PutItem>& items,
+                        const BatchPutOptions& options);
+
+}  // namespace freehold::cli
