@@ -41,6 +41,10 @@ class CampaignBook {
   absl::StatusOr<Campaign> Create(Campaign campaign);
   absl::StatusOr<Campaign> Get(absl::string_view campaign_id);
   absl::StatusOr<std::vector<Campaign>> List(bool live_only, const PageSpec& page);
+  // Ends the campaign now (no more donations are attributed to it as live; what it
+  // raised stays). Idempotent: a campaign that has ended already is answered as is.
+  // INVALID_ARGUMENT (not a UUID), NOT_FOUND, FAILED_PRECONDITION (not started yet).
+  absl::StatusOr<Campaign> Close(absl::string_view campaign_id);
 
   // raised / goal (0 when goal is 0).
   static double Progress(const Campaign& c);
@@ -89,7 +93,12 @@ class FundingReport {
   absl::Status RefreshGauges(DonationMetrics& metrics);
 
   // Validates (known currency, positive rate, base currency only at rate 1).
-  absl::StatusOr<int> SetExchangeRates(const std::vector<RateRow>& rows);
+  // Calls the rates listener (SetRatesListener) after storing them.
+  absl::StatusOr<int> SetExchangeRates(const std::vector<RateRow>& rows,
+                                       RateSource source = RateSource::kManual);
+  // Called after every successful SetExchangeRates (e.g. to replay parked payments);
+  // must not block long. Set once before serving.
+  void SetRatesListener(std::function<void()> listener) { rates_listener_ = std::move(listener); }
   absl::StatusOr<std::vector<Pledge>> ListPledges(bool active_only, const PageSpec& page);
 
   // Streams entries with range.start <= at < range.end as CSV (header row first) in
@@ -107,6 +116,7 @@ class FundingReport {
   std::string base_currency_;
   std::function<std::optional<int64_t>()> monthly_cost_;
   Logger log_;
+  std::function<void()> rates_listener_;
 };
 
 struct Receipt {
