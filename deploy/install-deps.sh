@@ -14,6 +14,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libpq-dev libsodium-dev libssl-dev prometheus-cpp-dev libisal-dev
   libcli11-dev nlohmann-json3-dev zlib1g-dev libcivetweb-dev
+  libexpat1-dev  # the ECB exchange rates in XML (services/donations/core/ecb_rates.cc)
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers used by tests
   postgresql-15 postgresql-contrib age prometheus chromium python3 python3-yaml util-linux
