@@ -31,6 +31,8 @@
 #include "services/donations/core/ecb_rates.h"
 #include "services/donations/core/exchange_rate.h"
 #include "services/donations/core/parked_payment_replayer.h"
+#include "services/donations/core/public_ledger.h"
+#include "services/donations/grpc/coordinator_funding_feed.h"
 #include "services/donations/core/intake.h"
 #include "services/donations/core/intake_batcher.h"
 #include "services/donations/core/ledger_rules.h"
@@ -153,6 +155,10 @@ int main(int argc, char** argv) {
   freehold::AddDurationFlag(app, "--parked-replay-interval", &config.parked_replay_interval,
                             "how often payments parked for want of an exchange rate are "
                             "retried (also whenever rates are stored)");
+  freehold::AddFlag(app, "--coordinator", &config.coordinator,
+                    "coordinator gRPC address: the transparency page shows the storage cost "
+                    "it computes (Funding.GetFundingStatus), refreshed every --gauge-refresh",
+                    "FREEHOLD_COORDINATOR_ADDR");
   freehold::AddFlag(app, "--monthly-cost-minor", &config.monthly_cost_minor,
                     "this month's storage cost in base minor units (-1 = unknown)");
   freehold::AddFlag(app, "--monthly-cost-file", &config.monthly_cost_file,
@@ -295,6 +301,15 @@ int main(int argc, char** argv) {
   fd::ParkedPaymentReplayer replayer(intake, config.parked_replay_interval,
                                      log.With({{"part", "parked"}}));
   report.SetRatesListener([&replayer] { replayer.Trigger(); });
+  std::unique_ptr<fd::CoordinatorFundingFeed> funding_feed;
+  if (!config.coordinator.empty()) {
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        freehold::MakeChannel(config.coordinator, tls.Client());
+    if (!channel.ok()) Die(log, "--coordinator", channel.status());
+    funding_feed = std::make_unique<fd::CoordinatorFundingFeed>(
+        *channel, 3 * config.gauge_refresh + absl::Minutes(1));
+    report.SetStorageFigures([&funding_feed] { return funding_feed->Latest(absl::Now()); });
+  }
   fd::DonorPortal portal(queries, receipt_signer, clock, config.base_currency);
   fd::PgIntentStore intent_store(pool, &projection);
   fd::DonationIntents intents(intent_store, queries, clock);
@@ -363,6 +378,9 @@ int main(int argc, char** argv) {
       },
       log.With({{"part", "http"}}));
   if (!http.ok()) Die(log, "--http-listen", http.status());
+  (*http)->ServeLedger([&queries, &config, &clock](fd::LedgerFormat format) {
+    return fd::RenderPublicLedger(queries, config.base_currency, clock.Now(), format);
+  });
 
   // Replicas share the database; one of them runs the projector below
   // (freehold_donations_leader).
@@ -389,6 +407,11 @@ int main(int argc, char** argv) {
     do {
       if (absl::Status s = report.RefreshGauges(metrics); !s.ok()) {
         log.Warn("could not refresh funding gauges", {{"error", s}});
+      }
+      if (funding_feed != nullptr) {
+        if (absl::Status s = funding_feed->Refresh(); !s.ok()) {
+          log.Warn("could not read the coordinator's funding figures", {{"error", s}});
+        }
       }
       if (absl::Status s = admin->Reload(); !s.ok()) {
         log.Warn("could not re-read --accounts-keys; keeping the previous keys", {{"error", s}});

@@ -5,9 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
+#include <tuple>
 #include <pqxx/pqxx>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "services/donations/core/currency.h"
 #include "services/donations/core/webhook_signature.h"
 #include "tests/donations/donations_test_support.h"
@@ -22,6 +26,7 @@ using freehold::testing::BinaryPath;
 using freehold::testing::Process;
 using freehold::testing::TempDir;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class ExchangeRatesBinaryTest : public freehold::testing::PostgresTest {
  protected:
@@ -47,13 +52,19 @@ class ExchangeRatesBinaryTest : public freehold::testing::PostgresTest {
   }
 
   // Delivers a signed payment_intent.succeeded with curl; returns "<body> <status>".
-  std::string Deliver(const std::string& id, int64_t amount, const std::string& currency) {
+  std::string Deliver(const std::string& id, int64_t amount, const std::string& currency,
+                      const std::string& customer = "", const std::string& email = "") {
     const int64_t now = absl::ToUnixSeconds(absl::Now());
-    const std::string body = PaymentIntentSucceeded({.event_id = "evt_" + id,
-                                                     .payment_intent = "pi_" + id,
-                                                     .amount = amount,
-                                                     .currency = currency,
-                                                     .created = now});
+    return DeliverBody(PaymentIntentSucceeded({.event_id = "evt_" + id,
+                                               .payment_intent = "pi_" + id,
+                                               .amount = amount,
+                                               .currency = currency,
+                                               .created = now,
+                                               .customer = customer,
+                                               .receipt_email = email}));
+  }
+  std::string DeliverBody(const std::string& body) {
+    const int64_t now = absl::ToUnixSeconds(absl::Now());
     const std::string file = dir_.WriteFile("body.json", body);
     int code = 0;
     return RunCommand(
@@ -182,6 +193,87 @@ TEST_F(ExchangeRatesBinaryTest, TheBundledDefaultTableCoversEveryListedCurrency)
   EXPECT_THAT(answer, HasSubstr("\"recorded\"")) << answer;
   ASSERT_OK_AND_ASSIGN(int code, process_->Stop());
   EXPECT_EQ(code, 0);
+}
+
+TEST_F(ExchangeRatesBinaryTest, ThePublicLedgerExportIsAnonymousAndAddsUpToTheBalance) {
+  WriteEcb("Date,USD,JPY,\n2026-12-04,1.05,157.52,\n");
+  const std::string manual =
+      dir_.WriteFile("manual.csv", "currency,rate,effective_from\nKWD,2.987,2020-01-01\n");
+  Start({"--exchange-rates", manual, "--gauge-refresh", "1s"});
+  // Zero-, two- and three-decimal currencies, donors with customer ids and e-mails, a
+  // partial refund and a lost dispute.
+  for (const auto& [id, amount, currency] :
+       std::vector<std::tuple<std::string, int64_t, std::string>>{{"e1", 1234, "eur"},
+                                                                  {"u1", 999, "usd"},
+                                                                  {"j1", 777, "jpy"},
+                                                                  {"k1", 10505, "kwd"},
+                                                                  {"k2", 333, "kwd"}}) {
+    const std::string answer =
+        Deliver(id, amount, currency, "cus_secret_" + id, id + "@donor.example");
+    ASSERT_THAT(answer, HasSubstr("\"recorded\"")) << answer;
+  }
+  std::string answer = DeliverBody(ChargeRefunded("evt_rk1", "pi_k1", 10505, 1001, "kwd",
+                                                  absl::ToUnixSeconds(absl::Now())));
+  ASSERT_THAT(answer, HasSubstr(" 200")) << answer;
+  answer = DeliverBody(
+      DisputeClosed("evt_dj1", "pi_j1", 777, "jpy", "lost", absl::ToUnixSeconds(absl::Now())));
+  ASSERT_THAT(answer, HasSubstr(" 200")) << answer;
+  ASSERT_TRUE(WaitFor("SELECT count(*) FROM donations.ledger", 7)) << process_->ReadStderr();
+
+  int code = 0;
+  const std::string csv =
+      RunCommand(absl::StrCat("curl -sS --max-time 10 http://", ready_.http, "/ledger.csv"), &code);
+  const std::string json_text =
+      RunCommand(absl::StrCat("curl -sS --max-time 10 http://", ready_.http, "/ledger.json"), &code);
+  // No identity of a donor or a processor object.
+  for (const std::string* doc : {&csv, &json_text}) {
+    for (const char* secret : {"cus_", "@donor.example", "pi_", "evt_", "stripe", "donor"}) {
+      EXPECT_THAT(*doc, Not(HasSubstr(secret))) << *doc;
+    }
+  }
+  // CSV: header + 7 rows whose base amounts add up to the ledger's balance.
+  std::vector<std::string> lines = absl::StrSplit(csv, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 8u) << csv;
+  EXPECT_EQ(lines[0],
+            "entry_id,at,kind,amount_minor,currency,rate_to_base,base_amount_minor,base_currency,"
+            "campaign_id,reverses_entry_id");
+  int64_t csv_base = 0, kwd_minor = 0;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::vector<std::string> f = absl::StrSplit(lines[i], ',');
+    ASSERT_EQ(f.size(), 10u) << lines[i];
+    int64_t base = 0, amount = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(f[6], &base)) << lines[i];
+    ASSERT_TRUE(absl::SimpleAtoi(f[3], &amount)) << lines[i];
+    csv_base += base;
+    if (f[4] == "KWD") kwd_minor += amount;
+  }
+  EXPECT_EQ(kwd_minor, 10505 + 333 - 1001);  // three decimals, to the fils
+  const int64_t balance = Count("SELECT sum(base_amount_minor) FROM donations.ledger");
+  EXPECT_EQ(csv_base, balance);
+  // JSON: the same entries and totals.
+  nlohmann::json doc = nlohmann::json::parse(json_text, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << json_text;
+  EXPECT_EQ(doc["entries"].size(), 7u);
+  EXPECT_EQ(doc["totals"]["base_amount_minor"].get<int64_t>(), balance);
+  EXPECT_EQ(doc["totals"]["by_currency"]["KWD"]["amount_minor"].get<int64_t>(), kwd_minor);
+  // And the balance gauge the service publishes, to the minor unit.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  std::string metrics;
+  const std::string want = absl::StrCat("freehold_donations_ledger_balance_base ", balance);
+  while (absl::Now() < deadline) {
+    metrics = RunCommand(absl::StrCat("curl -sS --max-time 5 http://", ready_.metrics, "/metrics"),
+                         &code);
+    if (metrics.find(want) != std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_THAT(metrics, HasSubstr(want));
+  // Only GET and HEAD.
+  EXPECT_EQ(RunCommand(absl::StrCat("curl -s -o /dev/null -w '%{http_code}' -X POST http://",
+                                    ready_.http, "/ledger.csv"),
+                       &code),
+            "405");
+  ASSERT_OK_AND_ASSIGN(int exit_code, process_->Stop());
+  EXPECT_EQ(exit_code, 0);
 }
 
 }  // namespace

@@ -53,6 +53,8 @@ class Cluster {
   ~Cluster();
 
   const std::string& accounts_address() const { return accounts_address_; }
+  // The cluster's database (freehold-accounts --bootstrap-admin needs it).
+  const std::string& database_url() const { return db_url_; }
   const std::string& coordinator_address() const { return coordinator_address_; }
   // The coordinator's Prometheus endpoint host:port.
   const std::string& coordinator_metrics_address() const { return coordinator_metrics_; }
@@ -63,6 +65,8 @@ class Cluster {
   void KillCoordinator(int r);
   // Empty unless ClusterOptions::donations.
   const std::string& donations_address() const { return donations_address_; }
+  // Its HTTP port (webhooks, transparency page, ledger export); empty without donations.
+  const std::string& donations_http_address() const { return donations_http_address_; }
   const std::string& admin_token_file() const { return admin_token_file_; }
   // The fleet CA (FREEHOLD_CA_FILE for the CLI) and client TLS for test calls:
   // trusting the CA without a certificate (as the CLI does), or with the
@@ -107,6 +111,7 @@ class Cluster {
   ClientTlsOptions operator_tls_;
   std::string db_url_;
   std::unique_ptr<testing::Process> accounts_, donations_, coordinator_;
+  std::string donations_http_address_;
   std::string accounts_address_, donations_address_, coordinator_address_, admin_token_file_;
   std::string coordinator_metrics_;
   struct Replica {

@@ -34,6 +34,10 @@ struct DonationsConfig {
   // How often payments parked for want of a rate are retried (also right after rates
   // are stored).
   absl::Duration parked_replay_interval = absl::Minutes(1);
+  // The coordinator (Funding.GetFundingStatus): the page's storage cost is the one it
+  // computes. The typed costs below are deprecated fallbacks for when it is not set or
+  // not reachable.
+  std::string coordinator;
   int64_t monthly_cost_minor = -1;     // base minor units; -1 = unknown
   std::string monthly_cost_file;       // file with one integer; re-read on each page view
   std::string receipt_key_file;        // Ed25519 signing key; created (0600) if missing

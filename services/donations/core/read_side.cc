@@ -185,7 +185,17 @@ absl::StatusOr<TransparencyData> FundingReport::Transparency() {
   out.month = absl::FormatCivilTime(month);
   FH_ASSIGN_OR_RETURN(out.this_month_net_base_minor,
                       reports_.NetBase(MonthStart(month), MonthStart(month + 1), false));
-  if (monthly_cost_) out.monthly_cost_base_minor = monthly_cost_();
+  if (storage_figures_) {
+    std::optional<StorageFigures> figures = storage_figures_();
+    if (figures.has_value() && figures->currency == base_currency_) {
+      out.monthly_cost_base_minor = figures->monthly_cost_base_minor;
+      out.storage = std::move(figures);
+    } else if (figures.has_value()) {
+      log_.Warn("the coordinator's cost is in another currency; not shown",
+                {{"currency", figures->currency}, {"base_currency", base_currency_}});
+    }
+  }
+  if (!out.storage.has_value() && monthly_cost_) out.monthly_cost_base_minor = monthly_cost_();
   FH_ASSIGN_OR_RETURN(out.monthly_recurring_base_minor, MonthlyRecurringBase());
   FH_ASSIGN_OR_RETURN(out.live_campaigns, campaigns_.ListCampaigns(true, now, 0, 100));
   return out;
