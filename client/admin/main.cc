@@ -22,7 +22,7 @@
 // (nodes, status, drain, ...), donations:admin (campaigns), accounts:admin (roles).
 // The first admin is made with `freehold-accounts --bootstrap-admin HANDLE`.
 // Deprecated: --token-file (env FREEHOLD_ADMIN_TOKEN_FILE) sends the coordinator's
-// shared operator secret instead; the secret is never printed. With an operator
+// shared operator secret instead when no session is saved; the secret is never printed. With an operator
 // certificate (--tls-cert/--tls-key) coordinator calls go over mutual TLS and the
 // certificate authorises them.
 //
@@ -250,8 +250,10 @@ int main(int argc, char** argv) {
 
   if (config_dir.empty()) {
     absl::StatusOr<std::string> dir = freehold::admin::DefaultAdminConfigDir();
-    if (!dir.ok()) return Fail("--config-dir", dir.status());
-    config_dir = *dir;
+    if (!dir.ok() && (login->parsed() || logout->parsed())) {
+      return Fail("--config-dir", dir.status());
+    }
+    if (dir.ok()) config_dir = *dir;
   }
   freehold::admin::OperatorSession session(config_dir, g_transport);
   if (login->parsed()) {
@@ -265,15 +267,17 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  // The operator's credential: the deprecated shared secret if given, else the access
-  // token of the saved session (with the account's roles).
-  absl::StatusOr<std::string> secret = ReadOperatorSecret(token_file);
-  if (!secret.ok()) return Fail("operator secret", secret.status());
-  g_operator_secret = *secret;
-  if (g_operator_secret.empty()) {
-    absl::StatusOr<std::string> token = session.AccessToken();
-    if (!token.ok()) return Fail("session", token.status());
+  // The operator's credential: the access token of the saved session (with the
+  // account's roles); without a session, the deprecated shared secret if given.
+  absl::StatusOr<std::string> token =
+      config_dir.empty() ? absl::StatusOr<std::string>(std::string()) : session.AccessToken();
+  if (token.ok() && !token->empty()) {
     g_operator_secret = *token;
+  } else {
+    absl::StatusOr<std::string> secret = ReadOperatorSecret(token_file);
+    if (!secret.ok()) return Fail("operator secret", secret.status());
+    if (secret->empty() && !token.ok()) return Fail("session", token.status());
+    g_operator_secret = *secret;
   }
   if (roles->parsed()) {
     roles_cmd.action = grant->parsed() ? "grant" : revoke_role->parsed() ? "revoke" : "list";

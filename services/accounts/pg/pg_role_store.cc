@@ -37,7 +37,8 @@ absl::StatusOr<bool> PgRoleStore::GrantRole(const std::string& handle, const std
     if (!account.ok()) return account.status();
     pqxx::result r = txn.exec_params(
         "INSERT INTO account_roles (account_id, role, granted_by, granted_at) "
-        "VALUES ($1::uuid, $2, NULLIF($3, '')::uuid, timestamptz 'epoch' + interval '1 microsecond' * $4::bigint) "
+        "VALUES ($1::uuid, $2, NULLIF($3, '')::uuid, "
+        "timestamptz 'epoch' + interval '1 microsecond' * $4::bigint) "
         "ON CONFLICT (account_id, role) DO NOTHING",
         *account, role, granted_by, absl::ToUnixMicros(now));
     return r.affected_rows() == 1;
