@@ -2,6 +2,9 @@
 
 #include <sodium.h>
 
+#include <cerrno>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -9,12 +12,33 @@
 #include "common/secure_compare.h"
 
 namespace freehold {
+namespace {
+
+// A file that is not a secret: NOT_FOUND / PERMISSION_DENIED naming the path,
+// INVALID_ARGUMENT if empty.
+absl::StatusOr<std::string> ReadPlainFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return errno == EACCES ? absl::PermissionDeniedError(absl::StrCat("cannot read ", path))
+                           : absl::NotFoundError(absl::StrCat("cannot open ", path));
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string text = buf.str();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
+  }
+  return text;
+}
+
+}  // namespace
 
 FileReloader::FileReloader(std::string label, std::string path, Apply apply, Logger log,
-                           prometheus::Registry* registry)
+                           prometheus::Registry* registry, bool secret)
     : label_(std::move(label)),
       path_(std::move(path)),
       apply_(std::move(apply)),
+      secret_(secret),
       log_(std::move(log)) {
   if (registry != nullptr) {
     auto& reloads = prometheus::BuildCounter()
@@ -58,7 +82,7 @@ absl::StatusOr<bool> FileReloader::Read(bool force) {
     return annotated;
   };
 
-  absl::StatusOr<std::string> text = ReadSecretFile(path_);
+  absl::StatusOr<std::string> text = secret_ ? ReadSecretFile(path_) : ReadPlainFile(path_);
   if (!text.ok()) {
     const std::string error(text.status().message());
     if (!force && error == last_error_) return false;  // reported already

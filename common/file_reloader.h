@@ -44,8 +44,10 @@ class FileReloader {
 
   // `label` names the file in logs, errors and metrics (the flag, e.g.
   // "--signing-keys-file"). `registry` may be null (no metrics).
+  // `secret` = false for files that are not secrets (e.g. exchange rates): read without
+  // the mode check of ReadSecretFile (others may read them).
   FileReloader(std::string label, std::string path, Apply apply, Logger log,
-               prometheus::Registry* registry);
+               prometheus::Registry* registry, bool secret = true);
 
   // Reads and applies the file now, whatever was read before (start-up). Errors are
   // prefixed with the label.
@@ -68,6 +70,7 @@ class FileReloader {
   const std::string label_;
   const std::string path_;
   const Apply apply_;
+  const bool secret_;
   const Logger log_;
   prometheus::Counter* applied_ = nullptr;
   prometheus::Counter* errors_ = nullptr;

@@ -15,6 +15,7 @@ PACKAGES=(
   libpqxx-dev libpq-dev libsodium-dev libssl-dev prometheus-cpp-dev libisal-dev
   libcli11-dev nlohmann-json3-dev zlib1g-dev libcivetweb-dev
   libzxcvbn-dev  # password strength at sign-up and password change
+  libexpat1-dev  # the ECB exchange rates in XML (services/donations/core/ecb_rates.cc)
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers used by tests
   postgresql-15 postgresql-contrib age prometheus chromium python3 python3-yaml util-linux

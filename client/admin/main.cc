@@ -7,12 +7,24 @@
 //   freehold-admin [--coordinator ADDR] nodes revoke NODE_ID
 //   freehold-admin [--coordinator ADDR] drain NODE_ID | retire NODE_ID | undrain NODE_ID
 //   freehold-admin [--coordinator ADDR] status [--json]
+//   freehold-admin [--accounts ADDR] login --handle HANDLE [--password-file F]
+//   freehold-admin logout
+//   freehold-admin roles grant HANDLE ROLE | roles revoke HANDLE ROLE | roles list [--json]
+//   freehold-admin [--donations ADDR] campaigns create --title T --goal-minor N
+//                    [--description D] [--start RFC3339] [--end RFC3339] [--json]
+//   freehold-admin [--donations ADDR] campaigns list [--live] [--json]
+//   freehold-admin [--donations ADDR] campaigns close CAMPAIGN_ID
 //
-// Operator calls (nodes, status, drain, retire, undrain) send the operator
-// secret read from --token-file (env FREEHOLD_ADMIN_TOKEN_FILE) as
-// "authorization: Bearer <secret>"; the secret is never printed. With an operator
-// certificate (--tls-cert/--tls-key) the calls go over mutual TLS and the
-// certificate authorises them instead.
+// Authentication (operator_session.h): `login` logs in as an account of
+// freehold-accounts and keeps the session in the admin's config directory
+// (--config-dir, env FREEHOLD_ADMIN_CONFIG_DIR); every operator call then sends the
+// session's access token, which carries the account's roles: coordinator:operator
+// (nodes, status, drain, ...), donations:admin (campaigns), accounts:admin (roles).
+// The first admin is made with `freehold-accounts --bootstrap-admin HANDLE`.
+// Deprecated: --token-file (env FREEHOLD_ADMIN_TOKEN_FILE) sends the coordinator's
+// shared operator secret instead when no session is saved; the secret is never printed. With an operator
+// certificate (--tls-cert/--tls-key) coordinator calls go over mutual TLS and the
+// certificate authorises them.
 //
 // Node admission: a storage node is placed only after `nodes approve`. KEY is the
 // "public_key" line of `freehold-storaged --print-identity --data-dir DIR`
@@ -27,6 +39,7 @@
 //
 // Exit codes: 0 ok, 1 the operation failed (message on stderr), 2 bad usage.
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -42,6 +55,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "client/admin/operator_commands.h"
+#include "client/admin/operator_session.h"
 #include "common/client_transport.h"
 #include "common/config.h"
 #include "common/grpc_server.h"
@@ -126,8 +141,20 @@ int main(int argc, char** argv) {
                     "FREEHOLD_COORDINATOR_ADDR");
   std::string token_file;
   freehold::AddFlag(app, "--token-file", &token_file,
-                    "file holding the operator secret (the coordinator's --admin-token-file)",
+                    "DEPRECATED: file holding the coordinator's shared operator secret "
+                    "(--admin-token-file); use `login` and roles instead",
                     "FREEHOLD_ADMIN_TOKEN_FILE");
+  std::string accounts_address = "127.0.0.1:17101";
+  freehold::AddFlag(app, "--accounts", &accounts_address, "accounts gRPC address (login, roles)",
+                    "FREEHOLD_ACCOUNTS_ADDR");
+  std::string donations_address = "127.0.0.1:17102";
+  freehold::AddFlag(app, "--donations", &donations_address, "donations gRPC address (campaigns)",
+                    "FREEHOLD_DONATIONS_ADDR");
+  std::string config_dir;
+  freehold::AddFlag(app, "--config-dir", &config_dir,
+                    "where `login` keeps the session (default: the freehold CLI's config "
+                    "dir + /admin)",
+                    "FREEHOLD_ADMIN_CONFIG_DIR");
 
   freehold::AddClientTransportFlags(app, &g_transport, /*client_certificate=*/true);
 
@@ -166,6 +193,45 @@ int main(int argc, char** argv) {
   auto* undrain = app.add_subcommand("undrain", "put a draining node back in service");
   undrain->add_option("NODE_ID", node_id)->required();
 
+  auto* login = app.add_subcommand("login", "log in as an account holding operator roles");
+  std::string handle, password_file;
+  login->add_option("--handle", handle, "the account's handle")->required();
+  login->add_option("--password-file", password_file,
+                    "file holding the password (else FREEHOLD_PASSWORD, else a prompt)");
+  auto* logout = app.add_subcommand("logout", "forget the saved session");
+
+  auto* roles = app.add_subcommand("roles", "grant, revoke and list roles (needs accounts:admin)");
+  roles->require_subcommand(1);
+  freehold::admin::RolesCommand roles_cmd;
+  auto* grant = roles->add_subcommand("grant", "grant ROLE to the account HANDLE");
+  grant->add_option("HANDLE", roles_cmd.handle)->required();
+  grant->add_option("ROLE", roles_cmd.role,
+                    "accounts:admin | donations:admin | coordinator:operator")
+      ->required();
+  auto* revoke_role = roles->add_subcommand("revoke", "revoke ROLE from the account HANDLE");
+  revoke_role->add_option("HANDLE", roles_cmd.handle)->required();
+  revoke_role->add_option("ROLE", roles_cmd.role)->required();
+  auto* list_roles = roles->add_subcommand("list", "every role held, by handle");
+  list_roles->add_flag("--json", roles_cmd.json, "machine-readable output");
+
+  auto* campaigns = app.add_subcommand("campaigns", "donation campaigns (needs donations:admin)");
+  campaigns->require_subcommand(1);
+  freehold::admin::CampaignsCommand camp;
+  auto* create = campaigns->add_subcommand("create", "start a campaign");
+  create->add_option("--title", camp.title, "1..200 characters")->required();
+  create->add_option("--goal-minor", camp.goal_minor, "goal in base currency minor units")
+      ->required();
+  create->add_option("--description", camp.description, "at most 4000 characters");
+  create->add_option("--start", camp.start, "RFC 3339 (default: now)");
+  create->add_option("--end", camp.end, "RFC 3339 (default: open-ended)");
+  create->add_flag("--json", camp.json, "machine-readable output");
+  auto* list_campaigns = campaigns->add_subcommand("list", "every campaign, oldest first");
+  list_campaigns->add_flag("--live", camp.live_only, "running campaigns only");
+  list_campaigns->add_flag("--json", camp.json, "machine-readable output");
+  auto* close = campaigns->add_subcommand("close", "end a running campaign now");
+  close->add_option("CAMPAIGN_ID", camp.campaign_id)->required();
+  close->add_flag("--json", camp.json, "machine-readable output");
+
   freehold::ParseOrExit(app, argc, argv);
   if (absl::Status s = g_transport.Validate(); !s.ok()) {
     std::cerr << "freehold-admin: " << s.message() << "\n";
@@ -182,9 +248,51 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  absl::StatusOr<std::string> secret = ReadOperatorSecret(token_file);
-  if (!secret.ok()) return Fail("operator secret", secret.status());
-  g_operator_secret = *secret;
+  if (config_dir.empty()) {
+    absl::StatusOr<std::string> dir = freehold::admin::DefaultAdminConfigDir();
+    if (!dir.ok() && (login->parsed() || logout->parsed())) {
+      return Fail("--config-dir", dir.status());
+    }
+    if (dir.ok()) config_dir = *dir;
+  }
+  freehold::admin::OperatorSession session(config_dir, g_transport);
+  if (login->parsed()) {
+    absl::StatusOr<std::string> account = session.Login(accounts_address, handle, password_file);
+    if (!account.ok()) return Fail("login as " + handle, account.status());
+    std::cout << "logged in as " << handle << " (account " << *account << ")\n";
+    return 0;
+  }
+  if (logout->parsed()) {
+    if (absl::Status s = session.Logout(); !s.ok()) return Fail("logout", s);
+    return 0;
+  }
+
+  // The operator's credential: the access token of the saved session (with the
+  // account's roles); without a session, the deprecated shared secret if given.
+  absl::StatusOr<std::string> token =
+      config_dir.empty() ? absl::StatusOr<std::string>(std::string()) : session.AccessToken();
+  if (token.ok() && !token->empty()) {
+    g_operator_secret = *token;
+  } else {
+    absl::StatusOr<std::string> secret = ReadOperatorSecret(token_file);
+    if (!secret.ok()) return Fail("operator secret", secret.status());
+    if (secret->empty() && !token.ok()) return Fail("session", token.status());
+    g_operator_secret = *secret;
+  }
+  if (roles->parsed()) {
+    roles_cmd.action = grant->parsed() ? "grant" : revoke_role->parsed() ? "revoke" : "list";
+    absl::StatusOr<std::string> saved = session.AccountsAddress();
+    const std::string address =
+        saved.ok() && !saved->empty() && app.get_option("--accounts")->count() == 0 &&
+                std::getenv("FREEHOLD_ACCOUNTS_ADDR") == nullptr
+            ? *saved
+            : accounts_address;
+    return freehold::admin::RunRoles(roles_cmd, address, g_transport, g_operator_secret);
+  }
+  if (campaigns->parsed()) {
+    camp.action = create->parsed() ? "create" : close->parsed() ? "close" : "list";
+    return freehold::admin::RunCampaigns(camp, donations_address, g_transport, g_operator_secret);
+  }
 
   absl::StatusOr<freehold::ClientTlsOptions> tls = g_transport.For(coordinator, &std::cerr);
   if (!tls.ok()) return Fail("connect", tls.status());

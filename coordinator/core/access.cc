@@ -15,7 +15,7 @@ namespace freehold::coordinator {
 bool Caller::IsAdmin() const {
   if (operator_secret) return true;
   for (const std::string& s : scopes) {
-    if (s == kAdminScope) return true;
+    if (s == kOperatorRoleScope || s == kAdminScope) return true;
   }
   return false;
 }
@@ -79,7 +79,8 @@ absl::StatusOr<Caller> AccessTokenVerifier::Authenticate(const std::string& auth
   }
   absl::StatusOr<std::string> account = CanonicalUuid(claims->subject, "token subject");
   if (!account.ok()) return absl::UnauthenticatedError("token subject is not an account id");
-  if (!claims->HasScope(kStorageScope) && !claims->HasScope(kAdminScope)) {
+  if (!claims->HasScope(kStorageScope) && !claims->HasScope(kAdminScope) &&
+      !claims->HasScope(kOperatorRoleScope)) {
     return absl::PermissionDeniedError("access token lacks the \"storage\" scope");
   }
   Caller caller;
@@ -112,13 +113,14 @@ absl::StatusOr<Caller> AccessTokenVerifier::AuthenticateOperator(
   if (!caller.ok()) {
     if (caller.status().code() == absl::StatusCode::kPermissionDenied) {
       return absl::PermissionDeniedError(
-          "operator calls need the operator secret or an admin token");
+          "operator calls need an access token with the role coordinator:operator");
     }
     return caller.status();
   }
   if (!caller->IsAdmin()) {
     return absl::PermissionDeniedError(
-        "operator calls need the operator secret (--admin-token-file) or an \"admin\" token");
+        "operator calls need an access token with the role coordinator:operator (granted "
+        "by an accounts admin: freehold-admin roles grant HANDLE coordinator:operator)");
   }
   return caller;
 }

@@ -31,6 +31,10 @@ struct Caller {
 
 inline constexpr std::string_view kTokenAudience = "freehold";
 inline constexpr std::string_view kStorageScope = "storage";
+// The role freehold-accounts puts in an operator's access tokens (accounts
+// core/roles.h): what authorizes the operator calls.
+inline constexpr std::string_view kOperatorRoleScope = "coordinator:operator";
+// Deprecated (no component issues it; kept for existing tokens in tests).
 inline constexpr std::string_view kAdminScope = "admin";
 
 // Verifies "Bearer <token>" values. Thread-safe.
@@ -63,7 +67,9 @@ class AccessTokenVerifier {
   absl::StatusOr<std::optional<Caller>> AuthenticateOptional(
       const std::string& authorization) const;
 
-  // Operator calls: the operator secret or a token with the "admin" scope.
+  // Operator calls: an accounts access token carrying the role "coordinator:operator"
+  // (the documented path), or -- deprecated -- the operator secret (--admin-token-file)
+  // or a token with the "admin" scope.
   absl::StatusOr<Caller> AuthenticateOperator(const std::string& authorization) const;
 
  private:

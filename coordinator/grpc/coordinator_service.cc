@@ -120,7 +120,7 @@ absl::Status CoordinatorGrpcService::CheckOperator(const grpc::ServerContext& ct
         absl::StrCat(who->role, ":", who->id, " may not make this call; it needs role ",
                      std::string(kRoleOperator), " or the operator secret"));
   }
-  // TODO(issue 22): roles replace the operator secret and "admin" tokens.
+  // An access token with the role coordinator:operator; the operator secret is deprecated.
   return p_.tokens.AuthenticateOperator(AuthorizationOf(ctx)).status();
 }
 

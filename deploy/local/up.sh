@@ -83,7 +83,9 @@ D_HTTPS=127.0.0.1:$((BASE + 312))
 start_service donations "$D_GRPC" "$BIN/freehold-donations" \
   --listen "$D_GRPC" --metrics-listen "$D_MET" --http-listen "$D_HTTP" \
   --database-url "$(role_url donations)" --stripe-webhook-secrets-file "$RUN/data/stripe-webhook-secret" \
-  --monthly-cost-minor 5 "${D_TLS[@]}"  # 6 x 8 GiB raw at deploy/local/cost_model.conf's 1.00 EUR per TiB-month
+  --exchange-rates "$ROOT/deploy/local/exchange-rates.csv" --accounts-keys "$RUN/data/accounts.pub" \
+  --coordinator "127.0.0.1:$((BASE + 103))" \
+  --monthly-cost-minor 5 "${D_TLS[@]}"  # fallback until the coordinator answers: 6 x 8 GiB raw at 1.00 EUR per TiB-month
 # The webhook and the transparency page over HTTPS: hitch in front of civetweb.
 tls_leaf donations-https donations local-donations-https
 start_https_proxy donations-https "$D_HTTPS" "$D_HTTP" donations-https

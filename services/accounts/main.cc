@@ -1,6 +1,7 @@
 // freehold-accounts: zero-knowledge sign-up and login, sessions and access tokens
 // (docs/ARCHITECTURE.md#3-accounts-and-keys). Wiring only; the logic lives in
 // accounts_core/_pg/_grpc.
+#include <iostream>
 #include <pthread.h>
 #include <signal.h>
 
@@ -10,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
@@ -38,6 +40,7 @@
 #include "services/accounts/core/token_issuer.h"
 #include "services/accounts/core/token_keyring.h"
 #include "services/accounts/grpc/accounts_grpc_service.h"
+#include "services/accounts/pg/pg_role_store.h"
 #include "services/accounts/pg/pg_account_repository.h"
 #include "services/accounts/pg/pg_login_throttle.h"
 
@@ -135,6 +138,33 @@ int RunKeySetCommand(const AccountsConfig& config, const Logger& log) {
   return 0;
 }
 
+// --bootstrap-admin HANDLE: grants every role to the account and exits (0 also when it
+// held them all already).
+int RunBootstrapAdmin(const AccountsConfig& config, const Logger& log) {
+  PgPool pool(AccountsPoolOptions(config.database_url, 1));
+  if (absl::Status s = WaitForDatabase(pool, config.database_wait, log); !s.ok()) {
+    log.Error("PostgreSQL is unreachable", {{"error", s}});
+    return 1;
+  }
+  if (absl::Status s = MigrateAccountsSchema(pool); !s.ok()) {
+    log.Error("schema migration failed", {{"error", s}});
+    return 1;
+  }
+  RealClock clock;
+  PgRoleStore store(pool);
+  RoleService roles(store, clock);
+  absl::StatusOr<std::vector<std::string>> granted = roles.BootstrapAdmin(config.bootstrap_admin);
+  if (!granted.ok()) {
+    std::cerr << kProgram << ": --bootstrap-admin: " << granted.status().message() << "\n";
+    return 1;
+  }
+  log.Info("bootstrap admin", {{"handle", config.bootstrap_admin},
+                               {"roles_granted", absl::StrJoin(*granted, ",")}});
+  std::cout << config.bootstrap_admin << " holds roles " << absl::StrJoin(KnownRoles(), ", ")
+            << "\n";
+  return 0;
+}
+
 int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions& migrate) {
   Logger log("accounts", *ParseLogLevel(config.log_level));
 
@@ -157,6 +187,8 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
     log.Info("schema migrated (--migrate-only)");
     return 0;
   }
+
+  if (!config.bootstrap_admin.empty()) return RunBootstrapAdmin(config, log);
 
   if (config.rotate_signing_key) {
     absl::StatusOr<std::string> id = TokenKeyring::Rotate(config.data_dir, config.max_token_keys);
@@ -228,9 +260,14 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
   LoginService login(repo, *pepper, limiter, throttle, issuer, metrics, clock, options);
   SessionService sessions(repo, issuer, metrics, clock);
   AccountService accounts(repo, *pepper, limiter, throttle, metrics, clock, options);
+  PgRoleStore role_store(pool);
+  RoleService roles(role_store, clock);
+  login.SetRoleStore(&role_store);
+  sessions.SetRoleStore(&role_store);
   AccountsGrpcService service(
       login, sessions, accounts,
       AccountsGrpcOptions{{}, options.audience, tls.enabled(), config.login_workers, &keys});
+  service.SetRoles(&roles);
 
   GrpcServerOptions server_options;
   server_options.listen_address = config.listen;

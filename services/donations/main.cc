@@ -28,7 +28,11 @@
 #include "common/tls_config.h"
 #include "services/donations/core/admin_access.h"
 #include "services/donations/core/config.h"
+#include "services/donations/core/ecb_rates.h"
 #include "services/donations/core/exchange_rate.h"
+#include "services/donations/core/parked_payment_replayer.h"
+#include "services/donations/core/public_ledger.h"
+#include "services/donations/grpc/coordinator_funding_feed.h"
 #include "services/donations/core/intake.h"
 #include "services/donations/core/intake_batcher.h"
 #include "services/donations/core/ledger_rules.h"
@@ -141,7 +145,20 @@ int main(int argc, char** argv) {
   freehold::AddDurationFlag(app, "--webhook-tolerance", &config.webhook_tolerance,
                             "accepted signature timestamp skew (replay window)");
   freehold::AddFlag(app, "--exchange-rates", &config.exchange_rates_file,
-                    "CSV file currency,rate,effective_from loaded at start");
+                    "CSV file currency,rate,effective_from loaded at start (manual rates: "
+                    "override the --ecb-rates rows of the same currency and instant)");
+  freehold::AddFlag(app, "--ecb-rates", &config.ecb_rates_file,
+                    "the European Central Bank's reference rates (eurofxref CSV or XML), "
+                    "re-read on change every --ecb-rates-reload-interval and on SIGHUP");
+  freehold::AddDurationFlag(app, "--ecb-rates-reload-interval", &config.ecb_rates_reload_interval,
+                            "how often --ecb-rates is re-read");
+  freehold::AddDurationFlag(app, "--parked-replay-interval", &config.parked_replay_interval,
+                            "how often payments parked for want of an exchange rate are "
+                            "retried (also whenever rates are stored)");
+  freehold::AddFlag(app, "--coordinator", &config.coordinator,
+                    "coordinator gRPC address: the transparency page shows the storage cost "
+                    "it computes (Funding.GetFundingStatus), refreshed every --gauge-refresh",
+                    "FREEHOLD_COORDINATOR_ADDR");
   freehold::AddFlag(app, "--monthly-cost-minor", &config.monthly_cost_minor,
                     "this month's storage cost in base minor units (-1 = unknown)");
   freehold::AddFlag(app, "--monthly-cost-file", &config.monthly_cost_file,
@@ -279,6 +296,20 @@ int main(int argc, char** argv) {
   fd::FundingReport report(
       queries, queries, clock, config.base_currency, [&config] { return MonthlyCost(config); },
       log);
+  // Payments in a currency without a rate are parked; they are recorded once rates
+  // arrive (any SetExchangeRates, --ecb-rates reload) or at the next periodic pass.
+  fd::ParkedPaymentReplayer replayer(intake, config.parked_replay_interval,
+                                     log.With({{"part", "parked"}}));
+  report.SetRatesListener([&replayer] { replayer.Trigger(); });
+  std::unique_ptr<fd::CoordinatorFundingFeed> funding_feed;
+  if (!config.coordinator.empty()) {
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        freehold::MakeChannel(config.coordinator, tls.Client());
+    if (!channel.ok()) Die(log, "--coordinator", channel.status());
+    funding_feed = std::make_unique<fd::CoordinatorFundingFeed>(
+        *channel, 3 * config.gauge_refresh + absl::Minutes(1));
+    report.SetStorageFigures([&funding_feed] { return funding_feed->Latest(absl::Now()); });
+  }
   fd::DonorPortal portal(queries, receipt_signer, clock, config.base_currency);
   fd::PgIntentStore intent_store(pool, &projection);
   fd::DonationIntents intents(intent_store, queries, clock);
@@ -293,6 +324,26 @@ int main(int argc, char** argv) {
       if (!stored.ok()) Die(log, "--exchange-rates", stored.status());
       log.Info("exchange rates loaded", {{"rows", *stored}});
     }
+  }
+
+  std::unique_ptr<freehold::FileReloader> ecb_file;
+  std::unique_ptr<freehold::ReloadLoop> ecb_reloads;
+  if (!config.ecb_rates_file.empty()) {
+    ecb_file = std::make_unique<freehold::FileReloader>(
+        "--ecb-rates", config.ecb_rates_file,
+        [&](const std::string& text) -> absl::Status {
+          absl::StatusOr<std::vector<fd::RateRow>> rows =
+              fd::ParseEcbRates(text, config.base_currency, config.ecb_rates_file);
+          if (!rows.ok()) return rows.status();
+          absl::StatusOr<int> stored = report.SetExchangeRates(*rows, fd::RateSource::kFile);
+          if (!stored.ok()) return stored.status();
+          log.Info("ECB exchange rates loaded", {{"rows", *stored}});
+          return absl::OkStatus();
+        },
+        log, &registry, /*secret=*/false);
+    if (absl::Status s = ecb_file->Load(); !s.ok()) Die(log, "--ecb-rates", s);
+    ecb_reloads = std::make_unique<freehold::ReloadLoop>(
+        config.ecb_rates_reload_interval, std::vector<freehold::FileReloader*>{ecb_file.get()});
   }
 
   std::unique_ptr<fd::AdminAuthorizer> admin =
@@ -327,6 +378,9 @@ int main(int argc, char** argv) {
       },
       log.With({{"part", "http"}}));
   if (!http.ok()) Die(log, "--http-listen", http.status());
+  (*http)->ServeLedger([&queries, &config, &clock](fd::LedgerFormat format) {
+    return fd::RenderPublicLedger(queries, config.base_currency, clock.Now(), format);
+  });
 
   // Replicas share the database; one of them runs the projector below
   // (freehold_donations_leader).
@@ -354,6 +408,11 @@ int main(int argc, char** argv) {
       if (absl::Status s = report.RefreshGauges(metrics); !s.ok()) {
         log.Warn("could not refresh funding gauges", {{"error", s}});
       }
+      if (funding_feed != nullptr) {
+        if (absl::Status s = funding_feed->Refresh(); !s.ok()) {
+          log.Warn("could not read the coordinator's funding figures", {{"error", s}});
+        }
+      }
       if (absl::Status s = admin->Reload(); !s.ok()) {
         log.Warn("could not re-read --accounts-keys; keeping the previous keys", {{"error", s}});
       }
@@ -372,6 +431,7 @@ int main(int argc, char** argv) {
 
   int sig = 0;
   while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    if (ecb_reloads != nullptr) ecb_reloads->Trigger();
     if (reloads != nullptr) {
       reloads->Trigger();
     } else {
@@ -385,5 +445,6 @@ int main(int argc, char** argv) {
   gauges.join();
   projector.join();
   reloads.reset();
+  ecb_reloads.reset();
   return 0;
 }

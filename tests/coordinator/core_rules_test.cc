@@ -195,6 +195,13 @@ TEST_F(AccessTokens, OperatorCallsNeedTheSecretOrAnAdminToken) {
   EXPECT_THAT(verifier_->AuthenticateOperator(Token(NewUuid())),
               StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_OK(verifier_->AuthenticateOperator(Token(NewUuid(), {"admin"})));
+  // The role accounts issues (issue 22): coordinator:operator; another role is not it.
+  EXPECT_OK(verifier_->AuthenticateOperator(
+      Token(NewUuid(), {"accounts", "storage", "coordinator:operator"})));
+  EXPECT_THAT(verifier_->AuthenticateOperator(
+                  Token(NewUuid(), {"accounts", "storage", "donations:admin"})),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       ::testing::HasSubstr("coordinator:operator")));
   verifier_->SetOperatorSecret("s3cret-operator");
   EXPECT_OK(verifier_->AuthenticateOperator("Bearer s3cret-operator"));
   EXPECT_THAT(verifier_->AuthenticateOperator("Bearer s3cret-operatoR"),

@@ -232,15 +232,23 @@ TEST_P(IntakePgTest, MalformedBodiesAreRejectedAndKeptAsDeadLetters) {
   EXPECT_EQ(Metric("freehold_webhook_rejected_total", {{"reason", "malformed"}}), 2);
 }
 
-TEST_P(IntakePgTest, MissingExchangeRateIsRefusedUntilRatesAreLoaded) {
+TEST_P(IntakePgTest, MissingExchangeRateParksThePaymentUntilRatesAreLoaded) {
   const std::string body = PaymentIntentSucceeded(
       {.event_id = "evt_j", .payment_intent = "pi_j", .amount = 1000, .currency = "jpy"});
-  EXPECT_THAT(Deliver(body), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("JPY")));
+  // Parked whole (parked_payments_pg_test.cc covers the replay), not a dead letter.
+  ASSERT_OK_AND_ASSIGN(IngestResponse parked, Deliver(body));
+  EXPECT_EQ(parked.outcome, IngestOutcome::kParked);
+  EXPECT_EQ(QueryText("SELECT currency::text FROM donations.parked_payments"), "JPY");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.dead_letters"), 0);
   ASSERT_OK(report_->SetExchangeRates(
       {{"JPY", *ParseRate("0.00617", "r"), absl::FromUnixSeconds(kNow - 86400)}}));
-  ASSERT_OK_AND_ASSIGN(IngestResponse r, Deliver(body));  // the processor's retry
+  ASSERT_OK_AND_ASSIGN(IngestResponse r, Deliver(body));  // a redelivery records it too
   EXPECT_EQ(r.outcome, IngestOutcome::kRecorded);
   EXPECT_EQ(QueryInt("SELECT base_amount_minor FROM donations.ledger"), 617);
+  // The replay then finds it recorded and drops the parked copy: still one entry.
+  ASSERT_OK(intake_->ReplayParkedPayments());
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.parked_payments"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM donations.ledger"), 1);
 }
 
 TEST_P(IntakePgTest, OneInvoicePaymentIsRecordedOnceWhateverReportsIt) {

@@ -122,12 +122,20 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
   if (!a.ok()) return a.status();
   accounts_address_ = *a;
 
+  // With donations, the coordinator's port is chosen first: donations reads the
+  // storage cost the coordinator computes (its --coordinator).
+  std::string coordinator_listen = "127.0.0.1:0";
+  if (options.donations) {
+    absl::StatusOr<int> port = testing::PickFreePort();
+    if (!port.ok()) return port.status();
+    coordinator_listen = absl::StrCat("127.0.0.1:", *port);
+  }
   if (options.donations) {
     std::vector<std::string> args = {
         "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--http-listen",
         "127.0.0.1:0", "--database-url", db_url_, "--base-currency", "EUR",
         "--receipt-key", dir_.File("donations-receipt.key"), "--gauge-refresh", "1s",
-        "--log-level", "warn"};
+        "--accounts-keys", keys, "--coordinator", coordinator_listen, "--log-level", "warn"};
     for (std::string& flag :
          TlsFlags(pki_.Issue("donations", kRoleDonations, "e2e-donations"))) {
       args.push_back(std::move(flag));
@@ -142,6 +150,13 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
     absl::StatusOr<std::string> d = GrpcAddressOf(*donations_, "freehold-donations");
     if (!d.ok()) return d.status();
     donations_address_ = *d;
+    // "READY grpc=H:P metrics=H:P http=H:P": the webhook, page and export port.
+    absl::StatusOr<std::string> line =
+        donations_->WaitForStderrLine("READY grpc=", absl::Seconds(1));
+    if (line.ok() && line->find("http=") != std::string::npos) {
+      std::string rest = line->substr(line->find("http=") + 5);
+      donations_http_address_ = rest.substr(0, rest.find_first_of(" \n"));
+    }
   }
 
   std::vector<std::string> coordinator_args = {"--listen",
@@ -192,6 +207,7 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
     std::string rest = line->substr(m + 8);
     replicas_.push_back({*std::move(replica), rest.substr(0, rest.find_first_of(" \n"))});
   }
+  coordinator_args[1] = coordinator_listen;  // "--listen"
   absl::StatusOr<std::unique_ptr<testing::Process>> coordinator =
       Launch(testing::BinaryPath("freehold-coordinator"), std::move(coordinator_args),
              dir_.File("coordinator.log"),

@@ -63,6 +63,8 @@ class Cluster {
   void KillCoordinator(int r);
   // Empty unless ClusterOptions::donations.
   const std::string& donations_address() const { return donations_address_; }
+  // Its HTTP port (webhooks, transparency page, ledger export); empty without donations.
+  const std::string& donations_http_address() const { return donations_http_address_; }
   const std::string& admin_token_file() const { return admin_token_file_; }
   // The fleet CA (FREEHOLD_CA_FILE for the CLI) and client TLS for test calls:
   // trusting the CA without a certificate (as the CLI does), or with the
@@ -73,7 +75,8 @@ class Cluster {
   const testing::TestPki& pki() const { return pki_; }
   const std::string& dir() const { return dir_.path(); }
   // The cluster's PostgreSQL database (the coordinator's tables are in schema
-  // coordinator; tests that play a malicious server edit it).
+  // coordinator; tests that play a malicious server edit it; freehold-accounts
+  // --bootstrap-admin needs it).
   const std::string& database_url() const { return db_url_; }
   int node_count() const { return static_cast<int>(nodes_.size()); }
   const std::string& node_address(int i) const { return nodes_[i].address; }
@@ -117,6 +120,7 @@ class Cluster {
   std::unique_ptr<testing::Process> accounts_, donations_, coordinator_;
   std::vector<std::unique_ptr<testing::Process>> extra_accounts_;
   std::string pepper_file_;
+  std::string donations_http_address_;
   std::string accounts_address_, donations_address_, coordinator_address_, admin_token_file_;
   std::string coordinator_metrics_;
   struct Replica {

@@ -25,6 +25,9 @@ void AddAccountsFlags(CLI::App& app, AccountsConfig* c) {
   AddFlag(app, "--verification-keys-out", &c->verification_keys_out,
           "write the token verification public keys here ('ed25519 <id> <base64>' lines)");
   AddFlag(app, "--log-level", &c->log_level, "debug | info | warn | error");
+  AddFlag(app, "--bootstrap-admin", &c->bootstrap_admin,
+          "grant every role (accounts:admin, donations:admin, coordinator:operator) to the "
+          "account with this handle and exit (needs --database-url; makes the first admin)");
   AddFlag(app, "--rotate-signing-key", &c->rotate_signing_key,
           "add a new token signing key, write --verification-keys-out and exit");
   AddFlag(app, "--max-token-keys", &c->max_token_keys,
@@ -97,7 +100,7 @@ absl::Status AccountsConfig::Validate() const {
   }
   const bool file_keys = !signing_keys_file.empty() || !rotate_signing_keys_file.empty() ||
                          !prune_signing_keys_file.empty();
-  if (data_dir.empty() && !file_keys) return absl::InvalidArgumentError("--data-dir: required");
+  if (data_dir.empty() && !file_keys && bootstrap_admin.empty()) return absl::InvalidArgumentError("--data-dir: required");
   if (rotate_signing_key && !signing_keys_file.empty()) {
     return absl::InvalidArgumentError(
         "--rotate-signing-key: rotates the keys under --data-dir; with --signing-keys-file "

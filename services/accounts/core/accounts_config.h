@@ -27,6 +27,8 @@ struct AccountsConfig {
   std::string log_level = "info";
 
   bool rotate_signing_key = false;  // rotate, write the public key file, exit
+  // Grant every role (core/roles.h) to this account, then exit: makes the first admin.
+  std::string bootstrap_admin;
   int max_token_keys = 3;
 
   // The signing key set from one file every replica shares (core/signing_key_set.h),

@@ -140,8 +140,12 @@ absl::StatusOr<LoginResult> LoginService::LoginChecked(const std::string& raw_ha
   out.account_id = account.account_id;
   out.session_id = session.session_id;
   out.tokens = std::move(refresh.tokens);
+  std::vector<std::string> roles;
+  if (roles_ != nullptr) {
+    FH_ASSIGN_OR_RETURN(roles, roles_->RolesOf(out.account_id));
+  }
   std::tie(out.tokens.access_token, out.tokens.access_expires_at) =
-      issuer_.IssueAccessToken(out.account_id, out.session_id, now);
+      issuer_.IssueAccessToken(out.account_id, out.session_id, now, roles);
   out.wrapped_identity = account.credentials.wrapped_identity;
   out.public_key = account.public_key;
   return out;
@@ -213,7 +217,11 @@ absl::StatusOr<LoginResult> LoginService::RecoverChecked(const std::string& raw_
   LoginResult out;
   out.account_id = account->account_id;
   out.session_id = NewTimeOrderedUuid(now);
-  IssuedTokens issued = issuer_.Issue(out.account_id, out.session_id, now);
+  std::vector<std::string> roles;
+  if (roles_ != nullptr) {
+    FH_ASSIGN_OR_RETURN(roles, roles_->RolesOf(out.account_id));
+  }
+  IssuedTokens issued = issuer_.Issue(out.account_id, out.session_id, now, roles);
   NewSession session{out.session_id,
                      out.account_id,
                      "recovery",

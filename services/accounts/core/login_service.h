@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "services/accounts/core/roles.h"
 #include "services/accounts/core/account_crypto.h"
 #include "services/accounts/core/account_repository.h"
 #include "services/accounts/core/accounts_metrics.h"
@@ -56,6 +57,10 @@ class LoginService {
                                       const std::string& proof, NewPassword password,
                                       const Caller& caller);
 
+  // The account's roles go into its access tokens (roles.h). Set once before serving;
+  // without it tokens carry the configured scopes only.
+  void SetRoleStore(RoleStore* roles) { roles_ = roles; }
+
  private:
   absl::StatusOr<LoginResult> LoginChecked(const std::string& handle, const std::string& auth_key,
                                            const std::string& device_name, const Caller& caller);
@@ -64,6 +69,7 @@ class LoginService {
                                              const NewPassword& password, const Caller& caller);
 
   AccountRepository& repo_;
+  RoleStore* roles_ = nullptr;
   const Pepper& pepper_;
   FairUseLimiter& limiter_;  // registrations and public key lookups
   LoginThrottle& throttle_;  // failed logins, recoveries and auth-key proofs

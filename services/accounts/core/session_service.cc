@@ -52,9 +52,13 @@ absl::StatusOr<TokenPair> SessionService::RefreshChecked(const std::string& refr
     case RefreshOutcome::kUnknown:
       return absl::UnauthenticatedError("refresh token is not valid");
   }
+  std::vector<std::string> roles;
+  if (roles_ != nullptr) {
+    FH_ASSIGN_OR_RETURN(roles, roles_->RolesOf(r.account_id));
+  }
   TokenPair out = std::move(fresh.tokens);
   std::tie(out.access_token, out.access_expires_at) =
-      issuer_.IssueAccessToken(r.account_id, r.session_id, now);
+      issuer_.IssueAccessToken(r.account_id, r.session_id, now, roles);
   return out;
 }
 

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "services/accounts/core/roles.h"
 #include "services/accounts/core/account_repository.h"
 #include "services/accounts/core/accounts_metrics.h"
 #include "services/accounts/core/token_issuer.h"
@@ -37,10 +38,15 @@ class SessionService {
   absl::StatusOr<std::vector<SessionInfo>> ListSessions(const AuthContext& auth);
   absl::Status RevokeSession(const AuthContext& auth, const std::string& session_id);
 
+  // The account's roles go into refreshed access tokens (roles.h). Set once before
+  // serving.
+  void SetRoleStore(RoleStore* roles) { roles_ = roles; }
+
  private:
   absl::StatusOr<TokenPair> RefreshChecked(const std::string& refresh_token, bool* reused);
 
   AccountRepository& repo_;
+  RoleStore* roles_ = nullptr;
   const TokenIssuer& issuer_;
   AccountsMetrics& metrics_;
   Clock& clock_;

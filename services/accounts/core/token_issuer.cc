@@ -41,9 +41,9 @@ TokenIssuer::TokenIssuer(const TokenSigner& signer, const TokenVerifier& verifie
       options_(options),
       fixed_verifier_(std::make_unique<TokenVerifier>(verifier)) {}
 
-std::pair<std::string, absl::Time> TokenIssuer::IssueAccessToken(const std::string& account_id,
-                                                                 const std::string& session_id,
-                                                                 absl::Time now) const {
+std::pair<std::string, absl::Time> TokenIssuer::IssueAccessToken(
+    const std::string& account_id, const std::string& session_id, absl::Time now,
+    const std::vector<std::string>& roles) const {
   TokenClaims claims;
   claims.audience = options_.audience;
   claims.subject = account_id;
@@ -51,6 +51,7 @@ std::pair<std::string, absl::Time> TokenIssuer::IssueAccessToken(const std::stri
   claims.issued_at = now;
   claims.expires_at = now + options_.access_token_lifetime;
   claims.scopes = options_.scopes;
+  claims.scopes.insert(claims.scopes.end(), roles.begin(), roles.end());
   claims.extra = session_id;
   std::shared_ptr<const TokenKeySnapshot> keys = keys_.Get();
   return {SignClaims(keys->SignerAt(now), claims), claims.expires_at};
@@ -67,10 +68,10 @@ IssuedTokens TokenIssuer::NewRefreshToken(const std::string& session_id, absl::T
 }
 
 IssuedTokens TokenIssuer::Issue(const std::string& account_id, const std::string& session_id,
-                                absl::Time now) const {
+                                absl::Time now, const std::vector<std::string>& roles) const {
   IssuedTokens out = NewRefreshToken(session_id, now);
   std::tie(out.tokens.access_token, out.tokens.access_expires_at) =
-      IssueAccessToken(account_id, session_id, now);
+      IssueAccessToken(account_id, session_id, now, roles);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -44,13 +45,14 @@ class TokenIssuer {
   TokenIssuer(const TokenSigner& signer, const TokenVerifier& verifier,
               const AccountsOptions& options);
 
-  // A fresh access token and refresh token for the session.
+  // A fresh access token and refresh token for the session. `roles` (the account's,
+  // roles.h) are added to the configured scopes.
   IssuedTokens Issue(const std::string& account_id, const std::string& session_id,
-                     absl::Time now) const;
+                     absl::Time now, const std::vector<std::string>& roles = {}) const;
   // Only the access token (and its expiry) for the session.
-  std::pair<std::string, absl::Time> IssueAccessToken(const std::string& account_id,
-                                                      const std::string& session_id,
-                                                      absl::Time now) const;
+  std::pair<std::string, absl::Time> IssueAccessToken(
+      const std::string& account_id, const std::string& session_id, absl::Time now,
+      const std::vector<std::string>& roles = {}) const;
   // Only a refresh token for `session_id` (a UUID): {token, hash, expires_at} in an
   // IssuedTokens with an empty access token.
   IssuedTokens NewRefreshToken(const std::string& session_id, absl::Time now) const;

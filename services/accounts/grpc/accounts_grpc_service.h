@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/signed_token.h"
 #include "freehold/v1/accounts.grpc.pb.h"
+#include "services/accounts/core/roles.h"
 #include "services/accounts/core/account_service.h"
 #include "services/accounts/core/live_token_keys.h"
 #include "services/accounts/core/login_service.h"
@@ -110,6 +111,15 @@ class AccountsGrpcService final : public AccountsServiceBase {
   grpc::Status AckDeletedAccounts(grpc::ServerContext* ctx,
                                   const v1::AckDeletedAccountsRequest* req,
                                   v1::AckDeletedAccountsResponse* resp) override;
+  // Roles (role_rpcs.cc; core/roles.h). FAILED_PRECONDITION until SetRoles is called.
+  grpc::Status GrantRole(grpc::ServerContext* ctx, const v1::GrantRoleRequest* req,
+                         v1::GrantRoleResponse* resp) override;
+  grpc::Status RevokeRole(grpc::ServerContext* ctx, const v1::RevokeRoleRequest* req,
+                          v1::RevokeRoleResponse* resp) override;
+  grpc::Status ListRoles(grpc::ServerContext* ctx, const v1::ListRolesRequest* req,
+                         v1::ListRolesResponse* resp) override;
+  // Set once before serving.
+  void SetRoles(RoleService* roles) { roles_ = roles; }
 
  private:
   absl::StatusOr<AuthContext> Authenticate(grpc::ServerContext* ctx);
@@ -125,6 +135,7 @@ class AccountsGrpcService final : public AccountsServiceBase {
   LoginService& login_;
   SessionService& sessions_;
   AccountService& accounts_;
+  RoleService* roles_ = nullptr;
   const AccountsGrpcOptions options_;
 
   absl::Mutex mu_;

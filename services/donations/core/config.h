@@ -26,7 +26,18 @@ struct DonationsConfig {
   std::string stripe_webhook_secrets_file;
   absl::Duration secrets_reload_interval = absl::Seconds(10);
   absl::Duration webhook_tolerance = absl::Minutes(5);
-  std::string exchange_rates_file;     // CSV currency,rate,effective_from (optional)
+  std::string exchange_rates_file;     // CSV currency,rate,effective_from (optional; manual)
+  // The ECB's reference rates (eurofxref CSV or XML, core/ecb_rates.h), re-read every
+  // ecb_rates_reload_interval and on SIGHUP when changed; stored as source 'file'.
+  std::string ecb_rates_file;
+  absl::Duration ecb_rates_reload_interval = absl::Minutes(10);
+  // How often payments parked for want of a rate are retried (also right after rates
+  // are stored).
+  absl::Duration parked_replay_interval = absl::Minutes(1);
+  // The coordinator (Funding.GetFundingStatus): the page's storage cost is the one it
+  // computes. The typed costs below are deprecated fallbacks for when it is not set or
+  // not reachable.
+  std::string coordinator;
   int64_t monthly_cost_minor = -1;     // base minor units; -1 = unknown
   std::string monthly_cost_file;       // file with one integer; re-read on each page view
   std::string receipt_key_file;        // Ed25519 signing key; created (0600) if missing

@@ -47,6 +47,11 @@ __int128 DivideRoundHalfEven(__int128 numerator, __int128 denominator);
 absl::StatusOr<int64_t> ConvertToBase(int64_t amount_minor, int currency_digits,
                                       const DecimalRate& rate, int base_digits);
 
+// Where a rate came from: an operator (SetExchangeRates, --exchange-rates) or the ECB
+// reference rates file (--ecb-rates). A file row never replaces a manual row for the
+// same currency and instant (the manual override); a manual row replaces anything.
+enum class RateSource { kManual, kFile };
+
 struct RateRow {
   std::string currency;  // upper-case ISO 4217
   DecimalRate rate;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/status.h"
 
 namespace freehold::donations {
 
@@ -111,6 +112,10 @@ absl::StatusOr<IngestResponse> WebhookIntake::Ingest(absl::string_view provider_
   const std::string kind(EventKindName(event->kind));
 
   absl::StatusOr<AppliedEvent> applied = ApplyEvent(*event, raw_body);
+  if (!applied.ok() && IsNoExchangeRate(applied.status())) {
+    absl::StatusOr<IngestResponse> parked = ParkPayment(*event, raw_body, applied.status());
+    if (parked.ok() || parked.status().code() != absl::StatusCode::kUnimplemented) return parked;
+  }
   if (!applied.ok()) {
     const absl::Status& s = applied.status();
     if (s.code() == absl::StatusCode::kFailedPrecondition ||
@@ -149,6 +154,77 @@ absl::StatusOr<IngestResponse> WebhookIntake::Ingest(absl::string_view provider_
   response.event_id = event->event_id;
   response.donor_token = std::move(applied->donor_token);
   return response;
+}
+
+absl::StatusOr<IngestResponse> WebhookIntake::ParkPayment(const ProviderEvent& event,
+                                                         absl::string_view raw_body,
+                                                         const absl::Status& why) const {
+  ParkedPayment parked;
+  parked.provider = event.provider;
+  parked.event_id = event.event_id;
+  parked.currency = event.currency;
+  parked.occurred_at = event.occurred_at;
+  parked.reason = std::string(why.message());
+  parked.raw_body = std::string(raw_body);
+  absl::Status s = store_.ParkPayment(parked);
+  if (!s.ok()) {
+    if (s.code() != absl::StatusCode::kUnimplemented) {
+      log_.Error("could not park a payment without exchange rate",
+                 {{"provider", event.provider}, {"event_id", event.event_id}, {"error", s}});
+    }
+    return s;
+  }
+  metrics_.CountEvent(event.provider, EventKindName(event.kind), "parked_no_rate");
+  log_.Warn("payment parked until an exchange rate applies",
+            {{"provider", event.provider},
+             {"event_id", event.event_id},
+             {"currency", event.currency}});
+  IngestResponse response;
+  response.outcome = IngestOutcome::kParked;
+  response.event_id = event.event_id;
+  return response;
+}
+
+absl::StatusOr<int> WebhookIntake::ReplayParkedPayments() const {
+  constexpr int kBatch = 500;
+  FH_ASSIGN_OR_RETURN(std::vector<ParkedPayment> parked, store_.ParkedPayments(kBatch));
+  int recorded = 0;
+  for (const ParkedPayment& p : parked) {
+    auto it = providers_.find(p.provider);
+    absl::StatusOr<ProviderEvent> event =
+        it == providers_.end() ? absl::NotFoundError("provider: unknown") : it->second->Parse(p.raw_body);
+    absl::Status outcome;
+    if (event.ok()) {
+      absl::StatusOr<AppliedEvent> applied = ApplyEvent(*event, p.raw_body);
+      if (applied.ok()) {
+        for (const LedgerEntry& entry : applied->entries) metrics_.CountEntry(entry);
+        metrics_.CountEvent(p.provider, EventKindName(event->kind),
+                            IngestOutcomeName(applied->outcome));
+        recorded += applied->entries.empty() ? 0 : 1;
+        log_.Info("parked payment applied", {{"provider", p.provider},
+                                             {"event_id", p.event_id},
+                                             {"outcome", std::string(IngestOutcomeName(
+                                                             applied->outcome))}});
+      } else if (IsNoExchangeRate(applied.status())) {
+        continue;  // still no rate: stays parked
+      } else if (applied.status().code() == absl::StatusCode::kFailedPrecondition ||
+                 applied.status().code() == absl::StatusCode::kInvalidArgument) {
+        outcome = applied.status();
+      } else {
+        return applied.status();  // the store is unwell: try again later
+      }
+    } else {
+      outcome = event.status();
+    }
+    if (!outcome.ok()) {
+      metrics_.CountRejected("refused");
+      log_.Warn("parked payment refused on replay",
+                {{"provider", p.provider}, {"event_id", p.event_id}, {"error", outcome}});
+      KeepDeadLetter(p.provider, p.event_id, outcome, p.raw_body);
+    }
+    FH_RETURN_IF_ERROR(store_.RemoveParkedPayment(p.provider, p.event_id));
+  }
+  return recorded;
 }
 
 }  // namespace freehold::donations

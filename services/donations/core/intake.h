@@ -52,10 +52,22 @@ class WebhookIntake {
 
   bool HasProvider(absl::string_view provider) const;
 
+  // Applies the payments parked for want of an exchange rate (a delivery of such a
+  // payment is answered "parked" and kept whole in the store) now that rates may have
+  // arrived: each one recorded (or found recorded already) is removed; one still
+  // without a rate stays; one the rules now refuse becomes a dead letter. Safe to run
+  // concurrently and on several replicas (the event claim makes each apply once).
+  // Returns how many were recorded; an error of the store stops the pass (retried later).
+  absl::StatusOr<int> ReplayParkedPayments() const;
+
  private:
   // Applies a verified event: group commit if possible, else a transaction.
   absl::StatusOr<AppliedEvent> ApplyEvent(const ProviderEvent& event,
                                           absl::string_view raw_body) const;
+  // Answers "parked" after keeping `event` (no exchange rate) in the store.
+  absl::StatusOr<IngestResponse> ParkPayment(const ProviderEvent& event,
+                                             absl::string_view raw_body,
+                                             const absl::Status& why) const;
   void KeepDeadLetter(absl::string_view provider, absl::string_view event_id,
                       const absl::Status& reason, absl::string_view raw_body) const;
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "services/donations/core/currency.h"
@@ -135,6 +136,23 @@ absl::StatusOr<AppliedEvent> LedgerRules::Apply(LedgerTxn& txn, const ProviderEv
   return out;
 }
 
+namespace {
+constexpr char kNoRatePayload[] = "freehold.donations/no-exchange-rate";
+}  // namespace
+
+absl::Status NoExchangeRateError(absl::string_view currency, absl::Time at) {
+  absl::Status s = absl::FailedPreconditionError(
+      absl::StrCat("no exchange rate for ", currency, " effective at ",
+                   absl::FormatTime(absl::RFC3339_sec, at, absl::UTCTimeZone()),
+                   "; load rates with --ecb-rates, --exchange-rates or SetExchangeRates"));
+  s.SetPayload(kNoRatePayload, absl::Cord(currency));
+  return s;
+}
+
+bool IsNoExchangeRate(const absl::Status& status) {
+  return status.GetPayload(kNoRatePayload).has_value();
+}
+
 absl::Status LedgerRules::ApplyPayment(LedgerTxn& txn, const ProviderEvent& event,
                                        AppliedEvent& out) const {
   if (event.amount_minor == 0) return absl::OkStatus();  // e.g. a trial invoice
@@ -148,10 +166,7 @@ absl::Status LedgerRules::ApplyPayment(LedgerTxn& txn, const ProviderEvent& even
     FH_ASSIGN_OR_RETURN(std::optional<DecimalRate> found,
                         txn.RateAt(event.currency, event.occurred_at));
     if (!found.has_value()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("no exchange rate for ", event.currency, " effective at ",
-                       absl::FormatTime(absl::RFC3339_sec, event.occurred_at, absl::UTCTimeZone()),
-                       "; load rates with --exchange-rates or SetExchangeRates"));
+      return NoExchangeRateError(event.currency, event.occurred_at);
     }
     rate = *found;
   }

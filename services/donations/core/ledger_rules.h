@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "services/donations/core/store.h"
 #include "services/donations/core/types.h"
 
@@ -29,6 +30,11 @@ enum class IngestOutcome { kRecorded, kDuplicate, kParked, kStoredForReview };
 
 // "recorded", "duplicate", "parked", "stored_for_review".
 absl::string_view IngestOutcomeName(IngestOutcome outcome);
+
+// The FAILED_PRECONDITION a payment gets when no exchange rate applies to its currency
+// at its time (the intake parks such a payment whole: WebhookIntake), and its test.
+absl::Status NoExchangeRateError(absl::string_view currency, absl::Time at);
+bool IsNoExchangeRate(const absl::Status& status);
 
 struct AppliedEvent {
   IngestOutcome outcome = IngestOutcome::kRecorded;

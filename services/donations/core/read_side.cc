@@ -103,6 +103,18 @@ absl::StatusOr<Campaign> CampaignBook::Get(absl::string_view campaign_id) {
   return store_.GetCampaign(campaign_id);
 }
 
+absl::StatusOr<Campaign> CampaignBook::Close(absl::string_view campaign_id) {
+  FH_ASSIGN_OR_RETURN(Campaign c, Get(campaign_id));
+  const absl::Time now = clock_.Now();
+  if (c.end.has_value() && *c.end <= now) return c;  // closed already
+  if (c.start.has_value() && *c.start >= now) {
+    return absl::FailedPreconditionError(
+        "campaign_id: the campaign has not started yet; it cannot be closed before it starts");
+  }
+  FH_RETURN_IF_ERROR(store_.CloseCampaign(campaign_id, now));
+  return store_.GetCampaign(campaign_id);
+}
+
 absl::StatusOr<std::vector<Campaign>> CampaignBook::List(bool live_only, const PageSpec& page) {
   return store_.ListCampaigns(live_only, clock_.Now(), page.offset, page.limit);
 }
@@ -173,7 +185,17 @@ absl::StatusOr<TransparencyData> FundingReport::Transparency() {
   out.month = absl::FormatCivilTime(month);
   FH_ASSIGN_OR_RETURN(out.this_month_net_base_minor,
                       reports_.NetBase(MonthStart(month), MonthStart(month + 1), false));
-  if (monthly_cost_) out.monthly_cost_base_minor = monthly_cost_();
+  if (storage_figures_) {
+    std::optional<StorageFigures> figures = storage_figures_();
+    if (figures.has_value() && figures->currency == base_currency_) {
+      out.monthly_cost_base_minor = figures->monthly_cost_base_minor;
+      out.storage = std::move(figures);
+    } else if (figures.has_value()) {
+      log_.Warn("the coordinator's cost is in another currency; not shown",
+                {{"currency", figures->currency}, {"base_currency", base_currency_}});
+    }
+  }
+  if (!out.storage.has_value() && monthly_cost_) out.monthly_cost_base_minor = monthly_cost_();
   FH_ASSIGN_OR_RETURN(out.monthly_recurring_base_minor, MonthlyRecurringBase());
   FH_ASSIGN_OR_RETURN(out.live_campaigns, campaigns_.ListCampaigns(true, now, 0, 100));
   return out;
@@ -187,7 +209,8 @@ absl::Status FundingReport::RefreshGauges(DonationMetrics& metrics) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> FundingReport::SetExchangeRates(const std::vector<RateRow>& rows) {
+absl::StatusOr<int> FundingReport::SetExchangeRates(const std::vector<RateRow>& rows,
+                                                    RateSource source) {
   if (rows.empty()) return absl::InvalidArgumentError("rates: empty");
   for (size_t i = 0; i < rows.size(); ++i) {
     const RateRow& row = rows[i];
@@ -203,7 +226,9 @@ absl::StatusOr<int> FundingReport::SetExchangeRates(const std::vector<RateRow>& 
                                                      base_currency_, " always has rate 1"));
     }
   }
-  return reports_.SetExchangeRates(rows);
+  FH_ASSIGN_OR_RETURN(int stored, reports_.SetExchangeRates(rows, source));
+  if (rates_listener_) rates_listener_();
+  return stored;
 }
 
 absl::StatusOr<std::vector<Pledge>> FundingReport::ListPledges(bool active_only,

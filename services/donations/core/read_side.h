@@ -41,6 +41,10 @@ class CampaignBook {
   absl::StatusOr<Campaign> Create(Campaign campaign);
   absl::StatusOr<Campaign> Get(absl::string_view campaign_id);
   absl::StatusOr<std::vector<Campaign>> List(bool live_only, const PageSpec& page);
+  // Ends the campaign now (no more donations are attributed to it as live; what it
+  // raised stays). Idempotent: a campaign that has ended already is answered as is.
+  // INVALID_ARGUMENT (not a UUID), NOT_FOUND, FAILED_PRECONDITION (not started yet).
+  absl::StatusOr<Campaign> Close(absl::string_view campaign_id);
 
   // raised / goal (0 when goal is 0).
   static double Progress(const Campaign& c);
@@ -61,6 +65,18 @@ struct FundingSummary {
   absl::Time as_of;
 };
 
+// The storage figures the coordinator computes (Funding.GetFundingStatus): billing-free's
+// cost model over the capacity actually provisioned, and the funding outlook.
+struct StorageFigures {
+  std::string currency;
+  int64_t monthly_cost_base_minor = 0;
+  double coverage_ratio = 0;
+  double runway_seconds = 0;  // +inf when income covers the cost
+  uint64_t funded_capacity_logical_bytes = 0;
+  uint64_t logical_used_bytes = 0;
+  absl::Time as_of;
+};
+
 // What the transparency page shows.
 struct TransparencyData {
   std::string base_currency;
@@ -68,6 +84,9 @@ struct TransparencyData {
   std::string month;  // "YYYY-MM"
   int64_t this_month_net_base_minor = 0;
   std::optional<int64_t> monthly_cost_base_minor;  // nullopt if unknown
+  // The coordinator's figures when it provides them (then the cost above is theirs);
+  // otherwise the cost, if any, is the operator's typed --monthly-cost-*.
+  std::optional<StorageFigures> storage;
   int64_t monthly_recurring_base_minor = 0;
   std::vector<Campaign> live_campaigns;
 };
@@ -89,7 +108,17 @@ class FundingReport {
   absl::Status RefreshGauges(DonationMetrics& metrics);
 
   // Validates (known currency, positive rate, base currency only at rate 1).
-  absl::StatusOr<int> SetExchangeRates(const std::vector<RateRow>& rows);
+  // Calls the rates listener (SetRatesListener) after storing them.
+  absl::StatusOr<int> SetExchangeRates(const std::vector<RateRow>& rows,
+                                       RateSource source = RateSource::kManual);
+  // Called after every successful SetExchangeRates (e.g. to replay parked payments);
+  // must not block long. Set once before serving.
+  void SetRatesListener(std::function<void()> listener) { rates_listener_ = std::move(listener); }
+  // The coordinator's computed figures (nullopt when none are fresh). When set and in
+  // the base currency, they replace the typed monthly cost. Set once before serving.
+  void SetStorageFigures(std::function<std::optional<StorageFigures>()> figures) {
+    storage_figures_ = std::move(figures);
+  }
   absl::StatusOr<std::vector<Pledge>> ListPledges(bool active_only, const PageSpec& page);
 
   // Streams entries with range.start <= at < range.end as CSV (header row first) in
@@ -107,6 +136,8 @@ class FundingReport {
   std::string base_currency_;
   std::function<std::optional<int64_t>()> monthly_cost_;
   Logger log_;
+  std::function<void()> rates_listener_;
+  std::function<std::optional<StorageFigures>()> storage_figures_;
 };
 
 struct Receipt {

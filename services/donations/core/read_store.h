@@ -39,6 +39,11 @@ class CampaignStore {
   // Ordered by creation time; `live_only` keeps campaigns with start <= now < end.
   virtual absl::StatusOr<std::vector<Campaign>> ListCampaigns(bool live_only, absl::Time now,
                                                               int offset, int limit) = 0;
+  // Sets the campaign's end to `at` unless it ends earlier already. NOT_FOUND if there
+  // is no such campaign. Default: UNIMPLEMENTED.
+  virtual absl::Status CloseCampaign(absl::string_view campaign_id, absl::Time at) {
+    return absl::UnimplementedError("this store cannot close campaigns");
+  }
 };
 
 struct MonthTotal {
@@ -58,8 +63,10 @@ struct Pledge {
 class ReportStore {
  public:
   virtual ~ReportStore() = default;
-  // Upserts rates (same currency and effective_from replaces). Returns rows stored.
-  virtual absl::StatusOr<int> SetExchangeRates(const std::vector<RateRow>& rows) = 0;
+  // Upserts rates (same currency and effective_from replaces, except that a kFile row
+  // never replaces a kManual one). Returns rows given.
+  virtual absl::StatusOr<int> SetExchangeRates(const std::vector<RateRow>& rows,
+                                               RateSource source) = 0;
   // For each currency, the row that applies at `at`.
   virtual absl::StatusOr<std::vector<RateRow>> RatesAt(absl::Time at) = 0;
   // Per month and currency, entries with at >= since, newest month first.

@@ -84,6 +84,18 @@ struct DeadLetter {
   absl::Time received_at;
 };
 
+// A payment that could not be recorded because no exchange rate applied to its currency
+// at its time (IsNoExchangeRate): kept whole, nothing else of it written (its event is
+// not claimed), until WebhookIntake::ReplayParkedPayments records it once a rate exists.
+struct ParkedPayment {
+  std::string provider;
+  std::string event_id;
+  std::string currency;
+  absl::Time occurred_at;
+  std::string reason;
+  std::string raw_body;  // the verified delivery, parsed again on replay
+};
+
 // An event for the one-statement intake path (DonationStore::ApplyFast), prepared by
 // LedgerRules::PrepareFast: a payment, or an event that only needs its idempotency
 // record. Everything that needs no database is decided in C++ already; the store
@@ -165,6 +177,21 @@ class DonationStore {
   virtual absl::Status RunInTransaction(absl::FunctionRef<absl::Status(LedgerTxn&)> body) = 0;
 
   virtual absl::Status StoreDeadLetter(const DeadLetter& letter) = 0;
+
+  // Parked payments (ParkedPayment). Parking an event id parked already keeps the first.
+  // Defaults: UNIMPLEMENTED (a store without parking turns such payments into dead
+  // letters, as before).
+  virtual absl::Status ParkPayment(const ParkedPayment& payment) {
+    return absl::UnimplementedError("this store cannot park payments");
+  }
+  // The oldest `limit` parked payments.
+  virtual absl::StatusOr<std::vector<ParkedPayment>> ParkedPayments(int limit) {
+    return std::vector<ParkedPayment>();
+  }
+  virtual absl::Status RemoveParkedPayment(absl::string_view provider,
+                                           absl::string_view event_id) {
+    return absl::UnimplementedError("this store cannot park payments");
+  }
 };
 
 }  // namespace freehold::donations

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "services/donations/core/currency.h"
 
 namespace freehold::donations {
@@ -24,6 +25,10 @@ std::string Bar(const std::string& id, int percent) {
       "aria-valuemax=\"100\" aria-valuenow=\"%d\"><div class=\"fill\" style=\"width:%d%%\">"
       "</div></div>",
       id, width, width);
+}
+
+std::string GiB(uint64_t bytes) {
+  return absl::StrFormat("%.2f GiB", static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0));
 }
 
 }  // namespace
@@ -78,6 +83,25 @@ std::string RenderTransparencyPage(const TransparencyData& d) {
                     money(*d.monthly_cost_base_minor), "</strong></p>\n",
                     "<p id=\"coverage\">Donations cover ", pct, "% of this month's cost.</p>\n",
                     Bar("coverage-bar", pct), "\n");
+    if (d.storage.has_value()) {
+      const StorageFigures& s = *d.storage;
+      absl::StrAppend(
+          &html,
+          "<p id=\"cost-source\">The cost is computed by the coordinator from its cost model "
+          "and the storage actually provisioned (as of ",
+          absl::FormatTime("%Y-%m-%d %H:%M UTC", s.as_of, absl::UTCTimeZone()), ").</p>\n",
+          "<p id=\"capacity\">Storage funded: <strong>", GiB(s.funded_capacity_logical_bytes),
+          "</strong>; in use: <strong>", GiB(s.logical_used_bytes), "</strong>.</p>\n");
+      if (std::isfinite(s.runway_seconds) && s.runway_seconds >= 0) {
+        absl::StrAppend(&html, "<p id=\"runway\">At this rate the reserve lasts ",
+                        static_cast<int64_t>(s.runway_seconds / 86400), " more days.</p>\n");
+      } else {
+        absl::StrAppend(&html, "<p id=\"runway\">Donations cover the running cost.</p>\n");
+      }
+    } else {
+      absl::StrAppend(&html,
+                      "<p id=\"cost-source\">The cost is the figure the operator entered.</p>\n");
+    }
   } else {
     absl::StrAppend(&html, "<p id=\"cost\">Storage cost this month: not published yet.</p>\n");
   }

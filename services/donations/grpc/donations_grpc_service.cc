@@ -204,6 +204,16 @@ grpc::Status DonationsGrpcService::CreateCampaign(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status DonationsGrpcService::CloseCampaign(grpc::ServerContext* ctx,
+                                                 const v1::CloseCampaignRequest* req,
+                                                 v1::CloseCampaignResponse* resp) {
+  if (grpc::Status a = AuthorizeOperator(ctx, "CloseCampaign"); !a.ok()) return a;
+  absl::StatusOr<Campaign> closed = campaigns_.Close(req->campaign_id());
+  if (!closed.ok()) return ToGrpcStatus(closed.status());
+  CampaignToProto(*closed, resp->mutable_campaign());
+  return grpc::Status::OK;
+}
+
 grpc::Status DonationsGrpcService::GetCampaign(grpc::ServerContext*,
                                                const v1::GetCampaignRequest* req,
                                                v1::GetCampaignResponse* resp) {

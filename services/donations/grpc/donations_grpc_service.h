@@ -1,6 +1,6 @@
 // gRPC binding of the donations service (freehold.v1.Donations): translates protos
 // to core calls and statuses back; no logic of its own. Operator calls
-// (SetExchangeRates, CreateCampaign, ListPledges, ExportLedger, EraseDonor without a
+// (SetExchangeRates, CreateCampaign, CloseCampaign, ListPledges, ExportLedger, EraseDonor without a
 // donor token) are checked with the AdminAuthorizer before anything else.
 #pragma once
 
@@ -29,6 +29,8 @@ class DonationsGrpcService final : public freehold::v1::Donations::Service {
                                  v1::GetFundingSummaryResponse* resp) override;
   grpc::Status CreateCampaign(grpc::ServerContext* ctx, const v1::CreateCampaignRequest* req,
                               v1::CreateCampaignResponse* resp) override;
+  grpc::Status CloseCampaign(grpc::ServerContext* ctx, const v1::CloseCampaignRequest* req,
+                             v1::CloseCampaignResponse* resp) override;
   grpc::Status GetCampaign(grpc::ServerContext* ctx, const v1::GetCampaignRequest* req,
                            v1::GetCampaignResponse* resp) override;
   grpc::Status ListCampaigns(grpc::ServerContext* ctx, const v1::ListCampaignsRequest* req,

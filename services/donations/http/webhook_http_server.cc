@@ -195,6 +195,33 @@ int WebhookHttpServer::HandleWebhook(mg_connection* conn, void* cbdata) {
   return 200;
 }
 
+void WebhookHttpServer::ServeLedger(LedgerRenderer render) {
+  render_ledger_ = std::move(render);
+  mg_set_request_handler(ctx_, "/ledger.csv$", &WebhookHttpServer::HandleLedger, this);
+  mg_set_request_handler(ctx_, "/ledger.json$", &WebhookHttpServer::HandleLedger, this);
+}
+
+int WebhookHttpServer::HandleLedger(mg_connection* conn, void* cbdata) {
+  auto* self = static_cast<WebhookHttpServer*>(cbdata);
+  const mg_request_info* ri = mg_get_request_info(conn);
+  const bool head = std::strcmp(ri->request_method, "HEAD") == 0;
+  if (!head && std::strcmp(ri->request_method, "GET") != 0) {
+    Respond(conn, 405, "text/plain", "", false, "Allow: GET, HEAD\r\n");
+    return 405;
+  }
+  const bool csv = absl::EndsWith(ri->local_uri != nullptr ? ri->local_uri : "", ".csv");
+  absl::StatusOr<std::string> body =
+      self->render_ledger_(csv ? LedgerFormat::kCsv : LedgerFormat::kJson);
+  if (!body.ok()) {
+    self->log_.Warn("ledger export unavailable", {{"error", body.status()}});
+    Respond(conn, 503, "text/plain; charset=utf-8", "The ledger export is unavailable right now.\n",
+            head);
+    return 503;
+  }
+  Respond(conn, 200, csv ? "text/csv; charset=utf-8" : "application/json", *body, head);
+  return 200;
+}
+
 int WebhookHttpServer::HandleRoot(mg_connection* conn, void* cbdata) {
   auto* self = static_cast<WebhookHttpServer*>(cbdata);
   const mg_request_info* ri = mg_get_request_info(conn);

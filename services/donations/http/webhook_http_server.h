@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/logging.h"
+#include "services/donations/core/public_ledger.h"
 #include "services/donations/core/intake.h"
 
 struct mg_context;
@@ -42,6 +43,11 @@ class WebhookHttpServer {
   WebhookHttpServer(const WebhookHttpServer&) = delete;
   WebhookHttpServer& operator=(const WebhookHttpServer&) = delete;
 
+  // Serves the public ledger export (core/public_ledger.h): GET/HEAD /ledger.csv
+  // (text/csv) and /ledger.json; errors become 503. Call once, right after Start.
+  using LedgerRenderer = std::function<absl::StatusOr<std::string>(LedgerFormat)>;
+  void ServeLedger(LedgerRenderer render);
+
   int port() const { return port_; }
   // "host:port" with the bound port.
   std::string address() const { return address_; }
@@ -50,9 +56,11 @@ class WebhookHttpServer {
   WebhookHttpServer(const WebhookIntake& intake, PageRenderer render_page, Logger log);
   static int HandleWebhook(mg_connection* conn, void* self);
   static int HandleRoot(mg_connection* conn, void* self);
+  static int HandleLedger(mg_connection* conn, void* self);
 
   const WebhookIntake& intake_;
   PageRenderer render_page_;
+  LedgerRenderer render_ledger_;
   Logger log_;
   mg_context* ctx_ = nullptr;
   int port_ = 0;

@@ -36,7 +36,13 @@ std::vector<std::pair<std::string, std::string>> QueryStatements() {
       {"dq_set_rate",
        "INSERT INTO donations.exchange_rates (currency, effective_from, rate_to_base) "
        "VALUES ($1, $2::timestamptz, $3) ON CONFLICT (currency, effective_from) "
-       "DO UPDATE SET rate_to_base = EXCLUDED.rate_to_base"},
+       "DO UPDATE SET rate_to_base = EXCLUDED.rate_to_base, source = 'manual'"},
+      {"dq_set_file_rate",
+       "INSERT INTO donations.exchange_rates (currency, effective_from, rate_to_base, source) "
+       "VALUES ($1, $2::timestamptz, $3, 'file') ON CONFLICT (currency, effective_from) "
+       "DO UPDATE SET rate_to_base = EXCLUDED.rate_to_base "
+       "WHERE donations.exchange_rates.source = 'file' "
+       "AND donations.exchange_rates.rate_to_base <> EXCLUDED.rate_to_base"},
       {"dq_rates_at",
        "SELECT DISTINCT ON (currency) currency, rate_to_base, "
        "(extract(epoch from effective_from) * 1000000)::bigint FROM donations.exchange_rates "
@@ -140,10 +146,23 @@ absl::StatusOr<std::vector<Campaign>> PgQueryStore::ListCampaigns(bool live_only
   });
 }
 
-absl::StatusOr<int> PgQueryStore::SetExchangeRates(const std::vector<RateRow>& rows) {
+absl::Status PgQueryStore::CloseCampaign(absl::string_view campaign_id, absl::Time at) {
+  return pool_.Run([&](PgTxn& txn) -> absl::Status {
+    pqxx::result r = txn.exec_params(
+        "UPDATE donations.campaigns SET ends_at = least(coalesce(ends_at, $2::timestamptz), "
+        "$2::timestamptz) WHERE campaign_id = $1::uuid RETURNING 1",
+        std::string(campaign_id), TimeParam(at));
+    if (r.empty()) return absl::NotFoundError("campaign_id: no such campaign");
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<int> PgQueryStore::SetExchangeRates(const std::vector<RateRow>& rows,
+                                                   RateSource source) {
+  const char* statement = source == RateSource::kFile ? "dq_set_file_rate" : "dq_set_rate";
   return pool_.Run([&](PgTxn& txn) {
     for (const RateRow& row : rows) {
-      txn.exec_prepared("dq_set_rate", row.currency, TimeParam(row.effective_from),
+      txn.exec_prepared(statement, row.currency, TimeParam(row.effective_from),
                         row.rate.ToString());
     }
     return static_cast<int>(rows.size());

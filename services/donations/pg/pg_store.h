@@ -74,6 +74,11 @@ class PgDonationStore : public DonationStore {
       : pool_(pool), one_statement_(one_statement), projection_(projection) {}
   absl::Status RunInTransaction(absl::FunctionRef<absl::Status(LedgerTxn&)> body) override;
   absl::Status StoreDeadLetter(const DeadLetter& letter) override;
+  // Parked payments (migration 0009, pg_parked_payments.cc).
+  absl::Status ParkPayment(const ParkedPayment& payment) override;
+  absl::StatusOr<std::vector<ParkedPayment>> ParkedPayments(int limit) override;
+  absl::Status RemoveParkedPayment(absl::string_view provider,
+                                   absl::string_view event_id) override;
   // One round trip per batch in autocommit mode, events sorted by payment so concurrent
   // batches claim ids in one order: the journal statement (pg_journal_statement.h,
   // migration 0006) without identified donors, whose payments reach the ledger through
@@ -99,10 +104,12 @@ class PgQueryStore : public CampaignStore, public ReportStore, public DonorStore
   // CampaignStore
   absl::Status CreateCampaign(const Campaign& campaign) override;
   absl::StatusOr<Campaign> GetCampaign(absl::string_view campaign_id) override;
+  absl::Status CloseCampaign(absl::string_view campaign_id, absl::Time at) override;
   absl::StatusOr<std::vector<Campaign>> ListCampaigns(bool live_only, absl::Time now, int offset,
                                                       int limit) override;
   // ReportStore
-  absl::StatusOr<int> SetExchangeRates(const std::vector<RateRow>& rows) override;
+  absl::StatusOr<int> SetExchangeRates(const std::vector<RateRow>& rows,
+                                       RateSource source) override;
   absl::StatusOr<std::vector<RateRow>> RatesAt(absl::Time at) override;
   absl::StatusOr<std::vector<MonthTotal>> MonthTotals(absl::Time since) override;
   absl::StatusOr<int64_t> NetBase(absl::Time start, absl::Time end, bool one_off_only) override;
