@@ -63,7 +63,8 @@ struct ObjectPage {
   std::string next_page_token;  // empty at the end
 };
 
-// Queues a delete of every shard of `object_id` on its node (due at `now`) and
+// Queues a delete of every shard of `object_id` on its node (due at `now`, or when
+// the last PUT grant issued for the object expires if that is later) and
 // removes the object, its segments, shards and shares. No-op if it is gone.
 absl::Status QueueShardsAndRemove(MetadataTxn& txn, const std::string& object_id, absl::Time now);
 

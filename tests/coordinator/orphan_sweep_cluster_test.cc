@@ -163,25 +163,24 @@ TEST_F(OrphanSweepClusterTest, PutGrantReplayedAfterDeleteLeavesNothingBehind) {
   v1::DeleteObjectResponse deleted;
   grpc::Status s = stub_->DeleteObject(Ctx(token).get(), del, &deleted);
   ASSERT_TRUE(s.ok()) << s.error_message();
-  // The shard deletions run (whenever the coordinator schedules them) ...
-  ASSERT_TRUE(WaitForFiles(doomed.object_id, 0, absl::Seconds(20)));
-  // ... and then a client replays the object's PUT grants. While a grant is still
-  // valid the daemon cannot tell and stores the shard again; an expired one is refused.
-  int replayed = 0;
+  // The object's PUT grants are still valid: a client replays them at once. The shard
+  // deletions wait for the grants to expire, so every replay finds its shard present.
   for (const v1::ShardPlan& p : doomed.plan) {
     const PutResult again = PutShard(p.node_address(), p.grant().token(), doomed.shards[p.index()]);
-    if (again.status.ok()) {
-      ++replayed;
-    } else {
-      EXPECT_EQ(again.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
-          << again.status.error_message();
-    }
+    ASSERT_TRUE(again.status.ok()) << again.status.error_message();
   }
-  EXPECT_GT(replayed, 0);  // the grants (8 s) outlive the deletion here: real orphans
-  EXPECT_EQ(FilesOf(doomed.object_id), replayed);
-  // Whatever was stored is swept once older than the grace period: nothing is left.
-  EXPECT_TRUE(WaitForFiles(doomed.object_id, 0, absl::Seconds(15)))
+  absl::SleepFor(absl::Seconds(1));  // deletions run every 200 ms: none is due yet
+  EXPECT_EQ(FilesOf(doomed.object_id), static_cast<int>(doomed.shards.size()));
+  // Once the grants (8 s) expired the shards are deleted, and whatever a replay may
+  // have stored is swept: nothing is left on any disk ...
+  EXPECT_TRUE(WaitForFiles(doomed.object_id, 0, absl::Seconds(25)))
       << FilesOf(doomed.object_id) << " shard files left";
+  // ... and a replay now is refused.
+  for (const v1::ShardPlan& p : doomed.plan) {
+    const PutResult late = PutShard(p.node_address(), p.grant().token(), doomed.shards[p.index()]);
+    EXPECT_EQ(late.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  EXPECT_EQ(FilesOf(doomed.object_id), 0);
 }
 
 }  // namespace
