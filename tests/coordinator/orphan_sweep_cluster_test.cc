@@ -21,10 +21,10 @@ class OrphanSweepClusterTest : public ClusterTest {
   void SetUp() override {
     ClusterTest::SetUp();
     if (HasFatalFailure()) return;
-    daemon_args_ = {"--orphan-grace", "2s"};
-    // Grants live 8 s: long enough to upload here, short enough to replay one after
-    // its object is deleted within the test.
-    StartCluster(6, {"--orphan-sweep-interval", "500ms", "--grant-ttl", "8s"});
+    // As in production, the grace period is longer than any grant's lifetime (grants
+    // live 4 s here: long enough to upload one small segment, short enough to outlive).
+    daemon_args_ = {"--orphan-grace", "5s"};
+    StartCluster(6, {"--orphan-sweep-interval", "500ms", "--grant-ttl", "4s"});
   }
 
   // Shard files of `object_id` (any segment/index) on every daemon's disk.
@@ -135,7 +135,7 @@ TEST_F(OrphanSweepClusterTest, UnreferencedShardIsSweptAndReferencedOnesStay) {
   ASSERT_TRUE(put.status.ok()) << put.status.error_message();
   ASSERT_EQ(FilesOf(ghost), 1);
 
-  // Grace 2 s, a sweep every 500 ms: gone well within 15 s.
+  // Grace 5 s, a sweep every 500 ms: gone well within 15 s.
   EXPECT_TRUE(WaitForFiles(ghost, 0, absl::Seconds(15)));
   // Referenced shards (older than the grace by now) are all still there and intact.
   EXPECT_EQ(FilesOf(kept.object_id), kept_files);
@@ -169,9 +169,9 @@ TEST_F(OrphanSweepClusterTest, PutGrantReplayedAfterDeleteLeavesNothingBehind) {
     const PutResult again = PutShard(p.node_address(), p.grant().token(), doomed.shards[p.index()]);
     ASSERT_TRUE(again.status.ok()) << again.status.error_message();
   }
-  absl::SleepFor(absl::Seconds(1));  // deletions run every 200 ms: none is due yet
+  // Every replay was still within its grant, so no deletion was due yet: all present.
   EXPECT_EQ(FilesOf(doomed.object_id), static_cast<int>(doomed.shards.size()));
-  // Once the grants (8 s) expired the shards are deleted, and whatever a replay may
+  // Once the grants (4 s) expired the shards are deleted, and whatever a replay may
   // have stored is swept: nothing is left on any disk ...
   EXPECT_TRUE(WaitForFiles(doomed.object_id, 0, absl::Seconds(25)))
       << FilesOf(doomed.object_id) << " shard files left";
