@@ -7,13 +7,20 @@
 #include <filesystem>
 
 #include "absl/time/clock.h"
+#include "common/bloom_filter.h"
+#include "common/grpc_status.h"
+#include "common/peer_identity.h"
+#include "services/storaged/core/node_identity.h"
 #include "tests/storaged/storaged_harness.h"
 #include "tests/storaged/storaged_test_util.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
 
 namespace freehold::storaged {
 namespace {
 
+using ::freehold::testing::StatusIs;
 using ::testing::HasSubstr;
 using namespace ::freehold::storaged::testing;  // NOLINT
 
@@ -147,6 +154,63 @@ TEST_F(StoragedGrantsProcessTest, IdleStreamIsEndedWhenItsGrantExpiresAndLeavesN
   const PutResult again = PutShard(daemon_->stub(), PutToken(ShardKey(3), data, absl::Minutes(1)),
                                    data);
   EXPECT_TRUE(again.status.ok()) << again.status.error_message();
+}
+
+// SweepOrphans deletes data: only the coordinator's certificate may call it.
+TEST(StoragedSweepOrphansProcessTest, OnlyTheCoordinatorMaySweepAndBadFiltersAreRefused) {
+  if (!freehold::testing::TestPki::Available()) GTEST_SKIP() << "no openssl command";
+  freehold::testing::TempDir dir;
+  TokenSigner coordinator(NewKey("coord-1"));
+  const std::string keys_file =
+      dir.WriteFile("coordinator.pub", FormatPublicKeyFile({coordinator.public_key()}), 0644);
+  freehold::testing::TestPki pki;
+  const TlsConfig node_tls = pki.Issue("node", kRoleStoraged, "n1");
+  freehold::testing::ProcessOptions options;
+  options.binary = freehold::testing::BinaryPath("freehold-storaged");
+  options.args = {"--data-dir", dir.File("data"),   "--coordinator-keys", keys_file,
+                  "--listen",   "127.0.0.1:0",      "--metrics-listen",   "",
+                  "--tls-cert", node_tls.cert_file, "--tls-key",          node_tls.key_file,
+                  "--tls-ca",   node_tls.ca_file};
+  ASSERT_OK_AND_ASSIGN(auto process, freehold::testing::Process::Start(options));
+  ASSERT_OK_AND_ASSIGN(std::string ready,
+                       process->WaitForStderrLine("READY grpc=", absl::Seconds(20)));
+  std::string address = ready.substr(ready.find("grpc=") + 5);
+  address = address.substr(0, address.find_first_of(" \n"));
+  ASSERT_OK_AND_ASSIGN(NodeIdentity identity, LoadOrCreateNodeIdentity(dir.File("data")));
+
+  BloomFilter filter = BloomFilter::ForCapacity(10, 1e-3, BloomFilter::NewKey());
+  v1::SweepOrphansRequest request;
+  request.set_node_id(identity.node_id);
+  request.mutable_filter()->set_bits(filter.bits());
+  request.mutable_filter()->set_hash_count(filter.hash_count());
+  request.mutable_filter()->set_hash_key(filter.key());
+  auto sweep = [&](const ClientTlsOptions& tls,
+                   const v1::SweepOrphansRequest& r) -> absl::StatusOr<v1::SweepOrphansResponse> {
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(address, tls);
+    if (!channel.ok()) return channel.status();
+    auto stub = v1::StorageNode::NewStub(*channel);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    v1::SweepOrphansResponse response;
+    absl::Status s = FromGrpcStatus(stub->SweepOrphans(&ctx, r, &response));
+    if (!s.ok()) return s;
+    return response;
+  };
+  const ClientTlsOptions coordinator_tls = pki.Issue("coordinator", kRoleCoordinator, "c1").Client();
+  EXPECT_THAT(sweep(pki.TrustOnly(), request), StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(sweep(pki.Issue("other", kRoleStoraged, "n2").Client(), request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  ASSERT_OK_AND_ASSIGN(v1::SweepOrphansResponse swept, sweep(coordinator_tls, request));
+  EXPECT_EQ(swept.examined(), 0u);
+  v1::SweepOrphansRequest other_node = request;
+  other_node.set_node_id("someone-else");
+  EXPECT_THAT(sweep(coordinator_tls, other_node),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("another node")));
+  v1::SweepOrphansRequest bad = request;
+  bad.mutable_filter()->set_hash_key("short");
+  EXPECT_THAT(sweep(coordinator_tls, bad),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("filter.hash_key")));
+  EXPECT_OK(process->Stop(absl::Seconds(10)).status());
 }
 
 }  // namespace
