@@ -26,6 +26,7 @@ class ScrubberTest : public ::testing::Test {
   void Put(const std::string& key, const std::string& data) {
     absl::StatusOr<PutStart> start = store_->BeginPut(key, data.size(), Sha256Of(data));
     ASSERT_TRUE(start.ok()) << start.status();
+    ASSERT_NE(start->writer, nullptr) << "already present";
     ASSERT_TRUE(start->writer->Append(data).ok());
     ASSERT_TRUE(start->writer->Commit().ok());
   }
