@@ -350,7 +350,7 @@ TEST_F(CoordinatorClusterTest, UncommittedIsInvisibleAndAccountsAreIsolated) {
   EXPECT_EQ(anonymous, payload);
 
   // Deleting: gone at once, shards removed from the daemons by the GC loop once the
-  // object's last PUT grant expired (10 s here; the GET grant below outlives it).
+  // object's last PUT grant expired (10 s here).
   ASSERT_TRUE(stub_->GetObject(Ctx(owner).get(), get, &manifest).ok());
   ASSERT_TRUE(stub_->DeleteObject(Ctx(owner).get(), del, &del_resp).ok());
   EXPECT_EQ(stub_->GetObject(Ctx(owner).get(), get, &manifest).error_code(),
@@ -358,8 +358,15 @@ TEST_F(CoordinatorClusterTest, UncommittedIsInvisibleAndAccountsAreIsolated) {
   const v1::ShardLocation& loc = manifest.segments(0).shards(0);
   grpc::Status last;
   for (int i = 0; i < 200; ++i) {
+    // A fresh GET grant each time: the manifest's may expire before the deletion is due.
+    v1::GrantClaims get_claims;
+    get_claims.set_operation(v1::GRANT_OPERATION_GET);
+    get_claims.set_shard_key(loc.shard_key());
+    get_claims.set_node_id(loc.node_id());
+    get_claims.set_expires_unix_seconds(absl::ToUnixSeconds(absl::Now() + absl::Minutes(1)));
+    get_claims.set_object_id(id);
     std::string bytes;
-    last = GetShard(loc.node_address(), loc.grant().token(), &bytes);
+    last = GetShard(loc.node_address(), SignWithCoordinatorKey(get_claims), &bytes);
     if (last.error_code() == grpc::StatusCode::NOT_FOUND) break;
     absl::SleepFor(absl::Milliseconds(100));
   }
