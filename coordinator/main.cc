@@ -35,6 +35,7 @@
 #include "coordinator/core/node_registry.h"
 #include "coordinator/core/object_catalog.h"
 #include "coordinator/core/object_writer.h"
+#include "coordinator/core/orphan_sweep.h"
 #include "coordinator/core/small_objects.h"
 #include "coordinator/core/placement_snapshots.h"
 #include "coordinator/core/policy_admission.h"
@@ -44,11 +45,13 @@
 #include "coordinator/grpc/coordinator_service.h"
 #include "coordinator/grpc/donations_feed.h"
 #include "coordinator/grpc/funding_service.h"
+#include "coordinator/grpc/orphan_sweep_client.h"
 #include "coordinator/grpc/remote_clients.h"
 #include "coordinator/grpc/shard_rebuilder.h"
 #include "coordinator/grpc/shard_transfer.h"
 #include "coordinator/core/outage_aware_store.h"
 #include "coordinator/pg/pg_durability_store.h"
+#include "coordinator/pg/pg_shard_refs.h"
 #include "coordinator/pg/pg_store.h"
 
 namespace fc = freehold::coordinator;
@@ -197,6 +200,10 @@ int main(int argc, char** argv) {
   fc::GrpcStorageNodeClient node_client(tls.Client());
   fc::GarbageCollector gc(store, clock, config, grants, node_client, log.With({{"part", "gc"}}));
   fc::GrpcShardRebuilder rebuilder(node_client);
+  fc::PgShardRefs shard_refs(pool);
+  fc::GrpcOrphanSweepSender sweep_sender(node_client);
+  fc::OrphanSweepWorker orphan_sweep(store, shard_refs, sweep_sender, config.orphan_sweep,
+                                     log.With({{"part", "orphan-sweep"}}));
   fc::RepairWorker repair(store, clock, config, placement, grants, monitor, rebuilder,
                           log.With({{"part", "repair"}}));
   fc::GrpcShardTransfer transfer(node_client);
@@ -308,6 +315,7 @@ int main(int argc, char** argv) {
   if (config.durability.rebalance) {
     loops.Add({"rebalance", every, true, [&] { return rebalancer.RunOnce().status(); }});
   }
+  loops.Add({"orphan-sweep", every, true, [&] { return orphan_sweep.RunIfDue(absl::Now()); }});
   loops.Add({"reputation", every, false, [&] { return reputation.Refresh(); }});
   loops.Add({"cluster-stats", every, false, [&] { return monitor.Refresh(); }});
   loops.Add({"reload-accounts-keys", every, false, [&] { return tokens.Reload(); }});

@@ -99,6 +99,7 @@ absl::Status CoordinatorConfig::Validate(bool require_process_fields) const {
   if (repair_after < absl::ZeroDuration()) return bad("--repair-after must be >= 0");
   if (absl::Status s = funding.Validate(); !s.ok()) return s;
   if (absl::Status s = durability.Validate(); !s.ok()) return s;
+  if (absl::Status s = orphan_sweep.Validate(); !s.ok()) return s;
   return Policy().Validate();
 }
 

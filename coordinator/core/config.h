@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "coordinator/core/durability_config.h"
+#include "coordinator/core/orphan_sweep_settings.h"
 #include "coordinator/core/funding_config.h"
 #include "coordinator/placement/placement_types.h"
 
@@ -82,6 +83,8 @@ struct CoordinatorConfig {
 
   // --- Audits, reputation, drains, rebalancing (docs/ARCHITECTURE.md#10-keeping-data-alive) ---
   DurabilitySettings durability;
+  // Orphan sweep: Bloom filters of each node's shard keys (coordinator/core/orphan_sweep.h).
+  OrphanSweepSettings orphan_sweep;
 
   // --- Funding and admission (docs/ARCHITECTURE.md#12-funding-and-admission) ---
   FundingSettings funding;

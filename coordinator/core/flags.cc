@@ -82,6 +82,12 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
   AddDurationFlag(app, "--max-delete-backoff", &c->max_delete_backoff,
                   "longest wait between retries of a failed shard deletion");
   AddDurabilityFlags(app, &c->durability);
+  AddDurationFlag(app, "--orphan-sweep-interval", &c->orphan_sweep.interval,
+                  "period of the orphan sweep (Bloom filter of each node's shard keys sent to "
+                  "the node, which deletes unreferenced shards older than its --orphan-grace); "
+                  "0 disables it");
+  AddFlag(app, "--orphan-sweep-page-keys", &c->orphan_sweep.page_keys,
+          "shard keys per orphan-sweep filter (larger nodes get several, by key range)");
 
   // Funding and admission (docs/ARCHITECTURE.md#12-funding-and-admission).
   FundingSettings& f = c->funding;

@@ -23,10 +23,14 @@ ObjectSummary SummaryOf(const ObjectRecord& o, bool shared_with_caller) {
 
 absl::Status QueueShardsAndRemove(MetadataTxn& txn, const std::string& object_id, absl::Time now) {
   FH_ASSIGN_OR_RETURN(std::vector<SegmentRecord> segments, txn.segments().List(object_id));
+  // Not before the last PUT grant for the object expires: a replay of it then finds
+  // its shard present instead of storing one nothing references.
+  FH_ASSIGN_OR_RETURN(const absl::Time grants_expire, txn.objects().PutGrantsExpireAt(object_id));
+  const absl::Time due = std::max(now, grants_expire);
   for (const SegmentRecord& segment : segments) {
     for (const ShardRecord& shard : segment.shards) {
       FH_RETURN_IF_ERROR(txn.deletions().Enqueue(
-          shard.node_id, ShardKey(object_id, segment.segment, shard.index), now));
+          shard.node_id, ShardKey(object_id, segment.segment, shard.index), due));
     }
   }
   return txn.objects().Remove(object_id);

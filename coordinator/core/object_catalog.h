@@ -69,7 +69,8 @@ struct ObjectPage {
 // The summary of a record as `caller` sees it.
 ObjectSummary SummaryOf(const ObjectRecord& object, bool shared_with_caller);
 
-// Queues a delete of every shard of `object_id` on its node (due at `now`) and
+// Queues a delete of every shard of `object_id` on its node (due at `now`, or when
+// the last PUT grant issued for the object expires if that is later) and
 // removes the object, its segments, shards and shares. No-op if it is gone.
 absl::Status QueueShardsAndRemove(MetadataTxn& txn, const std::string& object_id, absl::Time now);
 

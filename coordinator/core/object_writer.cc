@@ -144,6 +144,8 @@ absl::StatusOr<SegmentTargets> ObjectWriter::BeginSegment(const Caller& caller,
   FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
     FH_ASSIGN_OR_RETURN(ObjectRecord object, LoadOwned(txn, caller, object_id));
     FH_RETURN_IF_ERROR(CheckUploading(object, now));
+    // Deleting the object waits for the PUT grants issued below to expire.
+    FH_RETURN_IF_ERROR(txn.objects().NotePutGrants(object_id, now + config_.grant_ttl));
     FH_RETURN_IF_ERROR(
         CheckSegmentLayout(object.size_bytes, object.segment_size_bytes, object.data_shards,
                            object.parity_shards, static_cast<uint64_t>(segment_index),
@@ -216,6 +218,7 @@ absl::StatusOr<ShardTarget> ObjectWriter::ReplaceShardTarget(const Caller& calle
   FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
     FH_ASSIGN_OR_RETURN(ObjectRecord object, LoadOwned(txn, caller, object_id));
     FH_RETURN_IF_ERROR(CheckUploading(object, now));
+    FH_RETURN_IF_ERROR(txn.objects().NotePutGrants(object_id, now + config_.grant_ttl));
     FH_ASSIGN_OR_RETURN(std::optional<SegmentRecord> segment,
                         txn.segments().Get(object_id, segment_index));
     if (!segment.has_value()) {

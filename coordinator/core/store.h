@@ -64,6 +64,11 @@ class ObjectRepository {
   virtual absl::Status Update(const ObjectRecord& object) = 0;
   // Removes the object with its segments, shards and shares.
   virtual absl::Status Remove(const std::string& object_id) = 0;
+  // Records that PUT grants for the object's shards were issued valid until
+  // `expires_at` (the latest of all such calls is kept).
+  virtual absl::Status NotePutGrants(const std::string& object_id, absl::Time expires_at) = 0;
+  // The latest expiry NotePutGrants recorded; InfinitePast if none (or no object).
+  virtual absl::StatusOr<absl::Time> PutGrantsExpireAt(const std::string& object_id) = 0;
 
   // Committed objects owned by or shared with `account_id`, object_id >
   // `after_object_id` ("" = from the start), ordered by object_id, at most `limit`.

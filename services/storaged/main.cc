@@ -30,6 +30,7 @@
 #include "services/storaged/core/key_ring.h"
 #include "services/storaged/core/metrics.h"
 #include "services/storaged/core/node_identity.h"
+#include "services/storaged/core/orphan_sweep.h"
 #include "services/storaged/core/scrubber.h"
 #include "services/storaged/core/shard_store.h"
 #include "services/storaged/core/storage_node.h"
@@ -152,7 +153,8 @@ int main(int argc, char** argv) {
   GrantChecker grants(**keys, identity->node_id, clock, config.max_shard_bytes);
   ReceiptSigner receipts(identity->key);
   StorageNode node(**store, grants, receipts, clock, &metrics);
-  StorageGrpcService service(node, log, tls.enabled());
+  OrphanSweeper sweeper(**store, identity->node_id, clock, config.orphan_grace, &metrics, log);
+  StorageGrpcService service(node, sweeper, log, tls.enabled());
 
   GrpcServerOptions server_options;
   server_options.listen_address = config.listen;
@@ -176,7 +178,10 @@ int main(int argc, char** argv) {
       GrpcServer::Start(server_options, {&service});
   if (!server.ok()) Die(log, "cannot start the gRPC server", server.status());
 
-  Scrubber scrubber(**store, {config.scrub_interval, config.scrub_bytes_per_second}, &metrics, log);
+  Scrubber scrubber(**store,
+                    {config.scrub_interval, config.scrub_bytes_per_second,
+                     config.scrub_first_delay},
+                    &metrics, log);
   scrubber.Start();
 
   std::unique_ptr<CoordinatorGrpcClient> coordinator;

@@ -170,6 +170,7 @@ void ClusterTest::StartCluster(int daemons, std::vector<std::string> extra_args)
                     tls.key_file,
                     "--tls-ca",
                     tls.ca_file};
+    options.args.insert(options.args.end(), daemon_args_.begin(), daemon_args_.end());
     ASSERT_OK_AND_ASSIGN(d.process, Process::Start(options));
     daemons_.push_back(std::move(d));
   }

@@ -74,6 +74,7 @@ class ClusterTest : public freehold::testing::PostgresTest {
   std::string coordinator_data_dir_;
   std::string admin_secret_ = "operator-secret-for-tests";
   std::string segment_size_ = "64KiB";  // --segment-size; set before StartCluster
+  std::vector<std::string> daemon_args_;  // extra freehold-storaged flags; set before StartCluster
   std::vector<Daemon> daemons_;
   std::unique_ptr<TokenSigner> accounts_signer_;
   std::shared_ptr<grpc::Channel> channel_;

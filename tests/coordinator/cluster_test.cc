@@ -280,7 +280,8 @@ TEST_F(CoordinatorClusterTest, CommitRefusesMissingAndWrongNodeReceipts) {
 }
 
 TEST_F(CoordinatorClusterTest, UncommittedIsInvisibleAndAccountsAreIsolated) {
-  ASSERT_NO_FATAL_FAILURE(StartCluster(6));
+  // Short grants: a deleted object's shards are deleted once its PUT grants expired.
+  ASSERT_NO_FATAL_FAILURE(StartCluster(6, {"--grant-ttl", "10s"}));
   const std::string owner_id = NewUuid();
   const std::string owner = Token(owner_id);
   const std::string stranger = Token(NewUuid());
@@ -348,16 +349,24 @@ TEST_F(CoordinatorClusterTest, UncommittedIsInvisibleAndAccountsAreIsolated) {
   ASSERT_OK_AND_ASSIGN(std::string anonymous, Download("", id));
   EXPECT_EQ(anonymous, payload);
 
-  // Deleting: gone at once, shards removed from the daemons by the GC loop.
+  // Deleting: gone at once, shards removed from the daemons by the GC loop once the
+  // object's last PUT grant expired (10 s here).
   ASSERT_TRUE(stub_->GetObject(Ctx(owner).get(), get, &manifest).ok());
   ASSERT_TRUE(stub_->DeleteObject(Ctx(owner).get(), del, &del_resp).ok());
   EXPECT_EQ(stub_->GetObject(Ctx(owner).get(), get, &manifest).error_code(),
             grpc::StatusCode::NOT_FOUND);
   const v1::ShardLocation& loc = manifest.segments(0).shards(0);
   grpc::Status last;
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 200; ++i) {
+    // A fresh GET grant each time: the manifest's may expire before the deletion is due.
+    v1::GrantClaims get_claims;
+    get_claims.set_operation(v1::GRANT_OPERATION_GET);
+    get_claims.set_shard_key(loc.shard_key());
+    get_claims.set_node_id(loc.node_id());
+    get_claims.set_expires_unix_seconds(absl::ToUnixSeconds(absl::Now() + absl::Minutes(1)));
+    get_claims.set_object_id(id);
     std::string bytes;
-    last = GetShard(loc.node_address(), loc.grant().token(), &bytes);
+    last = GetShard(loc.node_address(), SignWithCoordinatorKey(get_claims), &bytes);
     if (last.error_code() == grpc::StatusCode::NOT_FOUND) break;
     absl::SleepFor(absl::Milliseconds(100));
   }

@@ -130,6 +130,8 @@ TEST_F(MaintenanceTest, FailedDeletionsAreRetriedWithBackoff) {
   AddNodes(6);
   Caller owner = NewAccount();
   ASSERT_OK_AND_ASSIGN(std::string id, UploadObject(owner, 1000));
+  clock_.Advance(config_.grant_ttl);  // deletions wait for the PUT grants to expire
+  for (const TestNode& n : nodes_) ASSERT_OK(Heartbeat(n).status());
   ASSERT_OK(catalog_->Delete(owner, id));
   EXPECT_THAT(catalog_->Get(&owner, id), StatusIs(absl::StatusCode::kNotFound));
   client_.result = absl::UnavailableError("node unreachable");
@@ -150,6 +152,7 @@ TEST_F(MaintenanceTest, DeletionsForRetiredNodesAreDroppedAndDownNodesWait) {
   std::vector<TestNode> nodes = AddNodes(6);
   Caller owner = NewAccount();
   ASSERT_OK_AND_ASSIGN(std::string id, UploadObject(owner, 1000));
+  clock_.Advance(config_.grant_ttl);  // deletions wait for the PUT grants to expire
   ASSERT_OK(registry_->SetState(nodes[0].id, NodeState::kRetired));
   TakeDown({nodes[1]});
   ASSERT_OK(catalog_->Delete(owner, id));

@@ -56,7 +56,9 @@ class FundingEndToEndTest : public ::testing::Test {
         "--throttle-at", "0.5", "--physical-reserve-fraction", "0.5",
         // The 0.8 MiB left under 2 MiB funded last 2h20m: ~100 B/s for all.
         "--throttle-horizon", "2h20m", "--recent-writes-window", "1h", "--min-account-rate", "1",
-        "--throttle-burst", "60s", "--donate-url", kDonateUrl};
+        "--throttle-burst", "60s", "--donate-url", kDonateUrl,
+        // A deleted object's shards go once its PUT grants expired: keep that short.
+        "--grant-ttl", "15s"};
     absl::StatusOr<std::unique_ptr<Cluster>> c = Cluster::Start(o);
     if (c.ok()) {
       cluster_ = c->release();
@@ -280,9 +282,10 @@ TEST_F(FundingEndToEndTest, ThrottlesHeaviestFirstDonationLiftsItFullDisksRefuse
   ASSERT_EQ(rm.exit_code, 0) << rm.Describe();
   heavy_files.erase("big");
   WaitForState(this, v1::ADMISSION_STATE_OPEN);
-  // The daemons free the shards asynchronously (GC loop, then a heartbeat);
+  // The daemons free the shards asynchronously (GC loop once the PUT grants expired,
+  // then a heartbeat);
   // placement needs room for a whole 16 MiB segment's shard again.
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  const absl::Time deadline = absl::Now() + absl::Seconds(40);
   for (bool room = false; !room && absl::Now() < deadline;) {
     absl::StatusOr<v1::ClusterStatusResponse> cs = cluster_->Status();
     room = cs.ok();

@@ -51,6 +51,10 @@ CONTRACT_METRICS = {
     "freehold_donations_received_base_total",
     "freehold_donations_ledger_journal_lag_seconds",
     "freehold_rpc_total",
+    # Storage daemons: orphan sweep and scrubber findings.
+    "freehold_storaged_orphans_deleted_total",
+    "freehold_storaged_orphan_bytes_deleted_total",
+    "freehold_storaged_unreadable_shards_total",
     # Histogram: its series.
     "freehold_rpc_duration_seconds_bucket",
     "freehold_rpc_duration_seconds_sum",

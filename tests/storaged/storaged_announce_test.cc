@@ -119,16 +119,24 @@ TEST_F(StoragedAnnounceTest, ServesWhileTheCoordinatorIsDownAndRegistersWhenItCo
 
 TEST_F(StoragedAnnounceTest, ScrubberReportsCorruptShardsInStatsAndHeartbeats) {
   ASSERT_OK_AND_ASSIGN(auto server, fake_.Serve("127.0.0.1:0"));
-  StartDaemon(server->address(), {"--scrub-interval", "100ms"});
+  // The first pass waits a full --scrub-interval no more: --scrub-first-delay.
+  StartDaemon(server->address(),
+              {"--scrub-interval", "24h", "--scrub-first-delay", "1s"});
   const std::string data = PatternBytes(50000);
   ASSERT_TRUE(
       PutShard(daemon_->stub(), Token(GrantOperation::kPut, ShardKey(9), data), data).status.ok());
-  // Flip a byte of the stored file behind the daemon's back.
-  std::string path;
+  const std::string gone = PatternBytes(20000, 5);
+  ASSERT_TRUE(
+      PutShard(daemon_->stub(), Token(GrantOperation::kPut, ShardKey(10), gone), gone).status.ok());
+  // Flip a byte of one stored file and delete the other behind the daemon's back.
+  std::string path, gone_path;
   for (const auto& [rel, size] : SnapshotTree(dir_.File("data"))) {
     if (rel.find(ShardKey(9) + ".") != std::string::npos) path = dir_.File("data/" + rel);
+    if (rel.find(ShardKey(10) + ".") != std::string::npos) gone_path = dir_.File("data/" + rel);
   }
   ASSERT_FALSE(path.empty());
+  ASSERT_FALSE(gone_path.empty());
+  ASSERT_EQ(::unlink(gone_path.c_str()), 0);
   const int fd = ::open(path.c_str(), O_WRONLY);
   ASSERT_GE(fd, 0);
   const char flipped = static_cast<char>(data[777] ^ 0x40);
@@ -137,12 +145,13 @@ TEST_F(StoragedAnnounceTest, ScrubberReportsCorruptShardsInStatsAndHeartbeats) {
 
   ASSERT_TRUE(fake_.WaitFor([&](const FakeCoordinator& f) {
     const auto keys = f.corrupt_keys_reported();
-    return std::find(keys.begin(), keys.end(), ShardKey(9)) != keys.end();
+    return std::find(keys.begin(), keys.end(), ShardKey(9)) != keys.end() &&
+           std::find(keys.begin(), keys.end(), ShardKey(10)) != keys.end();
   }));
   grpc::ClientContext context;
   v1::NodeStatsResponse stats;
   ASSERT_TRUE(daemon_->stub().NodeStats(&context, v1::NodeStatsRequest(), &stats).ok());
-  EXPECT_EQ(stats.corrupt_shards(), 1u);
+  EXPECT_EQ(stats.corrupt_shards(), 2u);  // the unreadable one counts too
   GetResult got = GetShard(daemon_->stub(), Token(GrantOperation::kGet, ShardKey(9)));
   EXPECT_EQ(got.status.error_code(), grpc::StatusCode::DATA_LOSS);
   // Reported once, not in every heartbeat.

@@ -85,6 +85,23 @@ absl::Status PgObjects::Remove(const std::string& object_id) {
   return absl::OkStatus();
 }
 
+absl::Status PgObjects::NotePutGrants(const std::string& object_id, absl::Time expires_at) {
+  txn_.exec_params(
+      "UPDATE objects SET put_grants_expire_at = "
+      "GREATEST(put_grants_expire_at, micros_to_ts($2)) WHERE object_id = $1::uuid",
+      object_id, absl::ToUnixMicros(expires_at));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::Time> PgObjects::PutGrantsExpireAt(const std::string& object_id) {
+  pqxx::result r = txn_.exec_params(
+      "SELECT COALESCE(ts_to_micros(put_grants_expire_at), -1) FROM objects "
+      "WHERE object_id = $1::uuid",
+      object_id);
+  if (r.empty() || r[0][0].as<int64_t>() < 0) return absl::InfinitePast();
+  return absl::FromUnixMicros(r[0][0].as<int64_t>());
+}
+
 absl::StatusOr<std::vector<ObjectRecord>> PgObjects::ListVisible(const std::string& account_id,
                                                                  const std::string& after_object_id,
                                                                  int limit) {

@@ -56,6 +56,8 @@ class PgObjects : public ObjectRepository {
   absl::Status Insert(const ObjectRecord& object) override;
   absl::Status Update(const ObjectRecord& object) override;
   absl::Status Remove(const std::string& object_id) override;
+  absl::Status NotePutGrants(const std::string& object_id, absl::Time expires_at) override;
+  absl::StatusOr<absl::Time> PutGrantsExpireAt(const std::string& object_id) override;
   absl::StatusOr<std::vector<ObjectRecord>> ListVisible(const std::string& account_id,
                                                         const std::string& after_object_id,
                                                         int limit) override;

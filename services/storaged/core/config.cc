@@ -67,6 +67,10 @@ absl::Status StoragedConfig::Validate() const {
   }
   if (max_backoff <= absl::ZeroDuration()) return bad("--max-backoff", "must be positive");
   if (scrub_interval <= absl::ZeroDuration()) return bad("--scrub-interval", "must be positive");
+  if (orphan_grace <= absl::ZeroDuration()) return bad("--orphan-grace", "must be positive");
+  if (scrub_first_delay < absl::ZeroDuration()) {
+    return bad("--scrub-first-delay", "must not be negative");
+  }
   if (!ParseLogLevel(log_level).ok()) {
     return bad("--log-level", "must be one of debug, info, warn, error");
   }
@@ -110,8 +114,13 @@ void AddStoragedFlags(CLI::App& app, StoragedConfig* c) {
                   "cap of the retry backoff while the coordinator is unreachable");
   AddDurationFlag(app, "--scrub-interval", &c->scrub_interval,
                   "pause between two full scrub passes");
+  AddDurationFlag(app, "--scrub-first-delay", &c->scrub_first_delay,
+                  "delay from start to the first scrub pass");
   AddByteSizeFlag(app, "--scrub-bytes-per-second", &c->scrub_bytes_per_second,
                   "scrubber re-hash rate limit in bytes/s, e.g. 64MiB (0 = unlimited)");
+  AddDurationFlag(app, "--orphan-grace", &c->orphan_grace,
+                  "the orphan sweep spares unreferenced shards younger than this (must exceed "
+                  "the coordinator's longest grant lifetime; default 2 x 1h + 1h)");
   AddFlag(app, "--log-level", &c->log_level, "debug, info, warn or error");
   AddDurationFlag(app, "--shutdown-timeout", &c->shutdown_timeout,
                   "on SIGTERM, how long in-flight RPCs may finish before being cancelled");

@@ -52,6 +52,14 @@ struct StoragedConfig {
   // Pause between two full scrub passes, and the re-hash rate limit (0 = unlimited).
   absl::Duration scrub_interval = absl::Hours(24);
   uint64_t scrub_bytes_per_second = uint64_t{64} << 20;
+  // Delay from start to the first scrub pass (then scrub_interval between passes).
+  absl::Duration scrub_first_delay = absl::Minutes(1);
+
+  // The orphan sweep (SweepOrphans) deletes unreferenced shards only when they were
+  // stored longer ago than this: longer than any grant's lifetime plus the time a
+  // commit may take. Default 2 x 1 h (the longest PUT grant lifetime to configure on
+  // the coordinator, --grant-ttl, default 15 min) + 1 h.
+  absl::Duration orphan_grace = absl::Hours(3);
 
   std::string log_level = "info";
   // How long SIGTERM waits for in-flight RPCs before cancelling them.

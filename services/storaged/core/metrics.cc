@@ -48,6 +48,23 @@ StoragedMetrics::StoragedMetrics(prometheus::Registry& registry)
                          .Name("freehold_storaged_scrubbed_bytes_total")
                          .Help("Bytes re-hashed by the scrubber")
                          .Register(registry)
-                         .Add({})) {}
+                         .Add({})),
+      unreadable_shards(prometheus::BuildCounter()
+                            .Name("freehold_storaged_unreadable_shards_total")
+                            .Help("Stored shards the scrubber could not open or read (marked "
+                                  "corrupt and reported to the coordinator)")
+                            .Register(registry)
+                            .Add({})),
+      orphans_deleted(prometheus::BuildCounter()
+                          .Name("freehold_storaged_orphans_deleted_total")
+                          .Help("Shards deleted by the orphan sweep (no manifest references "
+                                "them and they are older than the grace period)")
+                          .Register(registry)
+                          .Add({})),
+      orphan_bytes_deleted(prometheus::BuildCounter()
+                               .Name("freehold_storaged_orphan_bytes_deleted_total")
+                               .Help("Bytes of the shards deleted by the orphan sweep")
+                               .Register(registry)
+                               .Add({})) {}
 
 }  // namespace freehold::storaged

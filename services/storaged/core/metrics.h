@@ -22,6 +22,11 @@ struct StoragedMetrics {
   prometheus::Histogram& fsync_seconds;  // freehold_storaged_fsync_seconds (file + directory)
   prometheus::Gauge& corrupt_shards;     // freehold_storaged_corrupt_shards
   prometheus::Counter& scrubbed_bytes;   // freehold_storaged_scrubbed_bytes_total
+  // freehold_storaged_unreadable_shards_total: shards the scrubber could not open or
+  // read (counted in corrupt_shards too, and reported like a hash mismatch).
+  prometheus::Counter& unreadable_shards;
+  prometheus::Counter& orphans_deleted;       // freehold_storaged_orphans_deleted_total
+  prometheus::Counter& orphan_bytes_deleted;  // freehold_storaged_orphan_bytes_deleted_total
 };
 
 }  // namespace freehold::storaged

@@ -42,7 +42,9 @@ bool Scrubber::SleepUntil(absl::Time deadline) {
 }
 
 void Scrubber::Run() {
-  while (SleepUntil(absl::Now() + options_.interval)) {
+  absl::Duration pause = options_.first_pass_delay;
+  while (SleepUntil(absl::Now() + pause)) {
+    pause = options_.interval;
     const ScrubPass pass = ScrubOnce();
     if (pass.stopped) return;
     log_.Info(
@@ -62,14 +64,30 @@ ScrubPass Scrubber::ScrubOnce() {
     if (keys.empty()) break;
     after = keys.back();
     for (const std::string& key : keys) {
+      const std::optional<StoredShard> listed = store_.Find(key);
+      if (!listed.has_value() || listed->corrupt) continue;  // deleted meanwhile / known
       absl::StatusOr<std::unique_ptr<ShardReader>> reader = store_.Open(key);
-      if (!reader.ok()) continue;  // deleted meanwhile, or already known corrupt
+      if (!reader.ok()) {
+        // Still listed with the same generation, yet its file cannot be opened: the
+        // bytes are gone. Mark it like a hash mismatch so the heartbeat reports it.
+        // (MarkCorrupt is a no-op if it was deleted or replaced since Find.)
+        if (store_.MarkCorrupt(key, listed->generation)) {
+          ++pass.newly_corrupt;
+          ++pass.unreadable;
+          if (metrics_ != nullptr) metrics_->unreadable_shards.Increment();
+          log_.Error("scrubber could not open a stored shard",
+                     {{"key", key}, {"status", reader.status()}});
+        }
+        continue;
+      }
       bool intact = true;
+      bool unreadable = false;
       for (uint64_t offset = 0; offset < (*reader)->size();) {
         const size_t n =
             static_cast<size_t>(std::min<uint64_t>(kReadChunkBytes, (*reader)->size() - offset));
         if (!(*reader)->ReadAt(offset, n, &chunk).ok() || chunk.size() != n) {
           intact = false;  // truncated or unreadable: the bytes are gone
+          unreadable = true;
           break;
         }
         hasher.Update(chunk);
@@ -98,7 +116,13 @@ ScrubPass Scrubber::ScrubOnce() {
             std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()),
             (*reader)->sha256());
       }
-      if (!intact && store_.MarkCorrupt(key, (*reader)->generation())) ++pass.newly_corrupt;
+      if (!intact && store_.MarkCorrupt(key, (*reader)->generation())) {
+        ++pass.newly_corrupt;
+        if (unreadable) {
+          ++pass.unreadable;
+          if (metrics_ != nullptr) metrics_->unreadable_shards.Increment();
+        }
+      }
       ++pass.checked;
     }
   }

@@ -1,6 +1,9 @@
 // Scrubber: re-hashes every stored shard in the background at a bounded rate and
 // marks the ones whose bytes no longer match their SHA-256 as corrupt (ShardStore::
 // MarkCorrupt), so NodeStats and heartbeats report them and repair can replace them.
+// A shard the index lists but whose file cannot be opened or read (deleted behind the
+// daemon's back, a replaced disk, an I/O error) is treated the same way: its bytes
+// are gone, so it is marked corrupt and reported, never skipped.
 #pragma once
 
 #include <cstdint>
@@ -16,13 +19,17 @@
 namespace freehold::storaged {
 
 struct ScrubberOptions {
-  absl::Duration interval = absl::Hours(24);  // pause before each full pass
+  absl::Duration interval = absl::Hours(24);  // pause between two full passes
   uint64_t bytes_per_second = 64 << 20;       // 0 = unlimited
+  // After Start(), before the first pass: short, so a restarted daemon finds what
+  // went bad while it was down without waiting a whole interval.
+  absl::Duration first_pass_delay = absl::Minutes(1);
 };
 
 struct ScrubPass {
   uint64_t checked = 0;        // shards fully re-hashed
-  uint64_t newly_corrupt = 0;  // shards marked corrupt by this pass
+  uint64_t newly_corrupt = 0;  // shards marked corrupt by this pass (unreadable included)
+  uint64_t unreadable = 0;     // of those, shards whose file could not be opened or read
   uint64_t bytes = 0;
   bool stopped = false;  // Stop() interrupted the pass
 };
@@ -33,7 +40,8 @@ class Scrubber {
   Scrubber(ShardStore& store, ScrubberOptions options, StoragedMetrics* metrics, Logger log);
   ~Scrubber();  // Stop()
 
-  // Starts the background thread: wait `interval`, scrub everything, repeat.
+  // Starts the background thread: wait `first_pass_delay`, scrub everything, then
+  // wait `interval` between passes.
   void Start();
   // Stops and joins the thread, interrupting a pass in progress. Idempotent.
   void Stop();

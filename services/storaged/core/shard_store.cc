@@ -160,6 +160,7 @@ absl::Status ShardStore::Scan() {
         entry.sha256 = *HexDecode(parts[1]);
         entry.corrupt = corrupt;
         entry.generation = next_generation_++;
+        entry.stored_at = absl::TimeFromTimespec(st.st_mtim);
         used_ += entry.size;
         if (corrupt) ++corrupt_count_;
         index_.emplace(key, std::move(entry));
@@ -236,7 +237,8 @@ std::optional<StoredShard> ShardStore::Find(std::string_view key) const {
   absl::MutexLock lock(&mu_);
   auto it = index_.find(key);
   if (it == index_.end()) return std::nullopt;
-  return StoredShard{it->first, it->second.size, it->second.sha256, it->second.corrupt};
+  return StoredShard{it->first,         it->second.size,       it->second.sha256,
+                     it->second.corrupt, it->second.generation, it->second.stored_at};
 }
 
 absl::StatusOr<PutStart> ShardStore::BeginPut(const std::string& key, uint64_t size,
@@ -326,6 +328,7 @@ absl::StatusOr<bool> ShardStore::CommitWriter(ShardWriter& writer) {
     entry.size = writer.size_;
     entry.sha256 = writer.sha256_;
     entry.generation = next_generation_++;
+    entry.stored_at = absl::Now();
     index_.emplace(writer.key_, std::move(entry));
     used_ += writer.size_;
     ReleaseReservation(writer);
@@ -362,12 +365,20 @@ absl::StatusOr<std::unique_ptr<ShardReader>> ShardStore::Open(const std::string&
   return reader;
 }
 
-absl::StatusOr<bool> ShardStore::Delete(const std::string& key) {
+absl::StatusOr<bool> ShardStore::Delete(const std::string& key) { return DeleteIf(key, 0); }
+
+absl::StatusOr<bool> ShardStore::DeleteGeneration(const std::string& key, uint64_t generation) {
+  if (generation == 0) return false;
+  return DeleteIf(key, generation);
+}
+
+absl::StatusOr<bool> ShardStore::DeleteIf(const std::string& key, uint64_t generation) {
   std::string dir;
   {
     absl::MutexLock lock(&mu_);
     auto it = index_.find(key);
     if (it == index_.end()) return false;
+    if (generation != 0 && it->second.generation != generation) return false;
     const std::string path = ShardPath(key, it->second.sha256, it->second.corrupt);
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
       return internal::ErrnoStatus(errno, "unlink", path);

@@ -33,6 +33,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "common/bulk/sha256.h"
 #include "common/logging.h"
 #include "services/storaged/core/internal/direct_writer.h"
@@ -64,6 +65,10 @@ struct StoredShard {
   uint64_t size_bytes = 0;
   std::string sha256;  // raw 32 bytes
   bool corrupt = false;
+  uint64_t generation = 0;  // changes whenever the key is stored again (MarkCorrupt)
+  // When the bytes were stored: the commit time, or the file's mtime for shards found
+  // by the scan at Open (the orphan sweep spares shards younger than its grace period).
+  absl::Time stored_at = absl::InfinitePast();
 };
 
 struct StoreStats {
@@ -167,6 +172,9 @@ class ShardStore {
 
   // Removes the shard (corrupt or not). Returns whether it existed.
   absl::StatusOr<bool> Delete(const std::string& key);
+  // Removes the shard only if it is still the copy of `generation` (not stored again
+  // since it was looked at). Returns whether it was removed.
+  absl::StatusOr<bool> DeleteGeneration(const std::string& key, uint64_t generation);
 
   // Up to `limit` keys greater than `after`, in ascending order.
   std::vector<std::string> ListKeys(std::string_view after, size_t limit) const;
@@ -195,6 +203,7 @@ class ShardStore {
     std::string sha256;
     bool corrupt = false;
     uint64_t generation = 0;
+    absl::Time stored_at = absl::InfinitePast();
   };
   struct FsSpace {
     uint64_t total = 0;
@@ -209,6 +218,8 @@ class ShardStore {
   void UpdateGaugesLocked(const FsSpace& fs) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string FanOutDir(std::string_view key) const;
   absl::StatusOr<bool> CommitWriter(ShardWriter& writer);
+  // Delete and DeleteGeneration: `generation` 0 = any.
+  absl::StatusOr<bool> DeleteIf(const std::string& key, uint64_t generation);
   void ReleaseReservation(const ShardWriter& writer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ObserveFsync(double seconds) const;
 

@@ -13,9 +13,24 @@ namespace freehold::storaged {
 ShardUpload::ShardUpload(StorageNode& node, Grant grant, std::unique_ptr<ShardWriter> writer)
     : node_(node), grant_(std::move(grant)), writer_(std::move(writer)) {}
 
-ShardUpload::~ShardUpload() = default;  // ~ShardWriter removes an unfinished temp file
+ShardUpload::~ShardUpload() {
+  writer_.reset();  // ~ShardWriter removes an unfinished temp file
+  node_.ReleaseUpload(grant_.shard_key);
+}
+
+absl::Status ShardUpload::CheckNotExpired() {
+  if (!dead_.ok()) return dead_;
+  if (node_.clock_.Now() < grant_.expires_at) return absl::OkStatus();
+  writer_.reset();  // removes the partial file now, not when the stream is torn down
+  dead_ = absl::DeadlineExceededError(
+      absl::StrCat("grant expired at ", absl::ToUnixSeconds(grant_.expires_at),
+                   " (unix seconds) during the upload of shard ", grant_.shard_key,
+                   "; nothing was stored, ask the coordinator for a new grant"));
+  return dead_;
+}
 
 absl::Status ShardUpload::Append(std::string_view data) {
+  FH_RETURN_IF_ERROR(CheckNotExpired());
   if (node_.metrics_ != nullptr)
     node_.metrics_->bytes_in.Increment(static_cast<double>(data.size()));
   if (writer_ != nullptr) return writer_->Append(data);
@@ -28,6 +43,7 @@ absl::Status ShardUpload::Append(std::string_view data) {
 }
 
 absl::StatusOr<ShardUpload::Result> ShardUpload::Finish() {
+  FH_RETURN_IF_ERROR(CheckNotExpired());
   Result result;
   if (writer_ != nullptr) {
     FH_ASSIGN_OR_RETURN(result.already_present, writer_->Commit());
@@ -66,10 +82,35 @@ StorageNode::StorageNode(ShardStore& store, const GrantChecker& grants,
 
 absl::StatusOr<std::unique_ptr<ShardUpload>> StorageNode::BeginPut(std::string_view token) {
   FH_ASSIGN_OR_RETURN(Grant grant, grants_.Check(token, GrantOperation::kPut));
-  FH_ASSIGN_OR_RETURN(PutStart start,
-                      store_.BeginPut(grant.shard_key, grant.size_bytes, grant.sha256));
+  if (!ClaimUpload(grant.shard_key)) {
+    return absl::AbortedError(
+        absl::StrCat("another PutShard of shard ", grant.shard_key,
+                     " is in progress on this node; one upload per shard key at a time"));
+  }
+  absl::StatusOr<PutStart> start =
+      store_.BeginPut(grant.shard_key, grant.size_bytes, grant.sha256);
+  if (!start.ok()) {
+    ReleaseUpload(grant.shard_key);
+    return start.status();
+  }
+  // From here the upload owns the claim (released by ~ShardUpload).
   return std::unique_ptr<ShardUpload>(
-      new ShardUpload(*this, std::move(grant), std::move(start.writer)));
+      new ShardUpload(*this, std::move(grant), std::move(start->writer)));
+}
+
+bool StorageNode::ClaimUpload(const std::string& key) {
+  absl::MutexLock lock(&uploads_mu_);
+  return uploading_.insert(key).second;
+}
+
+void StorageNode::ReleaseUpload(const std::string& key) {
+  absl::MutexLock lock(&uploads_mu_);
+  uploading_.erase(key);
+}
+
+size_t StorageNode::uploads_in_progress() const {
+  absl::MutexLock lock(&uploads_mu_);
+  return uploading_.size();
 }
 
 absl::StatusOr<std::unique_ptr<ShardDownload>> StorageNode::BeginGet(std::string_view token,

@@ -12,7 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "services/storaged/core/grants.h"
 #include "services/storaged/core/metrics.h"
@@ -26,12 +29,19 @@ inline constexpr size_t kReadChunkBytes = 1 << 20;
 inline constexpr uint32_t kDefaultListPageSize = 1000;
 inline constexpr uint32_t kMaxListPageSize = 10000;
 
-// One PutShard stream after its grant was accepted.
+// One PutShard stream after its grant was accepted. While it exists it holds its
+// shard key: no other upload of that key may start on this node. It lives no longer
+// than its grant: once grant.expires_at has passed, Append and Finish answer
+// DEADLINE_EXCEEDED naming the expiry and the partial file is removed at once.
 class ShardUpload {
  public:
-  // Next bytes of the shard. INVALID_ARGUMENT past grant.size_bytes; disk errors.
-  // For an already-present shard the bytes are counted and dropped.
+  // Next bytes of the shard. INVALID_ARGUMENT past grant.size_bytes; disk errors;
+  // DEADLINE_EXCEEDED once the grant has expired (the upload is then dead: every
+  // later call answers the same). For an already-present shard the bytes are counted
+  // and dropped.
   absl::Status Append(std::string_view data);
+  // When the grant that admitted this upload expires.
+  absl::Time expires_at() const { return grant_.expires_at; }
   struct Result {
     std::string receipt_token;  // ReceiptClaims signed with the node key
     bool already_present = false;
@@ -46,11 +56,14 @@ class ShardUpload {
  private:
   friend class StorageNode;
   ShardUpload(class StorageNode& node, Grant grant, std::unique_ptr<ShardWriter> writer);
+  // OK while the grant is valid; otherwise kills the upload (removes the temp file).
+  absl::Status CheckNotExpired();
 
   StorageNode& node_;
   const Grant grant_;
-  std::unique_ptr<ShardWriter> writer_;  // null when already present
+  std::unique_ptr<ShardWriter> writer_;  // null when already present (or dead)
   uint64_t drained_ = 0;
+  absl::Status dead_;  // not OK once the grant expired
 };
 
 // One GetShard stream after its grant was accepted.
@@ -95,8 +108,11 @@ class StorageNode {
   StorageNode(ShardStore& store, const GrantChecker& grants, const ReceiptSigner& receipts,
               Clock& clock, StoragedMetrics* metrics);
 
-  // Checks a PUT grant (see GrantChecker::Check for the statuses), then reserves space:
-  // RESOURCE_EXHAUSTED if it does not fit, ALREADY_EXISTS if the key holds other bytes.
+  // Checks a PUT grant (see GrantChecker::Check for the statuses), then claims its
+  // shard key: ABORTED if another upload of the same key is in progress on this node
+  // (one upload per shard key at a time, so a grant cannot be replayed on parallel
+  // streams). Then reserves space: RESOURCE_EXHAUSTED if it does not fit,
+  // ALREADY_EXISTS if the key holds other bytes.
   absl::StatusOr<std::unique_ptr<ShardUpload>> BeginPut(std::string_view grant_token);
 
   // Checks a GET grant and the range: OUT_OF_RANGE if offset (+length) passes the end,
@@ -120,14 +136,22 @@ class StorageNode {
   absl::StatusOr<ShardPage> List(uint32_t page_size, std::string_view page_token) const;
 
   const std::string& node_id() const { return grants_.node_id(); }
+  // Uploads in progress (for tests and status).
+  size_t uploads_in_progress() const;
 
  private:
   friend class ShardUpload;
+  // False if `key` is already being uploaded.
+  bool ClaimUpload(const std::string& key);
+  void ReleaseUpload(const std::string& key);
+
   ShardStore& store_;
   const GrantChecker& grants_;
   const ReceiptSigner& receipts_;
   Clock& clock_;
   StoragedMetrics* const metrics_;
+  mutable absl::Mutex uploads_mu_;
+  absl::flat_hash_set<std::string> uploading_ ABSL_GUARDED_BY(uploads_mu_);
 };
 
 }  // namespace freehold::storaged

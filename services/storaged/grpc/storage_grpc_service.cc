@@ -12,6 +12,8 @@
 namespace freehold::storaged {
 namespace {
 
+constexpr absl::Duration kIdleUploadCancelDelay = absl::Seconds(1);
+
 grpc::Status Fail(const Logger& log, std::string_view rpc, const absl::Status& status) {
   if (status.code() == absl::StatusCode::kInternal ||
       status.code() == absl::StatusCode::kDataLoss) {
@@ -24,8 +26,9 @@ grpc::Status Fail(const Logger& log, std::string_view rpc, const absl::Status& s
 
 }  // namespace
 
-StorageGrpcService::StorageGrpcService(StorageNode& node, Logger log, bool tls_enabled)
-    : node_(node), log_(std::move(log)), tls_enabled_(tls_enabled) {
+StorageGrpcService::StorageGrpcService(StorageNode& node, OrphanSweeper& sweeper, Logger log,
+                                       bool tls_enabled)
+    : node_(node), sweeper_(sweeper), log_(std::move(log)), tls_enabled_(tls_enabled) {
   // The generated service registers PutShard as method number <index in the proto>
   // with a handler that parses every message into a PutShardRequest. Swap in the
   // same sync client-streaming handler over grpc::ByteBuffer. (MarkMethodStreamed is
@@ -72,6 +75,10 @@ grpc::Status StorageGrpcService::PutShardRaw(grpc::ServerContext* context,
   if (!upload.ok()) return Fail(log_, "PutShard", upload.status());
   // Dropping `upload` on any early return removes the temporary file.
   ShardUpload& shard = **upload;
+  // Ends the stream at the grant's expiry even if the client sends nothing more (a
+  // second later, so a client still sending hears DEADLINE_EXCEEDED from Append).
+  std::unique_ptr<ExpiryWatch::Handle> expiry = upload_expiry_.Watch(
+      shard.expires_at() + kIdleUploadCancelDelay, [context] { context->TryCancel(); });
   auto append = [&shard](std::string_view piece) { return shard.Append(piece); };
   while (reader->Read(&buffer)) {
     ++message_number;
@@ -88,6 +95,7 @@ grpc::Status StorageGrpcService::PutShardRaw(grpc::ServerContext* context,
     if (!appended.ok()) return Fail(log_, "PutShard", appended);
   }
   if (context->IsCancelled()) {
+    if (absl::Status live = shard.Append(""); !live.ok()) return Fail(log_, "PutShard", live);
     return grpc::Status(grpc::StatusCode::CANCELLED,
                         "upload cancelled by the client; nothing stored");
   }
@@ -172,6 +180,26 @@ grpc::Status StorageGrpcService::ListShards(grpc::ServerContext* context,
   if (!page.ok()) return Fail(log_, "ListShards", page.status());
   for (std::string& key : page->keys) response->add_keys(std::move(key));
   response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status StorageGrpcService::SweepOrphans(grpc::ServerContext* context,
+                                              const v1::SweepOrphansRequest* request,
+                                              v1::SweepOrphansResponse* response) {
+  if (absl::Status s = CheckCoordinator(*context); !s.ok()) return Fail(log_, "SweepOrphans", s);
+  OrphanSweepRequest sweep;
+  sweep.node_id = request->node_id();
+  sweep.filter_bits = request->filter().bits();
+  sweep.filter_hash_count = request->filter().hash_count();
+  sweep.filter_hash_key = request->filter().hash_key();
+  sweep.range_start = request->range_start();
+  sweep.range_end = request->range_end();
+  absl::StatusOr<OrphanSweepResult> result = sweeper_.Sweep(sweep);
+  if (!result.ok()) return Fail(log_, "SweepOrphans", result.status());
+  response->set_examined(result->examined);
+  response->set_deleted(result->deleted);
+  response->set_deleted_bytes(result->deleted_bytes);
+  response->set_kept_young(result->kept_young);
   return grpc::Status::OK;
 }
 
