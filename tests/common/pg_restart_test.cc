@@ -42,13 +42,30 @@ std::set<int> OpenAll(PgPool& pool) {
   return std::set<int>(pids.begin(), pids.end());
 }
 
+// One private server for the suite (initdb is the slow part); a database per test.
 class PgRestartTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  static void SetUpTestSuite() {
     absl::StatusOr<std::unique_ptr<RestartablePostgres>> pg = RestartablePostgres::Start();
-    ASSERT_TRUE(pg.ok()) << pg.status();
-    pg_ = *std::move(pg);
-    absl::StatusOr<std::string> url = pg_->CreateDatabase("restart_test");
+    if (pg.ok()) {
+      pg_ = pg->release();
+    } else {
+      start_error_ = new std::string(pg.status().ToString());
+    }
+  }
+  static void TearDownTestSuite() {
+    delete pg_;
+    pg_ = nullptr;
+    delete start_error_;
+    start_error_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_EQ(start_error_, nullptr) << *start_error_;
+    // A test that failed half way may have left the server stopped.
+    (void)pg_->StartAgain();
+    static int counter = 0;
+    absl::StatusOr<std::string> url =
+        pg_->CreateDatabase("restart_test_" + std::to_string(++counter));
     ASSERT_TRUE(url.ok()) << url.status();
     url_ = *url;
   }
@@ -60,7 +77,8 @@ class PgRestartTest : public ::testing::Test {
     o.prepared = {{"one", "SELECT 1"}};
     return o;
   }
-  std::unique_ptr<RestartablePostgres> pg_;
+  static inline RestartablePostgres* pg_ = nullptr;
+  static inline std::string* start_error_ = nullptr;
   std::string url_;
 };
 
