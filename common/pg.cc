@@ -1,6 +1,9 @@
 // PgPool: fixed-size libpqxx 6 connection pool with exception -> status mapping.
 #include "common/pg.h"
 
+#include <libpq-fe.h>
+#include <poll.h>
+
 #include <algorithm>
 #include <optional>
 #include <random>
@@ -35,6 +38,38 @@ std::string WithConnectTimeout(const std::string& conn, absl::Duration timeout) 
   return absl::StrCat(conn, " connect_timeout=", secs);
 }
 
+// "database \"NAME\" at HOST:PORT" from a connection string, without user or password
+// (libpq's own parser, so URIs, keyword strings and multi-host lists all work).
+std::string DatabaseLabel(const std::string& conn) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(conn.c_str(), &err);
+  if (err != nullptr) PQfreemem(err);
+  if (opts == nullptr) return "database (unparsable connection string)";
+  std::string db, host, port;
+  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    absl::string_view k = o->keyword;
+    if (k == "dbname") db = o->val;
+    if (k == "host") host = o->val;
+    if (k == "hostaddr" && host.empty()) host = o->val;
+    if (k == "port") port = o->val;
+  }
+  PQconninfoFree(opts);
+  return absl::StrCat("database \"", db.empty() ? "(default)" : db, "\" at ",
+                      host.empty() ? "(default host)" : host, port.empty() ? "" : ":", port);
+}
+
+// True when an idle connection's socket has something to read or is closed: a server
+// that shut down or restarted sent its FATAL 57P01 and/or closed the socket, and an idle
+// pooled connection (no LISTEN) has nothing else to receive. One poll(2), no round trip.
+bool IdleConnectionLooksDead(pqxx::connection& conn) {
+  const int fd = conn.sock();
+  if (fd < 0) return true;
+  pollfd p{fd, POLLIN, 0};
+  const int r = ::poll(&p, 1, 0);
+  return r != 0;  // readable, hung up, error (or poll itself failed)
+}
+
 }  // namespace
 
 struct PgPool::Slot {
@@ -66,9 +101,13 @@ absl::Status ValidatePgPoolOptions(const PgPoolOptions& o) {
   return absl::OkStatus();
 }
 
-absl::Status PgExceptionToStatus(bool* connection_lost, bool* retryable) {
+namespace {
+// As PgExceptionToStatus; *outcome_unknown when the work may have been committed
+// (a commit or a statement whose result never arrived): such work is never retried.
+absl::Status MapCurrentException(bool* connection_lost, bool* retryable, bool* outcome_unknown) {
   *connection_lost = false;
   *retryable = false;
+  *outcome_unknown = false;
   try {
     throw;
   } catch (const pqxx::broken_connection& e) {
@@ -77,10 +116,12 @@ absl::Status PgExceptionToStatus(bool* connection_lost, bool* retryable) {
         absl::StrCat("database connection lost: ", CleanMessage(e.what())));
   } catch (const pqxx::in_doubt_error& e) {
     *connection_lost = true;
+    *outcome_unknown = true;
     return absl::UnavailableError(absl::StrCat(
         "database connection lost during commit (outcome unknown): ", CleanMessage(e.what())));
   } catch (const pqxx::statement_completion_unknown& e) {
     *connection_lost = true;
+    *outcome_unknown = true;
     return absl::UnavailableError(
         absl::StrCat("database statement outcome unknown: ", CleanMessage(e.what())));
   } catch (const pqxx::transaction_rollback& e) {
@@ -126,9 +167,18 @@ absl::Status PgExceptionToStatus(bool* connection_lost, bool* retryable) {
     return absl::InternalError("database adapter error: unknown exception");
   }
 }
+}  // namespace
+
+absl::Status PgExceptionToStatus(bool* connection_lost, bool* retryable) {
+  bool outcome_unknown;
+  return MapCurrentException(connection_lost, retryable, &outcome_unknown);
+}
 
 PgPool::PgPool(PgPoolOptions options)
-    : options_(std::move(options)), options_status_(ValidatePgPoolOptions(options_)) {
+    : options_(std::move(options)),
+      options_status_(ValidatePgPoolOptions(options_)),
+      database_label_(options_status_.ok() ? DatabaseLabel(options_.connection_string)
+                                           : std::string("database")) {
   absl::MutexLock lock(&mu_);
   prepared_ = options_.prepared;
   for (int i = 0; i < std::max(options_.size, 0); ++i) slots_.push_back(std::make_unique<Slot>());
@@ -182,10 +232,21 @@ void PgPool::Release(Slot* slot, bool discard) {
   absl::MutexLock lock(&mu_);
   slot->in_use = false;
   --in_use_;
+  if (discard) {
+    // One lost connection means the server went away (restart, failover): every idle
+    // connection is stale too. Drop them all now rather than fail one call on each.
+    for (auto& other : slots_) {
+      if (other->in_use || !other->conn) continue;
+      other->conn.reset();
+      other->prepared_count = 0;
+    }
+  }
 }
 
 absl::Status PgPool::EnsureConnected(Slot& slot) {
-  if (slot.conn && slot.conn->is_open()) return absl::OkStatus();
+  if (slot.conn && slot.conn->is_open() && !IdleConnectionLooksDead(*slot.conn)) {
+    return absl::OkStatus();
+  }
   slot.conn.reset();
   slot.prepared_count = 0;
   try {
@@ -214,6 +275,7 @@ absl::Status PgPool::EnsureConnected(Slot& slot) {
     bool lost, retryable;
     absl::Status s = PgExceptionToStatus(&lost, &retryable);
     return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ", s.message()));
+    // (RunTransaction appends which database.)
   }
   return absl::OkStatus();
 }
@@ -221,12 +283,15 @@ absl::Status PgPool::EnsureConnected(Slot& slot) {
 absl::Status PgPool::RunTransaction(TxMode mode, absl::FunctionRef<absl::Status(PgTxn&)> body) {
   if (!options_status_.ok()) return options_status_;
   std::optional<std::minstd_rand> jitter;  // seeded on the first retry only (a syscall)
+  bool reconnected_once = false;
   for (int attempt = 0;; ++attempt) {
     absl::StatusOr<Slot*> acquired = Acquire();
-    if (!acquired.ok()) return acquired.status();
+    if (!acquired.ok()) return NameDatabase(acquired.status());
     Slot* slot = *acquired;
     bool lost = false;
     bool retryable = false;
+    bool outcome_unknown = false;
+    bool body_ran = false;
     absl::Status status = EnsureConnected(*slot);
     if (status.ok()) {
       try {
@@ -242,6 +307,7 @@ absl::Status PgPool::RunTransaction(TxMode mode, absl::FunctionRef<absl::Status(
           slot->conn->prepare(name, sql);  // libpqxx prepares on first use
           ++slot->prepared_count;
         }
+        body_ran = true;
         switch (mode) {
           case TxMode::kReadWrite: {
             pqxx::work txn(*slot->conn);
@@ -268,13 +334,23 @@ absl::Status PgPool::RunTransaction(TxMode mode, absl::FunctionRef<absl::Status(
           }
         }
       } catch (...) {
-        status = PgExceptionToStatus(&lost, &retryable);
+        status = MapCurrentException(&lost, &retryable, &outcome_unknown);
       }
       if (slot->conn && !slot->conn->is_open()) lost = true;
     }
     Release(slot, lost);
+    if (status.ok()) return status;
+    // A connection lost before anything could have committed (a transaction that was
+    // rolled back with it, or autocommit work that never started) is retried once on a
+    // fresh connection: the first call after a server restart or failover succeeds.
+    if (lost && !outcome_unknown && !reconnected_once &&
+        (mode != TxMode::kAutocommit || !body_ran)) {
+      reconnected_once = true;
+      continue;
+    }
+    if (status.code() == absl::StatusCode::kUnavailable) return NameDatabase(status);
     // Autocommit statements that already ran are committed: never repeat the callback.
-    if (status.ok() || !retryable || mode == TxMode::kAutocommit) return status;
+    if (!retryable || mode == TxMode::kAutocommit) return status;
     if (attempt >= options_.max_serialization_retries) {
       return absl::AbortedError(absl::StrCat(status.message(), " (gave up after ", attempt + 1,
                                              " attempts; retry the request)"));
@@ -284,6 +360,10 @@ absl::Status PgPool::RunTransaction(TxMode mode, absl::FunctionRef<absl::Status(
     std::this_thread::sleep_for(std::chrono::microseconds((500 << std::min(attempt, 6)) +
                                                           static_cast<int>((*jitter)() % 1000)));
   }
+}
+
+absl::Status PgPool::NameDatabase(const absl::Status& status) const {
+  return absl::Status(status.code(), absl::StrCat(status.message(), " (", database_label_, ")"));
 }
 
 absl::Status PgPool::Ping() {

@@ -15,7 +15,9 @@
 // status rolls the transaction back and is returned as is. Exceptions escaping it are
 // caught and mapped:
 //   pqxx::broken_connection, SQLSTATE class 08, 57P01..57P03  -> UNAVAILABLE
-//       (the connection is discarded and re-opened on next use)
+//       (the connection and every idle one are discarded and re-opened on next use;
+//       a transaction that was rolled back with its connection, or autocommit work
+//       that never started, is retried ONCE on a fresh connection first)
 //   read_only_sql_transaction (25006: a standby, e.g. the old primary after a failover)
 //                                                              -> UNAVAILABLE, discarded
 //   could not acquire a connection before acquire_timeout      -> UNAVAILABLE
@@ -29,7 +31,12 @@
 //   in_doubt_error (commit outcome unknown)                    -> UNAVAILABLE
 //   anything else (incl. pqxx::conversion_error, std::exception) -> INTERNAL
 // Messages include the PostgreSQL error text without its DETAIL line (which may echo
-// row values).
+// row values). Every UNAVAILABLE names the database ("... (database \"coord\" at
+// 127.0.0.1:5432)"), never user or password, so that a caller can tell a service's
+// database problem from the service being unreachable.
+//
+// Server restarts: an idle connection whose socket is readable or closed (the server
+// sent its shutdown notice) is replaced before use, without a round trip.
 //
 // Autocommit mode (TxMode::kAutocommit, RunAutocommit): the callback gets a
 // pqxx::nontransaction, so each statement commits on its own and costs one round trip
@@ -150,9 +157,11 @@ class PgPool {
   absl::StatusOr<Slot*> Acquire();
   void Release(Slot* slot, bool discard);
   absl::Status EnsureConnected(Slot& slot);
+  absl::Status NameDatabase(const absl::Status& status) const;
 
   const PgPoolOptions options_;
   const absl::Status options_status_;
+  const std::string database_label_;  // "database \"x\" at host:port"
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<Slot>> slots_ ABSL_GUARDED_BY(mu_);
   // Append-only: a connection has prepared the first Slot::prepared_count entries.

@@ -46,12 +46,14 @@
 #include "coordinator/grpc/donations_feed.h"
 #include "coordinator/grpc/funding_service.h"
 #include "coordinator/grpc/orphan_sweep_client.h"
+#include "coordinator/grpc/inventory_lister.h"
 #include "coordinator/grpc/remote_clients.h"
 #include "coordinator/grpc/shard_rebuilder.h"
 #include "coordinator/grpc/shard_transfer.h"
 #include "coordinator/core/outage_aware_store.h"
 #include "coordinator/pg/pg_durability_store.h"
 #include "coordinator/pg/pg_shard_refs.h"
+#include "coordinator/pg/pg_inventory_store.h"
 #include "coordinator/pg/pg_store.h"
 
 namespace fc = freehold::coordinator;
@@ -216,6 +218,11 @@ int main(int argc, char** argv) {
                          &durability_metrics, log.With({{"part", "drain"}}));
   fc::RebalanceWorker rebalancer(store, durability, clock, config, placement, mover,
                                  log.With({{"part", "rebalance"}}));
+  // Inventory reconciliation: nodes that lost shard files (coordinator/core/inventory.h).
+  fc::PgInventoryStore inventory_store(pool);
+  fc::GrpcInventoryLister inventory_lister(node_client);
+  fc::InventoryReconciler inventory(inventory_store, store, inventory_lister, registry.get(),
+                                    log.With({{"part", "inventory"}}));
 
   std::unique_ptr<fc::GrpcDeletedAccountsFeed> feed;
   std::unique_ptr<fc::AccountDeletionConsumer> consumer;
@@ -261,8 +268,11 @@ int main(int argc, char** argv) {
     log.Warn("no --accounts: access tokens of ended sessions are accepted until they expire");
   }
 
-  fc::CoordinatorParts parts{tokens, registry_core, writer, catalog, monitor, tls.enabled(),
-                            &durability, &small};
+  // Readers' corrupt-shard reports, audited before anything is marked.
+  fc::CorruptionReports corruption(catalog, store, audits, clock,
+                                   log.With({{"part", "corruption-reports"}}));
+  fc::CoordinatorParts parts{tokens,      registry_core, writer, catalog,    monitor,
+                            tls.enabled(), &durability,   &small, &inventory, &corruption};
   fc::CoordinatorGrpcService service(parts);
   fc::FundingGrpcService funding_service(funding_monitor);
   freehold::GrpcServerOptions server_options;
@@ -305,6 +315,12 @@ int main(int argc, char** argv) {
   }
   if (config.repair) {
     loops.Add({"repair", every, true, [&] { return repair.RunOnce().status(); }});
+  }
+  // Reported corrupt shards are audited by the replica that took the report.
+  loops.Add({"corruption-reports", every, false, [&] { return corruption.RunOnce().status(); }});
+  if (config.durability.inventory_check_interval > absl::ZeroDuration()) {
+    loops.Add({"inventory", config.durability.inventory_check_interval, true,
+               [&] { return inventory.RunOnce().status(); }});
   }
   if (config.durability.audits) {
     loops.Add({"audits", every, true, [&] { return audits.RunOnce(every).status(); }});

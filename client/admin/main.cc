@@ -427,9 +427,12 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(resp->objects()),
                 static_cast<unsigned long long>(resp->segments()));
     std::printf("coding           %u+%u\n", resp->data_shards(), resp->parity_shards());
-    std::printf("degraded         %llu segments\nlost             %llu segments\n",
-                static_cast<unsigned long long>(resp->segments_degraded()),
-                static_cast<unsigned long long>(resp->segments_lost()));
+    std::printf(
+        "degraded         %llu segments\nunavailable      %llu segments (nodes down, not "
+        "lost)\nlost             %llu segments\n",
+        static_cast<unsigned long long>(resp->segments_degraded()),
+        static_cast<unsigned long long>(resp->segments_unavailable()),
+        static_cast<unsigned long long>(resp->segments_lost()));
     return 0;
   }
 

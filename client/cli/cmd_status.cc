@@ -96,6 +96,7 @@ absl::Status RunStatus(Context& ctx, const StatusArgs& args) {
           {"segments", cluster->segments()},
           {"segments_degraded", cluster->segments_degraded()},
           {"segments_lost", cluster->segments_lost()},
+          {"segments_unavailable", cluster->segments_unavailable()},
           {"coding", absl::StrCat(cluster->data_shards(), "+", cluster->parity_shards())}};
     } else {
       j["cluster_error"] = std::string(cluster.status().message());
@@ -135,9 +136,12 @@ absl::Status RunStatus(Context& ctx, const StatusArgs& args) {
     for (const v1::NodeInfo& n : cluster->nodes()) up += n.state() == v1::NODE_STATE_UP;
     const bool healthy = cluster->segments_lost() == 0 && cluster->segments_degraded() == 0;
     std::cout << "Cluster at " << (*coordinator)->service().address << ": "
-              << (cluster->segments_lost() > 0 ? "DATA LOST"
-                  : healthy                    ? "healthy"
-                                               : "degraded (repairing)")
+              << (cluster->segments_lost() > 0          ? "DATA LOST"
+                  : cluster->segments_unavailable() > 0 ? "UNAVAILABLE (storage nodes down; "
+                                                          "data not lost, readable when they "
+                                                          "return)"
+                  : healthy                             ? "healthy"
+                                                        : "degraded (repairing)")
               << "\n";
     absl::PrintF("  storage nodes   %d up of %d\n", up, cluster->nodes_size());
     absl::PrintF("  raw capacity    %s, used %s, free %s\n",
@@ -146,7 +150,8 @@ absl::Status RunStatus(Context& ctx, const StatusArgs& args) {
     absl::PrintF("  stored          %s in %d objects (%d segments, coding %d+%d)\n",
                  HumanBytes(cluster->logical_used_bytes()), cluster->objects(), cluster->segments(),
                  cluster->data_shards(), cluster->parity_shards());
-    absl::PrintF("  redundancy      %d segments degraded, %d lost\n", cluster->segments_degraded(),
+    absl::PrintF("  redundancy      %d segments degraded, %d unavailable (nodes down), %d lost\n",
+                 cluster->segments_degraded(), cluster->segments_unavailable(),
                  cluster->segments_lost());
     for (const v1::NodeInfo& n : cluster->nodes()) {
       absl::PrintF("    %-8s %-22s zone %-8s %10s used of %s\n", NodeStateName(n.state()),

@@ -44,6 +44,15 @@ absl::StatusOr<v1::ReplaceShardTargetResponse> CoordinatorApi::ReplaceShardTarge
   return resp;
 }
 
+absl::StatusOr<v1::ReportCorruptShardResponse> CoordinatorApi::ReportCorruptShard(
+    const v1::ReportCorruptShardRequest& req) {
+  v1::ReportCorruptShardResponse resp;
+  FH_CALL(ReportCorruptShard,
+          absl::StrCat("report corrupt shard ", req.index(), " of segment ", req.segment()), req,
+          resp);
+  return resp;
+}
+
 absl::Status CoordinatorApi::CommitSegment(const v1::CommitSegmentRequest& req) {
   v1::CommitSegmentResponse resp;
   FH_CALL(CommitSegment, absl::StrCat("commit segment ", req.segment()), req, resp);

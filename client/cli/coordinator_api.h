@@ -30,6 +30,8 @@ class CoordinatorApi {
   absl::StatusOr<v1::BeginSegmentResponse> BeginSegment(const v1::BeginSegmentRequest& req);
   absl::StatusOr<v1::ReplaceShardTargetResponse> ReplaceShardTarget(
       const v1::ReplaceShardTargetRequest& req);
+  absl::StatusOr<v1::ReportCorruptShardResponse> ReportCorruptShard(
+      const v1::ReportCorruptShardRequest& req);
   absl::Status CommitSegment(const v1::CommitSegmentRequest& req);
   absl::StatusOr<v1::CommitObjectResponse> CommitObject(const v1::CommitObjectRequest& req);
   absl::StatusOr<v1::GetObjectResponse> GetObject(const std::string& object_id);

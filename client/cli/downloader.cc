@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "client/cli/exit_codes.h"
 #include "client/core/age_stream.h"
 
 namespace freehold::cli {
@@ -55,6 +56,13 @@ std::vector<uint8_t> Downloader::TakeBuffer(size_t size) {
   }
   if (buf.size() < size) buf.resize(size);
   return buf;
+}
+
+std::vector<Downloader::CorruptShard> Downloader::TakeCorruptShards() {
+  absl::MutexLock lock(&corrupt_mu_);
+  std::vector<CorruptShard> out;
+  out.swap(corrupt_);
+  return out;
 }
 
 void Downloader::GiveBuffer(std::vector<uint8_t> buf) {
@@ -118,6 +126,10 @@ absl::StatusOr<Downloader::Fetched> Downloader::FetchSegment(const v1::SegmentMa
           results[r] = hash.status();
         } else if (std::memcmp(hash->data(), loc->sha256().data(), hash->size()) != 0) {
           observer_->Moved(-got);
+          {
+            absl::MutexLock lock(&corrupt_mu_);
+            corrupt_.push_back(CorruptShard{seg.segment(), loc->index(), loc->node_id()});
+          }
           results[r] =
               absl::DataLossError(absl::StrCat("storage node ", loc->node_address(), ": shard ",
                                                loc->index(), " does not match its hash"));
@@ -149,11 +161,27 @@ absl::StatusOr<Downloader::Fetched> Downloader::FetchSegment(const v1::SegmentMa
                                    " shards needed could be read (", candidates.size(), " of ", n,
                                    " listed as healthy)", problems.empty() ? "" : ": ",
                                    absl::StrJoin(problems, "; "));
-    if (unreachable) {
-      return absl::UnavailableError(
-          absl::StrCat(msg, ". Too many storage nodes are unreachable; try again later"));
+    // Shards the coordinator lists as on nodes that are down now (not removed) still
+    // exist: with them the segment is only unavailable, not lost.
+    std::vector<bool> exists = present;
+    int down_listed = 0;
+    for (const v1::ShardLocation& loc : seg.shards()) {
+      if (loc.index() >= static_cast<uint32_t>(n)) continue;
+      if (loc.state() == v1::SHARD_STATE_UNAVAILABLE && !exists[loc.index()]) {
+        exists[loc.index()] = true;
+        ++down_listed;
+      }
     }
-    return absl::DataLossError(msg);
+    if (unreachable || good + down_listed >= k) {
+      return absl::UnavailableError(absl::StrCat(
+          msg, ". The data is not lost: ",
+          down_listed > 0
+              ? absl::StrCat(down_listed, " shards are on storage nodes that are down now; ")
+              : "",
+          "too many storage nodes are unreachable; try again later"));
+    }
+    return DataLostError(absl::StrCat(msg, ". The data of this object is lost: fewer than ", k,
+                                      " of its shards exist on any storage node"));
   }
   bool data_complete = true;
   for (int i = 0; i < k; ++i) data_complete = data_complete && present[i];

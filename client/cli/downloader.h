@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -45,6 +46,15 @@ class Downloader {
   absl::Status Fetch(v1::GetObjectResponse manifest, const ManifestSource& renew,
                      client::ByteSink& payload);
 
+  // Shards read so far whose bytes did not match the manifest's SHA-256 (the caller
+  // reports them: CoordinatorApi::ReportCorruptShard).
+  struct CorruptShard {
+    uint32_t segment = 0;
+    uint32_t index = 0;
+    std::string node_id;
+  };
+  std::vector<CorruptShard> TakeCorruptShards();
+
  private:
   // A segment's payload bytes: the first `len` bytes of `buf`.
   struct Fetched {
@@ -58,6 +68,8 @@ class Downloader {
   void GiveBuffer(std::vector<uint8_t> buf);
 
   StorageNodes& nodes_;
+  absl::Mutex corrupt_mu_;
+  std::vector<CorruptShard> corrupt_ ABSL_GUARDED_BY(corrupt_mu_);
   DownloadConfig config_;
   TransferObserver* observer_;
   NullObserver null_observer_;

@@ -18,6 +18,7 @@ enum class ExitCode : int {
   kNotFound = 4,     // no such object, file, handle or link target
   kUnavailable = 5,  // cluster unreachable or too many storage nodes down (retry later)
   kRefused = 6,      // admission refused/throttled the write, or no space (server or local)
+  kDataLost = 7,     // fewer than k shards of a segment exist anywhere: the data is gone
 };
 
 // The text shown by --help.
@@ -28,7 +29,13 @@ std::string ExitCodeHelp();
 absl::Status UsageError(absl::string_view message);
 bool IsUsageError(const absl::Status& status);
 
-// kOk for OK; kUsage for UsageError; otherwise by code:
+// DATA_LOSS tagged as "the object's data is gone" (exit 7), as opposed to a corrupt
+// download or a malformed key (DATA_LOSS, exit 1) and to data that is only unavailable
+// while storage nodes are down (UNAVAILABLE, exit 5).
+absl::Status DataLostError(absl::string_view message);
+bool IsDataLost(const absl::Status& status);
+
+// kOk for OK; kUsage for UsageError; kDataLost for DataLostError; otherwise by code:
 // UNAUTHENTICATED, PERMISSION_DENIED -> kAuth; NOT_FOUND -> kNotFound;
 // UNAVAILABLE, DEADLINE_EXCEEDED -> kUnavailable; RESOURCE_EXHAUSTED -> kRefused;
 // anything else -> kFailure.

@@ -218,11 +218,32 @@ absl::Status DownloadObject(Context& ctx, CoordinatorApi& coordinator,
   Downloader downloader(ctx.Nodes(), config, observer);
   const std::string id = manifest.object().object_id();
   ManifestSource renew = [&coordinator, id] { return coordinator.GetObject(id); };
-  if (file_key == nullptr) return downloader.Fetch(manifest, renew, out);
+  // Corrupt shards found on the way are reported (best effort) so that the coordinator
+  // audits them at once and repair starts when the audit confirms it.
+  auto report_corrupt = [&] {
+    for (const Downloader::CorruptShard& c : downloader.TakeCorruptShards()) {
+      v1::ReportCorruptShardRequest req;
+      req.set_object_id(id);
+      req.set_segment(c.segment);
+      req.set_index(c.index);
+      req.set_node_id(c.node_id);
+      absl::StatusOr<v1::ReportCorruptShardResponse> r = coordinator.ReportCorruptShard(req);
+      if (!r.ok() && observer != nullptr) {
+        observer->Notice(
+            absl::StrCat("could not report the corrupt shard: ", r.status().message()));
+      }
+    }
+  };
+  if (file_key == nullptr) {
+    absl::Status s = downloader.Fetch(manifest, renew, out);
+    report_corrupt();
+    return s;
+  }
   absl::StatusOr<std::unique_ptr<client::StreamDecryptor>> decryptor =
       client::StreamDecryptor::Create(*file_key, out);
   if (!decryptor.ok()) return decryptor.status();
   absl::Status s = downloader.Fetch(manifest, renew, **decryptor);
+  report_corrupt();
   if (s.ok()) s = (*decryptor)->Close();
   if (absl::IsDataLoss(s) && !absl::StrContains(s.message(), "segment")) {
     return absl::DataLossError(absl::StrCat("the downloaded data does not decrypt (", s.message(),

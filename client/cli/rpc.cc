@@ -14,6 +14,12 @@ namespace {
 constexpr absl::string_view kRetryPayload = "freehold.cli/retry-after-ms";
 }  // namespace
 
+bool IsServiceDatabaseTrouble(const grpc::Status& status) {
+  if (status.error_code() != grpc::StatusCode::UNAVAILABLE) return false;
+  const std::string& m = status.error_message();
+  return m.find("database") != std::string::npos || m.find("PostgreSQL") != std::string::npos;
+}
+
 absl::StatusOr<Service> ConnectService(std::string name, std::string address,
                                        absl::string_view flag, const ClientTransport& transport) {
   if (address.empty() || address.find(':') == std::string::npos) {
@@ -43,12 +49,16 @@ absl::Status CallFailed(const grpc::Status& status, const grpc::ClientContext& c
                         const Service& service, absl::string_view what) {
   absl::Status s = FromGrpcStatus(status);
   std::string msg;
-  // (A service that answers UNAVAILABLE about its database was reached.)
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
-      status.error_message().find("database") == std::string::npos &&
-      (status.error_message().find("connect") != std::string::npos ||
-       status.error_message().find("Connection") != std::string::npos ||
-       status.error_message().find("DNS") != std::string::npos)) {
+  if (IsServiceDatabaseTrouble(status)) {
+    // The service was reached and answered that ITS database is unavailable: a problem
+    // on the service side, not the user's address or network.
+    msg = absl::StrCat(what, ": the ", service.name, " service at ", service.address,
+                       " is up but cannot use its database (", status.error_message(),
+                       "). This is a problem on the service side; retry later");
+  } else if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+             (status.error_message().find("connect") != std::string::npos ||
+              status.error_message().find("Connection") != std::string::npos ||
+              status.error_message().find("DNS") != std::string::npos)) {
     msg = absl::StrCat("cannot reach the ", service.name, " service at ", service.address, " (",
                        status.error_message(), "). Is the cluster running? Check the address (--",
                        service.name, " or FREEHOLD_",

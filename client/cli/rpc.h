@@ -40,8 +40,14 @@ absl::StatusOr<Service> ConnectService(std::string name, std::string address,
 void PrepareCall(grpc::ClientContext* ctx, absl::Duration timeout = kDefaultRpcTimeout,
                  absl::string_view access_token = "");
 
+// True for an UNAVAILABLE the service itself answered about its database (the
+// PostgreSQL pool names the database in every UNAVAILABLE it returns).
+bool IsServiceDatabaseTrouble(const grpc::Status& status);
+
 // A failed call as an absl::Status with the same code. The message names the
-// service and, when the service cannot be reached, says how to check it.
+// service and, when the service cannot be reached, says how to check it; when the
+// service answered that its database is unavailable, it says so (a service-side
+// problem), never "is the cluster running?".
 // The server's "retry-after-ms" trailing metadata (if any) is attached and
 // can be read back with RetryAfterOf.
 absl::Status CallFailed(const grpc::Status& status, const grpc::ClientContext& ctx,

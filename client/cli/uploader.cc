@@ -100,14 +100,23 @@ absl::StatusOr<v1::ShardReceipt> Uploader::StoreShard(const std::string& object_
                                                       int* replaced) {
   std::string failures;
   for (int attempt = 0; attempt < config_.attempts_per_shard; ++attempt) {
-    int64_t sent = 0;
-    absl::StatusOr<v1::ShardReceipt> receipt =
-        nodes_.Put(plan.node_address(), plan.grant().token(), data, [&](uint64_t n) {
-          sent += static_cast<int64_t>(n);
-          observer_->Moved(static_cast<int64_t>(n));
-        });
-    if (receipt.ok()) return receipt;
-    observer_->Moved(-sent);
+    absl::StatusOr<v1::ShardReceipt> receipt;
+    for (size_t retry = 0;; ++retry) {
+      int64_t sent = 0;
+      receipt = nodes_.Put(plan.node_address(), plan.grant().token(), data, [&](uint64_t n) {
+        sent += static_cast<int64_t>(n);
+        observer_->Moved(static_cast<int64_t>(n));
+      });
+      if (receipt.ok()) return receipt;
+      observer_->Moved(-sent);
+      // Only UNAVAILABLE is transient (connect failed, connection reset); a refusal
+      // (bad grant, full disk, ...) goes straight to a replacement.
+      if (receipt.status().code() != absl::StatusCode::kUnavailable ||
+          retry >= config_.same_node_backoff.size()) {
+        break;
+      }
+      config_.sleep(config_.same_node_backoff[retry]);
+    }
     absl::StrAppend(&failures, failures.empty() ? "" : "; ", receipt.status().message());
     if (attempt + 1 == config_.attempts_per_shard) break;
     observer_->Notice(absl::StrCat("segment ", segment, " shard ", index, ": ",

@@ -4,8 +4,11 @@
 // finally CommitObject. Memory is bounded: at most `segments_in_flight`
 // encoded segments are being sent while the next is encoded.
 //
-// Failures: a daemon that fails a PutShard is replaced (ReplaceShardTarget)
-// and the shard sent to the new node, up to `attempts_per_shard` tries.
+// Failures: a PutShard that fails UNAVAILABLE is first retried on the same daemon
+// (bounded back-off, `same_node_backoff`: 3 tries in ~250 ms); a daemon that still
+// fails is replaced (ReplaceShardTarget) and the shard sent to the new node, up to
+// `attempts_per_shard` nodes. (Storage channels have no gRPC retry policy: see
+// retry_policy.h; this retry is ours and bounded.)
 // BeginSegment answered RESOURCE_EXHAUSTED (admission throttled or closed) is
 // shown to the user; when the server says to retry later (trailing metadata
 // "retry-after-ms" or the message) it is retried up to `admission_retries`
@@ -32,9 +35,13 @@
 namespace freehold::cli {
 
 struct UploadConfig {
-  int encode_threads = 1;                                // client-core pipeline workers
-  int segments_in_flight = 2;                            // encoded segments being sent at once
-  int attempts_per_shard = 4;                            // first node + replacements
+  int encode_threads = 1;      // client-core pipeline workers
+  int segments_in_flight = 2;  // encoded segments being sent at once
+  int attempts_per_shard = 4;  // first node + replacements
+  // A transient failure to reach a node (UNAVAILABLE: connect failed, connection
+  // reset) is retried on the SAME node after each of these waits before the node is
+  // replaced: a live daemon is not given up on because of one failed connect.
+  std::vector<absl::Duration> same_node_backoff = {absl::Milliseconds(50), absl::Milliseconds(200)};
   int admission_retries = 6;                             // throttled BeginSegment retries
   absl::Duration max_admission_wait = absl::Minutes(2);  // longest single wait (see above)
   // Injectable for tests; default sleeps.

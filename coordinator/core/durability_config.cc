@@ -16,6 +16,9 @@ absl::Status DurabilitySettings::Validate() const {
     return absl::InvalidArgumentError("--audit-challenges-per-read must be in 1..64");
   }
   if (absl::Status s = ValidateReputationParams(reputation); !s.ok()) return s;
+  if (inventory_check_interval < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--inventory-check-interval must not be negative");
+  }
   if (suspended_drain_after < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--suspended-drain-after must not be negative");
   }

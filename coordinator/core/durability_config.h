@@ -28,6 +28,10 @@ struct DurabilitySettings {
   int rebalance_shards_per_tick = 16;     // moves per loop tick, 0..10000
   double rebalance_overfull_ratio = 1.1;  // a node is overfull above this * its share
 
+  // --inventory-check-interval: how often the leader compares the nodes' reported
+  // inventories with the manifests (coordinator/core/inventory.h); zero disables.
+  absl::Duration inventory_check_interval = absl::Minutes(1);
+
   // OK or INVALID_ARGUMENT naming the flag.
   absl::Status Validate() const;
 };

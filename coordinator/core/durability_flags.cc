@@ -33,6 +33,9 @@ void AddDurabilityFlags(CLI::App& app, DurabilitySettings* d) {
           "most shards rebalanced per --loop-interval");
   AddFlag(app, "--rebalance-overfull-ratio", &d->rebalance_overfull_ratio,
           "a node holding more than this times its capacity share is overfull");
+  AddDurationFlag(app, "--inventory-check-interval", &d->inventory_check_interval,
+                  "compare each node's reported shard inventory with the manifests this often "
+                  "and mark shards it lost missing (0 disables)");
 }
 
 }  // namespace freehold::coordinator

@@ -172,7 +172,7 @@ absl::Status ClusterMonitor::Refresh() {
   if (metrics_ != nullptr) {
     metrics_->SetNodes(snap.nodes);
     metrics_->SetTotals(snap.totals);
-    metrics_->SetSegmentHealth(snap.health.degraded, snap.health.lost);
+    metrics_->SetSegmentHealth(snap.health);
     metrics_->SetPendingDeletions(pending);
   }
   return absl::OkStatus();

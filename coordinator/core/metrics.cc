@@ -40,9 +40,16 @@ CoordinatorMetrics::CoordinatorMetrics(prometheus::Registry& registry, int data_
                     .Add({})),
       lost_(prometheus::BuildGauge()
                 .Name("freehold_segments_lost")
-                .Help("Committed segments with fewer than k healthy shards (unreadable)")
+                .Help("Committed segments with fewer than k healthy shards on any node not "
+                      "removed (data gone)")
                 .Register(registry)
                 .Add({})),
+      unavailable_(prometheus::BuildGauge()
+                       .Name("freehold_segments_unavailable")
+                       .Help("Committed segments unreadable now (fewer than k shards on up "
+                             "nodes) but not lost (at least k counting nodes that are down)")
+                       .Register(registry)
+                       .Add({})),
       placements_(prometheus::BuildCounter()
                       .Name("freehold_placements_total")
                       .Help("Segments placed by BeginSegment")
@@ -136,9 +143,10 @@ void CoordinatorMetrics::SetTotals(const StoredTotals& totals) {
   UpdateLogicalCapacity();
 }
 
-void CoordinatorMetrics::SetSegmentHealth(uint64_t degraded, uint64_t lost) {
-  degraded_.Set(static_cast<double>(degraded));
-  lost_.Set(static_cast<double>(lost));
+void CoordinatorMetrics::SetSegmentHealth(const SegmentHealthCounts& health) {
+  degraded_.Set(static_cast<double>(health.degraded));
+  unavailable_.Set(static_cast<double>(health.unavailable));
+  lost_.Set(static_cast<double>(health.lost));
 }
 
 void CoordinatorMetrics::SetPendingDeletions(int64_t pending) {

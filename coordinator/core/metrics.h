@@ -6,6 +6,7 @@
 //   freehold_objects, freehold_segments                 gauges (committed)
 //   freehold_stored_bytes{kind="raw|logical"}           gauge
 //   freehold_segments_degraded, freehold_segments_lost  gauges
+//   freehold_segments_unavailable                       gauge (down, not lost)
 //   freehold_placements_total                           counter (segments placed)
 //   freehold_grant_issue_seconds                        histogram (one request's grants)
 //   freehold_shard_deletions_pending                    gauge
@@ -40,7 +41,7 @@ class CoordinatorMetrics {
   // Node gauges from the registry (states already effective).
   void SetNodes(const std::vector<Node>& nodes);
   void SetTotals(const StoredTotals& totals);
-  void SetSegmentHealth(uint64_t degraded, uint64_t lost);
+  void SetSegmentHealth(const SegmentHealthCounts& health);
   void SetPendingDeletions(int64_t pending);
 
  private:
@@ -54,6 +55,7 @@ class CoordinatorMetrics {
   prometheus::Family<prometheus::Gauge>& stored_family_;
   prometheus::Gauge& degraded_;
   prometheus::Gauge& lost_;
+  prometheus::Gauge& unavailable_;
   prometheus::Counter& placements_;
   prometheus::Histogram& grant_issue_;
   prometheus::Gauge& deletions_pending_;

@@ -76,6 +76,9 @@ enum class ShardState : int {
   kHealthy = 2,  // receipt verified at commit
   kMissing = 3,  // reported corrupt or lost
   kDeleting = 4,
+  // Not stored: how a manifest lists a healthy shard whose node is down now (not
+  // retired). Readable again when the node returns.
+  kUnavailable = 5,
 };
 
 enum class ObjectState : int {
@@ -150,6 +153,9 @@ struct SegmentHealth {
   int data_shards = 0;
   int parity_shards = 0;
   int healthy_shards = 0;  // healthy shards on up or draining nodes
+  // Healthy shards on any node not retired (down ones included): fewer than k is lost,
+  // otherwise a segment with healthy_shards < k is only unavailable.
+  int existing_shards = 0;
 };
 
 // Logical bytes one account committed in a window (funding: fair-share order).
@@ -159,8 +165,9 @@ struct AccountBytes {
 };
 
 struct SegmentHealthCounts {
-  uint64_t degraded = 0;
-  uint64_t lost = 0;
+  uint64_t degraded = 0;     // healthy < k+m (includes the two below)
+  uint64_t unavailable = 0;  // healthy < k <= existing: unreadable now, not lost
+  uint64_t lost = 0;         // existing < k: fewer than k shards exist anywhere
 };
 
 }  // namespace freehold::coordinator

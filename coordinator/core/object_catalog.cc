@@ -102,8 +102,9 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::LoadManifest(
       if (it != nodes->end()) {
         loc.node_address = it->second.address;
         const NodeState ns = EffectiveState(it->second, now, config_.node_down_after);
-        if (loc.state == ShardState::kHealthy &&
-            (ns == NodeState::kDown || ns == NodeState::kRetired)) {
+        if (loc.state == ShardState::kHealthy && ns == NodeState::kDown) {
+          loc.state = ShardState::kUnavailable;
+        } else if (loc.state == ShardState::kHealthy && ns == NodeState::kRetired) {
           loc.state = ShardState::kMissing;
         }
       } else {

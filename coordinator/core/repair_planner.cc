@@ -11,7 +11,7 @@ RepairPlan PlanRepairs(std::vector<SegmentHealth> unhealthy) {
     const int total = s.data_shards + s.parity_shards;
     if (s.healthy_shards >= total) continue;
     if (s.healthy_shards < s.data_shards) {
-      plan.lost.push_back(std::move(s));
+      (s.existing_shards >= s.data_shards ? plan.unavailable : plan.lost).push_back(std::move(s));
       continue;
     }
     RepairTask task;
@@ -25,9 +25,11 @@ RepairPlan PlanRepairs(std::vector<SegmentHealth> unhealthy) {
               return std::tie(a.margin, b.missing_shards, a.segment.object_id, a.segment.segment) <
                      std::tie(b.margin, a.missing_shards, b.segment.object_id, b.segment.segment);
             });
-  std::sort(plan.lost.begin(), plan.lost.end(), [](const SegmentHealth& a, const SegmentHealth& b) {
+  auto by_id = [](const SegmentHealth& a, const SegmentHealth& b) {
     return std::tie(a.object_id, a.segment) < std::tie(b.object_id, b.segment);
-  });
+  };
+  std::sort(plan.lost.begin(), plan.lost.end(), by_id);
+  std::sort(plan.unavailable.begin(), plan.unavailable.end(), by_id);
   return plan;
 }
 

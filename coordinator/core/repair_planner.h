@@ -17,7 +17,10 @@ struct RepairTask {
 
 struct RepairPlan {
   std::vector<RepairTask> repairable;  // margin >= 0, smallest margin first
-  std::vector<SegmentHealth> lost;     // fewer than k healthy shards
+  // Fewer than k healthy shards on up/draining nodes but at least k counting nodes
+  // that are down (not removed): cannot be rebuilt now, readable when they return.
+  std::vector<SegmentHealth> unavailable;
+  std::vector<SegmentHealth> lost;  // fewer than k healthy shards anywhere
 };
 
 // Pure. Ties are broken by object id and segment so plans are deterministic.

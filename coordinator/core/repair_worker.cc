@@ -27,20 +27,51 @@ absl::StatusOr<RepairReport> RepairWorker::RunOnce(int limit) {
   FH_ASSIGN_OR_RETURN(RepairPlan plan, monitor_.Plan(limit));
   RepairReport report;
   report.lost_segments = static_cast<int>(plan.lost.size());
-  if (!plan.lost.empty()) {
+  report.unavailable_segments = static_cast<int>(plan.unavailable.size());
+  bool log_lost = false, log_unavailable = false;
+  {
+    absl::MutexLock lock(&mu_);
+    log_lost = report.lost_segments != logged_lost_;
+    log_unavailable = report.unavailable_segments != logged_unavailable_;
+    logged_lost_ = report.lost_segments;
+    logged_unavailable_ = report.unavailable_segments;
+  }
+  if (log_lost && !plan.lost.empty()) {
     log_.Warn("segments lost: fewer than k healthy shards",
               {{"segments", report.lost_segments},
                {"first_object_id", plan.lost.front().object_id},
                {"first_segment", plan.lost.front().segment}});
   }
+  if (log_unavailable && !plan.unavailable.empty()) {
+    log_.Warn(
+        "segments unavailable (not lost): fewer than k healthy shards on up nodes, "
+        "the others are on nodes that are down",
+        {{"segments", report.unavailable_segments},
+         {"first_object_id", plan.unavailable.front().object_id},
+         {"first_segment", plan.unavailable.front().segment}});
+  }
   for (const RepairTask& task : plan.repairable) {
     absl::StatusOr<int> rebuilt = RepairSegment(task.segment.object_id, task.segment.segment);
+    const std::pair<std::string, int> id(task.segment.object_id, task.segment.segment);
     if (!rebuilt.ok()) {
       ++report.failed_segments;
-      log_.Warn("segment repair failed", {{"object_id", task.segment.object_id},
-                                          {"segment", task.segment.segment},
-                                          {"error", rebuilt.status()}});
+      bool first = false;
+      {
+        absl::MutexLock lock(&mu_);
+        if (failing_.size() > 100000) failing_.clear();  // bounded (deleted segments)
+        first = failing_.insert(id).second;
+      }
+      if (first) {
+        log_.Warn("segment repair failed (logged once until it succeeds)",
+                  {{"object_id", task.segment.object_id},
+                   {"segment", task.segment.segment},
+                   {"error", rebuilt.status()}});
+      }
       continue;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      failing_.erase(id);
     }
     if (*rebuilt > 0) {
       ++report.repaired_segments;

@@ -7,10 +7,13 @@
 // healthy shards are reported as lost, never silently skipped.
 #pragma once
 
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "common/logging.h"
@@ -62,6 +65,7 @@ struct RepairReport {
   int repaired_segments = 0;
   int rebuilt_shards = 0;
   int lost_segments = 0;
+  int unavailable_segments = 0;  // unreadable until down nodes return; not lost
   int failed_segments = 0;
 };
 
@@ -87,6 +91,13 @@ class RepairWorker {
   ClusterMonitor& monitor_;
   ShardRebuilder& rebuilder_;
   Logger log_;
+  // Warnings are logged once per state, not once per segment per tick: a segment whose
+  // repair fails is logged when it first fails (again only after it succeeded), the
+  // lost / unavailable counts when they change. RunOnce runs on one thread at a time.
+  absl::Mutex mu_;
+  std::set<std::pair<std::string, int>> failing_ ABSL_GUARDED_BY(mu_);
+  int logged_lost_ ABSL_GUARDED_BY(mu_) = 0;
+  int logged_unavailable_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace freehold::coordinator

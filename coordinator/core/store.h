@@ -140,8 +140,9 @@ class StatsRepository {
   // Committed segments with fewer than k+m healthy shards on up/draining nodes,
   // fewest healthy first (relative to k), at most `limit`.
   virtual absl::StatusOr<std::vector<SegmentHealth>> UnhealthySegments(int limit) = 0;
-  // How many committed segments have fewer than k+m (degraded) and fewer than k
-  // (lost) healthy shards on up/draining nodes. Lost segments count as degraded.
+  // How many committed segments have fewer than k+m healthy shards on up/draining
+  // nodes (degraded), fewer than k there but at least k counting down nodes
+  // (unavailable), and fewer than k anywhere (lost). Both count as degraded.
   virtual absl::StatusOr<SegmentHealthCounts> HealthCounts() = 0;
   // Payload bytes of segments committed at or after `since` (objects in any
   // state), summed per owner account, heaviest first (ties by account id), at

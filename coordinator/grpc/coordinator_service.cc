@@ -167,6 +167,12 @@ grpc::Status CoordinatorGrpcService::Heartbeat(grpc::ServerContext* ctx,
   in.signature.signed_at_unix_seconds = req->signed_at_unix_seconds();
   absl::StatusOr<NodeState> state = p_.registry.Heartbeat(in);
   if (!state.ok()) return Fail(state);
+  // Signed and verified above. A report that cannot be stored is retried next beat.
+  if (p_.inventory != nullptr) {
+    absl::Status s =
+        p_.inventory->Report(req->node_id(), req->inventory_count(), req->inventory_digest());
+    if (absl::IsInvalidArgument(s)) return ToGrpcStatus(s);
+  }
   resp->set_state(ToProto(*state));
   return grpc::Status::OK;
 }
@@ -222,6 +228,34 @@ grpc::Status CoordinatorGrpcService::ReplaceShardTarget(grpc::ServerContext* ctx
   absl::StatusOr<ShardTarget> target = p_.writer.ReplaceShardTarget(*caller, in);
   if (!target.ok()) return Fail(target);
   ToProto(*target, resp->mutable_shard());
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorGrpcService::ReportCorruptShard(grpc::ServerContext* ctx,
+                                                        const v1::ReportCorruptShardRequest* req,
+                                                        v1::ReportCorruptShardResponse* resp) {
+  absl::StatusOr<std::optional<Caller>> caller =
+      p_.tokens.AuthenticateOptional(AuthorizationOf(*ctx));
+  if (!caller.ok()) return Fail(caller);
+  if (p_.corruption == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "corrupt-shard reports are not enabled");
+  }
+  if (req->segment() > 1000000 || req->index() > 255) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "segment or index out of range");
+  }
+  if (req->node_id().empty() || req->node_id().size() > 128) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "node_id: must be 1..128 bytes");
+  }
+  absl::StatusOr<bool> queued = p_.corruption->Report(
+      caller->has_value() ? &**caller : nullptr, req->object_id(), static_cast<int>(req->segment()),
+      static_cast<int>(req->index()), req->node_id());
+  if (!queued.ok()) {
+    if (absl::IsResourceExhausted(queued.status())) {
+      ctx->AddTrailingMetadata("retry-after-ms", "60000");
+    }
+    return Fail(queued);
+  }
+  resp->set_audit_scheduled(*queued);
   return grpc::Status::OK;
 }
 
@@ -319,6 +353,7 @@ grpc::Status CoordinatorGrpcService::ClusterStatus(grpc::ServerContext* ctx,
   resp->set_segments(snap->totals.segments);
   resp->set_segments_degraded(snap->health.degraded);
   resp->set_segments_lost(snap->health.lost);
+  resp->set_segments_unavailable(snap->health.unavailable);
   resp->set_data_shards(static_cast<uint32_t>(snap->data_shards));
   resp->set_parity_shards(static_cast<uint32_t>(snap->parity_shards));
   if (p_.durability != nullptr) {

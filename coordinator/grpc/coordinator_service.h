@@ -13,7 +13,9 @@
 #include <grpcpp/grpcpp.h>
 
 #include "coordinator/core/access.h"
+#include "coordinator/core/corruption_reports.h"
 #include "coordinator/core/durability_store.h"
+#include "coordinator/core/inventory.h"
 #include "coordinator/core/maintenance.h"
 #include "coordinator/core/node_registry.h"
 #include "coordinator/core/object_catalog.h"
@@ -36,6 +38,10 @@ struct CoordinatorParts {
   DurabilityStore* durability = nullptr;
   // Inline objects and name lookups; null = those RPCs answer UNIMPLEMENTED.
   SmallObjects* small = nullptr;
+  // Takes each heartbeat's inventory report; null = not reconciled.
+  InventoryReconciler* inventory = nullptr;
+  // Readers' corrupt-shard reports (audited before anything is marked); null = refused.
+  CorruptionReports* corruption = nullptr;
 };
 
 class CoordinatorGrpcService final : public v1::Coordinator::Service {
@@ -53,6 +59,9 @@ class CoordinatorGrpcService final : public v1::Coordinator::Service {
   grpc::Status ReplaceShardTarget(grpc::ServerContext* ctx,
                                   const v1::ReplaceShardTargetRequest* req,
                                   v1::ReplaceShardTargetResponse* resp) override;
+  grpc::Status ReportCorruptShard(grpc::ServerContext* ctx,
+                                  const v1::ReportCorruptShardRequest* req,
+                                  v1::ReportCorruptShardResponse* resp) override;
   grpc::Status CommitSegment(grpc::ServerContext* ctx, const v1::CommitSegmentRequest* req,
                              v1::CommitSegmentResponse* resp) override;
   grpc::Status CommitObject(grpc::ServerContext* ctx, const v1::CommitObjectRequest* req,

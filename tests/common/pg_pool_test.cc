@@ -107,30 +107,67 @@ TEST_F(PgPoolTest, MapsConstraintViolations) {
               StatusIs(absl::StatusCode::kInternal, HasSubstr("boom")));
 }
 
-TEST_F(PgPoolTest, BrokenConnectionIsUnavailableThenRecovers) {
+// Terminates backend `pid` through a separate admin connection and waits (bounded)
+// until it is gone.
+void TerminateBackend(const std::string& url, int pid) {
+  pqxx::connection admin(url);
+  pqxx::nontransaction txn(admin);
+  ASSERT_TRUE(txn.exec1("SELECT pg_terminate_backend(" + std::to_string(pid) + ")")[0].as<bool>());
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (txn.exec1("SELECT count(*) FROM pg_stat_activity WHERE pid = " + std::to_string(pid))[0]
+                 .as<int>() > 0 &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+}
+
+TEST_F(PgPoolTest, ABackendKilledWhileIdleIsReplacedBeforeUse) {
   PgPool pool(Options(1));
   ASSERT_OK_AND_ASSIGN(int pid, pool.Run([](PgTxn& txn) {
     return txn.exec1("SELECT pg_backend_pid()")[0].as<int>();
   }));
-  {
-    pqxx::connection admin(db_url());
-    pqxx::nontransaction txn(admin);
-    ASSERT_TRUE(
-        txn.exec1("SELECT pg_terminate_backend(" + std::to_string(pid) + ")")[0].as<bool>());
-    // Wait (bounded) until the backend is really gone.
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (txn.exec1("SELECT count(*) FROM pg_stat_activity WHERE pid = " + std::to_string(pid))[0]
-                   .as<int>() > 0 &&
-           absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-  }
-  EXPECT_THAT(pool.Run([](PgTxn& txn) { txn.exec("SELECT 1"); }),
-              StatusIs(absl::StatusCode::kUnavailable));
+  TerminateBackend(db_url(), pid);
+  // The next call does not fail: the dead idle connection is noticed and replaced.
   ASSERT_OK_AND_ASSIGN(int new_pid, pool.Run([](PgTxn& txn) {
     return txn.exec1("SELECT pg_backend_pid()")[0].as<int>();
   }));
   EXPECT_NE(new_pid, pid);
+  EXPECT_OK(pool.Ping());
+}
+
+TEST_F(PgPoolTest, ABackendKilledMidTransactionIsRetriedOnceThenUnavailable) {
+  PgPool pool(Options(1));
+  // The first attempt loses its connection mid-transaction (nothing committed): retried
+  // once on a fresh connection, which succeeds.
+  int calls = 0;
+  ASSERT_OK_AND_ASSIGN(int pid, pool.Run([&](PgTxn& txn) {
+    const int p = txn.exec1("SELECT pg_backend_pid()")[0].as<int>();
+    if (++calls == 1) {
+      TerminateBackend(db_url(), p);
+      txn.exec("SELECT 1");  // broken connection
+    }
+    return p;
+  }));
+  EXPECT_EQ(calls, 2);
+  // Every attempt losing its connection: UNAVAILABLE after one retry, naming the database.
+  calls = 0;
+  absl::Status s = pool.Run([&](PgTxn& txn) {
+    ++calls;
+    TerminateBackend(db_url(), txn.exec1("SELECT pg_backend_pid()")[0].as<int>());
+    txn.exec("SELECT 1");
+  });
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("database \"")));
+  EXPECT_EQ(calls, 2);
+  // Autocommit work that already ran is never repeated.
+  calls = 0;
+  s = pool.RunAutocommit([&](PgTxn& txn) {
+    ++calls;
+    TerminateBackend(db_url(), txn.exec1("SELECT pg_backend_pid()")[0].as<int>());
+    txn.exec("SELECT 1");
+  });
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(calls, 1);
+  EXPECT_NE(pid, 0);
   EXPECT_OK(pool.Ping());
 }
 

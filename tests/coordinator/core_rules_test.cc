@@ -120,6 +120,20 @@ TEST(RepairPlanner, OrdersMostEndangeredFirstAndReportsLostSegments) {
   EXPECT_EQ(plan.lost[0].object_id, "c");
 }
 
+TEST(RepairPlanner, DownIsNotLost) {
+  // 3 of 6 healthy on up nodes, but 5 exist counting nodes that are down: unavailable.
+  SegmentHealth down = Health("u", 3);
+  down.existing_shards = 5;
+  SegmentHealth gone = Health("g", 3);
+  gone.existing_shards = 3;
+  RepairPlan plan = PlanRepairs({down, gone});
+  EXPECT_TRUE(plan.repairable.empty());
+  ASSERT_EQ(plan.unavailable.size(), 1u);
+  EXPECT_EQ(plan.unavailable[0].object_id, "u");
+  ASSERT_EQ(plan.lost.size(), 1u);
+  EXPECT_EQ(plan.lost[0].object_id, "g");
+}
+
 TEST(KeyFiles, ParsesSharedFormatAndSignedTokenFormat) {
   ASSERT_OK_AND_ASSIGN(SigningKey a, GenerateSigningKey("key-a"));
   ASSERT_OK_AND_ASSIGN(SigningKey b, GenerateSigningKey("key-b"));

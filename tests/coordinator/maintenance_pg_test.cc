@@ -208,7 +208,8 @@ TEST_F(MaintenanceTest, SegmentHealthCountsDegradedAndLostAndPlansRepairs) {
   ASSERT_EQ(plan.repairable.size(), 1u);
   EXPECT_EQ(plan.repairable[0].missing_shards, 1);
 
-  // Two more nodes down: 3 of 6 healthy < k = 4: lost, reported not hidden.
+  // Two more nodes down: 3 of 6 healthy < k = 4 on up nodes, but 5 exist: unavailable,
+  // NOT lost (down is not lost).
   std::vector<TestNode> down;
   for (const ShardLocation& l : m.segments[0].shards) {
     if (l.index == 1 || l.index == 2) down.push_back(NodeById(l.node_id));
@@ -216,17 +217,38 @@ TEST_F(MaintenanceTest, SegmentHealthCountsDegradedAndLostAndPlansRepairs) {
   TakeDown(down);
   ASSERT_OK(monitor_->Refresh());
   EXPECT_EQ(ReadMetric(metrics_registry_, "freehold_segments_degraded", {}), 1.0);
-  EXPECT_EQ(ReadMetric(metrics_registry_, "freehold_segments_lost", {}), 1.0);
+  EXPECT_EQ(ReadMetric(metrics_registry_, "freehold_segments_lost", {}), 0.0);
+  EXPECT_EQ(ReadMetric(metrics_registry_, "freehold_segments_unavailable", {}), 1.0);
   EXPECT_EQ(ReadMetric(metrics_registry_, "freehold_nodes", {{"state", "down"}}), 2.0);
+  ASSERT_OK_AND_ASSIGN(snap, monitor_->Snapshot());
+  EXPECT_EQ(snap.health.unavailable, 1u);
+  EXPECT_EQ(snap.health.lost, 0u);
   ASSERT_OK_AND_ASSIGN(plan, monitor_->Plan());
   EXPECT_TRUE(plan.repairable.empty());
-  ASSERT_EQ(plan.lost.size(), 1u);
-  EXPECT_EQ(plan.lost[0].healthy_shards, 3);
-  // The manifest no longer offers grants for shards on down nodes.
+  EXPECT_TRUE(plan.lost.empty());
+  ASSERT_EQ(plan.unavailable.size(), 1u);
+  EXPECT_EQ(plan.unavailable[0].healthy_shards, 3);
+  EXPECT_EQ(plan.unavailable[0].existing_shards, 5);
+  // The manifest no longer offers grants for shards on down nodes, and says they are
+  // unavailable (not missing).
   ASSERT_OK_AND_ASSIGN(m, catalog_->Get(&owner, id));
-  int with_grant = 0;
-  for (const ShardLocation& l : m.segments[0].shards) with_grant += l.grant.empty() ? 0 : 1;
+  int with_grant = 0, unavailable = 0;
+  for (const ShardLocation& l : m.segments[0].shards) {
+    with_grant += l.grant.empty() ? 0 : 1;
+    unavailable += l.state == ShardState::kUnavailable ? 1 : 0;
+  }
   EXPECT_EQ(with_grant, 3);
+  EXPECT_EQ(unavailable, 2);
+
+  // One of the down nodes is removed for good: 4 exist... the other removed too: 3 < k.
+  ASSERT_OK(registry_->SetState(down[0].id, NodeState::kRetired));
+  ASSERT_OK(registry_->SetState(down[1].id, NodeState::kRetired));
+  ASSERT_OK(monitor_->Refresh());
+  EXPECT_EQ(ReadMetric(metrics_registry_, "freehold_segments_lost", {}), 1.0);
+  EXPECT_EQ(ReadMetric(metrics_registry_, "freehold_segments_unavailable", {}), 0.0);
+  ASSERT_OK_AND_ASSIGN(plan, monitor_->Plan());
+  ASSERT_EQ(plan.lost.size(), 1u);
+  EXPECT_TRUE(plan.unavailable.empty());
 }
 
 // Plays the daemons of a repair: "stores" each target and signs its receipt

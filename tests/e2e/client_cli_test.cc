@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -40,8 +41,18 @@ constexpr char kObjectId[] = "0123456789abcdef0123456789abcdef";
 // Stores shards by key (the grant token is the key); can corrupt one.
 class FakeStorage final : public v1::StorageNode::Service {
  public:
+  // The first `transient_failures` PutShard calls fail UNAVAILABLE as a connect
+  // failure does (the daemon is live; the next try reaches it).
+  std::atomic<int> transient_failures{0};
+  std::atomic<int> puts{0};
   grpc::Status PutShard(grpc::ServerContext*, grpc::ServerReader<v1::PutShardRequest>* reader,
                         v1::PutShardResponse* resp) override {
+    ++puts;
+    if (transient_failures.fetch_sub(1) > 0) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "failed to connect to all addresses; last error: UNKNOWN: "
+                          "No such file or directory");
+    }
     v1::PutShardRequest msg;
     std::string key, data;
     while (reader->Read(&msg)) {
@@ -91,7 +102,7 @@ class FakeCoordinator final : public v1::Coordinator::Service {
   int throttled = 0;
   std::string message = "writes are throttled";
   std::string retry_after_ms;
-  int begins = 0, deletes = 0, commits = 0;
+  int begins = 0, deletes = 0, commits = 0, replacements = 0;
 
   grpc::Status CreateObject(grpc::ServerContext*, const v1::CreateObjectRequest*,
                             v1::CreateObjectResponse* resp) override {
@@ -118,6 +129,12 @@ class FakeCoordinator final : public v1::Coordinator::Service {
       p->set_shard_key(key);
     }
     return grpc::Status::OK;
+  }
+  grpc::Status ReplaceShardTarget(grpc::ServerContext*, const v1::ReplaceShardTargetRequest*,
+                                  v1::ReplaceShardTargetResponse*) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++replacements;
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "no other eligible storage node");
   }
   grpc::Status CommitSegment(grpc::ServerContext*, const v1::CommitSegmentRequest* req,
                              v1::CommitSegmentResponse*) override {
@@ -175,7 +192,10 @@ class TransferTest : public ::testing::Test {
   absl::StatusOr<UploadResult> Upload(const std::string& data) {
     UploadConfig config;
     config.admission_retries = 3;
-    config.sleep = [this](absl::Duration d) { sleeps_.push_back(d); };
+    config.sleep = [this](absl::Duration d) {
+      std::lock_guard<std::mutex> lock(sleeps_mu_);  // shards are stored in parallel
+      sleeps_.push_back(d);
+    };
     Uploader uploader(*api_, nodes_, config, &observer_);
     client::SecretBytes key = client::SecretBytes::Random(16);
     client::SpanSource source(data);
@@ -193,6 +213,7 @@ class TransferTest : public ::testing::Test {
   std::unique_ptr<CoordinatorApi> api_;
   StorageNodes nodes_{StorageNodesOptions{.transport = ClientTransport{.plaintext = true}}};
   RecordingObserver observer_;
+  std::mutex sleeps_mu_;
   std::vector<absl::Duration> sleeps_;
 };
 
@@ -413,6 +434,67 @@ TEST(FormatTest, SizesRatesAndDurationsAreHumanReadable) {
   EXPECT_EQ(HumanDuration(absl::InfiniteDuration()), "--:--");
 }
 
+TEST_F(TransferTest, TransientFailureToReachALiveDaemonIsRetriedOnTheSameNode) {
+  storage_.transient_failures = 2;  // two of the first shard puts fail once each
+  absl::StatusOr<UploadResult> r = Upload("hello, transient world");
+  ASSERT_OK(r.status());
+  EXPECT_EQ(coordinator_.replacements, 0);  // not moved to another node
+  EXPECT_EQ(coordinator_.commits, 1);
+  EXPECT_EQ(storage_.puts.load(), 3 + 2);
+  // Bounded back-off before each retry (50 ms first).
+  ASSERT_GE(sleeps_.size(), 2u);
+  EXPECT_EQ(sleeps_[0], absl::Milliseconds(50));
+}
+
+TEST_F(TransferTest, ADaemonThatStaysUnreachableIsReplacedAfterBoundedRetries) {
+  storage_.transient_failures = 1000;
+  absl::StatusOr<UploadResult> r = Upload("hello");
+  EXPECT_THAT(r, testing::StatusIs(absl::StatusCode::kUnavailable,
+                                   HasSubstr("no other eligible storage node")));
+  EXPECT_GE(coordinator_.replacements, 1);
+  // Per shard: 3 tries on the node (waits 50 ms and 200 ms), then replacement.
+  EXPECT_LE(storage_.puts.load(), 3 * 3);
+  for (absl::Duration d : sleeps_) EXPECT_LE(d, absl::Milliseconds(800));
+}
+
+// One segment of 2+1 whose shards are all intact on the node; `states` per index.
+v1::GetObjectResponse OneSegment(FakeStorage& storage, const std::string& address,
+                                 const std::vector<v1::ShardState>& states) {
+  v1::GetObjectResponse m;
+  m.mutable_object()->set_object_id(kObjectId);
+  m.set_data_shards(2);
+  m.set_parity_shards(1);
+  AddSegment(&m, storage, address, 0, 5000);
+  for (int i = 0; i < 3; ++i) {
+    v1::ShardLocation* l = m.mutable_segments(0)->mutable_shards(i);
+    l->set_state(states[i]);
+    if (states[i] != v1::SHARD_STATE_HEALTHY) l->clear_grant();
+  }
+  return m;
+}
+
+TEST_F(TransferTest, DownIsNotLostUnavailableShardsGiveExit5MissingOnesExit7) {
+  // Shard 0 is corrupt on the node (AddSegment), shard 1 healthy, shard 2 on a down node:
+  // only 1 of 2 readable but 2 exist -> unavailable (retry later), exit 5.
+  v1::GetObjectResponse m =
+      OneSegment(storage_, storage_server_->address(),
+                 {v1::SHARD_STATE_HEALTHY, v1::SHARD_STATE_HEALTHY, v1::SHARD_STATE_UNAVAILABLE});
+  DownloadConfig config;
+  Downloader d(nodes_, config, &observer_);
+  std::string out;
+  client::StringSink sink(&out);
+  absl::Status s = d.Fetch(m, nullptr, sink);
+  EXPECT_THAT(s, testing::StatusIs(absl::StatusCode::kUnavailable, HasSubstr("not lost")));
+  EXPECT_EQ(ExitCodeFor(s), ExitCode::kUnavailable);
+  // The same with shard 2 missing (gone): fewer than k exist -> lost, exit 7.
+  m = OneSegment(storage_, storage_server_->address(),
+                 {v1::SHARD_STATE_HEALTHY, v1::SHARD_STATE_HEALTHY, v1::SHARD_STATE_MISSING});
+  out.clear();
+  s = d.Fetch(m, nullptr, sink);
+  EXPECT_THAT(s, testing::StatusIs(absl::StatusCode::kDataLoss, HasSubstr("is lost")));
+  EXPECT_EQ(ExitCodeFor(s), ExitCode::kDataLost);
+}
+
 TEST(ExitCodeTest, StatusCodesMapToDocumentedExitCodes) {
   EXPECT_EQ(ExitCodeFor(absl::OkStatus()), ExitCode::kOk);
   EXPECT_EQ(ExitCodeFor(UsageError("x")), ExitCode::kUsage);
@@ -423,6 +505,8 @@ TEST(ExitCodeTest, StatusCodesMapToDocumentedExitCodes) {
   EXPECT_EQ(ExitCodeFor(absl::UnavailableError("x")), ExitCode::kUnavailable);
   EXPECT_EQ(ExitCodeFor(absl::ResourceExhaustedError("x")), ExitCode::kRefused);
   EXPECT_EQ(ExitCodeFor(absl::DataLossError("x")), ExitCode::kFailure);
+  EXPECT_EQ(ExitCodeFor(DataLostError("x")), ExitCode::kDataLost);
+  EXPECT_EQ(static_cast<int>(ExitCode::kDataLost), 7);
   EXPECT_TRUE(SuggestsRetry("Throttled: try again in a minute"));
   EXPECT_FALSE(SuggestsRetry("past physical capacity"));
 }

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/e2e/probes.h"
 #include "tests/support/process.h"
 
 namespace freehold::e2e {
@@ -168,6 +169,53 @@ TEST_F(FaultTest, DaemonKilledDuringPutNeverLeavesAnUnreadableObject) {
     EXPECT_THAT(err, HasSubstr("could not be stored")) << err;
   }
   ExpectEveryVisibleObjectReadable(*alice, {{"before", small}, {"big", big}});
+}
+
+// Down is not lost: with three holders of a segment stopped (and marked down) the data
+// is unreadable but NOT lost: `get` exits 5 saying so, `status` says UNAVAILABLE and not
+// DATA LOST, the coordinator counts it unavailable and not lost; when they return,
+// everything reads back.
+TEST_F(FaultTest, ThreeDaemonsDownIsUnavailableNotLost) {
+  auto alice = SignUp("alice");
+  const std::string data = WriteRandomFile(alice->File("doc"), 300 * 1024, 91);
+  const std::string id = Put(*alice, alice->File("doc"), "doc");
+  ASSERT_FALSE(id.empty());
+  std::vector<int> holders;
+  for (int n = 0; n < cluster().node_count() && holders.size() < 3; ++n) {
+    for (const auto& [key, path] : ShardFiles(cluster().node_data_dir(n))) {
+      if (key.rfind(HexOfUuid(id), 0) == 0) {
+        holders.push_back(n);
+        break;
+      }
+    }
+  }
+  ASSERT_EQ(holders.size(), 3u);
+  for (int n : holders) ASSERT_TRUE(cluster().StopNode(n).ok());
+  ASSERT_TRUE(cluster().WaitForNodesUp(cluster().node_count() - 3, absl::Seconds(30)).ok());
+
+  CliResult got = alice->Run({"get", id, "-o", alice->File("doc.down")});
+  EXPECT_EQ(got.exit_code, 5) << got.Describe();
+  EXPECT_THAT(got.err, HasSubstr("not lost"));
+  // The counts follow once the leader has recorded the nodes as down (bounded wait).
+  absl::StatusOr<v1::ClusterStatusResponse> st;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  do {
+    absl::SleepFor(absl::Milliseconds(250));
+    st = cluster().Status();
+  } while (absl::Now() < deadline && (!st.ok() || st->segments_unavailable() == 0));
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->segments_lost(), 0u);
+  EXPECT_GE(st->segments_unavailable(), 1u);
+  CliResult status = alice->Run({"status", "--admin-token-file", cluster().admin_token_file()});
+  EXPECT_EQ(status.exit_code, 0) << status.Describe();
+  EXPECT_THAT(status.out, HasSubstr("UNAVAILABLE"));
+  EXPECT_THAT(status.out, ::testing::Not(HasSubstr("DATA LOST")));
+
+  for (int n : holders) ASSERT_TRUE(cluster().StartNode(n).ok());
+  ASSERT_TRUE(cluster().WaitForNodesUp(cluster().node_count(), absl::Seconds(30)).ok());
+  CliResult back = alice->Run({"get", id, "-o", alice->File("doc.back")});
+  ASSERT_EQ(back.exit_code, 0) << back.Describe();
+  EXPECT_TRUE(ReadFile(alice->File("doc.back")) == data);
 }
 
 }  // namespace

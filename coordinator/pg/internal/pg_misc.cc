@@ -6,7 +6,8 @@ namespace {
 
 constexpr const char* kSegmentHealthCte =
     "WITH h AS (SELECT s.object_id, s.segment, o.data_shards AS k, o.parity_shards AS m, "
-    "count(*) FILTER (WHERE sh.state = 2 AND n.state IN (1, 3)) AS healthy "
+    "count(*) FILTER (WHERE sh.state = 2 AND n.state IN (1, 3)) AS healthy, "
+    "count(*) FILTER (WHERE sh.state = 2 AND n.state IN (1, 2, 3)) AS existing "
     "FROM objects o JOIN segments s ON s.object_id = o.object_id "
     "JOIN shards sh ON sh.object_id = s.object_id AND sh.segment = s.segment "
     "JOIN nodes n ON n.node_id = sh.node_id "
@@ -81,7 +82,7 @@ absl::StatusOr<StoredTotals> PgStats::Totals() {
 absl::StatusOr<std::vector<SegmentHealth>> PgStats::UnhealthySegments(int limit) {
   pqxx::result r = txn_.exec_params(
       std::string(kSegmentHealthCte) +
-          "SELECT object_id::text, segment, k, m, healthy FROM h WHERE healthy < k + m "
+          "SELECT object_id::text, segment, k, m, healthy, existing FROM h WHERE healthy < k + m "
           "ORDER BY healthy - k, object_id, segment LIMIT $1",
       limit);
   std::vector<SegmentHealth> out;
@@ -92,6 +93,7 @@ absl::StatusOr<std::vector<SegmentHealth>> PgStats::UnhealthySegments(int limit)
     s.data_shards = row[2].as<int>();
     s.parity_shards = row[3].as<int>();
     s.healthy_shards = row[4].as<int>();
+    s.existing_shards = row[5].as<int>();
     out.push_back(std::move(s));
   }
   return out;
@@ -100,10 +102,12 @@ absl::StatusOr<std::vector<SegmentHealth>> PgStats::UnhealthySegments(int limit)
 absl::StatusOr<SegmentHealthCounts> PgStats::HealthCounts() {
   pqxx::row r = txn_.exec1(std::string(kSegmentHealthCte) +
                            "SELECT count(*) FILTER (WHERE healthy < k + m), "
-                           "count(*) FILTER (WHERE healthy < k) FROM h");
+                           "count(*) FILTER (WHERE existing < k), "
+                           "count(*) FILTER (WHERE healthy < k AND existing >= k) FROM h");
   SegmentHealthCounts c;
   c.degraded = static_cast<uint64_t>(r[0].as<int64_t>());
   c.lost = static_cast<uint64_t>(r[1].as<int64_t>());
+  c.unavailable = static_cast<uint64_t>(r[2].as<int64_t>());
   return c;
 }
 

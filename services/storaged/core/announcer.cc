@@ -98,6 +98,9 @@ void Announcer::Run() {
     report.used_bytes = stats.used_bytes;
     report.free_bytes = stats.free_bytes;
     report.shard_count = stats.shard_count;
+    report.inventory_count = stats.inventory_count;
+    report.inventory_digest.assign(reinterpret_cast<const char*>(stats.inventory_digest.data()),
+                                   stats.inventory_digest.size());
     report.version = registration_.version;
     report.corrupt_shard_keys = store_.TakeNewlyCorrupt();
     const absl::Status s = client_.Heartbeat(report);

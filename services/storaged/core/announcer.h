@@ -39,6 +39,8 @@ struct HeartbeatReport {
   uint64_t shard_count = 0;
   std::string version;
   std::vector<std::string> corrupt_shard_keys;
+  uint64_t inventory_count = 0;  // StoreStats::inventory_count / inventory_digest
+  std::string inventory_digest;  // 32 raw bytes
 };
 
 // The coordinator as seen by the announcer. Implementations sign the requests with

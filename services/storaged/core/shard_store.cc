@@ -163,6 +163,7 @@ absl::Status ShardStore::Scan() {
         entry.stored_at = absl::TimeFromTimespec(st.st_mtim);
         used_ += entry.size;
         if (corrupt) ++corrupt_count_;
+        if (!corrupt) ToggleInventoryLocked(key);
         index_.emplace(key, std::move(entry));
       }
     }
@@ -199,6 +200,8 @@ StoreStats ShardStore::StatsLocked(const FsSpace& fs) const {
   stats.used_bytes = used_;
   stats.shard_count = index_.size();
   stats.corrupt_count = corrupt_count_;
+  stats.inventory_count = index_.size() - corrupt_count_;
+  stats.inventory_digest = inventory_digest_;
   stats.filesystem_bytes = fs.total;
   const uint64_t by_capacity = SatSub(stats.capacity_bytes, used_ + in_flight_);
   const uint64_t by_disk = SatSub(fs.available, unallocated_);
@@ -301,6 +304,11 @@ void ShardStore::ReleaseReservation(const ShardWriter& writer) {
   if (!writer.preallocated_) unallocated_ -= writer.size_;
 }
 
+void ShardStore::ToggleInventoryLocked(std::string_view key) {
+  const bulk::Sha256Hash h = bulk::Sha256Digest(key);
+  for (size_t i = 0; i < h.size(); ++i) inventory_digest_[i] ^= h[i];
+}
+
 absl::StatusOr<bool> ShardStore::CommitWriter(ShardWriter& writer) {
   const std::string dir = FanOutDir(writer.key_);
   FH_RETURN_IF_ERROR(internal::EnsureDir(dir));
@@ -329,6 +337,7 @@ absl::StatusOr<bool> ShardStore::CommitWriter(ShardWriter& writer) {
     entry.sha256 = writer.sha256_;
     entry.generation = next_generation_++;
     entry.stored_at = absl::Now();
+    ToggleInventoryLocked(writer.key_);
     index_.emplace(writer.key_, std::move(entry));
     used_ += writer.size_;
     ReleaseReservation(writer);
@@ -385,6 +394,7 @@ absl::StatusOr<bool> ShardStore::DeleteIf(const std::string& key, uint64_t gener
     }
     used_ -= it->second.size;
     if (it->second.corrupt) --corrupt_count_;
+    if (!it->second.corrupt) ToggleInventoryLocked(key);
     index_.erase(it);
     dir = FanOutDir(key);
   }
@@ -417,6 +427,7 @@ bool ShardStore::MarkCorrupt(const std::string& key, uint64_t generation) {
     }
     it->second.corrupt = true;
     ++corrupt_count_;
+    ToggleInventoryLocked(key);
     newly_corrupt_.push_back(key);
   }
   log_.Error("shard failed its integrity check", {{"key", key}});

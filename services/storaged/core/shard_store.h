@@ -77,7 +77,11 @@ struct StoreStats {
   uint64_t free_bytes = 0;  // what a put may still use (after the reserve)
   uint64_t shard_count = 0;
   uint64_t corrupt_count = 0;
-  uint64_t filesystem_bytes = 0;  // total size of the data dir's file system (statvfs)
+  uint64_t filesystem_bytes = 0;
+  // Inventory for the coordinator's reconciliation: intact shards (shard_count -
+  // corrupt_count) and the XOR of SHA-256(key) over their keys (order-independent).
+  uint64_t inventory_count = 0;
+  bulk::Sha256Hash inventory_digest{};  // total size of the data dir's file system (statvfs)
 };
 
 class ShardStore;
@@ -240,6 +244,10 @@ class ShardStore {
   uint64_t corrupt_count_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_generation_ ABSL_GUARDED_BY(mu_) = 1;
   std::vector<std::string> newly_corrupt_ ABSL_GUARDED_BY(mu_);
+  // XOR of SHA-256(key) over the intact (not corrupt) entries of index_; every change
+  // of that set goes through ToggleInventoryLocked.
+  bulk::Sha256Hash inventory_digest_ ABSL_GUARDED_BY(mu_){};
+  void ToggleInventoryLocked(std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 };
 
 }  // namespace freehold::storaged

@@ -77,6 +77,8 @@ absl::Status CoordinatorGrpcClient::Heartbeat(const HeartbeatReport& report) {
   request.set_shard_count(report.shard_count);
   request.set_version(report.version);
   for (const std::string& key : report.corrupt_shard_keys) request.add_corrupt_shard_keys(key);
+  request.set_inventory_count(report.inventory_count);
+  request.set_inventory_digest(report.inventory_digest);
   request.set_signed_at_unix_seconds(absl::ToUnixSeconds(clock_.Now()));
   request.set_signature(SignHeartbeat(node_key_, request));
   grpc::ClientContext context;
