@@ -66,7 +66,7 @@ class OperatorRolesTest : public ::testing::Test {
     CliResult r = users_.back()->Run({"signup", "--handle", handle});
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
   }
-  static std::string Password(const std::string& handle) { return "correct horse " + handle; }
+  static std::string Password(const std::string& handle) { return TestPassword(handle); }
 
   // Runs a binary; exit code and stdout + stderr.
   std::pair<int, std::string> Run(const std::string& binary, std::vector<std::string> args,
