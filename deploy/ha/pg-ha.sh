@@ -22,15 +22,35 @@
 #
 # Ports: BASEPORT etcd clients, +1 etcd peers, +2 and +3 PostgreSQL (members pg1, pg2),
 # +4 and +5 their Patroni REST APIs. Everything listens on 127.0.0.1 only, or on the
-# address FREEHOLD_HA_HOST given to `up` (remembered in DIR/host): the multi-host test
-# runs the cluster in a network namespace of its own (tests/deploy/multihost_test.sh),
-# its clients in FREEHOLD_HA_CLIENTS (a CIDR, default the host's own /32).
-# FREEHOLD_HA_TLS_DIR (given to `up`): a directory with server.crt, server.key and ca.crt;
-# PostgreSQL then serves TLS and the clients in FREEHOLD_HA_CLIENTS must connect over TLS
-# with a client certificate signed by ca.crt (pg_hba `hostssl ... clientcert=verify-ca`;
-# they use sslmode=verify-full sslrootcert=ca.crt sslcert=... sslkey=...).
-# Authentication is `trust` on loopback (this is a single-machine cluster); production
-# uses scram-sha-256 over TLS (deploy/README.md). The URL's user is "postgres".
+# address FREEHOLD_HA_HOST given to `up` (remembered in DIR/host), its clients in
+# FREEHOLD_HA_CLIENTS (a CIDR, default the host's own /32).
+#
+# A host set (FREEHOLD_HA_HOSTS="ADDR1 ADDR2 ADDR3", given to `up`, remembered in
+# DIR/hosts): member pg1 with its Patroni on ADDR1, pg2 on ADDR2, and a three-member etcd
+# on ADDR1..ADDR3, as in production (one PostgreSQL per host, three etcd members).
+# FREEHOLD_HA_NETNS="NS1 NS2 NS3" (optional, root) starts each host's processes in that
+# network namespace (ip netns exec), so that the hosts are separate machines on a
+# network (deploy/multihost/fleet.sh); this script itself then runs where it can reach
+# every ADDR (the commands below talk to the hosts over the network only).
+#
+# FREEHOLD_HA_TLS_DIR (given to `up`): a directory with ca.crt and each host's
+# certificate and key, host-K.crt/host-K.key for the K-th address (a single host may
+# name them server.crt/server.key), plus optionally client.crt/client.key (this
+# script's own identity; default host-1's). Every link is then mutual TLS, each side
+# presenting a certificate signed by ca.crt and checking the other's (its address in
+# the SANs):
+#   - clients in FREEHOLD_HA_CLIENTS -> PostgreSQL: `hostssl ... clientcert=verify-ca`,
+#     plaintext refused (clients use sslmode=verify-full sslrootcert=ca.crt sslcert=...
+#     sslkey=...);
+#   - streaming replication and pg_rewind between the members: `hostssl replication
+#     replicator ADDR/32 cert` (the user is authenticated by its certificate: pg_ident
+#     maps the CN "database:..." to replicator and postgres), sslmode=verify-full;
+#   - etcd clients (Patroni, patronictl) and etcd peers: https with
+#     --client-cert-auth / --peer-client-cert-auth;
+#   - Patroni's REST API (members, patronictl, this script): https with
+#     verify_client: required.
+# Without it, authentication is `trust` (loopback tests); production uses certificates
+# as above, or scram-sha-256 over TLS (deploy/README.md). The URL's user is "postgres".
 #
 # Replication: synchronous_mode: true, so a commit returns only once the standby has it,
 # and Patroni never promotes a member that is not the recorded synchronous standby: no
@@ -98,20 +118,57 @@ dir=$2
 base_of() { cat "$dir/baseport"; }
 HOST=127.0.0.1
 [[ ! -f "$dir/host" ]] || HOST=$(cat "$dir/host")
+# HOSTS[K] (K from 1): the addresses; member pg1 on HOSTS[1], pg2 on HOSTS[2] (both on
+# HOST without a host set); an etcd member on each address. NETNS[K]: its namespace.
+HOSTS=() NETNS=()
+load_hosts() {
+  local h=() n=()
+  if [[ -s "$dir/hosts" ]]; then read -r -a h <"$dir/hosts"; else h=("$HOST"); fi
+  [[ ! -s "$dir/netns" ]] || read -r -a n <"$dir/netns"
+  HOSTS=("" "${h[@]}") NETNS=("" "${n[@]}")
+}
+load_hosts
+host_count() { echo $((${#HOSTS[@]} - 1)); }
+member_host() { if (($(host_count) > 1)); then echo "$1"; else echo 1; fi; }  # host index of pgN
+member_addr() { echo "${HOSTS[$(member_host "$1")]}"; }
+
+tls_on() { [[ -f "$dir/tls/ca.crt" ]]; }
+client_cert() { if [[ -f "$dir/tls/client.crt" ]]; then echo "$dir/tls/client"; else echo "$dir/tls/host-1"; fi; }
+# curl_api K PATH: GET on member pgK's REST API (https with this script's certificate
+# when TLS is on); fails unless 2xx.
+curl_api() {
+  local b; b=$(base_of)
+  if tls_on; then
+    local c; c=$(client_cert)
+    curl -sf -o /dev/null --max-time 2 --cacert "$dir/tls/ca.crt" --cert "$c.crt" --key "$c.key" \
+      "https://$(member_addr "$1"):$((b + 3 + $1))$2"
+  else
+    curl -sf -o /dev/null --max-time 2 "http://$(member_addr "$1"):$((b + 3 + $1))$2"
+  fi
+}
+# psql_member K SQL: runs SQL on member pgK as postgres (over mutual TLS when on).
+psql_member() {
+  local b conn; b=$(base_of)
+  conn="host=$(member_addr "$1") port=$((b + 1 + $1)) user=postgres dbname=postgres connect_timeout=3"
+  if tls_on; then
+    local c; c=$(client_cert)
+    conn+=" sslmode=verify-full sslrootcert=$dir/tls/ca.crt sslcert=$c.crt sslkey=$c.key"
+  fi
+  "$PG_BIN/psql" "$conn" -AtqX -c "$2"
+}
+
 url_of() {
   local b
   b=$(base_of)
-  echo "host=$HOST,$HOST port=$((b + 2)),$((b + 3)) user=postgres dbname=postgres" \
-    "target_session_attrs=read-write"
+  echo "host=$(member_addr 1),$(member_addr 2) port=$((b + 2)),$((b + 3)) user=postgres" \
+    "dbname=postgres target_session_attrs=read-write"
 }
 ctl() { as_user env HOME="$dir" patronictl -c "$dir/pg1/patroni.yml" "$@"; }
 
 # The name of the member whose REST API answers 200 on /primary ("" if none).
 primary_member() {
-  local b
-  b=$(base_of)
   for i in 1 2; do
-    if curl -sf -o /dev/null --max-time 2 "http://$HOST:$((b + 3 + i))/primary"; then
+    if curl_api "$i" /primary; then
       echo "pg$i"
       return
     fi
@@ -122,21 +179,17 @@ primary_member() {
 # Waits (bounded) until there is a primary accepting writes and a synchronous standby
 # streaming from it.
 wait_healthy() {
-  local deadline=$((SECONDS + ${1:-90})) b
-  b=$(base_of)
+  local deadline=$((SECONDS + ${1:-90}))
   while ((SECONDS < deadline)); do
     local p
     p=$(primary_member)
     if [[ -n "$p" ]]; then
-      local port=$((b + 1 + ${p#pg}))
       local sync
-      sync=$("$PG_BIN/psql" -h "$HOST" -p "$port" -U postgres -d postgres -Atqc \
-        "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'
-                                                    AND state = 'streaming'" 2>/dev/null || true)
+      sync=$(psql_member "${p#pg}" "SELECT count(*) FROM pg_stat_replication
+        WHERE sync_state = 'sync' AND state = 'streaming'" 2>/dev/null || true)
       local other=$((3 - ${p#pg}))
       # ... and Patroni has recorded the standby as synchronous (a switchover needs it).
-      if [[ "$sync" == 1 ]] &&
-        curl -sf -o /dev/null --max-time 2 "http://$HOST:$((b + 3 + other))/sync"; then
+      if [[ "$sync" == 1 ]] && curl_api "$other" /sync; then
         return 0
       fi
     fi
@@ -147,39 +200,61 @@ wait_healthy() {
   return 1
 }
 
-# The pg_hba lines for the clients (FREEHOLD_HA_CLIENTS): mutual TLS when the cluster
-# has TLS material in $dir/tls, else trust.
-client_hba() {
-  local clients=${FREEHOLD_HA_CLIENTS:-$HOST/32}
-  if [[ -f "$dir/tls/server.crt" ]]; then
+# The pg_hba lines: with TLS, certificates between the members (replication, rewind)
+# and mutual TLS for the clients (FREEHOLD_HA_CLIENTS), plaintext refused; else trust.
+hba_lines() {
+  local clients=${FREEHOLD_HA_CLIENTS:-$HOST/32} k
+  echo "    - local all all trust"
+  if tls_on; then
+    for ((k = 1; k <= $(host_count); k++)); do
+      echo "    - hostssl replication replicator ${HOSTS[$k]}/32 cert map=members"
+      echo "    - hostssl all postgres ${HOSTS[$k]}/32 cert map=members"
+    done
     echo "    - hostssl all all $clients trust clientcert=verify-ca"
-    echo "    - hostnossl all all $clients reject"
+    echo "    - hostnossl all all 0.0.0.0/0 reject"
   else
+    echo "    - host replication replicator $HOST/32 trust"
+    echo "    - host all all $HOST/32 trust"
     echo "    - host all all $clients trust"
   fi
 }
-ssl_parameters() {
-  [[ -f "$dir/tls/server.crt" ]] || return 0
-  printf '    %s\n' "ssl: 'on'" "ssl_cert_file: $dir/tls/server.crt" \
-    "ssl_key_file: $dir/tls/server.key" "ssl_ca_file: $dir/tls/ca.crt"
+# The replication and rewind users' TLS parameters (a member's own certificate).
+member_ssl() {
+  tls_on || return 0
+  printf "      %s\n" "sslmode: verify-full" "sslrootcert: $dir/tls/ca.crt" \
+    "sslcert: $dir/tls/host-$1.crt" "sslkey: $dir/tls/host-$1.key"
 }
 
 write_member_config() {
   local i=$1 b=$2
   local name="pg$i" pgport=$((b + 1 + i)) apiport=$((b + 3 + i))
-  local strict=false
+  local k addr etcd_hosts="" strict=false
+  k=$(member_host "$i")
+  addr=${HOSTS[$k]}
+  for ((j = 1; j <= $(host_count); j++)); do etcd_hosts+="${etcd_hosts:+,}${HOSTS[$j]}:$b"; done
   [[ "${FREEHOLD_HA_STRICT:-0}" == 1 ]] && strict=true
+  local cert="$dir/tls/host-$k" ca="$dir/tls/ca.crt" c
+  c=$(client_cert)
   mkdir -p "$dir/$name"
-  cat >"$dir/$name/patroni.yml" <<EOF
+  {
+    cat <<EOF
 scope: freehold
 name: $name
 log:
   level: INFO
 restapi:
-  listen: $HOST:$apiport
-  connect_address: $HOST:$apiport
-etcd3:
-  hosts: $HOST:$b
+  listen: $addr:$apiport
+  connect_address: $addr:$apiport
+EOF
+    if tls_on; then
+      printf '  %s\n' "certfile: $cert.crt" "keyfile: $cert.key" "cafile: $ca" "verify_client: required"
+      printf '%s\n' "ctl:" "  certfile: $c.crt" "  keyfile: $c.key" "  cacert: $ca"
+    fi
+    printf '%s\n' "etcd3:" "  hosts: $etcd_hosts"
+    if tls_on; then
+      printf '  %s\n' "protocol: https" "cacert: $ca" "cert: $cert.crt" "key: $cert.key"
+    fi
+    cat <<EOF
 bootstrap:
   dcs:
     ttl: $TTL
@@ -203,50 +278,95 @@ bootstrap:
     - encoding: UTF8
     - locale: C
     - auth: trust
-  pg_hba:
-    - local all all trust
-    - host replication replicator $HOST/32 trust
-    - host all all $HOST/32 trust
-    - host all all ${FREEHOLD_HA_CLIENTS:-$HOST/32} trust
 postgresql:
-  listen: $HOST:$pgport
-  connect_address: $HOST:$pgport
+  listen: $addr:$pgport
+  connect_address: $addr:$pgport
   data_dir: $dir/$name/data
   bin_dir: $PG_BIN
   pgpass: $dir/$name/pgpass
+  use_unix_socket: true
+  pg_hba:
+$(hba_lines)
+  pg_ident:
+    - "members /^database:.*$ replicator"
+    - "members /^database:.*$ postgres"
   authentication:
     superuser:
       username: postgres
     replication:
       username: replicator
+$(member_ssl "$k")
     rewind:
       username: postgres
+$(member_ssl "$k")
   parameters:
     unix_socket_directories: $dir/$name
-$(ssl_parameters)
 EOF
+    if tls_on; then
+      printf '    %s\n' "ssl: 'on'" "ssl_cert_file: $cert.crt" "ssl_key_file: $cert.key" "ssl_ca_file: $ca"
+    fi
+  } >"$dir/$name/patroni.yml"
+}
+
+# on_host K CMD...: replaces the current (sub)shell with CMD run as the run user in
+# host K's namespace (if any), so that $! of `(on_host K ...) &` is the program's pid
+# (ip netns exec and setpriv exec it).
+on_host() {
+  local k=$1; shift
+  if [[ -n "${NETNS[$k]:-}" ]]; then
+    local user
+    user=$(run_user)
+    exec ip netns exec "${NETNS[$k]}" setpriv --reuid="$(id -u "$user")" \
+      --regid="$(id -g "$user")" --clear-groups -- "$@"
+  fi
+  exec_as_user "$@"
 }
 
 start_etcd() {
-  local b=$1
-  (exec_as_user etcd --name freehold-ha --data-dir "$dir/etcd/data" \
-    --listen-client-urls "http://$HOST:$b" --advertise-client-urls "http://$HOST:$b" \
-    --listen-peer-urls "http://$HOST:$((b + 1))" \
-    --initial-advertise-peer-urls "http://$HOST:$((b + 1))" \
-    --initial-cluster "freehold-ha=http://$HOST:$((b + 1))" \
-    --listen-metrics-urls "") >"$dir/etcd.log" 2>&1 &
-  echo $! >"$dir/etcd.pid"
-  for _ in $(seq 1 100); do
-    if curl -sf --max-time 1 "http://$HOST:$b/health" | grep -q true; then return 0; fi
+  local b=$1 n k scheme=http cluster="" tls=()
+  n=$(host_count)
+  if tls_on; then
+    scheme=https
+    local ca="$dir/tls/ca.crt"
+  fi
+  for ((k = 1; k <= n; k++)); do cluster+="${cluster:+,}etcd$k=$scheme://${HOSTS[$k]}:$((b + 1))"; done
+  for ((k = 1; k <= n; k++)); do
+    alive "$dir/etcd$k.pid" && continue
+    local addr=${HOSTS[$k]}
+    if tls_on; then
+      local cert="$dir/tls/host-$k"
+      tls=(--cert-file "$cert.crt" --key-file "$cert.key" --trusted-ca-file "$ca" --client-cert-auth
+        --peer-cert-file "$cert.crt" --peer-key-file "$cert.key" --peer-trusted-ca-file "$ca"
+        --peer-client-cert-auth)
+    fi
+    (on_host "$k" etcd --name "etcd$k" --data-dir "$dir/etcd$k/data" \
+      --listen-client-urls "$scheme://$addr:$b" --advertise-client-urls "$scheme://$addr:$b" \
+      --listen-peer-urls "$scheme://$addr:$((b + 1))" \
+      --initial-advertise-peer-urls "$scheme://$addr:$((b + 1))" \
+      --initial-cluster "$cluster" --initial-cluster-token freehold-ha \
+      --listen-metrics-urls "" "${tls[@]}") >"$dir/etcd$k.log" 2>&1 &
+    echo $! >"$dir/etcd$k.pid"
+  done
+  # Healthy once a quorum has elected a leader (each member answers for the cluster).
+  local curl_tls=()
+  if tls_on; then
+    local c; c=$(client_cert)
+    curl_tls=(--cacert "$dir/tls/ca.crt" --cert "$c.crt" --key "$c.key")
+  fi
+  for _ in $(seq 1 300); do
+    if curl -sf --max-time 1 "${curl_tls[@]}" "$scheme://${HOSTS[1]}:$b/health" | grep -q true; then
+      return 0
+    fi
     sleep 0.1
   done
-  echo "pg-ha: etcd did not start; see $dir/etcd.log" >&2
+  echo "pg-ha: etcd did not start; see $dir/etcd*.log" >&2
   return 1
 }
 
 start_member() {
   local i=$1
-  (exec_as_user env HOME="$dir" patroni "$dir/pg$i/patroni.yml") >"$dir/pg$i/patroni.log" 2>&1 &
+  (on_host "$(member_host "$i")" env HOME="$dir" patroni "$dir/pg$i/patroni.yml") \
+    >"$dir/pg$i/patroni.log" 2>&1 &
   echo $! >"$dir/pg$i/patroni.pid"
 }
 
@@ -278,17 +398,34 @@ case "$cmd" in
     echo "$base" >"$dir/baseport"
     HOST=${FREEHOLD_HA_HOST:-$HOST}
     echo "$HOST" >"$dir/host"
+    if [[ -n "${FREEHOLD_HA_HOSTS:-}" ]]; then
+      read -r -a set <<<"$FREEHOLD_HA_HOSTS"
+      [[ ${#set[@]} -eq 3 ]] || { echo "pg-ha: FREEHOLD_HA_HOSTS needs three addresses" >&2; exit 2; }
+      echo "$FREEHOLD_HA_HOSTS" >"$dir/hosts"
+      echo "${FREEHOLD_HA_NETNS:-}" >"$dir/netns"
+    fi
+    load_hosts
     if [[ -n "${FREEHOLD_HA_TLS_DIR:-}" ]]; then
       mkdir -p "$dir/tls"
-      for f in server.crt server.key ca.crt; do
-        install -m 0600 "$FREEHOLD_HA_TLS_DIR/$f" "$dir/tls/$f"  # chowned below
+      t=$FREEHOLD_HA_TLS_DIR
+      install -m 0600 "$t/ca.crt" "$dir/tls/ca.crt"  # all chowned below
+      if [[ -f "$t/server.crt" ]]; then
+        install -m 0600 "$t/server.crt" "$dir/tls/host-1.crt"
+        install -m 0600 "$t/server.key" "$dir/tls/host-1.key"
+      fi
+      for f in "$t"/host-*.crt "$t"/host-*.key "$t"/client.crt "$t"/client.key; do
+        [[ ! -f "$f" ]] || install -m 0600 "$f" "$dir/tls/${f##*/}"
+      done
+      for ((k = 1; k <= $(host_count); k++)); do
+        [[ -f "$dir/tls/host-$k.crt" && -f "$dir/tls/host-$k.key" ]] ||
+          { echo "pg-ha: $t has no host-$k.crt/.key for ${HOSTS[$k]}" >&2; exit 2; }
       done
     fi
     for i in 1 2; do write_member_config "$i" "$base"; done
-    mkdir -p "$dir/etcd"
+    for ((k = 1; k <= $(host_count); k++)); do mkdir -p "$dir/etcd$k"; done
     if [[ $(id -u) -eq 0 ]]; then chown -R "$(run_user):" "$dir"; fi
     chmod 700 "$dir"
-    alive "$dir/etcd.pid" || start_etcd "$base"
+    start_etcd "$base"
     alive "$dir/pg1/patroni.pid" || start_member 1
     # The second member joins once the first has bootstrapped (it copies it).
     for _ in $(seq 1 600); do
@@ -310,7 +447,7 @@ case "$cmd" in
           >/dev/null 2>&1 || true
       fi
     done
-    stop_pidfile "$dir/etcd.pid"
+    for ((k = 1; k <= $(host_count); k++)); do stop_pidfile "$dir/etcd$k.pid"; done
     ;;
   status)
     ctl list

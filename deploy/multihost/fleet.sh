@@ -8,8 +8,11 @@
 #                                      zone-1..3
 #   fhm-<TAG>-svc       MH_NET.20, .21 services host: accounts, coordinator (replica a
 #                                      on .20, b on .21, same ports), donations (.20)
-#   fhm-<TAG>-db        MH_NET.30      deploy/ha/pg-ha.sh: etcd and two Patroni members,
-#                                      PostgreSQL over mutual TLS to the other hosts
+#   fhm-<TAG>-db1..3    MH_NET.31..33  the database host set (deploy/ha/pg-ha.sh with
+#                                      FREEHOLD_HA_HOSTS): Patroni and PostgreSQL member
+#                                      pg1 on db1, pg2 on db2, an etcd member on each of
+#                                      the three; replication, etcd (clients and peers)
+#                                      and Patroni's REST API between them mutual TLS
 # Every host reaches the others through its veth and the bridge. Replicas are found by
 # name, as behind DNS: each namespace's /etc/hosts (ip netns exec mounts
 # /etc/netns/NS/hosts) maps accounts.fleet and coordinator.fleet to both replicas and
@@ -17,7 +20,7 @@
 # when one dies. The CLI in the root namespace sees the same file through a private
 # mount namespace (fleet_client). Every gRPC link, and every PostgreSQL session from
 # another host, is mutual TLS (deploy/tls/pki.sh via deploy/local/lib.sh) with the
-# host's addresses and names in the SANs.
+# host's addresses and names in the SANs; so is every link between the database hosts.
 #
 # MH_LOOPBACK=1 builds the same fleet with every address on the loopback device of one
 # namespace (fhm-<TAG>-lo), the client included: the reference for benchmarks.
@@ -33,7 +36,8 @@ BIN=${FREEHOLD_BIN:-$ROOT/build/bin}
 RUN=$W
 MH_NET=${MH_NET:-10.77.0}
 MH_TAG=${MH_TAG:-t}
-MH_HOSTS=(st1 st2 st3 svc db)
+MH_HOSTS=(st1 st2 st3 svc db1 db2 db3)
+DB_HOSTS=(db1 db2 db3)
 DB_BASE=7400
 export GRPC_DNS_RESOLVER=native
 # shellcheck source=deploy/local/lib.sh
@@ -44,7 +48,8 @@ ns_of() { if [[ "${MH_LOOPBACK:-}" == 1 ]]; then echo "fhm-$MH_TAG-lo"; else ech
 ip_of() {
   case $1 in
     st1) echo "$MH_NET.11" ;; st2) echo "$MH_NET.12" ;; st3) echo "$MH_NET.13" ;;
-    svc | svc-a) echo "$MH_NET.20" ;; svc-b) echo "$MH_NET.21" ;; db) echo "$MH_NET.30" ;;
+    svc | svc-a) echo "$MH_NET.20" ;; svc-b) echo "$MH_NET.21" ;;
+    db1) echo "$MH_NET.31" ;; db2) echo "$MH_NET.32" ;; db3) echo "$MH_NET.33" ;;
   esac
 }
 in_host() { local ns; ns=$(ns_of "$1"); shift; ip netns exec "$ns" "$@"; }
@@ -75,7 +80,7 @@ fleet_net_up() {
     ns=$(ns_of lo)
     ip netns add "$ns"
     ip -n "$ns" link set lo up
-    for h in st1 st2 st3 svc-a svc-b db; do ip -n "$ns" addr add "$(ip_of $h)/32" dev lo; done
+    for h in st1 st2 st3 svc-a svc-b "${DB_HOSTS[@]}"; do ip -n "$ns" addr add "$(ip_of "$h")/32" dev lo; done
     mkdir -p "/etc/netns/$ns"; cp "$W/hosts" "/etc/netns/$ns/hosts"
     return 0
   fi
@@ -134,30 +139,57 @@ fleet_partition() {
   done
 }
 
-# The database host: PostgreSQL serves mutual TLS to the other hosts (a certificate for
-# the host's address; clients present their own and verify the server's, verify-full).
+# The database host set: PostgreSQL serves mutual TLS to the other hosts (each member a
+# certificate for its host's address; clients present their own and verify the
+# server's, verify-full), and the members, etcd and Patroni speak mutual TLS among
+# themselves (host-K: db K's certificate, client: this script's, for psql, curl and
+# patronictl from the root namespace). pg-ha.sh runs where the CLI runs: it reaches
+# every database host over the network only.
 fleet_db_up() {
   mkdir -p "$W/pg" "$W/pg-tls"
-  TLS_SANS="IP:$(ip_of db) DNS:localhost IP:127.0.0.1" tls_leaf database database mh-database
-  cp "$TLS/database.crt" "$W/pg-tls/server.crt"
-  cp "$TLS/database.key" "$W/pg-tls/server.key"
+  local k ns=()
+  for k in 1 2 3; do
+    TLS_SANS="IP:$(ip_of "db$k") DNS:localhost IP:127.0.0.1" tls_leaf "db$k" database "mh-db$k"
+    cp "$TLS/db$k.crt" "$W/pg-tls/host-$k.crt"
+    cp "$TLS/db$k.key" "$W/pg-tls/host-$k.key"
+    ns+=("$(ns_of "db$k")")
+  done
+  TLS_SANS="DNS:localhost" tls_leaf db-operator database mh-db-operator
+  cp "$TLS/db-operator.crt" "$W/pg-tls/client.crt"
+  cp "$TLS/db-operator.key" "$W/pg-tls/client.key"
   cp "$TLS/ca.crt" "$W/pg-tls/ca.crt"
-  DB_URL="$(in_host db env FREEHOLD_HA_HOST="$(ip_of db)" FREEHOLD_HA_CLIENTS="$MH_NET.0/24" \
-    FREEHOLD_HA_TLS_DIR="$W/pg-tls" "$ROOT/deploy/ha/pg-ha.sh" up "$W/pg" "$DB_BASE")"
+  DB_URL="$(FREEHOLD_HA_HOSTS="$(ip_of db1) $(ip_of db2) $(ip_of db3)" FREEHOLD_HA_NETNS="${ns[*]}" \
+    FREEHOLD_HA_CLIENTS="$MH_NET.0/24" FREEHOLD_HA_TLS_DIR="$W/pg-tls" fleet_pg_ha_cmd up "$W/pg" "$DB_BASE")"
   DB_URL+=" connect_timeout=5 keepalives=1 keepalives_idle=5 keepalives_interval=2"
   DB_URL+=" keepalives_count=3 tcp_user_timeout=10000"
   DB_URL+=" sslmode=verify-full sslrootcert=$TLS/ca.crt"
 }
 # db_url NAME: the database URL of the process whose certificate is NAME.
 db_url() { echo "$DB_URL sslcert=$TLS/$1.crt sslkey=$TLS/$1.key"; }
-# fleet_sql SQL: runs SQL on the current primary (from the database host), prints rows.
+# fleet_pg_ha_cmd ARGS...: deploy/ha/pg-ha.sh from the client's host (in loopback mode,
+# its namespace).
+fleet_pg_ha_cmd() {
+  if [[ "${MH_LOOPBACK:-}" == 1 ]]; then
+    ip netns exec "$(ns_of lo)" "$ROOT/deploy/ha/pg-ha.sh" "$@"
+  else
+    "$ROOT/deploy/ha/pg-ha.sh" "$@"
+  fi
+}
+fleet_pg_ha() { fleet_pg_ha_cmd "$1" "$W/pg"; }
+# fleet_db_conn K: a libpq connection string for PostgreSQL on dbK as postgres, over
+# mutual TLS with the operator's database certificate.
+fleet_db_conn() {
+  echo "host=$(ip_of "db$1") port=$((DB_BASE + 1 + $1)) user=postgres dbname=postgres" \
+    "connect_timeout=5 sslmode=verify-full sslrootcert=$TLS/ca.crt sslcert=$TLS/db-operator.crt" \
+    "sslkey=$TLS/db-operator.key"
+}
+# fleet_sql SQL: runs SQL on the current primary (from the client's host), prints rows.
 fleet_sql() {
   local p; p=$(fleet_pg_ha primary)
   [[ -n "$p" ]] || { echo "fleet: no primary" >&2; return 1; }
-  in_host db "${FREEHOLD_PG_BIN:-/usr/lib/postgresql/15/bin}/psql" -h "$(ip_of db)" \
-    -p "$((DB_BASE + 1 + ${p#pg}))" -U postgres -d postgres -AtqX -v ON_ERROR_STOP=1 -c "$1"
+  fleet_client "${FREEHOLD_PG_BIN:-/usr/lib/postgresql/15/bin}/psql" "$(fleet_db_conn "${p#pg}")" \
+    -AtqX -v ON_ERROR_STOP=1 -c "$1"
 }
-fleet_pg_ha() { in_host db "$ROOT/deploy/ha/pg-ha.sh" "$1" "$W/pg"; }
 
 # The services host: accounts a/b, donations, coordinator a/b (a started first, so that
 # it migrates the schemas alone).

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # The fleet on several hosts made of network namespaces (deploy/multihost/fleet.sh):
 # three storage hosts with two daemons each in three zones, a services host (two
-# accounts, two coordinators, donations), a database host (Patroni with two PostgreSQL
-# members and etcd), every gRPC link and every PostgreSQL session from another host
-# mutual TLS with the hosts' addresses in the certificates. From the root namespace the CLI signs
-# up, puts and gets files; then, each bounded in time:
+# accounts, two coordinators, donations), a database host set (db1 and db2 each with a
+# Patroni and its PostgreSQL member, an etcd member on each of db1..db3), every link
+# mutual TLS with the hosts' addresses in the certificates: gRPC, the services' and the
+# operator's PostgreSQL sessions, streaming replication (the replication user
+# authenticated by its certificate), etcd's client and peer links, Patroni's REST API.
+# The test proves it: the replication connection is TLS with a client certificate,
+# plaintext and certificate-less clients are refused by PostgreSQL, etcd and Patroni.
+# From the root namespace the CLI signs up, puts and gets files; then, each bounded in
+# time:
 #   1. one storage host's cable cut: every object still reads back, the coordinator marks
 #      its two daemons down and repairs; cable back: they rejoin, nothing lost or doubled;
 #   2. the leading coordinator killed: the other leads the background work within the
@@ -12,7 +17,7 @@
 #   3. the PostgreSQL primary killed: Patroni promotes the standby, the services
 #      reconnect without a restart (failed calls fail UNAVAILABLE), and every committed
 #      object reads back byte-exactly;
-#   4. the services host cut off from the database: calls fail UNAVAILABLE; healed,
+#   4. the services host cut off from every database host: calls fail UNAVAILABLE; healed,
 #      nothing half-committed remains and puts work again.
 # Skips (exit 77) when namespaces cannot be made (not root, no ip) or Patroni/etcd are
 # missing. Every namespace, veth, bridge and process is removed on exit (trap), also when
@@ -93,12 +98,65 @@ put_new small.bin $((100 * 1024)) || { cat "$W/put.out"; fail "put small.bin"; }
 put_new two-segments.bin $((3 * 512 * 1024 + 17)) || { cat "$W/put.out"; fail "put two-segments.bin"; }
 check_all basic
 echo "   ${#FILES[@]} objects read back byte-exactly"
-# Every database session from another host is TLS with a client certificate.
+
+step "the database host set: every link mutual TLS"
+# Every database session over the network (services, replication, this test) is TLS
+# with a client certificate.
 read -r plain total < <(fleet_sql "SELECT count(*) FILTER (WHERE NOT s.ssl OR s.client_dn IS NULL), count(*)
   FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid)
-  WHERE a.client_addr IS NOT NULL AND a.client_addr <> '$(ip_of db)'" | tr '|' ' ')
-[[ $total -gt 0 && $plain == 0 ]] || fail "database sessions from the services host: $plain of $total without mutual TLS"
-echo "   $total database sessions from the services host, all mutual TLS"
+  WHERE a.client_addr IS NOT NULL" | tr '|' ' ')
+[[ $total -gt 0 && $plain == 0 ]] || fail "database sessions over the network: $plain of $total without mutual TLS"
+echo "   $total database sessions over the network, all mutual TLS"
+primary=$(fleet_pg_ha primary)
+standby=db2; [[ $primary == pg1 ]] || standby=db1
+repl=$(fleet_sql "SELECT r.usename, r.sync_state, s.version, s.client_dn FROM pg_stat_replication r
+  JOIN pg_stat_ssl s USING (pid) WHERE s.ssl AND r.client_addr = '$(ip_of $standby)'")
+[[ $repl == "replicator|sync|TLSv1.3|/O=freehold/CN=database:mh-$standby" ]] ||
+  fail "the replication connection from $standby is not TLS with its certificate: '$repl'"
+echo "   streaming replication $standby -> ${primary/pg/db}: $repl"
+# The replication user is authenticated by its certificate only (from db3, a database
+# host): without one (even over TLS), or in plaintext, PostgreSQL refuses it.
+PSQL=${FREEHOLD_PG_BIN:-/usr/lib/postgresql/15/bin}/psql
+repl_conn="host=$(ip_of "${primary/pg/db}") port=$((DB_BASE + 1 + ${primary#pg})) user=replicator"
+repl_conn+=" dbname=postgres replication=true connect_timeout=5"
+if in_host db3 "$PSQL" "$repl_conn sslmode=verify-full sslrootcert=$TLS/ca.crt" -c IDENTIFY_SYSTEM >/dev/null 2>&1 ||
+   in_host db3 "$PSQL" "$repl_conn sslmode=disable" -c IDENTIFY_SYSTEM >/dev/null 2>&1; then
+  fail "PostgreSQL accepted a replication connection without a client certificate"
+fi
+in_host db3 "$PSQL" "$repl_conn sslmode=verify-full sslrootcert=$TLS/ca.crt sslcert=$TLS/db3.crt sslkey=$TLS/db3.key" \
+  -c IDENTIFY_SYSTEM >/dev/null || fail "a replication connection with a database host's certificate was refused"
+if "$PSQL" "$(fleet_db_conn "${primary#pg}") sslmode=disable" -c 'SELECT 1' >/dev/null 2>&1; then
+  fail "PostgreSQL accepted a plaintext session from another host"
+fi
+echo "   PostgreSQL refuses replication without a certificate and plaintext sessions"
+# etcd: three members over https; a client without a certificate, or plaintext, refused.
+etcd_tls=(--cacert "$TLS/ca.crt" --cert "$TLS/db-operator.crt" --key "$TLS/db-operator.key")
+members=$(ETCDCTL_API=3 etcdctl --endpoints "https://$(ip_of db3):$DB_BASE" "${etcd_tls[@]}" \
+  --command-timeout 5s member list | grep -c ", started, etcd[123], https://" || true)
+[[ $members == 3 ]] || fail "etcd: $members started members with https peer URLs, not 3"
+for d in db1 db2 db3; do
+  curl -sf --max-time 5 "${etcd_tls[@]}" "https://$(ip_of $d):$DB_BASE/health" | grep -q '"health":"true"' ||
+    fail "etcd on $d is not healthy over mutual TLS"
+  if curl -s --max-time 5 --cacert "$TLS/ca.crt" "https://$(ip_of $d):$DB_BASE/health" >/dev/null ||
+     curl -s --max-time 5 "http://$(ip_of $d):$DB_BASE/health" >/dev/null; then
+    fail "etcd on $d answered a client without a certificate"
+  fi
+done
+echo "   etcd: 3 members with https peer URLs; each refuses clients without a certificate"
+# Patroni's REST API: https with client certificates only; patronictl uses it.
+for k in 1 2; do
+  api="$(ip_of "db$k"):$((DB_BASE + 3 + k))"
+  curl -sf --max-time 5 -o /dev/null "${etcd_tls[@]}" "https://$api/patroni" ||
+    fail "Patroni's REST API on db$k does not answer over mutual TLS"
+  if curl -s --max-time 5 -o /dev/null --cacert "$TLS/ca.crt" "https://$api/patroni" ||
+     curl -s --max-time 5 -o /dev/null "http://$api/patroni"; then
+    fail "Patroni's REST API on db$k answered a client without a certificate"
+  fi
+done
+fleet_pg_ha status >"$W/patronictl.out" 2>&1 || { cat "$W/patronictl.out"; fail "patronictl list"; }
+[[ $(grep -cE "\| pg[12] +\| $MH_NET\.3[12]:" "$W/patronictl.out") == 2 ]] ||
+  { cat "$W/patronictl.out"; fail "patronictl does not list both members on their hosts"; }
+echo "   Patroni's REST API refuses plaintext and certificate-less clients; patronictl lists both members"
 
 # cluster JSON (freehold-admin status --json) -> "UP_ON_HOST DOWN_ON_HOST DEGRADED SHARDS_ELSEWHERE"
 cluster() {
@@ -212,8 +270,8 @@ done
 check_all "after the failover"
 echo "   accounts and coordinators reconnected without a restart; ${#FILES[@]} objects byte-exact"
 
-step "4. the services host cut off from the database"
-fleet_partition svc db on
+step "4. the services host cut off from the database hosts"
+for d in "${DB_HOSTS[@]}"; do fleet_partition svc "$d" on; done
 t0=$SECONDS
 rc=0
 CLI_TIMEOUT=120 put_new partitioned.bin $((128 * 1024)) || rc=$?
@@ -223,7 +281,7 @@ rc=0
 CLI_TIMEOUT=120 fleet_cli "$W/cli3" signup --handle "mh3$$" >"$W/signup.out" 2>&1 || rc=$?
 [[ $rc == 5 ]] || { cat "$W/signup.out"; fail "a signup during the partition: exit $rc, not UNAVAILABLE (5)"; }
 echo "   a signup failed UNAVAILABLE"
-fleet_partition svc db off
+for d in "${DB_HOSTS[@]}"; do fleet_partition svc "$d" off; done
 t0=$SECONDS
 i=0
 until CLI_TIMEOUT=60 put_new "healed-$i.bin" $((96 * 1024)); do
