@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The fleet on several hosts (a benchmark, not a test): the multi-host test's topology
 # (deploy/multihost/fleet.sh: three storage hosts, a services host with two accounts and
-# two coordinators, Patroni on a database host, mutual TLS over veths and a bridge) and,
+# two coordinators, a database host set: Patroni and PostgreSQL on db1 and db2, etcd on
+# db1..db3, every link mutual TLS over veths and a bridge) and,
 # as the reference in the same run, the same fleet with every address on one
 # namespace's loopback device. Needs root and iproute2, Patroni and etcd.
 #
@@ -39,12 +40,15 @@ source deploy/multihost/fleet.sh
 # fleet_env multi|lo: selects one of the two fleets for the fleet_* functions.
 fleet_env() {
   W="$WORK/$1" RUN="$WORK/$1" TLS="$WORK/$1/tls"
-  if [[ $1 == lo ]]; then MH_TAG=l MH_NET=10.77.2 MH_LOOPBACK=1; else MH_TAG=b MH_NET=10.77.1 MH_LOOPBACK=; fi
+  # Both in 10.77.0.0/24 (the multi-host test's subnet, hence its lock below): the
+  # loopback fleet's addresses exist only inside its own namespace.
+  if [[ $1 == lo ]]; then MH_TAG=l MH_NET=10.77.0 MH_LOOPBACK=1; else MH_TAG=b MH_NET=10.77.0 MH_LOOPBACK=; fi
   export FREEHOLD_CA_FILE="$TLS/ca.crt" FREEHOLD_ADMIN_TLS_CERT="$TLS/operator.crt"
   export FREEHOLD_ADMIN_TLS_KEY="$TLS/operator.key" FREEHOLD_ADMIN_TOKEN_FILE="$W/admin-token"
 }
-exec 9>/run/lock/freehold-multihost-bench.lock
-flock -w 600 9 || { echo "multihost.sh: another run holds the lock" >&2; exit 1; }
+# The bridge's subnet is the multi-host test's: one of them at a time.
+exec 9>/run/lock/freehold-multihost-t.lock
+flock -w 600 9 || { echo "multihost.sh: another run (or the multihost test) holds the lock" >&2; exit 1; }
 cleanup() {
   set +e
   (fleet_env multi; fleet_down)
