@@ -43,8 +43,10 @@
 #     plaintext refused (clients use sslmode=verify-full sslrootcert=ca.crt sslcert=...
 #     sslkey=...);
 #   - streaming replication and pg_rewind between the members: `hostssl replication
-#     replicator ADDR/32 cert` (the user is authenticated by its certificate: pg_ident
-#     maps the CN "database:..." to replicator and postgres), sslmode=verify-full;
+#     replicator ADDR/32 cert` and `hostssl all rewind ADDR/32 cert` (the users are
+#     authenticated by their certificates: pg_ident maps the CN "database:..." to
+#     replicator and rewind, a role Patroni creates for pg_rewind; no superuser login
+#     from another host), sslmode=verify-full;
 #   - etcd clients (Patroni, patronictl) and etcd peers: https with
 #     --client-cert-auth / --peer-client-cert-auth;
 #   - Patroni's REST API (members, patronictl, this script): https with
@@ -208,7 +210,7 @@ hba_lines() {
   if tls_on; then
     for ((k = 1; k <= $(host_count); k++)); do
       echo "    - hostssl replication replicator ${HOSTS[$k]}/32 cert map=members"
-      echo "    - hostssl all postgres ${HOSTS[$k]}/32 cert map=members"
+      echo "    - hostssl all rewind ${HOSTS[$k]}/32 cert map=members"
     done
     echo "    - hostssl all all $clients trust clientcert=verify-ca"
     echo "    - hostnossl all all 0.0.0.0/0 reject"
@@ -289,7 +291,7 @@ postgresql:
 $(hba_lines)
   pg_ident:
     - "members /^database:.*$ replicator"
-    - "members /^database:.*$ postgres"
+    - "members /^database:.*$ rewind"
   authentication:
     superuser:
       username: postgres
@@ -297,7 +299,7 @@ $(hba_lines)
       username: replicator
 $(member_ssl "$k")
     rewind:
-      username: postgres
+      username: $(if tls_on; then echo rewind; else echo postgres; fi)
 $(member_ssl "$k")
   parameters:
     unix_socket_directories: $dir/$name
@@ -353,7 +355,8 @@ start_etcd() {
     local c; c=$(client_cert)
     curl_tls=(--cacert "$dir/tls/ca.crt" --cert "$c.crt" --key "$c.key")
   fi
-  for _ in $(seq 1 300); do
+  local deadline=$((SECONDS + 60))
+  while ((SECONDS < deadline)); do
     if curl -sf --max-time 1 "${curl_tls[@]}" "$scheme://${HOSTS[1]}:$b/health" | grep -q true; then
       return 0
     fi

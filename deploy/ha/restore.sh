@@ -79,8 +79,14 @@ for pair in max_connections:max_connections max_worker_processes:max_worker_proc
   v=$(setting "${pair%%:*}")
   [[ -z "$v" ]] || opts+=" -c ${pair#*:}=$v"
 done
-as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$data/restore.log" -o "$opts" -w -t 60 start >/dev/null ||
-  { tail -20 "$data/restore.log" >&2; die "PostgreSQL did not start on the restored data"; }
+# (A target the WAL cannot reach may end the server before pg_ctl sees it start.)
+if ! as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$data/restore.log" -o "$opts" -w -t 60 start >/dev/null; then
+  tail -20 "$data/restore.log" >&2
+  if grep -q "recovery ended before configured recovery target was reached" "$data/restore.log"; then
+    die "recovery did not reach $target (WAL missing from $wal?)"
+  fi
+  die "PostgreSQL did not start on the restored data"
+fi
 promoted=""
 for _ in $(seq 1 $((TIMEOUT * 5))); do
   if [[ $(as_pg "$PG_BIN/psql" -h "$data" -p 5432 -U "${FREEHOLD_PG_SUPERUSER:-postgres}" -d postgres -AtqX \
@@ -93,6 +99,6 @@ for _ in $(seq 1 $((TIMEOUT * 5))); do
   sleep 0.2
 done
 as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
-[[ -n "$promoted" ]] || { tail -20 "$data/restore.log" >&2; die "recovery did not reach $target and promote"; }
+[[ -n "$promoted" ]] || { tail -20 "$data/restore.log" >&2; die "recovery did not reach $target and promote (WAL missing from $wal?)"; }
 sed -i '/^# freehold restore.sh: begin$/,/^# freehold restore.sh: end$/d' "$data/postgresql.auto.conf"
 grep -E 'recovery stopping|last completed transaction|selected new timeline' "$data/restore.log" || true

@@ -147,9 +147,13 @@ fleet_partition() {
 # every database host over the network only.
 fleet_db_up() {
   mkdir -p "$W/pg" "$W/pg-tls"
-  local k ns=()
+  local k ns=() all=""
+  # In loopback mode the three hosts share one loopback device, where a connection's
+  # source address is its destination's: etcd, which checks that a peer's certificate
+  # names the address it connects from, then needs every db address in each.
+  [[ "${MH_LOOPBACK:-}" != 1 ]] || all="IP:$(ip_of db1) IP:$(ip_of db2) IP:$(ip_of db3)"
   for k in 1 2 3; do
-    TLS_SANS="IP:$(ip_of "db$k") DNS:localhost IP:127.0.0.1" tls_leaf "db$k" database "mh-db$k"
+    TLS_SANS="IP:$(ip_of "db$k") DNS:localhost IP:127.0.0.1${all:+ $all}" tls_leaf "db$k" database "mh-db$k"
     cp "$TLS/db$k.crt" "$W/pg-tls/host-$k.crt"
     cp "$TLS/db$k.key" "$W/pg-tls/host-$k.key"
     ns+=("$(ns_of "db$k")")
