@@ -51,7 +51,9 @@ cleanup() {
     done
   fi
   [[ -z "${WATCHDOG:-}" ]] || { pkill -P "$WATCHDOG" 2>/dev/null; kill "$WATCHDOG" 2>/dev/null; }
+  local t=$SECONDS
   fleet_down
+  echo "   fleet down in $((SECONDS - t)) s; $SECONDS s in all"
   rm -rf "$W"
   [[ -z "$FAILED" ]] || echo "$FAILED (logs above)" >&2
   exit "$rc"
@@ -308,4 +310,4 @@ for n in "${extra[@]}"; do
   rm -f "$W/got"
 done
 echo "   nothing half-committed (${#extra[@]} put(s) answered UNAVAILABLE yet committed, each whole)"
-echo "PASS"
+echo "PASS ($SECONDS s since the start)"
