@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# A highly available PostgreSQL 15 on loopback: one etcd and two members managed by
-# Patroni with synchronous replication. For tests, benchmarks and trying failover on one
-# machine; deploy/README.md ("Highly available metadata") describes the production
-# layout it models.
+# A highly available PostgreSQL 15: two members managed by Patroni with synchronous
+# replication over etcd. On loopback (one etcd) for tests, benchmarks and trying
+# failover on one machine, or on a host set (one member per host, three etcd members,
+# every link mutual TLS: FREEHOLD_HA_HOSTS below), the production layout that
+# deploy/README.md ("Highly available metadata") describes.
 #
 #   deploy/ha/pg-ha.sh up DIR BASEPORT     # start (or reuse) the cluster, wait for a
 #                                          # primary and a synchronous standby, print
