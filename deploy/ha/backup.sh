@@ -12,8 +12,9 @@
 #    sslcert=backup.crt sslkey=backup.key'
 # Runs pg_basebackup -Ft -z -X stream -c fast into DEST/base-<UTC time>/ (base.tar.gz,
 # pg_wal.tar.gz: the WAL the copy needs to be consistent, streamed while it runs, and
-# backup_manifest), checks it with pg_verifybackup's manifest check, and prints that
-# directory. The WAL after the backup comes from archive_command (the README's settings).
+# backup_manifest; pg_verifybackup of PostgreSQL 15 cannot read tar backups, so only
+# their presence is checked), and prints that directory. The WAL after the backup comes
+# from archive_command (the README's settings); deploy/ha/restore.sh restores both.
 set -euo pipefail
 PG_BIN=${FREEHOLD_PG_BIN:-/usr/lib/postgresql/15/bin}
 [[ $# -eq 2 ]] || { echo "usage: $0 CONNINFO DEST" >&2; exit 2; }
@@ -25,8 +26,6 @@ umask 077
 "$PG_BIN/pg_basebackup" -d "$conninfo" -D "$out" -Ft -z -X stream -c fast --label freehold-backup \
   --no-password >"$out.log" 2>&1 || { cat "$out.log" >&2; rm -rf "$out"; exit 1; }
 rm -f "$out.log"
-# The manifest lists every file with its checksum; compressed tar files cannot be
-# checked file by file, so only the manifest's own integrity and presence are.
 [[ -s "$out/base.tar.gz" && -s "$out/pg_wal.tar.gz" && -s "$out/backup_manifest" ]] ||
   { echo "backup.sh: $out is incomplete" >&2; exit 1; }
 echo "$out"

@@ -29,7 +29,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 FAILED=""
 fail() { FAILED="FAIL: $*"; echo "$FAILED" >&2; exit 1; }
 step() { echo "== [$(date -u +%T)] $*"; }
-for tool in patroni patronictl etcd unshare curl; do
+for tool in patroni patronictl etcd etcdctl unshare curl; do
   command -v "$tool" >/dev/null || skip "$tool is not installed (deploy/install-deps.sh)"
 done
 W=$(mktemp -d /tmp/freehold-multihost.XXXXXX)
