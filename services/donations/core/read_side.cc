@@ -93,6 +93,7 @@ absl::StatusOr<Campaign> CampaignBook::Create(Campaign c) {
   c.raised_base_minor = 0;
   c.donations = 0;
   FH_RETURN_IF_ERROR(store_.CreateCampaign(c));
+  if (changed_) changed_();
   return c;
 }
 
@@ -112,6 +113,7 @@ absl::StatusOr<Campaign> CampaignBook::Close(absl::string_view campaign_id) {
         "campaign_id: the campaign has not started yet; it cannot be closed before it starts");
   }
   FH_RETURN_IF_ERROR(store_.CloseCampaign(campaign_id, now));
+  if (changed_) changed_();
   return store_.GetCampaign(campaign_id);
 }
 
