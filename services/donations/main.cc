@@ -347,6 +347,8 @@ int main(int argc, char** argv) {
   fd::DonorPortal portal(queries, receipt_signer, clock, config.base_currency);
   fd::PgIntentStore intent_store(pool, &projection);
   fd::DonationIntents intents(intent_store, queries, clock);
+  fd::PgClaimStore claim_store(pool, &projection);
+  fd::DonationClaims claims(claim_store, clock);
 
   if (!config.exchange_rates_file.empty()) {
     absl::StatusOr<std::string> csv = ReadFile(config.exchange_rates_file, "--exchange-rates");
@@ -391,7 +393,8 @@ int main(int argc, char** argv) {
         "ExportLedger, operator EraseDonor) are disabled");
   }
   fd::DonationsGrpcService grpc_service(intake, report, campaigns, portal, *admin,
-                                        log.With({{"part", "audit"}}), &intents);
+                                        log.With({{"part", "audit"}}), &intents,
+                                        &claims);
   freehold::GrpcServerOptions grpc_options;
   grpc_options.listen_address = config.listen;
   // The donor portal's backend and the CLI call with tokens; the coordinator presents

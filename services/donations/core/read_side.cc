@@ -319,9 +319,11 @@ absl::StatusOr<Receipt> DonorPortal::GetReceipt(absl::string_view donor_token,
   FH_ASSIGN_OR_RETURN(std::string donor, Authenticate(donor_token));
   if (!IsUuid(entry_id)) return absl::InvalidArgumentError("entry_id: must be a UUID");
   FH_ASSIGN_OR_RETURN(std::optional<LedgerEntry> entry, store_.GetEntry(entry_id));
-  if (!entry.has_value() || entry->donor_id != donor) {
-    return absl::NotFoundError("entry_id: no such donation for this donor");
+  bool mine = false;
+  if (entry.has_value()) {
+    FH_ASSIGN_OR_RETURN(mine, store_.IsSameOrClaimedDonor(donor, entry->donor_id));
   }
+  if (!mine) return absl::NotFoundError("entry_id: no such donation for this donor");
   FH_ASSIGN_OR_RETURN(std::optional<DonorInfo> personal, store_.PersonalData(donor));
   Receipt receipt;
   receipt.entry = *entry;
