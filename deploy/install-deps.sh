@@ -31,8 +31,9 @@ PACKAGES=(
   nodejs
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  # restic and rclone: the peers of bench/smallfiles (many small files)
-  PACKAGES+=(ceph-base hyperfine restic rclone)
+  # restic and rclone: the peers of bench/smallfiles (many small files);
+  # wrk: the load generator of bench/donations (the transparency page)
+  PACKAGES+=(ceph-base hyperfine restic rclone wrk)
 fi
 
 SUDO=""

@@ -30,6 +30,7 @@
 #include "services/donations/core/config.h"
 #include "services/donations/core/ecb_rates.h"
 #include "services/donations/core/exchange_rate.h"
+#include "services/donations/core/page_cache.h"
 #include "services/donations/core/parked_payment_replayer.h"
 #include "services/donations/core/public_ledger.h"
 #include "services/donations/grpc/coordinator_funding_feed.h"
@@ -126,6 +127,13 @@ int main(int argc, char** argv) {
   freehold::AddFlag(app, "--log-level", &config.log_level, "debug|info|warn|error");
   freehold::AddFlag(app, "--db-pool-size", &config.db_pool_size, "PostgreSQL connections");
   freehold::AddFlag(app, "--http-threads", &config.http_threads, "HTTP worker threads");
+  freehold::AddDurationFlag(app, "--page-cache-ttl", &config.page_cache_ttl,
+                            "how long the rendered transparency page and ledger export are "
+                            "served from memory (also re-rendered after this replica records "
+                            "a payment); 0 = render every request");
+  freehold::AddFlag(app, "--http-static-dir", &config.http_static_dir,
+                    "directory of static files served at /<name> on the HTTP port "
+                    "(e.g. a stylesheet or logo for the page)");
   freehold::AddFlag(app, "--base-currency", &config.base_currency,
                     "ISO 4217 currency all totals are kept in");
   freehold::MarkSecretFlag(
@@ -300,7 +308,33 @@ int main(int argc, char** argv) {
   // arrive (any SetExchangeRates, --ecb-rates reload) or at the next periodic pass.
   fd::ParkedPaymentReplayer replayer(intake, config.parked_replay_interval,
                                      log.With({{"part", "parked"}}));
-  report.SetRatesListener([&replayer] { replayer.Trigger(); });
+  // The public documents, rendered at most once per --page-cache-ttl (and after this
+  // replica records a payment, stores rates or changes a campaign), however many read.
+  fd::PageCache page_cache(
+      [&report]() -> absl::StatusOr<std::string> {
+        absl::StatusOr<fd::TransparencyData> data = report.Transparency();
+        if (!data.ok()) return data.status();
+        return fd::RenderTransparencyPage(*data);
+      },
+      config.page_cache_ttl, clock);
+  auto ledger_renderer = [&queries, &config, &clock](fd::LedgerFormat format) {
+    return [&queries, &config, &clock, format]() {
+      return fd::RenderPublicLedger(queries, config.base_currency, clock.Now(), format);
+    };
+  };
+  fd::PageCache ledger_csv(ledger_renderer(fd::LedgerFormat::kCsv), config.page_cache_ttl, clock);
+  fd::PageCache ledger_json(ledger_renderer(fd::LedgerFormat::kJson), config.page_cache_ttl, clock);
+  auto invalidate_public = [&page_cache, &ledger_csv, &ledger_json] {
+    page_cache.Invalidate();
+    ledger_csv.Invalidate();
+    ledger_json.Invalidate();
+  };
+  intake.SetRecordedListener(invalidate_public);
+  campaigns.SetChangeListener(invalidate_public);
+  report.SetRatesListener([&replayer, &invalidate_public] {
+    replayer.Trigger();
+    invalidate_public();  // new rates change the page's figures
+  });
   std::unique_ptr<fd::CoordinatorFundingFeed> funding_feed;
   if (!config.coordinator.empty()) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
@@ -313,6 +347,8 @@ int main(int argc, char** argv) {
   fd::DonorPortal portal(queries, receipt_signer, clock, config.base_currency);
   fd::PgIntentStore intent_store(pool, &projection);
   fd::DonationIntents intents(intent_store, queries, clock);
+  fd::PgClaimStore claim_store(pool, &projection);
+  fd::DonationClaims claims(claim_store, clock);
 
   if (!config.exchange_rates_file.empty()) {
     absl::StatusOr<std::string> csv = ReadFile(config.exchange_rates_file, "--exchange-rates");
@@ -357,7 +393,8 @@ int main(int argc, char** argv) {
         "ExportLedger, operator EraseDonor) are disabled");
   }
   fd::DonationsGrpcService grpc_service(intake, report, campaigns, portal, *admin,
-                                        log.With({{"part", "audit"}}), &intents);
+                                        log.With({{"part", "audit"}}), &intents,
+                                        &claims);
   freehold::GrpcServerOptions grpc_options;
   grpc_options.listen_address = config.listen;
   // The donor portal's backend and the CLI call with tokens; the coordinator presents
@@ -370,17 +407,12 @@ int main(int argc, char** argv) {
   if (!grpc_server.ok()) Die(log, "--listen", grpc_server.status());
 
   absl::StatusOr<std::unique_ptr<fd::WebhookHttpServer>> http = fd::WebhookHttpServer::Start(
-      {.listen = config.http_listen, .threads = config.http_threads}, intake,
-      [&report]() -> absl::StatusOr<std::string> {
-        absl::StatusOr<fd::TransparencyData> data = report.Transparency();
-        if (!data.ok()) return data.status();
-        return fd::RenderTransparencyPage(*data);
-      },
-      log.With({{"part", "http"}}));
+      {.listen = config.http_listen,
+       .threads = config.http_threads,
+       .static_dir = config.http_static_dir},
+      intake, page_cache, log.With({{"part", "http"}}));
   if (!http.ok()) Die(log, "--http-listen", http.status());
-  (*http)->ServeLedger([&queries, &config, &clock](fd::LedgerFormat format) {
-    return fd::RenderPublicLedger(queries, config.base_currency, clock.Now(), format);
-  });
+  (*http)->ServeLedger(ledger_csv, ledger_json);
 
   // Replicas share the database; one of them runs the projector below
   // (freehold_donations_leader).

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <pqxx/pqxx>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -319,6 +320,116 @@ TEST_F(DonationsBinaryTest, TransparencyPageInHeadlessChromium) {
   EXPECT_THAT(dom, ::testing::Not(HasSubstr("Zelda")));
   EXPECT_THAT(dom, ::testing::Not(HasSubstr("zelda@")));
   EXPECT_THAT(dom, ::testing::Not(HasSubstr("<script")));
+}
+
+// GET the URL with curl; "<status>\n<headers>\n\n<body>" split into its parts.
+struct HttpAnswer {
+  int status = 0;
+  std::string headers;  // lower-cased names
+  std::string body;
+  std::string Header(const std::string& name) const {
+    for (absl::string_view line : absl::StrSplit(headers, "\r\n")) {
+      if (absl::StartsWith(line, name + ":")) {
+        return std::string(absl::StripAsciiWhitespace(line.substr(name.size() + 1)));
+      }
+    }
+    return "";
+  }
+};
+HttpAnswer CurlGet(const std::string& url, const std::string& extra = "") {
+  int code = 0;
+  const std::string out =
+      RunCommand(absl::StrCat("curl -sS -i --max-time 10 ", extra, " '", url, "'"), &code);
+  HttpAnswer a;
+  const size_t end = out.find("\r\n\r\n");
+  if (code != 0 || end == std::string::npos) return a;
+  (void)absl::SimpleAtoi(out.substr(9, 3), &a.status);
+  a.headers = absl::AsciiStrToLower(out.substr(0, end));
+  a.body = out.substr(end + 4);
+  return a;
+}
+
+// The page and the ledger export are served from memory: one rendering per TTL or per
+// change this replica makes, conditional requests answered 304, and a static file
+// beside them (the benchmark's reference).
+TEST_F(DonationsBinaryTest, ThePageAndTheExportAreCachedAndAnswerConditionalRequests) {
+  TempDir www("donations-www-");
+  const std::string css = "body { color: #123; }\n";
+  www.WriteFile("style.css", css);
+  StartBinary({"--page-cache-ttl", "1h", "--http-static-dir", www.path()});
+  const std::string root = absl::StrCat("http://", ready_.http, "/");
+
+  HttpAnswer first = CurlGet(root);
+  ASSERT_EQ(first.status, 200) << first.headers;
+  EXPECT_EQ(first.Header("cache-control"), "public, max-age=3600");
+  const std::string etag = first.Header("etag");
+  ASSERT_EQ(etag.size(), 34u) << first.headers;
+  HttpAnswer again = CurlGet(root, absl::StrCat("-H 'If-None-Match: ", etag, "'"));
+  EXPECT_EQ(again.status, 304);
+  EXPECT_EQ(again.body, "");
+  EXPECT_EQ(again.Header("etag"), etag);
+  EXPECT_EQ(CurlGet(root, "-H 'If-None-Match: \"other\"'").status, 200);
+  HttpAnswer head = CurlGet(root, "-I");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.Header("etag"), etag);
+
+  // A change made behind the service's back (another replica, here SQL) is not seen
+  // while the copy is fresh: the page is served from memory.
+  {
+    pqxx::connection conn(db_url());
+    pqxx::work tx(conn);
+    tx.exec(
+        "INSERT INTO donations.campaigns (campaign_id, title, goal_base_minor, created_at) "
+        "VALUES (gen_random_uuid(), 'Behind the back', 1000, now())");
+    tx.commit();
+  }
+  EXPECT_EQ(CurlGet(root).Header("etag"), etag);
+  EXPECT_THAT(CurlGet(root).body, ::testing::Not(HasSubstr("Behind the back")));
+
+  // A payment this replica records renders it again at once.
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  const std::string body = PaymentIntentSucceeded(
+      {.event_id = "evt_cache", .payment_intent = "pi_cache", .amount = 4200, .created = now});
+  ASSERT_TRUE(
+      absl::StartsWith(Post("/webhooks/stripe", body, SignPayload(kSecret, now, body)), "200 "));
+  HttpAnswer after = CurlGet(root, absl::StrCat("-H 'If-None-Match: ", etag, "'"));
+  EXPECT_EQ(after.status, 200);
+  EXPECT_NE(after.Header("etag"), etag);
+  EXPECT_THAT(after.body, HasSubstr("42.00 EUR"));
+  EXPECT_THAT(after.body, HasSubstr("Behind the back"));
+
+  // The export: cached the same way, and re-rendered after the payment too.
+  const std::string json_url = absl::StrCat("http://", ready_.http, "/ledger.json");
+  HttpAnswer json = CurlGet(json_url);
+  ASSERT_EQ(json.status, 200);
+  EXPECT_THAT(json.body, HasSubstr("\"base_amount_minor\":4200"));
+  EXPECT_EQ(json.Header("cache-control"), "public, max-age=3600");
+  EXPECT_EQ(CurlGet(json_url, absl::StrCat("-H 'If-None-Match: ", json.Header("etag"), "'")).status,
+            304);
+  HttpAnswer csv = CurlGet(absl::StrCat("http://", ready_.http, "/ledger.csv"));
+  EXPECT_EQ(csv.status, 200);
+  EXPECT_NE(csv.Header("etag"), json.Header("etag"));
+
+  // A campaign created through the service renders the page again as well.
+  ASSERT_OK_AND_ASSIGN(auto channel, MakeChannel(ready_.grpc));
+  auto stub = freehold::v1::Donations::NewStub(channel);
+  freehold::v1::CreateCampaignRequest create;
+  create.set_title("Through the front door");
+  create.set_goal_base_minor(5000);
+  freehold::v1::CreateCampaignResponse created;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  ctx.AddMetadata("authorization", AdminBearer());
+  ASSERT_TRUE(stub->CreateCampaign(&ctx, create, &created).ok());
+  EXPECT_THAT(CurlGet(root).body, HasSubstr("Through the front door"));
+
+  // The static directory, served by civetweb; no listing, nothing outside it.
+  HttpAnswer file = CurlGet(absl::StrCat("http://", ready_.http, "/style.css"));
+  EXPECT_EQ(file.status, 200);
+  EXPECT_EQ(file.body, css);
+  EXPECT_EQ(CurlGet(absl::StrCat("http://", ready_.http, "/missing.css")).status, 404);
+  EXPECT_NE(CurlGet(absl::StrCat("http://", ready_.http, "/../etc/passwd"), "--path-as-is").status,
+            200);
 }
 
 TEST_F(DonationsBinaryTest, HelpListsFlagsAndBadConfigurationExitsNonZero) {

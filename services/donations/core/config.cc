@@ -18,6 +18,9 @@ absl::Status DonationsConfig::Validate() const {
   if (http_threads < 1 || http_threads > 256) {
     return absl::InvalidArgumentError("--http-threads: must be 1..256");
   }
+  if (page_cache_ttl < absl::ZeroDuration() || page_cache_ttl > absl::Hours(1)) {
+    return absl::InvalidArgumentError("--page-cache-ttl: must be 0..1h");
+  }
   if (base_currency.size() != 3 || !MinorDigits(base_currency).has_value()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--base-currency: unknown currency \"", base_currency, "\""));

@@ -18,6 +18,12 @@ struct DonationsConfig {
   std::string log_level = "info";
   int db_pool_size = 8;
   int http_threads = 16;
+  // How long the rendered transparency page and ledger export are served from memory
+  // (core/page_cache.h; also invalidated by this replica's ledger changes); 0 = render
+  // every request.
+  absl::Duration page_cache_ttl = absl::Seconds(2);
+  // Optional directory of static files served at /<name> on the HTTP port.
+  std::string http_static_dir;
   std::string base_currency = "EUR";
   // Stripe endpoint secrets; several during rotation. Each may be "file:/path".
   std::vector<std::string> stripe_webhook_secrets;

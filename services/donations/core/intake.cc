@@ -149,6 +149,7 @@ absl::StatusOr<IngestResponse> WebhookIntake::Ingest(absl::string_view provider_
                 {"kind", kind},
                 {"outcome", std::string(IngestOutcomeName(applied->outcome))}});
   }
+  if (applied->outcome == IngestOutcome::kRecorded && recorded_) recorded_();
   IngestResponse response;
   response.outcome = applied->outcome;
   response.event_id = event->event_id;
@@ -224,6 +225,7 @@ absl::StatusOr<int> WebhookIntake::ReplayParkedPayments() const {
     }
     FH_RETURN_IF_ERROR(store_.RemoveParkedPayment(p.provider, p.event_id));
   }
+  if (recorded > 0 && recorded_) recorded_();
   return recorded;
 }
 

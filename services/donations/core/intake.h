@@ -12,6 +12,7 @@
 //   UNAVAILABLE etc.     the database failed; nothing recorded, safe to retry
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -52,6 +53,10 @@ class WebhookIntake {
 
   bool HasProvider(absl::string_view provider) const;
 
+  // Called after an event is recorded (by Ingest or ReplayParkedPayments), e.g. to
+  // invalidate the cached transparency page. Must not block. Set once before serving.
+  void SetRecordedListener(std::function<void()> listener) { recorded_ = std::move(listener); }
+
   // Applies the payments parked for want of an exchange rate (a delivery of such a
   // payment is answered "parked" and kept whole in the store) now that rates may have
   // arrived: each one recorded (or found recorded already) is removed; one still
@@ -78,6 +83,7 @@ class WebhookIntake {
   DonationMetrics& metrics_;
   Logger log_;
   IntakeBatcher* const batcher_;
+  std::function<void()> recorded_;
 };
 
 }  // namespace freehold::donations

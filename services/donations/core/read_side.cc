@@ -93,6 +93,7 @@ absl::StatusOr<Campaign> CampaignBook::Create(Campaign c) {
   c.raised_base_minor = 0;
   c.donations = 0;
   FH_RETURN_IF_ERROR(store_.CreateCampaign(c));
+  if (changed_) changed_();
   return c;
 }
 
@@ -112,6 +113,7 @@ absl::StatusOr<Campaign> CampaignBook::Close(absl::string_view campaign_id) {
         "campaign_id: the campaign has not started yet; it cannot be closed before it starts");
   }
   FH_RETURN_IF_ERROR(store_.CloseCampaign(campaign_id, now));
+  if (changed_) changed_();
   return store_.GetCampaign(campaign_id);
 }
 
@@ -317,9 +319,11 @@ absl::StatusOr<Receipt> DonorPortal::GetReceipt(absl::string_view donor_token,
   FH_ASSIGN_OR_RETURN(std::string donor, Authenticate(donor_token));
   if (!IsUuid(entry_id)) return absl::InvalidArgumentError("entry_id: must be a UUID");
   FH_ASSIGN_OR_RETURN(std::optional<LedgerEntry> entry, store_.GetEntry(entry_id));
-  if (!entry.has_value() || entry->donor_id != donor) {
-    return absl::NotFoundError("entry_id: no such donation for this donor");
+  bool mine = false;
+  if (entry.has_value()) {
+    FH_ASSIGN_OR_RETURN(mine, store_.IsSameOrClaimedDonor(donor, entry->donor_id));
   }
+  if (!mine) return absl::NotFoundError("entry_id: no such donation for this donor");
   FH_ASSIGN_OR_RETURN(std::optional<DonorInfo> personal, store_.PersonalData(donor));
   Receipt receipt;
   receipt.entry = *entry;

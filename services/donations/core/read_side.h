@@ -49,9 +49,14 @@ class CampaignBook {
   // raised / goal (0 when goal is 0).
   static double Progress(const Campaign& c);
 
+  // Called after a campaign is created or closed (e.g. to re-render the public page).
+  // Must not block. Set once before serving.
+  void SetChangeListener(std::function<void()> listener) { changed_ = std::move(listener); }
+
  private:
   CampaignStore& store_;
   Clock& clock_;
+  std::function<void()> changed_;
 };
 
 struct FundingSummary {

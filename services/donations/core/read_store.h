@@ -98,7 +98,14 @@ class DonorStore {
   virtual absl::StatusOr<std::optional<LedgerEntry>> GetEntry(absl::string_view entry_id) = 0;
   // Personal data, or nullopt once erased.
   virtual absl::StatusOr<std::optional<DonorInfo>> PersonalData(absl::string_view donor_id) = 0;
-  // Deletes the donor's personal data; the ledger is untouched. OK if already erased.
+  // True if `other` is `donor_id` or a donor `donor_id` claimed by e-mail
+  // (core/donation_claims.h): its entries are `donor_id`'s to see.
+  virtual absl::StatusOr<bool> IsSameOrClaimedDonor(absl::string_view donor_id,
+                                                    absl::string_view other) {
+    return donor_id == other;
+  }
+  // Deletes the donor's personal data (and that of the donors they claimed, and inside
+  // kept raw bodies); the ledger is untouched. OK if already erased.
   virtual absl::Status ErasePersonalData(absl::string_view donor_id) = 0;
   // Deletes the personal data of every donor of `provider` whose customer id equals
   // `customer_ref` (if non-empty) or whose e-mail equals `email` (if non-empty, compared

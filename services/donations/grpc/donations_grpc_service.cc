@@ -87,14 +87,15 @@ v1::IngestResult ResultToProto(IngestOutcome o) {
 DonationsGrpcService::DonationsGrpcService(const WebhookIntake& intake, FundingReport& report,
                                            CampaignBook& campaigns, DonorPortal& portal,
                                            const AdminAuthorizer& admin, Logger audit,
-                                           DonationIntents* intents)
+                                           DonationIntents* intents, DonationClaims* claims)
     : intake_(intake),
       report_(report),
       campaigns_(campaigns),
       portal_(portal),
       admin_(admin),
       audit_(std::move(audit)),
-      intents_(intents) {}
+      intents_(intents),
+      claims_(claims) {}
 
 grpc::Status DonationsGrpcService::AuthorizeOperator(grpc::ServerContext* ctx,
                                                      const char* call) const {

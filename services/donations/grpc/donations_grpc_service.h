@@ -7,6 +7,7 @@
 #include "common/logging.h"
 #include "freehold/v1/donations.grpc.pb.h"
 #include "services/donations/core/admin_access.h"
+#include "services/donations/core/donation_claims.h"
 #include "services/donations/core/donation_intents.h"
 #include "services/donations/core/intake.h"
 #include "services/donations/core/read_side.h"
@@ -19,7 +20,7 @@ class DonationsGrpcService final : public freehold::v1::Donations::Service {
   // Operator calls are logged (account id, token id, call) to `audit`.
   DonationsGrpcService(const WebhookIntake& intake, FundingReport& report, CampaignBook& campaigns,
                        DonorPortal& portal, const AdminAuthorizer& admin, Logger audit,
-                       DonationIntents* intents = nullptr);
+                       DonationIntents* intents = nullptr, DonationClaims* claims = nullptr);
 
   grpc::Status IngestEvent(grpc::ServerContext* ctx, const v1::IngestEventRequest* req,
                            v1::IngestEventResponse* resp) override;
@@ -53,6 +54,19 @@ class DonationsGrpcService final : public freehold::v1::Donations::Service {
                              v1::ListMyPledgesResponse* resp) override;
   grpc::Status CancelMyPledge(grpc::ServerContext* ctx, const v1::CancelMyPledgeRequest* req,
                               v1::CancelMyPledgeResponse* resp) override;
+  // Claims by e-mail and the notification outbox (donor_portal_rpcs.cc); UNIMPLEMENTED
+  // without `claims`.
+  grpc::Status RequestDonationClaim(grpc::ServerContext* ctx,
+                                    const v1::RequestDonationClaimRequest* req,
+                                    v1::RequestDonationClaimResponse* resp) override;
+  grpc::Status ConfirmDonationClaim(grpc::ServerContext* ctx,
+                                    const v1::ConfirmDonationClaimRequest* req,
+                                    v1::ConfirmDonationClaimResponse* resp) override;
+  grpc::Status ListNotifications(grpc::ServerContext* ctx,
+                                 const v1::ListNotificationsRequest* req,
+                                 v1::ListNotificationsResponse* resp) override;
+  grpc::Status AckNotifications(grpc::ServerContext* ctx, const v1::AckNotificationsRequest* req,
+                                v1::AckNotificationsResponse* resp) override;
 
  private:
   // OK if the caller's metadata carries a valid operator token (see admin_access.h).
@@ -65,6 +79,7 @@ class DonationsGrpcService final : public freehold::v1::Donations::Service {
   const AdminAuthorizer& admin_;
   Logger audit_;
   DonationIntents* const intents_;
+  DonationClaims* const claims_;
 };
 
 }  // namespace freehold::donations

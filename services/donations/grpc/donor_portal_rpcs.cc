@@ -12,6 +12,11 @@ grpc::Status NoIntents() {
                       "donation intents are not available in this server");
 }
 
+grpc::Status NoClaims() {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      "donation claims are not available in this server");
+}
+
 }  // namespace
 
 grpc::Status DonationsGrpcService::CreateDonationIntent(grpc::ServerContext*,
@@ -76,6 +81,64 @@ grpc::Status DonationsGrpcService::CancelMyPledge(grpc::ServerContext*,
   resp->set_cancel_subscription(c->provider_subscription);
   resp->set_already_cancelled(c->already_cancelled);
   ToProto(c->requested_at, resp->mutable_requested_at());
+  return grpc::Status::OK;
+}
+
+grpc::Status DonationsGrpcService::RequestDonationClaim(grpc::ServerContext*,
+                                                        const v1::RequestDonationClaimRequest* req,
+                                                        v1::RequestDonationClaimResponse* resp) {
+  if (claims_ == nullptr) return NoClaims();
+  absl::StatusOr<ClaimRequested> r = claims_->Request(req->donor_token(), req->email());
+  if (!r.ok()) return ToGrpcStatus(r.status());
+  resp->set_claim_id(r->claim_id);
+  ToProto(r->expires_at, resp->mutable_expires_at());
+  return grpc::Status::OK;
+}
+
+grpc::Status DonationsGrpcService::ConfirmDonationClaim(grpc::ServerContext*,
+                                                        const v1::ConfirmDonationClaimRequest* req,
+                                                        v1::ConfirmDonationClaimResponse* resp) {
+  if (claims_ == nullptr) return NoClaims();
+  absl::StatusOr<ClaimConfirmed> r =
+      claims_->Confirm(req->donor_token(), req->claim_id(), req->code());
+  if (!r.ok()) return ToGrpcStatus(r.status());
+  resp->set_linked_donors(static_cast<uint32_t>(r->linked_donors));
+  resp->set_linked_payments(static_cast<uint32_t>(r->linked_payments));
+  return grpc::Status::OK;
+}
+
+grpc::Status DonationsGrpcService::ListNotifications(grpc::ServerContext* ctx,
+                                                     const v1::ListNotificationsRequest* req,
+                                                     v1::ListNotificationsResponse* resp) {
+  if (grpc::Status a = AuthorizeOperator(ctx, "ListNotifications"); !a.ok()) return a;
+  if (claims_ == nullptr) return NoClaims();
+  if (req->limit() > 500) {
+    return ToGrpcStatus(absl::InvalidArgumentError("limit: must be 0..500"));
+  }
+  absl::StatusOr<std::vector<Notification>> r =
+      claims_->PendingNotifications(static_cast<int>(req->limit()));
+  if (!r.ok()) return ToGrpcStatus(r.status());
+  for (const Notification& n : *r) {
+    v1::Notification* out = resp->add_notifications();
+    out->set_id(n.id);
+    out->set_kind(n.kind);
+    out->set_recipient(n.recipient);
+    out->set_subject(n.subject);
+    out->set_body(n.body);
+    ToProto(n.created_at, out->mutable_created_at());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status DonationsGrpcService::AckNotifications(grpc::ServerContext* ctx,
+                                                    const v1::AckNotificationsRequest* req,
+                                                    v1::AckNotificationsResponse* resp) {
+  if (grpc::Status a = AuthorizeOperator(ctx, "AckNotifications"); !a.ok()) return a;
+  if (claims_ == nullptr) return NoClaims();
+  std::vector<int64_t> ids(req->ids().begin(), req->ids().end());
+  absl::StatusOr<int> r = claims_->AckNotifications(ids);
+  if (!r.ok()) return ToGrpcStatus(r.status());
+  resp->set_deleted(static_cast<uint32_t>(*r));
   return grpc::Status::OK;
 }
 

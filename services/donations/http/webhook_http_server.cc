@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
@@ -19,6 +20,8 @@ const char* Reason(int status) {
   switch (status) {
     case 200:
       return "OK";
+    case 304:
+      return "Not Modified";
     case 400:
       return "Bad Request";
     case 404:
@@ -48,6 +51,24 @@ void Respond(mg_connection* conn, int status, absl::string_view content_type,
 
 void RespondJson(mg_connection* conn, int status, const nlohmann::json& body) {
   Respond(conn, status, "application/json", body.dump());
+}
+
+// Answers a cached public document: 304 when the request's If-None-Match matches its
+// ETag, else 200 with the body (none for HEAD). One write, as Respond.
+int RespondCached(mg_connection* conn, const CachedDocument& doc, absl::string_view content_type,
+                  absl::Duration max_age, bool head) {
+  const char* if_none_match = mg_get_header(conn, "If-None-Match");
+  const bool not_modified = if_none_match != nullptr && IfNoneMatchMatches(if_none_match, doc.etag);
+  const int status = not_modified ? 304 : 200;
+  std::string out = absl::StrCat("HTTP/1.1 ", status, " ", Reason(status),
+                                 "\r\nContent-Type: ", content_type);
+  if (!not_modified) absl::StrAppend(&out, "\r\nContent-Length: ", doc.body.size());
+  absl::StrAppend(&out, "\r\nCache-Control: public, max-age=",
+                  absl::ToInt64Seconds(max_age), "\r\nETag: ", doc.etag,
+                  "\r\nX-Content-Type-Options: nosniff\r\n\r\n");
+  if (!not_modified && !head) out.append(doc.body);
+  mg_write(conn, out.data(), out.size());
+  return status;
 }
 
 int HttpStatusFor(const absl::Status& s) {
@@ -83,35 +104,40 @@ absl::Status CheckListen(const std::string& listen, std::string* host) {
 
 }  // namespace
 
-WebhookHttpServer::WebhookHttpServer(const WebhookIntake& intake, PageRenderer render_page,
-                                     Logger log)
-    : intake_(intake), render_page_(std::move(render_page)), log_(std::move(log)) {}
+WebhookHttpServer::WebhookHttpServer(const WebhookIntake& intake, PageCache& page, Logger log)
+    : intake_(intake), page_(page), log_(std::move(log)) {}
 
 absl::StatusOr<std::unique_ptr<WebhookHttpServer>> WebhookHttpServer::Start(
-    const HttpServerOptions& options, const WebhookIntake& intake, PageRenderer render_page,
-    Logger log) {
+    const HttpServerOptions& options, const WebhookIntake& intake, PageCache& page, Logger log) {
   std::string host;
   if (absl::Status s = CheckListen(options.listen, &host); !s.ok()) return s;
   mg_init_library(0);
   std::unique_ptr<WebhookHttpServer> server(
-      new WebhookHttpServer(intake, std::move(render_page), std::move(log)));
+      new WebhookHttpServer(intake, page, std::move(log)));
   const std::string threads = std::to_string(options.threads);
-  const char* mg_options[] = {"listening_ports",
-                              options.listen.c_str(),
-                              "num_threads",
-                              threads.c_str(),
-                              "enable_keep_alive",
-                              "yes",
-                              "request_timeout_ms",
-                              "10000",
-                              "keep_alive_timeout_ms",
-                              "30000",
-                              "tcp_nodelay",
-                              "1",
-                              nullptr};
+  std::vector<const char*> mg_options = {"listening_ports",
+                                         options.listen.c_str(),
+                                         "num_threads",
+                                         threads.c_str(),
+                                         "enable_keep_alive",
+                                         "yes",
+                                         "request_timeout_ms",
+                                         "10000",
+                                         "keep_alive_timeout_ms",
+                                         "30000",
+                                         "tcp_nodelay",
+                                         "1",
+                                         "enable_directory_listing",
+                                         "no"};
+  // Without a static directory civetweb serves no files (no document_root).
+  if (!options.static_dir.empty()) {
+    mg_options.push_back("document_root");
+    mg_options.push_back(options.static_dir.c_str());
+  }
+  mg_options.push_back(nullptr);
   mg_callbacks callbacks;
   std::memset(&callbacks, 0, sizeof(callbacks));
-  server->ctx_ = mg_start(&callbacks, nullptr, mg_options);
+  server->ctx_ = mg_start(&callbacks, nullptr, mg_options.data());
   if (server->ctx_ == nullptr) {
     return absl::UnavailableError(
         absl::StrCat("--http-listen: cannot serve HTTP on ", options.listen));
@@ -195,8 +221,9 @@ int WebhookHttpServer::HandleWebhook(mg_connection* conn, void* cbdata) {
   return 200;
 }
 
-void WebhookHttpServer::ServeLedger(LedgerRenderer render) {
-  render_ledger_ = std::move(render);
+void WebhookHttpServer::ServeLedger(PageCache& csv, PageCache& json) {
+  ledger_csv_ = &csv;
+  ledger_json_ = &json;
   mg_set_request_handler(ctx_, "/ledger.csv$", &WebhookHttpServer::HandleLedger, this);
   mg_set_request_handler(ctx_, "/ledger.json$", &WebhookHttpServer::HandleLedger, this);
 }
@@ -210,16 +237,16 @@ int WebhookHttpServer::HandleLedger(mg_connection* conn, void* cbdata) {
     return 405;
   }
   const bool csv = absl::EndsWith(ri->local_uri != nullptr ? ri->local_uri : "", ".csv");
-  absl::StatusOr<std::string> body =
-      self->render_ledger_(csv ? LedgerFormat::kCsv : LedgerFormat::kJson);
-  if (!body.ok()) {
-    self->log_.Warn("ledger export unavailable", {{"error", body.status()}});
+  PageCache& cache = csv ? *self->ledger_csv_ : *self->ledger_json_;
+  absl::StatusOr<std::shared_ptr<const CachedDocument>> doc = cache.Get();
+  if (!doc.ok()) {
+    self->log_.Warn("ledger export unavailable", {{"error", doc.status()}});
     Respond(conn, 503, "text/plain; charset=utf-8", "The ledger export is unavailable right now.\n",
             head);
     return 503;
   }
-  Respond(conn, 200, csv ? "text/csv; charset=utf-8" : "application/json", *body, head);
-  return 200;
+  return RespondCached(conn, **doc, csv ? "text/csv; charset=utf-8" : "application/json",
+                       cache.ttl(), head);
 }
 
 int WebhookHttpServer::HandleRoot(mg_connection* conn, void* cbdata) {
@@ -230,15 +257,14 @@ int WebhookHttpServer::HandleRoot(mg_connection* conn, void* cbdata) {
     Respond(conn, 405, "text/plain", "", false, "Allow: GET, HEAD\r\n");
     return 405;
   }
-  absl::StatusOr<std::string> page = self->render_page_();
+  absl::StatusOr<std::shared_ptr<const CachedDocument>> page = self->page_.Get();
   if (!page.ok()) {
     self->log_.Warn("transparency page unavailable", {{"error", page.status()}});
     Respond(conn, 503, "text/plain; charset=utf-8", "The funding page is unavailable right now.\n",
             head);
     return 503;
   }
-  Respond(conn, 200, "text/html; charset=utf-8", *page, head);
-  return 200;
+  return RespondCached(conn, **page, "text/html; charset=utf-8", self->page_.ttl(), head);
 }
 
 }  // namespace freehold::donations

@@ -17,8 +17,8 @@ constexpr char kPledgeColumns[] =
 
 // The donor's pledges: named by their intent, or paid by their recurring payments.
 constexpr char kDonorPledges[] =
-    "FROM donations.pledges p WHERE p.donor_id = $1::uuid OR p.pledge_id IN "
-    "(SELECT l.pledge_id FROM donations.ledger l WHERE l.donor_id = $1::uuid "
+    "FROM donations.pledges p WHERE p.donor_id IN (SELECT donations.donor_and_claimed($1::uuid)) OR p.pledge_id IN "
+    "(SELECT l.pledge_id FROM donations.ledger l WHERE l.donor_id IN (SELECT donations.donor_and_claimed($1::uuid)) "
     "AND l.pledge_id IS NOT NULL AND l.provider = p.provider)";
 
 std::optional<absl::Time> Micros(const pqxx::field& f) {
@@ -100,8 +100,8 @@ absl::StatusOr<std::optional<std::pair<Pledge, absl::Time>>> PgIntentStore::Requ
     pqxx::result r = txn.exec_params(
         absl::StrCat("UPDATE donations.pledges p SET cancel_requested_at = "
                      "coalesce(p.cancel_requested_at, $4::timestamptz) WHERE p.provider = $2 AND "
-                     "p.pledge_id = $3 AND (p.donor_id = $1::uuid OR p.pledge_id IN (SELECT "
-                     "l.pledge_id FROM donations.ledger l WHERE l.donor_id = $1::uuid AND "
+                     "p.pledge_id = $3 AND (p.donor_id IN (SELECT donations.donor_and_claimed($1::uuid)) OR p.pledge_id IN (SELECT "
+                     "l.pledge_id FROM donations.ledger l WHERE l.donor_id IN (SELECT donations.donor_and_claimed($1::uuid)) AND "
                      "l.pledge_id = $3 AND l.provider = $2)) RETURNING ",
                      kPledgeColumns),
         std::string(donor_id), std::string(provider), std::string(pledge_id),

@@ -74,16 +74,20 @@ std::vector<std::pair<std::string, std::string>> QueryStatements() {
       {"dq_donor_by_token",
        "SELECT donor_id::text FROM donations.donor_tokens WHERE token_hash = $1"},
       {"dq_donor_entries", "SELECT " + cols +
-                               " FROM donations.ledger l WHERE l.donor_id = $1::uuid "
+                               " FROM donations.ledger l WHERE l.donor_id IN (SELECT donations.donor_and_claimed($1::uuid)) "
                                "ORDER BY l.at DESC, l.seq DESC OFFSET $2 LIMIT $3"},
       {"dq_get_entry", "SELECT " + cols + " FROM donations.ledger l WHERE l.entry_id = $1::uuid"},
       {"dq_personal",
        "SELECT coalesce(customer_ref, ''), coalesce(name, ''), coalesce(email, '') "
        "FROM donations.donor_personal WHERE donor_id = $1::uuid"},
-      {"dq_erase", "DELETE FROM donations.donor_personal WHERE donor_id = $1::uuid"},
-      {"dq_erase_by_contact",
-       "DELETE FROM donations.donor_personal WHERE provider = $1 AND "
+      {"dq_erase_donor_ids",
+       "SELECT DISTINCT d::text FROM donations.donor_and_claimed($1::uuid) d"},
+      {"dq_erase_by_contact_ids",
+       "SELECT donor_id::text FROM donations.donor_personal WHERE provider = $1 AND "
        "((customer_ref = NULLIF($2, '')) OR (lower(email) = lower(NULLIF($3, ''))))"},
+      {"dq_claimed_by",
+       "SELECT EXISTS (SELECT 1 FROM donations.donor_claims WHERE donor_id = $1::uuid AND "
+       "claimed_donor_id = $2::uuid)"},
   };
 }
 
@@ -304,17 +308,36 @@ absl::StatusOr<std::optional<DonorInfo>> PgQueryStore::PersonalData(absl::string
   });
 }
 
+absl::StatusOr<bool> PgQueryStore::IsSameOrClaimedDonor(absl::string_view donor_id,
+                                                         absl::string_view other) {
+  if (donor_id == other) return true;
+  if (other.empty()) return false;
+  return pool_.RunReadOnly([&](PgTxn& txn) {
+    return txn.exec_prepared("dq_claimed_by", std::string(donor_id), std::string(other))[0][0]
+        .as<bool>();
+  });
+}
+
 absl::Status PgQueryStore::ErasePersonalData(absl::string_view donor_id) {
-  return pool_.Run([&](PgTxn& txn) { txn.exec_prepared("dq_erase", std::string(donor_id)); });
+  return pool_.Run([&](PgTxn& txn) {
+    std::vector<std::string> ids;
+    for (const pqxx::row& row : txn.exec_prepared("dq_erase_donor_ids", std::string(donor_id))) {
+      ids.push_back(row[0].as<std::string>());
+    }
+    pg_internal::EraseDonors(txn, ids);
+  });
 }
 
 absl::StatusOr<int> PgQueryStore::ErasePersonalDataByContact(absl::string_view provider,
                                                              absl::string_view customer_ref,
                                                              absl::string_view email) {
   return pool_.Run([&](PgTxn& txn) {
-    pqxx::result r = txn.exec_prepared("dq_erase_by_contact", std::string(provider),
-                                       std::string(customer_ref), std::string(email));
-    return static_cast<int>(r.affected_rows());
+    std::vector<std::string> ids;
+    for (const pqxx::row& row : txn.exec_prepared("dq_erase_by_contact_ids", std::string(provider),
+                                                  std::string(customer_ref), std::string(email))) {
+      ids.push_back(row[0].as<std::string>());
+    }
+    return pg_internal::EraseDonors(txn, ids);
   });
 }
 

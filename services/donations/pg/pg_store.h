@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/logging.h"
 #include "common/pg.h"
+#include "services/donations/core/donation_claims.h"
 #include "services/donations/core/donation_intents.h"
 #include "services/donations/core/ledger_rules.h"
 #include "services/donations/core/metrics.h"
@@ -127,6 +128,10 @@ class PgQueryStore : public CampaignStore, public ReportStore, public DonorStore
                                                             int limit) override;
   absl::StatusOr<std::optional<LedgerEntry>> GetEntry(absl::string_view entry_id) override;
   absl::StatusOr<std::optional<DonorInfo>> PersonalData(absl::string_view donor_id) override;
+  absl::StatusOr<bool> IsSameOrClaimedDonor(absl::string_view donor_id,
+                                            absl::string_view other) override;
+  // With the donors it claimed (migration 0010) and their data in kept raw bodies
+  // (pg_internal::EraseDonors).
   absl::Status ErasePersonalData(absl::string_view donor_id) override;
   absl::StatusOr<int> ErasePersonalDataByContact(absl::string_view provider,
                                                  absl::string_view customer_ref,
@@ -164,6 +169,32 @@ class PgIntentStore : public IntentStore {
   LedgerProjection* const projection_;
 };
 
+// Claims of past donations by e-mail and the notification outbox
+// (core/donation_claims.h, migration 0010). Thread-safe; `pool` and `projection` (may be
+// null) must outlive it.
+class PgClaimStore : public ClaimStore {
+ public:
+  PgClaimStore(PgPool& pool, LedgerProjection* projection);
+  absl::StatusOr<std::optional<std::string>> FindDonorByTokenHash(
+      absl::string_view token_hash) override;
+  absl::StatusOr<std::pair<int, int>> RecentClaims(absl::string_view donor_id,
+                                                   absl::string_view email,
+                                                   absl::Time since) override;
+  absl::StatusOr<bool> OtherDonorsWithEmail(absl::string_view donor_id,
+                                            absl::string_view email) override;
+  absl::Status CreateClaim(const EmailClaim& claim,
+                           const std::optional<Notification>& notification) override;
+  absl::StatusOr<std::optional<std::pair<EmailClaim, ClaimLinks>>> ConfirmClaim(
+      absl::string_view claim_id, absl::string_view donor_id,
+      const std::function<ClaimVerdict(const EmailClaim&)>& decide, absl::Time now) override;
+  absl::StatusOr<std::vector<Notification>> PendingNotifications(int limit) override;
+  absl::StatusOr<int> AckNotifications(const std::vector<int64_t>& ids) override;
+
+ private:
+  PgPool& pool_;
+  LedgerProjection* const projection_;
+};
+
 namespace pg_internal {
 // Timestamps cross the wire as RFC 3339 text with microseconds, UTC.
 std::string TimeParam(absl::Time t);
@@ -172,6 +203,13 @@ extern const char kEntryColumns[];
 LedgerEntry EntryFromRow(const pqxx::row& row);
 // A LedgerTxn over `txn` (the intake store's statements).
 std::unique_ptr<LedgerTxn> NewLedgerTxn(PgTxn& txn);
+// Erases the personal data of these donors in `txn`: their donor_personal rows; every
+// name, e-mail and customer id of theirs inside the raw bodies kept in dead_letters,
+// review_events and parked_payments (a JSON string equal to one becomes "", and any
+// other occurrence of one of 4 bytes or more is cut out); the notifications to and
+// claims for their e-mail addresses, and their own claims. Returns how many
+// donor_personal rows were deleted.
+int EraseDonors(PgTxn& txn, const std::vector<std::string>& donor_ids);
 // Prepared statements of PgQueryStore.
 std::vector<std::pair<std::string, std::string>> QueryStatements();
 }  // namespace pg_internal
