@@ -29,6 +29,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/storaged/socket_bound.h"
 #include "common/signed_token.h"
 #include "services/storaged/core/grants.h"
 #include "services/storaged/core/key_ring.h"
@@ -201,6 +202,7 @@ int main(int argc, char** argv) {
   // the bench presents a coordinator certificate (as the coordinator's repair does).
   std::unique_ptr<freehold::testing::TestPki> pki;
   std::unique_ptr<StoragedDaemon> tls_daemon;
+  std::unique_ptr<freehold::bench::SocketBound> bound;  // with TLS: OpenSSL over a socket
   if (compare_tls) {
     if (!freehold::testing::TestPki::Available()) Fail("--compare-tls needs the openssl command");
     pki = std::make_unique<freehold::testing::TestPki>();
@@ -214,6 +216,11 @@ int main(int argc, char** argv) {
     absl::StatusOr<std::unique_ptr<StoragedDaemon>> started = StoragedDaemon::Start(tls_options);
     if (!started.ok()) Fail("TLS daemon: " + started.status().ToString());
     tls_daemon = *std::move(started);
+    absl::StatusOr<std::unique_ptr<freehold::bench::SocketBound>> opened =
+        freehold::bench::SocketBound::Open(server, pki->Issue("bench-client", kRoleCoordinator,
+                                                              "bench-socket"));
+    if (!opened.ok()) Fail("socket bound: " + opened.status().ToString());
+    bound = *std::move(opened);
   }
   struct Tokens {
     std::vector<std::string> put, get, del;
@@ -241,6 +248,7 @@ int main(int argc, char** argv) {
   // later read back both ways), alternating, so both sides see the same background
   // load; the figures are totals over all shards and rounds.
   const pid_t pid = (*daemon)->process().pid();
+  const pid_t tls_pid = tls_daemon ? tls_daemon->process().pid() : 0;
   Side plain_write, put, plain_read, get, tls_put, tls_get;
   const double fsync_before = FsyncSecondsSum(**daemon);
   for (int round = 0; round < rounds; ++round) {
@@ -260,13 +268,21 @@ int main(int argc, char** argv) {
       if (!result.status.ok()) Fail("PutShard: " + result.status.error_message());
       if (result.response.already_present()) Fail("PutShard: unexpectedly already present");
       if (tls_daemon) {
+        const double tls_daemon_cpu = ProcessCpuSeconds(tls_pid);
+        const double tls_client_cpu = SelfCpuSeconds();
         const absl::Time tls_start = absl::Now();
         PutResult r = zero_copy ? PutShardZeroCopy(tls_daemon->channel(), tls_tokens.put[i],
                                                    shards[i], message_bytes)
                                 : PutShard(tls_daemon->stub(), tls_tokens.put[i], shards[i],
                                            message_bytes);
         tls_put.seconds += absl::ToDoubleSeconds(absl::Now() - tls_start);
+        tls_put.daemon_cpu += ProcessCpuSeconds(tls_pid) - tls_daemon_cpu;
+        tls_put.client_cpu += SelfCpuSeconds() - tls_client_cpu;
         if (!r.status.ok()) Fail("TLS PutShard: " + r.status.error_message());
+        // The bound, in the same loop: the shard over a plain and a TLS socket.
+        if (absl::Status s = bound->SendPlain(shards[i]); !s.ok()) Fail(s.ToString());
+        if (absl::Status s = bound->SendTls(shards[i]); !s.ok()) Fail(s.ToString());
+        if (absl::Status s = bound->SealOpen(shards[i]); !s.ok()) Fail(s.ToString());
       }
     }
     EvictTree(plain_dir);
@@ -285,9 +301,13 @@ int main(int argc, char** argv) {
       if (!got.status.ok()) Fail("GetShard: " + got.status.error_message());
       if (got.bytes != shard_bytes) Fail("GetShard: wrong size");
       if (tls_daemon) {
+        const double tls_daemon_cpu = ProcessCpuSeconds(tls_pid);
+        const double tls_client_cpu = SelfCpuSeconds();
         const absl::Time tls_start = absl::Now();
         GetResult g = GetShard(tls_daemon->stub(), tls_tokens.get[i], 0, 0, /*keep_data=*/false);
         tls_get.seconds += absl::ToDoubleSeconds(absl::Now() - tls_start);
+        tls_get.daemon_cpu += ProcessCpuSeconds(tls_pid) - tls_daemon_cpu;
+        tls_get.client_cpu += SelfCpuSeconds() - tls_client_cpu;
         if (!g.status.ok() || g.bytes != shard_bytes) Fail("TLS GetShard failed");
       }
     }
@@ -338,5 +358,44 @@ int main(int argc, char** argv) {
   std::printf("figure: bench_client_put_cpu_s_per_gb %.3f\n", put.client_cpu / gb);
   std::printf("figure: bench_client_get_cpu_s_per_gb %.3f\n", get.client_cpu / gb);
   std::printf("figure: storaged_fsync_s_per_gb %.3f\n", daemon_fsync / gb);
+  if (tls_daemon) {
+    std::printf("figure: storaged_put_tls_daemon_cpu_s_per_gb %.3f\n", tls_put.daemon_cpu / gb);
+    std::printf("figure: storaged_get_tls_daemon_cpu_s_per_gb %.3f\n", tls_get.daemon_cpu / gb);
+    std::printf("figure: bench_client_put_tls_cpu_s_per_gb %.3f\n", tls_put.client_cpu / gb);
+    std::printf("figure: bench_client_get_tls_cpu_s_per_gb %.3f\n", tls_get.client_cpu / gb);
+    // The bound. Both put paths are CPU-bound on a small machine (put_cpu_ratio, the
+    // plaintext put's CPU seconds per GB over the TLS put's, stands beside
+    // tls_put_ratio): their throughputs go as their CPU seconds per GB. No TLS can
+    // spend less than sealing and opening every record with the negotiated AEAD
+    // (aead_seal_open_cpu_s_per_gb); added to the plaintext put's CPU, that gives the
+    // best TLS/plaintext ratio this machine can reach (tls_put_bound_ratio), and
+    // tls_put_ratio_to_bound says how close we come. OpenSSL's whole record layer
+    // over a socket against a plain socket (socket_*) shows what a TLS library adds.
+    const freehold::bench::SocketTransfer& sp = bound->plain();
+    const freehold::bench::SocketTransfer& st = bound->tls();
+    const double socket_gb = static_cast<double>(sp.bytes) / 1e9;
+    const double aead = bound->aead().cpu_seconds / (static_cast<double>(bound->aead().bytes) / 1e9);
+    std::printf("socket bound: %s, records of 16284 bytes, one connection each way\n",
+                bound->cipher().c_str());
+    std::printf("figure: socket_plain_mb_per_s %.1f\n", socket_gb * 1e3 / sp.seconds);
+    std::printf("figure: socket_tls_mb_per_s %.1f\n", socket_gb * 1e3 / st.seconds);
+    std::printf("figure: socket_tls_ratio %.3f\n", sp.seconds / st.seconds);
+    std::printf("figure: socket_tls_extra_cpu_s_per_gb %.3f\n",
+                (st.cpu_seconds - sp.cpu_seconds) / socket_gb);
+    std::printf("figure: aead_seal_open_cpu_s_per_gb %.3f\n", aead);
+    auto bound_figures = [&](const char* name, const Side& plain, const Side& tls,
+                             double measured) {
+      const double cpu = (plain.daemon_cpu + plain.client_cpu) / gb;
+      const double tls_cpu = (tls.daemon_cpu + tls.client_cpu) / gb;
+      const double best = cpu / (cpu + aead);
+      std::printf("figure: %s_cpu_s_per_gb %.3f\n", name, cpu);
+      std::printf("figure: %s_tls_cpu_s_per_gb %.3f\n", name, tls_cpu);
+      std::printf("figure: %s_cpu_ratio %.3f\n", name, cpu / tls_cpu);
+      std::printf("figure: tls_%s_bound_ratio %.3f\n", name, best);
+      std::printf("figure: tls_%s_ratio_to_bound %.3f\n", name, measured / best);
+    };
+    bound_figures("put", put, tls_put, put.seconds / tls_put.seconds);
+    bound_figures("get", get, tls_get, get.seconds / tls_get.seconds);
+  }
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <grpc/impl/codegen/grpc_types.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/shard_stream_args.h"
 
 namespace freehold::cli {
 
@@ -70,6 +71,7 @@ grpc::ChannelArguments StorageChannelArguments() {
   // daemon that refuses connections) waiting past its deadline, and a shard that cannot
   // be read is better rebuilt from parity at once than asked for again.
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  AddShardStreamArguments(args);
   return args;
 }
 

@@ -16,6 +16,7 @@
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
+#include "common/shard_stream_args.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -65,6 +66,7 @@ absl::StatusOr<std::unique_ptr<StoragedDaemon>> StoragedDaemon::Start(
   args.SetMaxReceiveMessageSize(16 << 20);
   args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 << 20);
   args.SetInt(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, (1 << 24) - 1);
+  AddShardStreamArguments(args);  // as the CLI's storage channels
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
       MakeChannel(daemon->grpc_address_, options.client_tls, args);
   if (!channel.ok()) return channel.status();
