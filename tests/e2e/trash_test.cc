@@ -15,7 +15,9 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/grpc_server.h"
 #include "common/shard_claims.h"
 #include "common/signed_token.h"
@@ -132,6 +134,14 @@ class TrashFaultTest : public ::testing::Test {
     claims.set_sha256(shard.sha256);
     claims.set_expires_unix_seconds(absl::ToUnixSeconds(expires_at));
     claims.set_object_id(object_id);
+    // "<32 hex>-<segment>-<index>".
+    const std::vector<std::string> parts = absl::StrSplit(shard.key, '-');
+    uint32_t segment = 0, index = 0;
+    if (parts.size() == 3 && absl::SimpleAtoi(parts[1], &segment) &&
+        absl::SimpleAtoi(parts[2], &index)) {
+      claims.set_segment(segment);
+      claims.set_shard_index(index);
+    }
     absl::StatusOr<SigningKey> key = LoadSigningKey(cluster().dir() + "/coordinator/coordinator.key");
     EXPECT_TRUE(key.ok()) << key.status();
     if (!key.ok()) return "";
