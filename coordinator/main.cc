@@ -271,8 +271,10 @@ int main(int argc, char** argv) {
   // Readers' corrupt-shard reports, audited before anything is marked.
   fc::CorruptionReports corruption(catalog, store, audits, clock,
                                    log.With({{"part", "corruption-reports"}}));
+  fc::TrashBin trash(store, clock, config, &metrics, log.With({{"part", "trash"}}));
   fc::CoordinatorParts parts{tokens,      registry_core, writer, catalog,    monitor,
-                            tls.enabled(), &durability,   &small, &inventory, &corruption};
+                            tls.enabled(), &durability,   &small, &inventory, &corruption,
+                            &trash};
   fc::CoordinatorGrpcService service(parts);
   fc::FundingGrpcService funding_service(funding_monitor);
   freehold::GrpcServerOptions server_options;
@@ -310,6 +312,7 @@ int main(int argc, char** argv) {
   loops.Add(
       {"gc-abandoned-uploads", every, true, [&] { return gc.CollectAbandonedUploads().status(); }});
   loops.Add({"gc-shard-deletions", every, true, [&] { return gc.RunDeletions().status(); }});
+  loops.Add({"trash-purge", every, true, [&] { return trash.PurgeDue().status(); }});
   if (consumer != nullptr) {
     loops.Add({"accounts-deletion-outbox", every, true, [&] { return consumer->Poll().status(); }});
   }

@@ -426,6 +426,10 @@ int main(int argc, char** argv) {
                 HumanBytes(resp->logical_used_bytes()).c_str(),
                 static_cast<unsigned long long>(resp->objects()),
                 static_cast<unsigned long long>(resp->segments()));
+    std::printf("trash            %s in %llu objects (counted above; deleted for good when "
+                "their window ends)\n",
+                HumanBytes(resp->trash_bytes()).c_str(),
+                static_cast<unsigned long long>(resp->trash_objects()));
     std::printf("coding           %u+%u\n", resp->data_shards(), resp->parity_shards());
     std::printf(
         "degraded         %llu segments\nunavailable      %llu segments (nodes down, not "

@@ -142,7 +142,7 @@ int RunApp(int argc, char** argv) {
   c->callback([&] { run = [](Context& ctx) { return RunLs(ctx); }; });
 
   RmArgs rm;
-  c = app.add_subcommand("rm", "delete files");
+  c = app.add_subcommand("rm", "delete files (to the trash: restorable until its window ends)");
   c->add_option("OBJECT", rm.objects, "object IDs or file names")->required();
   c->callback([&] { run = [&](Context& ctx) { return RunRm(ctx, rm); }; });
 
@@ -217,6 +217,22 @@ int RunApp(int argc, char** argv) {
                 "the fingerprint they read out (checked against the server's key)");
   c->add_flag("--yes", contact_verify.yes, "do not ask (scripts)");
   c->callback([&] { run = [&](Context& ctx) { return RunContactsVerify(ctx, contact_verify); }; });
+
+  CLI::App* trash = app.add_subcommand(
+      "trash", "deleted files, kept for the coordinator's window (30 days by default)");
+  trash->require_subcommand(1);
+  c = trash->add_subcommand("ls", "list the trash (names decrypted here)");
+  c->callback([&] { run = [](Context& ctx) { return RunTrashLs(ctx); }; });
+  TrashArgs trash_restore;
+  c = trash->add_subcommand("restore", "bring files back from the trash");
+  c->add_option("OBJECT", trash_restore.objects, "object IDs or file names")->required();
+  c->add_flag("--keep-both", trash_restore.keep_both,
+              "restore even when a file of that name exists now (both are kept)");
+  c->callback([&] { run = [&](Context& ctx) { return RunTrashRestore(ctx, trash_restore); }; });
+  TrashArgs trash_empty;
+  c = trash->add_subcommand("empty", "delete files in the trash for good now (all without OBJECT)");
+  c->add_option("OBJECT", trash_empty.objects, "object IDs or file names (default: all)");
+  c->callback([&] { run = [&](Context& ctx) { return RunTrashEmpty(ctx, trash_empty); }; });
 
   StatusArgs status;
   c = app.add_subcommand("status", "cluster capacity, health and funding");

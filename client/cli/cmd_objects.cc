@@ -333,6 +333,7 @@ absl::Status RunRm(Context& ctx, const RmArgs& args) {
   if (!o.ok()) return o.status();
   std::optional<client::X25519Identity> identity;
   nlohmann::json removed = nlohmann::json::array();
+  nlohmann::json trashed = nlohmann::json::array();
   for (const std::string& arg : args.objects) {
     if (!LooksLikeObjectId(arg) && !identity) {
       absl::StatusOr<client::X25519Identity> id = o->user->Identity(ctx.Passwords());
@@ -342,13 +343,22 @@ absl::Status RunRm(Context& ctx, const RmArgs& args) {
     absl::StatusOr<std::string> id =
         ResolveObject(*o->coordinator, arg, identity ? &*identity : nullptr);
     if (!id.ok()) return id.status();
-    if (absl::Status s = o->coordinator->DeleteObject(*id); !s.ok()) return s;
+    google::protobuf::Timestamp purge_at;
+    if (absl::Status s = o->coordinator->DeleteObject(*id, &purge_at); !s.ok()) return s;
     removed.push_back(*id);
+    const int64_t purge_nanos = purge_at.seconds() * 1000000000LL + purge_at.nanos();
+    trashed.push_back({{"id", *id}, {"purge_at", IsoTime(purge_nanos)}});
     if (!ctx.json()) {
-      std::cout << "Deleted " << *id << (arg != *id ? absl::StrCat(" (", arg, ")") : "") << "\n";
+      std::cout << "Deleted " << *id << (arg != *id ? absl::StrCat(" (", arg, ")") : "");
+      // A coordinator without a trash window answers the delete time: final.
+      if (absl::FromUnixNanos(purge_nanos) > absl::Now()) {
+        std::cout << ": in the trash until " << HumanTime(purge_nanos)
+                  << " (undo: freehold trash restore " << *id << ")";
+      }
+      std::cout << "\n";
     }
   }
-  if (ctx.json()) ctx.PrintJson({{"deleted", removed}});
+  if (ctx.json()) ctx.PrintJson({{"deleted", removed}, {"trash", trashed}});
   return absl::OkStatus();
 }
 

@@ -97,6 +97,8 @@ absl::Status RunStatus(Context& ctx, const StatusArgs& args) {
           {"segments_degraded", cluster->segments_degraded()},
           {"segments_lost", cluster->segments_lost()},
           {"segments_unavailable", cluster->segments_unavailable()},
+          {"trash_objects", cluster->trash_objects()},
+          {"trash_bytes", cluster->trash_bytes()},
           {"coding", absl::StrCat(cluster->data_shards(), "+", cluster->parity_shards())}};
     } else {
       j["cluster_error"] = std::string(cluster.status().message());

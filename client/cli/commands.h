@@ -38,6 +38,10 @@ struct GetArgs {
 struct RmArgs {
   std::vector<std::string> objects;
 };
+struct TrashArgs {
+  std::vector<std::string> objects;  // ids or names in the trash; empty: the whole trash (empty)
+  bool keep_both = false;            // restore: even if a live file has the name
+};
 struct ShareArgs {
   std::string object;
   std::string with;
@@ -84,6 +88,9 @@ absl::Status RunGet(Context& ctx, const GetArgs& args);
 absl::Status RunExport(Context& ctx, const GetArgs& args);
 absl::Status RunLs(Context& ctx);
 absl::Status RunRm(Context& ctx, const RmArgs& args);
+absl::Status RunTrashLs(Context& ctx);
+absl::Status RunTrashRestore(Context& ctx, const TrashArgs& args);
+absl::Status RunTrashEmpty(Context& ctx, const TrashArgs& args);
 
 absl::Status RunShare(Context& ctx, const ShareArgs& args);
 absl::Status RunLink(Context& ctx, const LinkArgs& args);

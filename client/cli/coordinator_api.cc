@@ -91,12 +91,48 @@ absl::StatusOr<std::vector<v1::ObjectSummary>> CoordinatorApi::ListAllObjects() 
   return absl::InternalError("list objects: too many pages");
 }
 
-absl::Status CoordinatorApi::DeleteObject(const std::string& object_id) {
+absl::Status CoordinatorApi::DeleteObject(const std::string& object_id,
+                                          google::protobuf::Timestamp* purge_at) {
   v1::DeleteObjectRequest req;
   req.set_object_id(object_id);
   v1::DeleteObjectResponse resp;
   FH_CALL(DeleteObject, absl::StrCat("delete object ", object_id), req, resp);
+  if (purge_at != nullptr) *purge_at = resp.purge_at();
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::TrashedObject>> CoordinatorApi::ListAllTrash() {
+  std::vector<v1::TrashedObject> out;
+  std::string token;
+  for (int page = 0; page < 100000; ++page) {
+    v1::ListTrashRequest req;
+    req.mutable_page()->set_page_size(1000);
+    req.mutable_page()->set_page_token(token);
+    v1::ListTrashResponse resp;
+    FH_CALL(ListTrash, "list the trash", req, resp);
+    for (v1::TrashedObject& o : *resp.mutable_objects()) out.push_back(std::move(o));
+    if (resp.next_page_token().empty()) return out;
+    token = resp.next_page_token();
+  }
+  return absl::InternalError("list the trash: too many pages");
+}
+
+absl::Status CoordinatorApi::RestoreObjects(const std::vector<std::string>& object_ids,
+                                            bool keep_both) {
+  v1::RestoreObjectsRequest req;
+  for (const std::string& id : object_ids) req.add_object_ids(id);
+  req.set_keep_both(keep_both);
+  v1::RestoreObjectsResponse resp;
+  FH_CALL(RestoreObjects, "restore from the trash", req, resp);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> CoordinatorApi::EmptyTrash(const std::vector<std::string>& object_ids) {
+  v1::EmptyTrashRequest req;
+  for (const std::string& id : object_ids) req.add_object_ids(id);
+  v1::EmptyTrashResponse resp;
+  FH_CALL(EmptyTrash, "empty the trash", req, resp);
+  return resp.purged();
 }
 
 absl::StatusOr<v1::PutInlineObjectsResponse> CoordinatorApi::PutInlineObjects(

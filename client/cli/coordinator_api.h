@@ -37,7 +37,15 @@ class CoordinatorApi {
   absl::StatusOr<v1::GetObjectResponse> GetObject(const std::string& object_id);
   // Every page.
   absl::StatusOr<std::vector<v1::ObjectSummary>> ListAllObjects();
-  absl::Status DeleteObject(const std::string& object_id);
+  // Moves the object to the trash; `purge_at` (optional) receives when it leaves
+  // the trash for good.
+  absl::Status DeleteObject(const std::string& object_id,
+                            google::protobuf::Timestamp* purge_at = nullptr);
+  // The trash (docs/ARCHITECTURE.md#10-keeping-data-alive): every page.
+  absl::StatusOr<std::vector<v1::TrashedObject>> ListAllTrash();
+  absl::Status RestoreObjects(const std::vector<std::string>& object_ids, bool keep_both);
+  // No ids = the whole trash. Returns how many were deleted for good.
+  absl::StatusOr<uint64_t> EmptyTrash(const std::vector<std::string>& object_ids);
   // Small objects (docs/ARCHITECTURE.md#small-objects).
   absl::StatusOr<v1::PutInlineObjectsResponse> PutInlineObjects(
       const v1::PutInlineObjectsRequest& req);

@@ -96,6 +96,7 @@ absl::Status CoordinatorConfig::Validate(bool require_process_fields) const {
   }
   if (loop_interval <= absl::ZeroDuration()) return bad("--loop-interval must be > 0");
   if (max_delete_backoff <= absl::ZeroDuration()) return bad("--max-delete-backoff must be > 0");
+  if (trash_window < absl::ZeroDuration()) return bad("--trash-window must be >= 0");
   if (repair_after < absl::ZeroDuration()) return bad("--repair-after must be >= 0");
   if (absl::Status s = funding.Validate(); !s.ok()) return s;
   if (absl::Status s = durability.Validate(); !s.ok()) return s;

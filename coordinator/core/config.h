@@ -76,6 +76,9 @@ struct CoordinatorConfig {
   absl::Duration signed_request_skew = absl::Minutes(5);
   absl::Duration loop_interval = absl::Seconds(2);  // background loops' period
   absl::Duration max_delete_backoff = absl::Minutes(10);
+  // How long a deleted object waits in its owner's trash (restorable) before its
+  // shards are deleted (core/trash.h). 0 = deletes are final at once.
+  absl::Duration trash_window = absl::Hours(24 * 30);
   // Shards on a node that has been down this long are rebuilt elsewhere
   // (shards reported corrupt or on retired nodes are rebuilt at once).
   absl::Duration repair_after = absl::Minutes(15);

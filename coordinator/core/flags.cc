@@ -81,6 +81,9 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
   AddFlag(app, "--repair", &c->repair, "run the repair loop (--repair=false disables it)");
   AddDurationFlag(app, "--max-delete-backoff", &c->max_delete_backoff,
                   "longest wait between retries of a failed shard deletion");
+  AddDurationFlag(app, "--trash-window", &c->trash_window,
+                  "a deleted object stays in its owner's trash (restorable, counted as used) "
+                  "this long before its shards are deleted; 0 = deletes are final at once");
   AddDurabilityFlags(app, &c->durability);
   AddDurationFlag(app, "--orphan-sweep-interval", &c->orphan_sweep.interval,
                   "period of the orphan sweep (Bloom filter of each node's shard keys sent to "

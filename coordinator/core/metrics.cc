@@ -67,7 +67,23 @@ CoordinatorMetrics::CoordinatorMetrics(prometheus::Registry& registry, int data_
                              .Name("freehold_shard_deletions_pending")
                              .Help("Shard deletions waiting to be done on daemons")
                              .Register(registry)
-                             .Add({})) {
+                             .Add({})),
+      trash_objects_(prometheus::BuildGauge()
+                         .Name("freehold_trash_objects")
+                         .Help("Deleted objects waiting in their owners' trash (restorable)")
+                         .Register(registry)
+                         .Add({})),
+      trash_bytes_(prometheus::BuildGauge()
+                       .Name("freehold_trash_bytes")
+                       .Help("Payload bytes of the objects in the trash (counted as used)")
+                       .Register(registry)
+                       .Add({})),
+      trash_purged_(prometheus::BuildCounter()
+                        .Name("freehold_trash_purged_total")
+                        .Help("Objects purged from the trash (window ended or emptied); their "
+                              "shards are queued for deletion")
+                        .Register(registry)
+                        .Add({})) {
   for (const char* state : {"up", "down", "draining", "retired"}) {
     nodes_family_.Add({{"state", state}}).Set(0);
   }
@@ -138,6 +154,8 @@ void CoordinatorMetrics::SetTotals(const StoredTotals& totals) {
   segments_.Set(static_cast<double>(totals.segments));
   stored_family_.Add({{"kind", "raw"}}).Set(static_cast<double>(totals.raw_bytes));
   stored_family_.Add({{"kind", "logical"}}).Set(static_cast<double>(totals.logical_bytes));
+  trash_objects_.Set(static_cast<double>(totals.trash_objects));
+  trash_bytes_.Set(static_cast<double>(totals.trash_bytes));
   absl::MutexLock lock(&mu_);
   logical_used_ = totals.logical_bytes;
   UpdateLogicalCapacity();

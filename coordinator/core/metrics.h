@@ -10,6 +10,10 @@
 //   freehold_placements_total                           counter (segments placed)
 //   freehold_grant_issue_seconds                        histogram (one request's grants)
 //   freehold_shard_deletions_pending                    gauge
+//   freehold_trash_objects, freehold_trash_bytes        gauges (objects in the trash,
+//                                                       their payload bytes; part of the above)
+//   freehold_trash_purged_total                         counter (objects purged from the trash:
+//                                                       window ended or emptied)
 // Thread-safe.
 #pragma once
 
@@ -43,6 +47,7 @@ class CoordinatorMetrics {
   void SetTotals(const StoredTotals& totals);
   void SetSegmentHealth(const SegmentHealthCounts& health);
   void SetPendingDeletions(int64_t pending);
+  void CountTrashPurged(int objects) { trash_purged_.Increment(objects); }
 
  private:
   const int data_shards_;
@@ -59,6 +64,9 @@ class CoordinatorMetrics {
   prometheus::Counter& placements_;
   prometheus::Histogram& grant_issue_;
   prometheus::Gauge& deletions_pending_;
+  prometheus::Gauge& trash_objects_;
+  prometheus::Gauge& trash_bytes_;
+  prometheus::Counter& trash_purged_;
   absl::Mutex mu_;
   // Node ids with per-node gauges, so removed nodes' series are dropped.
   std::map<std::string, std::vector<prometheus::Gauge*>> node_gauges_ ABSL_GUARDED_BY(mu_);

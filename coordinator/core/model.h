@@ -108,7 +108,14 @@ struct ObjectRecord {
   // but keep is_inline.
   bool is_inline = false;
   std::string inline_payload;
+  // The trash (docs/ARCHITECTURE.md#10-keeping-data-alive): set while a deleted
+  // object waits in its owner's trash; purge_at = trashed_at + the trash window.
+  // Both set or both unset. A trashed object stays kCommitted (its shards stay live
+  // and repaired) but nobody reads, lists or changes it until it is restored.
+  std::optional<absl::Time> trashed_at;
+  std::optional<absl::Time> purge_at;
 
+  bool trashed() const { return trashed_at.has_value(); }
   int shard_count() const { return data_shards + parity_shards; }
 };
 
@@ -144,6 +151,10 @@ struct StoredTotals {
   uint64_t segments = 0;       // committed segments of committed objects
   uint64_t logical_bytes = 0;  // sum of committed objects' payload sizes
   uint64_t raw_bytes = 0;      // sum of shard sizes of committed segments (k+m each)
+  // Of the above: committed objects in the trash and their payload bytes (counted as
+  // used by the funding model until purged).
+  uint64_t trash_objects = 0;
+  uint64_t trash_bytes = 0;
 };
 
 // Health of one committed segment that has fewer than k+m healthy shards.

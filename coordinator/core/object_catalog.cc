@@ -7,6 +7,7 @@
 #include "common/status.h"
 #include "coordinator/core/ids.h"
 #include "coordinator/core/node_registry.h"
+#include "coordinator/core/trash.h"
 
 namespace freehold::coordinator {
 ObjectSummary SummaryOf(const ObjectRecord& o, bool shared_with_caller) {
@@ -68,6 +69,8 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::LoadManifest(
   // Anonymous callers and other accounts get the answer of an id that does not
   // exist, so that nobody learns that an object they may not read exists.
   if (!MayRead(object, caller, shared)) return ObjectNotFoundError(object_id);
+  // Deleted: unreadable from the delete on, by everyone (core/trash.h).
+  if (object.trashed()) return TrashedObjectError(object_id);
   std::vector<SegmentRecord> segments;
   if (!object.is_inline) {
     FH_ASSIGN_OR_RETURN(segments, txn.segments().List(object_id));
@@ -225,6 +228,12 @@ absl::StatusOr<ObjectRecord> ObjectCatalog::LoadOwnedCommitted(MetadataTxn& txn,
     return absl::PermissionDeniedError(
         absl::StrCat("only the owner of object ", object_id, " may change it"));
   }
+  if (object->trashed()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("object ", object_id,
+                     " is in the trash: restore it first (or empty the trash to delete it for "
+                     "good)"));
+  }
   return *std::move(object);
 }
 
@@ -237,14 +246,23 @@ absl::Status ObjectCatalog::CheckHeader(const std::string& age_header) const {
   return absl::OkStatus();
 }
 
-absl::Status ObjectCatalog::Delete(const Caller& caller, const std::string& raw_object_id) {
+absl::Status ObjectCatalog::Delete(const Caller& caller, const std::string& object_id) {
+  return Delete(caller, object_id, nullptr);
+}
+
+absl::Status ObjectCatalog::Delete(const Caller& caller, const std::string& raw_object_id,
+                                   absl::Time* purge_at) {
   FH_ASSIGN_OR_RETURN(const std::string object_id, CanonicalUuid(raw_object_id, "object_id"));
   const absl::Time now = clock_.Now();
+  absl::Time purge = now;
   FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
     FH_ASSIGN_OR_RETURN(ObjectRecord object, LoadOwnedCommitted(txn, caller, object_id));
-    return QueueShardsAndRemove(txn, object.object_id, now);
+    FH_ASSIGN_OR_RETURN(purge, MoveToTrash(txn, std::move(object), now, config_.trash_window));
+    return absl::OkStatus();
   }));
-  log_.Info("object deleted", {{"object_id", object_id}});
+  if (purge_at != nullptr) *purge_at = purge;
+  log_.Info(purge > now ? "object moved to the trash" : "object deleted",
+            {{"object_id", object_id}});
   return absl::OkStatus();
 }
 

@@ -1,5 +1,6 @@
 // Reads and changes of committed objects: manifests with GET grants, paged
-// listing, deletion, sharing (new age header + share list) and public links.
+// listing, deletion (to the trash, core/trash.h), sharing (new age header + share
+// list) and public links. Objects in the trash are unreadable and unlisted.
 // Rules (access.h): the owner reads and changes; accounts in the share list
 // read; anyone reads an object with a public link. Uncommitted objects are
 // invisible (NOT_FOUND) to reads.
@@ -109,9 +110,13 @@ class ObjectCatalog {
   absl::StatusOr<ObjectPage> List(const Caller& caller, int page_size,
                                   const std::string& page_token, uint64_t max_bytes = 0);
 
-  // Owner only. The object disappears at once; shards are deleted on the
-  // daemons by the GC loop (retried).
+  // Owner only. The object moves to the owner's trash for config.trash_window
+  // (core/trash.h: unreadable by anyone at once, restorable until `*purge_at`); with
+  // a zero window it disappears at once. Shards are deleted on the daemons by the GC
+  // loop (retried) once the object is purged. An upload never committed is removed at
+  // once. FAILED_PRECONDITION if it is already in the trash.
   absl::Status Delete(const Caller& caller, const std::string& object_id);
+  absl::Status Delete(const Caller& caller, const std::string& object_id, absl::Time* purge_at);
 
   // Owner only. Replaces the age header and the set of accounts it is shared
   // with (an empty list unshares).
@@ -124,8 +129,8 @@ class ObjectCatalog {
   absl::Status SetPublicLink(const Caller& caller, const std::string& object_id, bool enabled,
                              const std::string& age_header);
 
-  // Deletes every object of an account (any state) and removes it from share
-  // lists. Returns how many objects were deleted.
+  // Deletes every object of an account (any state, the trash included: no window)
+  // and removes it from share lists. Returns how many objects were deleted.
   absl::StatusOr<int> DeleteAccountData(const std::string& account_id);
 
  private:

@@ -60,7 +60,7 @@ class ObjectRepository {
                                                           bool for_update) = 0;
   virtual absl::Status Insert(const ObjectRecord& object) = 0;
   // Replaces the mutable columns: age header, state, public link, committed_at,
-  // segment_count.
+  // segment_count, trashed_at, purge_at.
   virtual absl::Status Update(const ObjectRecord& object) = 0;
   // Removes the object with its segments, shards and shares.
   virtual absl::Status Remove(const std::string& object_id) = 0;
@@ -70,19 +70,26 @@ class ObjectRepository {
   // The latest expiry NotePutGrants recorded; InfinitePast if none (or no object).
   virtual absl::StatusOr<absl::Time> PutGrantsExpireAt(const std::string& object_id) = 0;
 
-  // Committed objects owned by or shared with `account_id`, object_id >
+  // Committed objects not in the trash owned by or shared with `account_id`, object_id >
   // `after_object_id` ("" = from the start), ordered by object_id, at most `limit`.
   virtual absl::StatusOr<std::vector<ObjectRecord>> ListVisible(const std::string& account_id,
                                                                 const std::string& after_object_id,
                                                                 int limit) = 0;
-  // Committed objects owned by `account_id` whose name_hash is `name_hash`
-  // (indexed), ordered by object_id, at most `limit`; without inline payloads.
+  // Committed objects not in the trash owned by `account_id` whose name_hash is
+  // `name_hash` (indexed), ordered by object_id, at most `limit`; without inline payloads.
   virtual absl::StatusOr<std::vector<ObjectRecord>> FindByNameHash(const std::string& account_id,
                                                                    const std::string& name_hash,
                                                                    int limit) = 0;
   // Ids of objects owned by `account_id` (any state), at most `limit`.
   virtual absl::StatusOr<std::vector<std::string>> ListOwnedBy(const std::string& account_id,
                                                                int limit) = 0;
+  // Objects in the trash of `account_id`, object_id > `after_object_id` ("" = from
+  // the start), ordered by object_id, at most `limit`; without inline payloads.
+  virtual absl::StatusOr<std::vector<ObjectRecord>> ListTrashed(const std::string& account_id,
+                                                                const std::string& after_object_id,
+                                                                int limit) = 0;
+  // Ids of trashed objects whose purge_at <= now, earliest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<std::string>> ListPurgeDue(absl::Time now, int limit) = 0;
   // Ids of uploading objects whose upload_expires_at <= now, at most `limit`.
   virtual absl::StatusOr<std::vector<std::string>> ListExpiredUploads(absl::Time now,
                                                                       int limit) = 0;

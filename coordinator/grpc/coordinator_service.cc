@@ -313,10 +313,16 @@ grpc::Status CoordinatorGrpcService::ListObjects(grpc::ServerContext* ctx,
 
 grpc::Status CoordinatorGrpcService::DeleteObject(grpc::ServerContext* ctx,
                                                   const v1::DeleteObjectRequest* req,
-                                                  v1::DeleteObjectResponse*) {
+                                                  v1::DeleteObjectResponse* resp) {
   absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
   if (!caller.ok()) return Fail(caller);
-  return ToGrpcStatus(p_.catalog.Delete(*caller, req->object_id()));
+  // To the owner's trash (core/trash.h); purge_at says when it is gone for good.
+  absl::Time purge_at;
+  if (absl::Status s = p_.catalog.Delete(*caller, req->object_id(), &purge_at); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  SetTime(purge_at, resp->mutable_purge_at());
+  return grpc::Status::OK;
 }
 
 grpc::Status CoordinatorGrpcService::UpdateHeader(grpc::ServerContext* ctx,
@@ -354,6 +360,8 @@ grpc::Status CoordinatorGrpcService::ClusterStatus(grpc::ServerContext* ctx,
   resp->set_segments_degraded(snap->health.degraded);
   resp->set_segments_lost(snap->health.lost);
   resp->set_segments_unavailable(snap->health.unavailable);
+  resp->set_trash_objects(snap->totals.trash_objects);
+  resp->set_trash_bytes(snap->totals.trash_bytes);
   resp->set_data_shards(static_cast<uint32_t>(snap->data_shards));
   resp->set_parity_shards(static_cast<uint32_t>(snap->parity_shards));
   if (p_.durability != nullptr) {

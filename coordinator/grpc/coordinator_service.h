@@ -21,6 +21,7 @@
 #include "coordinator/core/object_catalog.h"
 #include "coordinator/core/object_writer.h"
 #include "coordinator/core/small_objects.h"
+#include "coordinator/core/trash.h"
 #include "freehold/v1/coordinator.grpc.pb.h"
 
 namespace freehold::coordinator {
@@ -42,6 +43,8 @@ struct CoordinatorParts {
   InventoryReconciler* inventory = nullptr;
   // Readers' corrupt-shard reports (audited before anything is marked); null = refused.
   CorruptionReports* corruption = nullptr;
+  // The trash (ListTrash, RestoreObjects, EmptyTrash); null = those answer UNIMPLEMENTED.
+  TrashBin* trash = nullptr;
 };
 
 class CoordinatorGrpcService final : public v1::Coordinator::Service {
@@ -72,6 +75,13 @@ class CoordinatorGrpcService final : public v1::Coordinator::Service {
                            v1::ListObjectsResponse* resp) override;
   grpc::Status DeleteObject(grpc::ServerContext* ctx, const v1::DeleteObjectRequest* req,
                             v1::DeleteObjectResponse* resp) override;
+  // trash_rpc.cc
+  grpc::Status ListTrash(grpc::ServerContext* ctx, const v1::ListTrashRequest* req,
+                         v1::ListTrashResponse* resp) override;
+  grpc::Status RestoreObjects(grpc::ServerContext* ctx, const v1::RestoreObjectsRequest* req,
+                              v1::RestoreObjectsResponse* resp) override;
+  grpc::Status EmptyTrash(grpc::ServerContext* ctx, const v1::EmptyTrashRequest* req,
+                          v1::EmptyTrashResponse* resp) override;
   // small_objects_rpc.cc
   grpc::Status PutInlineObjects(grpc::ServerContext* ctx, const v1::PutInlineObjectsRequest* req,
                                 v1::PutInlineObjectsResponse* resp) override;

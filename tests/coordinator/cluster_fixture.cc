@@ -112,6 +112,10 @@ void ClusterTest::StartCluster(int daemons, std::vector<std::string> extra_args)
                                    segment_size_,
                                    "--log-level",
                                    "warn"};
+  // Deletes are final at once unless a test passes --trash-window.
+  bool trash_window_given = false;
+  for (const std::string& a : extra_args) trash_window_given |= a.rfind("--trash-window", 0) == 0;
+  if (!trash_window_given) args.insert(args.end(), {"--trash-window", "0s"});
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   args.insert(args.end(), {"--tls-cert", coordinator_tls.cert_file, "--tls-key",
                            coordinator_tls.key_file, "--tls-ca", coordinator_tls.ca_file});

@@ -20,6 +20,8 @@ void CoordinatorPgTest::SetUp() {
   config_.node_down_after = absl::Seconds(30);
   config_.upload_ttl = absl::Hours(1);
   config_.grant_ttl = absl::Minutes(15);
+  // Deletes are final at once unless a test sets a window (trash_pg_test.cc).
+  config_.trash_window = absl::ZeroDuration();
   pool_ = std::make_unique<PgPool>(CoordinatorPoolOptions(db_url(), 4));
   ASSERT_OK(MigrateCoordinatorSchema(*pool_));
   store_ = std::make_unique<PgMetadataStore>(*pool_);

@@ -280,6 +280,9 @@ TEST_F(FundingEndToEndTest, ThrottlesHeaviestFirstDonationLiftsItFullDisksRefuse
   // 5. Deletes are never blocked, and freeing space reopens admission.
   CliResult rm = heavy->Run({"rm", "big"});
   ASSERT_EQ(rm.exit_code, 0) << rm.Describe();
+  // Trashed bytes count as used until the trash is emptied (or its window ends).
+  CliResult empty = heavy->Run({"trash", "empty"});
+  ASSERT_EQ(empty.exit_code, 0) << empty.Describe();
   heavy_files.erase("big");
   WaitForState(this, v1::ADMISSION_STATE_OPEN);
   // The daemons free the shards asynchronously (GC loop once the PUT grants expired,

@@ -155,10 +155,16 @@ TEST_F(SmallFilesTest, ManyFilesInOneCommandInlineAndShardedRoundTripByteForByte
     EXPECT_EQ(ReadFile(alice->File("five.out")), data["small file 5.bin"]);
   }
 
-  // Deleting an inline object removes its row; there are no shards to queue.
+  // Deleting an inline object moves it to the trash (row kept); emptying the trash
+  // removes its row; there are no shards to queue.
   const int64_t queued = Sql("SELECT count(*) FROM shard_deletions");
   CliResult rm = alice->Run({"rm", inline_id});
   ASSERT_EQ(rm.exit_code, 0) << rm.Describe();
+  EXPECT_EQ(Sql(absl::StrCat("SELECT count(*) FROM objects WHERE object_id = '", inline_id,
+                             "' AND trashed_at IS NOT NULL")),
+            1);
+  CliResult empty = alice->Run({"trash", "empty", inline_id});
+  ASSERT_EQ(empty.exit_code, 0) << empty.Describe();
   EXPECT_EQ(Sql(absl::StrCat("SELECT count(*) FROM objects WHERE object_id = '", inline_id, "'")),
             0);
   EXPECT_EQ(Sql("SELECT count(*) FROM shard_deletions"), queued);

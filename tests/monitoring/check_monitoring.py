@@ -54,6 +54,10 @@ CONTRACT_METRICS = {
     "freehold_donations_received_base_total",
     "freehold_donations_ledger_journal_lag_seconds",
     "freehold_rpc_total",
+    # The trash window (coordinator/core/trash.h).
+    "freehold_trash_bytes",
+    "freehold_trash_objects",
+    "freehold_trash_purged_total",
     # Storage daemons: orphan sweep and scrubber findings.
     "freehold_storaged_orphans_deleted_total",
     "freehold_storaged_orphan_bytes_deleted_total",

@@ -70,12 +70,17 @@ absl::StatusOr<StoredTotals> PgStats::Totals() {
       " FROM segments s JOIN objects o ON o.object_id = s.object_id WHERE o.state = 2) + "
       // Inline objects: their payload once (PostgreSQL replicates it).
       "(SELECT COALESCE(sum(size_bytes), 0)::bigint FROM objects "
-      " WHERE state = 2 AND inline_payload IS NOT NULL)");
+      " WHERE state = 2 AND inline_payload IS NOT NULL), "
+      "(SELECT count(*) FROM objects WHERE state = 2 AND trashed_at IS NOT NULL), "
+      "(SELECT COALESCE(sum(size_bytes), 0)::bigint FROM objects "
+      " WHERE state = 2 AND trashed_at IS NOT NULL)");
   StoredTotals t;
   t.objects = static_cast<uint64_t>(r[0].as<int64_t>());
   t.logical_bytes = static_cast<uint64_t>(r[1].as<int64_t>());
   t.segments = static_cast<uint64_t>(r[2].as<int64_t>());
   t.raw_bytes = static_cast<uint64_t>(r[3].as<int64_t>());
+  t.trash_objects = static_cast<uint64_t>(r[4].as<int64_t>());
+  t.trash_bytes = static_cast<uint64_t>(r[5].as<int64_t>());
   return t;
 }
 

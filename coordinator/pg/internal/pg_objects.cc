@@ -9,7 +9,7 @@ constexpr const char* kObjectColumns =
     "o.size_bytes, o.data_shards, o.parity_shards, o.segment_size_bytes, o.state, "
     "o.public_link, ts_to_micros(o.created_at), ts_to_micros(o.upload_expires_at), "
     "ts_to_micros(o.committed_at), o.segment_count, o.name_hash, "
-    "o.inline_payload IS NOT NULL";
+    "o.inline_payload IS NOT NULL, ts_to_micros(o.trashed_at), ts_to_micros(o.purge_at)";
 // kObjectColumns and the inline payload (Get) or an empty one (listings).
 constexpr const char* kWithPayload = ", o.inline_payload";
 constexpr const char* kWithoutPayload = ", NULL::bytea";
@@ -32,7 +32,9 @@ ObjectRecord ObjectFromRow(const pqxx::row& r) {
   o.segment_count = r[13].as<int>();
   if (!r[14].is_null()) o.name_hash = BytesOf(r[14]);
   o.is_inline = r[15].as<bool>();
-  if (!r[16].is_null()) o.inline_payload = BytesOf(r[16]);
+  o.trashed_at = OptionalFromMicros(r[16].as<int64_t>());
+  o.purge_at = OptionalFromMicros(r[17].as<int64_t>());
+  if (!r[18].is_null()) o.inline_payload = BytesOf(r[18]);
   return o;
 }
 
@@ -74,9 +76,10 @@ absl::Status PgObjects::Insert(const ObjectRecord& o) {
 absl::Status PgObjects::Update(const ObjectRecord& o) {
   txn_.exec_params(
       "UPDATE objects SET age_header = $2, state = $3, public_link = $4, "
-      "committed_at = micros_to_ts($5), segment_count = $6 WHERE object_id = $1::uuid",
+      "committed_at = micros_to_ts($5), segment_count = $6, trashed_at = micros_to_ts($7), "
+      "purge_at = micros_to_ts($8) WHERE object_id = $1::uuid",
       o.object_id, Bytes(o.age_header), static_cast<int>(o.state), o.public_link,
-      Micros(o.committed_at), o.segment_count);
+      Micros(o.committed_at), o.segment_count, Micros(o.trashed_at), Micros(o.purge_at));
   return absl::OkStatus();
 }
 
@@ -109,7 +112,8 @@ absl::StatusOr<std::vector<ObjectRecord>> PgObjects::ListVisible(const std::stri
       after_object_id.empty() ? "00000000-0000-0000-0000-000000000000" : after_object_id;
   pqxx::result r = txn_.exec_params(
       std::string("SELECT ") + kObjectColumns + kWithoutPayload +
-          " FROM objects o WHERE o.state = 2 AND o.object_id > $2::uuid AND "
+          " FROM objects o WHERE o.state = 2 AND o.trashed_at IS NULL AND "
+          "o.object_id > $2::uuid AND "
           "(o.owner_account_id = $1::uuid OR o.object_id IN "
           "(SELECT s.object_id FROM object_shares s WHERE s.account_id = $1::uuid AND "
           "s.object_id > $2::uuid)) ORDER BY o.object_id LIMIT $3",
@@ -126,7 +130,7 @@ absl::StatusOr<std::vector<ObjectRecord>> PgObjects::FindByNameHash(const std::s
   pqxx::result r = txn_.exec_params(
       std::string("SELECT ") + kObjectColumns + kWithoutPayload +
           " FROM objects o WHERE o.owner_account_id = $1::uuid AND o.name_hash = $2 AND "
-          "o.state = 2 ORDER BY o.object_id LIMIT $3",
+          "o.state = 2 AND o.trashed_at IS NULL ORDER BY o.object_id LIMIT $3",
       account_id, Bytes(name_hash), limit);
   std::vector<ObjectRecord> out;
   out.reserve(r.size());
@@ -140,6 +144,29 @@ absl::StatusOr<std::vector<std::string>> PgObjects::ListOwnedBy(const std::strin
       txn_.exec_params("SELECT object_id::text FROM objects WHERE owner_account_id = $1::uuid "
                        "ORDER BY object_id LIMIT $2",
                        account_id, limit));
+}
+
+absl::StatusOr<std::vector<ObjectRecord>> PgObjects::ListTrashed(const std::string& account_id,
+                                                                 const std::string& after_object_id,
+                                                                 int limit) {
+  const std::string after =
+      after_object_id.empty() ? "00000000-0000-0000-0000-000000000000" : after_object_id;
+  pqxx::result r = txn_.exec_params(
+      std::string("SELECT ") + kObjectColumns + kWithoutPayload +
+          " FROM objects o WHERE o.owner_account_id = $1::uuid AND o.trashed_at IS NOT NULL "
+          "AND o.object_id > $2::uuid ORDER BY o.object_id LIMIT $3",
+      account_id, after, limit);
+  std::vector<ObjectRecord> out;
+  out.reserve(r.size());
+  for (const pqxx::row& row : r) out.push_back(ObjectFromRow(row));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> PgObjects::ListPurgeDue(absl::Time now, int limit) {
+  return FirstColumn(txn_.exec_params(
+      "SELECT object_id::text FROM objects WHERE trashed_at IS NOT NULL AND purge_at <= "
+      "micros_to_ts($1) ORDER BY purge_at LIMIT $2",
+      Micros(now), limit));
 }
 
 absl::StatusOr<std::vector<std::string>> PgObjects::ListExpiredUploads(absl::Time now, int limit) {

@@ -66,6 +66,10 @@ class PgObjects : public ObjectRepository {
                                                            int limit) override;
   absl::StatusOr<std::vector<std::string>> ListOwnedBy(const std::string& account_id,
                                                        int limit) override;
+  absl::StatusOr<std::vector<ObjectRecord>> ListTrashed(const std::string& account_id,
+                                                        const std::string& after_object_id,
+                                                        int limit) override;
+  absl::StatusOr<std::vector<std::string>> ListPurgeDue(absl::Time now, int limit) override;
   absl::StatusOr<std::vector<std::string>> ListExpiredUploads(absl::Time now, int limit) override;
   absl::StatusOr<std::vector<std::string>> Shares(const std::string& object_id) override;
   absl::StatusOr<bool> IsSharedWith(const std::string& object_id,
