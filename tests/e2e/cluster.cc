@@ -271,9 +271,7 @@ absl::Status Cluster::StartNode(int i) {
       testing::PrintStoragedIdentity(node_data_dir(i));
   if (!identity.ok()) return identity.status();
   const TlsConfig tls = pki_.Issue(absl::StrCat("storaged-", i), kRoleStoraged, identity->node_id);
-  absl::StatusOr<std::unique_ptr<testing::Process>> p =
-      Launch(testing::BinaryPath("freehold-storaged"),
-             {"--listen",
+  std::vector<std::string> args = {"--listen",
               n.address,
               "--metrics-listen",
               "",
@@ -296,7 +294,10 @@ absl::Status Cluster::StartNode(int i) {
               "--heartbeat-interval",
               "1s",
               "--log-level",
-              "warn"},
+              "warn"};
+  args.insert(args.end(), options_.storaged_args.begin(), options_.storaged_args.end());
+  absl::StatusOr<std::unique_ptr<testing::Process>> p =
+      Launch(testing::BinaryPath("freehold-storaged"), std::move(args),
              dir_.File(absl::StrCat("storaged-", i, "-", ++n.starts, ".log")), tls);
   if (!p.ok()) return p.status();
   n.process = *std::move(p);

@@ -34,6 +34,8 @@ struct ClusterOptions {
   bool donations = false;
   // Extra freehold-coordinator flags (funding and admission settings).
   std::vector<std::string> coordinator_args;
+  // Extra freehold-storaged flags for every daemon (e.g. "--orphan-grace", "3s").
+  std::vector<std::string> storaged_args;
   // A database to use instead of a fresh one from the test harness (e.g. the multi-host
   // URL of deploy/ha/pg-ha.sh); the cluster leaves it in place.
   std::string database_url;
