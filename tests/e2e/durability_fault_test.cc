@@ -4,7 +4,14 @@
 // checks the outcome on the daemons' disks and in the coordinator's status.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <dirent.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -16,6 +23,7 @@
 #include "tests/e2e/cli_runner.h"
 #include "tests/e2e/cluster.h"
 #include "tests/e2e/probes.h"
+#include "tests/support/storaged_identity.h"
 
 namespace freehold::e2e {
 namespace {
@@ -193,6 +201,165 @@ TEST(DurabilityFaultTest, TwoDaemonsKilledAtOnceRepairedAndNotDuplicatedOnReturn
   EXPECT_EQ(st->segments_degraded(), 0u);
   EXPECT_EQ(st->segments_lost(), 0u);
   ExpectAllReadable(alice, data, "after the two daemons returned");
+}
+
+
+// The shard keys the coordinator records as `state` (2 healthy) on `node_id` (psql on
+// the cluster's database).
+std::set<std::string> RecordedKeys(const Cluster& c, const std::string& node_id,
+                                   const std::string& scratch, int state = 2) {
+  CliResult r = RunTool("/usr/bin/psql",
+                        {c.database_url(), "-At", "-c",
+                         absl::StrCat("SELECT replace(object_id::text, '-', '') || '-' || segment "
+                                      "|| '-' || shard_index FROM coordinator.shards WHERE "
+                                      "node_id = '",
+                                      node_id, "' AND state = ", state)},
+                        scratch);
+  EXPECT_EQ(r.exit_code, 0) << r.Describe();
+  std::set<std::string> keys;
+  size_t start = 0;
+  while (start < r.out.size()) {
+    size_t end = r.out.find('\n', start);
+    if (end == std::string::npos) end = r.out.size();
+    if (end > start) keys.insert(r.out.substr(start, end - start));
+    start = end + 1;
+  }
+  return keys;
+}
+
+// Names in a directory (non-recursive), "." and ".." excluded.
+std::vector<std::string> DirEntries(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* h = ::opendir(dir.c_str());
+  if (h == nullptr) return names;
+  while (dirent* e = ::readdir(h)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  ::closedir(h);
+  return names;
+}
+
+// Unmounts the small filesystem under a daemon's data dir when the test ends (the
+// daemon stopped first), before the cluster removes its directory.
+struct TmpfsUnder {
+  Cluster* cluster = nullptr;
+  int node = -1;
+  std::string dir;
+  ~TmpfsUnder() {
+    if (cluster == nullptr) return;
+    (void)cluster->StopNode(node);
+    ::umount2(dir.c_str(), MNT_DETACH);
+  }
+};
+
+// Test 8: one daemon's disk fills up: its data dir on a 64 MiB tmpfs (every daemon
+// offers 64 MiB, so placement weighs it like the others) that something else has filled
+// up to its last 2.5 MiB, 1 MiB of which the daemon keeps in reserve. Every put either succeeds (the refused shard moved to another node) or
+// fails naming the problem; the daemon refuses for lack of space with a clear message;
+// nothing half-written remains on its disk (no temp file, no shard file whose bytes do
+// not match the hash in its name, no file the coordinator did not record) and the
+// coordinator records no shard there that is not on its disk.
+TEST(DurabilityFaultTest, AFullDiskIsAvoidedAndLeavesNothingHalfWritten) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root";
+  ClusterOptions o;
+  o.storage_nodes = 7;  // k+m plus one spare host to take what the full one refuses
+  o.zones = 4;
+  o.node_capacity_bytes = 64ull << 20;
+  o.coordinator_args = {"--audits=false"};
+  absl::StatusOr<Started> started = StartWithUser(o, "full");
+  ASSERT_TRUE(started.ok()) << started.status();
+  Cluster& cluster = *started->cluster;
+  CliUser& alice = *started->alice;
+
+  const int full = 3;
+  const std::string dd = cluster.node_data_dir(full);
+  absl::StatusOr<testing::StoragedIdentity> identity = testing::PrintStoragedIdentity(dd);
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  ASSERT_TRUE(cluster.StopNode(full).ok());
+  ASSERT_EQ(::rename(dd.c_str(), (dd + ".orig").c_str()), 0);
+  ASSERT_EQ(::mkdir(dd.c_str(), 0700), 0);
+  ASSERT_EQ(::mount("tmpfs", dd.c_str(), "tmpfs", 0, "size=64m,mode=0700"), 0)
+      << "mount tmpfs: " << std::strerror(errno);
+  TmpfsUnder unmount{&cluster, full, dd};
+  CliResult copy = RunTool("/bin/cp", {"-a", dd + ".orig/.", dd + "/"}, alice.work_dir());
+  ASSERT_EQ(copy.exit_code, 0) << copy.Describe();
+  {
+    // Another tenant of the disk fills it.
+    struct statvfs vfs;
+    ASSERT_EQ(::statvfs(dd.c_str(), &vfs), 0);
+    const uint64_t available = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+    ASSERT_GT(available, 5ull << 20);
+    WriteRandomFile(dd + "/filler", available - (5ull << 19), 7);
+  }
+  ASSERT_TRUE(cluster.StartNode(full).ok());
+  ASSERT_TRUE(cluster.WaitForNodesUp(7, absl::Seconds(30)).ok());
+
+  // 2-segment objects: about 12 shards of ~256 KiB each, some for the full daemon.
+  std::map<std::string, std::string> data;
+  int failed = 0, replaced = 0;
+  for (int i = 0; i < 8; ++i) {
+    const std::string name = absl::StrCat("big", i);
+    const std::string bytes = WriteRandomFile(alice.File(name), 1536 * 1024 + i, 800 + i);
+    CliResult put = alice.Run({"--json", "put", alice.File(name), "--name", name});
+    if (put.exit_code == 0) {
+      const nlohmann::json j = nlohmann::json::parse(put.out);
+      data[j["id"].get<std::string>()] = bytes;
+      replaced += j.value("replaced_shards", 0);
+    } else {
+      ++failed;
+      // A failed put names the problem.
+      EXPECT_TRUE(put.err.find("not enough space") != std::string::npos ||
+                  put.err.find("could not be stored") != std::string::npos)
+          << put.Describe();
+    }
+  }
+  // With a spare node every put succeeds: the coordinator stops placing on the full
+  // daemon once its heartbeat reports too little free space, and a shard it refuses in
+  // between (RESOURCE_EXHAUSTED) is moved to another node by the CLI.
+  EXPECT_EQ(data.size(), 8u) << failed << " puts failed with a spare node available";
+
+  // Nothing half-written on the full daemon.
+  EXPECT_THAT(DirEntries(dd + "/tmp"), ::testing::IsEmpty()) << "temp files left behind";
+  const std::map<std::string, std::string> files = ShardFiles(dd);
+  {
+    struct statvfs vfs;
+    ASSERT_EQ(::statvfs(dd.c_str(), &vfs), 0);
+    const uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+    std::printf("8 puts: %zu stored, %d failed, %d shards moved off the full daemon, which "
+                "holds %zu shards and has %llu bytes free\n",
+                data.size(), failed, replaced, files.size(),
+                static_cast<unsigned long long>(free_bytes));
+    // Filled up to its reserve (1 MiB), and not into it.
+    EXPECT_GE(free_bytes, 1ull << 20);
+    EXPECT_LT(free_bytes, (1ull << 20) + (512ull << 10));
+  }
+  ASSERT_FALSE(files.empty()) << "the full daemon stored nothing; the test proves nothing";
+  for (const auto& [key, path] : files) {
+    CliResult sum = RunTool("/usr/bin/sha256sum", {path}, alice.work_dir());
+    ASSERT_EQ(sum.exit_code, 0) << sum.Describe();
+    const std::string hex = sum.out.substr(0, 64);
+    EXPECT_NE(path.find(hex), std::string::npos) << "partial or wrong shard file " << path;
+  }
+  // The coordinator knows it is full (from its heartbeats).
+  absl::StatusOr<v1::ClusterStatusResponse> st = cluster.Status();
+  ASSERT_TRUE(st.ok()) << st.status();
+  bool seen = false;
+  for (const v1::NodeInfo& n : st->nodes()) {
+    if (n.node_id() != identity->node_id) continue;
+    seen = true;
+    EXPECT_LT(n.free_bytes(), 512u << 10) << "the coordinator thinks the full daemon has room";
+  }
+  EXPECT_TRUE(seen);
+  // Disk and coordinator agree: the refused shards are recorded on other nodes.
+  std::set<std::string> on_disk;
+  for (const auto& [key, path] : files) on_disk.insert(key);
+  const std::set<std::string> recorded = RecordedKeys(cluster, identity->node_id, alice.work_dir());
+  EXPECT_EQ(recorded, on_disk) << "the coordinator's record of the full daemon differs from its disk";
+  EXPECT_THAT(RecordedKeys(cluster, identity->node_id, alice.work_dir(), 1), ::testing::IsEmpty())
+      << "pending shards left on the full daemon";
+
+  ExpectAllReadable(alice, data, "with one daemon's disk full");
 }
 
 }  // namespace
