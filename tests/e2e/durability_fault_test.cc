@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -360,6 +361,85 @@ TEST(DurabilityFaultTest, AFullDiskIsAvoidedAndLeavesNothingHalfWritten) {
       << "pending shards left on the full daemon";
 
   ExpectAllReadable(alice, data, "with one daemon's disk full");
+}
+
+
+// Test 4: a daemon that keeps answering but has silently lost half its shard files
+// (deleted behind its back while it runs; the inventory check is off, so only audits
+// can find it). Fast forgetting (lambda 0.8) and a threshold of 0.7 so that a handful
+// of failed audits count. Audits fail on it, its reputation falls below the threshold, it is
+// suspended and drained automatically; nothing is lost: every object reads back and
+// every segment is back to k+m healthy shards, none recorded on the bad daemon.
+TEST(DurabilityFaultTest, ADaemonThatSilentlyLostHalfItsShardsIsAuditedAndDrained) {
+  ClusterOptions o;
+  o.storage_nodes = 7;
+  o.zones = 4;
+  o.coordinator_args = {"--inventory-check-interval", "0s",
+                        "--audit-period", "10s",
+                        "--audits-per-second", "60",
+                        "--audits-per-node-per-second", "20",
+                        "--reputation-lambda", "0.8",
+                        "--reputation-threshold", "0.7",
+                        "--suspended-drain-after", "1s",
+                        "--repair-after", "1s"};
+  absl::StatusOr<Started> started = StartWithUser(o, "lost");
+  ASSERT_TRUE(started.ok()) << started.status();
+  Cluster& cluster = *started->cluster;
+  CliUser& alice = *started->alice;
+  const std::map<std::string, std::string> data = PutObjects(alice, 10, 400);
+  ASSERT_EQ(data.size(), 10u);
+
+  const int bad = 4;
+  absl::StatusOr<testing::StoragedIdentity> identity =
+      testing::PrintStoragedIdentity(cluster.node_data_dir(bad));
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  const std::map<std::string, std::string> files = ShardFiles(cluster.node_data_dir(bad));
+  ASSERT_GE(files.size(), 4u);
+  int deleted = 0;
+  for (const auto& [key, path] : files) {
+    if (deleted * 2 < static_cast<int>(files.size()) - 1) {
+      ASSERT_EQ(::unlink(path.c_str()), 0) << path;
+      ++deleted;
+    }
+  }
+  ASSERT_TRUE(cluster.NodeRunning(bad));
+  const absl::Time lost_at = absl::Now();
+  const std::string metrics = cluster.coordinator_metrics_address();
+  const std::string node_label = absl::StrCat("node=\"", identity->node_id, "\"");
+
+  // Found by audits, reputation below threshold, suspended; then drained empty.
+  double failed = 0, reputation = 1, suspended = 0;
+  bool drained = false;
+  v1::NodeState state = v1::NODE_STATE_UNSPECIFIED;
+  while (absl::Now() - lost_at < absl::Seconds(60) && !drained) {
+    absl::SleepFor(absl::Milliseconds(500));
+    failed = MetricSum(metrics, "freehold_audits_total",
+                       absl::StrCat(node_label, ",result=\"failed\""), alice.work_dir());
+    reputation = std::min(reputation, MetricSum(metrics, "freehold_node_reputation", node_label,
+                                                alice.work_dir()));
+    suspended = std::max(suspended, MetricSum(metrics, "freehold_node_suspended", node_label,
+                                              alice.work_dir()));
+    absl::StatusOr<v1::ClusterStatusResponse> st = cluster.Status();
+    if (!st.ok()) continue;
+    for (const v1::NodeInfo& n : st->nodes()) {
+      if (n.node_id() == identity->node_id) state = n.state();
+    }
+    drained = state != v1::NODE_STATE_UP && st->segments_degraded() == 0 &&
+              RecordedKeys(cluster, identity->node_id, alice.work_dir()).empty();
+  }
+  std::printf("deleted %d of %zu shard files; failed audits %.0f, lowest reputation %.2f, "
+              "state %s after %s\n",
+              deleted, files.size(), failed, reputation, v1::NodeState_Name(state).c_str(),
+              absl::FormatDuration(absl::Now() - lost_at).c_str());
+  EXPECT_LT(reputation, 0.7) << "reputation did not fall below the threshold";
+  EXPECT_EQ(suspended, 1) << "the node was never suspended";
+  EXPECT_TRUE(drained) << "the node was not drained within 60 s (state "
+                       << v1::NodeState_Name(state) << ")";
+  absl::StatusOr<v1::ClusterStatusResponse> st = cluster.Status();
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->segments_lost(), 0u);
+  EXPECT_EQ(st->segments_degraded(), 0u);
+  ExpectAllReadable(alice, data, "after the drain");
 }
 
 }  // namespace
