@@ -84,8 +84,11 @@ grpc::ChannelArguments StorageChannelArguments() {
   // host" prefix that a real connect error has. Fixed upstream in gRPC 1.60
   // (grpc/grpc#35064, "Defend against connect errno being overwritten"); Debian 12 ships
   // 1.51. The daemon, its TLS and its limits are not involved; the next connect works.
+  // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: in gRPC 1.51 that is the minimum time a
+  // connect attempt (TCP + TLS handshake + HTTP/2 SETTINGS) may take (default 20 s); set
+  // low, a loaded machine's handshakes time out ("Handshaker shutdown", "timed out before
+  // receiving SETTINGS frame").
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kStorageReconnectBackoffMs);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kStorageReconnectBackoffMs);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   return args;
 }
