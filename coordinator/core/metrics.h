@@ -43,6 +43,9 @@ class CoordinatorMetrics {
   void SetTotals(const StoredTotals& totals);
   void SetSegmentHealth(const SegmentHealthCounts& health);
   void SetPendingDeletions(int64_t pending);
+  // Segments whose last repair attempt failed (RepairWorker; alert
+  // FreeholdSegmentsUnrepairable).
+  void SetUnrepairableSegments(int count) { unrepairable_.Set(count); }
 
  private:
   const int data_shards_;
@@ -56,6 +59,7 @@ class CoordinatorMetrics {
   prometheus::Gauge& degraded_;
   prometheus::Gauge& lost_;
   prometheus::Gauge& unavailable_;
+  prometheus::Gauge& unrepairable_;
   prometheus::Counter& placements_;
   prometheus::Histogram& grant_issue_;
   prometheus::Gauge& deletions_pending_;
