@@ -208,6 +208,7 @@ int main(int argc, char** argv) {
                                      log.With({{"part", "orphan-sweep"}}));
   fc::RepairWorker repair(store, clock, config, placement, grants, monitor, rebuilder,
                           log.With({{"part", "repair"}}));
+  repair.set_metrics(&metrics);
   fc::GrpcShardTransfer transfer(node_client);
   fc::ByteRateLimiter move_limiter(config.durability.move_bytes_per_second);
   fc::ShardMover mover(store, clock, config, placement, grants, transfer, rebuilder, move_limiter,

@@ -72,6 +72,26 @@ grpc::ChannelArguments StorageChannelArguments() {
   // be read is better rebuilt from parity at once than asked for again.
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
   AddShardStreamArguments(args);
+  // Reconnect quickly after a failed connect. A call without wait_for_ready fails at once
+  // while the channel is in TRANSIENT_FAILURE, which lasts the reconnect back-off (gRPC's
+  // default: 1 s, growing to 120 s): the uploader's same-node retries (50 ms, 200 ms; see
+  // uploader.h) all failed with the old error and a live daemon was given up on.
+  // Why a connect to a live daemon fails at all (issue 23, "No such file or directory"):
+  // gRPC 1.51's posix TCP client (src/core/lib/iomgr/tcp_client_posix.cc,
+  // grpc_tcp_client_create_from_prepared_fd) reads errno after calling
+  // grpc_sockaddr_to_uri() and grpc_fd_create() following the non-blocking connect();
+  // when one of them leaves errno changed (here ENOENT), the EINPROGRESS of a connect
+  // that is under way is taken for a failed connect and reported as
+  // "ipv4:...: No such file or directory", without the "Failed to connect to remote
+  // host" prefix that a real connect error has. Fixed upstream in gRPC 1.60
+  // (grpc/grpc#35064, "Defend against connect errno being overwritten"); Debian 12 ships
+  // 1.51. The daemon, its TLS and its limits are not involved; the next connect works.
+  // Not GRPC_ARG_MIN_RECONNECT_BACKOFF_MS: in gRPC 1.51 that is the minimum time a
+  // connect attempt (TCP + TLS handshake + HTTP/2 SETTINGS) may take (default 20 s); set
+  // low, a loaded machine's handshakes time out ("Handshaker shutdown", "timed out before
+  // receiving SETTINGS frame").
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kStorageReconnectBackoffMs);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   return args;
 }
 

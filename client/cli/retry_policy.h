@@ -27,8 +27,15 @@ std::string IdempotentRetryServiceConfig();
 // 4 MiB) and the retry policy above.
 grpc::ChannelArguments CliChannelArguments();
 
-// Channel arguments of the channels to storage daemons: 16 MiB messages and no retries
-// (the downloader reads another shard instead; the uploader moves the shard elsewhere).
+// Channel arguments of the channels to storage daemons: 16 MiB messages, no retries
+// (the downloader reads another shard instead; the uploader retries the same node, then
+// moves the shard elsewhere) and a reconnect back-off of kStorageReconnectBackoffMs
+// (jittered by 20%, at most 2 s) instead of gRPC's 1 s to 120 s, so that the uploader's
+// same-node retries reach a new connection attempt (see retry_policy.cc for why a
+// connect to a live daemon can fail once).
 grpc::ChannelArguments StorageChannelArguments();
+
+// Shorter than the uploader's first same-node wait plus its second (uploader.h).
+inline constexpr int kStorageReconnectBackoffMs = 100;
 
 }  // namespace freehold::cli

@@ -45,6 +45,10 @@ absl::Status CoordinatorConfig::Validate(bool require_process_fields) const {
   if (absl::Status s = ParseFailureDomainLevel(failure_domain, &level); !s.ok()) return s;
   if (data_shards < 1) return bad("--data-shards must be >= 1");
   if (parity_shards < 0) return bad("--parity-shards must be >= 0");
+  if (degraded_min_nodes != 0 &&
+      (degraded_min_nodes < data_shards || degraded_min_nodes > data_shards + parity_shards)) {
+    return bad("--degraded-min-nodes must be 0 or between k and k+m");
+  }
   if (data_shards + parity_shards > placement::PlacementPolicy::kMaxShards) {
     return bad("--data-shards + --parity-shards must be <= ",
                placement::PlacementPolicy::kMaxShards);

@@ -42,8 +42,16 @@ struct CoordinatorConfig {
   std::string failure_domain = "host";  // host | zone | region | node
   int data_shards = 4;                  // k
   int parity_shards = 2;                // m
+  int DegradedMinNodes() const {
+    return degraded_min_nodes > 0 ? degraded_min_nodes : data_shards + 1;
+  }
   uint64_t segment_size_bytes = uint64_t{64} << 20;
   int max_shards_per_zone = 0;      // 0 = no cap
+  // Degraded placement (issue 23): with fewer eligible failure domains than k+m (e.g. one
+  // of exactly k+m hosts down), a segment is still placed, two shards sharing a domain
+  // (or a node when nodes are short), if at least this many distinct eligible nodes
+  // exist; fewer and BeginSegment fails FAILED_PRECONDITION. 0 = k+1. In [k, k+m].
+  int degraded_min_nodes = 0;
   double nearly_full_ratio = 0.95;  // skip nodes at or above this used/capacity
 
   // --- Limits ---

@@ -40,6 +40,9 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
           "level whose members must be distinct in a segment: node | host | zone | region");
   AddFlag(app, "--data-shards", &c->data_shards, "k: data shards per segment");
   AddFlag(app, "--parity-shards", &c->parity_shards, "m: parity shards per segment");
+  AddFlag(app, "--degraded-min-nodes", &c->degraded_min_nodes,
+          "with fewer eligible failure domains than k+m, still place a segment (two shards "
+          "in one domain) on at least this many distinct nodes; 0 = k+1");
   AddByteSizeFlag(app, "--segment-size", &c->segment_size_bytes, "payload bytes per segment");
   AddFlag(app, "--max-shards-per-zone", &c->max_shards_per_zone,
           "most shards of one segment in one zone (0 = no cap)");

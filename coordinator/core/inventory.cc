@@ -51,6 +51,10 @@ absl::Status InventoryReconciler::Report(const std::string& node_id, uint64_t co
   return inventory_.Record(node_id, Inventory{count, digest});
 }
 
+absl::Status InventoryReconciler::NodeRegistered(const std::string& node_id) {
+  return inventory_.NodeStarted(node_id);
+}
+
 absl::StatusOr<InventoryCheckResult> InventoryReconciler::RunOnce() {
   FH_ASSIGN_OR_RETURN(std::vector<InventoryReport> reports, inventory_.Reports());
   InventoryCheckResult result;
@@ -59,7 +63,7 @@ absl::StatusOr<InventoryCheckResult> InventoryReconciler::RunOnce() {
     {
       absl::MutexLock lock(&mu_);
       auto it = consistent_.find(r.node_id);
-      if (it != consistent_.end() && it->second == r.reported) continue;
+      if (it != consistent_.end() && it->second == Consistent{r.reported, r.epoch}) continue;
     }
     ++result.nodes_checked;
     absl::StatusOr<int> marked = Reconcile(r);
@@ -85,7 +89,7 @@ absl::StatusOr<int> InventoryReconciler::Reconcile(const InventoryReport& r) {
   if (expected == r.reported) {
     if (checks_match_ != nullptr) checks_match_->Increment();
     absl::MutexLock lock(&mu_);
-    consistent_[r.node_id] = r.reported;
+    consistent_[r.node_id] = Consistent{r.reported, r.epoch};
     return -1;
   }
   if (checks_mismatch_ != nullptr) checks_mismatch_->Increment();
@@ -113,7 +117,7 @@ absl::StatusOr<int> InventoryReconciler::Reconcile(const InventoryReport& r) {
   // The node is consistent with the manifests now (for the shards it should hold), so
   // this report need not be looked at again.
   absl::MutexLock lock(&mu_);
-  consistent_[r.node_id] = r.reported;
+  consistent_[r.node_id] = Consistent{r.reported, r.epoch};
   return marked;
 }
 

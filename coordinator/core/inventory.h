@@ -50,6 +50,7 @@ struct InventoryReport {
   std::string node_id;
   std::string address;
   Inventory reported;
+  int64_t epoch = 0;  // the node's registrations so far (InventoryStore::NodeStarted)
 };
 
 // Persistence (coordinator/pg/pg_inventory_store.h). UNAVAILABLE when the database
@@ -65,6 +66,8 @@ class InventoryStore {
   virtual absl::StatusOr<Inventory> Expected(const std::string& node_id) = 0;
   // Keys of the node's HEALTHY shards, ascending.
   virtual absl::StatusOr<std::vector<std::string>> ExpectedKeys(const std::string& node_id) = 0;
+  // The node (re)registered: a daemon start. Advances its epoch.
+  virtual absl::Status NodeStarted(const std::string& node_id) = 0;
 };
 
 // StorageNode.ListShards of a daemon, every page. Thread-safe.
@@ -90,8 +93,15 @@ class InventoryReconciler {
   // is not 32 bytes; an empty digest (an older daemon) is ignored.
   absl::Status Report(const std::string& node_id, uint64_t count, const std::string& digest);
 
-  // One pass over the nodes (leader only). A node whose report is the one last found
-  // consistent is skipped: a lost shard always changes the report.
+  // From a verified registration (a daemon start, on any replica): the node is compared
+  // again at the next pass even if its report equals the one last found consistent.
+  absl::Status NodeRegistered(const std::string& node_id);
+
+  // One pass over the nodes (leader only). A node whose report and epoch are those last
+  // found consistent is skipped: while a daemon runs, a lost shard changes its report.
+  // Across a restart it may not: a daemon that lost every file reports the empty
+  // inventory, which may be the very report found consistent before its first shards
+  // (when no pass saw the reports in between); the epoch catches that.
   absl::StatusOr<InventoryCheckResult> RunOnce();
 
  private:
@@ -106,7 +116,14 @@ class InventoryReconciler {
   prometheus::Counter* checks_error_ = nullptr;
   prometheus::Counter* missing_ = nullptr;
   absl::Mutex mu_;
-  std::map<std::string, Inventory> consistent_ ABSL_GUARDED_BY(mu_);  // by node id
+  struct Consistent {
+    Inventory reported;
+    int64_t epoch = 0;
+    bool operator==(const Consistent& o) const {
+      return reported == o.reported && epoch == o.epoch;
+    }
+  };
+  std::map<std::string, Consistent> consistent_ ABSL_GUARDED_BY(mu_);  // by node id
 };
 
 }  // namespace freehold::coordinator

@@ -50,6 +50,12 @@ CoordinatorMetrics::CoordinatorMetrics(prometheus::Registry& registry, int data_
                              "nodes) but not lost (at least k counting nodes that are down)")
                        .Register(registry)
                        .Add({})),
+      unrepairable_(prometheus::BuildGauge()
+                        .Name("freehold_segments_unrepairable")
+                        .Help("Degraded segments whose last repair attempt failed (logged once "
+                              "per segment until it succeeds)")
+                        .Register(registry)
+                        .Add({})),
       placements_(prometheus::BuildCounter()
                       .Name("freehold_placements_total")
                       .Help("Segments placed by BeginSegment")

@@ -48,6 +48,9 @@ class CoordinatorMetrics {
   void SetSegmentHealth(const SegmentHealthCounts& health);
   void SetPendingDeletions(int64_t pending);
   void CountTrashPurged(int objects) { trash_purged_.Increment(objects); }
+  // Segments whose last repair attempt failed (RepairWorker; alert
+  // FreeholdSegmentsUnrepairable).
+  void SetUnrepairableSegments(int count) { unrepairable_.Set(count); }
 
  private:
   const int data_shards_;
@@ -61,6 +64,7 @@ class CoordinatorMetrics {
   prometheus::Gauge& degraded_;
   prometheus::Gauge& lost_;
   prometheus::Gauge& unavailable_;
+  prometheus::Gauge& unrepairable_;
   prometheus::Counter& placements_;
   prometheus::Histogram& grant_issue_;
   prometheus::Gauge& deletions_pending_;

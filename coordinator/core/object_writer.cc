@@ -177,7 +177,8 @@ absl::StatusOr<SegmentTargets> ObjectWriter::BeginSegment(const Caller& caller,
     FH_ASSIGN_OR_RETURN(std::shared_ptr<const placement::PlacementMap> map,
                         placement_.For(nodes, now, min_free));
     FH_ASSIGN_OR_RETURN(std::vector<std::string> ids,
-                        map->PlaceIds(SegmentKeyOf(object_id, segment_index)));
+                        map->PlaceIdsDegraded(SegmentKeyOf(object_id, segment_index),
+                                              config_.DegradedMinNodes()));
     record = SegmentRecord();
     record.object_id = object_id;
     record.segment = segment_index;
@@ -249,7 +250,8 @@ absl::StatusOr<ShardTarget> ObjectWriter::ReplaceShardTarget(const Caller& calle
     FH_ASSIGN_OR_RETURN(std::shared_ptr<const placement::PlacementMap> map,
                         placement_.For(nodes, now, min_free));
     absl::StatusOr<std::string> replacement =
-        map->ReplacementFor(SegmentKeyOf(object_id, segment_index), current, excluded);
+        map->ReplacementFor(SegmentKeyOf(object_id, segment_index), current, excluded,
+                            /*share_domains=*/true);
     if (!replacement.ok()) {
       return absl::FailedPreconditionError(absl::StrCat("no replacement node for shard ", index,
                                                         ": ", replacement.status().message()));

@@ -78,6 +78,9 @@ absl::StatusOr<RepairReport> RepairWorker::RunOnce(int limit) {
       report.rebuilt_shards += *rebuilt;
     }
   }
+  // Reported as a gauge (an alert after 15 min), each segment logged once above: not a
+  // warning per segment per tick.
+  if (metrics_ != nullptr) metrics_->SetUnrepairableSegments(report.failed_segments);
   return report;
 }
 
@@ -159,7 +162,10 @@ absl::StatusOr<int> RepairWorker::RepairSegment(const std::string& object_id, in
       return absl::OkStatus();
     }));
     excluded.push_back(shard->node_id);
-    FH_ASSIGN_OR_RETURN(std::string target, map->ReplacementFor(key, current, excluded));
+    // Degraded when no unused domain is eligible (exactly k+m domains): a shard in a
+    // domain that holds another beats a shard missing.
+    FH_ASSIGN_OR_RETURN(std::string target,
+                        map->ReplacementFor(key, current, excluded, /*share_domains=*/true));
     current.push_back(target);
     GrantSpec put;
     put.operation = GrantOperation::kPut;

@@ -20,6 +20,7 @@
 #include "coordinator/core/config.h"
 #include "coordinator/core/grants.h"
 #include "coordinator/core/maintenance.h"
+#include "coordinator/core/metrics.h"
 #include "coordinator/core/placement_snapshots.h"
 #include "coordinator/core/store.h"
 
@@ -75,6 +76,9 @@ class RepairWorker {
                PlacementSnapshots& placement, const GrantSigner& grants, ClusterMonitor& monitor,
                ShardRebuilder& rebuilder, Logger log);
 
+  // Optional (may be null): freehold_segments_unrepairable. Call before RunOnce.
+  void set_metrics(CoordinatorMetrics* metrics) { metrics_ = metrics; }
+
   // One pass over at most `limit` unhealthy segments.
   absl::StatusOr<RepairReport> RunOnce(int limit = 50);
 
@@ -91,6 +95,7 @@ class RepairWorker {
   ClusterMonitor& monitor_;
   ShardRebuilder& rebuilder_;
   Logger log_;
+  CoordinatorMetrics* metrics_ = nullptr;
   // Warnings are logged once per state, not once per segment per tick: a segment whose
   // repair fails is logged when it first fails (again only after it succeeded), the
   // lost / unavailable counts when they change. RunOnce runs on one thread at a time.

@@ -144,6 +144,12 @@ grpc::Status CoordinatorGrpcService::RegisterNode(grpc::ServerContext* ctx,
   in.signature.signed_at_unix_seconds = req->signed_at_unix_seconds();
   absl::StatusOr<absl::Duration> interval = p_.registry.Register(in);
   if (!interval.ok()) return Fail(interval);
+  // A daemon start: its inventory is compared again (InventoryReconciler::NodeRegistered).
+  if (p_.inventory != nullptr) {
+    if (absl::Status s = p_.inventory->NodeRegistered(req->node().node_id()); !s.ok()) {
+      return ToGrpcStatus(s);  // the daemon registers again
+    }
+  }
   resp->set_heartbeat_interval_seconds(
       static_cast<uint32_t>(std::max<int64_t>(1, absl::ToInt64Seconds(*interval))));
   return grpc::Status::OK;

@@ -29,10 +29,18 @@ absl::Status PgInventoryStore::Record(const std::string& node_id, const Inventor
   });
 }
 
+absl::Status PgInventoryStore::NodeStarted(const std::string& node_id) {
+  return pool_.RunAutocommit([&](PgTxn& txn) {
+    txn.exec_params("UPDATE nodes SET inventory_epoch = inventory_epoch + 1 WHERE node_id = $1",
+                    node_id);
+  });
+}
+
 absl::StatusOr<std::vector<InventoryReport>> PgInventoryStore::Reports() {
   return pool_.RunReadOnly([&](PgTxn& txn) {
     pqxx::result r = txn.exec(
-        "SELECT node_id, address, inventory_count, inventory_digest FROM nodes "
+        "SELECT node_id, address, inventory_count, inventory_digest, inventory_epoch "
+        "FROM nodes "
         "WHERE state IN (1, 3) AND inventory_digest IS NOT NULL ORDER BY node_id");
     std::vector<InventoryReport> out;
     for (const pqxx::row& row : r) {
@@ -41,6 +49,7 @@ absl::StatusOr<std::vector<InventoryReport>> PgInventoryStore::Reports() {
       rep.address = row[1].as<std::string>();
       rep.reported.count = static_cast<uint64_t>(row[2].as<int64_t>());
       rep.reported.digest = BytesOf(row[3]);
+      rep.epoch = row[4].as<int64_t>();
       out.push_back(std::move(rep));
     }
     return out;

@@ -18,6 +18,8 @@ class PgInventoryStore : public InventoryStore {
   // keys; must equal InventoryOf(ExpectedKeys(node_id)).
   absl::StatusOr<Inventory> Expected(const std::string& node_id) override;
   absl::StatusOr<std::vector<std::string>> ExpectedKeys(const std::string& node_id) override;
+  // Migration 0009: nodes.inventory_epoch.
+  absl::Status NodeStarted(const std::string& node_id) override;
 
  private:
   PgPool& pool_;

@@ -361,19 +361,53 @@ absl::StatusOr<std::vector<std::string>> PlacementMap::ReassignShards(
   return result;
 }
 
+absl::StatusOr<std::vector<std::string>> PlacementMap::PlaceIdsDegraded(
+    const SegmentKey& segment, int min_nodes) const {
+  absl::StatusOr<std::vector<std::string>> placed = PlaceIds(segment);
+  if (placed.ok() || placed.status().code() != absl::StatusCode::kFailedPrecondition) {
+    return placed;
+  }
+  const int need = policy_.shard_count();
+  const int eligible_nodes = static_cast<int>(slot_node_.size());
+  if (eligible_nodes < min_nodes) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        placed.status().message(), "; degraded placement needs at least ", min_nodes,
+        " eligible nodes and ", eligible_nodes, " exist"));
+  }
+  std::vector<std::string> ids;
+  ids.reserve(need);
+  while (static_cast<int>(ids.size()) < need) {
+    absl::StatusOr<std::string> next = ReplacementFor(segment, ids, {}, /*share_domains=*/true);
+    if (!next.ok()) break;  // every eligible node holds a shard
+    ids.push_back(*std::move(next));
+  }
+  // Fewer eligible nodes than shards: a second shard on the node holding the fewest
+  // (earliest placed first), so that the segment is complete and repair spreads it later.
+  const size_t distinct = ids.size();
+  if (distinct == 0) return placed.status();
+  for (size_t i = 0; static_cast<int>(ids.size()) < need; ++i) {
+    ids.push_back(ids[i % distinct]);
+  }
+  return ids;
+}
+
 absl::StatusOr<std::string> PlacementMap::ReplacementFor(
     const SegmentKey& segment, std::span<const std::string> current,
-    std::span<const std::string> excluded) const {
-  std::vector<int> used_domains, used_zones, skip_nodes;
+    std::span<const std::string> excluded, bool share_domains) const {
+  std::vector<int> used_domains, used_zones, skip_nodes, current_nodes, excluded_nodes;
   for (const std::string& id : current) {
     if (std::optional<int> i = IndexOf(id)) {
       used_domains.push_back(domain_of_[*i]);
       used_zones.push_back(zone_of_[*i]);
       skip_nodes.push_back(*i);
+      current_nodes.push_back(*i);
     }
   }
   for (const std::string& id : excluded) {
-    if (std::optional<int> i = IndexOf(id)) skip_nodes.push_back(*i);
+    if (std::optional<int> i = IndexOf(id)) {
+      skip_nodes.push_back(*i);
+      excluded_nodes.push_back(*i);
+    }
   }
   const int cap = policy_.max_shards_per_zone;
   std::vector<Candidate> order(slot_hash_.size());
@@ -392,6 +426,26 @@ absl::StatusOr<std::string> PlacementMap::ReplacementFor(
       continue;
     }
     return nodes_[node].id;
+  }
+  if (share_domains) {
+    // Degraded: the domain holding the fewest shards of `current`, a node holding none of
+    // them before one that does, best rank among equals. Only `excluded` is skipped.
+    int best_node = -1;
+    std::pair<long, long> best_load;
+    for (const Candidate& c : order) {
+      const int node = slot_node_[c.slot];
+      if (std::find(excluded_nodes.begin(), excluded_nodes.end(), node) != excluded_nodes.end()) {
+        continue;
+      }
+      const std::pair<long, long> load(
+          std::count(used_domains.begin(), used_domains.end(), slot_domain_[c.slot]),
+          std::count(current_nodes.begin(), current_nodes.end(), node));
+      if (best_node < 0 || load < best_load) {
+        best_node = node;
+        best_load = load;
+      }
+    }
+    if (best_node >= 0) return nodes_[best_node].id;
   }
   return absl::FailedPreconditionError(absl::StrCat(
       "no eligible node outside the ", current.size(), " current and ", excluded.size(),

@@ -65,10 +65,26 @@ class PlacementMap {
   // The best-ranked eligible node that is neither in `current` nor `excluded`,
   // whose failure domain no node of `current` uses and whose zone is under its
   // cap counting `current`. Ids unknown to this map are ignored.
+  // Degraded (`share_domains`; issue 23, exactly k+m domains with one of them down or
+  // holding the failed node): when no such node exists, the eligible node outside
+  // `excluded` whose failure domain holds the fewest shards of `current`, one holding
+  // none of them before one that does, best rank among equals (zone cap ignored): two
+  // shards in one domain, or on one node, is better than one missing.
+  // Rebalance moves it once placement finds a free domain again.
   // FAILED_PRECONDITION when no such node exists.
   absl::StatusOr<std::string> ReplacementFor(const SegmentKey& segment,
                                              std::span<const std::string> current,
-                                             std::span<const std::string> excluded) const;
+                                             std::span<const std::string> excluded,
+                                             bool share_domains = false) const;
+
+  // Place() when enough failure domains are eligible. Otherwise (degraded) every
+  // eligible domain first (best-ranked node of each), then the remaining shards on
+  // further nodes of the least-loaded domains (ReplacementFor with share_domains), and
+  // when fewer eligible nodes than k+m exist, a second shard on the nodes holding the
+  // fewest. FAILED_PRECONDITION when fewer than `min_nodes` distinct eligible nodes
+  // exist (a segment on fewer nodes than that is refused rather than stored weakly).
+  absl::StatusOr<std::vector<std::string>> PlaceIdsDegraded(const SegmentKey& segment,
+                                                            int min_nodes) const;
 
   // --- Introspection (operators, tests, benchmarks) ---
   const PlacementPolicy& policy() const { return policy_; }

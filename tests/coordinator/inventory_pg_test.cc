@@ -87,5 +87,39 @@ TEST_F(InventoryTest, SqlDigestMatchesTheDaemonsAndLostShardsAreMarkedMissing) {
   EXPECT_OK(reconciler_->Report(victim.id, 1, ""));
 }
 
+// The e2e failure of InventoryE2eTest: every daemon reports its empty inventory at
+// start, found consistent; the puts place shards on the victim; the victim is restarted
+// with its files gone BEFORE any pass saw its non-empty report. Its report is the empty
+// one again, equal to the one found consistent; only the restart (a new epoch) makes the
+// leader compare it with the manifests.
+TEST_F(InventoryTest, ARestartedNodeReportingItsOldEmptyInventoryIsComparedAgain) {
+  std::vector<TestNode> nodes = AddNodes(6);
+  const Inventory empty = InventoryOf({});
+  for (const TestNode& n : nodes) ASSERT_OK(reconciler_->Report(n.id, empty.count, empty.digest));
+  ASSERT_OK_AND_ASSIGN(InventoryCheckResult r, reconciler_->RunOnce());
+  EXPECT_EQ(r.nodes_checked, 6);
+  EXPECT_EQ(r.nodes_listed, 0);
+
+  Caller owner = NewAccount();
+  for (int i = 0; i < 2; ++i) ASSERT_OK(UploadObject(owner, 2000 + i).status());
+  const TestNode& victim = nodes[0];
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> placed, inventory_store_->ExpectedKeys(victim.id));
+  ASSERT_EQ(placed.size(), 2u);
+  // Restarted with its files gone: registers, then reports the empty inventory again.
+  lister_.held[victim.address] = {};
+  ASSERT_OK(reconciler_->NodeRegistered(victim.id));
+  ASSERT_OK(reconciler_->Report(victim.id, empty.count, empty.digest));
+  ASSERT_OK_AND_ASSIGN(r, reconciler_->RunOnce());
+  EXPECT_EQ(r.nodes_checked, 1);  // only the victim; the others did not restart
+  EXPECT_EQ(r.nodes_listed, 1);
+  EXPECT_EQ(r.shards_missing, 2);
+  ASSERT_OK_AND_ASSIGN(std::vector<std::string> still, inventory_store_->ExpectedKeys(victim.id));
+  EXPECT_TRUE(still.empty());
+  // Consistent now (same report, same epoch): not listed again.
+  ASSERT_OK_AND_ASSIGN(r, reconciler_->RunOnce());
+  EXPECT_EQ(r.nodes_checked, 0);
+  EXPECT_EQ(lister_.calls, 1);
+}
+
 }  // namespace
 }  // namespace freehold::coordinator::testing

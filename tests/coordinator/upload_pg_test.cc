@@ -42,13 +42,28 @@ TEST_F(UploadTest, PlacesShardsInDistinctHostsAndSignsPutGrants) {
 }
 
 TEST_F(UploadTest, TooFewFailureDomainsIsFailedPrecondition) {
-  AddNodes(5);
+  AddNodes(3);
   // A second node on an existing host does not add a failure domain.
   TestNode same_host = MakeNode("host-0");
   ASSERT_OK(Register(same_host));
   Caller owner = NewAccount();
+  // 3 domains, 4 nodes: fewer than k+1 = 5 nodes even for degraded placement.
   EXPECT_THAT(BeginFirstSegment(owner, 1000),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("5")));
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("at least 5")));
+}
+
+// Issue 23: 5 domains (one host has two nodes) for 4+2: degraded placement stores a
+// complete segment, two shards in one domain.
+TEST_F(UploadTest, FewerDomainsThanShardsPlacesADegradedSegment) {
+  AddNodes(5);
+  TestNode same_host = MakeNode("host-0");
+  ASSERT_OK(Register(same_host));
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  std::set<std::string> nodes;
+  for (const ShardTarget& t : b.targets.shards) nodes.insert(t.node_id);
+  EXPECT_EQ(b.targets.shards.size(), 6u);
+  EXPECT_EQ(nodes.size(), 6u);
 }
 
 TEST_F(UploadTest, DownAndDrainingNodesGetNoNewShards) {
@@ -59,7 +74,8 @@ TEST_F(UploadTest, DownAndDrainingNodesGetNoNewShards) {
   for (const ShardTarget& t : b.targets.shards) EXPECT_NE(t.node_id, nodes[0].id);
   // Silent for longer than node_down_after: skipped even before the loop ran.
   clock_.Advance(absl::Seconds(31));
-  for (size_t i = 2; i < nodes.size(); ++i) ASSERT_OK(Heartbeat(nodes[i]).status());
+  for (size_t i = 3; i < nodes.size(); ++i) ASSERT_OK(Heartbeat(nodes[i]).status());
+  // Four nodes up: fewer than k+1, refused even degraded.
   EXPECT_THAT(BeginFirstSegment(owner, 1000), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 

@@ -16,6 +16,8 @@
 #include "freehold/v1/donations.grpc.pb.h"
 #include "freehold/v1/funding.grpc.pb.h"
 #include "freehold/v1/storage.grpc.pb.h"
+#include "client/cli/uploader.h"
+#include "tests/support/process.h"
 #include "tests/support/status_matchers.h"
 
 namespace freehold::cli {
@@ -93,6 +95,42 @@ TEST_F(CliRetryTest, NeverRepeatsACallThatChangesState) {
   grpc::Status s = stub_->CommitObject(Context().get(), req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(service_->commit_calls_.load(), 1);
+}
+
+// A storage channel whose connect attempt failed (a daemon restarting, or gRPC 1.51's
+// spurious "No such file or directory": see StorageChannelArguments) must try to connect
+// again within the uploader's same-node back-off. With gRPC's default reconnect back-off
+// (1 s) every retry within it failed at once with the old error, and the shard was moved
+// away from a live daemon (or the put failed when no other node could take it).
+TEST(StorageChannelTest, ReconnectsWithinTheUploadersSameNodeBackoff) {
+  ASSERT_OK_AND_ASSIGN(int port, testing::PickFreePort());
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<grpc::Channel> channel,
+                       MakeChannel(address, {}, StorageChannelArguments()));
+  std::unique_ptr<v1::Coordinator::Stub> stub = v1::Coordinator::NewStub(channel);
+  auto call = [&] {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    v1::GetObjectRequest req;
+    v1::GetObjectResponse resp;
+    return stub->GetObject(&ctx, req, &resp);
+  };
+  // Nothing listens yet: the connect attempt fails.
+  EXPECT_EQ(call().error_code(), grpc::StatusCode::UNAVAILABLE);
+  FlakyCoordinator service(/*failures=*/0);
+  GrpcServerOptions options;
+  options.listen_address = address;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<GrpcServer> server, GrpcServer::Start(options, {&service}));
+  // The uploader's retries of the same node, with their waits.
+  const std::vector<absl::Duration> waits = UploadConfig{}.same_node_backoff;
+  grpc::Status last;
+  for (absl::Duration wait : waits) {
+    absl::SleepFor(wait);
+    last = call();
+    if (last.ok()) break;
+  }
+  EXPECT_TRUE(last.ok()) << "still failing after the same-node back-off: " << last.error_message();
+  EXPECT_EQ(service.get_calls_.load(), 1);
 }
 
 TEST(CliRetryPolicyTest, AServiceWithoutItsDatabaseIsNotCalledUnreachable) {

@@ -26,6 +26,7 @@ import yaml
 
 # The stable metrics contract (coordinator, services, gRPC interceptor).
 CONTRACT_METRICS = {
+    "freehold_segments_unrepairable",
     "freehold_capacity_bytes",
     "freehold_funded_capacity_bytes",
     "freehold_funding_coverage_ratio",

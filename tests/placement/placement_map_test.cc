@@ -297,3 +297,72 @@ TEST(PlacementMapTest, ReplacementForFailsWhenEveryDomainIsUsed) {
 
 }  // namespace
 }  // namespace freehold::placement
+
+namespace freehold::placement::testing {
+namespace {
+
+// Exactly k+m failure domains (the local cluster: six hosts for 4+2), one node down: no
+// unused domain is eligible. Repair and upload replacement still find a target (the
+// least-loaded domain already used, a node without a shard of the segment first), and
+// a new segment is still placed, complete, on the five nodes up (issue 23).
+TEST(DegradedPlacementTest, ExactlyKPlusMDomainsWithOneDownStillPlaceAndReplace) {
+  std::vector<NodeInfo> nodes = Cluster(6, 1);
+  ASSERT_OK_AND_ASSIGN(PlacementMap full, PlacementMap::Build(nodes, Policy()));
+  nodes[2].state = NodeState::kDown;
+  ASSERT_OK_AND_ASSIGN(PlacementMap map, PlacementMap::Build(nodes, Policy()));
+  int checked = 0;
+  for (int s = 0; s < 200; ++s) {
+    const SegmentKey key = SegmentKey::FromUint64(s);
+    // Repair: the shard on the down node, the five others kept.
+    std::vector<std::string> current = full.PlaceIds(key).value();
+    current.erase(std::find(current.begin(), current.end(), nodes[2].id));
+    const std::vector<std::string> excluded = {nodes[2].id};
+    EXPECT_EQ(map.ReplacementFor(key, current, excluded).status().code(),
+              absl::StatusCode::kFailedPrecondition);
+    ASSERT_OK_AND_ASSIGN(std::string target,
+                         map.ReplacementFor(key, current, excluded, /*share_domains=*/true));
+    EXPECT_NE(target, nodes[2].id);
+    // Upload replacement: a live node failed too; the target is neither failed node.
+    const std::vector<std::string> two_failed = {nodes[2].id, current[0]};
+    std::vector<std::string> rest(current.begin() + 1, current.end());
+    ASSERT_OK_AND_ASSIGN(std::string other,
+                         map.ReplacementFor(key, rest, two_failed, /*share_domains=*/true));
+    EXPECT_NE(other, nodes[2].id);
+    EXPECT_NE(other, current[0]);
+    // A new segment: all six shards, on the five up nodes (one holds two).
+    EXPECT_EQ(map.PlaceIds(key).status().code(), absl::StatusCode::kFailedPrecondition);
+    ASSERT_OK_AND_ASSIGN(std::vector<std::string> placed, map.PlaceIdsDegraded(key, 5));
+    ASSERT_EQ(placed.size(), 6u);
+    std::set<std::string> distinct(placed.begin(), placed.end());
+    EXPECT_EQ(distinct.size(), 5u);
+    EXPECT_EQ(distinct.count(nodes[2].id), 0u);
+    ++checked;
+  }
+  EXPECT_EQ(checked, 200);
+  // Fewer distinct nodes than the minimum: refused, naming both numbers.
+  absl::StatusOr<std::vector<std::string>> refused =
+      map.PlaceIdsDegraded(SegmentKey::FromUint64(1), 6);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()), ::testing::HasSubstr("at least 6"));
+  // Enough domains: PlaceIdsDegraded is Place.
+  EXPECT_EQ(full.PlaceIdsDegraded(SegmentKey::FromUint64(7), 5).value(),
+            full.PlaceIds(SegmentKey::FromUint64(7)).value());
+}
+
+// Three hosts of two nodes (6 nodes, 3 domains) for 4+2: two shards per host.
+TEST(DegradedPlacementTest, FewerDomainsThanShardsSpreadEvenly) {
+  std::vector<NodeInfo> nodes = Cluster(3, 2);
+  ASSERT_OK_AND_ASSIGN(PlacementMap map, PlacementMap::Build(nodes, Policy()));
+  for (int s = 0; s < 100; ++s) {
+    ASSERT_OK_AND_ASSIGN(std::vector<std::string> placed,
+                         map.PlaceIdsDegraded(SegmentKey::FromUint64(s), 5));
+    std::set<std::string> distinct(placed.begin(), placed.end());
+    EXPECT_EQ(distinct.size(), 6u);
+    std::map<std::string, int> per_host;
+    for (const std::string& id : placed) ++per_host[id.substr(0, 3)];
+    for (const auto& [host, count] : per_host) EXPECT_EQ(count, 2) << host;
+  }
+}
+
+}  // namespace
+}  // namespace freehold::placement::testing
