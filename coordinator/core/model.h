@@ -108,6 +108,10 @@ struct ObjectRecord {
   // but keep is_inline.
   bool is_inline = false;
   std::string inline_payload;
+  // Sharing (docs/PROTOCOL.md 8.1): the owner-encrypted recipient list (opaque)
+  // and the version every header/share/link/metadata change increments.
+  std::string share_record;
+  uint64_t header_version = 1;
 
   int shard_count() const { return data_shards + parity_shards; }
 };

@@ -9,7 +9,7 @@ constexpr const char* kObjectColumns =
     "o.size_bytes, o.data_shards, o.parity_shards, o.segment_size_bytes, o.state, "
     "o.public_link, ts_to_micros(o.created_at), ts_to_micros(o.upload_expires_at), "
     "ts_to_micros(o.committed_at), o.segment_count, o.name_hash, "
-    "o.inline_payload IS NOT NULL";
+    "o.inline_payload IS NOT NULL, o.share_record, o.header_version";
 // kObjectColumns and the inline payload (Get) or an empty one (listings).
 constexpr const char* kWithPayload = ", o.inline_payload";
 constexpr const char* kWithoutPayload = ", NULL::bytea";
@@ -32,7 +32,9 @@ ObjectRecord ObjectFromRow(const pqxx::row& r) {
   o.segment_count = r[13].as<int>();
   if (!r[14].is_null()) o.name_hash = BytesOf(r[14]);
   o.is_inline = r[15].as<bool>();
-  if (!r[16].is_null()) o.inline_payload = BytesOf(r[16]);
+  o.share_record = BytesOf(r[16]);
+  o.header_version = static_cast<uint64_t>(r[17].as<int64_t>());
+  if (!r[18].is_null()) o.inline_payload = BytesOf(r[18]);
   return o;
 }
 
@@ -74,9 +76,11 @@ absl::Status PgObjects::Insert(const ObjectRecord& o) {
 absl::Status PgObjects::Update(const ObjectRecord& o) {
   txn_.exec_params(
       "UPDATE objects SET age_header = $2, state = $3, public_link = $4, "
-      "committed_at = micros_to_ts($5), segment_count = $6 WHERE object_id = $1::uuid",
+      "committed_at = micros_to_ts($5), segment_count = $6, encrypted_metadata = $7, "
+      "share_record = $8, header_version = $9 WHERE object_id = $1::uuid",
       o.object_id, Bytes(o.age_header), static_cast<int>(o.state), o.public_link,
-      Micros(o.committed_at), o.segment_count);
+      Micros(o.committed_at), o.segment_count, Bytes(o.encrypted_metadata),
+      Bytes(o.share_record), static_cast<int64_t>(o.header_version));
   return absl::OkStatus();
 }
 
