@@ -1,6 +1,7 @@
 #include "client/cli/sharing_ops.h"
 
 #include <algorithm>
+#include <span>
 
 #include "absl/strings/str_cat.h"
 #include "client/cli/object_ops.h"
