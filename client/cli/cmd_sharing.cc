@@ -55,7 +55,7 @@ absl::StatusOr<Owner> OpenOwner(Context& ctx, const std::string& object) {
   return o;
 }
 
-const std::string& MyAccount(const Owner& o) { return o.user->session().account_id; }
+std::string MyAccount(const Owner& o) { return o.user->session().account_id; }
 
 absl::Status RunShareList(Context& ctx, const ShareArgs& args) {
   absl::StatusOr<Owner> o = OpenOwner(ctx, args.object);
