@@ -149,8 +149,24 @@ int RunApp(int argc, char** argv) {
   ShareArgs share;
   c = app.add_subcommand("share", "let another account read a file");
   c->add_option("OBJECT", share.object, "object ID or file name")->required();
-  c->add_option("--with", share.with, "the other account's handle")->required();
+  c->add_option("--with", share.with, "the other account's handle");
+  c->add_flag("--list", share.list,
+              "show who the file is shared with (kept on the server: the same on every device)");
   c->callback([&] { run = [&](Context& ctx) { return RunShare(ctx, share); }; });
+
+  UnshareArgs unshare;
+  c = app.add_subcommand(
+      "unshare",
+      "stop sharing a file with an account (removes their key from the file and their access "
+      "on the server; it cannot take back a copy they already downloaded)");
+  c->add_option("OBJECT", unshare.object, "object ID or file name")->required();
+  c->add_option("HANDLE", unshare.handle, "the other account's handle")->required();
+  c->callback([&] { run = [&](Context& ctx) { return RunUnshare(ctx, unshare); }; });
+
+  c = app.add_subcommand("migrate-metadata",
+                         "bind the encrypted names of older files to their objects (ls and get "
+                         "also do it as they meet them)");
+  c->callback([&] { run = [](Context& ctx) { return RunMigrateMetadata(ctx); }; });
 
   LinkArgs link;
   c = app.add_subcommand("link", "print a public link (anyone with it can read the file)");

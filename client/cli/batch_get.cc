@@ -35,11 +35,11 @@ absl::StatusOr<GetOutcome> SaveOne(Context& ctx, CoordinatorApi& coordinator,
   if (!manifest.ok()) return manifest.status();
   absl::StatusOr<client::SecretBytes> key = OpenFileKey(manifest->age_header(), identity);
   if (!key.ok()) return key.status();
-  absl::StatusOr<client::FileMetadata> meta =
-      client::OpenMetadata(meta_key, Bytes(manifest->object().encrypted_metadata()));
+  absl::StatusOr<client::OpenedMetadata> meta = OpenSummaryMetadata(meta_key, manifest->object());
+  if (absl::IsDataLoss(meta.status())) return meta.status();
   GetOutcome out;
   out.object_id = id;
-  out.name = meta.ok() ? meta->name : id;
+  out.name = meta.ok() ? meta->metadata.name : id;
   out.output = absl::StrCat(dir, "/", SafeFileName(out.name, id));
   out.is_inline = manifest->is_inline();
   if (Exists(out.output)) {

@@ -95,7 +95,11 @@ class BatchPut {
     meta.size = (*file)->info().size;
     meta.created_unix_nanos = absl::ToUnixNanos(absl::Now());
     meta.modified_unix_nanos = (*file)->info().modified_unix_nanos;
-    absl::StatusOr<std::vector<uint8_t>> sealed = client::SealMetadata(metadata_key_, meta);
+    // The client picks the object id so that the metadata is bound to it
+    // (docs/PROTOCOL.md 5.7).
+    const std::string object_id = client::NewObjectId();
+    absl::StatusOr<std::vector<uint8_t>> sealed =
+        client::SealObjectMetadata(metadata_key_, meta, object_id);
     if (!sealed.ok()) return sealed.status();
     const std::string header = client::SerializeHeader(age->header);
     const std::string name_hash = client::NameHash(name_key_, item.name);
@@ -133,6 +137,7 @@ class BatchPut {
       if (payload.size() != payload_size) {
         return absl::InternalError("the payload size differs from the one computed");
       }
+      p.object.set_object_id(object_id);
       p.object.set_encrypted_metadata(AsString(*sealed));
       p.object.set_age_header(header);
       p.object.set_payload(std::move(payload));
@@ -160,6 +165,7 @@ class BatchPut {
     in.age_header = header;
     in.file_key = &age->file_key;
     in.name_hash = name_hash;
+    in.object_id = object_id;
     absl::StatusOr<UploadResult> r = uploader.Upload(in);
     if (!r.ok()) return r.status();
     out.data_shards = r->data_shards;
@@ -196,6 +202,13 @@ class BatchPut {
     }
     if (resp.ok() && resp->object_ids_size() != req.objects_size()) {
       resp = absl::InternalError("the coordinator answered a different number of object ids");
+    }
+    for (int j = 0; resp.ok() && j < req.objects_size(); ++j) {
+      if (resp->object_ids(j) != req.objects(j).object_id()) {
+        resp = absl::FailedPreconditionError(
+            "the coordinator ignored the object ids this client chose (too old a coordinator?): "
+            "the files' metadata would not match their objects");
+      }
     }
     if (!resp.ok()) {
       Fail(WithContext(resp.status(),

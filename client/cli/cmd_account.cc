@@ -37,14 +37,22 @@ absl::Status RunSignup(Context& ctx, const SignupArgs& args) {
                        "the account was created but the session could not be saved; run "
                        "`freehold login`");
   }
+  // The recovery key is shown once, here, on standard output only (never
+  // logged; `freehold recovery-key` shows it again with the password).
+  const client::SecretBytes recovery_key = in->identity.Encode();
   if (ctx.json()) {
-    ctx.PrintJson(AccountJson(in->session));
+    nlohmann::json j = AccountJson(in->session);
+    j["recovery_key"] = std::string(recovery_key.view());
+    ctx.PrintJson(j);
   } else {
     std::cout << "Welcome to Freehold, " << in->session.handle << ".\n"
               << "  account    " << in->session.account_id << "\n"
-              << "  public key " << in->session.public_key << "\n"
-              << "Your password cannot be reset by anyone. Run `freehold recovery-key` now and\n"
-                 "keep the key it prints somewhere safe and offline: it is the only way back in.\n";
+              << "  public key " << in->session.public_key << "\n\n"
+              << "YOUR RECOVERY KEY (shown once; store it now, offline: on paper or in a\n"
+                 "password manager; it is the only way back in if you forget the password,\n"
+                 "with `freehold recover`, and it gives full access to your files):\n\n"
+              << "  " << recovery_key.view() << "\n\n"
+              << "Nobody, not even the operators, can reset your password or recover this key.\n";
   }
   return absl::OkStatus();
 }

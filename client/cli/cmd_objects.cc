@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "client/cli/commands.h"
 #include "client/cli/exit_codes.h"
 #include "client/cli/file_io.h"
@@ -210,9 +211,10 @@ absl::Status RunGet(Context& ctx, const GetArgs& args) {
   if (!manifest.ok()) return manifest.status();
   absl::StatusOr<client::SecretBytes> key = OpenFileKey(manifest->age_header(), *identity);
   if (!key.ok()) return key.status();
-  absl::StatusOr<client::FileMetadata> meta = client::OpenMetadata(
-      client::MetadataKey(*identity), client::AsBytes(manifest->object().encrypted_metadata()));
-  const std::string name = meta.ok() ? meta->name : *id;
+  const client::SecretBytes meta_key = client::MetadataKey(*identity);
+  absl::StatusOr<client::OpenedMetadata> meta = OpenSummaryMetadata(meta_key, manifest->object());
+  if (absl::IsDataLoss(meta.status())) return meta.status();
+  const std::string name = meta.ok() ? meta->metadata.name : *id;
   std::string output = args.output;
   if (output.empty()) {
     output = SafeFileName(name, *id);
@@ -229,6 +231,15 @@ absl::Status RunGet(Context& ctx, const GetArgs& args) {
   }
   absl::StatusOr<uint64_t> size = client::PlaintextSizeForPayload(manifest->object().size_bytes());
   const double secs = std::max(1e-6, absl::ToDoubleSeconds(absl::Now() - start));
+  if (meta.ok() && meta->version == client::kMetadataVersionLegacy) {
+    // Bind the old-format metadata to its object now (docs/PROTOCOL.md 5.7).
+    absl::StatusOr<int> migrated =
+        MigrateLegacyMetadata(*o->coordinator, meta_key, {&manifest->object()});
+    if (!migrated.ok()) {
+      std::cerr << "freehold: warning: could not migrate the metadata of " << *id << ": "
+                << migrated.status().message() << "\n";
+    }
+  }
   if (ctx.json()) {
     ctx.PrintJson({{"id", *id},
                    {"name", name},
@@ -260,9 +271,10 @@ absl::Status RunExport(Context& ctx, const GetArgs& args) {
   if (!manifest.ok()) return manifest.status();
   std::string output = args.output;
   if (output.empty()) {
-    absl::StatusOr<client::FileMetadata> meta = client::OpenMetadata(
-        client::MetadataKey(*identity), client::AsBytes(manifest->object().encrypted_metadata()));
-    output = SafeFileName(meta.ok() ? meta->name : *id, *id) + ".age";
+    absl::StatusOr<client::OpenedMetadata> meta =
+        OpenSummaryMetadata(client::MetadataKey(*identity), manifest->object());
+    if (absl::IsDataLoss(meta.status())) return meta.status();
+    output = SafeFileName(meta.ok() ? meta->metadata.name : *id, *id) + ".age";
     if (Exists(output)) {
       return UsageError(
           absl::StrCat(output, " already exists here: choose where to write with -o"));
@@ -291,6 +303,37 @@ absl::Status RunLs(Context& ctx) {
   if (!identity.ok()) return identity.status();
   absl::StatusOr<std::vector<ListedObject>> list = ListObjects(*o->coordinator, *identity);
   if (!list.ok()) return list.status();
+  // Old-format metadata is bound to its object as it is met (docs/PROTOCOL.md 5.7);
+  // metadata that does not belong to its object is refused (exit status below).
+  std::vector<const v1::ObjectSummary*> legacy;
+  std::vector<std::string> refused;
+  for (const ListedObject& l : *list) {
+    if (l.legacy_metadata) legacy.push_back(&l.summary);
+    if (!l.metadata_error.empty()) refused.push_back(l.summary.object_id());
+  }
+  int migrated = 0;
+  if (!legacy.empty()) {
+    absl::StatusOr<int> n =
+        MigrateLegacyMetadata(*o->coordinator, client::MetadataKey(*identity), legacy);
+    if (!n.ok()) {
+      std::cerr << "freehold: warning: could not migrate old-format metadata: "
+                << n.status().message() << "\n";
+    } else {
+      migrated = *n;
+      if (migrated > 0 && !ctx.json() && !ctx.options().quiet) {
+        std::cerr << "Bound the metadata of " << migrated
+                  << " older file(s) to their objects (a one-time migration).\n";
+      }
+    }
+  }
+  const absl::Status refusal =
+      refused.empty()
+          ? absl::OkStatus()
+          : absl::DataLossError(absl::StrCat(
+                "the metadata the server returned for ", refused.size(),
+                " object(s) does not belong to them (swapped or altered on the server; their "
+                "names are not shown): ",
+                absl::StrJoin(refused, ", ")));
   if (ctx.json()) {
     nlohmann::json arr = nlohmann::json::array();
     for (const ListedObject& l : *list) {
@@ -303,10 +346,11 @@ absl::Status RunLs(Context& ctx) {
           {"stored_at", IsoTime(l.summary.committed_at().seconds() * 1000000000LL)}};
       j["name"] = l.metadata ? nlohmann::json(l.metadata->name) : nlohmann::json(nullptr);
       j["modified_at"] = l.metadata ? IsoTime(l.metadata->modified_unix_nanos) : "";
+      if (!l.metadata_error.empty()) j["metadata_error"] = l.metadata_error;
       arr.push_back(std::move(j));
     }
     ctx.PrintJson(arr);
-    return absl::OkStatus();
+    return refusal;
   }
   if (list->empty()) {
     std::cout << "No files yet. Store one with: freehold put FILE\n";
@@ -324,7 +368,7 @@ absl::Status RunLs(Context& ctx) {
                  HumanTime(when), l.DisplayName(), flags);
   }
   absl::PrintF("%d files, %s\n", list->size(), HumanBytes(total));
-  return absl::OkStatus();
+  return refusal;
 }
 
 absl::Status RunRm(Context& ctx, const RmArgs& args) {
@@ -359,6 +403,37 @@ absl::Status RunRm(Context& ctx, const RmArgs& args) {
     }
   }
   if (ctx.json()) ctx.PrintJson({{"deleted", removed}, {"trash", trashed}});
+  return absl::OkStatus();
+}
+
+}  // namespace freehold::cli
+
+namespace freehold::cli {
+
+absl::Status RunMigrateMetadata(Context& ctx) {
+  absl::StatusOr<Opened> o = OpenUser(ctx);
+  if (!o.ok()) return o.status();
+  absl::StatusOr<client::X25519Identity> identity = o->user->Identity(ctx.Passwords());
+  if (!identity.ok()) return identity.status();
+  absl::StatusOr<std::vector<ListedObject>> list = ListObjects(*o->coordinator, *identity);
+  if (!list.ok()) return list.status();
+  std::vector<const v1::ObjectSummary*> legacy;
+  int refused = 0;
+  for (const ListedObject& l : *list) {
+    if (l.legacy_metadata) legacy.push_back(&l.summary);
+    if (!l.metadata_error.empty()) ++refused;
+  }
+  absl::StatusOr<int> migrated =
+      MigrateLegacyMetadata(*o->coordinator, client::MetadataKey(*identity), legacy);
+  if (!migrated.ok()) return migrated.status();
+  if (ctx.json()) {
+    ctx.PrintJson({{"migrated", *migrated}, {"old_format", legacy.size()}, {"refused", refused}});
+  } else {
+    std::cout << "Bound the metadata of " << *migrated << " of " << legacy.size()
+              << " older file(s) to their objects.";
+    if (refused > 0) std::cout << " " << refused << " object(s) have metadata that does not belong to them (see `freehold ls`).";
+    std::cout << "\n";
+  }
   return absl::OkStatus();
 }
 

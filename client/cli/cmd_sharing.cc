@@ -10,53 +10,122 @@
 #include "client/cli/file_io.h"
 #include "client/cli/format.h"
 #include "client/cli/object_ops.h"
+#include "client/cli/sharing_ops.h"
 #include "client/core/age_file.h"
 #include "client/core/age_header.h"
 #include "client/core/age_stream.h"
+#include "client/core/share_record.h"
 
 namespace freehold::cli {
 namespace {
 
-absl::StatusOr<client::AgeHeader> ParseStoredHeader(const std::string& text) {
-  absl::StatusOr<client::AgeHeader> h = client::ParseHeader(text);
-  if (!h.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("the object's age header is damaged: ", h.status().message()));
-  }
-  return h;
-}
-
 absl::Status OpenerError(const absl::Status& s) {
   if (absl::IsPermissionDenied(s)) {
-    return absl::PermissionDeniedError("only the owner of this object can share it");
+    return absl::PermissionDeniedError("only the owner of this object can share it or see its sharing");
   }
   return s;
 }
 
 }  // namespace
 
-absl::Status RunShare(Context& ctx, const ShareArgs& args) {
-  const std::string handle = absl::AsciiStrToLower(absl::StripAsciiWhitespace(args.with));
-  if (handle.empty()) return UsageError("share needs --with HANDLE");
+namespace {
+
+// The pieces every sharing command needs.
+struct Owner {
+  UserSession* user = nullptr;
+  CoordinatorApi* coordinator = nullptr;
+  std::optional<client::X25519Identity> identity;
+  std::string object_id;
+};
+
+absl::StatusOr<Owner> OpenOwner(Context& ctx, const std::string& object) {
+  Owner o;
   absl::StatusOr<UserSession*> user = ctx.User();
   if (!user.ok()) return user.status();
+  o.user = *user;
   absl::StatusOr<CoordinatorApi*> coordinator = ctx.Coordinator();
   if (!coordinator.ok()) return coordinator.status();
+  o.coordinator = *coordinator;
+  absl::StatusOr<client::X25519Identity> identity = o.user->Identity(ctx.Passwords());
+  if (!identity.ok()) return identity.status();
+  o.identity = *std::move(identity);
+  absl::StatusOr<std::string> id = ResolveObject(*o.coordinator, object, &*o.identity);
+  if (!id.ok()) return id.status();
+  o.object_id = *id;
+  return o;
+}
+
+std::string MyAccount(const Owner& o) { return o.user->session().account_id; }
+
+absl::Status RunShareList(Context& ctx, const ShareArgs& args) {
+  absl::StatusOr<Owner> o = OpenOwner(ctx, args.object);
+  if (!o.ok()) return o.status();
+  absl::StatusOr<SharingState> state =
+      LoadSharing(*o->coordinator, o->object_id, *o->identity, MyAccount(*o));
+  if (!state.ok()) return OpenerError(state.status());
+  const std::vector<std::string> unrecorded = UnrecordedAccounts(*state);
+  int links = 0;
+  for (const client::ShareEntry& e : state->record.entries) {
+    links += e.kind == client::ShareEntry::Kind::kLink ? 1 : 0;
+  }
+  if (ctx.json()) {
+    nlohmann::json with = nlohmann::json::array();
+    for (const client::ShareEntry& e : state->record.entries) {
+      if (e.kind != client::ShareEntry::Kind::kAccount) continue;
+      with.push_back({{"handle", e.handle},
+                      {"account_id", e.account_id},
+                      {"public_key", e.public_key},
+                      {"fingerprint", FingerprintOf(e.public_key)}});
+    }
+    ctx.PrintJson({{"id", state->object_id},
+                   {"shared_with", with},
+                   {"unidentified_account_ids", unrecorded},
+                   {"public_link", state->public_link},
+                   {"link_keys", links},
+                   {"header_version", state->version}});
+    return absl::OkStatus();
+  }
+  std::cout << "Sharing of " << state->object_id << ":\n";
+  int n = 0;
+  for (const client::ShareEntry& e : state->record.entries) {
+    if (e.kind != client::ShareEntry::Kind::kAccount) continue;
+    std::cout << "  " << e.handle << "  " << e.account_id << "  fingerprint "
+              << FingerprintOf(e.public_key) << "\n";
+    ++n;
+  }
+  for (const std::string& a : unrecorded) {
+    std::cout << "  (shared by an older client; handle unknown)  " << a << "\n";
+    ++n;
+  }
+  if (n == 0) std::cout << "  not shared with any account\n";
+  std::cout << "  public link: " << (state->public_link ? "on" : "off");
+  if (!state->public_link && links > 0) std::cout << " (a link key is still in the header)";
+  std::cout << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunShare(Context& ctx, const ShareArgs& args) {
+  if (args.list) {
+    if (!args.with.empty()) return UsageError("share: --list and --with do not go together");
+    return RunShareList(ctx, args);
+  }
+  const std::string handle = absl::AsciiStrToLower(absl::StripAsciiWhitespace(args.with));
+  if (handle.empty()) return UsageError("share needs --with HANDLE (or --list)");
+  absl::StatusOr<Owner> o = OpenOwner(ctx, args.object);
+  if (!o.ok()) return o.status();
   absl::StatusOr<AccountsApi*> accounts = ctx.Accounts();
   if (!accounts.ok()) return accounts.status();
-  absl::StatusOr<client::X25519Identity> identity = (*user)->Identity(ctx.Passwords());
-  if (!identity.ok()) return identity.status();
-  absl::StatusOr<std::string> id = ResolveObject(**coordinator, args.object, &*identity);
-  if (!id.ok()) return id.status();
 
-  absl::StatusOr<std::string> token = (*user)->AccessToken();
+  absl::StatusOr<std::string> token = o->user->AccessToken();
   if (!token.ok()) return token.status();
   absl::StatusOr<v1::GetPublicKeyResponse> recipient = (*accounts)->GetPublicKey(handle, *token);
   if (absl::IsNotFound(recipient.status())) {
     return absl::NotFoundError(absl::StrCat("no account with the handle \"", handle, "\""));
   }
   if (!recipient.ok()) return recipient.status();
-  if (recipient->account_id() == (*user)->session().account_id) {
+  if (recipient->account_id() == MyAccount(*o)) {
     return UsageError("that is your own account: you can already read your files");
   }
   absl::StatusOr<client::X25519PublicKey> key = client::ParseRecipient(recipient->public_key());
@@ -65,7 +134,7 @@ absl::Status RunShare(Context& ctx, const ShareArgs& args) {
   }
   // Trust on first use, then only the pinned (or re-verified) key (contacts.h).
   const SessionStore* pins = *ctx.Store();
-  ContactsStore contacts(pins->dir(), (*user)->session().account_id);
+  ContactsStore contacts(pins->dir(), MyAccount(*o));
   std::optional<PinnedKey> pinned;
   absl::StatusOr<PinOutcome> pin = [&]() -> absl::StatusOr<PinOutcome> {
     absl::StatusOr<FileLock> lock = pins->Lock();
@@ -83,89 +152,223 @@ absl::Status RunShare(Context& ctx, const ShareArgs& args) {
               << "`.\n";
   }
 
-  absl::StatusOr<v1::GetObjectResponse> manifest = (*coordinator)->GetObject(*id);
-  if (!manifest.ok()) return manifest.status();
-  if (manifest->object().owner_account_id() != (*user)->session().account_id) {
-    return absl::PermissionDeniedError("only the owner of this object can share it");
-  }
-  absl::StatusOr<client::AgeHeader> header = ParseStoredHeader(manifest->age_header());
-  if (!header.ok()) return header.status();
-  client::X25519AgeIdentity opener(identity->Clone());
+  // Read the header, share record and share list the server holds (the same
+  // on every device), add the recipient, write back with compare-and-swap.
+  client::X25519AgeIdentity opener(o->identity->Clone());
   const client::AgeIdentity* openers[] = {&opener};
-  client::X25519Recipient added(*key);
-  const client::AgeRecipient* adds[] = {&added};
-  absl::StatusOr<client::AgeHeader> shared = client::AddRecipients(*header, openers, adds);
-  if (!shared.ok()) return OpenerError(shared.status());
-
-  // UpdateHeader replaces the whole share list: send everyone this device
-  // shared the object with so far plus the new account.
-  const SessionStore* store = *ctx.Store();
-  absl::StatusOr<std::vector<std::string>> shares = store->SharesOf(*id);
-  if (!shares.ok()) return shares.status();
-  if (std::find(shares->begin(), shares->end(), recipient->account_id()) == shares->end()) {
-    shares->push_back(recipient->account_id());
-  }
-  v1::UpdateHeaderRequest req;
-  req.set_object_id(*id);
-  req.set_age_header(client::SerializeHeader(*shared));
-  for (const std::string& a : *shares) req.add_share_with_account_ids(a);
-  if (absl::Status s = (*coordinator)->UpdateHeader(req); !s.ok()) return s;
-  if (absl::Status s = store->RecordShares(*id, *shares); !s.ok()) {
-    std::cerr << "freehold: warning: could not record the share locally: " << s.message() << "\n";
-  }
+  bool already = false;
+  absl::Status s = ChangeSharing(
+      *o->coordinator, o->object_id, *o->identity, MyAccount(*o),
+      [&](SharingState& state) -> absl::Status {
+        already = false;
+        std::vector<std::string> stale;  // stanzas of an earlier key of this account
+        std::vector<client::ShareEntry> kept;
+        for (client::ShareEntry& e : state.record.entries) {
+          if (e.kind == client::ShareEntry::Kind::kAccount &&
+              e.account_id == recipient->account_id()) {
+            if (e.public_key == recipient->public_key()) {
+              already = true;
+              kept.push_back(std::move(e));
+            } else {
+              stale.push_back(e.stanza_share);
+            }
+          } else {
+            kept.push_back(std::move(e));
+          }
+        }
+        state.record.entries = std::move(kept);
+        if (!stale.empty()) {
+          absl::StatusOr<client::AgeHeader> h = client::RemoveStanzas(state.header, openers, stale);
+          if (!h.ok()) return OpenerError(h.status());
+          state.header = *std::move(h);
+        }
+        if (already) {
+          if (std::find(state.accounts.begin(), state.accounts.end(), recipient->account_id()) ==
+              state.accounts.end()) {
+            state.accounts.push_back(recipient->account_id());
+          }
+          return absl::OkStatus();
+        }
+        client::X25519Recipient added(*key);
+        const client::AgeRecipient* adds[] = {&added};
+        absl::StatusOr<client::AgeHeader> shared =
+            client::AddRecipients(state.header, openers, adds);
+        if (!shared.ok()) return OpenerError(shared.status());
+        absl::StatusOr<std::string> share = client::LastStanzaShare(*shared);
+        if (!share.ok()) return share.status();
+        state.header = *std::move(shared);
+        client::ShareEntry e;
+        e.kind = client::ShareEntry::Kind::kAccount;
+        e.handle = handle;
+        e.account_id = recipient->account_id();
+        e.public_key = recipient->public_key();
+        e.stanza_share = *share;
+        state.record.entries.push_back(std::move(e));
+        return absl::OkStatus();
+      });
+  if (!s.ok()) return s;
   if (ctx.json()) {
-    ctx.PrintJson({{"id", *id},
+    ctx.PrintJson({{"id", o->object_id},
                    {"shared_with", handle},
                    {"account_id", recipient->account_id()},
-                   {"public_key", recipient->public_key()}});
+                   {"public_key", recipient->public_key()},
+                   {"already_shared", already}});
   } else {
-    std::cout << "Shared " << *id << " with " << handle << " (" << recipient->public_key()
-              << "). They can now: freehold get " << *id << "\n";
+    std::cout << (already ? "Already shared " : "Shared ") << o->object_id << " with " << handle
+              << " (" << recipient->public_key() << "). They can now: freehold get "
+              << o->object_id << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunUnshare(Context& ctx, const UnshareArgs& args) {
+  const std::string handle = absl::AsciiStrToLower(absl::StripAsciiWhitespace(args.handle));
+  if (handle.empty()) return UsageError("unshare needs a HANDLE");
+  absl::StatusOr<Owner> o = OpenOwner(ctx, args.object);
+  if (!o.ok()) return o.status();
+  // The account id: from the share record (the handle it was shared under),
+  // else from the accounts server (objects shared by older clients).
+  std::string account_id;
+  {
+    absl::StatusOr<SharingState> state =
+        LoadSharing(*o->coordinator, o->object_id, *o->identity, MyAccount(*o));
+    if (!state.ok()) return OpenerError(state.status());
+    for (const client::ShareEntry& e : state->record.entries) {
+      if (e.kind == client::ShareEntry::Kind::kAccount && e.handle == handle) {
+        account_id = e.account_id;
+      }
+    }
+  }
+  if (account_id.empty()) {
+    absl::StatusOr<AccountsApi*> accounts = ctx.Accounts();
+    if (!accounts.ok()) return accounts.status();
+    absl::StatusOr<std::string> token = o->user->AccessToken();
+    if (!token.ok()) return token.status();
+    absl::StatusOr<v1::GetPublicKeyResponse> who = (*accounts)->GetPublicKey(handle, *token);
+    if (absl::IsNotFound(who.status())) {
+      return absl::NotFoundError(
+          absl::StrCat(o->object_id, " is not shared with \"", handle, "\""));
+    }
+    if (!who.ok()) return who.status();
+    account_id = who->account_id();
+  }
+  client::X25519AgeIdentity opener(o->identity->Clone());
+  const client::AgeIdentity* openers[] = {&opener};
+  int stanzas_removed = 0;
+  absl::Status s = ChangeSharing(
+      *o->coordinator, o->object_id, *o->identity, MyAccount(*o),
+      [&](SharingState& state) -> absl::Status {
+        std::vector<std::string> shares;
+        std::vector<client::ShareEntry> kept;
+        for (client::ShareEntry& e : state.record.entries) {
+          if (e.kind == client::ShareEntry::Kind::kAccount && e.account_id == account_id) {
+            shares.push_back(e.stanza_share);
+          } else {
+            kept.push_back(std::move(e));
+          }
+        }
+        const auto it = std::find(state.accounts.begin(), state.accounts.end(), account_id);
+        if (shares.empty() && it == state.accounts.end()) {
+          return absl::NotFoundError(
+              absl::StrCat(state.object_id, " is not shared with \"", handle, "\""));
+        }
+        if (it != state.accounts.end()) state.accounts.erase(it);
+        state.record.entries = std::move(kept);
+        stanzas_removed = 0;
+        if (!shares.empty()) {
+          absl::StatusOr<client::AgeHeader> h =
+              client::RemoveStanzas(state.header, openers, shares, &stanzas_removed);
+          if (!h.ok()) return OpenerError(h.status());
+          state.header = *std::move(h);
+        }
+        return absl::OkStatus();
+      });
+  if (!s.ok()) return s;
+  if (ctx.json()) {
+    ctx.PrintJson({{"id", o->object_id},
+                   {"unshared", handle},
+                   {"account_id", account_id},
+                   {"stanzas_removed", stanzas_removed}});
+  } else {
+    std::cout << "Stopped sharing " << o->object_id << " with " << handle
+              << ": the server no longer lets them read it";
+    if (stanzas_removed > 0) {
+      std::cout << ", and their key is gone from the file's header";
+    } else {
+      std::cout << " (it was shared by an older client: their key could not be told apart in "
+                   "the header)";
+    }
+    std::cout << ".\nThis cannot take back a copy they already downloaded.\n";
   }
   return absl::OkStatus();
 }
 
 absl::Status RunLink(Context& ctx, const LinkArgs& args) {
-  absl::StatusOr<UserSession*> user = ctx.User();
-  if (!user.ok()) return user.status();
-  absl::StatusOr<CoordinatorApi*> coordinator = ctx.Coordinator();
-  if (!coordinator.ok()) return coordinator.status();
-  absl::StatusOr<client::X25519Identity> identity = (*user)->Identity(ctx.Passwords());
-  if (!identity.ok()) return identity.status();
-  absl::StatusOr<std::string> id = ResolveObject(**coordinator, args.object, &*identity);
-  if (!id.ok()) return id.status();
+  absl::StatusOr<Owner> o = OpenOwner(ctx, args.object);
+  if (!o.ok()) return o.status();
+  client::X25519AgeIdentity opener(o->identity->Clone());
+  const client::AgeIdentity* openers[] = {&opener};
   if (args.disable) {
-    v1::SetPublicLinkRequest req;
-    req.set_object_id(*id);
-    req.set_enabled(false);
-    if (absl::Status s = (*coordinator)->SetPublicLink(req); !s.ok()) return s;
+    int removed = 0;
+    absl::Status s = ChangeSharing(
+        *o->coordinator, o->object_id, *o->identity, MyAccount(*o),
+        [&](SharingState& state) -> absl::Status {
+          std::vector<std::string> shares;
+          std::vector<client::ShareEntry> kept;
+          for (client::ShareEntry& e : state.record.entries) {
+            if (e.kind == client::ShareEntry::Kind::kLink) {
+              shares.push_back(e.stanza_share);
+            } else {
+              kept.push_back(std::move(e));
+            }
+          }
+          state.record.entries = std::move(kept);
+          removed = 0;
+          if (!shares.empty()) {
+            absl::StatusOr<client::AgeHeader> h =
+                client::RemoveStanzas(state.header, openers, shares, &removed);
+            if (!h.ok()) return OpenerError(h.status());
+            state.header = *std::move(h);
+          }
+          state.set_public_link = false;
+          return absl::OkStatus();
+        });
+    if (!s.ok()) return s;
     if (ctx.json()) {
-      ctx.PrintJson({{"id", *id}, {"public_link", false}});
+      ctx.PrintJson({{"id", o->object_id}, {"public_link", false}, {"link_keys_removed", removed}});
     } else {
-      std::cout << "Public links to " << *id << " no longer work.\n";
+      std::cout << "Public links to " << o->object_id << " no longer work";
+      if (removed > 0) std::cout << "; the link's key is gone from the file's header";
+      std::cout << ".\n";
     }
     return absl::OkStatus();
   }
-  absl::StatusOr<v1::GetObjectResponse> manifest = (*coordinator)->GetObject(*id);
-  if (!manifest.ok()) return manifest.status();
-  absl::StatusOr<client::AgeHeader> header = ParseStoredHeader(manifest->age_header());
-  if (!header.ok()) return header.status();
-  client::X25519AgeIdentity opener(identity->Clone());
-  const client::AgeIdentity* openers[] = {&opener};
-  absl::StatusOr<client::PublicLink> link = client::AddPublicLink(*header, openers);
-  if (!link.ok()) return OpenerError(link.status());
-  v1::SetPublicLinkRequest req;
-  req.set_object_id(*id);
-  req.set_enabled(true);
-  req.set_age_header(client::SerializeHeader(link->header));
-  if (absl::Status s = (*coordinator)->SetPublicLink(req); !s.ok()) return s;
-  const std::string text = FormatLink(*id, link->identity);
+  std::optional<client::X25519Identity> link_identity;
+  absl::Status s = ChangeSharing(
+      *o->coordinator, o->object_id, *o->identity, MyAccount(*o),
+      [&](SharingState& state) -> absl::Status {
+        absl::StatusOr<client::PublicLink> link = client::AddPublicLink(state.header, openers);
+        if (!link.ok()) return OpenerError(link.status());
+        absl::StatusOr<std::string> share = client::LastStanzaShare(link->header);
+        if (!share.ok()) return share.status();
+        client::ShareEntry e;
+        e.kind = client::ShareEntry::Kind::kLink;
+        e.public_key = link->identity.Recipient();
+        e.stanza_share = *share;
+        state.record.entries.push_back(std::move(e));
+        state.header = std::move(link->header);
+        state.set_public_link = true;
+        link_identity = std::move(link->identity);
+        return absl::OkStatus();
+      });
+  if (!s.ok()) return s;
+  const std::string text = FormatLink(o->object_id, *link_identity);
   if (ctx.json()) {
-    ctx.PrintJson({{"id", *id}, {"link", text}});
+    ctx.PrintJson({{"id", o->object_id}, {"link", text}});
   } else {
     std::cerr << "Anyone with this link can read the file (the part after '#' never reaches a "
                  "server). Turn it off with: freehold link --disable "
-              << *id << "\n";
+              << o->object_id << "\n";
     std::cout << text << "\n";
   }
   return absl::OkStatus();

@@ -45,6 +45,11 @@ struct TrashArgs {
 struct ShareArgs {
   std::string object;
   std::string with;
+  bool list = false;  // --list: who the object is shared with
+};
+struct UnshareArgs {
+  std::string object;
+  std::string handle;
 };
 struct LinkArgs {
   std::string object;
@@ -94,6 +99,8 @@ absl::Status RunTrashEmpty(Context& ctx, const TrashArgs& args);
 
 absl::Status RunShare(Context& ctx, const ShareArgs& args);
 absl::Status RunLink(Context& ctx, const LinkArgs& args);
+absl::Status RunUnshare(Context& ctx, const UnshareArgs& args);
+absl::Status RunMigrateMetadata(Context& ctx);
 absl::Status RunFetch(Context& ctx, const FetchArgs& args);
 
 absl::Status RunContactsShow(Context& ctx, const ContactsArgs& args);

@@ -191,6 +191,12 @@ absl::Status CoordinatorApi::SetPublicLink(const v1::SetPublicLinkRequest& req) 
   return absl::OkStatus();
 }
 
+absl::Status CoordinatorApi::UpdateMetadata(const v1::UpdateMetadataRequest& req) {
+  v1::UpdateMetadataResponse resp;
+  FH_CALL(UpdateMetadata, absl::StrCat("update metadata of ", req.object_id()), req, resp);
+  return absl::OkStatus();
+}
+
 #undef FH_CALL
 
 absl::StatusOr<v1::ClusterStatusResponse> CoordinatorApi::ClusterStatus(const std::string& bearer) {

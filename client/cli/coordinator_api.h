@@ -58,6 +58,8 @@ class CoordinatorApi {
       const v1::FindObjectsByNameRequest& req);
   absl::Status UpdateHeader(const v1::UpdateHeaderRequest& req);
   absl::Status SetPublicLink(const v1::SetPublicLinkRequest& req);
+  // Compare-and-swap on the old blob (ABORTED if it changed).
+  absl::Status UpdateMetadata(const v1::UpdateMetadataRequest& req);
   // `bearer` overrides the token provider (the operator secret).
   absl::StatusOr<v1::ClusterStatusResponse> ClusterStatus(const std::string& bearer);
   absl::StatusOr<v1::FundingStatus> FundingStatus();

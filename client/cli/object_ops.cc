@@ -23,7 +23,62 @@ constexpr absl::string_view kLinkScheme = "freehold://";
 
 }  // namespace
 
+absl::StatusOr<std::string> CanonicalObjectId(absl::string_view raw) {
+  if (!LooksLikeObjectId(raw)) {
+    return absl::InvalidArgumentError(absl::StrCat("not an object id: \"", raw, "\""));
+  }
+  std::string id = absl::AsciiStrToLower(raw);
+  if (id.size() == 32) {
+    id = absl::StrCat(id.substr(0, 8), "-", id.substr(8, 4), "-", id.substr(12, 4), "-",
+                      id.substr(16, 4), "-", id.substr(20));
+  }
+  return id;
+}
+
+absl::StatusOr<client::OpenedMetadata> OpenSummaryMetadata(const client::SecretBytes& key,
+                                                           const v1::ObjectSummary& s) {
+  absl::StatusOr<std::string> id = CanonicalObjectId(s.object_id());
+  if (!id.ok()) return id.status();
+  absl::StatusOr<client::OpenedMetadata> m =
+      client::OpenObjectMetadata(key, Bytes(s.encrypted_metadata()), *id);
+  if (m.ok() || s.shared_with_me()) {
+    if (!m.ok()) return absl::PermissionDeniedError("only the owner can read this file's name");
+    return m;
+  }
+  return absl::DataLossError(absl::StrCat(
+      "the name and metadata the server returned for object ", *id,
+      " do not belong to it (they were swapped with another object's or altered on the "
+      "server): refused (",
+      m.status().message(), ")"));
+}
+
+absl::StatusOr<int> MigrateLegacyMetadata(CoordinatorApi& coordinator,
+                                          const client::SecretBytes& key,
+                                          const std::vector<const v1::ObjectSummary*>& summaries) {
+  int migrated = 0;
+  for (const v1::ObjectSummary* s : summaries) {
+    if (s->shared_with_me()) continue;
+    absl::StatusOr<client::OpenedMetadata> m = OpenSummaryMetadata(key, *s);
+    if (!m.ok() || m->version != client::kMetadataVersionLegacy) continue;
+    absl::StatusOr<std::string> id = CanonicalObjectId(s->object_id());
+    if (!id.ok()) return id.status();
+    absl::StatusOr<std::vector<uint8_t>> sealed =
+        client::SealObjectMetadata(key, m->metadata, *id);
+    if (!sealed.ok()) return sealed.status();
+    v1::UpdateMetadataRequest req;
+    req.set_object_id(*id);
+    req.set_encrypted_metadata(std::string(sealed->begin(), sealed->end()));
+    req.set_expected_encrypted_metadata(s->encrypted_metadata());
+    absl::Status st = coordinator.UpdateMetadata(req);
+    if (absl::IsAborted(st) || absl::IsNotFound(st)) continue;  // changed or deleted meanwhile
+    if (!st.ok()) return st;
+    ++migrated;
+  }
+  return migrated;
+}
+
 std::string ListedObject::DisplayName() const {
+  if (!metadata_error.empty()) return "(REFUSED: metadata does not belong to this object)";
   if (metadata.has_value()) return metadata->name;
   return summary.shared_with_me() ? "(shared with you; name encrypted by its owner)"
                                   : "(name does not decrypt)";
@@ -38,9 +93,13 @@ absl::StatusOr<std::vector<ListedObject>> ListObjects(CoordinatorApi& coordinato
   out.reserve(all->size());
   for (v1::ObjectSummary& s : *all) {
     ListedObject o;
-    absl::StatusOr<client::FileMetadata> meta =
-        client::OpenMetadata(key, Bytes(s.encrypted_metadata()));
-    if (meta.ok()) o.metadata = *std::move(meta);
+    absl::StatusOr<client::OpenedMetadata> meta = OpenSummaryMetadata(key, s);
+    if (meta.ok()) {
+      o.metadata = std::move(meta->metadata);
+      o.legacy_metadata = meta->version == client::kMetadataVersionLegacy;
+    } else if (absl::IsDataLoss(meta.status())) {
+      o.metadata_error = std::string(meta.status().message());
+    }
     absl::StatusOr<uint64_t> plain = client::PlaintextSizeForPayload(s.size_bytes());
     o.plaintext_size = plain.ok() ? *plain : 0;
     o.summary = std::move(s);
@@ -96,7 +155,7 @@ absl::StatusOr<std::vector<std::string>> ResolveObjects(CoordinatorApi& coordina
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i].empty()) return UsageError("an object ID or file name is required");
     if (LooksLikeObjectId(args[i])) {
-      out[i] = absl::AsciiStrToLower(args[i]);
+      out[i] = *CanonicalObjectId(args[i]);
     } else {
       names.push_back(i);
     }
@@ -129,9 +188,8 @@ absl::StatusOr<std::vector<std::string>> ResolveObjects(CoordinatorApi& coordina
       const std::string& arg = args[names[j]];
       std::vector<std::string> ids;
       for (const v1::ObjectSummary& s : resp->matches(static_cast<int>(j - start)).objects()) {
-        absl::StatusOr<client::FileMetadata> meta =
-            client::OpenMetadata(meta_key, Bytes(s.encrypted_metadata()));
-        if (meta.ok() && meta->name == arg) ids.push_back(s.object_id());
+        absl::StatusOr<client::OpenedMetadata> meta = OpenSummaryMetadata(meta_key, s);
+        if (meta.ok() && meta->metadata.name == arg) ids.push_back(s.object_id());
       }
       if (ids.empty()) {
         unresolved.push_back(names[j]);

@@ -23,9 +23,28 @@ struct ListedObject {
   // Decrypted name/size/times; nullopt when it does not open with our key
   // (objects shared with us by another account).
   std::optional<client::FileMetadata> metadata;
-  uint64_t plaintext_size = 0;  // from the payload size
+  // For an object we own whose metadata is refused (OpenSummaryMetadata's
+  // DATA_LOSS): why. Empty otherwise.
+  std::string metadata_error;
+  bool legacy_metadata = false;  // version 1 blob (not bound): to migrate
+  uint64_t plaintext_size = 0;   // from the payload size
   std::string DisplayName() const;
 };
+
+// The decrypted metadata of an object (docs/PROTOCOL.md 5.7). For an object we
+// own, a version 2 blob must open with the object's own id: DATA_LOSS naming
+// the object otherwise (the server swapped or altered it: refused). For an
+// object shared with us: PERMISSION_DENIED (only its owner reads its name).
+// A version 1 blob (stored before binding) still opens; `version` says so.
+absl::StatusOr<client::OpenedMetadata> OpenSummaryMetadata(const client::SecretBytes& key,
+                                                           const v1::ObjectSummary& summary);
+
+// Re-seals the version 1 metadata of the owned objects among `summaries` as
+// version 2, bound to each object (UpdateMetadata, compare-and-swap on the old
+// blob; an object changed meanwhile is skipped). Returns how many were migrated.
+absl::StatusOr<int> MigrateLegacyMetadata(CoordinatorApi& coordinator,
+                                          const client::SecretBytes& key,
+                                          const std::vector<const v1::ObjectSummary*>& summaries);
 
 // Every object the user owns or that is shared with them, names decrypted,
 // sorted by name.
@@ -34,6 +53,8 @@ absl::StatusOr<std::vector<ListedObject>> ListObjects(CoordinatorApi& coordinato
 
 // A UUID, with or without dashes.
 bool LooksLikeObjectId(absl::string_view text);
+// The canonical form (lower case, dashes); INVALID_ARGUMENT unless LooksLikeObjectId.
+absl::StatusOr<std::string> CanonicalObjectId(absl::string_view text);
 
 // An object id for `arg`: itself if it looks like an id, else the object whose
 // decrypted name is `arg` (NOT_FOUND if none; a usage error listing the ids

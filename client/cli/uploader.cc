@@ -191,8 +191,14 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
   create.set_age_header(in.age_header);
   create.set_size_bytes(payload_size);
   create.set_name_hash(in.name_hash);
+  create.set_object_id(in.object_id);
   absl::StatusOr<v1::CreateObjectResponse> created = coordinator_.CreateObject(create);
   if (!created.ok()) return created.status();
+  if (!in.object_id.empty() && created->object_id() != in.object_id) {
+    return absl::FailedPreconditionError(
+        "the coordinator ignored the object id this client chose (too old a coordinator?): "
+        "the file's metadata would not match its object");
+  }
   UploadResult result;
   result.object_id = created->object_id();
   result.data_shards = static_cast<int>(created->data_shards());

@@ -55,6 +55,9 @@ struct UploadInput {
   std::string age_header;  // serialized header (stanzas + MAC)
   std::string name_hash;   // keyed name hash (client/core/metadata.h); may be empty
   const client::SecretBytes* file_key = nullptr;
+  // The id the metadata is sealed to (client::NewObjectId); empty = the
+  // coordinator chooses.
+  std::string object_id;
 };
 
 struct UploadResult {

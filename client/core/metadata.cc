@@ -10,15 +10,15 @@
 namespace freehold::client {
 namespace {
 
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = kMetadataVersionLegacy;
 constexpr std::string_view kAadPrefix = "freehold/v1/metadata";
 constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 constexpr size_t kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
 constexpr size_t kPad = 64;
 
-std::vector<uint8_t> FullAad(std::span<const uint8_t> aad) {
+std::vector<uint8_t> FullAad(std::span<const uint8_t> aad, uint8_t version = kVersion) {
   std::vector<uint8_t> out(kAadPrefix.begin(), kAadPrefix.end());
-  out.push_back(kVersion);
+  out.push_back(version);
   out.insert(out.end(), aad.begin(), aad.end());
   return out;
 }
@@ -57,9 +57,89 @@ std::string NameHash(const SecretBytes& key, std::string_view name) {
   return out;
 }
 
+namespace {
+
+bool IsCanonicalUuid(std::string_view id) {
+  if (id.size() != 36) return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::span<const uint8_t> IdBytes(std::string_view id) {
+  return {reinterpret_cast<const uint8_t*>(id.data()), id.size()};
+}
+
+absl::StatusOr<std::vector<uint8_t>> Seal(const SecretBytes& key, const FileMetadata& metadata,
+                                          std::span<const uint8_t> aad, uint8_t version);
+absl::StatusOr<FileMetadata> Open(const SecretBytes& key, std::span<const uint8_t> blob,
+                                  std::span<const uint8_t> aad, uint8_t version);
+
+}  // namespace
+
 absl::StatusOr<std::vector<uint8_t>> SealMetadata(const SecretBytes& key,
                                                   const FileMetadata& metadata,
                                                   std::span<const uint8_t> aad) {
+  return Seal(key, metadata, aad, kVersion);
+}
+
+absl::StatusOr<FileMetadata> OpenMetadata(const SecretBytes& key, std::span<const uint8_t> blob,
+                                          std::span<const uint8_t> aad) {
+  return Open(key, blob, aad, kVersion);
+}
+
+std::string NewObjectId() {
+  if (sodium_init() < 0) std::abort();
+  uint8_t b[16];
+  randombytes_buf(b, sizeof b);
+  b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[b[i] >> 4]);
+    out.push_back(kHex[b[i] & 15]);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<uint8_t>> SealObjectMetadata(const SecretBytes& key,
+                                                        const FileMetadata& metadata,
+                                                        std::string_view object_id) {
+  if (!IsCanonicalUuid(object_id)) {
+    return absl::InvalidArgumentError("metadata: the object id must be a canonical UUID");
+  }
+  return Seal(key, metadata, IdBytes(object_id), kMetadataVersionBound);
+}
+
+absl::StatusOr<OpenedMetadata> OpenObjectMetadata(const SecretBytes& key,
+                                                  std::span<const uint8_t> blob,
+                                                  std::string_view object_id) {
+  if (!IsCanonicalUuid(object_id)) {
+    return absl::InvalidArgumentError("metadata: the object id must be a canonical UUID");
+  }
+  if (blob.empty()) return absl::InvalidArgumentError("metadata blob: empty");
+  OpenedMetadata out;
+  out.version = blob[0];
+  absl::StatusOr<FileMetadata> m;
+  if (blob[0] == kMetadataVersionBound) {
+    m = Open(key, blob, IdBytes(object_id), kMetadataVersionBound);
+  } else {
+    m = Open(key, blob, {}, kVersion);
+  }
+  if (!m.ok()) return m.status();
+  out.metadata = *std::move(m);
+  return out;
+}
+
+namespace {
+
+absl::StatusOr<std::vector<uint8_t>> Seal(const SecretBytes& key, const FileMetadata& metadata,
+                                          std::span<const uint8_t> aad, uint8_t version) {
   if (sodium_init() < 0) std::abort();
   if (key.size() != 32) return absl::InvalidArgumentError("metadata key: must be 32 bytes");
   if (metadata.name.size() > kMaxMetadataNameBytes) {
@@ -77,9 +157,9 @@ absl::StatusOr<std::vector<uint8_t>> SealMetadata(const SecretBytes& key,
   plain.resize((plain.size() + kPad - 1) / kPad * kPad, 0);
 
   std::vector<uint8_t> blob(1 + kNonce + plain.size() + kTag);
-  blob[0] = kVersion;
+  blob[0] = version;
   randombytes_buf(blob.data() + 1, kNonce);
-  std::vector<uint8_t> full_aad = FullAad(aad);
+  std::vector<uint8_t> full_aad = FullAad(aad, version);
   unsigned long long clen = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(blob.data() + 1 + kNonce, &clen, plain.data(),
                                              plain.size(), full_aad.data(), full_aad.size(),
@@ -88,15 +168,15 @@ absl::StatusOr<std::vector<uint8_t>> SealMetadata(const SecretBytes& key,
   return blob;
 }
 
-absl::StatusOr<FileMetadata> OpenMetadata(const SecretBytes& key, std::span<const uint8_t> blob,
-                                          std::span<const uint8_t> aad) {
+absl::StatusOr<FileMetadata> Open(const SecretBytes& key, std::span<const uint8_t> blob,
+                                  std::span<const uint8_t> aad, uint8_t version) {
   if (sodium_init() < 0) std::abort();
   if (key.size() != 32) return absl::InvalidArgumentError("metadata key: must be 32 bytes");
-  if (blob.size() < 1 + kNonce + kTag + kPad || blob[0] != kVersion) {
+  if (blob.size() < 1 + kNonce + kTag + kPad || blob[0] != version) {
     return absl::InvalidArgumentError("metadata blob: malformed or unknown version");
   }
   SecretBytes plain(blob.size() - 1 - kNonce - kTag);
-  std::vector<uint8_t> full_aad = FullAad(aad);
+  std::vector<uint8_t> full_aad = FullAad(aad, version);
   unsigned long long mlen = 0;
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(
           plain.data(), &mlen, nullptr, blob.data() + 1 + kNonce, blob.size() - 1 - kNonce,
@@ -118,4 +198,5 @@ absl::StatusOr<FileMetadata> OpenMetadata(const SecretBytes& key, std::span<cons
   return m;
 }
 
+}  // namespace
 }  // namespace freehold::client

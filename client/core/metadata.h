@@ -45,6 +45,8 @@ SecretBytes NameHashKey(const X25519Identity& identity);
 // The 32-byte keyed hash of `name`; `key` must be 32 bytes (NameHashKey).
 std::string NameHash(const SecretBytes& key, std::string_view name);
 
+// Version 1 (the format of objects stored before metadata was bound to its
+// object; still read, and migrated by the CLI when it meets one).
 // INVALID_ARGUMENT if the key is not 32 bytes or the name is longer than
 // kMaxMetadataNameBytes.
 absl::StatusOr<std::vector<uint8_t>> SealMetadata(const SecretBytes& key,
@@ -54,5 +56,35 @@ absl::StatusOr<std::vector<uint8_t>> SealMetadata(const SecretBytes& key,
 // if it does not open with this key and aad (wrong key, altered, or swapped).
 absl::StatusOr<FileMetadata> OpenMetadata(const SecretBytes& key, std::span<const uint8_t> blob,
                                           std::span<const uint8_t> aad = {});
+
+// Version 2, bound to its object (docs/PROTOCOL.md 5.7):
+//   blob = 0x02 || nonce24 || XChaCha20-Poly1305(key, padded encoding,
+//            aad = "freehold/v1/metadata" || 0x02 || object id (36 ASCII bytes,
+//                  canonical lower-case UUID with dashes))
+// The plaintext encoding is that of version 1. A server that swaps the blobs
+// of two objects is detected: the blob does not open with the other id.
+inline constexpr uint8_t kMetadataVersionLegacy = 1;
+inline constexpr uint8_t kMetadataVersionBound = 2;
+
+// INVALID_ARGUMENT as SealMetadata, or if `object_id` is not a canonical UUID.
+absl::StatusOr<std::vector<uint8_t>> SealObjectMetadata(const SecretBytes& key,
+                                                        const FileMetadata& metadata,
+                                                        std::string_view object_id);
+
+// A fresh random (version 4) object id, canonical form: the client chooses
+// it so that the metadata can be sealed to it before CreateObject.
+std::string NewObjectId();
+
+struct OpenedMetadata {
+  FileMetadata metadata;
+  uint8_t version = 0;  // kMetadataVersionLegacy: not bound; re-seal it (migration)
+};
+// Opens a version 1 blob (empty aad) or a version 2 blob bound to `object_id`
+// (canonical UUID). INVALID_ARGUMENT on a malformed blob or unknown version;
+// PERMISSION_DENIED if it does not open (wrong key, altered, or, for version
+// 2, another object's blob).
+absl::StatusOr<OpenedMetadata> OpenObjectMetadata(const SecretBytes& key,
+                                                  std::span<const uint8_t> blob,
+                                                  std::string_view object_id);
 
 }  // namespace freehold::client

@@ -114,6 +114,10 @@ struct ObjectRecord {
   // and repaired) but nobody reads, lists or changes it until it is restored.
   std::optional<absl::Time> trashed_at;
   std::optional<absl::Time> purge_at;
+  // Sharing (docs/PROTOCOL.md 8.1): the owner-encrypted recipient list (opaque)
+  // and the version every header/share/link/metadata change increments.
+  std::string share_record;
+  uint64_t header_version = 1;
 
   bool trashed() const { return trashed_at.has_value(); }
   int shard_count() const { return data_shards + parity_shards; }

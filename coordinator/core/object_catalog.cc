@@ -49,6 +49,9 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::Get(const Caller* caller,
   FH_RETURN_IF_ERROR(store_.Read([&](MetadataTxn& txn) -> absl::Status {
     std::optional<std::map<std::string, Node>> nodes;
     FH_ASSIGN_OR_RETURN(out, LoadManifest(txn, caller, object_id, now, nodes));
+    if (caller != nullptr && out->object.owner_account_id == caller->account_id) {
+      FH_ASSIGN_OR_RETURN(out->shared_with, txn.objects().Shares(object_id));
+    }
     return absl::OkStatus();
   }));
   return *std::move(out);
@@ -89,6 +92,10 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::LoadManifest(
   out.grants_expire_at = now + config_.grant_ttl;
   out.is_inline = object.is_inline;
   out.inline_payload = std::move(object.inline_payload);
+  if (caller != nullptr && IsOwner(object, *caller)) {
+    out.header_version = object.header_version;
+    out.share_record = object.share_record;
+  }
   for (const SegmentRecord& segment : segments) {
     SegmentManifest sm;
     sm.segment = segment.segment;
@@ -266,11 +273,35 @@ absl::Status ObjectCatalog::Delete(const Caller& caller, const std::string& raw_
   return absl::OkStatus();
 }
 
-absl::Status ObjectCatalog::UpdateHeader(const Caller& caller, const std::string& raw_object_id,
-                                         const std::string& age_header,
-                                         const std::vector<std::string>& share_with) {
+namespace {
+
+// ABORTED unless `expected` is 0 (no check) or the object's current version.
+absl::Status CheckVersion(const ObjectRecord& object, uint64_t expected) {
+  if (expected == 0 || expected == object.header_version) return absl::OkStatus();
+  return absl::AbortedError(absl::StrCat(
+      "object ", object.object_id, " changed since it was read (header version ", expected,
+      ", now ", object.header_version, "): read it again and retry"));
+}
+
+}  // namespace
+
+absl::Status ObjectCatalog::CheckShareRecord(const std::string& share_record) const {
+  if (share_record.size() > config_.max_metadata_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("share_record is larger than ", config_.max_metadata_bytes, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> ObjectCatalog::UpdateHeader(const Caller& caller,
+                                                     const std::string& raw_object_id,
+                                                     const std::string& age_header,
+                                                     const std::vector<std::string>& share_with,
+                                                     const std::string& share_record,
+                                                     uint64_t expected_version) {
   FH_ASSIGN_OR_RETURN(const std::string object_id, CanonicalUuid(raw_object_id, "object_id"));
   FH_RETURN_IF_ERROR(CheckHeader(age_header));
+  FH_RETURN_IF_ERROR(CheckShareRecord(share_record));
   if (share_with.size() > static_cast<size_t>(config_.max_share_accounts)) {
     return absl::InvalidArgumentError(absl::StrCat("share_with_account_ids has more than ",
                                                    config_.max_share_accounts, " accounts"));
@@ -285,28 +316,67 @@ absl::Status ObjectCatalog::UpdateHeader(const Caller& caller, const std::string
   }
   std::sort(accounts.begin(), accounts.end());
   accounts.erase(std::unique(accounts.begin(), accounts.end()), accounts.end());
-  return store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+  uint64_t version = 0;
+  FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
     FH_ASSIGN_OR_RETURN(ObjectRecord object, LoadOwnedCommitted(txn, caller, object_id));
+    FH_RETURN_IF_ERROR(CheckVersion(object, expected_version));
     object.age_header = age_header;
+    object.share_record = share_record;
+    version = ++object.header_version;
     FH_RETURN_IF_ERROR(txn.objects().Update(object));
     return txn.objects().ReplaceShares(object_id, accounts);
-  });
+  }));
+  return version;
 }
 
-absl::Status ObjectCatalog::SetPublicLink(const Caller& caller, const std::string& raw_object_id,
-                                          bool enabled, const std::string& age_header) {
+absl::StatusOr<uint64_t> ObjectCatalog::SetPublicLink(const Caller& caller,
+                                                      const std::string& raw_object_id,
+                                                      bool enabled, const std::string& age_header,
+                                                      const std::string& share_record,
+                                                      uint64_t expected_version) {
   FH_ASSIGN_OR_RETURN(const std::string object_id, CanonicalUuid(raw_object_id, "object_id"));
   if (enabled || !age_header.empty()) {
     FH_RETURN_IF_ERROR(CheckHeader(age_header));
   }
-  return store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+  FH_RETURN_IF_ERROR(CheckShareRecord(share_record));
+  uint64_t version = 0;
+  FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
     FH_ASSIGN_OR_RETURN(ObjectRecord object, LoadOwnedCommitted(txn, caller, object_id));
     if (object.state != ObjectState::kCommitted) {
       return absl::FailedPreconditionError(
           absl::StrCat("object ", object_id, " is not committed yet"));
     }
+    FH_RETURN_IF_ERROR(CheckVersion(object, expected_version));
     object.public_link = enabled;
-    if (!age_header.empty()) object.age_header = age_header;
+    if (!age_header.empty()) {
+      object.age_header = age_header;
+      object.share_record = share_record;
+    }
+    version = ++object.header_version;
+    return txn.objects().Update(object);
+  }));
+  return version;
+}
+
+absl::Status ObjectCatalog::UpdateMetadata(const Caller& caller, const std::string& raw_object_id,
+                                           const std::string& encrypted_metadata,
+                                           const std::string& expected_metadata) {
+  FH_ASSIGN_OR_RETURN(const std::string object_id, CanonicalUuid(raw_object_id, "object_id"));
+  if (encrypted_metadata.empty()) {
+    return absl::InvalidArgumentError("encrypted_metadata is required");
+  }
+  if (encrypted_metadata.size() > config_.max_metadata_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("encrypted_metadata is larger than ", config_.max_metadata_bytes, " bytes"));
+  }
+  return store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+    FH_ASSIGN_OR_RETURN(ObjectRecord object, LoadOwnedCommitted(txn, caller, object_id));
+    if (object.encrypted_metadata != expected_metadata) {
+      return absl::AbortedError(absl::StrCat("the metadata of object ", object_id,
+                                             " changed since it was read: read it again"));
+    }
+    object.encrypted_metadata = encrypted_metadata;
+    ++object.header_version;
     return txn.objects().Update(object);
   });
 }

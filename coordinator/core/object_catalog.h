@@ -60,6 +60,11 @@ struct ObjectManifest {
   absl::Time grants_expire_at = absl::UnixEpoch();
   bool is_inline = false;
   std::string inline_payload;  // the whole payload of an inline object
+  // For the owner only (0/empty for anyone else): the sharing state
+  // (docs/PROTOCOL.md 8.1). shared_with is filled by Get, not by GetMany.
+  uint64_t header_version = 0;
+  std::string share_record;
+  std::vector<std::string> shared_with;
 };
 
 struct ObjectPage {
@@ -118,16 +123,31 @@ class ObjectCatalog {
   absl::Status Delete(const Caller& caller, const std::string& object_id);
   absl::Status Delete(const Caller& caller, const std::string& object_id, absl::Time* purge_at);
 
-  // Owner only. Replaces the age header and the set of accounts it is shared
-  // with (an empty list unshares).
-  absl::Status UpdateHeader(const Caller& caller, const std::string& object_id,
-                            const std::string& age_header,
-                            const std::vector<std::string>& share_with_account_ids);
+  // Owner only. Replaces, in one transaction, the age header, the set of
+  // accounts it is shared with (an empty list unshares) and the share record;
+  // returns the new header version. `expected_version` != 0 is a
+  // compare-and-swap: ABORTED if the object's header_version differs (another
+  // device changed it since it was read). INVALID_ARGUMENT for a share record
+  // over max_metadata_bytes.
+  absl::StatusOr<uint64_t> UpdateHeader(const Caller& caller, const std::string& object_id,
+                                        const std::string& age_header,
+                                        const std::vector<std::string>& share_with_account_ids,
+                                        const std::string& share_record = "",
+                                        uint64_t expected_version = 0);
 
   // Owner only. Enabling needs the header with the link identity's stanza;
-  // disabling optionally replaces the header.
-  absl::Status SetPublicLink(const Caller& caller, const std::string& object_id, bool enabled,
-                             const std::string& age_header);
+  // disabling optionally replaces the header. With a header, the share record
+  // is replaced too. `expected_version` as UpdateHeader.
+  absl::StatusOr<uint64_t> SetPublicLink(const Caller& caller, const std::string& object_id,
+                                         bool enabled, const std::string& age_header,
+                                         const std::string& share_record = "",
+                                         uint64_t expected_version = 0);
+
+  // Owner only. Replaces the encrypted metadata if the stored blob is still
+  // `expected_metadata` (ABORTED otherwise); bumps the header version.
+  absl::Status UpdateMetadata(const Caller& caller, const std::string& object_id,
+                              const std::string& encrypted_metadata,
+                              const std::string& expected_metadata);
 
   // Deletes every object of an account (any state, the trash included: no window)
   // and removes it from share lists. Returns how many objects were deleted.
@@ -142,6 +162,7 @@ class ObjectCatalog {
   absl::StatusOr<ObjectRecord> LoadOwnedCommitted(MetadataTxn& txn, const Caller& caller,
                                                   const std::string& object_id);
   absl::Status CheckHeader(const std::string& age_header) const;
+  absl::Status CheckShareRecord(const std::string& share_record) const;
 
   MetadataStore& store_;
   Clock& clock_;

@@ -82,9 +82,13 @@ absl::StatusOr<CreatedObject> ObjectWriter::CreateObject(const Caller& caller,
                                                    config_.max_object_bytes, " bytes"));
   }
   FH_RETURN_IF_ERROR(CheckNameHash(in.name_hash, "name_hash"));
+  std::string object_id = NewUuid();
+  if (!in.object_id.empty()) {
+    FH_ASSIGN_OR_RETURN(object_id, CanonicalUuid(in.object_id, "object_id"));
+  }
   const absl::Time now = clock_.Now();
   ObjectRecord object;
-  object.object_id = NewUuid();
+  object.object_id = object_id;
   object.owner_account_id = caller.account_id;
   object.encrypted_metadata = in.encrypted_metadata;
   object.age_header = in.age_header;
@@ -96,8 +100,15 @@ absl::StatusOr<CreatedObject> ObjectWriter::CreateObject(const Caller& caller,
   object.created_at = now;
   object.upload_expires_at = now + config_.upload_ttl;
   object.name_hash = in.name_hash;
-  FH_RETURN_IF_ERROR(
-      store_.Transact([&](MetadataTxn& txn) { return txn.objects().Insert(object); }));
+  FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+    FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> taken,
+                        txn.objects().Get(object.object_id, false));
+    if (taken.has_value()) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("object_id ", object.object_id, " is taken: choose another random id"));
+    }
+    return txn.objects().Insert(object);
+  }));
   return CreatedObject{object.object_id, object.data_shards, object.parity_shards,
                        object.segment_size_bytes};
 }

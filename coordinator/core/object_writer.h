@@ -28,6 +28,9 @@ struct CreateObjectInput {
   std::string age_header;
   uint64_t size_bytes = 0;
   std::string name_hash;  // empty or 32 bytes (small_objects.h)
+  // Empty = the coordinator picks the id; else a UUID the client chose
+  // (ALREADY_EXISTS if taken), so it can bind the metadata to it.
+  std::string object_id;
 };
 
 struct CreatedObject {

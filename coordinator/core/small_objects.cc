@@ -1,5 +1,7 @@
 #include "coordinator/core/small_objects.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "coordinator/core/ids.h"
@@ -74,7 +76,17 @@ absl::StatusOr<InlineCommit> SmallObjects::PutInline(
                                                    config_.inline_batch_max_bytes, " per call"));
   }
   std::vector<ObjectRecord> records(objects.size());
-  for (size_t i = 0; i < objects.size(); ++i) records[i].object_id = NewUuid();
+  std::set<std::string> chosen;
+  for (size_t i = 0; i < objects.size(); ++i) {
+    records[i].object_id = NewUuid();
+    if (objects[i].object_id.empty()) continue;
+    FH_ASSIGN_OR_RETURN(records[i].object_id,
+                        CanonicalUuid(objects[i].object_id, absl::StrCat("objects[", i, "].object_id")));
+    if (!chosen.insert(records[i].object_id).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("objects[", i, "].object_id repeats an earlier entry's id"));
+    }
+  }
   WriteRequest write;
   write.account_id = caller.account_id;
   write.object_id = records.front().object_id;
@@ -102,7 +114,14 @@ absl::StatusOr<InlineCommit> SmallObjects::PutInline(
     r.inline_payload = objects[i].payload;
   }
   FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
-    for (const ObjectRecord& r : records) FH_RETURN_IF_ERROR(txn.objects().Insert(r));
+    for (const ObjectRecord& r : records) {
+      FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> taken, txn.objects().Get(r.object_id, false));
+      if (taken.has_value()) {
+        return absl::AlreadyExistsError(
+            absl::StrCat("object_id ", r.object_id, " is taken: choose another random id"));
+      }
+      FH_RETURN_IF_ERROR(txn.objects().Insert(r));
+    }
     return absl::OkStatus();
   }));
   InlineCommit out;

@@ -60,7 +60,7 @@ class ObjectRepository {
                                                           bool for_update) = 0;
   virtual absl::Status Insert(const ObjectRecord& object) = 0;
   // Replaces the mutable columns: age header, state, public link, committed_at,
-  // segment_count, trashed_at, purge_at.
+  // segment_count, trashed_at, purge_at, encrypted metadata, share record, header version.
   virtual absl::Status Update(const ObjectRecord& object) = 0;
   // Removes the object with its segments, shards and shares.
   virtual absl::Status Remove(const std::string& object_id) = 0;

@@ -49,6 +49,9 @@ void ToProto(const ObjectManifest& m, v1::GetObjectResponse* out) {
     }
   }
   SetTime(m.grants_expire_at, out->mutable_grants_expire_at());
+  out->set_header_version(m.header_version);
+  out->set_share_record(m.share_record);
+  for (const std::string& a : m.shared_with) out->add_shared_with_account_ids(a);
 }
 
 namespace {
@@ -189,7 +192,7 @@ grpc::Status CoordinatorGrpcService::CreateObject(grpc::ServerContext* ctx,
   absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
   if (!caller.ok()) return Fail(caller);
   CreateObjectInput in{req->encrypted_metadata(), req->age_header(), req->size_bytes(),
-                       req->name_hash()};
+                       req->name_hash(), req->object_id()};
   absl::StatusOr<CreatedObject> created = p_.writer.CreateObject(*caller, in);
   if (!created.ok()) return Fail(created);
   resp->set_object_id(created->object_id);
@@ -333,21 +336,40 @@ grpc::Status CoordinatorGrpcService::DeleteObject(grpc::ServerContext* ctx,
 
 grpc::Status CoordinatorGrpcService::UpdateHeader(grpc::ServerContext* ctx,
                                                   const v1::UpdateHeaderRequest* req,
-                                                  v1::UpdateHeaderResponse*) {
+                                                  v1::UpdateHeaderResponse* resp) {
   absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
   if (!caller.ok()) return Fail(caller);
   std::vector<std::string> share(req->share_with_account_ids().begin(),
                                  req->share_with_account_ids().end());
-  return ToGrpcStatus(p_.catalog.UpdateHeader(*caller, req->object_id(), req->age_header(), share));
+  absl::StatusOr<uint64_t> version =
+      p_.catalog.UpdateHeader(*caller, req->object_id(), req->age_header(), share,
+                              req->share_record(), req->expected_header_version());
+  if (!version.ok()) return Fail(version);
+  resp->set_header_version(*version);
+  return grpc::Status::OK;
 }
 
 grpc::Status CoordinatorGrpcService::SetPublicLink(grpc::ServerContext* ctx,
                                                    const v1::SetPublicLinkRequest* req,
-                                                   v1::SetPublicLinkResponse*) {
+                                                   v1::SetPublicLinkResponse* resp) {
   absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
   if (!caller.ok()) return Fail(caller);
-  return ToGrpcStatus(
-      p_.catalog.SetPublicLink(*caller, req->object_id(), req->enabled(), req->age_header()));
+  absl::StatusOr<uint64_t> version =
+      p_.catalog.SetPublicLink(*caller, req->object_id(), req->enabled(), req->age_header(),
+                               req->share_record(), req->expected_header_version());
+  if (!version.ok()) return Fail(version);
+  resp->set_header_version(*version);
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorGrpcService::UpdateMetadata(grpc::ServerContext* ctx,
+                                                    const v1::UpdateMetadataRequest* req,
+                                                    v1::UpdateMetadataResponse*) {
+  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  if (!caller.ok()) return Fail(caller);
+  return ToGrpcStatus(p_.catalog.UpdateMetadata(*caller, req->object_id(),
+                                                req->encrypted_metadata(),
+                                                req->expected_encrypted_metadata()));
 }
 
 grpc::Status CoordinatorGrpcService::ClusterStatus(grpc::ServerContext* ctx,

@@ -96,6 +96,8 @@ class CoordinatorGrpcService final : public v1::Coordinator::Service {
                             v1::UpdateHeaderResponse* resp) override;
   grpc::Status SetPublicLink(grpc::ServerContext* ctx, const v1::SetPublicLinkRequest* req,
                              v1::SetPublicLinkResponse* resp) override;
+  grpc::Status UpdateMetadata(grpc::ServerContext* ctx, const v1::UpdateMetadataRequest* req,
+                              v1::UpdateMetadataResponse* resp) override;
   grpc::Status ClusterStatus(grpc::ServerContext* ctx, const v1::ClusterStatusRequest* req,
                              v1::ClusterStatusResponse* resp) override;
   grpc::Status SetNodeState(grpc::ServerContext* ctx, const v1::SetNodeStateRequest* req,

@@ -62,3 +62,47 @@ TEST(MetadataTest, RejectsOverlongNamesAndBadKeys) {
 
 }  // namespace
 }  // namespace freehold::client
+
+// Version 2 (issue 21): bound to the object id, version 1 still read.
+namespace freehold::client {
+namespace {
+
+using ::freehold::testing::StatusIs;
+
+TEST(ObjectMetadataTest, BoundToItsObjectAndOldFormatStillReads) {
+  X25519Identity id = GenerateIdentity();
+  SecretBytes key = MetadataKey(id);
+  FileMetadata m{"a.txt", 5, 1, 2};
+  const std::string a = NewObjectId();
+  const std::string b = NewObjectId();
+  ASSERT_NE(a, b);
+  ASSERT_OK_AND_ASSIGN(auto blob_a, SealObjectMetadata(key, m, a));
+  EXPECT_EQ(blob_a[0], kMetadataVersionBound);
+  ASSERT_OK_AND_ASSIGN(OpenedMetadata back, OpenObjectMetadata(key, blob_a, a));
+  EXPECT_EQ(back.metadata, m);
+  EXPECT_EQ(back.version, kMetadataVersionBound);
+  // The blob of object a served for object b (a swap) does not open.
+  EXPECT_THAT(OpenObjectMetadata(key, blob_a, b), StatusIs(absl::StatusCode::kPermissionDenied));
+  // Version 1 (unbound) still opens through the same call and says so.
+  ASSERT_OK_AND_ASSIGN(auto old, SealMetadata(key, m));
+  ASSERT_OK_AND_ASSIGN(OpenedMetadata legacy, OpenObjectMetadata(key, old, b));
+  EXPECT_EQ(legacy.version, kMetadataVersionLegacy);
+  EXPECT_EQ(legacy.metadata, m);
+  // A version 2 blob re-labelled as version 1 (downgrade) does not open.
+  auto relabelled = blob_a;
+  relabelled[0] = kMetadataVersionLegacy;
+  EXPECT_FALSE(OpenObjectMetadata(key, relabelled, a).ok());
+  // Ids must be canonical.
+  EXPECT_THAT(SealObjectMetadata(key, m, "A" + a.substr(1)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(OpenObjectMetadata(key, blob_a, a.substr(1)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(OpenObjectMetadata(key, {}, a), StatusIs(absl::StatusCode::kInvalidArgument));
+  // NewObjectId is a version 4 UUID.
+  EXPECT_EQ(a.size(), 36u);
+  EXPECT_EQ(a[14], '4');
+  EXPECT_NE(std::string("89ab").find(a[19]), std::string::npos);
+}
+
+}  // namespace
+}  // namespace freehold::client

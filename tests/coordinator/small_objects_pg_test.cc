@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/status.h"
+#include "coordinator/core/ids.h"
 #include "coordinator/core/small_objects.h"
 #include "coordinator/core/usage_source.h"
 #include "tests/coordinator/coordinator_fixture.h"
@@ -94,6 +95,28 @@ TEST_F(SmallObjectsPgTest, RefusedOrInvalidBatchesStoreNothing) {
   config_.inline_max_bytes = 0;  // inlining disabled
   EXPECT_EQ(small.PutInline(alice, {Object(10, 'a')}).status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SmallObjectsPgTest, ClientChosenIdsAreUsedAndCheckedPerEntry) {
+  Caller alice = NewAccount();
+  SmallObjects small(*store_, clock_, config_, admission_, log_);
+  InlineObjectInput a = Object(10, 'a');
+  a.object_id = NewUuid();
+  InlineObjectInput b = Object(10, 'b');  // no id: the coordinator picks one
+  ASSERT_OK_AND_ASSIGN(InlineCommit done, small.PutInline(alice, {a, b}));
+  ASSERT_EQ(done.object_ids.size(), 2u);
+  EXPECT_EQ(done.object_ids[0], a.object_id);
+  EXPECT_NE(done.object_ids[1], a.object_id);
+  // A taken id refuses the whole batch; so do repeated or malformed ids.
+  InlineObjectInput c = Object(10, 'c');
+  c.object_id = NewUuid();
+  EXPECT_EQ(small.PutInline(alice, {c, a}).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(catalog_->Get(&alice, c.object_id).status().code(), absl::StatusCode::kNotFound);
+  absl::Status twice = small.PutInline(alice, {c, c}).status();
+  EXPECT_EQ(twice.code(), absl::StatusCode::kInvalidArgument) << twice;
+  EXPECT_NE(twice.message().find("objects[1].object_id"), absl::string_view::npos) << twice;
+  c.object_id = "garbage";
+  EXPECT_EQ(small.PutInline(alice, {c}).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

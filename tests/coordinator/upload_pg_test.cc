@@ -268,10 +268,12 @@ TEST_F(UploadTest, AnotherAccountCannotListReadChangeOrDelete) {
   same_as_missing(catalog_->Get(&stranger, id).status(), catalog_->Get(&stranger, missing).status());
   same_as_missing(catalog_->Get(nullptr, id).status(), catalog_->Get(nullptr, missing).status());
   same_as_missing(catalog_->Delete(stranger, id), catalog_->Delete(stranger, missing));
-  same_as_missing(catalog_->UpdateHeader(stranger, id, "h2", {stranger.account_id}),
-                  catalog_->UpdateHeader(stranger, missing, "h2", {stranger.account_id}));
-  same_as_missing(catalog_->SetPublicLink(stranger, id, true, "h3"),
-                  catalog_->SetPublicLink(stranger, missing, true, "h3"));
+  same_as_missing(catalog_->UpdateHeader(stranger, id, "h2", {stranger.account_id}).status(),
+                  catalog_->UpdateHeader(stranger, missing, "h2", {stranger.account_id}).status());
+  same_as_missing(catalog_->SetPublicLink(stranger, id, true, "h3").status(),
+                  catalog_->SetPublicLink(stranger, missing, true, "h3").status());
+  same_as_missing(catalog_->UpdateMetadata(stranger, id, "m", ""),
+                  catalog_->UpdateMetadata(stranger, missing, "m", ""));
   ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
   BeginSegmentInput for_missing = b.input;
   for_missing.object_id = missing;
@@ -320,6 +322,71 @@ TEST_F(UploadTest, SharingLetsTheRecipientReadButNotChange) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("share_with_account_ids[0]")));
 }
 
+// Issue 21: the share record and share list live with the header, for the owner
+// only, and every change is a compare-and-swap on the header version.
+TEST_F(UploadTest, HeaderChangesAreCheckedByVersionAndTheOwnerSeesTheShareList) {
+  AddNodes(6);
+  Caller owner = NewAccount();
+  Caller bob = NewAccount();
+  Caller carol = NewAccount();
+  ASSERT_OK_AND_ASSIGN(std::string id, UploadObject(owner, 5000));
+  ASSERT_OK_AND_ASSIGN(ObjectManifest m0, catalog_->Get(&owner, id));
+  const uint64_t v0 = m0.header_version;
+  EXPECT_GE(v0, 1u);
+  EXPECT_TRUE(m0.share_record.empty());
+  EXPECT_TRUE(m0.shared_with.empty());
+
+  // Two devices read v0; the first write wins, the second is ABORTED (not lost).
+  ASSERT_OK_AND_ASSIGN(uint64_t v1, catalog_->UpdateHeader(owner, id, "h-bob",
+                                                           {bob.account_id}, "record-bob", v0));
+  EXPECT_EQ(v1, v0 + 1);
+  EXPECT_THAT(catalog_->UpdateHeader(owner, id, "h-carol", {carol.account_id}, "record-carol", v0),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("changed since it was read")));
+  EXPECT_THAT(catalog_->SetPublicLink(owner, id, true, "h-link", "record-link", v0),
+              StatusIs(absl::StatusCode::kAborted));
+  ASSERT_OK_AND_ASSIGN(ObjectManifest m1, catalog_->Get(&owner, id));
+  EXPECT_EQ(m1.header_version, v1);
+  EXPECT_EQ(m1.age_header, "h-bob");
+  EXPECT_EQ(m1.share_record, "record-bob");
+  EXPECT_THAT(m1.shared_with, ::testing::ElementsAre(bob.account_id));
+  EXPECT_FALSE(m1.object.public_link);
+  // The second device reads again and writes on top.
+  ASSERT_OK_AND_ASSIGN(uint64_t v2,
+                       catalog_->UpdateHeader(owner, id, "h-both",
+                                              {bob.account_id, carol.account_id}, "record-both", v1));
+  ASSERT_OK_AND_ASSIGN(uint64_t v3, catalog_->SetPublicLink(owner, id, true, "h-link", "rec-l", v2));
+  EXPECT_EQ(v3, v2 + 1);
+  // Disabling without a header keeps the header and record.
+  ASSERT_OK_AND_ASSIGN(uint64_t v4, catalog_->SetPublicLink(owner, id, false, "", "", v3));
+  ASSERT_OK_AND_ASSIGN(ObjectManifest m4, catalog_->Get(&owner, id));
+  EXPECT_EQ(m4.header_version, v4);
+  EXPECT_EQ(m4.age_header, "h-link");
+  EXPECT_EQ(m4.share_record, "rec-l");
+  // A reader sees neither the record, the list nor the version.
+  ASSERT_OK_AND_ASSIGN(ObjectManifest as_bob, catalog_->Get(&bob, id));
+  EXPECT_TRUE(as_bob.share_record.empty());
+  EXPECT_TRUE(as_bob.shared_with.empty());
+  EXPECT_EQ(as_bob.header_version, 0u);
+  // A reader cannot change anything; oversized records are refused.
+  EXPECT_THAT(catalog_->UpdateHeader(bob, id, "h", {}, "", 0),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(catalog_->UpdateMetadata(bob, id, "m", m4.object.encrypted_metadata),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(catalog_->UpdateHeader(owner, id, "h", {}, std::string(70 * 1024, 'r'), 0),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("share_record")));
+
+  // Metadata replacement: compare-and-swap on the old blob.
+  const std::string old_meta = m4.object.encrypted_metadata;
+  EXPECT_THAT(catalog_->UpdateMetadata(owner, id, "new-meta", "not-the-old-one"),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(catalog_->UpdateMetadata(owner, id, "", old_meta),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK(catalog_->UpdateMetadata(owner, id, "new-meta", old_meta));
+  ASSERT_OK_AND_ASSIGN(ObjectManifest m5, catalog_->Get(&owner, id));
+  EXPECT_EQ(m5.object.encrypted_metadata, "new-meta");
+  EXPECT_EQ(m5.header_version, v4 + 1);
+}
+
 TEST_F(UploadTest, PublicLinkMakesObjectReadableWithoutToken) {
   AddNodes(6);
   Caller owner = NewAccount();
@@ -366,6 +433,17 @@ TEST_F(UploadTest, ValidatesCreateObjectInput) {
   EXPECT_THAT(writer_->CreateObject(owner, {"m", "h", (uint64_t{1} << 40) + 1}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("size_bytes")));
   EXPECT_THAT(writer_->BeginSegment(owner, BeginSegmentInput{"x", 0, 1, 1, {}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("object_id")));
+  // A client-chosen id (so the metadata can be bound to it): used as given,
+  // canonicalized; taken or malformed ids are refused.
+  const std::string chosen = NewUuid();
+  ASSERT_OK_AND_ASSIGN(CreatedObject c, writer_->CreateObject(owner, {"m", "h", 10, "", chosen}));
+  EXPECT_EQ(c.object_id, chosen);
+  EXPECT_THAT(writer_->CreateObject(owner, {"m", "h", 10, "", chosen}),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("taken")));
+  EXPECT_THAT(writer_->CreateObject(NewAccount(), {"m", "h", 10, "", chosen}),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(writer_->CreateObject(owner, {"m", "h", 10, "", "not-an-id"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("object_id")));
 }
 

@@ -21,6 +21,13 @@ File metadata (ObjectSummary.encrypted_metadata), as client/core/metadata.* does
   blob = 0x01 || nonce24 || XChaCha20-Poly1305(key, u64 size || i64 created ns ||
          i64 modified ns || u32 name length || name || zero padding to 64,
          aad = "freehold/v1/metadata" || 0x01), integers little-endian
+  (version 1, objects stored before binding); version 2 (what clients write now) is
+  0x02 || nonce24 || XChaCha20-Poly1305(key, same plaintext,
+         aad = "freehold/v1/metadata" || 0x02 || object id (36 ASCII bytes))
+Share record (GetObjectResponse.share_record, owner only):
+  key  = crypto_kdf_derive_from_key(32, id 3, ctx "FhShar01", identity secret)
+  blob = 0x01 || nonce24 || XChaCha20-Poly1305(key, text,
+         aad = "freehold/v1/share-record" || 0x01 || object id)
 """
 
 import hashlib
@@ -156,17 +163,39 @@ def metadata_key(secret):
                            person=b"FhMeta01" + bytes(8)).digest()
 
 
-def open_metadata(key, blob, aad=b""):
-    """{"name", "size", "created_unix_nanos", "modified_unix_nanos"} of a metadata blob."""
-    if len(blob) < 1 + 24 + 16 + 64 or blob[0] != 1:
+def open_metadata(key, blob, aad=b"", object_id=None):
+    """{"name", "size", "created_unix_nanos", "modified_unix_nanos", "version"} of a
+    metadata blob: version 2 needs the object id it is bound to, version 1 opens with
+    `aad` (empty as the reference client wrote it)."""
+    if len(blob) < 1 + 24 + 16 + 64 or blob[0] not in (1, 2):
         raise ValueError("metadata blob: malformed or unknown version")
+    if blob[0] == 2:
+        if object_id is None:
+            raise ValueError("metadata blob: version 2 is bound to an object id")
+        aad = object_id.encode("ascii")
     plain = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-        blob[25:], b"freehold/v1/metadata\x01" + aad, blob[1:25], key)
+        blob[25:], b"freehold/v1/metadata" + bytes([blob[0]]) + aad, blob[1:25], key)
     size, created, modified, n = struct.unpack_from("<QqqI", plain)
     if 28 + n > len(plain):
         raise ValueError("metadata blob: malformed name length")
     return {"name": plain[28:28 + n].decode(), "size": size, "created_unix_nanos": created,
-            "modified_unix_nanos": modified}
+            "modified_unix_nanos": modified, "version": blob[0]}
+
+
+def share_record_key(secret):
+    return hashlib.blake2b(b"", digest_size=32, key=secret, salt=struct.pack("<Q", 3) + bytes(8),
+                           person=b"FhShar01" + bytes(8)).digest()
+
+
+def open_share_record(key, blob, object_id):
+    """The text of a share record: one line per recipient after the first line."""
+    if not blob:
+        return "freehold-share-record v1\n"
+    if len(blob) < 1 + 24 + 16 or blob[0] != 1:
+        raise ValueError("share record: malformed or unknown version")
+    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+        blob[25:], b"freehold/v1/share-record\x01" + object_id.encode("ascii"), blob[1:25],
+        key).decode()
 
 
 def signup_kdf(offered_ops, offered_mem):

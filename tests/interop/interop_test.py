@@ -208,11 +208,13 @@ if objects:
     check("size_bytes is the age payload size of the file",
           o.size_bytes == 16 + n + 16 * max(1, -(-n // 65536)), f"{o.size_bytes} for {n} bytes")
     try:
-        meta = fc.open_metadata(fc.metadata_key(fresh["secret"]), o.encrypted_metadata)
+        meta = fc.open_metadata(fc.metadata_key(fresh["secret"]), o.encrypted_metadata,
+                                object_id=o.object_id)
     except Exception as e:  # noqa: BLE001 -- reported as a failed check
         meta = {"error": repr(e)}
     check("the metadata opens in Python: name and plaintext size",
           meta.get("name") == "hello.txt" and meta.get("size") == n, str(meta))
+    check("the metadata is bound to its object (version 2)", meta.get("version") == 2, str(meta))
 paged = coordinator.list_objects(fresh["access_token"], page_size=1)
 check("paging with page_size 1 gives the same list", [o.object_id for o in paged] == ids)
 if known:

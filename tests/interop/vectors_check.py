@@ -106,4 +106,25 @@ def run(path, check):
                 cmp(f"vector {where}: wrapped_identity", fc.wrap_identity(kek, secret, nonce).hex(),
                     wrapped.hex())
                 cmp(f"vector {where}: unwrap", fc.unwrap_identity(kek, wrapped).hex(), secret.hex())
+    # Metadata bound to its object and share records (docs/PROTOCOL.md 5.7, 8.1).
+    for i, v in enumerate(doc.get("metadata_bound", [])):
+        secret = bytes.fromhex(v["identity_secret_hex"])
+        key = fc.metadata_key(secret)
+        cmp(f"metadata_bound[{i}]: key", key.hex(), v["metadata_key_hex"])
+        m = fc.open_metadata(key, bytes.fromhex(v["blob_hex"]), object_id=v["object_id"])
+        cmp(f"metadata_bound[{i}]: name, size, version", (m["name"], m["size"], m["version"]),
+            (v["name_utf8"], v["size"], 2))
+        try:
+            fc.open_metadata(key, bytes.fromhex(v["blob_hex"]),
+                             object_id="00000000-0000-4000-8000-000000000000")
+            swapped = "opened"
+        except Exception:  # noqa: BLE001 -- any failure is the expected refusal
+            swapped = "refused"
+        cmp(f"metadata_bound[{i}]: another object's id", swapped, "refused")
+    for i, v in enumerate(doc.get("share_record", [])):
+        key = fc.share_record_key(bytes.fromhex(v["identity_secret_hex"]))
+        cmp(f"share_record[{i}]: key", key.hex(), v["share_record_key_hex"])
+        cmp(f"share_record[{i}]: text",
+            fc.open_share_record(key, bytes.fromhex(v["blob_hex"]), v["object_id"]),
+            v["text_utf8"])
     return counts[0], counts[1]

@@ -6,6 +6,7 @@
 //
 // This file: grants and receipts, Reed-Solomon, layout, age payload and header,
 // public links, metadata.
+#include "client/core/share_record.h"
 #include "tests/protocol/protocol_vectors_util.h"
 
 namespace freehold::protocol_testing {
@@ -409,6 +410,74 @@ TEST(ProtocolVectorsTest, MetadataBlobOpensWithTheIdentitysMetadataKey) {
 
     // Bound to its AAD: another object id does not open it.
     EXPECT_THAT(client::OpenMetadata(key, Bytes(blob), Bytes(std::string("other"))),
+                StatusIs(absl::StatusCode::kPermissionDenied));
+  }
+}
+
+// Version 2 metadata (docs/PROTOCOL.md 5.7): the object id is the caller aad,
+// the version byte 0x02.
+TEST(ProtocolVectorsTest, BoundMetadataOpensOnlyForItsObject) {
+  for (const Json& v : Group("metadata_bound")) {
+    SCOPED_TRACE(S(v["note"]));
+    ASSERT_OK_AND_ASSIGN(X25519Identity id,
+                         X25519Identity::FromSecret(Bytes(Unhex(v["identity_secret_hex"]))));
+    SecretBytes key = client::MetadataKey(id);
+    EXPECT_EQ(Hex(key.span()), S(v["metadata_key_hex"]));
+    const std::string blob = Unhex(v["blob_hex"]);
+    const std::string object = S(v["object_id"]);
+    ASSERT_OK_AND_ASSIGN(client::OpenedMetadata m,
+                         client::OpenObjectMetadata(key, Bytes(blob), object));
+    EXPECT_EQ(m.version, 2);
+    EXPECT_EQ(m.metadata.name, S(v["name_utf8"]));
+    EXPECT_EQ(m.metadata.size, v["size"].get<uint64_t>());
+    EXPECT_EQ(m.metadata.created_unix_nanos, v["created_unix_nanos"].get<int64_t>());
+    EXPECT_EQ(m.metadata.modified_unix_nanos, v["modified_unix_nanos"].get<int64_t>());
+    // Documented layout: 0x02 || nonce24 || XChaCha20-Poly1305(key, plaintext as
+    // version 1, "freehold/v1/metadata" || 0x02 || object id (36 ASCII bytes)).
+    ASSERT_EQ(blob[0], '\x02');
+    const std::string full_aad = std::string("freehold/v1/metadata") + '\x02' + object;
+    std::string plain(blob.size() - 1 - 24 - 16, '\0');
+    unsigned long long n = 0;
+    ASSERT_EQ(crypto_aead_xchacha20poly1305_ietf_decrypt(
+                  reinterpret_cast<unsigned char*>(plain.data()), &n, nullptr, U(blob) + 25,
+                  blob.size() - 25, U(full_aad), full_aad.size(), U(blob) + 1, key.data()),
+              0);
+    // Another object's id (the server swapping blobs) does not open it.
+    EXPECT_THAT(client::OpenObjectMetadata(key, Bytes(blob), "00000000-0000-4000-8000-000000000000"),
+                StatusIs(absl::StatusCode::kPermissionDenied));
+  }
+}
+
+// The share record (docs/PROTOCOL.md 8.1).
+TEST(ProtocolVectorsTest, ShareRecordOpensToItsTextForItsObject) {
+  for (const Json& v : Group("share_record")) {
+    SCOPED_TRACE(S(v["note"]));
+    const std::string secret = Unhex(v["identity_secret_hex"]);
+    ASSERT_OK_AND_ASSIGN(X25519Identity id, X25519Identity::FromSecret(Bytes(secret)));
+    SecretBytes key = client::ShareRecordKey(id);
+    EXPECT_EQ(Hex(key.span()), S(v["share_record_key_hex"]));
+    // Documented: crypto_kdf_derive_from_key(32, id 3, "FhShar01", secret).
+    unsigned char derived[32];
+    crypto_kdf_derive_from_key(derived, 32, 3, "FhShar01", U(secret));
+    EXPECT_EQ(Hex(std::string_view(reinterpret_cast<const char*>(derived), 32)),
+              S(v["share_record_key_hex"]));
+    const std::string blob = Unhex(v["blob_hex"]);
+    const std::string object = S(v["object_id"]);
+    ASSERT_EQ(blob[0], '\x01');
+    const std::string aad = std::string("freehold/v1/share-record") + '\x01' + object;
+    std::string text(blob.size() - 25 - 16, '\0');
+    unsigned long long n = 0;
+    ASSERT_EQ(crypto_aead_xchacha20poly1305_ietf_decrypt(
+                  reinterpret_cast<unsigned char*>(text.data()), &n, nullptr, U(blob) + 25,
+                  blob.size() - 25, U(aad), aad.size(), U(blob) + 1, key.data()),
+              0);
+    EXPECT_EQ(text, S(v["text_utf8"]));
+    ASSERT_OK_AND_ASSIGN(client::ShareRecord r,
+                         client::OpenShareRecord(key, Bytes(blob), object));
+    ASSERT_EQ(r.entries.size(), 2u);
+    EXPECT_EQ(r.entries[0].handle, "bob");
+    EXPECT_EQ(r.entries[1].kind, client::ShareEntry::Kind::kLink);
+    EXPECT_THAT(client::OpenShareRecord(key, Bytes(blob), "00000000-0000-4000-8000-000000000000"),
                 StatusIs(absl::StatusCode::kPermissionDenied));
   }
 }

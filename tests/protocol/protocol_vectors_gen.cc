@@ -32,6 +32,7 @@
 #include "client/core/keys.h"
 #include "client/core/metadata.h"
 #include "client/core/segmenter.h"
+#include "client/core/share_record.h"
 #include "common/bulk/sha256.h"
 #include "common/encoding.h"
 #include "common/erasure/erasure.h"
@@ -614,6 +615,59 @@ Json MetadataVectors() {
                        {"modified_unix_nanos", m.modified_unix_nanos}}});
 }
 
+// Version 2 (issue 21): bound to the object id. Generated after every other
+// group so that the random draws of the older groups stay the same.
+Json BoundMetadataVectors() {
+  X25519Identity owner = IdentityFromLabel("identity A (owner)");
+  SecretBytes key = freehold::client::MetadataKey(owner);
+  freehold::client::FileMetadata m;
+  m.name = "notes/2026-04 r\xc3\xa9union.txt";
+  m.size = 4242;
+  m.created_unix_nanos = absl::ToUnixNanos(kIssuedAt);
+  m.modified_unix_nanos = absl::ToUnixNanos(kIssuedAt - absl::Hours(3)) + 7;
+  std::vector<uint8_t> blob = Must(
+      freehold::client::SealObjectMetadata(key, m, kObjectId), "SealObjectMetadata");
+  return Json::array({{{"note", "identity A's metadata bound to its object (as the CLI writes it)"},
+                       {"identity_secret_hex", Hex(owner.secret())},
+                       {"metadata_key_hex", Hex(key.span())},
+                       {"object_id", kObjectId},
+                       {"blob_hex", Hex(blob)},
+                       {"name_utf8", m.name},
+                       {"size", m.size},
+                       {"created_unix_nanos", m.created_unix_nanos},
+                       {"modified_unix_nanos", m.modified_unix_nanos}}});
+}
+
+Json ShareRecordVectors() {
+  X25519Identity owner = IdentityFromLabel("identity A (owner)");
+  X25519Identity b = IdentityFromLabel("identity B (shared with)");
+  SecretBytes key = freehold::client::ShareRecordKey(owner);
+  freehold::client::ShareRecord r;
+  freehold::client::ShareEntry e;
+  e.kind = freehold::client::ShareEntry::Kind::kAccount;
+  e.handle = "bob";
+  e.account_id = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+  e.public_key = b.Recipient();
+  e.stanza_share = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5";
+  r.entries.push_back(e);
+  freehold::client::ShareEntry l;
+  l.kind = freehold::client::ShareEntry::Kind::kLink;
+  l.public_key = IdentityFromLabel("public link identity 1").Recipient();
+  l.stanza_share = "bGlua3NoYXJlbGlua3NoYXJlbGlua3NoYXJlbGlua3M";
+  r.entries.push_back(l);
+  std::vector<uint8_t> blob =
+      Must(freehold::client::SealShareRecord(key, r, kObjectId), "SealShareRecord");
+  std::string text = "freehold-share-record v1\n";
+  text += "account bob " + e.account_id + " " + e.public_key + " " + e.stanza_share + "\n";
+  text += "link - - " + l.public_key + " " + l.stanza_share + "\n";
+  return Json::array({{{"note", "identity A's share record of one object: bob and a public link"},
+                       {"identity_secret_hex", Hex(owner.secret())},
+                       {"share_record_key_hex", Hex(key.span())},
+                       {"object_id", kObjectId},
+                       {"blob_hex", Hex(blob)},
+                       {"text_utf8", text}}});
+}
+
 Json LayoutVectors() {
   const uint64_t segment = freehold::client::kDefaultSegmentBytes;
   Json out = Json::array();
@@ -670,6 +724,8 @@ int main() {
   doc["public_link"] = PublicLinkVectors();
   doc["metadata"] = MetadataVectors();
   doc["layout"] = LayoutVectors();
+  doc["metadata_bound"] = BoundMetadataVectors();
+  doc["share_record"] = ShareRecordVectors();
   std::cout << doc.dump(2) << "\n";
   return 0;
 }

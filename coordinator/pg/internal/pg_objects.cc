@@ -9,7 +9,8 @@ constexpr const char* kObjectColumns =
     "o.size_bytes, o.data_shards, o.parity_shards, o.segment_size_bytes, o.state, "
     "o.public_link, ts_to_micros(o.created_at), ts_to_micros(o.upload_expires_at), "
     "ts_to_micros(o.committed_at), o.segment_count, o.name_hash, "
-    "o.inline_payload IS NOT NULL, ts_to_micros(o.trashed_at), ts_to_micros(o.purge_at)";
+    "o.inline_payload IS NOT NULL, ts_to_micros(o.trashed_at), ts_to_micros(o.purge_at), "
+    "o.share_record, o.header_version";
 // kObjectColumns and the inline payload (Get) or an empty one (listings).
 constexpr const char* kWithPayload = ", o.inline_payload";
 constexpr const char* kWithoutPayload = ", NULL::bytea";
@@ -34,7 +35,9 @@ ObjectRecord ObjectFromRow(const pqxx::row& r) {
   o.is_inline = r[15].as<bool>();
   o.trashed_at = OptionalFromMicros(r[16].as<int64_t>());
   o.purge_at = OptionalFromMicros(r[17].as<int64_t>());
-  if (!r[18].is_null()) o.inline_payload = BytesOf(r[18]);
+  o.share_record = BytesOf(r[18]);
+  o.header_version = static_cast<uint64_t>(r[19].as<int64_t>());
+  if (!r[20].is_null()) o.inline_payload = BytesOf(r[20]);
   return o;
 }
 
@@ -77,9 +80,11 @@ absl::Status PgObjects::Update(const ObjectRecord& o) {
   txn_.exec_params(
       "UPDATE objects SET age_header = $2, state = $3, public_link = $4, "
       "committed_at = micros_to_ts($5), segment_count = $6, trashed_at = micros_to_ts($7), "
-      "purge_at = micros_to_ts($8) WHERE object_id = $1::uuid",
+      "purge_at = micros_to_ts($8), encrypted_metadata = $9, share_record = $10, "
+      "header_version = $11 WHERE object_id = $1::uuid",
       o.object_id, Bytes(o.age_header), static_cast<int>(o.state), o.public_link,
-      Micros(o.committed_at), o.segment_count, Micros(o.trashed_at), Micros(o.purge_at));
+      Micros(o.committed_at), o.segment_count, Micros(o.trashed_at), Micros(o.purge_at),
+      Bytes(o.encrypted_metadata), Bytes(o.share_record), static_cast<int64_t>(o.header_version));
   return absl::OkStatus();
 }
 
