@@ -32,6 +32,8 @@ struct ClusterOptions {
   // webhook secret kStripeWebhookSecret) before the coordinator, and pass
   // --donations to the coordinator.
   bool donations = false;
+  // Extra freehold-accounts flags (e.g. a short abandoned-account lifecycle).
+  std::vector<std::string> accounts_args;
   // Extra freehold-coordinator flags (funding and admission settings).
   std::vector<std::string> coordinator_args;
   // A database to use instead of a fresh one from the test harness (e.g. the multi-host

@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/signed_token.h"
 #include "freehold/v1/accounts.grpc.pb.h"
+#include "services/accounts/core/account_lifecycle.h"
 #include "services/accounts/core/roles.h"
 #include "services/accounts/core/account_service.h"
 #include "services/accounts/core/live_token_keys.h"
@@ -120,6 +121,12 @@ class AccountsGrpcService final : public AccountsServiceBase {
                          v1::ListRolesResponse* resp) override;
   // Set once before serving.
   void SetRoles(RoleService* roles) { roles_ = roles; }
+  // Abandoned accounts (lifecycle_rpcs.cc). FAILED_PRECONDITION until SetLifecycle.
+  grpc::Status GetLifecycleReport(grpc::ServerContext* ctx,
+                                  const v1::GetLifecycleReportRequest* req,
+                                  v1::GetLifecycleReportResponse* resp) override;
+  // Set once before serving.
+  void SetLifecycle(AccountLifecycle* lifecycle) { lifecycle_ = lifecycle; }
 
  private:
   absl::StatusOr<AuthContext> Authenticate(grpc::ServerContext* ctx);
@@ -136,6 +143,7 @@ class AccountsGrpcService final : public AccountsServiceBase {
   SessionService& sessions_;
   AccountService& accounts_;
   RoleService* roles_ = nullptr;
+  AccountLifecycle* lifecycle_ = nullptr;
   const AccountsGrpcOptions options_;
 
   absl::Mutex mu_;
