@@ -36,6 +36,7 @@
 #include "services/accounts/core/login_service.h"
 #include "services/accounts/core/maintenance_loop.h"
 #include "services/accounts/pg/pg_lifecycle_store.h"
+#include "services/accounts/pg/pg_org_store.h"
 #include "services/accounts/core/session_service.h"
 #include "services/accounts/core/signing_key_set.h"
 #include "services/accounts/core/token_issuer.h"
@@ -273,6 +274,10 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
   PgLifecycleStore lifecycle_store(pool);
   AccountLifecycle lifecycle(lifecycle_store, config.lifecycle, metrics, clock);
   service.SetLifecycle(&lifecycle);
+  PgOrgStore org_store(pool);
+  RepositoryAccountDirectory directory(repo);
+  OrgService orgs(org_store, directory, clock);
+  service.SetOrgs(&orgs);
 
   GrpcServerOptions server_options;
   server_options.listen_address = config.listen;

@@ -59,11 +59,12 @@ class AbandonedAccountsTest : public AccountsServiceTest {
               "WHERE account_id = '" + id + "'")[0][0]
             .as<int64_t>());
   }
-  // (kind, handle, contact) of the notification outbox, in order.
+  // (kind, handle, contact) of the notification outbox, by time then handle (one step's
+  // rows are in no particular order).
   std::vector<std::string> Notifications() {
     std::vector<std::string> out;
     for (const auto& row : Query("SELECT kind || ' ' || handle || ' ' || contact "
-                                 "FROM notification_outbox ORDER BY sequence")) {
+                                 "FROM notification_outbox ORDER BY created_at, handle")) {
       out.push_back(row[0].as<std::string>());
     }
     return out;

@@ -30,6 +30,7 @@
 #include "services/accounts/grpc/accounts_grpc_service.h"
 #include "services/accounts/pg/pg_account_repository.h"
 #include "services/accounts/pg/pg_lifecycle_store.h"
+#include "services/accounts/pg/pg_org_store.h"
 #include "services/accounts/pg/pg_login_throttle.h"
 #include "tests/support/temp_dir.h"
 
@@ -90,6 +91,9 @@ class InProcessAccounts {
   std::unique_ptr<AccountService> accounts_;
   std::unique_ptr<PgLifecycleStore> lifecycle_store_;
   std::unique_ptr<AccountLifecycle> lifecycle_;
+  std::unique_ptr<PgOrgStore> org_store_;
+  std::unique_ptr<RepositoryAccountDirectory> directory_;
+  std::unique_ptr<OrgService> orgs_;
   std::unique_ptr<AccountsGrpcService> service_;
   std::unique_ptr<GrpcServer> server_;
   std::string address_;
