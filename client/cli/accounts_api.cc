@@ -113,4 +113,54 @@ absl::StatusOr<v1::RecoverResponse> AccountsApi::Recover(const v1::RecoverReques
   return resp;
 }
 
+// Organizations: one call each, errors named after the operation.
+#define FH_ORG_CALL(Method, Req, Resp, what)                       \
+  grpc::ClientContext ctx;                                         \
+  PrepareCall(&ctx, kDefaultRpcTimeout, access_token);             \
+  Resp resp;                                                       \
+  grpc::Status st = stub_->Method(&ctx, Req, &resp);               \
+  if (!st.ok()) return CallFailed(st, ctx, service_, what);
+
+absl::StatusOr<v1::CreateOrgResponse> AccountsApi::CreateOrg(const v1::CreateOrgRequest& req,
+                                                             const std::string& access_token) {
+  FH_ORG_CALL(CreateOrg, req, v1::CreateOrgResponse, "organization creation");
+  return resp;
+}
+
+absl::Status AccountsApi::AddOrgMember(const v1::AddOrgMemberRequest& req,
+                                       const std::string& access_token) {
+  FH_ORG_CALL(AddOrgMember, req, v1::AddOrgMemberResponse, "adding a member");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::RemoveOrgMemberResponse> AccountsApi::RemoveOrgMember(
+    const v1::RemoveOrgMemberRequest& req, const std::string& access_token) {
+  FH_ORG_CALL(RemoveOrgMember, req, v1::RemoveOrgMemberResponse, "removing a member");
+  return resp;
+}
+
+absl::StatusOr<v1::ListOrgsResponse> AccountsApi::ListOrgs(const std::string& access_token) {
+  v1::ListOrgsRequest req;
+  FH_ORG_CALL(ListOrgs, req, v1::ListOrgsResponse, "listing organizations");
+  return resp;
+}
+
+absl::StatusOr<v1::ListOrgMembersResponse> AccountsApi::ListOrgMembers(
+    const std::string& org, const std::string& access_token) {
+  v1::ListOrgMembersRequest req;
+  req.set_org(org);
+  FH_ORG_CALL(ListOrgMembers, req, v1::ListOrgMembersResponse, "members of " + org);
+  return resp;
+}
+
+absl::StatusOr<v1::GetOrgKeysResponse> AccountsApi::GetOrgKeys(const std::string& org,
+                                                               const std::string& access_token) {
+  v1::GetOrgKeysRequest req;
+  req.set_org(org);
+  FH_ORG_CALL(GetOrgKeys, req, v1::GetOrgKeysResponse, "keys of " + org);
+  return resp;
+}
+
+#undef FH_ORG_CALL
+
 }  // namespace freehold::cli

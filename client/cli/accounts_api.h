@@ -30,6 +30,18 @@ class AccountsApi {
   absl::Status UpgradeKdf(const v1::UpgradeKdfRequest& request, const std::string& access_token);
   absl::StatusOr<v1::GetRecoveryChallengeResponse> GetRecoveryChallenge(const std::string& handle);
   absl::StatusOr<v1::RecoverResponse> Recover(const v1::RecoverRequest& request);
+  // Organizations (cmd_orgs.cc).
+  absl::StatusOr<v1::CreateOrgResponse> CreateOrg(const v1::CreateOrgRequest& request,
+                                                  const std::string& access_token);
+  absl::Status AddOrgMember(const v1::AddOrgMemberRequest& request,
+                            const std::string& access_token);
+  absl::StatusOr<v1::RemoveOrgMemberResponse> RemoveOrgMember(
+      const v1::RemoveOrgMemberRequest& request, const std::string& access_token);
+  absl::StatusOr<v1::ListOrgsResponse> ListOrgs(const std::string& access_token);
+  absl::StatusOr<v1::ListOrgMembersResponse> ListOrgMembers(const std::string& org,
+                                                            const std::string& access_token);
+  absl::StatusOr<v1::GetOrgKeysResponse> GetOrgKeys(const std::string& org,
+                                                    const std::string& access_token);
 
  private:
   Service service_;

@@ -250,6 +250,34 @@ int RunApp(int argc, char** argv) {
   c->add_option("OBJECT", trash_empty.objects, "object IDs or file names (default: all)");
   c->callback([&] { run = [&](Context& ctx) { return RunTrashEmpty(ctx, trash_empty); }; });
 
+  CLI::App* org = app.add_subcommand(
+      "org", "organizations: members with roles sharing an organization key");
+  org->require_subcommand(1);
+  OrgArgs org_create;
+  c = org->add_subcommand("create", "create organization ORG (you are its owner); its key "
+                                    "is made here and wrapped to your public key");
+  c->add_option("ORG", org_create.org, "3-32 characters [a-z0-9_.-]")->required();
+  c->callback([&] { run = [&](Context& ctx) { return RunOrgCreate(ctx, org_create); }; });
+  OrgArgs org_add;
+  c = org->add_subcommand("add", "add HANDLE to ORG (owner or admin): the organization key "
+                                 "is wrapped to their pinned public key");
+  c->add_option("ORG", org_add.org, "the organization")->required();
+  c->add_option("HANDLE", org_add.handle, "the new member")->required();
+  c->add_option("--role", org_add.role, "owner, admin, member (default) or read-only");
+  c->callback([&] { run = [&](Context& ctx) { return RunOrgAdd(ctx, org_add); }; });
+  OrgArgs org_remove;
+  c = org->add_subcommand("remove", "remove HANDLE from ORG and rotate the organization key "
+                                    "(what is written afterwards uses the new key)");
+  c->add_option("ORG", org_remove.org, "the organization")->required();
+  c->add_option("HANDLE", org_remove.handle, "the member to remove")->required();
+  c->callback([&] { run = [&](Context& ctx) { return RunOrgRemove(ctx, org_remove); }; });
+  c = org->add_subcommand("ls", "the organizations you belong to, with your role");
+  c->callback([&] { run = [&](Context& ctx) { return RunOrgList(ctx); }; });
+  OrgArgs org_members;
+  c = org->add_subcommand("members", "the members of ORG and their roles");
+  c->add_option("ORG", org_members.org, "the organization")->required();
+  c->callback([&] { run = [&](Context& ctx) { return RunOrgMembers(ctx, org_members); }; });
+
   StatusArgs status;
   c = app.add_subcommand("status", "cluster capacity, health and funding");
   AddFlag(*c, "--admin-token-file", &status.admin_token_file,

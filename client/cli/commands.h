@@ -76,11 +76,22 @@ struct ContactsArgs {
   std::string fingerprint;  // verify: the digits the other person read out
   bool yes = false;         // verify: no prompt (scripts)
 };
+struct OrgArgs {
+  std::string org;
+  std::string handle;
+  std::string role = "member";
+};
 struct StatusArgs {
   std::string admin_token_file;
 };
 
 absl::Status RunSignup(Context& ctx, const SignupArgs& args);
+// Organizations (cmd_orgs.cc).
+absl::Status RunOrgCreate(Context& ctx, const OrgArgs& args);
+absl::Status RunOrgAdd(Context& ctx, const OrgArgs& args);
+absl::Status RunOrgRemove(Context& ctx, const OrgArgs& args);
+absl::Status RunOrgList(Context& ctx);
+absl::Status RunOrgMembers(Context& ctx, const OrgArgs& args);
 absl::Status RunLogin(Context& ctx, const LoginArgs& args);
 absl::Status RunLogout(Context& ctx);
 absl::Status RunWhoami(Context& ctx);

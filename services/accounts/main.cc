@@ -35,6 +35,8 @@
 #include "services/accounts/core/live_token_keys.h"
 #include "services/accounts/core/login_service.h"
 #include "services/accounts/core/maintenance_loop.h"
+#include "services/accounts/pg/pg_lifecycle_store.h"
+#include "services/accounts/pg/pg_org_store.h"
 #include "services/accounts/core/session_service.h"
 #include "services/accounts/core/signing_key_set.h"
 #include "services/accounts/core/token_issuer.h"
@@ -264,10 +266,18 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
   RoleService roles(role_store, clock);
   login.SetRoleStore(&role_store);
   sessions.SetRoleStore(&role_store);
+  sessions.SetLeaseRenewInterval(options.lease_renew_interval);
   AccountsGrpcService service(
       login, sessions, accounts,
       AccountsGrpcOptions{{}, options.audience, tls.enabled(), config.login_workers, &keys});
   service.SetRoles(&roles);
+  PgLifecycleStore lifecycle_store(pool);
+  AccountLifecycle lifecycle(lifecycle_store, config.lifecycle, metrics, clock);
+  service.SetLifecycle(&lifecycle);
+  PgOrgStore org_store(pool);
+  RepositoryAccountDirectory directory(repo);
+  OrgService orgs(org_store, directory, clock);
+  service.SetOrgs(&orgs);
 
   GrpcServerOptions server_options;
   server_options.listen_address = config.listen;
@@ -296,7 +306,7 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
                      .gauge = &AddLeaderGauge((*exposer)->registry(), "accounts")});
   lease.Start();
   MaintenanceLoop maintenance(repo, metrics, clock, config.maintenance_interval,
-                              config.session_retention, log, &lease);
+                              config.session_retention, log, &lease, &lifecycle);
 
   const std::string metrics_address = WithPort(config.metrics_listen, (*exposer)->port());
   log.Info("serving", {{"grpc", (*server)->address()},

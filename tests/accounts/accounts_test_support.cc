@@ -56,6 +56,14 @@ absl::StatusOr<std::unique_ptr<InProcessAccounts>> InProcessAccounts::Start(
       *s->login_, *s->sessions_, *s->accounts_,
       AccountsGrpcOptions{s->keyring_->public_keys(), s->config_.options.audience,
                           s->config_.tls.has_value()});
+  s->lifecycle_store_ = std::make_unique<PgLifecycleStore>(*s->pool_);
+  s->lifecycle_ = std::make_unique<AccountLifecycle>(*s->lifecycle_store_, s->config_.lifecycle,
+                                                     *s->metrics_, s->clock_);
+  s->service_->SetLifecycle(s->lifecycle_.get());
+  s->org_store_ = std::make_unique<PgOrgStore>(*s->pool_);
+  s->directory_ = std::make_unique<RepositoryAccountDirectory>(*s->repo_);
+  s->orgs_ = std::make_unique<OrgService>(*s->org_store_, *s->directory_, s->clock_);
+  s->service_->SetOrgs(s->orgs_.get());
   GrpcServerOptions opts;
   opts.listen_address = "127.0.0.1:0";
   opts.max_receive_message_bytes = 64 << 10;

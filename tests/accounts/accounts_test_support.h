@@ -29,6 +29,8 @@
 #include "services/accounts/core/token_keyring.h"
 #include "services/accounts/grpc/accounts_grpc_service.h"
 #include "services/accounts/pg/pg_account_repository.h"
+#include "services/accounts/pg/pg_lifecycle_store.h"
+#include "services/accounts/pg/pg_org_store.h"
 #include "services/accounts/pg/pg_login_throttle.h"
 #include "tests/support/temp_dir.h"
 
@@ -48,6 +50,8 @@ struct StackConfig {
   // mode) and the stub dials plaintext. With it, stub() trusts the CA and presents
   // no certificate (like the CLI).
   std::optional<TlsConfig> tls;
+  // Abandoned accounts (run by the test through lifecycle().RunOnce()).
+  LifecyclePolicy lifecycle;
 };
 
 // freehold-accounts in-process: real PostgreSQL (db_url), real gRPC on 127.0.0.1:0.
@@ -65,6 +69,7 @@ class InProcessAccounts {
   PgPool& pool() { return *pool_; }
   AccountRepository& repo() { return *repo_; }
   AccountsMetrics& metrics() { return *metrics_; }
+  AccountLifecycle& lifecycle() { return *lifecycle_; }
   const std::string& address() const { return address_; }
 
  private:
@@ -84,6 +89,11 @@ class InProcessAccounts {
   std::unique_ptr<LoginService> login_;
   std::unique_ptr<SessionService> sessions_;
   std::unique_ptr<AccountService> accounts_;
+  std::unique_ptr<PgLifecycleStore> lifecycle_store_;
+  std::unique_ptr<AccountLifecycle> lifecycle_;
+  std::unique_ptr<PgOrgStore> org_store_;
+  std::unique_ptr<RepositoryAccountDirectory> directory_;
+  std::unique_ptr<OrgService> orgs_;
   std::unique_ptr<AccountsGrpcService> service_;
   std::unique_ptr<GrpcServer> server_;
   std::string address_;

@@ -107,14 +107,17 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
   pepper_file_ = pepper;
   // Weak Argon2id for speed (ops 2, 8 KiB; production: MODERATE), so that an account
   // registered with ops 1 is weaker than the recommendation and upgraded at login.
+  std::vector<std::string> accounts_args = {
+      "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--database-url",
+      db_url_, "--data-dir", dir_.File("accounts"), "--pepper-file", pepper,
+      "--verification-keys-out", keys, "--allow-weak-kdf", "--kdf-default-ops", "2",
+      "--kdf-default-mem", "8192", "--registrations-per-address-per-hour", "0",
+      // Shorter than the CLI's refresh margin: every command refreshes.
+      "--access-token-lifetime", "30s", "--log-level", "warn"};
+  accounts_args.insert(accounts_args.end(), options.accounts_args.begin(),
+                       options.accounts_args.end());
   absl::StatusOr<std::unique_ptr<testing::Process>> accounts =
-      Launch(testing::BinaryPath("freehold-accounts"),
-             {"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--database-url",
-              db_url_, "--data-dir", dir_.File("accounts"), "--pepper-file", pepper,
-              "--verification-keys-out", keys, "--allow-weak-kdf", "--kdf-default-ops", "2",
-              "--kdf-default-mem", "8192", "--registrations-per-address-per-hour", "0",
-              // Shorter than the CLI's refresh margin: every command refreshes.
-              "--access-token-lifetime", "30s", "--log-level", "warn"},
+      Launch(testing::BinaryPath("freehold-accounts"), std::move(accounts_args),
              dir_.File("accounts.log"), pki_.Issue("accounts", kRoleAccounts, "e2e-accounts"));
   if (!accounts.ok()) return accounts.status();
   accounts_ = *std::move(accounts);

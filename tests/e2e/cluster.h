@@ -32,6 +32,8 @@ struct ClusterOptions {
   // webhook secret kStripeWebhookSecret) before the coordinator, and pass
   // --donations to the coordinator.
   bool donations = false;
+  // Extra freehold-accounts flags (e.g. a short abandoned-account lifecycle).
+  std::vector<std::string> accounts_args;
   // Extra freehold-coordinator flags (funding and admission settings).
   std::vector<std::string> coordinator_args;
   // Extra freehold-storaged flags (e.g. --orphan-grace), for every daemon.

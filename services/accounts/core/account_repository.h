@@ -23,7 +23,19 @@ struct AccountRecord {
   std::optional<std::string> contact;
   absl::Time created_at;
   bool deleted = false;  // deleted accounts keep only id, handle and times
+  // The liveness lease (core/account_lifecycle.h): the last renewal, and whether the
+  // account was warned or trashed for silence since.
+  absl::Time last_seen_at;
+  bool lease_lapsed = false;
 };
+
+// A login, recovery or refresh renews the account's liveness lease at most once per
+// AccountsOptions::lease_renew_interval (one write per account per day by default), or
+// at once when the account was warned or trashed. True if a use at `now` must write it.
+inline bool LeaseNeedsRenewal(absl::Time last_seen_at, bool lease_lapsed, absl::Time now,
+                              absl::Duration renew_interval) {
+  return lease_lapsed || last_seen_at <= now - renew_interval;
+}
 
 // A session (refresh-token family) to create together with its first refresh token.
 struct NewSession {
@@ -63,6 +75,9 @@ struct RefreshResult {
   RefreshOutcome outcome = RefreshOutcome::kUnknown;
   std::string account_id;
   std::string session_id;
+  // The account's lease as it was (kRotated only).
+  absl::Time last_seen_at;
+  bool lease_lapsed = false;
 };
 
 class AccountRepository {
@@ -101,6 +116,13 @@ class AccountRepository {
 
   // True if the session exists for that account, is not revoked or expired, and the
   // account is not deleted.
+  // Renews the liveness lease of the live account: last_seen_at = now, warning and trash
+  // cleared (counted as "renewed" if either was set), unless it was renewed less than
+  // `stale_before` or later and neither is set (then nothing is written). A deleted or
+  // unknown account is left alone (OK).
+  virtual absl::Status RenewLease(const std::string& account_id, absl::Time now,
+                                  absl::Time stale_before) = 0;
+
   virtual absl::StatusOr<bool> IsSessionActive(const std::string& account_id,
                                                const std::string& session_id, absl::Time now) = 0;
   // NOT_FOUND if no active session with that id belongs to the account.

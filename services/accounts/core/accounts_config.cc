@@ -1,5 +1,7 @@
 #include "services/accounts/core/accounts_config.h"
 
+#include <algorithm>
+
 #include "common/config.h"
 #include "common/logging.h"
 
@@ -68,6 +70,15 @@ void AddAccountsFlags(CLI::App& app, AccountsConfig* c) {
                   "period of the sessions gauge refresh and purge of old rows");
   AddDurationFlag(app, "--session-retention", &c->session_retention,
                   "how long revoked or expired sessions are kept before purging");
+  AddDurationFlag(app, "--inactivity-silence", &c->lifecycle.silence,
+                  "silence (no login, recovery or refresh) after which an account is warned "
+                  "through its contact address (default 17520h, ~24 months; 0 disables the "
+                  "abandoned-account lifecycle)");
+  AddDurationFlag(app, "--inactivity-grace", &c->lifecycle.grace,
+                  "from the warning to the trash, unless the owner logs in (default 1440h)");
+  AddDurationFlag(app, "--inactivity-trash-retention", &c->lifecycle.trash_retention,
+                  "from the trash to collection (deletion), unless the owner logs in "
+                  "(default 720h)");
   FairUseConfig& f = c->fair_use;
   AddFlag(app, "--login-free-failures-per-account", &f.login_free_failures_per_account,
           "failed logins per handle from one network (IPv4 address, IPv6 /64) before "
@@ -142,6 +153,7 @@ absl::Status AccountsConfig::Validate() const {
     return absl::InvalidArgumentError("--session-retention: must be >= 0");
   }
   if (absl::Status s = fair_use.Validate(); !s.ok()) return s;
+  if (absl::Status s = lifecycle.Validate(); !s.ok()) return s;
   return ToOptions().Validate();
 }
 
@@ -167,6 +179,9 @@ AccountsOptions AccountsConfig::ToOptions() const {
   o.recovery_challenge_lifetime = recovery_challenge_lifetime;
   o.kdf_bounds = allow_weak_kdf ? KdfBounds::Weak() : KdfBounds::Production();
   o.default_kdf = KdfParams{kdf_default_ops, kdf_default_mem, kKdfAlgorithm};
+  if (lifecycle.enabled()) {
+    o.lease_renew_interval = std::min(absl::Hours(24), lifecycle.silence / 10);
+  }
   return o;
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "services/accounts/core/account_lifecycle.h"
 #include "services/accounts/core/accounts_options.h"
 #include "services/accounts/core/fair_use_limiter.h"
 #include "services/accounts/core/login_throttle.h"
@@ -59,6 +60,9 @@ struct AccountsConfig {
   absl::Duration session_retention = absl::Hours(24 * 7);   // keep revoked/expired rows
 
   FairUseConfig fair_use;
+  // Abandoned accounts (core/account_lifecycle.h): --inactivity-silence (0 disables),
+  // --inactivity-grace, --inactivity-trash-retention; run every maintenance_interval.
+  LifecyclePolicy lifecycle;
 
   // INVALID_ARGUMENT naming the flag.
   absl::Status Validate() const;

@@ -48,7 +48,21 @@ AccountsMetrics::AccountsMetrics(prometheus::Registry& registry)
                            .Name("freehold_accounts_sessions_active")
                            .Help("Sessions neither revoked nor expired (from the database)")
                            .Register(registry)
-                           .Add({})) {
+                           .Add({})),
+      lifecycle_accounts_(prometheus::BuildGauge()
+                              .Name("freehold_accounts_lifecycle_accounts")
+                              .Help("Accounts ever warned, trashed or collected for silence, "
+                                    "or renewed after a warning (from the database)")
+                              .Register(registry)),
+      lifecycle_current_(prometheus::BuildGauge()
+                             .Name("freehold_accounts_lifecycle_current")
+                             .Help("Accounts warned or trashed for silence right now")
+                             .Register(registry)),
+      lifecycle_policy_(prometheus::BuildGauge()
+                            .Name("freehold_accounts_lifecycle_policy_seconds")
+                            .Help("Abandoned-account policy: silence before the warning, "
+                                  "grace before the trash, trash retention (0: disabled)")
+                            .Register(registry)) {
   // Pre-create the common series so dashboards see zeros instead of gaps.
   for (const char* r : {"ok", "wrong_credentials", "rate_limited", "invalid_argument", "error"}) {
     logins_.Add({{"result", r}});
@@ -62,6 +76,25 @@ AccountsMetrics::AccountsMetrics(prometheus::Registry& registry)
   for (const char* r : {"ok", "rejected", "rate_limited", "error"}) {
     recoveries_.Add({{"result", r}});
   }
+}
+
+void AccountsMetrics::SetLifecyclePolicy(absl::Duration silence, absl::Duration grace,
+                                         absl::Duration trash_retention) {
+  lifecycle_policy_.Add({{"period", "silence"}}).Set(absl::ToDoubleSeconds(silence));
+  lifecycle_policy_.Add({{"period", "grace"}}).Set(absl::ToDoubleSeconds(grace));
+  lifecycle_policy_.Add({{"period", "trash_retention"}})
+      .Set(absl::ToDoubleSeconds(trash_retention));
+}
+
+void AccountsMetrics::SetLifecycleTotals(int64_t warned, int64_t trashed, int64_t collected,
+                                         int64_t renewed, int64_t warned_now,
+                                         int64_t trashed_now) {
+  lifecycle_accounts_.Add({{"stage", "warned"}}).Set(static_cast<double>(warned));
+  lifecycle_accounts_.Add({{"stage", "trashed"}}).Set(static_cast<double>(trashed));
+  lifecycle_accounts_.Add({{"stage", "collected"}}).Set(static_cast<double>(collected));
+  lifecycle_accounts_.Add({{"stage", "renewed"}}).Set(static_cast<double>(renewed));
+  lifecycle_current_.Add({{"state", "warned"}}).Set(static_cast<double>(warned_now));
+  lifecycle_current_.Add({{"state", "trashed"}}).Set(static_cast<double>(trashed_now));
 }
 
 void AccountsMetrics::Login(const absl::Status& result) {

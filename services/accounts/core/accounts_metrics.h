@@ -8,6 +8,10 @@
 //   freehold_accounts_recoveries_total{result}      ok | rejected | rate_limited | error
 //   freehold_accounts_deletions_total
 //   freehold_accounts_sessions_active               gauge, refreshed from the database
+//   freehold_accounts_lifecycle_accounts{stage}     gauge from the database: cumulative
+//                                                   warned | trashed | collected | renewed
+//   freehold_accounts_lifecycle_current{state}      gauge: accounts warned | trashed now
+//   freehold_accounts_lifecycle_policy_seconds{period}  silence | grace | trash_retention
 #pragma once
 
 #include <prometheus/counter.h>
@@ -18,6 +22,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace freehold::accounts {
 
@@ -33,6 +38,10 @@ class AccountsMetrics {
   void Recovery(const absl::Status& result);
   void Deletion() { deletions_.Increment(); }
   void SetSessionsActive(double n) { sessions_active_.Set(n); }
+  void SetLifecyclePolicy(absl::Duration silence, absl::Duration grace,
+                          absl::Duration trash_retention);
+  void SetLifecycleTotals(int64_t warned, int64_t trashed, int64_t collected, int64_t renewed,
+                          int64_t warned_now, int64_t trashed_now);
 
  private:
   prometheus::Family<prometheus::Counter>& logins_;
@@ -41,6 +50,9 @@ class AccountsMetrics {
   prometheus::Family<prometheus::Counter>& recoveries_;
   prometheus::Counter& deletions_;
   prometheus::Gauge& sessions_active_;
+  prometheus::Family<prometheus::Gauge>& lifecycle_accounts_;
+  prometheus::Family<prometheus::Gauge>& lifecycle_current_;
+  prometheus::Family<prometheus::Gauge>& lifecycle_policy_;
 };
 
 }  // namespace freehold::accounts

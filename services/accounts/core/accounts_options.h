@@ -25,6 +25,10 @@ struct AccountsOptions {
   // clients register, change and upgrade passwords with these.
   // Default: libsodium's MODERATE level (ops 3, 256 MiB).
   KdfParams default_kdf = {3, 256ull << 20, kKdfAlgorithm};
+  // A login, recovery or refresh writes the account's liveness lease at most this often
+  // (core/account_lifecycle.h). AccountsConfig: a day, or a tenth of a shorter
+  // --inactivity-silence.
+  absl::Duration lease_renew_interval = absl::Hours(24);
 
   // INVALID_ARGUMENT naming the field if inconsistent (e.g. default_kdf outside bounds).
   absl::Status Validate() const;

@@ -136,6 +136,13 @@ absl::StatusOr<LoginResult> LoginService::LoginChecked(const std::string& raw_ha
   if (had_failures) (void)throttle_.RecordSuccess(handle, caller.address);  // best effort
 
   const AccountRecord& account = (*lookup)->account;
+  // A login is the owner's sign of life (core/account_lifecycle.h): renews the lease,
+  // and takes a warned or trashed account back.
+  if (LeaseNeedsRenewal(account.last_seen_at, account.lease_lapsed, now,
+                        options_.lease_renew_interval)) {
+    FH_RETURN_IF_ERROR(
+        repo_.RenewLease(account.account_id, now, now - options_.lease_renew_interval));
+  }
   LoginResult out;
   out.account_id = account.account_id;
   out.session_id = session.session_id;
@@ -231,6 +238,11 @@ absl::StatusOr<LoginResult> LoginService::RecoverChecked(const std::string& raw_
   FH_RETURN_IF_ERROR(repo_.ReplaceCredentials(out.account_id, creds, /*expected_verifier=*/"",
                                               /*keep_session_id=*/"", session, "recovery", now));
   SecureZero(creds.verifier);
+  if (LeaseNeedsRenewal(account->last_seen_at, account->lease_lapsed, now,
+                        options_.lease_renew_interval)) {
+    FH_RETURN_IF_ERROR(
+        repo_.RenewLease(account->account_id, now, now - options_.lease_renew_interval));
+  }
   out.tokens = std::move(issued.tokens);
   out.wrapped_identity = password.wrapped_identity;
   out.public_key = account->public_key;

@@ -15,12 +15,24 @@ absl::Status RunMaintenanceOnce(AccountRepository& repo, AccountsMetrics& metric
 
 MaintenanceLoop::MaintenanceLoop(AccountRepository& repo, AccountsMetrics& metrics, Clock& clock,
                                  absl::Duration interval, absl::Duration retention, Logger log,
-                                 const LeaderGate* gate)
-    : thread_([this, &repo, &metrics, &clock, interval, retention, log, gate] {
+                                 const LeaderGate* gate, AccountLifecycle* lifecycle)
+    : thread_([this, &repo, &metrics, &clock, interval, retention, log, gate, lifecycle] {
         do {
           const bool purge = gate == nullptr || gate->IsLeader();
           absl::Status s = RunMaintenanceOnce(repo, metrics, clock, retention, purge);
           if (!s.ok()) log.Warn("maintenance failed", {{"error", s}});
+          if (lifecycle != nullptr && purge) {
+            absl::StatusOr<LifecyclePass> pass = lifecycle->RunOnce();
+            if (!pass.ok()) {
+              log.Warn("account lifecycle pass failed", {{"error", pass.status()}});
+            } else if (pass->warned + pass->trashed + pass->collected > 0) {
+              log.Info("account lifecycle", {{"warned", pass->warned},
+                                             {"trashed", pass->trashed},
+                                             {"collected", pass->collected}});
+            }
+          } else if (lifecycle != nullptr) {
+            (void)lifecycle->Report();  // gauges only; the leader reports failures
+          }
         } while (!stop_.WaitForNotificationWithTimeout(interval));
       }) {}
 

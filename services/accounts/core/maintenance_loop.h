@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/leader_gate.h"
 #include "common/logging.h"
+#include "services/accounts/core/account_lifecycle.h"
 #include "services/accounts/core/account_repository.h"
 #include "services/accounts/core/accounts_metrics.h"
 
@@ -21,12 +22,14 @@ absl::Status RunMaintenanceOnce(AccountRepository& repo, AccountsMetrics& metric
                                 absl::Duration retention, bool purge = true);
 
 // Runs RunMaintenanceOnce every `interval` on its own thread until destroyed, purging
-// only while `gate` leads (null: always). `gate` must outlive the loop.
+// only while `gate` leads (null: always). With a `lifecycle`, the leading replica also
+// runs its pass (abandoned accounts) and the others refresh its gauges. `gate` and
+// `lifecycle` must outlive the loop.
 class MaintenanceLoop {
  public:
   MaintenanceLoop(AccountRepository& repo, AccountsMetrics& metrics, Clock& clock,
                   absl::Duration interval, absl::Duration retention, Logger log,
-                  const LeaderGate* gate = nullptr);
+                  const LeaderGate* gate = nullptr, AccountLifecycle* lifecycle = nullptr);
   ~MaintenanceLoop();  // stops and joins
 
  private:

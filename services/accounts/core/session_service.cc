@@ -52,6 +52,11 @@ absl::StatusOr<TokenPair> SessionService::RefreshChecked(const std::string& refr
     case RefreshOutcome::kUnknown:
       return absl::UnauthenticatedError("refresh token is not valid");
   }
+  // A refresh is authenticated use: renews the liveness lease when due (one more round
+  // trip at most once per renew interval per account).
+  if (LeaseNeedsRenewal(r.last_seen_at, r.lease_lapsed, now, lease_renew_interval_)) {
+    FH_RETURN_IF_ERROR(repo_.RenewLease(r.account_id, now, now - lease_renew_interval_));
+  }
   std::vector<std::string> roles;
   if (roles_ != nullptr) {
     FH_ASSIGN_OR_RETURN(roles, roles_->RolesOf(r.account_id));

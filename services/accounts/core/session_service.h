@@ -41,12 +41,16 @@ class SessionService {
   // The account's roles go into refreshed access tokens (roles.h). Set once before
   // serving.
   void SetRoleStore(RoleStore* roles) { roles_ = roles; }
+  // How often a refresh may write the account's liveness lease (account_repository.h
+  // LeaseNeedsRenewal; AccountsOptions::lease_renew_interval). Set once before serving.
+  void SetLeaseRenewInterval(absl::Duration d) { lease_renew_interval_ = d; }
 
  private:
   absl::StatusOr<TokenPair> RefreshChecked(const std::string& refresh_token, bool* reused);
 
   AccountRepository& repo_;
   RoleStore* roles_ = nullptr;
+  absl::Duration lease_renew_interval_ = absl::Hours(24);
   const TokenIssuer& issuer_;
   AccountsMetrics& metrics_;
   Clock& clock_;

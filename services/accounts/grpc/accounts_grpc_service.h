@@ -24,6 +24,8 @@
 #include "absl/synchronization/mutex.h"
 #include "common/signed_token.h"
 #include "freehold/v1/accounts.grpc.pb.h"
+#include "services/accounts/core/account_lifecycle.h"
+#include "services/accounts/core/orgs.h"
 #include "services/accounts/core/roles.h"
 #include "services/accounts/core/account_service.h"
 #include "services/accounts/core/live_token_keys.h"
@@ -120,6 +122,27 @@ class AccountsGrpcService final : public AccountsServiceBase {
                          v1::ListRolesResponse* resp) override;
   // Set once before serving.
   void SetRoles(RoleService* roles) { roles_ = roles; }
+  // Abandoned accounts (lifecycle_rpcs.cc). FAILED_PRECONDITION until SetLifecycle.
+  grpc::Status GetLifecycleReport(grpc::ServerContext* ctx,
+                                  const v1::GetLifecycleReportRequest* req,
+                                  v1::GetLifecycleReportResponse* resp) override;
+  // Set once before serving.
+  void SetLifecycle(AccountLifecycle* lifecycle) { lifecycle_ = lifecycle; }
+  // Organizations (org_rpcs.cc, core/orgs.h). FAILED_PRECONDITION until SetOrgs.
+  grpc::Status CreateOrg(grpc::ServerContext* ctx, const v1::CreateOrgRequest* req,
+                         v1::CreateOrgResponse* resp) override;
+  grpc::Status AddOrgMember(grpc::ServerContext* ctx, const v1::AddOrgMemberRequest* req,
+                            v1::AddOrgMemberResponse* resp) override;
+  grpc::Status RemoveOrgMember(grpc::ServerContext* ctx, const v1::RemoveOrgMemberRequest* req,
+                               v1::RemoveOrgMemberResponse* resp) override;
+  grpc::Status ListOrgs(grpc::ServerContext* ctx, const v1::ListOrgsRequest* req,
+                        v1::ListOrgsResponse* resp) override;
+  grpc::Status ListOrgMembers(grpc::ServerContext* ctx, const v1::ListOrgMembersRequest* req,
+                              v1::ListOrgMembersResponse* resp) override;
+  grpc::Status GetOrgKeys(grpc::ServerContext* ctx, const v1::GetOrgKeysRequest* req,
+                          v1::GetOrgKeysResponse* resp) override;
+  // Set once before serving.
+  void SetOrgs(OrgService* orgs) { orgs_ = orgs; }
 
  private:
   absl::StatusOr<AuthContext> Authenticate(grpc::ServerContext* ctx);
@@ -136,6 +159,8 @@ class AccountsGrpcService final : public AccountsServiceBase {
   SessionService& sessions_;
   AccountService& accounts_;
   RoleService* roles_ = nullptr;
+  AccountLifecycle* lifecycle_ = nullptr;
+  OrgService* orgs_ = nullptr;
   const AccountsGrpcOptions options_;
 
   absl::Mutex mu_;

@@ -29,7 +29,8 @@ std::string ReadBytes(const pqxx::field& f) { return pqxx::binarystring(f).str()
 
 constexpr char kAccountColumns[] =
     "account_id::text, handle, salt, kdf_ops_limit, kdf_mem_limit, kdf_algorithm, verifier, "
-    "wrapped_identity, public_key, contact, US(created_at)US, deleted_at IS NOT NULL";
+    "wrapped_identity, public_key, contact, US(created_at)US, deleted_at IS NOT NULL, "
+    "US(last_seen_at)US, (warned_at IS NOT NULL OR trashed_at IS NOT NULL)";
 
 AccountRecord ReadAccount(const pqxx::row& r) {
   AccountRecord a;
@@ -37,6 +38,8 @@ AccountRecord ReadAccount(const pqxx::row& r) {
   a.handle = r[1].as<std::string>();
   a.deleted = r[11].as<bool>();
   a.created_at = FromMicros(r[10].as<int64_t>());
+  a.last_seen_at = FromMicros(r[12].as<int64_t>());
+  a.lease_lapsed = r[13].as<bool>();
   if (a.deleted) return a;
   a.credentials.salt = ReadBytes(r[2]);
   a.credentials.kdf.ops_limit = r[3].as<uint64_t>();
@@ -58,8 +61,17 @@ const std::vector<std::pair<std::string, std::string>>& Statements() {
       {"acc_create",
        Sql("INSERT INTO accounts (account_id, handle, salt, kdf_ops_limit, kdf_mem_limit, "
            "kdf_algorithm, verifier, wrapped_identity, public_key, contact, created_at, "
-           "updated_at) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, ''), "
-           "TS($11), TS($11))")},
+           "updated_at, last_seen_at) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, "
+           "NULLIF($10, ''), TS($11), TS($11), TS($11))")},
+      // The liveness lease (RenewLease): $3 = renewed at or before this: stale.
+      {"acc_lease_renew",
+       Sql("WITH o AS (SELECT account_id, (warned_at IS NOT NULL) AS lapsed FROM accounts "
+           "WHERE account_id = $1::uuid AND deleted_at IS NULL AND "
+           "(last_seen_at <= TS($3) OR warned_at IS NOT NULL) FOR UPDATE), "
+           "u AS (UPDATE accounts a SET last_seen_at = TS($2), warned_at = NULL, "
+           "trashed_at = NULL FROM o WHERE a.account_id = o.account_id RETURNING o.lapsed) "
+           "UPDATE lifecycle_totals SET total = total + 1 WHERE stage = 'renewed' "
+           "AND EXISTS (SELECT 1 FROM u WHERE u.lapsed)")},
       // Login in one round trip (autocommit). The verifier gate compares SHA-256 digests
       // (blinded), so PostgreSQL's early-exit bytea comparison leaks nothing.
       {"acc_login",
@@ -76,8 +88,10 @@ const std::vector<std::pair<std::string, std::string>>& Statements() {
            "last_used_at, expires_at) SELECT $1::uuid, $2::uuid, $3, $4, TS($5), TS($5), TS($6) "
            "FROM accounts WHERE account_id = $2::uuid AND deleted_at IS NULL")},
       {"acc_refresh_session",
-       Sql("SELECT account_id::text, refresh_hash, expires_at <= TS($2), "
-           "revoked_at IS NOT NULL FROM sessions WHERE session_id = $1::uuid FOR UPDATE")},
+       Sql("SELECT s.account_id::text, s.refresh_hash, s.expires_at <= TS($2), "
+           "s.revoked_at IS NOT NULL, US(a.last_seen_at)US, a.warned_at IS NOT NULL "
+           "FROM sessions s JOIN accounts a USING (account_id) WHERE s.session_id = $1::uuid "
+           "FOR UPDATE OF s")},
       // A spent token of the session: is it the latest one spent (its successor is the
       // live token) and when was it spent? Ties count as latest (see the retry below).
       {"acc_refresh_spent",
@@ -214,7 +228,7 @@ absl::StatusOr<std::optional<LoginLookup>> PgAccountRepository::LoginAndCreateSe
                                        Bytes(session.refresh_hash), Micros(session.now),
                                        Micros(session.expires_at), Bytes(verifier));
     if (r.empty()) return std::nullopt;
-    return LoginLookup{ReadAccount(r[0]), r[0][14].as<bool>()};
+    return LoginLookup{ReadAccount(r[0]), r[0][16].as<bool>()};
   });
 }
 
@@ -230,6 +244,8 @@ absl::StatusOr<RefreshResult> PgAccountRepository::RotateRefreshToken(const std:
     pqxx::result live = txn.exec_prepared("acc_refresh_session", session_id, Micros(now));
     if (live.empty()) return out;  // kUnknown
     const std::string account_id = live[0][0].as<std::string>();
+    out.last_seen_at = FromMicros(live[0][4].as<int64_t>());
+    out.lease_lapsed = live[0][5].as<bool>();
     if (SecureEquals(ReadBytes(live[0][1]), old_hash)) {
       out.session_id = session_id;
       out.account_id = account_id;
@@ -270,6 +286,13 @@ absl::StatusOr<RefreshResult> PgAccountRepository::RotateRefreshToken(const std:
                       "refresh_token_reuse");
     out.outcome = RefreshOutcome::kReused;
     return out;
+  });
+}
+
+absl::Status PgAccountRepository::RenewLease(const std::string& account_id, absl::Time now,
+                                             absl::Time stale_before) {
+  return pool_.Run([&](PgTxn& txn) {
+    txn.exec_prepared("acc_lease_renew", account_id, Micros(now), Micros(stale_before));
   });
 }
 

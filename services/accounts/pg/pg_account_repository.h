@@ -37,6 +37,8 @@ class PgAccountRepository : public AccountRepository {
                                                    const std::string& new_hash,
                                                    absl::Time new_expires_at,
                                                    absl::Time now) override;
+  absl::Status RenewLease(const std::string& account_id, absl::Time now,
+                          absl::Time stale_before) override;
   absl::StatusOr<bool> IsSessionActive(const std::string& account_id, const std::string& session_id,
                                        absl::Time now) override;
   absl::Status RevokeSession(const std::string& account_id, const std::string& session_id,
