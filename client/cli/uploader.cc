@@ -191,6 +191,7 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
   create.set_age_header(in.age_header);
   create.set_size_bytes(payload_size);
   create.set_name_hash(in.name_hash);
+  create.set_parent_id(in.parent_id);
   absl::StatusOr<v1::CreateObjectResponse> created = coordinator_.CreateObject(create);
   if (!created.ok()) return created.status();
   UploadResult result;

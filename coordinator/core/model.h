@@ -108,8 +108,22 @@ struct ObjectRecord {
   // but keep is_inline.
   bool is_inline = false;
   std::string inline_payload;
+  // The folder holding the object (docs/ARCHITECTURE.md#folders); empty = root.
+  std::string parent_id;
 
   int shard_count() const { return data_shards + parity_shards; }
+};
+
+// A folder of an account's encrypted tree (docs/ARCHITECTURE.md#folders). The
+// server sees only ids, the parent link, the keyed (parent, name) hash and an
+// opaque metadata blob.
+struct FolderRecord {
+  std::string folder_id;         // canonical UUID
+  std::string owner_account_id;  // canonical UUID
+  std::string parent_id;         // empty = the root
+  std::string name_hash;         // 32 bytes
+  std::string encrypted_metadata;
+  absl::Time created_at = absl::UnixEpoch();
 };
 
 struct ShardRecord {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/secure_compare.h"
 #include "common/status.h"
+#include "coordinator/core/folders.h"
 #include "coordinator/core/ids.h"
 #include "coordinator/core/manifest_rules.h"
 #include "coordinator/core/small_objects.h"
@@ -82,6 +83,7 @@ absl::StatusOr<CreatedObject> ObjectWriter::CreateObject(const Caller& caller,
                                                    config_.max_object_bytes, " bytes"));
   }
   FH_RETURN_IF_ERROR(CheckNameHash(in.name_hash, "name_hash"));
+  FH_ASSIGN_OR_RETURN(const std::string parent, CheckParentId(in.parent_id, "parent_id"));
   const absl::Time now = clock_.Now();
   ObjectRecord object;
   object.object_id = NewUuid();
@@ -96,8 +98,11 @@ absl::StatusOr<CreatedObject> ObjectWriter::CreateObject(const Caller& caller,
   object.created_at = now;
   object.upload_expires_at = now + config_.upload_ttl;
   object.name_hash = in.name_hash;
-  FH_RETURN_IF_ERROR(
-      store_.Transact([&](MetadataTxn& txn) { return txn.objects().Insert(object); }));
+  object.parent_id = parent;
+  FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+    FH_RETURN_IF_ERROR(CheckObjectPlacement(txn, caller.account_id, parent, in.name_hash, ""));
+    return txn.objects().Insert(object);
+  }));
   return CreatedObject{object.object_id, object.data_shards, object.parity_shards,
                        object.segment_size_bytes};
 }

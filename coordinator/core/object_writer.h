@@ -28,6 +28,7 @@ struct CreateObjectInput {
   std::string age_header;
   uint64_t size_bytes = 0;
   std::string name_hash;  // empty or 32 bytes (small_objects.h)
+  std::string parent_id;  // folder (folders.h); empty = root
 };
 
 struct CreatedObject {

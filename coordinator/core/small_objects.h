@@ -34,6 +34,7 @@ struct InlineObjectInput {
   std::string age_header;
   std::string payload;    // the whole age STREAM payload
   std::string name_hash;  // empty or kNameHashBytes
+  std::string parent_id;  // folder (folders.h); empty = root
 };
 
 struct InlineCommit {

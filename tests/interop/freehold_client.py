@@ -21,6 +21,10 @@ File metadata (ObjectSummary.encrypted_metadata), as client/core/metadata.* does
   blob = 0x01 || nonce24 || XChaCha20-Poly1305(key, u64 size || i64 created ns ||
          i64 modified ns || u32 name length || name || zero padding to 64,
          aad = "freehold/v1/metadata" || 0x01), integers little-endian
+Name hashes (folders, docs/PROTOCOL.md#name-hashes):
+  key  = BLAKE2b-256(key = secret, salt = LE64(2) || 0^8, personal = "FhName01" || 0^8)
+  root: BLAKE2b-256(name, key); folder P: BLAKE2b-256("freehold/v1/entry" || 0x00 ||
+  P (36-byte canonical UUID) || 0x00 || name, key)
 """
 
 import hashlib
@@ -154,6 +158,17 @@ def unwrap_identity(kek, wrapped):
 def metadata_key(secret):
     return hashlib.blake2b(b"", digest_size=32, key=secret, salt=struct.pack("<Q", 1) + bytes(8),
                            person=b"FhMeta01" + bytes(8)).digest()
+
+
+def name_hash_key(secret):
+    return hashlib.blake2b(b"", digest_size=32, key=secret, salt=struct.pack("<Q", 2) + bytes(8),
+                           person=b"FhName01" + bytes(8)).digest()
+
+
+def entry_name_hash(key, parent_id, name):
+    """The keyed hash of (parent folder id or "" for the root, name bytes)."""
+    msg = name if not parent_id else b"freehold/v1/entry\x00" + parent_id.encode() + b"\x00" + name
+    return hashlib.blake2b(msg, digest_size=32, key=key).digest()
 
 
 def open_metadata(key, blob, aad=b""):

@@ -89,6 +89,12 @@ def run(path, check):
                 if want is not None:
                     cmp(f"vector {where}: {name}", got.hex(), want.hex())
         secret = _secret(d)
+        if secret is not None and _get(d, "name_hash_key_hex") is not None:
+            key = fc.name_hash_key(secret)
+            cmp(f"vector {where}: name_hash_key", key.hex(), _get(d, "name_hash_key_hex"))
+            cmp(f"vector {where}: name_hash",
+                fc.entry_name_hash(key, d["parent_id"], d["name_utf8"].encode()).hex(),
+                _get(d, "name_hash_hex"))
         if secret is not None:
             rec = _get(d, "recipient", "public_key", "age_recipient")
             if isinstance(rec, str) and rec.startswith("age1"):

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <tuple>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -614,6 +615,29 @@ Json MetadataVectors() {
                        {"modified_unix_nanos", m.modified_unix_nanos}}});
 }
 
+// Folders (docs/PROTOCOL.md#name-hashes): the keyed hash of a (parent, name) pair.
+Json NameHashVectors() {
+  X25519Identity owner = IdentityFromLabel("identity A (owner)");
+  SecretBytes key = freehold::client::NameHashKey(owner);
+  const std::string folder = "0b6f7d2e-4c1a-4e8b-9f3d-2a5c7e9b1d40";
+  const std::string name = "IMG_0001 \xc3\xa9t\xc3\xa9.jpg";
+  const std::string lower = "img_0001 \xc3\xa9t\xc3\xa9.jpg";
+  Json out = Json::array();
+  for (const auto& [note, parent, n] :
+       {std::tuple<std::string, std::string, std::string>{
+            "an entry in the root: the name hash of before folders", "", name},
+        {"the same name in a folder", folder, name},
+        {"a name differing only by case", folder, lower}}) {
+    out.push_back({{"note", note},
+                   {"identity_secret_hex", Hex(owner.secret())},
+                   {"name_hash_key_hex", Hex(key.span())},
+                   {"parent_id", parent},
+                   {"name_utf8", n},
+                   {"name_hash_hex", Hex(freehold::client::EntryNameHash(key, parent, n))}});
+  }
+  return out;
+}
+
 Json LayoutVectors() {
   const uint64_t segment = freehold::client::kDefaultSegmentBytes;
   Json out = Json::array();
@@ -669,6 +693,7 @@ int main() {
   doc["age_file"] = AgeFileVectors();
   doc["public_link"] = PublicLinkVectors();
   doc["metadata"] = MetadataVectors();
+  doc["name_hash"] = NameHashVectors();
   doc["layout"] = LayoutVectors();
   std::cout << doc.dump(2) << "\n";
   return 0;

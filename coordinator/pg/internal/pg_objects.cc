@@ -2,17 +2,14 @@
 #include "coordinator/pg/internal/repos.h"
 
 namespace freehold::coordinator::pg_internal {
-namespace {
-
-constexpr const char* kObjectColumns =
+const char* const kObjectColumns =
     "o.object_id::text, o.owner_account_id::text, o.encrypted_metadata, o.age_header, "
     "o.size_bytes, o.data_shards, o.parity_shards, o.segment_size_bytes, o.state, "
     "o.public_link, ts_to_micros(o.created_at), ts_to_micros(o.upload_expires_at), "
     "ts_to_micros(o.committed_at), o.segment_count, o.name_hash, "
-    "o.inline_payload IS NOT NULL";
-// kObjectColumns and the inline payload (Get) or an empty one (listings).
-constexpr const char* kWithPayload = ", o.inline_payload";
-constexpr const char* kWithoutPayload = ", NULL::bytea";
+    "o.inline_payload IS NOT NULL, COALESCE(o.parent_id::text, '')";
+const char* const kWithPayload = ", o.inline_payload";
+const char* const kWithoutPayload = ", NULL::bytea";
 
 ObjectRecord ObjectFromRow(const pqxx::row& r) {
   ObjectRecord o;
@@ -32,9 +29,12 @@ ObjectRecord ObjectFromRow(const pqxx::row& r) {
   o.segment_count = r[13].as<int>();
   if (!r[14].is_null()) o.name_hash = BytesOf(r[14]);
   o.is_inline = r[15].as<bool>();
-  if (!r[16].is_null()) o.inline_payload = BytesOf(r[16]);
+  o.parent_id = r[16].as<std::string>();
+  if (!r[17].is_null()) o.inline_payload = BytesOf(r[17]);
   return o;
 }
+
+namespace {
 
 std::vector<std::string> FirstColumn(const pqxx::result& r) {
   std::vector<std::string> out;
@@ -59,24 +59,31 @@ absl::Status PgObjects::Insert(const ObjectRecord& o) {
   txn_.exec_params(
       "INSERT INTO objects (object_id, owner_account_id, encrypted_metadata, age_header, "
       "size_bytes, data_shards, parity_shards, segment_size_bytes, state, public_link, "
-      "created_at, upload_expires_at, committed_at, segment_count, name_hash, inline_payload) "
+      "created_at, upload_expires_at, committed_at, segment_count, name_hash, inline_payload, "
+      "parent_id) "
       "VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10, micros_to_ts($11), "
       "micros_to_ts($12), micros_to_ts($13), $14, NULLIF($15::bytea, ''::bytea), "
-      "CASE WHEN $17 THEN $16::bytea END)",
+      "CASE WHEN $17 THEN $16::bytea END, NULLIF($18, '')::uuid)",
       o.object_id, o.owner_account_id, Bytes(o.encrypted_metadata), Bytes(o.age_header),
       static_cast<int64_t>(o.size_bytes), o.data_shards, o.parity_shards,
       static_cast<int64_t>(o.segment_size_bytes), static_cast<int>(o.state), o.public_link,
       Micros(o.created_at), Micros(o.upload_expires_at), Micros(o.committed_at), o.segment_count,
-      Bytes(o.name_hash), Bytes(o.inline_payload), o.is_inline);
+      Bytes(o.name_hash), Bytes(o.inline_payload), o.is_inline, o.parent_id);
   return absl::OkStatus();
 }
 
 absl::Status PgObjects::Update(const ObjectRecord& o) {
-  txn_.exec_params(
-      "UPDATE objects SET age_header = $2, state = $3, public_link = $4, "
-      "committed_at = micros_to_ts($5), segment_count = $6 WHERE object_id = $1::uuid",
-      o.object_id, Bytes(o.age_header), static_cast<int>(o.state), o.public_link,
-      Micros(o.committed_at), o.segment_count);
+  try {
+    txn_.exec_params(
+        "UPDATE objects SET age_header = $2, state = $3, public_link = $4, "
+        "committed_at = micros_to_ts($5), segment_count = $6 WHERE object_id = $1::uuid",
+        o.object_id, Bytes(o.age_header), static_cast<int>(o.state), o.public_link,
+        Micros(o.committed_at), o.segment_count);
+  } catch (const pqxx::unique_violation&) {
+    // objects_by_parent_name: committing into a folder whose name was taken meanwhile.
+    return absl::AlreadyExistsError(
+        "an object of that name was committed in the folder meanwhile; nothing was changed");
+  }
   return absl::OkStatus();
 }
 
