@@ -36,6 +36,7 @@
 #include "coordinator/core/object_catalog.h"
 #include "coordinator/core/object_writer.h"
 #include "coordinator/core/orphan_sweep.h"
+#include "coordinator/core/folders.h"
 #include "coordinator/core/small_objects.h"
 #include "coordinator/core/placement_snapshots.h"
 #include "coordinator/core/policy_admission.h"
@@ -273,9 +274,10 @@ int main(int argc, char** argv) {
   fc::CorruptionReports corruption(catalog, store, audits, clock,
                                    log.With({{"part", "corruption-reports"}}));
   fc::TrashBin trash(store, clock, config, &metrics, log.With({{"part", "trash"}}));
+  fc::FolderTree folders(store, clock, config, log.With({{"part", "folders"}}));
   fc::CoordinatorParts parts{tokens,      registry_core, writer, catalog,    monitor,
                             tls.enabled(), &durability,   &small, &inventory, &corruption,
-                            &trash};
+                            &trash,        &folders};
   fc::CoordinatorGrpcService service(parts);
   fc::FundingGrpcService funding_service(funding_monitor);
   freehold::GrpcServerOptions server_options;

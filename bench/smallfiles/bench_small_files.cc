@@ -10,6 +10,8 @@
 //   freehold put FILE... / get NAME... -o DIR (one command each, --concurrency C),
 //     with the coordinator's default inline limit (64 KiB) and again with 4 KiB
 //     (most files sharded: the measurement behind the default);
+//   freehold put -r DIR /tree / get -r /tree DIR (folders: the tree as an encrypted
+//     folder, names by keyed hash, permissions and times restored);
 //   freehold put file by file (a new process per file, the old way), on --by-file files;
 //   restic backup / restore into a fresh local repository;
 //   rclone copy to / from a local crypt remote.
@@ -83,6 +85,7 @@ void Verify(const Tree& t, const std::string& out_dir, const std::string& who) {
 
 struct FreeholdFigures {
   double put = 0, get = 0, by_file = 0, get_transfer = 0;
+  double put_tree = 0, get_tree = 0;  // put -r / get -r
 };
 
 FreeholdFigures RunFreehold(const Options& o, const Tree& tree, const std::string& inline_limit,
@@ -121,6 +124,22 @@ FreeholdFigures RunFreehold(const Options& o, const Tree& tree, const std::strin
     f.get_transfer = tree.names.size() / j["seconds"].get<double>();
   }
   Verify(tree, out, "freehold");
+
+  // The same tree as a folder: put -r, get -r.
+  start = absl::Now();
+  r = user.Run({"-q", "put", "-r", "--concurrency", std::to_string(o.concurrency), tree.dir,
+                "/tree"},
+               {}, absl::Minutes(10));
+  if (r.exit_code != 0) Die("freehold put -r", r);
+  f.put_tree = tree.names.size() / Seconds(start);
+  const std::string out_tree = tree.dir + ".freehold-r-" + inline_limit;
+  start = absl::Now();
+  r = user.Run({"-q", "get", "-r", "--concurrency", std::to_string(o.concurrency), "/tree",
+                out_tree},
+               {}, absl::Minutes(10));
+  if (r.exit_code != 0) Die("freehold get -r", r);
+  f.get_tree = tree.names.size() / Seconds(start);
+  Verify(tree, out_tree, "freehold -r");
 
   if (by_file) {
     const int n = std::min<int>(o.by_file, static_cast<int>(tree.paths.size()));
@@ -208,6 +227,8 @@ int Main(int argc, char** argv) {
     Figure("freehold_put_files_per_s", f.put);
     Figure("freehold_get_files_per_s", f.get);
     Figure("freehold_get_transfer_only_files_per_s", f.get_transfer);
+    Figure("freehold_put_r_files_per_s", f.put_tree);
+    Figure("freehold_get_r_files_per_s", f.get_tree);
     return 0;
   }
   const auto [restic_put, restic_get] = RunRestic(tree, work);
@@ -226,6 +247,12 @@ int Main(int argc, char** argv) {
   Figure("get_vs_restic", small.get / restic_get);
   Figure("put_vs_rclone_crypt", small.put / rclone_put);
   Figure("get_vs_rclone_crypt", small.get / rclone_get);
+  Figure("freehold_put_r_files_per_s", small.put_tree);
+  Figure("freehold_get_r_files_per_s", small.get_tree);
+  Figure("put_r_vs_restic", small.put_tree / restic_put);
+  Figure("get_r_vs_restic", small.get_tree / restic_get);
+  Figure("put_r_vs_rclone_crypt", small.put_tree / rclone_put);
+  Figure("get_r_vs_rclone_crypt", small.get_tree / rclone_get);
 
   const FreeholdFigures sharded = RunFreehold(o, tree, "4KiB", false);
   Figure("freehold_inline_4KiB_put_files_per_s", sharded.put);

@@ -108,7 +108,14 @@ int RunApp(int argc, char** argv) {
 
   PutArgs put;
   c = app.add_subcommand("put", "encrypt and store files");
-  c->add_option("FILE", put.files, "the files to store")->required();
+  c->add_option("FILE", put.files, "the files to store (with -r: DIR [REMOTE])")->required();
+  c->add_flag("-r,--recursive", put.recursive,
+              "store the directory DIR as the folder REMOTE (default: /NAME-OF-DIR), with its "
+              "subdirectories, permissions and modification times; symbolic links and special "
+              "files are skipped with a notice");
+  c->add_flag("--overwrite", put.overwrite,
+              "with -r: replace files that already exist under the same name (default: refuse "
+              "before storing anything)");
   c->add_option("--name", put.name,
                 "name to store it under (default: the file's name; only with one FILE)");
   c->add_option("--concurrency", put.concurrency, "files in flight at once (default 4)")
@@ -126,25 +133,68 @@ int RunApp(int argc, char** argv) {
   AddDurationFlag(*c, "--max-throttle-wait", &put.max_throttle_wait,
                   "longest single wait for a throttled write (e.g. 30s, 2m)",
                   "FREEHOLD_MAX_THROTTLE_WAIT");
-  c->callback([&] { run = [&](Context& ctx) { return RunPut(ctx, put); }; });
+  c->callback([&] {
+    run = [&](Context& ctx) { return put.recursive ? RunPutTree(ctx, put) : RunPut(ctx, put); };
+  });
 
   GetArgs get;
   c = app.add_subcommand("get", "fetch and decrypt files");
-  c->add_option("OBJECT", get.objects, "object IDs or file names")->required();
+  c->add_option("OBJECT", get.objects, "object IDs or file names (with -r: REMOTE [DIR])")
+      ->required();
+  c->add_flag("-r,--recursive", get.recursive,
+              "fetch the folder REMOTE into DIR (default: ./NAME), restoring permissions and "
+              "modification times; existing local files are never replaced");
   c->add_option("-o,--output", get.output,
                 "where to write (default: its name here; - = stdout); with several OBJECTs or "
                 "an existing directory: the directory to write them into");
   c->add_option("--concurrency", get.concurrency, "files in flight at once (default 4)")
       ->check(CLI::Range(1, 64));
-  c->callback([&] { run = [&](Context& ctx) { return RunGet(ctx, get); }; });
+  c->callback([&] {
+    run = [&](Context& ctx) { return get.recursive ? RunGetTree(ctx, get) : RunGet(ctx, get); };
+  });
 
-  c = app.add_subcommand("ls", "list your files (names decrypted here)");
-  c->callback([&] { run = [](Context& ctx) { return RunLs(ctx); }; });
+  LsArgs ls;
+  c = app.add_subcommand("ls",
+                         "list your files (names decrypted here); with PATH or -R: a folder");
+  c->add_option("PATH", ls.paths,
+                "folders to list (/ = the root); none: every file, shared ones included");
+  c->add_flag("-R,--recursive", ls.recursive, "list subfolders too");
+  c->callback([&] {
+    run = [&](Context& ctx) {
+      return ls.paths.empty() && !ls.recursive ? RunLs(ctx) : RunLsPath(ctx, ls);
+    };
+  });
+
+  MkdirArgs mkdir;
+  c = app.add_subcommand("mkdir", "create folders");
+  c->add_option("PATH", mkdir.paths, "folders to create, e.g. /photos/2024")->required();
+  c->add_flag("-p,--parents", mkdir.parents, "create missing parents; no error if it exists");
+  c->callback([&] { run = [&](Context& ctx) { return RunMkdir(ctx, mkdir); }; });
+
+  MvArgs mv;
+  c = app.add_subcommand("mv", "move or rename a file or folder (atomic on the server)");
+  c->add_option("PATHS", mv.paths,
+                "SRC DST (DST an existing folder: move into it; else the new path), or "
+                "SRC... FOLDER")
+      ->required();
+  c->callback([&] { run = [&](Context& ctx) { return RunMv(ctx, mv); }; });
+
+  FindArgs find;
+  c = app.add_subcommand("find", "list every file and folder under PATH, one path per line");
+  c->add_option("PATH", find.path, "the folder to walk (default: the root)");
+  c->callback([&] { run = [&](Context& ctx) { return RunFind(ctx, find); }; });
 
   RmArgs rm;
   c = app.add_subcommand("rm", "delete files (to the trash: restorable until its window ends)");
-  c->add_option("OBJECT", rm.objects, "object IDs or file names")->required();
-  c->callback([&] { run = [&](Context& ctx) { return RunRm(ctx, rm); }; });
+  c->add_option("OBJECT", rm.objects, "object IDs, file names or (with a /) paths")->required();
+  c->add_flag("-r,--recursive", rm.recursive, "delete folders and everything in them");
+  c->callback([&] {
+    run = [&](Context& ctx) {
+      bool paths = rm.recursive;
+      for (const std::string& o : rm.objects) paths = paths || o.find('/') != std::string::npos;
+      return paths ? RunRmTree(ctx, rm) : RunRm(ctx, rm);
+    };
+  });
 
   ShareArgs share;
   c = app.add_subcommand("share", "let another account read a file");

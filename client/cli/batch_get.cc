@@ -1,5 +1,6 @@
 #include "client/cli/batch_get.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -31,7 +32,8 @@ absl::StatusOr<GetOutcome> SaveOne(Context& ctx, CoordinatorApi& coordinator,
                                    const client::X25519Identity& identity,
                                    const client::SecretBytes& meta_key, const std::string& id,
                                    const absl::StatusOr<v1::GetObjectResponse>& manifest,
-                                   const std::string& dir) {
+                                   const std::string& dir, const std::string& output,
+                                   bool restore) {
   if (!manifest.ok()) return manifest.status();
   absl::StatusOr<client::SecretBytes> key = OpenFileKey(manifest->age_header(), identity);
   if (!key.ok()) return key.status();
@@ -40,7 +42,7 @@ absl::StatusOr<GetOutcome> SaveOne(Context& ctx, CoordinatorApi& coordinator,
   GetOutcome out;
   out.object_id = id;
   out.name = meta.ok() ? meta->metadata.name : id;
-  out.output = absl::StrCat(dir, "/", SafeFileName(out.name, id));
+  out.output = output.empty() ? absl::StrCat(dir, "/", SafeFileName(out.name, id)) : output;
   out.is_inline = manifest->is_inline();
   if (Exists(out.output)) {
     return UsageError(absl::StrCat(out.output, " already exists; nothing was written to it"));
@@ -51,6 +53,19 @@ absl::StatusOr<GetOutcome> SaveOne(Context& ctx, CoordinatorApi& coordinator,
   if (s.ok()) s = (*file)->Commit();
   if (!s.ok()) return s;
   out.size = (*file)->bytes_written();
+  if (restore && meta.ok()) {
+    if (meta->metadata.mode != 0 && ::chmod(out.output.c_str(), meta->metadata.mode & 07777) != 0) {
+      return FileError(errno, "cannot set the permissions of", out.output);
+    }
+    struct timespec times[2];
+    times[0].tv_sec = 0;
+    times[0].tv_nsec = UTIME_OMIT;
+    times[1].tv_sec = static_cast<time_t>(meta->metadata.modified_unix_nanos / 1000000000);
+    times[1].tv_nsec = static_cast<long>(meta->metadata.modified_unix_nanos % 1000000000);
+    if (::utimensat(AT_FDCWD, out.output.c_str(), times, 0) != 0) {
+      return FileError(errno, "cannot set the modification time of", out.output);
+    }
+  }
   return out;
 }
 
@@ -60,6 +75,9 @@ absl::Status GetFiles(Context& ctx, CoordinatorApi& coordinator,
                       const client::X25519Identity& identity,
                       const std::vector<std::string>& object_ids, const std::string& dir,
                       const BatchGetOptions& options) {
+  if (!options.outputs.empty() && options.outputs.size() != object_ids.size()) {
+    return absl::InvalidArgumentError("GetFiles: one output per object id");
+  }
   const client::SecretBytes meta_key = client::MetadataKey(identity);
   // Work in chunks: one GetObjects call (one transaction) per chunk of ids.
   constexpr size_t kChunk = 32;
@@ -96,7 +114,9 @@ absl::Status GetFiles(Context& ctx, CoordinatorApi& coordinator,
       }
       for (size_t i = 0; i < chunk.size() && !failed.load(); ++i) {
         absl::StatusOr<GetOutcome> got =
-            SaveOne(ctx, coordinator, identity, meta_key, chunk[i], manifests[i], dir);
+            SaveOne(ctx, coordinator, identity, meta_key, chunk[i], manifests[i], dir,
+                    options.outputs.empty() ? std::string() : options.outputs[start + i],
+                    options.restore_attributes);
         if (!got.ok()) return fail(got.status(), chunk[i]);
         std::lock_guard<std::mutex> lock(mu);
         if (options.on_saved) options.on_saved(*got);

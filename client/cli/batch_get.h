@@ -26,6 +26,12 @@ struct GetOutcome {
 
 struct BatchGetOptions {
   int concurrency = 4;
+  // get -r: the local path of each object (same order as object_ids), used
+  // as is instead of `dir` + its name; empty = not used.
+  std::vector<std::string> outputs;
+  // Set each file's modification time and (when recorded) permission bits
+  // from its metadata.
+  bool restore_attributes = false;
   // Called (serialized) as each file is saved; may be empty.
   std::function<void(const GetOutcome&)> on_saved;
 };

@@ -1,5 +1,7 @@
 #include "client/cli/batch_put.h"
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -95,6 +97,10 @@ class BatchPut {
     meta.size = (*file)->info().size;
     meta.created_unix_nanos = absl::ToUnixNanos(absl::Now());
     meta.modified_unix_nanos = (*file)->info().modified_unix_nanos;
+    if (item.record_mode) {
+      struct stat st;
+      if (::stat(item.path.c_str(), &st) == 0) meta.mode = st.st_mode & 07777;
+    }
     // The client picks the object id so that the metadata is bound to it
     // (docs/PROTOCOL.md 5.7).
     const std::string object_id = client::NewObjectId();
@@ -102,7 +108,9 @@ class BatchPut {
         client::SealObjectMetadata(metadata_key_, meta, object_id);
     if (!sealed.ok()) return sealed.status();
     const std::string header = client::SerializeHeader(age->header);
-    const std::string name_hash = client::NameHash(name_key_, item.name);
+    const std::string name_hash = item.name_hash.empty()
+                                      ? client::EntryNameHash(name_key_, item.parent_id, item.name)
+                                      : item.name_hash;
     const uint64_t payload_size = client::PayloadSizeForPlaintext(meta.size);
 
     PutOutcome& out = result_.outcomes[i];
@@ -142,6 +150,7 @@ class BatchPut {
       p.object.set_age_header(header);
       p.object.set_payload(std::move(payload));
       p.object.set_name_hash(name_hash);
+      p.object.set_parent_id(item.parent_id);
       Batch full;
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -166,6 +175,7 @@ class BatchPut {
     in.file_key = &age->file_key;
     in.name_hash = name_hash;
     in.object_id = object_id;
+    in.parent_id = item.parent_id;
     absl::StatusOr<UploadResult> r = uploader.Upload(in);
     if (!r.ok()) return r.status();
     out.data_shards = r->data_shards;

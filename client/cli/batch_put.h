@@ -29,7 +29,12 @@ namespace freehold::cli {
 
 struct PutItem {
   std::string path;  // local file
-  std::string name;  // name to store it under
+  std::string name;  // name to store it under (in a folder: one path component)
+  std::string parent_id;  // folder to store it in (docs/ARCHITECTURE.md#folders); "" = root
+  // The name hash to store it under; empty = EntryNameHash(parent_id, name).
+  // (put --overwrite stores under a temporary hash, then renames.)
+  std::string name_hash;
+  bool record_mode = false;  // keep the permission bits in the metadata (put -r)
 };
 
 struct PutOutcome {

@@ -23,7 +23,9 @@ struct LoginArgs {
   bool remember = false;
 };
 struct PutArgs {
-  std::vector<std::string> files;
+  std::vector<std::string> files;  // with recursive: DIR [REMOTE]
+  bool recursive = false;          // put -r DIR [REMOTE] (cmd_folders.cc)
+  bool overwrite = false;          // put -r: replace files of the same name
   std::string name;      // only with one file
   int concurrency = 4;   // files in flight at once
   int throttle_retries = 6;                            // see UploadConfig
@@ -34,9 +36,26 @@ struct GetArgs {
   std::vector<std::string> objects;  // get: one or more
   std::string output;
   int concurrency = 4;  // get: files in flight at once
+  bool recursive = false;  // get -r REMOTE [DIR] (objects holds them)
 };
 struct RmArgs {
   std::vector<std::string> objects;
+  bool recursive = false;  // rm -r PATH: a folder and everything in it
+};
+// Folders (docs/ARCHITECTURE.md#folders).
+struct LsArgs {
+  std::vector<std::string> paths;  // none: every file (as before folders)
+  bool recursive = false;
+};
+struct MkdirArgs {
+  std::vector<std::string> paths;
+  bool parents = false;
+};
+struct MvArgs {
+  std::vector<std::string> paths;  // SRC... DST
+};
+struct FindArgs {
+  std::string path;  // default: the root
 };
 struct TrashArgs {
   std::vector<std::string> objects;  // ids or names in the trash; empty: the whole trash (empty)
@@ -103,6 +122,14 @@ absl::Status RunPut(Context& ctx, const PutArgs& args);
 absl::Status RunGet(Context& ctx, const GetArgs& args);
 absl::Status RunExport(Context& ctx, const GetArgs& args);
 absl::Status RunLs(Context& ctx);
+// cmd_folders.cc
+absl::Status RunPutTree(Context& ctx, const PutArgs& args);
+absl::Status RunGetTree(Context& ctx, const GetArgs& args);
+absl::Status RunLsPath(Context& ctx, const LsArgs& args);
+absl::Status RunMkdir(Context& ctx, const MkdirArgs& args);
+absl::Status RunMv(Context& ctx, const MvArgs& args);
+absl::Status RunRmTree(Context& ctx, const RmArgs& args);
+absl::Status RunFind(Context& ctx, const FindArgs& args);
 absl::Status RunRm(Context& ctx, const RmArgs& args);
 absl::Status RunTrashLs(Context& ctx);
 absl::Status RunTrashRestore(Context& ctx, const TrashArgs& args);

@@ -179,6 +179,41 @@ absl::StatusOr<v1::FindObjectsByNameResponse> CoordinatorApi::FindObjectsByName(
   return resp;
 }
 
+absl::StatusOr<v1::CreateFolderResponse> CoordinatorApi::CreateFolder(
+    const v1::CreateFolderRequest& req) {
+  v1::CreateFolderResponse resp;
+  FH_CALL(CreateFolder, "create folder", req, resp);
+  return resp;
+}
+
+absl::StatusOr<v1::ListFolderResponse> CoordinatorApi::ListFolder(
+    const v1::ListFolderRequest& req) {
+  v1::ListFolderResponse resp;
+  FH_CALL(ListFolder, "list folder", req, resp);
+  return resp;
+}
+
+absl::StatusOr<v1::ResolveEntryResponse> CoordinatorApi::ResolveEntry(
+    const v1::ResolveEntryRequest& req) {
+  v1::ResolveEntryResponse resp;
+  FH_CALL(ResolveEntry, "look up a path", req, resp);
+  return resp;
+}
+
+absl::Status CoordinatorApi::MoveEntry(const v1::MoveEntryRequest& req) {
+  v1::MoveEntryResponse resp;
+  FH_CALL(MoveEntry, "move", req, resp);
+  return absl::OkStatus();
+}
+
+absl::Status CoordinatorApi::DeleteFolder(const std::string& folder_id) {
+  v1::DeleteFolderRequest req;
+  req.set_folder_id(folder_id);
+  v1::DeleteFolderResponse resp;
+  FH_CALL(DeleteFolder, "delete folder", req, resp);
+  return absl::OkStatus();
+}
+
 absl::Status CoordinatorApi::UpdateHeader(const v1::UpdateHeaderRequest& req) {
   v1::UpdateHeaderResponse resp;
   FH_CALL(UpdateHeader, absl::StrCat("update header of ", req.object_id()), req, resp);

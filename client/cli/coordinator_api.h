@@ -56,6 +56,12 @@ class CoordinatorApi {
       const std::vector<std::string>& object_ids);
   absl::StatusOr<v1::FindObjectsByNameResponse> FindObjectsByName(
       const v1::FindObjectsByNameRequest& req);
+  // Folders (docs/ARCHITECTURE.md#folders).
+  absl::StatusOr<v1::CreateFolderResponse> CreateFolder(const v1::CreateFolderRequest& req);
+  absl::StatusOr<v1::ListFolderResponse> ListFolder(const v1::ListFolderRequest& req);
+  absl::StatusOr<v1::ResolveEntryResponse> ResolveEntry(const v1::ResolveEntryRequest& req);
+  absl::Status MoveEntry(const v1::MoveEntryRequest& req);
+  absl::Status DeleteFolder(const std::string& folder_id);
   absl::Status UpdateHeader(const v1::UpdateHeaderRequest& req);
   absl::Status SetPublicLink(const v1::SetPublicLinkRequest& req);
   // Compare-and-swap on the old blob (ABORTED if it changed).

@@ -160,7 +160,9 @@ absl::StatusOr<std::unique_ptr<OutputFile>> OutputFile::Create(const std::string
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
   const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
   std::string temp =
-      absl::StrCat(slash == std::string::npos ? "" : dir, ".", base, ".freehold-partial-XXXXXX");
+      // At most 200 bytes of the name: a 255-byte name still leaves room (NAME_MAX).
+      absl::StrCat(slash == std::string::npos ? "" : dir, ".", base.substr(0, 200),
+                   ".freehold-partial-XXXXXX");
   int fd = ::mkstemp(temp.data());
   if (fd < 0) return FileError(errno, "cannot create a file in", dir);
   const mode_t mask = ::umask(0);

@@ -192,6 +192,7 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
   create.set_size_bytes(payload_size);
   create.set_name_hash(in.name_hash);
   create.set_object_id(in.object_id);
+  create.set_parent_id(in.parent_id);
   absl::StatusOr<v1::CreateObjectResponse> created = coordinator_.CreateObject(create);
   if (!created.ok()) return created.status();
   if (!in.object_id.empty() && created->object_id() != in.object_id) {

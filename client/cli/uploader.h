@@ -54,6 +54,7 @@ struct UploadInput {
   std::string encrypted_metadata;
   std::string age_header;  // serialized header (stanzas + MAC)
   std::string name_hash;   // keyed name hash (client/core/metadata.h); may be empty
+  std::string parent_id;   // folder to create it in; empty = root
   const client::SecretBytes* file_key = nullptr;
   // The id the metadata is sealed to (client::NewObjectId); empty = the
   // coordinator chooses.

@@ -80,6 +80,17 @@ absl::StatusOr<FileMetadata> Open(const SecretBytes& key, std::span<const uint8_
 
 }  // namespace
 
+std::string EntryNameHash(const SecretBytes& key, std::string_view parent_id,
+                          std::string_view name) {
+  if (parent_id.empty()) return NameHash(key, name);
+  std::string msg("freehold/v1/entry");
+  msg.push_back('\0');
+  msg.append(parent_id);
+  msg.push_back('\0');
+  msg.append(name);
+  return NameHash(key, msg);
+}
+
 absl::StatusOr<std::vector<uint8_t>> SealMetadata(const SecretBytes& key,
                                                   const FileMetadata& metadata,
                                                   std::span<const uint8_t> aad) {
@@ -146,7 +157,7 @@ absl::StatusOr<std::vector<uint8_t>> Seal(const SecretBytes& key, const FileMeta
     return absl::InvalidArgumentError("metadata name: longer than 4096 bytes");
   }
   // Encoding (little-endian): u64 size, i64 created, i64 modified,
-  // u32 name length, name, zero padding.
+  // u32 name length, name, [0x01, u32 mode when mode != 0], zero padding.
   std::vector<uint8_t> plain;
   PutU64(&plain, metadata.size);
   PutU64(&plain, static_cast<uint64_t>(metadata.created_unix_nanos));
@@ -154,6 +165,10 @@ absl::StatusOr<std::vector<uint8_t>> Seal(const SecretBytes& key, const FileMeta
   uint32_t n = static_cast<uint32_t>(metadata.name.size());
   for (int i = 0; i < 4; ++i) plain.push_back(static_cast<uint8_t>(n >> (8 * i)));
   plain.insert(plain.end(), metadata.name.begin(), metadata.name.end());
+  if (metadata.mode != 0) {
+    plain.push_back(1);
+    for (int i = 0; i < 4; ++i) plain.push_back(static_cast<uint8_t>(metadata.mode >> (8 * i)));
+  }
   plain.resize((plain.size() + kPad - 1) / kPad * kPad, 0);
 
   std::vector<uint8_t> blob(1 + kNonce + plain.size() + kTag);
@@ -195,6 +210,10 @@ absl::StatusOr<FileMetadata> Open(const SecretBytes& key, std::span<const uint8_
     return absl::InvalidArgumentError("metadata blob: malformed name length");
   }
   m.name.assign(reinterpret_cast<const char*>(p + 28), n);
+  if (28 + n + 5 <= plain.size() && p[28 + n] == 1) {
+    const uint8_t* q = p + 28 + n + 1;
+    m.mode = q[0] | (q[1] << 8) | (q[2] << 16) | (uint32_t{q[3]} << 24);
+  }
   return m;
 }
 

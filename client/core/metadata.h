@@ -28,6 +28,9 @@ struct FileMetadata {
   uint64_t size = 0;
   int64_t created_unix_nanos = 0;
   int64_t modified_unix_nanos = 0;
+  // Permission bits (st_mode & 07777); 0 = not recorded. Encoded after the name
+  // as 0x01 || u32 mode only when non-zero, so blobs without it are unchanged.
+  uint32_t mode = 0;
   bool operator==(const FileMetadata&) const = default;
 };
 
@@ -44,6 +47,15 @@ inline constexpr size_t kNameHashBytes = 32;
 SecretBytes NameHashKey(const X25519Identity& identity);
 // The 32-byte keyed hash of `name`; `key` must be 32 bytes (NameHashKey).
 std::string NameHash(const SecretBytes& key, std::string_view name);
+
+// Folders (docs/ARCHITECTURE.md#folders): the keyed hash of a (parent, name)
+// pair, with the same key:
+//   root:     NameHash(key, name)   (so objects stored before folders resolve)
+//   folder P: BLAKE2b-256("freehold/v1/entry" || 0x00 || P || 0x00 || name, key)
+// where P is the folder id as a canonical lower-case UUID with dashes (36 ASCII
+// bytes; a fixed length, so the encoding is unambiguous).
+std::string EntryNameHash(const SecretBytes& key, std::string_view parent_id,
+                          std::string_view name);
 
 // Version 1 (the format of objects stored before metadata was bound to its
 // object; still read, and migrated by the CLI when it meets one).

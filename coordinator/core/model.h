@@ -118,9 +118,23 @@ struct ObjectRecord {
   // and the version every header/share/link/metadata change increments.
   std::string share_record;
   uint64_t header_version = 1;
+  // The folder holding the object (docs/ARCHITECTURE.md#folders); empty = root.
+  std::string parent_id;
 
   bool trashed() const { return trashed_at.has_value(); }
   int shard_count() const { return data_shards + parity_shards; }
+};
+
+// A folder of an account's encrypted tree (docs/ARCHITECTURE.md#folders). The
+// server sees only ids, the parent link, the keyed (parent, name) hash and an
+// opaque metadata blob.
+struct FolderRecord {
+  std::string folder_id;         // canonical UUID
+  std::string owner_account_id;  // canonical UUID
+  std::string parent_id;         // empty = the root
+  std::string name_hash;         // 32 bytes
+  std::string encrypted_metadata;
+  absl::Time created_at = absl::UnixEpoch();
 };
 
 struct ShardRecord {

@@ -19,6 +19,10 @@ ObjectSummary SummaryOf(const ObjectRecord& o, bool shared_with_caller) {
   s.committed_at = o.committed_at;
   s.public_link = o.public_link;
   s.shared_with_me = shared_with_caller;
+  if (!shared_with_caller) {  // the tree is the owner's
+    s.parent_id = o.parent_id;
+    s.name_hash = o.name_hash;
+  }
   return s;
 }
 
@@ -398,8 +402,10 @@ absl::StatusOr<int> ObjectCatalog::DeleteAccountData(const std::string& raw_acco
       ++deleted;
     }
   }
-  FH_RETURN_IF_ERROR(store_.Transact(
-      [&](MetadataTxn& txn) { return txn.objects().RemoveSharesWith(account_id); }));
+  FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+    FH_RETURN_IF_ERROR(txn.folders().RemoveAllOf(account_id));
+    return txn.objects().RemoveSharesWith(account_id);
+  }));
   return deleted;
 }
 

@@ -32,6 +32,9 @@ struct ObjectSummary {
   std::optional<absl::Time> committed_at;
   bool shared_with_me = false;
   bool public_link = false;
+  // Where it is in the owner's tree (folders.h); empty for other callers.
+  std::string parent_id;
+  std::string name_hash;
 };
 
 struct ShardLocation {

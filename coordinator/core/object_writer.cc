@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/secure_compare.h"
 #include "common/status.h"
+#include "coordinator/core/folders.h"
 #include "coordinator/core/ids.h"
 #include "coordinator/core/manifest_rules.h"
 #include "coordinator/core/small_objects.h"
@@ -86,6 +87,7 @@ absl::StatusOr<CreatedObject> ObjectWriter::CreateObject(const Caller& caller,
   if (!in.object_id.empty()) {
     FH_ASSIGN_OR_RETURN(object_id, CanonicalUuid(in.object_id, "object_id"));
   }
+  FH_ASSIGN_OR_RETURN(const std::string parent, CheckParentId(in.parent_id, "parent_id"));
   const absl::Time now = clock_.Now();
   ObjectRecord object;
   object.object_id = object_id;
@@ -100,6 +102,7 @@ absl::StatusOr<CreatedObject> ObjectWriter::CreateObject(const Caller& caller,
   object.created_at = now;
   object.upload_expires_at = now + config_.upload_ttl;
   object.name_hash = in.name_hash;
+  object.parent_id = parent;
   FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
     FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> taken,
                         txn.objects().Get(object.object_id, false));
@@ -107,6 +110,7 @@ absl::StatusOr<CreatedObject> ObjectWriter::CreateObject(const Caller& caller,
       return absl::AlreadyExistsError(
           absl::StrCat("object_id ", object.object_id, " is taken: choose another random id"));
     }
+    FH_RETURN_IF_ERROR(CheckObjectPlacement(txn, caller.account_id, parent, in.name_hash, ""));
     return txn.objects().Insert(object);
   }));
   return CreatedObject{object.object_id, object.data_shards, object.parity_shards,

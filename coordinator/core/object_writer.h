@@ -31,6 +31,7 @@ struct CreateObjectInput {
   // Empty = the coordinator picks the id; else a UUID the client chose
   // (ALREADY_EXISTS if taken), so it can bind the metadata to it.
   std::string object_id;
+  std::string parent_id;  // folder (folders.h); empty = root
 };
 
 struct CreatedObject {

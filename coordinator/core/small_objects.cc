@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "coordinator/core/folders.h"
 #include "coordinator/core/ids.h"
 
 namespace freehold::coordinator {
@@ -67,6 +68,7 @@ absl::StatusOr<InlineCommit> SmallObjects::PutInline(
           absl::StrCat(at, ".age_header is larger than ", config_.max_header_bytes, " bytes"));
     }
     FH_RETURN_IF_ERROR(CheckNameHash(o.name_hash, absl::StrCat(at, ".name_hash")));
+    FH_RETURN_IF_ERROR(CheckParentId(o.parent_id, absl::StrCat(at, ".parent_id")).status());
     payload_bytes += o.payload.size();
     batch_bytes += o.payload.size() + o.encrypted_metadata.size() + o.age_header.size();
   }
@@ -112,14 +114,18 @@ absl::StatusOr<InlineCommit> SmallObjects::PutInline(
     r.name_hash = objects[i].name_hash;
     r.is_inline = true;
     r.inline_payload = objects[i].payload;
+    r.parent_id = *CheckParentId(objects[i].parent_id, "parent_id");
   }
   FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
-    for (const ObjectRecord& r : records) {
+    for (size_t i = 0; i < records.size(); ++i) {
+      const ObjectRecord& r = records[i];
       FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> taken, txn.objects().Get(r.object_id, false));
       if (taken.has_value()) {
         return absl::AlreadyExistsError(
             absl::StrCat("object_id ", r.object_id, " is taken: choose another random id"));
       }
+      FH_RETURN_IF_ERROR(CheckObjectPlacement(txn, caller.account_id, r.parent_id, r.name_hash,
+                                              absl::StrCat("objects[", i, "]")));
       FH_RETURN_IF_ERROR(txn.objects().Insert(r));
     }
     return absl::OkStatus();

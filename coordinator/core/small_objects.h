@@ -35,6 +35,7 @@ struct InlineObjectInput {
   std::string payload;    // the whole age STREAM payload
   std::string name_hash;  // empty or kNameHashBytes
   std::string object_id;  // as CreateObjectInput::object_id
+  std::string parent_id;  // folder (folders.h); empty = root
 };
 
 struct InlineCommit {

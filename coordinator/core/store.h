@@ -103,6 +103,60 @@ class ObjectRepository {
   virtual absl::Status RemoveSharesWith(const std::string& account_id) = 0;
 };
 
+// The folder tree (docs/ARCHITECTURE.md#folders). `parent_id` "" is the root.
+// Name lookups use the unique (account, parent, name_hash) indexes.
+class FolderRepository {
+ public:
+  virtual ~FolderRepository() = default;
+  // Serializes name changes in one (account, parent) until the transaction ends
+  // (an advisory lock): a folder and an object cannot take the same name at once.
+  virtual absl::Status LockNamespace(const std::string& account_id,
+                                     const std::string& parent_id) = 0;
+  // Serializes folder moves of one account until the transaction ends (no two
+  // concurrent moves can make a cycle). Taken before any LockNamespace.
+  virtual absl::Status LockTree(const std::string& account_id) = 0;
+  virtual absl::StatusOr<std::optional<FolderRecord>> Get(const std::string& folder_id,
+                                                          bool for_update) = 0;
+  // ALREADY_EXISTS when the account has a folder of that name hash in that parent.
+  virtual absl::Status Insert(const FolderRecord& folder) = 0;
+  virtual absl::StatusOr<std::optional<FolderRecord>> FindFolder(const std::string& account_id,
+                                                                 const std::string& parent_id,
+                                                                 const std::string& name_hash) = 0;
+  // Objects of the account in `parent_id` with that name hash, ordered by id, at
+  // most `limit`, without inline payloads; committed ones only unless `any_state`.
+  virtual absl::StatusOr<std::vector<ObjectRecord>> FindObjects(const std::string& account_id,
+                                                                const std::string& parent_id,
+                                                                const std::string& name_hash,
+                                                                bool any_state, int limit) = 0;
+  // Children by id after `after_id` ("" = from the start), at most `limit`
+  // (objects: committed, without inline payloads).
+  virtual absl::StatusOr<std::vector<FolderRecord>> ListFolders(const std::string& account_id,
+                                                                const std::string& parent_id,
+                                                                const std::string& after_id,
+                                                                int limit) = 0;
+  virtual absl::StatusOr<std::vector<ObjectRecord>> ListObjects(const std::string& account_id,
+                                                                const std::string& parent_id,
+                                                                const std::string& after_id,
+                                                                int limit) = 0;
+  // True if the folder holds a folder or an object in any state.
+  virtual absl::StatusOr<bool> HasChildren(const std::string& folder_id) = 0;
+  // True if `ancestor_id` is `folder_id` or one of its ancestors.
+  virtual absl::StatusOr<bool> IsAncestorOrSelf(const std::string& ancestor_id,
+                                                const std::string& folder_id) = 0;
+  // Sets parent, name hash and (unless empty) metadata. ALREADY_EXISTS on a
+  // name taken in the new parent.
+  virtual absl::Status MoveFolder(const std::string& folder_id, const std::string& parent_id,
+                                  const std::string& name_hash,
+                                  const std::string& encrypted_metadata) = 0;
+  virtual absl::Status MoveObject(const std::string& object_id, const std::string& parent_id,
+                                  const std::string& name_hash,
+                                  const std::string& encrypted_metadata) = 0;
+  // FAILED_PRECONDITION if it still has children.
+  virtual absl::Status Remove(const std::string& folder_id) = 0;
+  // Every folder of the account (its objects must be gone).
+  virtual absl::Status RemoveAllOf(const std::string& account_id) = 0;
+};
+
 class SegmentRepository {
  public:
   virtual ~SegmentRepository() = default;
@@ -172,6 +226,7 @@ class MetadataTxn {
   virtual NodeRepository& nodes() = 0;
   virtual AdmissionRepository& admissions() = 0;
   virtual ObjectRepository& objects() = 0;
+  virtual FolderRepository& folders() = 0;
   virtual SegmentRepository& segments() = 0;
   virtual DeletionQueue& deletions() = 0;
   virtual StatsRepository& stats() = 0;

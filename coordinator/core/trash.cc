@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "coordinator/core/folders.h"
 #include "coordinator/core/ids.h"
 
 namespace freehold::coordinator {
@@ -118,6 +119,17 @@ absl::Status TrashBin::Restore(const Caller& caller, const std::vector<std::stri
           return absl::AlreadyExistsError(
               absl::StrCat("objects ", it->second, " and ", id,
                            " have the same name; restore one of them, or both with keep_both"));
+        }
+      }
+      // Folders (core/folders.h): no folder of the name in its parent, and inside a
+      // folder no live object of the name either, keep_both or not (names are unique
+      // there). A trashed object whose folder was deleted was moved to the root.
+      if (!object.name_hash.empty()) {
+        const absl::Status placed = CheckObjectPlacement(txn, caller.account_id, object.parent_id,
+                                                         object.name_hash, "");
+        if (!placed.ok()) {
+          return absl::Status(placed.code(),
+                              absl::StrCat("cannot restore object ", id, ": ", placed.message()));
         }
       }
       object.trashed_at.reset();

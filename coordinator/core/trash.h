@@ -16,7 +16,9 @@
 // object whose name hash is held by a live object of the owner answers ALREADY_EXISTS
 // naming both ids, unless keep_both is set (then both exist under the same name, as
 // two puts of one name already allow). Objects stored without a name hash are never
-// refused.
+// refused. Inside a folder (core/folders.h) names are unique: restoring there when a
+// live object or a folder holds the name is ALREADY_EXISTS even with keep_both; a
+// trashed object whose folder was deleted meanwhile was moved to the root.
 #pragma once
 
 #include <cstdint>

@@ -23,6 +23,8 @@ void ToProto(const ObjectSummary& s, v1::ObjectSummary* out) {
   out->set_owner_account_id(s.owner_account_id);
   out->set_shared_with_me(s.shared_with_me);
   out->set_public_link(s.public_link);
+  out->set_parent_id(s.parent_id);
+  out->set_name_hash(s.name_hash);
 }
 
 void ToProto(const ObjectManifest& m, v1::GetObjectResponse* out) {
@@ -192,7 +194,7 @@ grpc::Status CoordinatorGrpcService::CreateObject(grpc::ServerContext* ctx,
   absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
   if (!caller.ok()) return Fail(caller);
   CreateObjectInput in{req->encrypted_metadata(), req->age_header(), req->size_bytes(),
-                       req->name_hash(), req->object_id()};
+                       req->name_hash(), req->object_id(), req->parent_id()};
   absl::StatusOr<CreatedObject> created = p_.writer.CreateObject(*caller, in);
   if (!created.ok()) return Fail(created);
   resp->set_object_id(created->object_id);

@@ -17,6 +17,7 @@
 #include "coordinator/core/durability_store.h"
 #include "coordinator/core/inventory.h"
 #include "coordinator/core/maintenance.h"
+#include "coordinator/core/folders.h"
 #include "coordinator/core/node_registry.h"
 #include "coordinator/core/object_catalog.h"
 #include "coordinator/core/object_writer.h"
@@ -45,6 +46,8 @@ struct CoordinatorParts {
   CorruptionReports* corruption = nullptr;
   // The trash (ListTrash, RestoreObjects, EmptyTrash); null = those answer UNIMPLEMENTED.
   TrashBin* trash = nullptr;
+  // The encrypted folder tree; null = the folder RPCs answer UNIMPLEMENTED.
+  FolderTree* folders = nullptr;
 };
 
 class CoordinatorGrpcService final : public v1::Coordinator::Service {
@@ -92,6 +95,17 @@ class CoordinatorGrpcService final : public v1::Coordinator::Service {
   grpc::Status FindObjectsByName(grpc::ServerContext* ctx,
                                  const v1::FindObjectsByNameRequest* req,
                                  v1::FindObjectsByNameResponse* resp) override;
+  // folders_rpc.cc
+  grpc::Status CreateFolder(grpc::ServerContext* ctx, const v1::CreateFolderRequest* req,
+                            v1::CreateFolderResponse* resp) override;
+  grpc::Status ListFolder(grpc::ServerContext* ctx, const v1::ListFolderRequest* req,
+                          v1::ListFolderResponse* resp) override;
+  grpc::Status ResolveEntry(grpc::ServerContext* ctx, const v1::ResolveEntryRequest* req,
+                            v1::ResolveEntryResponse* resp) override;
+  grpc::Status MoveEntry(grpc::ServerContext* ctx, const v1::MoveEntryRequest* req,
+                         v1::MoveEntryResponse* resp) override;
+  grpc::Status DeleteFolder(grpc::ServerContext* ctx, const v1::DeleteFolderRequest* req,
+                            v1::DeleteFolderResponse* resp) override;
   grpc::Status UpdateHeader(grpc::ServerContext* ctx, const v1::UpdateHeaderRequest* req,
                             v1::UpdateHeaderResponse* resp) override;
   grpc::Status SetPublicLink(grpc::ServerContext* ctx, const v1::SetPublicLinkRequest* req,

@@ -22,7 +22,7 @@ grpc::Status CoordinatorGrpcService::PutInlineObjects(grpc::ServerContext* ctx,
   in.reserve(static_cast<size_t>(req->objects_size()));
   for (const v1::InlineObject& o : req->objects()) {
     in.push_back(InlineObjectInput{o.encrypted_metadata(), o.age_header(), o.payload(),
-                                   o.name_hash(), o.object_id()});
+                                   o.name_hash(), o.object_id(), o.parent_id()});
   }
   absl::StatusOr<InlineCommit> done = p_.small->PutInline(*caller, in);
   if (!done.ok()) return ToGrpcStatus(done.status());

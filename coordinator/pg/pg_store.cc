@@ -12,10 +12,11 @@ namespace {
 class PgTxnRepos : public MetadataTxn {
  public:
   explicit PgTxnRepos(PgTxn& txn)
-      : nodes_(txn), admissions_(txn), objects_(txn), segments_(txn), deletions_(txn), stats_(txn), cursors_(txn) {}
+      : nodes_(txn), admissions_(txn), objects_(txn), folders_(txn), segments_(txn), deletions_(txn), stats_(txn), cursors_(txn) {}
   NodeRepository& nodes() override { return nodes_; }
   AdmissionRepository& admissions() override { return admissions_; }
   ObjectRepository& objects() override { return objects_; }
+  FolderRepository& folders() override { return folders_; }
   SegmentRepository& segments() override { return segments_; }
   DeletionQueue& deletions() override { return deletions_; }
   StatsRepository& stats() override { return stats_; }
@@ -25,6 +26,7 @@ class PgTxnRepos : public MetadataTxn {
   pg_internal::PgNodes nodes_;
   pg_internal::PgAdmissions admissions_;
   pg_internal::PgObjects objects_;
+  pg_internal::PgFolders folders_;
   pg_internal::PgSegments segments_;
   pg_internal::PgDeletions deletions_;
   pg_internal::PgStats stats_;

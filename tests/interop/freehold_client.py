@@ -19,7 +19,8 @@ File metadata (ObjectSummary.encrypted_metadata), as client/core/metadata.* does
   key  = crypto_kdf_derive_from_key(32, id 1, ctx "FhMeta01", identity secret)
        = BLAKE2b-256(key = secret, salt = LE64(1) || 0^8, personal = "FhMeta01" || 0^8)
   blob = 0x01 || nonce24 || XChaCha20-Poly1305(key, u64 size || i64 created ns ||
-         i64 modified ns || u32 name length || name || zero padding to 64,
+         i64 modified ns || u32 name length || name || [0x01 || u32 mode, when
+         permission bits are recorded] || zero padding to 64,
          aad = "freehold/v1/metadata" || 0x01), integers little-endian
   (version 1, objects stored before binding); version 2 (what clients write now) is
   0x02 || nonce24 || XChaCha20-Poly1305(key, same plaintext,
@@ -28,6 +29,10 @@ Share record (GetObjectResponse.share_record, owner only):
   key  = crypto_kdf_derive_from_key(32, id 3, ctx "FhShar01", identity secret)
   blob = 0x01 || nonce24 || XChaCha20-Poly1305(key, text,
          aad = "freehold/v1/share-record" || 0x01 || object id)
+Name hashes (folders, docs/PROTOCOL.md#name-hashes):
+  key  = BLAKE2b-256(key = secret, salt = LE64(2) || 0^8, personal = "FhName01" || 0^8)
+  root: BLAKE2b-256(name, key); folder P: BLAKE2b-256("freehold/v1/entry" || 0x00 ||
+  P (36-byte canonical UUID) || 0x00 || name, key)
 """
 
 import hashlib
@@ -163,6 +168,17 @@ def metadata_key(secret):
                            person=b"FhMeta01" + bytes(8)).digest()
 
 
+def name_hash_key(secret):
+    return hashlib.blake2b(b"", digest_size=32, key=secret, salt=struct.pack("<Q", 2) + bytes(8),
+                           person=b"FhName01" + bytes(8)).digest()
+
+
+def entry_name_hash(key, parent_id, name):
+    """The keyed hash of (parent folder id or "" for the root, name bytes)."""
+    msg = name if not parent_id else b"freehold/v1/entry\x00" + parent_id.encode() + b"\x00" + name
+    return hashlib.blake2b(msg, digest_size=32, key=key).digest()
+
+
 def open_metadata(key, blob, aad=b"", object_id=None):
     """{"name", "size", "created_unix_nanos", "modified_unix_nanos", "version"} of a
     metadata blob: version 2 needs the object id it is bound to, version 1 opens with
@@ -178,8 +194,12 @@ def open_metadata(key, blob, aad=b"", object_id=None):
     size, created, modified, n = struct.unpack_from("<QqqI", plain)
     if 28 + n > len(plain):
         raise ValueError("metadata blob: malformed name length")
+    # Permission bits (folders): 0x01 || u32 mode after the name; 0 = not recorded.
+    mode = 0
+    if 28 + n + 5 <= len(plain) and plain[28 + n] == 1:
+        mode = struct.unpack_from("<I", plain, 28 + n + 1)[0]
     return {"name": plain[28:28 + n].decode(), "size": size, "created_unix_nanos": created,
-            "modified_unix_nanos": modified, "version": blob[0]}
+            "modified_unix_nanos": modified, "version": blob[0], "mode": mode}
 
 
 def share_record_key(secret):

@@ -89,6 +89,12 @@ def run(path, check):
                 if want is not None:
                     cmp(f"vector {where}: {name}", got.hex(), want.hex())
         secret = _secret(d)
+        if secret is not None and _get(d, "name_hash_key_hex") is not None:
+            key = fc.name_hash_key(secret)
+            cmp(f"vector {where}: name_hash_key", key.hex(), _get(d, "name_hash_key_hex"))
+            cmp(f"vector {where}: name_hash",
+                fc.entry_name_hash(key, d["parent_id"], d["name_utf8"].encode()).hex(),
+                _get(d, "name_hash_hex"))
         if secret is not None:
             rec = _get(d, "recipient", "public_key", "age_recipient")
             if isinstance(rec, str) and rec.startswith("age1"):
@@ -121,6 +127,11 @@ def run(path, check):
         except Exception:  # noqa: BLE001 -- any failure is the expected refusal
             swapped = "refused"
         cmp(f"metadata_bound[{i}]: another object's id", swapped, "refused")
+    for i, v in enumerate(doc.get("metadata_mode", [])):
+        key = fc.metadata_key(bytes.fromhex(v["identity_secret_hex"]))
+        m = fc.open_metadata(key, bytes.fromhex(v["blob_hex"]), object_id=v["object_id"])
+        cmp(f"metadata_mode[{i}]: name, size, mode, version",
+            (m["name"], m["size"], m["mode"], m["version"]), (v["name_utf8"], v["size"], v["mode"], 2))
     for i, v in enumerate(doc.get("share_record", [])):
         key = fc.share_record_key(bytes.fromhex(v["identity_secret_hex"]))
         cmp(f"share_record[{i}]: key", key.hex(), v["share_record_key_hex"])

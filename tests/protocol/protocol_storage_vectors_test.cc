@@ -350,6 +350,77 @@ TEST(ProtocolVectorsTest, PublicLinkCarriesObjectIdAndLinkIdentity) {
   }
 }
 
+TEST(ProtocolVectorsTest, NameHashIsKeyedBlake2bOfParentAndName) {
+  ASSERT_FALSE(Group("name_hash").empty());
+  for (const Json& v : Group("name_hash")) {
+    SCOPED_TRACE(S(v["note"]));
+    const std::string secret = Unhex(v["identity_secret_hex"]);
+    ASSERT_OK_AND_ASSIGN(X25519Identity id, X25519Identity::FromSecret(Bytes(secret)));
+    SecretBytes key = client::NameHashKey(id);
+    EXPECT_EQ(Hex(key.span()), S(v["name_hash_key_hex"]));
+    // Documented: BLAKE2b-256, key = identity secret, salt = LE64(2) || 0^8,
+    // personalization = "FhName01" || 0^8, empty message.
+    unsigned char salt[16] = {2}, personal[16] = {'F', 'h', 'N', 'a', 'm', 'e', '0', '1'};
+    unsigned char derived[32];
+    ASSERT_EQ(crypto_generichash_blake2b_salt_personal(derived, 32, nullptr, 0, U(secret), 32, salt,
+                                                       personal),
+              0);
+    EXPECT_EQ(Hex(std::string_view(reinterpret_cast<const char*>(derived), 32)),
+              S(v["name_hash_key_hex"]));
+    const std::string parent = S(v["parent_id"]);
+    const std::string name = S(v["name_utf8"]);
+    EXPECT_EQ(Hex(client::EntryNameHash(key, parent, name)), S(v["name_hash_hex"]));
+    // Documented: root = BLAKE2b-256(name, key); folder P = BLAKE2b-256(
+    // "freehold/v1/entry" || 0x00 || P || 0x00 || name, key).
+    const std::string msg =
+        parent.empty() ? name : std::string("freehold/v1/entry") + '\0' + parent + '\0' + name;
+    unsigned char h[32];
+    crypto_generichash(h, 32, U(msg), msg.size(), key.data(), key.size());
+    EXPECT_EQ(Hex(std::string_view(reinterpret_cast<const char*>(h), 32)), S(v["name_hash_hex"]));
+  }
+}
+
+TEST(ProtocolVectorsTest, MetadataModeRoundTripsAndLeavesOldBlobsAlone) {
+  X25519Identity id = X25519Identity::Generate();
+  SecretBytes key = client::MetadataKey(id);
+  client::FileMetadata m;
+  m.name = std::string(255, 'n');
+  m.mode = 0640;
+  ASSERT_OK_AND_ASSIGN(std::vector<uint8_t> blob, client::SealMetadata(key, m));
+  ASSERT_OK_AND_ASSIGN(client::FileMetadata back, client::OpenMetadata(key, blob));
+  EXPECT_EQ(back, m);
+  // Version 2 (bound to its object) carries the mode the same way.
+  const std::string object = client::NewObjectId();
+  ASSERT_OK_AND_ASSIGN(blob, client::SealObjectMetadata(key, m, object));
+  ASSERT_OK_AND_ASSIGN(client::OpenedMetadata bound, client::OpenObjectMetadata(key, blob, object));
+  EXPECT_EQ(bound.version, 2);
+  EXPECT_EQ(bound.metadata, m);
+  m.mode = 0;
+  ASSERT_OK_AND_ASSIGN(blob, client::SealMetadata(key, m));
+  ASSERT_OK_AND_ASSIGN(back, client::OpenMetadata(key, blob));
+  EXPECT_EQ(back.mode, 0u);
+}
+
+// Version 2 metadata with permission bits (docs/PROTOCOL.md 5.7 and #folders).
+TEST(ProtocolVectorsTest, BoundMetadataWithModeOpensToItsMode) {
+  ASSERT_FALSE(Group("metadata_mode").empty());
+  for (const Json& v : Group("metadata_mode")) {
+    SCOPED_TRACE(S(v["note"]));
+    ASSERT_OK_AND_ASSIGN(X25519Identity id,
+                         X25519Identity::FromSecret(Bytes(Unhex(v["identity_secret_hex"]))));
+    SecretBytes key = client::MetadataKey(id);
+    EXPECT_EQ(Hex(key.span()), S(v["metadata_key_hex"]));
+    const std::string blob = Unhex(v["blob_hex"]);
+    ASSERT_OK_AND_ASSIGN(client::OpenedMetadata m,
+                         client::OpenObjectMetadata(key, Bytes(blob), S(v["object_id"])));
+    EXPECT_EQ(m.version, 2);
+    EXPECT_EQ(m.metadata.name, S(v["name_utf8"]));
+    EXPECT_EQ(m.metadata.size, v["size"].get<uint64_t>());
+    EXPECT_EQ(m.metadata.mode, v["mode"].get<uint32_t>());
+    EXPECT_EQ(m.metadata.modified_unix_nanos, v["modified_unix_nanos"].get<int64_t>());
+  }
+}
+
 TEST(ProtocolVectorsTest, MetadataBlobOpensWithTheIdentitysMetadataKey) {
   for (const Json& v : Group("metadata")) {
     SCOPED_TRACE(S(v["note"]));

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <tuple>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -668,6 +669,54 @@ Json ShareRecordVectors() {
                        {"text_utf8", text}}});
 }
 
+// Folders (docs/PROTOCOL.md#name-hashes): the keyed hash of a (parent, name) pair.
+Json NameHashVectors() {
+  X25519Identity owner = IdentityFromLabel("identity A (owner)");
+  SecretBytes key = freehold::client::NameHashKey(owner);
+  const std::string folder = "0b6f7d2e-4c1a-4e8b-9f3d-2a5c7e9b1d40";
+  const std::string name = "IMG_0001 \xc3\xa9t\xc3\xa9.jpg";
+  const std::string lower = "img_0001 \xc3\xa9t\xc3\xa9.jpg";
+  Json out = Json::array();
+  for (const auto& [note, parent, n] :
+       {std::tuple<std::string, std::string, std::string>{
+            "an entry in the root: the name hash of before folders", "", name},
+        {"the same name in a folder", folder, name},
+        {"a name differing only by case", folder, lower}}) {
+    out.push_back({{"note", note},
+                   {"identity_secret_hex", Hex(owner.secret())},
+                   {"name_hash_key_hex", Hex(key.span())},
+                   {"parent_id", parent},
+                   {"name_utf8", n},
+                   {"name_hash_hex", Hex(freehold::client::EntryNameHash(key, parent, n))}});
+  }
+  return out;
+}
+
+// Version 2 metadata with permission bits (folders' put -r): 0x01 || u32 mode after
+// the name. Generated last so that the random draws of every older group stay the same.
+Json ModeMetadataVectors() {
+  X25519Identity owner = IdentityFromLabel("identity A (owner)");
+  SecretBytes key = freehold::client::MetadataKey(owner);
+  freehold::client::FileMetadata m;
+  m.name = "run.sh";
+  m.size = 1234;
+  m.created_unix_nanos = absl::ToUnixNanos(kIssuedAt);
+  m.modified_unix_nanos = absl::ToUnixNanos(kIssuedAt) + 11;
+  m.mode = 0750;
+  std::vector<uint8_t> blob = Must(
+      freehold::client::SealObjectMetadata(key, m, kObjectId), "SealObjectMetadata");
+  return Json::array({{{"note", "identity A's metadata with permission bits 0750, bound to its object"},
+                       {"identity_secret_hex", Hex(owner.secret())},
+                       {"metadata_key_hex", Hex(key.span())},
+                       {"object_id", kObjectId},
+                       {"blob_hex", Hex(blob)},
+                       {"name_utf8", m.name},
+                       {"size", m.size},
+                       {"created_unix_nanos", m.created_unix_nanos},
+                       {"modified_unix_nanos", m.modified_unix_nanos},
+                       {"mode", m.mode}}});
+}
+
 Json LayoutVectors() {
   const uint64_t segment = freehold::client::kDefaultSegmentBytes;
   Json out = Json::array();
@@ -723,9 +772,11 @@ int main() {
   doc["age_file"] = AgeFileVectors();
   doc["public_link"] = PublicLinkVectors();
   doc["metadata"] = MetadataVectors();
+  doc["name_hash"] = NameHashVectors();
   doc["layout"] = LayoutVectors();
   doc["metadata_bound"] = BoundMetadataVectors();
   doc["share_record"] = ShareRecordVectors();
+  doc["metadata_mode"] = ModeMetadataVectors();
   std::cout << doc.dump(2) << "\n";
   return 0;
 }

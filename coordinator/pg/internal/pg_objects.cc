@@ -2,18 +2,16 @@
 #include "coordinator/pg/internal/repos.h"
 
 namespace freehold::coordinator::pg_internal {
-namespace {
-
-constexpr const char* kObjectColumns =
+const char* const kObjectColumns =
     "o.object_id::text, o.owner_account_id::text, o.encrypted_metadata, o.age_header, "
     "o.size_bytes, o.data_shards, o.parity_shards, o.segment_size_bytes, o.state, "
     "o.public_link, ts_to_micros(o.created_at), ts_to_micros(o.upload_expires_at), "
     "ts_to_micros(o.committed_at), o.segment_count, o.name_hash, "
     "o.inline_payload IS NOT NULL, ts_to_micros(o.trashed_at), ts_to_micros(o.purge_at), "
-    "o.share_record, o.header_version";
-// kObjectColumns and the inline payload (Get) or an empty one (listings).
-constexpr const char* kWithPayload = ", o.inline_payload";
-constexpr const char* kWithoutPayload = ", NULL::bytea";
+    "o.share_record, o.header_version, COALESCE(o.parent_id::text, '')";
+// kObjectColumns and the inline payload (Get) or an empty one (listings); always last.
+const char* const kWithPayload = ", o.inline_payload";
+const char* const kWithoutPayload = ", NULL::bytea";
 
 ObjectRecord ObjectFromRow(const pqxx::row& r) {
   ObjectRecord o;
@@ -37,9 +35,12 @@ ObjectRecord ObjectFromRow(const pqxx::row& r) {
   o.purge_at = OptionalFromMicros(r[17].as<int64_t>());
   o.share_record = BytesOf(r[18]);
   o.header_version = static_cast<uint64_t>(r[19].as<int64_t>());
-  if (!r[20].is_null()) o.inline_payload = BytesOf(r[20]);
+  o.parent_id = r[20].as<std::string>();
+  if (!r[21].is_null()) o.inline_payload = BytesOf(r[21]);
   return o;
 }
+
+namespace {
 
 std::vector<std::string> FirstColumn(const pqxx::result& r) {
   std::vector<std::string> out;
@@ -64,27 +65,36 @@ absl::Status PgObjects::Insert(const ObjectRecord& o) {
   txn_.exec_params(
       "INSERT INTO objects (object_id, owner_account_id, encrypted_metadata, age_header, "
       "size_bytes, data_shards, parity_shards, segment_size_bytes, state, public_link, "
-      "created_at, upload_expires_at, committed_at, segment_count, name_hash, inline_payload) "
+      "created_at, upload_expires_at, committed_at, segment_count, name_hash, inline_payload, "
+      "parent_id) "
       "VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10, micros_to_ts($11), "
       "micros_to_ts($12), micros_to_ts($13), $14, NULLIF($15::bytea, ''::bytea), "
-      "CASE WHEN $17 THEN $16::bytea END)",
+      "CASE WHEN $17 THEN $16::bytea END, NULLIF($18, '')::uuid)",
       o.object_id, o.owner_account_id, Bytes(o.encrypted_metadata), Bytes(o.age_header),
       static_cast<int64_t>(o.size_bytes), o.data_shards, o.parity_shards,
       static_cast<int64_t>(o.segment_size_bytes), static_cast<int>(o.state), o.public_link,
       Micros(o.created_at), Micros(o.upload_expires_at), Micros(o.committed_at), o.segment_count,
-      Bytes(o.name_hash), Bytes(o.inline_payload), o.is_inline);
+      Bytes(o.name_hash), Bytes(o.inline_payload), o.is_inline, o.parent_id);
   return absl::OkStatus();
 }
 
 absl::Status PgObjects::Update(const ObjectRecord& o) {
-  txn_.exec_params(
-      "UPDATE objects SET age_header = $2, state = $3, public_link = $4, "
-      "committed_at = micros_to_ts($5), segment_count = $6, trashed_at = micros_to_ts($7), "
-      "purge_at = micros_to_ts($8), encrypted_metadata = $9, share_record = $10, "
-      "header_version = $11 WHERE object_id = $1::uuid",
-      o.object_id, Bytes(o.age_header), static_cast<int>(o.state), o.public_link,
-      Micros(o.committed_at), o.segment_count, Micros(o.trashed_at), Micros(o.purge_at),
-      Bytes(o.encrypted_metadata), Bytes(o.share_record), static_cast<int64_t>(o.header_version));
+  try {
+    txn_.exec_params(
+        "UPDATE objects SET age_header = $2, state = $3, public_link = $4, "
+        "committed_at = micros_to_ts($5), segment_count = $6, trashed_at = micros_to_ts($7), "
+        "purge_at = micros_to_ts($8), encrypted_metadata = $9, share_record = $10, "
+        "header_version = $11, parent_id = NULLIF($12, '')::uuid WHERE object_id = $1::uuid",
+        o.object_id, Bytes(o.age_header), static_cast<int>(o.state), o.public_link,
+        Micros(o.committed_at), o.segment_count, Micros(o.trashed_at), Micros(o.purge_at),
+        Bytes(o.encrypted_metadata), Bytes(o.share_record), static_cast<int64_t>(o.header_version),
+        o.parent_id);
+  } catch (const pqxx::unique_violation&) {
+    // objects_by_parent_name: committing (or restoring from the trash) into a folder
+    // whose name was taken meanwhile.
+    return absl::AlreadyExistsError(
+        "an object of that name is already in the folder; nothing was changed");
+  }
   return absl::OkStatus();
 }
 

@@ -19,6 +19,14 @@ std::optional<absl::Time> OptionalFromMicros(int64_t us);
 pqxx::binarystring Bytes(const std::string& s);
 std::string BytesOf(const pqxx::field& f);
 
+// The select list of an object row ("o" is the objects table), followed by
+// kWithPayload (the inline payload) or kWithoutPayload (listings); ObjectFromRow
+// reads such a row.
+extern const char* const kObjectColumns;
+extern const char* const kWithPayload;
+extern const char* const kWithoutPayload;
+ObjectRecord ObjectFromRow(const pqxx::row& r);
+
 class PgNodes : public NodeRepository {
  public:
   explicit PgNodes(pqxx::transaction_base& txn) : txn_(txn) {}
@@ -77,6 +85,45 @@ class PgObjects : public ObjectRepository {
   absl::Status ReplaceShares(const std::string& object_id,
                              const std::vector<std::string>& account_ids) override;
   absl::Status RemoveSharesWith(const std::string& account_id) override;
+
+ private:
+  pqxx::transaction_base& txn_;
+};
+
+class PgFolders : public FolderRepository {
+ public:
+  explicit PgFolders(pqxx::transaction_base& txn) : txn_(txn) {}
+  absl::Status LockNamespace(const std::string& account_id, const std::string& parent_id) override;
+  absl::Status LockTree(const std::string& account_id) override;
+  absl::StatusOr<std::optional<FolderRecord>> Get(const std::string& folder_id,
+                                                  bool for_update) override;
+  absl::Status Insert(const FolderRecord& folder) override;
+  absl::StatusOr<std::optional<FolderRecord>> FindFolder(const std::string& account_id,
+                                                         const std::string& parent_id,
+                                                         const std::string& name_hash) override;
+  absl::StatusOr<std::vector<ObjectRecord>> FindObjects(const std::string& account_id,
+                                                        const std::string& parent_id,
+                                                        const std::string& name_hash,
+                                                        bool any_state, int limit) override;
+  absl::StatusOr<std::vector<FolderRecord>> ListFolders(const std::string& account_id,
+                                                        const std::string& parent_id,
+                                                        const std::string& after_id,
+                                                        int limit) override;
+  absl::StatusOr<std::vector<ObjectRecord>> ListObjects(const std::string& account_id,
+                                                        const std::string& parent_id,
+                                                        const std::string& after_id,
+                                                        int limit) override;
+  absl::StatusOr<bool> HasChildren(const std::string& folder_id) override;
+  absl::StatusOr<bool> IsAncestorOrSelf(const std::string& ancestor_id,
+                                        const std::string& folder_id) override;
+  absl::Status MoveFolder(const std::string& folder_id, const std::string& parent_id,
+                          const std::string& name_hash,
+                          const std::string& encrypted_metadata) override;
+  absl::Status MoveObject(const std::string& object_id, const std::string& parent_id,
+                          const std::string& name_hash,
+                          const std::string& encrypted_metadata) override;
+  absl::Status Remove(const std::string& folder_id) override;
+  absl::Status RemoveAllOf(const std::string& account_id) override;
 
  private:
   pqxx::transaction_base& txn_;

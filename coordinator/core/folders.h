@@ -1,0 +1,130 @@
+// The encrypted folder tree of an account (docs/ARCHITECTURE.md#folders).
+//
+// A folder is an opaque id, a parent (empty = the account's root), the keyed
+// hash of its (parent, name) pair and an encrypted metadata blob; the client
+// derives the hash key from the account identity, so the server never sees a
+// name and cannot test guesses. Objects carry a parent too (empty = root: every
+// object stored before folders is in the root).
+//
+// Names are unique per (account, parent, name hash) among folders and among
+// committed objects inside folders (unique indexes), and a folder and an object
+// never share a name in one parent (checked under a per-(account, parent) lock).
+// The root keeps the rule of before for objects: several may share a name hash.
+// A path resolves with one indexed Resolve per component; nothing lists.
+//
+// Only the owner sees and changes its tree: other accounts' folders are
+// NOT_FOUND (their existence is not revealed).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/logging.h"
+#include "coordinator/core/access.h"
+#include "coordinator/core/config.h"
+#include "coordinator/core/object_catalog.h"
+#include "coordinator/core/store.h"
+
+namespace freehold::coordinator {
+
+struct FolderSummary {
+  std::string folder_id;
+  std::string parent_id;  // empty = root
+  std::string name_hash;
+  std::string encrypted_metadata;
+  absl::Time created_at = absl::UnixEpoch();
+};
+
+struct CreateFolderInput {
+  std::string parent_id;  // empty = root
+  std::string name_hash;  // 32 bytes
+  std::string encrypted_metadata;  // 1..max_metadata_bytes
+};
+
+// One page of a folder's children: folders first (by id), then objects (by id).
+struct FolderPage {
+  std::vector<FolderSummary> folders;
+  std::vector<ObjectSummary> objects;
+  std::string next_page_token;  // empty at the end
+};
+
+// What a (parent, name hash) names: a folder, or objects (inside folders at
+// most one; in the root possibly several, as before folders), or nothing.
+struct ResolvedEntry {
+  std::optional<FolderSummary> folder;
+  std::vector<ObjectSummary> objects;
+};
+
+struct MoveInput {
+  std::string folder_id;  // exactly one of folder_id and object_id
+  std::string object_id;
+  std::string new_parent_id;  // empty = root
+  std::string new_name_hash;  // 32 bytes: the hash of (new parent, new name)
+  std::string new_encrypted_metadata;  // empty = keep (a move without a rename)
+};
+
+// INVALID_ARGUMENT naming `field` unless empty (root) or a UUID; returns the
+// canonical form.
+absl::StatusOr<std::string> CheckParentId(const std::string& parent_id, absl::string_view field);
+
+// For code that creates an object in `parent_id` inside `txn` (CreateObject,
+// PutInlineObjects): locks the (account, parent) namespace, checks that the
+// parent is one of the account's folders (NOT_FOUND), that no folder there has
+// the name (ALREADY_EXISTS), and inside folders that no committed object has it
+// (ALREADY_EXISTS). Objects in a folder need a name hash (INVALID_ARGUMENT).
+// `parent_id` is canonical (CheckParentId); messages name `field`.parent_id etc.
+// (`field` empty: parent_id, name_hash).
+absl::Status CheckObjectPlacement(MetadataTxn& txn, const std::string& account_id,
+                                  const std::string& parent_id, const std::string& name_hash,
+                                  absl::string_view field);
+
+// Thread-safe; dependencies must outlive it.
+class FolderTree {
+ public:
+  static constexpr int kDefaultPageSize = 200;
+  static constexpr int kMaxPageSize = 1000;
+  static constexpr uint64_t kDefaultPageBytes = uint64_t{4} << 20;
+  static constexpr uint64_t kMaxPageBytes = uint64_t{12} << 20;
+
+  FolderTree(MetadataStore& store, Clock& clock, const CoordinatorConfig& config, Logger log);
+
+  // PERMISSION_DENIED without an account; INVALID_ARGUMENT for a malformed
+  // parent_id, a name hash that is not 32 bytes, metadata empty or over the
+  // limit; NOT_FOUND unknown parent; ALREADY_EXISTS the name is taken there
+  // (by a folder or an object, in any state).
+  absl::StatusOr<FolderSummary> Create(const Caller& caller, const CreateFolderInput& in);
+
+  // The children of `folder_id` ("" = root), at most `page_size` entries and
+  // about `max_bytes` (0 = default) per page. INVALID_ARGUMENT for a malformed
+  // id or page token, NOT_FOUND unknown folder.
+  absl::StatusOr<FolderPage> List(const Caller& caller, const std::string& folder_id,
+                                  int page_size, const std::string& page_token,
+                                  uint64_t max_bytes = 0);
+
+  // One indexed lookup. INVALID_ARGUMENT as Create; NOT_FOUND unknown parent.
+  // A name that is not there is an empty ResolvedEntry, not an error.
+  absl::StatusOr<ResolvedEntry> Resolve(const Caller& caller, const std::string& parent_id,
+                                        const std::string& name_hash);
+
+  // Moves and/or renames a folder or a committed object in one transaction.
+  // INVALID_ARGUMENT malformed fields (both or neither id, bad hash/metadata);
+  // NOT_FOUND unknown entry or new parent; FAILED_PRECONDITION moving a folder
+  // into itself or its own subtree; ALREADY_EXISTS the name is taken there.
+  absl::Status Move(const Caller& caller, const MoveInput& in);
+
+  // Deletes an empty folder. NOT_FOUND unknown; FAILED_PRECONDITION not empty.
+  absl::Status Delete(const Caller& caller, const std::string& folder_id);
+
+ private:
+  MetadataStore& store_;
+  Clock& clock_;
+  const CoordinatorConfig& config_;
+  Logger log_;
+};
+
+}  // namespace freehold::coordinator
