@@ -207,16 +207,17 @@ TEST_F(FoldersTest, NestedTreeWithOddNamesRoundTripsWithPermissionsAndTimes) {
   EXPECT_THAT(lsr.out, HasSubstr("/photos/a/b/c/deep.bin"));
 
   // Collisions: refused before anything is stored; replaced with --overwrite.
-  const int64_t objects = Sql("SELECT count(*) FROM objects");
+  const int64_t objects = Sql("SELECT count(*) FROM objects WHERE trashed_at IS NULL");
   CliResult again = alice->Run({"put", "-r", src, "/photos"});
   EXPECT_EQ(again.exit_code, 1) << again.Describe();
   EXPECT_THAT(again.err, HasSubstr("--overwrite"));
-  EXPECT_EQ(Sql("SELECT count(*) FROM objects"), objects);
+  EXPECT_EQ(Sql("SELECT count(*) FROM objects WHERE trashed_at IS NULL"), objects);
   const std::string fresh = WriteRandomFile(src + "/Case.txt", 77, 999);
   CliResult over = alice->Run({"--json", "put", "-r", "--overwrite", src, "/photos"});
   ASSERT_EQ(over.exit_code, 0) << over.Describe();
   EXPECT_EQ(Json(over)["overwritten"], files.size());
-  EXPECT_EQ(Sql("SELECT count(*) FROM objects"), objects);
+  // The replaced files went to the trash (restorable).
+  EXPECT_EQ(Sql("SELECT count(*) FROM objects WHERE trashed_at IS NULL"), objects);
   CliResult get2 = alice->Run({"get", "-r", "/photos", alice->File("back2")});
   ASSERT_EQ(get2.exit_code, 0) << get2.Describe();
   EXPECT_EQ(ReadFile(alice->File("back2/Case.txt")), fresh);
