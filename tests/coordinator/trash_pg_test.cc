@@ -111,9 +111,9 @@ TEST_F(TrashPgTest, DeleteHidesAtOnceFromEveryReaderAndRestoreBringsItBack) {
   ASSERT_OK_AND_ASSIGN(page, catalog_->List(friend_, 0, ""));
   EXPECT_TRUE(page.objects.empty());
   // Not changeable, not deletable twice; nothing is queued for deletion yet.
-  EXPECT_EQ(catalog_->UpdateHeader(owner, id, "h", {}).code(),
+  EXPECT_EQ(catalog_->UpdateHeader(owner, id, "h", {}).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(catalog_->SetPublicLink(owner, id, false, "").code(),
+  EXPECT_EQ(catalog_->SetPublicLink(owner, id, false, "").status().code(),
             absl::StatusCode::kFailedPrecondition);
   absl::Status again = catalog_->Delete(owner, id);
   EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition) << again;
