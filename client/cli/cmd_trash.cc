@@ -63,9 +63,10 @@ absl::StatusOr<std::vector<TrashedFile>> ListTrash(CoordinatorApi& coordinator,
   std::vector<TrashedFile> out;
   for (v1::TrashedObject& t : *all) {
     TrashedFile f;
-    absl::StatusOr<client::FileMetadata> meta =
-        client::OpenMetadata(key, client::AsBytes(t.object().encrypted_metadata()));
-    if (meta.ok()) f.metadata = *std::move(meta);
+    // Bound to its object (format 2) or the legacy format 1.
+    absl::StatusOr<client::OpenedMetadata> meta = client::OpenObjectMetadata(
+        key, client::AsBytes(t.object().encrypted_metadata()), t.object().object_id());
+    if (meta.ok()) f.metadata = std::move(meta->metadata);
     absl::StatusOr<uint64_t> plain = client::PlaintextSizeForPayload(t.object().size_bytes());
     f.plaintext_size = plain.ok() ? *plain : 0;
     f.trashed = std::move(t);
