@@ -23,6 +23,7 @@
 #include <iostream>
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/strings/str_format.h"
@@ -601,8 +602,18 @@ absl::Status RunRmTree(Context& ctx, const RmArgs& args) {
     if (s.ok()) ++folders;
     return s;
   };
-  for (const std::vector<std::string>& parts : all) {
+  for (size_t i = 0; i < all.size(); ++i) {
+    const std::vector<std::string>& parts = all[i];
     absl::StatusOr<RemoteEntry> e = tree.Resolve(parts);
+    if (!e.ok() && absl::IsNotFound(e.status()) && !args.recursive &&
+        !absl::StartsWith(args.objects[i], "/")) {
+      // Not a path: a file in the root whose name holds a '/' (stored with
+      // --name before folders existed) is still removed by its name.
+      RmArgs by_name = args;
+      by_name.objects = {args.objects[i]};
+      if (absl::Status s = RunRm(ctx, by_name); !s.ok()) return s;
+      continue;
+    }
     if (!e.ok()) return e.status();
     if (e->is_folder && !args.recursive) {
       return UsageError(absl::StrCat(JoinRemotePath(parts), " is a folder: use rm -r"));
