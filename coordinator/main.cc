@@ -23,6 +23,7 @@
 #include "coordinator/core/background.h"
 #include "coordinator/core/drain_worker.h"
 #include "coordinator/core/rebalance_worker.h"
+#include "coordinator/core/respread_worker.h"
 #include "coordinator/core/reputation_book.h"
 #include "coordinator/core/shard_mover.h"
 #include "coordinator/core/config.h"
@@ -220,6 +221,8 @@ int main(int argc, char** argv) {
                          &durability_metrics, log.With({{"part", "drain"}}));
   fc::RebalanceWorker rebalancer(store, durability, clock, config, placement, mover,
                                  log.With({{"part", "rebalance"}}));
+  fc::RespreadWorker respread(store, durability, clock, config, placement, mover,
+                             log.With({{"part", "respread"}}));
   // Inventory reconciliation: nodes that lost shard files (coordinator/core/inventory.h).
   fc::PgInventoryStore inventory_store(pool);
   fc::GrpcInventoryLister inventory_lister(node_client);
@@ -336,6 +339,9 @@ int main(int argc, char** argv) {
   }
   if (config.durability.rebalance) {
     loops.Add({"rebalance", every, true, [&] { return rebalancer.RunOnce().status(); }});
+  }
+  if (config.durability.respread) {
+    loops.Add({"respread", every, true, [&] { return respread.RunOnce().status(); }});
   }
   loops.Add({"orphan-sweep", every, true, [&] { return orphan_sweep.RunIfDue(absl::Now()); }});
   loops.Add({"reputation", every, false, [&] { return reputation.Refresh(); }});

@@ -130,6 +130,12 @@ int RunApp(int argc, char** argv) {
                 "retries of a throttled write before giving up (0 = fail at once)")
       ->capture_default_str()
       ->check(CLI::Range(0, 100));
+  c->add_option("--shard-tries", put.shard_tries,
+                "storage nodes tried per shard (the first and replacements); a shard still "
+                "not stored leaves its segment to be committed with the others if the "
+                "cluster's minimum is met (it rebuilds the rest)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16));
   AddDurationFlag(*c, "--max-throttle-wait", &put.max_throttle_wait,
                   "longest single wait for a throttled write (e.g. 30s, 2m)",
                   "FREEHOLD_MAX_THROTTLE_WAIT");

@@ -166,7 +166,7 @@ class BatchPut {
       return absl::OkStatus();
     }
 
-    Uploader uploader(coordinator_, nodes_, options_.upload, nullptr);
+    Uploader uploader(coordinator_, nodes_, options_.upload, options_.observer);
     UploadInput in;
     in.plaintext = file->get();
     in.plaintext_size = meta.size;
@@ -182,6 +182,7 @@ class BatchPut {
     out.parity_shards = r->parity_shards;
     out.segments = r->segments;
     out.replaced_shards = r->replaced_shards;
+    out.degraded_segments = r->degraded_segments;
     Stored(i, r->object_id, false);
     return absl::OkStatus();
   }

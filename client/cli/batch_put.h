@@ -46,11 +46,15 @@ struct PutOutcome {
   int data_shards = 0, parity_shards = 0;
   uint64_t segments = 0;
   int replaced_shards = 0;
+  int degraded_segments = 0;  // committed with fewer than k+m shards
 };
 
 struct BatchPutOptions {
   int concurrency = 4;  // files prepared/uploaded at once, >= 1
   UploadConfig upload;
+  // Receives the uploads' notices (a node replaced, a segment committed degraded);
+  // null = dropped. Must be thread-safe and outlive PutFiles.
+  TransferObserver* observer = nullptr;
   // Called (serialized) as each file is committed; may be empty.
   std::function<void(const PutOutcome&)> on_stored;
 };

@@ -246,6 +246,9 @@ absl::Status RunPutTree(Context& ctx, const PutArgs& args) {
   BatchPutOptions options;
   options.concurrency = args.concurrency;
   options.upload.admission_retries = args.throttle_retries;
+  options.upload.attempts_per_shard = args.shard_tries;
+  NoticePrinter notices;
+  options.observer = &notices;
   options.upload.max_admission_wait = args.max_throttle_wait;
   if (ctx.options().threads > 0) options.upload.encode_threads = ctx.options().threads;
   BatchPutResult result = PutFiles(*o->coordinator, ctx.Nodes(), o->identity, items, options);

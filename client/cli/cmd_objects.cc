@@ -154,6 +154,9 @@ absl::Status RunPut(Context& ctx, const PutArgs& args) {
   options.concurrency = args.concurrency;
   options.upload.encode_threads = EncodeThreads(ctx);
   options.upload.admission_retries = args.throttle_retries;
+  options.upload.attempts_per_shard = args.shard_tries;
+  NoticePrinter notices;
+  options.observer = &notices;
   options.upload.max_admission_wait = args.max_throttle_wait;
   const bool single = items.size() == 1;
   nlohmann::json stored = nlohmann::json::array();
@@ -163,7 +166,7 @@ absl::Status RunPut(Context& ctx, const PutArgs& args) {
       nlohmann::json j = {{"id", r.object_id},          {"name", r.name},
                           {"size", r.size},              {"inline", r.is_inline},
                           {"segments", r.segments},      {"replaced_shards", r.replaced_shards},
-                          {"path", r.path}};
+                          {"degraded_segments", r.degraded_segments}, {"path", r.path}};
       j["coding"] = r.is_inline ? "inline" : absl::StrCat(r.data_shards, "+", r.parity_shards);
       stored.push_back(std::move(j));
     } else if (!ctx.options().quiet || single) {

@@ -29,6 +29,7 @@ struct PutArgs {
   std::string name;      // only with one file
   int concurrency = 4;   // files in flight at once
   int throttle_retries = 6;                            // see UploadConfig
+  int shard_tries = 4;  // nodes tried per shard (UploadConfig::attempts_per_shard)
   absl::Duration max_throttle_wait = absl::Minutes(2);
 };
 struct GetArgs {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string_view>
 
 #include "absl/strings/string_view.h"
@@ -31,6 +32,23 @@ class NullObserver final : public TransferObserver {
   void Moved(int64_t) override {}
   void Notice(absl::string_view) override {}
   void Finished(bool) override {}
+};
+
+// Prints notices only (one line each on `out`, stderr by default), for commands that
+// show no progress bar (put of many files).
+class NoticePrinter final : public TransferObserver {
+ public:
+  explicit NoticePrinter(std::FILE* out = stderr) : out_(out) {}
+  void Started(uint64_t, uint64_t) override {}
+  void Moved(int64_t) override {}
+  void Notice(absl::string_view message) override {
+    std::fprintf(out_, "%.*s\n", static_cast<int>(message.size()), message.data());
+    std::fflush(out_);
+  }
+  void Finished(bool) override {}
+
+ private:
+  std::FILE* const out_;
 };
 
 }  // namespace freehold::cli

@@ -142,7 +142,8 @@ absl::StatusOr<v1::ShardReceipt> Uploader::StoreShard(const std::string& object_
 }
 
 absl::Status Uploader::StoreSegment(const std::string& object_id, uint64_t index,
-                                    const erasure::EncodedSegment& seg, int* replaced) {
+                                    const erasure::EncodedSegment& seg, int* replaced,
+                                    int* degraded) {
   v1::BeginSegmentRequest begin;
   begin.set_object_id(object_id);
   begin.set_segment(static_cast<uint32_t>(index));
@@ -162,6 +163,9 @@ absl::Status Uploader::StoreSegment(const std::string& object_id, uint64_t index
           absl::StrCat("the coordinator gave no node for segment ", index, " shard ", i));
     }
   }
+  // Receipts the coordinator needs at least (0 = an older coordinator: all of them).
+  int min_stored = static_cast<int>(plans->min_shards_to_commit());
+  if (min_stored <= 0 || min_stored > n) min_stored = n;
   std::vector<absl::StatusOr<v1::ShardReceipt>> receipts(n, absl::UnknownError("not run"));
   std::vector<int> replaced_per_shard(n, 0);
   std::vector<std::thread> threads;
@@ -176,10 +180,28 @@ absl::Status Uploader::StoreSegment(const std::string& object_id, uint64_t index
   v1::CommitSegmentRequest commit;
   commit.set_object_id(object_id);
   commit.set_segment(static_cast<uint32_t>(index));
+  int stored = 0;
+  std::string failed;  // "shard i: why; ..."
+  const absl::Status* first_failure = nullptr;
   for (int i = 0; i < n; ++i) {
     *replaced += replaced_per_shard[i];
-    if (!receipts[i].ok()) return receipts[i].status();
+    if (!receipts[i].ok()) {
+      if (first_failure == nullptr) first_failure = &receipts[i].status();
+      absl::StrAppend(&failed, failed.empty() ? "" : "; ", receipts[i].status().message());
+      continue;
+    }
+    ++stored;
     *commit.add_receipts() = *receipts[i];
+  }
+  if (stored < min_stored) return *first_failure;
+  if (stored < n) {
+    // Degraded commit: enough shards for the cluster's minimum; it rebuilds the rest.
+    observer_->Notice(absl::StrCat("segment ", index, ": stored ", stored, " of ", n,
+                                   " shards (", failed, "); committing it with ", stored,
+                                   " (at least ", min_stored,
+                                   " are needed): the cluster rebuilds the missing ", n - stored,
+                                   " shortly"));
+    ++*degraded;
   }
   return coordinator_.CommitSegment(commit);
 }
@@ -219,6 +241,7 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
     std::shared_ptr<erasure::EncodedSegment> encoded;
     std::shared_ptr<absl::Status> status;
     std::shared_ptr<int> replaced;
+    std::shared_ptr<int> degraded;
   };
   std::deque<Task> tasks;
   // Shard buffers of finished segments, handed back to the pipeline so that
@@ -229,6 +252,7 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
     tasks.pop_front();
     t.thread.join();
     result.replaced_shards += *t.replaced;
+    result.degraded_segments += *t.degraded;
     spare.push_back(std::move(t.encoded->storage));
     return *t.status;
   };
@@ -251,10 +275,12 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
           seg.encoded.storage = std::move(spare.back());  // recycled by the pipeline
           spare.pop_back();
         }
-        Task t{std::thread(), encoded, std::make_shared<absl::Status>(), std::make_shared<int>(0)};
-        t.thread = std::thread(
-            [this, encoded, status = t.status, replaced = t.replaced, id = result.object_id,
-             index = seg.index] { *status = StoreSegment(id, index, *encoded, replaced.get()); });
+        Task t{std::thread(), encoded, std::make_shared<absl::Status>(), std::make_shared<int>(0),
+               std::make_shared<int>(0)};
+        t.thread = std::thread([this, encoded, status = t.status, replaced = t.replaced,
+                                degraded = t.degraded, id = result.object_id, index = seg.index] {
+          *status = StoreSegment(id, index, *encoded, replaced.get(), degraded.get());
+        });
         tasks.push_back(std::move(t));
         return absl::OkStatus();
       });

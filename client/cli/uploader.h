@@ -8,7 +8,11 @@
 // (bounded back-off, `same_node_backoff`: 3 tries in ~250 ms); a daemon that still
 // fails is replaced (ReplaceShardTarget) and the shard sent to the new node, up to
 // `attempts_per_shard` nodes. (Storage channels have no gRPC retry policy: see
-// retry_policy.h; this retry is ours and bounded.)
+// retry_policy.h; this retry is ours and bounded.) When a shard still cannot be
+// stored, the segment is committed with the shards that were (degraded commit) if
+// they are at least the coordinator's minimum (BeginSegmentResponse.min_shards_to_commit,
+// k+1 by default): a notice names the missing shards, and the cluster's repair loop
+// rebuilds them. Fewer fail the upload with the first shard's error.
 // BeginSegment answered RESOURCE_EXHAUSTED (admission throttled or closed) is
 // shown to the user; when the server says to retry later (trailing metadata
 // "retry-after-ms" or the message) it is retried up to `admission_retries`
@@ -67,6 +71,7 @@ struct UploadResult {
   uint64_t segments = 0;
   int data_shards = 0, parity_shards = 0;
   int replaced_shards = 0;
+  int degraded_segments = 0;  // committed with fewer than k+m shards (repaired later)
 };
 
 class Uploader {
@@ -80,7 +85,7 @@ class Uploader {
   struct Job;
   absl::StatusOr<v1::BeginSegmentResponse> BeginWithAdmission(const v1::BeginSegmentRequest& req);
   absl::Status StoreSegment(const std::string& object_id, uint64_t index,
-                            const erasure::EncodedSegment& seg, int* replaced);
+                            const erasure::EncodedSegment& seg, int* replaced, int* degraded);
   absl::StatusOr<v1::ShardReceipt> StoreShard(const std::string& object_id, uint64_t segment,
                                               int index, v1::ShardPlan plan,
                                               std::span<const uint8_t> data, int* replaced);

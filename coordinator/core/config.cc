@@ -1,5 +1,7 @@
 #include "coordinator/core/config.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace freehold::coordinator {
@@ -48,6 +50,11 @@ absl::Status CoordinatorConfig::Validate(bool require_process_fields) const {
   if (degraded_min_nodes != 0 &&
       (degraded_min_nodes < data_shards || degraded_min_nodes > data_shards + parity_shards)) {
     return bad("--degraded-min-nodes must be 0 or between k and k+m");
+  }
+  if (commit_min_shards != 0 &&
+      (commit_min_shards < std::min(data_shards + 1, data_shards + parity_shards) ||
+       commit_min_shards > data_shards + parity_shards)) {
+    return bad("--commit-min-shards must be 0 or between k+1 and k+m");
   }
   if (data_shards + parity_shards > placement::PlacementPolicy::kMaxShards) {
     return bad("--data-shards + --parity-shards must be <= ",

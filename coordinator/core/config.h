@@ -52,6 +52,14 @@ struct CoordinatorConfig {
   // (or a node when nodes are short), if at least this many distinct eligible nodes
   // exist; fewer and BeginSegment fails FAILED_PRECONDITION. 0 = k+1. In [k, k+m].
   int degraded_min_nodes = 0;
+  // Degraded commit (issue 23): CommitSegment accepts a segment with receipts for at least
+  // this many of its k+m shards; the others are recorded MISSING and rebuilt by the repair
+  // loop at once. 0 = k+1 (k+m when m = 0). In [min(k+1, k+m), k+m].
+  int commit_min_shards = 0;
+  int CommitMinShards() const {
+    if (commit_min_shards > 0) return commit_min_shards;
+    return parity_shards > 0 ? data_shards + 1 : data_shards;
+  }
   double nearly_full_ratio = 0.95;  // skip nodes at or above this used/capacity
 
   // --- Limits ---

@@ -34,6 +34,9 @@ absl::Status DurabilitySettings::Validate() const {
   if (!(rebalance_overfull_ratio >= 1.0 && rebalance_overfull_ratio <= 10.0)) {
     return absl::InvalidArgumentError("--rebalance-overfull-ratio must be in [1, 10]");
   }
+  if (respread_shards_per_tick < 0 || respread_shards_per_tick > 10000) {
+    return absl::InvalidArgumentError("--respread-shards-per-tick must be in 0..10000");
+  }
   return absl::OkStatus();
 }
 

@@ -28,6 +28,11 @@ struct DurabilitySettings {
   int rebalance_shards_per_tick = 16;     // moves per loop tick, 0..10000
   double rebalance_overfull_ratio = 1.1;  // a node is overfull above this * its share
 
+  // --respread: move one of two shards sharing a failure domain to an unused eligible
+  // domain (respread_worker.h); at most this many moves per loop tick, 0..10000.
+  bool respread = true;
+  int respread_shards_per_tick = 8;
+
   // --inventory-check-interval: how often the leader compares the nodes' reported
   // inventories with the manifests (coordinator/core/inventory.h); zero disables.
   absl::Duration inventory_check_interval = absl::Minutes(1);

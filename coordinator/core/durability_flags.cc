@@ -33,6 +33,11 @@ void AddDurabilityFlags(CLI::App& app, DurabilitySettings* d) {
           "most shards rebalanced per --loop-interval");
   AddFlag(app, "--rebalance-overfull-ratio", &d->rebalance_overfull_ratio,
           "a node holding more than this times its capacity share is overfull");
+  AddFlag(app, "--respread", &d->respread,
+          "move one of two shards that share a failure domain (degraded placement) to an "
+          "unused domain once one is eligible (--respread=false disables)");
+  AddFlag(app, "--respread-shards-per-tick", &d->respread_shards_per_tick,
+          "most shards re-spread per --loop-interval");
   AddDurationFlag(app, "--inventory-check-interval", &d->inventory_check_interval,
                   "compare each node's reported shard inventory with the manifests this often "
                   "and mark shards it lost missing (0 disables)");

@@ -46,6 +46,15 @@ struct PlacedShard {
   uint64_t shard_size_bytes = 0;
 };
 
+// Where the shards of one committed segment are (re-spreading, respread_worker.h).
+struct SegmentSpread {
+  std::string object_id;
+  int segment = 0;
+  uint64_t shard_size_bytes = 0;
+  std::vector<std::string> node_ids;  // by shard index
+  bool all_healthy = false;           // every shard HEALTHY (none missing or pending)
+};
+
 struct NodeLoad {
   uint64_t shards = 0;  // manifest entries naming the node (any state, any segment)
   uint64_t bytes = 0;
@@ -98,6 +107,10 @@ class DurabilityStore {
   virtual absl::StatusOr<std::vector<PlacedShard>> ShardsOn(const std::string& node_id,
                                                             const PlacedShard& after,
                                                             int limit) = 0;
+  // Committed segments in key order after (`after_object_id`, `after_segment`) exclusive
+  // (an empty object id starts at the beginning), at most `limit`, with their shards.
+  virtual absl::StatusOr<std::vector<SegmentSpread>> SegmentsAfter(
+      const std::string& after_object_id, int after_segment, int limit) = 0;
   virtual absl::StatusOr<NodeLoad> LoadOf(const std::string& node_id) = 0;
   // Shard bytes of committed segments per node (HEALTHY shards only), nodes without any
   // left out.

@@ -43,6 +43,9 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
   AddFlag(app, "--degraded-min-nodes", &c->degraded_min_nodes,
           "with fewer eligible failure domains than k+m, still place a segment (two shards "
           "in one domain) on at least this many distinct nodes; 0 = k+1");
+  AddFlag(app, "--commit-min-shards", &c->commit_min_shards,
+          "a segment may be committed with receipts for this many of its k+m shards; the "
+          "others are recorded missing and repaired at once; 0 = k+1");
   AddByteSizeFlag(app, "--segment-size", &c->segment_size_bytes, "payload bytes per segment");
   AddFlag(app, "--max-shards-per-zone", &c->max_shards_per_zone,
           "most shards of one segment in one zone (0 = no cap)");

@@ -48,6 +48,20 @@ absl::StatusOr<int> GarbageCollector::CollectAbandonedUploads(int limit) {
   return collected;
 }
 
+absl::StatusOr<bool> GarbageCollector::PlacedThere(const DeletionTask& task) {
+  absl::StatusOr<ParsedShardKey> key = ParseShardKey(task.shard_key);
+  if (!key.ok()) return false;
+  bool placed = false;
+  FH_RETURN_IF_ERROR(store_.Read([&](MetadataTxn& txn) -> absl::Status {
+    FH_ASSIGN_OR_RETURN(std::optional<SegmentRecord> segment,
+                        txn.segments().Get(key->object_id, key->segment));
+    placed = segment.has_value() && key->index < static_cast<int>(segment->shards.size()) &&
+             segment->shards[key->index].node_id == task.node_id;
+    return absl::OkStatus();
+  }));
+  return placed;
+}
+
 absl::StatusOr<int> GarbageCollector::RunDeletions(int limit) {
   const absl::Time now = clock_.Now();
   std::vector<DeletionTask> tasks;
@@ -68,6 +82,14 @@ absl::StatusOr<int> GarbageCollector::RunDeletions(int limit) {
       drop = true;  // nothing to delete from a node that is gone
     } else if (EffectiveState(it->second, now, config_.node_down_after) == NodeState::kDown) {
       result = absl::UnavailableError("node is down");
+    } else if (absl::StatusOr<bool> placed = PlacedThere(task); !placed.ok() || *placed) {
+      // The manifest names this copy again (a move back onto the node): never delete it.
+      // (A lookup error retries the task later.)
+      if (!placed.ok()) {
+        result = placed.status();
+      } else {
+        drop = true;
+      }
     } else {
       GrantSpec spec;
       spec.operation = GrantOperation::kDelete;

@@ -37,9 +37,13 @@ class GarbageCollector {
   // failures are retried with exponential backoff up to max_delete_backoff;
   // deletions for retired or unknown nodes are dropped. Returns how many left
   // the queue.
+  // A task whose (node, key) the manifest names again (the shard was moved back onto
+  // the node) is dropped without deleting.
   absl::StatusOr<int> RunDeletions(int limit = 200);
 
  private:
+  // Whether the manifest places the task's shard key on the task's node now.
+  absl::StatusOr<bool> PlacedThere(const DeletionTask& task);
   MetadataStore& store_;
   Clock& clock_;
   const CoordinatorConfig& config_;

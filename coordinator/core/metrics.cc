@@ -61,6 +61,12 @@ CoordinatorMetrics::CoordinatorMetrics(prometheus::Registry& registry, int data_
                       .Help("Segments placed by BeginSegment")
                       .Register(registry)
                       .Add({})),
+      committed_degraded_(prometheus::BuildCounter()
+                              .Name("freehold_segments_committed_degraded_total")
+                              .Help("Segments committed with fewer than k+m stored shards "
+                                    "(at least --commit-min-shards); the rest queued for repair")
+                              .Register(registry)
+                              .Add({})),
       grant_issue_(
           prometheus::BuildHistogram()
               .Name("freehold_grant_issue_seconds")

@@ -8,6 +8,8 @@
 //   freehold_segments_degraded, freehold_segments_lost  gauges
 //   freehold_segments_unavailable                       gauge (down, not lost)
 //   freehold_placements_total                           counter (segments placed)
+//   freehold_segments_committed_degraded_total          counter (committed with fewer than
+//                                                       k+m shards; the rest repaired)
 //   freehold_grant_issue_seconds                        histogram (one request's grants)
 //   freehold_shard_deletions_pending                    gauge
 //   freehold_trash_objects, freehold_trash_bytes        gauges (objects in the trash,
@@ -40,6 +42,7 @@ class CoordinatorMetrics {
   CoordinatorMetrics(prometheus::Registry& registry, int data_shards, int parity_shards);
 
   void CountPlacement() { placements_.Increment(); }
+  void CountDegradedCommit() { committed_degraded_.Increment(); }
   void ObserveGrantIssue(absl::Duration d) { grant_issue_.Observe(absl::ToDoubleSeconds(d)); }
 
   // Node gauges from the registry (states already effective).
@@ -66,6 +69,7 @@ class CoordinatorMetrics {
   prometheus::Gauge& unavailable_;
   prometheus::Gauge& unrepairable_;
   prometheus::Counter& placements_;
+  prometheus::Counter& committed_degraded_;
   prometheus::Histogram& grant_issue_;
   prometheus::Gauge& deletions_pending_;
   prometheus::Gauge& trash_objects_;

@@ -1,5 +1,6 @@
 #include "coordinator/core/object_writer.h"
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <optional>
@@ -212,6 +213,8 @@ absl::StatusOr<SegmentTargets> ObjectWriter::BeginSegment(const Caller& caller,
   const absl::Time sign_start = absl::Now();
   SegmentTargets out;
   out.grants_expire_at = now + config_.grant_ttl;
+  out.min_shards_to_commit =
+      std::min(static_cast<int>(record.shards.size()), config_.CommitMinShards());
   for (size_t i = 0; i < record.shards.size(); ++i) {
     out.shards.push_back(SignPut(object_id, record, static_cast<int>(i),
                                  addresses[record.shards[i].node_id], out.grants_expire_at));
@@ -295,7 +298,8 @@ absl::StatusOr<ShardTarget> ObjectWriter::ReplaceShardTarget(const Caller& calle
   return target;
 }
 
-absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegmentInput& in) {
+absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegmentInput& in,
+                                         int* missing_shards) {
   FH_ASSIGN_OR_RETURN(const std::string object_id, CanonicalUuid(in.object_id, "object_id"));
   FH_ASSIGN_OR_RETURN(const int segment_index, SegmentIndex(in.segment, "segment"));
   if (in.receipts.size() > static_cast<size_t>(placement::PlacementPolicy::kMaxShards)) {
@@ -303,7 +307,10 @@ absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegme
   }
   const absl::Time now = clock_.Now();
   const ClaimsCodec& codec = grants_.codec();
-  return store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+  int missing = 0;
+  std::string missing_list;
+  FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+    missing = 0;
     FH_ASSIGN_OR_RETURN(ObjectRecord object, LoadOwned(txn, caller, object_id));
     FH_ASSIGN_OR_RETURN(std::optional<SegmentRecord> segment,
                         txn.segments().Get(object_id, segment_index));
@@ -362,17 +369,43 @@ absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegme
       }
       have[index] = true;
     }
+    std::string absent;  // "shard i (node X)", ...
+    int stored = 0;
     for (int i = 0; i < n; ++i) {
-      if (!have[i]) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "missing receipt for shard ", i, " (node ", segment->shards[i].node_id, ")"));
+      if (have[i]) {
+        ++stored;
+        continue;
       }
+      absl::StrAppend(&absent, absent.empty() ? "" : ", ", "shard ", i, " (node ",
+                      segment->shards[i].node_id, ")");
     }
-    for (ShardRecord& shard : segment->shards) shard.state = ShardState::kHealthy;
+    const int min_stored = std::min(n, config_.CommitMinShards());
+    if (stored < min_stored) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "receipts for ", stored, " of ", n, " shards; at least ", min_stored,
+          " are needed to commit (missing receipt for ", absent, ")"));
+    }
+    // Degraded commit: a shard without receipt is MISSING, so the repair loop rebuilds
+    // it on its next tick (ordered by the segment's margin like any other).
+    for (ShardRecord& shard : segment->shards) {
+      shard.state = have[shard.index] ? ShardState::kHealthy : ShardState::kMissing;
+    }
     segment->committed = true;
     segment->committed_at = now;
+    missing = n - stored;
+    if (missing > 0) missing_list = absent;
     return txn.segments().Put(*segment);
-  });
+  }));
+  if (missing_shards != nullptr) *missing_shards = missing;
+  if (missing > 0) {
+    if (metrics_ != nullptr) metrics_->CountDegradedCommit();
+    log_.Info("segment committed degraded; missing shards queued for repair",
+              {{"object_id", object_id},
+               {"segment", segment_index},
+               {"missing_shards", missing},
+               {"missing", missing_list}});
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<absl::Time> ObjectWriter::CommitObject(const Caller& caller,

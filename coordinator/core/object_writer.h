@@ -61,6 +61,7 @@ struct ShardTarget {
 struct SegmentTargets {
   std::vector<ShardTarget> shards;  // index order
   absl::Time grants_expire_at = absl::UnixEpoch();
+  int min_shards_to_commit = 0;  // receipts CommitSegment needs at least
 };
 
 struct ReplaceShardInput {
@@ -98,11 +99,16 @@ class ObjectWriter {
   // the shard is not on that node, the segment is committed, or no node fits.
   absl::StatusOr<ShardTarget> ReplaceShardTarget(const Caller& caller, const ReplaceShardInput& in);
 
-  // Every shard needs a receipt signed by the node it was placed on, for its
-  // key, with the size and hash begun. FAILED_PRECONDITION naming a shard
-  // without receipt; INVALID_ARGUMENT for a bad receipt (naming the shard and
-  // why). Committing a committed segment again is OK.
-  absl::Status CommitSegment(const Caller& caller, const CommitSegmentInput& in);
+  // Each receipt must be signed by the node its shard was placed on, for its
+  // key, with the size and hash begun (INVALID_ARGUMENT naming the shard and why).
+  // Receipts for all k+m shards commit a complete segment; for at least
+  // config.CommitMinShards() of them (default k+1) a degraded one: the shards
+  // without receipt are recorded MISSING, which the repair loop rebuilds at once,
+  // and `*missing_shards` (if given) says how many. Fewer receipts are
+  // FAILED_PRECONDITION naming every shard without one. Committing a committed
+  // segment again is OK (missing 0).
+  absl::Status CommitSegment(const Caller& caller, const CommitSegmentInput& in,
+                             int* missing_shards = nullptr);
 
   // Makes the object visible. INVALID_ARGUMENT if segment_count does not match
   // the object's size; FAILED_PRECONDITION naming an uncommitted segment.

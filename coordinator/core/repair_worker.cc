@@ -217,6 +217,9 @@ absl::StatusOr<int> RepairWorker::RepairSegment(const std::string& object_id, in
                                                    t.node_id, "repair", now));
       FH_RETURN_IF_ERROR(
           txn.deletions().Enqueue(shard.node_id, ShardKey(object_id, segment_index, t.index), now));
+      // The target may be a node the shard left before, with its deletion still queued.
+      FH_RETURN_IF_ERROR(
+          txn.deletions().Cancel(t.node_id, ShardKey(object_id, segment_index, t.index)));
       shard.node_id = t.node_id;
       shard.state = ShardState::kHealthy;
     }

@@ -175,6 +175,9 @@ absl::StatusOr<MoveResult> ShardMover::Move(const std::string& from_node_id,
     FH_RETURN_IF_ERROR(
         txn.segments().RecordMove(object_id, seg, shard.index, from_node_id, target, reason, now));
     FH_RETURN_IF_ERROR(txn.deletions().Enqueue(from_node_id, key, now));
+    // A deletion still queued from when the shard left the target earlier would remove
+    // the copy the manifest now names.
+    FH_RETURN_IF_ERROR(txn.deletions().Cancel(target, key));
     s.node_id = target;
     return txn.segments().Put(*fresh);
   });

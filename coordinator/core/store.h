@@ -189,6 +189,9 @@ class DeletionQueue {
   // Tasks with next_attempt_at <= now, oldest first, at most `limit`.
   virtual absl::StatusOr<std::vector<DeletionTask>> Due(absl::Time now, int limit) = 0;
   virtual absl::Status Complete(int64_t task_id) = 0;
+  // Drops a queued deletion of (node, key), if any: the manifest places that shard on
+  // that node again (a move back onto a node the shard left).
+  virtual absl::Status Cancel(const std::string& node_id, const std::string& shard_key) = 0;
   virtual absl::Status Reschedule(int64_t task_id, absl::Time next_attempt,
                                   const std::string& error) = 0;
   virtual absl::StatusOr<int64_t> Size() = 0;

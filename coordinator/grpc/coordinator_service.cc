@@ -227,6 +227,7 @@ grpc::Status CoordinatorGrpcService::BeginSegment(grpc::ServerContext* ctx,
   }
   for (const ShardTarget& t : targets->shards) ToProto(t, resp->add_shards());
   SetTime(targets->grants_expire_at, resp->mutable_grants_expire_at());
+  resp->set_min_shards_to_commit(static_cast<uint32_t>(targets->min_shards_to_commit));
   return grpc::Status::OK;
 }
 
@@ -272,14 +273,19 @@ grpc::Status CoordinatorGrpcService::ReportCorruptShard(grpc::ServerContext* ctx
 
 grpc::Status CoordinatorGrpcService::CommitSegment(grpc::ServerContext* ctx,
                                                    const v1::CommitSegmentRequest* req,
-                                                   v1::CommitSegmentResponse*) {
+                                                   v1::CommitSegmentResponse* resp) {
   absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
   if (!caller.ok()) return Fail(caller);
   CommitSegmentInput in;
   in.object_id = req->object_id();
   in.segment = req->segment();
   for (const v1::ShardReceipt& r : req->receipts()) in.receipts.push_back(r.token());
-  return ToGrpcStatus(p_.writer.CommitSegment(*caller, in));
+  int missing = 0;
+  if (absl::Status s = p_.writer.CommitSegment(*caller, in, &missing); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  resp->set_missing_shards(static_cast<uint32_t>(missing));
+  return grpc::Status::OK;
 }
 
 grpc::Status CoordinatorGrpcService::CommitObject(grpc::ServerContext* ctx,

@@ -194,6 +194,38 @@ absl::StatusOr<std::vector<PlacedShard>> PgDurabilityStore::ShardsOn(const std::
   });
 }
 
+absl::StatusOr<std::vector<SegmentSpread>> PgDurabilityStore::SegmentsAfter(
+    const std::string& after_object_id, int after_segment, int limit) {
+  return pool_.RunReadOnly([&](PgTxn& txn) -> absl::StatusOr<std::vector<SegmentSpread>> {
+    const std::string start = after_object_id.empty() ? "00000000-0000-0000-0000-000000000000"
+                                                      : after_object_id;
+    const int seg = after_object_id.empty() ? -1 : after_segment;
+    pqxx::result r = txn.exec_params(
+        "WITH g AS (SELECT object_id, segment, shard_size_bytes FROM segments "
+        "  WHERE committed AND (object_id, segment) > ($1::uuid, $2) "
+        "  ORDER BY object_id, segment LIMIT $3) "
+        "SELECT g.object_id::text, g.segment, g.shard_size_bytes, s.shard_index, s.node_id, "
+        "s.state FROM g JOIN shards s USING (object_id, segment) "
+        "ORDER BY g.object_id, g.segment, s.shard_index",
+        start, seg, limit);
+    std::vector<SegmentSpread> out;
+    for (const pqxx::row& row : r) {
+      const std::string object_id = row[0].as<std::string>();
+      const int segment = row[1].as<int>();
+      if (out.empty() || out.back().object_id != object_id || out.back().segment != segment) {
+        out.push_back(SegmentSpread{object_id, segment,
+                                    static_cast<uint64_t>(row[2].as<int64_t>()), {}, true});
+      }
+      SegmentSpread& s = out.back();
+      const int index = row[3].as<int>();
+      if (index != static_cast<int>(s.node_ids.size())) s.all_healthy = false;  // a gap
+      s.node_ids.push_back(row[4].as<std::string>());
+      if (row[5].as<int>() != 2) s.all_healthy = false;  // 2 = HEALTHY
+    }
+    return out;
+  });
+}
+
 absl::StatusOr<NodeLoad> PgDurabilityStore::LoadOf(const std::string& node_id) {
   return pool_.RunReadOnly([&](PgTxn& txn) -> absl::StatusOr<NodeLoad> {
     pqxx::result r = txn.exec_params(

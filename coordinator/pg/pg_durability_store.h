@@ -26,6 +26,9 @@ class PgDurabilityStore : public DurabilityStore {
   absl::StatusOr<std::vector<StoredReputation>> Reputations() override;
   absl::StatusOr<std::vector<PlacedShard>> ShardsOn(const std::string& node_id,
                                                     const PlacedShard& after, int limit) override;
+  absl::StatusOr<std::vector<SegmentSpread>> SegmentsAfter(const std::string& after_object_id,
+                                                           int after_segment,
+                                                           int limit) override;
   absl::StatusOr<NodeLoad> LoadOf(const std::string& node_id) override;
   absl::StatusOr<std::map<std::string, uint64_t>> StoredBytesPerNode() override;
   absl::Status StartDrain(const std::string& node_id, absl::Time at, const NodeLoad& load,

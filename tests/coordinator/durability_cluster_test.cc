@@ -5,6 +5,7 @@
 // readable.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -486,6 +487,91 @@ TEST_F(DurabilityClusterTest, ANodeJoiningReceivesOnlyShardsWhosePlacementChange
   // Short of the 1/7 it would get at placement (120 shards), within the overfull slack.
   EXPECT_GE(on_joining, 8u);
   EXPECT_LE(on_joining, 18u);
+}
+
+// Issue 23, re-spreading: with one of six hosts out of placement, segments are placed
+// degraded (six shards on five hosts, one host holding two). When the sixth host is
+// eligible again, one shard of each such segment moves to it, at most
+// --respread-shards-per-tick per tick, never lowering redundancy (six HEALTHY shards
+// throughout), and every object reads back byte-exactly.
+TEST_F(DurabilityClusterTest, DoubledShardsAreReSpreadWhenADomainBecomesEligible) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(6, {"--audits=false", "--drains=false", "--rebalance=false",
+                                           "--respread-shards-per-tick", "1"}));
+  std::string away;
+  for (const auto& [id, index] : DaemonsById()) {
+    if (index == 5) away = id;
+  }
+  ASSERT_FALSE(away.empty());
+  auto set_state = [&](v1::NodeState state) {
+    v1::SetNodeStateRequest req;
+    req.set_node_id(away);
+    req.set_state(state);
+    v1::SetNodeStateResponse resp;
+    return stub_->SetNodeState(OperatorCtx().get(), req, &resp);
+  };
+  ASSERT_TRUE(set_state(v1::NODE_STATE_DRAINING).ok());
+  const std::string owner = Token(NewUuid());
+  std::map<std::string, std::string> objects;
+  for (int i = 0; i < 6; ++i) {
+    const std::string payload = PseudoRandomBytes((40 << 10) + i, 900 + i);
+    objects[Upload(owner, payload)] = payload;
+  }
+  // Hosts per segment, each segment's shards all HEALTHY (checked on every call).
+  auto hosts_per_segment = [&](std::vector<size_t>* out) {
+    out->clear();
+    for (const auto& [id, payload] : objects) {
+      v1::GetObjectRequest req;
+      req.set_object_id(id);
+      v1::GetObjectResponse m;
+      ASSERT_TRUE(stub_->GetObject(Ctx(owner).get(), req, &m).ok());
+      for (const auto& seg : m.segments()) {
+        std::set<std::string> hosts;
+        int healthy = 0;
+        for (const auto& loc : seg.shards()) {
+          healthy += loc.state() == v1::SHARD_STATE_HEALTHY;
+          hosts.insert(daemons_[DaemonIndexByAddress(loc.node_address())].host);
+        }
+        EXPECT_EQ(healthy, 6) << "a segment lost a shard while re-spreading";
+        out->push_back(hosts.size());
+      }
+    }
+  };
+  std::vector<size_t> hosts;
+  ASSERT_NO_FATAL_FAILURE(hosts_per_segment(&hosts));
+  ASSERT_EQ(hosts.size(), objects.size());
+  for (size_t h : hosts) ASSERT_EQ(h, 5u) << "placed degraded: two shards share a host";
+  EXPECT_TRUE(ShardFiles(daemons_[5].data_dir).empty());
+
+  auto moves = [&] {
+    return MetricSum(FetchMetrics(coordinator_metrics_address_), "freehold_shards_moved_total",
+                     {"reason=\"respread\""});
+  };
+  const absl::Time back = absl::Now();
+  ASSERT_TRUE(set_state(v1::NODE_STATE_UP).ok());
+  bool spread = false;
+  while (absl::Now() - back < absl::Seconds(30)) {
+    absl::SleepFor(absl::Milliseconds(300));
+    const double elapsed = absl::ToDoubleSeconds(absl::Now() - back);
+    EXPECT_LE(moves(), elapsed / 0.2 + 1) << "more moves than --respread-shards-per-tick allows";
+    ASSERT_NO_FATAL_FAILURE(hosts_per_segment(&hosts));
+    spread = std::all_of(hosts.begin(), hosts.end(), [](size_t h) { return h == 6; });
+    if (spread) break;
+  }
+  ASSERT_TRUE(spread) << "segments still share a failure domain";
+  // One move per segment, each onto the host that came back; nothing more moves after.
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_EQ(moves(), static_cast<double>(objects.size()));
+  EXPECT_EQ(ShardFiles(daemons_[5].data_dir).size(), objects.size());
+  for (const auto& [id, payload] : objects) {
+    ASSERT_OK_AND_ASSIGN(std::string got, Download(owner, id));
+    EXPECT_EQ(got, payload);
+  }
+  // The copies left behind are deleted: every daemon holds exactly its manifest's shards.
+  EXPECT_TRUE(WaitFor(absl::Seconds(10), [&] {
+    size_t files = 0;
+    for (const Daemon& d : daemons_) files += ShardFiles(d.data_dir).size();
+    return files == 6 * objects.size();
+  })) << "the shared domain's old copies were not deleted";
 }
 
 }  // namespace

@@ -10,11 +10,25 @@
 #include "coordinator/core/audit_worker.h"
 #include "coordinator/core/durability_config.h"
 #include "coordinator/core/rebalance_worker.h"
+#include "coordinator/core/respread_worker.h"
 #include "coordinator/core/shard_mover.h"
 #include "coordinator/core/reputation.h"
 
 namespace freehold::coordinator {
 namespace {
+
+TEST(RespreadTest, MovesAShardOffTheMostCrowdedDomainOnlyWhenOneIsShared) {
+  // One shard per domain: nothing to move.
+  EXPECT_EQ(ShardToRespread({"a", "b", "c"}, {"h1", "h2", "h3"}), -1);
+  // Two nodes of host h1 hold shards 0 and 2: the higher index moves.
+  EXPECT_EQ(ShardToRespread({"a", "b", "a2", "c"}, {"h1", "h2", "h1", "h3"}), 2);
+  // A node holding two shards goes before a domain of two nodes with one each.
+  EXPECT_EQ(ShardToRespread({"a", "a", "b", "b2", "c"}, {"h1", "h1", "h2", "h2", "h3"}), 1);
+  // The most crowded domain first.
+  EXPECT_EQ(ShardToRespread({"a", "a2", "a3", "b", "b2"}, {"h1", "h1", "h1", "h2", "h2"}), 2);
+  // Nodes unknown to the map (retired) neither move nor count.
+  EXPECT_EQ(ShardToRespread({"x", "x", "b"}, {"", "", "h2"}), -1);
+}
 
 TEST(ReputationTest, UpdatesFollowTheForgettingBetaFormula) {
   const ReputationParams p{0.9, 2.0, 0.6};

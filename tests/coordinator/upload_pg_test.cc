@@ -14,6 +14,7 @@ namespace freehold::coordinator::testing {
 namespace {
 
 using ::freehold::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 class UploadTest : public CoordinatorPgTest {
@@ -164,12 +165,97 @@ TEST_F(UploadTest, CommitRefusesMissingReceiptNamingTheShard) {
   ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
   std::vector<std::string> receipts =
       ReceiptsFor(b.targets, b.input.shard_size_bytes, b.input.shard_sha256);
+  // Two of six missing: fewer than the minimum of k+1 = 5 (one missing is a degraded
+  // commit, DegradedCommitRecordsTheMissingShardsForRepair).
   receipts.erase(receipts.begin() + 4);
+  receipts.erase(receipts.begin() + 1);
   EXPECT_THAT(writer_->CommitSegment(owner, {b.object_id, 0, receipts}),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("shard 4")));
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("receipts for 4 of 6 shards; at least 5"),
+                             HasSubstr("shard 1 (node " + b.targets.shards[1].node_id),
+                             HasSubstr("shard 4 (node " + b.targets.shards[4].node_id))));
   receipts.push_back(receipts[0]);
   EXPECT_THAT(writer_->CommitSegment(owner, {b.object_id, 0, receipts}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("repeats")));
+}
+
+double CounterValue(prometheus::Registry& registry, const std::string& name) {
+  for (const prometheus::MetricFamily& f : registry.Collect()) {
+    if (f.name == name && !f.metric.empty()) return f.metric[0].counter.value;
+  }
+  return -1;
+}
+
+// Issue 23: a put that could store only k+1 of k+m shards (a node died and no
+// replacement took the shard) commits; the shard without receipt is MISSING, the
+// segment is degraded and due for repair at once, and the counter says so.
+TEST_F(UploadTest, DegradedCommitRecordsTheMissingShardsForRepair) {
+  AddNodes(6);
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  EXPECT_EQ(b.targets.min_shards_to_commit, 5);
+  std::vector<std::string> receipts =
+      ReceiptsFor(b.targets, b.input.shard_size_bytes, b.input.shard_sha256);
+  receipts.erase(receipts.begin() + 2);
+  EXPECT_EQ(CounterValue(metrics_registry_, "freehold_segments_committed_degraded_total"), 0);
+  int missing = -1;
+  ASSERT_OK(writer_->CommitSegment(owner, {b.object_id, 0, receipts}, &missing));
+  EXPECT_EQ(missing, 1);
+  EXPECT_EQ(CounterValue(metrics_registry_, "freehold_segments_committed_degraded_total"), 1);
+  // Committing again is OK and counts nothing more.
+  ASSERT_OK(writer_->CommitSegment(owner, {b.object_id, 0, receipts}, &missing));
+  EXPECT_EQ(missing, 0);
+  EXPECT_EQ(CounterValue(metrics_registry_, "freehold_segments_committed_degraded_total"), 1);
+  ASSERT_OK(writer_->CommitObject(owner, b.object_id, 1).status());
+
+  std::optional<SegmentRecord> segment;
+  ASSERT_OK(store_->Read([&](MetadataTxn& txn) -> absl::Status {
+    FH_ASSIGN_OR_RETURN(segment, txn.segments().Get(b.object_id, 0));
+    return absl::OkStatus();
+  }));
+  ASSERT_TRUE(segment.has_value());
+  EXPECT_TRUE(segment->committed);
+  for (const ShardRecord& shard : segment->shards) {
+    EXPECT_EQ(shard.state, shard.index == 2 ? ShardState::kMissing : ShardState::kHealthy)
+        << "shard " << shard.index;
+    EXPECT_EQ(shard.node_id, b.targets.shards[shard.index].node_id);
+  }
+  // The object reads (five shards with grants; the missing one without).
+  ASSERT_OK_AND_ASSIGN(ObjectManifest m, catalog_->Get(&owner, b.object_id));
+  ASSERT_EQ(m.segments.size(), 1u);
+  int with_grant = 0;
+  for (const ShardLocation& l : m.segments[0].shards) with_grant += l.grant.empty() ? 0 : 1;
+  EXPECT_EQ(with_grant, 5);
+  // The repair plan has it at once, with margin 1 (5 healthy - k).
+  ASSERT_OK_AND_ASSIGN(RepairPlan plan, monitor_->Plan());
+  ASSERT_EQ(plan.repairable.size(), 1u);
+  EXPECT_EQ(plan.repairable[0].segment.object_id, b.object_id);
+  EXPECT_EQ(plan.repairable[0].margin, 1);
+  EXPECT_EQ(plan.repairable[0].missing_shards, 1);
+}
+
+TEST_F(UploadTest, DegradedCommitMinimumIsConfigurable) {
+  config_.commit_min_shards = 6;  // all k+m: no degraded commits
+  Wire();
+  AddNodes(6);
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  EXPECT_EQ(b.targets.min_shards_to_commit, 6);
+  std::vector<std::string> receipts =
+      ReceiptsFor(b.targets, b.input.shard_size_bytes, b.input.shard_sha256);
+  receipts.erase(receipts.begin() + 5);
+  EXPECT_THAT(writer_->CommitSegment(owner, {b.object_id, 0, receipts}),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("receipts for 5 of 6 shards; at least 6")));
+  // Out of range minimums are refused at start.
+  CoordinatorConfig c;
+  c.commit_min_shards = 4;  // k: no margin at all
+  EXPECT_THAT(c.Validate(false), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("--commit-min-shards")));
+  c.commit_min_shards = 7;
+  EXPECT_THAT(c.Validate(false), StatusIs(absl::StatusCode::kInvalidArgument));
+  c.commit_min_shards = 5;
+  EXPECT_OK(c.Validate(false));
 }
 
 TEST_F(UploadTest, CommitRefusesHashOrSizeDifferentFromTheOneBegun) {

@@ -205,6 +205,116 @@ TEST(DurabilityFaultTest, TwoDaemonsKilledAtOnceRepairedAndNotDuplicatedOnReturn
 }
 
 
+// Segment ("<hex>-<segment>") -> for each of its shard keys the daemons holding it.
+std::map<std::string, std::map<std::string, std::vector<int>>> BySegment(
+    const std::map<std::string, std::vector<int>>& holders, const std::set<std::string>& keys) {
+  std::map<std::string, std::map<std::string, std::vector<int>>> out;
+  for (const std::string& k : keys) {
+    auto it = holders.find(k);
+    out[k.substr(0, k.rfind('-'))][k] = it == holders.end() ? std::vector<int>{} : it->second;
+  }
+  return out;
+}
+
+// Issue 23, exactly k+m failure domains: six daemons (one host each) for 4+2, one killed
+// while the coordinator still counts it up. A put told not to move a failed shard
+// elsewhere (--shard-tries 1) stores five shards per segment and commits them (a notice
+// says so, freehold_segments_committed_degraded_total counts them); repair rebuilds the
+// sixth at once on a host that already holds one (no unused domain is up); when the
+// daemon is back, that doubled shard is re-spread onto it, so each segment ends on six
+// distinct daemons with one copy per key. Every object reads back byte-exactly throughout.
+TEST(DurabilityFaultTest, APutWithOneOfSixDaemonsDeadCommitsFiveShardsAndIsRepairedAndReSpread) {
+  ClusterOptions o;  // six daemons, each its own host
+  o.node_down_after = "60s";  // the dead daemon keeps being placed on: its shards fail
+  absl::StatusOr<Started> setup = StartWithUser(o, "five");
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  Cluster& cluster = *setup->cluster;
+  CliUser& alice = *setup->alice;
+  const std::map<std::string, std::string> before = PutObjects(alice, 2, 400);
+  ASSERT_EQ(before.size(), 2u);
+
+  const int dead = 3;
+  cluster.KillNode(dead);
+  std::map<std::string, std::string> data;
+  int degraded_segments = 0;
+  for (int i = 0; i < 4; ++i) {
+    const std::string name = absl::StrCat("five-", i);
+    const std::string bytes =
+        WriteRandomFile(alice.File(name), 300 * 1024 + i * 700 * 1024 + i, 500 + i);
+    CliResult put =
+        alice.Run({"--json", "put", alice.File(name), "--name", name, "--shard-tries", "1"});
+    ASSERT_EQ(put.exit_code, 0) << put.Describe();
+    const nlohmann::json j = nlohmann::json::parse(put.out);
+    // Every segment has a shard on each of the six daemons, so each one is degraded.
+    EXPECT_EQ(j["degraded_segments"].get<int>(), j["segments"].get<int>()) << put.Describe();
+    EXPECT_THAT(put.err, ::testing::HasSubstr("stored 5 of 6 shards")) << put.Describe();
+    degraded_segments += j["degraded_segments"].get<int>();
+    data[j["id"].get<std::string>()] = bytes;
+  }
+  ASSERT_GE(degraded_segments, 4);
+  EXPECT_EQ(MetricSum(cluster.coordinator_metrics_address(),
+                      "freehold_segments_committed_degraded_total", "", alice.work_dir()),
+            static_cast<double>(degraded_segments));
+  ExpectAllReadable(alice, data, "committed with five shards");
+
+  // Repaired at once to six healthy shards, the sixth beside another on a live daemon.
+  const absl::Time committed = absl::Now();
+  absl::StatusOr<v1::ClusterStatusResponse> st;
+  do {
+    absl::SleepFor(absl::Milliseconds(300));
+    st = cluster.Status();
+  } while ((!st.ok() || st->segments_degraded() != 0) &&
+           absl::Now() - committed < absl::Seconds(30));
+  ASSERT_TRUE(st.ok()) << st.status();
+  ASSERT_EQ(st->segments_degraded(), 0u) << "the missing shards were not repaired";
+  std::printf("%d segments committed with 5 of 6 shards, all 6 healthy %s later\n",
+              degraded_segments, absl::FormatDuration(absl::Now() - committed).c_str());
+  std::map<std::string, std::string> all = data;
+  all.insert(before.begin(), before.end());
+  const std::set<std::string> keys = KeysOf(ShardHolders(cluster), all);
+  ASSERT_EQ(keys.size() % kShardsPerSegment, 0u);
+  std::set<std::string> degraded_hex;
+  for (const auto& [id, bytes] : data) degraded_hex.insert(HexOfUuid(id));
+  for (const auto& [segment, holders] : BySegment(ShardHolders(cluster), keys)) {
+    if (!degraded_hex.count(segment.substr(0, 32))) continue;  // stored before the kill
+    std::set<int> daemons;
+    for (const auto& [key, on] : holders) {
+      for (int n : on) {
+        if (n != dead) daemons.insert(n);
+      }
+    }
+    EXPECT_EQ(daemons.size(), 5u) << segment << ": six shards on the five live daemons";
+  }
+  ExpectAllReadable(alice, all, "repaired, one daemon dead");
+
+  // The daemon is back: the doubled shards move onto it, the old copies are deleted.
+  ASSERT_TRUE(cluster.StartNode(dead).ok());
+  const absl::Time back = absl::Now();
+  std::string shared;
+  do {
+    absl::SleepFor(absl::Milliseconds(500));
+    shared.clear();
+    for (const auto& [segment, holders] : BySegment(ShardHolders(cluster), keys)) {
+      std::set<int> daemons;
+      for (const auto& [key, on] : holders) {
+        if (on.size() != 1) shared = absl::StrCat(key, " on ", on.size(), " disks");
+        if (!on.empty()) daemons.insert(on[0]);
+      }
+      if (daemons.size() != kShardsPerSegment) {
+        shared = absl::StrCat(segment, " on ", daemons.size(), " daemons");
+      }
+    }
+  } while (!shared.empty() && absl::Now() - back < absl::Seconds(45));
+  EXPECT_EQ(shared, "") << "doubled shards were not re-spread onto the returning daemon";
+  std::printf("re-spread onto the returning daemon %s after its restart\n",
+              absl::FormatDuration(absl::Now() - back).c_str());
+  st = cluster.Status();
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->segments_degraded(), 0u);
+  EXPECT_EQ(st->segments_lost(), 0u);
+  ExpectAllReadable(alice, all, "after the re-spread");
+}
+
 // The shard keys the coordinator records as `state` (2 healthy) on `node_id` (psql on
 // the cluster's database).
 std::set<std::string> RecordedKeys(const Cluster& c, const std::string& node_id,

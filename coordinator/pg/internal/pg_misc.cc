@@ -47,6 +47,12 @@ absl::Status PgDeletions::Complete(int64_t task_id) {
   return absl::OkStatus();
 }
 
+absl::Status PgDeletions::Cancel(const std::string& node_id, const std::string& shard_key) {
+  txn_.exec_params("DELETE FROM shard_deletions WHERE node_id = $1 AND shard_key = $2", node_id,
+                   shard_key);
+  return absl::OkStatus();
+}
+
 absl::Status PgDeletions::Reschedule(int64_t task_id, absl::Time next_attempt,
                                      const std::string& error) {
   txn_.exec_params(

@@ -155,6 +155,7 @@ class PgDeletions : public DeletionQueue {
                        absl::Time due) override;
   absl::StatusOr<std::vector<DeletionTask>> Due(absl::Time now, int limit) override;
   absl::Status Complete(int64_t task_id) override;
+  absl::Status Cancel(const std::string& node_id, const std::string& shard_key) override;
   absl::Status Reschedule(int64_t task_id, absl::Time next_attempt,
                           const std::string& error) override;
   absl::StatusOr<int64_t> Size() override;
