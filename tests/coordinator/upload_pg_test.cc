@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_replace.h"
 #include "common/signed_token.h"
+#include "common/status.h"
 #include "coordinator/core/ids.h"
 #include "tests/coordinator/coordinator_fixture.h"
 #include "tests/support/status_matchers.h"
