@@ -1,11 +1,12 @@
 // Fault test 10 (issue 23): a randomized soak with a fixed seed over the real cluster
 // (processes on loopback, 4+2 segments of 1 MiB, eight daemons in four zones).
 //
-// A sequence of FREEHOLD_SOAK_STEPS steps (default 80) drawn from a generator seeded
+// A sequence of FREEHOLD_SOAK_STEPS steps (default 120) drawn from a generator seeded
 // with FREEHOLD_SOAK_SEED (default 20261207): puts (inline, one-segment and
 // multi-segment sizes), byte-exact gets, deletes to the trash, restores from the trash,
-// kill -9 of a daemon and its restart (never more than m = 2 down, and never so many
-// that fewer than k+m = 6 hosts stay up), one drain (freehold-admin drain) and one node
+// kill -9 of a daemon and its restart at least 6 s later (marked down and repaired from
+// meanwhile; never more than m = 2 down, and never so many that fewer than k+m = 6
+// hosts stay up), one drain (freehold-admin drain) and one node
 // join, at positions drawn from the same generator. Every step is printed; a failure
 // names the seed and step so that the same sequence can be replayed (the faults'
 // timing is real, so a replay repeats the sequence, not every interleaving).
@@ -17,7 +18,7 @@
 // its node (all healthy, none on two disks), so an orphan sweep has nothing left to
 // delete (sweeps run every 2 s with a 12 s grace and must have converged there).
 //
-// Bound: about 2-3 minutes (80 steps of about a second each, then at most 90 s of
+// Bound: about 1-3 minutes (120 steps of about half a second each, then at most 90 s of
 // convergence).
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -44,12 +45,23 @@ namespace {
 constexpr absl::Duration kTrashWindow = absl::Seconds(15);
 constexpr int kMaxDown = 2;        // m
 constexpr int kMinLiveHosts = 6;   // k + m: every segment keeps distinct hosts
+// A killed daemon stays down at least this long: marked down (3 s) and repaired from.
+constexpr absl::Duration kMinDowntime = absl::Seconds(6);
 
 uint64_t EnvNumber(const char* name, uint64_t fallback) {
   const char* v = std::getenv(name);
   uint64_t n = 0;
   if (v != nullptr && absl::SimpleAtoi(v, &n)) return n;
   return fallback;
+}
+
+// The daemon killed longest ago (`killed` not empty).
+std::map<int, absl::Time>::const_iterator OldestKill(const std::map<int, absl::Time>& killed) {
+  auto oldest = killed.begin();
+  for (auto it = killed.begin(); it != killed.end(); ++it) {
+    if (it->second < oldest->second) oldest = it;
+  }
+  return oldest;
 }
 
 struct SoakObject {
@@ -63,7 +75,7 @@ struct SoakObject {
 
 TEST(SoakTest, SeededRandomPutsGetsDeletesRestoresKillsDrainAndJoinLoseNothing) {
   const uint64_t seed = EnvNumber("FREEHOLD_SOAK_SEED", 20261207);
-  const int steps = static_cast<int>(EnvNumber("FREEHOLD_SOAK_STEPS", 80));
+  const int steps = static_cast<int>(EnvNumber("FREEHOLD_SOAK_STEPS", 120));
   const std::string replay = absl::StrCat("replay: FREEHOLD_SOAK_SEED=", seed,
                                           " FREEHOLD_SOAK_STEPS=", steps,
                                           " ctest -R SoakTest");
@@ -100,7 +112,7 @@ TEST(SoakTest, SeededRandomPutsGetsDeletesRestoresKillsDrainAndJoinLoseNothing) 
   std::printf("soak: drain at step %d, join at step %d\n", drain_step, join_step);
 
   std::vector<SoakObject> objects;
-  std::set<int> killed;
+  std::map<int, absl::Time> killed;  // daemon -> when
   int drained = -1;  // daemon index
   std::string drained_id;
   int puts = 0, gets = 0, deletes = 0, restores = 0, kills = 0, restarts = 0;
@@ -144,17 +156,18 @@ TEST(SoakTest, SeededRandomPutsGetsDeletesRestoresKillsDrainAndJoinLoseNothing) 
       }
       const int victim = candidates[uniform(0, static_cast<int>(candidates.size()) - 1)];
       cluster.KillNode(victim);
-      killed.insert(victim);
+      killed[victim] = absl::Now();
       ++kills;
       did = absl::StrCat("kill -9 daemon ", victim);
-    } else if (roll < 22 && !killed.empty()) {
-      auto it = killed.begin();
-      std::advance(it, uniform(0, static_cast<int>(killed.size()) - 1));
-      const int back = *it;
+    } else if (roll < 22 && !killed.empty() &&
+               absl::Now() - OldestKill(killed)->second >= kMinDowntime) {
+      const auto oldest = OldestKill(killed);
+      const int back = oldest->first;
       ASSERT_TRUE(cluster.StartNode(back).ok()) << where << "restart daemon " << back;
-      killed.erase(it);
+      const absl::Duration down = absl::Now() - oldest->second;
+      killed.erase(oldest);
       ++restarts;
-      did = absl::StrCat("restart daemon ", back);
+      did = absl::StrCat("restart daemon ", back, " (down ", absl::FormatDuration(down), ")");
     } else if (roll < 55 || live.empty()) {
       // Sizes: inline (<= 64 KiB), one segment, two or three segments.
       const int kind = uniform(0, 2);
@@ -226,7 +239,9 @@ TEST(SoakTest, SeededRandomPutsGetsDeletesRestoresKillsDrainAndJoinLoseNothing) 
   const std::string at_end = absl::StrCat("[seed ", seed, ", after the steps] ");
 
   // Every daemon back (the drained one too: it must end empty, not merely absent).
-  for (int i : killed) ASSERT_TRUE(cluster.StartNode(i).ok()) << at_end << "restart " << i;
+  for (const auto& [i, when] : killed) {
+    ASSERT_TRUE(cluster.StartNode(i).ok()) << at_end << "restart " << i;
+  }
   killed.clear();
   const int expect_up = cluster.node_count() - (drained >= 0 ? 1 : 0);
   const absl::Time settle_start = absl::Now();
