@@ -121,13 +121,19 @@ std::string ReadAllBack(const CliUser& u, const std::map<std::string, std::strin
 }
 
 // Polls `check` (returns "" when satisfied, else the state) every 250 ms up to `bound`;
-// returns its last answer.
+// returns its last answer. Prints the state every 5 s while waiting.
 std::string WaitFor(absl::Duration bound, const std::function<std::string()>& check) {
-  const absl::Time deadline = absl::Now() + bound;
+  const absl::Time start = absl::Now();
+  absl::Time printed = start;
   std::string last = check();
-  while (!last.empty() && absl::Now() < deadline) {
+  while (!last.empty() && absl::Now() - start < bound) {
     absl::SleepFor(absl::Milliseconds(250));
     last = check();
+    if (!last.empty() && absl::Now() - printed > absl::Seconds(5)) {
+      printed = absl::Now();
+      std::printf("  waiting %.0f s: %s\n", absl::ToDoubleSeconds(printed - start), last.c_str());
+      std::fflush(stdout);
+    }
   }
   return last;
 }
@@ -221,6 +227,8 @@ TEST(DurabilityFault2Test, OneOfSixDaemonsKilledStaysReadableAndIsRepairedToFull
   cluster.KillNode(victim);
   const absl::Time killed_at = absl::Now();
   EXPECT_EQ(ReadAllBack(alice, data, "right after the kill"), "");
+  std::printf("48 objects read back %.1f s after the kill\n",
+              absl::ToDoubleSeconds(absl::Now() - killed_at));
   ASSERT_TRUE(cluster.WaitForNodesUp(5, absl::Seconds(30)).ok());
   const absl::Duration marked_down = absl::Now() - killed_at;
 

@@ -1,6 +1,7 @@
 #include "tests/e2e/fleet_checks.h"
 
 #include "absl/strings/numbers.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "tests/e2e/probes.h"
@@ -32,8 +33,21 @@ absl::StatusOr<std::vector<RecordedShard>> RecordedShards(const Cluster& c,
 }
 
 std::string NodeIdOf(const Cluster& c, int i) {
-  absl::StatusOr<testing::StoragedIdentity> id = testing::PrintStoragedIdentity(c.node_data_dir(i));
-  return id.ok() ? id->node_id : "";
+  // Asking the daemon's binary costs a process start: remembered per data dir (a node's
+  // identity never changes).
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* known = new std::map<std::string, std::string>();
+  const std::string dir = c.node_data_dir(i);
+  {
+    absl::MutexLock lock(&mu);
+    auto it = known->find(dir);
+    if (it != known->end()) return it->second;
+  }
+  absl::StatusOr<testing::StoragedIdentity> id = testing::PrintStoragedIdentity(dir);
+  if (!id.ok()) return "";
+  absl::MutexLock lock(&mu);
+  (*known)[dir] = id->node_id;
+  return id->node_id;
 }
 
 std::string DisksMatchRecords(const Cluster& c, const std::string& scratch, int* unreferenced) {

@@ -25,7 +25,7 @@ struct RecordedShard {
 absl::StatusOr<std::vector<RecordedShard>> RecordedShards(const Cluster& c,
                                                           const std::string& scratch);
 
-// The node id of daemon i (from its data dir; stable across restarts).
+// The node id of daemon i (from its data dir; stable across restarts; remembered).
 std::string NodeIdOf(const Cluster& c, int i);
 
 // Compares every daemon's disk (quarantined `.corrupt` files excluded) with the
