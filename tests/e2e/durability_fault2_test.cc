@@ -196,6 +196,12 @@ int FullestDaemon(const Cluster& c, uint64_t* bytes) {
   return best;
 }
 
+// The coordinator's log (warnings and errors) for a failure message.
+void PrintLogTail(const Cluster& c, const std::string& scratch) {
+  CliResult tail = RunTool("/usr/bin/tail", {"-n", "60", c.dir() + "/coordinator.log"}, scratch);
+  std::printf("--- coordinator.log (last 60 lines) ---\n%s---\n", tail.out.c_str());
+}
+
 double Leader(const Cluster& c, int replica, const std::string& scratch) {
   return MetricSum(c.coordinator_metrics_address(replica), "freehold_coordinator_leader", "",
                    scratch);
@@ -329,7 +335,8 @@ TEST(DurabilityFault2Test, FlippedBytesAreReadRightFoundByAuditsWithinThePeriodA
   });
   const absl::Duration detected = absl::Now() - flipped_at;
   EXPECT_EQ(found, "") << "the flipped shards were not all found within the audit period";
-  EXPECT_LE(detected, kAuditPeriod + absl::Seconds(2));
+  // The slack covers the 250 ms polling and the metrics scrape, not a second period.
+  EXPECT_LE(detected, kAuditPeriod + absl::Seconds(5));
 
   // Repair rewrites each with its original bytes, recorded healthy on some disk.
   const std::string rewritten = WaitFor(absl::Seconds(40), [&]() -> std::string {
@@ -369,7 +376,7 @@ TEST(DurabilityFault2Test, DrainUnderTrafficEmptiesTheNodeKeepsReadsExactMovesWi
   o.zones = 4;
   // A bounded drain bandwidth so that the drain lasts several seconds of traffic.
   o.coordinator_args = {"--audits=false", "--drain-parallelism", "4",
-                        "--move-bytes-per-second", "2MiB", "--orphan-sweep-interval", "2s"};
+                        "--move-bytes-per-second", "512KiB", "--orphan-sweep-interval", "2s"};
   o.storaged_args = {"--orphan-grace", "20s"};
   absl::StatusOr<Started> setup = StartWithUser(o, "drain");
   ASSERT_TRUE(setup.ok()) << setup.status();
@@ -658,8 +665,13 @@ TEST(DurabilityFault2Test, PostgresRestartedDuringUploadsRepairAndDrainLosesNoth
   const int on_victim = RecordedOn(cluster, victim_id, alice.work_dir());
   cluster.KillNode(victim);
   ASSERT_TRUE(cluster.WaitForNodesUp(6, absl::Seconds(30)).ok());
-  absl::SleepFor(absl::Milliseconds(1200));  // --repair-after 1s: repair begins
-  const int before_restart = RecordedOn(cluster, victim_id, alice.work_dir());
+  // Restart as soon as the repair has moved its first records.
+  int before_restart = on_victim;
+  const absl::Time repair_deadline = absl::Now() + absl::Seconds(20);
+  while (before_restart == on_victim && absl::Now() < repair_deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+    before_restart = RecordedOn(cluster, victim_id, alice.work_dir());
+  }
   ASSERT_TRUE((*pg)->Restart().ok());
   EXPECT_EQ(WaitFor(absl::Seconds(60),
                     [&]() -> std::string {
@@ -698,6 +710,7 @@ TEST(DurabilityFault2Test, PostgresRestartedDuringUploadsRepairAndDrainLosesNoth
   // Nothing committed lost.
   EXPECT_EQ(DoublePlaced(cluster, alice.work_dir()), "");
   EXPECT_EQ(ReadAllBack(alice, committed, "after three restarts"), "");
+  if (::testing::Test::HasFailure()) PrintLogTail(cluster, alice.work_dir());
   setup->cluster.reset();  // services stop before the database does
 }
 
