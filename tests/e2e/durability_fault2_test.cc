@@ -11,13 +11,15 @@
 //  3. bytes flipped in shard files: reads return the right bytes; audits find every
 //     flipped shard within the configured --audit-period; repair rewrites each with
 //     its original bytes.
-//  5. drain under traffic: every shard leaves the node, every read during the drain
-//     returns the right bytes, bytes moved are within 1.05x of what the node held.
+//  5. drain under traffic: every shard leaves the node (no record names it), every read
+//     during the drain returns the right bytes, bytes moved are within 1.05x of what the
+//     node held. That its disk ends empty is the DISABLED_ test (a known defect, below).
 //  6. the leading coordinator replica killed in the middle of a repair and of a drain:
 //     the other replica takes over and finishes; no segment lost, none with two shards
 //     on one node, no key on two disks.
 //  7. PostgreSQL restarted during uploads, a repair and a drain: the services recover by
-//     themselves, failed calls fail UNAVAILABLE (CLI exit 5), nothing committed is lost.
+//     themselves, failed calls fail UNAVAILABLE (CLI exit 5), the repair and the drain
+//     finish, nothing committed is lost.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <fcntl.h>
