@@ -318,6 +318,16 @@ void Cluster::KillNode(int i) {
   if (nodes_[i].process != nullptr) nodes_[i].process->KillHard();
 }
 
+absl::StatusOr<int> Cluster::AddNode() {
+  absl::StatusOr<int> port = testing::PickFreePort();
+  if (!port.ok()) return port.status();
+  const int i = node_count();
+  nodes_.push_back(Node{absl::StrCat("127.0.0.1:", *port),
+                        absl::StrCat("zone-", i % std::max(1, options_.zones) + 1), nullptr, 0});
+  if (absl::Status s = StartNode(i); !s.ok()) return s;
+  return i;
+}
+
 bool Cluster::NodeRunning(int i) {
   return nodes_[i].process != nullptr && nodes_[i].process->Running();
 }

@@ -96,6 +96,9 @@ class Cluster {
   void KillNode(int i);
   absl::Status StartNode(int i);
   bool NodeRunning(int i);
+  // A new storage daemon joins (approved, its own port, data dir, host and the zone
+  // after the last one's, round robin): returns its index once it is running.
+  absl::StatusOr<int> AddNode();
 
   // Starts every daemon that is not running and waits until all are up.
   absl::Status RestoreAllNodes(absl::Duration timeout);
