@@ -169,7 +169,7 @@ TEST_F(AbandonedAccountEndToEndTest, SilenceTrashLoginRestoresThenSilenceCollect
       << "the trashed account's object did not reach the coordinator's trash";
   CliResult hidden = fetch();
   EXPECT_NE(hidden.exit_code, 0) << hidden.Describe();
-  EXPECT_THAT(hidden.err, HasSubstr("in the trash"));
+  EXPECT_THAT(hidden.err, HasSubstr("no longer works"));
   EXPECT_EQ(ShardsOnDisk(object_id), 6);  // kept while restorable
 
   // 3. The owner logs in during the trash period: the account and the file come back.
