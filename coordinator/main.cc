@@ -17,6 +17,7 @@
 #include "common/migrate_options.h"
 #include "common/pg.h"
 #include "common/tls_config.h"
+#include "coordinator/core/account_trash.h"
 #include "coordinator/core/access.h"
 #include "coordinator/core/admission.h"
 #include "coordinator/core/audit_worker.h"
@@ -232,6 +233,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<fc::GrpcDeletedAccountsFeed> feed;
   std::unique_ptr<fc::AccountDeletionConsumer> consumer;
   std::unique_ptr<fc::GrpcRevokedSessionsFeed> revoked_feed;
+  std::unique_ptr<fc::GrpcTrashedAccountsFeed> trashed_feed;
+  std::unique_ptr<fc::AccountTrashConsumer> trash_consumer;
   if (!config.accounts.empty()) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
         freehold::MakeChannel(config.accounts, tls.Client());
@@ -241,6 +244,10 @@ int main(int argc, char** argv) {
     revoked_feed = std::make_unique<fc::GrpcRevokedSessionsFeed>(*channel);
     consumer = std::make_unique<fc::AccountDeletionConsumer>(store, catalog, *feed,
                                                              log.With({{"part", "outbox"}}));
+    // The abandoned-account trash (core/account_trash.h).
+    trashed_feed = std::make_unique<fc::GrpcTrashedAccountsFeed>(*channel);
+    trash_consumer = std::make_unique<fc::AccountTrashConsumer>(
+        store, *trashed_feed, clock, config, log.With({{"part", "account-trash"}}));
   }
 
   // Ended sessions: their access tokens are refused within --revocation-poll-interval
@@ -321,6 +328,10 @@ int main(int argc, char** argv) {
   loops.Add({"trash-purge", every, true, [&] { return trash.PurgeDue().status(); }});
   if (consumer != nullptr) {
     loops.Add({"accounts-deletion-outbox", every, true, [&] { return consumer->Poll().status(); }});
+  }
+  if (trash_consumer != nullptr) {
+    loops.Add({"accounts-trash-outbox", every, true,
+               [&] { return trash_consumer->Poll().status(); }});
   }
   if (config.repair) {
     loops.Add({"repair", every, true, [&] { return repair.RunOnce().status(); }});

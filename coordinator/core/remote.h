@@ -38,6 +38,27 @@ class DeletedAccountsFeed {
   virtual absl::Status Ack(int64_t up_to_sequence) = 0;
 };
 
+struct TrashedAccountEvent {
+  enum class Action { kTrash, kRestore };
+  int64_t sequence = 0;
+  std::string account_id;
+  Action action = Action::kTrash;
+  // kTrash: when accounts collects the account (deletion outbox) unless it is renewed.
+  absl::Time collect_at = absl::UnixEpoch();
+};
+
+// The accounts trashed-accounts outbox (Accounts.ListTrashedAccounts /
+// AckTrashedAccounts): commit-ordered, so a RESTORE never precedes its TRASH.
+class TrashedAccountsFeed {
+ public:
+  virtual ~TrashedAccountsFeed() = default;
+  // Events with sequence > after_sequence, ascending, at most `limit`.
+  virtual absl::StatusOr<std::vector<TrashedAccountEvent>> List(int64_t after_sequence,
+                                                                int limit) = 0;
+  // Tells accounts every event up to `up_to_sequence` is handled.
+  virtual absl::Status Ack(int64_t up_to_sequence) = 0;
+};
+
 struct RevokedSessionEvent {
   int64_t sequence = 0;
   std::string session_id;       // the `extra` claim of the session's access tokens

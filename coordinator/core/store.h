@@ -61,6 +61,7 @@ class ObjectRepository {
   virtual absl::Status Insert(const ObjectRecord& object) = 0;
   // Replaces the mutable columns: age header, state, public link, committed_at,
   // segment_count, trashed_at, purge_at, encrypted metadata, share record, header version.
+  // A change of trashed_at clears the trashed_with_account mark.
   virtual absl::Status Update(const ObjectRecord& object) = 0;
   // Removes the object with its segments, shards and shares.
   virtual absl::Status Remove(const std::string& object_id) = 0;
@@ -90,6 +91,16 @@ class ObjectRepository {
                                                                 int limit) = 0;
   // Ids of trashed objects whose purge_at <= now, earliest first, at most `limit`.
   virtual absl::StatusOr<std::vector<std::string>> ListPurgeDue(absl::Time now, int limit) = 0;
+  // The abandoned-account trash (core/account_trash.h). Moves at most `limit` committed
+  // objects of `account_id` not in the trash into it (trashed_at = now, purge_at =
+  // purge_at, marked trashed_with_account); returns how many.
+  virtual absl::StatusOr<int> TrashLiveOwnedBy(const std::string& account_id, absl::Time now,
+                                               absl::Time purge_at, int limit) = 0;
+  // Restores at most `limit` objects of `account_id` marked trashed_with_account (shares
+  // and links as they were); one whose folder now holds a live object or a folder of
+  // its name goes to the root. Returns how many.
+  virtual absl::StatusOr<int> RestoreTrashedWithAccount(const std::string& account_id,
+                                                        int limit) = 0;
   // Ids of uploading objects whose upload_expires_at <= now, at most `limit`.
   virtual absl::StatusOr<std::vector<std::string>> ListExpiredUploads(absl::Time now,
                                                                       int limit) = 0;

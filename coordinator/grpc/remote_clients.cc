@@ -2,6 +2,8 @@
 
 #include <grpcpp/client_context.h>
 
+#include "absl/strings/str_cat.h"
+
 #include "common/grpc_status.h"
 #include "freehold/v1/accounts.grpc.pb.h"
 #include "freehold/v1/storage.grpc.pb.h"
@@ -85,6 +87,49 @@ absl::Status GrpcDeletedAccountsFeed::Ack(int64_t up_to_sequence) {
   request.set_consumer(kConsumerName);
   v1::AckDeletedAccountsResponse response;
   return FromGrpcStatus(stub.AckDeletedAccounts(&ctx, request, &response));
+}
+
+absl::StatusOr<std::vector<TrashedAccountEvent>> GrpcTrashedAccountsFeed::List(
+    int64_t after_sequence, int limit) {
+  v1::Accounts::Stub stub(channel_);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  v1::ListTrashedAccountsRequest request;
+  request.set_after_sequence(after_sequence);
+  request.set_limit(static_cast<uint32_t>(limit));
+  v1::ListTrashedAccountsResponse response;
+  grpc::Status s = stub.ListTrashedAccounts(&ctx, request, &response);
+  if (!s.ok()) return FromGrpcStatus(s);
+  std::vector<TrashedAccountEvent> out;
+  out.reserve(response.accounts_size());
+  for (const v1::TrashedAccount& a : response.accounts()) {
+    TrashedAccountEvent e;
+    e.sequence = a.sequence();
+    e.account_id = a.account_id();
+    if (a.action() == v1::TrashedAccount::TRASH) {
+      e.action = TrashedAccountEvent::Action::kTrash;
+    } else if (a.action() == v1::TrashedAccount::RESTORE) {
+      e.action = TrashedAccountEvent::Action::kRestore;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ListTrashedAccounts: event ", a.sequence(), " has no action"));
+    }
+    e.collect_at = absl::FromUnixSeconds(a.collect_at().seconds()) +
+                   absl::Nanoseconds(a.collect_at().nanos());
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+absl::Status GrpcTrashedAccountsFeed::Ack(int64_t up_to_sequence) {
+  v1::Accounts::Stub stub(channel_);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  v1::AckTrashedAccountsRequest request;
+  request.set_up_to_sequence(up_to_sequence);
+  request.set_consumer(kConsumerName);
+  v1::AckTrashedAccountsResponse response;
+  return FromGrpcStatus(stub.AckTrashedAccounts(&ctx, request, &response));
 }
 
 }  // namespace freehold::coordinator

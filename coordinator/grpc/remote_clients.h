@@ -45,6 +45,21 @@ class GrpcDeletedAccountsFeed : public DeletedAccountsFeed {
   std::shared_ptr<grpc::Channel> channel_;
 };
 
+// Accounts.ListTrashedAccounts / AckTrashedAccounts (core/account_trash.h); the same
+// channel rules as GrpcDeletedAccountsFeed. Thread-safe.
+class GrpcTrashedAccountsFeed : public TrashedAccountsFeed {
+ public:
+  static constexpr const char* kConsumerName = "coordinator";
+  explicit GrpcTrashedAccountsFeed(std::shared_ptr<grpc::Channel> channel)
+      : channel_(std::move(channel)) {}
+  absl::StatusOr<std::vector<TrashedAccountEvent>> List(int64_t after_sequence,
+                                                        int limit) override;
+  absl::Status Ack(int64_t up_to_sequence) override;
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
 // Accounts.ListRevokedSessions (the coordinator role: the channel presents the
 // coordinator's certificate with TLS; loopback in plaintext development mode).
 // Thread-safe.

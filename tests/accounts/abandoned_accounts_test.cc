@@ -230,6 +230,99 @@ TEST_F(AbandonedAccountsTest, RecoveryKeyLoginTakesATrashedAccountBack) {
   EXPECT_EQ(Report().renewed_total(), 1);
 }
 
+// The trashed-accounts outbox (migration 0009) the coordinator consumes: a TRASH row per
+// trashed account (collect_at = trashed + retention), a RESTORE row when a trashed
+// account's owner logs in, nothing for a warned-only renewal or for the collection
+// (that is the deletion outbox); rows in sequence order, paged, acked, inputs checked.
+TEST_F(AbandonedAccountsTest, TrashAndRestoreGoToTheTrashedAccountsOutboxForTheCoordinator) {
+  FakeClock& clock = svc_->clock();
+  const std::string ann = Register("ann", "");  // trashed, then collected
+  const std::string dan = Register("dan", "");  // trashed, then back
+  const std::string bob = Register("bob", "");  // back while only warned
+  clock.Advance(731 * kDay);
+  EXPECT_EQ(Run().warned, 3);
+  clock.Advance(kDay);
+  ASSERT_OK(LogIn("bob").status());
+  clock.Advance(60 * kDay);
+  const absl::Time trashed_at = clock.Now();
+  EXPECT_EQ(Run().trashed, 2);
+
+  auto list = [&](int64_t after, uint32_t limit) {
+    v1::ListTrashedAccountsRequest req;
+    req.set_after_sequence(after);
+    req.set_limit(limit);
+    v1::ListTrashedAccountsResponse resp;
+    grpc::Status s = stub().ListTrashedAccounts(PlainContext().get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  };
+  v1::ListTrashedAccountsResponse first = list(0, 0);
+  ASSERT_EQ(first.accounts_size(), 2);
+  std::vector<std::string> trashed;
+  for (const v1::TrashedAccount& a : first.accounts()) {
+    EXPECT_EQ(a.action(), v1::TrashedAccount::TRASH);
+    EXPECT_EQ(a.at().seconds(), absl::ToUnixSeconds(trashed_at));
+    EXPECT_EQ(a.collect_at().seconds(), absl::ToUnixSeconds(trashed_at + 30 * kDay));
+    trashed.push_back(a.account_id());
+  }
+  EXPECT_THAT(trashed, UnorderedElementsAre(ann, dan));
+  EXPECT_LT(first.accounts(0).sequence(), first.accounts(1).sequence());
+  // Paging: one at a time, after a sequence.
+  v1::ListTrashedAccountsResponse page = list(0, 1);
+  ASSERT_EQ(page.accounts_size(), 1);
+  EXPECT_EQ(page.accounts(0).sequence(), first.accounts(0).sequence());
+  EXPECT_EQ(list(first.accounts(1).sequence(), 0).accounts_size(), 0);
+
+  clock.Advance(10 * kDay);
+  ASSERT_OK(LogIn("dan").status());  // back from the trash: a RESTORE row
+  v1::ListTrashedAccountsResponse after = list(first.accounts(1).sequence(), 0);
+  ASSERT_EQ(after.accounts_size(), 1);
+  EXPECT_EQ(after.accounts(0).account_id(), dan);
+  EXPECT_EQ(after.accounts(0).action(), v1::TrashedAccount::RESTORE);
+  EXPECT_EQ(after.accounts(0).at().seconds(), absl::ToUnixSeconds(clock.Now()));
+  EXPECT_FALSE(after.accounts(0).has_collect_at());
+
+  clock.Advance(21 * kDay);
+  EXPECT_EQ(Run().collected, 1);  // ann: through the deletion outbox, not this one
+  EXPECT_THAT(DeletedIds(), ElementsAre(ann));
+  EXPECT_EQ(list(0, 0).accounts_size(), 3);
+
+  v1::AckTrashedAccountsRequest ack;
+  v1::AckTrashedAccountsResponse ack_resp;
+  ack.set_up_to_sequence(after.accounts(0).sequence());
+  ack.set_consumer("Coordinator!");
+  grpc::Status bad = stub().AckTrashedAccounts(PlainContext().get(), ack, &ack_resp);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(), ::testing::HasSubstr("consumer"));
+  ack.set_consumer("coordinator");
+  ASSERT_TRUE(stub().AckTrashedAccounts(PlainContext().get(), ack, &ack_resp).ok());
+  ack.set_up_to_sequence(1);  // never moves back
+  ASSERT_TRUE(stub().AckTrashedAccounts(PlainContext().get(), ack, &ack_resp).ok());
+  EXPECT_EQ(Query("SELECT acked_sequence FROM outbox_consumers WHERE consumer = "
+                  "'trashed-accounts/coordinator'")[0][0]
+                .as<int64_t>(),
+            after.accounts(0).sequence());
+  v1::ListTrashedAccountsRequest negative;
+  negative.set_after_sequence(-1);
+  v1::ListTrashedAccountsResponse unused;
+  grpc::Status neg = stub().ListTrashedAccounts(PlainContext().get(), negative, &unused);
+  EXPECT_EQ(neg.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(neg.error_message(), ::testing::HasSubstr("after_sequence"));
+}
+
+// GetLifecycleReport needs no authentication: it answers from a report at most
+// --lifecycle-report-cache old instead of querying the database on every call.
+TEST_F(AbandonedAccountsTest, LifecycleReportIsCachedForTheConfiguredTime) {
+  FakeClock& clock = svc_->clock();
+  const int64_t before = Report().warned_total();
+  Query("UPDATE lifecycle_totals SET total = total + 7 WHERE stage = 'warned'");
+  EXPECT_EQ(Report().warned_total(), before);  // from the cache
+  clock.Advance(absl::Seconds(4));
+  EXPECT_EQ(Report().warned_total(), before);
+  clock.Advance(absl::Seconds(1));  // 5 s: read again
+  EXPECT_EQ(Report().warned_total(), before + 7);
+}
+
 TEST_F(AbandonedAccountsTest, ZeroSilenceDisablesTheLifecycle) {
   svc_.reset();
   StackConfig config;
@@ -254,6 +347,9 @@ TEST(LifecyclePolicyTest, ValidateNamesTheFlag) {
   p = LifecyclePolicy{};
   p.trash_retention = absl::ZeroDuration();
   EXPECT_THAT(p.Validate().message(), ::testing::HasSubstr("--inactivity-trash-retention"));
+  p = LifecyclePolicy{};
+  p.report_cache = -absl::Seconds(1);
+  EXPECT_THAT(p.Validate().message(), ::testing::HasSubstr("--lifecycle-report-cache"));
 }
 
 }  // namespace

@@ -84,7 +84,9 @@ absl::Status PgObjects::Update(const ObjectRecord& o) {
         "UPDATE objects SET age_header = $2, state = $3, public_link = $4, "
         "committed_at = micros_to_ts($5), segment_count = $6, trashed_at = micros_to_ts($7), "
         "purge_at = micros_to_ts($8), encrypted_metadata = $9, share_record = $10, "
-        "header_version = $11, parent_id = NULLIF($12, '')::uuid WHERE object_id = $1::uuid",
+        "header_version = $11, parent_id = NULLIF($12, '')::uuid, "
+        "trashed_with_account = (trashed_with_account AND "
+        "trashed_at IS NOT DISTINCT FROM micros_to_ts($7)) WHERE object_id = $1::uuid",
         o.object_id, Bytes(o.age_header), static_cast<int>(o.state), o.public_link,
         Micros(o.committed_at), o.segment_count, Micros(o.trashed_at), Micros(o.purge_at),
         Bytes(o.encrypted_metadata), Bytes(o.share_record), static_cast<int64_t>(o.header_version),
@@ -182,6 +184,37 @@ absl::StatusOr<std::vector<std::string>> PgObjects::ListPurgeDue(absl::Time now,
       "SELECT object_id::text FROM objects WHERE trashed_at IS NOT NULL AND purge_at <= "
       "micros_to_ts($1) ORDER BY purge_at LIMIT $2",
       Micros(now), limit));
+}
+
+absl::StatusOr<int> PgObjects::TrashLiveOwnedBy(const std::string& account_id, absl::Time now,
+                                                absl::Time purge_at, int limit) {
+  pqxx::result r = txn_.exec_params(
+      "WITH c AS (SELECT object_id FROM objects WHERE owner_account_id = $1::uuid "
+      "AND state = 2 AND trashed_at IS NULL ORDER BY object_id LIMIT $4 FOR UPDATE) "
+      "UPDATE objects o SET trashed_at = micros_to_ts($2), purge_at = micros_to_ts($3), "
+      "trashed_with_account = true FROM c WHERE o.object_id = c.object_id",
+      account_id, Micros(now), Micros(purge_at), limit);
+  return static_cast<int>(r.affected_rows());
+}
+
+absl::StatusOr<int> PgObjects::RestoreTrashedWithAccount(const std::string& account_id,
+                                                         int limit) {
+  // Objects trashed together were live together, so their (folder, name) pairs are
+  // distinct; only names taken since (a put or mkdir after the renewal) move one to
+  // the root, where names may repeat.
+  pqxx::result r = txn_.exec_params(
+      "WITH c AS (SELECT object_id FROM objects WHERE owner_account_id = $1::uuid "
+      "AND trashed_with_account ORDER BY object_id LIMIT $2 FOR UPDATE) "
+      "UPDATE objects o SET trashed_at = NULL, purge_at = NULL, trashed_with_account = false, "
+      "parent_id = CASE WHEN o.parent_id IS NOT NULL AND o.name_hash IS NOT NULL AND ("
+      "  EXISTS (SELECT 1 FROM objects x WHERE x.owner_account_id = o.owner_account_id "
+      "    AND x.parent_id = o.parent_id AND x.name_hash = o.name_hash AND x.state = 2 "
+      "    AND x.trashed_at IS NULL) OR "
+      "  EXISTS (SELECT 1 FROM folders f WHERE f.owner_account_id = o.owner_account_id "
+      "    AND f.parent_id = o.parent_id AND f.name_hash = o.name_hash)) "
+      "THEN NULL ELSE o.parent_id END FROM c WHERE o.object_id = c.object_id",
+      account_id, limit);
+  return static_cast<int>(r.affected_rows());
 }
 
 absl::StatusOr<std::vector<std::string>> PgObjects::ListExpiredUploads(absl::Time now, int limit) {

@@ -78,6 +78,10 @@ class PgObjects : public ObjectRepository {
                                                         const std::string& after_object_id,
                                                         int limit) override;
   absl::StatusOr<std::vector<std::string>> ListPurgeDue(absl::Time now, int limit) override;
+  absl::StatusOr<int> TrashLiveOwnedBy(const std::string& account_id, absl::Time now,
+                                       absl::Time purge_at, int limit) override;
+  absl::StatusOr<int> RestoreTrashedWithAccount(const std::string& account_id,
+                                                int limit) override;
   absl::StatusOr<std::vector<std::string>> ListExpiredUploads(absl::Time now, int limit) override;
   absl::StatusOr<std::vector<std::string>> Shares(const std::string& object_id) override;
   absl::StatusOr<bool> IsSharedWith(const std::string& object_id,

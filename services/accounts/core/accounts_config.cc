@@ -79,6 +79,9 @@ void AddAccountsFlags(CLI::App& app, AccountsConfig* c) {
   AddDurationFlag(app, "--inactivity-trash-retention", &c->lifecycle.trash_retention,
                   "from the trash to collection (deletion), unless the owner logs in "
                   "(default 720h)");
+  AddDurationFlag(app, "--lifecycle-report-cache", &c->lifecycle.report_cache,
+                  "GetLifecycleReport (unauthenticated) answers from a report at most this "
+                  "old, so it cannot load the database (default 5s; 0 reads every call)");
   FairUseConfig& f = c->fair_use;
   AddFlag(app, "--login-free-failures-per-account", &f.login_free_failures_per_account,
           "failed logins per handle from one network (IPv4 address, IPv6 /64) before "

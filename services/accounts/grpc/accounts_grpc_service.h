@@ -126,6 +126,12 @@ class AccountsGrpcService final : public AccountsServiceBase {
   grpc::Status GetLifecycleReport(grpc::ServerContext* ctx,
                                   const v1::GetLifecycleReportRequest* req,
                                   v1::GetLifecycleReportResponse* resp) override;
+  grpc::Status ListTrashedAccounts(grpc::ServerContext* ctx,
+                                   const v1::ListTrashedAccountsRequest* req,
+                                   v1::ListTrashedAccountsResponse* resp) override;
+  grpc::Status AckTrashedAccounts(grpc::ServerContext* ctx,
+                                  const v1::AckTrashedAccountsRequest* req,
+                                  v1::AckTrashedAccountsResponse* resp) override;
   // Set once before serving.
   void SetLifecycle(AccountLifecycle* lifecycle) { lifecycle_ = lifecycle; }
   // Organizations (org_rpcs.cc, core/orgs.h). FAILED_PRECONDITION until SetOrgs.

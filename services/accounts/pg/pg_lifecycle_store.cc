@@ -63,6 +63,17 @@ constexpr char kTotals[] =
     "  AND trashed_at IS NULL), "
     "(SELECT count(*) FROM accounts WHERE deleted_at IS NULL AND trashed_at IS NOT NULL)";
 
+constexpr char kListTrashed[] =
+    "SELECT sequence, account_id::text, action, "
+    "(extract(epoch from at) * 1000000)::bigint FROM trashed_accounts_outbox "
+    "WHERE sequence > $1 ORDER BY sequence LIMIT $2";
+
+constexpr char kAckTrashed[] =
+    "INSERT INTO outbox_consumers (consumer, acked_sequence, updated_at) "
+    "VALUES ($1, $2, " FH_TS(3) ") ON CONFLICT (consumer) DO UPDATE SET "
+    "acked_sequence = GREATEST(outbox_consumers.acked_sequence, EXCLUDED.acked_sequence), "
+    "updated_at = EXCLUDED.updated_at";
+
 #undef FH_TS
 
 }  // namespace
@@ -103,6 +114,30 @@ absl::StatusOr<LifecycleTotals> PgLifecycleStore::Totals() {
     t.warned_now = r[4].as<int64_t>();
     t.trashed_now = r[5].as<int64_t>();
     return t;
+  });
+}
+
+absl::StatusOr<std::vector<TrashedAccountEvent>> PgLifecycleStore::ListTrashedAccounts(
+    int64_t after_sequence, int limit) {
+  return pool_.RunReadOnly([&](PgTxn& txn) {
+    std::vector<TrashedAccountEvent> out;
+    for (const pqxx::row& r : txn.exec_params(kListTrashed, after_sequence, limit)) {
+      TrashedAccountEvent e;
+      e.sequence = r[0].as<int64_t>();
+      e.account_id = r[1].as<std::string>();
+      e.action = r[2].as<std::string>() == "restore" ? TrashedAccountEvent::Action::kRestore
+                                                     : TrashedAccountEvent::Action::kTrash;
+      e.at = absl::FromUnixMicros(r[3].as<int64_t>());
+      out.push_back(std::move(e));
+    }
+    return out;
+  });
+}
+
+absl::Status PgLifecycleStore::AckTrashedAccounts(const std::string& consumer,
+                                                  int64_t up_to_sequence, absl::Time now) {
+  return pool_.Run([&](PgTxn& txn) {
+    txn.exec_params(kAckTrashed, "trashed-accounts/" + consumer, up_to_sequence, Micros(now));
   });
 }
 

@@ -4,7 +4,9 @@
 // FOR UPDATE SKIP LOCKED (their conditions re-checked on the latest row version, so a
 // concurrent login either commits first and the account is skipped, or waits and then
 // renews it), and the step's notifications, session revocations, outbox rows and totals
-// are written in the same transaction.
+// are written in the same transaction; the trashed-accounts outbox (migration 0009) is
+// written by a trigger on accounts.trashed_at, so the trash step and every renewal of a
+// trashed account append to it in their own transaction.
 #pragma once
 
 #include "common/pg.h"
@@ -23,6 +25,10 @@ class PgLifecycleStore : public LifecycleStore {
   absl::StatusOr<int64_t> CollectTrashed(absl::Time trashed_before, absl::Time now,
                                          int limit) override;
   absl::StatusOr<LifecycleTotals> Totals() override;
+  absl::StatusOr<std::vector<TrashedAccountEvent>> ListTrashedAccounts(int64_t after_sequence,
+                                                                       int limit) override;
+  absl::Status AckTrashedAccounts(const std::string& consumer, int64_t up_to_sequence,
+                                  absl::Time now) override;
 
  private:
   PgPool& pool_;
