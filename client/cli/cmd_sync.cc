@@ -107,8 +107,9 @@ absl::Status ScanLocal(const Context& ctx, const std::string& root, const std::s
       e.size = static_cast<uint64_t>(st.st_size);
       (*out)[r] = e;
     } else {
-      Notice(ctx, absl::StrCat("skipped the ", S_ISLNK(st.st_mode) ? "symbolic link" : "special file",
-                               " ", path, " (not synced)"));
+      Notice(ctx,
+             absl::StrCat("skipped the ", S_ISLNK(st.st_mode) ? "symbolic link" : "special file",
+                          " ", path, " (not synced)"));
     }
   }
   return absl::OkStatus();
@@ -122,8 +123,8 @@ absl::Status ScanRemote(RemoteTree& tree, const std::string& id, const std::stri
   if (!children.ok()) return children.status();
   for (RemoteEntry& c : *children) {
     if (!IsPortableComponent(c.name)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          rel.empty() ? "" : rel + "/", c.name, ": the name cannot be a local file name"));
+      return absl::FailedPreconditionError(absl::StrCat(rel.empty() ? "" : rel + "/", c.name,
+                                                        ": the name cannot be a local file name"));
     }
     const std::string r = rel.empty() ? c.name : absl::StrCat(rel, "/", c.name);
     SyncEntry e;
@@ -175,10 +176,14 @@ std::string SummaryText(bool up, const Counts& c, const SyncPlan& plan, double s
 
 nlohmann::json SummaryJson(const Counts& c, const SyncPlan& plan, const std::string& local,
                            const std::string& remote, bool up) {
-  return {{"direction", up ? "up" : "down"}, {"local", local},
-          {"remote", remote},                {"transferred", c.sent},
-          {"of", plan.transfer_files},       {"deleted", c.deleted},
-          {"folders_created", c.folders},    {"unchanged", plan.unchanged_files},
+  return {{"direction", up ? "up" : "down"},
+          {"local", local},
+          {"remote", remote},
+          {"transferred", c.sent},
+          {"of", plan.transfer_files},
+          {"deleted", c.deleted},
+          {"folders_created", c.folders},
+          {"unchanged", plan.unchanged_files},
           {"dry_run", false}};
 }
 
@@ -187,20 +192,28 @@ void PrintPlan(const Context& ctx, const SyncPlan& plan, TreeProgress& progress)
   uint64_t adds = 0, updates = 0, deletes = 0, mkdirs = 0;
   for (const SyncStep& s : plan.steps) {
     switch (s.action) {
-      case SyncAction::kAdd: ++adds; break;
-      case SyncAction::kUpdate: ++updates; break;
-      case SyncAction::kDelete: ++deletes; break;
-      case SyncAction::kMkdir: ++mkdirs; break;
+      case SyncAction::kAdd:
+        ++adds;
+        break;
+      case SyncAction::kUpdate:
+        ++updates;
+        break;
+      case SyncAction::kDelete:
+        ++deletes;
+        break;
+      case SyncAction::kMkdir:
+        ++mkdirs;
+        break;
     }
     const uint64_t bytes = s.action == SyncAction::kDelete ? s.destination.size : s.source.size;
     if (ctx.json()) {
-      std::cout << nlohmann::json({{"event", "plan"},
-                                   {"action", SyncActionName(s.action)},
-                                   {"path", s.path},
-                                   {"folder", s.action == SyncAction::kDelete
-                                                  ? s.destination.is_folder
-                                                  : s.source.is_folder},
-                                   {"bytes", bytes}})
+      std::cout << nlohmann::json(
+                       {{"event", "plan"},
+                        {"action", SyncActionName(s.action)},
+                        {"path", s.path},
+                        {"folder", s.action == SyncAction::kDelete ? s.destination.is_folder
+                                                                   : s.source.is_folder},
+                        {"bytes", bytes}})
                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                 << "\n";
     } else {
@@ -276,9 +289,9 @@ absl::Status SyncUp(Context& ctx, const SyncArgs& args, const std::string& local
   absl::StatusOr<SyncPlan> plan = PlanSync(source, destination, args.delete_extra);
   if (!plan.ok()) return plan.status();
   TreeProgress progress(TreeProgress::ModeFor(ctx.json(), ctx.options().quiet));
-  progress.Start(plan->transfer_files, plan->transfer_bytes,
-                 {{"direction", "up"}, {"local", local}, {"remote", remote_path},
-                  {"dry_run", args.dry_run}});
+  progress.Start(
+      plan->transfer_files, plan->transfer_bytes,
+      {{"direction", "up"}, {"local", local}, {"remote", remote_path}, {"dry_run", args.dry_run}});
   if (args.dry_run) {
     PrintPlan(ctx, *plan, progress);
     return absl::OkStatus();
@@ -431,7 +444,9 @@ absl::Status SyncDown(Context& ctx, const SyncArgs& args, const std::vector<std:
   if (!plan.ok()) return plan.status();
   TreeProgress progress(TreeProgress::ModeFor(ctx.json(), ctx.options().quiet));
   progress.Start(plan->transfer_files, plan->transfer_bytes,
-                 {{"direction", "down"}, {"local", local}, {"remote", remote_path},
+                 {{"direction", "down"},
+                  {"local", local},
+                  {"remote", remote_path},
                   {"dry_run", args.dry_run}});
   if (args.dry_run) {
     PrintPlan(ctx, *plan, progress);

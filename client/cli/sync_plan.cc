@@ -46,10 +46,10 @@ absl::StatusOr<SyncPlan> PlanSync(const SyncTree& source, const SyncTree& destin
     const bool present = it != destination.end() && !removed_by_conflict(path);
     if (present && it->second.is_folder != src.is_folder) {
       if (!delete_extra) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            path, " is a ", src.is_folder ? "folder" : "file", " in the source but a ",
-            it->second.is_folder ? "folder" : "file",
-            " in the destination: give --delete to replace it; nothing was changed"));
+        return absl::FailedPreconditionError(
+            absl::StrCat(path, " is a ", src.is_folder ? "folder" : "file", " in the source but a ",
+                         it->second.is_folder ? "folder" : "file",
+                         " in the destination: give --delete to replace it; nothing was changed"));
       }
       conflict_roots.push_back(path);
       // The entry and everything under it, deepest first.

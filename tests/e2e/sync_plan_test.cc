@@ -23,27 +23,19 @@ SyncEntry Folder(std::string id = "") {
 
 std::vector<std::string> Steps(const SyncPlan& p) {
   std::vector<std::string> out;
-  for (const SyncStep& s : p.steps) out.push_back(std::string(SyncActionName(s.action)) + " " + s.path);
+  for (const SyncStep& s : p.steps)
+    out.push_back(std::string(SyncActionName(s.action)) + " " + s.path);
   return out;
 }
 
 TEST(SyncPlanTest, NewChangedUnchangedAndDeletedInOrder) {
-  const SyncTree src = {{"a", Folder()},
-                        {"a b", File(1, 1)},
-                        {"a/new", File(5, 1)},
-                        {"a/same", File(3, 7)},
-                        {"a/size", File(4, 7)},
-                        {"a/time", File(3, 8)},
-                        {"z", Folder()},
-                        {"z/y", Folder()}};
-  const SyncTree dst = {{"a", Folder("A")},
-                        {"a/same", File(3, 7, "1")},
-                        {"a/size", File(3, 7, "2")},
-                        {"a/time", File(3, 7, "3")},
-                        {"gone", Folder("G")},
-                        {"gone/x", File(1, 1, "4")},
-                        {"gone/x y", Folder("H")},
-                        {"old", File(9, 9, "5")}};
+  const SyncTree src = {{"a", Folder()},        {"a b", File(1, 1)},    {"a/new", File(5, 1)},
+                        {"a/same", File(3, 7)}, {"a/size", File(4, 7)}, {"a/time", File(3, 8)},
+                        {"z", Folder()},        {"z/y", Folder()}};
+  const SyncTree dst = {{"a", Folder("A")},          {"a/same", File(3, 7, "1")},
+                        {"a/size", File(3, 7, "2")}, {"a/time", File(3, 7, "3")},
+                        {"gone", Folder("G")},       {"gone/x", File(1, 1, "4")},
+                        {"gone/x y", Folder("H")},   {"old", File(9, 9, "5")}};
   absl::StatusOr<SyncPlan> keep = PlanSync(src, dst, false);
   ASSERT_TRUE(keep.ok()) << keep.status();
   EXPECT_THAT(Steps(*keep), ::testing::ElementsAre("mkdir z", "mkdir z/y", "add a b", "add a/new",
@@ -56,15 +48,17 @@ TEST(SyncPlanTest, NewChangedUnchangedAndDeletedInOrder) {
   absl::StatusOr<SyncPlan> del = PlanSync(src, dst, true);
   ASSERT_TRUE(del.ok()) << del.status();
   // Deletes last, children before their folder.
-  EXPECT_THAT(Steps(*del), ::testing::ElementsAre("mkdir z", "mkdir z/y", "add a b", "add a/new",
-                                                  "update a/size", "update a/time", "delete old",
-                                                  "delete gone/x y", "delete gone/x",
-                                                  "delete gone"));
+  EXPECT_THAT(Steps(*del),
+              ::testing::ElementsAre("mkdir z", "mkdir z/y", "add a b", "add a/new",
+                                     "update a/size", "update a/time", "delete old",
+                                     "delete gone/x y", "delete gone/x", "delete gone"));
 }
 
 TEST(SyncPlanTest, FileFolderConflictNeedsDelete) {
   const SyncTree src = {{"p", File(2, 2)}, {"q", Folder()}, {"q/f", File(1, 1)}};
-  const SyncTree dst = {{"p", Folder("P")}, {"p/in", File(1, 1, "1")}, {"p in", File(1, 1, "9")},
+  const SyncTree dst = {{"p", Folder("P")},
+                        {"p/in", File(1, 1, "1")},
+                        {"p in", File(1, 1, "9")},
                         {"q", File(1, 1, "2")}};
   absl::StatusOr<SyncPlan> refused = PlanSync(src, dst, false);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);

@@ -156,9 +156,8 @@ TEST_F(SyncTest, UpAfterEditsDeletesAndRenameThenASecondDeviceFollows) {
   EXPECT_EQ(ev.back()["event"], "summary");
   EXPECT_EQ(ev.back()["transferred"], 3);
   EXPECT_EQ(ev.back()["bytes"], 301050);
-  const std::map<std::string, std::string> first = {{"a/one.txt", "add"},
-                                                    {"a/b/two.bin", "add"},
-                                                    {"three.txt", "add"}};
+  const std::map<std::string, std::string> first = {
+      {"a/one.txt", "add"}, {"a/b/two.bin", "add"}, {"three.txt", "add"}};
   EXPECT_EQ(Actions(ev, "file"), first) << up.out;
 
   // Nothing changed: nothing sent; a pipe gets one summary line and no progress.
@@ -183,9 +182,9 @@ TEST_F(SyncTest, UpAfterEditsDeletesAndRenameThenASecondDeviceFollows) {
   ExpectSameTree(src, copy);
 
   // Edits, a delete and a rename on the first device.
-  WriteRandomFile(src + "/a/one.txt", 1001, 11);            // changed size
-  WriteRandomFile(src + "/three.txt", 50, 33);              // same size, new content...
-  SetMtime(src + "/three.txt", 1700000000123456789LL);      // ...and time
+  WriteRandomFile(src + "/a/one.txt", 1001, 11);        // changed size
+  WriteRandomFile(src + "/three.txt", 50, 33);          // same size, new content...
+  SetMtime(src + "/three.txt", 1700000000123456789LL);  // ...and time
   // (a/b stays, empty.)
   ASSERT_EQ(::rename((src + "/a/b/two.bin").c_str(), (src + "/a/renamed.bin").c_str()), 0);
   ASSERT_EQ(::rmdir((src + "/empty").c_str()), 0);
@@ -198,9 +197,8 @@ TEST_F(SyncTest, UpAfterEditsDeletesAndRenameThenASecondDeviceFollows) {
   ASSERT_EQ(dry.exit_code, 0) << dry.Describe();
   const std::vector<nlohmann::json> plan = Events(dry.out);
   const std::map<std::string, std::string> want_plan = {
-      {"a/one.txt", "update"},   {"three.txt", "update"},  {"a/renamed.bin", "add"},
-      {"new.txt", "add"},        {"a/b/two.bin", "delete"},
-      {"empty", "delete"}};
+      {"a/one.txt", "update"}, {"three.txt", "update"},   {"a/renamed.bin", "add"},
+      {"new.txt", "add"},      {"a/b/two.bin", "delete"}, {"empty", "delete"}};
   EXPECT_EQ(Actions(plan, "plan"), want_plan) << dry.out;
   ASSERT_FALSE(plan.empty());
   EXPECT_EQ(plan.back()["dry_run"], true);
@@ -225,8 +223,7 @@ TEST_F(SyncTest, UpAfterEditsDeletesAndRenameThenASecondDeviceFollows) {
   // With --delete the rest goes.
   CliResult up3 = alice->Run({"--json", "sync", "--delete", src, "fh:/s"});
   ASSERT_EQ(up3.exit_code, 0) << up3.Describe();
-  const std::map<std::string, std::string> third = {
-      {"a/b/two.bin", "delete"}, {"empty", "delete"}};
+  const std::map<std::string, std::string> third = {{"a/b/two.bin", "delete"}, {"empty", "delete"}};
   EXPECT_EQ(Actions(Events(up3.out), "file"), third) << up3.out;
   EXPECT_EQ(Events(up3.out).back()["deleted"], 2);
 
@@ -248,9 +245,8 @@ TEST_F(SyncTest, UpAfterEditsDeletesAndRenameThenASecondDeviceFollows) {
   CliResult down2 = dev2.Run({"--json", "sync", "--delete", "fh:/s", copy});
   ASSERT_EQ(down2.exit_code, 0) << down2.Describe();
   const std::map<std::string, std::string> fourth = {
-      {"a/one.txt", "update"},   {"three.txt", "update"}, {"a/renamed.bin", "add"},
-      {"new.txt", "add"},        {"a/b/two.bin", "delete"},
-      {"empty", "delete"}};
+      {"a/one.txt", "update"}, {"three.txt", "update"},   {"a/renamed.bin", "add"},
+      {"new.txt", "add"},      {"a/b/two.bin", "delete"}, {"empty", "delete"}};
   EXPECT_EQ(Actions(Events(down2.out), "file"), fourth) << down2.out;
   ExpectSameTree(src, copy);
   // And once in step, nothing more.
@@ -280,8 +276,8 @@ TEST_F(SyncTest, KilledMidTransferResumesWithoutResendingCommittedObjects) {
                     static_cast<uint32_t>(100 + i));
   }
   const std::string events_path = alice->File("killed.out");
-  absl::StatusOr<std::unique_ptr<testing::Process>> p = alice->Start(
-      {"--json", "sync", "--concurrency", "1", src, "fh:/tree"}, events_path);
+  absl::StatusOr<std::unique_ptr<testing::Process>> p =
+      alice->Start({"--json", "sync", "--concurrency", "1", src, "fh:/tree"}, events_path);
   ASSERT_TRUE(p.ok()) << p.status();
   // Killed once a few files are committed, well before the end.
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
