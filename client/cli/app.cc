@@ -159,6 +159,34 @@ int RunApp(int argc, char** argv) {
     run = [&](Context& ctx) { return get.recursive ? RunGetTree(ctx, get) : RunGet(ctx, get); };
   });
 
+  SyncArgs sync;
+  c = app.add_subcommand("sync",
+                         "one-way sync of a folder: LOCAL fh:REMOTE (up) or fh:REMOTE LOCAL (down)");
+  c->add_option("SOURCE", sync.source, "the folder to copy from (fh:/path = remote)")->required();
+  c->add_option("DESTINATION", sync.destination, "the folder to make like it (fh:/path = remote)")
+      ->required();
+  c->add_flag("--delete", sync.delete_extra,
+              "also delete what the destination has and the source does not (remote files go to "
+              "the trash)");
+  c->add_flag("-n,--dry-run", sync.dry_run, "print the plan (with --json: one event per line); "
+                                            "change nothing");
+  c->add_option("--concurrency", sync.concurrency, "files in flight at once (default 4)")
+      ->check(CLI::Range(1, 64));
+  c->add_option("--throttle-retries", sync.throttle_retries,
+                "retries of a throttled write before giving up (0 = fail at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+  AddDurationFlag(*c, "--max-throttle-wait", &sync.max_throttle_wait,
+                  "longest single wait for a throttled write (e.g. 30s, 2m)",
+                  "FREEHOLD_MAX_THROTTLE_WAIT");
+  c->footer(
+      "New files and files whose size or modification time differ are sent; equal ones are\n"
+      "not (so an interrupted sync, run again, sends only what is missing). A file that\n"
+      "is a folder on the other side is refused unless --delete. Progress: a line on a\n"
+      "terminal, nothing in a pipe, then one summary line; --json prints one JSON event\n"
+      "per line (start, file, error, summary).");
+  c->callback([&] { run = [&](Context& ctx) { return RunSync(ctx, sync); }; });
+
   LsArgs ls;
   c = app.add_subcommand("ls",
                          "list your files (names decrypted here); with PATH or -R: a folder");

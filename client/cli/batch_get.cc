@@ -33,7 +33,7 @@ absl::StatusOr<GetOutcome> SaveOne(Context& ctx, CoordinatorApi& coordinator,
                                    const client::SecretBytes& meta_key, const std::string& id,
                                    const absl::StatusOr<v1::GetObjectResponse>& manifest,
                                    const std::string& dir, const std::string& output,
-                                   bool restore) {
+                                   bool restore, bool replace) {
   if (!manifest.ok()) return manifest.status();
   absl::StatusOr<client::SecretBytes> key = OpenFileKey(manifest->age_header(), identity);
   if (!key.ok()) return key.status();
@@ -44,7 +44,7 @@ absl::StatusOr<GetOutcome> SaveOne(Context& ctx, CoordinatorApi& coordinator,
   out.name = meta.ok() ? meta->metadata.name : id;
   out.output = output.empty() ? absl::StrCat(dir, "/", SafeFileName(out.name, id)) : output;
   out.is_inline = manifest->is_inline();
-  if (Exists(out.output)) {
+  if (!replace && Exists(out.output)) {
     return UsageError(absl::StrCat(out.output, " already exists; nothing was written to it"));
   }
   absl::StatusOr<std::unique_ptr<OutputFile>> file = OutputFile::Create(out.output);
@@ -116,7 +116,7 @@ absl::Status GetFiles(Context& ctx, CoordinatorApi& coordinator,
         absl::StatusOr<GetOutcome> got =
             SaveOne(ctx, coordinator, identity, meta_key, chunk[i], manifests[i], dir,
                     options.outputs.empty() ? std::string() : options.outputs[start + i],
-                    options.restore_attributes);
+                    options.restore_attributes, options.replace_existing);
         if (!got.ok()) return fail(got.status(), chunk[i]);
         std::lock_guard<std::mutex> lock(mu);
         if (options.on_saved) options.on_saved(*got);

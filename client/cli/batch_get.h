@@ -32,6 +32,9 @@ struct BatchGetOptions {
   // Set each file's modification time and (when recorded) permission bits
   // from its metadata.
   bool restore_attributes = false;
+  // Replace an existing file (sync; the new content takes the name only when
+  // complete). Default: refuse.
+  bool replace_existing = false;
   // Called (serialized) as each file is saved; may be empty.
   std::function<void(const GetOutcome&)> on_saved;
 };

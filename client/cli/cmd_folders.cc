@@ -2,9 +2,14 @@
 // mkdir [-p], mv, rm -r, find. Each command opens one session and one set of
 // connections; paths resolve one component per ResolveEntry call (no listing).
 //
-// Name collisions: put -r refuses (before storing anything) when a file to store
-// already exists under the same name in the target folder, unless --overwrite:
-// then the new file is stored under a temporary name hash, the old one deleted
+// Resume: a file already stored under the same name with the same size and
+// modification time is not sent again (put -r), a local file with the size and
+// modification time of the remote one is not fetched again (get -r); so an
+// interrupted put -r / get -r run again finishes the job.
+//
+// Name collisions: put -r refuses (before storing anything) when a different
+// file (size or time) exists under the same name in the target folder, unless
+// --overwrite: then the new file is stored under a temporary name hash, the old one deleted
 // (through DeleteObject, whatever that keeps) and the new one renamed into place,
 // so a failure never loses the old file before the new one is stored. mv and
 // mkdir refuse an existing target name. A file and a folder never share a name.
@@ -171,6 +176,7 @@ absl::Status RunPutTree(Context& ctx, const PutArgs& args) {
   std::vector<std::string> replaced;  // object ids to replace, by item (overwrite)
   nlohmann::json skipped = nlohmann::json::array();
   int folders_created = 0;
+  size_t already_stored = 0;  // same name, size and modification time: not sent again
   std::deque<LocalDir> queue{{dir, top, existed}};
   while (!queue.empty()) {
     LocalDir cur = std::move(queue.front());
@@ -227,6 +233,13 @@ absl::Status RunPutTree(Context& ctx, const PutArgs& args) {
         if (it->second.is_folder) {
           return absl::AlreadyExistsError(absl::StrCat(
               path, ": a folder of that name exists in the target folder; nothing was stored"));
+        }
+        if (it->second.metadata.size == static_cast<uint64_t>(est.st_size) &&
+            it->second.metadata.modified_unix_nanos == NanosOf(est.st_mtim)) {
+          // Stored already (same size and modification time): an interrupted
+          // put -r run again resumes here (docs/ARCHITECTURE.md#sync).
+          ++already_stored;
+          continue;
         }
         if (!args.overwrite) {
           return absl::AlreadyExistsError(
@@ -290,12 +303,15 @@ absl::Status RunPutTree(Context& ctx, const PutArgs& args) {
                    {"bytes", bytes},
                    {"folders_created", folders_created},
                    {"overwritten", overwritten},
+                   {"already_stored", already_stored},
                    {"skipped", skipped},
                    {"seconds", secs},
                    {"files_per_second", static_cast<double>(stored) / secs}});
   } else {
-    absl::PrintF("%d of %d files stored (%s) in %d new folders under %s in %.2f s\n", stored,
+    absl::PrintF("%d of %d files stored (%s) in %d new folders under %s in %.2f s", stored,
                  items.size(), HumanBytes(bytes), folders_created, JoinRemotePath(remote), secs);
+    if (already_stored > 0) absl::PrintF(" (%d stored already)", already_stored);
+    absl::PrintF("\n");
   }
   return status;
 }
@@ -336,6 +352,7 @@ absl::Status RunGetTree(Context& ctx, const GetArgs& args) {
   std::vector<Dir> dirs;
   if (!remote->empty()) dirs.push_back({local, top->metadata});
   std::vector<std::string> ids, outputs;
+  size_t already_saved = 0;  // same size and modification time locally: not fetched again
   std::map<std::string, std::string> local_of_folder{{top->id, local}};
   absl::Status walked = Walk(
       tree, top->id, JoinRemotePath(*remote), 0,
@@ -352,6 +369,14 @@ absl::Status RunGetTree(Context& ctx, const GetArgs& args) {
           local_of_folder[e.id] = out;
           dirs.push_back({out, e.metadata});
         } else {
+          struct stat lst;
+          if (::lstat(out.c_str(), &lst) == 0 && S_ISREG(lst.st_mode) &&
+              static_cast<uint64_t>(lst.st_size) == e.metadata.size &&
+              NanosOf(lst.st_mtim) == e.metadata.modified_unix_nanos) {
+            // Saved already (an interrupted get -r run again resumes here).
+            ++already_saved;
+            return absl::OkStatus();
+          }
           ids.push_back(e.id);
           outputs.push_back(out);
         }
@@ -393,13 +418,16 @@ absl::Status RunGetTree(Context& ctx, const GetArgs& args) {
                    {"files", count},
                    {"of", ids.size()},
                    {"folders", dirs.size()},
+                   {"already_saved", already_saved},
                    {"bytes", bytes},
                    {"rpcs_tree", tree.rpcs()},
                    {"seconds", secs},
                    {"files_per_second", static_cast<double>(count) / secs}});
   } else {
-    absl::PrintF("%d of %d files saved (%s) into %s in %.2f s\n", count, ids.size(),
+    absl::PrintF("%d of %d files saved (%s) into %s in %.2f s", count, ids.size(),
                  HumanBytes(bytes), local, secs);
+    if (already_saved > 0) absl::PrintF(" (%d there already)", already_saved);
+    absl::PrintF("\n");
   }
   return s;
 }

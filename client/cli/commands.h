@@ -58,6 +58,16 @@ struct MvArgs {
 struct FindArgs {
   std::string path;  // default: the root
 };
+// sync (cmd_sync.cc): one side is fh:REMOTE.
+struct SyncArgs {
+  std::string source;
+  std::string destination;
+  bool delete_extra = false;  // --delete
+  bool dry_run = false;
+  int concurrency = 4;
+  int throttle_retries = 6;
+  absl::Duration max_throttle_wait = absl::Minutes(2);
+};
 struct TrashArgs {
   std::vector<std::string> objects;  // ids or names in the trash; empty: the whole trash (empty)
   bool keep_both = false;            // restore: even if a live file has the name
@@ -131,6 +141,7 @@ absl::Status RunMkdir(Context& ctx, const MkdirArgs& args);
 absl::Status RunMv(Context& ctx, const MvArgs& args);
 absl::Status RunRmTree(Context& ctx, const RmArgs& args);
 absl::Status RunFind(Context& ctx, const FindArgs& args);
+absl::Status RunSync(Context& ctx, const SyncArgs& args);  // cmd_sync.cc
 absl::Status RunRm(Context& ctx, const RmArgs& args);
 absl::Status RunTrashLs(Context& ctx);
 absl::Status RunTrashRestore(Context& ctx, const TrashArgs& args);

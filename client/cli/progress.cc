@@ -125,4 +125,102 @@ double ProgressDisplay::ElapsedSeconds() const {
   return absl::ToDoubleSeconds(end - start_);
 }
 
+TreeProgress::Mode TreeProgress::ModeFor(bool json, bool quiet, std::FILE* term) {
+  if (json) return Mode::kJson;
+  if (quiet || !::isatty(::fileno(term))) return Mode::kPlain;
+  return Mode::kTerminal;
+}
+
+void TreeProgress::Emit(const nlohmann::json& event) {
+  const std::string line = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  absl::FPrintF(out_, "%s\n", line);
+  std::fflush(out_);
+}
+
+void TreeProgress::Start(uint64_t files, uint64_t bytes, const nlohmann::json& extra) {
+  absl::MutexLock lock(&mu_);
+  files_total_ = files;
+  bytes_total_ = bytes;
+  start_ = absl::Now();
+  if (mode_ == Mode::kJson) {
+    nlohmann::json e = {{"event", "start"}, {"files", files}, {"bytes", bytes}};
+    e.update(extra);
+    Emit(e);
+  } else if (mode_ == Mode::kTerminal) {
+    Draw();
+  }
+}
+
+void TreeProgress::Draw() {
+  const absl::Time now = absl::Now();
+  last_draw_ = now;
+  const double secs = absl::ToDoubleSeconds(now - start_);
+  const double rate = secs > 0 ? static_cast<double>(bytes_done_) / secs : 0;
+  const uint64_t left = bytes_total_ - std::min(bytes_done_, bytes_total_);
+  const absl::Duration eta =
+      rate > 0 ? absl::Seconds(static_cast<double>(left) / rate) : absl::InfiniteDuration();
+  absl::FPrintF(term_, "\r%d/%d files  %s / %s  %s  ETA %s\x1b[K", files_done_, files_total_,
+                HumanBytes(bytes_done_), HumanBytes(bytes_total_), HumanRate(rate),
+                HumanDuration(eta));
+  std::fflush(term_);
+  drawn_ = true;
+}
+
+void TreeProgress::FileDone(absl::string_view action, const std::string& path, uint64_t bytes) {
+  absl::MutexLock lock(&mu_);
+  const bool counted = action != "mkdir" && action != "delete";
+  if (counted) {
+    ++files_done_;
+    bytes_done_ += bytes;
+  }
+  if (mode_ == Mode::kJson) {
+    Emit({{"event", "file"}, {"action", std::string(action)}, {"path", path}, {"bytes", bytes}});
+  } else if (mode_ == Mode::kTerminal && absl::Now() - last_draw_ >= absl::Milliseconds(200)) {
+    Draw();
+  }
+}
+
+void TreeProgress::Error(const std::string& path, const absl::Status& status) {
+  absl::MutexLock lock(&mu_);
+  if (mode_ != Mode::kJson) return;  // the command's error message says it
+  Emit({{"event", "error"},
+        {"path", path},
+        {"code", absl::StatusCodeToString(status.code())},
+        {"message", std::string(status.message())}});
+}
+
+void TreeProgress::Finish(const std::string& text, const nlohmann::json& extra) {
+  absl::MutexLock lock(&mu_);
+  const double secs = std::max(1e-6, absl::ToDoubleSeconds(absl::Now() - start_));
+  if (mode_ == Mode::kJson) {
+    nlohmann::json e = {{"event", "summary"},
+                        {"files", files_done_},
+                        {"bytes", bytes_done_},
+                        {"seconds", secs},
+                        {"files_per_second", static_cast<double>(files_done_) / secs}};
+    e.update(extra);
+    Emit(e);
+    return;
+  }
+  if (mode_ == Mode::kTerminal && drawn_) {
+    absl::FPrintF(term_, "\r\x1b[K");
+    std::fflush(term_);
+  }
+  absl::FPrintF(out_, "%s\n", text);
+  std::fflush(out_);
+}
+
+uint64_t TreeProgress::files_done() const {
+  absl::MutexLock lock(&mu_);
+  return files_done_;
+}
+uint64_t TreeProgress::bytes_done() const {
+  absl::MutexLock lock(&mu_);
+  return bytes_done_;
+}
+double TreeProgress::ElapsedSeconds() const {
+  absl::MutexLock lock(&mu_);
+  return absl::ToDoubleSeconds(absl::Now() - start_);
+}
+
 }  // namespace freehold::cli

@@ -65,6 +65,24 @@ CliResult CliUser::Run(const std::vector<std::string>& args,
   return RunProcess(std::move(o), dir_.File(absl::StrCat("run-", n, ".out")), timeout);
 }
 
+absl::StatusOr<std::unique_ptr<testing::Process>> CliUser::Start(
+    const std::vector<std::string>& args, const std::string& stdout_path) const {
+  const int n = ++runs_;
+  testing::ProcessOptions o;
+  o.binary = testing::BinaryPath("freehold");
+  o.args = args;
+  o.env = {{"FREEHOLD_CONFIG_DIR", config_dir_},
+           {"FREEHOLD_PASSWORD", password_},
+           {"FREEHOLD_ACCOUNTS_ADDR", accounts_},
+           {"FREEHOLD_COORDINATOR_ADDR", coordinator_},
+           {"FREEHOLD_CA_FILE", ca_file_},
+           {"FREEHOLD_ALLOW_WEAK_KDF", "1"}};
+  o.stderr_path = dir_.File(absl::StrCat("run-", n, ".err"));
+  o.stdout_path = stdout_path;
+  o.working_dir = dir_.path();
+  return testing::Process::Start(std::move(o));
+}
+
 CliResult RunTool(const std::string& binary, const std::vector<std::string>& args,
                   const std::string& scratch_dir, absl::Duration timeout) {
   static int runs = 0;

@@ -7,7 +7,11 @@
 #include <utility>
 #include <vector>
 
+#include <memory>
+
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace freehold::e2e {
@@ -34,6 +38,10 @@ class CliUser {
   CliResult Run(const std::vector<std::string>& args,
                 const std::vector<std::pair<std::string, std::string>>& env = {},
                 absl::Duration timeout = absl::Seconds(120)) const;
+  // Starts `freehold args...` without waiting (to kill it mid-transfer);
+  // stdout goes to `stdout_path`, stderr to the Process's file.
+  absl::StatusOr<std::unique_ptr<testing::Process>> Start(const std::vector<std::string>& args,
+                                                          const std::string& stdout_path) const;
 
  private:
   testing::TempDir dir_{"freehold-e2e-user-"};

@@ -3,7 +3,8 @@
 // empty folders, Unicode and odd names (spaces, a newline, a 255-byte name, names
 // differing only by case), small (inline) and sharded files, permissions and
 // modification times round trips byte for byte through `put -r` / `get -r`;
-// symlinks are skipped with a notice; collisions are refused unless --overwrite;
+// symlinks are skipped with a notice; files stored already are not sent again;
+// collisions are refused unless --overwrite;
 // path lookups never list (counted with the coordinator's per-method metrics);
 // a folder moved while a writer stores files into it loses nothing; objects
 // stored before folders stay in the root, listed and readable; rm -r.
@@ -206,16 +207,24 @@ TEST_F(FoldersTest, NestedTreeWithOddNamesRoundTripsWithPermissionsAndTimes) {
   ASSERT_EQ(lsr.exit_code, 0) << lsr.Describe();
   EXPECT_THAT(lsr.out, HasSubstr("/photos/a/b/c/deep.bin"));
 
-  // Collisions: refused before anything is stored; replaced with --overwrite.
+  // The same tree again: every file is stored already (same size and time), nothing sent.
   const int64_t objects = Sql("SELECT count(*) FROM objects WHERE trashed_at IS NULL");
+  CliResult same = alice->Run({"--json", "put", "-r", src, "/photos"});
+  ASSERT_EQ(same.exit_code, 0) << same.Describe();
+  EXPECT_EQ(Json(same)["files"], 0) << same.out;
+  EXPECT_EQ(Json(same)["already_stored"], files.size()) << same.out;
+  EXPECT_EQ(Sql("SELECT count(*) FROM objects WHERE trashed_at IS NULL"), objects);
+  // Collisions (a different file of the same name): refused before anything is
+  // stored; replaced with --overwrite.
+  const std::string fresh = WriteRandomFile(src + "/Case.txt", 77, 999);
   CliResult again = alice->Run({"put", "-r", src, "/photos"});
   EXPECT_EQ(again.exit_code, 1) << again.Describe();
   EXPECT_THAT(again.err, HasSubstr("--overwrite"));
   EXPECT_EQ(Sql("SELECT count(*) FROM objects WHERE trashed_at IS NULL"), objects);
-  const std::string fresh = WriteRandomFile(src + "/Case.txt", 77, 999);
   CliResult over = alice->Run({"--json", "put", "-r", "--overwrite", src, "/photos"});
   ASSERT_EQ(over.exit_code, 0) << over.Describe();
-  EXPECT_EQ(Json(over)["overwritten"], files.size());
+  EXPECT_EQ(Json(over)["overwritten"], 1) << over.out;
+  EXPECT_EQ(Json(over)["already_stored"], files.size() - 1) << over.out;
   // The replaced files went to the trash (restorable).
   EXPECT_EQ(Sql("SELECT count(*) FROM objects WHERE trashed_at IS NULL"), objects);
   CliResult get2 = alice->Run({"get", "-r", "/photos", alice->File("back2")});
