@@ -3,11 +3,13 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "client/cli/commands.h"
 #include "client/cli/exit_codes.h"
 #include "client/cli/file_io.h"
@@ -20,19 +22,19 @@
 namespace freehold::cli {
 namespace {
 
-struct Opened {
+struct ReaderSession {
   CoordinatorApi* coordinator = nullptr;
   client::X25519Identity identity;
 };
 
-absl::StatusOr<Opened> OpenReader(Context& ctx) {
+absl::StatusOr<ReaderSession> OpenReader(Context& ctx) {
   absl::StatusOr<UserSession*> user = ctx.User();
   if (!user.ok()) return user.status();
   absl::StatusOr<CoordinatorApi*> coordinator = ctx.Coordinator();
   if (!coordinator.ok()) return coordinator.status();
   absl::StatusOr<client::X25519Identity> identity = (*user)->Identity(ctx.Passwords());
   if (!identity.ok()) return identity.status();
-  return Opened{*coordinator, *std::move(identity)};
+  return ReaderSession{*coordinator, *std::move(identity)};
 }
 
 // The shared folder's key and its tree, as `identity` (an account's or a
@@ -143,7 +145,7 @@ absl::Status FetchSharedFolder(Context& ctx, CoordinatorApi& coordinator,
 }
 
 absl::Status RunSharedLs(Context& ctx, const SharedArgs& args) {
-  absl::StatusOr<Opened> o = OpenReader(ctx);
+  absl::StatusOr<ReaderSession> o = OpenReader(ctx);
   if (!o.ok()) return o.status();
   absl::StatusOr<SharedTree> tree = OpenTree(*o->coordinator, args.folder, o->identity, false);
   if (!tree.ok()) return tree.status();
@@ -176,7 +178,7 @@ absl::Status RunSharedLs(Context& ctx, const SharedArgs& args) {
 }
 
 absl::Status RunSharedGet(Context& ctx, const SharedArgs& args) {
-  absl::StatusOr<Opened> o = OpenReader(ctx);
+  absl::StatusOr<ReaderSession> o = OpenReader(ctx);
   if (!o.ok()) return o.status();
   return FetchSharedFolder(ctx, *o->coordinator, args.folder, o->identity,
                            args.output.empty() ? args.folder : args.output, false);

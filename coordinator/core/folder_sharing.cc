@@ -89,8 +89,8 @@ absl::StatusOr<uint64_t> FolderTree::UpdateSharing(const Caller& caller,
   }));
   log_.Info("folder sharing changed", {{"account_id", caller.account_id},
                                        {"folder_id", id},
-                                       {"accounts", absl::StrCat(accounts.size())},
-                                       {"public_link", in.public_link ? "on" : "off"}});
+                                       {"accounts", static_cast<int64_t>(accounts.size())},
+                                       {"public_link", in.public_link}});
   return version;
 }
 

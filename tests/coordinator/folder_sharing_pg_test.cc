@@ -122,9 +122,11 @@ TEST_F(FolderSharingPgTest, SharedSubtreeIsReadableAndNothingElse) {
 
   // Stale version: ABORTED, nothing written.
   EXPECT_THAT(tree_->UpdateSharing(alice, FolderSharingInput{docs, "h2", "", {}, false,
-                                                             owner_view.header_version}).status(),
+                                                             owner_view.header_version - 1})
+                  .status(),
               StatusIs(absl::StatusCode::kAborted));
   ASSERT_OK_AND_ASSIGN(seen, tree_->Get(&bob, docs));
+  EXPECT_EQ(seen.age_header, "docs-header+bob");  // nothing written
   // Unshare, then a public link: bob is refused, anyone reads.
   ASSERT_OK_AND_ASSIGN(owner_view, tree_->Get(&alice, docs));
   ASSERT_OK(tree_->UpdateSharing(alice, FolderSharingInput{docs, "docs-header", "", {}, false,
