@@ -231,8 +231,9 @@ int RunApp(int argc, char** argv) {
   });
 
   ShareArgs share;
-  c = app.add_subcommand("share", "let another account read a file");
-  c->add_option("OBJECT", share.object, "object ID or file name")->required();
+  c = app.add_subcommand("share", "let another account read a file or a folder (/PATH)");
+  c->add_option("OBJECT", share.object, "object ID, file name, or /PATH of a folder")->required();
+  c->add_option("HANDLE", share.with, "the other account's handle (as --with)");
   c->add_option("--with", share.with, "the other account's handle");
   c->add_flag("--list", share.list,
               "show who the file is shared with (kept on the server: the same on every device)");
@@ -243,7 +244,7 @@ int RunApp(int argc, char** argv) {
       "unshare",
       "stop sharing a file with an account (removes their key from the file and their access "
       "on the server; it cannot take back a copy they already downloaded)");
-  c->add_option("OBJECT", unshare.object, "object ID or file name")->required();
+  c->add_option("OBJECT", unshare.object, "object ID, file name, or /PATH of a folder")->required();
   c->add_option("HANDLE", unshare.handle, "the other account's handle")->required();
   c->callback([&] { run = [&](Context& ctx) { return RunUnshare(ctx, unshare); }; });
 
@@ -253,16 +254,29 @@ int RunApp(int argc, char** argv) {
   c->callback([&] { run = [](Context& ctx) { return RunMigrateMetadata(ctx); }; });
 
   LinkArgs link;
-  c = app.add_subcommand("link", "print a public link (anyone with it can read the file)");
-  c->add_option("OBJECT", link.object, "object ID or file name")->required();
+  c = app.add_subcommand("link", "print a public link (anyone with it can read the file or folder)");
+  c->add_option("OBJECT", link.object, "object ID, file name, or /PATH of a folder")->required();
   c->add_flag("--disable", link.disable, "turn public links to this file off");
   c->callback([&] { run = [&](Context& ctx) { return RunLink(ctx, link); }; });
 
   FetchArgs fetch;
   c = app.add_subcommand("fetch", "download a public link (no account needed)");
-  c->add_option("LINK", fetch.link, "freehold://<object-id>#<key>")->required();
+  c->add_option("LINK", fetch.link, "freehold://<object-id>#<key> (or freehold://folder/<id>#<key>)")
+      ->required();
   c->add_option("-o,--output", fetch.output, "where to write (default: the object id; - = stdout)");
   c->callback([&] { run = [&](Context& ctx) { return RunFetch(ctx, fetch); }; });
+
+  CLI::App* shared = app.add_subcommand("shared", "folders other accounts shared with you");
+  shared->require_subcommand(1);
+  SharedArgs shared_ls;
+  c = shared->add_subcommand("ls", "list a shared folder's tree (names opened with its key)");
+  c->add_option("FOLDER_ID", shared_ls.folder, "the folder id the owner gave you")->required();
+  c->callback([&] { run = [&](Context& ctx) { return RunSharedLs(ctx, shared_ls); }; });
+  SharedArgs shared_get;
+  c = shared->add_subcommand("get", "download a shared folder's tree");
+  c->add_option("FOLDER_ID", shared_get.folder, "the folder id the owner gave you")->required();
+  c->add_option("-o,--output", shared_get.output, "the local directory (default: the folder id)");
+  c->callback([&] { run = [&](Context& ctx) { return RunSharedGet(ctx, shared_get); }; });
 
   GetArgs exp;
   c = app.add_subcommand("export",

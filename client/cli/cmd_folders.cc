@@ -38,6 +38,7 @@
 #include "client/cli/exit_codes.h"
 #include "client/cli/file_io.h"
 #include "client/cli/format.h"
+#include "client/cli/folder_share_ops.h"
 #include "client/cli/remote_tree.h"
 #include "client/cli/rpc.h"
 
@@ -48,6 +49,19 @@ struct Opened {
   CoordinatorApi* coordinator = nullptr;
   client::X25519Identity identity;
 };
+
+// Readers of a shared folder above `folder_id` can open what was just added
+// there: its keys are wrapped under the folder's key now (folder_share_ops.h).
+absl::Status SyncSharedKeys(Opened& o, RemoteTree& tree, const std::string& folder_id) {
+  if (folder_id.empty()) return absl::OkStatus();
+  absl::StatusOr<KeySync> k =
+      SyncFolderKeysAfterChange(*o.coordinator, tree, o.identity, folder_id);
+  if (!k.ok()) {
+    return WithContext(k.status(), "giving the new entries their keys for the folder's readers "
+                                   "(stored; `freehold share --list FOLDER` retries later)");
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<Opened> OpenUser(Context& ctx) {
   absl::StatusOr<UserSession*> user = ctx.User();
@@ -295,6 +309,7 @@ absl::Status RunPutTree(Context& ctx, const PutArgs& args) {
     }
     if (s.ok()) ++overwritten;
   }
+  if (status.ok()) status = SyncSharedKeys(*o, tree, top);
   const double secs = std::max(1e-6, absl::ToDoubleSeconds(absl::Now() - start));
   if (ctx.json()) {
     ctx.PrintJson({{"remote", JoinRemotePath(remote)},
@@ -538,6 +553,7 @@ absl::Status RunMkdir(Context& ctx, const MkdirArgs& args) {
       }
     }
     if (!id.ok()) return id.status();
+    if (absl::Status s = SyncSharedKeys(*o, tree, *id); !s.ok()) return s;
     made.push_back({{"path", JoinRemotePath(parts)}, {"id", *id}});
     if (!ctx.json() && !ctx.options().quiet) {
       std::cout << "Folder " << JoinRemotePath(parts) << "\n";
@@ -592,6 +608,7 @@ absl::Status RunMv(Context& ctx, const MvArgs& args) {
     }
     std::vector<std::string> to = *dst;
     if (into) to.push_back(src.back());
+    if (absl::Status s = SyncSharedKeys(*o, tree, new_parent); !s.ok()) return s;
     moved.push_back({{"from", JoinRemotePath(src)}, {"to", JoinRemotePath(to)}, {"id", e->id}});
     if (!ctx.json() && !ctx.options().quiet) {
       std::cout << "Moved " << JoinRemotePath(src) << " to " << JoinRemotePath(to) << "\n";

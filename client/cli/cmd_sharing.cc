@@ -3,11 +3,14 @@
 #include <iostream>
 
 #include "absl/strings/ascii.h"
+#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
 #include "client/cli/commands.h"
 #include "client/cli/contacts.h"
 #include "client/cli/exit_codes.h"
 #include "client/cli/file_io.h"
+#include "client/cli/folder_share_ops.h"
+#include "client/cli/remote_tree.h"
 #include "client/cli/format.h"
 #include "client/cli/object_ops.h"
 #include "client/cli/sharing_ops.h"
@@ -35,7 +38,8 @@ struct Owner {
   UserSession* user = nullptr;
   CoordinatorApi* coordinator = nullptr;
   std::optional<client::X25519Identity> identity;
-  std::string object_id;
+  std::string object_id;  // the folder id for a folder
+  bool is_folder = false;
 };
 
 absl::StatusOr<Owner> OpenOwner(Context& ctx, const std::string& object) {
@@ -49,6 +53,21 @@ absl::StatusOr<Owner> OpenOwner(Context& ctx, const std::string& object) {
   absl::StatusOr<client::X25519Identity> identity = o.user->Identity(ctx.Passwords());
   if (!identity.ok()) return identity.status();
   o.identity = *std::move(identity);
+  // A path naming a folder shares the folder (docs/PROTOCOL.md 9.3).
+  if (object.find('/') != std::string::npos) {
+    absl::StatusOr<std::vector<std::string>> parts = SplitRemotePath(object);
+    if (parts.ok() && !parts->empty()) {
+      RemoteTree tree(*o.coordinator, *o.identity);
+      absl::StatusOr<RemoteEntry> entry = tree.Resolve(*parts);
+      if (entry.ok() && entry->is_folder) {
+        o.is_folder = true;
+        o.object_id = entry->id;
+        return o;
+      }
+    } else if (parts.ok()) {
+      return UsageError("the root folder cannot be shared; share a folder in it");
+    }
+  }
   absl::StatusOr<std::string> id = ResolveObject(*o.coordinator, object, &*o.identity);
   if (!id.ok()) return id.status();
   o.object_id = *id;
@@ -61,7 +80,14 @@ absl::Status RunShareList(Context& ctx, const ShareArgs& args) {
   absl::StatusOr<Owner> o = OpenOwner(ctx, args.object);
   if (!o.ok()) return o.status();
   absl::StatusOr<SharingState> state =
-      LoadSharing(*o->coordinator, o->object_id, *o->identity, MyAccount(*o));
+      LoadSharing(*o->coordinator, o->object_id, *o->identity, MyAccount(*o), o->is_folder);
+  if (o->is_folder && absl::IsFailedPrecondition(state.status())) {
+    // A folder without a key was never shared.
+    SharingState empty;
+    empty.is_folder = true;
+    empty.object_id = o->object_id;
+    state = std::move(empty);
+  }
   if (!state.ok()) return OpenerError(state.status());
   const std::vector<std::string> unrecorded = UnrecordedAccounts(*state);
   int links = 0;
@@ -78,6 +104,7 @@ absl::Status RunShareList(Context& ctx, const ShareArgs& args) {
                       {"fingerprint", FingerprintOf(e.public_key)}});
     }
     ctx.PrintJson({{"id", state->object_id},
+                   {"folder", state->is_folder},
                    {"shared_with", with},
                    {"unidentified_account_ids", unrecorded},
                    {"public_link", state->public_link},
@@ -115,6 +142,7 @@ absl::Status RunShare(Context& ctx, const ShareArgs& args) {
   if (handle.empty()) return UsageError("share needs --with HANDLE (or --list)");
   absl::StatusOr<Owner> o = OpenOwner(ctx, args.object);
   if (!o.ok()) return o.status();
+  const absl::Time start = absl::Now();  // after the password unlock
   absl::StatusOr<AccountsApi*> accounts = ctx.Accounts();
   if (!accounts.ok()) return accounts.status();
 
@@ -152,6 +180,15 @@ absl::Status RunShare(Context& ctx, const ShareArgs& args) {
               << "`.\n";
   }
 
+  // A folder: its key first, and a wrap under it for everything below, in
+  // batches (folder_share_ops.h).
+  KeySync keys;
+  if (o->is_folder) {
+    RemoteTree tree(*o->coordinator, *o->identity);
+    absl::StatusOr<KeySync> k = EnsureFolderKeys(*o->coordinator, tree, *o->identity, o->object_id);
+    if (!k.ok()) return k.status();
+    keys = *k;
+  }
   // Read the header, share record and share list the server holds (the same
   // on every device), add the recipient, write back with compare-and-swap.
   client::X25519AgeIdentity opener(o->identity->Clone());
@@ -205,14 +242,26 @@ absl::Status RunShare(Context& ctx, const ShareArgs& args) {
         e.stanza_share = *share;
         state.record.entries.push_back(std::move(e));
         return absl::OkStatus();
-      });
+      },
+      nullptr, 8, o->is_folder);
   if (!s.ok()) return s;
   if (ctx.json()) {
     ctx.PrintJson({{"id", o->object_id},
+                   {"folder", o->is_folder},
                    {"shared_with", handle},
                    {"account_id", recipient->account_id()},
                    {"public_key", recipient->public_key()},
-                   {"already_shared", already}});
+                   {"already_shared", already},
+                   {"entries_wrapped", keys.entries_wrapped},
+                   {"folders_keyed", keys.folders_keyed},
+                   {"key_batches", keys.batches},
+                   {"coordinator_rpcs", o->coordinator->calls()},
+                   {"seconds", absl::ToDoubleSeconds(absl::Now() - start)}});
+  } else if (o->is_folder) {
+    std::cout << (already ? "Already shared folder " : "Shared folder ") << o->object_id
+              << " with " << handle << " (" << keys.entries_wrapped << " new entry keys in "
+              << keys.batches << " batches). They can now: freehold shared get " << o->object_id
+              << " -o DIR\n";
   } else {
     std::cout << (already ? "Already shared " : "Shared ") << o->object_id << " with " << handle
               << " (" << recipient->public_key() << "). They can now: freehold get "
@@ -231,7 +280,11 @@ absl::Status RunUnshare(Context& ctx, const UnshareArgs& args) {
   std::string account_id;
   {
     absl::StatusOr<SharingState> state =
-        LoadSharing(*o->coordinator, o->object_id, *o->identity, MyAccount(*o));
+        LoadSharing(*o->coordinator, o->object_id, *o->identity, MyAccount(*o), o->is_folder);
+    if (o->is_folder && absl::IsFailedPrecondition(state.status())) {
+      return absl::NotFoundError(
+          absl::StrCat("folder ", o->object_id, " is not shared with \"", handle, "\""));
+    }
     if (!state.ok()) return OpenerError(state.status());
     for (const client::ShareEntry& e : state->record.entries) {
       if (e.kind == client::ShareEntry::Kind::kAccount && e.handle == handle) {
@@ -282,10 +335,12 @@ absl::Status RunUnshare(Context& ctx, const UnshareArgs& args) {
           state.header = *std::move(h);
         }
         return absl::OkStatus();
-      });
+      },
+      nullptr, 8, o->is_folder);
   if (!s.ok()) return s;
   if (ctx.json()) {
     ctx.PrintJson({{"id", o->object_id},
+                   {"folder", o->is_folder},
                    {"unshared", handle},
                    {"account_id", account_id},
                    {"stanzas_removed", stanzas_removed}});
@@ -332,7 +387,9 @@ absl::Status RunLink(Context& ctx, const LinkArgs& args) {
           }
           state.set_public_link = false;
           return absl::OkStatus();
-        });
+        },
+        nullptr, 8, o->is_folder);
+    if (o->is_folder && absl::IsFailedPrecondition(s)) s = absl::OkStatus();  // never linked
     if (!s.ok()) return s;
     if (ctx.json()) {
       ctx.PrintJson({{"id", o->object_id}, {"public_link", false}, {"link_keys_removed", removed}});
@@ -342,6 +399,11 @@ absl::Status RunLink(Context& ctx, const LinkArgs& args) {
       std::cout << ".\n";
     }
     return absl::OkStatus();
+  }
+  if (o->is_folder) {
+    RemoteTree tree(*o->coordinator, *o->identity);
+    absl::StatusOr<KeySync> k = EnsureFolderKeys(*o->coordinator, tree, *o->identity, o->object_id);
+    if (!k.ok()) return k.status();
   }
   std::optional<client::X25519Identity> link_identity;
   absl::Status s = ChangeSharing(
@@ -360,9 +422,11 @@ absl::Status RunLink(Context& ctx, const LinkArgs& args) {
         state.set_public_link = true;
         link_identity = std::move(link->identity);
         return absl::OkStatus();
-      });
+      },
+      nullptr, 8, o->is_folder);
   if (!s.ok()) return s;
-  const std::string text = FormatLink(o->object_id, *link_identity);
+  const std::string text = o->is_folder ? FormatFolderLink(o->object_id, *link_identity)
+                                        : FormatLink(o->object_id, *link_identity);
   if (ctx.json()) {
     ctx.PrintJson({{"id", o->object_id}, {"link", text}});
   } else {
@@ -379,6 +443,11 @@ absl::Status RunFetch(Context& ctx, const FetchArgs& args) {
   if (!link.ok()) return link.status();
   absl::StatusOr<CoordinatorApi*> coordinator = ctx.Coordinator(/*anonymous=*/true);
   if (!coordinator.ok()) return coordinator.status();
+  if (link->is_folder) {
+    return FetchSharedFolder(ctx, **coordinator, link->object_id, link->identity,
+                             args.output.empty() ? link->object_id : args.output,
+                             /*from_link=*/true);
+  }
   absl::StatusOr<v1::GetObjectResponse> manifest = (*coordinator)->GetObject(link->object_id);
   // The coordinator answers NOT_FOUND alike for a deleted object and for one whose
   // public link was turned off (it does not tell strangers that an object exists).

@@ -10,6 +10,8 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "client/cli/context.h"
+#include "client/cli/coordinator_api.h"
+#include "client/core/keys.h"
 
 namespace freehold::cli {
 
@@ -85,6 +87,11 @@ struct LinkArgs {
   std::string object;
   bool disable = false;
 };
+// shared ls/get FOLDER_ID: a folder another account shared with me (cmd_shared.cc).
+struct SharedArgs {
+  std::string folder;
+  std::string output;  // get: the local directory (default: the folder id)
+};
 struct FetchArgs {
   std::string link;
   std::string output;
@@ -152,6 +159,13 @@ absl::Status RunLink(Context& ctx, const LinkArgs& args);
 absl::Status RunUnshare(Context& ctx, const UnshareArgs& args);
 absl::Status RunMigrateMetadata(Context& ctx);
 absl::Status RunFetch(Context& ctx, const FetchArgs& args);
+absl::Status RunSharedLs(Context& ctx, const SharedArgs& args);
+absl::Status RunSharedGet(Context& ctx, const SharedArgs& args);
+// Downloads the subtree of a shared or linked folder into `dir` (cmd_shared.cc).
+absl::Status FetchSharedFolder(Context& ctx, CoordinatorApi& coordinator,
+                               const std::string& folder_id,
+                               const client::X25519Identity& identity, const std::string& dir,
+                               bool from_link);
 
 absl::Status RunContactsShow(Context& ctx, const ContactsArgs& args);
 absl::Status RunContactsVerify(Context& ctx, const ContactsArgs& args);

@@ -5,6 +5,7 @@
 namespace freehold::cli {
 
 absl::Status CoordinatorApi::Prepare(grpc::ClientContext* ctx, absl::Duration timeout) {
+  ++calls_;
   std::string token;
   if (tokens_) {
     absl::StatusOr<std::string> t = tokens_();
@@ -191,6 +192,27 @@ absl::StatusOr<v1::ListFolderResponse> CoordinatorApi::ListFolder(
   v1::ListFolderResponse resp;
   FH_CALL(ListFolder, "list folder", req, resp);
   return resp;
+}
+
+absl::StatusOr<v1::FolderSummary> CoordinatorApi::GetFolder(const std::string& folder_id) {
+  v1::GetFolderRequest req;
+  req.set_folder_id(folder_id);
+  v1::GetFolderResponse resp;
+  FH_CALL(GetFolder, "read folder", req, resp);
+  return resp.folder();
+}
+
+absl::StatusOr<uint64_t> CoordinatorApi::UpdateFolderSharing(
+    const v1::UpdateFolderSharingRequest& req) {
+  v1::UpdateFolderSharingResponse resp;
+  FH_CALL(UpdateFolderSharing, "change folder sharing", req, resp);
+  return resp.header_version();
+}
+
+absl::Status CoordinatorApi::SetEntryKeys(const v1::SetEntryKeysRequest& req) {
+  v1::SetEntryKeysResponse resp;
+  FH_CALL(SetEntryKeys, "store folder keys", req, resp);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::ResolveEntryResponse> CoordinatorApi::ResolveEntry(

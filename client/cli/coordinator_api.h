@@ -4,6 +4,8 @@
 // makes anonymous calls (public links). Thread-safe.
 #pragma once
 
+#include <atomic>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -62,6 +64,12 @@ class CoordinatorApi {
   absl::StatusOr<v1::ResolveEntryResponse> ResolveEntry(const v1::ResolveEntryRequest& req);
   absl::Status MoveEntry(const v1::MoveEntryRequest& req);
   absl::Status DeleteFolder(const std::string& folder_id);
+  // Folder sharing (docs/PROTOCOL.md 9.3).
+  absl::StatusOr<v1::FolderSummary> GetFolder(const std::string& folder_id);
+  absl::StatusOr<uint64_t> UpdateFolderSharing(const v1::UpdateFolderSharingRequest& req);
+  absl::Status SetEntryKeys(const v1::SetEntryKeysRequest& req);
+  // RPCs issued through this object so far (every call, failed ones too).
+  int64_t calls() const { return calls_; }
   absl::Status UpdateHeader(const v1::UpdateHeaderRequest& req);
   absl::Status SetPublicLink(const v1::SetPublicLinkRequest& req);
   // Compare-and-swap on the old blob (ABORTED if it changed).
@@ -78,6 +86,7 @@ class CoordinatorApi {
   TokenProvider tokens_;
   std::unique_ptr<v1::Coordinator::Stub> stub_;
   std::unique_ptr<v1::Funding::Stub> funding_;
+  std::atomic<int64_t> calls_{0};
 };
 
 }  // namespace freehold::cli

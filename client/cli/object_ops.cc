@@ -324,8 +324,21 @@ std::string FormatLink(const std::string& object_id, const client::X25519Identit
   return absl::StrCat(kLinkScheme, object_id, "#", std::string(encoded.view()));
 }
 
-absl::StatusOr<ParsedLink> ParseLink(absl::string_view link) {
-  link = absl::StripAsciiWhitespace(link);
+std::string FormatFolderLink(const std::string& folder_id,
+                             const client::X25519Identity& identity) {
+  client::SecretBytes encoded = identity.Encode();
+  return absl::StrCat(kLinkScheme, "folder/", folder_id, "#", std::string(encoded.view()));
+}
+
+absl::StatusOr<ParsedLink> ParseLink(absl::string_view raw_link) {
+  raw_link = absl::StripAsciiWhitespace(raw_link);
+  // A folder link is an object link with "folder/" after the scheme.
+  const std::string folder_prefix = absl::StrCat(kLinkScheme, "folder/");
+  const bool is_folder = absl::StartsWith(raw_link, folder_prefix);
+  const std::string unfolded =
+      is_folder ? absl::StrCat(kLinkScheme, raw_link.substr(folder_prefix.size()))
+                : std::string(raw_link);
+  absl::string_view link = unfolded;
   const size_t hash = link.find('#');
   if (!absl::StartsWith(link, kLinkScheme) || hash == absl::string_view::npos) {
     return UsageError("a link looks like freehold://<object-id>#AGE-SECRET-KEY-1...");
@@ -340,7 +353,7 @@ absl::StatusOr<ParsedLink> ParseLink(absl::string_view link) {
   if (!identity.ok()) {
     return UsageError("the link's key (after '#') is damaged; copy the whole link again");
   }
-  return ParsedLink{absl::AsciiStrToLower(id), *std::move(identity)};
+  return ParsedLink{absl::AsciiStrToLower(id), *std::move(identity), is_folder};
 }
 
 }  // namespace freehold::cli

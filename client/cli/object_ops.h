@@ -90,9 +90,12 @@ std::string SafeFileName(const std::string& name, const std::string& fallback);
 
 // "freehold://<object-id>#<AGE-SECRET-KEY-1...>".
 std::string FormatLink(const std::string& object_id, const client::X25519Identity& identity);
+// A folder's link (docs/PROTOCOL.md 9.3): freehold://folder/<folder id>#<key>.
+std::string FormatFolderLink(const std::string& folder_id, const client::X25519Identity& identity);
 struct ParsedLink {
-  std::string object_id;
+  std::string object_id;  // the folder id for a folder link
   client::X25519Identity identity;
+  bool is_folder = false;
 };
 // Usage error for anything else.
 absl::StatusOr<ParsedLink> ParseLink(absl::string_view link);

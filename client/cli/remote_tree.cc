@@ -76,6 +76,7 @@ absl::StatusOr<std::optional<RemoteEntry>> RemoteTree::Lookup(const std::string&
     e.id = resp->folder().folder_id();
     e.parent_id = parent_id;
     e.name = name;
+    e.folder = resp->folder();
     absl::StatusOr<client::FileMetadata> meta =
         client::OpenMetadata(metadata_key_, Bytes(resp->folder().encrypted_metadata()));
     if (meta.ok()) e.metadata = *meta;
@@ -197,6 +198,7 @@ absl::StatusOr<std::vector<RemoteEntry>> RemoteTree::List(const std::string& fol
       e.is_folder = true;
       e.id = f.folder_id();
       e.parent_id = folder_id;
+      e.folder = f;
       absl::StatusOr<client::FileMetadata> meta =
           client::OpenMetadata(metadata_key_, Bytes(f.encrypted_metadata()));
       // The name must hash to the entry's (parent, name) hash: a server cannot

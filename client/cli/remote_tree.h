@@ -34,6 +34,7 @@ struct RemoteEntry {
   std::string name;       // decrypted; "" for the root
   client::FileMetadata metadata;  // decrypted (folders: name, times, mode)
   v1::ObjectSummary object;       // objects
+  v1::FolderSummary folder;       // folders (Lookup, List): key header and wrap
 };
 
 class RemoteTree {

@@ -17,12 +17,50 @@ bool Contains(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
+absl::StatusOr<SharingState> LoadFolderSharing(CoordinatorApi& coordinator,
+                                               const std::string& folder_id,
+                                               const client::X25519Identity& identity,
+                                               const std::string& my_account_id) {
+  absl::StatusOr<v1::FolderSummary> f = coordinator.GetFolder(folder_id);
+  if (!f.ok()) return f.status();
+  if (f->owner_account_id() != my_account_id) {
+    return absl::PermissionDeniedError("only the owner of this folder can see or change its sharing");
+  }
+  if (f->age_header().empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("folder ", f->folder_id(), " has no key yet (share or link it first)"));
+  }
+  SharingState state;
+  state.is_folder = true;
+  state.object_id = f->folder_id();
+  state.version = f->header_version();
+  state.public_link = f->public_link();
+  absl::StatusOr<client::AgeHeader> header = client::ParseHeader(f->age_header());
+  if (!header.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("the folder's key header is damaged: ", header.status().message()));
+  }
+  state.header = *std::move(header);
+  absl::StatusOr<client::ShareRecord> record = client::OpenShareRecord(
+      client::ShareRecordKey(identity), Bytes(f->share_record()), state.object_id);
+  if (!record.ok()) {
+    return absl::DataLossError(absl::StrCat("the share record the server returned for folder ",
+                                            state.object_id, " does not open (altered, or "
+                                            "another entry's): ",
+                                            record.status().message()));
+  }
+  state.record = *std::move(record);
+  state.accounts.assign(f->shared_with_account_ids().begin(), f->shared_with_account_ids().end());
+  return state;
+}
+
 }  // namespace
 
 absl::StatusOr<SharingState> LoadSharing(CoordinatorApi& coordinator,
                                          const std::string& raw_id,
                                          const client::X25519Identity& identity,
-                                         const std::string& my_account_id) {
+                                         const std::string& my_account_id, bool is_folder) {
+  if (is_folder) return LoadFolderSharing(coordinator, raw_id, identity, my_account_id);
   absl::StatusOr<v1::GetObjectResponse> manifest = coordinator.GetObject(raw_id);
   if (!manifest.ok()) return manifest.status();
   if (manifest->object().owner_account_id() != my_account_id) {
@@ -60,6 +98,22 @@ absl::Status SaveSharing(CoordinatorApi& coordinator, const SharingState& state,
       client::SealShareRecord(client::ShareRecordKey(identity), state.record, state.object_id);
   if (!sealed.ok()) return sealed.status();
   const std::string record(sealed->begin(), sealed->end());
+  if (state.is_folder) {
+    v1::UpdateFolderSharingRequest req;
+    req.set_folder_id(state.object_id);
+    req.set_age_header(client::SerializeHeader(state.header));
+    req.set_share_record(record);
+    for (const std::string& a : state.accounts) req.add_share_with_account_ids(a);
+    for (const client::ShareEntry& e : state.record.entries) {
+      if (e.kind == client::ShareEntry::Kind::kAccount && !Contains(state.accounts, e.account_id)) {
+        req.add_share_with_account_ids(e.account_id);
+      }
+    }
+    req.set_public_link(state.set_public_link.value_or(state.public_link));
+    req.set_expected_header_version(state.version);
+    absl::StatusOr<uint64_t> v = coordinator.UpdateFolderSharing(req);
+    return v.status();
+  }
   if (state.set_public_link.has_value()) {
     v1::SetPublicLinkRequest req;
     req.set_object_id(state.object_id);
@@ -88,11 +142,11 @@ absl::Status ChangeSharing(CoordinatorApi& coordinator, const std::string& objec
                            const client::X25519Identity& identity,
                            const std::string& my_account_id,
                            const std::function<absl::Status(SharingState&)>& change,
-                           SharingState* final, int attempts) {
+                           SharingState* final, int attempts, bool is_folder) {
   absl::Status last;
   for (int i = 0; i < attempts; ++i) {
     absl::StatusOr<SharingState> state =
-        LoadSharing(coordinator, object_id, identity, my_account_id);
+        LoadSharing(coordinator, object_id, identity, my_account_id, is_folder);
     if (!state.ok()) return state.status();
     if (absl::Status s = change(*state); !s.ok()) return s;
     last = SaveSharing(coordinator, *state, identity);

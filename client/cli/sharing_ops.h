@@ -19,7 +19,10 @@
 namespace freehold::cli {
 
 struct SharingState {
-  std::string object_id;  // canonical
+  // A folder (docs/PROTOCOL.md 9.3): the header holds the folder key; saved with
+  // UpdateFolderSharing, the link flag included.
+  bool is_folder = false;
+  std::string object_id;  // canonical (the folder id for a folder)
   uint64_t version = 0;   // header_version read
   client::AgeHeader header;
   client::ShareRecord record;
@@ -38,7 +41,8 @@ struct SharingState {
 absl::StatusOr<SharingState> LoadSharing(CoordinatorApi& coordinator,
                                          const std::string& object_id,
                                          const client::X25519Identity& identity,
-                                         const std::string& my_account_id);
+                                         const std::string& my_account_id,
+                                         bool is_folder = false);
 
 // Accounts of the record that are not in `state.accounts` are added; the
 // state is written with expected_header_version = state.version.
@@ -52,7 +56,8 @@ absl::Status ChangeSharing(CoordinatorApi& coordinator, const std::string& objec
                            const client::X25519Identity& identity,
                            const std::string& my_account_id,
                            const std::function<absl::Status(SharingState&)>& change,
-                           SharingState* final = nullptr, int attempts = 8);
+                           SharingState* final = nullptr, int attempts = 8,
+                           bool is_folder = false);
 
 // Accounts in `state.accounts` without a record entry (shared by an older
 // client: their stanza cannot be told apart).

@@ -132,7 +132,7 @@ bool IsOwner(const ObjectRecord& object, const Caller& caller) {
 bool MayRead(const ObjectRecord& object, const Caller* caller, bool shared_with_caller) {
   if (object.state != ObjectState::kCommitted) return caller != nullptr && IsOwner(object, *caller);
   if (object.public_link) return true;
-  if (caller == nullptr) return false;
+  if (caller == nullptr) return shared_with_caller;  // in a linked folder
   return IsOwner(object, *caller) || shared_with_caller;
 }
 

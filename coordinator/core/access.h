@@ -86,7 +86,8 @@ class AccessTokenVerifier {
 };
 
 // Object rules. The owner may read and change; accounts in the share list may
-// read; anyone may read a committed object with a public link.
+// read; anyone may read a committed object with a public link. For an anonymous
+// caller `shared_with_caller` means "in a folder with a public link".
 bool MayRead(const ObjectRecord& object, const Caller* caller, bool shared_with_caller);
 bool IsOwner(const ObjectRecord& object, const Caller& caller);
 

@@ -13,9 +13,7 @@ namespace {
 
 constexpr int kSummaryOverheadBytes = 128;
 
-FolderSummary Summary(const FolderRecord& f) {
-  return FolderSummary{f.folder_id, f.parent_id, f.name_hash, f.encrypted_metadata, f.created_at};
-}
+FolderSummary Summary(const FolderRecord& f) { return SummaryOfFolder(f, true); }
 
 absl::Status RequireAccount(const Caller& caller) {
   if (caller.account_id.empty()) return absl::PermissionDeniedError("only accounts have folders");
@@ -44,6 +42,25 @@ absl::Status Taken() {
 }
 
 }  // namespace
+
+FolderSummary SummaryOfFolder(const FolderRecord& f, bool owner) {
+  FolderSummary s;
+  s.folder_id = f.folder_id;
+  s.parent_id = f.parent_id;
+  s.name_hash = f.name_hash;
+  s.encrypted_metadata = f.encrypted_metadata;
+  s.created_at = f.created_at;
+  s.age_header = f.age_header;
+  s.entry_wrap = f.entry_wrap;
+  s.owner_account_id = f.owner_account_id;
+  s.shared_with_me = !owner;
+  s.public_link = f.public_link;
+  if (owner) {
+    s.header_version = f.header_version;
+    s.share_record = f.share_record;
+  }
+  return s;
+}
 
 absl::StatusOr<std::string> CheckParentId(const std::string& parent_id, absl::string_view field) {
   if (parent_id.empty()) return std::string();
@@ -116,11 +133,14 @@ absl::StatusOr<FolderSummary> FolderTree::Create(const Caller& caller,
   return Summary(f);
 }
 
-absl::StatusOr<FolderPage> FolderTree::List(const Caller& caller, const std::string& raw_folder_id,
+absl::StatusOr<FolderPage> FolderTree::List(const Caller* caller, const std::string& raw_folder_id,
                                             int page_size, const std::string& page_token,
                                             uint64_t max_bytes) {
-  FH_RETURN_IF_ERROR(RequireAccount(caller));
+  const std::string me = caller == nullptr ? "" : caller->account_id;
   FH_ASSIGN_OR_RETURN(const std::string folder_id, CheckParentId(raw_folder_id, "folder_id"));
+  if (folder_id.empty() && me.empty()) {
+    return absl::PermissionDeniedError("only accounts have folders");
+  }
   if (page_size < 0) return absl::InvalidArgumentError("page.page_size is out of range");
   if (max_bytes > kMaxPageBytes) {
     return absl::InvalidArgumentError(
@@ -145,13 +165,25 @@ absl::StatusOr<FolderPage> FolderTree::List(const Caller& caller, const std::str
   FolderPage page;
   FH_RETURN_IF_ERROR(store_.Read([&](MetadataTxn& txn) -> absl::Status {
     page = FolderPage();
-    FH_RETURN_IF_ERROR(RequireOwnFolder(txn, caller.account_id, folder_id, "folder_id", false));
+    // The tree listed is the caller's own, or that of the owner of a folder
+    // whose subtree is shared with the caller (or linked).
+    std::string owner = me;
+    if (!folder_id.empty()) {
+      FH_ASSIGN_OR_RETURN(std::optional<FolderRecord> f, txn.folders().Get(folder_id, false));
+      if (!f.has_value()) return absl::NotFoundError("folder_id: no such folder");
+      if (f->owner_account_id != me) {
+        FH_ASSIGN_OR_RETURN(const bool readable, txn.folders().SubtreeReadable(folder_id, me));
+        if (!readable) return absl::NotFoundError("folder_id: no such folder");
+        owner = f->owner_account_id;
+      }
+    }
+    const bool reader = owner != me;
     uint64_t used = 0;
     int left = size;
     std::string after_object;
     if (!in_objects) {
       FH_ASSIGN_OR_RETURN(std::vector<FolderRecord> folders,
-                          txn.folders().ListFolders(caller.account_id, folder_id, after, left + 1));
+                          txn.folders().ListFolders(owner, folder_id, after, left + 1));
       for (size_t i = 0; i < folders.size(); ++i) {
         const uint64_t bytes = folders[i].encrypted_metadata.size() + kSummaryOverheadBytes;
         const bool room = left > 0 && (page.folders.empty() || used + bytes <= budget);
@@ -161,7 +193,7 @@ absl::StatusOr<FolderPage> FolderTree::List(const Caller& caller, const std::str
         }
         used += bytes;
         --left;
-        page.folders.push_back(Summary(folders[i]));
+        page.folders.push_back(SummaryOfFolder(folders[i], !reader));
       }
       if (left == 0 || used >= budget) {
         page.next_page_token = "o:";
@@ -172,7 +204,7 @@ absl::StatusOr<FolderPage> FolderTree::List(const Caller& caller, const std::str
     }
     FH_ASSIGN_OR_RETURN(
         std::vector<ObjectRecord> objects,
-        txn.folders().ListObjects(caller.account_id, folder_id, after_object, left + 1));
+        txn.folders().ListObjects(owner, folder_id, after_object, left + 1));
     for (size_t i = 0; i < objects.size(); ++i) {
       const uint64_t bytes = objects[i].encrypted_metadata.size() + kSummaryOverheadBytes;
       const bool first = page.folders.empty() && page.objects.empty();
@@ -184,7 +216,7 @@ absl::StatusOr<FolderPage> FolderTree::List(const Caller& caller, const std::str
       }
       used += bytes;
       --left;
-      page.objects.push_back(SummaryOf(objects[i], false));
+      page.objects.push_back(SummaryOf(objects[i], reader));
     }
     return absl::OkStatus();
   }));

@@ -38,6 +38,36 @@ struct FolderSummary {
   std::string name_hash;
   std::string encrypted_metadata;
   absl::Time created_at = absl::UnixEpoch();
+  // Folder sharing (docs/PROTOCOL.md 9.3); the last three for the owner only.
+  std::string age_header;
+  std::string entry_wrap;
+  std::string owner_account_id;
+  bool shared_with_me = false;
+  bool public_link = false;
+  uint64_t header_version = 0;
+  std::string share_record;
+  std::vector<std::string> shared_with;
+};
+
+// The summary of `f` as its owner (`owner`) or a reader sees it.
+FolderSummary SummaryOfFolder(const FolderRecord& f, bool owner);
+
+// A sharing change of a keyed folder by its owner (UpdateFolderSharing).
+struct FolderSharingInput {
+  std::string folder_id;
+  std::string age_header;    // required
+  std::string share_record;  // <= max_metadata_bytes
+  std::vector<std::string> share_with;
+  bool public_link = false;
+  uint64_t expected_header_version = 0;  // 0 = no check
+};
+
+// One entry of SetEntryKeys: exactly one of folder_id and object_id.
+struct EntryKeyInput {
+  std::string folder_id;
+  std::string object_id;
+  std::string age_header;  // folders without a key only
+  std::string wrap;        // sealed under the parent folder's key
 };
 
 struct CreateFolderInput {
@@ -101,10 +131,36 @@ class FolderTree {
 
   // The children of `folder_id` ("" = root), at most `page_size` entries and
   // about `max_bytes` (0 = default) per page. INVALID_ARGUMENT for a malformed
-  // id or page token, NOT_FOUND unknown folder.
-  absl::StatusOr<FolderPage> List(const Caller& caller, const std::string& folder_id,
+  // id or page token, NOT_FOUND unknown folder. `caller` null = anonymous; a
+  // folder of another account is listed when its subtree is shared with the
+  // caller or linked (SubtreeReadable), else NOT_FOUND.
+  absl::StatusOr<FolderPage> List(const Caller* caller, const std::string& folder_id,
                                   int page_size, const std::string& page_token,
                                   uint64_t max_bytes = 0);
+  absl::StatusOr<FolderPage> List(const Caller& caller, const std::string& folder_id,
+                                  int page_size, const std::string& page_token,
+                                  uint64_t max_bytes = 0) {
+    return List(&caller, folder_id, page_size, page_token, max_bytes);
+  }
+
+  // Folder sharing (folder_sharing.cc, docs/PROTOCOL.md 9.3).
+  // One folder: for its owner (with the sharing state) or a reader of its
+  // subtree (`caller` null = anonymous, through a link). INVALID_ARGUMENT
+  // missing or malformed id; NOT_FOUND unknown or not readable.
+  absl::StatusOr<FolderSummary> Get(const Caller* caller, const std::string& folder_id);
+  // Replaces header, record, share list and link flag of a keyed folder; returns
+  // the new header_version. INVALID_ARGUMENT malformed fields, too many accounts;
+  // NOT_FOUND unknown; PERMISSION_DENIED a reader that is not the owner;
+  // FAILED_PRECONDITION the folder has no key yet; ABORTED version changed.
+  absl::StatusOr<uint64_t> UpdateSharing(const Caller& caller, const FolderSharingInput& in);
+  // Sets the keys of 1..kMaxEntryKeys entries in one transaction (all or none).
+  // INVALID_ARGUMENT naming entries[i] and the field; NOT_FOUND entries[i] not
+  // one of the caller's (committed, live) entries; ABORTED a folder that already
+  // has a key is given another; FAILED_PRECONDITION a wrap for an entry whose
+  // folder has no key (in the store or earlier in the batch).
+  absl::Status SetEntryKeys(const Caller& caller, const std::vector<EntryKeyInput>& entries);
+  static constexpr int kMaxEntryKeys = 1000;
+  static constexpr size_t kMaxWrapBytes = 8192;
 
   // One indexed lookup. INVALID_ARGUMENT as Create; NOT_FOUND unknown parent.
   // A name that is not there is an empty ResolvedEntry, not an error.

@@ -120,6 +120,8 @@ struct ObjectRecord {
   uint64_t header_version = 1;
   // The folder holding the object (docs/ARCHITECTURE.md#folders); empty = root.
   std::string parent_id;
+  // Its file key and name sealed under its folder's key (0015_foldershare).
+  std::string folder_wrap;
 
   bool trashed() const { return trashed_at.has_value(); }
   int shard_count() const { return data_shards + parity_shards; }
@@ -135,6 +137,14 @@ struct FolderRecord {
   std::string name_hash;         // 32 bytes
   std::string encrypted_metadata;
   absl::Time created_at = absl::UnixEpoch();
+  // Folder sharing (0015_foldershare): the folder key's age header (empty = no
+  // key), its key and name sealed under the parent's key, the owner's share
+  // record, the compare-and-swap version and the public link flag.
+  std::string age_header;
+  std::string entry_wrap;
+  std::string share_record;
+  uint64_t header_version = 1;
+  bool public_link = false;
 };
 
 struct ShardRecord {

@@ -19,6 +19,7 @@ ObjectSummary SummaryOf(const ObjectRecord& o, bool shared_with_caller) {
   s.committed_at = o.committed_at;
   s.public_link = o.public_link;
   s.shared_with_me = shared_with_caller;
+  s.folder_wrap = o.folder_wrap;
   if (!shared_with_caller) {  // the tree is the owner's
     s.parent_id = o.parent_id;
     s.name_hash = o.name_hash;
@@ -72,6 +73,12 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::LoadManifest(
   bool shared = false;
   if (caller != nullptr && !caller->account_id.empty() && !IsOwner(object, *caller)) {
     FH_ASSIGN_OR_RETURN(shared, txn.objects().IsSharedWith(object_id, caller->account_id));
+  }
+  // In a folder whose subtree is shared with the caller, or linked (anonymous
+  // callers included): readable as a shared object (docs/PROTOCOL.md 9.3).
+  if (!shared && !object.parent_id.empty() && (caller == nullptr || !IsOwner(object, *caller))) {
+    FH_ASSIGN_OR_RETURN(shared, txn.folders().SubtreeReadable(
+                                    object.parent_id, caller == nullptr ? "" : caller->account_id));
   }
   // Anonymous callers and other accounts get the answer of an id that does not
   // exist, so that nobody learns that an object they may not read exists.

@@ -35,6 +35,8 @@ struct ObjectSummary {
   // Where it is in the owner's tree (folders.h); empty for other callers.
   std::string parent_id;
   std::string name_hash;
+  // Its key and name sealed under its folder's key (docs/PROTOCOL.md 9.3).
+  std::string folder_wrap;
 };
 
 struct ShardLocation {

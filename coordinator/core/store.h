@@ -166,6 +166,25 @@ class FolderRepository {
   virtual absl::Status Remove(const std::string& folder_id) = 0;
   // Every folder of the account (its objects must be gone).
   virtual absl::Status RemoveAllOf(const std::string& account_id) = 0;
+
+  // Folder sharing (core/folder_sharing.h).
+  // True if `folder_id` or one of its ancestors is shared with `account_id`
+  // ("" = nobody) or has its public link on.
+  virtual absl::StatusOr<bool> SubtreeReadable(const std::string& folder_id,
+                                               const std::string& account_id) = 0;
+  // The accounts the folder itself is shared with, by id.
+  virtual absl::StatusOr<std::vector<std::string>> Shares(const std::string& folder_id) = 0;
+  // Replaces header, record, link flag and share list; increments the version
+  // and returns it.
+  virtual absl::StatusOr<uint64_t> UpdateSharing(const std::string& folder_id,
+                                                 const std::string& age_header,
+                                                 const std::string& share_record,
+                                                 bool public_link,
+                                                 const std::vector<std::string>& account_ids) = 0;
+  // Sets a folder's header (unless empty) and entry wrap (unless empty).
+  virtual absl::Status SetFolderKey(const std::string& folder_id, const std::string& age_header,
+                                    const std::string& wrap) = 0;
+  virtual absl::Status SetObjectWrap(const std::string& object_id, const std::string& wrap) = 0;
 };
 
 class SegmentRepository {

@@ -25,6 +25,7 @@ void ToProto(const ObjectSummary& s, v1::ObjectSummary* out) {
   out->set_public_link(s.public_link);
   out->set_parent_id(s.parent_id);
   out->set_name_hash(s.name_hash);
+  out->set_folder_wrap(s.folder_wrap);
 }
 
 void ToProto(const ObjectManifest& m, v1::GetObjectResponse* out) {

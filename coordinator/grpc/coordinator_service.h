@@ -106,6 +106,14 @@ class CoordinatorGrpcService final : public v1::Coordinator::Service {
                          v1::MoveEntryResponse* resp) override;
   grpc::Status DeleteFolder(grpc::ServerContext* ctx, const v1::DeleteFolderRequest* req,
                             v1::DeleteFolderResponse* resp) override;
+  // folder_sharing_rpc.cc
+  grpc::Status GetFolder(grpc::ServerContext* ctx, const v1::GetFolderRequest* req,
+                         v1::GetFolderResponse* resp) override;
+  grpc::Status UpdateFolderSharing(grpc::ServerContext* ctx,
+                                   const v1::UpdateFolderSharingRequest* req,
+                                   v1::UpdateFolderSharingResponse* resp) override;
+  grpc::Status SetEntryKeys(grpc::ServerContext* ctx, const v1::SetEntryKeysRequest* req,
+                            v1::SetEntryKeysResponse* resp) override;
   grpc::Status UpdateHeader(grpc::ServerContext* ctx, const v1::UpdateHeaderRequest* req,
                             v1::UpdateHeaderResponse* resp) override;
   grpc::Status SetPublicLink(grpc::ServerContext* ctx, const v1::SetPublicLinkRequest* req,
@@ -138,6 +146,7 @@ std::string AuthorizationOf(const grpc::ServerContext& ctx);
 // Conversions shared by the service's files.
 void SetTime(absl::Time t, google::protobuf::Timestamp* out);
 void ToProto(const ObjectSummary& s, v1::ObjectSummary* out);
+void ToProto(const FolderSummary& f, v1::FolderSummary* out);
 void ToProto(const ObjectManifest& m, v1::GetObjectResponse* out);
 
 }  // namespace freehold::coordinator

@@ -9,15 +9,23 @@ grpc::Status Unimplemented() {
   return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this coordinator does not serve folders");
 }
 
+}  // namespace
+
 void ToProto(const FolderSummary& f, v1::FolderSummary* out) {
   out->set_folder_id(f.folder_id);
   out->set_parent_id(f.parent_id);
   out->set_name_hash(f.name_hash);
   out->set_encrypted_metadata(f.encrypted_metadata);
   SetTime(f.created_at, out->mutable_created_at());
+  out->set_age_header(f.age_header);
+  out->set_entry_wrap(f.entry_wrap);
+  out->set_owner_account_id(f.owner_account_id);
+  out->set_shared_with_me(f.shared_with_me);
+  out->set_public_link(f.public_link);
+  out->set_header_version(f.header_version);
+  out->set_share_record(f.share_record);
+  for (const std::string& a : f.shared_with) out->add_shared_with_account_ids(a);
 }
-
-}  // namespace
 
 grpc::Status CoordinatorGrpcService::CreateFolder(grpc::ServerContext* ctx,
                                                   const v1::CreateFolderRequest* req,
@@ -36,10 +44,12 @@ grpc::Status CoordinatorGrpcService::ListFolder(grpc::ServerContext* ctx,
                                                 const v1::ListFolderRequest* req,
                                                 v1::ListFolderResponse* resp) {
   if (p_.folders == nullptr) return Unimplemented();
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  // No token: a folder in a linked subtree (docs/PROTOCOL.md 9.3).
+  absl::StatusOr<std::optional<Caller>> caller =
+      p_.tokens.AuthenticateOptional(AuthorizationOf(*ctx));
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<FolderPage> page =
-      p_.folders->List(*caller, req->folder_id(), static_cast<int>(req->page().page_size()),
+      p_.folders->List(caller->has_value() ? &**caller : nullptr, req->folder_id(), static_cast<int>(req->page().page_size()),
                        req->page().page_token(), req->max_bytes());
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (const FolderSummary& f : page->folders) ToProto(f, resp->add_folders());

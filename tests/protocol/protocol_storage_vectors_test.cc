@@ -7,6 +7,8 @@
 // This file: grants and receipts, Reed-Solomon, layout, age payload and header,
 // public links, metadata.
 #include "client/core/share_record.h"
+#include "client/core/folder_keys.h"
+#include "client/core/internal/hkdf.h"
 #include "tests/protocol/protocol_vectors_util.h"
 
 namespace freehold::protocol_testing {
@@ -418,6 +420,50 @@ TEST(ProtocolVectorsTest, BoundMetadataWithModeOpensToItsMode) {
     EXPECT_EQ(m.metadata.size, v["size"].get<uint64_t>());
     EXPECT_EQ(m.metadata.mode, v["mode"].get<uint32_t>());
     EXPECT_EQ(m.metadata.modified_unix_nanos, v["modified_unix_nanos"].get<int64_t>());
+  }
+}
+
+// Entry wraps of shared folders (docs/PROTOCOL.md 9.3), opened by the library
+// and by the derivation the document spells out; bound to their place.
+TEST(ProtocolVectorsTest, FolderWrapsOpenAsDocumentedAndOnlyInTheirPlace) {
+  ASSERT_FALSE(Group("folder_wrap").empty());
+  for (const Json& v : Group("folder_wrap")) {
+    SCOPED_TRACE(S(v["note"]));
+    SecretBytes folder_key = SecretBytes::CopyOf(Bytes(Unhex(v["folder_key_hex"])));
+    const std::string wrap = Unhex(v["wrap_hex"]);
+    ASSERT_OK_AND_ASSIGN(client::EntryWrap w,
+                         client::OpenEntryWrap(folder_key, Bytes(wrap), S(v["parent_id"]),
+                                               S(v["entry_id"])));
+    EXPECT_EQ(w.is_folder, v["is_folder"].get<bool>());
+    EXPECT_EQ(Hex(w.key.span()), S(v["entry_key_hex"]));
+    EXPECT_EQ(w.name, S(v["name_utf8"]));
+    // By hand: HKDF, XChaCha20-Poly1305 with the documented associated data.
+    SecretBytes wrap_key =
+        client::internal::HkdfSha256(folder_key.span(), {}, "freehold/v1/folder-wrap", 32);
+    const std::string aad = std::string("freehold/v1/folder-wrap") + '\x01' + S(v["parent_id"]) +
+                            S(v["entry_id"]);
+    ASSERT_EQ(wrap[0], 1);
+    std::string plain(wrap.size() - 1 - 24 - 16, '\0');
+    unsigned long long n = 0;
+    ASSERT_EQ(crypto_aead_xchacha20poly1305_ietf_decrypt(
+                  reinterpret_cast<uint8_t*>(plain.data()), &n, nullptr,
+                  reinterpret_cast<const uint8_t*>(wrap.data()) + 25, wrap.size() - 25,
+                  reinterpret_cast<const uint8_t*>(aad.data()), aad.size(),
+                  reinterpret_cast<const uint8_t*>(wrap.data()) + 1, wrap_key.data()),
+              0);
+    EXPECT_EQ(plain.size() % 64, 0u);
+    EXPECT_EQ(plain[0], v["is_folder"].get<bool>() ? 2 : 1);
+    EXPECT_EQ(Hex(Bytes(plain.substr(1, 16))), S(v["entry_key_hex"]));
+    const uint32_t len = static_cast<uint8_t>(plain[17]) | (static_cast<uint8_t>(plain[18]) << 8);
+    EXPECT_EQ(plain.substr(21, len), S(v["name_utf8"]));
+    // Moved to another entry or folder, or another key: refused.
+    EXPECT_THAT(client::OpenEntryWrap(folder_key, Bytes(wrap), S(v["entry_id"]), S(v["parent_id"]))
+                    .status(),
+                StatusIs(absl::StatusCode::kDataLoss));
+    SecretBytes other = SecretBytes::CopyOf(std::string_view("another key 16 b"));
+    EXPECT_THAT(
+        client::OpenEntryWrap(other, Bytes(wrap), S(v["parent_id"]), S(v["entry_id"])).status(),
+        StatusIs(absl::StatusCode::kDataLoss));
   }
 }
 

@@ -30,6 +30,7 @@
 #include "client/core/age_recipients.h"
 #include "client/core/age_stream.h"
 #include "client/core/byte_io.h"
+#include "client/core/folder_keys.h"
 #include "client/core/keys.h"
 #include "client/core/metadata.h"
 #include "client/core/segmenter.h"
@@ -717,6 +718,42 @@ Json ModeMetadataVectors() {
                        {"mode", m.mode}}});
 }
 
+// Entry wraps of shared folders (docs/PROTOCOL.md 9.3): a file and a subfolder
+// sealed under a folder key, bound to (parent id, entry id).
+Json FolderWrapVectors() {
+  const std::string parent = "0b6c1f3e-2a4d-4e5f-8a9b-1c2d3e4f5a6b";
+  const std::string sub = "7e8f9a0b-1c2d-4e3f-9a5b-6c7d8e9f0a1b";
+  SecretBytes folder_key = SecretBytes::CopyOf(std::string_view("folder key 16 b."));
+  Json out = Json::array();
+  struct Case {
+    const char* note;
+    bool is_folder;
+    std::string entry_id;
+    std::string key;
+    std::string name;
+  } cases[] = {
+      {"a file in the folder", false, std::string(kObjectId), "file key 16 byte", "report.pdf"},
+      {"a subfolder (its folder key)", true, sub, "sub key 16 bytes", "Photos 2026"},
+  };
+  for (const Case& c : cases) {
+    freehold::client::EntryWrap w;
+    w.is_folder = c.is_folder;
+    w.key = SecretBytes::CopyOf(std::string_view(c.key));
+    w.name = c.name;
+    std::vector<uint8_t> wrap =
+        Must(freehold::client::SealEntryWrap(folder_key, parent, c.entry_id, w), "SealEntryWrap");
+    out.push_back({{"note", c.note},
+                   {"folder_key_hex", Hex(folder_key.span())},
+                   {"parent_id", parent},
+                   {"entry_id", c.entry_id},
+                   {"is_folder", c.is_folder},
+                   {"entry_key_hex", Hex(w.key.span())},
+                   {"name_utf8", c.name},
+                   {"wrap_hex", Hex(wrap)}});
+  }
+  return out;
+}
+
 Json LayoutVectors() {
   const uint64_t segment = freehold::client::kDefaultSegmentBytes;
   Json out = Json::array();
@@ -777,6 +814,7 @@ int main() {
   doc["metadata_bound"] = BoundMetadataVectors();
   doc["share_record"] = ShareRecordVectors();
   doc["metadata_mode"] = ModeMetadataVectors();
+  doc["folder_wrap"] = FolderWrapVectors();
   std::cout << doc.dump(2) << "\n";
   return 0;
 }

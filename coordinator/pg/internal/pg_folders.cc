@@ -6,7 +6,8 @@ namespace {
 
 constexpr const char* kFolderColumns =
     "f.folder_id::text, f.owner_account_id::text, COALESCE(f.parent_id::text, ''), f.name_hash, "
-    "f.encrypted_metadata, ts_to_micros(f.created_at)";
+    "f.encrypted_metadata, ts_to_micros(f.created_at), f.age_header, f.entry_wrap, f.share_record, "
+    "f.header_version, f.public_link";
 // The root as the unique index folders_by_parent_name spells it; $P is the
 // parent parameter ('' = root). Spelled as in the index so that it is used.
 constexpr const char* kRootUuid = "00000000-0000-0000-0000-000000000000";
@@ -28,6 +29,11 @@ FolderRecord FolderFromRow(const pqxx::row& r) {
   f.name_hash = BytesOf(r[3]);
   f.encrypted_metadata = BytesOf(r[4]);
   f.created_at = FromMicros(r[5].as<int64_t>());
+  f.age_header = BytesOf(r[6]);
+  f.entry_wrap = BytesOf(r[7]);
+  f.share_record = BytesOf(r[8]);
+  f.header_version = static_cast<uint64_t>(r[9].as<int64_t>());
+  f.public_link = r[10].as<bool>();
   return f;
 }
 
@@ -165,7 +171,7 @@ absl::Status PgFolders::MoveFolder(const std::string& folder_id, const std::stri
                                    const std::string& encrypted_metadata) {
   try {
     txn_.exec_params(
-        "UPDATE folders SET parent_id = NULLIF($2, '')::uuid, name_hash = $3, "
+        "UPDATE folders SET parent_id = NULLIF($2, '')::uuid, name_hash = $3, entry_wrap = '', "
         "encrypted_metadata = CASE WHEN length($4::bytea) = 0 THEN encrypted_metadata "
         "ELSE $4::bytea END WHERE folder_id = $1::uuid",
         folder_id, parent_id, Bytes(name_hash), Bytes(encrypted_metadata));
@@ -180,7 +186,7 @@ absl::Status PgFolders::MoveObject(const std::string& object_id, const std::stri
                                    const std::string& encrypted_metadata) {
   try {
     txn_.exec_params(
-        "UPDATE objects SET parent_id = NULLIF($2, '')::uuid, name_hash = $3, "
+        "UPDATE objects SET parent_id = NULLIF($2, '')::uuid, name_hash = $3, folder_wrap = '', "
         "encrypted_metadata = CASE WHEN length($4::bytea) = 0 THEN encrypted_metadata "
         "ELSE $4::bytea END, header_version = header_version + "
         "CASE WHEN length($4::bytea) = 0 THEN 0 ELSE 1 END WHERE object_id = $1::uuid",
@@ -207,6 +213,66 @@ absl::Status PgFolders::Remove(const std::string& folder_id) {
 
 absl::Status PgFolders::RemoveAllOf(const std::string& account_id) {
   txn_.exec_params("DELETE FROM folders WHERE owner_account_id = $1::uuid", account_id);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> PgFolders::SubtreeReadable(const std::string& folder_id,
+                                                const std::string& account_id) {
+  // Walks up from folder_id (depth bound as IsAncestorOrSelf).
+  pqxx::result r = txn_.exec_params(
+      "WITH RECURSIVE up(id, depth) AS ("
+      "  SELECT $1::uuid, 0"
+      "  UNION ALL SELECT f.parent_id, up.depth + 1 FROM folders f JOIN up ON f.folder_id = up.id"
+      "  WHERE f.parent_id IS NOT NULL AND up.depth < 100000) "
+      "SELECT EXISTS (SELECT 1 FROM up JOIN folders f ON f.folder_id = up.id WHERE f.public_link) "
+      "OR ($2 <> '' AND EXISTS (SELECT 1 FROM up JOIN folder_shares s ON s.folder_id = up.id "
+      "WHERE s.account_id = NULLIF($2, '')::uuid))",
+      folder_id, account_id);
+  return r[0][0].as<bool>();
+}
+
+absl::StatusOr<std::vector<std::string>> PgFolders::Shares(const std::string& folder_id) {
+  pqxx::result r = txn_.exec_params(
+      "SELECT account_id::text FROM folder_shares WHERE folder_id = $1::uuid ORDER BY 1", folder_id);
+  std::vector<std::string> out;
+  for (const pqxx::row& row : r) out.push_back(row[0].as<std::string>());
+  return out;
+}
+
+absl::StatusOr<uint64_t> PgFolders::UpdateSharing(const std::string& folder_id,
+                                                  const std::string& age_header,
+                                                  const std::string& share_record,
+                                                  bool public_link,
+                                                  const std::vector<std::string>& account_ids) {
+  pqxx::result r = txn_.exec_params(
+      "UPDATE folders SET age_header = $2, share_record = $3, public_link = $4, "
+      "header_version = header_version + 1 WHERE folder_id = $1::uuid RETURNING header_version",
+      folder_id, Bytes(age_header), Bytes(share_record), public_link);
+  if (r.empty()) return absl::NotFoundError("folder_id: no such folder");
+  txn_.exec_params("DELETE FROM folder_shares WHERE folder_id = $1::uuid", folder_id);
+  for (const std::string& account : account_ids) {
+    txn_.exec_params(
+        "INSERT INTO folder_shares (folder_id, account_id) VALUES ($1::uuid, $2::uuid) "
+        "ON CONFLICT DO NOTHING",
+        folder_id, account);
+  }
+  return static_cast<uint64_t>(r[0][0].as<int64_t>());
+}
+
+absl::Status PgFolders::SetFolderKey(const std::string& folder_id, const std::string& age_header,
+                                     const std::string& wrap) {
+  txn_.exec_params(
+      "UPDATE folders SET age_header = CASE WHEN length($2::bytea) = 0 THEN age_header ELSE $2 END, "
+      "entry_wrap = CASE WHEN length($3::bytea) = 0 THEN entry_wrap ELSE $3 END, "
+      "header_version = header_version + CASE WHEN length($2::bytea) = 0 THEN 0 ELSE 1 END "
+      "WHERE folder_id = $1::uuid",
+      folder_id, Bytes(age_header), Bytes(wrap));
+  return absl::OkStatus();
+}
+
+absl::Status PgFolders::SetObjectWrap(const std::string& object_id, const std::string& wrap) {
+  txn_.exec_params("UPDATE objects SET folder_wrap = $2 WHERE object_id = $1::uuid", object_id,
+                   Bytes(wrap));
   return absl::OkStatus();
 }
 

@@ -128,6 +128,16 @@ class PgFolders : public FolderRepository {
                           const std::string& encrypted_metadata) override;
   absl::Status Remove(const std::string& folder_id) override;
   absl::Status RemoveAllOf(const std::string& account_id) override;
+  absl::StatusOr<bool> SubtreeReadable(const std::string& folder_id,
+                                       const std::string& account_id) override;
+  absl::StatusOr<std::vector<std::string>> Shares(const std::string& folder_id) override;
+  absl::StatusOr<uint64_t> UpdateSharing(const std::string& folder_id,
+                                         const std::string& age_header,
+                                         const std::string& share_record, bool public_link,
+                                         const std::vector<std::string>& account_ids) override;
+  absl::Status SetFolderKey(const std::string& folder_id, const std::string& age_header,
+                            const std::string& wrap) override;
+  absl::Status SetObjectWrap(const std::string& object_id, const std::string& wrap) override;
 
  private:
   pqxx::transaction_base& txn_;
