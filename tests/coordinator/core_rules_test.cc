@@ -305,8 +305,8 @@ TEST(ObjectRules, OwnerSharedAndPublicReadersOnly) {
   ObjectRecord o;
   o.owner_account_id = "owner";
   o.state = ObjectState::kCommitted;
-  Caller owner{"owner", {}, false};
-  Caller other{"other", {}, false};
+  Caller owner{"owner", {}};
+  Caller other{"other", {}};
   EXPECT_TRUE(MayRead(o, &owner, false));
   EXPECT_FALSE(MayRead(o, &other, false));
   EXPECT_TRUE(MayRead(o, &other, true));
