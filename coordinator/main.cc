@@ -140,11 +140,6 @@ int main(int argc, char** argv) {
     log.Warn("access-token keys not loaded yet; user calls answer UNAVAILABLE until they are",
              {{"error", s}});
   }
-  if (!config.admin_token_file.empty()) {
-    absl::StatusOr<std::string> secret = freehold::ReadSecretFile(config.admin_token_file);
-    if (!secret.ok()) return Fail(log, "cannot read --admin-token-file", secret.status());
-    tokens.SetOperatorSecret(*std::move(secret));
-  }
 
   std::unique_ptr<freehold::MetricsExposer> exposer;
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();

@@ -24,6 +24,7 @@
 #include "absl/strings/str_split.h"
 #include "common/grpc_server.h"
 #include "common/signed_token.h"
+#include "coordinator/core/access.h"
 #include "coordinator/core/grants.h"
 #include "coordinator/core/ids.h"
 #include "coordinator/core/internal/key_files.h"
@@ -108,8 +109,18 @@ int main(int argc, char** argv) {
   absl::StatusOr<freehold::SigningKey> accounts_key = freehold::GenerateSigningKey("bench");
   const std::string keys_file = dir.WriteFile(
       "accounts.pub", fc::internal::FormatPublicKeyLine(accounts_key->Public()) + "\n", 0644);
-  const std::string operator_secret = "bench-operator-secret-0123456789";
-  const std::string admin_file = dir.WriteFile("admin-token", operator_secret + "\n", 0600);
+  // The operator: an access token with the role coordinator:operator, signed as
+  // freehold-accounts would sign it (there is no shared operator secret).
+  std::string operator_token;
+  {
+    freehold::TokenClaims claims;
+    claims.audience = "freehold";
+    claims.subject = fc::NewUuid();
+    claims.issued_at = absl::Now() - absl::Seconds(1);
+    claims.expires_at = absl::Now() + absl::Hours(1);
+    claims.scopes = {"accounts", "storage", std::string(fc::kOperatorRoleScope)};
+    operator_token = freehold::SignClaims(freehold::TokenSigner(*accounts_key), claims);
+  }
   freehold::testing::ProcessOptions options;
   options.binary = freehold::testing::BinaryPath("freehold-coordinator");
   options.args = {"--listen",
@@ -122,8 +133,6 @@ int main(int argc, char** argv) {
                   dir.File("coordinator"),
                   "--accounts-keys",
                   keys_file,
-                  "--admin-token-file",
-                  admin_file,
                   "--node-weight-ramp",
                   "0s",
                   "--node-down-after",
@@ -157,7 +166,7 @@ int main(int argc, char** argv) {
     approve.set_node_public_key(
         std::string(reinterpret_cast<const char*>(n.key.public_key.data()), 32));
     grpc::ClientContext actx;
-    actx.AddMetadata("authorization", "Bearer " + operator_secret);
+    actx.AddMetadata("authorization", "Bearer " + operator_token);
     freehold::v1::ApproveNodeResponse approved;
     grpc::Status as = stub->ApproveNode(&actx, approve, &approved);
     if (!as.ok()) return Die("ApproveNode", absl::InternalError(as.error_message()));

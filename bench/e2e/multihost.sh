@@ -44,7 +44,7 @@ fleet_env() {
   # loopback fleet's addresses exist only inside its own namespace.
   if [[ $1 == lo ]]; then MH_TAG=l MH_NET=10.77.0 MH_LOOPBACK=1; else MH_TAG=b MH_NET=10.77.0 MH_LOOPBACK=; fi
   export FREEHOLD_CA_FILE="$TLS/ca.crt" FREEHOLD_ADMIN_TLS_CERT="$TLS/operator.crt"
-  export FREEHOLD_ADMIN_TLS_KEY="$TLS/operator.key" FREEHOLD_ADMIN_TOKEN_FILE="$W/admin-token"
+  export FREEHOLD_ADMIN_TLS_KEY="$TLS/operator.key"
 }
 # The bridge's subnet is the multi-host test's: one of them at a time.
 exec 9>/run/lock/freehold-multihost-t.lock

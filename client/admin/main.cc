@@ -21,10 +21,9 @@
 // session's access token, which carries the account's roles: coordinator:operator
 // (nodes, status, drain, ...), donations:admin (campaigns), accounts:admin (roles).
 // The first admin is made with `freehold-accounts --bootstrap-admin HANDLE`.
-// Deprecated: --token-file (env FREEHOLD_ADMIN_TOKEN_FILE) sends the coordinator's
-// shared operator secret instead when no session is saved; the secret is never printed. With an operator
-// certificate (--tls-cert/--tls-key) coordinator calls go over mutual TLS and the
-// certificate authorises them.
+// With an operator certificate (--tls-cert/--tls-key) coordinator calls go over mutual
+// TLS and the certificate authorises them. There is no shared operator secret (issue
+// 22): the old --token-file is refused, naming these two ways.
 //
 // Node admission: a storage node is placed only after `nodes approve`. KEY is the
 // "public_key" line of `freehold-storaged --print-identity --data-dir DIR`
@@ -40,10 +39,8 @@
 // Exit codes: 0 ok, 1 the operation failed (message on stderr), 2 bad usage.
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <thread>
 
@@ -51,7 +48,6 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -59,6 +55,7 @@
 #include "client/admin/operator_session.h"
 #include "common/client_transport.h"
 #include "common/config.h"
+#include "common/removed_flag.h"
 #include "common/grpc_server.h"
 #include "common/grpc_status.h"
 #include "common/signed_token.h"
@@ -101,24 +98,12 @@ int Fail(const std::string& what, const absl::Status& status) {
   return 1;
 }
 
-// The operator secret from `path` (surrounding whitespace dropped); empty path
-// means none (the call then fails UNAUTHENTICATED unless the coordinator
-// allows it).
-absl::StatusOr<std::string> ReadOperatorSecret(const std::string& path) {
-  if (path.empty()) return std::string();
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError("cannot read --token-file " + path);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  std::string secret(absl::StripAsciiWhitespace(buf.str()));
-  if (secret.empty()) return absl::InvalidArgumentError("--token-file " + path + " is empty");
-  return secret;
-}
-
-std::string g_operator_secret;  // set once in main before any call
+// The saved session's access token ("" when nobody is logged in: then only an
+// operator certificate authorises coordinator calls). Set once in main before any call.
+std::string g_operator_token;
 
 void Authorize(grpc::ClientContext& ctx) {
-  if (!g_operator_secret.empty()) ctx.AddMetadata("authorization", "Bearer " + g_operator_secret);
+  if (!g_operator_token.empty()) ctx.AddMetadata("authorization", "Bearer " + g_operator_token);
 }
 
 absl::StatusOr<freehold::v1::ClusterStatusResponse> FetchStatus(Coordinator::Stub& stub) {
@@ -139,11 +124,11 @@ int main(int argc, char** argv) {
   std::string coordinator = "127.0.0.1:17103";
   freehold::AddFlag(app, "--coordinator", &coordinator, "coordinator gRPC address",
                     "FREEHOLD_COORDINATOR_ADDR");
-  std::string token_file;
-  freehold::AddFlag(app, "--token-file", &token_file,
-                    "DEPRECATED: file holding the coordinator's shared operator secret "
-                    "(--admin-token-file); use `login` and roles instead",
-                    "FREEHOLD_ADMIN_TOKEN_FILE");
+  freehold::AddRemovedFlag(app, "--token-file",
+                           "there is no shared operator secret any more; log in as an "
+                           "account with the role coordinator:operator (freehold-admin login "
+                           "--handle HANDLE) or present an operator certificate (--tls-cert/"
+                           "--tls-key)");
   std::string accounts_address = "127.0.0.1:17101";
   freehold::AddFlag(app, "--accounts", &accounts_address, "accounts gRPC address (login, roles)",
                     "FREEHOLD_ACCOUNTS_ADDR");
@@ -268,17 +253,11 @@ int main(int argc, char** argv) {
   }
 
   // The operator's credential: the access token of the saved session (with the
-  // account's roles); without a session, the deprecated shared secret if given.
+  // account's roles); none without a session (an operator certificate may suffice).
   absl::StatusOr<std::string> token =
       config_dir.empty() ? absl::StatusOr<std::string>(std::string()) : session.AccessToken();
-  if (token.ok() && !token->empty()) {
-    g_operator_secret = *token;
-  } else {
-    absl::StatusOr<std::string> secret = ReadOperatorSecret(token_file);
-    if (!secret.ok()) return Fail("operator secret", secret.status());
-    if (secret->empty() && !token.ok()) return Fail("session", token.status());
-    g_operator_secret = *secret;
-  }
+  if (!token.ok()) return Fail("session", token.status());
+  g_operator_token = *token;
   if (roles->parsed()) {
     roles_cmd.action = grant->parsed() ? "grant" : revoke_role->parsed() ? "revoke" : "list";
     absl::StatusOr<std::string> saved = session.AccountsAddress();
@@ -287,11 +266,11 @@ int main(int argc, char** argv) {
                 std::getenv("FREEHOLD_ACCOUNTS_ADDR") == nullptr
             ? *saved
             : accounts_address;
-    return freehold::admin::RunRoles(roles_cmd, address, g_transport, g_operator_secret);
+    return freehold::admin::RunRoles(roles_cmd, address, g_transport, g_operator_token);
   }
   if (campaigns->parsed()) {
     camp.action = create->parsed() ? "create" : close->parsed() ? "close" : "list";
-    return freehold::admin::RunCampaigns(camp, donations_address, g_transport, g_operator_secret);
+    return freehold::admin::RunCampaigns(camp, donations_address, g_transport, g_operator_token);
   }
 
   absl::StatusOr<freehold::ClientTlsOptions> tls = g_transport.For(coordinator, &std::cerr);

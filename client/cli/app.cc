@@ -10,6 +10,7 @@
 #include "client/cli/exit_codes.h"
 #include "common/client_transport.h"
 #include "common/config.h"
+#include "common/removed_flag.h"
 #include "common/grpc_status.h"
 
 namespace freehold::cli {
@@ -376,11 +377,12 @@ int RunApp(int argc, char** argv) {
   c->add_option("ORG", org_members.org, "the organization")->required();
   c->callback([&] { run = [&](Context& ctx) { return RunOrgMembers(ctx, org_members); }; });
 
-  StatusArgs status;
   c = app.add_subcommand("status", "cluster capacity, health and funding");
-  AddFlag(*c, "--admin-token-file", &status.admin_token_file,
-          "operator secret for node-level details", "FREEHOLD_ADMIN_TOKEN_FILE");
-  c->callback([&] { run = [&](Context& ctx) { return RunStatus(ctx, status); }; });
+  AddRemovedFlag(*c, "--admin-token-file",
+                 "there is no shared operator secret any more; node-level details are shown "
+                 "to an account holding the role coordinator:operator (or use freehold-admin "
+                 "status with an operator certificate)");
+  c->callback([&] { run = [&](Context& ctx) { return RunStatus(ctx); }; });
 
   try {
     app.parse(argc, argv);

@@ -7,7 +7,6 @@
 #include "absl/strings/str_format.h"
 #include "client/cli/commands.h"
 #include "client/cli/format.h"
-#include "common/config.h"
 
 namespace freehold::cli {
 namespace {
@@ -51,22 +50,13 @@ std::string Runway(double seconds) {
 
 }  // namespace
 
-absl::Status RunStatus(Context& ctx, const StatusArgs& args) {
-  std::string bearer;
-  if (!args.admin_token_file.empty()) {
-    absl::StatusOr<std::string> secret = ReadSecretFile(args.admin_token_file);
-    if (!secret.ok()) {
-      return absl::Status(secret.status().code(),
-                          absl::StrCat("--admin-token-file: ", secret.status().message()));
-    }
-    bearer = *std::move(secret);
-  }
-  // Logged in: calls carry the user's token; else anonymous.
+absl::Status RunStatus(Context& ctx) {
+  // Logged in: calls carry the user's token (with its roles); else anonymous.
   absl::StatusOr<CoordinatorApi*> coordinator = ctx.Coordinator();
   if (absl::IsUnauthenticated(coordinator.status())) coordinator = ctx.Coordinator(true);
   if (!coordinator.ok()) return coordinator.status();
 
-  absl::StatusOr<v1::ClusterStatusResponse> cluster = (*coordinator)->ClusterStatus(bearer);
+  absl::StatusOr<v1::ClusterStatusResponse> cluster = (*coordinator)->ClusterStatus();
   absl::StatusOr<v1::FundingStatus> funding = (*coordinator)->FundingStatus();
   const bool funding_served = funding.ok() || !absl::IsUnimplemented(funding.status());
   if (!cluster.ok() && !funding.ok()) return cluster.status();
@@ -163,7 +153,8 @@ absl::Status RunStatus(Context& ctx, const StatusArgs& args) {
   } else {
     std::cout << "Cluster details: " << cluster.status().message() << "\n";
     if (absl::IsPermissionDenied(cluster.status()) || absl::IsUnauthenticated(cluster.status())) {
-      std::cout << "  (node-level details need operator access: --admin-token-file FILE)\n";
+      std::cout << "  (node-level details need an account with the role coordinator:operator, "
+                   "granted with: freehold-admin roles grant HANDLE coordinator:operator)\n";
     }
   }
   if (funding.ok()) {

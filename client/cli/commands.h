@@ -118,9 +118,6 @@ struct OrgArgs {
   std::string handle;
   std::string role = "member";
 };
-struct StatusArgs {
-  std::string admin_token_file;
-};
 
 absl::Status RunSignup(Context& ctx, const SignupArgs& args);
 // Organizations (cmd_orgs.cc).
@@ -170,6 +167,7 @@ absl::Status FetchSharedFolder(Context& ctx, CoordinatorApi& coordinator,
 absl::Status RunContactsShow(Context& ctx, const ContactsArgs& args);
 absl::Status RunContactsVerify(Context& ctx, const ContactsArgs& args);
 
-absl::Status RunStatus(Context& ctx, const StatusArgs& args);
+// Node-level details only for an account holding the role coordinator:operator.
+absl::Status RunStatus(Context& ctx);
 
 }  // namespace freehold::cli

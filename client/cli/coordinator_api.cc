@@ -256,13 +256,9 @@ absl::Status CoordinatorApi::UpdateMetadata(const v1::UpdateMetadataRequest& req
 
 #undef FH_CALL
 
-absl::StatusOr<v1::ClusterStatusResponse> CoordinatorApi::ClusterStatus(const std::string& bearer) {
+absl::StatusOr<v1::ClusterStatusResponse> CoordinatorApi::ClusterStatus() {
   grpc::ClientContext ctx;
-  if (bearer.empty()) {
-    if (absl::Status s = Prepare(&ctx); !s.ok()) return s;
-  } else {
-    PrepareCall(&ctx, kDefaultRpcTimeout, bearer);
-  }
+  if (absl::Status s = Prepare(&ctx); !s.ok()) return s;
   v1::ClusterStatusResponse resp;
   grpc::Status st = stub_->ClusterStatus(&ctx, v1::ClusterStatusRequest(), &resp);
   if (!st.ok()) return CallFailed(st, ctx, service_, "cluster status");

@@ -74,8 +74,8 @@ class CoordinatorApi {
   absl::Status SetPublicLink(const v1::SetPublicLinkRequest& req);
   // Compare-and-swap on the old blob (ABORTED if it changed).
   absl::Status UpdateMetadata(const v1::UpdateMetadataRequest& req);
-  // `bearer` overrides the token provider (the operator secret).
-  absl::StatusOr<v1::ClusterStatusResponse> ClusterStatus(const std::string& bearer);
+  // With the session's token: node-level details need its role coordinator:operator.
+  absl::StatusOr<v1::ClusterStatusResponse> ClusterStatus();
   absl::StatusOr<v1::FundingStatus> FundingStatus();
 
  private:

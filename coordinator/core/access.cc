@@ -6,16 +6,14 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
-#include "common/secure_compare.h"
 #include "coordinator/core/ids.h"
 #include "coordinator/core/internal/key_files.h"
 
 namespace freehold::coordinator {
 
-bool Caller::IsAdmin() const {
-  if (operator_secret) return true;
+bool Caller::IsOperator() const {
   for (const std::string& s : scopes) {
-    if (s == kOperatorRoleScope || s == kAdminScope) return true;
+    if (s == kOperatorRoleScope) return true;
   }
   return false;
 }
@@ -48,12 +46,6 @@ absl::Status AccessTokenVerifier::Reload() {
   return absl::OkStatus();
 }
 
-void AccessTokenVerifier::SetOperatorSecret(std::string secret) {
-  absl::MutexLock lock(&mu_);
-  SecureZero(operator_secret_);
-  operator_secret_ = std::move(secret);
-}
-
 std::shared_ptr<const TokenVerifier> AccessTokenVerifier::verifier() const {
   absl::MutexLock lock(&mu_);
   return verifier_;
@@ -79,8 +71,7 @@ absl::StatusOr<Caller> AccessTokenVerifier::Authenticate(const std::string& auth
   }
   absl::StatusOr<std::string> account = CanonicalUuid(claims->subject, "token subject");
   if (!account.ok()) return absl::UnauthenticatedError("token subject is not an account id");
-  if (!claims->HasScope(kStorageScope) && !claims->HasScope(kAdminScope) &&
-      !claims->HasScope(kOperatorRoleScope)) {
+  if (!claims->HasScope(kStorageScope) && !claims->HasScope(kOperatorRoleScope)) {
     return absl::PermissionDeniedError("access token lacks the \"storage\" scope");
   }
   Caller caller;
@@ -99,16 +90,6 @@ absl::StatusOr<std::optional<Caller>> AccessTokenVerifier::AuthenticateOptional(
 
 absl::StatusOr<Caller> AccessTokenVerifier::AuthenticateOperator(
     const std::string& authorization) const {
-  absl::StatusOr<std::string> token = BearerValue(authorization);
-  if (!token.ok()) return token.status();
-  {
-    absl::MutexLock lock(&mu_);
-    if (!operator_secret_.empty() && SecureEquals(*token, operator_secret_)) {
-      Caller op;
-      op.operator_secret = true;
-      return op;
-    }
-  }
   absl::StatusOr<Caller> caller = Authenticate(authorization);
   if (!caller.ok()) {
     if (caller.status().code() == absl::StatusCode::kPermissionDenied) {
@@ -117,7 +98,7 @@ absl::StatusOr<Caller> AccessTokenVerifier::AuthenticateOperator(
     }
     return caller.status();
   }
-  if (!caller->IsAdmin()) {
+  if (!caller->IsOperator()) {
     return absl::PermissionDeniedError(
         "operator calls need an access token with the role coordinator:operator (granted "
         "by an accounts admin: freehold-admin roles grant HANDLE coordinator:operator)");

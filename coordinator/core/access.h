@@ -21,12 +21,12 @@
 
 namespace freehold::coordinator {
 
-// Who is calling. Only built from a verified token (or the operator secret).
+// Who is calling. Only built from a verified access token.
 struct Caller {
-  std::string account_id;  // canonical UUID; empty for the operator
+  std::string account_id;  // canonical UUID
   std::vector<std::string> scopes;
-  bool operator_secret = false;  // authenticated with --admin-token-file
-  bool IsAdmin() const;
+  // The token carries the role coordinator:operator.
+  bool IsOperator() const;
 };
 
 inline constexpr std::string_view kTokenAudience = "freehold";
@@ -34,8 +34,6 @@ inline constexpr std::string_view kStorageScope = "storage";
 // The role freehold-accounts puts in an operator's access tokens (accounts
 // core/roles.h): what authorizes the operator calls.
 inline constexpr std::string_view kOperatorRoleScope = "coordinator:operator";
-// Deprecated (no component issues it; kept for existing tokens in tests).
-inline constexpr std::string_view kAdminScope = "admin";
 
 // Verifies "Bearer <token>" values. Thread-safe.
 class AccessTokenVerifier {
@@ -49,9 +47,6 @@ class AccessTokenVerifier {
   // file is unchanged.
   absl::Status Reload();
 
-  // Optional operator secret (compared in constant time).
-  void SetOperatorSecret(std::string secret);
-
   // Optional deny list of ended sessions (session_revocations.h): a token whose session
   // (its `extra` claim) is listed is refused with UNAUTHENTICATED "session ended". Set
   // before serving; `list` must outlive this object.
@@ -60,16 +55,18 @@ class AccessTokenVerifier {
   // `authorization` is the metadata value; empty = no token.
   // UNAUTHENTICATED: missing/malformed header, bad signature, expired, wrong
   // audience, subject not a UUID, session ended (deny list). PERMISSION_DENIED: token lacks the
-  // "storage" (or "admin") scope.
+  // "storage" scope (or the role coordinator:operator).
   absl::StatusOr<Caller> Authenticate(const std::string& authorization) const;
 
   // Like Authenticate but OK(nullopt) when `authorization` is empty.
   absl::StatusOr<std::optional<Caller>> AuthenticateOptional(
       const std::string& authorization) const;
 
-  // Operator calls: an accounts access token carrying the role "coordinator:operator"
-  // (the documented path), or -- deprecated -- the operator secret (--admin-token-file)
-  // or a token with the "admin" scope.
+  // Operator calls by token: an accounts access token carrying the role
+  // "coordinator:operator" (granted by an accounts admin; issue 22). There is no shared
+  // operator secret: any other bearer value is refused like a bad token
+  // (UNAUTHENTICATED), a valid token without the role with PERMISSION_DENIED naming it.
+  // (The gRPC layer also admits an operator certificate; coordinator_service.h.)
   absl::StatusOr<Caller> AuthenticateOperator(const std::string& authorization) const;
 
  private:
@@ -81,7 +78,6 @@ class AccessTokenVerifier {
   mutable absl::Mutex mu_;
   std::shared_ptr<const TokenVerifier> verifier_ ABSL_GUARDED_BY(mu_);
   std::string loaded_text_ ABSL_GUARDED_BY(mu_);
-  std::string operator_secret_ ABSL_GUARDED_BY(mu_);
   const SessionDenyList* deny_list_ = nullptr;
 };
 

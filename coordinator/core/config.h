@@ -34,9 +34,6 @@ struct CoordinatorConfig {
   // How often the ended sessions are read from --accounts (the deny list of access
   // tokens; core/session_revocations.h). 100ms..1min.
   absl::Duration revocation_poll_interval = absl::Seconds(2);
-  // File with the operator secret for ClusterStatus/SetNodeState (optional;
-  // without it only access tokens with the "admin" scope may call them).
-  std::string admin_token_file;
 
   // --- Placement and coding (docs/ARCHITECTURE.md#8-placement) ---
   std::string failure_domain = "host";  // host | zone | region | node

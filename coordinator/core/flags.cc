@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/config.h"
+#include "common/removed_flag.h"
 #include "coordinator/core/durability_flags.h"
 
 namespace freehold::coordinator {
@@ -34,8 +35,12 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
                   "how often ended sessions are read from --accounts: their access tokens "
                   "are refused (UNAUTHENTICATED \"session ended\") within about this long "
                   "(100ms..1m)");
-  AddFlag(app, "--admin-token-file", &c->admin_token_file,
-          "file holding the operator secret for ClusterStatus/SetNodeState (mode 0600)");
+  // Issue 22: the shared operator secret is gone; operators are accounts with a role.
+  AddRemovedFlag(app, "--admin-token-file",
+                 "there is no shared operator secret any more; operator calls take an "
+                 "operator certificate (deploy/tls/pki.sh) or an access token with the role "
+                 "coordinator:operator (freehold-accounts --bootstrap-admin HANDLE, then "
+                 "freehold-admin login / roles grant HANDLE coordinator:operator)");
   AddFlag(app, "--failure-domain", &c->failure_domain,
           "level whose members must be distinct in a segment: node | host | zone | region");
   AddFlag(app, "--data-shards", &c->data_shards, "k: data shards per segment");

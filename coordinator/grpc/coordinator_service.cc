@@ -123,11 +123,19 @@ absl::Status CoordinatorGrpcService::CheckOperator(const grpc::ServerContext& ct
   if (std::optional<PeerIdentity> who = CallerIdentity(ctx); who.has_value()) {
     if (who->role == kRoleOperator) return absl::OkStatus();
     return absl::PermissionDeniedError(
-        absl::StrCat(who->role, ":", who->id, " may not make this call; it needs role ",
-                     std::string(kRoleOperator), " or the operator secret"));
+        absl::StrCat(who->role, ":", who->id, " may not make this call; it needs an ",
+                     std::string(kRoleOperator), " certificate or an access token with the role ",
+                     std::string(kOperatorRoleScope)));
   }
-  // An access token with the role coordinator:operator; the operator secret is deprecated.
-  return p_.tokens.AuthenticateOperator(AuthorizationOf(ctx)).status();
+  // Else an access token with the role coordinator:operator (there is no shared secret).
+  absl::Status s = p_.tokens.AuthenticateOperator(AuthorizationOf(ctx)).status();
+  if (absl::IsUnauthenticated(s)) {
+    return absl::UnauthenticatedError(
+        absl::StrCat(s.message(), " (operator calls need an ", std::string(kRoleOperator),
+                     " certificate or an access token with the role ",
+                     std::string(kOperatorRoleScope), ": freehold-admin login)"));
+  }
+  return s;
 }
 
 grpc::Status CoordinatorGrpcService::RegisterNode(grpc::ServerContext* ctx,

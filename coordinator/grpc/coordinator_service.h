@@ -1,13 +1,15 @@
 // freehold.v1.Coordinator over gRPC: converts requests to core calls and core
 // results to responses; authentication comes from the "authorization"
-// metadata (user calls), node signatures (node calls) or the operator secret.
+// metadata (user calls and operator tokens), node signatures (node calls) or the
+// caller's certificate role.
 //
 // Roles (AuthorizeCallerRole, common/peer_identity.h): RegisterNode and Heartbeat
 // accept only the storaged role, and with TLS the certificate's id must equal the
 // request's node id. Operator calls (ClusterStatus, SetNodeState, ApproveNode,
-// RevokeNode, ListPendingNodes) accept an operator certificate or the operator
-// secret / an "admin" token; a caller presenting another role's certificate is
-// refused. (Issue 22 replaces the operator secret by roles.)
+// RevokeNode, ListPendingNodes) accept an operator certificate or an access token
+// carrying the role coordinator:operator issued by freehold-accounts (issue 22: there
+// is no shared operator secret); a caller presenting another role's certificate is
+// refused (PERMISSION_DENIED), one with neither is UNAUTHENTICATED.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -134,7 +136,8 @@ class CoordinatorGrpcService final : public v1::Coordinator::Service {
  private:
   // OK if the caller may act as storage node `node_id`.
   absl::Status CheckNode(const grpc::ServerContext& ctx, const std::string& node_id) const;
-  // OK if the caller is an operator (certificate, secret or admin token).
+  // OK if the caller is an operator (operator certificate, or a token with the role
+  // coordinator:operator).
   absl::Status CheckOperator(const grpc::ServerContext& ctx) const;
 
   CoordinatorParts p_;

@@ -16,7 +16,7 @@
 #   ca.crt
 #   db-owner-url   the schema owner's database URL, for the migration Job only
 #   accounts/    tls.crt tls.key db-url pepper signing-keys accounts.pub
-#   coordinator/ tls.crt tls.key db-url admin-token grant.key coordinator.pub
+#   coordinator/ tls.crt tls.key db-url grant.key coordinator.pub
 #   donations/   tls.crt tls.key db-url stripe-webhook-secret receipt.key
 #   storaged/    POD.crt POD.key for every storage pod (freehold-storaged-zone-a-0, ...):
 #                role storaged, id = the node id its init container printed,
@@ -80,7 +80,7 @@ case "$cmd" in
     make_secret freehold-accounts-tls tls.crt="$A/tls.crt" tls.key="$A/tls.key" ca.crt="$DIR/ca.crt"
     make_configmap freehold-accounts-public accounts.pub="$A/accounts.pub"
     make_secret freehold-coordinator-db url="$C/db-url"
-    make_secret freehold-coordinator-secrets grant.key="$C/grant.key" admin-token="$C/admin-token"
+    make_secret freehold-coordinator-secrets grant.key="$C/grant.key"
     make_secret freehold-coordinator-tls tls.crt="$C/tls.crt" tls.key="$C/tls.key" ca.crt="$DIR/ca.crt"
     make_configmap freehold-coordinator-public coordinator.pub="$C/coordinator.pub"
     make_secret freehold-donations-db url="$D/db-url"

@@ -47,8 +47,11 @@ FREEHOLD_CONFIG_DIR="$WORK/stranger" freehold -q fetch "$LINK" -o "$WORK/linked.
 cmp "$WORK/original.bin" "$WORK/linked.bin"
 echo "   fetched through the public link without an account: identical"
 echo "== demo: cluster status"
-# Node-level details need operator access (FREEHOLD_ADMIN_TOKEN_FILE) on
-# coordinators that restrict ClusterStatus to operators.
+# Node-level details are for operators: an account with the role coordinator:operator,
+# or freehold-admin with the operator certificate (FREEHOLD_ADMIN_TLS_CERT/KEY in .run/env).
 freehold status || echo "   (cluster status not available to this account)"
+echo "== demo: the operator's view (freehold-admin, operator certificate)"
+freehold-admin nodes
+freehold-admin status
 echo
 echo "Demo passed."

@@ -50,11 +50,12 @@ role_url() { echo "$PG_URL?user=freehold_$1"; }
 [[ -f "$RUN/data/pepper" ]] || { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN/data/pepper"; chmod 600 "$RUN/data/pepper"; }
 [[ -f "$RUN/data/stripe-webhook-secret" ]] || { echo "whsec_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$RUN/data/stripe-webhook-secret"; chmod 600 "$RUN/data/stripe-webhook-secret"; }
 STRIPE_SECRET=$(tail -n 1 "$RUN/data/stripe-webhook-secret")  # the newest, during a roll
-# The operators' secret for freehold-admin (coordinator --admin-token-file).
-[[ -f "$RUN/data/admin-token" ]] || { ( umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN/data/admin-token" ); }
-export FREEHOLD_ADMIN_TOKEN_FILE="$RUN/data/admin-token"
+# No operators' secret: freehold-admin presents the operator certificate (tls_init
+# below); operator accounts get roles (freehold-accounts --bootstrap-admin, README).
+rm -f "$RUN/data/admin-token"  # the shared secret of earlier versions
+unset FREEHOLD_ADMIN_TOKEN_FILE
 
-ENV_LINES=("export PATH=\"$BIN:\$PATH\"" "export FREEHOLD_ADMIN_TOKEN_FILE=\"$RUN/data/admin-token\"")
+ENV_LINES=("export PATH=\"$BIN:\$PATH\"")
 add_env() { ENV_LINES+=("export $1=\"$2\""); }
 
 # --- TLS: the private CA and one certificate per process ---------------------
@@ -97,7 +98,7 @@ C_GRPC=127.0.0.1:$((BASE + 103)); C_MET=127.0.0.1:$((BASE + 203))
 start_service coordinator "$C_GRPC" "$BIN/freehold-coordinator" \
   --listen "$C_GRPC" --metrics-listen "$C_MET" --database-url "$(role_url coordinator)" \
   --data-dir "$RUN/data/coordinator" --accounts-keys "$RUN/data/accounts.pub" \
-  --accounts "$A_GRPC" --node-down-after 15s --admin-token-file "$RUN/data/admin-token" \
+  --accounts "$A_GRPC" --node-down-after 15s \
   --donations "$D_GRPC" --cost-model "$ROOT/deploy/local/cost_model.conf" \
   --funding-refresh 2s --donate-url "https://$D_HTTPS/" "${C_TLS[@]}"
 add_env FREEHOLD_COORDINATOR_ADDR "$C_GRPC"; add_env FREEHOLD_COORDINATOR_HTTP ""; add_env FREEHOLD_COORDINATOR_METRICS "$C_MET"

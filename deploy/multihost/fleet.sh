@@ -201,9 +201,8 @@ fleet_services_up() {
   local K="$W/keys"
   "$ROOT/deploy/kubernetes/secrets.sh" keys "$K" >/dev/null
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/pepper"
-  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/admin-token"
-  chmod 600 "$W/pepper" "$W/admin-token"
-  export FREEHOLD_ADMIN_TOKEN_FILE="$W/admin-token"
+  chmod 600 "$W/pepper"
+  # No operator secret: freehold-admin presents the operator certificate (tls_init).
   FREEHOLD_STRIPE_WEBHOOK_SECRET="whsec_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   export FREEHOLD_STRIPE_WEBHOOK_SECRET
   for r in a b; do
@@ -235,7 +234,7 @@ fleet_services_up() {
       --listen "$ip:7103" --metrics-listen "$ip:7203" --database-url "$(db_url "coordinator-$r")" \
       --data-dir "$W/data/coordinator-$r" --grant-key-file "$K/coordinator/grant.key" \
       --accounts-keys "$K/accounts/accounts.pub" --accounts accounts.fleet:7101 \
-      --donations donations.fleet:7102 --admin-token-file "$W/admin-token" \
+      --donations donations.fleet:7102 \
       --cost-model "$ROOT/deploy/local/cost_model.conf" --funding-refresh 2s \
       --data-shards 2 --parity-shards 2 --failure-domain node --max-shards-per-zone 2 \
       --segment-size 1MiB --heartbeat-interval 1s --node-down-after "${MH_NODE_DOWN_AFTER:-5s}" \

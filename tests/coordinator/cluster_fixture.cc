@@ -85,7 +85,6 @@ void ClusterTest::StartCluster(int daemons, std::vector<std::string> extra_args)
   accounts_signer_ = std::make_unique<TokenSigner>(accounts_key);
   const std::string accounts_keys = dir_.WriteFile(
       "accounts.pub", internal::FormatPublicKeyLine(accounts_key.Public()) + "\n", 0644);
-  const std::string admin_file = dir_.WriteFile("admin.secret", admin_secret_ + "\n", 0600);
   coordinator_data_dir_ = dir_.File("coordinator");
   client_tls_ = pki_.Issue("operator", kRoleOperator, "test-operator").Client();
   const TlsConfig coordinator_tls = pki_.Issue("coordinator", kRoleCoordinator, "test-coordinator");
@@ -100,8 +99,6 @@ void ClusterTest::StartCluster(int daemons, std::vector<std::string> extra_args)
                                    coordinator_data_dir_,
                                    "--accounts-keys",
                                    accounts_keys,
-                                   "--admin-token-file",
-                                   admin_file,
                                    "--heartbeat-interval",
                                    "500ms",
                                    "--node-down-after",
@@ -226,9 +223,7 @@ std::unique_ptr<grpc::ClientContext> ClusterTest::Ctx(const std::string& bearer)
   return ctx;
 }
 
-std::unique_ptr<grpc::ClientContext> ClusterTest::OperatorCtx() {
-  return Ctx("Bearer " + admin_secret_);
-}
+std::unique_ptr<grpc::ClientContext> ClusterTest::OperatorCtx() { return Ctx(); }
 
 absl::StatusOr<v1::ClusterStatusResponse> ClusterTest::Status() {
   v1::ClusterStatusResponse resp;

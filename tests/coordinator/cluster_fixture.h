@@ -47,6 +47,8 @@ class ClusterTest : public freehold::testing::PostgresTest {
   // "Bearer <token>" for `account_id` (fresh valid storage token by default).
   std::string Token(const std::string& account_id, absl::Duration ttl = absl::Minutes(15));
   std::unique_ptr<grpc::ClientContext> Ctx(const std::string& bearer = "");
+  // For operator calls on stub_: its channel presents the operator certificate, which
+  // authorizes them (there is no shared operator secret).
   std::unique_ptr<grpc::ClientContext> OperatorCtx();
   // Operator approval of a node id with its 32 raw key bytes (ApproveNode).
   absl::Status ApproveNode(const std::string& node_id, const std::string& public_key);
@@ -72,7 +74,6 @@ class ClusterTest : public freehold::testing::PostgresTest {
   std::string coordinator_address_;
   std::string coordinator_metrics_address_;
   std::string coordinator_data_dir_;
-  std::string admin_secret_ = "operator-secret-for-tests";
   std::string segment_size_ = "64KiB";  // --segment-size; set before StartCluster
   std::vector<std::string> daemon_args_;  // extra freehold-storaged flags; set before StartCluster
   std::vector<Daemon> daemons_;

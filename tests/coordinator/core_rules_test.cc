@@ -3,6 +3,8 @@
 // planning, key files, access tokens, flags and configuration.
 #include <gtest/gtest.h>
 
+#include <CLI/CLI.hpp>
+
 #include <map>
 #include <optional>
 
@@ -178,7 +180,7 @@ TEST_F(AccessTokens, AcceptsAValidStorageToken) {
   const std::string account = NewUuid();
   ASSERT_OK_AND_ASSIGN(Caller caller, verifier_->Authenticate(Token(account)));
   EXPECT_EQ(caller.account_id, account);
-  EXPECT_FALSE(caller.IsAdmin());
+  EXPECT_FALSE(caller.IsOperator());
 }
 
 TEST_F(AccessTokens, RejectsMissingExpiredForgedAndWrongAudienceTokens) {
@@ -205,20 +207,25 @@ TEST_F(AccessTokens, RejectsMissingExpiredForgedAndWrongAudienceTokens) {
               StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
-TEST_F(AccessTokens, OperatorCallsNeedTheSecretOrAnAdminToken) {
+TEST_F(AccessTokens, OperatorCallsNeedTheRoleCoordinatorOperator) {
   EXPECT_THAT(verifier_->AuthenticateOperator(Token(NewUuid())),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  EXPECT_OK(verifier_->AuthenticateOperator(Token(NewUuid(), {"admin"})));
   // The role accounts issues (issue 22): coordinator:operator; another role is not it.
-  EXPECT_OK(verifier_->AuthenticateOperator(
-      Token(NewUuid(), {"accounts", "storage", "coordinator:operator"})));
+  ASSERT_OK_AND_ASSIGN(Caller op, verifier_->AuthenticateOperator(Token(
+                                      NewUuid(), {"accounts", "storage", "coordinator:operator"})));
+  EXPECT_TRUE(op.IsOperator());
   EXPECT_THAT(verifier_->AuthenticateOperator(
                   Token(NewUuid(), {"accounts", "storage", "donations:admin"})),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        ::testing::HasSubstr("coordinator:operator")));
-  verifier_->SetOperatorSecret("s3cret-operator");
-  EXPECT_OK(verifier_->AuthenticateOperator("Bearer s3cret-operator"));
-  EXPECT_THAT(verifier_->AuthenticateOperator("Bearer s3cret-operatoR"),
+  // The old "admin" scope no longer makes an operator (no component issues it).
+  EXPECT_THAT(verifier_->AuthenticateOperator(Token(NewUuid(), {"admin"})),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // No shared secret: a bearer value that is not a signed token is refused, and so is
+  // no token at all.
+  EXPECT_THAT(verifier_->AuthenticateOperator("Bearer s3cret-operator"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(verifier_->AuthenticateOperator(""),
               StatusIs(absl::StatusCode::kUnauthenticated));
 }
 
@@ -298,8 +305,8 @@ TEST(ObjectRules, OwnerSharedAndPublicReadersOnly) {
   ObjectRecord o;
   o.owner_account_id = "owner";
   o.state = ObjectState::kCommitted;
-  Caller owner{"owner", {}, false};
-  Caller other{"other", {}, false};
+  Caller owner{"owner", {}};
+  Caller other{"other", {}};
   EXPECT_TRUE(MayRead(o, &owner, false));
   EXPECT_FALSE(MayRead(o, &other, false));
   EXPECT_TRUE(MayRead(o, &other, true));
@@ -334,6 +341,29 @@ TEST(Config, ValidationNamesTheBadFlag) {
   c.revocation_poll_interval = absl::Minutes(5);
   EXPECT_THAT(c.Validate(false), StatusIs(absl::StatusCode::kInvalidArgument,
                                           HasSubstr("--revocation-poll-interval")));
+}
+
+// Issue 22: the shared operator secret is gone. An old command line that still passes
+// --admin-token-file fails to parse, naming what replaced it.
+TEST(Config, TheRemovedAdminTokenFileFlagIsRefusedNamingTheReplacement) {
+  CLI::App app;
+  CoordinatorConfig c;
+  AddCoordinatorFlags(app, &c);
+  try {
+    app.parse("--failure-domain zone --admin-token-file /etc/freehold/admin-token", false);
+    ADD_FAILURE() << "--admin-token-file was accepted";
+  } catch (const CLI::ParseError& e) {
+    EXPECT_THAT(std::string(e.what()), HasSubstr("--admin-token-file"));
+    EXPECT_THAT(std::string(e.what()), HasSubstr("coordinator:operator"));
+    EXPECT_THAT(std::string(e.what()), HasSubstr("operator certificate"));
+  }
+  // Hidden from --help.
+  EXPECT_THAT(app.help(), ::testing::Not(HasSubstr("admin-token-file")));
+  // The rest of a command line still parses.
+  CLI::App ok;
+  AddCoordinatorFlags(ok, &c);
+  EXPECT_NO_THROW(ok.parse("--failure-domain zone", false));
+  EXPECT_EQ(c.failure_domain, "zone");
 }
 
 TEST(NodeWeight, RampsLinearlyFromTheFloorToTheCapacity) {

@@ -1,6 +1,7 @@
 // Who may call the coordinator, over mutual TLS with a test fleet CA (TestPki): node
 // calls need a storaged certificate whose id is the request's node id, operator calls
-// an operator certificate or the operator secret, and no other role.
+// an operator certificate or an access token with the role coordinator:operator (there
+// is no shared operator secret, issue 22), and no other certificate role.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <sodium.h>
@@ -9,8 +10,10 @@
 
 #include "common/grpc_server.h"
 #include "common/grpc_status.h"
+#include "common/signed_token.h"
 #include "common/peer_identity.h"
 #include "coordinator/grpc/claims_codec.h"
+#include "coordinator/core/ids.h"
 #include "coordinator/grpc/coordinator_service.h"
 #include "tests/coordinator/coordinator_fixture.h"
 #include "tests/support/status_matchers.h"
@@ -25,8 +28,6 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kOperatorSecret[] = "operator-secret-for-role-tests";
-
 class CoordinatorRolesTest : public CoordinatorPgTest {
  protected:
   void SetUp() override {
@@ -34,8 +35,12 @@ class CoordinatorRolesTest : public CoordinatorPgTest {
     if (HasFatalFailure()) return;
     if (!TestPki::Available()) GTEST_SKIP() << "no openssl command";
     pki_ = std::make_unique<TestPki>();
-    tokens_ = std::make_unique<AccessTokenVerifier>(std::vector<PublicKey>{}, clock_);
-    tokens_->SetOperatorSecret(kOperatorSecret);
+    // Plays freehold-accounts: the coordinator verifies its access tokens with this key.
+    absl::StatusOr<SigningKey> accounts_key = GenerateSigningKey("accounts-roles-test");
+    ASSERT_TRUE(accounts_key.ok()) << accounts_key.status();
+    accounts_ = std::make_unique<TokenSigner>(*accounts_key);
+    tokens_ = std::make_unique<AccessTokenVerifier>(
+        std::vector<PublicKey>{accounts_key->Public()}, clock_);
     service_ = std::make_unique<CoordinatorGrpcService>(
         CoordinatorParts{*tokens_, *registry_, *writer_, *catalog_, *monitor_, true});
     GrpcServerOptions options;
@@ -61,6 +66,20 @@ class CoordinatorRolesTest : public CoordinatorPgTest {
     EXPECT_TRUE(channel.ok()) << channel.status();
     return v1::Coordinator::NewStub(*channel);
   }
+  // An access token as freehold-accounts issues it, with `scopes` (its roles among them).
+  std::string AccessToken(std::vector<std::string> scopes) const {
+    TokenClaims claims;
+    claims.audience = "freehold";
+    claims.subject = NewUuid();
+    claims.issued_at = clock_.Now();
+    claims.expires_at = clock_.Now() + absl::Minutes(15);
+    claims.scopes = std::move(scopes);
+    return SignClaims(*accounts_, claims);
+  }
+  std::string OperatorToken() const {
+    return AccessToken({"accounts", "storage", std::string(kOperatorRoleScope)});
+  }
+
   static std::unique_ptr<grpc::ClientContext> Ctx(const std::string& bearer = "") {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
@@ -94,6 +113,7 @@ class CoordinatorRolesTest : public CoordinatorPgTest {
   }
 
   std::unique_ptr<TestPki> pki_;
+  std::unique_ptr<TokenSigner> accounts_;
   std::unique_ptr<AccessTokenVerifier> tokens_;
   std::unique_ptr<CoordinatorGrpcService> service_;
   std::unique_ptr<GrpcServer> server_;
@@ -138,22 +158,22 @@ TEST_F(CoordinatorRolesTest, UnapprovedNodeIsRefusedOverTheWire) {
   EXPECT_EQ(pending.nodes(0).node_id(), stranger.id);
   EXPECT_EQ(pending.nodes(0).domain().host(), "h1");
   EXPECT_EQ(pending.nodes(0).key_fingerprint(), KeyFingerprint(PublicKeyOf(stranger)));
-  // Approved (by the operator secret, no certificate) from its pending attempt.
+  // Approved (by an operator's access token, no certificate) from its pending attempt.
   v1::ApproveNodeRequest approve;
   approve.set_node_id(stranger.id);
   v1::ApproveNodeResponse approved;
   ASSERT_TRUE(StubWith(pki_->TrustOnly())
-                  ->ApproveNode(Ctx(kOperatorSecret).get(), approve, &approved)
+                  ->ApproveNode(Ctx(OperatorToken()).get(), approve, &approved)
                   .ok());
   ASSERT_OK(Register(*StubAs(kRoleStoraged, stranger.id), stranger));
 }
 
-TEST_F(CoordinatorRolesTest, OperatorCallsTakeAnOperatorCertificateOrTheSecretButNoOtherRole) {
+TEST_F(CoordinatorRolesTest, OperatorCallsTakeAnOperatorCertificateOrTheRoleButNoOtherRole) {
   TestNode node = MakeNode("h1");
   v1::ClusterStatusResponse status;
-  // A storage node's certificate is refused, even with the secret.
+  // A storage node's certificate is refused, even with an operator's token.
   auto storaged = StubAs(kRoleStoraged, node.id);
-  EXPECT_THAT(FromGrpcStatus(storaged->ClusterStatus(Ctx(kOperatorSecret).get(), {}, &status)),
+  EXPECT_THAT(FromGrpcStatus(storaged->ClusterStatus(Ctx(OperatorToken()).get(), {}, &status)),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("storaged:" + node.id)));
   v1::RevokeNodeRequest revoke;
   revoke.set_node_id(node.id);
@@ -163,13 +183,32 @@ TEST_F(CoordinatorRolesTest, OperatorCallsTakeAnOperatorCertificateOrTheSecretBu
   EXPECT_THAT(FromGrpcStatus(
                   StubAs(kRoleCoordinator, "c2")->ClusterStatus(Ctx().get(), {}, &status)),
               StatusIs(absl::StatusCode::kPermissionDenied));
-  // No certificate and no secret.
-  EXPECT_THAT(FromGrpcStatus(StubWith(pki_->TrustOnly())->ClusterStatus(Ctx().get(), {}, &status)),
+  // No certificate and no token: UNAUTHENTICATED, saying what would do.
+  auto anonymous = StubWith(pki_->TrustOnly());
+  EXPECT_THAT(FromGrpcStatus(anonymous->ClusterStatus(Ctx().get(), {}, &status)),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("coordinator:operator")));
+  // There is no shared operator secret: a bearer value that is not a signed token is
+  // refused like any bad token.
+  EXPECT_THAT(FromGrpcStatus(
+                  anonymous->ClusterStatus(Ctx("operator-secret-for-role-tests").get(), {}, &status)),
               StatusIs(absl::StatusCode::kUnauthenticated));
-  // An operator certificate, or the secret.
+  // A user's token, or one with another role (or the retired "admin" scope): denied,
+  // naming the role that is needed.
+  for (const std::vector<std::string>& scopes :
+       std::vector<std::vector<std::string>>{{"accounts", "storage"},
+                                             {"accounts", "storage", "donations:admin"},
+                                             {"accounts", "storage", "admin"}}) {
+    EXPECT_THAT(FromGrpcStatus(anonymous->ClusterStatus(Ctx(AccessToken(scopes)).get(), {}, &status)),
+                StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("coordinator:operator")))
+        << scopes.back();
+    EXPECT_THAT(FromGrpcStatus(anonymous->RevokeNode(Ctx(AccessToken(scopes)).get(), revoke,
+                                                     &revoked)),
+                StatusIs(absl::StatusCode::kPermissionDenied));
+  }
+  // An operator certificate, or a token with the role coordinator:operator.
   auto op = StubAs(kRoleOperator, "alice");
   EXPECT_TRUE(op->ClusterStatus(Ctx().get(), {}, &status).ok());
-  EXPECT_TRUE(StubWith(pki_->TrustOnly())->ClusterStatus(Ctx(kOperatorSecret).get(), {}, &status).ok());
+  EXPECT_TRUE(anonymous->ClusterStatus(Ctx(OperatorToken()).get(), {}, &status).ok());
   EXPECT_TRUE(op->RevokeNode(Ctx().get(), revoke, &revoked).ok());
   // Revoked: the node's own certificate no longer gets it in.
   EXPECT_THAT(Register(*storaged, node),

@@ -30,7 +30,7 @@ BIN = sys.argv[1]
 PENDING = {}
 # Flags whose value is a secret file: it must come from a Secret volume.
 KEY_FLAGS = {"--tls-key", "--tls-cert", "--tls-ca", "--grant-key-file", "--signing-keys-file",
-             "--receipt-key", "--pepper-file", "--admin-token-file", "--stripe-webhook-secret",
+             "--receipt-key", "--pepper-file", "--stripe-webhook-secret",
              "--stripe-webhook-secrets-file"}
 errors = []
 

@@ -47,7 +47,8 @@ def pod(kind, name, pod_name=None):
 def admin(*args, timeout=90):
     cmd = [os.path.join(bin_dir, "freehold-admin"), "--coordinator", "localhost:7103",
            "--ca-file", os.path.join(keys, "ca.crt"),
-           "--token-file", os.path.join(keys, "coordinator", "admin-token"), *args]
+           "--tls-cert", os.path.join(keys, "pki", "operator.crt"),
+           "--tls-key", os.path.join(keys, "pki", "operator.key"), *args]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if r.returncode != 0:
         raise Failure(f"freehold-admin {' '.join(args)}: {r.stdout}{r.stderr}")

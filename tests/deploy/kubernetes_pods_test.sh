@@ -54,8 +54,9 @@ for s in accounts coordinator donations; do
   echo "$PG_URL" >"$K/$s/db-url"
 done
 echo "$PG_URL" >"$K/db-owner-url"
+# The operator's client certificate for freehold-admin (there is no operator secret).
+deploy/tls/pki.sh leaf "$K/pki" operator operator k8s-operator >/dev/null
 head -c 48 /dev/urandom | base64 >"$K/accounts/pepper"
-head -c 32 /dev/urandom | base64 >"$K/coordinator/admin-token"
 echo "whsec_$(head -c 24 /dev/urandom | base64 | tr -d '/+=')" >"$K/donations/stripe-webhook-secret"
 chmod 600 "$K"/*/*
 deploy/kubernetes/secrets.sh keys "$K" >/dev/null

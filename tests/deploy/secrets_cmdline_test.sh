@@ -3,13 +3,16 @@
 #  1. The local cluster as the README starts it (deploy/local/up.sh without build
 #     and demo, in a private run directory and port range): the command line of
 #     every Freehold process holds neither the accounts pepper, the Stripe webhook
-#     secret, the operator secret nor a URL with a password.
+#     secret nor a URL with a password; and there is no shared operator secret
+#     (up.sh makes none; operators use the operator certificate or a role).
 #  2. freehold-accounts, freehold-donations and freehold-coordinator started the
 #     same way against a database URL that carries a password, given as
 #     FREEHOLD_DATABASE_URL (as the systemd units and Kubernetes manifests do): they
 #     serve, and the password is not on their command lines.
 #  3. The same URL, or the webhook secret, given on the command line is refused
-#     (exit 2) with a message that names the flag and not the secret.
+#     (exit 2) with a message that names the flag and not the secret; the removed
+#     operator-secret flags (coordinator --admin-token-file, freehold-admin
+#     --token-file) are refused (exit 2) naming what replaced them.
 # Bounded: every wait has a deadline.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -45,12 +48,13 @@ echo "== up.sh (port base $BASE, run dir $RUN)"
 timeout 300 ./deploy/local/up.sh > "$RUN/up.out" 2>&1 || { cat "$RUN/up.out" >&2; fail "up.sh failed"; }
 PEPPER=$(cat "$RUN/data/pepper")
 WHSEC=$(cat "$RUN/data/stripe-webhook-secret")
-ADMIN=$(cat "$RUN/data/admin-token")
-[[ -n "$PEPPER" && -n "$WHSEC" && -n "$ADMIN" ]] || fail "up.sh made no secrets"
+[[ -n "$PEPPER" && -n "$WHSEC" ]] || fail "up.sh made no secrets"
+[[ ! -e "$RUN/data/admin-token" ]] || fail "up.sh made a shared operator secret"
+grep -q ADMIN_TOKEN "$RUN/env" && fail ".run/env still names an operator secret"
 n=0
 for pidfile in "$RUN"/pids/*.pid; do
   name=$(basename "$pidfile" .pid)
-  check_cmdline "$name" "$(cat "$pidfile")" "$PEPPER" "$WHSEC" "$ADMIN"
+  check_cmdline "$name" "$(cat "$pidfile")" "$PEPPER" "$WHSEC"
   n=$((n + 1))
 done
 [[ $n -ge 9 ]] || fail "only $n processes checked"
@@ -70,7 +74,7 @@ start_with_env_url() {
   EXTRA_PIDS+=("$pid")
   "$BIN/freehold-admin" --plaintext health --address "$addr" --wait 30 >/dev/null \
     || { tail -20 "$RUN/logs/$name-envurl.log" >&2; fail "$name with FREEHOLD_DATABASE_URL did not become healthy"; }
-  check_cmdline "$name (FREEHOLD_DATABASE_URL)" "$pid" "$DB_PASSWORD" "$PEPPER" "$WHSEC" "$ADMIN"
+  check_cmdline "$name (FREEHOLD_DATABASE_URL)" "$pid" "$DB_PASSWORD" "$PEPPER" "$WHSEC"
 }
 A2=127.0.0.1:$((BASE + 141)); D2=127.0.0.1:$((BASE + 142)); C2=127.0.0.1:$((BASE + 143))  # unused by up.sh
 start_with_env_url freehold-accounts "$A2" --listen "$A2" --metrics-listen 127.0.0.1:0 \
@@ -79,7 +83,7 @@ start_with_env_url freehold-donations "$D2" --listen "$D2" --metrics-listen 127.
   --http-listen 127.0.0.1:0 --stripe-webhook-secret "file:$RUN/data/stripe-webhook-secret"
 start_with_env_url freehold-coordinator "$C2" --listen "$C2" --metrics-listen 127.0.0.1:0 \
   --data-dir "$RUN/data/coordinator-envurl" --accounts-keys "$RUN/data/accounts.pub" \
-  --admin-token-file "$RUN/data/admin-token" --cost-model "$ROOT/deploy/local/cost_model.conf" \
+  --cost-model "$ROOT/deploy/local/cost_model.conf" \
   --donations "$D2"
 
 echo "== secrets given on the command line are refused"
@@ -100,4 +104,21 @@ for bin in freehold-accounts freehold-donations freehold-coordinator; do
 done
 refused "freehold-donations --stripe-webhook-secret SECRET" "$WHSEC" \
   "$BIN/freehold-donations" --listen 127.0.0.1:0 --stripe-webhook-secret "$WHSEC"
+
+echo "== the shared operator secret is gone: its flags are refused, naming the replacement"
+removed() {
+  local what=$1; shift
+  set +e
+  timeout 20 "$@" >"$RUN/removed.out" 2>&1 </dev/null
+  local rc=$?
+  set -e
+  [[ $rc == 2 ]] || { cat "$RUN/removed.out" >&2; fail "$what: exit $rc, expected 2"; }
+  grep -q -- "was removed" "$RUN/removed.out" && grep -q -- "coordinator:operator" "$RUN/removed.out" \
+    || { cat "$RUN/removed.out" >&2; fail "$what: does not name the replacement"; }
+  echo "   $what: refused"
+}
+removed "freehold-coordinator --admin-token-file" "$BIN/freehold-coordinator" --listen 127.0.0.1:0 \
+  --metrics-listen 127.0.0.1:0 --admin-token-file "$RUN/data/pepper"
+removed "freehold-admin --token-file" "$BIN/freehold-admin" --token-file "$RUN/data/pepper" nodes
+removed "freehold status --admin-token-file" "$BIN/freehold" status --admin-token-file "$RUN/data/pepper"
 echo "PASS"

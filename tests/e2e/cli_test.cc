@@ -251,7 +251,7 @@ TEST_F(CliEndToEndTest, FullLocalDiskIsReportedAndExits6) {
   EXPECT_THAT(full.err, HasSubstr("disk is full"));
 }
 
-// freehold-admin with the cluster's operator secret; exit code and stdout.
+// freehold-admin with the cluster's operator certificate; exit code and stdout.
 std::pair<int, std::string> Admin(Cluster& cluster, std::vector<std::string> args) {
   testing::TempDir out("admin-out-");
   testing::ProcessOptions options;

@@ -100,7 +100,6 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
     db_url_ = options.database_url;
   }
   const std::string pepper = dir_.WriteFile("pepper", std::string(64, 'p'), 0600);
-  admin_token_file_ = dir_.WriteFile("admin-token", "e2e-operator-secret-0123456789abcdef", 0600);
   const std::string keys = dir_.File("accounts.pub");
   operator_tls_ = pki_.Issue("operator", kRoleOperator, "e2e-operator").Client();
 
@@ -174,8 +173,6 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
               keys,
               "--accounts",
               accounts_address_,
-              "--admin-token-file",
-              admin_token_file_,
               "--segment-size",
               options.segment_size,
               "--node-down-after",
@@ -347,11 +344,25 @@ absl::StatusOr<v1::ClusterStatusResponse> Cluster::Status() const {
   auto stub = v1::Coordinator::NewStub(*ch);
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  ctx.AddMetadata("authorization", "Bearer e2e-operator-secret-0123456789abcdef");
   v1::ClusterStatusResponse resp;
   grpc::Status st = stub->ClusterStatus(&ctx, v1::ClusterStatusRequest(), &resp);
   if (!st.ok()) return FromGrpcStatus(st);
   return resp;
+}
+
+absl::Status Cluster::BootstrapAdmin(const std::string& handle) const {
+  testing::ProcessOptions boot;
+  boot.binary = testing::BinaryPath("freehold-accounts");
+  boot.args = {"--bootstrap-admin", handle, "--database-url", db_url_, "--log-level", "warn"};
+  absl::StatusOr<std::unique_ptr<testing::Process>> p = testing::Process::Start(boot);
+  if (!p.ok()) return p.status();
+  absl::StatusOr<int> code = (*p)->Wait(absl::Seconds(30));
+  if (!code.ok()) return code.status();
+  if (*code != 0) {
+    return absl::InternalError(
+        absl::StrCat("freehold-accounts --bootstrap-admin ", handle, " failed: ", (*p)->ReadStderr()));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Cluster::WaitForNodesUp(int up, absl::Duration timeout) const {

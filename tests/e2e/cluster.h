@@ -69,7 +69,10 @@ class Cluster {
   const std::string& donations_address() const { return donations_address_; }
   // Its HTTP port (webhooks, transparency page, ledger export); empty without donations.
   const std::string& donations_http_address() const { return donations_http_address_; }
-  const std::string& admin_token_file() const { return admin_token_file_; }
+  // Makes the account `handle` an admin holding every role (coordinator:operator
+  // included) the real way: `freehold-accounts --bootstrap-admin HANDLE` on the
+  // cluster's database. Its next login or token refresh carries the roles.
+  absl::Status BootstrapAdmin(const std::string& handle) const;
   // The fleet CA (FREEHOLD_CA_FILE for the CLI) and client TLS for test calls:
   // trusting the CA without a certificate (as the CLI does), or with the
   // operator certificate (as freehold-admin does). pki() issues others.
@@ -103,7 +106,7 @@ class Cluster {
   // Starts every daemon that is not running and waits until all are up.
   absl::Status RestoreAllNodes(absl::Duration timeout);
 
-  // ClusterStatus with the operator secret.
+  // ClusterStatus with the operator certificate.
   absl::StatusOr<v1::ClusterStatusResponse> Status() const;
   // Waits until exactly `up` nodes are up (others down), bounded by `timeout`.
   absl::Status WaitForNodesUp(int up, absl::Duration timeout) const;
@@ -128,7 +131,7 @@ class Cluster {
   std::vector<std::unique_ptr<testing::Process>> extra_accounts_;
   std::string pepper_file_;
   std::string donations_http_address_;
-  std::string accounts_address_, donations_address_, coordinator_address_, admin_token_file_;
+  std::string accounts_address_, donations_address_, coordinator_address_;
   std::string coordinator_metrics_;
   struct Replica {
     std::unique_ptr<testing::Process> process;

@@ -2,7 +2,8 @@
 // made with `freehold-accounts --bootstrap-admin`, logs in with `freehold-admin login`,
 // grants roles over gRPC; the roles travel in the signed access token, and the
 // coordinator (coordinator:operator) and donations (donations:admin: campaigns from
-// freehold-admin) accept it -- and refuse an account without the role.
+// freehold-admin) accept it -- and refuse an account without the role. There is no
+// shared operator secret: its old flags are refused, naming the replacement.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -147,6 +148,11 @@ TEST_F(OperatorRolesTest, BootstrapAdminGrantsRolesThatTheServicesAccept) {
   EXPECT_THAT(bad_close.second, HasSubstr("INVALID_ARGUMENT"));
 
   // An account without roles: refused by the coordinator, donations and accounts.
+  // `freehold status` as that user: funding only, and how to get node-level details.
+  CliResult plain_status = users_[1]->Run({"status"});
+  ASSERT_EQ(plain_status.exit_code, 0) << plain_status.Describe();
+  EXPECT_THAT(plain_status.out, HasSubstr("coordinator:operator"));
+  EXPECT_THAT(plain_status.out, Not(HasSubstr("storage nodes")));
   auto op_login = Admin(op, {"login", "--handle", op});
   ASSERT_EQ(op_login.first, 0) << op_login.second;
   auto denied = Admin(op, {"status"});
@@ -176,6 +182,10 @@ TEST_F(OperatorRolesTest, BootstrapAdminGrantsRolesThatTheServicesAccept) {
   ASSERT_EQ(op_login.first, 0) << op_login.second;
   auto allowed = Admin(op, {"status"});
   EXPECT_EQ(allowed.first, 0) << allowed.second;
+  // The same account's `freehold status` now shows the nodes (its next token has the role).
+  CliResult op_status = users_[1]->Run({"status"});
+  ASSERT_EQ(op_status.exit_code, 0) << op_status.Describe();
+  EXPECT_THAT(op_status.out, HasSubstr("storage nodes   3 up of 3"));
   // Still not a donations admin.
   denied_create = Admin(op, {"campaigns", "create", "--title", "x", "--goal-minor", "1"});
   EXPECT_EQ(denied_create.first, 1);
@@ -190,6 +200,31 @@ TEST_F(OperatorRolesTest, BootstrapAdminGrantsRolesThatTheServicesAccept) {
   auto self = Admin(admin, {"roles", "revoke", admin, "accounts:admin"});
   EXPECT_EQ(self.first, 1);
   EXPECT_THAT(self.second, HasSubstr("FAILED_PRECONDITION"));
+}
+
+// Issue 22: the shared operator secret is gone. Its flags stop a process (exit 2) naming
+// the replacement, and an operator call with neither a certificate nor a token with the
+// role is UNAUTHENTICATED, saying what would do.
+TEST_F(OperatorRolesTest, TheSharedOperatorSecretIsGone) {
+  const std::string secret = out_.WriteFile("admin-token", "old-shared-operator-secret-0123", 0600);
+  auto coordinator = Run("freehold-coordinator",
+                         {"--listen", "127.0.0.1:0", "--metrics-listen", "", "--database-url",
+                          cluster_->database_url(), "--admin-token-file", secret});
+  EXPECT_EQ(coordinator.first, 2) << coordinator.second;
+  EXPECT_THAT(coordinator.second, HasSubstr("--admin-token-file"));
+  EXPECT_THAT(coordinator.second, HasSubstr("coordinator:operator"));
+  EXPECT_THAT(coordinator.second, Not(HasSubstr("READY")));
+  auto admin = Run("freehold-admin", {"--coordinator", cluster_->coordinator_address(),
+                                      "--ca-file", cluster_->ca_file(), "--token-file", secret,
+                                      "status"});
+  EXPECT_EQ(admin.first, 2) << admin.second;
+  EXPECT_THAT(admin.second, HasSubstr("--token-file"));
+  EXPECT_THAT(admin.second, HasSubstr("coordinator:operator"));
+  // Nobody logged in, no certificate: the coordinator says what an operator call takes.
+  auto anonymous = Admin("nobody", {"status"});
+  EXPECT_EQ(anonymous.first, 1) << anonymous.second;
+  EXPECT_THAT(anonymous.second, HasSubstr("UNAUTHENTICATED"));
+  EXPECT_THAT(anonymous.second, HasSubstr("coordinator:operator"));
 }
 
 // The transparency page's storage cost is the one the coordinator computes from its cost
