@@ -229,6 +229,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<fc::GrpcDeletedAccountsFeed> feed;
   std::unique_ptr<fc::AccountDeletionConsumer> consumer;
   std::unique_ptr<fc::GrpcRevokedSessionsFeed> revoked_feed;
+  std::unique_ptr<fc::GrpcOrgMembership> org_membership;
   if (!config.accounts.empty()) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
         freehold::MakeChannel(config.accounts, tls.Client());
@@ -236,6 +237,7 @@ int main(int argc, char** argv) {
     // Accounts admits the outbox calls by the coordinator's certificate (--tls-*).
     feed = std::make_unique<fc::GrpcDeletedAccountsFeed>(*channel);
     revoked_feed = std::make_unique<fc::GrpcRevokedSessionsFeed>(*channel);
+    org_membership = std::make_unique<fc::GrpcOrgMembership>(*channel);
     consumer = std::make_unique<fc::AccountDeletionConsumer>(store, catalog, *feed,
                                                              log.With({{"part", "outbox"}}));
   }
@@ -275,9 +277,11 @@ int main(int argc, char** argv) {
                                    log.With({{"part", "corruption-reports"}}));
   fc::TrashBin trash(store, clock, config, &metrics, log.With({{"part", "trash"}}));
   fc::FolderTree folders(store, clock, config, log.With({{"part", "folders"}}));
+  // Calls for an organization: membership asked of --accounts (core/org_access.h).
+  fc::OrgAccess org_access(org_membership.get(), clock, config.org_membership_ttl);
   fc::CoordinatorParts parts{tokens,      registry_core, writer, catalog,    monitor,
                             tls.enabled(), &durability,   &small, &inventory, &corruption,
-                            &trash,        &folders};
+                            &trash,        &folders,      &org_access};
   fc::CoordinatorGrpcService service(parts);
   fc::FundingGrpcService funding_service(funding_monitor);
   freehold::GrpcServerOptions server_options;

@@ -92,6 +92,8 @@ absl::Status FundingMonitor::Refresh() {
   snap.funding_error = std::move(funding_error);
   snap.outlook = *std::move(outlook);
   snap.usage = usage;
+  snap.org_logical_bytes = figures->org_logical_bytes;
+  snap.organizations = figures->organizations;
   snap.admission_state = assessment.state;
   snap.admission_reason = assessment.reason;
   snap.admission_message = assessment.message;

@@ -62,6 +62,9 @@ struct FundingSnapshot {
   funding::AdmissionReason admission_reason = funding::AdmissionReason::kNone;
   std::string admission_message;
   std::string donate_url;
+  // Of usage.logical_bytes: owned by organizations, and how many own anything.
+  uint64_t org_logical_bytes = 0;
+  uint64_t organizations = 0;
 };
 
 class FundingMonitor {
