@@ -48,6 +48,7 @@
 #include "coordinator/grpc/funding_service.h"
 #include "coordinator/grpc/orphan_sweep_client.h"
 #include "coordinator/grpc/inventory_lister.h"
+#include "coordinator/grpc/org_membership_client.h"
 #include "coordinator/grpc/remote_clients.h"
 #include "coordinator/grpc/shard_rebuilder.h"
 #include "coordinator/grpc/shard_transfer.h"
@@ -55,6 +56,7 @@
 #include "coordinator/pg/pg_durability_store.h"
 #include "coordinator/pg/pg_shard_refs.h"
 #include "coordinator/pg/pg_inventory_store.h"
+#include "coordinator/pg/pg_org_owners.h"
 #include "coordinator/pg/pg_store.h"
 
 namespace fc = freehold::coordinator;
@@ -181,6 +183,9 @@ int main(int argc, char** argv) {
       fc::FundingMonitorOptions{config.funding.recent_window, config.funding.growth_window,
                                 config.funding.admission.donate_url},
       admission_policy, &funding_metrics, log.With({{"part", "funding"}}));
+  // Organizations that own objects (core/org_owners.h): per-organization usage.
+  fc::PgOrgOwners org_owners(pool);
+  funding_monitor.SetOrgOwners(&org_owners);
   // A first refresh before serving, so admission starts from real figures.
   if (absl::Status s = funding_monitor.Refresh(); !s.ok()) {
     log.Warn("first funding refresh incomplete; retrying every --funding-refresh", {{"error", s}});
@@ -278,7 +283,7 @@ int main(int argc, char** argv) {
   fc::TrashBin trash(store, clock, config, &metrics, log.With({{"part", "trash"}}));
   fc::FolderTree folders(store, clock, config, log.With({{"part", "folders"}}));
   // Calls for an organization: membership asked of --accounts (core/org_access.h).
-  fc::OrgAccess org_access(org_membership.get(), clock, config.org_membership_ttl);
+  fc::OrgAccess org_access(org_membership.get(), &org_owners, clock);
   fc::CoordinatorParts parts{tokens,      registry_core, writer, catalog,    monitor,
                             tls.enabled(), &durability,   &small, &inventory, &corruption,
                             &trash,        &folders,      &org_access};

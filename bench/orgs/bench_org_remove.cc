@@ -89,22 +89,23 @@ class Counter {
   }
   RpcDelta Stop() {
     RpcDelta d;
-    for (const auto& [side, before, address] :
-         {std::tuple<std::string, std::map<std::string, double>*, std::string>{
-              "accounts", &acc_, c_.accounts_metrics_address()},
-          {"coordinator", &coord_, c_.coordinator_metrics_address()}}) {
-      for (const auto& [method, v] : RpcCounts(address, c_.dir())) {
-        const double n = v - (*before)[method];
-        if (n <= 0) continue;
-        d.total += n;
-        if (side == "coordinator") d.coordinator += n;
-        absl::StrAppend(&d.detail, d.detail.empty() ? "" : ", ", side, ".", method, "=", n);
-      }
-    }
+    Add(d, "accounts", acc_, c_.accounts_metrics_address());
+    Add(d, "coordinator", coord_, c_.coordinator_metrics_address());
     return d;
   }
 
  private:
+  void Add(RpcDelta& d, const std::string& side, std::map<std::string, double>& before,
+           const std::string& address) {
+    for (const auto& [method, v] : RpcCounts(address, c_.dir())) {
+      const double n = v - before[method];
+      if (n <= 0) continue;
+      d.total += n;
+      if (side == "coordinator") d.coordinator += n;
+      absl::StrAppend(&d.detail, d.detail.empty() ? "" : ", ", side, ".", method, "=", n);
+    }
+  }
+
   const Cluster& c_;
   std::map<std::string, double> acc_, coord_;
 };

@@ -26,10 +26,6 @@ struct Caller {
   std::string account_id;  // canonical UUID; empty for the operator
   std::vector<std::string> scopes;
   bool operator_secret = false;  // authenticated with --admin-token-file
-  // Acting for an organization (core/org_access.h): account_id is then the org id, the
-  // person is member_account_id and org_role their role. Empty otherwise.
-  std::string member_account_id;
-  std::string org_role;
   bool IsAdmin() const;
 };
 

@@ -16,9 +16,6 @@ namespace freehold::coordinator {
 
 struct WriteRequest {
   std::string account_id;
-  // A write for an organization (core/org_access.h): account_id is the organization,
-  // this the member writing; both are counted for fair-share. Empty otherwise.
-  std::string member_account_id;
   std::string object_id;
   uint64_t logical_bytes = 0;  // payload bytes of the segment
   uint64_t raw_bytes = 0;      // shard bytes of the segment (k+m shards)

@@ -78,9 +78,6 @@ absl::Status CoordinatorConfig::Validate(bool require_process_fields) const {
   if (inline_batch_max_bytes < (64 << 10) || inline_batch_max_bytes > (12 << 20)) {
     return bad("--inline-batch-max-size must be between 64 KiB and 12 MiB");
   }
-  if (org_membership_ttl < absl::ZeroDuration() || org_membership_ttl > absl::Minutes(1)) {
-    return bad("--org-membership-ttl must be between 0 and 1m");
-  }
   if (revocation_poll_interval < absl::Milliseconds(100) ||
       revocation_poll_interval > absl::Minutes(1)) {
     return bad("--revocation-poll-interval must be between 100ms and 1m");

@@ -34,9 +34,6 @@ struct CoordinatorConfig {
   // How often the ended sessions are read from --accounts (the deny list of access
   // tokens; core/session_revocations.h). 100ms..1min.
   absl::Duration revocation_poll_interval = absl::Seconds(2);
-  // How long an organization membership answer from --accounts is reused
-  // (core/org_access.h): a removed member is refused within about this long. 0..1min.
-  absl::Duration org_membership_ttl = absl::Seconds(2);
   // File with the operator secret for ClusterStatus/SetNodeState (optional;
   // without it only access tokens with the "admin" scope may call them).
   std::string admin_token_file;

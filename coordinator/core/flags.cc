@@ -34,9 +34,6 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
                   "how often ended sessions are read from --accounts: their access tokens "
                   "are refused (UNAUTHENTICATED \"session ended\") within about this long "
                   "(100ms..1m)");
-  AddDurationFlag(app, "--org-membership-ttl", &c->org_membership_ttl,
-                  "how long an organization membership answer from --accounts is reused: a "
-                  "removed member is refused within about this long (0..1m; 0 = ask each call)");
   AddFlag(app, "--admin-token-file", &c->admin_token_file,
           "file holding the operator secret for ClusterStatus/SetNodeState (mode 0600)");
   AddFlag(app, "--failure-domain", &c->failure_domain,

@@ -120,9 +120,6 @@ struct ObjectRecord {
   uint64_t header_version = 1;
   // The folder holding the object (docs/ARCHITECTURE.md#folders); empty = root.
   std::string parent_id;
-  // Org-owned objects (core/org_access.h): the member who wrote it, owner_account_id
-  // being the organization; empty for a person's own object. Written at insert only.
-  std::string written_by;
 
   bool trashed() const { return trashed_at.has_value(); }
   int shard_count() const { return data_shards + parity_shards; }
@@ -176,11 +173,6 @@ struct StoredTotals {
   // used by the funding model until purged).
   uint64_t trash_objects = 0;
   uint64_t trash_bytes = 0;
-  // Of the committed objects: those owned by organizations (written_by set,
-  // core/org_access.h), their payload bytes and how many organizations own any.
-  uint64_t org_objects = 0;
-  uint64_t org_logical_bytes = 0;
-  uint64_t organizations = 0;
 };
 
 // Health of one committed segment that has fewer than k+m healthy shards.

@@ -92,7 +92,6 @@ absl::StatusOr<CreatedObject> ObjectWriter::CreateObject(const Caller& caller,
   ObjectRecord object;
   object.object_id = object_id;
   object.owner_account_id = caller.account_id;
-  object.written_by = caller.member_account_id;
   object.encrypted_metadata = in.encrypted_metadata;
   object.age_header = in.age_header;
   object.size_bytes = in.size_bytes;
@@ -147,7 +146,6 @@ absl::StatusOr<SegmentTargets> ObjectWriter::BeginSegment(const Caller& caller,
   FH_ASSIGN_OR_RETURN(const int segment_index, SegmentIndex(in.segment, "segment"));
   WriteRequest write;
   write.account_id = caller.account_id;
-  write.member_account_id = caller.member_account_id;
   write.object_id = object_id;
   write.logical_bytes = in.segment_size_bytes;
   write.raw_bytes = in.shard_size_bytes * in.shard_sha256.size();

@@ -59,10 +59,20 @@ absl::StatusOr<Caller> OrgAccess::ActFor(const Caller& person, const std::string
     return absl::PermissionDeniedError(absl::StrCat(
         "read-only members of organization ", *org_id, " cannot change its files"));
   }
+  if (kind == OrgAccessKind::kWrite && owners_ != nullptr) {
+    bool known = false;
+    {
+      absl::MutexLock lock(&mu_);
+      known = known_orgs_.count(*org_id) > 0;
+    }
+    if (!known) {
+      if (absl::Status s = owners_->Remember(*org_id); !s.ok()) return s;
+      absl::MutexLock lock(&mu_);
+      if (known_orgs_.size() < kMaxCacheEntries) known_orgs_.insert(*org_id);
+    }
+  }
   Caller acting = person;
-  acting.member_account_id = person.account_id;
   acting.account_id = *org_id;
-  acting.org_role = *role;
   return acting;
 }
 

@@ -3,12 +3,8 @@
 namespace freehold::coordinator {
 
 absl::Status PolicyAdmission::AdmitWrite(const WriteRequest& request) {
-  funding::AdmissionDecision d =
+  const funding::AdmissionDecision d =
       policy_.Decide(request.account_id, request.logical_bytes, clock_.Now());
-  // A write for an organization counts for the member writing as well (org_access.h).
-  if (d.verdict == funding::AdmissionVerdict::kAdmit && !request.member_account_id.empty()) {
-    d = policy_.Decide(request.member_account_id, request.logical_bytes, clock_.Now());
-  }
   if (d.verdict == funding::AdmissionVerdict::kAdmit) return absl::OkStatus();
   if (metrics_ != nullptr) metrics_->CountThrottled(d.reason);
   absl::Status status = d.ToStatus();

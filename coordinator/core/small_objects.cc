@@ -91,7 +91,6 @@ absl::StatusOr<InlineCommit> SmallObjects::PutInline(
   }
   WriteRequest write;
   write.account_id = caller.account_id;
-  write.member_account_id = caller.member_account_id;
   write.object_id = records.front().object_id;
   write.logical_bytes = payload_bytes;
   write.raw_bytes = payload_bytes;  // stored once (PostgreSQL replicates it)
@@ -101,7 +100,6 @@ absl::StatusOr<InlineCommit> SmallObjects::PutInline(
   for (size_t i = 0; i < objects.size(); ++i) {
     ObjectRecord& r = records[i];
     r.owner_account_id = caller.account_id;
-    r.written_by = caller.member_account_id;
     r.encrypted_metadata = objects[i].encrypted_metadata;
     r.age_header = objects[i].age_header;
     r.size_bytes = objects[i].payload.size();

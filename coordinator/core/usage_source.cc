@@ -11,8 +11,6 @@ absl::StatusOr<UsageFigures> StoreUsageSource::Read(absl::Time recent_since) {
     FH_ASSIGN_OR_RETURN(StoredTotals totals, txn.stats().Totals());
     out.logical_bytes = totals.logical_bytes;
     out.raw_bytes = totals.raw_bytes;
-    out.org_logical_bytes = totals.org_logical_bytes;
-    out.organizations = totals.organizations;
     FH_ASSIGN_OR_RETURN(std::vector<Node> nodes, txn.nodes().List());
     for (const Node& n : nodes) {
       if (n.state == NodeState::kUp || n.state == NodeState::kDown) {

@@ -20,10 +20,6 @@ struct UsageFigures {
   // their shards and are expected back (an outage must not read as "disks
   // full"); draining and retired nodes are leaving, so they add no room.
   uint64_t physical_raw_capacity_bytes = 0;
-  // Of logical_bytes: what organizations own (core/org_access.h), and how many
-  // organizations own anything.
-  uint64_t org_logical_bytes = 0;
-  uint64_t organizations = 0;
   // Logical bytes of segments committed at or after `since`, per owner
   // account, heaviest first (segments of objects still uploading count: a
   // large upload in progress is recent writing).

@@ -87,18 +87,4 @@ absl::Status GrpcDeletedAccountsFeed::Ack(int64_t up_to_sequence) {
   return FromGrpcStatus(stub.AckDeletedAccounts(&ctx, request, &response));
 }
 
-absl::StatusOr<std::string> GrpcOrgMembership::RoleOf(const std::string& org_id,
-                                                     const std::string& account_id) {
-  v1::Accounts::Stub stub(channel_);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-  v1::CheckOrgMemberRequest request;
-  request.set_org_id(org_id);
-  request.set_account_id(account_id);
-  v1::CheckOrgMemberResponse response;
-  grpc::Status s = stub.CheckOrgMember(&ctx, request, &response);
-  if (!s.ok()) return FromGrpcStatus(s);
-  return response.role();
-}
-
 }  // namespace freehold::coordinator

@@ -10,7 +10,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "common/grpc_server.h"
-#include "coordinator/core/org_access.h"
 #include "coordinator/core/remote.h"
 
 namespace freehold::coordinator {
@@ -55,18 +54,6 @@ class GrpcRevokedSessionsFeed : public RevokedSessionsFeed {
       : channel_(std::move(channel)) {}
   absl::StatusOr<std::vector<RevokedSessionEvent>> List(int64_t after_sequence,
                                                         int limit) override;
-
- private:
-  std::shared_ptr<grpc::Channel> channel_;
-};
-
-// Accounts.CheckOrgMember (the coordinator role, as the feeds above). Thread-safe.
-class GrpcOrgMembership : public OrgMembership {
- public:
-  explicit GrpcOrgMembership(std::shared_ptr<grpc::Channel> channel)
-      : channel_(std::move(channel)) {}
-  absl::StatusOr<std::string> RoleOf(const std::string& org_id,
-                                     const std::string& account_id) override;
 
  private:
   std::shared_ptr<grpc::Channel> channel_;

@@ -238,7 +238,8 @@ class OrgsDeletionTest : public OrgsTest {
     req.set_org(org_name);
     req.set_expected_generation(generation);
     req.set_new_public_key(next.Recipient());
-    for (const v1::OrgMember& m : Members(by, org_name).members()) {
+    const v1::ListOrgMembersResponse members = Members(by, org_name);
+    for (const v1::OrgMember& m : members.members()) {
       v1::OrgKeyWrap* k = req.add_keys();
       k->set_account_id(m.account_id());
       k->set_wrapped(Wrap(next, m.public_key()));

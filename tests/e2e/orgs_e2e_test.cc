@@ -153,7 +153,7 @@ TEST_F(OrgsEndToEndTest, OrgFilesReadByMembersRemovedMemberRefusedReadOnlyCannot
     absl::SleepFor(absl::Milliseconds(100));
   }
   EXPECT_EQ(after.error_code(), grpc::StatusCode::PERMISSION_DENIED) << after.error_message();
-  EXPECT_LT(absl::Now() - removed, absl::Seconds(5));  // --org-membership-ttl (2 s) + a call
+  EXPECT_LT(absl::Now() - removed, absl::Seconds(5));  // kOrgMembershipTtl (2 s) + a call
   r = cat->Run({"ls", "--org", org});
   EXPECT_NE(r.exit_code, 0) << r.Describe();
   // A stranger's token is refused the same way.
@@ -173,6 +173,22 @@ TEST_F(OrgsEndToEndTest, OrgFilesReadByMembersRemovedMemberRefusedReadOnlyCannot
     EXPECT_EQ(ReadFile(out + "/big.bin"), large);
     EXPECT_EQ(ReadFile(out + "/new.txt"), fresh);
   }
+
+  // The organization's bytes are counted per organization in the funding figures
+  // (refreshed every --funding-refresh, 10 s).
+  uint64_t org_bytes = 0, orgs = 0;
+  for (const absl::Time until = absl::Now() + absl::Seconds(25); absl::Now() < until;) {
+    r = bob->Run({"--json", "status"});
+    nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+    if (!j.is_discarded() && j.contains("funding")) {
+      org_bytes = j["funding"].value("org_logical_used_bytes", uint64_t{0});
+      orgs = j["funding"].value("organizations", uint64_t{0});
+      if (orgs > 0 && org_bytes >= small.size() + large.size() + fresh.size()) break;
+    }
+    absl::SleepFor(absl::Seconds(1));
+  }
+  EXPECT_GE(orgs, 1u);
+  EXPECT_GE(org_bytes, small.size() + large.size() + fresh.size());
 }
 
 // A deleted account leaves its organization (accounts migration 0010): the last owner's

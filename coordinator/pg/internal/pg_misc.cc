@@ -73,12 +73,7 @@ absl::StatusOr<StoredTotals> PgStats::Totals() {
       " WHERE state = 2 AND inline_payload IS NOT NULL), "
       "(SELECT count(*) FROM objects WHERE state = 2 AND trashed_at IS NOT NULL), "
       "(SELECT COALESCE(sum(size_bytes), 0)::bigint FROM objects "
-      " WHERE state = 2 AND trashed_at IS NOT NULL), "
-      "(SELECT count(*) FROM objects WHERE state = 2 AND written_by IS NOT NULL), "
-      "(SELECT COALESCE(sum(size_bytes), 0)::bigint FROM objects "
-      " WHERE state = 2 AND written_by IS NOT NULL), "
-      "(SELECT count(DISTINCT owner_account_id) FROM objects "
-      " WHERE state = 2 AND written_by IS NOT NULL)");
+      " WHERE state = 2 AND trashed_at IS NOT NULL)");
   StoredTotals t;
   t.objects = static_cast<uint64_t>(r[0].as<int64_t>());
   t.logical_bytes = static_cast<uint64_t>(r[1].as<int64_t>());
@@ -86,9 +81,6 @@ absl::StatusOr<StoredTotals> PgStats::Totals() {
   t.raw_bytes = static_cast<uint64_t>(r[3].as<int64_t>());
   t.trash_objects = static_cast<uint64_t>(r[4].as<int64_t>());
   t.trash_bytes = static_cast<uint64_t>(r[5].as<int64_t>());
-  t.org_objects = static_cast<uint64_t>(r[6].as<int64_t>());
-  t.org_logical_bytes = static_cast<uint64_t>(r[7].as<int64_t>());
-  t.organizations = static_cast<uint64_t>(r[8].as<int64_t>());
   return t;
 }
 
@@ -133,13 +125,6 @@ absl::StatusOr<std::vector<AccountBytes>> PgStats::RecentWrites(absl::Time since
       " UNION ALL "  // inline objects count like segments
       " SELECT owner_account_id::text, size_bytes FROM objects "
       " WHERE inline_payload IS NOT NULL AND committed_at >= micros_to_ts($1)"
-      " UNION ALL "  // an organization's objects count for the member who wrote them too
-      " SELECT o.written_by::text, s.segment_size_bytes "
-      " FROM segments s JOIN objects o ON o.object_id = s.object_id "
-      " WHERE o.written_by IS NOT NULL AND s.committed AND s.committed_at >= micros_to_ts($1) "
-      " UNION ALL "
-      " SELECT written_by::text, size_bytes FROM objects WHERE written_by IS NOT NULL "
-      " AND inline_payload IS NOT NULL AND committed_at >= micros_to_ts($1)"
       ") w GROUP BY account ORDER BY bytes DESC, 1 LIMIT $2",
       Micros(since), limit);
   std::vector<AccountBytes> out;

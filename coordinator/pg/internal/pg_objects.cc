@@ -66,15 +66,15 @@ absl::Status PgObjects::Insert(const ObjectRecord& o) {
       "INSERT INTO objects (object_id, owner_account_id, encrypted_metadata, age_header, "
       "size_bytes, data_shards, parity_shards, segment_size_bytes, state, public_link, "
       "created_at, upload_expires_at, committed_at, segment_count, name_hash, inline_payload, "
-      "parent_id, written_by) "
+      "parent_id) "
       "VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10, micros_to_ts($11), "
       "micros_to_ts($12), micros_to_ts($13), $14, NULLIF($15::bytea, ''::bytea), "
-      "CASE WHEN $17 THEN $16::bytea END, NULLIF($18, '')::uuid, NULLIF($19, '')::uuid)",
+      "CASE WHEN $17 THEN $16::bytea END, NULLIF($18, '')::uuid)",
       o.object_id, o.owner_account_id, Bytes(o.encrypted_metadata), Bytes(o.age_header),
       static_cast<int64_t>(o.size_bytes), o.data_shards, o.parity_shards,
       static_cast<int64_t>(o.segment_size_bytes), static_cast<int>(o.state), o.public_link,
       Micros(o.created_at), Micros(o.upload_expires_at), Micros(o.committed_at), o.segment_count,
-      Bytes(o.name_hash), Bytes(o.inline_payload), o.is_inline, o.parent_id, o.written_by);
+      Bytes(o.name_hash), Bytes(o.inline_payload), o.is_inline, o.parent_id);
   return absl::OkStatus();
 }
 
