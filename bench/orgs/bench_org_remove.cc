@@ -8,7 +8,8 @@
 // members that owns N small files (`freehold put --org`, timed but not the figure), then
 // per round adds a member and times `freehold org remove` (a key rotation wrapped to the
 // remaining members; the server refuses the removed member from then on) and counts the
-// RPCs it issued from the servers' own freehold_rpc_total (accounts + coordinator).
+// RPCs it issued from the servers' own freehold_rpc_total (accounts + coordinator; the
+// background calls -- the coordinator's polls of accounts, daemons' heartbeats -- left out).
 // References in the same run: the same removal in an organization owning no file (the
 // RPC count must not grow with files: one round trip per batch, not per file), a
 // one-RPC CLI command (`freehold org members`), and a raw unary RPC round trip.
@@ -98,6 +99,12 @@ class Counter {
   void Add(RpcDelta& d, const std::string& side, std::map<std::string, double>& before,
            const std::string& address) {
     for (const auto& [method, v] : RpcCounts(address, c_.dir())) {
+      // Background calls are not the command's: the coordinator's polls of accounts and
+      // the storage daemons' heartbeats.
+      if (method == "ListDeletedAccounts" || method == "AckDeletedAccounts" ||
+          method == "ListRevokedSessions" || method == "Heartbeat" || method == "RegisterNode") {
+        continue;
+      }
       const double n = v - before[method];
       if (n <= 0) continue;
       d.total += n;
