@@ -50,6 +50,7 @@
 #include "coordinator/grpc/funding_service.h"
 #include "coordinator/grpc/orphan_sweep_client.h"
 #include "coordinator/grpc/inventory_lister.h"
+#include "coordinator/grpc/org_membership_client.h"
 #include "coordinator/grpc/remote_clients.h"
 #include "coordinator/grpc/shard_rebuilder.h"
 #include "coordinator/grpc/shard_transfer.h"
@@ -57,6 +58,7 @@
 #include "coordinator/pg/pg_durability_store.h"
 #include "coordinator/pg/pg_shard_refs.h"
 #include "coordinator/pg/pg_inventory_store.h"
+#include "coordinator/pg/pg_org_owners.h"
 #include "coordinator/pg/pg_store.h"
 
 namespace fc = freehold::coordinator;
@@ -178,6 +180,9 @@ int main(int argc, char** argv) {
       fc::FundingMonitorOptions{config.funding.recent_window, config.funding.growth_window,
                                 config.funding.admission.donate_url},
       admission_policy, &funding_metrics, log.With({{"part", "funding"}}));
+  // Organizations that own objects (core/org_owners.h): per-organization usage.
+  fc::PgOrgOwners org_owners(pool);
+  funding_monitor.SetOrgOwners(&org_owners);
   // A first refresh before serving, so admission starts from real figures.
   if (absl::Status s = funding_monitor.Refresh(); !s.ok()) {
     log.Warn("first funding refresh incomplete; retrying every --funding-refresh", {{"error", s}});
@@ -230,6 +235,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<fc::GrpcRevokedSessionsFeed> revoked_feed;
   std::unique_ptr<fc::GrpcTrashedAccountsFeed> trashed_feed;
   std::unique_ptr<fc::AccountTrashConsumer> trash_consumer;
+  std::unique_ptr<fc::GrpcOrgMembership> org_membership;
   if (!config.accounts.empty()) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
         freehold::MakeChannel(config.accounts, tls.Client());
@@ -237,6 +243,7 @@ int main(int argc, char** argv) {
     // Accounts admits the outbox calls by the coordinator's certificate (--tls-*).
     feed = std::make_unique<fc::GrpcDeletedAccountsFeed>(*channel);
     revoked_feed = std::make_unique<fc::GrpcRevokedSessionsFeed>(*channel);
+    org_membership = std::make_unique<fc::GrpcOrgMembership>(*channel);
     consumer = std::make_unique<fc::AccountDeletionConsumer>(store, catalog, *feed,
                                                              log.With({{"part", "outbox"}}));
     // The abandoned-account trash (core/account_trash.h).
@@ -280,9 +287,11 @@ int main(int argc, char** argv) {
                                    log.With({{"part", "corruption-reports"}}));
   fc::TrashBin trash(store, clock, config, &metrics, log.With({{"part", "trash"}}));
   fc::FolderTree folders(store, clock, config, log.With({{"part", "folders"}}));
+  // Calls for an organization: membership asked of --accounts (core/org_access.h).
+  fc::OrgAccess org_access(org_membership.get(), &org_owners, clock);
   fc::CoordinatorParts parts{tokens,      registry_core, writer, catalog,    monitor,
                             tls.enabled(), &durability,   &small, &inventory, &corruption,
-                            &trash,        &folders};
+                            &trash,        &folders,      &org_access};
   fc::CoordinatorGrpcService service(parts);
   fc::FundingGrpcService funding_service(funding_monitor);
   freehold::GrpcServerOptions server_options;

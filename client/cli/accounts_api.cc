@@ -133,6 +133,12 @@ absl::Status AccountsApi::AddOrgMember(const v1::AddOrgMemberRequest& req,
   return absl::OkStatus();
 }
 
+absl::StatusOr<v1::RotateOrgKeyResponse> AccountsApi::RotateOrgKey(
+    const v1::RotateOrgKeyRequest& req, const std::string& access_token) {
+  FH_ORG_CALL(RotateOrgKey, req, v1::RotateOrgKeyResponse, "rotating the organization key");
+  return resp;
+}
+
 absl::StatusOr<v1::RemoveOrgMemberResponse> AccountsApi::RemoveOrgMember(
     const v1::RemoveOrgMemberRequest& req, const std::string& access_token) {
   FH_ORG_CALL(RemoveOrgMember, req, v1::RemoveOrgMemberResponse, "removing a member");

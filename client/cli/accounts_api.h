@@ -37,6 +37,8 @@ class AccountsApi {
                             const std::string& access_token);
   absl::StatusOr<v1::RemoveOrgMemberResponse> RemoveOrgMember(
       const v1::RemoveOrgMemberRequest& request, const std::string& access_token);
+  absl::StatusOr<v1::RotateOrgKeyResponse> RotateOrgKey(const v1::RotateOrgKeyRequest& request,
+                                                        const std::string& access_token);
   absl::StatusOr<v1::ListOrgsResponse> ListOrgs(const std::string& access_token);
   absl::StatusOr<v1::ListOrgMembersResponse> ListOrgMembers(const std::string& org,
                                                             const std::string& access_token);

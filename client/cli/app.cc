@@ -140,8 +140,14 @@ int RunApp(int argc, char** argv) {
   AddDurationFlag(*c, "--max-throttle-wait", &put.max_throttle_wait,
                   "longest single wait for a throttled write (e.g. 30s, 2m)",
                   "FREEHOLD_MAX_THROTTLE_WAIT");
+  c->add_option("--org", put.org,
+                "store the files as the organization ORG's (encrypted to its current key; "
+                "owner, admin and member may write, read-only members may not)");
   c->callback([&] {
-    run = [&](Context& ctx) { return put.recursive ? RunPutTree(ctx, put) : RunPut(ctx, put); };
+    run = [&](Context& ctx) {
+      if (!put.org.empty()) ctx.SetOrg(put.org, /*write=*/true);
+      return put.recursive ? RunPutTree(ctx, put) : RunPut(ctx, put);
+    };
   });
 
   GetArgs get;
@@ -156,8 +162,12 @@ int RunApp(int argc, char** argv) {
                 "an existing directory: the directory to write them into");
   c->add_option("--concurrency", get.concurrency, "files in flight at once (default 4)")
       ->check(CLI::Range(1, 64));
+  c->add_option("--org", get.org, "fetch the organization ORG's files (any member)");
   c->callback([&] {
-    run = [&](Context& ctx) { return get.recursive ? RunGetTree(ctx, get) : RunGet(ctx, get); };
+    run = [&](Context& ctx) {
+      if (!get.org.empty()) ctx.SetOrg(get.org);
+      return get.recursive ? RunGetTree(ctx, get) : RunGet(ctx, get);
+    };
   });
 
   SyncArgs sync;
@@ -194,8 +204,10 @@ int RunApp(int argc, char** argv) {
   c->add_option("PATH", ls.paths,
                 "folders to list (/ = the root); none: every file, shared ones included");
   c->add_flag("-R,--recursive", ls.recursive, "list subfolders too");
+  c->add_option("--org", ls.org, "list the organization ORG's files (any member)");
   c->callback([&] {
     run = [&](Context& ctx) {
+      if (!ls.org.empty()) ctx.SetOrg(ls.org);
       return ls.paths.empty() && !ls.recursive ? RunLs(ctx) : RunLsPath(ctx, ls);
     };
   });

@@ -35,7 +35,7 @@ absl::StatusOr<GetOutcome> SaveOne(Context& ctx, CoordinatorApi& coordinator,
                                    const std::string& dir, const std::string& output,
                                    bool restore, bool replace) {
   if (!manifest.ok()) return manifest.status();
-  absl::StatusOr<client::SecretBytes> key = OpenFileKey(manifest->age_header(), identity);
+  absl::StatusOr<client::SecretBytes> key = OpenFileKey(manifest->age_header(), identity, ctx.ExtraIdentities());
   if (!key.ok()) return key.status();
   absl::StatusOr<client::OpenedMetadata> meta = OpenSummaryMetadata(meta_key, manifest->object());
   if (absl::IsDataLoss(meta.status())) return meta.status();

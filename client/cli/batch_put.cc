@@ -88,7 +88,8 @@ class BatchPut {
     const PutItem& item = items_[i];
     absl::StatusOr<std::unique_ptr<InputFile>> file = InputFile::Open(item.path);
     if (!file.ok()) return file.status();
-    client::X25519Recipient self(identity_.public_key());
+    client::X25519Recipient self(
+        (options_.encrypt_to != nullptr ? *options_.encrypt_to : identity_).public_key());
     const client::AgeRecipient* recipients[] = {&self};
     absl::StatusOr<client::NewAgeFile> age = client::NewFileHeader(recipients);
     if (!age.ok()) return age.status();

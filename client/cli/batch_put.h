@@ -57,6 +57,9 @@ struct BatchPutOptions {
   TransferObserver* observer = nullptr;
   // Called (serialized) as each file is committed; may be empty.
   std::function<void(const PutOutcome&)> on_stored;
+  // Org mode (org_session.h): encrypt to this identity's recipient (the organization's
+  // current generation) instead of `identity`'s; names still use `identity`.
+  const client::X25519Identity* encrypt_to = nullptr;
 };
 
 struct BatchPutResult {

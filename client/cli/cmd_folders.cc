@@ -278,6 +278,7 @@ absl::Status RunPutTree(Context& ctx, const PutArgs& args) {
   options.observer = &notices;
   options.upload.max_admission_wait = args.max_throttle_wait;
   if (ctx.options().threads > 0) options.upload.encode_threads = ctx.options().threads;
+  if (ctx.Org() != nullptr) options.encrypt_to = &ctx.Org()->current();
   BatchPutResult result = PutFiles(*o->coordinator, ctx.Nodes(), o->identity, items, options);
   int64_t rpcs_extra = 0;
   uint64_t bytes = 0;

@@ -158,6 +158,7 @@ absl::Status RunPut(Context& ctx, const PutArgs& args) {
   NoticePrinter notices;
   options.observer = &notices;
   options.upload.max_admission_wait = args.max_throttle_wait;
+  if (ctx.Org() != nullptr) options.encrypt_to = &ctx.Org()->current();
   const bool single = items.size() == 1;
   nlohmann::json stored = nlohmann::json::array();
   const absl::Time start = absl::Now();
@@ -212,7 +213,7 @@ absl::Status RunGet(Context& ctx, const GetArgs& args) {
   if (!id.ok()) return id.status();
   absl::StatusOr<v1::GetObjectResponse> manifest = o->coordinator->GetObject(*id);
   if (!manifest.ok()) return manifest.status();
-  absl::StatusOr<client::SecretBytes> key = OpenFileKey(manifest->age_header(), *identity);
+  absl::StatusOr<client::SecretBytes> key = OpenFileKey(manifest->age_header(), *identity, ctx.ExtraIdentities());
   if (!key.ok()) return key.status();
   const client::SecretBytes meta_key = client::MetadataKey(*identity);
   absl::StatusOr<client::OpenedMetadata> meta = OpenSummaryMetadata(meta_key, manifest->object());

@@ -170,6 +170,34 @@ absl::Status RunOrgRemove(Context& ctx, const OrgArgs& args) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<int> RotateDueOrgKey(Context& ctx, const std::string& org) {
+  const std::string org_name = Normalized(org);
+  absl::StatusOr<Caller> c = Begin(ctx);
+  if (!c.ok()) return c.status();
+  absl::StatusOr<v1::ListOrgMembersResponse> members =
+      c->accounts->ListOrgMembers(org_name, c->token);
+  if (!members.ok()) return members.status();
+  client::X25519Identity next = client::X25519Identity::Generate();
+  v1::RotateOrgKeyRequest req;
+  req.set_org(org_name);
+  req.set_expected_generation(members->org().generation());
+  req.set_new_public_key(next.Recipient());
+  for (const v1::OrgMember& m : members->members()) {
+    if (absl::Status s = CheckPinned(ctx, *c, m.handle(), m.account_id(), m.public_key());
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<std::string> wrapped = client::WrapOrgIdentity(next, m.public_key());
+    if (!wrapped.ok()) return wrapped.status();
+    v1::OrgKeyWrap* out = req.add_keys();
+    out->set_account_id(m.account_id());
+    out->set_wrapped(*wrapped);
+  }
+  absl::StatusOr<v1::RotateOrgKeyResponse> resp = c->accounts->RotateOrgKey(req, c->token);
+  if (!resp.ok()) return resp.status();
+  return resp->generation();
+}
+
 absl::Status RunOrgList(Context& ctx) {
   absl::StatusOr<Caller> c = Begin(ctx);
   if (!c.ok()) return c.status();

@@ -110,6 +110,8 @@ absl::Status RunStatus(Context& ctx) {
           {"funded_capacity_logical_bytes", funding->funded_capacity_logical_bytes()},
           {"physical_capacity_logical_bytes", funding->physical_capacity_logical_bytes()},
           {"logical_used_bytes", funding->logical_used_bytes()},
+          {"org_logical_used_bytes", funding->org_logical_used_bytes()},
+          {"organizations", funding->organizations()},
           {"raw_used_bytes", funding->raw_used_bytes()},
           {"raw_capacity_bytes", funding->raw_capacity_bytes()},
           {"seconds_until_funded_full", finite_or_null(funding->seconds_until_funded_full())},
@@ -173,6 +175,10 @@ absl::Status RunStatus(Context& ctx) {
     absl::PrintF("  capacity        used %s, funded %s, physical %s (logical)\n",
                  HumanBytes(f.logical_used_bytes()), HumanBytes(f.funded_capacity_logical_bytes()),
                  HumanBytes(f.physical_capacity_logical_bytes()));
+    if (f.organizations() > 0) {
+      absl::PrintF("  organizations   %s of it owned by %d organization(s)\n",
+                   HumanBytes(f.org_logical_used_bytes()), f.organizations());
+    }
     if (!f.funding_error().empty()) std::cout << "  note            " << f.funding_error() << "\n";
     if (!f.donate_url().empty()) std::cout << "  donate          " << f.donate_url() << "\n";
   } else if (!funding_served) {

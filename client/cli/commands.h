@@ -33,6 +33,7 @@ struct PutArgs {
   int throttle_retries = 6;                            // see UploadConfig
   int shard_tries = 4;  // nodes tried per shard (UploadConfig::attempts_per_shard)
   absl::Duration max_throttle_wait = absl::Minutes(2);
+  std::string org;  // --org: the organization's files (client/cli/org_session.h)
 };
 struct GetArgs {
   std::string object;                // export
@@ -40,6 +41,7 @@ struct GetArgs {
   std::string output;
   int concurrency = 4;  // get: files in flight at once
   bool recursive = false;  // get -r REMOTE [DIR] (objects holds them)
+  std::string org;         // --org: the organization's files
 };
 struct RmArgs {
   std::vector<std::string> objects;
@@ -49,6 +51,7 @@ struct RmArgs {
 struct LsArgs {
   std::vector<std::string> paths;  // none: every file (as before folders)
   bool recursive = false;
+  std::string org;  // --org: the organization's files
 };
 struct MkdirArgs {
   std::vector<std::string> paths;
@@ -134,6 +137,10 @@ absl::Status RunPasswd(Context& ctx, const PasswdArgs& args);
 absl::Status RunRecover(Context& ctx, const RecoverArgs& args);
 
 absl::Status RunPut(Context& ctx, const PutArgs& args);
+// The rotation due after a member's account was deleted (cmd_orgs.cc): a new identity
+// wrapped to every member (keys checked against this device's pins). Returns the new
+// generation.
+absl::StatusOr<int> RotateDueOrgKey(Context& ctx, const std::string& org);
 absl::Status RunGet(Context& ctx, const GetArgs& args);
 absl::Status RunExport(Context& ctx, const GetArgs& args);
 absl::Status RunLs(Context& ctx);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/cli/config_dir.h"
+#include "client/cli/commands.h"
 #include "client/cli/rpc.h"
 
 namespace freehold::cli {
@@ -58,9 +59,40 @@ absl::StatusOr<UserSession*> Context::User() {
     }
     absl::StatusOr<AccountsApi*> accounts = Accounts();
     if (!accounts.ok()) return accounts.status();
-    user_ = std::make_unique<UserSession>(**Store(), **accounts, **s);
+    auto user = std::make_unique<UserSession>(**Store(), **accounts, **s);
+    if (!org_name_.empty()) {
+      absl::StatusOr<client::X25519Identity> me = user->PersonalIdentity(Passwords());
+      if (!me.ok()) return me.status();
+      absl::StatusOr<std::string> token = user->AccessToken();
+      if (!token.ok()) return token.status();
+      absl::StatusOr<OrgKeys> org = OpenOrgKeys(**accounts, *token, org_name_, *me);
+      if (!org.ok()) return org.status();
+      if (org_write_ && org->rotation_due && org->role != "read-only") {
+        user_ = std::move(user);  // RotateDueOrgKey uses this session
+        absl::StatusOr<int> generation = RotateDueOrgKey(*this, org_name_);
+        user = std::move(user_);
+        if (!generation.ok()) return generation.status();
+        if (!options_.quiet) {
+          std::cerr << "Rotated the key of " << org->name << " (generation " << *generation
+                    << "): a member's account was deleted.\n";
+        }
+        org = OpenOrgKeys(**accounts, *token, org_name_, *me);
+        if (!org.ok()) return org.status();
+      }
+      user->UseOrgIdentity(org->naming().Clone());
+      org_ = *std::move(org);
+    }
+    user_ = std::move(user);
   }
   return user_.get();
+}
+
+std::vector<const client::X25519Identity*> Context::ExtraIdentities() const {
+  std::vector<const client::X25519Identity*> out;
+  if (org_) {
+    for (const client::X25519Identity& id : org_->all) out.push_back(&id);
+  }
+  return out;
 }
 
 std::string Context::CoordinatorAddress() {
@@ -87,6 +119,7 @@ absl::StatusOr<CoordinatorApi*> Context::Coordinator(bool anonymous) {
                        options_.transport);
     if (!svc.ok()) return svc.status();
     slot = std::make_unique<CoordinatorApi>(*std::move(svc), std::move(tokens));
+    if (!anonymous && org_) slot->ActForOrg(org_->org_id);
   }
   return slot.get();
 }

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "client/cli/accounts_api.h"
 #include "client/cli/coordinator_api.h"
+#include "client/cli/org_session.h"
 #include "client/cli/password.h"
 #include "client/cli/progress.h"
 #include "client/cli/session.h"
@@ -46,8 +47,23 @@ class Context {
 
   // Address precedence: flag/env, then the session's, then the local default.
   absl::StatusOr<AccountsApi*> Accounts();
-  // The logged-in user; UNAUTHENTICATED "not logged in" otherwise.
+  // The logged-in user; UNAUTHENTICATED "not logged in" otherwise. In org mode
+  // (SetOrg) its Identity() is the organization's naming identity (org_session.h).
   absl::StatusOr<UserSession*> User();
+  // Org mode (`--org ORG`): set before the first User()/Coordinator() call. The
+  // organization's keys are opened (password asked if needed) by the first User().
+  // `write`: the command writes for the organization; if a rotation is due (a member's
+  // account was deleted) the first User() rotates the key first (RotateDueOrgKey).
+  void SetOrg(std::string org_name, bool write = false) {
+    org_name_ = std::move(org_name);
+    org_write_ = write;
+  }
+  bool org_mode() const { return !org_name_.empty(); }
+  // The opened organization (org mode, after User() succeeded), else null.
+  const OrgKeys* Org() const { return org_ ? &*org_ : nullptr; }
+  // Identities that may open an object's age header besides Identity(): every
+  // generation of the organization in org mode, else none.
+  std::vector<const client::X25519Identity*> ExtraIdentities() const;
   // Calls carry the user's token; `anonymous` makes calls without one.
   absl::StatusOr<CoordinatorApi*> Coordinator(bool anonymous = false);
   std::string CoordinatorAddress();
@@ -67,6 +83,9 @@ class Context {
   std::optional<Session> session_;
   std::unique_ptr<AccountsApi> accounts_;
   std::unique_ptr<UserSession> user_;
+  std::string org_name_;
+  bool org_write_ = false;
+  std::optional<OrgKeys> org_;
   std::unique_ptr<CoordinatorApi> coordinator_;
   std::unique_ptr<CoordinatorApi> anonymous_coordinator_;
   StorageNodes nodes_;

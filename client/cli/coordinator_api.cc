@@ -13,6 +13,7 @@ absl::Status CoordinatorApi::Prepare(grpc::ClientContext* ctx, absl::Duration ti
     token = *std::move(t);
   }
   PrepareCall(ctx, timeout, token);
+  if (!org_id_.empty()) ctx->AddMetadata("freehold-org", org_id_);
   return absl::OkStatus();
 }
 

@@ -27,6 +27,9 @@ class CoordinatorApi {
         stub_(v1::Coordinator::NewStub(service_.channel)),
         funding_(v1::Funding::NewStub(service_.channel)) {}
   const Service& service() const { return service_; }
+  // Every later call acts for the organization `org_id` (the "freehold-org" metadata,
+  // coordinator/core/org_access.h). Call before any call is made.
+  void ActForOrg(std::string org_id) { org_id_ = std::move(org_id); }
 
   absl::StatusOr<v1::CreateObjectResponse> CreateObject(const v1::CreateObjectRequest& req);
   absl::StatusOr<v1::BeginSegmentResponse> BeginSegment(const v1::BeginSegmentRequest& req);
@@ -84,6 +87,7 @@ class CoordinatorApi {
 
   Service service_;
   TokenProvider tokens_;
+  std::string org_id_;
   std::unique_ptr<v1::Coordinator::Stub> stub_;
   std::unique_ptr<v1::Funding::Stub> funding_;
   std::atomic<int64_t> calls_{0};

@@ -1,6 +1,7 @@
 #include "client/cli/object_ops.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -218,15 +219,21 @@ absl::StatusOr<std::vector<std::string>> ResolveObjects(CoordinatorApi& coordina
   return out;
 }
 
-absl::StatusOr<client::SecretBytes> OpenFileKey(const std::string& header_text,
-                                                const client::X25519Identity& identity) {
+absl::StatusOr<client::SecretBytes> OpenFileKey(
+    const std::string& header_text, const client::X25519Identity& identity,
+    const std::vector<const client::X25519Identity*>& more) {
   absl::StatusOr<client::AgeHeader> header = client::ParseHeader(header_text);
   if (!header.ok()) {
     return absl::DataLossError(
         absl::StrCat("the object's age header is damaged: ", header.status().message()));
   }
-  client::X25519AgeIdentity age_identity(identity.Clone());
-  const client::AgeIdentity* ids[] = {&age_identity};
+  std::vector<std::unique_ptr<client::X25519AgeIdentity>> age_identities;
+  age_identities.push_back(std::make_unique<client::X25519AgeIdentity>(identity.Clone()));
+  for (const client::X25519Identity* m : more) {
+    age_identities.push_back(std::make_unique<client::X25519AgeIdentity>(m->Clone()));
+  }
+  std::vector<const client::AgeIdentity*> ids;
+  for (const auto& a : age_identities) ids.push_back(a.get());
   absl::StatusOr<client::SecretBytes> key = client::UnwrapFileKey(*header, ids);
   if (absl::IsPermissionDenied(key.status()) || absl::IsNotFound(key.status())) {
     return absl::PermissionDeniedError(

@@ -72,9 +72,11 @@ absl::StatusOr<std::vector<std::string>> ResolveObjects(CoordinatorApi& coordina
                                                         const client::X25519Identity* identity);
 
 // The file key from a serialized age header. PERMISSION_DENIED "not shared
-// with you" when no stanza opens with `identity`.
-absl::StatusOr<client::SecretBytes> OpenFileKey(const std::string& header,
-                                                const client::X25519Identity& identity);
+// with you" when no stanza opens with `identity` (or any of `more`: the organization's
+// key generations in org mode, Context::ExtraIdentities).
+absl::StatusOr<client::SecretBytes> OpenFileKey(
+    const std::string& header, const client::X25519Identity& identity,
+    const std::vector<const client::X25519Identity*>& more = {});
 
 // Downloads the object of `manifest`, decrypting with `file_key` (or, when
 // null, writing the raw age payload), into `out` (not committed). Grants are

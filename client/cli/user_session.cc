@@ -60,7 +60,21 @@ absl::StatusOr<std::string> UserSession::AccessToken() {
   return session_.access_token;
 }
 
+void UserSession::UseOrgIdentity(client::X25519Identity org_naming) {
+  absl::MutexLock lock(&mu_);
+  org_identity_ = std::move(org_naming);
+}
+
 absl::StatusOr<client::X25519Identity> UserSession::Identity(const PasswordSource& passwords) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (org_identity_.has_value()) return org_identity_->Clone();
+  }
+  return PersonalIdentity(passwords);
+}
+
+absl::StatusOr<client::X25519Identity> UserSession::PersonalIdentity(
+    const PasswordSource& passwords) {
   absl::MutexLock lock(&mu_);
   if (identity_.has_value()) return identity_->Clone();
   absl::StatusOr<std::optional<client::X25519Identity>> remembered =

@@ -35,6 +35,11 @@ class UserSession {
   // login, else unwrapped with the password (UNAUTHENTICATED on a wrong one).
   // Cached for the life of this object.
   absl::StatusOr<client::X25519Identity> Identity(const PasswordSource& passwords);
+  // Org mode (`--org`, org_session.h): from now on Identity() answers the
+  // organization's naming identity, so names, metadata and folders are those of the
+  // organization. PersonalIdentity() still answers the user's own.
+  void UseOrgIdentity(client::X25519Identity org_naming);
+  absl::StatusOr<client::X25519Identity> PersonalIdentity(const PasswordSource& passwords);
 
  private:
   const SessionStore& store_;
@@ -42,6 +47,7 @@ class UserSession {
   mutable absl::Mutex mu_;
   Session session_ ABSL_GUARDED_BY(mu_);
   std::optional<client::X25519Identity> identity_ ABSL_GUARDED_BY(mu_);
+  std::optional<client::X25519Identity> org_identity_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace freehold::cli

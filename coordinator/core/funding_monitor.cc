@@ -92,6 +92,13 @@ absl::Status FundingMonitor::Refresh() {
   snap.funding_error = std::move(funding_error);
   snap.outlook = *std::move(outlook);
   snap.usage = usage;
+  if (org_owners_ != nullptr) {
+    absl::StatusOr<OrgUsage> orgs = org_owners_->Usage();
+    if (orgs.ok()) {
+      snap.org_logical_bytes = orgs->logical_bytes;
+      snap.organizations = orgs->organizations;
+    }
+  }
   snap.admission_state = assessment.state;
   snap.admission_reason = assessment.reason;
   snap.admission_message = assessment.message;

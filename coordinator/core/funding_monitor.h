@@ -37,6 +37,7 @@
 #include "common/logging.h"
 #include "coordinator/core/donations_report.h"
 #include "coordinator/core/funding_metrics.h"
+#include "coordinator/core/org_owners.h"
 #include "coordinator/core/usage_source.h"
 
 namespace freehold::coordinator {
@@ -62,6 +63,9 @@ struct FundingSnapshot {
   funding::AdmissionReason admission_reason = funding::AdmissionReason::kNone;
   std::string admission_message;
   std::string donate_url;
+  // Of usage.logical_bytes: owned by organizations, and how many own anything.
+  uint64_t org_logical_bytes = 0;
+  uint64_t organizations = 0;
 };
 
 class FundingMonitor {
@@ -79,6 +83,10 @@ class FundingMonitor {
   // The latest snapshot; nullopt before the first refresh that read usage.
   std::optional<FundingSnapshot> Snapshot() const;
 
+  // Per-organization usage for the snapshots (org_owners.h); null = none. Set before
+  // the first Refresh; must outlive the monitor. A failed read leaves it at zero.
+  void SetOrgOwners(OrgOwners* owners) { org_owners_ = owners; }
+
  private:
   // d(logical)/dt over the samples in the growth window (0 with < 2 samples).
   double Growth(absl::Time now, uint64_t logical) ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
@@ -91,6 +99,7 @@ class FundingMonitor {
   funding::AdmissionPolicy& policy_;
   FundingMetrics* const metrics_;
   Logger log_;
+  OrgOwners* org_owners_ = nullptr;
 
   absl::Mutex refresh_mu_;  // serialises Refresh
   std::optional<funding::FundingSummary> last_summary_ ABSL_GUARDED_BY(refresh_mu_);

@@ -93,6 +93,40 @@ grpc::Status Fail(const absl::StatusOr<T>& s) {
 
 }  // namespace
 
+namespace {
+
+// The "freehold-org" metadata value ("" if absent).
+std::string OrgOf(const grpc::ServerContext& ctx) {
+  const auto& md = ctx.client_metadata();
+  auto it = md.find(kOrgMetadataKey);
+  if (it == md.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+absl::StatusOr<Caller> CoordinatorGrpcService::UserCaller(const grpc::ServerContext& ctx,
+                                                          OrgAccessKind kind) const {
+  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(ctx));
+  if (!caller.ok()) return caller;
+  const std::string org = OrgOf(ctx);
+  if (org.empty()) return caller;
+  if (p_.orgs == nullptr) {
+    return absl::FailedPreconditionError("organizations are not enabled on this coordinator");
+  }
+  return p_.orgs->ActFor(*caller, org, kind);
+}
+
+absl::StatusOr<std::optional<Caller>> CoordinatorGrpcService::OptionalUserCaller(
+    const grpc::ServerContext& ctx, OrgAccessKind kind) const {
+  if (!OrgOf(ctx).empty()) {
+    absl::StatusOr<Caller> caller = UserCaller(ctx, kind);
+    if (!caller.ok()) return caller.status();
+    return std::optional<Caller>(*std::move(caller));
+  }
+  return p_.tokens.AuthenticateOptional(AuthorizationOf(ctx));
+}
+
 std::string AuthorizationOf(const grpc::ServerContext& ctx) {
   const auto& md = ctx.client_metadata();
   auto it = md.find("authorization");
@@ -200,7 +234,7 @@ grpc::Status CoordinatorGrpcService::Heartbeat(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::CreateObject(grpc::ServerContext* ctx,
                                                   const v1::CreateObjectRequest* req,
                                                   v1::CreateObjectResponse* resp) {
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
   if (!caller.ok()) return Fail(caller);
   CreateObjectInput in{req->encrypted_metadata(), req->age_header(), req->size_bytes(),
                        req->name_hash(), req->object_id(), req->parent_id()};
@@ -216,7 +250,7 @@ grpc::Status CoordinatorGrpcService::CreateObject(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::BeginSegment(grpc::ServerContext* ctx,
                                                   const v1::BeginSegmentRequest* req,
                                                   v1::BeginSegmentResponse* resp) {
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
   if (!caller.ok()) return Fail(caller);
   BeginSegmentInput in;
   in.object_id = req->object_id();
@@ -243,7 +277,7 @@ grpc::Status CoordinatorGrpcService::BeginSegment(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::ReplaceShardTarget(grpc::ServerContext* ctx,
                                                         const v1::ReplaceShardTargetRequest* req,
                                                         v1::ReplaceShardTargetResponse* resp) {
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
   if (!caller.ok()) return Fail(caller);
   ReplaceShardInput in{req->object_id(), req->segment(), req->index(), req->failed_node_id()};
   absl::StatusOr<ShardTarget> target = p_.writer.ReplaceShardTarget(*caller, in);
@@ -256,7 +290,7 @@ grpc::Status CoordinatorGrpcService::ReportCorruptShard(grpc::ServerContext* ctx
                                                         const v1::ReportCorruptShardRequest* req,
                                                         v1::ReportCorruptShardResponse* resp) {
   absl::StatusOr<std::optional<Caller>> caller =
-      p_.tokens.AuthenticateOptional(AuthorizationOf(*ctx));
+      OptionalUserCaller(*ctx, OrgAccessKind::kRead);
   if (!caller.ok()) return Fail(caller);
   if (p_.corruption == nullptr) {
     return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "corrupt-shard reports are not enabled");
@@ -283,7 +317,7 @@ grpc::Status CoordinatorGrpcService::ReportCorruptShard(grpc::ServerContext* ctx
 grpc::Status CoordinatorGrpcService::CommitSegment(grpc::ServerContext* ctx,
                                                    const v1::CommitSegmentRequest* req,
                                                    v1::CommitSegmentResponse* resp) {
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
   if (!caller.ok()) return Fail(caller);
   CommitSegmentInput in;
   in.object_id = req->object_id();
@@ -300,7 +334,7 @@ grpc::Status CoordinatorGrpcService::CommitSegment(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::CommitObject(grpc::ServerContext* ctx,
                                                   const v1::CommitObjectRequest* req,
                                                   v1::CommitObjectResponse* resp) {
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
   if (!caller.ok()) return Fail(caller);
   absl::StatusOr<absl::Time> at =
       p_.writer.CommitObject(*caller, req->object_id(), req->segment_count());
@@ -313,7 +347,7 @@ grpc::Status CoordinatorGrpcService::GetObject(grpc::ServerContext* ctx,
                                                const v1::GetObjectRequest* req,
                                                v1::GetObjectResponse* resp) {
   absl::StatusOr<std::optional<Caller>> caller =
-      p_.tokens.AuthenticateOptional(AuthorizationOf(*ctx));
+      OptionalUserCaller(*ctx, OrgAccessKind::kRead);
   if (!caller.ok()) return Fail(caller);
   absl::StatusOr<ObjectManifest> m =
       p_.catalog.Get(caller->has_value() ? &**caller : nullptr, req->object_id());
@@ -325,7 +359,7 @@ grpc::Status CoordinatorGrpcService::GetObject(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::ListObjects(grpc::ServerContext* ctx,
                                                  const v1::ListObjectsRequest* req,
                                                  v1::ListObjectsResponse* resp) {
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kRead);
   if (!caller.ok()) return Fail(caller);
   const uint32_t size = req->page().page_size();
   absl::StatusOr<ObjectPage> page =
@@ -340,7 +374,7 @@ grpc::Status CoordinatorGrpcService::ListObjects(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::DeleteObject(grpc::ServerContext* ctx,
                                                   const v1::DeleteObjectRequest* req,
                                                   v1::DeleteObjectResponse* resp) {
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
   if (!caller.ok()) return Fail(caller);
   // To the owner's trash (core/trash.h); purge_at says when it is gone for good.
   absl::Time purge_at;
@@ -354,7 +388,7 @@ grpc::Status CoordinatorGrpcService::DeleteObject(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::UpdateHeader(grpc::ServerContext* ctx,
                                                   const v1::UpdateHeaderRequest* req,
                                                   v1::UpdateHeaderResponse* resp) {
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
   if (!caller.ok()) return Fail(caller);
   std::vector<std::string> share(req->share_with_account_ids().begin(),
                                  req->share_with_account_ids().end());
@@ -369,7 +403,7 @@ grpc::Status CoordinatorGrpcService::UpdateHeader(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::SetPublicLink(grpc::ServerContext* ctx,
                                                    const v1::SetPublicLinkRequest* req,
                                                    v1::SetPublicLinkResponse* resp) {
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
   if (!caller.ok()) return Fail(caller);
   absl::StatusOr<uint64_t> version =
       p_.catalog.SetPublicLink(*caller, req->object_id(), req->enabled(), req->age_header(),
@@ -382,7 +416,7 @@ grpc::Status CoordinatorGrpcService::SetPublicLink(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::UpdateMetadata(grpc::ServerContext* ctx,
                                                     const v1::UpdateMetadataRequest* req,
                                                     v1::UpdateMetadataResponse*) {
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
   if (!caller.ok()) return Fail(caller);
   return ToGrpcStatus(p_.catalog.UpdateMetadata(*caller, req->object_id(),
                                                 req->encrypted_metadata(),

@@ -23,6 +23,7 @@
 #include "coordinator/core/node_registry.h"
 #include "coordinator/core/object_catalog.h"
 #include "coordinator/core/object_writer.h"
+#include "coordinator/core/org_access.h"
 #include "coordinator/core/small_objects.h"
 #include "coordinator/core/trash.h"
 #include "freehold/v1/coordinator.grpc.pb.h"
@@ -50,6 +51,9 @@ struct CoordinatorParts {
   TrashBin* trash = nullptr;
   // The encrypted folder tree; null = the folder RPCs answer UNIMPLEMENTED.
   FolderTree* folders = nullptr;
+  // Calls for an organization ("freehold-org" metadata, core/org_access.h); null = such
+  // calls answer FAILED_PRECONDITION.
+  OrgAccess* orgs = nullptr;
 };
 
 class CoordinatorGrpcService final : public v1::Coordinator::Service {
@@ -139,6 +143,15 @@ class CoordinatorGrpcService final : public v1::Coordinator::Service {
   // OK if the caller is an operator (operator certificate, or a token with the role
   // coordinator:operator).
   absl::Status CheckOperator(const grpc::ServerContext& ctx) const;
+
+  // The user of a call: the verified access token, acting for the organization named
+  // by the "freehold-org" metadata if any (core/org_access.h; `kind` says whether the
+  // call reads or writes).
+  absl::StatusOr<Caller> UserCaller(const grpc::ServerContext& ctx, OrgAccessKind kind) const;
+  // As UserCaller, but OK(nullopt) without a token (public links); a call naming an
+  // organization needs a token.
+  absl::StatusOr<std::optional<Caller>> OptionalUserCaller(const grpc::ServerContext& ctx,
+                                                           OrgAccessKind kind) const;
 
   CoordinatorParts p_;
 };

@@ -31,7 +31,7 @@ grpc::Status CoordinatorGrpcService::CreateFolder(grpc::ServerContext* ctx,
                                                   const v1::CreateFolderRequest* req,
                                                   v1::CreateFolderResponse* resp) {
   if (p_.folders == nullptr) return Unimplemented();
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<FolderSummary> f = p_.folders->Create(
       *caller, CreateFolderInput{req->parent_id(), req->name_hash(), req->encrypted_metadata()});
@@ -45,8 +45,7 @@ grpc::Status CoordinatorGrpcService::ListFolder(grpc::ServerContext* ctx,
                                                 v1::ListFolderResponse* resp) {
   if (p_.folders == nullptr) return Unimplemented();
   // No token: a folder in a linked subtree (docs/PROTOCOL.md 9.3).
-  absl::StatusOr<std::optional<Caller>> caller =
-      p_.tokens.AuthenticateOptional(AuthorizationOf(*ctx));
+  absl::StatusOr<std::optional<Caller>> caller = OptionalUserCaller(*ctx, OrgAccessKind::kRead);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<FolderPage> page =
       p_.folders->List(caller->has_value() ? &**caller : nullptr, req->folder_id(), static_cast<int>(req->page().page_size()),
@@ -62,7 +61,7 @@ grpc::Status CoordinatorGrpcService::ResolveEntry(grpc::ServerContext* ctx,
                                                   const v1::ResolveEntryRequest* req,
                                                   v1::ResolveEntryResponse* resp) {
   if (p_.folders == nullptr) return Unimplemented();
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kRead);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<ResolvedEntry> e =
       p_.folders->Resolve(*caller, req->parent_id(), req->name_hash());
@@ -79,7 +78,7 @@ grpc::Status CoordinatorGrpcService::MoveEntry(grpc::ServerContext* ctx,
                                                const v1::MoveEntryRequest* req,
                                                v1::MoveEntryResponse*) {
   if (p_.folders == nullptr) return Unimplemented();
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   return ToGrpcStatus(p_.folders->Move(
       *caller, MoveInput{req->folder_id(), req->object_id(), req->new_parent_id(),
@@ -90,7 +89,7 @@ grpc::Status CoordinatorGrpcService::DeleteFolder(grpc::ServerContext* ctx,
                                                   const v1::DeleteFolderRequest* req,
                                                   v1::DeleteFolderResponse*) {
   if (p_.folders == nullptr) return Unimplemented();
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   return ToGrpcStatus(p_.folders->Delete(*caller, req->folder_id()));
 }

@@ -55,6 +55,8 @@ void ToProto(const FundingSnapshot& s, v1::FundingStatus* out) {
   out->mutable_as_of()->set_nanos(
       static_cast<int32_t>(absl::ToInt64Nanoseconds(s.as_of - absl::FromUnixSeconds(secs))));
   out->set_funding_error(s.funding_error);
+  out->set_org_logical_used_bytes(s.org_logical_bytes);
+  out->set_organizations(s.organizations);
 }
 
 grpc::Status FundingGrpcService::GetFundingStatus(grpc::ServerContext*,

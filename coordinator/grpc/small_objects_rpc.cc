@@ -16,7 +16,7 @@ grpc::Status CoordinatorGrpcService::PutInlineObjects(grpc::ServerContext* ctx,
                                                       const v1::PutInlineObjectsRequest* req,
                                                       v1::PutInlineObjectsResponse* resp) {
   if (p_.small == nullptr) return Unimplemented();
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   std::vector<InlineObjectInput> in;
   in.reserve(static_cast<size_t>(req->objects_size()));
@@ -34,7 +34,7 @@ grpc::Status CoordinatorGrpcService::PutInlineObjects(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::GetUploadLimits(grpc::ServerContext* ctx,
                                                      const v1::GetUploadLimitsRequest*,
                                                      v1::GetUploadLimitsResponse* resp) {
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kRead);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (p_.small == nullptr) return Unimplemented();
   const UploadLimits l = p_.small->Limits();
@@ -50,7 +50,7 @@ grpc::Status CoordinatorGrpcService::GetUploadLimits(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::GetObjects(grpc::ServerContext* ctx,
                                                 const v1::GetObjectsRequest* req,
                                                 v1::GetObjectsResponse* resp) {
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kRead);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   std::vector<std::string> ids(req->object_ids().begin(), req->object_ids().end());
   constexpr uint64_t kMaxAnswerBytes = uint64_t{8} << 20;
@@ -70,7 +70,7 @@ grpc::Status CoordinatorGrpcService::FindObjectsByName(grpc::ServerContext* ctx,
                                                        const v1::FindObjectsByNameRequest* req,
                                                        v1::FindObjectsByNameResponse* resp) {
   if (p_.small == nullptr) return Unimplemented();
-  absl::StatusOr<Caller> caller = p_.tokens.Authenticate(AuthorizationOf(*ctx));
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kRead);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   std::vector<std::string> hashes(req->name_hashes().begin(), req->name_hashes().end());
   absl::StatusOr<std::vector<NameMatches>> found = p_.small->FindByNames(*caller, hashes);

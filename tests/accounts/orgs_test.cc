@@ -19,6 +19,7 @@ struct Person {
   std::string handle;
   std::string account_id;
   std::string token;
+  std::string auth_key;
   client::X25519Identity identity = client::X25519Identity::Generate();
 };
 
@@ -32,6 +33,7 @@ class OrgsTest : public AccountsServiceTest {
     p.handle = handle;
     p.account_id = login->response.account_id();
     p.token = login->response.tokens().access_token();
+    p.auth_key = a.auth_key;
     p.identity = std::move(login->identity);
     return p;
   }
@@ -204,6 +206,115 @@ TEST_F(OrgsTest, RequestsAreValidatedAndOrganizationsAreHiddenFromNonMembers) {
   ASSERT_TRUE(Add(ann, "acme", eve, "member", org, 1).ok());
   EXPECT_EQ(Add(ann, "acme", eve, "member", org, 1).error_code(),
             grpc::StatusCode::ALREADY_EXISTS);
+}
+
+// Branch orgput: a deleted account leaves its organizations with a rotation due (the
+// next writer rotates: RotateOrgKey), the last owner's place goes to the longest-standing
+// admin, an organization left empty is dissolved into the deletion outbox (so the
+// coordinator deletes its objects), and the coordinator's membership check answers.
+class OrgsDeletionTest : public OrgsTest {
+ protected:
+  void Delete(const Person& p) {
+    v1::DeleteAccountRequest del;
+    del.set_auth_key(p.auth_key);
+    v1::DeleteAccountResponse dr;
+    grpc::Status s = stub().DeleteAccount(AuthedContext(p.token).get(), del, &dr);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  std::string Check(const std::string& org_id, const std::string& account_id,
+                    grpc::StatusCode want = grpc::StatusCode::OK) {
+    v1::CheckOrgMemberRequest req;
+    req.set_org_id(org_id);
+    req.set_account_id(account_id);
+    v1::CheckOrgMemberResponse resp;
+    grpc::Status s = stub().CheckOrgMember(PlainContext().get(), req, &resp);
+    EXPECT_EQ(s.error_code(), want) << s.error_message();
+    return resp.role();
+  }
+  grpc::Status Rotate(const Person& by, const std::string& org_name,
+                      const client::X25519Identity& next, int generation,
+                      v1::RotateOrgKeyResponse* resp) {
+    v1::RotateOrgKeyRequest req;
+    req.set_org(org_name);
+    req.set_expected_generation(generation);
+    req.set_new_public_key(next.Recipient());
+    const v1::ListOrgMembersResponse members = Members(by, org_name);
+    for (const v1::OrgMember& m : members.members()) {
+      v1::OrgKeyWrap* k = req.add_keys();
+      k->set_account_id(m.account_id());
+      k->set_wrapped(Wrap(next, m.public_key()));
+    }
+    return stub().RotateOrgKey(AuthedContext(by.token).get(), req, resp);
+  }
+};
+
+TEST_F(OrgsDeletionTest, DeletedOwnerLeavesWithRotationDueAndAdminInherits) {
+  Person ann = Join("ann"), bob = Join("bob"), cat = Join("cat"), dan = Join("dan");
+  client::X25519Identity gen1 = client::X25519Identity::Generate();
+  ASSERT_TRUE(Create(ann, "acme", gen1).ok());
+  ASSERT_TRUE(Add(ann, "acme", cat, "member", gen1, 1).ok());
+  ASSERT_TRUE(Add(ann, "acme", bob, "admin", gen1, 1).ok());
+  ASSERT_TRUE(Add(ann, "acme", dan, "read-only", gen1, 1).ok());
+  const std::string org_id = Members(ann, "acme").org().org_id();
+  EXPECT_EQ(Check(org_id, ann.account_id), "owner");
+  EXPECT_EQ(Check(org_id, dan.account_id), "read-only");
+  EXPECT_EQ(Check(org_id, "not-a-uuid", grpc::StatusCode::INVALID_ARGUMENT), "");
+
+  // No rotation is due before a deletion.
+  client::X25519Identity gen2 = client::X25519Identity::Generate();
+  v1::RotateOrgKeyResponse rotated;
+  EXPECT_EQ(Rotate(bob, "acme", gen2, 1, &rotated).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  Delete(ann);  // the only owner
+  EXPECT_EQ(Check(org_id, ann.account_id), "");
+  v1::ListOrgMembersResponse members = Members(bob, "acme");
+  std::vector<std::string> roles;
+  for (const auto& m : members.members()) roles.push_back(m.handle() + ":" + m.role());
+  EXPECT_THAT(roles, ::testing::UnorderedElementsAre("bob:owner", "cat:member", "dan:read-only"));
+  EXPECT_TRUE(members.org().rotation_due());
+
+  // A read-only member may not rotate; a stale generation is refused; a member may.
+  EXPECT_EQ(Rotate(dan, "acme", gen2, 1, &rotated).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Rotate(cat, "acme", gen2, 5, &rotated).error_code(), grpc::StatusCode::ABORTED);
+  ASSERT_TRUE(Rotate(cat, "acme", gen2, 1, &rotated).ok());
+  EXPECT_EQ(rotated.generation(), 2);
+  v1::GetOrgKeysResponse keys;
+  ASSERT_TRUE(Keys(dan, "acme", &keys).ok());
+  EXPECT_FALSE(keys.org().rotation_due());
+  EXPECT_EQ(keys.org().public_key(), gen2.Recipient());
+  EXPECT_EQ(Opened(dan, keys, 2), gen2.Recipient());
+  EXPECT_EQ(Opened(dan, keys, 1), gen1.Recipient());
+  // Done once: no second rotation without a new deletion.
+  client::X25519Identity gen3 = client::X25519Identity::Generate();
+  EXPECT_EQ(Rotate(bob, "acme", gen3, 2, &rotated).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(OrgsDeletionTest, AnOrganizationLeftWithoutMembersIsDissolvedIntoTheDeletionOutbox) {
+  Person ann = Join("ann"), bob = Join("bob");
+  client::X25519Identity gen1 = client::X25519Identity::Generate();
+  ASSERT_TRUE(Create(ann, "solo", gen1).ok());
+  ASSERT_TRUE(Add(ann, "solo", bob, "member", gen1, 1).ok());
+  const std::string org_id = Members(ann, "solo").org().org_id();
+  Delete(bob);
+  EXPECT_EQ(Check(org_id, ann.account_id), "owner");
+  Delete(ann);
+  EXPECT_EQ(Check(org_id, ann.account_id), "");
+  v1::ListDeletedAccountsRequest req;
+  req.set_limit(100);
+  v1::ListDeletedAccountsResponse resp;
+  ASSERT_TRUE(stub().ListDeletedAccounts(PlainContext().get(), req, &resp).ok());
+  std::vector<std::string> ids;
+  for (const auto& d : resp.accounts()) ids.push_back(d.account_id());
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre(bob.account_id, ann.account_id, org_id));
+  pqxx::connection c(db_url());
+  pqxx::nontransaction txn(c);
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM accounts.organizations WHERE org_id = '" + org_id +
+                      "'")[0]
+                .as<int>(),
+            0);
 }
 
 }  // namespace

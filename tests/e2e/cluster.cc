@@ -16,8 +16,9 @@
 namespace freehold::e2e {
 namespace {
 
-// "READY grpc=H:P metrics=..." -> "H:P".
-absl::StatusOr<std::string> GrpcAddressOf(testing::Process& p, const std::string& name) {
+// "READY grpc=H:P metrics=..." -> "H:P" (and the metrics H:P into `metrics` if given).
+absl::StatusOr<std::string> GrpcAddressOf(testing::Process& p, const std::string& name,
+                                          std::string* metrics = nullptr) {
   absl::StatusOr<std::string> line = p.WaitForStderrLine("READY grpc=", absl::Seconds(60));
   if (!line.ok()) {
     return absl::Status(line.status().code(),
@@ -25,6 +26,10 @@ absl::StatusOr<std::string> GrpcAddressOf(testing::Process& p, const std::string
   }
   const size_t at = line->find("READY grpc=");
   std::string rest = line->substr(at + 11);
+  if (metrics != nullptr && line->find("metrics=") != std::string::npos) {
+    std::string m = line->substr(line->find("metrics=") + 8);
+    *metrics = m.substr(0, m.find(' '));
+  }
   return std::string(rest.substr(0, rest.find(' ')));
 }
 
@@ -120,7 +125,8 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
              dir_.File("accounts.log"), pki_.Issue("accounts", kRoleAccounts, "e2e-accounts"));
   if (!accounts.ok()) return accounts.status();
   accounts_ = *std::move(accounts);
-  absl::StatusOr<std::string> a = GrpcAddressOf(*accounts_, "freehold-accounts");
+  absl::StatusOr<std::string> a =
+      GrpcAddressOf(*accounts_, "freehold-accounts", &accounts_metrics_);
   if (!a.ok()) return a.status();
   accounts_address_ = *a;
 

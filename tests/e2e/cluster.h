@@ -60,6 +60,8 @@ class Cluster {
   const std::string& coordinator_address() const { return coordinator_address_; }
   // The coordinator's Prometheus endpoint host:port.
   const std::string& coordinator_metrics_address() const { return coordinator_metrics_; }
+  // freehold-accounts' Prometheus endpoint host:port.
+  const std::string& accounts_metrics_address() const { return accounts_metrics_; }
   // Replica r's (0 <= r < coordinator_replicas) Prometheus endpoint; SIGKILL replica r.
   const std::string& coordinator_metrics_address(int r) const {
     return r == 0 ? coordinator_metrics_ : replicas_[r - 1].metrics;
@@ -133,6 +135,7 @@ class Cluster {
   std::string donations_http_address_;
   std::string accounts_address_, donations_address_, coordinator_address_;
   std::string coordinator_metrics_;
+  std::string accounts_metrics_;
   struct Replica {
     std::unique_ptr<testing::Process> process;
     std::string metrics;

@@ -182,4 +182,42 @@ absl::StatusOr<std::pair<OrgRecord, std::vector<OrgKeyWrap>>> OrgService::Keys(
   return std::make_pair(std::move(loaded.first), std::move(keys));
 }
 
+absl::StatusOr<int> OrgService::RotateKey(const AuthContext& caller, const std::string& name,
+                                          int expected_generation,
+                                          const std::string& new_public_key,
+                                          const std::vector<OrgKeyWrap>& wraps) {
+  FH_RETURN_IF_ERROR(ParseAgeRecipient(new_public_key, "new_public_key").status());
+  if (wraps.size() > static_cast<size_t>(kMaxOrgMembers)) {
+    return absl::InvalidArgumentError("keys: too many wrappings");
+  }
+  std::set<std::string> to;
+  for (const OrgKeyWrap& w : wraps) {
+    FH_RETURN_IF_ERROR(ValidateUuid(w.account_id, "keys.account_id"));
+    FH_RETURN_IF_ERROR(ValidateWrappedOrgKey(w.wrapped, "keys.wrapped"));
+    if (!to.insert(w.account_id).second) {
+      return absl::InvalidArgumentError("keys.account_id: listed twice");
+    }
+  }
+  FH_ASSIGN_OR_RETURN(auto loaded, Load(caller, name));
+  const auto& [org, caller_role] = loaded;
+  if (caller_role == kOrgReadOnly) {
+    return absl::PermissionDeniedError("a read-only member cannot rotate the key");
+  }
+  if (!org.rotation_due) {
+    return absl::FailedPreconditionError("org: no rotation is due (remove a member instead)");
+  }
+  if (expected_generation != org.generation) {
+    return absl::AbortedError("expected_generation: the organization key changed; re-read it");
+  }
+  return store_.RotateDue(org.org_id, expected_generation, new_public_key, wraps, clock_.Now());
+}
+
+absl::StatusOr<std::string> OrgService::RoleById(const std::string& org_id,
+                                                 const std::string& account_id) {
+  FH_RETURN_IF_ERROR(ValidateUuid(org_id, "org_id"));
+  FH_RETURN_IF_ERROR(ValidateUuid(account_id, "account_id"));
+  FH_ASSIGN_OR_RETURN(std::optional<std::string> role, store_.RoleOf(org_id, account_id));
+  return role.value_or("");
+}
+
 }  // namespace freehold::accounts

@@ -45,6 +45,7 @@ struct OrgRecord {
   std::string name;
   std::string public_key;  // age1..., the current generation's
   int generation = 0;
+  bool rotation_due = false;  // a member's account was deleted since the last rotation
 };
 
 struct OrgSummary {
@@ -102,6 +103,12 @@ class OrgStore {
                                                     const std::string& new_public_key,
                                                     const std::vector<OrgKeyWrap>& wraps,
                                                     absl::Time now) = 0;
+  // As RemoveMemberAndRotate without a removal, only while the organization is
+  // rotation_due (FAILED_PRECONDITION otherwise); clears it.
+  virtual absl::StatusOr<int> RotateDue(const std::string& org_id, int expected_generation,
+                                        const std::string& new_public_key,
+                                        const std::vector<OrgKeyWrap>& wraps,
+                                        absl::Time now) = 0;
 };
 
 // Looks up live accounts by handle: {account_id, public key}, NOT_FOUND otherwise.
@@ -140,6 +147,11 @@ class OrgService {
                                    const std::string& handle, int expected_generation,
                                    const std::string& new_public_key,
                                    const std::vector<OrgKeyWrap>& wraps);
+  // Owner, admin or member, while a rotation is due (a member's account was deleted):
+  // the new identity wrapped to every member. Returns the new generation.
+  absl::StatusOr<int> RotateKey(const AuthContext& caller, const std::string& name,
+                                int expected_generation, const std::string& new_public_key,
+                                const std::vector<OrgKeyWrap>& wraps);
   absl::StatusOr<std::vector<OrgSummary>> List(const AuthContext& caller);
   // Any member.
   absl::StatusOr<std::pair<OrgRecord, std::vector<OrgMemberInfo>>> Members(
@@ -147,6 +159,10 @@ class OrgService {
   // Any member: the organization and the caller's own wrappings, newest first.
   absl::StatusOr<std::pair<OrgRecord, std::vector<OrgKeyWrap>>> Keys(const AuthContext& caller,
                                                                      const std::string& name);
+  // The coordinator's check (internal RPC CheckOrgMember): the role of `account_id` in
+  // the organization `org_id`, "" if not a member or no such organization.
+  // INVALID_ARGUMENT naming the field unless both are canonical UUIDs.
+  absl::StatusOr<std::string> RoleById(const std::string& org_id, const std::string& account_id);
 
  private:
   // The organization and the caller's role; NOT_FOUND for non-members too.

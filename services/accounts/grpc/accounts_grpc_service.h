@@ -147,6 +147,11 @@ class AccountsGrpcService final : public AccountsServiceBase {
                               v1::ListOrgMembersResponse* resp) override;
   grpc::Status GetOrgKeys(grpc::ServerContext* ctx, const v1::GetOrgKeysRequest* req,
                           v1::GetOrgKeysResponse* resp) override;
+  grpc::Status RotateOrgKey(grpc::ServerContext* ctx, const v1::RotateOrgKeyRequest* req,
+                            v1::RotateOrgKeyResponse* resp) override;
+  // Internal: the coordinator role only (CheckInternal).
+  grpc::Status CheckOrgMember(grpc::ServerContext* ctx, const v1::CheckOrgMemberRequest* req,
+                              v1::CheckOrgMemberResponse* resp) override;
   // Set once before serving.
   void SetOrgs(OrgService* orgs) { orgs_ = orgs; }
 

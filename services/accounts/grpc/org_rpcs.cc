@@ -15,6 +15,7 @@ void ToProto(const OrgRecord& org, v1::Org* out) {
   out->set_name(org.name);
   out->set_public_key(org.public_key);
   out->set_generation(org.generation);
+  out->set_rotation_due(org.rotation_due);
 }
 
 std::vector<OrgKeyWrap> FromProto(
@@ -121,6 +122,30 @@ grpc::Status AccountsGrpcService::GetOrgKeys(grpc::ServerContext* ctx,
     out->set_generation(k.generation);
     out->set_wrapped(k.wrapped);
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status AccountsGrpcService::RotateOrgKey(grpc::ServerContext* ctx,
+                                               const v1::RotateOrgKeyRequest* req,
+                                               v1::RotateOrgKeyResponse* resp) {
+  if (orgs_ == nullptr) return NoOrgs();
+  absl::StatusOr<AuthContext> auth = Authenticate(ctx);
+  if (!auth.ok()) return ToGrpcStatus(auth.status());
+  absl::StatusOr<int> generation = orgs_->RotateKey(
+      *auth, req->org(), req->expected_generation(), req->new_public_key(), FromProto(req->keys()));
+  if (!generation.ok()) return ToGrpcStatus(generation.status());
+  resp->set_generation(*generation);
+  return grpc::Status::OK;
+}
+
+grpc::Status AccountsGrpcService::CheckOrgMember(grpc::ServerContext* ctx,
+                                                 const v1::CheckOrgMemberRequest* req,
+                                                 v1::CheckOrgMemberResponse* resp) {
+  if (absl::Status s = CheckInternal(*ctx); !s.ok()) return ToGrpcStatus(s);
+  if (orgs_ == nullptr) return NoOrgs();
+  absl::StatusOr<std::string> role = orgs_->RoleById(req->org_id(), req->account_id());
+  if (!role.ok()) return ToGrpcStatus(role.status());
+  resp->set_role(*role);
   return grpc::Status::OK;
 }
 

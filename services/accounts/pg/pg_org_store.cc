@@ -45,11 +45,12 @@ absl::Status PgOrgStore::CreateOrg(const OrgRecord& org, const std::string& owne
 absl::StatusOr<std::optional<OrgRecord>> PgOrgStore::FindOrg(const std::string& name) {
   return pool_.RunReadOnly([&](PgTxn& txn) -> std::optional<OrgRecord> {
     pqxx::result r = txn.exec_params(
-        "SELECT org_id::text, name, public_key, generation FROM organizations WHERE name = $1",
+        "SELECT org_id::text, name, public_key, generation, rotation_due FROM organizations "
+        "WHERE name = $1",
         name);
     if (r.empty()) return std::nullopt;
     return OrgRecord{r[0][0].as<std::string>(), r[0][1].as<std::string>(),
-                     r[0][2].as<std::string>(), r[0][3].as<int>()};
+                     r[0][2].as<std::string>(), r[0][3].as<int>(), r[0][4].as<bool>()};
   });
 }
 
@@ -166,7 +167,45 @@ absl::StatusOr<int> PgOrgStore::RemoveMemberAndRotate(const std::string& org_id,
     }
     const int next = *generation + 1;
     txn.exec_params("UPDATE organizations SET generation = $2, public_key = $3, "
-                    "updated_at = " FH_TS(4) " WHERE org_id = $1::uuid",
+                    "rotation_due = false, updated_at = " FH_TS(4) " WHERE org_id = $1::uuid",
+                    org_id, next, new_public_key, Micros(now));
+    for (const OrgKeyWrap& w : wraps) {
+      InsertWrap(txn, org_id, OrgKeyWrap{w.account_id, next, w.wrapped});
+    }
+    return next;
+  });
+}
+
+absl::StatusOr<int> PgOrgStore::RotateDue(const std::string& org_id, int expected_generation,
+                                          const std::string& new_public_key,
+                                          const std::vector<OrgKeyWrap>& wraps, absl::Time now) {
+  return pool_.Run([&](PgTxn& txn) -> absl::StatusOr<int> {
+    pqxx::result r = txn.exec_params(
+        "SELECT generation, rotation_due FROM organizations WHERE org_id = $1::uuid FOR UPDATE",
+        org_id);
+    if (r.empty()) return absl::NotFoundError("org: no such organization");
+    const int generation = r[0][0].as<int>();
+    if (generation != expected_generation) {
+      return absl::AbortedError("expected_generation: the organization key changed; re-read it");
+    }
+    if (!r[0][1].as<bool>()) {
+      return absl::FailedPreconditionError("org: no rotation is due (remove a member instead)");
+    }
+    std::set<std::string> members;
+    for (const pqxx::row& row :
+         txn.exec_params("SELECT account_id::text FROM org_members WHERE org_id = $1::uuid",
+                         org_id)) {
+      members.insert(row[0].as<std::string>());
+    }
+    std::set<std::string> wrapped_to;
+    for (const OrgKeyWrap& w : wraps) wrapped_to.insert(w.account_id);
+    if (wrapped_to != members || wraps.size() != members.size()) {
+      return absl::FailedPreconditionError(
+          "keys: the new key must be wrapped to exactly the members (re-read them)");
+    }
+    const int next = generation + 1;
+    txn.exec_params("UPDATE organizations SET generation = $2, public_key = $3, "
+                    "rotation_due = false, updated_at = " FH_TS(4) " WHERE org_id = $1::uuid",
                     org_id, next, new_public_key, Micros(now));
     for (const OrgKeyWrap& w : wraps) {
       InsertWrap(txn, org_id, OrgKeyWrap{w.account_id, next, w.wrapped});

@@ -30,6 +30,9 @@ class PgOrgStore : public OrgStore {
                                             const std::string& new_public_key,
                                             const std::vector<OrgKeyWrap>& wraps,
                                             absl::Time now) override;
+  absl::StatusOr<int> RotateDue(const std::string& org_id, int expected_generation,
+                                const std::string& new_public_key,
+                                const std::vector<OrgKeyWrap>& wraps, absl::Time now) override;
 
  private:
   PgPool& pool_;
