@@ -78,6 +78,12 @@ struct FetchArgs {
   std::string link;
   std::string output;
 };
+struct ReportArgs {
+  std::string link;  // the part after '#' is cut off before anything is sent
+  std::string category;
+  std::string details;
+  std::string contact;
+};
 struct RecoveryKeyArgs {
   bool yes = false;
 };
@@ -140,6 +146,8 @@ absl::Status RunLink(Context& ctx, const LinkArgs& args);
 absl::Status RunUnshare(Context& ctx, const UnshareArgs& args);
 absl::Status RunMigrateMetadata(Context& ctx);
 absl::Status RunFetch(Context& ctx, const FetchArgs& args);
+// cmd_report.cc
+absl::Status RunReport(Context& ctx, const ReportArgs& args);
 
 absl::Status RunContactsShow(Context& ctx, const ContactsArgs& args);
 absl::Status RunContactsVerify(Context& ctx, const ContactsArgs& args);

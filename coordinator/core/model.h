@@ -120,6 +120,9 @@ struct ObjectRecord {
   uint64_t header_version = 1;
   // The folder holding the object (docs/ARCHITECTURE.md#folders); empty = root.
   std::string parent_id;
+  // Set when an operator disabled the public link after an abuse report
+  // (core/abuse_desk.h): the link stays off and the owner cannot turn it on again.
+  std::optional<absl::Time> link_disabled_at;
 
   bool trashed() const { return trashed_at.has_value(); }
   int shard_count() const { return data_shards + parity_shards; }

@@ -35,6 +35,9 @@ struct ObjectSummary {
   // Where it is in the owner's tree (folders.h); empty for other callers.
   std::string parent_id;
   std::string name_hash;
+  // For the owner: when an operator disabled its public link after an abuse
+  // report (core/abuse_desk.h); nullopt otherwise and for other callers.
+  std::optional<absl::Time> link_disabled_at;
 };
 
 struct ShardLocation {
