@@ -63,6 +63,7 @@ TEST_F(AbusePgTest, DisableTurnsTheLinkOffForGoodAndTheOwnerIsShownWhen) {
 
   // Two reports of one link from two networks, one as a link without its key.
   ASSERT_OK_AND_ASSIGN(std::string first, desk_->Report(Input(id), "10.0.0.0/24"));
+  clock_.Advance(absl::Seconds(1));  // the list is by time received
   ASSERT_OK_AND_ASSIGN(std::string second,
                        desk_->Report(Input("freehold://" + id), "10.0.1.0/24"));
   ASSERT_OK_AND_ASSIGN(AbuseCounts counts, desk_->Counts());
