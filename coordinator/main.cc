@@ -47,6 +47,7 @@
 #include "coordinator/grpc/claims_codec.h"
 #include "coordinator/grpc/coordinator_service.h"
 #include "coordinator/grpc/donations_feed.h"
+#include "coordinator/grpc/abuse_service.h"
 #include "coordinator/grpc/funding_service.h"
 #include "coordinator/grpc/orphan_sweep_client.h"
 #include "coordinator/grpc/inventory_lister.h"
@@ -55,6 +56,7 @@
 #include "coordinator/grpc/shard_rebuilder.h"
 #include "coordinator/grpc/shard_transfer.h"
 #include "coordinator/core/outage_aware_store.h"
+#include "coordinator/pg/pg_abuse_store.h"
 #include "coordinator/pg/pg_durability_store.h"
 #include "coordinator/pg/pg_shard_refs.h"
 #include "coordinator/pg/pg_inventory_store.h"
@@ -294,6 +296,11 @@ int main(int argc, char** argv) {
                             &trash,        &folders,      &org_access};
   fc::CoordinatorGrpcService service(parts);
   fc::FundingGrpcService funding_service(funding_monitor);
+  // Abuse reports of public links (core/abuse_desk.h; docs/ARCHITECTURE.md "Abuse reports").
+  fc::PgAbuseStore abuse_store(pool);
+  fc::AbuseMetrics abuse_metrics(*registry);
+  fc::AbuseDesk abuse_desk(abuse_store, clock, &abuse_metrics, log.With({{"part", "abuse"}}));
+  fc::AbuseGrpcService abuse_service(abuse_desk, tokens);
   freehold::GrpcServerOptions server_options;
   server_options.listen_address = config.listen;
   // The CLI calls with tokens and no certificate; storage daemons and operators
@@ -302,7 +309,7 @@ int main(int argc, char** argv) {
   server_options.allow_plaintext_non_loopback = tls.insecure_plaintext_listen;
   server_options.metrics_registry = registry.get();
   absl::StatusOr<std::unique_ptr<freehold::GrpcServer>> server =
-      freehold::GrpcServer::Start(server_options, {&service, &funding_service});
+      freehold::GrpcServer::Start(server_options, {&service, &funding_service, &abuse_service});
   if (!server.ok()) {
     stop_revocations.Notify();
     if (revocation_thread.joinable()) revocation_thread.join();

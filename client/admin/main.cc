@@ -14,6 +14,9 @@
 //                    [--description D] [--start RFC3339] [--end RFC3339] [--json]
 //   freehold-admin [--donations ADDR] campaigns list [--live] [--json]
 //   freehold-admin [--donations ADDR] campaigns close CAMPAIGN_ID
+//   freehold-admin [--coordinator ADDR] abuse ls|show|disable|dismiss|counts ...
+//   freehold-admin [--coordinator ADDR] abuse authority-request add|ls ...
+//                    (client/admin/abuse_commands.h)
 //
 // Authentication (operator_session.h): `login` logs in as an account of
 // freehold-accounts and keeps the session in the admin's config directory
@@ -51,6 +54,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "client/admin/abuse_commands.h"
 #include "client/admin/operator_commands.h"
 #include "client/admin/operator_session.h"
 #include "common/client_transport.h"
@@ -217,6 +221,45 @@ int main(int argc, char** argv) {
   close->add_option("CAMPAIGN_ID", camp.campaign_id)->required();
   close->add_flag("--json", camp.json, "machine-readable output");
 
+  freehold::admin::AbuseCommand abuse_cmd;
+  auto* abuse = app.add_subcommand("abuse", "abuse reports of public links (coordinator:operator)");
+  abuse->require_subcommand(1);
+  auto* abuse_ls = abuse->add_subcommand("ls", "reports, the oldest first");
+  abuse_ls->add_option("--status", abuse_cmd.status, "open (default), dismissed, link_disabled, all");
+  abuse_ls->add_flag("--json", abuse_cmd.json, "machine-readable output");
+  auto* abuse_show = abuse->add_subcommand("show", "one report with the reporter's text");
+  abuse_show->add_option("REPORT_ID", abuse_cmd.report_id)->required();
+  abuse_show->add_flag("--json", abuse_cmd.json, "machine-readable output");
+  auto* abuse_disable =
+      abuse->add_subcommand("disable", "disable the reported link for good (the owner is told)");
+  abuse_disable->add_option("REPORT_ID", abuse_cmd.report_id)->required();
+  abuse_disable->add_option("--note", abuse_cmd.note, "the reason, kept with the report");
+  abuse_disable->add_flag("--json", abuse_cmd.json, "machine-readable output");
+  auto* abuse_dismiss = abuse->add_subcommand("dismiss", "close the report; the link stays");
+  abuse_dismiss->add_option("REPORT_ID", abuse_cmd.report_id)->required();
+  abuse_dismiss->add_option("--note", abuse_cmd.note, "the reason, kept with the report");
+  abuse_dismiss->add_flag("--json", abuse_cmd.json, "machine-readable output");
+  auto* abuse_counts = abuse->add_subcommand("counts", "the public counts");
+  abuse_counts->add_flag("--json", abuse_cmd.json, "machine-readable output");
+  auto* authority = abuse->add_subcommand("authority-request", "requests from authorities");
+  authority->require_subcommand(1);
+  auto* authority_add = authority->add_subcommand("add", "record one (never any content)");
+  authority_add->add_option("--date", abuse_cmd.date, "received on, YYYY-MM-DD")->required();
+  authority_add
+      ->add_option("--kind", abuse_cmd.kind,
+                   "subpoena, court_order, search_warrant, emergency, preservation, takedown, "
+                   "other")
+      ->required();
+  authority_add->add_option("--jurisdiction", abuse_cmd.jurisdiction, "e.g. DE, US-CA")
+      ->required();
+  authority_add
+      ->add_option("--outcome", abuse_cmd.outcome,
+                   "pending, rejected, no_data, metadata_disclosed, link_disabled, other")
+      ->required();
+  authority_add->add_flag("--json", abuse_cmd.json, "machine-readable output");
+  auto* authority_ls = authority->add_subcommand("ls", "recorded requests, the most recent first");
+  authority_ls->add_flag("--json", abuse_cmd.json, "machine-readable output");
+
   freehold::ParseOrExit(app, argc, argv);
   if (absl::Status s = g_transport.Validate(); !s.ok()) {
     std::cerr << "freehold-admin: " << s.message() << "\n";
@@ -271,6 +314,17 @@ int main(int argc, char** argv) {
   if (campaigns->parsed()) {
     camp.action = create->parsed() ? "create" : close->parsed() ? "close" : "list";
     return freehold::admin::RunCampaigns(camp, donations_address, g_transport, g_operator_token);
+  }
+
+  if (abuse->parsed()) {
+    abuse_cmd.action = abuse_ls->parsed()        ? "ls"
+                       : abuse_show->parsed()    ? "show"
+                       : abuse_disable->parsed() ? "disable"
+                       : abuse_dismiss->parsed() ? "dismiss"
+                       : authority_add->parsed() ? "authority-add"
+                       : authority_ls->parsed()  ? "authority-ls"
+                                                 : "counts";
+    return freehold::admin::RunAbuse(abuse_cmd, coordinator, g_transport, g_operator_secret);
   }
 
   absl::StatusOr<freehold::ClientTlsOptions> tls = g_transport.For(coordinator, &std::cerr);

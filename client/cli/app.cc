@@ -290,6 +290,16 @@ int RunApp(int argc, char** argv) {
   c->add_option("FOLDER_ID", shared_get.folder, "the folder id the owner gave you")->required();
   c->add_option("-o,--output", shared_get.output, "the local directory (default: the folder id)");
   c->callback([&] { run = [&](Context& ctx) { return RunSharedGet(ctx, shared_get); }; });
+  ReportArgs report;
+  c = app.add_subcommand("report", "report an abusive public link to the operators (no account needed)");
+  c->add_option("LINK", report.link,
+                "freehold://<object-id> (the part after '#' is never sent)")->required();
+  c->add_option("--category", report.category,
+                "illegal_content, child_abuse, copyright, malware, phishing, harassment, "
+                "terrorism or other")->required();
+  c->add_option("--details", report.details, "what you saw (at most 2000 bytes)");
+  c->add_option("--contact", report.contact, "how to reach you (optional)");
+  c->callback([&] { run = [&](Context& ctx) { return RunReport(ctx, report); }; });
 
   GetArgs exp;
   c = app.add_subcommand("export",

@@ -346,6 +346,9 @@ absl::Status RunLs(Context& ctx) {
           {"size", l.plaintext_size},
           {"shared_with_me", l.summary.shared_with_me()},
           {"public_link", l.summary.public_link()},
+          {"link_disabled_at", l.summary.has_link_disabled_at()
+                                   ? IsoTime(l.summary.link_disabled_at().seconds() * 1000000000LL)
+                                   : ""},
           {"owner_account_id", l.summary.owner_account_id()},
           {"stored_at", IsoTime(l.summary.committed_at().seconds() * 1000000000LL)}};
       j["name"] = l.metadata ? nlohmann::json(l.metadata->name) : nlohmann::json(nullptr);
@@ -366,6 +369,11 @@ absl::Status RunLs(Context& ctx) {
     total += l.plaintext_size;
     std::string flags;
     if (l.summary.public_link()) flags += " [public link]";
+    if (l.summary.has_link_disabled_at()) {
+      flags += absl::StrCat(" [public link disabled after an abuse report on ",
+                            IsoTime(l.summary.link_disabled_at().seconds() * 1000000000LL).substr(0, 10),
+                            "]");
+    }
     const int64_t when = l.metadata ? l.metadata->modified_unix_nanos
                                     : l.summary.committed_at().seconds() * 1000000000LL;
     absl::PrintF("%-36s  %10s  %-16s  %s%s\n", l.summary.object_id(), HumanBytes(l.plaintext_size),

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/cli/commands.h"
 #include "client/cli/contacts.h"
@@ -108,6 +109,7 @@ absl::Status RunShareList(Context& ctx, const ShareArgs& args) {
                    {"shared_with", with},
                    {"unidentified_account_ids", unrecorded},
                    {"public_link", state->public_link},
+                   {"link_disabled_at", state->link_disabled_at},
                    {"link_keys", links},
                    {"header_version", state->version}});
     return absl::OkStatus();
@@ -127,6 +129,11 @@ absl::Status RunShareList(Context& ctx, const ShareArgs& args) {
   if (n == 0) std::cout << "  not shared with any account\n";
   std::cout << "  public link: " << (state->public_link ? "on" : "off");
   if (!state->public_link && links > 0) std::cout << " (a link key is still in the header)";
+  if (!state->link_disabled_at.empty()) {
+    std::cout << "\n  The public link was disabled after an abuse report on "
+              << state->link_disabled_at.substr(0, 10)
+              << " (an operator reviewed a report; it cannot be turned on again)";
+  }
   std::cout << "\n";
   return absl::OkStatus();
 }
@@ -451,6 +458,11 @@ absl::Status RunFetch(Context& ctx, const FetchArgs& args) {
   absl::StatusOr<v1::GetObjectResponse> manifest = (*coordinator)->GetObject(link->object_id);
   // The coordinator answers NOT_FOUND alike for a deleted object and for one whose
   // public link was turned off (it does not tell strangers that an object exists).
+  if (absl::IsFailedPrecondition(manifest.status()) &&
+      absl::StrContains(manifest.status().message(), "abuse report")) {
+    return absl::NotFoundError(
+        absl::StrCat("this link no longer works: ", manifest.status().message()));
+  }
   if (absl::IsNotFound(manifest.status()) || absl::IsUnauthenticated(manifest.status()) ||
       absl::IsPermissionDenied(manifest.status())) {
     return absl::NotFoundError(

@@ -99,6 +99,12 @@ struct FetchArgs {
   std::string link;
   std::string output;
 };
+struct ReportArgs {
+  std::string link;  // the part after '#' is cut off before anything is sent
+  std::string category;
+  std::string details;
+  std::string contact;
+};
 struct RecoveryKeyArgs {
   bool yes = false;
 };
@@ -170,6 +176,8 @@ absl::Status FetchSharedFolder(Context& ctx, CoordinatorApi& coordinator,
                                const std::string& folder_id,
                                const client::X25519Identity& identity, const std::string& dir,
                                bool from_link);
+// cmd_report.cc
+absl::Status RunReport(Context& ctx, const ReportArgs& args);
 
 absl::Status RunContactsShow(Context& ctx, const ContactsArgs& args);
 absl::Status RunContactsVerify(Context& ctx, const ContactsArgs& args);

@@ -4,6 +4,7 @@
 #include <span>
 
 #include "absl/strings/str_cat.h"
+#include "client/cli/format.h"
 #include "client/cli/object_ops.h"
 
 namespace freehold::cli {
@@ -72,6 +73,10 @@ absl::StatusOr<SharingState> LoadSharing(CoordinatorApi& coordinator,
   state.object_id = *id;
   state.version = manifest->header_version();
   state.public_link = manifest->object().public_link();
+  if (manifest->object().has_link_disabled_at()) {
+    state.link_disabled_at =
+        IsoTime(manifest->object().link_disabled_at().seconds() * 1000000000LL);
+  }
   absl::StatusOr<client::AgeHeader> header = client::ParseHeader(manifest->age_header());
   if (!header.ok()) {
     return absl::DataLossError(

@@ -30,6 +30,9 @@ struct SharingState {
   // accounts shared with by older clients, without a record entry).
   std::vector<std::string> accounts;
   bool public_link = false;
+  // When an operator disabled the public link after an abuse report (ISO 8601,
+  // UTC); empty if never. Such a link cannot be turned on again.
+  std::string link_disabled_at;
   // Set by a change to go through SetPublicLink(enabled = *link) instead of
   // UpdateHeader.
   std::optional<bool> set_public_link;

@@ -122,6 +122,9 @@ struct ObjectRecord {
   std::string parent_id;
   // Its file key and name sealed under its folder's key (0015_foldershare).
   std::string folder_wrap;
+  // Set when an operator disabled the public link after an abuse report
+  // (core/abuse_desk.h): the link stays off and the owner cannot turn it on again.
+  std::optional<absl::Time> link_disabled_at;
 
   bool trashed() const { return trashed_at.has_value(); }
   int shard_count() const { return data_shards + parity_shards; }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "coordinator/core/abuse_desk.h"
 #include "coordinator/core/ids.h"
 #include "coordinator/core/node_registry.h"
 #include "coordinator/core/trash.h"
@@ -23,6 +24,7 @@ ObjectSummary SummaryOf(const ObjectRecord& o, bool shared_with_caller) {
   if (!shared_with_caller) {  // the tree is the owner's
     s.parent_id = o.parent_id;
     s.name_hash = o.name_hash;
+    s.link_disabled_at = o.link_disabled_at;
   }
   return s;
 }
@@ -82,7 +84,13 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::LoadManifest(
   }
   // Anonymous callers and other accounts get the answer of an id that does not
   // exist, so that nobody learns that an object they may not read exists.
-  if (!MayRead(object, caller, shared)) return ObjectNotFoundError(object_id);
+  if (!MayRead(object, caller, shared)) {
+    // A link disabled after an abuse report says so (it was public: nothing leaks).
+    if (object.link_disabled_at.has_value() && !object.trashed()) {
+      return LinkDisabledError(object_id, *object.link_disabled_at);
+    }
+    return ObjectNotFoundError(object_id);
+  }
   // Deleted: unreadable from the delete on, by everyone (core/trash.h).
   if (object.trashed()) return TrashedObjectError(object_id);
   std::vector<SegmentRecord> segments;
@@ -172,6 +180,8 @@ absl::StatusOr<std::vector<absl::StatusOr<ObjectManifest>>> ObjectCatalog::GetMa
     uint64_t bytes = 0;
     for (const std::string& id : ids) {
       absl::StatusOr<ObjectManifest> m = LoadManifest(txn, &caller, id, now, nodes);
+      // A link disabled after an abuse report is, for a batch, not found.
+      if (absl::IsFailedPrecondition(m.status())) m = ObjectNotFoundError(id);
       if (!m.ok() && !absl::IsNotFound(m.status())) return m.status();
       if (m.ok()) {
         uint64_t size = m->age_header.size() + m->inline_payload.size() +
@@ -358,6 +368,13 @@ absl::StatusOr<uint64_t> ObjectCatalog::SetPublicLink(const Caller& caller,
           absl::StrCat("object ", object_id, " is not committed yet"));
     }
     FH_RETURN_IF_ERROR(CheckVersion(object, expected_version));
+    if (enabled && object.link_disabled_at.has_value()) {
+      // An operator turned it off after an abuse report (core/abuse_desk.h).
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the public link to object ", object_id, " was disabled after an abuse report on ",
+          absl::FormatTime("%Y-%m-%d", *object.link_disabled_at, absl::UTCTimeZone()),
+          "; it cannot be turned on again"));
+    }
     object.public_link = enabled;
     if (!age_header.empty()) {
       object.age_header = age_header;

@@ -37,6 +37,9 @@ struct ObjectSummary {
   std::string name_hash;
   // Its key and name sealed under its folder's key (docs/PROTOCOL.md 9.3).
   std::string folder_wrap;
+  // For the owner: when an operator disabled its public link after an abuse
+  // report (core/abuse_desk.h); nullopt otherwise and for other callers.
+  std::optional<absl::Time> link_disabled_at;
 };
 
 struct ShardLocation {

@@ -26,6 +26,7 @@ void ToProto(const ObjectSummary& s, v1::ObjectSummary* out) {
   out->set_parent_id(s.parent_id);
   out->set_name_hash(s.name_hash);
   out->set_folder_wrap(s.folder_wrap);
+  if (s.link_disabled_at.has_value()) SetTime(*s.link_disabled_at, out->mutable_link_disabled_at());
 }
 
 void ToProto(const ObjectManifest& m, v1::GetObjectResponse* out) {

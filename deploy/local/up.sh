@@ -85,7 +85,7 @@ start_service donations "$D_GRPC" "$BIN/freehold-donations" \
   --listen "$D_GRPC" --metrics-listen "$D_MET" --http-listen "$D_HTTP" \
   --database-url "$(role_url donations)" --stripe-webhook-secrets-file "$RUN/data/stripe-webhook-secret" \
   --exchange-rates "$ROOT/deploy/local/exchange-rates.csv" --accounts-keys "$RUN/data/accounts.pub" \
-  --coordinator "127.0.0.1:$((BASE + 103))" \
+  --coordinator "127.0.0.1:$((BASE + 103))" --accounts "$A_GRPC" \
   --monthly-cost-minor 5 "${D_TLS[@]}"  # fallback until the coordinator answers: 6 x 8 GiB raw at 1.00 EUR per TiB-month
 # The webhook and the transparency page over HTTPS: hitch in front of civetweb.
 tls_leaf donations-https donations local-donations-https

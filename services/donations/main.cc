@@ -33,6 +33,7 @@
 #include "services/donations/core/page_cache.h"
 #include "services/donations/core/parked_payment_replayer.h"
 #include "services/donations/core/public_ledger.h"
+#include "services/donations/grpc/accountability_feed.h"
 #include "services/donations/grpc/coordinator_funding_feed.h"
 #include "services/donations/core/intake.h"
 #include "services/donations/core/intake_batcher.h"
@@ -167,6 +168,10 @@ int main(int argc, char** argv) {
                     "coordinator gRPC address: the transparency page shows the storage cost "
                     "it computes (Funding.GetFundingStatus), refreshed every --gauge-refresh",
                     "FREEHOLD_COORDINATOR_ADDR");
+  freehold::AddFlag(app, "--accounts", &config.accounts,
+                    "accounts gRPC address: the transparency page shows the abandoned-account "
+                    "counts (GetLifecycleReport), refreshed every --gauge-refresh",
+                    "FREEHOLD_ACCOUNTS_ADDR");
   freehold::AddFlag(app, "--monthly-cost-minor", &config.monthly_cost_minor,
                     "this month's storage cost in base minor units (-1 = unknown)");
   freehold::AddFlag(app, "--monthly-cost-file", &config.monthly_cost_file,
@@ -344,6 +349,29 @@ int main(int argc, char** argv) {
         *channel, 3 * config.gauge_refresh + absl::Minutes(1));
     report.SetStorageFigures([&funding_feed] { return funding_feed->Latest(absl::Now()); });
   }
+  // Abuse counts (--coordinator) and account-lifecycle counts (--accounts) for the page.
+  std::unique_ptr<fd::AccountabilityFeed> accountability;
+  {
+    std::shared_ptr<grpc::Channel> coordinator_channel, accounts_channel;
+    if (!config.coordinator.empty()) {
+      absl::StatusOr<std::shared_ptr<grpc::Channel>> c =
+          freehold::MakeChannel(config.coordinator, tls.Client());
+      if (!c.ok()) Die(log, "--coordinator", c.status());
+      coordinator_channel = *c;
+    }
+    if (!config.accounts.empty()) {
+      absl::StatusOr<std::shared_ptr<grpc::Channel>> c =
+          freehold::MakeChannel(config.accounts, tls.Client());
+      if (!c.ok()) Die(log, "--accounts", c.status());
+      accounts_channel = *c;
+    }
+    if (coordinator_channel != nullptr || accounts_channel != nullptr) {
+      accountability = std::make_unique<fd::AccountabilityFeed>(
+          coordinator_channel, accounts_channel, 3 * config.gauge_refresh + absl::Minutes(1));
+      report.SetAccountabilityFigures(
+          [&accountability] { return accountability->Latest(absl::Now()); });
+    }
+  }
   fd::DonorPortal portal(queries, receipt_signer, clock, config.base_currency);
   fd::PgIntentStore intent_store(pool, &projection);
   fd::DonationIntents intents(intent_store, queries, clock);
@@ -444,6 +472,13 @@ int main(int argc, char** argv) {
         if (absl::Status s = funding_feed->Refresh(); !s.ok()) {
           log.Warn("could not read the coordinator's funding figures", {{"error", s}});
         }
+      }
+      if (accountability != nullptr) {
+        bool changed = false;
+        if (absl::Status s = accountability->Refresh(&changed); !s.ok()) {
+          log.Warn("could not read the abuse or account-lifecycle counts", {{"error", s}});
+        }
+        if (changed) page_cache.Invalidate();  // new counts show at once
       }
       if (absl::Status s = admin->Reload(); !s.ok()) {
         log.Warn("could not re-read --accounts-keys; keeping the previous keys", {{"error", s}});

@@ -239,6 +239,35 @@ TEST_F(ReadSidePgTest, CampaignProgressFollowsTheLedger) {
   EXPECT_THAT(html, Not(HasSubstr("Over<")));
 }
 
+// Issue 22: the abuse counts (coordinator) and account-lifecycle counts (accounts)
+// appear on the page once their sources answered, and never before.
+TEST_F(ReadSidePgTest, ThePageShowsAbuseAndLifecycleCountsOnceKnown) {
+  ASSERT_OK_AND_ASSIGN(TransparencyData none, report_->Transparency());
+  const std::string before = RenderTransparencyPage(none);
+  EXPECT_THAT(before, Not(HasSubstr("id=\"abuse\"")));
+  EXPECT_THAT(before, Not(HasSubstr("id=\"lifecycle\"")));
+  report_->SetAccountabilityFigures([] {
+    return AccountabilityFigures{AbuseFigures{12, 3, 1}, LifecycleFigures{true, 5, 2, 1, 4}};
+  });
+  ASSERT_OK_AND_ASSIGN(TransparencyData data, report_->Transparency());
+  const std::string html = RenderTransparencyPage(data);
+  EXPECT_THAT(html, HasSubstr("<strong id=\"abuse-reports\">12</strong>"));
+  EXPECT_THAT(html, HasSubstr("<strong id=\"links-disabled\">3</strong>"));
+  EXPECT_THAT(html, HasSubstr("<strong id=\"authority-requests\">1</strong>"));
+  EXPECT_THAT(html, HasSubstr("nothing is scanned"));
+  EXPECT_THAT(html, HasSubstr("<strong id=\"accounts-warned\">5</strong>"));
+  EXPECT_THAT(html, HasSubstr("<strong id=\"accounts-trashed\">2</strong>"));
+  EXPECT_THAT(html, HasSubstr("<strong id=\"accounts-collected\">1</strong>"));
+  EXPECT_THAT(html, HasSubstr("<strong id=\"accounts-renewed\">4</strong>"));
+  // Only one source known: only its section.
+  report_->SetAccountabilityFigures(
+      [] { return AccountabilityFigures{std::nullopt, LifecycleFigures{false, 0, 0, 0, 0}}; });
+  ASSERT_OK_AND_ASSIGN(data, report_->Transparency());
+  const std::string partial = RenderTransparencyPage(data);
+  EXPECT_THAT(partial, Not(HasSubstr("id=\"abuse\"")));
+  EXPECT_THAT(partial, HasSubstr("the lifecycle is off"));
+}
+
 TEST_F(ReadSidePgTest, PledgesAndMonthlyRecurring) {
   LoadRates();
   ASSERT_OK(Deliver(

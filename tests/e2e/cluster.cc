@@ -143,7 +143,8 @@ absl::Status Cluster::StartAll(const ClusterOptions& options) {
         "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--http-listen",
         "127.0.0.1:0", "--database-url", db_url_, "--base-currency", "EUR",
         "--receipt-key", dir_.File("donations-receipt.key"), "--gauge-refresh", "1s",
-        "--accounts-keys", keys, "--coordinator", coordinator_listen, "--log-level", "warn"};
+        "--accounts-keys", keys, "--coordinator", coordinator_listen, "--accounts",
+        accounts_address_, "--log-level", "warn"};
     for (std::string& flag :
          TlsFlags(pki_.Issue("donations", kRoleDonations, "e2e-donations"))) {
       args.push_back(std::move(flag));

@@ -8,7 +8,8 @@ const char* const kObjectColumns =
     "o.public_link, ts_to_micros(o.created_at), ts_to_micros(o.upload_expires_at), "
     "ts_to_micros(o.committed_at), o.segment_count, o.name_hash, "
     "o.inline_payload IS NOT NULL, ts_to_micros(o.trashed_at), ts_to_micros(o.purge_at), "
-    "o.share_record, o.header_version, COALESCE(o.parent_id::text, ''), o.folder_wrap";
+    "o.share_record, o.header_version, COALESCE(o.parent_id::text, ''), o.folder_wrap, "
+    "ts_to_micros(o.link_disabled_at)";
 // kObjectColumns and the inline payload (Get) or an empty one (listings); always last.
 const char* const kWithPayload = ", o.inline_payload";
 const char* const kWithoutPayload = ", NULL::bytea";
@@ -37,7 +38,8 @@ ObjectRecord ObjectFromRow(const pqxx::row& r) {
   o.header_version = static_cast<uint64_t>(r[19].as<int64_t>());
   o.parent_id = r[20].as<std::string>();
   o.folder_wrap = BytesOf(r[21]);
-  if (!r[22].is_null()) o.inline_payload = BytesOf(r[22]);
+  o.link_disabled_at = OptionalFromMicros(r[22].as<int64_t>());
+  if (!r[23].is_null()) o.inline_payload = BytesOf(r[23]);
   return o;
 }
 

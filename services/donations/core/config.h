@@ -44,6 +44,9 @@ struct DonationsConfig {
   // computes. The typed costs below are deprecated fallbacks for when it is not set or
   // not reachable.
   std::string coordinator;
+  // accounts (GetLifecycleReport): the page shows the abandoned-account counts; empty
+  // = not shown. (The abuse counts come from --coordinator.)
+  std::string accounts;
   int64_t monthly_cost_minor = -1;     // base minor units; -1 = unknown
   std::string monthly_cost_file;       // file with one integer; re-read on each page view
   std::string receipt_key_file;        // Ed25519 signing key; created (0600) if missing

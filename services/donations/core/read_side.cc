@@ -200,6 +200,7 @@ absl::StatusOr<TransparencyData> FundingReport::Transparency() {
   if (!out.storage.has_value() && monthly_cost_) out.monthly_cost_base_minor = monthly_cost_();
   FH_ASSIGN_OR_RETURN(out.monthly_recurring_base_minor, MonthlyRecurringBase());
   FH_ASSIGN_OR_RETURN(out.live_campaigns, campaigns_.ListCampaigns(true, now, 0, 100));
+  if (accountability_figures_) out.accountability = accountability_figures_();
   return out;
 }
 

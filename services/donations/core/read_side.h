@@ -82,6 +82,27 @@ struct StorageFigures {
   absl::Time as_of;
 };
 
+// Counts other services publish for the transparency page (issue 22): abuse reports
+// of public links (the coordinator's Abuse.GetAbuseCounts) and the abandoned-account
+// lifecycle (accounts' GetLifecycleReport). Aggregates only; each nullopt when its
+// source is not configured or has not answered recently.
+struct AbuseFigures {
+  uint64_t reports_received = 0;
+  uint64_t links_disabled = 0;
+  uint64_t authority_requests = 0;
+};
+struct LifecycleFigures {
+  bool enabled = false;
+  int64_t warned_total = 0;
+  int64_t trashed_total = 0;
+  int64_t collected_total = 0;
+  int64_t renewed_total = 0;
+};
+struct AccountabilityFigures {
+  std::optional<AbuseFigures> abuse;
+  std::optional<LifecycleFigures> lifecycle;
+};
+
 // What the transparency page shows.
 struct TransparencyData {
   std::string base_currency;
@@ -94,6 +115,7 @@ struct TransparencyData {
   std::optional<StorageFigures> storage;
   int64_t monthly_recurring_base_minor = 0;
   std::vector<Campaign> live_campaigns;
+  AccountabilityFigures accountability;
 };
 
 class FundingReport {
@@ -124,6 +146,11 @@ class FundingReport {
   void SetStorageFigures(std::function<std::optional<StorageFigures>()> figures) {
     storage_figures_ = std::move(figures);
   }
+  // The abuse and account-lifecycle counts (see AccountabilityFigures). Set once
+  // before serving.
+  void SetAccountabilityFigures(std::function<AccountabilityFigures()> figures) {
+    accountability_figures_ = std::move(figures);
+  }
   absl::StatusOr<std::vector<Pledge>> ListPledges(bool active_only, const PageSpec& page);
 
   // Streams entries with range.start <= at < range.end as CSV (header row first) in
@@ -143,6 +170,7 @@ class FundingReport {
   Logger log_;
   std::function<void()> rates_listener_;
   std::function<std::optional<StorageFigures>()> storage_figures_;
+  std::function<AccountabilityFigures()> accountability_figures_;
 };
 
 struct Receipt {

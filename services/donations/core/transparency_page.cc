@@ -33,6 +33,42 @@ std::string GiB(uint64_t bytes) {
 
 }  // namespace
 
+std::string RenderAccountability(const AccountabilityFigures& f) {
+  std::string html;
+  if (f.abuse.has_value()) {
+    const AbuseFigures& a = *f.abuse;
+    absl::StrAppend(
+        &html, "<section id=\"abuse\"><h2>Abuse reports</h2>\n",
+        "<p>Files are encrypted on their owners' devices: nobody at Freehold can read them, "
+        "and nothing is scanned. Anyone can report a public link; after review an operator "
+        "can disable it (its owner is told). No report or request can reveal a file's "
+        "content.</p>\n<ul>\n",
+        "<li>Reports received: <strong id=\"abuse-reports\">", a.reports_received,
+        "</strong></li>\n",
+        "<li>Links disabled after a report: <strong id=\"links-disabled\">", a.links_disabled,
+        "</strong></li>\n",
+        "<li>Requests from authorities: <strong id=\"authority-requests\">",
+        a.authority_requests, "</strong></li>\n</ul>\n</section>\n");
+  }
+  if (f.lifecycle.has_value()) {
+    const LifecycleFigures& l = *f.lifecycle;
+    absl::StrAppend(
+        &html, "<section id=\"lifecycle\"><h2>Abandoned accounts</h2>\n",
+        l.enabled ? "<p>Storage of accounts nobody uses is given back, after a warning.</p>\n"
+                  : "<p>Abandoned accounts are kept: the lifecycle is off on this service.</p>\n",
+        "<ul>\n",
+        "<li>Accounts warned: <strong id=\"accounts-warned\">", l.warned_total,
+        "</strong></li>\n",
+        "<li>Accounts trashed: <strong id=\"accounts-trashed\">", l.trashed_total,
+        "</strong></li>\n",
+        "<li>Accounts collected (deleted): <strong id=\"accounts-collected\">",
+        l.collected_total, "</strong></li>\n",
+        "<li>Owners who came back: <strong id=\"accounts-renewed\">", l.renewed_total,
+        "</strong></li>\n</ul>\n</section>\n");
+  }
+  return html;
+}
+
 std::string HtmlEscape(absl::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -121,7 +157,8 @@ std::string RenderTransparencyPage(const TransparencyData& d) {
                     c.donations == 1 ? " donation" : " donations", ".</p>\n",
                     Bar("bar-" + HtmlEscape(c.campaign_id), pct), "\n</article>\n");
   }
-  absl::StrAppend(&html, "</section>\n<footer><p>Amounts are net of refunds and chargebacks, in ",
+  absl::StrAppend(&html, "</section>\n", RenderAccountability(d.accountability));
+  absl::StrAppend(&html, "<footer><p>Amounts are net of refunds and chargebacks, in ",
                   HtmlEscape(d.base_currency),
                   ". No personal data is shown here.</p></footer>\n</body></html>\n");
   return html;

@@ -12,6 +12,9 @@ namespace freehold::donations {
 
 std::string RenderTransparencyPage(const TransparencyData& data);
 
+// The abuse and account-lifecycle sections (empty for figures that are nullopt).
+std::string RenderAccountability(const AccountabilityFigures& figures);
+
 // Escapes &, <, >, " and ' for HTML text and attribute values.
 std::string HtmlEscape(absl::string_view text);
 
