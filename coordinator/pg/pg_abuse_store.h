@@ -1,4 +1,4 @@
-// AbuseStore over PostgreSQL (schema "coordinator", migration 0017): abuse reports,
+// AbuseStore over PostgreSQL (schema "coordinator", migration 0016): abuse reports,
 // authority requests and objects.link_disabled_at (core/abuse_desk.h).
 #pragma once
 

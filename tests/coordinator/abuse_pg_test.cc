@@ -1,5 +1,5 @@
 // Abuse reports of public links over real PostgreSQL (core/abuse_desk.h, migration
-// 0017): only public links can be reported, inputs are validated with precise
+// 0016): only public links can be reported, inputs are validated with precise
 // statuses, reports are rate limited per network, an operator's disable turns the
 // link off for good (strangers get FAILED_PRECONDITION, the owner still reads and sees
 // the date, and cannot turn it on again), dismissing leaves the link, a resolved
