@@ -324,7 +324,7 @@ int main(int argc, char** argv) {
                        : authority_add->parsed() ? "authority-add"
                        : authority_ls->parsed()  ? "authority-ls"
                                                  : "counts";
-    return freehold::admin::RunAbuse(abuse_cmd, coordinator, g_transport, g_operator_secret);
+    return freehold::admin::RunAbuse(abuse_cmd, coordinator, g_transport, g_operator_token);
   }
 
   absl::StatusOr<freehold::ClientTlsOptions> tls = g_transport.For(coordinator, &std::cerr);
