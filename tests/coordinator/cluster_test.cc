@@ -250,8 +250,9 @@ TEST_F(CoordinatorClusterTest, CommitRefusesMissingAndWrongNodeReceipts) {
     ASSERT_TRUE(put.status.ok()) << put.status.error_message();
     receipts[p.index()] = put.receipt;
   }
+  // Two receipts short: below the degraded minimum (k+1 = 5), so refused.
   std::vector<std::string> missing = receipts;
-  missing.erase(missing.begin() + 5);
+  missing.erase(missing.begin() + 4, missing.end());
   grpc::Status s = Commit(owner, created.object_id(), 0, missing);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(s.error_message(), HasSubstr("shard 5"));
