@@ -10,34 +10,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/grpc_server.h"
+#include "client/admin/admin_rpc.h"
 #include "common/grpc_status.h"
 #include "freehold/v1/accounts.grpc.pb.h"
 #include "freehold/v1/donations.grpc.pb.h"
 
 namespace freehold::admin {
 namespace {
-
-int Failed(const std::string& what, const grpc::Status& st) {
-  absl::Status s = FromGrpcStatus(st);
-  std::cerr << "freehold-admin: " << what << ": " << s.message() << " ("
-            << absl::StatusCodeToString(s.code()) << ")\n";
-  return 1;
-}
-
-void PrintJson(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions opts;
-  opts.add_whitespace = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
-  std::cout << out;
-}
-
-std::unique_ptr<grpc::ClientContext> Context(const std::string& bearer) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  if (!bearer.empty()) ctx->AddMetadata("authorization", "Bearer " + bearer);
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return ctx;
-}
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(const std::string& address,
                                                        const ClientTransport& transport) {
