@@ -68,12 +68,48 @@ absl::StatusOr<v1::CommitObjectResponse> CoordinatorApi::CommitObject(
   return resp;
 }
 
-absl::StatusOr<v1::GetObjectResponse> CoordinatorApi::GetObject(const std::string& object_id) {
+absl::StatusOr<v1::GetObjectResponse> CoordinatorApi::GetObjectPage(const std::string& object_id,
+                                                                    uint32_t first_segment) {
   v1::GetObjectRequest req;
   req.set_object_id(object_id);
+  req.set_first_segment(first_segment);
   v1::GetObjectResponse resp;
   FH_CALL(GetObject, absl::StrCat("object ", object_id), req, resp);
   return resp;
+}
+
+absl::StatusOr<v1::GetObjectResponse> CoordinatorApi::GetObject(const std::string& object_id) {
+  absl::StatusOr<v1::GetObjectResponse> manifest = GetObjectPage(object_id, 0);
+  if (!manifest.ok()) return manifest;
+  if (absl::Status s = FetchRemainingSegments(object_id, *manifest); !s.ok()) return s;
+  return manifest;
+}
+
+absl::Status CoordinatorApi::FetchRemainingSegments(const std::string& object_id,
+                                                    v1::GetObjectResponse& manifest) {
+  // Each page continues where the ones before ended and holds at least one
+  // segment, so this ends after at most segment_count pages.
+  while (manifest.next_segment() != 0) {
+    if (manifest.next_segment() != static_cast<uint32_t>(manifest.segments_size()) ||
+        manifest.next_segment() >= manifest.segment_count()) {
+      return absl::InternalError(absl::StrCat("object ", object_id,
+                                              ": the coordinator paged its manifest out of order"));
+    }
+    absl::StatusOr<v1::GetObjectResponse> page = GetObjectPage(object_id, manifest.next_segment());
+    if (!page.ok()) return page.status();
+    if (page->segments_size() == 0 || page->segment_count() != manifest.segment_count()) {
+      return absl::InternalError(absl::StrCat(
+          "object ", object_id, ": a page of its manifest is empty or of another version"));
+    }
+    for (v1::SegmentManifest& s : *page->mutable_segments()) {
+      *manifest.add_segments() = std::move(s);
+    }
+    if (page->grants_expire_at().seconds() < manifest.grants_expire_at().seconds()) {
+      *manifest.mutable_grants_expire_at() = page->grants_expire_at();
+    }
+    manifest.set_next_segment(page->next_segment());
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<v1::ObjectSummary>> CoordinatorApi::ListAllObjects() {
@@ -165,6 +201,9 @@ absl::StatusOr<std::vector<absl::StatusOr<v1::GetObjectResponse>>> CoordinatorAp
     }
     for (v1::ObjectResult& r : *resp.mutable_results()) {
       if (r.found()) {
+        if (absl::Status s = FetchRemainingSegments(r.object_id(), *r.mutable_object()); !s.ok()) {
+          return s;
+        }
         out.push_back(std::move(*r.mutable_object()));
       } else {
         out.push_back(absl::NotFoundError(absl::StrCat("object ", r.object_id(), " not found")));

@@ -39,7 +39,12 @@ class CoordinatorApi {
       const v1::ReportCorruptShardRequest& req);
   absl::Status CommitSegment(const v1::CommitSegmentRequest& req);
   absl::StatusOr<v1::CommitObjectResponse> CommitObject(const v1::CommitObjectRequest& req);
+  // The whole manifest: every page of its segments, joined (grants_expire_at is
+  // the earliest of the pages').
   absl::StatusOr<v1::GetObjectResponse> GetObject(const std::string& object_id);
+  // One page of a manifest: segments from `first_segment` on.
+  absl::StatusOr<v1::GetObjectResponse> GetObjectPage(const std::string& object_id,
+                                                      uint32_t first_segment);
   // Every page.
   absl::StatusOr<std::vector<v1::ObjectSummary>> ListAllObjects();
   // Moves the object to the trash; `purge_at` (optional) receives when it leaves
@@ -56,7 +61,7 @@ class CoordinatorApi {
       const v1::PutInlineObjectsRequest& req);
   absl::StatusOr<v1::GetUploadLimitsResponse> GetUploadLimits();
   // Manifests of `object_ids` in order (as many calls as the answers need):
-  // each a manifest or NOT_FOUND naming the id.
+  // each a whole manifest (as GetObject) or NOT_FOUND naming the id.
   absl::StatusOr<std::vector<absl::StatusOr<v1::GetObjectResponse>>> GetObjects(
       const std::vector<std::string>& object_ids);
   absl::StatusOr<v1::FindObjectsByNameResponse> FindObjectsByName(
@@ -82,6 +87,9 @@ class CoordinatorApi {
   absl::StatusOr<v1::FundingStatus> FundingStatus();
 
  private:
+  // Appends the pages after the first to `manifest` (the first page of object_id).
+  absl::Status FetchRemainingSegments(const std::string& object_id,
+                                      v1::GetObjectResponse& manifest);
   // Prepares ctx with a deadline and the token (if any).
   absl::Status Prepare(grpc::ClientContext* ctx, absl::Duration timeout = kDefaultRpcTimeout);
 

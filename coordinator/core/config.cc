@@ -79,6 +79,9 @@ absl::Status CoordinatorConfig::Validate(bool require_process_fields) const {
   }
   if (max_share_accounts < 0) return bad("--max-share-accounts must be >= 0");
   if (inline_max_bytes > (64 << 10)) return bad("--inline-max-size must be at most 64 KiB");
+  if (manifest_page_segments < 1 || manifest_page_segments > 10000) {
+    return bad("--manifest-page-segments must be in 1..10000");
+  }
   if (inline_batch_max_objects < 1 || inline_batch_max_objects > 10000) {
     return bad("--inline-batch-max-objects must be in 1..10000");
   }

@@ -64,6 +64,11 @@ struct CoordinatorConfig {
   uint64_t max_metadata_bytes = 64 << 10;
   uint64_t max_header_bytes = 64 << 10;
   int max_share_accounts = 100;
+  // A manifest (GetObject) answers at most this many segments per call; the client
+  // asks again from next_segment. About 2.5 KB per 4+2 segment with its grants, so
+  // 1000 keeps a page near 2.5 MB, far below the 16 MiB message limit, for any
+  // object size (1 TiB of 64 MiB segments is 17 pages). 1..10000.
+  int manifest_page_segments = 1000;
 
   // --- Small objects (docs/ARCHITECTURE.md#small-objects) ---
   // Objects whose age payload is at most this many bytes may be stored inline in

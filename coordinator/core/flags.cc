@@ -65,6 +65,8 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
   AddByteSizeFlag(app, "--inline-max-size", &c->inline_max_bytes,
                   "objects whose encrypted payload is at most this size may be stored inline in "
                   "PostgreSQL instead of as shards (0 = never; at most 64KiB)");
+  AddFlag(app, "--manifest-page-segments", &c->manifest_page_segments,
+          "most segments one GetObject answer carries (the client pages the rest)");
   AddFlag(app, "--inline-batch-max-objects", &c->inline_batch_max_objects,
           "most objects per PutInlineObjects");
   AddByteSizeFlag(app, "--inline-batch-max-size", &c->inline_batch_max_bytes,

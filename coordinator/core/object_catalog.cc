@@ -49,13 +49,17 @@ ObjectCatalog::ObjectCatalog(MetadataStore& store, Clock& clock, const Coordinat
     : store_(store), clock_(clock), config_(config), grants_(grants), log_(std::move(log)) {}
 
 absl::StatusOr<ObjectManifest> ObjectCatalog::Get(const Caller* caller,
-                                                  const std::string& raw_object_id) {
+                                                  const std::string& raw_object_id,
+                                                  int first_segment, int max_segments) {
   FH_ASSIGN_OR_RETURN(const std::string object_id, CanonicalUuid(raw_object_id, "object_id"));
+  if (first_segment < 0) return absl::InvalidArgumentError("first_segment is negative");
+  if (max_segments < 0) return absl::InvalidArgumentError("max_segments is negative");
   const absl::Time now = clock_.Now();
   std::optional<ObjectManifest> out;
   FH_RETURN_IF_ERROR(store_.Read([&](MetadataTxn& txn) -> absl::Status {
     std::optional<std::map<std::string, Node>> nodes;
-    FH_ASSIGN_OR_RETURN(out, LoadManifest(txn, caller, object_id, now, nodes));
+    FH_ASSIGN_OR_RETURN(
+        out, LoadManifest(txn, caller, object_id, now, nodes, first_segment, max_segments));
     if (caller != nullptr && out->object.owner_account_id == caller->account_id) {
       FH_ASSIGN_OR_RETURN(out->shared_with, txn.objects().Shares(object_id));
     }
@@ -66,7 +70,7 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::Get(const Caller* caller,
 
 absl::StatusOr<ObjectManifest> ObjectCatalog::LoadManifest(
     MetadataTxn& txn, const Caller* caller, const std::string& object_id, absl::Time now,
-    std::optional<std::map<std::string, Node>>& nodes) {
+    std::optional<std::map<std::string, Node>>& nodes, int first_segment, int max_segments) {
   FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> found, txn.objects().Get(object_id, false));
   if (!found.has_value() || found->state != ObjectState::kCommitted) {
     return ObjectNotFoundError(object_id);
@@ -93,9 +97,17 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::LoadManifest(
   }
   // Deleted: unreadable from the delete on, by everyone (core/trash.h).
   if (object.trashed()) return TrashedObjectError(object_id);
+  // Checked only once the caller may read the object: nobody learns a segment count.
+  if (first_segment > 0 && (object.is_inline || first_segment >= object.segment_count)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("first_segment ", first_segment, " is past the object's last segment (",
+                     object.is_inline ? 0 : object.segment_count, " segments)"));
+  }
+  const int page = max_segments == 0 ? config_.manifest_page_segments
+                                     : std::min(max_segments, config_.manifest_page_segments);
   std::vector<SegmentRecord> segments;
   if (!object.is_inline) {
-    FH_ASSIGN_OR_RETURN(segments, txn.segments().List(object_id));
+    FH_ASSIGN_OR_RETURN(segments, txn.segments().ListRange(object_id, first_segment, page));
     if (!nodes.has_value()) {
       nodes.emplace();
       FH_ASSIGN_OR_RETURN(std::vector<Node> all, txn.nodes().List());
@@ -111,6 +123,10 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::LoadManifest(
   out.grants_expire_at = now + config_.grant_ttl;
   out.is_inline = object.is_inline;
   out.inline_payload = std::move(object.inline_payload);
+  out.segment_count = object.is_inline ? 0 : object.segment_count;
+  if (!object.is_inline && first_segment + page < object.segment_count) {
+    out.next_segment = first_segment + page;
+  }
   if (caller != nullptr && IsOwner(object, *caller)) {
     out.header_version = object.header_version;
     out.share_record = object.share_record;

@@ -64,7 +64,12 @@ struct ObjectManifest {
   std::string age_header;
   int data_shards = 0;
   int parity_shards = 0;
-  std::vector<SegmentManifest> segments;  // empty for inline objects
+  // One page of the segments (empty for inline objects): segments
+  // [first, first + segments.size()) of segment_count; next_segment is the first
+  // segment of the next page, 0 when this page ends the manifest.
+  std::vector<SegmentManifest> segments;
+  int segment_count = 0;
+  int next_segment = 0;
   absl::Time grants_expire_at = absl::UnixEpoch();
   bool is_inline = false;
   std::string inline_payload;  // the whole payload of an inline object
@@ -106,9 +111,15 @@ class ObjectCatalog {
   // `caller` null = no token (public links only). NOT_FOUND unknown or
   // uncommitted; UNAUTHENTICATED without token for a non-public object;
   // PERMISSION_DENIED for an account that may not read it.
-  absl::StatusOr<ObjectManifest> Get(const Caller* caller, const std::string& object_id);
+  // A manifest answers at most `max_segments` segments from `first_segment` on
+  // (0 = config manifest_page_segments, capped by it): one page; ask again from
+  // next_segment. INVALID_ARGUMENT (naming first_segment) for a first_segment at or
+  // past the object's segment count (other than 0).
+  absl::StatusOr<ObjectManifest> Get(const Caller* caller, const std::string& object_id,
+                                     int first_segment = 0, int max_segments = 0);
 
-  // Many manifests in one read transaction, in request order: each entry is the
+  // Many manifests in one read transaction, in request order (each the first
+  // page of its segments, as Get): each entry is the
   // manifest or NOT_FOUND (as Get answers for an object the caller may not
   // read). Answers a prefix of at most about `max_bytes` (at least one entry);
   // the caller asks again for the rest. INVALID_ARGUMENT for no ids, more than
@@ -162,11 +173,13 @@ class ObjectCatalog {
   absl::StatusOr<int> DeleteAccountData(const std::string& account_id);
 
  private:
-  // The manifest of `object_id` as `caller` may see it; `nodes` is filled on
-  // first need and reused.
+  // The manifest of `object_id` as `caller` may see it, segments
+  // [first_segment, first_segment + page) where page = max_segments (0 = the
+  // configured page, capped by it); `nodes` is filled on first need and reused.
   absl::StatusOr<ObjectManifest> LoadManifest(MetadataTxn& txn, const Caller* caller,
                                               const std::string& object_id, absl::Time now,
-                                              std::optional<std::map<std::string, Node>>& nodes);
+                                              std::optional<std::map<std::string, Node>>& nodes,
+                                              int first_segment = 0, int max_segments = 0);
   absl::StatusOr<ObjectRecord> LoadOwnedCommitted(MetadataTxn& txn, const Caller& caller,
                                                   const std::string& object_id);
   absl::Status CheckHeader(const std::string& age_header) const;

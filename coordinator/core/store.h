@@ -195,6 +195,10 @@ class SegmentRepository {
                                                            int segment) = 0;
   // All segments of an object in segment order, with their shards.
   virtual absl::StatusOr<std::vector<SegmentRecord>> List(const std::string& object_id) = 0;
+  // At most `limit` segments from segment `first` on, in segment order, with their
+  // shards (a page of a manifest).
+  virtual absl::StatusOr<std::vector<SegmentRecord>> ListRange(const std::string& object_id,
+                                                               int first, int limit) = 0;
   // Inserts the segment and its shards, or replaces them if it exists.
   virtual absl::Status Put(const SegmentRecord& segment) = 0;
   // Shard placements of a segment's shard moves so far: nodes the shard at `index`

@@ -53,6 +53,8 @@ void ToProto(const ObjectManifest& m, v1::GetObjectResponse* out) {
     }
   }
   SetTime(m.grants_expire_at, out->mutable_grants_expire_at());
+  out->set_segment_count(static_cast<uint32_t>(m.segment_count));
+  out->set_next_segment(static_cast<uint32_t>(m.next_segment));
   out->set_header_version(m.header_version);
   out->set_share_record(m.share_record);
   for (const std::string& a : m.shared_with) out->add_shared_with_account_ids(a);
@@ -350,8 +352,13 @@ grpc::Status CoordinatorGrpcService::GetObject(grpc::ServerContext* ctx,
   absl::StatusOr<std::optional<Caller>> caller =
       OptionalUserCaller(*ctx, OrgAccessKind::kRead);
   if (!caller.ok()) return Fail(caller);
+  if (req->first_segment() > INT32_MAX || req->max_segments() > INT32_MAX) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "first_segment or max_segments is out of range");
+  }
   absl::StatusOr<ObjectManifest> m =
-      p_.catalog.Get(caller->has_value() ? &**caller : nullptr, req->object_id());
+      p_.catalog.Get(caller->has_value() ? &**caller : nullptr, req->object_id(),
+                     static_cast<int>(req->first_segment()), static_cast<int>(req->max_segments()));
   if (!m.ok()) return Fail(m);
   ToProto(*m, resp);
   return grpc::Status::OK;

@@ -3,12 +3,16 @@
 // helpers to sign users up.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "absl/time/clock.h"
+#include "common/grpc_server.h"
+#include "freehold/v1/coordinator.grpc.pb.h"
 #include "tests/e2e/cli_runner.h"
 #include "tests/e2e/cluster.h"
 
@@ -17,10 +21,16 @@ namespace freehold::e2e {
 template <int kNodes, int kZones>
 class ClusterTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  static void SetUpTestSuite() { StartWith(Options()); }
+  // The suite's options; a test suite with other settings defines its own
+  // SetUpTestSuite calling StartWith(options).
+  static ClusterOptions Options() {
     ClusterOptions o;
     o.storage_nodes = kNodes;
     o.zones = kZones;
+    return o;
+  }
+  static void StartWith(const ClusterOptions& o) {
     absl::StatusOr<std::unique_ptr<Cluster>> c = Cluster::Start(o);
     if (c.ok()) {
       cluster_ = c->release();
@@ -67,6 +77,28 @@ class ClusterTest : public ::testing::Test {
       return "";
     }
     return j["id"].get<std::string>();
+  }
+
+  // The access token of a logged-in user (from its session file).
+  static std::string AccessToken(const CliUser& user) {
+    nlohmann::json j = nlohmann::json::parse(ReadFile(user.config_dir() + "/session.json"),
+                                             nullptr, false);
+    if (j.is_discarded() || !j.contains("access_token")) return "";
+    return j["access_token"].get<std::string>();
+  }
+
+  // A client of the coordinator's gRPC API, as the CLI connects.
+  std::unique_ptr<v1::Coordinator::Stub> CoordinatorStub() {
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> ch =
+        MakeChannel(cluster_->coordinator_address(), cluster_->client_tls());
+    EXPECT_TRUE(ch.ok()) << ch.status();
+    return v1::Coordinator::NewStub(*ch);
+  }
+
+  // A 10 s deadline and the bearer token (if any).
+  static void PrepareCall(grpc::ClientContext* ctx, const std::string& token) {
+    ctx->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
   }
 
   static inline Cluster* cluster_ = nullptr;

@@ -61,6 +61,16 @@ absl::StatusOr<std::vector<SegmentRecord>> PgSegments::List(const std::string& o
                        object_id));
 }
 
+absl::StatusOr<std::vector<SegmentRecord>> PgSegments::ListRange(const std::string& object_id,
+                                                                 int first, int limit) {
+  return SegmentsFromRows(txn_.exec_params(
+      std::string(kSegmentQuery) +
+          "WHERE s.object_id = $1::uuid AND s.segment >= $2::integer "
+          "AND s.segment < $2::bigint + $3::bigint "
+          "ORDER BY s.segment, sh.shard_index",
+      object_id, first, limit));
+}
+
 absl::Status PgSegments::Put(const SegmentRecord& s) {
   // One statement: the segment upsert runs as a data-modifying CTE (foreign
   // keys are checked at the end of the statement). Every parameter travels as

@@ -149,6 +149,8 @@ class PgSegments : public SegmentRepository {
   absl::StatusOr<std::optional<SegmentRecord>> Get(const std::string& object_id,
                                                    int segment) override;
   absl::StatusOr<std::vector<SegmentRecord>> List(const std::string& object_id) override;
+  absl::StatusOr<std::vector<SegmentRecord>> ListRange(const std::string& object_id, int first,
+                                                       int limit) override;
   absl::Status Put(const SegmentRecord& segment) override;
   absl::StatusOr<std::vector<std::string>> PreviousNodes(const std::string& object_id, int segment,
                                                          int index) override;
