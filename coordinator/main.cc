@@ -209,8 +209,8 @@ int main(int argc, char** argv) {
   fc::GrpcShardRebuilder rebuilder(node_client);
   fc::PgShardRefs shard_refs(pool);
   fc::GrpcOrphanSweepSender sweep_sender(node_client);
-  fc::OrphanSweepWorker orphan_sweep(store, shard_refs, sweep_sender, config.orphan_sweep,
-                                     log.With({{"part", "orphan-sweep"}}));
+  fc::OrphanSweepWorker orphan_sweep(store, shard_refs, sweep_sender, config.orphan_sweep, clock,
+                                     config.node_down_after, log.With({{"part", "orphan-sweep"}}));
   fc::RepairWorker repair(store, clock, config, placement, grants, monitor, rebuilder,
                           log.With({{"part", "repair"}}));
   repair.set_metrics(&metrics);
