@@ -193,6 +193,15 @@ TEST_F(OrgOpsEndToEndTest, EveryObjectCommandWithOrgFollowsTheRolesOnTheServer) 
   r = bob->Run({"--json", "ls", "--org", org, "/docs"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(Entries(r).size(), 1u) << r.out;
+
+  // After the rotation (generation 2) a folder holding generation-1 files is shared: its
+  // new key goes to the current generation, the files' keys open with the older one.
+  r = bob->Run({"--json", "share", "--org", org, "/proj", "--with", HandleOf(*eve)});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  const std::string proj_id = Json(r)["id"].get<std::string>();
+  r = eve->Run({"shared", "get", proj_id, "-o", eve->File("proj")});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(ReadFile(eve->File("proj") + "/a.txt"), a);
 }
 
 }  // namespace
