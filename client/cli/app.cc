@@ -196,7 +196,15 @@ int RunApp(int argc, char** argv) {
       "is a folder on the other side is refused unless --delete. Progress: a line on a\n"
       "terminal, nothing in a pipe, then one summary line; --json prints one JSON event\n"
       "per line (start, file, error, summary).");
-  c->callback([&] { run = [&](Context& ctx) { return RunSync(ctx, sync); }; });
+  c->add_option("--org", sync.org,
+                "the remote side is the organization ORG's (up: owner, admin and member; down: "
+                "any member)");
+  c->callback([&] {
+    run = [&](Context& ctx) {
+      if (!sync.org.empty()) ctx.SetOrg(sync.org, /*write=*/true);
+      return RunSync(ctx, sync);
+    };
+  });
 
   LsArgs ls;
   c = app.add_subcommand("ls",
@@ -354,7 +362,15 @@ int RunApp(int argc, char** argv) {
                          "write a file as a standard age file (decrypt: age -d -i KEYFILE)");
   c->add_option("OBJECT", exp.object, "object ID or file name")->required();
   c->add_option("-o,--output", exp.output, "where to write (default: NAME.age; - = stdout)");
-  c->callback([&] { run = [&](Context& ctx) { return RunExport(ctx, exp); }; });
+  c->add_option("--org", exp.org,
+                "an organization ORG's file (any member; it decrypts with the organization's "
+                "key of its generation)");
+  c->callback([&] {
+    run = [&](Context& ctx) {
+      if (!exp.org.empty()) ctx.SetOrg(exp.org);
+      return RunExport(ctx, exp);
+    };
+  });
 
   RecoveryKeyArgs recovery;
   c = app.add_subcommand("recovery-key",

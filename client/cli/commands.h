@@ -76,6 +76,7 @@ struct SyncArgs {
   int concurrency = 4;
   int throttle_retries = 6;
   absl::Duration max_throttle_wait = absl::Minutes(2);
+  std::string org;  // --org: the organization's folder (up: writers only)
 };
 struct TrashArgs {
   std::vector<std::string> objects;  // ids or names in the trash; empty: the whole trash (empty)

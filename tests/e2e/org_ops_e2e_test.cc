@@ -202,6 +202,23 @@ TEST_F(OrgOpsEndToEndTest, EveryObjectCommandWithOrgFollowsTheRolesOnTheServer) 
   r = eve->Run({"shared", "get", proj_id, "-o", eve->File("proj")});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(ReadFile(eve->File("proj") + "/a.txt"), a);
+
+  // sync up by a writer (to the current generation), down by the read-only member;
+  // export of an organization file is a standard age file.
+  const std::string up = bob->File("up");
+  ASSERT_EQ(::mkdir(up.c_str(), 0700), 0);
+  const std::string c = WriteRandomFile(up + "/c.txt", 4000, 13);
+  r = bob->Run({"sync", "--org", org, up, "fh:/synced"});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  const std::string down = dan->File("down");
+  r = dan->Run({"sync", "--org", org, "fh:/synced", down});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(ReadFile(down + "/c.txt"), c);
+  r = dan->Run({"sync", "--org", org, down, "fh:/synced2"});  // read-only: no sync up
+  EXPECT_EQ(r.exit_code, 3) << r.Describe();
+  r = dan->Run({"export", "--org", org, b_id, "-o", dan->File("b.age")});
+  ASSERT_EQ(r.exit_code, 0) << r.Describe();
+  EXPECT_EQ(ReadFile(dan->File("b.age")).rfind("age-encryption.org/v1\n", 0), 0u);
 }
 
 }  // namespace
