@@ -105,7 +105,7 @@ FreeholdFigures RunFreehold(const Options& o, const Tree& tree, const std::strin
     std::cerr << "cluster did not start: " << c.status() << "\n";
     std::exit(1);
   }
-  CliUser user((*c)->accounts_address(), (*c)->coordinator_address(), "bench password 123",
+  CliUser user((*c)->accounts_address(), (*c)->coordinator_address(), TestPassword("bench"),
                (*c)->ca_file());
   CliResult r = user.Run({"signup", "--handle", absl::StrCat("bench", ::getpid())});
   if (r.exit_code != 0) Die("signup", r);
