@@ -65,6 +65,31 @@ absl::StatusOr<std::optional<ObjectRecord>> PgObjects::Get(const std::string& ob
   return std::optional<ObjectRecord>(ObjectFromRow(r[0]));
 }
 
+absl::StatusOr<std::vector<ObjectRecord>> PgObjects::GetMany(
+    const std::vector<std::string>& object_ids) {
+  std::vector<ObjectRecord> out;
+  if (object_ids.empty()) return out;
+  // A uuid[] literal; the ids are canonical UUIDs (callers check them first).
+  std::string array = "{";
+  for (size_t i = 0; i < object_ids.size(); ++i) {
+    if (i > 0) array += ",";
+    for (char c : object_ids[i]) {
+      if (c == '"' || c == '\\' || c == ',' || c == '{' || c == '}') {
+        return absl::InvalidArgumentError("object ids must be UUIDs");
+      }
+      array += c;
+    }
+  }
+  array += "}";
+  pqxx::result r = Exec(txn_,
+                        std::string("SELECT ") + kObjectColumns + kWithPayload +
+                            " FROM objects o WHERE o.object_id = ANY($1::uuid[])",
+                        array);
+  out.reserve(r.size());
+  for (const pqxx::row& row : r) out.push_back(ObjectFromRow(row));
+  return out;
+}
+
 absl::Status PgObjects::Insert(const ObjectRecord& o) {
   Exec(txn_,
        "INSERT INTO objects (object_id, owner_account_id, encrypted_metadata, age_header, "

@@ -74,6 +74,8 @@ class PgObjects : public ObjectRepository {
   explicit PgObjects(pqxx::transaction_base& txn) : txn_(txn) {}
   absl::StatusOr<std::optional<ObjectRecord>> Get(const std::string& object_id,
                                                   bool for_update) override;
+  absl::StatusOr<std::vector<ObjectRecord>> GetMany(
+      const std::vector<std::string>& object_ids) override;
   absl::Status Insert(const ObjectRecord& object) override;
   absl::Status Update(const ObjectRecord& object) override;
   absl::Status Remove(const std::string& object_id) override;
