@@ -66,8 +66,15 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::Get(const Caller* caller,
 
 absl::StatusOr<ObjectManifest> ObjectCatalog::LoadManifest(
     MetadataTxn& txn, const Caller* caller, const std::string& object_id, absl::Time now,
-    std::optional<std::map<std::string, Node>>& nodes) {
-  FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> found, txn.objects().Get(object_id, false));
+    std::optional<std::map<std::string, Node>>& nodes,
+    std::map<std::string, ObjectRecord>* preloaded) {
+  std::optional<ObjectRecord> found;
+  if (preloaded != nullptr) {
+    auto it = preloaded->find(object_id);
+    if (it != preloaded->end()) found = it->second;
+  } else {
+    FH_ASSIGN_OR_RETURN(found, txn.objects().Get(object_id, false));
+  }
   if (!found.has_value() || found->state != ObjectState::kCommitted) {
     return ObjectNotFoundError(object_id);
   }
@@ -177,9 +184,18 @@ absl::StatusOr<std::vector<absl::StatusOr<ObjectManifest>>> ObjectCatalog::GetMa
   FH_RETURN_IF_ERROR(store_.Read([&](MetadataTxn& txn) -> absl::Status {
     out.clear();
     std::optional<std::map<std::string, Node>> nodes;
+    // Every row in one statement, not one per id.
+    std::map<std::string, ObjectRecord> rows;
+    {
+      FH_ASSIGN_OR_RETURN(std::vector<ObjectRecord> found, txn.objects().GetMany(ids));
+      for (ObjectRecord& r : found) {
+        std::string id = r.object_id;
+        rows.emplace(std::move(id), std::move(r));
+      }
+    }
     uint64_t bytes = 0;
     for (const std::string& id : ids) {
-      absl::StatusOr<ObjectManifest> m = LoadManifest(txn, &caller, id, now, nodes);
+      absl::StatusOr<ObjectManifest> m = LoadManifest(txn, &caller, id, now, nodes, &rows);
       // A link disabled after an abuse report is, for a batch, not found.
       if (absl::IsFailedPrecondition(m.status())) m = ObjectNotFoundError(id);
       if (!m.ok() && !absl::IsNotFound(m.status())) return m.status();

@@ -163,10 +163,12 @@ class ObjectCatalog {
 
  private:
   // The manifest of `object_id` as `caller` may see it; `nodes` is filled on
-  // first need and reused.
-  absl::StatusOr<ObjectManifest> LoadManifest(MetadataTxn& txn, const Caller* caller,
-                                              const std::string& object_id, absl::Time now,
-                                              std::optional<std::map<std::string, Node>>& nodes);
+  // first need and reused. `preloaded` (optional): the object rows read already
+  // (GetMany), by id; an id not in it does not exist.
+  absl::StatusOr<ObjectManifest> LoadManifest(
+      MetadataTxn& txn, const Caller* caller, const std::string& object_id, absl::Time now,
+      std::optional<std::map<std::string, Node>>& nodes,
+      std::map<std::string, ObjectRecord>* preloaded = nullptr);
   absl::StatusOr<ObjectRecord> LoadOwnedCommitted(MetadataTxn& txn, const Caller& caller,
                                                   const std::string& object_id);
   absl::Status CheckHeader(const std::string& age_header) const;
