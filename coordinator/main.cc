@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
       "manifests, GC, repair) and funding monitor (admission instead of quotas)"};
   app.footer(
       "Funding and admission (docs/ARCHITECTURE.md#12-funding-and-admission; "
-      "coordinator/grpc/API.md): every --funding-refresh\n"
+      "docs/API.md): every --funding-refresh\n"
       "the coordinator compares usage with what donations fund (--donations, --cost-model)\n"
       "and with physical capacity, exports freehold_funded_capacity_bytes,\n"
       "freehold_funding_{coverage_ratio,runway_seconds,monthly_income,monthly_cost},\n"
