@@ -1,6 +1,6 @@
 // Notices to owners of links disabled after an abuse report, over real PostgreSQL
 // (coordinator/core/owner_notices.h, services/accounts/core/owner_notices.h; coordinator
-// migration 0017_notify, accounts 0011_notify). Both schemas live in one test database
+// migration 0018_notify, accounts 0011_notify). Both schemas live in one test database
 // as in the local cluster; the coordinator's sender hands its outbox to the real
 // accounts core and store in process (the gRPC skin, Accounts.RecordOwnerNotices, is
 // exercised by tests/e2e/abuse_e2e_test.cc). Checked: the disable and its notice commit
