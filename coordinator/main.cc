@@ -18,6 +18,7 @@
 #include "common/pg.h"
 #include "common/tls_config.h"
 #include "coordinator/core/account_trash.h"
+#include "coordinator/core/owner_notices.h"
 #include "coordinator/core/access.h"
 #include "coordinator/core/admission.h"
 #include "coordinator/core/audit_worker.h"
@@ -52,6 +53,7 @@
 #include "coordinator/grpc/orphan_sweep_client.h"
 #include "coordinator/grpc/inventory_lister.h"
 #include "coordinator/grpc/org_membership_client.h"
+#include "coordinator/grpc/owner_notice_sink.h"
 #include "coordinator/grpc/remote_clients.h"
 #include "coordinator/grpc/shard_rebuilder.h"
 #include "coordinator/grpc/shard_transfer.h"
@@ -61,6 +63,7 @@
 #include "coordinator/pg/pg_shard_refs.h"
 #include "coordinator/pg/pg_inventory_store.h"
 #include "coordinator/pg/pg_org_owners.h"
+#include "coordinator/pg/pg_owner_notices.h"
 #include "coordinator/pg/pg_store.h"
 
 namespace fc = freehold::coordinator;
@@ -81,7 +84,7 @@ int main(int argc, char** argv) {
       "manifests, GC, repair) and funding monitor (admission instead of quotas)"};
   app.footer(
       "Funding and admission (docs/ARCHITECTURE.md#12-funding-and-admission; "
-      "coordinator/grpc/API.md): every --funding-refresh\n"
+      "docs/API.md): every --funding-refresh\n"
       "the coordinator compares usage with what donations fund (--donations, --cost-model)\n"
       "and with physical capacity, exports freehold_funded_capacity_bytes,\n"
       "freehold_funding_{coverage_ratio,runway_seconds,monthly_income,monthly_cost},\n"
@@ -209,8 +212,8 @@ int main(int argc, char** argv) {
   fc::GrpcShardRebuilder rebuilder(node_client);
   fc::PgShardRefs shard_refs(pool);
   fc::GrpcOrphanSweepSender sweep_sender(node_client);
-  fc::OrphanSweepWorker orphan_sweep(store, shard_refs, sweep_sender, config.orphan_sweep,
-                                     log.With({{"part", "orphan-sweep"}}));
+  fc::OrphanSweepWorker orphan_sweep(store, shard_refs, sweep_sender, config.orphan_sweep, clock,
+                                     config.node_down_after, log.With({{"part", "orphan-sweep"}}));
   fc::RepairWorker repair(store, clock, config, placement, grants, monitor, rebuilder,
                           log.With({{"part", "repair"}}));
   repair.set_metrics(&metrics);
@@ -238,6 +241,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<fc::GrpcTrashedAccountsFeed> trashed_feed;
   std::unique_ptr<fc::AccountTrashConsumer> trash_consumer;
   std::unique_ptr<fc::GrpcOrgMembership> org_membership;
+  std::unique_ptr<fc::GrpcOwnerNoticeSink> notice_sink;
   if (!config.accounts.empty()) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
         freehold::MakeChannel(config.accounts, tls.Client());
@@ -246,6 +250,9 @@ int main(int argc, char** argv) {
     feed = std::make_unique<fc::GrpcDeletedAccountsFeed>(*channel);
     revoked_feed = std::make_unique<fc::GrpcRevokedSessionsFeed>(*channel);
     org_membership = std::make_unique<fc::GrpcOrgMembership>(*channel);
+    // Notices to owners go to accounts, which knows their contact addresses
+    // (core/owner_notices.h).
+    notice_sink = std::make_unique<fc::GrpcOwnerNoticeSink>(*channel);
     consumer = std::make_unique<fc::AccountDeletionConsumer>(store, catalog, *feed,
                                                              log.With({{"part", "outbox"}}));
     // The abandoned-account trash (core/account_trash.h).
@@ -301,6 +308,15 @@ int main(int argc, char** argv) {
   fc::AbuseMetrics abuse_metrics(*registry);
   fc::AbuseDesk abuse_desk(abuse_store, clock, &abuse_metrics, log.With({{"part", "abuse"}}));
   fc::AbuseGrpcService abuse_service(abuse_desk, tokens);
+  fc::PgOwnerNoticeQueue notice_queue(pool);
+  std::unique_ptr<fc::OwnerNoticeSender> notice_sender;
+  if (notice_sink != nullptr) {
+    notice_sender = std::make_unique<fc::OwnerNoticeSender>(
+        notice_queue, *notice_sink, log.With({{"part", "owner-notices"}}));
+  } else {
+    log.Warn("no --accounts: owners are not notified of disabled links (the notices wait "
+             "in owner_notices until a coordinator with --accounts delivers them)");
+  }
   freehold::GrpcServerOptions server_options;
   server_options.listen_address = config.listen;
   // The CLI calls with tokens and no certificate; storage daemons and operators
@@ -343,6 +359,9 @@ int main(int argc, char** argv) {
   if (trash_consumer != nullptr) {
     loops.Add({"accounts-trash-outbox", every, true,
                [&] { return trash_consumer->Poll().status(); }});
+  }
+  if (notice_sender != nullptr) {
+    loops.Add({"owner-notices", every, true, [&] { return notice_sender->RunOnce().status(); }});
   }
   if (config.repair) {
     loops.Add({"repair", every, true, [&] { return repair.RunOnce().status(); }});

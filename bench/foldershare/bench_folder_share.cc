@@ -96,9 +96,20 @@ int Main(int argc, char** argv) {
     Die("put", r);
   }
 
+  // The coordinator's own count of SetEntryKeys calls (freehold_rpc_total, every status
+  // code). MetricSum runs curl with its output in the scratch directory, which must
+  // exist: alice.File("scratch") did not, so every read failed (-1) and the difference
+  // printed was 0. A failed read now stops the benchmark instead of printing a figure.
   const std::string metrics = cluster.coordinator_metrics_address();
   auto set_entry_keys = [&] {
-    return MetricSum(metrics, "freehold_rpc_total", "SetEntryKeys", alice.File("scratch"));
+    const double n = MetricSum(metrics, "freehold_rpc_total",
+                               "method=\"SetEntryKeys\",service=\"freehold.v1.Coordinator\"",
+                               alice.work_dir());
+    if (n < 0) {
+      std::cerr << "cannot read the coordinator's metrics at " << metrics << "\n";
+      std::exit(1);
+    }
+    return n;
   };
   // Reference: sharing one file.
   nlohmann::json one = Json(alice, {"share", "one.txt", bob_handle}, "share one file");

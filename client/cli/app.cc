@@ -196,7 +196,15 @@ int RunApp(int argc, char** argv) {
       "is a folder on the other side is refused unless --delete. Progress: a line on a\n"
       "terminal, nothing in a pipe, then one summary line; --json prints one JSON event\n"
       "per line (start, file, error, summary).");
-  c->callback([&] { run = [&](Context& ctx) { return RunSync(ctx, sync); }; });
+  c->add_option("--org", sync.org,
+                "the remote side is the organization ORG's (up: owner, admin and member; down: "
+                "any member)");
+  c->callback([&] {
+    run = [&](Context& ctx) {
+      if (!sync.org.empty()) ctx.SetOrg(sync.org, /*write=*/true);
+      return RunSync(ctx, sync);
+    };
+  });
 
   LsArgs ls;
   c = app.add_subcommand("ls",
@@ -212,11 +220,23 @@ int RunApp(int argc, char** argv) {
     };
   });
 
+  // --org on the commands that change an organization's files: owner, admin and member
+  // may; read-only members may only list and read (the coordinator refuses them:
+  // docs/ARCHITECTURE.md "Organizations' objects").
+  constexpr char kOrgWriteHelp[] =
+      "the organization ORG's files (owner, admin and member; read-only members may not)";
+
   MkdirArgs mkdir;
   c = app.add_subcommand("mkdir", "create folders");
   c->add_option("PATH", mkdir.paths, "folders to create, e.g. /photos/2024")->required();
   c->add_flag("-p,--parents", mkdir.parents, "create missing parents; no error if it exists");
-  c->callback([&] { run = [&](Context& ctx) { return RunMkdir(ctx, mkdir); }; });
+  c->add_option("--org", mkdir.org, kOrgWriteHelp);
+  c->callback([&] {
+    run = [&](Context& ctx) {
+      if (!mkdir.org.empty()) ctx.SetOrg(mkdir.org, /*write=*/true);
+      return RunMkdir(ctx, mkdir);
+    };
+  });
 
   MvArgs mv;
   c = app.add_subcommand("mv", "move or rename a file or folder (atomic on the server)");
@@ -224,19 +244,35 @@ int RunApp(int argc, char** argv) {
                 "SRC DST (DST an existing folder: move into it; else the new path), or "
                 "SRC... FOLDER")
       ->required();
-  c->callback([&] { run = [&](Context& ctx) { return RunMv(ctx, mv); }; });
+  c->add_option("--org", mv.org, kOrgWriteHelp);
+  c->callback([&] {
+    run = [&](Context& ctx) {
+      if (!mv.org.empty()) ctx.SetOrg(mv.org, /*write=*/true);
+      return RunMv(ctx, mv);
+    };
+  });
 
   FindArgs find;
   c = app.add_subcommand("find", "list every file and folder under PATH, one path per line");
   c->add_option("PATH", find.path, "the folder to walk (default: the root)");
-  c->callback([&] { run = [&](Context& ctx) { return RunFind(ctx, find); }; });
+  c->add_option("--org", find.org, "the organization ORG's files (any member)");
+  c->callback([&] {
+    run = [&](Context& ctx) {
+      if (!find.org.empty()) ctx.SetOrg(find.org);
+      return RunFind(ctx, find);
+    };
+  });
 
   RmArgs rm;
   c = app.add_subcommand("rm", "delete files (to the trash: restorable until its window ends)");
   c->add_option("OBJECT", rm.objects, "object IDs, file names or (with a /) paths")->required();
   c->add_flag("-r,--recursive", rm.recursive, "delete folders and everything in them");
+  c->add_option("--org", rm.org,
+                "the organization ORG's files, to its trash (owner, admin and member; "
+                "read-only members may not)");
   c->callback([&] {
     run = [&](Context& ctx) {
+      if (!rm.org.empty()) ctx.SetOrg(rm.org);
       bool paths = rm.recursive;
       for (const std::string& o : rm.objects) paths = paths || o.find('/') != std::string::npos;
       return paths ? RunRmTree(ctx, rm) : RunRm(ctx, rm);
@@ -250,7 +286,15 @@ int RunApp(int argc, char** argv) {
   c->add_option("--with", share.with, "the other account's handle");
   c->add_flag("--list", share.list,
               "show who the file is shared with (kept on the server: the same on every device)");
-  c->callback([&] { run = [&](Context& ctx) { return RunShare(ctx, share); }; });
+  c->add_option("--org", share.org,
+                "an organization ORG's file or folder (the organization's key opens it; owner, "
+                "admin and member may share, any member may --list)");
+  c->callback([&] {
+    run = [&](Context& ctx) {
+      if (!share.org.empty()) ctx.SetOrg(share.org, /*write=*/!share.list);
+      return RunShare(ctx, share);
+    };
+  });
 
   UnshareArgs unshare;
   c = app.add_subcommand(
@@ -259,7 +303,13 @@ int RunApp(int argc, char** argv) {
       "on the server; it cannot take back a copy they already downloaded)");
   c->add_option("OBJECT", unshare.object, "object ID, file name, or /PATH of a folder")->required();
   c->add_option("HANDLE", unshare.handle, "the other account's handle")->required();
-  c->callback([&] { run = [&](Context& ctx) { return RunUnshare(ctx, unshare); }; });
+  c->add_option("--org", unshare.org, kOrgWriteHelp);
+  c->callback([&] {
+    run = [&](Context& ctx) {
+      if (!unshare.org.empty()) ctx.SetOrg(unshare.org, /*write=*/true);
+      return RunUnshare(ctx, unshare);
+    };
+  });
 
   c = app.add_subcommand("migrate-metadata",
                          "bind the encrypted names of older files to their objects (ls and get "
@@ -270,7 +320,13 @@ int RunApp(int argc, char** argv) {
   c = app.add_subcommand("link", "print a public link (anyone with it can read the file or folder)");
   c->add_option("OBJECT", link.object, "object ID, file name, or /PATH of a folder")->required();
   c->add_flag("--disable", link.disable, "turn public links to this file off");
-  c->callback([&] { run = [&](Context& ctx) { return RunLink(ctx, link); }; });
+  c->add_option("--org", link.org, kOrgWriteHelp);
+  c->callback([&] {
+    run = [&](Context& ctx) {
+      if (!link.org.empty()) ctx.SetOrg(link.org, /*write=*/true);
+      return RunLink(ctx, link);
+    };
+  });
 
   FetchArgs fetch;
   c = app.add_subcommand("fetch", "download a public link (no account needed)");
@@ -306,7 +362,15 @@ int RunApp(int argc, char** argv) {
                          "write a file as a standard age file (decrypt: age -d -i KEYFILE)");
   c->add_option("OBJECT", exp.object, "object ID or file name")->required();
   c->add_option("-o,--output", exp.output, "where to write (default: NAME.age; - = stdout)");
-  c->callback([&] { run = [&](Context& ctx) { return RunExport(ctx, exp); }; });
+  c->add_option("--org", exp.org,
+                "an organization ORG's file (any member; it decrypts with the organization's "
+                "key of its generation)");
+  c->callback([&] {
+    run = [&](Context& ctx) {
+      if (!exp.org.empty()) ctx.SetOrg(exp.org);
+      return RunExport(ctx, exp);
+    };
+  });
 
   RecoveryKeyArgs recovery;
   c = app.add_subcommand("recovery-key",
@@ -358,18 +422,40 @@ int RunApp(int argc, char** argv) {
   CLI::App* trash = app.add_subcommand(
       "trash", "deleted files, kept for the coordinator's window (30 days by default)");
   trash->require_subcommand(1);
+  constexpr char kOrgTrashHelp[] =
+      "the organization ORG's trash (shared by its owner, admins and members; not read-only "
+      "members)";
+  TrashArgs trash_ls;
   c = trash->add_subcommand("ls", "list the trash (names decrypted here)");
-  c->callback([&] { run = [](Context& ctx) { return RunTrashLs(ctx); }; });
+  c->add_option("--org", trash_ls.org, kOrgTrashHelp);
+  c->callback([&] {
+    run = [&](Context& ctx) {
+      if (!trash_ls.org.empty()) ctx.SetOrg(trash_ls.org);
+      return RunTrashLs(ctx);
+    };
+  });
   TrashArgs trash_restore;
   c = trash->add_subcommand("restore", "bring files back from the trash");
   c->add_option("OBJECT", trash_restore.objects, "object IDs or file names")->required();
   c->add_flag("--keep-both", trash_restore.keep_both,
               "restore even when a file of that name exists now (both are kept)");
-  c->callback([&] { run = [&](Context& ctx) { return RunTrashRestore(ctx, trash_restore); }; });
+  c->add_option("--org", trash_restore.org, kOrgTrashHelp);
+  c->callback([&] {
+    run = [&](Context& ctx) {
+      if (!trash_restore.org.empty()) ctx.SetOrg(trash_restore.org);
+      return RunTrashRestore(ctx, trash_restore);
+    };
+  });
   TrashArgs trash_empty;
   c = trash->add_subcommand("empty", "delete files in the trash for good now (all without OBJECT)");
   c->add_option("OBJECT", trash_empty.objects, "object IDs or file names (default: all)");
-  c->callback([&] { run = [&](Context& ctx) { return RunTrashEmpty(ctx, trash_empty); }; });
+  c->add_option("--org", trash_empty.org, kOrgTrashHelp);
+  c->callback([&] {
+    run = [&](Context& ctx) {
+      if (!trash_empty.org.empty()) ctx.SetOrg(trash_empty.org);
+      return RunTrashEmpty(ctx, trash_empty);
+    };
+  });
 
   CLI::App* org = app.add_subcommand(
       "org", "organizations: members with roles sharing an organization key");

@@ -48,6 +48,7 @@ namespace {
 struct Opened {
   CoordinatorApi* coordinator = nullptr;
   client::X25519Identity identity;
+  FolderKeyOwner key_owner;  // org mode: the organization's key generations
 };
 
 // Readers of a shared folder above `folder_id` can open what was just added
@@ -55,7 +56,7 @@ struct Opened {
 absl::Status SyncSharedKeys(Opened& o, RemoteTree& tree, const std::string& folder_id) {
   if (folder_id.empty()) return absl::OkStatus();
   absl::StatusOr<KeySync> k =
-      SyncFolderKeysAfterChange(*o.coordinator, tree, o.identity, folder_id);
+      SyncFolderKeysAfterChange(*o.coordinator, tree, o.identity, folder_id, o.key_owner);
   if (!k.ok()) {
     return WithContext(k.status(), "giving the new entries their keys for the folder's readers "
                                    "(stored; `freehold share --list FOLDER` retries later)");
@@ -71,7 +72,7 @@ absl::StatusOr<Opened> OpenUser(Context& ctx) {
   // The password is asked and hashed once for the whole command.
   absl::StatusOr<client::X25519Identity> identity = (*user)->Identity(ctx.Passwords());
   if (!identity.ok()) return identity.status();
-  return Opened{*coordinator, *std::move(identity)};
+  return Opened{*coordinator, *std::move(identity), FolderKeyOwnerOf(ctx)};
 }
 
 int64_t NanosOf(const struct timespec& t) {

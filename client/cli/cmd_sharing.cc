@@ -1,6 +1,8 @@
 // share, link, fetch.
 #include <algorithm>
 #include <iostream>
+#include <memory>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
@@ -34,13 +36,20 @@ absl::Status OpenerError(const absl::Status& s) {
 
 namespace {
 
-// The pieces every sharing command needs.
+// The pieces every sharing command needs. In org mode (`--org`) the owner is the
+// organization: `identity` is its naming identity (names, share records), the headers
+// open with any of its key generations, and new folder keys go to its current one.
 struct Owner {
   UserSession* user = nullptr;
   CoordinatorApi* coordinator = nullptr;
   std::optional<client::X25519Identity> identity;
   std::string object_id;  // the folder id for a folder
   bool is_folder = false;
+  std::string owner_id;   // the account, or the organization in org mode
+  FolderKeyOwner key_owner;
+  // Opens the file key of a header: `identity`, then the organization's generations.
+  std::vector<std::unique_ptr<client::X25519AgeIdentity>> opener_store;
+  std::vector<const client::AgeIdentity*> openers;
 };
 
 absl::StatusOr<Owner> OpenOwner(Context& ctx, const std::string& object) {
@@ -54,6 +63,13 @@ absl::StatusOr<Owner> OpenOwner(Context& ctx, const std::string& object) {
   absl::StatusOr<client::X25519Identity> identity = o.user->Identity(ctx.Passwords());
   if (!identity.ok()) return identity.status();
   o.identity = *std::move(identity);
+  o.owner_id = ctx.Org() != nullptr ? ctx.Org()->org_id : o.user->session().account_id;
+  o.key_owner = FolderKeyOwnerOf(ctx);
+  o.opener_store.push_back(std::make_unique<client::X25519AgeIdentity>(o.identity->Clone()));
+  for (const client::X25519Identity* more : o.key_owner.more) {
+    o.opener_store.push_back(std::make_unique<client::X25519AgeIdentity>(more->Clone()));
+  }
+  for (const auto& a : o.opener_store) o.openers.push_back(a.get());
   // A path naming a folder shares the folder (docs/PROTOCOL.md 9.3).
   if (object.find('/') != std::string::npos) {
     absl::StatusOr<std::vector<std::string>> parts = SplitRemotePath(object);
@@ -75,13 +91,16 @@ absl::StatusOr<Owner> OpenOwner(Context& ctx, const std::string& object) {
   return o;
 }
 
+// The owner of the objects (the organization in org mode).
+std::string OwnerId(const Owner& o) { return o.owner_id; }
+// The person running the command (their contacts, their own account).
 std::string MyAccount(const Owner& o) { return o.user->session().account_id; }
 
 absl::Status RunShareList(Context& ctx, const ShareArgs& args) {
   absl::StatusOr<Owner> o = OpenOwner(ctx, args.object);
   if (!o.ok()) return o.status();
   absl::StatusOr<SharingState> state =
-      LoadSharing(*o->coordinator, o->object_id, *o->identity, MyAccount(*o), o->is_folder);
+      LoadSharing(*o->coordinator, o->object_id, *o->identity, OwnerId(*o), o->is_folder);
   if (o->is_folder && absl::IsFailedPrecondition(state.status())) {
     // A folder without a key was never shared.
     SharingState empty;
@@ -192,17 +211,16 @@ absl::Status RunShare(Context& ctx, const ShareArgs& args) {
   KeySync keys;
   if (o->is_folder) {
     RemoteTree tree(*o->coordinator, *o->identity);
-    absl::StatusOr<KeySync> k = EnsureFolderKeys(*o->coordinator, tree, *o->identity, o->object_id);
+    absl::StatusOr<KeySync> k = EnsureFolderKeys(*o->coordinator, tree, *o->identity, o->object_id, o->key_owner);
     if (!k.ok()) return k.status();
     keys = *k;
   }
   // Read the header, share record and share list the server holds (the same
   // on every device), add the recipient, write back with compare-and-swap.
-  client::X25519AgeIdentity opener(o->identity->Clone());
-  const client::AgeIdentity* openers[] = {&opener};
+  const std::vector<const client::AgeIdentity*>& openers = o->openers;
   bool already = false;
   absl::Status s = ChangeSharing(
-      *o->coordinator, o->object_id, *o->identity, MyAccount(*o),
+      *o->coordinator, o->object_id, *o->identity, OwnerId(*o),
       [&](SharingState& state) -> absl::Status {
         already = false;
         std::vector<std::string> stale;  // stanzas of an earlier key of this account
@@ -287,7 +305,7 @@ absl::Status RunUnshare(Context& ctx, const UnshareArgs& args) {
   std::string account_id;
   {
     absl::StatusOr<SharingState> state =
-        LoadSharing(*o->coordinator, o->object_id, *o->identity, MyAccount(*o), o->is_folder);
+        LoadSharing(*o->coordinator, o->object_id, *o->identity, OwnerId(*o), o->is_folder);
     if (o->is_folder && absl::IsFailedPrecondition(state.status())) {
       return absl::NotFoundError(
           absl::StrCat("folder ", o->object_id, " is not shared with \"", handle, "\""));
@@ -312,11 +330,10 @@ absl::Status RunUnshare(Context& ctx, const UnshareArgs& args) {
     if (!who.ok()) return who.status();
     account_id = who->account_id();
   }
-  client::X25519AgeIdentity opener(o->identity->Clone());
-  const client::AgeIdentity* openers[] = {&opener};
+  const std::vector<const client::AgeIdentity*>& openers = o->openers;
   int stanzas_removed = 0;
   absl::Status s = ChangeSharing(
-      *o->coordinator, o->object_id, *o->identity, MyAccount(*o),
+      *o->coordinator, o->object_id, *o->identity, OwnerId(*o),
       [&](SharingState& state) -> absl::Status {
         std::vector<std::string> shares;
         std::vector<client::ShareEntry> kept;
@@ -368,12 +385,11 @@ absl::Status RunUnshare(Context& ctx, const UnshareArgs& args) {
 absl::Status RunLink(Context& ctx, const LinkArgs& args) {
   absl::StatusOr<Owner> o = OpenOwner(ctx, args.object);
   if (!o.ok()) return o.status();
-  client::X25519AgeIdentity opener(o->identity->Clone());
-  const client::AgeIdentity* openers[] = {&opener};
+  const std::vector<const client::AgeIdentity*>& openers = o->openers;
   if (args.disable) {
     int removed = 0;
     absl::Status s = ChangeSharing(
-        *o->coordinator, o->object_id, *o->identity, MyAccount(*o),
+        *o->coordinator, o->object_id, *o->identity, OwnerId(*o),
         [&](SharingState& state) -> absl::Status {
           std::vector<std::string> shares;
           std::vector<client::ShareEntry> kept;
@@ -409,12 +425,12 @@ absl::Status RunLink(Context& ctx, const LinkArgs& args) {
   }
   if (o->is_folder) {
     RemoteTree tree(*o->coordinator, *o->identity);
-    absl::StatusOr<KeySync> k = EnsureFolderKeys(*o->coordinator, tree, *o->identity, o->object_id);
+    absl::StatusOr<KeySync> k = EnsureFolderKeys(*o->coordinator, tree, *o->identity, o->object_id, o->key_owner);
     if (!k.ok()) return k.status();
   }
   std::optional<client::X25519Identity> link_identity;
   absl::Status s = ChangeSharing(
-      *o->coordinator, o->object_id, *o->identity, MyAccount(*o),
+      *o->coordinator, o->object_id, *o->identity, OwnerId(*o),
       [&](SharingState& state) -> absl::Status {
         absl::StatusOr<client::PublicLink> link = client::AddPublicLink(state.header, openers);
         if (!link.ok()) return OpenerError(link.status());

@@ -367,6 +367,8 @@ absl::Status SyncUp(Context& ctx, const SyncArgs& args, const std::string& local
     options.upload.admission_retries = args.throttle_retries;
     options.upload.max_admission_wait = args.max_throttle_wait;
     if (ctx.options().threads > 0) options.upload.encode_threads = ctx.options().threads;
+    // Org mode: new files go to the organization's current key generation.
+    if (ctx.Org() != nullptr) options.encrypt_to = &ctx.Org()->current();
     std::map<std::string, size_t> index_of;
     for (size_t k = 0; k < items.size(); ++k) index_of[items[k].path] = k;
     options.on_stored = [&](const PutOutcome& r) {

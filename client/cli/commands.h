@@ -46,6 +46,7 @@ struct GetArgs {
 struct RmArgs {
   std::vector<std::string> objects;
   bool recursive = false;  // rm -r PATH: a folder and everything in it
+  std::string org;         // --org: the organization's files
 };
 // Folders (docs/ARCHITECTURE.md#folders).
 struct LsArgs {
@@ -56,12 +57,15 @@ struct LsArgs {
 struct MkdirArgs {
   std::vector<std::string> paths;
   bool parents = false;
+  std::string org;  // --org: the organization's folders
 };
 struct MvArgs {
   std::vector<std::string> paths;  // SRC... DST
+  std::string org;                 // --org: the organization's files
 };
 struct FindArgs {
   std::string path;  // default: the root
+  std::string org;   // --org: the organization's files
 };
 // sync (cmd_sync.cc): one side is fh:REMOTE.
 struct SyncArgs {
@@ -72,23 +76,30 @@ struct SyncArgs {
   int concurrency = 4;
   int throttle_retries = 6;
   absl::Duration max_throttle_wait = absl::Minutes(2);
+  std::string org;  // --org: the organization's folder (up: writers only)
 };
 struct TrashArgs {
   std::vector<std::string> objects;  // ids or names in the trash; empty: the whole trash (empty)
   bool keep_both = false;            // restore: even if a live file has the name
+  std::string org;                   // --org: the organization's trash (its writers')
 };
+// share / unshare / link with --org: an organization's file or folder; the
+// organization's key opens the file key, which is wrapped to the other account.
 struct ShareArgs {
   std::string object;
   std::string with;
   bool list = false;  // --list: who the object is shared with
+  std::string org;
 };
 struct UnshareArgs {
   std::string object;
   std::string handle;
+  std::string org;
 };
 struct LinkArgs {
   std::string object;
   bool disable = false;
+  std::string org;
 };
 // shared ls/get FOLDER_ID: a folder another account shared with me (cmd_shared.cc).
 struct SharedArgs {

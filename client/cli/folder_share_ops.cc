@@ -59,13 +59,21 @@ absl::StatusOr<std::string> Wrap(const client::SecretBytes& folder_key,
 
 }  // namespace
 
-absl::StatusOr<client::SecretBytes> OpenFolderKey(const v1::FolderSummary& folder,
-                                                  const client::X25519Identity& identity) {
+FolderKeyOwner FolderKeyOwnerOf(const Context& ctx) {
+  FolderKeyOwner owner;
+  owner.more = ctx.ExtraIdentities();
+  if (ctx.Org() != nullptr) owner.encrypt_to = &ctx.Org()->current();
+  return owner;
+}
+
+absl::StatusOr<client::SecretBytes> OpenFolderKey(
+    const v1::FolderSummary& folder, const client::X25519Identity& identity,
+    const std::vector<const client::X25519Identity*>& more) {
   if (folder.age_header().empty()) {
     return absl::FailedPreconditionError(
         absl::StrCat("folder ", folder.folder_id(), " has no key (it was never shared)"));
   }
-  absl::StatusOr<client::SecretBytes> key = OpenFileKey(folder.age_header(), identity);
+  absl::StatusOr<client::SecretBytes> key = OpenFileKey(folder.age_header(), identity, more);
   if (absl::IsPermissionDenied(key.status())) {
     return absl::PermissionDeniedError(
         absl::StrCat("folder ", folder.folder_id(), " is not shared with your key"));
@@ -75,10 +83,12 @@ absl::StatusOr<client::SecretBytes> OpenFolderKey(const v1::FolderSummary& folde
 
 absl::StatusOr<KeySync> EnsureFolderKeys(CoordinatorApi& coordinator, RemoteTree& tree,
                                          const client::X25519Identity& identity,
-                                         const std::string& folder_id) {
+                                         const std::string& folder_id,
+                                         const FolderKeyOwner& owner) {
   KeySync stats;
   KeyBatcher batch(coordinator, stats);
-  client::X25519Recipient self(identity.public_key());
+  client::X25519Recipient self(
+      (owner.encrypt_to != nullptr ? *owner.encrypt_to : identity).public_key());
   const client::AgeRecipient* me[] = {&self};
   auto new_key = [&]() -> absl::StatusOr<client::NewAgeFile> { return client::NewFileHeader(me); };
 
@@ -95,7 +105,7 @@ absl::StatusOr<KeySync> EnsureFolderKeys(CoordinatorApi& coordinator, RemoteTree
     ++stats.folders_keyed;
     queue.emplace_back(top->folder_id(), std::move(k->file_key));
   } else {
-    absl::StatusOr<client::SecretBytes> k = OpenFolderKey(*top, identity);
+    absl::StatusOr<client::SecretBytes> k = OpenFolderKey(*top, identity, owner.more);
     if (!k.ok()) return k.status();
     queue.emplace_back(top->folder_id(), *std::move(k));
   }
@@ -125,7 +135,7 @@ absl::StatusOr<KeySync> EnsureFolderKeys(CoordinatorApi& coordinator, RemoteTree
         child_key = std::move(k->file_key);
         ++stats.folders_keyed;
       } else {
-        absl::StatusOr<client::SecretBytes> k = OpenFolderKey(c.folder, identity);
+        absl::StatusOr<client::SecretBytes> k = OpenFolderKey(c.folder, identity, owner.more);
         if (!k.ok()) return k.status();
         child_key = *std::move(k);
       }
@@ -154,7 +164,7 @@ absl::StatusOr<KeySync> EnsureFolderKeys(CoordinatorApi& coordinator, RemoteTree
           continue;
         }
         absl::StatusOr<client::SecretBytes> file_key =
-            OpenFileKey((*manifests)[i]->age_header(), identity);
+            OpenFileKey((*manifests)[i]->age_header(), identity, owner.more);
         if (!file_key.ok()) return file_key.status();
         absl::StatusOr<std::string> w = Wrap(key, id, f.id, false, *file_key, f.name);
         if (!w.ok()) return w.status();
@@ -172,12 +182,13 @@ absl::StatusOr<KeySync> EnsureFolderKeys(CoordinatorApi& coordinator, RemoteTree
 
 absl::StatusOr<KeySync> SyncFolderKeysAfterChange(CoordinatorApi& coordinator, RemoteTree& tree,
                                                   const client::X25519Identity& identity,
-                                                  const std::string& folder_id) {
+                                                  const std::string& folder_id,
+                                                  const FolderKeyOwner& owner) {
   std::string at = folder_id;
   for (int depth = 0; !at.empty() && depth < 1000; ++depth) {
     absl::StatusOr<v1::FolderSummary> f = coordinator.GetFolder(at);
     if (!f.ok()) return f.status();
-    if (!f->age_header().empty()) return EnsureFolderKeys(coordinator, tree, identity, at);
+    if (!f->age_header().empty()) return EnsureFolderKeys(coordinator, tree, identity, at, owner);
     at = f->parent_id();
   }
   return KeySync();

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "client/cli/context.h"
 #include "client/cli/coordinator_api.h"
 #include "client/cli/remote_tree.h"
 #include "client/core/keys.h"
@@ -29,13 +30,28 @@ struct KeySync {
   int64_t skipped = 0;          // entries whose name or key did not open (left without a wrap)
 };
 
+// The owner's keys for folder keys. `identity` opens folder and file headers (the
+// account's own; in org mode the organization's naming identity), as does any of
+// `more` (org mode: every key generation held, Context::ExtraIdentities); new folder
+// keys are encrypted to `encrypt_to` (org mode: the organization's current generation,
+// so a removed member never holds a folder key made after the removal), else to
+// `identity`.
+struct FolderKeyOwner {
+  std::vector<const client::X25519Identity*> more;
+  const client::X25519Identity* encrypt_to = nullptr;
+};
+// The FolderKeyOwner of this command: the organization's in org mode (after
+// ctx.User() succeeded), else the defaults. Points into `ctx`.
+FolderKeyOwner FolderKeyOwnerOf(const Context& ctx);
+
 // Gives `folder_id` (one of the caller's folders) a key if it has none, then
 // every folder below it a key and every entry below it without a wrap a wrap.
 // Idempotent; ABORTED if another device keyed a folder at the same moment
 // (run again).
 absl::StatusOr<KeySync> EnsureFolderKeys(CoordinatorApi& coordinator, RemoteTree& tree,
                                          const client::X25519Identity& identity,
-                                         const std::string& folder_id);
+                                         const std::string& folder_id,
+                                         const FolderKeyOwner& owner = {});
 
 // After entries were added to (or moved into) `folder_id`: if it or one of its
 // ancestors has a key, EnsureFolderKeys from the nearest keyed one, so that
@@ -43,7 +59,8 @@ absl::StatusOr<KeySync> EnsureFolderKeys(CoordinatorApi& coordinator, RemoteTree
 // GetFolder walk up) for a tree without keys. `folder_id` "" = root: nothing.
 absl::StatusOr<KeySync> SyncFolderKeysAfterChange(CoordinatorApi& coordinator, RemoteTree& tree,
                                                   const client::X25519Identity& identity,
-                                                  const std::string& folder_id);
+                                                  const std::string& folder_id,
+                                                  const FolderKeyOwner& owner = {});
 
 // One entry of a shared subtree as a reader opens it.
 struct SharedEntry {
@@ -60,9 +77,10 @@ struct SharedTree {
 };
 
 // The key of a folder from its header, for `identity` (an account's or a link's).
-// PERMISSION_DENIED if the header holds no stanza for it.
-absl::StatusOr<client::SecretBytes> OpenFolderKey(const v1::FolderSummary& folder,
-                                                  const client::X25519Identity& identity);
+// PERMISSION_DENIED if the header holds no stanza for it (nor for any of `more`).
+absl::StatusOr<client::SecretBytes> OpenFolderKey(
+    const v1::FolderSummary& folder, const client::X25519Identity& identity,
+    const std::vector<const client::X25519Identity*>& more = {});
 
 // Walks the subtree of `folder_id` whose key is `folder_key` (ListFolder pages),
 // opening each wrap; at most `max_entries` entries (INVALID_ARGUMENT beyond).

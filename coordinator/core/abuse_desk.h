@@ -100,7 +100,9 @@ class AbuseStore {
   // In one transaction: the report (locked) must be open (FAILED_PRECONDITION naming
   // its status otherwise; NOT_FOUND unknown). Sets `to`, `at` and `note`. With
   // kLinkDisabled also turns the object's public link off, sets link_disabled_at
-  // (kept if set) and resolves every other open report of that object the same way.
+  // (kept if set) and resolves every other open report of that object the same way;
+  // the first disable of a link also queues a notice to the object's owner
+  // (core/owner_notices.h: object id, `at`, the report's category).
   // Returns the report as resolved.
   virtual absl::StatusOr<AbuseReport> Resolve(const std::string& report_id, ReportStatus to,
                                               const std::string& note, absl::Time at) = 0;

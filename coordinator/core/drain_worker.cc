@@ -67,14 +67,46 @@ absl::StatusOr<DrainReport> DrainWorker::RunOnce(int batch) {
     report.moved_bytes += bytes;
     report.failed_moves += failed;
 
+    // Pending shards of uploads that stopped (a failed put): once their PUT grants have
+    // expired nothing can still arrive, so they are re-targeted rather than holding the
+    // drain until the upload is collected (--upload-ttl, 24 h by default).
+    FH_ASSIGN_OR_RETURN(std::vector<PlacedShard> stale,
+                        durability_.ExpiredPendingOn(node.node_id, clock_.Now(), batch));
+    int retargeted = 0;
+    for (const PlacedShard& p : stale) {
+      absl::StatusOr<std::string> to = mover_.RetargetPending(node.node_id, p, "drain");
+      if (!to.ok()) {
+        ++report.failed_moves;
+        log_.Warn("drain: re-targeting a stopped upload's pending shard failed",
+                  {{"node_id", node.node_id},
+                   {"object_id", p.object_id},
+                   {"segment", p.segment},
+                   {"index", p.index},
+                   {"error", to.status()}});
+        continue;
+      }
+      if (!to->empty()) ++retargeted;
+    }
+    if (retargeted > 0) {
+      report.retargeted_pending += retargeted;
+      log_.Info("drain: pending shards of stopped uploads re-targeted",
+                {{"node_id", node.node_id}, {"shards", retargeted}});
+    }
+
     FH_ASSIGN_OR_RETURN(NodeLoad after, durability_.LoadOf(node.node_id));
     if (metrics_ != nullptr) metrics_->DrainRemaining(node.node_id, static_cast<double>(after.shards));
-    const bool silent = clock_.Now() - node.last_heartbeat > config_.node_down_after;
-    if (after.shards == 0 && (after.pending_deletions == 0 || silent)) {
-      FH_RETURN_IF_ERROR(registry_.SetState(node.node_id, NodeState::kRetired));
-      FH_RETURN_IF_ERROR(durability_.FinishDrain(node.node_id, clock_.Now()));
+    if (after.shards > 0) continue;
+    // Decided on the node's row as stored now, under its lock: the pass above may have
+    // lasted longer than --node-down-after, and `node` (read before it) would make a
+    // node that heartbeats throughout look silent; retiring it then dropped the
+    // deletions the pass had just queued and left the moved shards on its disk.
+    FH_ASSIGN_OR_RETURN(const bool retired,
+                        durability_.RetireIfDrained(node.node_id, clock_.Now(),
+                                                    config_.node_down_after));
+    if (retired) {
       ++report.retired_nodes;
-      log_.Info("drained node retired", {{"node_id", node.node_id}});
+      log_.Info("drained node retired", {{"node_id", node.node_id},
+                                         {"pending_deletions", after.pending_deletions}});
     }
   }
   return report;

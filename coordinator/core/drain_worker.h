@@ -2,8 +2,11 @@
 // shards of DRAINING nodes to the nodes placement now chooses (ShardMover: copy from the
 // node itself while it answers, rebuild from k others when it does not), at most
 // --drain-parallelism at once within --move-bytes-per-second, and records progress
-// (node_drains). A draining node becomes RETIRED when no manifest entry names it and its
-// queued deletions are done (or it stopped answering).
+// (node_drains). Pending shards of uploads whose PUT grants have all expired (a put that
+// failed) are re-targeted (ShardMover::RetargetPending), so a drain waits at most
+// --grant-ttl for them, not --upload-ttl. A draining node becomes RETIRED when no
+// manifest entry names it and its queued deletions are done (or it stopped answering),
+// decided on its row as stored at that moment (DurabilityStore::RetireIfDrained).
 #pragma once
 
 #include "absl/status/statusor.h"
@@ -23,6 +26,7 @@ struct DrainReport {
   int moved_shards = 0;
   uint64_t moved_bytes = 0;
   int failed_moves = 0;
+  int retargeted_pending = 0;  // pending shards of stopped uploads given another node
   int retired_nodes = 0;
 };
 

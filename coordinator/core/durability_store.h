@@ -107,6 +107,13 @@ class DurabilityStore {
   virtual absl::StatusOr<std::vector<PlacedShard>> ShardsOn(const std::string& node_id,
                                                             const PlacedShard& after,
                                                             int limit) = 0;
+  // PENDING shards on `node_id` of uncommitted segments of uploads whose PUT grants all
+  // expired at or before `now` (objects.put_grants_expire_at; none recorded counts as
+  // expired), at most `limit`, in key order: no PutShard for them can still be running,
+  // so the upload is not writing there now (it may still come back and begin again).
+  virtual absl::StatusOr<std::vector<PlacedShard>> ExpiredPendingOn(const std::string& node_id,
+                                                                    absl::Time now,
+                                                                    int limit) = 0;
   // Committed segments in key order after (`after_object_id`, `after_segment`) exclusive
   // (an empty object id starts at the beginning), at most `limit`, with their shards.
   virtual absl::StatusOr<std::vector<SegmentSpread>> SegmentsAfter(
@@ -122,6 +129,17 @@ class DurabilityStore {
   virtual absl::Status AddDrainProgress(const std::string& node_id, uint64_t shards,
                                         uint64_t bytes) = 0;
   virtual absl::Status FinishDrain(const std::string& node_id, absl::Time at) = 0;
+  // Retires a DRAINING node that holds nothing, in one transaction under the node's row
+  // lock (so no shard can be placed on it, nor moved off it, between the check and the
+  // change): when no manifest entry names it (any state) and no deletion is queued on it,
+  // or queued deletions remain but its last heartbeat is older than `silent_after` at
+  // `now` (a node that stopped answering cannot delete; they are dropped later). Sets
+  // the node RETIRED and finishes its drain record at `now`. Returns whether it retired
+  // the node (false: not DRAINING, unknown, or not empty yet). The heartbeat is the one
+  // stored now, not one read before the pass: a pass that outlasts `silent_after` does
+  // not make a live node look silent.
+  virtual absl::StatusOr<bool> RetireIfDrained(const std::string& node_id, absl::Time now,
+                                               absl::Duration silent_after) = 0;
   virtual absl::StatusOr<std::vector<DrainProgress>> Drains() = 0;
 };
 

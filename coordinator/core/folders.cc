@@ -69,16 +69,20 @@ absl::StatusOr<std::string> CheckParentId(const std::string& parent_id, absl::st
 
 absl::Status CheckObjectPlacement(MetadataTxn& txn, const std::string& account_id,
                                   const std::string& parent_id, const std::string& name_hash,
-                                  absl::string_view field) {
+                                  absl::string_view field,
+                                  std::set<std::string>* checked_parents) {
   const std::string at = field.empty() ? "" : absl::StrCat(field, ".");
   if (!parent_id.empty() && name_hash.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(at, "name_hash is required for an object in a folder"));
   }
   if (parent_id.empty() && name_hash.empty()) return absl::OkStatus();  // as before folders
-  FH_RETURN_IF_ERROR(txn.folders().LockNamespace(account_id, parent_id));
-  FH_RETURN_IF_ERROR(
-      RequireOwnFolder(txn, account_id, parent_id, absl::StrCat(at, "parent_id"), false));
+  if (checked_parents == nullptr || !checked_parents->contains(parent_id)) {
+    FH_RETURN_IF_ERROR(txn.folders().LockNamespace(account_id, parent_id));
+    FH_RETURN_IF_ERROR(
+        RequireOwnFolder(txn, account_id, parent_id, absl::StrCat(at, "parent_id"), false));
+    if (checked_parents != nullptr) checked_parents->insert(parent_id);
+  }
   FH_ASSIGN_OR_RETURN(std::optional<FolderRecord> folder,
                       txn.folders().FindFolder(account_id, parent_id, name_hash));
   if (folder.has_value()) {

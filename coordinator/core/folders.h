@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -108,10 +109,14 @@ absl::StatusOr<std::string> CheckParentId(const std::string& parent_id, absl::st
 // the name (ALREADY_EXISTS), and inside folders that no committed object has it
 // (ALREADY_EXISTS). Objects in a folder need a name hash (INVALID_ARGUMENT).
 // `parent_id` is canonical (CheckParentId); messages name `field`.parent_id etc.
-// (`field` empty: parent_id, name_hash).
+// (`field` empty: parent_id, name_hash). `checked_parents` (optional, one per
+// transaction): parents whose namespace this transaction already locked and checked;
+// their lock and ownership check are not repeated (a batch of objects into one
+// folder pays them once), and `parent_id` is added once checked.
 absl::Status CheckObjectPlacement(MetadataTxn& txn, const std::string& account_id,
                                   const std::string& parent_id, const std::string& name_hash,
-                                  absl::string_view field);
+                                  absl::string_view field,
+                                  std::set<std::string>* checked_parents = nullptr);
 
 // Thread-safe; dependencies must outlive it.
 class FolderTree {

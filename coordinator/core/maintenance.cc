@@ -78,8 +78,13 @@ absl::StatusOr<int> GarbageCollector::RunDeletions(int limit) {
     auto it = nodes.find(task.node_id);
     absl::Status result;
     bool drop = false;
-    if (it == nodes.end() || it->second.state == NodeState::kRetired) {
+    if (it == nodes.end()) {
       drop = true;  // nothing to delete from a node that is gone
+    } else if (it->second.state == NodeState::kRetired &&
+               now - it->second.last_heartbeat > config_.node_down_after) {
+      // A retired node that stopped answering cannot delete; should it come back, the
+      // orphan sweep (which visits retired nodes that answer) empties its disk.
+      drop = true;
     } else if (EffectiveState(it->second, now, config_.node_down_after) == NodeState::kDown) {
       result = absl::UnavailableError("node is down");
     } else if (absl::StatusOr<bool> placed = PlacedThere(task); !placed.ok() || *placed) {

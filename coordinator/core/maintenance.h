@@ -35,8 +35,9 @@ class GarbageCollector {
 
   // Sends due deletions to daemons. Done (or absent) shards leave the queue;
   // failures are retried with exponential backoff up to max_delete_backoff;
-  // deletions for retired or unknown nodes are dropped. Returns how many left
-  // the queue.
+  // deletions for unknown nodes, and for retired nodes that stopped heartbeating
+  // (silent for node_down_after), are dropped; a retired node that still answers gets
+  // them ("retired" means it holds nothing). Returns how many left the queue.
   // A task whose (node, key) the manifest names again (the shard was moved back onto
   // the node) is dropped without deleting.
   absl::StatusOr<int> RunDeletions(int limit = 200);

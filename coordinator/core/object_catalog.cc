@@ -58,8 +58,8 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::Get(const Caller* caller,
   std::optional<ObjectManifest> out;
   FH_RETURN_IF_ERROR(store_.Read([&](MetadataTxn& txn) -> absl::Status {
     std::optional<std::map<std::string, Node>> nodes;
-    FH_ASSIGN_OR_RETURN(
-        out, LoadManifest(txn, caller, object_id, now, nodes, first_segment, max_segments));
+    FH_ASSIGN_OR_RETURN(out, LoadManifest(txn, caller, object_id, now, nodes, nullptr,
+                                          first_segment, max_segments));
     if (caller != nullptr && out->object.owner_account_id == caller->account_id) {
       FH_ASSIGN_OR_RETURN(out->shared_with, txn.objects().Shares(object_id));
     }
@@ -70,8 +70,15 @@ absl::StatusOr<ObjectManifest> ObjectCatalog::Get(const Caller* caller,
 
 absl::StatusOr<ObjectManifest> ObjectCatalog::LoadManifest(
     MetadataTxn& txn, const Caller* caller, const std::string& object_id, absl::Time now,
-    std::optional<std::map<std::string, Node>>& nodes, int first_segment, int max_segments) {
-  FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> found, txn.objects().Get(object_id, false));
+    std::optional<std::map<std::string, Node>>& nodes,
+    std::map<std::string, ObjectRecord>* preloaded, int first_segment, int max_segments) {
+  std::optional<ObjectRecord> found;
+  if (preloaded != nullptr) {
+    auto it = preloaded->find(object_id);
+    if (it != preloaded->end()) found = it->second;
+  } else {
+    FH_ASSIGN_OR_RETURN(found, txn.objects().Get(object_id, false));
+  }
   if (!found.has_value() || found->state != ObjectState::kCommitted) {
     return ObjectNotFoundError(object_id);
   }
@@ -193,9 +200,18 @@ absl::StatusOr<std::vector<absl::StatusOr<ObjectManifest>>> ObjectCatalog::GetMa
   FH_RETURN_IF_ERROR(store_.Read([&](MetadataTxn& txn) -> absl::Status {
     out.clear();
     std::optional<std::map<std::string, Node>> nodes;
+    // Every row in one statement, not one per id.
+    std::map<std::string, ObjectRecord> rows;
+    {
+      FH_ASSIGN_OR_RETURN(std::vector<ObjectRecord> found, txn.objects().GetMany(ids));
+      for (ObjectRecord& r : found) {
+        std::string id = r.object_id;
+        rows.emplace(std::move(id), std::move(r));
+      }
+    }
     uint64_t bytes = 0;
     for (const std::string& id : ids) {
-      absl::StatusOr<ObjectManifest> m = LoadManifest(txn, &caller, id, now, nodes);
+      absl::StatusOr<ObjectManifest> m = LoadManifest(txn, &caller, id, now, nodes, &rows);
       // A link disabled after an abuse report is, for a batch, not found.
       if (absl::IsFailedPrecondition(m.status())) m = ObjectNotFoundError(id);
       if (!m.ok() && !absl::IsNotFound(m.status())) return m.status();
@@ -215,8 +231,7 @@ absl::StatusOr<std::vector<absl::StatusOr<ObjectManifest>>> ObjectCatalog::GetMa
 }
 
 absl::StatusOr<ObjectPage> ObjectCatalog::List(const Caller& caller, int page_size,
-                                               const std::string& page_token,
-                                               uint64_t max_bytes) {
+                                               const std::string& page_token, uint64_t max_bytes) {
   if (caller.account_id.empty()) return absl::PermissionDeniedError("only accounts list objects");
   if (page_size < 0) return absl::InvalidArgumentError("page.page_size is out of range");
   if (max_bytes > kMaxPageBytes) {
@@ -315,9 +330,9 @@ namespace {
 // ABORTED unless `expected` is 0 (no check) or the object's current version.
 absl::Status CheckVersion(const ObjectRecord& object, uint64_t expected) {
   if (expected == 0 || expected == object.header_version) return absl::OkStatus();
-  return absl::AbortedError(absl::StrCat(
-      "object ", object.object_id, " changed since it was read (header version ", expected,
-      ", now ", object.header_version, "): read it again and retry"));
+  return absl::AbortedError(
+      absl::StrCat("object ", object.object_id, " changed since it was read (header version ",
+                   expected, ", now ", object.header_version, "): read it again and retry"));
 }
 
 }  // namespace

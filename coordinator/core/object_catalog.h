@@ -176,10 +176,13 @@ class ObjectCatalog {
   // The manifest of `object_id` as `caller` may see it, segments
   // [first_segment, first_segment + page) where page = max_segments (0 = the
   // configured page, capped by it); `nodes` is filled on first need and reused.
-  absl::StatusOr<ObjectManifest> LoadManifest(MetadataTxn& txn, const Caller* caller,
-                                              const std::string& object_id, absl::Time now,
-                                              std::optional<std::map<std::string, Node>>& nodes,
-                                              int first_segment = 0, int max_segments = 0);
+  // `preloaded` (optional): the object rows read already (GetMany), by id; an id
+  // not in it does not exist.
+  absl::StatusOr<ObjectManifest> LoadManifest(
+      MetadataTxn& txn, const Caller* caller, const std::string& object_id, absl::Time now,
+      std::optional<std::map<std::string, Node>>& nodes,
+      std::map<std::string, ObjectRecord>* preloaded = nullptr, int first_segment = 0,
+      int max_segments = 0);
   absl::StatusOr<ObjectRecord> LoadOwnedCommitted(MetadataTxn& txn, const Caller& caller,
                                                   const std::string& object_id);
   absl::Status CheckHeader(const std::string& age_header) const;

@@ -7,7 +7,44 @@ namespace freehold::coordinator {
 
 namespace {
 constexpr size_t kMaxCacheEntries = 100000;
+
+// What a refused role may not do, for the message.
+absl::string_view Refused(OrgAccessKind kind) {
+  switch (kind) {
+    case OrgAccessKind::kRead:
+      return "read its files";
+    case OrgAccessKind::kWrite:
+      return "change its files";
+    case OrgAccessKind::kDelete:
+      return "delete its files";
+    case OrgAccessKind::kTrash:
+      return "see its trash";
+    case OrgAccessKind::kRestore:
+      return "restore files from its trash";
+    case OrgAccessKind::kShare:
+      return "share its files or change their sharing and links";
+  }
+  return "make this call";
+}
+
 }  // namespace
+
+bool OrgAccessWrites(OrgAccessKind kind) {
+  return kind != OrgAccessKind::kRead && kind != OrgAccessKind::kTrash;
+}
+
+absl::Status OrgRoleAllows(absl::string_view role, OrgAccessKind kind, absl::string_view org_id) {
+  if (role == "owner" || role == "admin" || role == "member") return absl::OkStatus();
+  if (role == "read-only") {
+    if (kind == OrgAccessKind::kRead) return absl::OkStatus();
+    return absl::PermissionDeniedError(absl::StrCat("read-only members of organization ",
+                                                    org_id, " cannot ", Refused(kind),
+                                                    " (only list and read)"));
+  }
+  return absl::PermissionDeniedError(absl::StrCat("the role \"", role, "\" in organization ",
+                                                  org_id, " is not known to this coordinator: "
+                                                  "it cannot ", Refused(kind)));
+}
 
 absl::StatusOr<std::string> OrgAccess::CachedRole(const std::string& org_id,
                                                   const std::string& account_id) {
@@ -52,14 +89,12 @@ absl::StatusOr<Caller> OrgAccess::ActFor(const Caller& person, const std::string
         "cannot check organization membership now: ", role.status().message()));
   }
   if (role->empty()) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("not a member of organization ", *org_id));
+    // The same answer for an unknown organization: org ids do not leak.
+    return absl::NotFoundError(absl::StrCat(
+        "organization ", *org_id, " not found (or you are not a member of it)"));
   }
-  if (kind == OrgAccessKind::kWrite && *role == "read-only") {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "read-only members of organization ", *org_id, " cannot change its files"));
-  }
-  if (kind == OrgAccessKind::kWrite && owners_ != nullptr) {
+  if (absl::Status s = OrgRoleAllows(*role, kind, *org_id); !s.ok()) return s;
+  if (OrgAccessWrites(kind) && owners_ != nullptr) {
     bool known = false;
     {
       absl::MutexLock lock(&mu_);

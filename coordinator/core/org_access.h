@@ -1,18 +1,28 @@
 // Objects owned by an organization (services/accounts/README.md "Organizations",
-// docs/ARCHITECTURE.md "Organizations"). A user call that carries the metadata
+// docs/ARCHITECTURE.md "Organizations' objects"). A user call that carries the metadata
 // "freehold-org: <org id>" acts for that organization: after the caller's own access
 // token is verified, the coordinator asks freehold-accounts (internal RPC
 // CheckOrgMember, the coordinator role only) for the caller's role in the organization,
 // and the call then runs as the organization (Caller.account_id = the org id).
 // Everything the coordinator does per owner -- listing, reading, name lookups, folders,
-// the trash, admission and fair-share -- then applies to the organization as one owner,
-// with no separate code path. The first write for an organization records its id as an
-// organization (org_owners.h) for the per-organization usage figures.
+// the trash, sharing, public links, admission and fair-share -- then applies to the
+// organization as one owner, with no separate code path. The first write for an
+// organization records its id as an organization (org_owners.h) for the
+// per-organization usage figures.
 //
-// Rules: any member reads; owner, admin and member write; a read-only member's write
-// is refused PERMISSION_DENIED; a non-member (a removed member included) is refused
-// PERMISSION_DENIED for every call. Answers are cached for `ttl` per (org, account)
-// (kOrgMembershipTtl, 2 s): a removed member is refused within that long of the removal.
+// Rules per role (OrgRoleAllows, the one table):
+//   kind      calls                                              owner admin member read-only
+//   kRead     ls, get, find, resolve, share --list, GetFolder    yes   yes   yes    yes
+//   kWrite    put, mkdir, mv, rename, metadata                   yes   yes   yes    no
+//   kDelete   rm, rm -r (DeleteObject, DeleteFolder), trash empty yes  yes   yes    no
+//   kTrash    trash ls (the organization's trash: its writers')  yes   yes   yes    no
+//   kRestore  trash restore                                      yes   yes   yes    no
+//   kShare    share, unshare, link, link --disable, folder keys  yes   yes   yes    no
+// A refused role gets PERMISSION_DENIED naming the role and the organization. A
+// non-member (a removed member included) and an unknown organization get the same
+// NOT_FOUND for every call, so that a stranger learns nothing about an org id. Answers
+// are cached for `ttl` per (org, account) (kOrgMembershipTtl, 2 s): a removed member
+// is refused within that long of the removal.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +33,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
@@ -46,8 +57,17 @@ class OrgMembership {
                                              const std::string& account_id) = 0;
 };
 
-// Whether a call reads or changes data.
-enum class OrgAccessKind { kRead, kWrite };
+// What a call does for the organization (the table above).
+enum class OrgAccessKind { kRead, kWrite, kDelete, kTrash, kRestore, kShare };
+
+// The rule table: OK if `role` ("owner", "admin", "member", "read-only") may make a call
+// of `kind` for organization `org_id`; else PERMISSION_DENIED naming the role, the
+// organization and what it may not do. An unknown role is refused everything (fail
+// closed). Pure; no I/O.
+absl::Status OrgRoleAllows(absl::string_view role, OrgAccessKind kind, absl::string_view org_id);
+
+// Whether a call of `kind` changes the organization's data (records it in org_owners).
+bool OrgAccessWrites(OrgAccessKind kind);
 
 // Thread-safe.
 class OrgAccess {
@@ -59,8 +79,10 @@ class OrgAccess {
       : membership_(membership), owners_(owners), clock_(clock), ttl_(ttl) {}
 
   // The caller acting for `org_id` (metadata value, any UUID spelling). INVALID_ARGUMENT
-  // for a malformed id; PERMISSION_DENIED for a non-member, or a read-only member's
-  // write; FAILED_PRECONDITION when organizations are off; UNAVAILABLE from accounts.
+  // for a malformed id; NOT_FOUND "organization ... not found" alike for a non-member
+  // and an unknown organization; PERMISSION_DENIED for a role the table refuses `kind`
+  // (OrgRoleAllows); FAILED_PRECONDITION when organizations are off; UNAVAILABLE from
+  // accounts.
   absl::StatusOr<Caller> ActFor(const Caller& person, const std::string& org_id,
                                 OrgAccessKind kind);
 

@@ -32,8 +32,14 @@ absl::Status OrphanSweepSettings::Validate() const {
 
 OrphanSweepWorker::OrphanSweepWorker(MetadataStore& store, ShardRefSource& refs,
                                      OrphanSweepSender& sender, OrphanSweepSettings settings,
-                                     Logger log)
-    : store_(store), refs_(refs), sender_(sender), settings_(settings), log_(std::move(log)) {}
+                                     Clock& clock, absl::Duration node_down_after, Logger log)
+    : store_(store),
+      refs_(refs),
+      sender_(sender),
+      settings_(settings),
+      clock_(clock),
+      node_down_after_(node_down_after),
+      log_(std::move(log)) {}
 
 absl::StatusOr<OrphanSweepTotals> OrphanSweepWorker::RunOnce() {
   std::vector<Node> nodes;
@@ -41,10 +47,14 @@ absl::StatusOr<OrphanSweepTotals> OrphanSweepWorker::RunOnce() {
     FH_ASSIGN_OR_RETURN(nodes, txn.nodes().List());
     return absl::OkStatus();
   }));
+  const absl::Time now = clock_.Now();
   OrphanSweepTotals totals;
   for (const Node& node : nodes) {
-    if (node.state == NodeState::kDown || node.state == NodeState::kRetired ||
-        node.address.empty()) {
+    if (node.state == NodeState::kDown || node.address.empty()) continue;
+    // A retired node that still answers is swept like any other: what the manifests
+    // still name on it (a retire by an operator, before repair moved its shards) is
+    // kept, everything else goes, so that it ends up holding nothing.
+    if (node.state == NodeState::kRetired && now - node.last_heartbeat > node_down_after_) {
       continue;
     }
     absl::StatusOr<OrphanSweepReply> reply = SweepNode(node);

@@ -1,5 +1,7 @@
 // Orphan sweep, coordinator side (docs/ARCHITECTURE.md#10-keeping-data-alive): every
-// `interval`, for every registered node that is not DOWN, build a Bloom filter
+// `interval`, for every registered node that is not DOWN (a RETIRED node only while it
+// still heartbeats: "retired" means it holds nothing, so whatever it kept is swept),
+// build a Bloom filter
 // (common/bloom_filter.h, sized for fp_rate) of the shard keys the manifests place on
 // it and send it to the daemon (StorageNode.SweepOrphans), which deletes the stored
 // shards absent from it that are older than its grace period. Leader-only work
@@ -17,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 #include "common/logging.h"
 #include "coordinator/core/orphan_sweep_settings.h"
 #include "coordinator/core/store.h"
@@ -77,12 +80,15 @@ struct OrphanSweepTotals {
 // Thread-compatible: one RunOnce at a time (BackgroundLoops gives each task a thread).
 class OrphanSweepWorker {
  public:
-  // References must outlive the worker.
+  // References must outlive the worker. A RETIRED node is swept while its last
+  // heartbeat is at most `node_down_after` old by `clock`.
   OrphanSweepWorker(MetadataStore& store, ShardRefSource& refs, OrphanSweepSender& sender,
-                    OrphanSweepSettings settings, Logger log);
+                    OrphanSweepSettings settings, Clock& clock, absl::Duration node_down_after,
+                    Logger log);
 
-  // Sweeps every node not DOWN or RETIRED (a node that fails is logged and counted,
-  // the others still run). UNAVAILABLE only when the node list cannot be read.
+  // Sweeps every node not DOWN, and every RETIRED node that still heartbeats (a node
+  // that fails is logged and counted, the others still run). UNAVAILABLE only when the
+  // node list cannot be read.
   absl::StatusOr<OrphanSweepTotals> RunOnce();
   // RunOnce if `interval` has passed since the last successful run (the first run is
   // due at once), else nothing. Called every loop tick, so a replica that becomes
@@ -96,6 +102,8 @@ class OrphanSweepWorker {
   ShardRefSource& refs_;
   OrphanSweepSender& sender_;
   const OrphanSweepSettings settings_;
+  Clock& clock_;
+  const absl::Duration node_down_after_;
   const Logger log_;
   absl::Time last_run_ = absl::InfinitePast();
 };

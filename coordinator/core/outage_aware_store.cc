@@ -47,8 +47,11 @@ void OutageAwareStore::ForgiveOutage() {
     absl::StatusOr<std::vector<Node>> nodes = txn.nodes().List();
     if (!nodes.ok()) return nodes.status();
     for (Node& node : *nodes) {
+      // DRAINING and RETIRED nodes heartbeat too, and are judged on it (a drain retires
+      // a silent node with deletions still queued; deletions and the orphan sweep skip
+      // a silent retired node): forgiven like UP ones.
       const bool up_at_start =
-          node.state == NodeState::kUp && started - node.last_heartbeat <= node_down_after_;
+          node.state != NodeState::kDown && started - node.last_heartbeat <= node_down_after_;
       if (!up_at_start || node.last_heartbeat >= now) continue;
       // Re-read under a row lock: a heartbeat may have landed since the listing.
       absl::StatusOr<std::optional<Node>> locked = txn.nodes().Get(node.node_id, true);

@@ -7,7 +7,8 @@
 // database came back: placement would find no eligible node and maintenance would start
 // repairing the whole fleet. This decorator notes the first UNAVAILABLE answer of the
 // inner store; before the first call that reaches the database again, it forgives the
-// outage: every node that was up when the outage began (its last heartbeat within
+// outage: every node that was up (or draining, or retired but still heartbeating) when
+// the outage began (its last heartbeat within
 // `node_down_after` of the outage's start) gets its last heartbeat moved to the end of
 // the outage, so it has a full `node_down_after` to be heard again. A node that was
 // already silent before the outage is not forgiven. Forgiveness is written to the

@@ -1,6 +1,8 @@
 #include "coordinator/core/repair_worker.h"
 
+#include <algorithm>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/secure_compare.h"
@@ -154,6 +156,9 @@ absl::StatusOr<int> RepairWorker::RepairSegment(const std::string& object_id, in
                       placement_.For(node_list, now, min_free));
   const placement::SegmentKey key = SegmentKeyOf(object_id, segment_index);
   std::map<int, std::string> old_node;
+  // Targets that hold another shard of the segment by the plan's own choice (degraded
+  // placement below); any other target must still hold none when the repair commits.
+  std::set<std::string> shared_by_plan;
   for (const ShardRecord* shard : wanted) {
     std::vector<std::string> excluded;
     FH_RETURN_IF_ERROR(store_.Read([&](MetadataTxn& txn) -> absl::Status {
@@ -166,6 +171,9 @@ absl::StatusOr<int> RepairWorker::RepairSegment(const std::string& object_id, in
     // domain that holds another beats a shard missing.
     FH_ASSIGN_OR_RETURN(std::string target,
                         map->ReplacementFor(key, current, excluded, /*share_domains=*/true));
+    if (std::find(current.begin(), current.end(), target) != current.end()) {
+      shared_by_plan.insert(target);
+    }
     current.push_back(target);
     GrantSpec put;
     put.operation = GrantOperation::kPut;
@@ -187,12 +195,28 @@ absl::StatusOr<int> RepairWorker::RepairSegment(const std::string& object_id, in
     return absl::InternalError("rebuilder returned a receipt count that differs from the targets");
   }
   const ClaimsCodec& codec = grants_.codec();
-  FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+  absl::Status committed = store_.Transact([&](MetadataTxn& txn) -> absl::Status {
     FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> live, txn.objects().Get(object_id, true));
     if (!live.has_value()) return absl::OkStatus();  // deleted meanwhile; GC cleans up
     FH_ASSIGN_OR_RETURN(std::optional<SegmentRecord> fresh,
                         txn.segments().Get(object_id, segment_index));
     if (!fresh.has_value()) return absl::OkStatus();
+    // The targets were chosen from a snapshot read before the rebuild; a move of another
+    // shard of the segment (a drain, a rebalance, a re-spread, each in its own loop) may
+    // have committed onto one of them since: never two shards on one node unless the
+    // plan itself chose it (degraded).
+    for (const RebuildTarget& t : request.targets) {
+      if (shared_by_plan.count(t.node_id)) continue;
+      for (const ShardRecord& other : fresh->shards) {
+        bool repaired = false;
+        for (const RebuildTarget& u : request.targets) repaired |= u.index == other.index;
+        if (!repaired && other.node_id == t.node_id) {
+          return absl::AbortedError(absl::StrCat("node ", t.node_id, " received shard ",
+                                                 other.index, " of the segment while shard ",
+                                                 t.index, " was being rebuilt there"));
+        }
+      }
+    }
     std::vector<std::string> ids;
     for (const RebuildTarget& t : request.targets) ids.push_back(t.node_id);
     FH_ASSIGN_OR_RETURN(std::vector<Node> targets, txn.nodes().GetMany(ids));
@@ -224,7 +248,19 @@ absl::StatusOr<int> RepairWorker::RepairSegment(const std::string& object_id, in
       shard.state = ShardState::kHealthy;
     }
     return txn.segments().Put(*fresh);
-  }));
+  });
+  if (!committed.ok()) {
+    // The rebuilt copies are nobody's: deleted once their PUT grants have expired,
+    // unless the manifest names that node for that shard meanwhile (RunDeletions checks).
+    (void)store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+      for (const RebuildTarget& t : request.targets) {
+        FH_RETURN_IF_ERROR(txn.deletions().Enqueue(
+            t.node_id, ShardKey(object_id, segment_index, t.index), grants_expire));
+      }
+      return absl::OkStatus();
+    });
+    return committed;
+  }
   log_.Info("segment repaired", {{"object_id", object_id},
                                  {"segment", segment_index},
                                  {"rebuilt_shards", static_cast<int>(request.targets.size())}});

@@ -49,6 +49,77 @@ ShardMover::ShardMover(MetadataStore& store, Clock& clock, const CoordinatorConf
       limiter_(limiter),
       metrics_(metrics) {}
 
+absl::StatusOr<std::string> ShardMover::ChooseTarget(const std::vector<Node>& node_list,
+                                                     absl::Time now, const std::string& object_id,
+                                                     int segment,
+                                                     const std::vector<std::string>& others,
+                                                     std::vector<std::string> excluded,
+                                                     const std::string& from_node_id) {
+  const uint64_t min_free = config_.segment_size_bytes / config_.data_shards + kMaxShardPadding;
+  FH_ASSIGN_OR_RETURN(std::shared_ptr<const placement::PlacementMap> map,
+                      placement_.For(node_list, now, min_free));
+  excluded.push_back(from_node_id);
+  absl::StatusOr<std::string> chosen =
+      map->ReplacementFor(SegmentKeyOf(object_id, segment), others, excluded);
+  if (!chosen.ok() && absl::IsFailedPrecondition(chosen.status())) {
+    // Every eligible domain is one the shard left before: leaving this node matters
+    // more than not returning to an earlier one.
+    const std::vector<std::string> only_from = {from_node_id};
+    chosen = map->ReplacementFor(SegmentKeyOf(object_id, segment), others, only_from);
+  }
+  return chosen;
+}
+
+absl::StatusOr<std::string> ShardMover::RetargetPending(const std::string& from_node_id,
+                                                        const PlacedShard& placed,
+                                                        const char* reason) {
+  const absl::Time now = clock_.Now();
+  const std::string& object_id = placed.object_id;
+  const int seg = placed.segment;
+  const std::string key = ShardKey(object_id, seg, placed.index);
+  std::string target;
+  FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+    target.clear();
+    // The object's row lock orders this with BeginSegment (which notes new grants
+    // under it), ReplaceShardTarget and CommitSegment.
+    FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> object, txn.objects().Get(object_id, true));
+    if (!object.has_value() || object->state != ObjectState::kUploading) {
+      return absl::OkStatus();
+    }
+    FH_ASSIGN_OR_RETURN(const absl::Time grants_expire, txn.objects().PutGrantsExpireAt(object_id));
+    if (grants_expire > now) return absl::OkStatus();  // granted again: a live upload
+    FH_ASSIGN_OR_RETURN(std::optional<SegmentRecord> segment, txn.segments().Get(object_id, seg));
+    if (!segment.has_value() || segment->committed ||
+        placed.index >= static_cast<int>(segment->shards.size())) {
+      return absl::OkStatus();
+    }
+    ShardRecord& shard = segment->shards[placed.index];
+    if (shard.node_id != from_node_id || shard.state != ShardState::kPending) {
+      return absl::OkStatus();
+    }
+    std::vector<std::string> others;
+    for (const ShardRecord& s : segment->shards) {
+      if (s.index != placed.index) others.push_back(s.node_id);
+    }
+    FH_ASSIGN_OR_RETURN(std::vector<std::string> excluded,
+                        txn.segments().PreviousNodes(object_id, seg, placed.index));
+    FH_ASSIGN_OR_RETURN(std::vector<Node> node_list, txn.nodes().List());
+    FH_ASSIGN_OR_RETURN(std::string chosen, ChooseTarget(node_list, now, object_id, seg, others,
+                                                         std::move(excluded), from_node_id));
+    FH_RETURN_IF_ERROR(
+        txn.segments().RecordMove(object_id, seg, placed.index, from_node_id, chosen, reason, now));
+    // Its grants expired: nothing more can arrive on the old node; what did goes now.
+    FH_RETURN_IF_ERROR(txn.deletions().Enqueue(from_node_id, key, now));
+    FH_RETURN_IF_ERROR(txn.deletions().Cancel(chosen, key));
+    shard.node_id = chosen;
+    shard.state = ShardState::kPending;
+    FH_RETURN_IF_ERROR(txn.segments().Put(*segment));
+    target = std::move(chosen);
+    return absl::OkStatus();
+  }));
+  return target;
+}
+
 absl::StatusOr<MoveResult> ShardMover::Move(const std::string& from_node_id,
                                             const PlacedShard& placed,
                                             const std::string& to_node_id, const char* reason) {
@@ -83,21 +154,8 @@ absl::StatusOr<MoveResult> ShardMover::Move(const std::string& from_node_id,
   }
   std::string target = to_node_id;
   if (target.empty()) {
-    const uint64_t min_free =
-        config_.segment_size_bytes / config_.data_shards + kMaxShardPadding;
-    FH_ASSIGN_OR_RETURN(std::shared_ptr<const placement::PlacementMap> map,
-                        placement_.For(node_list, now, min_free));
-    excluded.push_back(from_node_id);
-    absl::StatusOr<std::string> chosen =
-        map->ReplacementFor(SegmentKeyOf(object_id, seg), current, excluded);
-    if (!chosen.ok() && absl::IsFailedPrecondition(chosen.status())) {
-      // Every eligible domain is one the shard left before: leaving this node matters
-      // more than not returning to an earlier one.
-      const std::vector<std::string> only_from = {from_node_id};
-      chosen = map->ReplacementFor(SegmentKeyOf(object_id, seg), current, only_from);
-    }
-    if (!chosen.ok()) return chosen.status();
-    target = *std::move(chosen);
+    FH_ASSIGN_OR_RETURN(target, ChooseTarget(node_list, now, object_id, seg, current,
+                                             std::move(excluded), from_node_id));
   }
   if (nodes.find(target) == nodes.end() || target == from_node_id) {
     return absl::FailedPreconditionError("move target is not a registered node");
@@ -163,6 +221,17 @@ absl::StatusOr<MoveResult> ShardMover::Move(const std::string& from_node_id,
     ShardRecord& s = fresh->shards[shard.index];
     if (s.node_id != from_node_id || s.state != ShardState::kHealthy) {
       return absl::AbortedError(absl::StrCat("shard ", shard.index, " changed while moving"));
+    }
+    // The target was chosen from a snapshot read before the copy; another move of the
+    // same segment (a drain, a rebalance, a re-spread, a repair, each in its own loop)
+    // may have committed a shard onto it since. Two shards of a segment on one node is
+    // the double placement never to make: this copy is abandoned (deleted below).
+    for (const ShardRecord& other : fresh->shards) {
+      if (other.index != shard.index && other.node_id == target) {
+        return absl::AbortedError(absl::StrCat("node ", target, " received shard ", other.index,
+                                               " of the segment while shard ", shard.index,
+                                               " was being copied there"));
+      }
     }
     FH_ASSIGN_OR_RETURN(std::optional<Node> to, txn.nodes().Get(target, false));
     if (!to.has_value()) return absl::AbortedError("move target vanished");

@@ -62,6 +62,18 @@ class ShardMover {
   absl::StatusOr<MoveResult> Move(const std::string& from_node_id, const PlacedShard& shard,
                                   const std::string& to_node_id, const char* reason);
 
+  // A PENDING shard on `from_node_id` of an upload whose PUT grants have all expired
+  // (DurabilityStore::ExpiredPendingOn): in one transaction under the object's row lock,
+  // re-checked, the manifest names the node placement now chooses (as Move chooses it),
+  // the move is recorded with `reason` and whatever the old node stored is queued for
+  // deletion (no grant lets anything more arrive there). Nothing is copied: the upload
+  // never committed the shard; if it comes back, BeginSegment hands it the new target
+  // with a fresh grant. Returns the new node id, or "" when there is nothing to do
+  // (committed, collected or granted again meanwhile, or the shard moved).
+  // FAILED_PRECONDITION when no node is eligible.
+  absl::StatusOr<std::string> RetargetPending(const std::string& from_node_id,
+                                              const PlacedShard& shard, const char* reason);
+
  private:
   MetadataStore& store_;
   Clock& clock_;
@@ -71,6 +83,16 @@ class ShardMover {
   ShardTransfer& transfer_;
   ShardRebuilder& rebuilder_;
   ByteRateLimiter& limiter_;
+  // The node placement now chooses for shard `index` of the segment leaving
+  // `from_node_id`, `others` being the nodes of the segment's other shards:
+  // outside their failure domains and, where one is eligible, outside `excluded` (nodes
+  // the shard left before). FAILED_PRECONDITION when none is eligible.
+  absl::StatusOr<std::string> ChooseTarget(const std::vector<Node>& node_list, absl::Time now,
+                                           const std::string& object_id, int segment,
+                                           const std::vector<std::string>& others,
+                                           std::vector<std::string> excluded,
+                                           const std::string& from_node_id);
+
   DurabilityMetrics* const metrics_;
 };
 

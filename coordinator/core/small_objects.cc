@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "coordinator/core/folders.h"
@@ -117,6 +119,17 @@ absl::StatusOr<InlineCommit> SmallObjects::PutInline(
     r.parent_id = *CheckParentId(objects[i].parent_id, "parent_id");
   }
   FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
+    // Every folder namespace of the batch locked first, in sorted order: two batches
+    // into the same folders never wait on each other in a cycle (they deadlocked,
+    // each waiting deadlock_timeout, when locks were taken in arrival order).
+    std::set<std::string> parents;
+    for (const ObjectRecord& r : records) {
+      if (!r.parent_id.empty() || !r.name_hash.empty()) parents.insert(r.parent_id);
+    }
+    for (const std::string& parent : parents) {
+      FH_RETURN_IF_ERROR(txn.folders().LockNamespace(caller.account_id, parent));
+    }
+    std::set<std::string> checked_parents;  // checked once per batch
     for (size_t i = 0; i < records.size(); ++i) {
       const ObjectRecord& r = records[i];
       FH_ASSIGN_OR_RETURN(std::optional<ObjectRecord> taken, txn.objects().Get(r.object_id, false));
@@ -125,7 +138,8 @@ absl::StatusOr<InlineCommit> SmallObjects::PutInline(
             absl::StrCat("object_id ", r.object_id, " is taken: choose another random id"));
       }
       FH_RETURN_IF_ERROR(CheckObjectPlacement(txn, caller.account_id, r.parent_id, r.name_hash,
-                                              absl::StrCat("objects[", i, "]")));
+                                              absl::StrCat("objects[", i, "]"),
+                                              &checked_parents));
       FH_RETURN_IF_ERROR(txn.objects().Insert(r));
     }
     return absl::OkStatus();

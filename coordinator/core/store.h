@@ -58,6 +58,9 @@ class ObjectRepository {
   virtual ~ObjectRepository() = default;
   virtual absl::StatusOr<std::optional<ObjectRecord>> Get(const std::string& object_id,
                                                           bool for_update) = 0;
+  // The objects of `object_ids` that exist (any order, no row locks), in one read.
+  virtual absl::StatusOr<std::vector<ObjectRecord>> GetMany(
+      const std::vector<std::string>& object_ids) = 0;
   virtual absl::Status Insert(const ObjectRecord& object) = 0;
   // Replaces the mutable columns: age header, state, public link, committed_at,
   // segment_count, trashed_at, purge_at, encrypted metadata, share record, header version.

@@ -382,7 +382,7 @@ grpc::Status CoordinatorGrpcService::ListObjects(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::DeleteObject(grpc::ServerContext* ctx,
                                                   const v1::DeleteObjectRequest* req,
                                                   v1::DeleteObjectResponse* resp) {
-  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kDelete);
   if (!caller.ok()) return Fail(caller);
   // To the owner's trash (core/trash.h); purge_at says when it is gone for good.
   absl::Time purge_at;
@@ -396,7 +396,7 @@ grpc::Status CoordinatorGrpcService::DeleteObject(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::UpdateHeader(grpc::ServerContext* ctx,
                                                   const v1::UpdateHeaderRequest* req,
                                                   v1::UpdateHeaderResponse* resp) {
-  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kShare);
   if (!caller.ok()) return Fail(caller);
   std::vector<std::string> share(req->share_with_account_ids().begin(),
                                  req->share_with_account_ids().end());
@@ -411,7 +411,7 @@ grpc::Status CoordinatorGrpcService::UpdateHeader(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::SetPublicLink(grpc::ServerContext* ctx,
                                                    const v1::SetPublicLinkRequest* req,
                                                    v1::SetPublicLinkResponse* resp) {
-  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kShare);
   if (!caller.ok()) return Fail(caller);
   absl::StatusOr<uint64_t> version =
       p_.catalog.SetPublicLink(*caller, req->object_id(), req->enabled(), req->age_header(),

@@ -89,7 +89,7 @@ grpc::Status CoordinatorGrpcService::DeleteFolder(grpc::ServerContext* ctx,
                                                   const v1::DeleteFolderRequest* req,
                                                   v1::DeleteFolderResponse*) {
   if (p_.folders == nullptr) return Unimplemented();
-  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kDelete);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   return ToGrpcStatus(p_.folders->Delete(*caller, req->folder_id()));
 }

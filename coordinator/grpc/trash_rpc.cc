@@ -16,7 +16,8 @@ grpc::Status NoTrash() {
 grpc::Status CoordinatorGrpcService::ListTrash(grpc::ServerContext* ctx,
                                                const v1::ListTrashRequest* req,
                                                v1::ListTrashResponse* resp) {
-  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kRead);
+  // An organization's trash is its writers' (core/org_access.h).
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kTrash);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (p_.trash == nullptr) return NoTrash();
   const uint32_t size = req->page().page_size();
@@ -37,7 +38,7 @@ grpc::Status CoordinatorGrpcService::ListTrash(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::RestoreObjects(grpc::ServerContext* ctx,
                                                     const v1::RestoreObjectsRequest* req,
                                                     v1::RestoreObjectsResponse*) {
-  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kRestore);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (p_.trash == nullptr) return NoTrash();
   std::vector<std::string> ids(req->object_ids().begin(), req->object_ids().end());
@@ -47,7 +48,7 @@ grpc::Status CoordinatorGrpcService::RestoreObjects(grpc::ServerContext* ctx,
 grpc::Status CoordinatorGrpcService::EmptyTrash(grpc::ServerContext* ctx,
                                                 const v1::EmptyTrashRequest* req,
                                                 v1::EmptyTrashResponse* resp) {
-  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kWrite);
+  absl::StatusOr<Caller> caller = UserCaller(*ctx, OrgAccessKind::kDelete);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (p_.trash == nullptr) return NoTrash();
   std::vector<std::string> ids(req->object_ids().begin(), req->object_ids().end());

@@ -102,12 +102,19 @@ absl::StatusOr<AbuseReport> PgAbuseStore::Resolve(const std::string& id, ReportS
     }
     if (to == ReportStatus::kLinkDisabled) {
       // The link is off for good; the header version moves so that an owner's
-      // compare-and-swap from before sees the change.
+      // compare-and-swap from before sees the change. The first disable of a link also
+      // queues a notice to its owner (core/owner_notices.h), in this transaction: the
+      // object id, when and the report's category, nothing else.
       txn.exec_params(
-          "UPDATE objects SET public_link = false, "
-          "link_disabled_at = COALESCE(link_disabled_at, micros_to_ts($2)), "
-          "header_version = header_version + 1 WHERE object_id = $1::uuid",
-          report.object_id, Micros(at));
+          "WITH o AS (SELECT object_id, owner_account_id, link_disabled_at IS NULL AS first "
+          "  FROM objects WHERE object_id = $1::uuid FOR UPDATE), "
+          "u AS (UPDATE objects SET public_link = false, "
+          "  link_disabled_at = COALESCE(link_disabled_at, micros_to_ts($2)), "
+          "  header_version = header_version + 1 WHERE object_id = $1::uuid) "
+          "INSERT INTO owner_notices (notice_id, kind, owner_id, object_id, reason_category, "
+          "  occurred_at) SELECT gen_random_uuid(), 'link_disabled', owner_account_id, "
+          "  object_id, $3, micros_to_ts($2) FROM o WHERE first",
+          report.object_id, Micros(at), report.category);
       txn.exec_params(
           "UPDATE abuse_reports SET status = 3, resolved_at = micros_to_ts($2), "
           "resolution_note = $3 WHERE object_id = $1::uuid AND status = 1",

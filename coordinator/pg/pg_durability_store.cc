@@ -194,6 +194,27 @@ absl::StatusOr<std::vector<PlacedShard>> PgDurabilityStore::ShardsOn(const std::
   });
 }
 
+absl::StatusOr<std::vector<PlacedShard>> PgDurabilityStore::ExpiredPendingOn(
+    const std::string& node_id, absl::Time now, int limit) {
+  return pool_.RunReadOnly([&](PgTxn& txn) -> absl::StatusOr<std::vector<PlacedShard>> {
+    pqxx::result r = txn.exec_params(
+        "SELECT s.object_id::text, s.segment, s.shard_index, g.shard_size_bytes "
+        "FROM shards s JOIN segments g USING (object_id, segment) "
+        "JOIN objects o ON o.object_id = s.object_id "
+        "WHERE s.node_id = $1 AND s.state = $2 AND NOT g.committed AND o.state = $3 "
+        "AND COALESCE(o.put_grants_expire_at, '-infinity'::timestamptz) <= micros_to_ts($4) "
+        "ORDER BY s.object_id, s.segment, s.shard_index LIMIT $5",
+        node_id, static_cast<int>(ShardState::kPending), static_cast<int>(ObjectState::kUploading),
+        Micros(now), limit);
+    std::vector<PlacedShard> out;
+    for (const pqxx::row& row : r) {
+      out.push_back(PlacedShard{row[0].as<std::string>(), row[1].as<int>(), row[2].as<int>(),
+                                static_cast<uint64_t>(row[3].as<int64_t>())});
+    }
+    return out;
+  });
+}
+
 absl::StatusOr<std::vector<SegmentSpread>> PgDurabilityStore::SegmentsAfter(
     const std::string& after_object_id, int after_segment, int limit) {
   return pool_.RunReadOnly([&](PgTxn& txn) -> absl::StatusOr<std::vector<SegmentSpread>> {
@@ -287,6 +308,35 @@ absl::Status PgDurabilityStore::FinishDrain(const std::string& node_id, absl::Ti
         "AND finished_at IS NULL",
         node_id, Micros(at));
     return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<bool> PgDurabilityStore::RetireIfDrained(const std::string& node_id,
+                                                          absl::Time now,
+                                                          absl::Duration silent_after) {
+  return pool_.Run([&](PgTxn& txn) -> absl::StatusOr<bool> {
+    // The row lock conflicts with the key-share lock every insert or move of a shard
+    // onto the node takes (shards.node_id REFERENCES nodes): those in flight finish
+    // first, and the counts below (a statement after the lock) see them.
+    pqxx::result n = txn.exec_params(
+        "SELECT state, ts_to_micros(last_heartbeat) FROM nodes WHERE node_id = $1 FOR UPDATE",
+        node_id);
+    if (n.empty() || n[0][0].as<int>() != static_cast<int>(NodeState::kDraining)) return false;
+    const bool silent = now - FromMicros(n[0][1].as<int64_t>()) > silent_after;
+    pqxx::row c = txn.exec_params1(
+        "SELECT (SELECT count(*) FROM shards WHERE node_id = $1), "
+        "(SELECT count(*) FROM shard_deletions WHERE node_id = $1)",
+        node_id);
+    if (c[0].as<int64_t>() > 0) return false;
+    if (c[1].as<int64_t>() > 0 && !silent) return false;
+    txn.exec_params(
+        "UPDATE nodes SET state = $2, state_changed_at = micros_to_ts($3) WHERE node_id = $1",
+        node_id, static_cast<int>(NodeState::kRetired), Micros(now));
+    txn.exec_params(
+        "UPDATE node_drains SET finished_at = micros_to_ts($2) WHERE node_id = $1 "
+        "AND finished_at IS NULL",
+        node_id, Micros(now));
+    return true;
   });
 }
 

@@ -26,6 +26,8 @@ class PgDurabilityStore : public DurabilityStore {
   absl::StatusOr<std::vector<StoredReputation>> Reputations() override;
   absl::StatusOr<std::vector<PlacedShard>> ShardsOn(const std::string& node_id,
                                                     const PlacedShard& after, int limit) override;
+  absl::StatusOr<std::vector<PlacedShard>> ExpiredPendingOn(const std::string& node_id,
+                                                            absl::Time now, int limit) override;
   absl::StatusOr<std::vector<SegmentSpread>> SegmentsAfter(const std::string& after_object_id,
                                                            int after_segment,
                                                            int limit) override;
@@ -36,6 +38,8 @@ class PgDurabilityStore : public DurabilityStore {
   absl::Status AddDrainProgress(const std::string& node_id, uint64_t shards,
                                 uint64_t bytes) override;
   absl::Status FinishDrain(const std::string& node_id, absl::Time at) override;
+  absl::StatusOr<bool> RetireIfDrained(const std::string& node_id, absl::Time now,
+                                       absl::Duration silent_after) override;
   absl::StatusOr<std::vector<DrainProgress>> Drains() override;
 
  private:

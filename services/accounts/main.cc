@@ -37,6 +37,7 @@
 #include "services/accounts/core/maintenance_loop.h"
 #include "services/accounts/pg/pg_lifecycle_store.h"
 #include "services/accounts/pg/pg_org_store.h"
+#include "services/accounts/pg/pg_owner_notice_store.h"
 #include "services/accounts/core/session_service.h"
 #include "services/accounts/core/signing_key_set.h"
 #include "services/accounts/core/token_issuer.h"
@@ -278,6 +279,11 @@ int Run(const AccountsConfig& config, const TlsConfig& tls, const MigrateOptions
   RepositoryAccountDirectory directory(repo);
   OrgService orgs(org_store, directory, clock);
   service.SetOrgs(&orgs);
+  // Notices the coordinator owes owners (core/owner_notices.h): outbox rows for the
+  // owners who gave a contact address.
+  PgOwnerNoticeStore notice_store(pool);
+  OwnerNotices owner_notices(notice_store, clock);
+  service.SetOwnerNotices(&owner_notices);
 
   GrpcServerOptions server_options;
   server_options.listen_address = config.listen;

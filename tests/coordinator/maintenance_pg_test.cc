@@ -148,17 +148,24 @@ TEST_F(MaintenanceTest, FailedDeletionsAreRetriedWithBackoff) {
   EXPECT_EQ(QueueSize(), 0);
 }
 
-TEST_F(MaintenanceTest, DeletionsForRetiredNodesAreDroppedAndDownNodesWait) {
+TEST_F(MaintenanceTest, DeletionsReachRetiredNodesThatAnswerAreDroppedForSilentOnesDownNodesWait) {
   std::vector<TestNode> nodes = AddNodes(6);
   Caller owner = NewAccount();
   ASSERT_OK_AND_ASSIGN(std::string id, UploadObject(owner, 1000));
   clock_.Advance(config_.grant_ttl);  // deletions wait for the PUT grants to expire
   ASSERT_OK(registry_->SetState(nodes[0].id, NodeState::kRetired));
-  TakeDown({nodes[1]});
+  ASSERT_OK(registry_->SetState(nodes[2].id, NodeState::kRetired));
+  // nodes[0] is retired and still heartbeats; nodes[2] is retired and silent.
+  TakeDown({nodes[1], nodes[2]});
   ASSERT_OK(catalog_->Delete(owner, id));
   ASSERT_OK_AND_ASSIGN(int done, gc_->RunDeletions());
-  EXPECT_EQ(done, 5);                   // 4 sent + 1 dropped (retired)
-  EXPECT_EQ(client_.calls.size(), 4u);  // nothing sent to the retired or down node
+  EXPECT_EQ(done, 5);  // 3 up + the retired one that answers sent, the silent retired dropped
+  ASSERT_EQ(client_.calls.size(), 4u);
+  std::set<std::string> reached;
+  for (const RecordingNodeClient::Call& c : client_.calls) reached.insert(c.address);
+  EXPECT_TRUE(reached.count(nodes[0].address));   // "retired" means it holds nothing
+  EXPECT_FALSE(reached.count(nodes[1].address));  // down: waits
+  EXPECT_FALSE(reached.count(nodes[2].address));  // retired and silent: dropped
   EXPECT_EQ(QueueSize(), 1);
 }
 

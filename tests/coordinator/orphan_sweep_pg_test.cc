@@ -39,7 +39,8 @@ class OrphanSweepPgTest : public CoordinatorPgTest {
  protected:
   OrphanSweepWorker Worker(OrphanSweepSettings settings = {}) {
     if (refs_ == nullptr) refs_ = std::make_unique<PgShardRefs>(*pool_);
-    return OrphanSweepWorker(*store_, *refs_, sender_, settings, log_);
+    return OrphanSweepWorker(*store_, *refs_, sender_, settings, clock_, config_.node_down_after,
+                             log_);
   }
   // node id -> shard keys the manifests place there.
   std::map<std::string, std::set<std::string>> Placed(const std::vector<Begun>& begun) {
@@ -153,6 +154,29 @@ TEST_F(OrphanSweepPgTest, DownNodesAreSkippedAndAFailingNodeDoesNotStopTheOthers
   for (const RecordingSweepSender::Call& c : sender_.calls) {
     EXPECT_NE(c.call.node_id, nodes_[0].id);
   }
+}
+
+TEST_F(OrphanSweepPgTest, ARetiredNodeIsSweptWhileItStillAnswers) {
+  AddNodes(6);
+  ASSERT_OK(registry_->SetState(nodes_[0].id, NodeState::kRetired));
+  OrphanSweepWorker worker = Worker();
+  ASSERT_OK_AND_ASSIGN(OrphanSweepTotals totals, worker.RunOnce());
+  EXPECT_EQ(totals.nodes_swept, 6);  // it heartbeats: whatever it kept is swept
+  int to_retired = 0;
+  for (const RecordingSweepSender::Call& c : sender_.calls) {
+    if (c.call.node_id != nodes_[0].id) continue;
+    ++to_retired;
+    EXPECT_EQ(c.call.key_count, 0u);  // nothing placed on it: everything old goes
+  }
+  EXPECT_EQ(to_retired, 1);
+
+  // Silent now: skipped (it cannot answer).
+  sender_.calls.clear();
+  clock_.Advance(config_.node_down_after + absl::Seconds(1));
+  for (size_t i = 1; i < nodes_.size(); ++i) ASSERT_OK(Heartbeat(nodes_[i]).status());
+  ASSERT_OK_AND_ASSIGN(totals, worker.RunOnce());
+  EXPECT_EQ(totals.nodes_swept, 5);
+  for (const RecordingSweepSender::Call& c : sender_.calls) EXPECT_NE(c.call.node_id, nodes_[0].id);
 }
 
 TEST_F(OrphanSweepPgTest, RunsOncePerIntervalAndNeverWhenDisabled) {

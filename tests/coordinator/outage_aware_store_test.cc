@@ -83,6 +83,29 @@ TEST_F(OutageAwareStoreTest, NodesUpWhenTheOutageBeganAreForgivenItsLength) {
   EXPECT_EQ(store.forgiven_nodes(), 5);  // once per outage
 }
 
+TEST_F(OutageAwareStoreTest, DrainingAndRetiredNodesThatHeartbeatAreForgivenToo) {
+  std::vector<TestNode> nodes = AddNodes(6);
+  ASSERT_OK(registry_->SetState(nodes[0].id, NodeState::kDraining));
+  ASSERT_OK(registry_->SetState(nodes[1].id, NodeState::kRetired));
+  UnreachableWhenDown flaky(*store_);
+  OutageAwareStore store(flaky, clock_, config_.node_down_after);
+  flaky.down = true;
+  EXPECT_THAT(store.Read([](MetadataTxn&) { return absl::OkStatus(); }),
+              StatusIs(absl::StatusCode::kUnavailable));
+  clock_.Advance(config_.node_down_after * 4);
+  flaky.down = false;
+  EXPECT_EQ(UpNodes(store), 4);
+  // A drain judges a draining node's silence, deletions and the orphan sweep a retired
+  // one's: their heartbeats are as recent as the up nodes'.
+  EXPECT_EQ(store.forgiven_nodes(), 6);
+  ASSERT_OK(store.Read([&](MetadataTxn& txn) -> absl::Status {
+    absl::StatusOr<std::vector<Node>> all = txn.nodes().List();
+    if (!all.ok()) return all.status();
+    for (const Node& n : *all) EXPECT_EQ(n.last_heartbeat, clock_.Now()) << n.node_id;
+    return absl::OkStatus();
+  }));
+}
+
 TEST_F(OutageAwareStoreTest, OtherErrorsAreNotAnOutage) {
   AddNodes(6);
   OutageAwareStore store(*store_, clock_, config_.node_down_after);

@@ -119,5 +119,33 @@ TEST_F(SmallObjectsPgTest, ClientChosenIdsAreUsedAndCheckedPerEntry) {
   EXPECT_EQ(small.PutInline(alice, {c}).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// GetObjects reads every row of a batch in one statement (ObjectRepository::GetMany):
+// answers stay in request order, per id, and another account's object or an
+// unknown id answers NOT_FOUND without failing the batch.
+TEST_F(SmallObjectsPgTest, GetManyAnswersEachIdInRequestOrder) {
+  Caller alice = NewAccount();
+  Caller bob = NewAccount();
+  SmallObjects small(*store_, clock_, config_, admission_, log_);
+  ASSERT_OK_AND_ASSIGN(
+      InlineCommit mine,
+      small.PutInline(alice, {Object(100, 'a'), Object(200, 'b'), Object(300, 'c')}));
+  ASSERT_OK_AND_ASSIGN(InlineCommit theirs, small.PutInline(bob, {Object(400, 'd')}));
+  const std::string unknown = NewUuid();
+  const std::vector<std::string> ids = {mine.object_ids[2], unknown, theirs.object_ids[0],
+                                        mine.object_ids[0], mine.object_ids[2]};
+  ASSERT_OK_AND_ASSIGN(auto got, catalog_->GetMany(alice, ids, 1 << 20));
+  ASSERT_EQ(got.size(), ids.size());
+  const size_t sizes[] = {300, 0, 0, 100, 300};
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (sizes[i] == 0) {
+      EXPECT_EQ(got[i].status().code(), absl::StatusCode::kNotFound) << i;
+      continue;
+    }
+    ASSERT_OK(got[i].status());
+    EXPECT_EQ(got[i]->object.object_id, ids[i]) << i;
+    EXPECT_EQ(got[i]->inline_payload, std::string(sizes[i], 'p')) << i;
+  }
+}
+
 }  // namespace
 }  // namespace freehold::coordinator::testing

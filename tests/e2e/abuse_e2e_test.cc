@@ -4,14 +4,18 @@
 // operator lists it and
 // disables the link with freehold-admin (operator certificate), the link no longer
 // downloads and says why, the owner sees the notice in `share --list` and `ls` and
-// cannot turn the link on again, an authority request is recorded, and the counts on
+// cannot turn the link on again and is notified through accounts' notification outbox
+// (once, even when the coordinator delivers again; none without a contact address),
+// an authority request is recorded, and the counts on
 // the donations transparency page (HTTP GET) and the coordinator's metrics change.
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -19,9 +23,11 @@
 #include "common/grpc_server.h"
 #include "common/grpc_status.h"
 #include "freehold/v1/abuse.grpc.pb.h"
+#include "freehold/v1/accounts.grpc.pb.h"
 #include "tests/e2e/cli_runner.h"
 #include "tests/e2e/cluster.h"
 #include "tests/support/process.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
 namespace freehold::e2e {
@@ -54,12 +60,15 @@ class AbuseEndToEndTest : public ::testing::Test {
     ASSERT_EQ(start_error_, nullptr) << "cluster did not start: " << *start_error_;
   }
 
-  std::unique_ptr<CliUser> SignUp(const std::string& prefix) {
+  // `contact` empty: the account gives no contact address.
+  std::unique_ptr<CliUser> SignUp(const std::string& prefix, const std::string& contact = "") {
     const std::string handle = absl::StrCat(prefix, ::getpid());
     auto user = std::make_unique<CliUser>(cluster_->accounts_address(),
                                           cluster_->coordinator_address(), TestPassword(handle),
                                           cluster_->ca_file());
-    CliResult r = user->Run({"signup", "--handle", handle});
+    std::vector<std::string> args = {"signup", "--handle", handle};
+    if (!contact.empty()) args.insert(args.end(), {"--contact", contact});
+    CliResult r = user->Run(args);
     EXPECT_EQ(r.exit_code, 0) << r.Describe();
     return user;
   }
@@ -118,6 +127,28 @@ class AbuseEndToEndTest : public ::testing::Test {
     return resp.report_id();
   }
 
+  // One number from the cluster's database (schemas coordinator and accounts).
+  int64_t Sql(const std::string& query) {
+    pqxx::connection c(cluster_->database_url());
+    pqxx::nontransaction n(c);
+    pqxx::row r = n.exec1(query);
+    return r[0].is_null() ? 0 : r[0].as<int64_t>();
+  }
+  void Exec(const std::string& query) {
+    pqxx::connection c(cluster_->database_url());
+    pqxx::nontransaction n(c);
+    n.exec0(query);
+  }
+  // Polls `pred` (bounded: 20 s).
+  static bool WaitFor(const std::function<bool()>& pred) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < deadline) {
+      if (pred()) return true;
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    return pred();
+  }
+
   // The number in <strong id="ID">N</strong> of the transparency page, -1 if absent.
   static int64_t Figure(const std::string& page, const std::string& id) {
     const std::string marker = "<strong id=\"" + id + "\">";
@@ -155,7 +186,7 @@ TEST_F(AbuseEndToEndTest, AReportedLinkIsDisabledTheOwnerIsToldAndThePageCounts)
   EXPECT_GE(Figure(page, "accounts-warned"), 0) << page;
   EXPECT_THAT(page, HasSubstr("nothing is scanned"));
 
-  auto alice = SignUp("alice");
+  auto alice = SignUp("alice", "alice@example.org");
   const std::string data = WriteRandomFile(alice->File("kit.bin"), 3000, 7);
   nlohmann::json put = Json(*alice, {"put", alice->File("kit.bin"), "--name", "kit.bin"});
   const std::string id = put.value("id", "");
@@ -244,6 +275,78 @@ TEST_F(AbuseEndToEndTest, AReportedLinkIsDisabledTheOwnerIsToldAndThePageCounts)
   ASSERT_EQ(mine.exit_code, 0) << mine.Describe();
   EXPECT_EQ(ReadFile(alice->File("kit.mine")), data);
 
+  // The owner is told through accounts' notification outbox (the operator's mailer
+  // sends it): the coordinator queued a notice with the disable and delivered it to
+  // accounts, which wrote one row because alice gave a contact address.
+  const std::string notice = "coordinator.owner_notices WHERE object_id = '" + id + "'";
+  const std::string rows =
+      "SELECT count(*) FROM accounts.notification_outbox WHERE kind = 'link_disabled' AND "
+      "object_id = '" + id + "'";
+  ASSERT_TRUE(WaitFor([&] { return Sql(rows) == 1; })) << "alice was not notified";
+  EXPECT_EQ(Sql(rows + " AND contact = 'alice@example.org' AND reason = 'phishing' AND "
+                       "act_at = (SELECT link_disabled_at FROM coordinator.objects WHERE "
+                       "object_id = '" + id + "')"),
+            1);
+  ASSERT_TRUE(WaitFor([&] { return Sql("SELECT count(*) FROM " + notice +
+                                       " AND delivered_at IS NOT NULL") == 1; }));
+  // No link key, no name, no reporter's or operator's text anywhere in the row.
+  const std::string key = text.substr(text.find('#') + 1);
+  EXPECT_EQ(Sql("SELECT count(*) FROM accounts.notification_outbox WHERE "
+                "strpos(row_to_json(notification_outbox)::text, '" + key + "') > 0 OR "
+                "row_to_json(notification_outbox)::text ~ '(kit|confirmed|reporter@)'"),
+            0);
+  // A second run of the consumer (the notice marked undelivered again, as after a
+  // restart that lost the mark) makes no second row.
+  Exec("UPDATE coordinator.owner_notices SET delivered_at = NULL WHERE object_id = '" + id +
+       "'");
+  ASSERT_TRUE(WaitFor([&] { return Sql("SELECT count(*) FROM " + notice +
+                                       " AND delivered_at IS NOT NULL") == 1; }))
+      << "the coordinator did not deliver the notice again";
+  EXPECT_EQ(Sql(rows), 1);
+  // An owner who gave no contact address gets no row (the notice is delivered all the
+  // same, and accounts remembers it).
+  auto bob = SignUp("bob");
+  WriteRandomFile(bob->File("b.bin"), 500, 9);
+  nlohmann::json bput = Json(*bob, {"put", bob->File("b.bin"), "--name", "b.bin"});
+  const std::string bob_id = bput.value("id", "");
+  ASSERT_FALSE(bob_id.empty()) << bput.dump();
+  ASSERT_FALSE(Json(*bob, {"link", bob_id}).value("link", "").empty());
+  ASSERT_OK_AND_ASSIGN(std::string bob_report, Report(*stub, bob_id, "malware"));
+  ASSERT_EQ(Admin({"abuse", "disable", bob_report}).first, 0);
+  ASSERT_TRUE(WaitFor([&] {
+    return Sql("SELECT count(*) FROM coordinator.owner_notices WHERE object_id = '" + bob_id +
+               "' AND delivered_at IS NOT NULL") == 1;
+  })) << "bob's notice was not delivered";
+  EXPECT_EQ(Sql("SELECT count(*) FROM accounts.notification_outbox WHERE object_id = '" +
+                bob_id + "'"),
+            0);
+  EXPECT_EQ(Sql("SELECT count(*) FROM accounts.owner_notices_received r JOIN "
+                "coordinator.owner_notices n USING (notice_id) WHERE n.object_id = '" +
+                bob_id + "'"),
+            1);
+  // Only the coordinator may hand accounts notices.
+  {
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> ch =
+        MakeChannel(cluster_->accounts_address(), cluster_->client_tls());
+    ASSERT_TRUE(ch.ok()) << ch.status();
+    auto accounts = v1::Accounts::NewStub(*ch);
+    v1::RecordOwnerNoticesRequest req;
+    v1::OwnerNotice* n = req.add_notices();
+    n->set_notice_id("5f1c0a4e-2b7d-4c9e-8a61-0d3e5b7f9a12");
+    n->set_kind("link_disabled");
+    n->set_owner_id(n->notice_id());
+    n->set_object_id(n->notice_id());
+    n->set_reason_category("other");
+    n->mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    v1::RecordOwnerNoticesResponse resp;
+    grpc::Status st = accounts->RecordOwnerNotices(&ctx, req, &resp);
+    EXPECT_TRUE(st.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+                st.error_code() == grpc::StatusCode::PERMISSION_DENIED)
+        << st.error_code() << " " << st.error_message();
+  }
+
   // A request from an authority, recorded without content.
   auto bad_kind = Admin({"abuse", "authority-request", "add", "--date", "2026-01-05", "--kind",
                          "letter", "--jurisdiction", "DE", "--outcome", "no_data"});
@@ -256,15 +359,15 @@ TEST_F(AbuseEndToEndTest, AReportedLinkIsDisabledTheOwnerIsToldAndThePageCounts)
   // The counts: public call, the page (HTTP GET) and the coordinator's metrics.
   auto counts = Admin({"abuse", "counts"});
   ASSERT_EQ(counts.first, 0) << counts.second;
-  EXPECT_THAT(counts.second, HasSubstr("links disabled      1"));
-  page = PageWith({{"abuse-reports", 1}, {"links-disabled", 1}, {"authority-requests", 1}});
+  EXPECT_THAT(counts.second, HasSubstr("links disabled      2"));
+  page = PageWith({{"abuse-reports", 2}, {"links-disabled", 2}, {"authority-requests", 1}});
   EXPECT_THAT(page, Not(HasSubstr(id)));  // counts only, never a link
   const std::string metrics =
       Run("/usr/bin/curl",
           {"-sS", "--max-time", "5", "http://" + cluster_->coordinator_metrics_address() + "/metrics"})
           .second;
-  EXPECT_THAT(metrics, HasSubstr("freehold_abuse_reports_total 1"));
-  EXPECT_THAT(metrics, HasSubstr("freehold_links_disabled_total 1"));
+  EXPECT_THAT(metrics, HasSubstr("freehold_abuse_reports_total 2"));
+  EXPECT_THAT(metrics, HasSubstr("freehold_links_disabled_total 2"));
   EXPECT_THAT(metrics, HasSubstr("freehold_authority_requests_total 1"));
 }
 

@@ -203,7 +203,7 @@ if objects:
           o.owner_account_id == reg["account_id"] and o.committed_at.seconds > 0
           and not o.shared_with_me and not o.public_link, str(o).replace("\n", " "))
     n = os.path.getsize(payload)
-    # coordinator/grpc/API.md: size_bytes is the age payload: nonce16 || STREAM
+    # docs/API.md: size_bytes is the age payload: nonce16 || STREAM
     # chunks of 64 KiB, each with a 16-byte tag.
     check("size_bytes is the age payload size of the file",
           o.size_bytes == 16 + n + 16 * max(1, -(-n // 65536)), f"{o.size_bytes} for {n} bytes")

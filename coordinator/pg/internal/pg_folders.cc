@@ -51,29 +51,31 @@ absl::Status NameTaken() {
 }  // namespace
 
 absl::Status PgFolders::LockNamespace(const std::string& account_id, const std::string& parent_id) {
-  txn_.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 20))",
-                   "fh-ns:" + account_id + "/" + parent_id);
+  Exec(txn_, "SELECT pg_advisory_xact_lock(hashtextextended($1, 20))",
+       "fh-ns:" + account_id + "/" + parent_id);
   return absl::OkStatus();
 }
 
 absl::Status PgFolders::LockTree(const std::string& account_id) {
-  txn_.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 20))", "fh-tree:" + account_id);
+  Exec(txn_, "SELECT pg_advisory_xact_lock(hashtextextended($1, 20))", "fh-tree:" + account_id);
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<FolderRecord>> PgFolders::Get(const std::string& folder_id,
                                                            bool for_update) {
-  pqxx::result r = txn_.exec_params(std::string("SELECT ") + kFolderColumns +
-                                        " FROM folders f WHERE f.folder_id = $1::uuid" +
-                                        (for_update ? " FOR UPDATE" : ""),
-                                    folder_id);
+  pqxx::result r =
+      Exec(txn_,
+           std::string("SELECT ") + kFolderColumns +
+               " FROM folders f WHERE f.folder_id = $1::uuid" + (for_update ? " FOR UPDATE" : ""),
+           folder_id);
   if (r.empty()) return std::optional<FolderRecord>();
   return std::optional<FolderRecord>(FolderFromRow(r[0]));
 }
 
 absl::Status PgFolders::Insert(const FolderRecord& f) {
   try {
-    txn_.exec_params(
+    Exec(
+        txn_,
         "INSERT INTO folders (folder_id, owner_account_id, parent_id, name_hash, "
         "encrypted_metadata, created_at) VALUES ($1::uuid, $2::uuid, NULLIF($3, '')::uuid, $4, $5, "
         "micros_to_ts($6))",
@@ -90,11 +92,11 @@ absl::Status PgFolders::Insert(const FolderRecord& f) {
 absl::StatusOr<std::optional<FolderRecord>> PgFolders::FindFolder(const std::string& account_id,
                                                                   const std::string& parent_id,
                                                                   const std::string& name_hash) {
-  pqxx::result r = txn_.exec_params(
-      std::string("SELECT ") + kFolderColumns +
-          " FROM folders f WHERE f.owner_account_id = $1::uuid AND " + SameParent("$2") +
-          " AND f.name_hash = $3",
-      account_id, parent_id, Bytes(name_hash));
+  pqxx::result r = Exec(txn_,
+                        std::string("SELECT ") + kFolderColumns +
+                            " FROM folders f WHERE f.owner_account_id = $1::uuid AND " +
+                            SameParent("$2") + " AND f.name_hash = $3",
+                        account_id, parent_id, Bytes(name_hash));
   if (r.empty()) return std::optional<FolderRecord>();
   return std::optional<FolderRecord>(FolderFromRow(r[0]));
 }
@@ -104,14 +106,15 @@ absl::StatusOr<std::vector<ObjectRecord>> PgFolders::FindObjects(const std::stri
                                                                  const std::string& name_hash,
                                                                  bool any_state, int limit) {
   // Trashed objects hold no name (objects_by_parent_name skips them too).
-  const std::string state = any_state ? " AND o.trashed_at IS NULL"
-                                      : " AND o.state = 2 AND o.trashed_at IS NULL";
+  const std::string state =
+      any_state ? " AND o.trashed_at IS NULL" : " AND o.state = 2 AND o.trashed_at IS NULL";
   const std::string where = ObjectParent(parent_id);
-  return Objects(txn_.exec_params(
-      std::string("SELECT ") + kObjectColumns + kWithoutPayload +
-          " FROM objects o WHERE o.owner_account_id = $1::uuid AND o.name_hash = $2 AND " + where +
-          state + " ORDER BY o.object_id LIMIT $3",
-      account_id, Bytes(name_hash), limit, parent_id));
+  return Objects(
+      Exec(txn_,
+           std::string("SELECT ") + kObjectColumns + kWithoutPayload +
+               " FROM objects o WHERE o.owner_account_id = $1::uuid AND o.name_hash = $2 AND " +
+               where + state + " ORDER BY o.object_id LIMIT $3",
+           account_id, Bytes(name_hash), limit, parent_id));
 }
 
 absl::StatusOr<std::vector<FolderRecord>> PgFolders::ListFolders(const std::string& account_id,
@@ -119,11 +122,12 @@ absl::StatusOr<std::vector<FolderRecord>> PgFolders::ListFolders(const std::stri
                                                                  const std::string& after_id,
                                                                  int limit) {
   const std::string where = "f.owner_account_id = $1::uuid AND " + SameParent("$4");
-  pqxx::result r = txn_.exec_params(
-      std::string("SELECT ") + kFolderColumns + " FROM folders f WHERE " + where +
-          " AND f.folder_id > COALESCE(NULLIF($2, '')::uuid, $5::uuid) ORDER BY f.folder_id "
-          "LIMIT $3",
-      account_id, after_id, limit, parent_id, kRootUuid);
+  pqxx::result r =
+      Exec(txn_,
+           std::string("SELECT ") + kFolderColumns + " FROM folders f WHERE " + where +
+               " AND f.folder_id > COALESCE(NULLIF($2, '')::uuid, $5::uuid) ORDER BY f.folder_id "
+               "LIMIT $3",
+           account_id, after_id, limit, parent_id, kRootUuid);
   std::vector<FolderRecord> out;
   out.reserve(r.size());
   for (const pqxx::row& row : r) out.push_back(FolderFromRow(row));
@@ -135,20 +139,23 @@ absl::StatusOr<std::vector<ObjectRecord>> PgFolders::ListObjects(const std::stri
                                                                  const std::string& after_id,
                                                                  int limit) {
   const std::string where = ObjectParent(parent_id);
-  return Objects(txn_.exec_params(
-      std::string("SELECT ") + kObjectColumns + kWithoutPayload +
-          " FROM objects o WHERE o.owner_account_id = $1::uuid AND o.state = 2 AND "
-          "o.trashed_at IS NULL AND " + where +
-          " AND o.object_id > COALESCE(NULLIF($2, '')::uuid, $5::uuid) ORDER BY o.object_id "
-          "LIMIT $3",
-      account_id, after_id, limit, parent_id, kRootUuid));
+  return Objects(
+      Exec(txn_,
+           std::string("SELECT ") + kObjectColumns + kWithoutPayload +
+               " FROM objects o WHERE o.owner_account_id = $1::uuid AND o.state = 2 AND "
+               "o.trashed_at IS NULL AND " +
+               where +
+               " AND o.object_id > COALESCE(NULLIF($2, '')::uuid, $5::uuid) ORDER BY o.object_id "
+               "LIMIT $3",
+           account_id, after_id, limit, parent_id, kRootUuid));
 }
 
 absl::StatusOr<bool> PgFolders::HasChildren(const std::string& folder_id) {
-  pqxx::result r = txn_.exec_params(
-      "SELECT EXISTS (SELECT 1 FROM folders WHERE parent_id = $1::uuid) OR "
-      "EXISTS (SELECT 1 FROM objects WHERE parent_id = $1::uuid AND trashed_at IS NULL)",
-      folder_id);
+  pqxx::result r =
+      Exec(txn_,
+           "SELECT EXISTS (SELECT 1 FROM folders WHERE parent_id = $1::uuid) OR "
+           "EXISTS (SELECT 1 FROM objects WHERE parent_id = $1::uuid AND trashed_at IS NULL)",
+           folder_id);
   return r[0][0].as<bool>();
 }
 
@@ -156,7 +163,8 @@ absl::StatusOr<bool> PgFolders::IsAncestorOrSelf(const std::string& ancestor_id,
                                                  const std::string& folder_id) {
   // Walks up from folder_id; the tree has no cycles (moves refuse them), the
   // depth bound only guards against a corrupted table.
-  pqxx::result r = txn_.exec_params(
+  pqxx::result r = Exec(
+      txn_,
       "WITH RECURSIVE up(id, depth) AS ("
       "  SELECT $2::uuid, 0"
       "  UNION ALL SELECT f.parent_id, up.depth + 1 FROM folders f JOIN up ON f.folder_id = up.id"
@@ -170,11 +178,11 @@ absl::Status PgFolders::MoveFolder(const std::string& folder_id, const std::stri
                                    const std::string& name_hash,
                                    const std::string& encrypted_metadata) {
   try {
-    txn_.exec_params(
-        "UPDATE folders SET parent_id = NULLIF($2, '')::uuid, name_hash = $3, entry_wrap = '', "
-        "encrypted_metadata = CASE WHEN length($4::bytea) = 0 THEN encrypted_metadata "
-        "ELSE $4::bytea END WHERE folder_id = $1::uuid",
-        folder_id, parent_id, Bytes(name_hash), Bytes(encrypted_metadata));
+    Exec(txn_,
+         "UPDATE folders SET parent_id = NULLIF($2, '')::uuid, name_hash = $3, entry_wrap = '', "
+         "encrypted_metadata = CASE WHEN length($4::bytea) = 0 THEN encrypted_metadata "
+         "ELSE $4::bytea END WHERE folder_id = $1::uuid",
+         folder_id, parent_id, Bytes(name_hash), Bytes(encrypted_metadata));
   } catch (const pqxx::unique_violation&) {
     return NameTaken();
   }
@@ -185,12 +193,12 @@ absl::Status PgFolders::MoveObject(const std::string& object_id, const std::stri
                                    const std::string& name_hash,
                                    const std::string& encrypted_metadata) {
   try {
-    txn_.exec_params(
-        "UPDATE objects SET parent_id = NULLIF($2, '')::uuid, name_hash = $3, folder_wrap = '', "
-        "encrypted_metadata = CASE WHEN length($4::bytea) = 0 THEN encrypted_metadata "
-        "ELSE $4::bytea END, header_version = header_version + "
-        "CASE WHEN length($4::bytea) = 0 THEN 0 ELSE 1 END WHERE object_id = $1::uuid",
-        object_id, parent_id, Bytes(name_hash), Bytes(encrypted_metadata));
+    Exec(txn_,
+         "UPDATE objects SET parent_id = NULLIF($2, '')::uuid, name_hash = $3, folder_wrap = '', "
+         "encrypted_metadata = CASE WHEN length($4::bytea) = 0 THEN encrypted_metadata "
+         "ELSE $4::bytea END, header_version = header_version + "
+         "CASE WHEN length($4::bytea) = 0 THEN 0 ELSE 1 END WHERE object_id = $1::uuid",
+         object_id, parent_id, Bytes(name_hash), Bytes(encrypted_metadata));
   } catch (const pqxx::unique_violation&) {
     return NameTaken();
   }
@@ -201,10 +209,11 @@ absl::Status PgFolders::Remove(const std::string& folder_id) {
   try {
     // Trashed objects do not keep a folder alive: they move to the root (parent NULL),
     // where a restore puts them (docs/ARCHITECTURE.md#folders).
-    txn_.exec_params(
+    Exec(
+        txn_,
         "UPDATE objects SET parent_id = NULL WHERE parent_id = $1::uuid AND trashed_at IS NOT NULL",
         folder_id);
-    txn_.exec_params("DELETE FROM folders WHERE folder_id = $1::uuid", folder_id);
+    Exec(txn_, "DELETE FROM folders WHERE folder_id = $1::uuid", folder_id);
   } catch (const pqxx::foreign_key_violation&) {
     return absl::FailedPreconditionError("the folder is not empty");
   }
@@ -212,14 +221,15 @@ absl::Status PgFolders::Remove(const std::string& folder_id) {
 }
 
 absl::Status PgFolders::RemoveAllOf(const std::string& account_id) {
-  txn_.exec_params("DELETE FROM folders WHERE owner_account_id = $1::uuid", account_id);
+  Exec(txn_, "DELETE FROM folders WHERE owner_account_id = $1::uuid", account_id);
   return absl::OkStatus();
 }
 
 absl::StatusOr<bool> PgFolders::SubtreeReadable(const std::string& folder_id,
                                                 const std::string& account_id) {
   // Walks up from folder_id (depth bound as IsAncestorOrSelf).
-  pqxx::result r = txn_.exec_params(
+  pqxx::result r = Exec(
+      txn_,
       "WITH RECURSIVE up(id, depth) AS ("
       "  SELECT $1::uuid, 0"
       "  UNION ALL SELECT f.parent_id, up.depth + 1 FROM folders f JOIN up ON f.folder_id = up.id"
@@ -232,8 +242,9 @@ absl::StatusOr<bool> PgFolders::SubtreeReadable(const std::string& folder_id,
 }
 
 absl::StatusOr<std::vector<std::string>> PgFolders::Shares(const std::string& folder_id) {
-  pqxx::result r = txn_.exec_params(
-      "SELECT account_id::text FROM folder_shares WHERE folder_id = $1::uuid ORDER BY 1", folder_id);
+  pqxx::result r =
+      Exec(txn_, "SELECT account_id::text FROM folder_shares WHERE folder_id = $1::uuid ORDER BY 1",
+           folder_id);
   std::vector<std::string> out;
   for (const pqxx::row& row : r) out.push_back(row[0].as<std::string>());
   return out;
@@ -241,38 +252,39 @@ absl::StatusOr<std::vector<std::string>> PgFolders::Shares(const std::string& fo
 
 absl::StatusOr<uint64_t> PgFolders::UpdateSharing(const std::string& folder_id,
                                                   const std::string& age_header,
-                                                  const std::string& share_record,
-                                                  bool public_link,
+                                                  const std::string& share_record, bool public_link,
                                                   const std::vector<std::string>& account_ids) {
-  pqxx::result r = txn_.exec_params(
+  pqxx::result r = Exec(
+      txn_,
       "UPDATE folders SET age_header = $2, share_record = $3, public_link = $4, "
       "header_version = header_version + 1 WHERE folder_id = $1::uuid RETURNING header_version",
       folder_id, Bytes(age_header), Bytes(share_record), public_link);
   if (r.empty()) return absl::NotFoundError("folder_id: no such folder");
-  txn_.exec_params("DELETE FROM folder_shares WHERE folder_id = $1::uuid", folder_id);
+  Exec(txn_, "DELETE FROM folder_shares WHERE folder_id = $1::uuid", folder_id);
   for (const std::string& account : account_ids) {
-    txn_.exec_params(
-        "INSERT INTO folder_shares (folder_id, account_id) VALUES ($1::uuid, $2::uuid) "
-        "ON CONFLICT DO NOTHING",
-        folder_id, account);
+    Exec(txn_,
+         "INSERT INTO folder_shares (folder_id, account_id) VALUES ($1::uuid, $2::uuid) "
+         "ON CONFLICT DO NOTHING",
+         folder_id, account);
   }
   return static_cast<uint64_t>(r[0][0].as<int64_t>());
 }
 
 absl::Status PgFolders::SetFolderKey(const std::string& folder_id, const std::string& age_header,
                                      const std::string& wrap) {
-  txn_.exec_params(
-      "UPDATE folders SET age_header = CASE WHEN length($2::bytea) = 0 THEN age_header ELSE $2 END, "
-      "entry_wrap = CASE WHEN length($3::bytea) = 0 THEN entry_wrap ELSE $3 END, "
-      "header_version = header_version + CASE WHEN length($2::bytea) = 0 THEN 0 ELSE 1 END "
-      "WHERE folder_id = $1::uuid",
-      folder_id, Bytes(age_header), Bytes(wrap));
+  Exec(txn_,
+       "UPDATE folders SET age_header = CASE WHEN length($2::bytea) = 0 THEN age_header ELSE $2 "
+       "END, "
+       "entry_wrap = CASE WHEN length($3::bytea) = 0 THEN entry_wrap ELSE $3 END, "
+       "header_version = header_version + CASE WHEN length($2::bytea) = 0 THEN 0 ELSE 1 END "
+       "WHERE folder_id = $1::uuid",
+       folder_id, Bytes(age_header), Bytes(wrap));
   return absl::OkStatus();
 }
 
 absl::Status PgFolders::SetObjectWrap(const std::string& object_id, const std::string& wrap) {
-  txn_.exec_params("UPDATE objects SET folder_wrap = $2 WHERE object_id = $1::uuid", object_id,
-                   Bytes(wrap));
+  Exec(txn_, "UPDATE objects SET folder_wrap = $2 WHERE object_id = $1::uuid", object_id,
+       Bytes(wrap));
   return absl::OkStatus();
 }
 

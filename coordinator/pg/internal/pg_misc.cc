@@ -18,18 +18,19 @@ constexpr const char* kSegmentHealthCte =
 
 absl::Status PgDeletions::Enqueue(const std::string& node_id, const std::string& shard_key,
                                   absl::Time due) {
-  txn_.exec_params(
-      "INSERT INTO shard_deletions (node_id, shard_key, enqueued_at, next_attempt_at) "
-      "VALUES ($1, $2, now(), micros_to_ts($3)) ON CONFLICT (node_id, shard_key) DO NOTHING",
-      node_id, shard_key, Micros(due));
+  Exec(txn_,
+       "INSERT INTO shard_deletions (node_id, shard_key, enqueued_at, next_attempt_at) "
+       "VALUES ($1, $2, now(), micros_to_ts($3)) ON CONFLICT (node_id, shard_key) DO NOTHING",
+       node_id, shard_key, Micros(due));
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<DeletionTask>> PgDeletions::Due(absl::Time now, int limit) {
-  pqxx::result r = txn_.exec_params(
-      "SELECT id, node_id, shard_key, attempts FROM shard_deletions "
-      "WHERE next_attempt_at <= micros_to_ts($1) ORDER BY next_attempt_at, id LIMIT $2",
-      Micros(now), limit);
+  pqxx::result r =
+      Exec(txn_,
+           "SELECT id, node_id, shard_key, attempts FROM shard_deletions "
+           "WHERE next_attempt_at <= micros_to_ts($1) ORDER BY next_attempt_at, id LIMIT $2",
+           Micros(now), limit);
   std::vector<DeletionTask> out;
   for (const pqxx::row& row : r) {
     DeletionTask t;
@@ -43,27 +44,27 @@ absl::StatusOr<std::vector<DeletionTask>> PgDeletions::Due(absl::Time now, int l
 }
 
 absl::Status PgDeletions::Complete(int64_t task_id) {
-  txn_.exec_params("DELETE FROM shard_deletions WHERE id = $1", task_id);
+  Exec(txn_, "DELETE FROM shard_deletions WHERE id = $1", task_id);
   return absl::OkStatus();
 }
 
 absl::Status PgDeletions::Cancel(const std::string& node_id, const std::string& shard_key) {
-  txn_.exec_params("DELETE FROM shard_deletions WHERE node_id = $1 AND shard_key = $2", node_id,
-                   shard_key);
+  Exec(txn_, "DELETE FROM shard_deletions WHERE node_id = $1 AND shard_key = $2", node_id,
+       shard_key);
   return absl::OkStatus();
 }
 
 absl::Status PgDeletions::Reschedule(int64_t task_id, absl::Time next_attempt,
                                      const std::string& error) {
-  txn_.exec_params(
-      "UPDATE shard_deletions SET attempts = attempts + 1, next_attempt_at = micros_to_ts($2), "
-      "last_error = left($3, 500) WHERE id = $1",
-      task_id, Micros(next_attempt), error);
+  Exec(txn_,
+       "UPDATE shard_deletions SET attempts = attempts + 1, next_attempt_at = micros_to_ts($2), "
+       "last_error = left($3, 500) WHERE id = $1",
+       task_id, Micros(next_attempt), error);
   return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> PgDeletions::Size() {
-  return txn_.exec("SELECT count(*) FROM shard_deletions")[0][0].as<int64_t>();
+  return Exec(txn_, "SELECT count(*) FROM shard_deletions")[0][0].as<int64_t>();
 }
 
 absl::StatusOr<StoredTotals> PgStats::Totals() {
@@ -91,7 +92,8 @@ absl::StatusOr<StoredTotals> PgStats::Totals() {
 }
 
 absl::StatusOr<std::vector<SegmentHealth>> PgStats::UnhealthySegments(int limit) {
-  pqxx::result r = txn_.exec_params(
+  pqxx::result r = Exec(
+      txn_,
       std::string(kSegmentHealthCte) +
           "SELECT object_id::text, segment, k, m, healthy, existing FROM h WHERE healthy < k + m "
           "ORDER BY healthy - k, object_id, segment LIMIT $1",
@@ -123,16 +125,16 @@ absl::StatusOr<SegmentHealthCounts> PgStats::HealthCounts() {
 }
 
 absl::StatusOr<std::vector<AccountBytes>> PgStats::RecentWrites(absl::Time since, int limit) {
-  pqxx::result r = txn_.exec_params(
-      "SELECT account, sum(b)::bigint AS bytes FROM ("
-      " SELECT o.owner_account_id::text AS account, s.segment_size_bytes AS b "
-      " FROM segments s JOIN objects o ON o.object_id = s.object_id "
-      " WHERE s.committed AND s.committed_at >= micros_to_ts($1) "
-      " UNION ALL "  // inline objects count like segments
-      " SELECT owner_account_id::text, size_bytes FROM objects "
-      " WHERE inline_payload IS NOT NULL AND committed_at >= micros_to_ts($1)"
-      ") w GROUP BY account ORDER BY bytes DESC, 1 LIMIT $2",
-      Micros(since), limit);
+  pqxx::result r = Exec(txn_,
+                        "SELECT account, sum(b)::bigint AS bytes FROM ("
+                        " SELECT o.owner_account_id::text AS account, s.segment_size_bytes AS b "
+                        " FROM segments s JOIN objects o ON o.object_id = s.object_id "
+                        " WHERE s.committed AND s.committed_at >= micros_to_ts($1) "
+                        " UNION ALL "  // inline objects count like segments
+                        " SELECT owner_account_id::text, size_bytes FROM objects "
+                        " WHERE inline_payload IS NOT NULL AND committed_at >= micros_to_ts($1)"
+                        ") w GROUP BY account ORDER BY bytes DESC, 1 LIMIT $2",
+                        Micros(since), limit);
   std::vector<AccountBytes> out;
   for (const pqxx::row& row : r) {
     out.push_back(
@@ -143,16 +145,16 @@ absl::StatusOr<std::vector<AccountBytes>> PgStats::RecentWrites(absl::Time since
 
 absl::StatusOr<int64_t> PgCursors::Get(const std::string& consumer) {
   pqxx::result r =
-      txn_.exec_params("SELECT last_sequence FROM consumer_cursors WHERE consumer = $1", consumer);
+      Exec(txn_, "SELECT last_sequence FROM consumer_cursors WHERE consumer = $1", consumer);
   if (r.empty()) return int64_t{0};
   return r[0][0].as<int64_t>();
 }
 
 absl::Status PgCursors::Set(const std::string& consumer, int64_t sequence) {
-  txn_.exec_params(
-      "INSERT INTO consumer_cursors (consumer, last_sequence) VALUES ($1, $2) "
-      "ON CONFLICT (consumer) DO UPDATE SET last_sequence = EXCLUDED.last_sequence",
-      consumer, sequence);
+  Exec(txn_,
+       "INSERT INTO consumer_cursors (consumer, last_sequence) VALUES ($1, $2) "
+       "ON CONFLICT (consumer) DO UPDATE SET last_sequence = EXCLUDED.last_sequence",
+       consumer, sequence);
   return absl::OkStatus();
 }
 

@@ -53,17 +53,17 @@ int64_t Clamp(uint64_t v) {
 }  // namespace
 
 absl::StatusOr<std::optional<Node>> PgNodes::Get(const std::string& node_id, bool for_update) {
-  pqxx::result r =
-      txn_.exec_params(std::string("SELECT ") + kNodeColumns + " FROM nodes WHERE node_id = $1" +
-                           (for_update ? " FOR UPDATE" : ""),
-                       node_id);
+  pqxx::result r = Exec(txn_,
+                        std::string("SELECT ") + kNodeColumns + " FROM nodes WHERE node_id = $1" +
+                            (for_update ? " FOR UPDATE" : ""),
+                        node_id);
   if (r.empty()) return std::optional<Node>();
   return std::optional<Node>(NodeFromRow(r[0]));
 }
 
 absl::StatusOr<std::vector<Node>> PgNodes::List() {
   pqxx::result r =
-      txn_.exec(std::string("SELECT ") + kNodeColumns + " FROM nodes ORDER BY node_id");
+      Exec(txn_, std::string("SELECT ") + kNodeColumns + " FROM nodes ORDER BY node_id");
   std::vector<Node> out;
   out.reserve(r.size());
   for (const pqxx::row& row : r) out.push_back(NodeFromRow(row));
@@ -85,28 +85,29 @@ absl::StatusOr<std::vector<Node>> PgNodes::GetMany(const std::vector<std::string
     array += "\"";
   }
   array += "}";
-  pqxx::result r = txn_.exec_params(
-      std::string("SELECT ") + kNodeColumns + " FROM nodes WHERE node_id = ANY($1::text[])", array);
+  pqxx::result r = Exec(
+      txn_, std::string("SELECT ") + kNodeColumns + " FROM nodes WHERE node_id = ANY($1::text[])",
+      array);
   for (const pqxx::row& row : r) out.push_back(NodeFromRow(row));
   return out;
 }
 
 absl::Status PgNodes::Upsert(const Node& n) {
-  txn_.exec_params(
-      "INSERT INTO nodes (node_id, address, region, zone, host, capacity_bytes, public_key, "
-      "state, used_bytes, free_bytes, shard_count, version, registered_at, last_heartbeat, "
-      "state_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-      "micros_to_ts($13), micros_to_ts($14), micros_to_ts($15)) "
-      "ON CONFLICT (node_id) DO UPDATE SET address = EXCLUDED.address, region = EXCLUDED.region, "
-      "zone = EXCLUDED.zone, host = EXCLUDED.host, capacity_bytes = EXCLUDED.capacity_bytes, "
-      "public_key = EXCLUDED.public_key, state = EXCLUDED.state, used_bytes = "
-      "EXCLUDED.used_bytes, free_bytes = EXCLUDED.free_bytes, shard_count = "
-      "EXCLUDED.shard_count, version = EXCLUDED.version, registered_at = EXCLUDED.registered_at, "
-      "last_heartbeat = EXCLUDED.last_heartbeat, state_changed_at = EXCLUDED.state_changed_at",
-      n.node_id, n.address, n.domain.region, n.domain.zone, n.domain.host, Clamp(n.capacity_bytes),
-      Bytes(n.public_key), static_cast<int>(n.state), Clamp(n.used_bytes), Clamp(n.free_bytes),
-      Clamp(n.shard_count), n.version, Micros(n.registered_at), Micros(n.last_heartbeat),
-      Micros(n.state_changed_at));
+  Exec(txn_,
+       "INSERT INTO nodes (node_id, address, region, zone, host, capacity_bytes, public_key, "
+       "state, used_bytes, free_bytes, shard_count, version, registered_at, last_heartbeat, "
+       "state_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+       "micros_to_ts($13), micros_to_ts($14), micros_to_ts($15)) "
+       "ON CONFLICT (node_id) DO UPDATE SET address = EXCLUDED.address, region = EXCLUDED.region, "
+       "zone = EXCLUDED.zone, host = EXCLUDED.host, capacity_bytes = EXCLUDED.capacity_bytes, "
+       "public_key = EXCLUDED.public_key, state = EXCLUDED.state, used_bytes = "
+       "EXCLUDED.used_bytes, free_bytes = EXCLUDED.free_bytes, shard_count = "
+       "EXCLUDED.shard_count, version = EXCLUDED.version, registered_at = EXCLUDED.registered_at, "
+       "last_heartbeat = EXCLUDED.last_heartbeat, state_changed_at = EXCLUDED.state_changed_at",
+       n.node_id, n.address, n.domain.region, n.domain.zone, n.domain.host, Clamp(n.capacity_bytes),
+       Bytes(n.public_key), static_cast<int>(n.state), Clamp(n.used_bytes), Clamp(n.free_bytes),
+       Clamp(n.shard_count), n.version, Micros(n.registered_at), Micros(n.last_heartbeat),
+       Micros(n.state_changed_at));
   return absl::OkStatus();
 }
 
@@ -132,12 +133,12 @@ static RegistrationAttempt AttemptFromRow(const pqxx::row& r) {
 
 absl::StatusOr<std::optional<NodeAdmission>> PgAdmissions::Get(const std::string& node_id,
                                                                bool for_update) {
-  pqxx::result r = txn_.exec_params(
-      std::string("SELECT node_id, public_key, ts_to_micros(approved_at), "
-                  "COALESCE(ts_to_micros(revoked_at), -1) FROM node_admissions "
-                  "WHERE node_id = $1") +
-          (for_update ? " FOR UPDATE" : ""),
-      node_id);
+  pqxx::result r = Exec(txn_,
+                        std::string("SELECT node_id, public_key, ts_to_micros(approved_at), "
+                                    "COALESCE(ts_to_micros(revoked_at), -1) FROM node_admissions "
+                                    "WHERE node_id = $1") +
+                            (for_update ? " FOR UPDATE" : ""),
+                        node_id);
   if (r.empty()) return std::optional<NodeAdmission>();
   NodeAdmission a;
   a.node_id = r[0][0].as<std::string>();
@@ -148,49 +149,52 @@ absl::StatusOr<std::optional<NodeAdmission>> PgAdmissions::Get(const std::string
 }
 
 absl::Status PgAdmissions::Upsert(const NodeAdmission& a) {
-  txn_.exec_params(
-      "INSERT INTO node_admissions (node_id, public_key, approved_at, revoked_at) "
-      "VALUES ($1, $2, micros_to_ts($3), micros_to_ts($4)) "
-      "ON CONFLICT (node_id) DO UPDATE SET public_key = EXCLUDED.public_key, "
-      "approved_at = EXCLUDED.approved_at, revoked_at = EXCLUDED.revoked_at",
-      a.node_id, Bytes(a.public_key), Micros(a.approved_at), Micros(a.revoked_at));
+  Exec(txn_,
+       "INSERT INTO node_admissions (node_id, public_key, approved_at, revoked_at) "
+       "VALUES ($1, $2, micros_to_ts($3), micros_to_ts($4)) "
+       "ON CONFLICT (node_id) DO UPDATE SET public_key = EXCLUDED.public_key, "
+       "approved_at = EXCLUDED.approved_at, revoked_at = EXCLUDED.revoked_at",
+       a.node_id, Bytes(a.public_key), Micros(a.approved_at), Micros(a.revoked_at));
   return absl::OkStatus();
 }
 
 absl::StatusOr<bool> PgAdmissions::RecordAttempt(const RegistrationAttempt& a, int64_t max_rows) {
   // One statement: update the id's row, or insert while fewer than max_rows exist.
-  pqxx::result r = txn_.exec_params(
-      "WITH updated AS (UPDATE node_registration_attempts SET public_key = $2, address = $3, "
-      "region = $4, zone = $5, host = $6, capacity_bytes = $7, reason = $8, "
-      "attempts = attempts + 1, last_at = micros_to_ts($9) WHERE node_id = $1 RETURNING 1) "
-      "INSERT INTO node_registration_attempts (node_id, public_key, address, region, zone, "
-      "host, capacity_bytes, reason, attempts, first_at, last_at) "
-      "SELECT $1, $2, $3, $4, $5, $6, $7, $8, 1, micros_to_ts($9), micros_to_ts($9) "
-      "WHERE NOT EXISTS (SELECT 1 FROM updated) "
-      "AND (SELECT count(*) FROM node_registration_attempts) < $10 "
-      "RETURNING 1",
-      a.node_id, Bytes(a.public_key), a.address, a.domain.region, a.domain.zone, a.domain.host,
-      Clamp(a.capacity_bytes), a.reason, Micros(a.last_at), max_rows);
+  pqxx::result r =
+      Exec(txn_,
+           "WITH updated AS (UPDATE node_registration_attempts SET public_key = $2, address = $3, "
+           "region = $4, zone = $5, host = $6, capacity_bytes = $7, reason = $8, "
+           "attempts = attempts + 1, last_at = micros_to_ts($9) WHERE node_id = $1 RETURNING 1) "
+           "INSERT INTO node_registration_attempts (node_id, public_key, address, region, zone, "
+           "host, capacity_bytes, reason, attempts, first_at, last_at) "
+           "SELECT $1, $2, $3, $4, $5, $6, $7, $8, 1, micros_to_ts($9), micros_to_ts($9) "
+           "WHERE NOT EXISTS (SELECT 1 FROM updated) "
+           "AND (SELECT count(*) FROM node_registration_attempts) < $10 "
+           "RETURNING 1",
+           a.node_id, Bytes(a.public_key), a.address, a.domain.region, a.domain.zone, a.domain.host,
+           Clamp(a.capacity_bytes), a.reason, Micros(a.last_at), max_rows);
   if (!r.empty()) return true;
-  pqxx::result again = txn_.exec_params(
-      "SELECT 1 FROM node_registration_attempts WHERE node_id = $1", a.node_id);
+  pqxx::result again =
+      Exec(txn_, "SELECT 1 FROM node_registration_attempts WHERE node_id = $1", a.node_id);
   return !again.empty();
 }
 
 absl::StatusOr<std::optional<RegistrationAttempt>> PgAdmissions::GetAttempt(
     const std::string& node_id) {
-  pqxx::result r = txn_.exec_params(std::string("SELECT ") + kAttemptColumns +
-                                        " FROM node_registration_attempts WHERE node_id = $1",
-                                    node_id);
+  pqxx::result r = Exec(txn_,
+                        std::string("SELECT ") + kAttemptColumns +
+                            " FROM node_registration_attempts WHERE node_id = $1",
+                        node_id);
   if (r.empty()) return std::optional<RegistrationAttempt>();
   return std::optional<RegistrationAttempt>(AttemptFromRow(r[0]));
 }
 
 absl::StatusOr<std::vector<RegistrationAttempt>> PgAdmissions::ListAttempts(int limit) {
-  pqxx::result r = txn_.exec_params(std::string("SELECT ") + kAttemptColumns +
-                                        " FROM node_registration_attempts "
-                                        "ORDER BY last_at DESC, node_id LIMIT $1",
-                                    limit);
+  pqxx::result r = Exec(txn_,
+                        std::string("SELECT ") + kAttemptColumns +
+                            " FROM node_registration_attempts "
+                            "ORDER BY last_at DESC, node_id LIMIT $1",
+                        limit);
   std::vector<RegistrationAttempt> out;
   out.reserve(r.size());
   for (const pqxx::row& row : r) out.push_back(AttemptFromRow(row));
@@ -198,7 +202,7 @@ absl::StatusOr<std::vector<RegistrationAttempt>> PgAdmissions::ListAttempts(int 
 }
 
 absl::Status PgAdmissions::RemoveAttempt(const std::string& node_id) {
-  txn_.exec_params("DELETE FROM node_registration_attempts WHERE node_id = $1", node_id);
+  Exec(txn_, "DELETE FROM node_registration_attempts WHERE node_id = $1", node_id);
   return absl::OkStatus();
 }
 

@@ -46,19 +46,21 @@ std::vector<SegmentRecord> SegmentsFromRows(const pqxx::result& r) {
 
 absl::StatusOr<std::optional<SegmentRecord>> PgSegments::Get(const std::string& object_id,
                                                              int segment) {
-  std::vector<SegmentRecord> found = SegmentsFromRows(txn_.exec_params(
-      std::string(kSegmentQuery) +
-          "WHERE s.object_id = $1::uuid AND s.segment = $2 ORDER BY sh.shard_index",
-      object_id, segment));
+  std::vector<SegmentRecord> found = SegmentsFromRows(
+      Exec(txn_,
+           std::string(kSegmentQuery) +
+               "WHERE s.object_id = $1::uuid AND s.segment = $2 ORDER BY sh.shard_index",
+           object_id, segment));
   if (found.empty()) return std::optional<SegmentRecord>();
   return std::optional<SegmentRecord>(std::move(found.front()));
 }
 
 absl::StatusOr<std::vector<SegmentRecord>> PgSegments::List(const std::string& object_id) {
   return SegmentsFromRows(
-      txn_.exec_params(std::string(kSegmentQuery) +
-                           "WHERE s.object_id = $1::uuid ORDER BY s.segment, sh.shard_index",
-                       object_id));
+      Exec(txn_,
+           std::string(kSegmentQuery) +
+               "WHERE s.object_id = $1::uuid ORDER BY s.segment, sh.shard_index",
+           object_id));
 }
 
 absl::StatusOr<std::vector<SegmentRecord>> PgSegments::ListRange(const std::string& object_id,
@@ -92,7 +94,7 @@ absl::Status PgSegments::Put(const SegmentRecord& s) {
       "RETURNING 1) ";
   if (s.shards.empty()) {
     sql += "SELECT count(*) FROM seg";
-    txn_.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+    Exec(txn_, sql, pqxx::prepare::make_dynamic_params(params));
     return absl::OkStatus();
   }
   sql += "INSERT INTO shards (object_id, segment, shard_index, node_id, sha256, state) VALUES ";
@@ -109,16 +111,17 @@ absl::Status PgSegments::Put(const SegmentRecord& s) {
   absl::StrAppend(&sql,
                   " ON CONFLICT (object_id, segment, shard_index) DO UPDATE SET node_id = "
                   "EXCLUDED.node_id, sha256 = EXCLUDED.sha256, state = EXCLUDED.state");
-  txn_.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+  Exec(txn_, sql, pqxx::prepare::make_dynamic_params(params));
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<std::string>> PgSegments::PreviousNodes(const std::string& object_id,
                                                                    int segment, int index) {
-  pqxx::result r = txn_.exec_params(
-      "SELECT DISTINCT from_node_id FROM shard_moves WHERE object_id = $1::uuid AND "
-      "segment = $2 AND shard_index = $3",
-      object_id, segment, index);
+  pqxx::result r =
+      Exec(txn_,
+           "SELECT DISTINCT from_node_id FROM shard_moves WHERE object_id = $1::uuid AND "
+           "segment = $2 AND shard_index = $3",
+           object_id, segment, index);
   std::vector<std::string> out;
   for (const pqxx::row& row : r) out.push_back(row[0].as<std::string>());
   return out;
@@ -127,10 +130,10 @@ absl::StatusOr<std::vector<std::string>> PgSegments::PreviousNodes(const std::st
 absl::Status PgSegments::RecordMove(const std::string& object_id, int segment, int index,
                                     const std::string& from_node_id, const std::string& to_node_id,
                                     const std::string& reason, absl::Time at) {
-  txn_.exec_params(
-      "INSERT INTO shard_moves (object_id, segment, shard_index, from_node_id, to_node_id, "
-      "reason, moved_at) VALUES ($1::uuid, $2, $3, $4, $5, $6, micros_to_ts($7))",
-      object_id, segment, index, from_node_id, to_node_id, reason, Micros(at));
+  Exec(txn_,
+       "INSERT INTO shard_moves (object_id, segment, shard_index, from_node_id, to_node_id, "
+       "reason, moved_at) VALUES ($1::uuid, $2, $3, $4, $5, $6, micros_to_ts($7))",
+       object_id, segment, index, from_node_id, to_node_id, reason, Micros(at));
   return absl::OkStatus();
 }
 
@@ -140,10 +143,11 @@ absl::StatusOr<int> PgSegments::MarkMissing(const std::string& node_id,
   for (const std::string& key : shard_keys) {
     absl::StatusOr<ParsedShardKey> parsed = ParseShardKey(key);
     if (!parsed.ok()) continue;  // not a key this coordinator made
-    pqxx::result r = txn_.exec_params(
-        "UPDATE shards SET state = 3 WHERE object_id = $1::uuid AND segment = $2 AND "
-        "shard_index = $3 AND node_id = $4 AND state = 2",
-        parsed->object_id, parsed->segment, parsed->index, node_id);
+    pqxx::result r =
+        Exec(txn_,
+             "UPDATE shards SET state = 3 WHERE object_id = $1::uuid AND segment = $2 AND "
+             "shard_index = $3 AND node_id = $4 AND state = 2",
+             parsed->object_id, parsed->segment, parsed->index, node_id);
     changed += static_cast<int>(r.affected_rows());
   }
   return changed;

@@ -3,8 +3,10 @@
 // PgMetadataStore callback; exceptions escape to PgPool::Run, which maps them.
 #pragma once
 
+#include <functional>
 #include <pqxx/pqxx>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "coordinator/core/store.h"
@@ -18,6 +20,18 @@ absl::Time FromMicros(int64_t us);
 std::optional<absl::Time> OptionalFromMicros(int64_t us);
 pqxx::binarystring Bytes(const std::string& s);
 std::string BytesOf(const pqxx::field& f);
+
+// Runs `sql` as a named prepared statement of this connection (named after a hash
+// of the text, prepared on first use), so PostgreSQL parses and plans it once per
+// connection instead of on every call. `sql` must be one of a bounded set of texts
+// (values travel as parameters, never inside the text). Same parameters and errors
+// as txn.exec_params.
+template <typename... Args>
+pqxx::result Exec(pqxx::transaction_base& txn, const std::string& sql, Args&&... args) {
+  const std::string name = "fh_" + std::to_string(std::hash<std::string>{}(sql));
+  txn.conn().prepare(name, sql);  // a no-op once declared with this text
+  return txn.exec_prepared(name, std::forward<Args>(args)...);
+}
 
 // The select list of an object row ("o" is the objects table), followed by
 // kWithPayload (the inline payload) or kWithoutPayload (listings); ObjectFromRow
@@ -45,8 +59,7 @@ class PgAdmissions : public AdmissionRepository {
   absl::StatusOr<std::optional<NodeAdmission>> Get(const std::string& node_id,
                                                    bool for_update) override;
   absl::Status Upsert(const NodeAdmission& admission) override;
-  absl::StatusOr<bool> RecordAttempt(const RegistrationAttempt& attempt,
-                                     int64_t max_rows) override;
+  absl::StatusOr<bool> RecordAttempt(const RegistrationAttempt& attempt, int64_t max_rows) override;
   absl::StatusOr<std::optional<RegistrationAttempt>> GetAttempt(
       const std::string& node_id) override;
   absl::StatusOr<std::vector<RegistrationAttempt>> ListAttempts(int limit) override;
@@ -61,6 +74,8 @@ class PgObjects : public ObjectRepository {
   explicit PgObjects(pqxx::transaction_base& txn) : txn_(txn) {}
   absl::StatusOr<std::optional<ObjectRecord>> Get(const std::string& object_id,
                                                   bool for_update) override;
+  absl::StatusOr<std::vector<ObjectRecord>> GetMany(
+      const std::vector<std::string>& object_ids) override;
   absl::Status Insert(const ObjectRecord& object) override;
   absl::Status Update(const ObjectRecord& object) override;
   absl::Status Remove(const std::string& object_id) override;
@@ -80,8 +95,7 @@ class PgObjects : public ObjectRepository {
   absl::StatusOr<std::vector<std::string>> ListPurgeDue(absl::Time now, int limit) override;
   absl::StatusOr<int> TrashLiveOwnedBy(const std::string& account_id, absl::Time now,
                                        absl::Time purge_at, int limit) override;
-  absl::StatusOr<int> RestoreTrashedWithAccount(const std::string& account_id,
-                                                int limit) override;
+  absl::StatusOr<int> RestoreTrashedWithAccount(const std::string& account_id, int limit) override;
   absl::StatusOr<std::vector<std::string>> ListExpiredUploads(absl::Time now, int limit) override;
   absl::StatusOr<std::vector<std::string>> Shares(const std::string& object_id) override;
   absl::StatusOr<bool> IsSharedWith(const std::string& object_id,

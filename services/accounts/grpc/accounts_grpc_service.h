@@ -26,6 +26,7 @@
 #include "freehold/v1/accounts.grpc.pb.h"
 #include "services/accounts/core/account_lifecycle.h"
 #include "services/accounts/core/orgs.h"
+#include "services/accounts/core/owner_notices.h"
 #include "services/accounts/core/roles.h"
 #include "services/accounts/core/account_service.h"
 #include "services/accounts/core/live_token_keys.h"
@@ -154,6 +155,13 @@ class AccountsGrpcService final : public AccountsServiceBase {
                               v1::CheckOrgMemberResponse* resp) override;
   // Set once before serving.
   void SetOrgs(OrgService* orgs) { orgs_ = orgs; }
+  // Internal: the coordinator role only (notice_rpcs.cc, core/owner_notices.h).
+  // FAILED_PRECONDITION until SetOwnerNotices.
+  grpc::Status RecordOwnerNotices(grpc::ServerContext* ctx,
+                                  const v1::RecordOwnerNoticesRequest* req,
+                                  v1::RecordOwnerNoticesResponse* resp) override;
+  // Set once before serving.
+  void SetOwnerNotices(OwnerNotices* notices) { notices_ = notices; }
 
  private:
   absl::StatusOr<AuthContext> Authenticate(grpc::ServerContext* ctx);
@@ -172,6 +180,7 @@ class AccountsGrpcService final : public AccountsServiceBase {
   RoleService* roles_ = nullptr;
   AccountLifecycle* lifecycle_ = nullptr;
   OrgService* orgs_ = nullptr;
+  OwnerNotices* notices_ = nullptr;
   const AccountsGrpcOptions options_;
 
   absl::Mutex mu_;
