@@ -47,6 +47,13 @@ absl::Duration TimeToReach(uint64_t target_logical, const StorageUsage& usage) {
 
 }  // namespace
 
+int64_t InKindValueMinor(uint64_t raw_bytes, const CostModel& cost_model) {
+  const uint128 value =
+      uint128{raw_bytes} * uint64_t(std::max<int64_t>(0, cost_model.cost_per_tib_month_minor)) /
+      kBytesPerTiB;
+  return value > uint128(kMaxMoneyMinor) ? kMaxMoneyMinor : static_cast<int64_t>(value);
+}
+
 absl::Status ValidateFundingSummary(const FundingSummary& summary) {
   for (auto [field, value] : {
            std::pair{"one_off_this_month_minor", summary.one_off_this_month_minor},
@@ -75,7 +82,8 @@ absl::Status ValidateStorageUsage(const StorageUsage& usage) {
 
 absl::StatusOr<FundingOutlook> ComputeFunding(const FundingSummary& summary,
                                               const CostModel& cost_model,
-                                              const StorageUsage& usage) {
+                                              const StorageUsage& usage,
+                                              const InKindCapacity& inkind) {
   if (absl::Status s = ValidateCostModel(cost_model); !s.ok()) {
     return absl::InvalidArgumentError(internal::Cat("cost model: ", std::string(s.message())));
   }
@@ -138,11 +146,19 @@ absl::StatusOr<FundingOutlook> ComputeFunding(const FundingSummary& summary,
                                                    static_cast<double>(usage.logical_bytes)
                                              : cost_model.default_raw_overhead;
   int64_t surplus = out.monthly_income_minor - cost_model.fixed_monthly_minor;
-  out.funded_raw_bytes = surplus <= 0 ? 0
-                                      : SaturateU64(uint128(uint64_t(surplus)) * kBytesPerTiB /
-                                                    uint64_t(cost_model.cost_per_tib_month_minor));
+  out.money_funded_raw_bytes =
+      surplus <= 0 ? 0
+                   : SaturateU64(uint128(uint64_t(surplus)) * kBytesPerTiB /
+                                 uint64_t(cost_model.cost_per_tib_month_minor));
+  out.funded_raw_bytes = SaturateU64(uint128{out.money_funded_raw_bytes} + inkind.raw_bytes);
   out.funded_logical_bytes =
       RawToLogical(out.funded_raw_bytes, usage, cost_model.default_raw_overhead);
+  out.money_funded_logical_bytes =
+      RawToLogical(out.money_funded_raw_bytes, usage, cost_model.default_raw_overhead);
+  out.inkind_nodes = inkind.nodes;
+  out.inkind_raw_bytes = inkind.raw_bytes;
+  out.inkind_logical_bytes = RawToLogical(inkind.raw_bytes, usage, cost_model.default_raw_overhead);
+  out.inkind_value_minor = InKindValueMinor(inkind.raw_bytes, cost_model);
   out.physical_logical_capacity_bytes =
       RawToLogical(usage.physical_raw_capacity_bytes, usage, cost_model.default_raw_overhead);
 

@@ -29,12 +29,22 @@
 //   runway           = infinite                          if net_burn <= 0
 //                    = 0                                 if balance <= 0
 //                    = floor(balance * kSecondsPerMonth / net_burn) seconds
-//   funded_raw       = floor(max(0, monthly_income - fixed_monthly) * 2^40
+//   money_funded_raw = floor(max(0, monthly_income - fixed_monthly) * 2^40
 //                            / cost_per_tib_month)       (saturating at 2^64-1)
 //       The raw bytes whose per-TiB cost the income left after fixed costs
 //       pays for.
+//   funded_raw       = money_funded_raw + inkind_raw     (saturating)
+//       In-kind donations (donated disks, InKindCapacity) add their audited,
+//       available raw capacity as it is: a donated TiB is a TiB nobody has to
+//       pay for. Income, cost, coverage and runway stay money only.
 //   funded_logical   = floor(funded_raw * logical_bytes / raw_bytes)
 //                      (or floor(funded_raw / default_raw_overhead) with no data)
+//       This is the funded capacity admission uses; money_funded_logical and
+//       inkind_logical are its two parts converted the same way.
+//   inkind_value     = floor(inkind_raw * cost_per_tib_month / 2^40)
+//       What the donated capacity would cost per month at the cost model's
+//       price of provisioned raw disk (capped at kMaxMoneyMinor). Shown beside
+//       the money, never added to income.
 //   physical_logical = physical_raw_capacity converted the same way
 //   time_to_X        = 0                if logical_bytes >= X_logical
 //                    = infinite         if growth <= 0
@@ -95,6 +105,19 @@ struct StorageUsage {
   double logical_growth_bytes_per_second = 0;
 };
 
+// Donated disks (in-kind donations): the audited, available raw capacity of the
+// community-run nodes that count now. Which nodes count, and how much of each, is
+// decided by the coordinator (coordinator/core/inkind_valuation.h).
+struct InKindCapacity {
+  uint64_t nodes = 0;      // donated nodes counting
+  uint64_t raw_bytes = 0;  // their counted raw capacity
+};
+
+// The monthly value of `raw_bytes` of donated disk at the cost model's price of
+// provisioned raw disk: floor(raw_bytes * cost_per_tib_month_minor / 2^40),
+// capped at kMaxMoneyMinor. The model must be valid.
+int64_t InKindValueMinor(uint64_t raw_bytes, const CostModel& cost_model);
+
 // What ComputeFunding derives. Durations use absl::InfiniteDuration() for
 // "never"; absl::ToDoubleSeconds() turns that into +Inf, which is what the
 // Prometheus gauges export.
@@ -106,8 +129,15 @@ struct FundingOutlook {
   int64_t balance_minor = 0;         // copied from the summary
   absl::Duration runway;             // >= 0, or infinite
   double raw_overhead = 1;           // raw bytes per logical byte
-  uint64_t funded_raw_bytes = 0;
-  uint64_t funded_logical_bytes = 0;  // freehold_funded_capacity_bytes
+  uint64_t money_funded_raw_bytes = 0;  // what the income pays for
+  uint64_t funded_raw_bytes = 0;        // money + in-kind
+  uint64_t funded_logical_bytes = 0;    // freehold_funded_capacity_bytes; admission's limit
+  uint64_t money_funded_logical_bytes = 0;
+  // Donated disks, separate from money (freehold_inkind_*).
+  uint64_t inkind_nodes = 0;
+  uint64_t inkind_raw_bytes = 0;
+  uint64_t inkind_logical_bytes = 0;
+  int64_t inkind_value_minor = 0;  // per month, base currency
   uint64_t physical_logical_capacity_bytes = 0;
   absl::Duration time_to_funded_capacity;    // 0 when already reached
   absl::Duration time_to_physical_capacity;  // 0 when already reached
@@ -123,6 +153,7 @@ absl::Status ValidateStorageUsage(const StorageUsage& usage);
 // OUT_OF_RANGE if the monthly cost does not fit in kMaxMoneyMinor.
 absl::StatusOr<FundingOutlook> ComputeFunding(const FundingSummary& summary,
                                               const CostModel& cost_model,
-                                              const StorageUsage& usage);
+                                              const StorageUsage& usage,
+                                              const InKindCapacity& inkind = {});
 
 }  // namespace freehold::funding

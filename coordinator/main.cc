@@ -62,6 +62,7 @@
 #include "coordinator/pg/pg_durability_store.h"
 #include "coordinator/pg/pg_shard_refs.h"
 #include "coordinator/pg/pg_inventory_store.h"
+#include "coordinator/pg/pg_node_donations.h"
 #include "coordinator/pg/pg_org_owners.h"
 #include "coordinator/pg/pg_owner_notices.h"
 #include "coordinator/pg/pg_store.h"
@@ -188,6 +189,15 @@ int main(int argc, char** argv) {
   // Organizations that own objects (core/org_owners.h): per-organization usage.
   fc::PgOrgOwners org_owners(pool);
   funding_monitor.SetOrgOwners(&org_owners);
+  // Donated disks (core/inkind_valuation.h): counted at every funding refresh.
+  fc::PgDurabilityStore durability(pool);
+  fc::PgNodeDonations donation_store(pool);
+  fc::StoreInKindSource inkind(
+      donation_store, store, durability, clock,
+      fc::InKindRules{config.node_down_after, config.durability.reputation.threshold,
+                      config.funding.inkind_min_audits});
+  funding_monitor.SetInKind(&inkind);
+  fc::NodeDonations node_donations(store, donation_store, clock);
   // A first refresh before serving, so admission starts from real figures.
   if (absl::Status s = funding_monitor.Refresh(); !s.ok()) {
     log.Warn("first funding refresh incomplete; retrying every --funding-refresh", {{"error", s}});
@@ -195,8 +205,7 @@ int main(int argc, char** argv) {
   fc::PlacementSnapshots placement(
       config.Policy(), config.node_down_after,
       fc::NodeWeightRamp{config.node_weight_ramp, config.node_weight_floor});
-  // Audits, reputation (scales placement weights), drains.
-  fc::PgDurabilityStore durability(pool);
+  // Audits, reputation (scales placement weights), drains (the store is made above).
   fc::DurabilityMetrics durability_metrics(*registry);
   fc::ReputationBook reputation(durability, config.durability.reputation, &durability_metrics);
   placement.SetReputation(&reputation);
@@ -301,6 +310,9 @@ int main(int argc, char** argv) {
   fc::CoordinatorParts parts{tokens,      registry_core, writer, catalog,    monitor,
                             tls.enabled(), &durability,   &small, &inventory, &corruption,
                             &trash,        &folders,      &org_access};
+  parts.donations = &node_donations;
+  parts.inkind = &inkind;
+  parts.cost_model = &*cost_model;
   fc::CoordinatorGrpcService service(parts);
   fc::FundingGrpcService funding_service(funding_monitor);
   // Abuse reports of public links (core/abuse_desk.h; docs/ARCHITECTURE.md "Abuse reports").

@@ -5,6 +5,9 @@
 //   freehold-admin [--coordinator ADDR] nodes pending [--json]
 //   freehold-admin [--coordinator ADDR] nodes approve NODE_ID [--public-key KEY]
 //   freehold-admin [--coordinator ADDR] nodes revoke NODE_ID
+//   freehold-admin [--coordinator ADDR] nodes donate NODE_ID --donated-by NAME
+//                    (--terms TEXT | --terms-file FILE) [--cap-bytes N]
+//   freehold-admin [--coordinator ADDR] nodes undonate NODE_ID
 //   freehold-admin [--coordinator ADDR] drain NODE_ID | retire NODE_ID | undrain NODE_ID
 //   freehold-admin [--coordinator ADDR] status [--json]
 //   freehold-admin [--accounts ADDR] login --handle HANDLE [--password-file F]
@@ -34,6 +37,11 @@
 // node's pending (refused) registration is approved -- compare its fingerprint
 // in `nodes pending` with the node's first.
 //
+// Donated disks: `nodes donate` records that an approved node's capacity is donated by
+// its owner (NAME, as they wish to be credited) under the agreed terms; while the node
+// is in good standing its audited, available capacity counts as an in-kind donation
+// (docs/ARCHITECTURE.md "Donated disks"). `nodes` lists the records with their standing.
+//
 // Transport: TLS, the server verified against the system trust store or
 // --ca-file (FREEHOLD_CA_FILE); --tls-cert/--tls-key (FREEHOLD_ADMIN_TLS_CERT/KEY)
 // present an operator client certificate as well. --plaintext only to loopback
@@ -42,6 +50,7 @@
 // Exit codes: 0 ok, 1 the operation failed (message on stderr), 2 bad usage.
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <string>
@@ -86,6 +95,19 @@ std::string HumanBytes(uint64_t b) {
   int u = 0;
   while (v >= 1024 && u < 5) { v /= 1024; ++u; }
   return u == 0 ? absl::StrFormat("%d B", b) : absl::StrFormat("%.1f %s", v, units[u]);
+}
+
+// The terms of a donated disk from a file: at most 16 KiB (the coordinator's limit).
+absl::StatusOr<std::string> ReadTermsFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot open " + path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return absl::DataLossError("cannot read " + path);
+  if (text.size() > 16384) {
+    return absl::InvalidArgumentError(absl::StrCat(path, " holds ", text.size(),
+                                                   " bytes; terms are at most 16384"));
+  }
+  return text;
 }
 
 freehold::ClientTransport g_transport;  // set once in main before any call
@@ -171,6 +193,22 @@ int main(int argc, char** argv) {
                       "key of its pending registration");
   auto* revoke = nodes->add_subcommand("revoke", "refuse a node from now on (no placement)");
   revoke->add_option("NODE_ID", node_id)->required();
+  std::string donated_by, terms, terms_file;
+  uint64_t cap_bytes = 0;
+  auto* donate = nodes->add_subcommand(
+      "donate", "record that an approved node's disk is donated (counts as in-kind funding)");
+  donate->add_option("NODE_ID", node_id)->required();
+  donate->add_option("--donated-by", donated_by, "the owner, as they wish to be credited")
+      ->required();
+  auto* terms_opt = donate->add_option("--terms", terms, "the terms agreed, as text");
+  auto* terms_file_opt =
+      donate->add_option("--terms-file", terms_file, "a file holding the terms agreed");
+  terms_opt->excludes(terms_file_opt);
+  donate->add_option("--cap-bytes", cap_bytes,
+                     "count at most this many raw bytes of the node (default: no cap)");
+  auto* undonate =
+      nodes->add_subcommand("undonate", "end a node's donation (the node stays, stops counting)");
+  undonate->add_option("NODE_ID", node_id)->required();
 
   auto* status_cmd = app.add_subcommand("status", "cluster capacity and redundancy");
   status_cmd->add_flag("--json", json, "machine-readable output");
@@ -367,6 +405,41 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (donate->parsed() || undonate->parsed()) {
+    grpc::ClientContext ctx;
+    Authorize(ctx);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Status st;
+    if (donate->parsed()) {
+      if (terms_file_opt->count() > 0) {
+        absl::StatusOr<std::string> text = ReadTermsFile(terms_file);
+        if (!text.ok()) return Fail("--terms-file", text.status());
+        terms = *text;
+      } else if (terms_opt->count() == 0) {
+        std::cerr << "freehold-admin: nodes donate needs --terms TEXT or --terms-file FILE\n";
+        return 2;
+      }
+      freehold::v1::DonateNodeRequest req;
+      req.set_node_id(node_id);
+      req.set_donated_by(donated_by);
+      req.set_terms(terms);
+      req.set_cap_bytes(cap_bytes);
+      freehold::v1::DonateNodeResponse resp;
+      st = stub->DonateNode(&ctx, req, &resp);
+      if (!st.ok()) return Fail("donate " + node_id, freehold::FromGrpcStatus(st));
+      std::cout << node_id << " is donated by " << donated_by
+                << " (counts while in good standing; see freehold-admin nodes)\n";
+      return 0;
+    }
+    freehold::v1::WithdrawNodeDonationRequest req;
+    req.set_node_id(node_id);
+    freehold::v1::WithdrawNodeDonationResponse resp;
+    st = stub->WithdrawNodeDonation(&ctx, req, &resp);
+    if (!st.ok()) return Fail("undonate " + node_id, freehold::FromGrpcStatus(st));
+    std::cout << node_id << " no longer counts as a donated disk\n";
+    return 0;
+  }
+
   if (pending->parsed()) {
     grpc::ClientContext ctx;
     Authorize(ctx);
@@ -447,6 +520,21 @@ int main(int argc, char** argv) {
                     HumanBytes(n.used_bytes()).c_str(), HumanBytes(n.capacity_bytes()).c_str(),
                     static_cast<unsigned long long>(n.shard_count()), reput.c_str(),
                     audits.c_str(), drain.c_str());
+      }
+      if (resp->node_donations_size() > 0) {
+        std::printf("\nDONATED DISKS\n%-38s %-24s %-28s %12s %s\n", "NODE", "DONATED BY",
+                    "APPROVED", "COUNTED", "STANDING");
+        for (const auto& d : resp->node_donations()) {
+          const std::string approved =
+              absl::StrCat(absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(d.approved_at().seconds()),
+                                            absl::UTCTimeZone()),
+                           " ", d.approved_by().substr(0, 17));
+          std::printf("%-38s %-24s %-28s %12s %s\n", d.node_id().c_str(),
+                      d.donated_by().c_str(), approved.c_str(),
+                      HumanBytes(d.counted_raw_bytes()).c_str(),
+                      d.counting() ? "counting"
+                                   : ("not counting: " + d.not_counting_reason()).c_str());
+        }
       }
       return 0;
     }

@@ -122,6 +122,9 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
                   "first");
   AddDurationFlag(app, "--growth-window", &f.growth_window,
                   "window of the logical growth rate used for projected fill dates");
+  AddFlag(app, "--inkind-min-audits", &f.inkind_min_audits,
+          "audits a donated node must have passed before its capacity counts as an in-kind "
+          "donation (>= 0)");
   AddFlag(app, "--throttle-at", &f.admission.throttle_at,
           "fraction of the funded or physical limit (the smaller) at which new writes start "
           "being throttled, in (0, 1]");

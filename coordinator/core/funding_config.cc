@@ -22,6 +22,9 @@ absl::Status FundingSettings::Validate() const {
   if (donations_timeout <= absl::ZeroDuration()) return bad("--donations-timeout must be > 0");
   if (recent_window <= absl::ZeroDuration()) return bad("--recent-writes-window must be > 0");
   if (growth_window <= absl::ZeroDuration()) return bad("--growth-window must be > 0");
+  if (inkind_min_audits < 0) {
+    return bad("--inkind-min-audits must be >= 0 (got ", inkind_min_audits, ")");
+  }
   const funding::AdmissionConfig& a = admission;
   if (!(a.throttle_at > 0 && a.throttle_at <= 1)) {
     return bad("--throttle-at must be in (0, 1] (got ", a.throttle_at, ")");

@@ -30,6 +30,8 @@ struct FundingSettings {
   absl::Duration recent_window = absl::Hours(1);
   // Window of the logical growth rate (projected fill dates). > 0.
   absl::Duration growth_window = absl::Hours(24);
+  // Donated disks count only after passing this many audits (inkind_valuation.h). >= 0.
+  int64_t inkind_min_audits = 1;
   // Thresholds; throttle_on_funding is ignored here (see Admission()).
   funding::AdmissionConfig admission;
 

@@ -56,7 +56,30 @@ FundingMetrics::FundingMetrics(prometheus::Registry& registry, std::string curre
       throttled_family_(prometheus::BuildCounter()
                             .Name("freehold_admission_throttled_total")
                             .Help("New writes delayed or refused by admission, by reason")
-                            .Register(registry)) {
+                            .Register(registry)),
+      inkind_nodes_(prometheus::BuildGauge()
+                        .Name("freehold_inkind_nodes")
+                        .Help("Donated storage nodes whose capacity counts now (in good "
+                              "standing)")
+                        .Register(registry)
+                        .Add({})),
+      inkind_not_counting_(prometheus::BuildGauge()
+                               .Name("freehold_inkind_nodes_not_counting")
+                               .Help("Donated storage nodes that do not count now (down, "
+                                     "draining, suspended, low reputation, not audited)")
+                               .Register(registry)
+                               .Add({})),
+      inkind_bytes_(prometheus::BuildGauge()
+                        .Name("freehold_inkind_capacity_bytes")
+                        .Help("Audited, available raw bytes of donated disks that count")
+                        .Register(registry)
+                        .Add({})),
+      inkind_value_(prometheus::BuildGauge()
+                        .Name("freehold_inkind_monthly_value")
+                        .Help("Monthly value of the donated disks at the cost model's price, "
+                              "in units of the base currency (not part of income)")
+                        .Register(registry)
+                        .Add({{"currency", currency_}})) {
   for (funding::AdmissionReason r :
        {funding::AdmissionReason::kFunding, funding::AdmissionReason::kPhysicalCapacity}) {
     throttled_family_.Add({{"reason", std::string(funding::AdmissionReasonLabel(r))}});
@@ -81,6 +104,13 @@ void FundingMetrics::SetOutlook(const funding::FundingOutlook& o) {
 
 void FundingMetrics::SetAdmissionState(funding::AdmissionState state) {
   admission_state_.Set(static_cast<double>(static_cast<int>(state)));
+}
+
+void FundingMetrics::SetInKind(const funding::FundingOutlook& o, uint64_t not_counting) {
+  inkind_nodes_.Set(static_cast<double>(o.inkind_nodes));
+  inkind_not_counting_.Set(static_cast<double>(not_counting));
+  inkind_bytes_.Set(static_cast<double>(o.inkind_raw_bytes));
+  inkind_value_.Set(ToMajorUnits(o.inkind_value_minor, currency_));
 }
 
 void FundingMetrics::CountThrottled(funding::AdmissionReason reason) {

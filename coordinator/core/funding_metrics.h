@@ -8,6 +8,12 @@
 //   freehold_admission_state                  gauge, 0 open, 1 throttled, 2 closed
 //   freehold_admission_throttled_total{reason="funding|physical_capacity"}
 //                                             counter, writes delayed or refused
+//   freehold_inkind_nodes                     gauge, donated nodes counting now
+//   freehold_inkind_nodes_not_counting        gauge, donated nodes that do not count
+//   freehold_inkind_capacity_bytes            gauge, their counted raw bytes
+//   freehold_inkind_monthly_value{currency}   gauge, what that disk is worth per month,
+//                                             base currency units (never in income)
+// (in-kind gauges are exported from the start: they do not depend on donations)
 // The funding gauges appear only once figures are known (a first refresh that
 // reached the donations service, or none configured), so alerts never fire on
 // made-up zeros. Thread-safe.
@@ -35,6 +41,8 @@ class FundingMetrics {
 
   void SetOutlook(const funding::FundingOutlook& outlook);
   void SetAdmissionState(funding::AdmissionState state);
+  // The outlook's inkind_* figures and how many donated nodes do not count.
+  void SetInKind(const funding::FundingOutlook& outlook, uint64_t not_counting);
   // One write delayed or refused for `reason`.
   void CountThrottled(funding::AdmissionReason reason);
 
@@ -51,6 +59,10 @@ class FundingMetrics {
   prometheus::Family<prometheus::Gauge>& cost_family_;
   prometheus::Gauge& admission_state_;
   prometheus::Family<prometheus::Counter>& throttled_family_;
+  prometheus::Gauge& inkind_nodes_;
+  prometheus::Gauge& inkind_not_counting_;
+  prometheus::Gauge& inkind_bytes_;
+  prometheus::Gauge& inkind_value_;
   absl::Mutex mu_;
   prometheus::Gauge* funded_ ABSL_GUARDED_BY(mu_) = nullptr;  // null until the first outlook
   prometheus::Gauge* coverage_ ABSL_GUARDED_BY(mu_) = nullptr;

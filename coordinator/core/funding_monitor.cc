@@ -42,6 +42,22 @@ absl::Status FundingMonitor::Refresh() {
   usage.physical_raw_capacity_bytes = figures->physical_raw_capacity_bytes;
   usage.logical_growth_bytes_per_second = Growth(now, figures->logical_bytes);
 
+  // Donated disks: valued now; a failed read counts none (never more than is known).
+  InKindValuation inkind;
+  std::string inkind_error;
+  if (inkind_ != nullptr) {
+    absl::StatusOr<InKindValuation> valued = inkind_->Read();
+    if (valued.ok()) {
+      inkind = *std::move(valued);
+      if (inkind_failing_) log_.Info("donated disks readable again");
+      inkind_failing_ = false;
+    } else {
+      inkind_error = absl::StrCat("donated disks not counted: ", valued.status().message());
+      if (!inkind_failing_) log_.Warn("cannot value donated disks", {{"error", valued.status()}});
+      inkind_failing_ = true;
+    }
+  }
+
   absl::Status result = absl::OkStatus();
   std::string funding_error;
   if (donations_ != nullptr) {
@@ -60,12 +76,13 @@ absl::Status FundingMonitor::Refresh() {
   funding::FundingSummary summary;
   if (donations_ != nullptr && last_summary_.has_value()) summary = *last_summary_;
   absl::StatusOr<funding::FundingOutlook> outlook =
-      funding::ComputeFunding(summary, cost_model_, usage);
+      funding::ComputeFunding(summary, cost_model_, usage, inkind.capacity);
   if (!outlook.ok() && known) {
     known = false;
     funding_error = absl::StrCat("donation figures rejected: ", outlook.status().message());
     if (result.ok()) result = outlook.status();
-    outlook = funding::ComputeFunding(funding::FundingSummary(), cost_model_, usage);
+    outlook =
+        funding::ComputeFunding(funding::FundingSummary(), cost_model_, usage, inkind.capacity);
   }
   if (!outlook.ok()) return outlook.status();  // bad usage figures: keep the previous state
 
@@ -84,6 +101,7 @@ absl::Status FundingMonitor::Refresh() {
   if (metrics_ != nullptr) {
     if (known) metrics_->SetOutlook(*outlook);
     metrics_->SetAdmissionState(assessment.state);
+    metrics_->SetInKind(*outlook, inkind.NotCounting());
   }
   FundingSnapshot snap;
   snap.as_of = now;
@@ -99,6 +117,8 @@ absl::Status FundingMonitor::Refresh() {
       snap.organizations = orgs->organizations;
     }
   }
+  snap.inkind = std::move(inkind);
+  snap.inkind_error = std::move(inkind_error);
   snap.admission_state = assessment.state;
   snap.admission_reason = assessment.reason;
   snap.admission_message = assessment.message;

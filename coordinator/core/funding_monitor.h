@@ -37,6 +37,7 @@
 #include "common/logging.h"
 #include "coordinator/core/donations_report.h"
 #include "coordinator/core/funding_metrics.h"
+#include "coordinator/core/inkind_valuation.h"
 #include "coordinator/core/org_owners.h"
 #include "coordinator/core/usage_source.h"
 
@@ -66,6 +67,11 @@ struct FundingSnapshot {
   // Of usage.logical_bytes: owned by organizations, and how many own anything.
   uint64_t org_logical_bytes = 0;
   uint64_t organizations = 0;
+  // Donated disks (inkind_valuation.h) as valued at this refresh; their capacity is in
+  // outlook.inkind_* and in outlook.funded_*. Empty without an in-kind source or when
+  // it could not be read (then nothing counts and inkind_error says why).
+  InKindValuation inkind;
+  std::string inkind_error;
 };
 
 class FundingMonitor {
@@ -87,6 +93,12 @@ class FundingMonitor {
   // the first Refresh; must outlive the monitor. A failed read leaves it at zero.
   void SetOrgOwners(OrgOwners* owners) { org_owners_ = owners; }
 
+  // Donated disks (inkind_valuation.h); null = none. Read at every Refresh: a node that
+  // stops qualifying stops counting at the next refresh. A failed read counts none (and
+  // is logged once per failure streak). Set before the first Refresh; must outlive the
+  // monitor.
+  void SetInKind(InKindSource* inkind) { inkind_ = inkind; }
+
  private:
   // d(logical)/dt over the samples in the growth window (0 with < 2 samples).
   double Growth(absl::Time now, uint64_t logical) ABSL_EXCLUSIVE_LOCKS_REQUIRED(refresh_mu_);
@@ -100,6 +112,8 @@ class FundingMonitor {
   FundingMetrics* const metrics_;
   Logger log_;
   OrgOwners* org_owners_ = nullptr;
+  InKindSource* inkind_ = nullptr;
+  bool inkind_failing_ ABSL_GUARDED_BY(refresh_mu_) = false;
 
   absl::Mutex refresh_mu_;  // serialises Refresh
   std::optional<funding::FundingSummary> last_summary_ ABSL_GUARDED_BY(refresh_mu_);

@@ -455,6 +455,7 @@ grpc::Status CoordinatorGrpcService::ClusterStatus(grpc::ServerContext* ctx,
     absl::Status s = AddDurability(*p_.durability, resp);
     if (!s.ok()) return ToGrpcStatus(s);
   }
+  if (absl::Status s = AddDonations(resp); !s.ok()) return ToGrpcStatus(s);
   return grpc::Status::OK;
 }
 

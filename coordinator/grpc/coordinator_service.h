@@ -17,8 +17,10 @@
 #include "coordinator/core/access.h"
 #include "coordinator/core/corruption_reports.h"
 #include "coordinator/core/durability_store.h"
+#include "coordinator/core/inkind_valuation.h"
 #include "coordinator/core/inventory.h"
 #include "coordinator/core/maintenance.h"
+#include "coordinator/core/node_donations.h"
 #include "coordinator/core/folders.h"
 #include "coordinator/core/node_registry.h"
 #include "coordinator/core/object_catalog.h"
@@ -54,6 +56,12 @@ struct CoordinatorParts {
   // Calls for an organization ("freehold-org" metadata, core/org_access.h); null = such
   // calls answer FAILED_PRECONDITION.
   OrgAccess* orgs = nullptr;
+  // Donated disks (core/node_donations.h): DonateNode and WithdrawNodeDonation answer
+  // UNIMPLEMENTED while null. `inkind` values them for ClusterStatus at the price of
+  // `cost_model` (both null = records shown without standing).
+  NodeDonations* donations = nullptr;
+  InKindSource* inkind = nullptr;
+  const funding::CostModel* cost_model = nullptr;
 };
 
 class CoordinatorGrpcService final : public v1::Coordinator::Service {
@@ -136,6 +144,12 @@ class CoordinatorGrpcService final : public v1::Coordinator::Service {
                           v1::RevokeNodeResponse* resp) override;
   grpc::Status ListPendingNodes(grpc::ServerContext* ctx, const v1::ListPendingNodesRequest* req,
                                 v1::ListPendingNodesResponse* resp) override;
+  // donated_nodes_rpc.cc
+  grpc::Status DonateNode(grpc::ServerContext* ctx, const v1::DonateNodeRequest* req,
+                          v1::DonateNodeResponse* resp) override;
+  grpc::Status WithdrawNodeDonation(grpc::ServerContext* ctx,
+                                    const v1::WithdrawNodeDonationRequest* req,
+                                    v1::WithdrawNodeDonationResponse* resp) override;
 
  private:
   // OK if the caller may act as storage node `node_id`.
@@ -143,6 +157,10 @@ class CoordinatorGrpcService final : public v1::Coordinator::Service {
   // OK if the caller is an operator (operator certificate, or a token with the role
   // coordinator:operator).
   absl::Status CheckOperator(const grpc::ServerContext& ctx) const;
+  // As CheckOperator, naming the operator: "cert:<id>" or "account:<uuid>".
+  absl::StatusOr<std::string> OperatorName(const grpc::ServerContext& ctx) const;
+  // The donation records with their standing now (ClusterStatus).
+  absl::Status AddDonations(v1::ClusterStatusResponse* resp) const;
 
   // The user of a call: the verified access token, acting for the organization named
   // by the "freehold-org" metadata if any (core/org_access.h; `kind` says whether the

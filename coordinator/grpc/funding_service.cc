@@ -57,6 +57,11 @@ void ToProto(const FundingSnapshot& s, v1::FundingStatus* out) {
   out->set_funding_error(s.funding_error);
   out->set_org_logical_used_bytes(s.org_logical_bytes);
   out->set_organizations(s.organizations);
+  out->set_inkind_nodes(o.inkind_nodes);
+  out->set_inkind_raw_capacity_bytes(o.inkind_raw_bytes);
+  out->set_inkind_capacity_logical_bytes(o.inkind_logical_bytes);
+  out->set_inkind_value_base_minor(o.inkind_value_minor);
+  out->set_money_funded_capacity_logical_bytes(o.money_funded_logical_bytes);
 }
 
 grpc::Status FundingGrpcService::GetFundingStatus(grpc::ServerContext*,

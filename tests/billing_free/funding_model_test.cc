@@ -227,3 +227,53 @@ TEST(FundingModelTest, RejectsInvalidInputNamingTheField) {
 
 }  // namespace
 }  // namespace freehold::funding
+
+namespace freehold::funding {
+namespace {
+
+// Donated disks (in-kind): their raw capacity joins the funded capacity as it is, their
+// value is priced at cost_per_tib_month and never enters income, cost or coverage.
+TEST(FundingModelInKindTest, DonatedCapacityIsFundedAndPricedButNotIncome) {
+  FundingSummary summary{"EUR", 20000, 1000, 80000, 30000, 1'000'000};
+  const FundingOutlook money = MustCompute(summary, Costs(), TypicalUsage());
+  absl::StatusOr<FundingOutlook> with =
+      ComputeFunding(summary, Costs(), TypicalUsage(), InKindCapacity{2, 3 * kTiB});
+  ASSERT_TRUE(with.ok()) << with.status();
+  // Income 109000 - fixed 50000 = 59000 at 1000 per TiB: 59 TiB raw from money.
+  EXPECT_EQ(with->money_funded_raw_bytes, 59 * kTiB);
+  EXPECT_EQ(with->funded_raw_bytes, 62 * kTiB);
+  // Logical at the measured overhead 1.5.
+  EXPECT_EQ(with->money_funded_logical_bytes, 59 * kTiB * 2 / 3);
+  EXPECT_EQ(with->inkind_logical_bytes, 2 * kTiB);
+  EXPECT_EQ(with->funded_logical_bytes, 62 * kTiB * 2 / 3);
+  EXPECT_EQ(with->inkind_nodes, 2u);
+  EXPECT_EQ(with->inkind_raw_bytes, 3 * kTiB);
+  EXPECT_EQ(with->inkind_value_minor, 3000);  // 3 TiB at 10.00 EUR
+  // Money figures unchanged.
+  EXPECT_EQ(with->monthly_income_minor, money.monthly_income_minor);
+  EXPECT_EQ(with->monthly_cost_minor, money.monthly_cost_minor);
+  EXPECT_DOUBLE_EQ(with->coverage_ratio, money.coverage_ratio);
+  EXPECT_EQ(with->runway, money.runway);
+  // Without in-kind, funded equals money funded.
+  EXPECT_EQ(money.funded_logical_bytes, money.money_funded_logical_bytes);
+  EXPECT_EQ(money.inkind_value_minor, 0);
+  // More room before the funded capacity is reached.
+  EXPECT_GT(with->time_to_funded_capacity, money.time_to_funded_capacity);
+}
+
+TEST(FundingModelInKindTest, ValueIsFlooredAndCapped) {
+  EXPECT_EQ(InKindValueMinor(kTiB / 2, Costs()), 500);
+  EXPECT_EQ(InKindValueMinor(kTiB - 1, Costs()), 999);
+  EXPECT_EQ(InKindValueMinor(0, Costs()), 0);
+  CostModel dear{"EUR", kMaxMoneyMinor, 0, 1.5};
+  EXPECT_EQ(InKindValueMinor(std::numeric_limits<uint64_t>::max(), dear), kMaxMoneyMinor);
+  // Funded raw saturates instead of wrapping.
+  absl::StatusOr<FundingOutlook> huge =
+      ComputeFunding(FundingSummary{"EUR", 0, 0, 10'000'000, 0, 0}, Costs(), TypicalUsage(),
+                     InKindCapacity{1, std::numeric_limits<uint64_t>::max()});
+  ASSERT_TRUE(huge.ok()) << huge.status();
+  EXPECT_EQ(huge->funded_raw_bytes, std::numeric_limits<uint64_t>::max());
+}
+
+}  // namespace
+}  // namespace freehold::funding

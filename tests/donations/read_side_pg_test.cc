@@ -268,6 +268,36 @@ TEST_F(ReadSidePgTest, ThePageShowsAbuseAndLifecycleCountsOnceKnown) {
   EXPECT_THAT(partial, HasSubstr("the lifecycle is off"));
 }
 
+// Issue 23 (donated disks): the coordinator's in-kind figures get their own line,
+// separate from the money donations; absent while the coordinator's figures are unknown.
+TEST_F(ReadSidePgTest, ThePageShowsDonatedDisksApartFromMoney) {
+  TransparencyData data;
+  data.base_currency = "EUR";
+  data.month = "2026-12";
+  data.this_month_net_base_minor = 2500;
+  data.monthly_cost_base_minor = 10000;
+  EXPECT_THAT(RenderTransparencyPage(data), Not(HasSubstr("id=\"donated-disks\"")));
+  StorageFigures s;
+  s.currency = "EUR";
+  s.monthly_cost_base_minor = 10000;
+  s.inkind_nodes = 3;
+  s.inkind_raw_capacity_bytes = 12'500'000'000'000;  // 12.5 TB
+  s.inkind_value_base_minor = 13642;
+  data.storage = s;
+  const std::string html = RenderTransparencyPage(data);
+  EXPECT_THAT(html, HasSubstr("Donated disks: <strong id=\"donated-nodes\">3</strong> nodes, "
+                              "<strong id=\"donated-capacity\">12.50 TB</strong>, worth "
+                              "<strong id=\"donated-value\">136.42 EUR</strong>/month."));
+  // The money line is untouched by the in-kind value.
+  EXPECT_THAT(html, HasSubstr("<strong id=\"donations\">25.00 EUR</strong>"));
+  s.inkind_nodes = 1;
+  s.inkind_raw_capacity_bytes = 500'000'000'000;
+  data.storage = s;
+  EXPECT_THAT(RenderTransparencyPage(data),
+              HasSubstr("<strong id=\"donated-nodes\">1</strong> node, "
+                        "<strong id=\"donated-capacity\">500.00 GB</strong>"));
+}
+
 TEST_F(ReadSidePgTest, PledgesAndMonthlyRecurring) {
   LoadRates();
   ASSERT_OK(Deliver(

@@ -55,6 +55,11 @@ CONTRACT_METRICS = {
     "freehold_donations_received_base_total",
     "freehold_donations_ledger_journal_lag_seconds",
     "freehold_rpc_total",
+    # Donated disks (coordinator/core/funding_metrics.h).
+    "freehold_inkind_nodes",
+    "freehold_inkind_nodes_not_counting",
+    "freehold_inkind_capacity_bytes",
+    "freehold_inkind_monthly_value",
     # The trash window (coordinator/core/trash.h).
     "freehold_trash_bytes",
     "freehold_trash_objects",

@@ -77,8 +77,13 @@ struct StorageFigures {
   int64_t monthly_cost_base_minor = 0;
   double coverage_ratio = 0;
   double runway_seconds = 0;  // +inf when income covers the cost
-  uint64_t funded_capacity_logical_bytes = 0;
+  uint64_t funded_capacity_logical_bytes = 0;  // money + donated disks
   uint64_t logical_used_bytes = 0;
+  // Donated disks (in-kind, never part of the money figures): nodes counting now,
+  // their audited available raw bytes, and what that is worth per month.
+  uint64_t inkind_nodes = 0;
+  uint64_t inkind_raw_capacity_bytes = 0;
+  int64_t inkind_value_base_minor = 0;
   absl::Time as_of;
 };
 

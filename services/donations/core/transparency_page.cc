@@ -31,6 +31,14 @@ std::string GiB(uint64_t bytes) {
   return absl::StrFormat("%.2f GiB", static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0));
 }
 
+// Decimal units, as disks are sold: "3.20 TB", "500.00 GB", "12.58 MB".
+std::string DiskBytes(uint64_t bytes) {
+  const double b = static_cast<double>(bytes);
+  if (b >= 1e12) return absl::StrFormat("%.2f TB", b / 1e12);
+  if (b >= 1e9) return absl::StrFormat("%.2f GB", b / 1e9);
+  return absl::StrFormat("%.2f MB", b / 1e6);
+}
+
 }  // namespace
 
 std::string RenderAccountability(const AccountabilityFigures& f) {
@@ -142,8 +150,21 @@ std::string RenderTransparencyPage(const TransparencyData& d) {
     absl::StrAppend(&html, "<p id=\"cost\">Storage cost this month: not published yet.</p>\n");
   }
   absl::StrAppend(&html, "<p>Recurring pledges bring <strong id=\"recurring\">",
-                  money(d.monthly_recurring_base_minor), "</strong> per month.</p>\n</section>\n",
-                  "<section id=\"campaigns\"><h2>Campaigns</h2>\n");
+                  money(d.monthly_recurring_base_minor), "</strong> per month.</p>\n</section>\n");
+  if (d.storage.has_value()) {
+    // In-kind donations: shown on their own line, never added to the money above.
+    const StorageFigures& s = *d.storage;
+    absl::StrAppend(
+        &html, "<section id=\"donated-disks\"><h2>Donated disks</h2>\n",
+        "<p id=\"donated\">Donated disks: <strong id=\"donated-nodes\">", s.inkind_nodes,
+        "</strong>", s.inkind_nodes == 1 ? " node" : " nodes", ", <strong id=\"donated-capacity\">",
+        DiskBytes(s.inkind_raw_capacity_bytes), "</strong>, worth <strong id=\"donated-value\">",
+        money(s.inkind_value_base_minor), "</strong>/month.</p>\n",
+        "<p>Storage nodes run by members of the community, approved by an operator. Their disk "
+        "space counts only while audits show them in good standing; it is not part of the "
+        "donations above.</p>\n</section>\n");
+  }
+  absl::StrAppend(&html, "<section id=\"campaigns\"><h2>Campaigns</h2>\n");
   if (d.live_campaigns.empty()) {
     absl::StrAppend(&html, "<p>No campaign is running right now.</p>\n");
   }

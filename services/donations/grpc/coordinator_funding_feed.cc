@@ -35,6 +35,9 @@ absl::Status CoordinatorFundingFeed::Refresh() {
   f.runway_seconds = s.runway_seconds();
   f.funded_capacity_logical_bytes = s.funded_capacity_logical_bytes();
   f.logical_used_bytes = s.logical_used_bytes();
+  f.inkind_nodes = s.inkind_nodes();
+  f.inkind_raw_capacity_bytes = s.inkind_raw_capacity_bytes();
+  f.inkind_value_base_minor = s.inkind_value_base_minor();
   f.as_of = absl::FromUnixSeconds(s.as_of().seconds()) + absl::Nanoseconds(s.as_of().nanos());
   absl::MutexLock lock(&mu_);
   latest_ = std::move(f);
