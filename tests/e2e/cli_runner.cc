@@ -1,6 +1,7 @@
 #include "tests/e2e/cli_runner.h"
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 
@@ -110,6 +111,13 @@ std::string ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string AccessToken(const CliUser& user) {
+  nlohmann::json j =
+      nlohmann::json::parse(ReadFile(user.config_dir() + "/session.json"), nullptr, false);
+  if (j.is_discarded() || !j.contains("access_token")) return "";
+  return j["access_token"].get<std::string>();
 }
 
 }  // namespace freehold::e2e

@@ -64,4 +64,7 @@ CliResult RunTool(const std::string& binary, const std::vector<std::string>& arg
 std::string WriteRandomFile(const std::string& path, size_t size, uint32_t seed);
 std::string ReadFile(const std::string& path);
 
+// The access token of a logged-in user (from its session file); empty if none.
+std::string AccessToken(const CliUser& user);
+
 }  // namespace freehold::e2e

@@ -8,8 +8,13 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/grpc_server.h"
 #include "freehold/v1/coordinator.grpc.pb.h"
@@ -17,6 +22,13 @@
 #include "tests/e2e/cluster.h"
 
 namespace freehold::e2e {
+
+// The JSON a `--json` command printed (a test failure if it is not JSON).
+inline nlohmann::json Json(const CliResult& r) {
+  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.Describe();
+  return j;
+}
 
 template <int kNodes, int kZones>
 class ClusterTest : public ::testing::Test {
@@ -79,14 +91,6 @@ class ClusterTest : public ::testing::Test {
     return j["id"].get<std::string>();
   }
 
-  // The access token of a logged-in user (from its session file).
-  static std::string AccessToken(const CliUser& user) {
-    nlohmann::json j = nlohmann::json::parse(ReadFile(user.config_dir() + "/session.json"),
-                                             nullptr, false);
-    if (j.is_discarded() || !j.contains("access_token")) return "";
-    return j["access_token"].get<std::string>();
-  }
-
   // A client of the coordinator's gRPC API, as the CLI connects.
   std::unique_ptr<v1::Coordinator::Stub> CoordinatorStub() {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> ch =
@@ -99,6 +103,36 @@ class ClusterTest : public ::testing::Test {
   static void PrepareCall(grpc::ClientContext* ctx, const std::string& token) {
     ctx->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
     if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+  }
+
+  // One value from the coordinator's database (NULL reads as 0).
+  int64_t Sql(const std::string& query) {
+    pqxx::connection c(cluster_->database_url());
+    pqxx::work w(c);
+    w.exec("SET search_path = coordinator");
+    pqxx::row r = w.exec1(query);
+    w.commit();
+    return r[0].is_null() ? 0 : r[0].as<int64_t>();
+  }
+
+  // Sum of freehold_rpc_total for a coordinator method (all status codes).
+  double RpcCount(const std::string& method) {
+    CliResult r = RunTool("/usr/bin/curl",
+                          {"-sS", "--max-time", "5",
+                           absl::StrCat("http://", cluster_->coordinator_metrics_address(),
+                                        "/metrics")},
+                          cluster_->dir());
+    EXPECT_EQ(r.exit_code, 0) << r.Describe();
+    double total = 0;
+    for (absl::string_view line : absl::StrSplit(r.out, '\n')) {
+      if (!absl::StartsWith(line, "freehold_rpc_total{") ||
+          !absl::StrContains(line, absl::StrCat("method=\"", method, "\""))) {
+        continue;
+      }
+      double v = 0;
+      if (absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &v)) total += v;
+    }
+    return total;
   }
 
   static inline Cluster* cluster_ = nullptr;

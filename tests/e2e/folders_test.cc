@@ -82,43 +82,7 @@ void SetTimeAndMode(const std::string& path, int64_t mtime_ns, mode_t mode) {
   ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), t, AT_SYMLINK_NOFOLLOW), 0) << path;
 }
 
-class FoldersTest : public ClusterTest<6, 3> {
- protected:
-  int64_t Sql(const std::string& query) {
-    pqxx::connection c(cluster().database_url());
-    pqxx::work w(c);
-    w.exec("SET search_path = coordinator");
-    pqxx::row r = w.exec1(query);
-    w.commit();
-    return r[0].is_null() ? 0 : r[0].as<int64_t>();
-  }
-
-  // Sum of freehold_rpc_total for a coordinator method (all status codes).
-  double RpcCount(const std::string& method) {
-    CliResult r = RunTool("/usr/bin/curl",
-                          {"-sS", "--max-time", "5",
-                           absl::StrCat("http://", cluster().coordinator_metrics_address(),
-                                        "/metrics")},
-                          cluster().dir());
-    EXPECT_EQ(r.exit_code, 0) << r.Describe();
-    double total = 0;
-    for (absl::string_view line : absl::StrSplit(r.out, '\n')) {
-      if (!absl::StartsWith(line, "freehold_rpc_total{") ||
-          !absl::StrContains(line, absl::StrCat("method=\"", method, "\""))) {
-        continue;
-      }
-      double v = 0;
-      if (absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &v)) total += v;
-    }
-    return total;
-  }
-
-  static nlohmann::json Json(const CliResult& r) {
-    nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << r.Describe();
-    return j;
-  }
-};
+class FoldersTest : public ClusterTest<6, 3> {};
 
 TEST_F(FoldersTest, NestedTreeWithOddNamesRoundTripsWithPermissionsAndTimes) {
   auto alice = SignUp("alice");

@@ -24,12 +24,6 @@ namespace {
 
 class OrgOpsEndToEndTest : public ClusterTest<6, 3> {};
 
-nlohmann::json Json(const CliResult& r) {
-  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r.Describe();
-  return j;
-}
-
 // name -> id of the entries of a `ls --json PATH` listing.
 std::map<std::string, std::string> Entries(const CliResult& r) {
   std::map<std::string, std::string> out;
@@ -37,13 +31,6 @@ std::map<std::string, std::string> Entries(const CliResult& r) {
   if (j.is_discarded() || !j.is_array()) return out;
   for (const auto& e : j) out[e.value("name", "")] = e.value("id", "");
   return out;
-}
-
-std::string AccessToken(const CliUser& user) {
-  nlohmann::json j =
-      nlohmann::json::parse(ReadFile(user.config_dir() + "/session.json"), nullptr, false);
-  if (j.is_discarded() || !j.contains("access_token")) return "";
-  return j["access_token"].get<std::string>();
 }
 
 TEST_F(OrgOpsEndToEndTest, EveryObjectCommandWithOrgFollowsTheRolesOnTheServer) {

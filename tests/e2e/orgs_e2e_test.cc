@@ -21,12 +21,6 @@ namespace {
 
 class OrgsEndToEndTest : public ClusterTest<6, 3> {};
 
-nlohmann::json Json(const CliResult& r) {
-  nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r.Describe();
-  return j;
-}
-
 TEST_F(OrgsEndToEndTest, ThreeMembersOneRemovedKeyRotatedFromTheCli) {
   std::unique_ptr<CliUser> ann = SignUp("oann"), bob = SignUp("obob"), cat = SignUp("ocat"),
                            dan = SignUp("odan");
@@ -64,13 +58,6 @@ TEST_F(OrgsEndToEndTest, ThreeMembersOneRemovedKeyRotatedFromTheCli) {
   r = dan->Run({"--json", "org", "members", org});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
   EXPECT_EQ(Json(r)["members"].size(), 3u);
-}
-
-std::string AccessToken(const CliUser& user) {
-  nlohmann::json j =
-      nlohmann::json::parse(ReadFile(user.config_dir() + "/session.json"), nullptr, false);
-  if (j.is_discarded() || !j.contains("access_token")) return "";
-  return j["access_token"].get<std::string>();
 }
 
 std::vector<std::string> Names(const CliResult& r) {

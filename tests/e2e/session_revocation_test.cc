@@ -40,13 +40,6 @@ class SessionRevocationTest : public ::testing::Test {
                                      cluster_->ca_file());
   }
 
-  static std::string AccessToken(const CliUser& user) {
-    nlohmann::json j = nlohmann::json::parse(ReadFile(user.config_dir() + "/session.json"),
-                                             nullptr, false);
-    if (j.is_discarded() || !j.contains("access_token")) return "";
-    return j["access_token"].get<std::string>();
-  }
-
   grpc::Status ListObjects(const std::string& token) {
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));

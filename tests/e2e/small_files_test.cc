@@ -29,57 +29,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class SmallFilesTest : public ClusterTest<6, 3> {
- protected:
-  // One value from the coordinator's database.
-  int64_t Sql(const std::string& query) {
-    pqxx::connection c(cluster().database_url());
-    pqxx::work w(c);
-    w.exec("SET search_path = coordinator");
-    pqxx::row r = w.exec1(query);
-    w.commit();
-    return r[0].is_null() ? 0 : r[0].as<int64_t>();
-  }
-
-  // Sum of freehold_rpc_total for a coordinator method (all status codes).
-  double RpcCount(const std::string& method) {
-    CliResult r = RunTool("/usr/bin/curl",
-                          {"-sS", "--max-time", "5",
-                           absl::StrCat("http://", cluster().coordinator_metrics_address(),
-                                        "/metrics")},
-                          cluster().dir());
-    EXPECT_EQ(r.exit_code, 0) << r.Describe();
-    double total = 0;
-    for (absl::string_view line : absl::StrSplit(r.out, '\n')) {
-      if (!absl::StartsWith(line, "freehold_rpc_total{") ||
-          !absl::StrContains(line, absl::StrCat("method=\"", method, "\""))) {
-        continue;
-      }
-      double v = 0;
-      if (absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &v)) total += v;
-    }
-    return total;
-  }
-
-  static std::string AccessToken(const CliUser& user) {
-    nlohmann::json j = nlohmann::json::parse(ReadFile(user.config_dir() + "/session.json"),
-                                             nullptr, false);
-    if (j.is_discarded() || !j.contains("access_token")) return "";
-    return j["access_token"].get<std::string>();
-  }
-
-  std::unique_ptr<v1::Coordinator::Stub> Stub() {
-    absl::StatusOr<std::shared_ptr<grpc::Channel>> ch =
-        MakeChannel(cluster().coordinator_address(), cluster().client_tls());
-    EXPECT_TRUE(ch.ok()) << ch.status();
-    return v1::Coordinator::NewStub(*ch);
-  }
-
-  static void Prepare(grpc::ClientContext* ctx, const std::string& token) {
-    ctx->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
-  }
-};
+class SmallFilesTest : public ClusterTest<6, 3> {};
 
 TEST_F(SmallFilesTest, ManyFilesInOneCommandInlineAndShardedRoundTripByteForByte) {
   auto alice = SignUp("alice");
@@ -217,12 +167,12 @@ TEST_F(SmallFilesTest, SmallObjectRpcsRefuseBadInputAndStoreNothing) {
   auto alice = SignUp("alice");
   const std::string token = AccessToken(*alice);
   ASSERT_FALSE(token.empty());
-  auto stub = Stub();
+  auto stub = CoordinatorStub();
 
   auto put = [&](const v1::PutInlineObjectsRequest& req, const std::string& tok,
                  v1::PutInlineObjectsResponse* resp) {
     grpc::ClientContext ctx;
-    Prepare(&ctx, tok);
+    PrepareCall(&ctx, tok);
     return stub->PutInlineObjects(&ctx, req, resp);
   };
   v1::InlineObject good;
@@ -273,7 +223,7 @@ TEST_F(SmallFilesTest, SmallObjectRpcsRefuseBadInputAndStoreNothing) {
   int pages = 0, listed = 0;
   do {
     grpc::ClientContext ctx;
-    Prepare(&ctx, token);
+    PrepareCall(&ctx, token);
     v1::ListObjectsRequest lr;
     lr.set_max_bytes(25000);
     lr.mutable_page()->set_page_token(page_token);
@@ -289,7 +239,7 @@ TEST_F(SmallFilesTest, SmallObjectRpcsRefuseBadInputAndStoreNothing) {
   EXPECT_EQ(pages, 3);
   {
     grpc::ClientContext ctx;
-    Prepare(&ctx, token);
+    PrepareCall(&ctx, token);
     v1::ListObjectsRequest lr;
     lr.set_max_bytes(13u << 20);
     v1::ListObjectsResponse lresp;
@@ -300,7 +250,7 @@ TEST_F(SmallFilesTest, SmallObjectRpcsRefuseBadInputAndStoreNothing) {
   // Name lookups: a hash of the wrong size is refused; a known one is found.
   {
     grpc::ClientContext ctx;
-    Prepare(&ctx, token);
+    PrepareCall(&ctx, token);
     v1::FindObjectsByNameRequest fr;
     fr.add_name_hashes(std::string(32, 'h'));
     fr.add_name_hashes(std::string(31, 'h'));
@@ -311,7 +261,7 @@ TEST_F(SmallFilesTest, SmallObjectRpcsRefuseBadInputAndStoreNothing) {
   }
   {
     grpc::ClientContext ctx;
-    Prepare(&ctx, token);
+    PrepareCall(&ctx, token);
     v1::FindObjectsByNameRequest fr;
     fr.add_name_hashes(std::string(32, 'h'));
     fr.add_name_hashes(std::string(32, 'z'));
@@ -325,7 +275,7 @@ TEST_F(SmallFilesTest, SmallObjectRpcsRefuseBadInputAndStoreNothing) {
   // GetObject returns the inline payload.
   {
     grpc::ClientContext ctx;
-    Prepare(&ctx, token);
+    PrepareCall(&ctx, token);
     v1::GetObjectRequest gr;
     gr.set_object_id(resp.object_ids(0));
     v1::GetObjectResponse gresp;
@@ -340,7 +290,7 @@ TEST_F(SmallFilesTest, SmallObjectRpcsRefuseBadInputAndStoreNothing) {
   auto bob = SignUp("bob");
   for (const std::string& tok : {token, AccessToken(*bob)}) {
     grpc::ClientContext ctx;
-    Prepare(&ctx, tok);
+    PrepareCall(&ctx, tok);
     v1::GetObjectsRequest gr;
     gr.add_object_ids(resp.object_ids(1));
     gr.add_object_ids("00000000-0000-4000-8000-000000000000");
@@ -357,7 +307,7 @@ TEST_F(SmallFilesTest, SmallObjectRpcsRefuseBadInputAndStoreNothing) {
   }
   {
     grpc::ClientContext ctx;
-    Prepare(&ctx, token);
+    PrepareCall(&ctx, token);
     v1::GetObjectsRequest gr;
     gr.add_object_ids("not-an-id");
     v1::GetObjectsResponse gresp;
