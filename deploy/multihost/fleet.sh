@@ -60,6 +60,12 @@ fleet_can_run() {
   command -v ip >/dev/null || { echo "iproute2 (ip) is not installed"; return 1; }
   local probe="fhm-$MH_TAG-probe$$"
   ip netns add "$probe" 2>/dev/null || { echo "cannot create a network namespace (ip netns add)"; return 1; }
+  # ip netns exec remounts / as a slave: impossible where / is not a mount point (a chroot)
+  if ! ip netns exec "$probe" true 2>/dev/null; then
+    ip netns del "$probe"
+    echo "cannot run a process in a network namespace (ip netns exec; / is not a mount point?)"
+    return 1
+  fi
   ip netns del "$probe"
   ip link add "fhm${MH_TAG}probe" type bridge 2>/dev/null || { echo "cannot create a bridge"; return 1; }
   ip link del "fhm${MH_TAG}probe"
