@@ -108,6 +108,9 @@ exec_as_user() {
   if [[ $(id -u) -eq 0 ]]; then
     local user
     user=$(run_user)
+    # The unprivileged user may not enter the caller's directory (a root-only home, as
+    # on a fresh machine): Patroni's worker processes chdir back to it and die.
+    cd "$dir"
     exec setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups -- "$@"
   else
     exec "$@"
@@ -116,7 +119,7 @@ exec_as_user() {
 
 [[ $# -ge 2 ]] || usage
 cmd=$1
-dir=$2
+dir=$(realpath -m -- "$2")  # absolute: processes started as another user cd into it
 
 base_of() { cat "$dir/baseport"; }
 HOST=127.0.0.1

@@ -121,6 +121,7 @@ class Cluster {
     std::string zone;
     std::unique_ptr<testing::Process> process;
     int starts = 0;  // each start logs to its own file (logs are appended)
+    bool came_up = false;  // once up, its address is known and never changes
   };
   Cluster() = default;
   absl::Status StartAll(const ClusterOptions& options);
