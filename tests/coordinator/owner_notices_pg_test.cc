@@ -11,6 +11,7 @@
 // nothing.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -267,33 +268,22 @@ TEST_F(OwnerNoticesPgTest, BadNoticesAreRefusedNamingTheFieldAndWriteNothing) {
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << field << ": " << s;
     EXPECT_NE(std::string(s.message()).find("notices[1]." + field), std::string::npos) << s;
   };
-  accounts::OwnerNoticeInput b = good;
-  b.notice_id = "nope";
-  refused(b, "notice_id");
-  b = good;
-  b.notice_id = NewUuid();
-  b.owner_id = "";
-  refused(b, "owner_id");
-  b = good;
-  b.notice_id = NewUuid();
-  b.object_id = "1234";
-  refused(b, "object_id");
-  b = good;
-  b.notice_id = NewUuid();
-  b.kind = "link_enabled";
-  refused(b, "kind");
-  b = good;
-  b.notice_id = NewUuid();
-  b.reason_category = "Phishing!";
-  refused(b, "reason_category");
-  b = good;
-  b.notice_id = NewUuid();
-  b.occurred_at = absl::UnixEpoch();
-  refused(b, "occurred_at");
-  b = good;
-  b.notice_id = NewUuid();
-  b.occurred_at = clock_.Now() + absl::Hours(48);
-  refused(b, "occurred_at");
+  using Input = accounts::OwnerNoticeInput;
+  const std::vector<std::pair<std::string, std::function<void(Input&)>>> cases = {
+      {"notice_id", [](Input& b) { b.notice_id = "nope"; }},
+      {"owner_id", [](Input& b) { b.owner_id = ""; }},
+      {"object_id", [](Input& b) { b.object_id = "1234"; }},
+      {"kind", [](Input& b) { b.kind = "link_enabled"; }},
+      {"reason_category", [](Input& b) { b.reason_category = "Phishing!"; }},
+      {"occurred_at", [](Input& b) { b.occurred_at = absl::UnixEpoch(); }},
+      {"occurred_at", [&](Input& b) { b.occurred_at = clock_.Now() + absl::Hours(48); }},
+  };
+  for (const auto& [field, spoil] : cases) {
+    Input b = good;
+    b.notice_id = NewUuid();  // a fresh id, so that only `field` is wrong
+    spoil(b);
+    refused(b, field);
+  }
   refused(good, "notice_id");  // repeated in the batch
   EXPECT_EQ(notices_->Record({}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Count("SELECT count(*) FROM accounts.owner_notices_received"), 0);

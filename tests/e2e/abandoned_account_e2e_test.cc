@@ -28,6 +28,7 @@
 #include "freehold/v1/accounts.grpc.pb.h"
 #include "tests/e2e/cli_runner.h"
 #include "tests/e2e/cluster.h"
+#include "tests/e2e/e2e_fixture.h"
 #include "tests/e2e/probes.h"
 
 namespace freehold::e2e {
@@ -35,33 +36,18 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class AbandonedAccountEndToEndTest : public ::testing::Test {
+class AbandonedAccountEndToEndTest : public ClusterTest<6, 3> {
  protected:
   static void SetUpTestSuite() {
-    ClusterOptions o;
+    ClusterOptions o = Options();
     o.accounts_args = {"--inactivity-silence",   "6s",    "--inactivity-grace",
                        "2s",                     "--inactivity-trash-retention",
                        "6s",                     "--maintenance-interval",
                        "250ms",                  "--lifecycle-report-cache",
                        "1s"};
     o.coordinator_args = {"--grant-ttl", "10s"};
-    absl::StatusOr<std::unique_ptr<Cluster>> c = Cluster::Start(o);
-    if (c.ok()) {
-      cluster_ = c->release();
-    } else {
-      start_error_ = new std::string(c.status().ToString());
-    }
+    StartWith(o);
   }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-    delete start_error_;
-    start_error_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_EQ(start_error_, nullptr) << "cluster did not start: " << *start_error_;
-  }
-  Cluster& cluster() { return *cluster_; }
 
   std::unique_ptr<CliUser> User(const std::string& handle, const std::string& contact) {
     auto u = std::make_unique<CliUser>(cluster().accounts_address(),
@@ -120,8 +106,6 @@ class AbandonedAccountEndToEndTest : public ::testing::Test {
     return done();
   }
 
-  static inline Cluster* cluster_ = nullptr;
-  static inline std::string* start_error_ = nullptr;
 };
 
 TEST_F(AbandonedAccountEndToEndTest, SilenceTrashLoginRestoresThenSilenceCollectsEveryShard) {

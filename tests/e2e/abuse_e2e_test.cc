@@ -26,6 +26,7 @@
 #include "freehold/v1/accounts.grpc.pb.h"
 #include "tests/e2e/cli_runner.h"
 #include "tests/e2e/cluster.h"
+#include "tests/e2e/e2e_fixture.h"
 #include "tests/support/process.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
@@ -36,28 +37,13 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class AbuseEndToEndTest : public ::testing::Test {
+// Three nodes: small files are stored inline, no placement needed.
+class AbuseEndToEndTest : public ClusterTest<3, 3> {
  protected:
   static void SetUpTestSuite() {
-    ClusterOptions o;
-    o.storage_nodes = 3;  // small files are stored inline: no placement needed
-    o.zones = 3;
+    ClusterOptions o = Options();
     o.donations = true;
-    absl::StatusOr<std::unique_ptr<Cluster>> c = Cluster::Start(o);
-    if (c.ok()) {
-      cluster_ = c->release();
-    } else {
-      start_error_ = new std::string(c.status().ToString());
-    }
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-    delete start_error_;
-    start_error_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_EQ(start_error_, nullptr) << "cluster did not start: " << *start_error_;
+    StartWith(o);
   }
 
   // `contact` empty: the account gives no contact address.
@@ -173,8 +159,6 @@ class AbuseEndToEndTest : public ::testing::Test {
     return page;
   }
 
-  static inline Cluster* cluster_ = nullptr;
-  static inline std::string* start_error_ = nullptr;
   testing::TempDir out_{"abuse-e2e-"};
   int runs_ = 0;
 };

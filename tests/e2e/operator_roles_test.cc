@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "tests/e2e/cli_runner.h"
 #include "tests/e2e/cluster.h"
+#include "tests/e2e/e2e_fixture.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -25,12 +26,10 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class OperatorRolesTest : public ::testing::Test {
+class OperatorRolesTest : public ClusterTest<3, 3> {
  protected:
   static void SetUpTestSuite() {
-    ClusterOptions o;
-    o.storage_nodes = 3;
-    o.zones = 3;
+    ClusterOptions o = Options();
     o.donations = true;
     // The coordinator computes the storage cost (1.00 EUR per TiB-month of raw
     // capacity provisioned) that the transparency page shows.
@@ -40,23 +39,12 @@ class OperatorRolesTest : public ::testing::Test {
                                           "currency = EUR\ncost_per_tib_month_minor = 100\n"
                                           "fixed_monthly_minor = 700\n"),
                           "--funding-refresh", "200ms"};
-    absl::StatusOr<std::unique_ptr<Cluster>> c = Cluster::Start(o);
-    if (c.ok()) {
-      cluster_ = c->release();
-    } else {
-      start_error_ = new std::string(c.status().ToString());
-    }
+    StartWith(o);
   }
   static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-    delete start_error_;
-    start_error_ = nullptr;
+    ClusterTest::TearDownTestSuite();
     delete dir_;
     dir_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_EQ(start_error_, nullptr) << "cluster did not start: " << *start_error_;
   }
 
   // Signs `handle` up with the `freehold` CLI.
@@ -100,8 +88,6 @@ class OperatorRolesTest : public ::testing::Test {
   }
 
   static inline testing::TempDir* dir_ = nullptr;
-  static inline Cluster* cluster_ = nullptr;
-  static inline std::string* start_error_ = nullptr;
   std::vector<std::unique_ptr<CliUser>> users_;
   testing::TempDir out_{"operator-roles-"};
   int runs_ = 0;
