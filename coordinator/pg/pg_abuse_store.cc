@@ -90,6 +90,15 @@ absl::StatusOr<std::vector<AbuseReport>> PgAbuseStore::ListReports(
 absl::StatusOr<AbuseReport> PgAbuseStore::Resolve(const std::string& id, ReportStatus to,
                                                   const std::string& note, absl::Time at) {
   return pool_.Run([&](PgTxn& txn) -> absl::StatusOr<AbuseReport> {
+    if (to == ReportStatus::kLinkDisabled) {
+      // Lock order: the object, then its reports. A disable resolves every open report
+      // of the link, so two operators disabling two reports of one link at once would
+      // otherwise each hold one report and wait for the other's (a deadlock).
+      txn.exec_params(
+          "SELECT 1 FROM objects WHERE object_id = "
+          "(SELECT object_id FROM abuse_reports WHERE report_id = $1::uuid) FOR UPDATE",
+          id);
+    }
     pqxx::result r = txn.exec_params(
         absl::StrCat("SELECT ", kReportColumns,
                      " FROM abuse_reports WHERE report_id = $1::uuid FOR UPDATE"),

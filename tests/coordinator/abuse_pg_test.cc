@@ -6,6 +6,11 @@
 // report cannot be resolved again, and the counts and metrics follow.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
 #include "coordinator/core/abuse_desk.h"
 #include "coordinator/pg/pg_abuse_store.h"
 #include "tests/coordinator/coordinator_fixture.h"
@@ -213,6 +218,49 @@ TEST_F(AbusePgTest, ReportsAreRateLimitedPerNetwork) {
   ASSERT_OK(desk_->Report(Input(id), "192.0.2.0/24").status());
   ASSERT_OK_AND_ASSIGN(AbuseCounts counts, desk_->Counts());
   EXPECT_EQ(counts.reports_received, 5u);
+}
+
+// Two operators disable two reports of one link at the same instant. With the rows
+// locked in one order (the object, then its reports) neither waits for the other in a
+// cycle: over a pool that does not retry, a deadlock would surface as ABORTED. The
+// loser of each race is told the report is already resolved.
+TEST_F(AbusePgTest, ConcurrentDisablesOfOneLinkNeverDeadlock) {
+  AddNodes(6);
+  PgPoolOptions no_retry = CoordinatorPoolOptions(db_url(), 4);
+  no_retry.max_serialization_retries = 0;
+  PgPool strict_pool(no_retry);
+  PgAbuseStore strict_store(strict_pool);
+  AbuseDesk strict(strict_store, clock_, nullptr, log_, AbuseLimits());
+  Caller owner = NewAccount();
+  for (int round = 0; round < 8; ++round) {
+    const std::string id = PublicObject(owner);
+    ASSERT_OK_AND_ASSIGN(std::string a,
+                         strict.Report(Input(id), absl::StrCat("10.", round, ".1.0/24")));
+    ASSERT_OK_AND_ASSIGN(std::string b,
+                         strict.Report(Input(id), absl::StrCat("10.", round, ".2.0/24")));
+    std::atomic<int> ready{0};
+    absl::Status results[2];
+    auto disable = [&](int i, const std::string& report) {
+      ready.fetch_add(1);
+      while (ready.load() < 2) {
+      }
+      results[i] = strict.DisableLink(report, "").status();
+    };
+    std::thread first(disable, 0, a);
+    std::thread second(disable, 1, b);
+    first.join();
+    second.join();
+    int ok = 0;
+    for (const absl::Status& r : results) {
+      if (r.ok()) {
+        ++ok;
+        continue;
+      }
+      EXPECT_EQ(r.code(), absl::StatusCode::kFailedPrecondition) << "round " << round << ": " << r;
+      EXPECT_THAT(std::string(r.message()), HasSubstr("already link_disabled"));
+    }
+    EXPECT_GE(ok, 1) << "round " << round;
+  }
 }
 
 TEST_F(AbusePgTest, AuthorityRequestsAreRecordedWithoutContent) {
