@@ -145,35 +145,17 @@ AbuseDesk::AbuseDesk(AbuseStore& store, Clock& clock, AbuseMetrics* metrics, Log
     : store_(store), clock_(clock), metrics_(metrics), log_(std::move(log)), limits_(limits) {}
 
 absl::Status AbuseDesk::Admit(const std::string& network) {
-  const absl::Time now = clock_.Now();
-  absl::MutexLock lock(&mu_);
-  auto it = budget_.find(network);
-  if (it == budget_.end()) {
-    if (budget_.size() >= limits_.max_networks) {
-      // Forget windows that ended; if none did, refuse rather than grow without bound.
-      for (auto i = budget_.begin(); i != budget_.end();) {
-        i = now - i->second.first >= limits_.window ? budget_.erase(i) : std::next(i);
-      }
-      if (budget_.size() >= limits_.max_networks) {
-        return absl::ResourceExhaustedError(
-            "too many abuse reports right now; try again later");
-      }
-    }
-    it = budget_.emplace(network, std::make_pair(now, 0)).first;
-  }
-  auto& [start, count] = it->second;
-  if (now - start >= limits_.window) {
-    start = now;
-    count = 0;
-  }
-  if (count >= limits_.per_network) {
-    const int64_t wait = absl::ToInt64Seconds(start + limits_.window - now) + 1;
+  FH_ASSIGN_OR_RETURN(const AbuseStore::Budget budget,
+                      store_.CountReport(network, clock_.Now(), limits_.window,
+                                         limits_.per_network));
+  if (budget.reports > limits_.per_network) {
+    const int64_t wait =
+        absl::ToInt64Seconds(budget.window_start + limits_.window - clock_.Now()) + 1;
     return absl::ResourceExhaustedError(
         absl::StrCat("too many abuse reports from this network (at most ", limits_.per_network,
                      " per ", absl::FormatDuration(limits_.window), "); try again in ", wait,
                      " s"));
   }
-  ++count;
   return absl::OkStatus();
 }
 

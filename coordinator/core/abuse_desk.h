@@ -23,7 +23,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -32,7 +31,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "common/logging.h"
@@ -110,12 +108,24 @@ class AbuseStore {
   // The most recent first, at most `limit`.
   virtual absl::StatusOr<std::vector<AuthorityRequest>> ListAuthorityRequests(int limit) = 0;
   virtual absl::StatusOr<AbuseCounts> Counts() = 0;
+
+  // The report budget of `network`, shared by every coordinator replica. In one
+  // transaction: forgets every network whose window started at or before now - window
+  // (so nothing is kept longer than a window); starts the network's window at `now` if
+  // it has none; counts one report in it. Returns the reports counted in the window,
+  // this one included (capped at limit + 1: refused attempts do not grow it further),
+  // and when the window started.
+  struct Budget {
+    int reports = 0;
+    absl::Time window_start;
+  };
+  virtual absl::StatusOr<Budget> CountReport(const std::string& network, absl::Time now,
+                                             absl::Duration window, int limit) = 0;
 };
 
 struct AbuseLimits {
-  int per_network = 10;                    // reports per network per window
+  int per_network = 10;                    // reports per network per window (all replicas)
   absl::Duration window = absl::Hours(1);
-  size_t max_networks = 100000;            // networks remembered (oldest windows dropped)
   int64_t max_open_reports = 100000;       // RESOURCE_EXHAUSTED beyond
 };
 
@@ -207,9 +217,6 @@ class AbuseDesk {
   AbuseMetrics* metrics_;
   Logger log_;
   const AbuseLimits limits_;
-  absl::Mutex mu_;
-  // network -> (window start, reports in it)
-  std::map<std::string, std::pair<absl::Time, int>> budget_ ABSL_GUARDED_BY(mu_);
 };
 
 // The error strangers get for a link disabled after an abuse report.

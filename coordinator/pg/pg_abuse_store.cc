@@ -186,4 +186,25 @@ absl::StatusOr<AbuseCounts> PgAbuseStore::Counts() {
   });
 }
 
+absl::StatusOr<AbuseStore::Budget> PgAbuseStore::CountReport(const std::string& network,
+                                                            absl::Time now,
+                                                            absl::Duration window, int limit) {
+  const int64_t now_us = Micros(now);
+  const int64_t cut_us = now_us - absl::ToInt64Microseconds(window);
+  return pool_.Run([&](PgTxn& txn) -> absl::StatusOr<Budget> {
+    txn.exec_params("DELETE FROM abuse_report_budget WHERE window_start <= micros_to_ts($1)",
+                    cut_us);
+    pqxx::row r = txn.exec_params1(
+        "INSERT INTO abuse_report_budget AS b (network, window_start, reports) "
+        "VALUES ($1, micros_to_ts($2), 1) ON CONFLICT (network) DO UPDATE "
+        "SET reports = LEAST(b.reports + 1, $3 + 1) "
+        "RETURNING reports, ts_to_micros(window_start)",
+        network, now_us, limit);
+    Budget b;
+    b.reports = r[0].as<int>();
+    b.window_start = FromMicros(r[1].as<int64_t>());
+    return b;
+  });
+}
+
 }  // namespace freehold::coordinator

@@ -23,6 +23,8 @@ class PgAbuseStore : public AbuseStore {
   absl::Status InsertAuthorityRequest(const AuthorityRequest& request) override;
   absl::StatusOr<std::vector<AuthorityRequest>> ListAuthorityRequests(int limit) override;
   absl::StatusOr<AbuseCounts> Counts() override;
+  absl::StatusOr<Budget> CountReport(const std::string& network, absl::Time now,
+                                     absl::Duration window, int limit) override;
 
  private:
   PgPool& pool_;

@@ -263,6 +263,35 @@ TEST_F(AbusePgTest, ConcurrentDisablesOfOneLinkNeverDeadlock) {
   }
 }
 
+// Two coordinator replicas (two desks over one database) share one budget per
+// network, and a network's row is gone once its window ended.
+TEST_F(AbusePgTest, TheBudgetIsSharedByReplicasAndForgottenAfterItsWindow) {
+  AddNodes(6);
+  Caller owner = NewAccount();
+  const std::string id = PublicObject(owner);
+  PgAbuseStore other_store(*pool_);
+  AbuseLimits limits;
+  limits.per_network = 3;
+  limits.window = absl::Minutes(10);
+  AbuseDesk replica(other_store, clock_, nullptr, log_, limits);
+  ASSERT_OK(desk_->Report(Input(id), "203.0.113.0/24").status());
+  ASSERT_OK(replica.Report(Input(id), "203.0.113.0/24").status());
+  ASSERT_OK(desk_->Report(Input(id), "203.0.113.0/24").status());
+  absl::Status over = replica.Report(Input(id), "203.0.113.0/24").status();
+  EXPECT_EQ(over.code(), absl::StatusCode::kResourceExhausted) << over;
+  EXPECT_EQ(desk_->Report(Input(id), "203.0.113.0/24").status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(Count("SELECT count(*) FROM coordinator.abuse_report_budget"), 1);
+
+  clock_.Advance(absl::Minutes(10));
+  ASSERT_OK(replica.Report(Input(id), "198.51.100.0/24").status());
+  // The ended window was deleted; only the new network's row is left.
+  EXPECT_EQ(Count("SELECT count(*) FROM coordinator.abuse_report_budget "
+                  "WHERE network = '203.0.113.0/24'"),
+            0);
+  ASSERT_OK(desk_->Report(Input(id), "203.0.113.0/24").status());
+}
+
 TEST_F(AbusePgTest, AuthorityRequestsAreRecordedWithoutContent) {
   ASSERT_OK_AND_ASSIGN(std::string rid,
                        desk_->RecordAuthorityRequest({"2023-10-02", "court_order", "DE",

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <pqxx/pqxx>
+
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "coordinator/core/ids.h"
@@ -142,6 +144,13 @@ Caller CoordinatorPgTest::NewAccount() const {
   c.account_id = NewUuid();
   c.scopes = {"storage"};
   return c;
+}
+
+int64_t CoordinatorPgTest::Count(const std::string& sql) const {
+  pqxx::connection c(db_url());
+  pqxx::nontransaction n(c);
+  const pqxx::row r = n.exec1(sql);
+  return r[0].is_null() ? 0 : r[0].as<int64_t>();
 }
 
 std::string CoordinatorPgTest::Receipt(const TestNode& node, const std::string& shard_key,

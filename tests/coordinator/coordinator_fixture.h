@@ -63,6 +63,9 @@ class CoordinatorPgTest : public freehold::testing::PostgresTest {
 
   Caller NewAccount() const;
 
+  // The single number `sql` answers, over a connection of its own (schema-qualify).
+  int64_t Count(const std::string& sql) const;
+
   // A receipt token as node `node` would sign it.
   std::string Receipt(const TestNode& node, const std::string& shard_key, uint64_t size,
                       const std::string& sha256) const;

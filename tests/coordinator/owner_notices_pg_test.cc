@@ -82,11 +82,6 @@ class OwnerNoticesPgTest : public CoordinatorPgTest {
     CoordinatorPgTest::TearDown();
   }
 
-  int64_t Count(const std::string& sql) {
-    pqxx::connection c(db_url());
-    pqxx::nontransaction n(c);
-    return n.exec1(sql)[0].as<int64_t>();
-  }
   void Exec(const std::string& sql) {
     pqxx::connection c(db_url());
     pqxx::work w(c);
