@@ -72,7 +72,7 @@ bool WrapOpens(const client::SecretBytes& folder_key, const std::string& parent_
 
 // Org mode after a rotation: the folder's key is in a header that does not open with
 // the organization's current generation, so every member of an older generation --
-// a removed one included -- could have held it (docs/PROTOCOL.md 9.3 "Re-keying").
+// a removed one included -- could have held it (docs/PROTOCOL.md 9.4).
 bool KeyIsStale(const v1::FolderSummary& folder, const FolderKeyOwner& owner) {
   if (owner.encrypt_to == nullptr || folder.age_header().empty()) return false;
   return !OpenFileKey(folder.age_header(), *owner.encrypt_to).ok();

@@ -51,7 +51,7 @@ FolderKeyOwner FolderKeyOwnerOf(const Context& ctx);
 // does not open with the organization's current generation: a removed member may
 // hold the key) first gets a new key for its current generation and every recipient
 // of its share record (UpdateFolderSharing), and its entries are wrapped again under
-// it (docs/PROTOCOL.md 9.3 "Re-keying after a removal"). Idempotent, and an
+// it (docs/PROTOCOL.md 9.4). Idempotent, and an
 // interrupted run is finished by the next; ABORTED if another device keyed or
 // re-keyed a folder at the same moment (run again).
 absl::StatusOr<KeySync> EnsureFolderKeys(CoordinatorApi& coordinator, RemoteTree& tree,

@@ -14,6 +14,7 @@
 #include <grpcpp/grpcpp.h>
 #include <sys/stat.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <span>
 
