@@ -13,6 +13,11 @@
 // References in the same run: the same removal in an organization owning no file (the
 // RPC count must not grow with files: one round trip per batch, not per file), a
 // one-RPC CLI command (`freehold org members`), and a raw unary RPC round trip.
+// Branch orgkeys: the same N files also in a folder shared with a member (`put -r`,
+// `share`); after the removals, the first `put -r` of one file into it re-keys the
+// folder (a new key for the current generation, N wraps again, in SetEntryKeys batches
+// of 1000: docs/PROTOCOL.md 9.4), timed and counted beside a second, identical write
+// into the re-keyed folder in the same run.
 // Prints `figure: NAME VALUE` lines.
 #include <sys/stat.h>
 
@@ -184,6 +189,16 @@ int Main(int argc, char** argv) {
   Figure("org_put_files", files);
   Figure("org_put_files_per_second", files / put_s);
 
+  // The same files in a folder shared with a member (its key to generation 1).
+  start = absl::Now();
+  r = owner->Run({"-q", "put", "-r", "--org", big, "--concurrency", "8", dir, "/shared"}, {},
+                 absl::Minutes(10));
+  if (r.exit_code != 0) Die("put -r --org", r);
+  Figure("org_put_r_files_per_second", files / Seconds(start));
+  r = owner->Run({"-q", "share", "--org", big, "/shared", "--with", others[0]}, {},
+                 absl::Minutes(5));
+  if (r.exit_code != 0) Die("share --org /shared", r);
+
   Counter counter(cluster);
   std::vector<double> big_s, empty_s, members_s, big_rpcs, empty_rpcs, coord_rpcs;
   std::string detail;
@@ -213,6 +228,22 @@ int Main(int argc, char** argv) {
   // The removed members are refused and the remaining one still reads every file.
   r = keep[1]->Run({"--json", "ls", "--org", big}, {}, absl::Minutes(5));
   if (r.exit_code != 0) Die("ls --org by a remaining member", r);
+
+  // The first write into the shared folder after the removals re-keys it; the second
+  // (same size) does not.
+  double write_s[2] = {0, 0};
+  RpcDelta write_rpcs[2];
+  for (int i = 0; i < 2; ++i) {
+    const std::string one = owner->File(absl::StrCat("one", i));
+    ::mkdir(one.c_str(), 0700);
+    WriteRandomFile(absl::StrCat(one, "/added", i, ".txt"), 500, 7000 + i);
+    counter.Start();
+    start = absl::Now();
+    r = owner->Run({"-q", "put", "-r", "--org", big, one, "/shared"}, {}, absl::Minutes(5));
+    write_s[i] = Seconds(start);
+    if (r.exit_code != 0) Die("put -r into the shared folder", r);
+    write_rpcs[i] = counter.Stop();
+  }
 
   // A raw unary RPC round trip on the same TLS channel kind (no process start).
   absl::StatusOr<std::shared_ptr<grpc::Channel>> ch =
@@ -249,6 +280,13 @@ int Main(int argc, char** argv) {
   Figure("reference_raw_unary_rpc_ms", Median(rpc_ms));
   Figure("ratio_remove_to_rpcs_times_raw_rpc",
          Median(big_s) * 1000 / (Median(big_rpcs) * Median(rpc_ms)));
+  std::cout << "first write after the removal (re-key of " << files
+            << " entries) RPCs: " << write_rpcs[0].detail << "\n";
+  Figure("org_rekey_first_write_seconds", write_s[0]);
+  Figure("org_rekey_first_write_rpcs", write_rpcs[0].total);
+  Figure("reference_second_write_seconds", write_s[1]);
+  Figure("reference_second_write_rpcs", write_rpcs[1].total);
+  Figure("ratio_rekey_write_to_plain_write_seconds", write_s[0] / std::max(1e-6, write_s[1]));
   return 0;
 }
 

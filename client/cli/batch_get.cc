@@ -30,7 +30,7 @@ std::span<const uint8_t> Bytes(const std::string& s) {
 // Saves one object of a manifest (GetObject or GetObjects).
 absl::StatusOr<GetOutcome> SaveOne(Context& ctx, CoordinatorApi& coordinator,
                                    const client::X25519Identity& identity,
-                                   const client::SecretBytes& meta_key, const std::string& id,
+                                   const client::NamingKeys& meta_key, const std::string& id,
                                    const absl::StatusOr<v1::GetObjectResponse>& manifest,
                                    const std::string& dir, const std::string& output,
                                    bool restore, bool replace) {
@@ -78,7 +78,7 @@ absl::Status GetFiles(Context& ctx, CoordinatorApi& coordinator,
   if (!options.outputs.empty() && options.outputs.size() != object_ids.size()) {
     return absl::InvalidArgumentError("GetFiles: one output per object id");
   }
-  const client::SecretBytes meta_key = client::MetadataKey(identity);
+  const client::NamingKeys meta_key(identity, ctx.ExtraIdentities());
   // Work in chunks: one GetObjects call (one transaction) per chunk of ids.
   constexpr size_t kChunk = 32;
   std::atomic<size_t> next{0};

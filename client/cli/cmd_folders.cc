@@ -156,7 +156,7 @@ absl::Status RunPutTree(Context& ctx, const PutArgs& args) {
   }
   absl::StatusOr<Opened> o = OpenUser(ctx);
   if (!o.ok()) return o.status();
-  RemoteTree tree(*o->coordinator, o->identity);
+  RemoteTree tree(*o->coordinator, o->identity, o->key_owner.more);
   const absl::Time start = absl::Now();
 
   // The target folder: created with its parents if missing; an existing one is
@@ -348,7 +348,7 @@ absl::Status RunGetTree(Context& ctx, const GetArgs& args) {
   }
   absl::StatusOr<Opened> o = OpenUser(ctx);
   if (!o.ok()) return o.status();
-  RemoteTree tree(*o->coordinator, o->identity);
+  RemoteTree tree(*o->coordinator, o->identity, o->key_owner.more);
   const absl::Time start = absl::Now();
   absl::StatusOr<RemoteEntry> top = tree.Resolve(*remote);
   if (!top.ok()) return top.status();
@@ -454,7 +454,7 @@ absl::Status RunLsPath(Context& ctx, const LsArgs& args) {
   if (paths.empty()) paths.push_back("/");
   absl::StatusOr<Opened> o = OpenUser(ctx);
   if (!o.ok()) return o.status();
-  RemoteTree tree(*o->coordinator, o->identity);
+  RemoteTree tree(*o->coordinator, o->identity, o->key_owner.more);
   nlohmann::json arr = nlohmann::json::array();
   for (const std::string& raw : paths) {
     absl::StatusOr<std::vector<std::string>> parts = SplitRemotePath(raw);
@@ -504,7 +504,7 @@ absl::Status RunFind(Context& ctx, const FindArgs& args) {
   if (!parts.ok()) return parts.status();
   absl::StatusOr<Opened> o = OpenUser(ctx);
   if (!o.ok()) return o.status();
-  RemoteTree tree(*o->coordinator, o->identity);
+  RemoteTree tree(*o->coordinator, o->identity, o->key_owner.more);
   absl::StatusOr<RemoteEntry> e = tree.Resolve(*parts);
   if (!e.ok()) return e.status();
   const std::string base = JoinRemotePath(*parts);
@@ -536,7 +536,7 @@ absl::Status RunMkdir(Context& ctx, const MkdirArgs& args) {
   }
   absl::StatusOr<Opened> o = OpenUser(ctx);
   if (!o.ok()) return o.status();
-  RemoteTree tree(*o->coordinator, o->identity);
+  RemoteTree tree(*o->coordinator, o->identity, o->key_owner.more);
   nlohmann::json made = nlohmann::json::array();
   for (const std::vector<std::string>& parts : all) {
     absl::StatusOr<std::string> id;
@@ -578,7 +578,7 @@ absl::Status RunMv(Context& ctx, const MvArgs& args) {
   if (!dst.ok()) return dst.status();
   absl::StatusOr<Opened> o = OpenUser(ctx);
   if (!o.ok()) return o.status();
-  RemoteTree tree(*o->coordinator, o->identity);
+  RemoteTree tree(*o->coordinator, o->identity, o->key_owner.more);
   // DST an existing folder: move into it under the same names.
   absl::StatusOr<RemoteEntry> target = tree.Resolve(*dst);
   if (!target.ok() && !absl::IsNotFound(target.status())) return target.status();
@@ -632,7 +632,7 @@ absl::Status RunRmTree(Context& ctx, const RmArgs& args) {
   }
   absl::StatusOr<Opened> o = OpenUser(ctx);
   if (!o.ok()) return o.status();
-  RemoteTree tree(*o->coordinator, o->identity);
+  RemoteTree tree(*o->coordinator, o->identity, o->key_owner.more);
   size_t files = 0, folders = 0;
   // Post-order: a folder's content first, then the (now empty) folder.
   std::function<absl::Status(const RemoteEntry&, int)> remove =

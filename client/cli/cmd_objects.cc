@@ -100,7 +100,7 @@ absl::Status RunGetMany(Context& ctx, CoordinatorApi& coordinator,
   if (!IsDirectory(dir)) {
     return UsageError(absl::StrCat("-o ", dir, " is not a directory (needed with several OBJECTs)"));
   }
-  absl::StatusOr<std::vector<std::string>> ids = ResolveObjects(coordinator, args.objects, &identity);
+  absl::StatusOr<std::vector<std::string>> ids = ResolveObjects(coordinator, args.objects, &identity, ctx.ExtraIdentities());
   if (!ids.ok()) return ids.status();
   BatchGetOptions options;
   options.concurrency = args.concurrency;
@@ -209,14 +209,18 @@ absl::Status RunGet(Context& ctx, const GetArgs& args) {
   if (args.objects.size() > 1 || IsDirectory(args.output)) {
     return RunGetMany(ctx, *o->coordinator, *identity, args);
   }
-  absl::StatusOr<std::string> id = ResolveObject(*o->coordinator, args.objects[0], &*identity);
+  absl::StatusOr<std::string> id = ResolveObject(*o->coordinator, args.objects[0], &*identity,
+                                                     ctx.ExtraIdentities());
   if (!id.ok()) return id.status();
   absl::StatusOr<v1::GetObjectResponse> manifest = o->coordinator->GetObject(*id);
   if (!manifest.ok()) return manifest.status();
   absl::StatusOr<client::SecretBytes> key = OpenFileKey(manifest->age_header(), *identity, ctx.ExtraIdentities());
   if (!key.ok()) return key.status();
-  const client::SecretBytes meta_key = client::MetadataKey(*identity);
-  absl::StatusOr<client::OpenedMetadata> meta = OpenSummaryMetadata(meta_key, manifest->object());
+  const client::NamingKeys naming(*identity, ctx.ExtraIdentities());
+  size_t generation = 0;
+  absl::StatusOr<client::OpenedMetadata> meta =
+      OpenSummaryMetadata(naming, manifest->object(), &generation);
+  const client::SecretBytes& meta_key = naming.metadata_key(generation);
   if (absl::IsDataLoss(meta.status())) return meta.status();
   const std::string name = meta.ok() ? meta->metadata.name : *id;
   std::string output = args.output;
@@ -269,14 +273,16 @@ absl::Status RunExport(Context& ctx, const GetArgs& args) {
     identity = *std::move(id);
   }
   absl::StatusOr<std::string> id =
-      ResolveObject(*o->coordinator, args.object, identity ? &*identity : nullptr);
+      ResolveObject(*o->coordinator, args.object, identity ? &*identity : nullptr,
+                    ctx.ExtraIdentities());
   if (!id.ok()) return id.status();
   absl::StatusOr<v1::GetObjectResponse> manifest = o->coordinator->GetObject(*id);
   if (!manifest.ok()) return manifest.status();
   std::string output = args.output;
   if (output.empty()) {
     absl::StatusOr<client::OpenedMetadata> meta =
-        OpenSummaryMetadata(client::MetadataKey(*identity), manifest->object());
+        OpenSummaryMetadata(client::NamingKeys(*identity, ctx.ExtraIdentities()),
+                            manifest->object());
     if (absl::IsDataLoss(meta.status())) return meta.status();
     output = SafeFileName(meta.ok() ? meta->metadata.name : *id, *id) + ".age";
     if (Exists(output)) {
@@ -305,7 +311,7 @@ absl::Status RunLs(Context& ctx) {
   if (!o.ok()) return o.status();
   absl::StatusOr<client::X25519Identity> identity = o->user->Identity(ctx.Passwords());
   if (!identity.ok()) return identity.status();
-  absl::StatusOr<std::vector<ListedObject>> list = ListObjects(*o->coordinator, *identity);
+  absl::StatusOr<std::vector<ListedObject>> list = ListObjects(*o->coordinator, *identity, ctx.ExtraIdentities());
   if (!list.ok()) return list.status();
   // Old-format metadata is bound to its object as it is met (docs/PROTOCOL.md 5.7);
   // metadata that does not belong to its object is refused (exit status below).
@@ -397,7 +403,8 @@ absl::Status RunRm(Context& ctx, const RmArgs& args) {
       identity = *std::move(id);
     }
     absl::StatusOr<std::string> id =
-        ResolveObject(*o->coordinator, arg, identity ? &*identity : nullptr);
+        ResolveObject(*o->coordinator, arg, identity ? &*identity : nullptr,
+                      ctx.ExtraIdentities());
     if (!id.ok()) return id.status();
     google::protobuf::Timestamp purge_at;
     if (absl::Status s = o->coordinator->DeleteObject(*id, &purge_at); !s.ok()) return s;
@@ -427,7 +434,7 @@ absl::Status RunMigrateMetadata(Context& ctx) {
   if (!o.ok()) return o.status();
   absl::StatusOr<client::X25519Identity> identity = o->user->Identity(ctx.Passwords());
   if (!identity.ok()) return identity.status();
-  absl::StatusOr<std::vector<ListedObject>> list = ListObjects(*o->coordinator, *identity);
+  absl::StatusOr<std::vector<ListedObject>> list = ListObjects(*o->coordinator, *identity, ctx.ExtraIdentities());
   if (!list.ok()) return list.status();
   std::vector<const v1::ObjectSummary*> legacy;
   int refused = 0;

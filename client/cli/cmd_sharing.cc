@@ -74,7 +74,7 @@ absl::StatusOr<Owner> OpenOwner(Context& ctx, const std::string& object) {
   if (object.find('/') != std::string::npos) {
     absl::StatusOr<std::vector<std::string>> parts = SplitRemotePath(object);
     if (parts.ok() && !parts->empty()) {
-      RemoteTree tree(*o.coordinator, *o.identity);
+      RemoteTree tree(*o.coordinator, *o.identity, o.key_owner.more);
       absl::StatusOr<RemoteEntry> entry = tree.Resolve(*parts);
       if (entry.ok() && entry->is_folder) {
         o.is_folder = true;
@@ -85,7 +85,7 @@ absl::StatusOr<Owner> OpenOwner(Context& ctx, const std::string& object) {
       return UsageError("the root folder cannot be shared; share a folder in it");
     }
   }
-  absl::StatusOr<std::string> id = ResolveObject(*o.coordinator, object, &*o.identity);
+  absl::StatusOr<std::string> id = ResolveObject(*o.coordinator, object, &*o.identity, o.key_owner.more);
   if (!id.ok()) return id.status();
   o.object_id = *id;
   return o;
@@ -100,7 +100,8 @@ absl::Status RunShareList(Context& ctx, const ShareArgs& args) {
   absl::StatusOr<Owner> o = OpenOwner(ctx, args.object);
   if (!o.ok()) return o.status();
   absl::StatusOr<SharingState> state =
-      LoadSharing(*o->coordinator, o->object_id, *o->identity, OwnerId(*o), o->is_folder);
+      LoadSharing(*o->coordinator, o->object_id, *o->identity, OwnerId(*o), o->is_folder,
+                  o->key_owner.more);
   if (o->is_folder && absl::IsFailedPrecondition(state.status())) {
     // A folder without a key was never shared.
     SharingState empty;
@@ -210,7 +211,7 @@ absl::Status RunShare(Context& ctx, const ShareArgs& args) {
   // batches (folder_share_ops.h).
   KeySync keys;
   if (o->is_folder) {
-    RemoteTree tree(*o->coordinator, *o->identity);
+    RemoteTree tree(*o->coordinator, *o->identity, o->key_owner.more);
     absl::StatusOr<KeySync> k = EnsureFolderKeys(*o->coordinator, tree, *o->identity, o->object_id, o->key_owner);
     if (!k.ok()) return k.status();
     keys = *k;
@@ -268,7 +269,7 @@ absl::Status RunShare(Context& ctx, const ShareArgs& args) {
         state.record.entries.push_back(std::move(e));
         return absl::OkStatus();
       },
-      nullptr, 8, o->is_folder);
+      nullptr, 8, o->is_folder, o->key_owner.more);
   if (!s.ok()) return s;
   if (ctx.json()) {
     ctx.PrintJson({{"id", o->object_id},
@@ -305,7 +306,8 @@ absl::Status RunUnshare(Context& ctx, const UnshareArgs& args) {
   std::string account_id;
   {
     absl::StatusOr<SharingState> state =
-        LoadSharing(*o->coordinator, o->object_id, *o->identity, OwnerId(*o), o->is_folder);
+        LoadSharing(*o->coordinator, o->object_id, *o->identity, OwnerId(*o), o->is_folder,
+                  o->key_owner.more);
     if (o->is_folder && absl::IsFailedPrecondition(state.status())) {
       return absl::NotFoundError(
           absl::StrCat("folder ", o->object_id, " is not shared with \"", handle, "\""));
@@ -360,7 +362,7 @@ absl::Status RunUnshare(Context& ctx, const UnshareArgs& args) {
         }
         return absl::OkStatus();
       },
-      nullptr, 8, o->is_folder);
+      nullptr, 8, o->is_folder, o->key_owner.more);
   if (!s.ok()) return s;
   if (ctx.json()) {
     ctx.PrintJson({{"id", o->object_id},
@@ -411,7 +413,7 @@ absl::Status RunLink(Context& ctx, const LinkArgs& args) {
           state.set_public_link = false;
           return absl::OkStatus();
         },
-        nullptr, 8, o->is_folder);
+        nullptr, 8, o->is_folder, o->key_owner.more);
     if (o->is_folder && absl::IsFailedPrecondition(s)) s = absl::OkStatus();  // never linked
     if (!s.ok()) return s;
     if (ctx.json()) {
@@ -424,7 +426,7 @@ absl::Status RunLink(Context& ctx, const LinkArgs& args) {
     return absl::OkStatus();
   }
   if (o->is_folder) {
-    RemoteTree tree(*o->coordinator, *o->identity);
+    RemoteTree tree(*o->coordinator, *o->identity, o->key_owner.more);
     absl::StatusOr<KeySync> k = EnsureFolderKeys(*o->coordinator, tree, *o->identity, o->object_id, o->key_owner);
     if (!k.ok()) return k.status();
   }
@@ -446,7 +448,7 @@ absl::Status RunLink(Context& ctx, const LinkArgs& args) {
         link_identity = std::move(link->identity);
         return absl::OkStatus();
       },
-      nullptr, 8, o->is_folder);
+      nullptr, 8, o->is_folder, o->key_owner.more);
   if (!s.ok()) return s;
   const std::string text = o->is_folder ? FormatFolderLink(o->object_id, *link_identity)
                                         : FormatLink(o->object_id, *link_identity);

@@ -263,7 +263,7 @@ absl::Status SyncUp(Context& ctx, const SyncArgs& args, const std::string& local
   if (absl::Status s = ScanLocal(ctx, local, "", 0, &source); !s.ok()) return s;
   absl::StatusOr<Opened> o = OpenUser(ctx);
   if (!o.ok()) return o.status();
-  RemoteTree tree(*o->coordinator, o->identity);
+  RemoteTree tree(*o->coordinator, o->identity, ctx.ExtraIdentities());
   const std::string remote_path = JoinRemotePath(remote);
 
   // The remote folder: created (with its parents) unless --dry-run.
@@ -424,7 +424,7 @@ absl::Status SyncDown(Context& ctx, const SyncArgs& args, const std::vector<std:
                       const std::string& local) {
   absl::StatusOr<Opened> o = OpenUser(ctx);
   if (!o.ok()) return o.status();
-  RemoteTree tree(*o->coordinator, o->identity);
+  RemoteTree tree(*o->coordinator, o->identity, ctx.ExtraIdentities());
   const std::string remote_path = JoinRemotePath(remote);
   absl::StatusOr<RemoteEntry> top = tree.Resolve(remote);
   if (!top.ok()) return top.status();

@@ -37,6 +37,7 @@ int64_t Nanos(const google::protobuf::Timestamp& t) {
 struct OpenedTrash {
   CoordinatorApi* coordinator = nullptr;
   std::optional<client::X25519Identity> identity;
+  std::vector<const client::X25519Identity*> older;  // org mode: every key generation
 };
 
 absl::StatusOr<OpenedTrash> OpenTrash(Context& ctx, bool need_identity) {
@@ -50,16 +51,18 @@ absl::StatusOr<OpenedTrash> OpenTrash(Context& ctx, bool need_identity) {
     absl::StatusOr<client::X25519Identity> id = (*user)->Identity(ctx.Passwords());
     if (!id.ok()) return id.status();
     out.identity = *std::move(id);
+    out.older = ctx.ExtraIdentities();
   }
   return out;
 }
 
 // The trash with names decrypted, sorted by name then deletion time.
-absl::StatusOr<std::vector<TrashedFile>> ListTrash(CoordinatorApi& coordinator,
-                                                   const client::X25519Identity& identity) {
+absl::StatusOr<std::vector<TrashedFile>> ListTrash(
+    CoordinatorApi& coordinator, const client::X25519Identity& identity,
+    const std::vector<const client::X25519Identity*>& older) {
   absl::StatusOr<std::vector<v1::TrashedObject>> all = coordinator.ListAllTrash();
   if (!all.ok()) return all.status();
-  const client::SecretBytes key = client::MetadataKey(identity);
+  const client::NamingKeys key(identity, older);
   std::vector<TrashedFile> out;
   for (v1::TrashedObject& t : *all) {
     TrashedFile f;
@@ -94,7 +97,7 @@ absl::StatusOr<std::vector<std::string>> ResolveInTrash(OpenedTrash& o,
       continue;
     }
     if (!trash.has_value()) {
-      absl::StatusOr<std::vector<TrashedFile>> t = ListTrash(*o.coordinator, *o.identity);
+      absl::StatusOr<std::vector<TrashedFile>> t = ListTrash(*o.coordinator, *o.identity, o.older);
       if (!t.ok()) return t.status();
       trash = *std::move(t);
     }
@@ -118,7 +121,7 @@ absl::StatusOr<std::vector<std::string>> ResolveInTrash(OpenedTrash& o,
 absl::Status RunTrashLs(Context& ctx) {
   absl::StatusOr<OpenedTrash> o = OpenTrash(ctx, true);
   if (!o.ok()) return o.status();
-  absl::StatusOr<std::vector<TrashedFile>> list = ListTrash(*o->coordinator, *o->identity);
+  absl::StatusOr<std::vector<TrashedFile>> list = ListTrash(*o->coordinator, *o->identity, o->older);
   if (!list.ok()) return list.status();
   if (ctx.json()) {
     nlohmann::json arr = nlohmann::json::array();

@@ -48,7 +48,8 @@ class Context {
   // Address precedence: flag/env, then the session's, then the local default.
   absl::StatusOr<AccountsApi*> Accounts();
   // The logged-in user; UNAUTHENTICATED "not logged in" otherwise. In org mode
-  // (SetOrg) its Identity() is the organization's naming identity (org_session.h).
+  // (SetOrg) its Identity() is the organization's current generation, the naming
+  // identity of what is written now (org_session.h).
   absl::StatusOr<UserSession*> User();
   // Org mode (`--org ORG`): set before the first User()/Coordinator() call. The
   // organization's keys are opened (password asked if needed) by the first User().
@@ -62,7 +63,8 @@ class Context {
   // The opened organization (org mode, after User() succeeded), else null.
   const OrgKeys* Org() const { return org_ ? &*org_ : nullptr; }
   // Identities that may open an object's age header besides Identity(): every
-  // generation of the organization in org mode, else none.
+  // generation of the organization in org mode (newest first), else none. Also the
+  // naming generations readers try (client/core/naming_keys.h: `older`).
   std::vector<const client::X25519Identity*> ExtraIdentities() const;
   // Calls carry the user's token; `anonymous` makes calls without one.
   absl::StatusOr<CoordinatorApi*> Coordinator(bool anonymous = false);

@@ -25,6 +25,7 @@ namespace freehold::cli {
 
 struct KeySync {
   int64_t folders_keyed = 0;    // folders given a key
+  int64_t folders_rekeyed = 0;  // folders given a new key (stale after a rotation)
   int64_t entries_wrapped = 0;  // wraps written
   int64_t batches = 0;          // SetEntryKeys calls
   int64_t skipped = 0;          // entries whose name or key did not open (left without a wrap)
@@ -45,9 +46,14 @@ struct FolderKeyOwner {
 FolderKeyOwner FolderKeyOwnerOf(const Context& ctx);
 
 // Gives `folder_id` (one of the caller's folders) a key if it has none, then
-// every folder below it a key and every entry below it without a wrap a wrap.
-// Idempotent; ABORTED if another device keyed a folder at the same moment
-// (run again).
+// every folder below it a key and every entry below it without a wrap that opens
+// with its folder's key a wrap. In org mode a folder whose key is stale (its header
+// does not open with the organization's current generation: a removed member may
+// hold the key) first gets a new key for its current generation and every recipient
+// of its share record (UpdateFolderSharing), and its entries are wrapped again under
+// it (docs/PROTOCOL.md 9.4). Idempotent, and an
+// interrupted run is finished by the next; ABORTED if another device keyed or
+// re-keyed a folder at the same moment (run again).
 absl::StatusOr<KeySync> EnsureFolderKeys(CoordinatorApi& coordinator, RemoteTree& tree,
                                          const client::X25519Identity& identity,
                                          const std::string& folder_id,
@@ -55,8 +61,10 @@ absl::StatusOr<KeySync> EnsureFolderKeys(CoordinatorApi& coordinator, RemoteTree
 
 // After entries were added to (or moved into) `folder_id`: if it or one of its
 // ancestors has a key, EnsureFolderKeys from the nearest keyed one, so that
-// readers of a shared folder can open new files. Nothing (no RPC beyond the
-// GetFolder walk up) for a tree without keys. `folder_id` "" = root: nothing.
+// readers of a shared folder can open new files. In org mode the walk up goes on
+// to the top of the keyed tree, and EnsureFolderKeys starts there if a key on the
+// way is stale. Nothing (no RPC beyond the GetFolder walk up) for a tree without
+// keys. `folder_id` "" = root: nothing.
 absl::StatusOr<KeySync> SyncFolderKeysAfterChange(CoordinatorApi& coordinator, RemoteTree& tree,
                                                   const client::X25519Identity& identity,
                                                   const std::string& folder_id,

@@ -53,6 +53,24 @@ absl::StatusOr<client::OpenedMetadata> OpenSummaryMetadata(const client::SecretB
       m.status().message(), ")"));
 }
 
+absl::StatusOr<client::OpenedMetadata> OpenSummaryMetadata(const client::NamingKeys& keys,
+                                                           const v1::ObjectSummary& s,
+                                                           size_t* generation) {
+  absl::StatusOr<client::OpenedMetadata> first = OpenSummaryMetadata(keys.metadata_key(0), s);
+  if (first.ok() || keys.size() == 1 || !absl::IsDataLoss(first.status())) {
+    if (generation != nullptr) *generation = 0;
+    return first;
+  }
+  for (size_t i = 1; i < keys.size(); ++i) {
+    absl::StatusOr<client::OpenedMetadata> m = OpenSummaryMetadata(keys.metadata_key(i), s);
+    if (m.ok()) {
+      if (generation != nullptr) *generation = i;
+      return m;
+    }
+  }
+  return first;
+}
+
 absl::StatusOr<int> MigrateLegacyMetadata(CoordinatorApi& coordinator,
                                           const client::SecretBytes& key,
                                           const std::vector<const v1::ObjectSummary*>& summaries) {
@@ -85,11 +103,12 @@ std::string ListedObject::DisplayName() const {
                                   : "(name does not decrypt)";
 }
 
-absl::StatusOr<std::vector<ListedObject>> ListObjects(CoordinatorApi& coordinator,
-                                                      const client::X25519Identity& identity) {
+absl::StatusOr<std::vector<ListedObject>> ListObjects(
+    CoordinatorApi& coordinator, const client::X25519Identity& identity,
+    const std::vector<const client::X25519Identity*>& older) {
   absl::StatusOr<std::vector<v1::ObjectSummary>> all = coordinator.ListAllObjects();
   if (!all.ok()) return all.status();
-  const client::SecretBytes key = client::MetadataKey(identity);
+  const client::NamingKeys key(identity, older);
   std::vector<ListedObject> out;
   out.reserve(all->size());
   for (v1::ObjectSummary& s : *all) {
@@ -124,9 +143,11 @@ bool LooksLikeObjectId(absl::string_view t) {
   return true;
 }
 
-absl::StatusOr<std::string> ResolveObject(CoordinatorApi& coordinator, const std::string& arg,
-                                          const client::X25519Identity* identity) {
-  absl::StatusOr<std::vector<std::string>> ids = ResolveObjects(coordinator, {arg}, identity);
+absl::StatusOr<std::string> ResolveObject(
+    CoordinatorApi& coordinator, const std::string& arg, const client::X25519Identity* identity,
+    const std::vector<const client::X25519Identity*>& older) {
+  absl::StatusOr<std::vector<std::string>> ids =
+      ResolveObjects(coordinator, {arg}, identity, older);
   if (!ids.ok()) return ids.status();
   return ids->front();
 }
@@ -148,9 +169,10 @@ absl::StatusOr<std::string> OneId(const std::string& arg, const std::vector<std:
 
 }  // namespace
 
-absl::StatusOr<std::vector<std::string>> ResolveObjects(CoordinatorApi& coordinator,
-                                                        const std::vector<std::string>& args,
-                                                        const client::X25519Identity* identity) {
+absl::StatusOr<std::vector<std::string>> ResolveObjects(
+    CoordinatorApi& coordinator, const std::vector<std::string>& args,
+    const client::X25519Identity* identity,
+    const std::vector<const client::X25519Identity*>& older) {
   std::vector<std::string> out(args.size());
   std::vector<size_t> names;  // indexes of args that are names
   for (size_t i = 0; i < args.size(); ++i) {
@@ -163,16 +185,17 @@ absl::StatusOr<std::vector<std::string>> ResolveObjects(CoordinatorApi& coordina
   }
   if (names.empty()) return out;
   if (identity == nullptr) return absl::InternalError("resolving a name needs the identity");
-  const client::SecretBytes meta_key = client::MetadataKey(*identity);
-  const client::SecretBytes name_key = client::NameHashKey(*identity);
+  // One hash per name and naming generation (newest first), in one call per batch.
+  const client::NamingKeys keys(*identity, older);
+  const size_t gens = keys.size();
   std::vector<size_t> unresolved;
-  constexpr size_t kPerCall = 1000;
+  const size_t kPerCall = std::max<size_t>(1, 1000 / gens);
   bool have_rpc = true;
   for (size_t start = 0; start < names.size(); start += kPerCall) {
     const size_t end = std::min(names.size(), start + kPerCall);
     v1::FindObjectsByNameRequest req;
     for (size_t j = start; j < end; ++j) {
-      req.add_name_hashes(client::NameHash(name_key, args[names[j]]));
+      for (size_t g = 0; g < gens; ++g) req.add_name_hashes(keys.RootHash(args[names[j]], g));
     }
     absl::StatusOr<v1::FindObjectsByNameResponse> resp;
     if (have_rpc) resp = coordinator.FindObjectsByName(req);
@@ -182,15 +205,19 @@ absl::StatusOr<std::vector<std::string>> ResolveObjects(CoordinatorApi& coordina
       continue;
     }
     if (!resp.ok()) return resp.status();
-    if (resp->matches_size() != static_cast<int>(end - start)) {
+    if (resp->matches_size() != static_cast<int>((end - start) * gens)) {
       return absl::InternalError("the coordinator answered a different number of name lookups");
     }
     for (size_t j = start; j < end; ++j) {
       const std::string& arg = args[names[j]];
       std::vector<std::string> ids;
-      for (const v1::ObjectSummary& s : resp->matches(static_cast<int>(j - start)).objects()) {
-        absl::StatusOr<client::OpenedMetadata> meta = OpenSummaryMetadata(meta_key, s);
-        if (meta.ok() && meta->metadata.name == arg) ids.push_back(s.object_id());
+      for (size_t g = 0; g < gens; ++g) {
+        const int m = static_cast<int>((j - start) * gens + g);
+        for (const v1::ObjectSummary& s : resp->matches(m).objects()) {
+          absl::StatusOr<client::OpenedMetadata> meta =
+              OpenSummaryMetadata(keys.metadata_key(g), s);
+          if (meta.ok() && meta->metadata.name == arg) ids.push_back(s.object_id());
+        }
       }
       if (ids.empty()) {
         unresolved.push_back(names[j]);
@@ -203,7 +230,7 @@ absl::StatusOr<std::vector<std::string>> ResolveObjects(CoordinatorApi& coordina
   }
   if (unresolved.empty()) return out;
   // Fallback: objects stored without a name hash are found by their decrypted names.
-  absl::StatusOr<std::vector<ListedObject>> list = ListObjects(coordinator, *identity);
+  absl::StatusOr<std::vector<ListedObject>> list = ListObjects(coordinator, *identity, older);
   if (!list.ok()) return list.status();
   for (size_t i : unresolved) {
     std::vector<std::string> ids;

@@ -14,6 +14,7 @@
 #include "client/core/byte_io.h"
 #include "client/core/keys.h"
 #include "client/core/metadata.h"
+#include "client/core/naming_keys.h"
 #include "client/core/secret_bytes.h"
 
 namespace freehold::cli {
@@ -38,6 +39,12 @@ struct ListedObject {
 // A version 1 blob (stored before binding) still opens; `version` says so.
 absl::StatusOr<client::OpenedMetadata> OpenSummaryMetadata(const client::SecretBytes& key,
                                                            const v1::ObjectSummary& summary);
+// The same with every generation of `keys` in turn, newest first (an organization's
+// names after a rotation, client/core/naming_keys.h); the first that opens wins and
+// `*generation` (if given) is its index. All failing: the newest generation's answer.
+absl::StatusOr<client::OpenedMetadata> OpenSummaryMetadata(const client::NamingKeys& keys,
+                                                           const v1::ObjectSummary& summary,
+                                                           size_t* generation = nullptr);
 
 // Re-seals the version 1 metadata of the owned objects among `summaries` as
 // version 2, bound to each object (UpdateMetadata, compare-and-swap on the old
@@ -47,9 +54,11 @@ absl::StatusOr<int> MigrateLegacyMetadata(CoordinatorApi& coordinator,
                                           const std::vector<const v1::ObjectSummary*>& summaries);
 
 // Every object the user owns or that is shared with them, names decrypted,
-// sorted by name.
-absl::StatusOr<std::vector<ListedObject>> ListObjects(CoordinatorApi& coordinator,
-                                                      const client::X25519Identity& identity);
+// sorted by name. `older`: further naming generations to try (org mode:
+// Context::ExtraIdentities; duplicates of `identity` are ignored).
+absl::StatusOr<std::vector<ListedObject>> ListObjects(
+    CoordinatorApi& coordinator, const client::X25519Identity& identity,
+    const std::vector<const client::X25519Identity*>& older = {});
 
 // A UUID, with or without dashes.
 bool LooksLikeObjectId(absl::string_view text);
@@ -59,17 +68,20 @@ absl::StatusOr<std::string> CanonicalObjectId(absl::string_view text);
 // An object id for `arg`: itself if it looks like an id, else the object whose
 // decrypted name is `arg` (NOT_FOUND if none; a usage error listing the ids
 // when several match). `identity` is needed only for names.
-absl::StatusOr<std::string> ResolveObject(CoordinatorApi& coordinator, const std::string& arg,
-                                          const client::X25519Identity* identity);
+// `older` as for ListObjects: a name written under any generation is found.
+absl::StatusOr<std::string> ResolveObject(
+    CoordinatorApi& coordinator, const std::string& arg, const client::X25519Identity* identity,
+    const std::vector<const client::X25519Identity*>& older = {});
 
 // ResolveObject for many arguments, in order. Names are looked up by their
 // keyed hash (FindObjectsByName: one indexed lookup each, no listing; matches
 // are kept only if their metadata decrypts to the name). Names with no match
 // there (objects stored before name hashes existed, or a coordinator without
 // the RPC) fall back to one decrypted listing for all of them.
-absl::StatusOr<std::vector<std::string>> ResolveObjects(CoordinatorApi& coordinator,
-                                                        const std::vector<std::string>& args,
-                                                        const client::X25519Identity* identity);
+absl::StatusOr<std::vector<std::string>> ResolveObjects(
+    CoordinatorApi& coordinator, const std::vector<std::string>& args,
+    const client::X25519Identity* identity,
+    const std::vector<const client::X25519Identity*>& older = {});
 
 // The file key from a serialized age header. PERMISSION_DENIED "not shared
 // with you" when no stanza opens with `identity` (or any of `more`: the organization's

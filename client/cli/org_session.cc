@@ -1,5 +1,7 @@
 #include "client/cli/org_session.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "client/core/org_keys.h"
@@ -18,9 +20,16 @@ absl::StatusOr<OrgKeys> OpenOrgKeys(AccountsApi& accounts, const std::string& to
   out.role = keys->org().role();
   out.generation = keys->org().generation();
   out.rotation_due = keys->org().rotation_due();
-  int lowest = -1;
+  // Newest first: readers try the generations in this order.
+  std::vector<const v1::OrgKeyWrap*> wraps;
+  for (const v1::OrgKeyWrap& k : keys->keys()) wraps.push_back(&k);
+  std::stable_sort(wraps.begin(), wraps.end(),
+                   [](const v1::OrgKeyWrap* a, const v1::OrgKeyWrap* b) {
+                     return a->generation() > b->generation();
+                   });
   out.current_index = -1;
-  for (const v1::OrgKeyWrap& k : keys->keys()) {
+  for (const v1::OrgKeyWrap* kp : wraps) {
+    const v1::OrgKeyWrap& k = *kp;
     absl::StatusOr<client::X25519Identity> id = client::UnwrapOrgIdentity(k.wrapped(), me);
     if (!id.ok()) {
       return absl::DataLossError(absl::StrCat("the key of organization ", name,
@@ -28,10 +37,6 @@ absl::StatusOr<OrgKeys> OpenOrgKeys(AccountsApi& accounts, const std::string& to
                                               ") does not open with your key"));
     }
     const int index = static_cast<int>(out.all.size());
-    if (lowest < 0 || k.generation() < lowest) {
-      lowest = k.generation();
-      out.naming_index = index;
-    }
     if (k.generation() == out.generation) {
       if (id->Recipient() != keys->org().public_key()) {
         return absl::DataLossError(absl::StrCat(

@@ -2,11 +2,14 @@
 // organization owns (coordinator/core/org_access.h). The member's wrappings of every
 // key generation are fetched from accounts (GetOrgKeys) and opened with the member's
 // own identity:
-//   - the NAMING identity (the lowest generation held, normally generation 1) gives
-//     the metadata and name-hash keys, so names resolve across rotations;
-//   - new files are encrypted to the CURRENT generation's recipient, so a removed
-//     member (who kept the older identities) cannot open what is written afterwards;
-//   - reading opens an age header with any generation held.
+//   - the CURRENT generation is the naming identity of what is written now: new
+//     names, metadata, name hashes and share records use its keys, and new files and
+//     folder keys are encrypted to its recipient, so a removed member (who kept the
+//     older identities) can open nothing written afterwards;
+//   - reading tries every generation held, newest first: an age header opens with
+//     any of them, and a name or metadata blob with the generation it was written
+//     under (client/core/naming_keys.h), so names written before a rotation still
+//     resolve by path.
 // Calls to the coordinator carry "freehold-org: <org id>"; the coordinator checks the
 // membership with accounts and refuses non-members and read-only writers.
 #pragma once
@@ -26,10 +29,10 @@ struct OrgKeys {
   std::string role;  // the caller's
   int generation = 0;                         // current
   std::vector<client::X25519Identity> all;    // every generation held, newest first
-  int naming_index = 0;                       // index in `all` of the naming identity
   int current_index = 0;                      // index in `all` of the current generation
   bool rotation_due = false;  // a member's account was deleted: rotate before writing
-  const client::X25519Identity& naming() const { return all[naming_index]; }
+  // What is written now is named with the current generation (see above).
+  const client::X25519Identity& naming() const { return all[current_index]; }
   const client::X25519Identity& current() const { return all[current_index]; }
 };
 

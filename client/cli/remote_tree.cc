@@ -42,13 +42,12 @@ bool IsPortableComponent(const std::string& name) {
          name.find('/') == std::string::npos && name.find('\0') == std::string::npos;
 }
 
-RemoteTree::RemoteTree(CoordinatorApi& coordinator, const client::X25519Identity& identity)
-    : coordinator_(coordinator),
-      metadata_key_(client::MetadataKey(identity)),
-      name_key_(client::NameHashKey(identity)) {}
+RemoteTree::RemoteTree(CoordinatorApi& coordinator, const client::X25519Identity& identity,
+                       const std::vector<const client::X25519Identity*>& older)
+    : coordinator_(coordinator), keys_(identity, older) {}
 
 std::string RemoteTree::Hash(const std::string& parent_id, const std::string& name) const {
-  return client::EntryNameHash(name_key_, parent_id, name);
+  return keys_.EntryHash(parent_id, name, 0);
 }
 
 absl::StatusOr<std::string> RemoteTree::Seal(const client::FileMetadata& metadata,
@@ -56,17 +55,43 @@ absl::StatusOr<std::string> RemoteTree::Seal(const client::FileMetadata& metadat
   // Objects: version 2, bound to the object id (docs/PROTOCOL.md 5.7); folders:
   // version 1 (the coordinator picks a folder's id; its name is bound by its hash).
   absl::StatusOr<std::vector<uint8_t>> sealed =
-      object_id.empty() ? client::SealMetadata(metadata_key_, metadata)
-                        : client::SealObjectMetadata(metadata_key_, metadata, object_id);
+      object_id.empty() ? client::SealMetadata(metadata_key(), metadata)
+                        : client::SealObjectMetadata(metadata_key(), metadata, object_id);
   if (!sealed.ok()) return sealed.status();
   return std::string(sealed->begin(), sealed->end());
 }
 
 absl::StatusOr<std::optional<RemoteEntry>> RemoteTree::Lookup(const std::string& parent_id,
                                                               const std::string& name) {
+  for (size_t g = 0; g < keys_.size(); ++g) {
+    absl::StatusOr<std::optional<RemoteEntry>> e = LookupIn(parent_id, name, g);
+    if (!e.ok() || e->has_value()) return e;
+  }
+  return std::optional<RemoteEntry>();
+}
+
+absl::Status RemoteTree::CheckOlderGenerations(const std::string& parent_id,
+                                               const std::string& name,
+                                               const std::string& moving_id) {
+  for (size_t g = 1; g < keys_.size(); ++g) {
+    absl::StatusOr<std::optional<RemoteEntry>> e = LookupIn(parent_id, name, g);
+    if (!e.ok()) return e.status();
+    if (e->has_value() && (*e)->id != moving_id) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "\"", name, "\" exists there already (a ", (*e)->is_folder ? "folder" : "file",
+          " named before the organization's key was rotated)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<RemoteEntry>> RemoteTree::LookupIn(const std::string& parent_id,
+                                                                const std::string& name,
+                                                                size_t g) {
+  const client::SecretBytes& metadata_key = keys_.metadata_key(g);
   v1::ResolveEntryRequest req;
   req.set_parent_id(parent_id);
-  req.set_name_hash(Hash(parent_id, name));
+  req.set_name_hash(keys_.EntryHash(parent_id, name, g));
   ++rpcs_;
   absl::StatusOr<v1::ResolveEntryResponse> resp = coordinator_.ResolveEntry(req);
   if (!resp.ok()) return resp.status();
@@ -78,14 +103,14 @@ absl::StatusOr<std::optional<RemoteEntry>> RemoteTree::Lookup(const std::string&
     e.name = name;
     e.folder = resp->folder();
     absl::StatusOr<client::FileMetadata> meta =
-        client::OpenMetadata(metadata_key_, Bytes(resp->folder().encrypted_metadata()));
+        client::OpenMetadata(metadata_key, Bytes(resp->folder().encrypted_metadata()));
     if (meta.ok()) e.metadata = *meta;
     e.metadata.name = name;
     return std::optional<RemoteEntry>(std::move(e));
   }
   std::vector<RemoteEntry> found;
   for (const v1::ObjectSummary& o : resp->objects()) {
-    absl::StatusOr<client::OpenedMetadata> meta = OpenSummaryMetadata(metadata_key_, o);
+    absl::StatusOr<client::OpenedMetadata> meta = OpenSummaryMetadata(metadata_key, o);
     if (!meta.ok()) continue;
     // Root objects stored by `put FILE` may carry a path as their name; the
     // hash matched, so the name is what was asked for.
@@ -141,6 +166,14 @@ absl::StatusOr<std::string> RemoteTree::Mkdir(const std::string& parent_id,
                                               const std::string& name,
                                               client::FileMetadata metadata, bool exist_ok) {
   metadata.name = name;
+  if (absl::Status older = CheckOlderGenerations(parent_id, name); !older.ok()) {
+    if (!exist_ok || !absl::IsAlreadyExists(older)) return older;
+    absl::StatusOr<std::optional<RemoteEntry>> e = Lookup(parent_id, name);
+    if (!e.ok()) return e.status();
+    if (e->has_value() && (*e)->is_folder) return (*e)->id;
+    return absl::AlreadyExistsError(
+        absl::StrCat("\"", name, "\" exists and is a file, not a folder"));
+  }
   absl::StatusOr<std::string> sealed = Seal(metadata);
   if (!sealed.ok()) return sealed.status();
   v1::CreateFolderRequest req;
@@ -199,15 +232,18 @@ absl::StatusOr<std::vector<RemoteEntry>> RemoteTree::List(const std::string& fol
       e.id = f.folder_id();
       e.parent_id = folder_id;
       e.folder = f;
-      absl::StatusOr<client::FileMetadata> meta =
-          client::OpenMetadata(metadata_key_, Bytes(f.encrypted_metadata()));
-      // The name must hash to the entry's (parent, name) hash: a server cannot
-      // swap names between folders unnoticed.
-      if (meta.ok() && Hash(folder_id, meta->name) == f.name_hash()) {
-        e.metadata = *meta;
-        e.name = meta->name;
-      } else {
-        e.name = e.id;
+      // The name must hash to the entry's (parent, name) hash under the generation
+      // whose key opened it: a server cannot swap names between folders unnoticed.
+      e.name = e.id;
+      for (size_t g = 0; g < keys_.size(); ++g) {
+        absl::StatusOr<client::FileMetadata> meta =
+            client::OpenMetadata(keys_.metadata_key(g), Bytes(f.encrypted_metadata()));
+        if (!meta.ok()) continue;
+        if (keys_.EntryHash(folder_id, meta->name, g) == f.name_hash()) {
+          e.metadata = *meta;
+          e.name = meta->name;
+        }
+        break;
       }
       out.push_back(std::move(e));
     }
@@ -216,13 +252,16 @@ absl::StatusOr<std::vector<RemoteEntry>> RemoteTree::List(const std::string& fol
       e.id = o.object_id();
       e.parent_id = folder_id;
       e.object = o;
-      absl::StatusOr<client::OpenedMetadata> meta = OpenSummaryMetadata(metadata_key_, o);
+      size_t g = 0;
+      absl::StatusOr<client::OpenedMetadata> meta = OpenSummaryMetadata(keys_, o, &g);
       if (meta.ok()) {
         e.metadata = meta->metadata;
         e.name = meta->metadata.name;
         // In folders the name is one component bound by its hash; root objects
         // stored by `put FILE` before folders may have no hash.
-        if (!folder_id.empty() && Hash(folder_id, e.name) != o.name_hash()) e.name = e.id;
+        if (!folder_id.empty() && keys_.EntryHash(folder_id, e.name, g) != o.name_hash()) {
+          e.name = e.id;
+        }
       } else {
         e.name = e.id;
       }
@@ -238,6 +277,10 @@ absl::Status RemoteTree::Move(const RemoteEntry& entry, const std::string& new_p
                               const std::string& new_name) {
   client::FileMetadata meta = entry.metadata;
   meta.name = new_name;
+  if (absl::Status older = CheckOlderGenerations(new_parent_id, new_name, entry.id);
+      !older.ok()) {
+    return older;
+  }
   absl::StatusOr<std::string> sealed = Seal(meta, entry.is_folder ? std::string() : entry.id);
   if (!sealed.ok()) return sealed.status();
   v1::MoveEntryRequest req;

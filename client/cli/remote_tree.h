@@ -14,6 +14,7 @@
 #include "client/cli/coordinator_api.h"
 #include "client/core/keys.h"
 #include "client/core/metadata.h"
+#include "client/core/naming_keys.h"
 #include "client/core/secret_bytes.h"
 
 namespace freehold::cli {
@@ -37,16 +38,25 @@ struct RemoteEntry {
   v1::FolderSummary folder;       // folders (Lookup, List): key header and wrap
 };
 
+// Naming generations (client/core/naming_keys.h): names are sealed and hashed with
+// `identity` (the newest generation); `older` (org mode: every key generation held,
+// Context::ExtraIdentities) are tried too when reading and looking up, newest first,
+// so entries written before a rotation keep resolving by path.
 class RemoteTree {
  public:
-  RemoteTree(CoordinatorApi& coordinator, const client::X25519Identity& identity);
+  RemoteTree(CoordinatorApi& coordinator, const client::X25519Identity& identity,
+             const std::vector<const client::X25519Identity*>& older = {});
 
-  const client::SecretBytes& metadata_key() const { return metadata_key_; }
+  // The newest generation's keys (what writers use).
+  const client::SecretBytes& metadata_key() const { return keys_.metadata_key(0); }
+  const client::NamingKeys& naming_keys() const { return keys_; }
   std::string Hash(const std::string& parent_id, const std::string& name) const;
 
   // The entry named `name` in `parent_id`; nullopt if none. Several objects of
   // one name (possible in the root only, as before folders): a usage error
   // listing their ids. Objects whose metadata does not open to `name` are ignored.
+  // With several naming generations, one ResolveEntry per generation until found
+  // (newest first).
   absl::StatusOr<std::optional<RemoteEntry>> Lookup(const std::string& parent_id,
                                                     const std::string& name);
   // Resolves every component (one Lookup each). NOT_FOUND naming the first
@@ -57,6 +67,8 @@ class RemoteTree {
 
   // Creates folder `name` in `parent_id` with the given metadata (name filled
   // in). With `exist_ok`, an existing folder of that name is returned instead.
+  // With several naming generations the name is first looked up under the older
+  // ones (the server sees only the newest hash, so it cannot tell).
   absl::StatusOr<std::string> Mkdir(const std::string& parent_id, const std::string& name,
                                     client::FileMetadata metadata, bool exist_ok);
   // mkdir -p: every missing component created; returns the last folder's id.
@@ -67,7 +79,8 @@ class RemoteTree {
   absl::StatusOr<std::vector<RemoteEntry>> List(const std::string& folder_id);
 
   // Re-seals `entry`'s metadata under `new_name` and moves it to
-  // (new_parent_id, new_name) in one MoveEntry.
+  // (new_parent_id, new_name) in one MoveEntry, under the newest generation.
+  // ALREADY_EXISTS if the name is taken there under an older generation.
   absl::Status Move(const RemoteEntry& entry, const std::string& new_parent_id,
                     const std::string& new_name);
 
@@ -78,9 +91,15 @@ class RemoteTree {
   // `object_id` empty: a folder's metadata (version 1); else bound to the object.
   absl::StatusOr<std::string> Seal(const client::FileMetadata& metadata,
                                    const std::string& object_id = "") const;
+  // The entry of `name` in `parent_id` under generation `g` only.
+  absl::StatusOr<std::optional<RemoteEntry>> LookupIn(const std::string& parent_id,
+                                                      const std::string& name, size_t g);
+  // ALREADY_EXISTS if `name` exists in `parent_id` under an older generation
+  // (nothing to do, no RPC, with one generation).
+  absl::Status CheckOlderGenerations(const std::string& parent_id, const std::string& name,
+                                     const std::string& moving_id = "");
   CoordinatorApi& coordinator_;
-  client::SecretBytes metadata_key_;
-  client::SecretBytes name_key_;
+  client::NamingKeys keys_;
   int64_t rpcs_ = 0;
   int64_t list_rpcs_ = 0;
 };

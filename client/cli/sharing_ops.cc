@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/cli/format.h"
 #include "client/cli/object_ops.h"
+#include "client/core/naming_keys.h"
 
 namespace freehold::cli {
 namespace {
@@ -18,9 +19,23 @@ bool Contains(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
+// The share record with the newest generation's key, else an older one's.
+absl::StatusOr<client::ShareRecord> OpenRecord(const client::NamingKeys& keys,
+                                               const std::string& blob,
+                                               const std::string& id) {
+  absl::StatusOr<client::ShareRecord> first =
+      client::OpenShareRecord(keys.share_key(0), Bytes(blob), id);
+  for (size_t g = 1; !first.ok() && g < keys.size(); ++g) {
+    absl::StatusOr<client::ShareRecord> r =
+        client::OpenShareRecord(keys.share_key(g), Bytes(blob), id);
+    if (r.ok()) return r;
+  }
+  return first;
+}
+
 absl::StatusOr<SharingState> LoadFolderSharing(CoordinatorApi& coordinator,
                                                const std::string& folder_id,
-                                               const client::X25519Identity& identity,
+                                               const client::NamingKeys& keys,
                                                const std::string& my_account_id) {
   absl::StatusOr<v1::FolderSummary> f = coordinator.GetFolder(folder_id);
   if (!f.ok()) return f.status();
@@ -42,8 +57,8 @@ absl::StatusOr<SharingState> LoadFolderSharing(CoordinatorApi& coordinator,
         absl::StrCat("the folder's key header is damaged: ", header.status().message()));
   }
   state.header = *std::move(header);
-  absl::StatusOr<client::ShareRecord> record = client::OpenShareRecord(
-      client::ShareRecordKey(identity), Bytes(f->share_record()), state.object_id);
+  absl::StatusOr<client::ShareRecord> record =
+      OpenRecord(keys, f->share_record(), state.object_id);
   if (!record.ok()) {
     return absl::DataLossError(absl::StrCat("the share record the server returned for folder ",
                                             state.object_id, " does not open (altered, or "
@@ -57,11 +72,12 @@ absl::StatusOr<SharingState> LoadFolderSharing(CoordinatorApi& coordinator,
 
 }  // namespace
 
-absl::StatusOr<SharingState> LoadSharing(CoordinatorApi& coordinator,
-                                         const std::string& raw_id,
-                                         const client::X25519Identity& identity,
-                                         const std::string& my_account_id, bool is_folder) {
-  if (is_folder) return LoadFolderSharing(coordinator, raw_id, identity, my_account_id);
+absl::StatusOr<SharingState> LoadSharing(
+    CoordinatorApi& coordinator, const std::string& raw_id,
+    const client::X25519Identity& identity, const std::string& my_account_id, bool is_folder,
+    const std::vector<const client::X25519Identity*>& older) {
+  const client::NamingKeys keys(identity, older);
+  if (is_folder) return LoadFolderSharing(coordinator, raw_id, keys, my_account_id);
   absl::StatusOr<v1::GetObjectResponse> manifest = coordinator.GetObject(raw_id);
   if (!manifest.ok()) return manifest.status();
   if (manifest->object().owner_account_id() != my_account_id) {
@@ -83,8 +99,8 @@ absl::StatusOr<SharingState> LoadSharing(CoordinatorApi& coordinator,
         absl::StrCat("the object's age header is damaged: ", header.status().message()));
   }
   state.header = *std::move(header);
-  absl::StatusOr<client::ShareRecord> record = client::OpenShareRecord(
-      client::ShareRecordKey(identity), Bytes(manifest->share_record()), state.object_id);
+  absl::StatusOr<client::ShareRecord> record =
+      OpenRecord(keys, manifest->share_record(), state.object_id);
   if (!record.ok()) {
     return absl::DataLossError(absl::StrCat("the share record the server returned for object ",
                                             state.object_id,
@@ -147,11 +163,12 @@ absl::Status ChangeSharing(CoordinatorApi& coordinator, const std::string& objec
                            const client::X25519Identity& identity,
                            const std::string& my_account_id,
                            const std::function<absl::Status(SharingState&)>& change,
-                           SharingState* final, int attempts, bool is_folder) {
+                           SharingState* final, int attempts, bool is_folder,
+                           const std::vector<const client::X25519Identity*>& older) {
   absl::Status last;
   for (int i = 0; i < attempts; ++i) {
     absl::StatusOr<SharingState> state =
-        LoadSharing(coordinator, object_id, identity, my_account_id, is_folder);
+        LoadSharing(coordinator, object_id, identity, my_account_id, is_folder, older);
     if (!state.ok()) return state.status();
     if (absl::Status s = change(*state); !s.ok()) return s;
     last = SaveSharing(coordinator, *state, identity);

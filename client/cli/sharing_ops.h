@@ -40,12 +40,13 @@ struct SharingState {
 
 // The sharing state of `object_id`. PERMISSION_DENIED unless `my_account_id`
 // owns it; DATA_LOSS for a damaged header or a share record that does not open
-// (altered, or another object's).
-absl::StatusOr<SharingState> LoadSharing(CoordinatorApi& coordinator,
-                                         const std::string& object_id,
-                                         const client::X25519Identity& identity,
-                                         const std::string& my_account_id,
-                                         bool is_folder = false);
+// (altered, or another object's). The record opens with `identity`'s share-record
+// key or that of one of `older` (org mode: every key generation held, newest first;
+// client/core/naming_keys.h); SaveSharing always seals it with `identity`'s.
+absl::StatusOr<SharingState> LoadSharing(
+    CoordinatorApi& coordinator, const std::string& object_id,
+    const client::X25519Identity& identity, const std::string& my_account_id,
+    bool is_folder = false, const std::vector<const client::X25519Identity*>& older = {});
 
 // Accounts of the record that are not in `state.accounts` are added; the
 // state is written with expected_header_version = state.version.
@@ -60,7 +61,8 @@ absl::Status ChangeSharing(CoordinatorApi& coordinator, const std::string& objec
                            const std::string& my_account_id,
                            const std::function<absl::Status(SharingState&)>& change,
                            SharingState* final = nullptr, int attempts = 8,
-                           bool is_folder = false);
+                           bool is_folder = false,
+                           const std::vector<const client::X25519Identity*>& older = {});
 
 // Accounts in `state.accounts` without a record entry (shared by an older
 // client: their stanza cannot be told apart).

@@ -36,8 +36,9 @@ class UserSession {
   // Cached for the life of this object.
   absl::StatusOr<client::X25519Identity> Identity(const PasswordSource& passwords);
   // Org mode (`--org`, org_session.h): from now on Identity() answers the
-  // organization's naming identity, so names, metadata and folders are those of the
-  // organization. PersonalIdentity() still answers the user's own.
+  // organization's naming identity (its current generation), so names, metadata and
+  // folders are those of the organization. PersonalIdentity() still answers the
+  // user's own.
   void UseOrgIdentity(client::X25519Identity org_naming);
   absl::StatusOr<client::X25519Identity> PersonalIdentity(const PasswordSource& passwords);
 
