@@ -181,6 +181,9 @@ int RunApp(int argc, char** argv) {
               "the trash)");
   c->add_flag("-n,--dry-run", sync.dry_run, "print the plan (with --json: one event per line); "
                                             "change nothing");
+  c->add_flag("-c,--checksum", sync.checksum,
+              "compare files of the same size by content hash (reads every such local file; "
+              "records the hash of what it sends) instead of modification time");
   c->add_option("--concurrency", sync.concurrency, "files in flight at once (default 4)")
       ->check(CLI::Range(1, 64));
   c->add_option("--throttle-retries", sync.throttle_retries,
@@ -192,7 +195,10 @@ int RunApp(int argc, char** argv) {
                   "FREEHOLD_MAX_THROTTLE_WAIT");
   c->footer(
       "New files and files whose size or modification time differ are sent; equal ones are\n"
-      "not (so an interrupted sync, run again, sends only what is missing). A file that\n"
+      "not (so an interrupted sync, run again, sends only what is missing). With\n"
+      "--checksum, files of the same size are compared by content (BLAKE2b-256 of the\n"
+      "plaintext, recorded in the encrypted metadata by sync --checksum; a remote file\n"
+      "stored without one is sent once more to record it). A file that\n"
       "is a folder on the other side is refused unless --delete. Progress: a line on a\n"
       "terminal, nothing in a pipe, then one summary line; --json prints one JSON event\n"
       "per line (start, file, error, summary).");

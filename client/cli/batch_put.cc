@@ -98,6 +98,7 @@ class BatchPut {
     meta.size = (*file)->info().size;
     meta.created_unix_nanos = absl::ToUnixNanos(absl::Now());
     meta.modified_unix_nanos = (*file)->info().modified_unix_nanos;
+    meta.content_hash = item.content_hash;
     if (item.record_mode) {
       struct stat st;
       if (::stat(item.path.c_str(), &st) == 0) meta.mode = st.st_mode & 07777;

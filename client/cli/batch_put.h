@@ -35,6 +35,9 @@ struct PutItem {
   // (put --overwrite stores under a temporary hash, then renames.)
   std::string name_hash;
   bool record_mode = false;  // keep the permission bits in the metadata (put -r)
+  // BLAKE2b-256 of the file (client::ContentHasher), recorded in the metadata
+  // when not empty (sync --checksum).
+  std::string content_hash;
 };
 
 struct PutOutcome {

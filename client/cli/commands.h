@@ -73,6 +73,7 @@ struct SyncArgs {
   std::string destination;
   bool delete_extra = false;  // --delete
   bool dry_run = false;
+  bool checksum = false;  // --checksum: compare same-sized files by content hash
   int concurrency = 4;
   int throttle_retries = 6;
   absl::Duration max_throttle_wait = absl::Minutes(2);

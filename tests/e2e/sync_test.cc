@@ -322,5 +322,75 @@ TEST_F(SyncTest, KilledMidTransferResumesWithoutResendingCommittedObjects) {
   ExpectSameTree(src, back);
 }
 
+// Flips one byte of `path` in place and puts its modification time back: the
+// same size and time, another content.
+void EditInPlaceKeepingSizeAndTime(const std::string& path, off_t at) {
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
+  const int fd = ::open(path.c_str(), O_RDWR);
+  ASSERT_GE(fd, 0) << path;
+  char c = 0;
+  ASSERT_EQ(::pread(fd, &c, 1, at), 1);
+  c = static_cast<char>(c ^ 0x5a);
+  ASSERT_EQ(::pwrite(fd, &c, 1, at), 1);
+  ASSERT_EQ(::close(fd), 0);
+  SetMtime(path, static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
+  struct stat after;
+  ASSERT_EQ(::stat(path.c_str(), &after), 0);
+  ASSERT_EQ(after.st_size, st.st_size);
+}
+
+TEST_F(SyncTest, ChecksumFindsAFileEditedInPlaceWithTheSameSizeAndTime) {
+  auto alice = SignUp("alice");
+  const std::string src = alice->File("src");
+  ASSERT_EQ(::mkdir(src.c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((src + "/d").c_str(), 0755), 0);
+  WriteRandomFile(src + "/small.txt", 1000, 1);     // inline
+  WriteRandomFile(src + "/d/big.bin", 300000, 2);   // sharded
+  WriteRandomFile(src + "/same.txt", 700, 3);
+  CliResult up = alice->Run({"--json", "sync", "--checksum", src, "fh:/c"});
+  ASSERT_EQ(up.exit_code, 0) << up.Describe();
+  EXPECT_EQ(Events(up.out).back()["transferred"], 3) << up.out;
+  // Nothing changed: the recorded hashes match, nothing is sent.
+  const std::set<std::string> before = LiveObjectIds();
+  CliResult same = alice->Run({"--json", "sync", "--checksum", src, "fh:/c"});
+  ASSERT_EQ(same.exit_code, 0) << same.Describe();
+  EXPECT_EQ(Events(same.out).back()["transferred"], 0) << same.out;
+  EXPECT_EQ(Events(same.out).back()["unchanged"], 3) << same.out;
+  EXPECT_EQ(LiveObjectIds(), before);
+
+  EditInPlaceKeepingSizeAndTime(src + "/small.txt", 500);
+  EditInPlaceKeepingSizeAndTime(src + "/d/big.bin", 200000);
+  // Size and time alone cannot see the edits...
+  CliResult blind = alice->Run({"--json", "sync", src, "fh:/c"});
+  ASSERT_EQ(blind.exit_code, 0) << blind.Describe();
+  EXPECT_EQ(Events(blind.out).back()["transferred"], 0) << blind.out;
+  // ...--checksum sends exactly the edited files.
+  CliResult sums = alice->Run({"--json", "sync", "--checksum", src, "fh:/c"});
+  ASSERT_EQ(sums.exit_code, 0) << sums.Describe();
+  const std::map<std::string, std::string> edited = {{"small.txt", "update"},
+                                                     {"d/big.bin", "update"}};
+  EXPECT_EQ(Actions(Events(sums.out), "file"), edited) << sums.out;
+  // The replacements carry their hash: run again, nothing to send.
+  CliResult settled = alice->Run({"--json", "sync", "--checksum", src, "fh:/c"});
+  ASSERT_EQ(settled.exit_code, 0) << settled.Describe();
+  EXPECT_EQ(Events(settled.out).back()["transferred"], 0) << settled.out;
+
+  // Down: a local copy edited in place the same way is found and restored.
+  const std::string copy = alice->File("copy");
+  CliResult down = alice->Run({"sync", "fh:/c", copy});
+  ASSERT_EQ(down.exit_code, 0) << down.Describe();
+  ExpectSameTree(src, copy);
+  EditInPlaceKeepingSizeAndTime(copy + "/same.txt", 10);
+  CliResult down_blind = alice->Run({"--json", "sync", "fh:/c", copy});
+  ASSERT_EQ(down_blind.exit_code, 0) << down_blind.Describe();
+  EXPECT_EQ(Events(down_blind.out).back()["transferred"], 0) << down_blind.out;
+  CliResult down_sums = alice->Run({"--json", "sync", "-c", "fh:/c", copy});
+  ASSERT_EQ(down_sums.exit_code, 0) << down_sums.Describe();
+  const std::map<std::string, std::string> restored = {{"same.txt", "update"}};
+  EXPECT_EQ(Actions(Events(down_sums.out), "file"), restored) << down_sums.out;
+  ExpectSameTree(src, copy);
+}
+
 }  // namespace
 }  // namespace freehold::e2e
