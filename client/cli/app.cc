@@ -121,7 +121,12 @@ int RunApp(int argc, char** argv) {
                 "name to store it under (default: the file's name; only with one FILE)");
   c->add_option("--concurrency", put.concurrency, "files in flight at once (default 4)")
       ->check(CLI::Range(1, 64));
+  c->add_flag("--events", put.events,
+              "print one JSON object per line on stdout for scripts: start, one per file "
+              "stored, error, summary (instead of the result)");
   c->footer(
+      "Progress (several files, -r): a line on a terminal (files and bytes done, rate, ETA),\n"
+      "nothing in a pipe, then one summary line (files, bytes, seconds, rate).\n"
       "When the cluster slows new writes down (funding or disks running short) it says why\n"
       "and where to donate; put waits as long as the cluster asks and retries up to\n"
       "--throttle-retries times, but never waits longer than --max-throttle-wait at once:\n"
@@ -163,6 +168,9 @@ int RunApp(int argc, char** argv) {
   c->add_option("--concurrency", get.concurrency, "files in flight at once (default 4)")
       ->check(CLI::Range(1, 64));
   c->add_option("--org", get.org, "fetch the organization ORG's files (any member)");
+  c->add_flag("--events", get.events,
+              "several files or -r: print one JSON object per line on stdout for scripts: start, "
+              "one per file saved, error, summary (instead of the result)");
   c->callback([&] {
     run = [&](Context& ctx) {
       if (!get.org.empty()) ctx.SetOrg(get.org);
