@@ -206,9 +206,9 @@ struct Counts {
 
 std::string SummaryText(bool up, const Counts& c, const SyncPlan& plan, double secs) {
   return absl::StrFormat(
-      "sync: %d of %d files %s (%s), %d deleted, %d folders created, %d unchanged in %.2f s",
+      "sync: %d of %d files %s (%s), %d deleted, %d folders created, %d unchanged in %.2f s %s",
       c.sent, plan.transfer_files, up ? "sent" : "received", HumanBytes(c.bytes), c.deleted,
-      c.folders, plan.unchanged_files, secs);
+      c.folders, plan.unchanged_files, secs, TreeRateText(c.sent, c.bytes, secs));
 }
 
 nlohmann::json SummaryJson(const Counts& c, const SyncPlan& plan, const std::string& local,
@@ -333,7 +333,11 @@ absl::Status SyncUp(Context& ctx, const SyncArgs& args, const std::string& local
   TreeProgress progress(TreeProgress::ModeFor(ctx.json(), ctx.options().quiet));
   progress.Start(
       plan->transfer_files, plan->transfer_bytes,
-      {{"direction", "up"}, {"local", local}, {"remote", remote_path}, {"dry_run", args.dry_run}});
+      {{"direction", "up"},
+       {"local", local},
+       {"remote", remote_path},
+       {"dry_run", args.dry_run},
+       {"checksum", args.checksum}});
   if (args.dry_run) {
     PrintPlan(ctx, *plan, progress);
     return absl::OkStatus();
@@ -497,7 +501,8 @@ absl::Status SyncDown(Context& ctx, const SyncArgs& args, const std::vector<std:
                  {{"direction", "down"},
                   {"local", local},
                   {"remote", remote_path},
-                  {"dry_run", args.dry_run}});
+                  {"dry_run", args.dry_run},
+                  {"checksum", args.checksum}});
   if (args.dry_run) {
     PrintPlan(ctx, *plan, progress);
     return absl::OkStatus();
