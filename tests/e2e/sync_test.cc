@@ -4,7 +4,8 @@
 // device syncs the same tree down, then follows remote changes; get -r resumes;
 // a sync killed (SIGKILL) mid-transfer, run again, does not send the objects
 // committed before the kill and ends complete and byte-exact; --json events
-// parse and a pipe gets one summary line.
+// parse and a pipe gets one summary line; put/get of many files and -r give
+// the same progress (quiet in pipes, --events); --checksum finds in-place edits.
 #include <dirent.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -390,6 +391,77 @@ TEST_F(SyncTest, ChecksumFindsAFileEditedInPlaceWithTheSameSizeAndTime) {
   const std::map<std::string, std::string> restored = {{"same.txt", "update"}};
   EXPECT_EQ(Actions(Events(down_sums.out), "file"), restored) << down_sums.out;
   ExpectSameTree(src, copy);
+}
+
+TEST_F(SyncTest, ManyFileCommandsAreQuietInPipesAndGiveJsonEvents) {
+  auto alice = SignUp("alice");
+  const std::string src = alice->File("p");
+  ASSERT_EQ(::mkdir(src.c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((src + "/sub").c_str(), 0755), 0);
+  WriteRandomFile(src + "/one.txt", 1000, 1);
+  WriteRandomFile(src + "/sub/two.bin", 300000, 2);  // sharded
+  WriteRandomFile(src + "/three.txt", 50, 3);
+  auto no_terminal_output = [](const CliResult& r) {
+    EXPECT_EQ(r.out.find('\r'), std::string::npos) << r.Describe();
+    EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.Describe();
+    EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.Describe();
+    EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.Describe();
+  };
+
+  // A pipe: no progress line, one summary line with files, bytes, time and rate.
+  CliResult put = alice->Run({"put", "-r", src, "/p"});
+  ASSERT_EQ(put.exit_code, 0) << put.Describe();
+  no_terminal_output(put);
+  EXPECT_EQ(std::count(put.out.begin(), put.out.end(), '\n'), 1) << put.Describe();
+  EXPECT_THAT(put.out, HasSubstr("3 of 3 files stored (294.0 KiB)"));
+  EXPECT_THAT(put.out, HasSubstr("/s, "));  // "(x MiB/s, y files/s)"
+  EXPECT_THAT(put.out, HasSubstr(" files/s)"));
+
+  // --events: start, one "file" event per file, summary.
+  const std::string back = alice->File("back");
+  CliResult get = alice->Run({"get", "-r", "--events", "/p", back});
+  ASSERT_EQ(get.exit_code, 0) << get.Describe();
+  no_terminal_output(get);
+  std::vector<nlohmann::json> ev = Events(get.out);
+  ASSERT_EQ(ev.size(), 5u) << get.out;
+  EXPECT_EQ(ev.front()["event"], "start");
+  EXPECT_EQ(ev.front()["files"], 3);
+  EXPECT_EQ(ev.front()["bytes"], 301050);
+  std::set<std::string> paths;
+  for (size_t i = 1; i + 1 < ev.size(); ++i) {
+    EXPECT_EQ(ev[i]["event"], "file") << ev[i];
+    paths.insert(ev[i]["path"].get<std::string>());
+  }
+  EXPECT_EQ(paths, (std::set<std::string>{back + "/one.txt", back + "/sub/two.bin",
+                                          back + "/three.txt"}));
+  EXPECT_EQ(ev.back()["event"], "summary");
+  EXPECT_EQ(ev.back()["files"], 3);
+  EXPECT_EQ(ev.back()["bytes"], 301050);
+  EXPECT_GT(ev.back()["seconds"].get<double>(), 0);
+  ExpectSameTree(src, back);
+
+  // put FILE... and get NAME...: the same, plus one line per file in a pipe.
+  CliResult many = alice->Run({"put", src + "/one.txt", src + "/sub/two.bin"});
+  ASSERT_EQ(many.exit_code, 0) << many.Describe();
+  no_terminal_output(many);
+  EXPECT_EQ(std::count(many.out.begin(), many.out.end(), '\n'), 3) << many.Describe();
+  EXPECT_THAT(many.out, HasSubstr("2 of 2 files stored"));
+  CliResult many_ev = alice->Run({"put", "--events", src + "/three.txt"});
+  ASSERT_EQ(many_ev.exit_code, 0) << many_ev.Describe();
+  ev = Events(many_ev.out);
+  ASSERT_EQ(ev.size(), 3u) << many_ev.out;
+  EXPECT_EQ(ev[1]["event"], "file");
+  EXPECT_EQ(ev[1]["bytes"], 50);
+  EXPECT_EQ(ev[2]["event"], "summary");
+  const std::string dir = alice->File("dir");
+  ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
+  CliResult get_many = alice->Run({"get", "--events", "one.txt", "two.bin", "-o", dir});
+  ASSERT_EQ(get_many.exit_code, 0) << get_many.Describe();
+  ev = Events(get_many.out);
+  ASSERT_EQ(ev.size(), 4u) << get_many.out;
+  EXPECT_EQ(ev.back()["files"], 2);
+  EXPECT_EQ(ev.back()["bytes"], 301000);
+  EXPECT_TRUE(ReadFile(dir + "/two.bin") == ReadFile(src + "/sub/two.bin"));
 }
 
 }  // namespace
