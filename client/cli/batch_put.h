@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "client/cli/coordinator_api.h"
 #include "client/cli/storage_nodes.h"
+#include "client/cli/config_dir.h"
 #include "client/cli/uploader.h"
 #include "client/core/keys.h"
 
@@ -50,6 +51,7 @@ struct PutOutcome {
   uint64_t segments = 0;
   int replaced_shards = 0;
   int degraded_segments = 0;  // committed with fewer than k+m shards
+  uint64_t resumed_segments = 0;  // committed by an interrupted run, not sent again
 };
 
 struct BatchPutOptions {
@@ -63,6 +65,9 @@ struct BatchPutOptions {
   // Org mode (org_session.h): encrypt to this identity's recipient (the organization's
   // current generation) instead of `identity`'s; names still use `identity`.
   const client::X25519Identity* encrypt_to = nullptr;
+  // Resume inside large files (client/cli/upload_resume.h): the config
+  // directory holding the upload journals; null = no journals, no resume.
+  const ConfigDir* resume_journals = nullptr;
 };
 
 struct BatchPutResult {

@@ -283,6 +283,9 @@ absl::Status RunPutTree(Context& ctx, const PutArgs& args) {
   options.upload.max_admission_wait = args.max_throttle_wait;
   if (ctx.options().threads > 0) options.upload.encode_threads = ctx.options().threads;
   if (ctx.Org() != nullptr) options.encrypt_to = &ctx.Org()->current();
+  // Large files resume inside the file after an interruption (upload_resume.h).
+  absl::StatusOr<const SessionStore*> journal_store = ctx.Store();
+  if (journal_store.ok()) options.resume_journals = &(*journal_store)->dir();
   TreeProgress progress(args.events ? TreeProgress::Mode::kJson
                                     : TreeProgress::ModeFor(false, ctx.options().quiet));
   progress.Start(items.size(), total_bytes,

@@ -172,6 +172,9 @@ absl::Status RunPut(Context& ctx, const PutArgs& args) {
   options.observer = &notices;
   options.upload.max_admission_wait = args.max_throttle_wait;
   if (ctx.Org() != nullptr) options.encrypt_to = &ctx.Org()->current();
+  // Large files resume inside the file after an interruption (upload_resume.h).
+  absl::StatusOr<const SessionStore*> journal_store = ctx.Store();
+  if (journal_store.ok()) options.resume_journals = &(*journal_store)->dir();
   const bool single = items.size() == 1;
   nlohmann::json stored = nlohmann::json::array();
   const absl::Time start = absl::Now();
@@ -188,7 +191,8 @@ absl::Status RunPut(Context& ctx, const PutArgs& args) {
       nlohmann::json j = {{"id", r.object_id},          {"name", r.name},
                           {"size", r.size},              {"inline", r.is_inline},
                           {"segments", r.segments},      {"replaced_shards", r.replaced_shards},
-                          {"degraded_segments", r.degraded_segments}, {"path", r.path}};
+                          {"degraded_segments", r.degraded_segments}, {"path", r.path},
+                          {"resumed_segments", r.resumed_segments}};
       j["coding"] = r.is_inline ? "inline" : absl::StrCat(r.data_shards, "+", r.parity_shards);
       stored.push_back(std::move(j));
     } else if (!ctx.options().quiet || single) {

@@ -415,6 +415,9 @@ absl::Status SyncUp(Context& ctx, const SyncArgs& args, const std::string& local
     if (ctx.options().threads > 0) options.upload.encode_threads = ctx.options().threads;
     // Org mode: new files go to the organization's current key generation.
     if (ctx.Org() != nullptr) options.encrypt_to = &ctx.Org()->current();
+    // Large files resume inside the file after an interruption (upload_resume.h).
+    absl::StatusOr<const SessionStore*> journal_store = ctx.Store();
+    if (journal_store.ok()) options.resume_journals = &(*journal_store)->dir();
     std::map<std::string, size_t> index_of;
     for (size_t k = 0; k < items.size(); ++k) index_of[items[k].path] = k;
     options.on_stored = [&](const PutOutcome& r) {
