@@ -172,7 +172,12 @@ absl::StatusOr<UploadResult> UploadResumable(Uploader& uploader, const ConfigDir
       resumed.on_created = nullptr;
       absl::StatusOr<UploadResult> r = uploader.Upload(resumed);
       (void)journals->Remove(journal_name);
-      if (r.ok() || (!absl::IsFailedPrecondition(r.status()) && !absl::IsNotFound(r.status()))) {
+      // Refusals of the resume (upload expired or deleted, a segment begun with
+      // other bytes) are NOT_FOUND or FAILED_PRECONDITION, which BeginSegment's
+      // caller reports as UNAVAILABLE; anything else is the upload's own error.
+      const absl::Status& s = r.status();
+      if (r.ok() || !(absl::IsFailedPrecondition(s) || absl::IsNotFound(s) ||
+                      absl::IsUnavailable(s) || absl::IsInvalidArgument(s))) {
         return r;
       }
       // Refused (expired, deleted, other bytes): start afresh below.

@@ -20,7 +20,8 @@
 // segment to the same bytes, CreateObject is skipped and each segment the
 // coordinator reports committed is not sent again (Uploader). Otherwise, or if
 // the coordinator refuses the resume (the upload expired or was deleted, a
-// segment begun with other bytes: NOT_FOUND / FAILED_PRECONDITION), the
+// segment begun with other bytes: NOT_FOUND / FAILED_PRECONDITION, or an
+// UNAVAILABLE, whereupon one fresh attempt is made), the
 // journal is dropped and the file uploaded afresh; the old pending object
 // expires on the coordinator. Two CLIs uploading the same file into the same
 // place at once are not supported (the second may resume the first's object).

@@ -215,8 +215,9 @@ absl::Status Uploader::StoreSegment(const std::string& object_id, uint64_t index
 }
 
 bool IsCommittedSegment(const absl::Status& s, uint64_t index) {
-  // object_writer.cc: FAILED_PRECONDITION "segment N is already committed".
-  return absl::IsFailedPrecondition(s) &&
+  // object_writer.cc: FAILED_PRECONDITION "segment N is already committed"
+  // (BeginWithAdmission turns FAILED_PRECONDITION into UNAVAILABLE, message kept).
+  return (absl::IsFailedPrecondition(s) || absl::IsUnavailable(s)) &&
          absl::StrContains(s.message(), absl::StrCat("segment ", index, " is already committed"));
 }
 
