@@ -294,7 +294,9 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
   auto abandon = [&](absl::Status s) -> absl::Status {
     while (!tasks.empty()) (void)finish_oldest();
     // Never visible (not committed); delete its shards now rather than at GC.
-    (void)coordinator_.DeleteObject(result.object_id);
+    // Not a resumed one: it may be committed already (the interrupted run was
+    // killed after CommitObject); a pending one expires and is collected.
+    if (!resuming_) (void)coordinator_.DeleteObject(result.object_id);
     observer_->Finished(false);
     return s;
   };
