@@ -176,6 +176,15 @@ absl::Status RunPut(Context& ctx, const PutArgs& args) {
   absl::StatusOr<const SessionStore*> journal_store = ctx.Store();
   if (journal_store.ok()) options.resume_journals = &(*journal_store)->dir();
   const bool single = items.size() == 1;
+  // One large file on a terminal: a byte-level bar (the uploader reports shard
+  // bytes; notices go through it too).
+  std::unique_ptr<ProgressDisplay> bar;
+  if (single && !args.events &&
+      ProgressDisplay::ModeFor(stderr, ctx.options().quiet) == ProgressDisplay::Mode::kTerminal) {
+    bar = std::make_unique<ProgressDisplay>(absl::StrCat("put ", items[0].name),
+                                            ProgressDisplay::Mode::kTerminal);
+    options.observer = bar.get();
+  }
   nlohmann::json stored = nlohmann::json::array();
   const absl::Time start = absl::Now();
   // One file: its "Stored" line (or JSON) says it all; several: progress.
