@@ -121,7 +121,12 @@ int RunApp(int argc, char** argv) {
                 "name to store it under (default: the file's name; only with one FILE)");
   c->add_option("--concurrency", put.concurrency, "files in flight at once (default 4)")
       ->check(CLI::Range(1, 64));
+  c->add_flag("--events", put.events,
+              "print one JSON object per line on stdout for scripts: start, one per file "
+              "stored, error, summary (instead of the result)");
   c->footer(
+      "Progress (several files, -r): a line on a terminal (files and bytes done, rate, ETA),\n"
+      "nothing in a pipe, then one summary line (files, bytes, seconds, rate).\n"
       "When the cluster slows new writes down (funding or disks running short) it says why\n"
       "and where to donate; put waits as long as the cluster asks and retries up to\n"
       "--throttle-retries times, but never waits longer than --max-throttle-wait at once:\n"
@@ -163,6 +168,9 @@ int RunApp(int argc, char** argv) {
   c->add_option("--concurrency", get.concurrency, "files in flight at once (default 4)")
       ->check(CLI::Range(1, 64));
   c->add_option("--org", get.org, "fetch the organization ORG's files (any member)");
+  c->add_flag("--events", get.events,
+              "several files or -r: print one JSON object per line on stdout for scripts: start, "
+              "one per file saved, error, summary (instead of the result)");
   c->callback([&] {
     run = [&](Context& ctx) {
       if (!get.org.empty()) ctx.SetOrg(get.org);
@@ -181,6 +189,9 @@ int RunApp(int argc, char** argv) {
               "the trash)");
   c->add_flag("-n,--dry-run", sync.dry_run, "print the plan (with --json: one event per line); "
                                             "change nothing");
+  c->add_flag("-c,--checksum", sync.checksum,
+              "compare files of the same size by content hash (reads every such local file; "
+              "records the hash of what it sends) instead of modification time");
   c->add_option("--concurrency", sync.concurrency, "files in flight at once (default 4)")
       ->check(CLI::Range(1, 64));
   c->add_option("--throttle-retries", sync.throttle_retries,
@@ -192,7 +203,10 @@ int RunApp(int argc, char** argv) {
                   "FREEHOLD_MAX_THROTTLE_WAIT");
   c->footer(
       "New files and files whose size or modification time differ are sent; equal ones are\n"
-      "not (so an interrupted sync, run again, sends only what is missing). A file that\n"
+      "not (so an interrupted sync, run again, sends only what is missing). With\n"
+      "--checksum, files of the same size are compared by content (BLAKE2b-256 of the\n"
+      "plaintext, recorded in the encrypted metadata by sync --checksum; a remote file\n"
+      "stored without one is sent once more to record it). A file that\n"
       "is a folder on the other side is refused unless --delete. Progress: a line on a\n"
       "terminal, nothing in a pipe, then one summary line; --json prints one JSON event\n"
       "per line (start, file, error, summary).");

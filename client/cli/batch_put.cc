@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/cli/file_io.h"
 #include "client/cli/rpc.h"
+#include "client/cli/upload_resume.h"
 #include "client/core/age_file.h"
 #include "client/core/age_header.h"
 #include "client/core/age_stream.h"
@@ -98,6 +99,7 @@ class BatchPut {
     meta.size = (*file)->info().size;
     meta.created_unix_nanos = absl::ToUnixNanos(absl::Now());
     meta.modified_unix_nanos = (*file)->info().modified_unix_nanos;
+    meta.content_hash = item.content_hash;
     if (item.record_mode) {
       struct stat st;
       if (::stat(item.path.c_str(), &st) == 0) meta.mode = st.st_mode & 07777;
@@ -177,8 +179,12 @@ class BatchPut {
     in.name_hash = name_hash;
     in.object_id = object_id;
     in.parent_id = item.parent_id;
-    absl::StatusOr<UploadResult> r = uploader.Upload(in);
+    absl::StatusOr<UploadResult> r = UploadResumable(
+        uploader, options_.resume_journals,
+        ResumeTarget{item.path, item.parent_id, item.name, !item.name_hash.empty()},
+        ResumeKeys(), in);
     if (!r.ok()) return r.status();
+    out.resumed_segments = r->skipped_segments;
     out.data_shards = r->data_shards;
     out.parity_shards = r->parity_shards;
     out.segments = r->segments;
@@ -186,6 +192,12 @@ class BatchPut {
     out.degraded_segments = r->degraded_segments;
     Stored(i, r->object_id, false);
     return absl::OkStatus();
+  }
+
+  // The identities that open this batch's headers (upload_resume.h).
+  std::vector<const client::X25519Identity*> ResumeKeys() const {
+    if (options_.encrypt_to != nullptr) return {options_.encrypt_to, &identity_};
+    return {&identity_};
   }
 
   Batch TakeBatch() {

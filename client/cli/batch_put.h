@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "client/cli/coordinator_api.h"
 #include "client/cli/storage_nodes.h"
+#include "client/cli/config_dir.h"
 #include "client/cli/uploader.h"
 #include "client/core/keys.h"
 
@@ -35,6 +36,9 @@ struct PutItem {
   // (put --overwrite stores under a temporary hash, then renames.)
   std::string name_hash;
   bool record_mode = false;  // keep the permission bits in the metadata (put -r)
+  // BLAKE2b-256 of the file (client::ContentHasher), recorded in the metadata
+  // when not empty (sync --checksum).
+  std::string content_hash;
 };
 
 struct PutOutcome {
@@ -47,6 +51,7 @@ struct PutOutcome {
   uint64_t segments = 0;
   int replaced_shards = 0;
   int degraded_segments = 0;  // committed with fewer than k+m shards
+  uint64_t resumed_segments = 0;  // committed by an interrupted run, not sent again
 };
 
 struct BatchPutOptions {
@@ -60,6 +65,9 @@ struct BatchPutOptions {
   // Org mode (org_session.h): encrypt to this identity's recipient (the organization's
   // current generation) instead of `identity`'s; names still use `identity`.
   const client::X25519Identity* encrypt_to = nullptr;
+  // Resume inside large files (client/cli/upload_resume.h): the config
+  // directory holding the upload journals; null = no journals, no resume.
+  const ConfigDir* resume_journals = nullptr;
 };
 
 struct BatchPutResult {

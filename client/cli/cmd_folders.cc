@@ -39,6 +39,7 @@
 #include "client/cli/file_io.h"
 #include "client/cli/format.h"
 #include "client/cli/folder_share_ops.h"
+#include "client/cli/progress.h"
 #include "client/cli/remote_tree.h"
 #include "client/cli/rpc.h"
 
@@ -192,6 +193,7 @@ absl::Status RunPutTree(Context& ctx, const PutArgs& args) {
   nlohmann::json skipped = nlohmann::json::array();
   int folders_created = 0;
   size_t already_stored = 0;  // same name, size and modification time: not sent again
+  uint64_t total_bytes = 0;   // of the files to send
   std::deque<LocalDir> queue{{dir, top, existed}};
   while (!queue.empty()) {
     LocalDir cur = std::move(queue.front());
@@ -267,6 +269,7 @@ absl::Status RunPutTree(Context& ctx, const PutArgs& args) {
         old_id = it->second.id;
       }
       items.push_back(std::move(item));
+      total_bytes += static_cast<uint64_t>(est.st_size);
       replaced.push_back(std::move(old_id));
     }
   }
@@ -280,6 +283,15 @@ absl::Status RunPutTree(Context& ctx, const PutArgs& args) {
   options.upload.max_admission_wait = args.max_throttle_wait;
   if (ctx.options().threads > 0) options.upload.encode_threads = ctx.options().threads;
   if (ctx.Org() != nullptr) options.encrypt_to = &ctx.Org()->current();
+  // Large files resume inside the file after an interruption (upload_resume.h).
+  absl::StatusOr<const SessionStore*> journal_store = ctx.Store();
+  if (journal_store.ok()) options.resume_journals = &(*journal_store)->dir();
+  TreeProgress progress(args.events ? TreeProgress::Mode::kJson
+                                    : TreeProgress::ModeFor(false, ctx.options().quiet));
+  progress.Start(items.size(), total_bytes,
+                 {{"command", "put"}, {"remote", JoinRemotePath(remote)},
+                  {"already_stored", already_stored}});
+  options.on_stored = [&](const PutOutcome& r) { progress.FileDone("put", r.path, r.size); };
   BatchPutResult result = PutFiles(*o->coordinator, ctx.Nodes(), o->identity, items, options);
   int64_t rpcs_extra = 0;
   uint64_t bytes = 0;
@@ -313,7 +325,18 @@ absl::Status RunPutTree(Context& ctx, const PutArgs& args) {
   }
   if (status.ok()) status = SyncSharedKeys(*o, tree, top);
   const double secs = std::max(1e-6, absl::ToDoubleSeconds(absl::Now() - start));
+  if (args.events) {
+    if (!status.ok()) progress.Error("", status);
+    progress.Finish("", {{"of", items.size()},
+                         {"command", "put"},
+                         {"folders_created", folders_created},
+                         {"overwritten", overwritten},
+                         {"already_stored", already_stored},
+                         {"skipped", skipped}});
+    return status;
+  }
   if (ctx.json()) {
+    progress.Finish("");
     ctx.PrintJson({{"remote", JoinRemotePath(remote)},
                    {"files", stored},
                    {"of", items.size()},
@@ -325,10 +348,13 @@ absl::Status RunPutTree(Context& ctx, const PutArgs& args) {
                    {"seconds", secs},
                    {"files_per_second", static_cast<double>(stored) / secs}});
   } else {
-    absl::PrintF("%d of %d files stored (%s) in %d new folders under %s in %.2f s", stored,
-                 items.size(), HumanBytes(bytes), folders_created, JoinRemotePath(remote), secs);
-    if (already_stored > 0) absl::PrintF(" (%d stored already)", already_stored);
-    absl::PrintF("\n");
+    std::string text =
+        absl::StrFormat("%d of %d files stored (%s) in %d new folders under %s in %.2f s", stored,
+                        items.size(), HumanBytes(bytes), folders_created, JoinRemotePath(remote),
+                        secs);
+    if (already_stored > 0) absl::StrAppendFormat(&text, " (%d stored already)", already_stored);
+    absl::StrAppend(&text, " ", TreeRateText(stored, bytes, secs));
+    progress.Finish(text);
   }
   return status;
 }
@@ -370,6 +396,7 @@ absl::Status RunGetTree(Context& ctx, const GetArgs& args) {
   if (!remote->empty()) dirs.push_back({local, top->metadata});
   std::vector<std::string> ids, outputs;
   size_t already_saved = 0;  // same size and modification time locally: not fetched again
+  uint64_t total_bytes = 0;  // of the files to fetch
   std::map<std::string, std::string> local_of_folder{{top->id, local}};
   absl::Status walked = Walk(
       tree, top->id, JoinRemotePath(*remote), 0,
@@ -396,6 +423,7 @@ absl::Status RunGetTree(Context& ctx, const GetArgs& args) {
           }
           ids.push_back(e.id);
           outputs.push_back(out);
+          total_bytes += e.metadata.size;
         }
         return absl::OkStatus();
       });
@@ -406,9 +434,15 @@ absl::Status RunGetTree(Context& ctx, const GetArgs& args) {
   options.restore_attributes = true;
   uint64_t bytes = 0;
   size_t count = 0;
+  TreeProgress progress(args.events ? TreeProgress::Mode::kJson
+                                    : TreeProgress::ModeFor(false, ctx.options().quiet));
+  progress.Start(ids.size(), total_bytes,
+                 {{"command", "get"}, {"remote", JoinRemotePath(*remote)}, {"output", local},
+                  {"already_saved", already_saved}});
   options.on_saved = [&](const GetOutcome& g) {
     bytes += g.size;
     ++count;
+    progress.FileDone("get", g.output, g.size);
   };
   absl::Status s = ids.empty() ? absl::OkStatus()
                                : GetFiles(ctx, *o->coordinator, o->identity, ids, local, options);
@@ -429,7 +463,16 @@ absl::Status RunGetTree(Context& ctx, const GetArgs& args) {
     }
   }
   const double secs = std::max(1e-6, absl::ToDoubleSeconds(absl::Now() - start));
+  if (args.events) {
+    if (!s.ok()) progress.Error("", s);
+    progress.Finish("", {{"of", ids.size()},
+                         {"command", "get"},
+                         {"folders", dirs.size()},
+                         {"already_saved", already_saved}});
+    return s;
+  }
   if (ctx.json()) {
+    progress.Finish("");
     ctx.PrintJson({{"remote", JoinRemotePath(*remote)},
                    {"output", local},
                    {"files", count},
@@ -441,10 +484,11 @@ absl::Status RunGetTree(Context& ctx, const GetArgs& args) {
                    {"seconds", secs},
                    {"files_per_second", static_cast<double>(count) / secs}});
   } else {
-    absl::PrintF("%d of %d files saved (%s) into %s in %.2f s", count, ids.size(),
-                 HumanBytes(bytes), local, secs);
-    if (already_saved > 0) absl::PrintF(" (%d there already)", already_saved);
-    absl::PrintF("\n");
+    std::string text = absl::StrFormat("%d of %d files saved (%s) into %s in %.2f s", count,
+                                       ids.size(), HumanBytes(bytes), local, secs);
+    if (already_saved > 0) absl::StrAppendFormat(&text, " (%d there already)", already_saved);
+    absl::StrAppend(&text, " ", TreeRateText(count, bytes, secs));
+    progress.Finish(text);
   }
   return s;
 }

@@ -13,6 +13,7 @@
 #include "client/cli/file_io.h"
 #include "client/cli/format.h"
 #include "client/cli/object_ops.h"
+#include "client/cli/progress.h"
 #include "client/cli/batch_get.h"
 #include "client/cli/batch_put.h"
 #include "client/cli/file_io.h"
@@ -107,24 +108,34 @@ absl::Status RunGetMany(Context& ctx, CoordinatorApi& coordinator,
   nlohmann::json saved = nlohmann::json::array();
   uint64_t bytes = 0;
   size_t count = 0;
+  // Sizes are known only as each manifest arrives: progress counts files.
+  TreeProgress progress(args.events ? TreeProgress::Mode::kJson
+                                    : TreeProgress::ModeFor(false, ctx.options().quiet));
+  progress.Start(ids->size(), 0, {{"command", "get"}, {"output", dir}});
   options.on_saved = [&](const GetOutcome& g) {
     bytes += g.size;
     ++count;
+    progress.FileDone("get", g.output, g.size);
+    if (args.events) return;
     if (ctx.json()) {
       saved.push_back({{"id", g.object_id}, {"name", g.name}, {"size", g.size},
                        {"output", g.output}, {"inline", g.is_inline}});
     } else if (!ctx.options().quiet) {
-      std::cout << "Saved " << g.name << " (" << HumanBytes(g.size) << ") to " << g.output << "\n";
+      progress.Print(absl::StrCat("Saved ", g.name, " (", HumanBytes(g.size), ") to ", g.output));
     }
   };
   const absl::Time start = absl::Now();
   absl::Status s = GetFiles(ctx, coordinator, identity, *ids, dir, options);
   const double secs = std::max(1e-6, absl::ToDoubleSeconds(absl::Now() - start));
-  if (ctx.json()) {
+  if (args.events) {
+    if (!s.ok()) progress.Error("", s);
+    progress.Finish("", {{"of", ids->size()}, {"command", "get"}});
+  } else if (ctx.json()) {
+    progress.Finish("");
     ctx.PrintJson({{"saved", saved}, {"seconds", secs}});
   } else {
-    absl::PrintF("%d of %d files saved (%s) in %.2f s\n", count, ids->size(), HumanBytes(bytes),
-                 secs);
+    progress.Finish(absl::StrFormat("%d of %d files saved (%s) in %.2f s %s", count, ids->size(),
+                                    HumanBytes(bytes), secs, TreeRateText(count, bytes, secs)));
   }
   return s;
 }
@@ -137,10 +148,12 @@ absl::Status RunPut(Context& ctx, const PutArgs& args) {
     return UsageError("--name names one file; give it with a single FILE");
   }
   std::vector<PutItem> items;
+  uint64_t total_bytes = 0;
   for (const std::string& f : args.files) {
     // Refuse a missing or unreadable file before anything is stored.
     absl::StatusOr<std::unique_ptr<InputFile>> file = InputFile::Open(f);
     if (!file.ok()) return file.status();
+    total_bytes += (*file)->info().size;
     items.push_back(PutItem{f, args.name.empty() ? SafeFileName(f, f) : args.name});
     if (absl::Status s = CheckName(items.back().name); !s.ok()) return s;
   }
@@ -159,24 +172,51 @@ absl::Status RunPut(Context& ctx, const PutArgs& args) {
   options.observer = &notices;
   options.upload.max_admission_wait = args.max_throttle_wait;
   if (ctx.Org() != nullptr) options.encrypt_to = &ctx.Org()->current();
+  // Large files resume inside the file after an interruption (upload_resume.h).
+  absl::StatusOr<const SessionStore*> journal_store = ctx.Store();
+  if (journal_store.ok()) options.resume_journals = &(*journal_store)->dir();
   const bool single = items.size() == 1;
+  // One large file on a terminal: a byte-level bar (the uploader reports shard
+  // bytes; notices go through it too).
+  std::unique_ptr<ProgressDisplay> bar;
+  if (single && !args.events &&
+      ProgressDisplay::ModeFor(stderr, ctx.options().quiet) == ProgressDisplay::Mode::kTerminal) {
+    bar = std::make_unique<ProgressDisplay>(absl::StrCat("put ", items[0].name),
+                                            ProgressDisplay::Mode::kTerminal);
+    options.observer = bar.get();
+  }
   nlohmann::json stored = nlohmann::json::array();
   const absl::Time start = absl::Now();
+  // One file: its "Stored" line (or JSON) says it all; several: progress.
+  TreeProgress progress(args.events ? TreeProgress::Mode::kJson
+                        : single    ? TreeProgress::Mode::kPlain
+                                    : TreeProgress::ModeFor(false, ctx.options().quiet));
+  progress.Start(items.size(), total_bytes, {{"command", "put"}});
   options.on_stored = [&](const PutOutcome& r) {
-    if (ctx.json()) {
+    progress.FileDone("put", r.path, r.size);
+    if (args.events) {
+      return;
+    } else if (ctx.json()) {
       nlohmann::json j = {{"id", r.object_id},          {"name", r.name},
                           {"size", r.size},              {"inline", r.is_inline},
                           {"segments", r.segments},      {"replaced_shards", r.replaced_shards},
-                          {"degraded_segments", r.degraded_segments}, {"path", r.path}};
+                          {"degraded_segments", r.degraded_segments}, {"path", r.path},
+                          {"resumed_segments", r.resumed_segments}};
       j["coding"] = r.is_inline ? "inline" : absl::StrCat(r.data_shards, "+", r.parity_shards);
       stored.push_back(std::move(j));
     } else if (!ctx.options().quiet || single) {
-      std::cout << "Stored " << r.name << " (" << HumanBytes(r.size) << ") as " << r.object_id
-                << (r.is_inline ? " (inline)" : "") << "\n";
+      progress.Print(absl::StrCat("Stored ", r.name, " (", HumanBytes(r.size), ") as ",
+                                  r.object_id, r.is_inline ? " (inline)" : ""));
     }
   };
   BatchPutResult result = PutFiles(*o->coordinator, ctx.Nodes(), *identity, items, options);
   const double secs = std::max(1e-6, absl::ToDoubleSeconds(absl::Now() - start));
+  if (args.events) {
+    if (!result.status.ok()) progress.Error("", result.status);
+    progress.Finish("", {{"of", items.size()}, {"command", "put"}});
+    return result.status;
+  }
+  if (ctx.json() || single) progress.Finish("");
   if (ctx.json()) {
     if (single && result.status.ok()) {
       nlohmann::json j = stored.at(0);
@@ -194,8 +234,8 @@ absl::Status RunPut(Context& ctx, const PutArgs& args) {
       bytes += r.size;
       ++count;
     }
-    absl::PrintF("%d of %d files stored (%s) in %.2f s\n", count, items.size(), HumanBytes(bytes),
-                 secs);
+    progress.Finish(absl::StrFormat("%d of %d files stored (%s) in %.2f s %s", count, items.size(),
+                                    HumanBytes(bytes), secs, TreeRateText(count, bytes, secs)));
   }
   return result.status;
 }

@@ -1,7 +1,10 @@
 // `freehold sync SRC DST` (docs/ARCHITECTURE.md#sync): a one-way sync of a
 // folder, local to remote or remote to local. The remote side is spelled
 // `fh:PATH` (fh:/photos); exactly one side must be remote. The plan
-// (client/cli/sync_plan.h) compares sizes and modification times; --delete
+// (client/cli/sync_plan.h) compares sizes and modification times, or with
+// --checksum sizes and content hashes (BLAKE2b-256 of the plaintext: local
+// files hashed here, remote ones read from the encrypted metadata, recorded
+// there by every upload of a sync --checksum); --delete
 // also removes what the source no longer has; --dry-run prints the plan and
 // changes nothing. Transfers go through PutFiles / GetFiles (batches, inline
 // objects, one session and one set of connections).
@@ -40,6 +43,7 @@
 #include "client/cli/remote_tree.h"
 #include "client/cli/rpc.h"
 #include "client/cli/sync_plan.h"
+#include "client/core/metadata.h"
 
 namespace freehold::cli {
 namespace {
@@ -133,6 +137,7 @@ absl::Status ScanRemote(RemoteTree& tree, const std::string& id, const std::stri
     e.modified_unix_nanos = c.metadata.modified_unix_nanos;
     e.mode = c.metadata.mode;
     e.id = c.id;
+    e.content_hash = c.metadata.content_hash;
     (*out)[r] = e;
     const bool folder = c.is_folder;
     const std::string child_id = c.id;
@@ -163,15 +168,47 @@ absl::Status SetTimeAndMode(const std::string& path, uint32_t mode, int64_t mtim
   return absl::OkStatus();
 }
 
+// BLAKE2b-256 of the local file at `path` (client::ContentHasher).
+absl::StatusOr<std::string> HashLocalFile(const std::string& path) {
+  absl::StatusOr<std::unique_ptr<InputFile>> file = InputFile::Open(path);
+  if (!file.ok()) return file.status();
+  client::ContentHasher hasher;
+  std::vector<uint8_t> buf(1 << 20);
+  for (;;) {
+    absl::StatusOr<size_t> n = (*file)->Read(buf);
+    if (!n.ok()) return n.status();
+    if (*n == 0) break;
+    hasher.Update(std::span<const uint8_t>(buf.data(), *n));
+  }
+  return hasher.Final();
+}
+
+// --checksum: the content hashes of the local files in `local_tree` (rooted at
+// `root`) that PlanSync compares by content, i.e. those with a same-sized file
+// in `other`, and with `all`, every local file (sync up records the hash of
+// what it sends).
+absl::Status HashLocalTree(const std::string& root, SyncTree& local_tree, const SyncTree& other,
+                           bool all) {
+  for (auto& [rel, e] : local_tree) {
+    if (e.is_folder) continue;
+    auto it = other.find(rel);
+    if (!all && (it == other.end() || !NeedsContentHash(e, it->second))) continue;
+    absl::StatusOr<std::string> h = HashLocalFile(Join(root, rel));
+    if (!h.ok()) return h.status();
+    e.content_hash = *std::move(h);
+  }
+  return absl::OkStatus();
+}
+
 struct Counts {
   uint64_t sent = 0, bytes = 0, deleted = 0, folders = 0;
 };
 
 std::string SummaryText(bool up, const Counts& c, const SyncPlan& plan, double secs) {
   return absl::StrFormat(
-      "sync: %d of %d files %s (%s), %d deleted, %d folders created, %d unchanged in %.2f s",
+      "sync: %d of %d files %s (%s), %d deleted, %d folders created, %d unchanged in %.2f s %s",
       c.sent, plan.transfer_files, up ? "sent" : "received", HumanBytes(c.bytes), c.deleted,
-      c.folders, plan.unchanged_files, secs);
+      c.folders, plan.unchanged_files, secs, TreeRateText(c.sent, c.bytes, secs));
 }
 
 nlohmann::json SummaryJson(const Counts& c, const SyncPlan& plan, const std::string& local,
@@ -286,12 +323,21 @@ absl::Status SyncUp(Context& ctx, const SyncArgs& args, const std::string& local
   if (top_exists) {
     if (absl::Status s = ScanRemote(tree, top, "", 0, &destination, &entries); !s.ok()) return s;
   }
-  absl::StatusOr<SyncPlan> plan = PlanSync(source, destination, args.delete_extra);
+  if (args.checksum) {
+    if (absl::Status s = HashLocalTree(local, source, destination, /*all=*/true); !s.ok()) {
+      return s;
+    }
+  }
+  absl::StatusOr<SyncPlan> plan = PlanSync(source, destination, args.delete_extra, args.checksum);
   if (!plan.ok()) return plan.status();
   TreeProgress progress(TreeProgress::ModeFor(ctx.json(), ctx.options().quiet));
   progress.Start(
       plan->transfer_files, plan->transfer_bytes,
-      {{"direction", "up"}, {"local", local}, {"remote", remote_path}, {"dry_run", args.dry_run}});
+      {{"direction", "up"},
+       {"local", local},
+       {"remote", remote_path},
+       {"dry_run", args.dry_run},
+       {"checksum", args.checksum}});
   if (args.dry_run) {
     PrintPlan(ctx, *plan, progress);
     return absl::OkStatus();
@@ -352,7 +398,7 @@ absl::Status SyncUp(Context& ctx, const SyncArgs& args, const std::string& local
   for (; i < steps.size() && steps[i].action != SyncAction::kDelete; ++i) {
     const SyncStep& step = steps[i];
     PutItem item{Join(local, step.path), LastOf(step.path), folder_ids[ParentOf(step.path)], "",
-                 true};
+                 true, step.source.content_hash};
     if (step.action == SyncAction::kUpdate) {
       item.name_hash.resize(client::kNameHashBytes);
       randombytes_buf(item.name_hash.data(), item.name_hash.size());
@@ -369,6 +415,9 @@ absl::Status SyncUp(Context& ctx, const SyncArgs& args, const std::string& local
     if (ctx.options().threads > 0) options.upload.encode_threads = ctx.options().threads;
     // Org mode: new files go to the organization's current key generation.
     if (ctx.Org() != nullptr) options.encrypt_to = &ctx.Org()->current();
+    // Large files resume inside the file after an interruption (upload_resume.h).
+    absl::StatusOr<const SessionStore*> journal_store = ctx.Store();
+    if (journal_store.ok()) options.resume_journals = &(*journal_store)->dir();
     std::map<std::string, size_t> index_of;
     for (size_t k = 0; k < items.size(); ++k) index_of[items[k].path] = k;
     options.on_stored = [&](const PutOutcome& r) {
@@ -393,6 +442,7 @@ absl::Status SyncUp(Context& ctx, const SyncArgs& args, const std::string& local
         e.metadata.size = r.size;
         e.metadata.modified_unix_nanos = step.source.modified_unix_nanos;
         e.metadata.mode = step.source.mode;
+        e.metadata.content_hash = step.source.content_hash;
         e.metadata.created_unix_nanos = absl::ToUnixNanos(absl::Now());
         s = tree.Move(e, items[k].parent_id, items[k].name);
       }
@@ -441,15 +491,21 @@ absl::Status SyncDown(Context& ctx, const SyncArgs& args, const std::vector<std:
     if (!S_ISDIR(st.st_mode)) return UsageError(absl::StrCat(local, " is not a directory"));
     local_exists = true;
     if (absl::Status s = ScanLocal(ctx, local, "", 0, &destination); !s.ok()) return s;
+    if (args.checksum) {
+      if (absl::Status s = HashLocalTree(local, destination, source, /*all=*/false); !s.ok()) {
+        return s;
+      }
+    }
   }
-  absl::StatusOr<SyncPlan> plan = PlanSync(source, destination, args.delete_extra);
+  absl::StatusOr<SyncPlan> plan = PlanSync(source, destination, args.delete_extra, args.checksum);
   if (!plan.ok()) return plan.status();
   TreeProgress progress(TreeProgress::ModeFor(ctx.json(), ctx.options().quiet));
   progress.Start(plan->transfer_files, plan->transfer_bytes,
                  {{"direction", "down"},
                   {"local", local},
                   {"remote", remote_path},
-                  {"dry_run", args.dry_run}});
+                  {"dry_run", args.dry_run},
+                  {"checksum", args.checksum}});
   if (args.dry_run) {
     PrintPlan(ctx, *plan, progress);
     return absl::OkStatus();

@@ -34,6 +34,7 @@ struct PutArgs {
   int shard_tries = 4;  // nodes tried per shard (UploadConfig::attempts_per_shard)
   absl::Duration max_throttle_wait = absl::Minutes(2);
   std::string org;  // --org: the organization's files (client/cli/org_session.h)
+  bool events = false;  // --events: one JSON event per line (client/cli/progress.h TreeProgress)
 };
 struct GetArgs {
   std::string object;                // export
@@ -42,6 +43,7 @@ struct GetArgs {
   int concurrency = 4;  // get: files in flight at once
   bool recursive = false;  // get -r REMOTE [DIR] (objects holds them)
   std::string org;         // --org: the organization's files
+  bool events = false;     // --events: one JSON event per line (TreeProgress)
 };
 struct RmArgs {
   std::vector<std::string> objects;
@@ -73,6 +75,7 @@ struct SyncArgs {
   std::string destination;
   bool delete_extra = false;  // --delete
   bool dry_run = false;
+  bool checksum = false;  // --checksum: compare same-sized files by content hash
   int concurrency = 4;
   int throttle_retries = 6;
   absl::Duration max_throttle_wait = absl::Minutes(2);

@@ -125,6 +125,32 @@ double ProgressDisplay::ElapsedSeconds() const {
   return absl::ToDoubleSeconds(end - start_);
 }
 
+absl::Duration TreeEta(const TreeCounts& c, absl::Duration elapsed) {
+  const bool by_bytes = c.bytes_total > 0;
+  const uint64_t done = by_bytes ? c.bytes_done : c.files_done;
+  const uint64_t total = by_bytes ? c.bytes_total : c.files_total;
+  if (done >= total) return absl::ZeroDuration();
+  if (done == 0 || elapsed <= absl::ZeroDuration()) return absl::InfiniteDuration();
+  const double per_unit = absl::ToDoubleSeconds(elapsed) / static_cast<double>(done);
+  return absl::Seconds(per_unit * static_cast<double>(total - done));
+}
+
+std::string TreeProgressLine(const TreeCounts& c, absl::Duration elapsed) {
+  const double secs = absl::ToDoubleSeconds(elapsed);
+  const double rate = secs > 0 ? static_cast<double>(c.bytes_done) / secs : 0;
+  const std::string bytes = c.bytes_total > 0 ? absl::StrCat(HumanBytes(c.bytes_done), " / ",
+                                                             HumanBytes(c.bytes_total))
+                                              : HumanBytes(c.bytes_done);
+  return absl::StrFormat("%d/%d files  %s  %s  ETA %s", c.files_done, c.files_total, bytes,
+                         HumanRate(rate), HumanDuration(TreeEta(c, elapsed)));
+}
+
+std::string TreeRateText(uint64_t files, uint64_t bytes, double seconds) {
+  const double secs = std::max(1e-6, seconds);
+  return absl::StrFormat("(%s, %.1f files/s)", HumanRate(static_cast<double>(bytes) / secs),
+                         static_cast<double>(files) / secs);
+}
+
 TreeProgress::Mode TreeProgress::ModeFor(bool json, bool quiet, std::FILE* term) {
   if (json) return Mode::kJson;
   if (quiet || !::isatty(::fileno(term))) return Mode::kPlain;
@@ -154,14 +180,8 @@ void TreeProgress::Start(uint64_t files, uint64_t bytes, const nlohmann::json& e
 void TreeProgress::Draw() {
   const absl::Time now = absl::Now();
   last_draw_ = now;
-  const double secs = absl::ToDoubleSeconds(now - start_);
-  const double rate = secs > 0 ? static_cast<double>(bytes_done_) / secs : 0;
-  const uint64_t left = bytes_total_ - std::min(bytes_done_, bytes_total_);
-  const absl::Duration eta =
-      rate > 0 ? absl::Seconds(static_cast<double>(left) / rate) : absl::InfiniteDuration();
-  absl::FPrintF(term_, "\r%d/%d files  %s / %s  %s  ETA %s\x1b[K", files_done_, files_total_,
-                HumanBytes(bytes_done_), HumanBytes(bytes_total_), HumanRate(rate),
-                HumanDuration(eta));
+  const TreeCounts c{files_done_, files_total_, bytes_done_, bytes_total_};
+  absl::FPrintF(term_, "\r%s\x1b[K", TreeProgressLine(c, now - start_));
   std::fflush(term_);
   drawn_ = true;
 }
@@ -189,6 +209,18 @@ void TreeProgress::Error(const std::string& path, const absl::Status& status) {
         {"message", std::string(status.message())}});
 }
 
+void TreeProgress::Print(const std::string& line) {
+  absl::MutexLock lock(&mu_);
+  if (mode_ == Mode::kJson) return;
+  if (mode_ == Mode::kTerminal && drawn_) {
+    absl::FPrintF(term_, "\r\x1b[K");
+    std::fflush(term_);
+  }
+  absl::FPrintF(out_, "%s\n", line);
+  std::fflush(out_);
+  if (mode_ == Mode::kTerminal && drawn_) Draw();
+}
+
 void TreeProgress::Finish(const std::string& text, const nlohmann::json& extra) {
   absl::MutexLock lock(&mu_);
   const double secs = std::max(1e-6, absl::ToDoubleSeconds(absl::Now() - start_));
@@ -206,6 +238,7 @@ void TreeProgress::Finish(const std::string& text, const nlohmann::json& extra) 
     absl::FPrintF(term_, "\r\x1b[K");
     std::fflush(term_);
   }
+  if (text.empty()) return;
   absl::FPrintF(out_, "%s\n", text);
   std::fflush(out_);
 }

@@ -57,7 +57,23 @@ class ProgressDisplay final : public TransferObserver {
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-// Progress of a command moving many files (sync; docs/ARCHITECTURE.md#sync).
+// Counts of a many-file transfer, as TreeProgress draws them.
+struct TreeCounts {
+  uint64_t files_done = 0, files_total = 0;
+  uint64_t bytes_done = 0, bytes_total = 0;  // bytes_total 0: unknown (or all empty)
+};
+// Time left at the mean rate so far: by bytes when bytes_total > 0, else by
+// files. Zero when everything is done; InfiniteDuration while nothing has moved
+// (or `elapsed` is not positive).
+absl::Duration TreeEta(const TreeCounts& c, absl::Duration elapsed);
+// The terminal line: "3/10 files  1.0 MiB / 4.0 MiB  512.0 KiB/s  ETA 0:06"
+// (bytes total left out when unknown); rate = bytes done / elapsed.
+std::string TreeProgressLine(const TreeCounts& c, absl::Duration elapsed);
+// The rate part of summary lines: "(2.0 MiB/s, 12.5 files/s)".
+std::string TreeRateText(uint64_t files, uint64_t bytes, double seconds);
+
+// Progress of a command moving many files (sync, put FILE..., put -r, get
+// NAME..., get -r; docs/ARCHITECTURE.md#sync).
 // kTerminal: one line on `term`, redrawn in place at most 5 times a second
 // (files and bytes done of total, rate, ETA), cleared at the end; then the
 // summary line on `out`. kPlain (a pipe, or --quiet): only the summary line on
@@ -81,8 +97,11 @@ class TreeProgress {
   // A step done (counted in files/bytes done unless action is "mkdir" or "delete").
   void FileDone(absl::string_view action, const std::string& path, uint64_t bytes);
   void Error(const std::string& path, const absl::Status& status);
-  // Ends the display; prints `text` (kTerminal, kPlain) or the summary event
-  // with `extra` (kJson).
+  // A line of the command's own output on `out` (kTerminal, kPlain: the
+  // progress line cleared first, redrawn after; kJson: dropped).
+  void Print(const std::string& line);
+  // Ends the display; prints `text` (kTerminal, kPlain; nothing if empty) or
+  // the summary event with `extra` (kJson).
   void Finish(const std::string& text, const nlohmann::json& extra = nlohmann::json::object());
 
   uint64_t files_done() const;

@@ -29,8 +29,18 @@ const char* SyncActionName(SyncAction a) {
   return "?";
 }
 
+bool NeedsContentHash(const SyncEntry& source, const SyncEntry& destination) {
+  return !source.is_folder && !destination.is_folder && source.size == destination.size;
+}
+
 absl::StatusOr<SyncPlan> PlanSync(const SyncTree& source, const SyncTree& destination,
-                                  bool delete_extra) {
+                                  bool delete_extra, bool checksum) {
+  auto changed = [checksum](const SyncEntry& src, const SyncEntry& dst) {
+    if (src.size != dst.size) return true;
+    if (!checksum) return src.modified_unix_nanos != dst.modified_unix_nanos;
+    return src.content_hash.empty() || dst.content_hash.empty() ||
+           src.content_hash != dst.content_hash;
+  };
   SyncPlan plan;
   std::vector<SyncStep> conflicts, transfers, deletes;
   // Destination paths removed because of a conflict (with everything under them).
@@ -69,8 +79,7 @@ absl::StatusOr<SyncPlan> PlanSync(const SyncTree& source, const SyncTree& destin
     }
     if (!exists) {
       transfers.push_back({SyncAction::kAdd, path, src, {}});
-    } else if (it->second.size != src.size ||
-               it->second.modified_unix_nanos != src.modified_unix_nanos) {
+    } else if (changed(src, it->second)) {
       transfers.push_back({SyncAction::kUpdate, path, src, it->second});
     } else {
       ++plan.unchanged_files;

@@ -8,8 +8,14 @@
 // - A source file present at the destination as a file is CHANGED (update)
 //   when the sizes differ or the modification times differ (nanoseconds, as
 //   recorded in the encrypted metadata); equal size and time: UNCHANGED, not
-//   sent. Content is not hashed (the metadata holds no content hash and reading
-//   the remote copy would cost a download); touching a file is enough to resend.
+//   sent. Content is not hashed (reading the remote copy would cost a
+//   download); touching a file is enough to resend.
+// - With `checksum` (sync --checksum), a source file present at the
+//   destination with the same size is CHANGED iff the content hashes differ
+//   (SyncEntry::content_hash, BLAKE2b-256 of the plaintext; modification times
+//   are not compared); a side without a hash (a file stored without
+//   --checksum, or by an older client) counts as CHANGED, so it is sent once
+//   and its hash recorded. Different sizes are CHANGED without hashing.
 // - A source folder absent at the destination is created (mkdir), parents first.
 // - With `delete_extra`, destination entries absent at the source are DELETED
 //   (files and folders, children before their folder). Renames are a delete and
@@ -35,6 +41,9 @@ struct SyncEntry {
   int64_t modified_unix_nanos = 0;
   uint32_t mode = 0;
   std::string id;  // remote side: the object or folder id
+  // BLAKE2b-256 of the content (client::ContentHasher), empty = unknown. Local
+  // side: filled by the caller for --checksum; remote: from the metadata.
+  std::string content_hash;
 };
 
 // Relative path -> entry; a std::map, so parents sort before their children.
@@ -60,6 +69,10 @@ struct SyncPlan {
 };
 
 absl::StatusOr<SyncPlan> PlanSync(const SyncTree& source, const SyncTree& destination,
-                                  bool delete_extra);
+                                  bool delete_extra, bool checksum = false);
+
+// Whether PlanSync would compare the file at `path` by content (same size on
+// both sides, --checksum): the caller hashes only those local files.
+bool NeedsContentHash(const SyncEntry& source, const SyncEntry& destination);
 
 }  // namespace freehold::cli

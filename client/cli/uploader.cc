@@ -151,7 +151,15 @@ absl::Status Uploader::StoreSegment(const std::string& object_id, uint64_t index
   begin.set_shard_size_bytes(seg.shard_size);
   for (const bulk::Sha256Hash& h : seg.hashes) begin.add_shard_sha256(Bytes(h));
   absl::StatusOr<v1::BeginSegmentResponse> plans = BeginWithAdmission(begin);
-  if (!plans.ok()) return plans.status();
+  if (!plans.ok()) {
+    if (resuming_ && IsCommittedSegment(plans.status(), index)) {
+      // Stored by the interrupted run: not sent again.
+      skipped_.fetch_add(1);
+      observer_->Moved(static_cast<int64_t>(seg.shard_size) * (seg.k + seg.m));
+      return absl::OkStatus();
+    }
+    return plans.status();
+  }
   const int n = seg.k + seg.m;
   std::vector<const v1::ShardPlan*> by_index(n, nullptr);
   for (const v1::ShardPlan& p : plans->shards()) {
@@ -206,8 +214,24 @@ absl::Status Uploader::StoreSegment(const std::string& object_id, uint64_t index
   return coordinator_.CommitSegment(commit);
 }
 
-absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
-  const uint64_t payload_size = client::PayloadSizeForPlaintext(in.plaintext_size);
+bool IsCommittedSegment(const absl::Status& s, uint64_t index) {
+  // object_writer.cc: FAILED_PRECONDITION "segment N is already committed"
+  // (BeginWithAdmission turns FAILED_PRECONDITION into UNAVAILABLE, message kept).
+  return (absl::IsFailedPrecondition(s) || absl::IsUnavailable(s)) &&
+         absl::StrContains(s.message(), absl::StrCat("segment ", index, " is already committed"));
+}
+
+absl::StatusOr<v1::CreateObjectResponse> Uploader::ResumedOrCreated(const UploadInput& in,
+                                                                    uint64_t payload_size) {
+  if (in.resume.has_value()) {
+    if (in.object_id.empty()) return absl::InvalidArgumentError("resume: no object id");
+    v1::CreateObjectResponse r;
+    r.set_object_id(in.object_id);
+    r.set_data_shards(static_cast<uint32_t>(in.resume->data_shards));
+    r.set_parity_shards(static_cast<uint32_t>(in.resume->parity_shards));
+    r.set_segment_size_bytes(in.resume->segment_size);
+    return r;
+  }
   v1::CreateObjectRequest create;
   create.set_encrypted_metadata(in.encrypted_metadata);
   create.set_age_header(in.age_header);
@@ -222,6 +246,16 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
         "the coordinator ignored the object id this client chose (too old a coordinator?): "
         "the file's metadata would not match its object");
   }
+  if (in.on_created) in.on_created(*created);
+  return created;
+}
+
+absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
+  const uint64_t payload_size = client::PayloadSizeForPlaintext(in.plaintext_size);
+  resuming_ = in.resume.has_value();
+  skipped_.store(0);
+  absl::StatusOr<v1::CreateObjectResponse> created = ResumedOrCreated(in, payload_size);
+  if (!created.ok()) return created.status();
   UploadResult result;
   result.object_id = created->object_id();
   result.data_shards = static_cast<int>(created->data_shards());
@@ -232,6 +266,7 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
   options.m = result.parity_shards;
   if (created->segment_size_bytes() > 0) options.segment_size = created->segment_size_bytes();
   options.threads = config_.encode_threads;
+  options.nonce = in.payload_nonce;
   observer_->Started(TotalShardBytes(payload_size, options.segment_size, options.k, options.m),
                      in.plaintext_size);
 
@@ -259,7 +294,9 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
   auto abandon = [&](absl::Status s) -> absl::Status {
     while (!tasks.empty()) (void)finish_oldest();
     // Never visible (not committed); delete its shards now rather than at GC.
-    (void)coordinator_.DeleteObject(result.object_id);
+    // Not a resumed one: it may be committed already (the interrupted run was
+    // killed after CommitObject); a pending one expires and is collected.
+    if (!resuming_) (void)coordinator_.DeleteObject(result.object_id);
     observer_->Finished(false);
     return s;
   };
@@ -298,6 +335,7 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
   if (!committed.ok()) return abandon(committed.status());
   result.payload_bytes = summary->payload_bytes;
   result.segments = summary->segments;
+  result.skipped_segments = skipped_.load();
   observer_->Finished(true);
   return result;
 }

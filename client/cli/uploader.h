@@ -20,10 +20,18 @@
 // for: the upload fails at once with the server's message (exit code 6).
 // If the upload fails, the unfinished object is deleted (best effort); it was
 // never visible.
+//
+// Resume inside a file (client/cli/upload_resume.h): with UploadInput::resume
+// the object exists already (created by an interrupted run with the same file
+// key, payload nonce and layout, so every segment encodes to the same bytes);
+// CreateObject is skipped and a segment whose BeginSegment answers "already
+// committed" is not sent again (UploadResult::skipped_segments).
 #pragma once
 
 #include <cstdint>
+#include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -32,6 +40,7 @@
 #include "client/cli/coordinator_api.h"
 #include "client/cli/storage_nodes.h"
 #include "client/cli/transfer_observer.h"
+#include "client/core/age_stream.h"
 #include "client/core/byte_io.h"
 #include "client/core/secret_bytes.h"
 #include "common/erasure/erasure.h"
@@ -52,6 +61,12 @@ struct UploadConfig {
   std::function<void(absl::Duration)> sleep;
 };
 
+// The layout CreateObject gave an object being resumed.
+struct UploadResumeLayout {
+  int data_shards = 0, parity_shards = 0;
+  uint64_t segment_size = 0;
+};
+
 struct UploadInput {
   client::ByteSource* plaintext = nullptr;  // yields exactly plaintext_size bytes
   uint64_t plaintext_size = 0;
@@ -63,6 +78,12 @@ struct UploadInput {
   // The id the metadata is sealed to (client::NewObjectId); empty = the
   // coordinator chooses.
   std::string object_id;
+  // The age payload nonce; unset = random (a resumable upload records it).
+  std::optional<client::PayloadNonce> payload_nonce;
+  // Set: resume `object_id`, created already with this layout (see above).
+  std::optional<UploadResumeLayout> resume;
+  // Called once the object is created (not when resuming), before any segment.
+  std::function<void(const v1::CreateObjectResponse&)> on_created;
 };
 
 struct UploadResult {
@@ -72,6 +93,7 @@ struct UploadResult {
   int data_shards = 0, parity_shards = 0;
   int replaced_shards = 0;
   int degraded_segments = 0;  // committed with fewer than k+m shards (repaired later)
+  uint64_t skipped_segments = 0;  // resumed: committed by an earlier run, not sent again
 };
 
 class Uploader {
@@ -84,6 +106,9 @@ class Uploader {
  private:
   struct Job;
   absl::StatusOr<v1::BeginSegmentResponse> BeginWithAdmission(const v1::BeginSegmentRequest& req);
+  // CreateObject, or (resuming) the answer it gave the interrupted run.
+  absl::StatusOr<v1::CreateObjectResponse> ResumedOrCreated(const UploadInput& in,
+                                                            uint64_t payload_size);
   absl::Status StoreSegment(const std::string& object_id, uint64_t index,
                             const erasure::EncodedSegment& seg, int* replaced, int* degraded);
   absl::StatusOr<v1::ShardReceipt> StoreShard(const std::string& object_id, uint64_t segment,
@@ -95,7 +120,12 @@ class Uploader {
   UploadConfig config_;
   TransferObserver* observer_;
   NullObserver null_observer_;
+  bool resuming_ = false;                // this Upload resumes an existing object
+  std::atomic<uint64_t> skipped_{0};     // segments found committed (resuming_)
 };
+
+// True if `s` is BeginSegment's answer for segment `index` committed already.
+bool IsCommittedSegment(const absl::Status& s, uint64_t index);
 
 // True if a RESOURCE_EXHAUSTED message from admission suggests retrying later.
 bool SuggestsRetry(absl::string_view message);

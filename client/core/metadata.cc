@@ -147,6 +147,25 @@ absl::StatusOr<OpenedMetadata> OpenObjectMetadata(const SecretBytes& key,
   return out;
 }
 
+ContentHasher::ContentHasher() {
+  static_assert(sizeof(state_) >= sizeof(crypto_generichash_state));
+  if (sodium_init() < 0) std::abort();
+  crypto_generichash_init(reinterpret_cast<crypto_generichash_state*>(state_), nullptr, 0,
+                          kContentHashBytes);
+}
+
+void ContentHasher::Update(std::span<const uint8_t> bytes) {
+  crypto_generichash_update(reinterpret_cast<crypto_generichash_state*>(state_), bytes.data(),
+                            bytes.size());
+}
+
+std::string ContentHasher::Final() {
+  std::string out(kContentHashBytes, '\0');
+  crypto_generichash_final(reinterpret_cast<crypto_generichash_state*>(state_),
+                           reinterpret_cast<unsigned char*>(out.data()), out.size());
+  return out;
+}
+
 namespace {
 
 absl::StatusOr<std::vector<uint8_t>> Seal(const SecretBytes& key, const FileMetadata& metadata,
@@ -165,9 +184,16 @@ absl::StatusOr<std::vector<uint8_t>> Seal(const SecretBytes& key, const FileMeta
   uint32_t n = static_cast<uint32_t>(metadata.name.size());
   for (int i = 0; i < 4; ++i) plain.push_back(static_cast<uint8_t>(n >> (8 * i)));
   plain.insert(plain.end(), metadata.name.begin(), metadata.name.end());
+  if (metadata.content_hash.size() != 0 && metadata.content_hash.size() != kContentHashBytes) {
+    return absl::InvalidArgumentError("metadata content hash: must be 32 bytes or empty");
+  }
   if (metadata.mode != 0) {
     plain.push_back(1);
     for (int i = 0; i < 4; ++i) plain.push_back(static_cast<uint8_t>(metadata.mode >> (8 * i)));
+  }
+  if (!metadata.content_hash.empty()) {
+    plain.push_back(2);
+    plain.insert(plain.end(), metadata.content_hash.begin(), metadata.content_hash.end());
   }
   plain.resize((plain.size() + kPad - 1) / kPad * kPad, 0);
 
@@ -210,9 +236,16 @@ absl::StatusOr<FileMetadata> Open(const SecretBytes& key, std::span<const uint8_
     return absl::InvalidArgumentError("metadata blob: malformed name length");
   }
   m.name.assign(reinterpret_cast<const char*>(p + 28), n);
-  if (28 + n + 5 <= plain.size() && p[28 + n] == 1) {
-    const uint8_t* q = p + 28 + n + 1;
+  // Optional fields, each a tag and a fixed length: 0x01 mode (4), 0x02
+  // content hash (32); a zero tag (padding) or an unknown one ends them.
+  size_t at = 28 + n;
+  if (at + 5 <= plain.size() && p[at] == 1) {
+    const uint8_t* q = p + at + 1;
     m.mode = q[0] | (q[1] << 8) | (q[2] << 16) | (uint32_t{q[3]} << 24);
+    at += 5;
+  }
+  if (at + 1 + kContentHashBytes <= plain.size() && p[at] == 2) {
+    m.content_hash.assign(reinterpret_cast<const char*>(p + at + 1), kContentHashBytes);
   }
   return m;
 }

@@ -31,10 +31,28 @@ struct FileMetadata {
   // Permission bits (st_mode & 07777); 0 = not recorded. Encoded after the name
   // as 0x01 || u32 mode only when non-zero, so blobs without it are unchanged.
   uint32_t mode = 0;
+  // BLAKE2b-256 of the plaintext (32 bytes), or empty = not recorded (`freehold
+  // sync --checksum` records it; docs/ARCHITECTURE.md#sync). Encoded after the
+  // mode as 0x02 || 32 bytes only when present; readers that predate it stop at
+  // the tag they do not know, so blobs stay readable both ways.
+  std::string content_hash;
   bool operator==(const FileMetadata&) const = default;
 };
 
 inline constexpr size_t kMaxMetadataNameBytes = 4096;
+inline constexpr size_t kContentHashBytes = 32;
+
+// BLAKE2b-256 (crypto_generichash, unkeyed) of a whole plaintext, as recorded in
+// FileMetadata::content_hash. Use ContentHasher for streams.
+class ContentHasher {
+ public:
+  ContentHasher();
+  void Update(std::span<const uint8_t> bytes);
+  std::string Final();  // kContentHashBytes bytes; call once
+
+ private:
+  alignas(64) unsigned char state_[384];
+};
 
 // The 32-byte metadata key of an identity.
 SecretBytes MetadataKey(const X25519Identity& identity);

@@ -104,5 +104,39 @@ TEST(ObjectMetadataTest, BoundToItsObjectAndOldFormatStillReads) {
   EXPECT_NE(std::string("89ab").find(a[19]), std::string::npos);
 }
 
+TEST(MetadataTest, ContentHashRoundTripsWithAndWithoutMode) {
+  X25519Identity id = GenerateIdentity();
+  SecretBytes key = MetadataKey(id);
+  const std::string object = "0f8fad5b-d9cb-469f-a165-70867728950e";
+  // The hash of a stream equals that of the whole, and differs for one byte.
+  const std::string text = "the same size, another byte";
+  ContentHasher whole;
+  whole.Update(AsBytes(text));
+  const std::string h = whole.Final();
+  ASSERT_EQ(h.size(), kContentHashBytes);
+  ContentHasher parts;
+  parts.Update(AsBytes(text.substr(0, 5)));
+  parts.Update(AsBytes(text.substr(5)));
+  EXPECT_EQ(parts.Final(), h);
+  std::string edited = text;
+  edited[3] ^= 1;
+  ContentHasher other;
+  other.Update(AsBytes(edited));
+  EXPECT_NE(other.Final(), h);
+  for (uint32_t mode : {0u, 0640u}) {
+    FileMetadata m{"a.txt", text.size(), 1, 2, mode, h};
+    ASSERT_OK_AND_ASSIGN(auto blob, SealObjectMetadata(key, m, object));
+    ASSERT_OK_AND_ASSIGN(OpenedMetadata back, OpenObjectMetadata(key, blob, object));
+    EXPECT_EQ(back.metadata, m) << mode;
+    // Without a hash the field stays empty (blobs of older clients).
+    m.content_hash.clear();
+    ASSERT_OK_AND_ASSIGN(blob, SealObjectMetadata(key, m, object));
+    ASSERT_OK_AND_ASSIGN(back, OpenObjectMetadata(key, blob, object));
+    EXPECT_EQ(back.metadata, m) << mode;
+  }
+  FileMetadata bad{"a.txt", 1, 1, 2, 0, "short"};
+  EXPECT_THAT(SealObjectMetadata(key, bad, object), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace freehold::client

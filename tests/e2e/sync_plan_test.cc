@@ -80,5 +80,33 @@ TEST(SyncPlanTest, EmptyTreesAndIdenticalTreesDoNothing) {
   EXPECT_EQ(same->unchanged_files, 1u);
 }
 
+TEST(SyncPlanTest, ChecksumComparesContentOfSameSizedFiles) {
+  auto hashed = [](uint64_t size, int64_t mtime, std::string hash) {
+    SyncEntry e = File(size, mtime, "id");
+    e.content_hash = std::move(hash);
+    return e;
+  };
+  const std::string h1(32, 'a'), h2(32, 'b');
+  const SyncTree src = {{"edited", hashed(3, 7, h1)},   {"same", hashed(3, 7, h1)},
+                        {"touched", hashed(3, 9, h1)},  {"unhashed", hashed(3, 7, h1)},
+                        {"resized", hashed(4, 7, h1)}};
+  const SyncTree dst = {{"edited", hashed(3, 7, h2)},   {"same", hashed(3, 7, h1)},
+                        {"touched", hashed(3, 7, h1)},  {"unhashed", hashed(3, 7, "")},
+                        {"resized", hashed(3, 7, h1)}};
+  // Size and time alone: only the resized and the touched file.
+  absl::StatusOr<SyncPlan> plain = PlanSync(src, dst, false);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_THAT(Steps(*plain), ::testing::ElementsAre("update resized", "update touched"));
+  // By content: the edited one (same size and time), the one without a
+  // recorded hash, the resized one; not the touched one.
+  absl::StatusOr<SyncPlan> sums = PlanSync(src, dst, false, /*checksum=*/true);
+  ASSERT_TRUE(sums.ok()) << sums.status();
+  EXPECT_THAT(Steps(*sums),
+              ::testing::ElementsAre("update edited", "update resized", "update unhashed"));
+  EXPECT_EQ(sums->unchanged_files, 2u);
+  EXPECT_TRUE(NeedsContentHash(src.at("edited"), dst.at("edited")));
+  EXPECT_FALSE(NeedsContentHash(src.at("resized"), dst.at("resized")));
+}
+
 }  // namespace
 }  // namespace freehold::cli

@@ -4,7 +4,8 @@
 // device syncs the same tree down, then follows remote changes; get -r resumes;
 // a sync killed (SIGKILL) mid-transfer, run again, does not send the objects
 // committed before the kill and ends complete and byte-exact; --json events
-// parse and a pipe gets one summary line.
+// parse and a pipe gets one summary line; put/get of many files and -r give
+// the same progress (quiet in pipes, --events); --checksum finds in-place edits.
 #include <dirent.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -320,6 +321,147 @@ TEST_F(SyncTest, KilledMidTransferResumesWithoutResendingCommittedObjects) {
   CliResult get = alice->Run({"sync", "fh:/tree", back});
   ASSERT_EQ(get.exit_code, 0) << get.Describe();
   ExpectSameTree(src, back);
+}
+
+// Flips one byte of `path` in place and puts its modification time back: the
+// same size and time, another content.
+void EditInPlaceKeepingSizeAndTime(const std::string& path, off_t at) {
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
+  const int fd = ::open(path.c_str(), O_RDWR);
+  ASSERT_GE(fd, 0) << path;
+  char c = 0;
+  ASSERT_EQ(::pread(fd, &c, 1, at), 1);
+  c = static_cast<char>(c ^ 0x5a);
+  ASSERT_EQ(::pwrite(fd, &c, 1, at), 1);
+  ASSERT_EQ(::close(fd), 0);
+  SetMtime(path, static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
+  struct stat after;
+  ASSERT_EQ(::stat(path.c_str(), &after), 0);
+  ASSERT_EQ(after.st_size, st.st_size);
+}
+
+TEST_F(SyncTest, ChecksumFindsAFileEditedInPlaceWithTheSameSizeAndTime) {
+  auto alice = SignUp("alice");
+  const std::string src = alice->File("src");
+  ASSERT_EQ(::mkdir(src.c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((src + "/d").c_str(), 0755), 0);
+  WriteRandomFile(src + "/small.txt", 1000, 1);     // inline
+  WriteRandomFile(src + "/d/big.bin", 300000, 2);   // sharded
+  WriteRandomFile(src + "/same.txt", 700, 3);
+  CliResult up = alice->Run({"--json", "sync", "--checksum", src, "fh:/c"});
+  ASSERT_EQ(up.exit_code, 0) << up.Describe();
+  EXPECT_EQ(Events(up.out).back()["transferred"], 3) << up.out;
+  // Nothing changed: the recorded hashes match, nothing is sent.
+  const std::set<std::string> before = LiveObjectIds();
+  CliResult same = alice->Run({"--json", "sync", "--checksum", src, "fh:/c"});
+  ASSERT_EQ(same.exit_code, 0) << same.Describe();
+  EXPECT_EQ(Events(same.out).back()["transferred"], 0) << same.out;
+  EXPECT_EQ(Events(same.out).back()["unchanged"], 3) << same.out;
+  EXPECT_EQ(LiveObjectIds(), before);
+
+  EditInPlaceKeepingSizeAndTime(src + "/small.txt", 500);
+  EditInPlaceKeepingSizeAndTime(src + "/d/big.bin", 200000);
+  // Size and time alone cannot see the edits...
+  CliResult blind = alice->Run({"--json", "sync", src, "fh:/c"});
+  ASSERT_EQ(blind.exit_code, 0) << blind.Describe();
+  EXPECT_EQ(Events(blind.out).back()["transferred"], 0) << blind.out;
+  // ...--checksum sends exactly the edited files.
+  CliResult sums = alice->Run({"--json", "sync", "--checksum", src, "fh:/c"});
+  ASSERT_EQ(sums.exit_code, 0) << sums.Describe();
+  const std::map<std::string, std::string> edited = {{"small.txt", "update"},
+                                                     {"d/big.bin", "update"}};
+  EXPECT_EQ(Actions(Events(sums.out), "file"), edited) << sums.out;
+  // The replacements carry their hash: run again, nothing to send.
+  CliResult settled = alice->Run({"--json", "sync", "--checksum", src, "fh:/c"});
+  ASSERT_EQ(settled.exit_code, 0) << settled.Describe();
+  EXPECT_EQ(Events(settled.out).back()["transferred"], 0) << settled.out;
+
+  // Down: a local copy edited in place the same way is found and restored.
+  const std::string copy = alice->File("copy");
+  CliResult down = alice->Run({"sync", "fh:/c", copy});
+  ASSERT_EQ(down.exit_code, 0) << down.Describe();
+  ExpectSameTree(src, copy);
+  EditInPlaceKeepingSizeAndTime(copy + "/same.txt", 10);
+  CliResult down_blind = alice->Run({"--json", "sync", "fh:/c", copy});
+  ASSERT_EQ(down_blind.exit_code, 0) << down_blind.Describe();
+  EXPECT_EQ(Events(down_blind.out).back()["transferred"], 0) << down_blind.out;
+  CliResult down_sums = alice->Run({"--json", "sync", "-c", "fh:/c", copy});
+  ASSERT_EQ(down_sums.exit_code, 0) << down_sums.Describe();
+  const std::map<std::string, std::string> restored = {{"same.txt", "update"}};
+  EXPECT_EQ(Actions(Events(down_sums.out), "file"), restored) << down_sums.out;
+  ExpectSameTree(src, copy);
+}
+
+TEST_F(SyncTest, ManyFileCommandsAreQuietInPipesAndGiveJsonEvents) {
+  auto alice = SignUp("alice");
+  const std::string src = alice->File("p");
+  ASSERT_EQ(::mkdir(src.c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((src + "/sub").c_str(), 0755), 0);
+  WriteRandomFile(src + "/one.txt", 1000, 1);
+  WriteRandomFile(src + "/sub/two.bin", 300000, 2);  // sharded
+  WriteRandomFile(src + "/three.txt", 50, 3);
+  auto no_terminal_output = [](const CliResult& r) {
+    EXPECT_EQ(r.out.find('\r'), std::string::npos) << r.Describe();
+    EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.Describe();
+    EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.Describe();
+    EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.Describe();
+  };
+
+  // A pipe: no progress line, one summary line with files, bytes, time and rate.
+  CliResult put = alice->Run({"put", "-r", src, "/p"});
+  ASSERT_EQ(put.exit_code, 0) << put.Describe();
+  no_terminal_output(put);
+  EXPECT_EQ(std::count(put.out.begin(), put.out.end(), '\n'), 1) << put.Describe();
+  EXPECT_THAT(put.out, HasSubstr("3 of 3 files stored (294.0 KiB)"));
+  EXPECT_THAT(put.out, HasSubstr("/s, "));  // "(x MiB/s, y files/s)"
+  EXPECT_THAT(put.out, HasSubstr(" files/s)"));
+
+  // --events: start, one "file" event per file, summary.
+  const std::string back = alice->File("back");
+  CliResult get = alice->Run({"get", "-r", "--events", "/p", back});
+  ASSERT_EQ(get.exit_code, 0) << get.Describe();
+  no_terminal_output(get);
+  std::vector<nlohmann::json> ev = Events(get.out);
+  ASSERT_EQ(ev.size(), 5u) << get.out;
+  EXPECT_EQ(ev.front()["event"], "start");
+  EXPECT_EQ(ev.front()["files"], 3);
+  EXPECT_EQ(ev.front()["bytes"], 301050);
+  std::set<std::string> paths;
+  for (size_t i = 1; i + 1 < ev.size(); ++i) {
+    EXPECT_EQ(ev[i]["event"], "file") << ev[i];
+    paths.insert(ev[i]["path"].get<std::string>());
+  }
+  EXPECT_EQ(paths, (std::set<std::string>{back + "/one.txt", back + "/sub/two.bin",
+                                          back + "/three.txt"}));
+  EXPECT_EQ(ev.back()["event"], "summary");
+  EXPECT_EQ(ev.back()["files"], 3);
+  EXPECT_EQ(ev.back()["bytes"], 301050);
+  EXPECT_GT(ev.back()["seconds"].get<double>(), 0);
+  ExpectSameTree(src, back);
+
+  // put FILE... and get NAME...: the same, plus one line per file in a pipe.
+  CliResult many = alice->Run({"put", src + "/one.txt", src + "/sub/two.bin"});
+  ASSERT_EQ(many.exit_code, 0) << many.Describe();
+  no_terminal_output(many);
+  EXPECT_EQ(std::count(many.out.begin(), many.out.end(), '\n'), 3) << many.Describe();
+  EXPECT_THAT(many.out, HasSubstr("2 of 2 files stored"));
+  CliResult many_ev = alice->Run({"put", "--events", src + "/three.txt"});
+  ASSERT_EQ(many_ev.exit_code, 0) << many_ev.Describe();
+  ev = Events(many_ev.out);
+  ASSERT_EQ(ev.size(), 3u) << many_ev.out;
+  EXPECT_EQ(ev[1]["event"], "file");
+  EXPECT_EQ(ev[1]["bytes"], 50);
+  EXPECT_EQ(ev[2]["event"], "summary");
+  const std::string dir = alice->File("dir");
+  ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
+  CliResult get_many = alice->Run({"get", "--events", "one.txt", "two.bin", "-o", dir});
+  ASSERT_EQ(get_many.exit_code, 0) << get_many.Describe();
+  ev = Events(get_many.out);
+  ASSERT_EQ(ev.size(), 4u) << get_many.out;
+  EXPECT_EQ(ev.back()["files"], 2);
+  EXPECT_EQ(ev.back()["bytes"], 301000);
+  EXPECT_TRUE(ReadFile(dir + "/two.bin") == ReadFile(src + "/sub/two.bin"));
 }
 
 }  // namespace
