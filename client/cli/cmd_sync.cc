@@ -17,6 +17,11 @@
 // Changed remote files are replaced as put -r --overwrite does: stored under a
 // temporary name hash, the old one deleted (to the trash), the new one renamed
 // into place.
+//
+// Shared folders: once a sync up has stored its files, the keyed trees it wrote
+// into get keys and wraps as after put -r (SyncFolderKeysAfterChange), so the
+// folders' readers open the new entries; in org mode a folder whose key is stale
+// after a member's removal is re-keyed first (docs/PROTOCOL.md 9.4).
 #include <dirent.h>
 #include <fcntl.h>
 #include <sodium.h>

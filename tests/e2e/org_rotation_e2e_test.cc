@@ -7,7 +7,8 @@
 // the coordinator stores after the removal: a file put into an existing folder, a new
 // folder name, the folder's new key and the new file's wrap open with none of them. The
 // remaining members read and find by path both what was written before and after; an
-// outsider the folder was shared with still reads all of it.
+// outsider the folder was shared with still reads all of it. The same holds for a file
+// that `sync` up writes into the shared folder (branch orgkeys2).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
