@@ -20,6 +20,11 @@
 // Changed remote files are replaced as put -r --overwrite does: stored under a
 // temporary name hash, the old one deleted (to the trash), the new one renamed
 // into place.
+//
+// Shared folders: once a sync up has stored its files, the keyed trees it wrote
+// into get keys and wraps as after put -r (SyncFolderKeysAfterChange), so the
+// folders' readers open the new entries; in org mode a folder whose key is stale
+// after a member's removal is re-keyed first (docs/PROTOCOL.md 9.4).
 #include <dirent.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -38,6 +43,7 @@
 #include "client/cli/commands.h"
 #include "client/cli/exit_codes.h"
 #include "client/cli/file_io.h"
+#include "client/cli/folder_share_ops.h"
 #include "client/cli/format.h"
 #include "client/cli/progress.h"
 #include "client/cli/remote_tree.h"
@@ -279,6 +285,7 @@ void PrintPlan(const Context& ctx, const SyncPlan& plan, TreeProgress& progress)
 struct Opened {
   CoordinatorApi* coordinator = nullptr;
   client::X25519Identity identity;
+  FolderKeyOwner key_owner;  // org mode: the organization's key generations
 };
 
 absl::StatusOr<Opened> OpenUser(Context& ctx) {
@@ -288,7 +295,34 @@ absl::StatusOr<Opened> OpenUser(Context& ctx) {
   if (!coordinator.ok()) return coordinator.status();
   absl::StatusOr<client::X25519Identity> identity = (*user)->Identity(ctx.Passwords());
   if (!identity.ok()) return identity.status();
-  return Opened{*coordinator, *std::move(identity)};
+  return Opened{*coordinator, *std::move(identity), FolderKeyOwnerOf(ctx)};
+}
+
+// After a sync up wrote below `top` (its remote folder, "" = root): as put -r does,
+// the keyed trees it wrote into get their keys (SyncFolderKeysAfterChange): readers of
+// a shared folder open the new entries, and in org mode a folder whose key is stale
+// after a member's removal is re-keyed first, so the new wraps open with nothing the
+// removed member held (docs/PROTOCOL.md 9.4). For the root, each top-level folder
+// the sync holds (`folder_ids`, by relative path) is one tree.
+absl::Status SyncSharedKeys(Opened& o, RemoteTree& tree, const std::string& top,
+                            const std::map<std::string, std::string>& folder_ids) {
+  std::vector<std::string> trees;
+  if (!top.empty()) {
+    trees.push_back(top);
+  } else {
+    for (const auto& [rel, id] : folder_ids) {
+      if (!rel.empty() && rel.find('/') == std::string::npos) trees.push_back(id);
+    }
+  }
+  for (const std::string& id : trees) {
+    absl::StatusOr<KeySync> k =
+        SyncFolderKeysAfterChange(*o.coordinator, tree, o.identity, id, o.key_owner);
+    if (!k.ok()) {
+      return WithContext(k.status(), "giving the new entries their keys for the folder's readers "
+                                     "(stored; `freehold share --list FOLDER` retries later)");
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status SyncUp(Context& ctx, const SyncArgs& args, const std::string& local,
@@ -300,7 +334,7 @@ absl::Status SyncUp(Context& ctx, const SyncArgs& args, const std::string& local
   if (absl::Status s = ScanLocal(ctx, local, "", 0, &source); !s.ok()) return s;
   absl::StatusOr<Opened> o = OpenUser(ctx);
   if (!o.ok()) return o.status();
-  RemoteTree tree(*o->coordinator, o->identity, ctx.ExtraIdentities());
+  RemoteTree tree(*o->coordinator, o->identity, o->key_owner.more);
   const std::string remote_path = JoinRemotePath(remote);
 
   // The remote folder: created (with its parents) unless --dry-run.
@@ -464,6 +498,12 @@ absl::Status SyncUp(Context& ctx, const SyncArgs& args, const std::string& local
   }
   for (; i < steps.size(); ++i) {
     if (absl::Status s = remove(steps[i]); !s.ok()) return fail(steps[i].path, s);
+  }
+  if (absl::Status s = SyncSharedKeys(*o, tree, top, folder_ids); !s.ok()) {
+    progress.Error("", s);
+    progress.Finish(SummaryText(true, counts, *plan, progress.ElapsedSeconds()),
+                    SummaryJson(counts, *plan, local, remote_path, true));
+    return s;
   }
   progress.Finish(SummaryText(true, counts, *plan, progress.ElapsedSeconds()),
                   SummaryJson(counts, *plan, local, remote_path, true));

@@ -1,7 +1,7 @@
 // End to end (issues 20 and 21): sharing and public links of folders with the
 // real CLI, coordinator, accounts, six storage daemons and PostgreSQL. A folder
 // shared with bob: he lists and downloads its tree (names opened from the entry
-// wraps under the folder key), reads a file added to it later, reads nothing
+// wraps under the folder key), reads files added to it later (put -r, sync up), reads nothing
 // outside it; a second device of the owner sees the share list; unshare refuses
 // bob; a folder link downloads the tree without an account and stops working
 // with link --disable; bad inputs get precise errors.
@@ -97,17 +97,24 @@ TEST_F(FolderShareTest, SharedFolderTreeLaterFilesUnshareLinkAndErrors) {
   EXPECT_NE(stranger.exit_code, 0);
   EXPECT_THAT(stranger.err, HasSubstr("not shared with you"));
 
-  // Files added later (put -r merging into the folder, mkdir) are readable by bob.
+  // Files added later (put -r merging into the folder, mkdir, sync up into a folder
+  // below it) are readable by bob.
   MakeDir(alice->File("more"));
   const std::string late = WriteRandomFile(alice->File("more/late.txt"), 2000, 5);
   ASSERT_EQ(alice->Run({"put", "-r", alice->File("more"), "/docs"}).exit_code, 0);
   ASSERT_EQ(alice->Run({"mkdir", "/docs/sub/new"}).exit_code, 0);
+  MakeDir(alice->File("up"));
+  const std::string synced = WriteRandomFile(alice->File("up/synced.txt"), 1500, 6);
+  CliResult up = alice->Run({"sync", alice->File("up"), "fh:/docs/sub"});
+  ASSERT_EQ(up.exit_code, 0) << up.Describe();
   std::set<std::string> grown = tree;
   grown.insert("late.txt");
   grown.insert("sub/new/");
+  grown.insert("sub/synced.txt");
   EXPECT_EQ(SharedPaths(Json(*bob, {"shared", "ls", docs})), grown);
   ASSERT_EQ(bob->Run({"shared", "get", docs, "-o", bob->File("docs2")}).exit_code, 0);
   EXPECT_EQ(ReadFile(bob->File("docs2/late.txt")), late);
+  EXPECT_EQ(ReadFile(bob->File("docs2/sub/synced.txt")), synced);
 
   // A second device of alice sees the share list from the server.
   auto laptop = std::make_unique<CliUser>(cluster().accounts_address(),
