@@ -324,6 +324,104 @@ TEST_F(DrainPgTest, AStoppedUploadsPendingShardsAreRetargetedOnceItsGrantsExpire
   ASSERT_OK(writer_->CommitObject(owner, b.object_id, 1).status());
 }
 
+// Issue 23: a client that stored every shard, but commits only after its PUT grants
+// expired and a drain re-targeted one pending shard, used to get INVALID_ARGUMENT for the
+// whole commit ("not signed by node ..."). The stale receipt proves a copy that is queued
+// for deletion: it does not count, the rest commit degraded (>= --commit-min-shards) and
+// the re-targeted shard is MISSING, which the repair loop rebuilds.
+TEST_F(DrainPgTest, ACommitWithAStaleReceiptOfARetargetedShardCommitsDegradedAndRepairRebuildsIt) {
+  config_.repair_after = absl::ZeroDuration();
+  Wire();
+  WireWorkers();
+  AddNodes(8);
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  // Every shard stored on the nodes first chosen: receipts signed by them.
+  const std::vector<std::string> stale =
+      ReceiptsFor(b.targets, b.input.shard_size_bytes, b.input.shard_sha256);
+  const std::string node_id = b.targets.shards[0].node_id;
+  ASSERT_OK(registry_->SetState(node_id, NodeState::kDraining));
+  clock_.Advance(config_.grant_ttl + absl::Seconds(1));
+  HeartbeatAll();
+  ASSERT_OK_AND_ASSIGN(DrainReport report, drains_->RunOnce());
+  ASSERT_EQ(report.retargeted_pending, 1);
+  const std::string moved_to = SegmentOf(b.object_id).shards[0].node_id;
+  ASSERT_NE(moved_to, node_id);
+
+  int missing = -1;
+  ASSERT_OK(writer_->CommitSegment(owner, {b.object_id, 0, stale}, &missing));
+  EXPECT_EQ(missing, 1);
+  ASSERT_OK(writer_->CommitObject(owner, b.object_id, 1).status());
+  SegmentRecord committed = SegmentOf(b.object_id);
+  EXPECT_TRUE(committed.committed);
+  EXPECT_EQ(committed.shards[0].state, ShardState::kMissing);
+  EXPECT_EQ(committed.shards[0].node_id, moved_to);
+  for (size_t i = 1; i < committed.shards.size(); ++i) {
+    EXPECT_EQ(committed.shards[i].state, ShardState::kHealthy) << i;
+    EXPECT_EQ(committed.shards[i].node_id, b.targets.shards[i].node_id) << i;
+  }
+  // The repair loop rebuilds it, never onto the node being drained.
+  RepairWorker repair(*store_, clock_, config_, *placement_, *grants_, *monitor_, *daemons_,
+                      log_);
+  ASSERT_OK_AND_ASSIGN(RepairReport repaired, repair.RunOnce());
+  EXPECT_EQ(repaired.rebuilt_shards, 1);
+  committed = SegmentOf(b.object_id);
+  EXPECT_EQ(committed.shards[0].state, ShardState::kHealthy);
+  EXPECT_NE(committed.shards[0].node_id, node_id);
+  EXPECT_EQ(DoublePlaced(committed), "");
+}
+
+// Below --commit-min-shards once the stale receipts are not counted: a precise
+// FAILED_PRECONDITION naming each re-targeted shard and its new node, nothing committed;
+// the client begins again and commits with receipts from the new nodes.
+TEST_F(DrainPgTest, TooFewValidReceiptsAfterRetargetingAreFailedPreconditionNamingTheShards) {
+  AddNodes(8);
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  const std::vector<std::string> stale =
+      ReceiptsFor(b.targets, b.input.shard_size_bytes, b.input.shard_sha256);
+  // k+1 of k+m needed: two drained nodes leave k valid receipts.
+  ASSERT_EQ(b.targets.shards.size(), 6u);
+  ASSERT_EQ(config_.CommitMinShards(), 5);
+  const std::string first = b.targets.shards[0].node_id;
+  const std::string second = b.targets.shards[1].node_id;
+  ASSERT_OK(registry_->SetState(first, NodeState::kDraining));
+  ASSERT_OK(registry_->SetState(second, NodeState::kDraining));
+  clock_.Advance(config_.grant_ttl + absl::Seconds(1));
+  HeartbeatAll();
+  ASSERT_OK_AND_ASSIGN(DrainReport report, drains_->RunOnce());
+  ASSERT_EQ(report.retargeted_pending, 2);
+  const SegmentRecord moved = SegmentOf(b.object_id);
+
+  absl::Status s = writer_->CommitSegment(owner, {b.object_id, 0, stale});
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_NE(s.message().find("shard 0 (moved from node " + first + " to node " +
+                             moved.shards[0].node_id + ")"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.message().find("shard 1 (moved from node " + second + " to node " +
+                             moved.shards[1].node_id + ")"),
+            std::string::npos)
+      << s;
+  EXPECT_FALSE(SegmentOf(b.object_id).committed);
+
+  // A receipt signed by a node the shard never was on is still INVALID_ARGUMENT.
+  std::vector<std::string> forged = stale;
+  forged[2] = Receipt(NodeById(first), ShardKey(b.object_id, 0, 2), b.input.shard_size_bytes,
+                      b.input.shard_sha256[2]);
+  EXPECT_THAT(writer_->CommitSegment(owner, {b.object_id, 0, forged}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+
+  // Retrying as the message says: fresh grants for the new nodes, then a full commit.
+  ASSERT_OK_AND_ASSIGN(SegmentTargets again, writer_->BeginSegment(owner, b.input));
+  int missing = -1;
+  ASSERT_OK(writer_->CommitSegment(
+      owner,
+      {b.object_id, 0, ReceiptsFor(again, b.input.shard_size_bytes, b.input.shard_sha256)},
+      &missing));
+  EXPECT_EQ(missing, 0);
+}
+
 TEST_F(DrainPgTest, AnUploadThatBeganAgainKeepsItsPendingShardsOnADrainingNode) {
   AddNodes(7);
   Caller owner = NewAccount();
