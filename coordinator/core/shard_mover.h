@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/logging.h"
+#include "coordinator/core/byte_rate_limiter.h"
 #include "coordinator/core/config.h"
 #include "coordinator/core/durability_metrics.h"
 #include "coordinator/core/durability_store.h"
@@ -25,20 +26,6 @@
 #include "coordinator/core/store.h"
 
 namespace freehold::coordinator {
-
-// Shared bandwidth budget: Acquire(n) waits until n more bytes fit in `bytes_per_second`
-// (a token bucket holding at most one second of bytes). Thread-safe.
-class ByteRateLimiter {
- public:
-  explicit ByteRateLimiter(double bytes_per_second) : rate_(bytes_per_second) {}
-  void Acquire(uint64_t bytes);
-
- private:
-  const double rate_;
-  absl::Mutex mu_;
-  double available_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::Time last_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
-};
 
 struct MoveResult {
   bool moved = false;      // false: nothing to do (shard gone, moved or not healthy)

@@ -3,6 +3,8 @@
 #include <grpcpp/grpcpp.h>
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/secure_compare.h"
@@ -77,7 +79,7 @@ absl::StatusOr<std::string> GrpcShardTransfer::Write(const std::string& address,
   constexpr size_t kChunk = 1 << 20;
   for (size_t off = 0; open && off < bytes.size(); off += kChunk) {
     v1::PutShardRequest chunk;
-    chunk.set_data(bytes.substr(off, kChunk));
+    chunk.set_data(bytes.data() + off, std::min(kChunk, bytes.size() - off));
     open = writer->Write(chunk);
   }
   writer->WritesDone();
