@@ -1,7 +1,8 @@
 // Moves one committed shard from a node to another without ever lowering the segment's
-// redundancy (docs/ARCHITECTURE.md#10-keeping-data-alive): copy first (GetShard from the
-// node itself, PutShard to the target; a rebuild from k other shards when the node does
-// not answer), verify the target's receipt, then in one transaction point the manifest
+// redundancy (docs/ARCHITECTURE.md#10-keeping-data-alive): copy first (the target pulls
+// it from the node itself with ShardCopy.CopyShard, --direct-copy; else GetShard from the
+// node and PutShard to the target through the coordinator; a rebuild from k other shards
+// when the node does not answer), verify the target's receipt, then in one transaction point the manifest
 // at the target, record the move and queue the deletion on the old node. Used by drains
 // and rebalancing. Thread-safe.
 #pragma once
@@ -30,6 +31,7 @@ namespace freehold::coordinator {
 struct MoveResult {
   bool moved = false;      // false: nothing to do (shard gone, moved or not healthy)
   bool copied = false;     // from the node itself; false = rebuilt from k others
+  bool direct = false;     // copied daemon to daemon (ShardTransfer::Copy)
   std::string to_node_id;
   uint64_t bytes = 0;      // bytes written to the target
 };

@@ -520,5 +520,84 @@ TEST_F(DrainPgTest, ARepairWhoseTargetReceivedAnotherShardMeanwhileIsRefusedAndR
   EXPECT_NE(after.shards[2].node_id, rotten);
 }
 
+// Repair runs up to --repair-parallelism segments at once (here 3 of the segments a node
+// that went down held): never more, every one repaired once, none double-placed.
+class ConcurrencyProbe : public ShardRebuilder {
+ public:
+  explicit ConcurrencyProbe(ShardRebuilder& inner) : inner_(inner) {}
+  absl::StatusOr<std::vector<std::string>> Rebuild(const RebuildRequest& request) override {
+    {
+      absl::MutexLock lock(&mu_);
+      ++active_;
+      ++calls_;
+      max_active_ = std::max(max_active_, active_);
+    }
+    absl::SleepFor(absl::Milliseconds(150));  // a rebuild takes a while: they overlap
+    absl::StatusOr<std::vector<std::string>> out = inner_.Rebuild(request);
+    absl::MutexLock lock(&mu_);
+    --active_;
+    return out;
+  }
+  int max_active() {
+    absl::MutexLock lock(&mu_);
+    return max_active_;
+  }
+  int calls() {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+ private:
+  ShardRebuilder& inner_;
+  absl::Mutex mu_;
+  int active_ ABSL_GUARDED_BY(mu_) = 0;
+  int max_active_ ABSL_GUARDED_BY(mu_) = 0;
+  int calls_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+TEST_F(DrainPgTest, RepairRebuildsAtMostRepairParallelismSegmentsAtOnceAndEachOnce) {
+  config_.repair_after = absl::ZeroDuration();
+  config_.durability.repair_parallelism = 3;
+  Wire();
+  WireWorkers();
+  AddNodes(8);
+  Caller owner = NewAccount();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_OK_AND_ASSIGN(std::string id, UploadObject(owner, 1000));
+    ids.push_back(id);
+  }
+  const auto [dead, held] = Busiest();
+  ASSERT_GE(held, 4u);  // more segments than threads
+  // It goes silent; the others heartbeat: its shards are due for repair at once.
+  clock_.Advance(config_.node_down_after + absl::Seconds(1));
+  for (const TestNode& n : nodes_) {
+    if (n.id != dead) ASSERT_OK(Heartbeat(n).status());
+  }
+  ASSERT_OK(registry_->MarkSilentNodesDown().status());
+  ASSERT_EQ(StateOf(dead), NodeState::kDown);
+  ConcurrencyProbe probe(*daemons_);
+  RepairWorker repair(*store_, clock_, config_, *placement_, *grants_, *monitor_, probe, log_);
+  ASSERT_OK_AND_ASSIGN(RepairReport report, repair.RunOnce());
+  EXPECT_EQ(report.repaired_segments, static_cast<int>(held));
+  EXPECT_EQ(report.rebuilt_shards, static_cast<int>(held));
+  EXPECT_EQ(report.failed_segments, 0);
+  EXPECT_EQ(probe.calls(), static_cast<int>(held));
+  EXPECT_LE(probe.max_active(), 3);
+  EXPECT_GE(probe.max_active(), 2) << "no two segments were rebuilt at once";
+  for (const std::string& id : ids) {
+    const SegmentRecord s = SegmentOf(id);
+    EXPECT_EQ(DoublePlaced(s), "") << id;
+    for (const ShardRecord& r : s.shards) {
+      EXPECT_NE(r.node_id, dead) << id;
+      EXPECT_EQ(r.state, ShardState::kHealthy) << id;
+    }
+  }
+  // Nothing left to do.
+  ASSERT_OK_AND_ASSIGN(report, repair.RunOnce());
+  EXPECT_EQ(report.repaired_segments, 0);
+  EXPECT_EQ(probe.calls(), static_cast<int>(held));
+}
+
 }  // namespace
 }  // namespace freehold::coordinator::testing
