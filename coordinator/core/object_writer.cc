@@ -429,7 +429,8 @@ absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegme
       if (!retargeted.empty()) {
         return absl::FailedPreconditionError(absl::StrCat(
             "receipts for ", stored, " of ", n, " shards; at least ", min_stored,
-            " are needed to commit; re-targeted after the upload's PUT grants expired: ",
+            " are needed to commit; moved to another node since their receipts were signed "
+            "(re-targeted once the upload's PUT grants expired, or replaced): ",
             retargeted,
             " (the old node's copy is deleted; BeginSegment again for grants to the new "
             "nodes); missing receipt for ",
