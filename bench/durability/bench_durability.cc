@@ -5,7 +5,9 @@
 //     the reference;
 //   - drain: a node set DRAINING until it is RETIRED (bytes it held / seconds);
 //   - repair: a daemon killed; from the moment it is marked down until no segment is
-//     degraded (bytes rebuilt / seconds);
+//     degraded: bytes rebuilt / seconds, and the bytes repair moved (k shards read per
+//     shard rebuilt, plus the shard written) / seconds, which is what is compared with
+//     the plain read (bytes moved through GetShard) as the target's figure;
 //   - audit: AuditShard over every shard of one daemon; that daemon's CPU seconds per TB
 //     audited, beside libsodium BLAKE2b-256 over the same bytes in this process.
 // Prints `figure: NAME VALUE` lines. FREEHOLD_BENCH_MIB (default 256) is the payload.
@@ -138,7 +140,8 @@ TEST_F(DurabilityBench, Figures) {
   segment_size_ = "16MiB";
   ASSERT_NO_FATAL_FAILURE(StartCluster(
       8, {"--audits=false", "--rebalance=false", "--repair-after", "0s", "--drain-parallelism",
-          "4", "--move-bytes-per-second", "100GiB", "--grant-ttl", "1h"}));
+          "4", "--move-bytes-per-second", "100GiB", "--repair-parallelism", "4",
+          "--grant-ttl", "1h"}));
   const std::string token = Token(NewUuid(), absl::Hours(1));
   for (int i = 0; i < mib / 16; ++i) {
     ASSERT_NO_FATAL_FAILURE(Upload(token, PseudoRandomBytes(16 << 20, 1000 + i)));
@@ -238,8 +241,15 @@ TEST_F(DurabilityBench, Figures) {
     absl::SleepFor(absl::Milliseconds(20));
   }
   const double repair_seconds = absl::ToDoubleSeconds(absl::Now() - p0);
+  // One node lost: every repaired segment lost one shard, rebuilt from k = 4 read.
+  const double repair_read = 4.0 * lost_bytes, repair_written = lost_bytes;
   Figure("repair_MBps", lost_bytes / repair_seconds / 1e6);
   Figure("repair_over_plain_read", lost_bytes / repair_seconds / read_rate);
+  Figure("repair_read_MBps", repair_read / repair_seconds / 1e6);
+  Figure("repair_written_MBps", repair_written / repair_seconds / 1e6);
+  Figure("repair_moved_MBps", (repair_read + repair_written) / repair_seconds / 1e6);
+  Figure("repair_moved_over_plain_read",
+         (repair_read + repair_written) / repair_seconds / read_rate);
   Figure("repair_seconds_to_full_redundancy", repair_seconds);
 
   // Audit CPU on one live daemon: every shard it holds, 3 rounds.

@@ -28,6 +28,13 @@ absl::Status DurabilitySettings::Validate() const {
   if (!(move_bytes_per_second >= 1024)) {
     return absl::InvalidArgumentError("--move-bytes-per-second must be at least 1KiB");
   }
+  if (repair_parallelism < 1 || repair_parallelism > 64) {
+    return absl::InvalidArgumentError("--repair-parallelism must be in 1..64");
+  }
+  if (!(repair_bytes_per_second == 0 || repair_bytes_per_second >= 1024)) {
+    return absl::InvalidArgumentError(
+        "--repair-bytes-per-second must be 0 (unbounded) or at least 1KiB");
+  }
   if (rebalance_shards_per_tick < 0 || rebalance_shards_per_tick > 10000) {
     return absl::InvalidArgumentError("--rebalance-shards-per-tick must be in 0..10000");
   }

@@ -23,6 +23,18 @@ struct DurabilitySettings {
   bool drains = true;        // --drains: move the shards of DRAINING nodes away
   int drain_parallelism = 4;  // shards moved at once, 1..64
   double move_bytes_per_second = 64.0 * 1024 * 1024;  // drains + rebalancing together
+  // --direct-copy: a move's target daemon pulls the shard from the source daemon
+  // (ShardCopy.CopyShard) instead of the bytes passing through the coordinator; any
+  // failure falls back to the copy through the coordinator.
+  bool direct_copy = true;
+
+  // Repair (RepairWorker): --repair-parallelism segments rebuilt at once, each reading its
+  // k sources in parallel and writing its targets in parallel; --repair-bytes-per-second
+  // bounds the bytes repair reads plus writes (k + rebuilt shards per segment), 0 = no
+  // bound. Separate from --move-bytes-per-second: repair restores lost redundancy and
+  // must not wait behind a rebalance.
+  int repair_parallelism = 4;          // 1..64
+  double repair_bytes_per_second = 0;  // 0 (unbounded) or >= 1KiB
 
   bool rebalance = true;                  // --rebalance
   int rebalance_shards_per_tick = 16;     // moves per loop tick, 0..10000

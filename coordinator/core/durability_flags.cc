@@ -27,6 +27,14 @@ void AddDurabilityFlags(CLI::App& app, DurabilitySettings* d) {
   AddFlag(app, "--drain-parallelism", &d->drain_parallelism, "shards moved at once");
   AddByteRateFlag(app, "--move-bytes-per-second", &d->move_bytes_per_second,
                   "bandwidth of drains and rebalancing together (e.g. 64MiB)");
+  AddFlag(app, "--direct-copy", &d->direct_copy,
+          "drains and rebalancing copy a shard daemon to daemon (the target pulls it from "
+          "the source with a signed GET grant); --direct-copy=false routes every byte through "
+          "the coordinator");
+  AddFlag(app, "--repair-parallelism", &d->repair_parallelism,
+          "segments repaired at once (each reads its k shards in parallel)");
+  AddByteRateFlag(app, "--repair-bytes-per-second", &d->repair_bytes_per_second,
+                  "bandwidth of repair, bytes read plus written (e.g. 128MiB; 0 = unbounded)");
   AddFlag(app, "--rebalance", &d->rebalance,
           "move shards onto joining nodes (--rebalance=false disables)");
   AddFlag(app, "--rebalance-shards-per-tick", &d->rebalance_shards_per_tick,

@@ -298,6 +298,31 @@ absl::StatusOr<ShardTarget> ObjectWriter::ReplaceShardTarget(const Caller& calle
   return target;
 }
 
+absl::StatusOr<std::optional<std::string>> ObjectWriter::StaleReceipt(
+    MetadataTxn& txn, const SegmentRecord& segment, int index, const std::string& token,
+    const ClaimsCodec& codec) {
+  const ShardRecord& shard = segment.shards[index];
+  absl::StatusOr<Receipt> peek = PeekReceipt(token, codec);
+  if (!peek.ok()) return std::optional<std::string>();
+  FH_ASSIGN_OR_RETURN(std::vector<std::string> previous,
+                      txn.segments().PreviousNodes(segment.object_id, segment.segment, index));
+  if (std::find(previous.begin(), previous.end(), peek->node_id) == previous.end()) {
+    return std::optional<std::string>();
+  }
+  FH_ASSIGN_OR_RETURN(std::vector<Node> signer, txn.nodes().GetMany({peek->node_id}));
+  if (signer.size() != 1) return std::optional<std::string>();
+  absl::StatusOr<Receipt> receipt = VerifyReceipt(token, signer[0].public_key, codec);
+  if (!receipt.ok() || receipt->node_id != peek->node_id ||
+      receipt->shard_key != ShardKey(segment.object_id, segment.segment, index) ||
+      receipt->size_bytes != segment.shard_size_bytes ||
+      !SecureEquals(receipt->sha256, shard.sha256)) {
+    return std::optional<std::string>();  // not a genuine receipt for the shard begun
+  }
+  return std::optional<std::string>(absl::StrCat("shard ", index, " (moved from node ",
+                                                 peek->node_id, " to node ", shard.node_id,
+                                                 ")"));
+}
+
 absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegmentInput& in,
                                          int* missing_shards) {
   FH_ASSIGN_OR_RETURN(const std::string object_id, CanonicalUuid(in.object_id, "object_id"));
@@ -309,6 +334,7 @@ absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegme
   const ClaimsCodec& codec = grants_.codec();
   int missing = 0;
   std::string missing_list;
+  std::string retargeted;
   FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
     missing = 0;
     FH_ASSIGN_OR_RETURN(ObjectRecord object, LoadOwned(txn, caller, object_id));
@@ -323,6 +349,8 @@ absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegme
 
     const int n = static_cast<int>(segment->shards.size());
     std::vector<bool> have(n, false);
+    std::vector<bool> stale_seen(n, false);
+    retargeted.clear();  // "shard i (moved from node X to node Y)", ...
     std::map<std::string, std::string> node_keys;
     {
       std::vector<std::string> ids;
@@ -346,6 +374,23 @@ absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegme
       if (have[index]) {
         return absl::InvalidArgumentError(
             absl::StrCat(where, " repeats the receipt for shard ", index));
+      }
+      if (peek->node_id != shard.node_id) {
+        // A receipt from a node the shard was moved off (re-targeted after the upload's
+        // PUT grants expired, or replaced): that node's copy is queued for deletion, so
+        // the receipt proves nothing durable. It does not count, and does not fail the
+        // whole commit either (StaleReceipt says which it is).
+        FH_ASSIGN_OR_RETURN(std::optional<std::string> stale,
+                            StaleReceipt(txn, *segment, index, in.receipts[r], codec));
+        if (stale.has_value()) {
+          if (stale_seen[index]) {
+            return absl::InvalidArgumentError(
+                absl::StrCat(where, " repeats the receipt for shard ", index));
+          }
+          stale_seen[index] = true;
+          absl::StrAppend(&retargeted, retargeted.empty() ? "" : ", ", *stale);
+          continue;
+        }
       }
       auto it = node_keys.find(shard.node_id);
       if (it == node_keys.end()) {
@@ -381,6 +426,16 @@ absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegme
     }
     const int min_stored = std::min(n, config_.CommitMinShards());
     if (stored < min_stored) {
+      if (!retargeted.empty()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "receipts for ", stored, " of ", n, " shards; at least ", min_stored,
+            " are needed to commit; moved to another node since their receipts were signed "
+            "(re-targeted once the upload's PUT grants expired, or replaced): ",
+            retargeted,
+            " (the old node's copy is deleted; BeginSegment again for grants to the new "
+            "nodes); missing receipt for ",
+            absent));
+      }
       return absl::FailedPreconditionError(absl::StrCat(
           "receipts for ", stored, " of ", n, " shards; at least ", min_stored,
           " are needed to commit (missing receipt for ", absent, ")"));
@@ -403,7 +458,8 @@ absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegme
               {{"object_id", object_id},
                {"segment", segment_index},
                {"missing_shards", missing},
-               {"missing", missing_list}});
+               {"missing", missing_list},
+               {"stale_receipts", retargeted}});
   }
   return absl::OkStatus();
 }

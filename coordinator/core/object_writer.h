@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,11 @@ class ObjectWriter {
 
   // Each receipt must be signed by the node its shard was placed on, for its
   // key, with the size and hash begun (INVALID_ARGUMENT naming the shard and why).
+  // A genuine receipt from a node the shard was moved off since (re-targeted by a
+  // drain once the upload's PUT grants expired, or replaced by ReplaceShardTarget)
+  // is stale: that copy is queued for deletion, so it is not counted, and the shard is
+  // treated as one without receipt (MISSING if the rest still commit; if they do not,
+  // the FAILED_PRECONDITION names each re-targeted shard and its new node).
   // Receipts for all k+m shards commit a complete segment; for at least
   // config.CommitMinShards() of them (default k+1) a degraded one: the shards
   // without receipt are recorded MISSING, which the repair loop rebuilds at once,
@@ -117,6 +123,14 @@ class ObjectWriter {
                                           int64_t segment_count);
 
  private:
+  // A description of the move ("shard i (moved from node X to node Y)") when `token` is
+  // a genuine receipt for shard `index` as begun, signed by a node the shard was moved
+  // off; nullopt for anything else (the caller's checks then name the problem).
+  static absl::StatusOr<std::optional<std::string>> StaleReceipt(MetadataTxn& txn,
+                                                                 const SegmentRecord& segment,
+                                                                 int index,
+                                                                 const std::string& token,
+                                                                 const ClaimsCodec& codec);
   // Loads the object for update and checks owner and upload state.
   absl::StatusOr<ObjectRecord> LoadUpload(MetadataTxn& txn, const Caller& caller,
                                           const std::string& object_id, absl::Time now);

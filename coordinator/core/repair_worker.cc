@@ -1,8 +1,10 @@
 #include "coordinator/core/repair_worker.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "common/secure_compare.h"
@@ -23,7 +25,11 @@ RepairWorker::RepairWorker(MetadataStore& store, Clock& clock, const Coordinator
       grants_(grants),
       monitor_(monitor),
       rebuilder_(rebuilder),
-      log_(std::move(log)) {}
+      log_(std::move(log)) {
+  if (config_.durability.repair_bytes_per_second > 0) {
+    limiter_ = std::make_unique<ByteRateLimiter>(config_.durability.repair_bytes_per_second);
+  }
+}
 
 absl::StatusOr<RepairReport> RepairWorker::RunOnce(int limit) {
   FH_ASSIGN_OR_RETURN(RepairPlan plan, monitor_.Plan(limit));
@@ -52,8 +58,27 @@ absl::StatusOr<RepairReport> RepairWorker::RunOnce(int limit) {
          {"first_object_id", plan.unavailable.front().object_id},
          {"first_segment", plan.unavailable.front().segment}});
   }
-  for (const RepairTask& task : plan.repairable) {
-    absl::StatusOr<int> rebuilt = RepairSegment(task.segment.object_id, task.segment.segment);
+  // Distinct segments, most endangered first, taken in order by up to
+  // --repair-parallelism threads; the results are reported below in plan order.
+  const std::vector<RepairTask>& tasks = plan.repairable;
+  std::vector<absl::StatusOr<int>> results(tasks.size(), 0);
+  {
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i = next++; i < tasks.size(); i = next++) {
+        results[i] = RepairSegment(tasks[i].segment.object_id, tasks[i].segment.segment);
+      }
+    };
+    const int threads = static_cast<int>(std::min<size_t>(
+        static_cast<size_t>(std::max(1, config_.durability.repair_parallelism)), tasks.size()));
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (std::thread& t : pool) t.join();
+  }
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const RepairTask& task = tasks[i];
+    const absl::StatusOr<int>& rebuilt = results[i];
     const std::pair<std::string, int> id(task.segment.object_id, task.segment.segment);
     if (!rebuilt.ok()) {
       ++report.failed_segments;
@@ -190,6 +215,11 @@ absl::StatusOr<int> RepairWorker::RepairSegment(const std::string& object_id, in
     old_node[shard->index] = shard->node_id;
   }
 
+  if (limiter_ != nullptr) {
+    // What the rebuild moves: k shards read, the targets written.
+    limiter_->Acquire(segment->shard_size_bytes *
+                      static_cast<uint64_t>(object->data_shards + request.targets.size()));
+  }
   FH_ASSIGN_OR_RETURN(std::vector<std::string> receipts, rebuilder_.Rebuild(request));
   if (receipts.size() != request.targets.size()) {
     return absl::InternalError("rebuilder returned a receipt count that differs from the targets");

@@ -4,9 +4,12 @@
 // targets, lets a ShardRebuilder fetch k shards, decode and store the missing ones, verifies the
 // receipts like a commit and moves the shard positions in the manifest (recording the move and
 // queueing a delete on the node that lost them). Segments with fewer than k
-// healthy shards are reported as lost, never silently skipped.
+// healthy shards are reported as lost, never silently skipped. A pass repairs up to
+// --repair-parallelism segments at once (distinct segments: each commits in its own
+// transaction, re-checked against concurrent moves), within --repair-bytes-per-second.
 #pragma once
 
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -17,6 +20,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "common/logging.h"
+#include "coordinator/core/byte_rate_limiter.h"
 #include "coordinator/core/config.h"
 #include "coordinator/core/grants.h"
 #include "coordinator/core/maintenance.h"
@@ -51,8 +55,8 @@ struct RebuildRequest {
   std::vector<RebuildTarget> targets;  // shards to rebuild and where to put them
 };
 
-// Fetches k good sources, reconstructs the targets (Reed-Solomon as the
-// client encodes), checks their hashes and stores them. Thread-safe.
+// Fetches k good sources (in parallel), reconstructs the targets (Reed-Solomon as the
+// client encodes), checks their hashes and stores them (in parallel). Thread-safe.
 class ShardRebuilder {
  public:
   virtual ~ShardRebuilder() = default;
@@ -79,7 +83,8 @@ class RepairWorker {
   // Optional (may be null): freehold_segments_unrepairable. Call before RunOnce.
   void set_metrics(CoordinatorMetrics* metrics) { metrics_ = metrics; }
 
-  // One pass over at most `limit` unhealthy segments.
+  // One pass over at most `limit` unhealthy segments, most endangered first, at most
+  // config.durability.repair_parallelism of them at once.
   absl::StatusOr<RepairReport> RunOnce(int limit = 50);
 
   // Repairs one segment; returns how many shards were rebuilt (0 if nothing
@@ -96,6 +101,8 @@ class RepairWorker {
   ShardRebuilder& rebuilder_;
   Logger log_;
   CoordinatorMetrics* metrics_ = nullptr;
+  // --repair-bytes-per-second; null when unbounded.
+  std::unique_ptr<ByteRateLimiter> limiter_;
   // Warnings are logged once per state, not once per segment per tick: a segment whose
   // repair fails is logged when it first fails (again only after it succeeded), the
   // lost / unavailable counts when they change. RunOnce runs on one thread at a time.

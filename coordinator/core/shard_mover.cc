@@ -12,29 +12,6 @@
 
 namespace freehold::coordinator {
 
-void ByteRateLimiter::Acquire(uint64_t bytes) {
-  absl::MutexLock lock(&mu_);
-  double need = static_cast<double>(bytes);
-  for (;;) {
-    const absl::Time now = absl::Now();
-    if (last_ != absl::InfinitePast()) {
-      available_ = std::min(rate_, available_ + rate_ * absl::ToDoubleSeconds(now - last_));
-    } else {
-      available_ = rate_;
-    }
-    last_ = now;
-    // A request larger than one second of budget is let through once the bucket is full.
-    if (available_ >= std::min(need, rate_)) {
-      available_ -= need;
-      return;
-    }
-    const double wait = (std::min(need, rate_) - available_) / rate_;
-    mu_.Unlock();
-    absl::SleepFor(absl::Seconds(wait));
-    mu_.Lock();
-  }
-}
-
 ShardMover::ShardMover(MetadataStore& store, Clock& clock, const CoordinatorConfig& config,
                        PlacementSnapshots& placement, const GrantSigner& grants,
                        ShardTransfer& transfer, ShardRebuilder& rebuilder,
@@ -178,10 +155,26 @@ absl::StatusOr<MoveResult> ShardMover::Move(const std::string& from_node_id,
 
   limiter_.Acquire(segment->shard_size_bytes);
   std::string receipt;
-  absl::StatusOr<std::string> bytes =
-      transfer_.Read(nodes[from_node_id].address, grant(GrantOperation::kGet, from_node_id, shard.index),
-                     segment->shard_size_bytes, shard.sha256);
-  if (bytes.ok()) {
+  // Daemon to daemon first (--direct-copy): the target pulls the shard from the node
+  // itself; its receipt is verified below like any other. On any failure (an older
+  // daemon, the source not answering the target) the copy goes through here instead.
+  absl::StatusOr<std::string> direct = absl::UnimplementedError("--direct-copy=false");
+  if (config_.durability.direct_copy) {
+    direct = transfer_.Copy(nodes[target].address, grant(GrantOperation::kPut, target, shard.index),
+                            nodes[from_node_id].address,
+                            grant(GrantOperation::kGet, from_node_id, shard.index));
+  }
+  absl::StatusOr<std::string> bytes = absl::UnknownError("not read: copied directly");
+  if (!direct.ok()) {
+    bytes = transfer_.Read(nodes[from_node_id].address,
+                           grant(GrantOperation::kGet, from_node_id, shard.index),
+                           segment->shard_size_bytes, shard.sha256);
+  }
+  if (direct.ok()) {
+    receipt = *std::move(direct);
+    result.copied = true;
+    result.direct = true;
+  } else if (bytes.ok()) {
     FH_ASSIGN_OR_RETURN(receipt, transfer_.Write(nodes[target].address,
                                                  grant(GrantOperation::kPut, target, shard.index),
                                                  *bytes));
@@ -266,7 +259,8 @@ absl::StatusOr<MoveResult> ShardMover::Move(const std::string& from_node_id,
   result.to_node_id = target;
   result.bytes = segment->shard_size_bytes;
   if (metrics_ != nullptr) {
-    metrics_->Moved(reason, from_node_id, result.copied ? "copy" : "rebuild", result.bytes);
+    metrics_->Moved(reason, from_node_id,
+                    result.direct ? "direct" : (result.copied ? "copy" : "rebuild"), result.bytes);
   }
   return result;
 }

@@ -1,7 +1,8 @@
 // Moves one committed shard from a node to another without ever lowering the segment's
-// redundancy (docs/ARCHITECTURE.md#10-keeping-data-alive): copy first (GetShard from the
-// node itself, PutShard to the target; a rebuild from k other shards when the node does
-// not answer), verify the target's receipt, then in one transaction point the manifest
+// redundancy (docs/ARCHITECTURE.md#10-keeping-data-alive): copy first (the target pulls
+// it from the node itself with ShardCopy.CopyShard, --direct-copy; else GetShard from the
+// node and PutShard to the target through the coordinator; a rebuild from k other shards
+// when the node does not answer), verify the target's receipt, then in one transaction point the manifest
 // at the target, record the move and queue the deletion on the old node. Used by drains
 // and rebalancing. Thread-safe.
 #pragma once
@@ -15,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/logging.h"
+#include "coordinator/core/byte_rate_limiter.h"
 #include "coordinator/core/config.h"
 #include "coordinator/core/durability_metrics.h"
 #include "coordinator/core/durability_store.h"
@@ -26,23 +28,10 @@
 
 namespace freehold::coordinator {
 
-// Shared bandwidth budget: Acquire(n) waits until n more bytes fit in `bytes_per_second`
-// (a token bucket holding at most one second of bytes). Thread-safe.
-class ByteRateLimiter {
- public:
-  explicit ByteRateLimiter(double bytes_per_second) : rate_(bytes_per_second) {}
-  void Acquire(uint64_t bytes);
-
- private:
-  const double rate_;
-  absl::Mutex mu_;
-  double available_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::Time last_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
-};
-
 struct MoveResult {
   bool moved = false;      // false: nothing to do (shard gone, moved or not healthy)
   bool copied = false;     // from the node itself; false = rebuilt from k others
+  bool direct = false;     // copied daemon to daemon (ShardTransfer::Copy)
   std::string to_node_id;
   uint64_t bytes = 0;      // bytes written to the target
 };

@@ -29,6 +29,18 @@ class ShardTransfer {
   // PutShard with a PUT grant; the daemon's receipt token.
   virtual absl::StatusOr<std::string> Write(const std::string& address, const std::string& grant,
                                             const std::string& bytes) = 0;
+  // ShardCopy.CopyShard on the target: it pulls the shard from the source daemon with
+  // `get_grant` and stores it under `put_grant` (bytes never pass through the
+  // coordinator); the target's receipt token. Any error means nothing was stored by this
+  // call and the caller may copy through the coordinator instead (Read + Write).
+  // UNIMPLEMENTED where the seam has no direct path.
+  virtual absl::StatusOr<std::string> Copy(const std::string& target_address,
+                                           const std::string& put_grant,
+                                           const std::string& source_address,
+                                           const std::string& get_grant) {
+    (void)target_address, (void)put_grant, (void)source_address, (void)get_grant;
+    return absl::UnimplementedError("no daemon-to-daemon copy on this transfer");
+  }
 };
 
 }  // namespace freehold::coordinator

@@ -3,7 +3,10 @@
 #include <grpcpp/grpcpp.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/erasure/erasure.h"
@@ -34,6 +37,7 @@ absl::StatusOr<std::string> GrpcShardRebuilder::Fetch(const RebuildSource& sourc
   req.mutable_grant()->set_token(source.grant);
   std::unique_ptr<grpc::ClientReader<v1::GetShardResponse>> reader = stub.GetShard(&ctx, req);
   std::string bytes;
+  bytes.reserve(size);
   v1::GetShardResponse chunk;
   while (reader->Read(&chunk)) {
     bytes += chunk.data();
@@ -68,7 +72,7 @@ absl::StatusOr<std::string> GrpcShardRebuilder::Store(const RebuildTarget& targe
   constexpr size_t kChunk = 1 << 20;
   for (size_t off = 0; open && off < bytes.size(); off += kChunk) {
     v1::PutShardRequest chunk;
-    chunk.set_data(bytes.substr(off, kChunk));
+    chunk.set_data(bytes.data() + off, std::min(kChunk, bytes.size() - off));
     open = writer->Write(chunk);
   }
   writer->WritesDone();
@@ -87,15 +91,34 @@ absl::StatusOr<std::vector<std::string>> GrpcShardRebuilder::Rebuild(
   std::vector<std::string> shards(n, std::string(len, '\0'));
   std::unique_ptr<bool[]> present(new bool[n]());
   std::unique_ptr<bool[]> wanted(new bool[n]());
+  // The k sources needed are fetched at once (one stream each); a source that fails is
+  // replaced by the next healthy one in the preferred order, again all at once.
   int good = 0;
-  for (const RebuildSource& source : request.sources) {
-    if (good == request.data_shards) break;
-    if (source.index < 0 || source.index >= n) continue;
-    absl::StatusOr<std::string> bytes = Fetch(source, len);
-    if (!bytes.ok()) continue;  // try the next healthy shard
-    shards[source.index] = *std::move(bytes);
-    present[source.index] = true;
-    ++good;
+  size_t next = 0;
+  while (good < request.data_shards && next < request.sources.size()) {
+    std::vector<const RebuildSource*> batch;
+    for (; next < request.sources.size() &&
+           static_cast<int>(batch.size()) < request.data_shards - good;
+         ++next) {
+      const RebuildSource& source = request.sources[next];
+      if (source.index < 0 || source.index >= n || present[source.index]) continue;
+      bool repeated = false;
+      for (const RebuildSource* b : batch) repeated |= b->index == source.index;
+      if (!repeated) batch.push_back(&source);
+    }
+    std::vector<absl::StatusOr<std::string>> got(batch.size(), absl::UnknownError("not fetched"));
+    std::vector<std::thread> fetchers;
+    for (size_t j = 1; j < batch.size(); ++j) {
+      fetchers.emplace_back([&, j] { got[j] = Fetch(*batch[j], len); });
+    }
+    if (!batch.empty()) got[0] = Fetch(*batch[0], len);
+    for (std::thread& t : fetchers) t.join();
+    for (size_t j = 0; j < batch.size(); ++j) {
+      if (!got[j].ok()) continue;  // the next healthy shard takes its place
+      shards[batch[j]->index] = *std::move(got[j]);
+      present[batch[j]->index] = true;
+      ++good;
+    }
   }
   if (good < request.data_shards) {
     return absl::DataLossError(absl::StrCat("only ", good, " of the ", request.data_shards,
@@ -113,13 +136,25 @@ absl::StatusOr<std::vector<std::string>> GrpcShardRebuilder::Rebuild(
                                    std::span<const bool>(present.get(), n), len,
                                    std::span<const bool>(wanted.get(), n));
   if (!s.ok()) return s;
-  std::vector<std::string> receipts;
   for (const RebuildTarget& t : request.targets) {
     if (!SecureEquals(Sha256(shards[t.index]), t.sha256)) {
       return absl::DataLossError(
           absl::StrCat("rebuilt shard ", t.index, " does not match its recorded hash"));
     }
-    absl::StatusOr<std::string> receipt = Store(t, shards[t.index]);
+  }
+  // The targets are on distinct nodes (or share one only by a degraded plan): written at once.
+  std::vector<absl::StatusOr<std::string>> stored(request.targets.size(),
+                                                  absl::UnknownError("not stored"));
+  std::vector<std::thread> writers;
+  for (size_t i = 1; i < request.targets.size(); ++i) {
+    writers.emplace_back([&, i] {
+      stored[i] = Store(request.targets[i], shards[request.targets[i].index]);
+    });
+  }
+  if (!request.targets.empty()) stored[0] = Store(request.targets[0], shards[request.targets[0].index]);
+  for (std::thread& t : writers) t.join();
+  std::vector<std::string> receipts;
+  for (absl::StatusOr<std::string>& receipt : stored) {
     if (!receipt.ok()) return receipt.status();
     receipts.push_back(*std::move(receipt));
   }

@@ -3,9 +3,12 @@
 #include <grpcpp/grpcpp.h>
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/secure_compare.h"
+#include "freehold/v1/shard_copy.grpc.pb.h"
 #include "freehold/v1/storage.grpc.pb.h"
 
 namespace freehold::coordinator {
@@ -77,11 +80,30 @@ absl::StatusOr<std::string> GrpcShardTransfer::Write(const std::string& address,
   constexpr size_t kChunk = 1 << 20;
   for (size_t off = 0; open && off < bytes.size(); off += kChunk) {
     v1::PutShardRequest chunk;
-    chunk.set_data(bytes.substr(off, kChunk));
+    chunk.set_data(bytes.data() + off, std::min(kChunk, bytes.size() - off));
     open = writer->Write(chunk);
   }
   writer->WritesDone();
   grpc::Status s = writer->Finish();
+  if (!s.ok()) return FromGrpcStatus(s);
+  return resp.receipt().token();
+}
+
+absl::StatusOr<std::string> GrpcShardTransfer::Copy(const std::string& target_address,
+                                                    const std::string& put_grant,
+                                                    const std::string& source_address,
+                                                    const std::string& get_grant) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = channels_.ChannelFor(target_address);
+  if (!channel.ok()) return channel.status();
+  v1::ShardCopy::Stub stub(*channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + rpc_timeout_));
+  v1::CopyShardRequest req;
+  req.mutable_put_grant()->set_token(put_grant);
+  req.set_source_address(source_address);
+  req.mutable_source_grant()->set_token(get_grant);
+  v1::PutShardResponse resp;
+  grpc::Status s = stub.CopyShard(&ctx, req, &resp);
   if (!s.ok()) return FromGrpcStatus(s);
   return resp.receipt().token();
 }

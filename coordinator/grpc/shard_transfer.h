@@ -1,5 +1,6 @@
 // ShardTransfer over gRPC: AuditShard, GetShard (whole shard, size and SHA-256 checked)
-// and PutShard on the daemons, over the coordinator's cached channels.
+// and PutShard on the daemons, and ShardCopy.CopyShard (daemon to daemon), over the
+// coordinator's cached channels.
 #pragma once
 
 #include "coordinator/core/shard_transfer.h"
@@ -19,6 +20,9 @@ class GrpcShardTransfer : public ShardTransfer {
                                    uint64_t size_bytes, const std::string& sha256) override;
   absl::StatusOr<std::string> Write(const std::string& address, const std::string& grant,
                                     const std::string& bytes) override;
+  absl::StatusOr<std::string> Copy(const std::string& target_address, const std::string& put_grant,
+                                   const std::string& source_address,
+                                   const std::string& get_grant) override;
 
  private:
   GrpcStorageNodeClient& channels_;

@@ -35,6 +35,7 @@
 #include "services/storaged/core/shard_store.h"
 #include "services/storaged/core/storage_node.h"
 #include "services/storaged/grpc/coordinator_grpc_client.h"
+#include "services/storaged/grpc/shard_copy_service.h"
 #include "services/storaged/grpc/storage_grpc_service.h"
 
 namespace {
@@ -155,6 +156,8 @@ int main(int argc, char** argv) {
   StorageNode node(**store, grants, receipts, clock, &metrics);
   OrphanSweeper sweeper(**store, identity->node_id, clock, config.orphan_grace, &metrics, log);
   StorageGrpcService service(node, sweeper, log, tls.enabled());
+  // Daemon-to-daemon copies for drains and rebalancing (shard_copy.proto).
+  ShardCopyGrpcService copy_service(node, tls.Client(), log, tls.enabled());
 
   GrpcServerOptions server_options;
   server_options.listen_address = config.listen;
@@ -175,7 +178,7 @@ int main(int argc, char** argv) {
     builder.AddChannelArgument(GRPC_ARG_TCP_MAX_READ_CHUNK_SIZE, 8 << 20);
   };
   absl::StatusOr<std::unique_ptr<GrpcServer>> server =
-      GrpcServer::Start(server_options, {&service});
+      GrpcServer::Start(server_options, {&service, &copy_service});
   if (!server.ok()) Die(log, "cannot start the gRPC server", server.status());
 
   Scrubber scrubber(**store,

@@ -324,6 +324,104 @@ TEST_F(DrainPgTest, AStoppedUploadsPendingShardsAreRetargetedOnceItsGrantsExpire
   ASSERT_OK(writer_->CommitObject(owner, b.object_id, 1).status());
 }
 
+// Issue 23: a client that stored every shard, but commits only after its PUT grants
+// expired and a drain re-targeted one pending shard, used to get INVALID_ARGUMENT for the
+// whole commit ("not signed by node ..."). The stale receipt proves a copy that is queued
+// for deletion: it does not count, the rest commit degraded (>= --commit-min-shards) and
+// the re-targeted shard is MISSING, which the repair loop rebuilds.
+TEST_F(DrainPgTest, ACommitWithAStaleReceiptOfARetargetedShardCommitsDegradedAndRepairRebuildsIt) {
+  config_.repair_after = absl::ZeroDuration();
+  Wire();
+  WireWorkers();
+  AddNodes(8);
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  // Every shard stored on the nodes first chosen: receipts signed by them.
+  const std::vector<std::string> stale =
+      ReceiptsFor(b.targets, b.input.shard_size_bytes, b.input.shard_sha256);
+  const std::string node_id = b.targets.shards[0].node_id;
+  ASSERT_OK(registry_->SetState(node_id, NodeState::kDraining));
+  clock_.Advance(config_.grant_ttl + absl::Seconds(1));
+  HeartbeatAll();
+  ASSERT_OK_AND_ASSIGN(DrainReport report, drains_->RunOnce());
+  ASSERT_EQ(report.retargeted_pending, 1);
+  const std::string moved_to = SegmentOf(b.object_id).shards[0].node_id;
+  ASSERT_NE(moved_to, node_id);
+
+  int missing = -1;
+  ASSERT_OK(writer_->CommitSegment(owner, {b.object_id, 0, stale}, &missing));
+  EXPECT_EQ(missing, 1);
+  ASSERT_OK(writer_->CommitObject(owner, b.object_id, 1).status());
+  SegmentRecord committed = SegmentOf(b.object_id);
+  EXPECT_TRUE(committed.committed);
+  EXPECT_EQ(committed.shards[0].state, ShardState::kMissing);
+  EXPECT_EQ(committed.shards[0].node_id, moved_to);
+  for (size_t i = 1; i < committed.shards.size(); ++i) {
+    EXPECT_EQ(committed.shards[i].state, ShardState::kHealthy) << i;
+    EXPECT_EQ(committed.shards[i].node_id, b.targets.shards[i].node_id) << i;
+  }
+  // The repair loop rebuilds it, never onto the node being drained.
+  RepairWorker repair(*store_, clock_, config_, *placement_, *grants_, *monitor_, *daemons_,
+                      log_);
+  ASSERT_OK_AND_ASSIGN(RepairReport repaired, repair.RunOnce());
+  EXPECT_EQ(repaired.rebuilt_shards, 1);
+  committed = SegmentOf(b.object_id);
+  EXPECT_EQ(committed.shards[0].state, ShardState::kHealthy);
+  EXPECT_NE(committed.shards[0].node_id, node_id);
+  EXPECT_EQ(DoublePlaced(committed), "");
+}
+
+// Below --commit-min-shards once the stale receipts are not counted: a precise
+// FAILED_PRECONDITION naming each re-targeted shard and its new node, nothing committed;
+// the client begins again and commits with receipts from the new nodes.
+TEST_F(DrainPgTest, TooFewValidReceiptsAfterRetargetingAreFailedPreconditionNamingTheShards) {
+  AddNodes(8);
+  Caller owner = NewAccount();
+  ASSERT_OK_AND_ASSIGN(Begun b, BeginFirstSegment(owner, 1000));
+  const std::vector<std::string> stale =
+      ReceiptsFor(b.targets, b.input.shard_size_bytes, b.input.shard_sha256);
+  // k+1 of k+m needed: two drained nodes leave k valid receipts.
+  ASSERT_EQ(b.targets.shards.size(), 6u);
+  ASSERT_EQ(config_.CommitMinShards(), 5);
+  const std::string first = b.targets.shards[0].node_id;
+  const std::string second = b.targets.shards[1].node_id;
+  ASSERT_OK(registry_->SetState(first, NodeState::kDraining));
+  ASSERT_OK(registry_->SetState(second, NodeState::kDraining));
+  clock_.Advance(config_.grant_ttl + absl::Seconds(1));
+  HeartbeatAll();
+  ASSERT_OK_AND_ASSIGN(DrainReport report, drains_->RunOnce());
+  ASSERT_EQ(report.retargeted_pending, 2);
+  const SegmentRecord moved = SegmentOf(b.object_id);
+
+  absl::Status s = writer_->CommitSegment(owner, {b.object_id, 0, stale});
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_NE(s.message().find("shard 0 (moved from node " + first + " to node " +
+                             moved.shards[0].node_id + ")"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.message().find("shard 1 (moved from node " + second + " to node " +
+                             moved.shards[1].node_id + ")"),
+            std::string::npos)
+      << s;
+  EXPECT_FALSE(SegmentOf(b.object_id).committed);
+
+  // A receipt signed by a node the shard never was on is still INVALID_ARGUMENT.
+  std::vector<std::string> forged = stale;
+  forged[2] = Receipt(NodeById(first), ShardKey(b.object_id, 0, 2), b.input.shard_size_bytes,
+                      b.input.shard_sha256[2]);
+  EXPECT_THAT(writer_->CommitSegment(owner, {b.object_id, 0, forged}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+
+  // Retrying as the message says: fresh grants for the new nodes, then a full commit.
+  ASSERT_OK_AND_ASSIGN(SegmentTargets again, writer_->BeginSegment(owner, b.input));
+  int missing = -1;
+  ASSERT_OK(writer_->CommitSegment(
+      owner,
+      {b.object_id, 0, ReceiptsFor(again, b.input.shard_size_bytes, b.input.shard_sha256)},
+      &missing));
+  EXPECT_EQ(missing, 0);
+}
+
 TEST_F(DrainPgTest, AnUploadThatBeganAgainKeepsItsPendingShardsOnADrainingNode) {
   AddNodes(7);
   Caller owner = NewAccount();
@@ -420,6 +518,85 @@ TEST_F(DrainPgTest, ARepairWhoseTargetReceivedAnotherShardMeanwhileIsRefusedAndR
   EXPECT_EQ(after.shards[2].state, ShardState::kHealthy);
   EXPECT_NE(after.shards[2].node_id, target);
   EXPECT_NE(after.shards[2].node_id, rotten);
+}
+
+// Repair runs up to --repair-parallelism segments at once (here 3 of the segments a node
+// that went down held): never more, every one repaired once, none double-placed.
+class ConcurrencyProbe : public ShardRebuilder {
+ public:
+  explicit ConcurrencyProbe(ShardRebuilder& inner) : inner_(inner) {}
+  absl::StatusOr<std::vector<std::string>> Rebuild(const RebuildRequest& request) override {
+    {
+      absl::MutexLock lock(&mu_);
+      ++active_;
+      ++calls_;
+      max_active_ = std::max(max_active_, active_);
+    }
+    absl::SleepFor(absl::Milliseconds(150));  // a rebuild takes a while: they overlap
+    absl::StatusOr<std::vector<std::string>> out = inner_.Rebuild(request);
+    absl::MutexLock lock(&mu_);
+    --active_;
+    return out;
+  }
+  int max_active() {
+    absl::MutexLock lock(&mu_);
+    return max_active_;
+  }
+  int calls() {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+ private:
+  ShardRebuilder& inner_;
+  absl::Mutex mu_;
+  int active_ ABSL_GUARDED_BY(mu_) = 0;
+  int max_active_ ABSL_GUARDED_BY(mu_) = 0;
+  int calls_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+TEST_F(DrainPgTest, RepairRebuildsAtMostRepairParallelismSegmentsAtOnceAndEachOnce) {
+  config_.repair_after = absl::ZeroDuration();
+  config_.durability.repair_parallelism = 3;
+  Wire();
+  WireWorkers();
+  AddNodes(8);
+  Caller owner = NewAccount();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_OK_AND_ASSIGN(std::string id, UploadObject(owner, 1000));
+    ids.push_back(id);
+  }
+  const auto [dead, held] = Busiest();
+  ASSERT_GE(held, 4u);  // more segments than threads
+  // It goes silent; the others heartbeat: its shards are due for repair at once.
+  clock_.Advance(config_.node_down_after + absl::Seconds(1));
+  for (const TestNode& n : nodes_) {
+    if (n.id != dead) ASSERT_OK(Heartbeat(n).status());
+  }
+  ASSERT_OK(registry_->MarkSilentNodesDown().status());
+  ASSERT_EQ(StateOf(dead), NodeState::kDown);
+  ConcurrencyProbe probe(*daemons_);
+  RepairWorker repair(*store_, clock_, config_, *placement_, *grants_, *monitor_, probe, log_);
+  ASSERT_OK_AND_ASSIGN(RepairReport report, repair.RunOnce());
+  EXPECT_EQ(report.repaired_segments, static_cast<int>(held));
+  EXPECT_EQ(report.rebuilt_shards, static_cast<int>(held));
+  EXPECT_EQ(report.failed_segments, 0);
+  EXPECT_EQ(probe.calls(), static_cast<int>(held));
+  EXPECT_LE(probe.max_active(), 3);
+  EXPECT_GE(probe.max_active(), 2) << "no two segments were rebuilt at once";
+  for (const std::string& id : ids) {
+    const SegmentRecord s = SegmentOf(id);
+    EXPECT_EQ(DoublePlaced(s), "") << id;
+    for (const ShardRecord& r : s.shards) {
+      EXPECT_NE(r.node_id, dead) << id;
+      EXPECT_EQ(r.state, ShardState::kHealthy) << id;
+    }
+  }
+  // Nothing left to do.
+  ASSERT_OK_AND_ASSIGN(report, repair.RunOnce());
+  EXPECT_EQ(report.repaired_segments, 0);
+  EXPECT_EQ(probe.calls(), static_cast<int>(held));
 }
 
 }  // namespace

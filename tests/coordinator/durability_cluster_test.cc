@@ -19,6 +19,7 @@
 #include "common/erasure/erasure.h"
 #include "common/peer_identity.h"
 #include "coordinator/core/ids.h"
+#include "freehold/v1/shard_copy.grpc.pb.h"
 #include "tests/coordinator/cluster_fixture.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
@@ -294,6 +295,7 @@ TEST_F(DurabilityClusterTest, DrainUnderTrafficMovesEveryShardOnceAndKeepsObject
     }
   }
   uint64_t held_bytes = 0;
+  const size_t held_shards = ShardFiles(daemons_[target].data_dir).size();
   for (const auto& f : ShardFiles(daemons_[target].data_dir)) {
     held_bytes += std::filesystem::file_size(f);
   }
@@ -368,6 +370,13 @@ TEST_F(DurabilityClusterTest, DrainUnderTrafficMovesEveryShardOnceAndKeepsObject
   EXPECT_EQ(MetricSum(metrics, "freehold_shards_moved_total",
                       {"node=\"" + node_id + "\"", "method=\"rebuild\""}),
             0);
+  // Daemon to daemon (--direct-copy, the default): no byte crossed the coordinator.
+  EXPECT_EQ(MetricSum(metrics, "freehold_shards_moved_total",
+                      {"node=\"" + node_id + "\"", "method=\"direct\""}),
+            static_cast<double>(held_shards));
+  EXPECT_EQ(MetricSum(metrics, "freehold_shards_moved_total",
+                      {"node=\"" + node_id + "\"", "method=\"copy\""}),
+            0);
   std::map<std::string, v1::NodeDurability> d = Durability();
   ASSERT_TRUE(d.count(node_id));
   EXPECT_EQ(d[node_id].drain_initial_bytes(), held_bytes);
@@ -401,6 +410,88 @@ TEST_F(DurabilityClusterTest, DrainUnderTrafficMovesEveryShardOnceAndKeepsObject
     EXPECT_THAT(std::string(line), ::testing::HasSubstr(" done"));
   }
   EXPECT_TRUE(found) << table;
+}
+
+// ShardCopy.CopyShard on a real daemon: the coordinator's certificate only, every field
+// required, a source that refuses is FAILED_PRECONDITION naming it with nothing stored,
+// and a good request stores the source's exact bytes under a receipt from the target.
+TEST_F(DurabilityClusterTest, CopyShardPullsAShardFromAnotherDaemonForTheCoordinatorOnly) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(7, {"--audits=false", "--drains=false",
+                                           "--rebalance=false", "--repair=false"}));
+  const std::string owner = Token(NewUuid());
+  const std::string id = Upload(owner, PseudoRandomBytes(20 << 10, 77));  // one segment
+  ASSERT_FALSE(id.empty());
+  v1::GetObjectRequest req;
+  req.set_object_id(id);
+  v1::GetObjectResponse m;
+  ASSERT_TRUE(stub_->GetObject(Ctx(owner).get(), req, &m).ok());
+  ASSERT_EQ(m.segments_size(), 1);
+  const v1::ShardLocation& source = m.segments(0).shards(0);
+  std::string bytes;
+  ASSERT_TRUE(GetShard(source.node_address(), source.grant().token(), &bytes).ok());
+  // The daemon that holds no shard of the segment is the target.
+  std::set<std::string> used;
+  for (const auto& loc : m.segments(0).shards()) used.insert(loc.node_id());
+  std::string target_id, target_address;
+  ASSERT_OK_AND_ASSIGN(v1::ClusterStatusResponse st, Status());
+  for (const auto& n : st.nodes()) {
+    if (!used.count(n.node_id())) target_id = n.node_id(), target_address = n.address();
+  }
+  ASSERT_FALSE(target_id.empty());
+  const std::string key = ShardKey(id, 0, static_cast<int>(source.index()));
+  auto grant = [&](v1::GrantOperation op, const std::string& node_id) {
+    v1::GrantClaims claims;
+    claims.set_operation(op);
+    claims.set_shard_key(key);
+    claims.set_node_id(node_id);
+    claims.set_size_bytes(bytes.size());
+    if (op == v1::GRANT_OPERATION_PUT) claims.set_sha256(Sha256(bytes));
+    claims.set_expires_unix_seconds(absl::ToUnixSeconds(absl::Now() + absl::Minutes(10)));
+    claims.set_object_id(id);
+    claims.set_segment(0);
+    claims.set_shard_index(source.index());
+    return SignWithCoordinatorKey(claims);
+  };
+  v1::CopyShardRequest copy;
+  copy.mutable_put_grant()->set_token(grant(v1::GRANT_OPERATION_PUT, target_id));
+  copy.set_source_address(source.node_address());
+  copy.mutable_source_grant()->set_token(grant(v1::GRANT_OPERATION_GET, source.node_id()));
+  auto call = [&](const ClientTlsOptions& tls, const v1::CopyShardRequest& r,
+                  v1::PutShardResponse* resp) {
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(target_address, tls);
+    if (!channel.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "no channel");
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    return v1::ShardCopy::NewStub(*channel)->CopyShard(&ctx, r, resp);
+  };
+  const ClientTlsOptions coordinator =
+      pki_.Issue("copy-test", kRoleCoordinator, "copy-test").Client();
+  v1::PutShardResponse resp;
+  // The operator's certificate is not the coordinator's.
+  EXPECT_EQ(call(client_tls_, copy, &resp).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  v1::CopyShardRequest no_source = copy;
+  no_source.clear_source_address();
+  grpc::Status s = call(coordinator, no_source, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("source_address"));
+  // A GET grant for another node: the source refuses; nothing is stored on the target.
+  v1::CopyShardRequest refused = copy;
+  refused.mutable_source_grant()->set_token(grant(v1::GRANT_OPERATION_GET, target_id));
+  s = call(coordinator, refused, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr(source.node_address()));
+  std::string none;
+  EXPECT_EQ(GetShard(target_address, grant(v1::GRANT_OPERATION_GET, target_id), &none)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // The real thing: the target holds the source's exact bytes, with a receipt to prove it.
+  s = call(coordinator, copy, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_FALSE(resp.receipt().token().empty());
+  EXPECT_FALSE(resp.already_present());
+  std::string copied;
+  ASSERT_TRUE(GetShard(target_address, grant(v1::GRANT_OPERATION_GET, target_id), &copied).ok());
+  EXPECT_EQ(copied, bytes);
 }
 
 // A node joins placement (here: a node kept out while the data was written comes back UP,

@@ -97,6 +97,16 @@ TEST(ReputationTest, ParametersAreValidated) {
   EXPECT_TRUE(d.Validate().ok());
   d.drain_parallelism = 0;
   EXPECT_NE(d.Validate().message().find("--drain-parallelism"), std::string::npos);
+  DurabilitySettings r;
+  r.repair_parallelism = 0;
+  EXPECT_NE(r.Validate().message().find("--repair-parallelism"), std::string::npos);
+  r.repair_parallelism = 65;
+  EXPECT_NE(r.Validate().message().find("--repair-parallelism"), std::string::npos);
+  r.repair_parallelism = 8;
+  r.repair_bytes_per_second = 100;  // neither unbounded (0) nor at least 1KiB
+  EXPECT_NE(r.Validate().message().find("--repair-bytes-per-second"), std::string::npos);
+  r.repair_bytes_per_second = 0;
+  EXPECT_TRUE(r.Validate().ok());
 }
 
 TEST(AuditErrorsTest, AbsentOrCorruptFailsUnreachableIsOffline) {
