@@ -64,12 +64,14 @@ absl::StatusOr<std::vector<SegmentRecord>> PgSegments::GetMany(
     ids.push_back(object_id);
     segments.push_back(std::to_string(segment));
   }
-  return SegmentsFromRows(Exec(
-      txn_,
-      std::string(kSegmentQuery) +
-          "WHERE (s.object_id, s.segment) IN (SELECT k.o, k.s FROM unnest($1::uuid[], "
-          "$2::integer[]) AS k(o, s)) ORDER BY s.object_id, s.segment, sh.shard_index",
-      ArrayLiteral(ids), ArrayLiteral(segments)));
+  // Driven by the pairs: one primary-key lookup each, whatever the table's size.
+  std::string sql(kSegmentQuery);
+  const std::string from = "FROM segments s ";
+  sql.replace(sql.find(from), from.size(),
+              "FROM unnest($1::uuid[], $2::integer[]) AS k(oid, seg) JOIN segments s "
+              "ON s.object_id = k.oid AND s.segment = k.seg ");
+  sql += "ORDER BY s.object_id, s.segment, sh.shard_index";
+  return SegmentsFromRows(Exec(txn_, sql, ArrayLiteral(ids), ArrayLiteral(segments)));
 }
 
 absl::StatusOr<std::vector<SegmentRecord>> PgSegments::List(const std::string& object_id) {
