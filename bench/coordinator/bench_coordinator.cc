@@ -151,6 +151,11 @@ int main(int argc, char** argv) {
                   "64KiB",
                   "--log-level",
                   "warn",
+                  // The nodes are played by this driver: nothing answers audits or
+                  // moves, and failed audits would drain them mid-run.
+                  "--audits=false",
+                  "--rebalance=false",
+                  "--respread=false",
                   "--max-segments-per-batch",
                   std::to_string(std::max(256, batch)),
                   "--database-pool-size",
