@@ -68,34 +68,6 @@ absl::StatusOr<v1::CommitObjectResponse> CoordinatorApi::CommitObject(
   return resp;
 }
 
-absl::StatusOr<v1::BeginSegmentsResponse> CoordinatorApi::BeginSegments(
-    const v1::BeginSegmentsRequest& req) {
-  v1::BeginSegmentsResponse resp;
-  grpc::ClientContext ctx;
-  if (absl::Status s = Prepare(&ctx); !s.ok()) return s;
-  grpc::Status st = stub_->BeginSegments(&ctx, req, &resp);
-  if (st.error_code() == grpc::StatusCode::UNIMPLEMENTED) segment_batches_ = false;
-  if (!st.ok()) {
-    return CallFailed(st, ctx, service_, absl::StrCat("begin ", req.segments_size(), " segments"));
-  }
-  return resp;
-}
-
-absl::StatusOr<v1::CommitSegmentsResponse> CoordinatorApi::CommitSegments(
-    const v1::CommitSegmentsRequest& req) {
-  v1::CommitSegmentsResponse resp;
-  grpc::ClientContext ctx;
-  if (absl::Status s = Prepare(&ctx); !s.ok()) return s;
-  grpc::Status st = stub_->CommitSegments(&ctx, req, &resp);
-  if (st.error_code() == grpc::StatusCode::UNIMPLEMENTED) segment_batches_ = false;
-  if (!st.ok()) {
-    return CallFailed(st, ctx, service_,
-                      absl::StrCat("commit ", req.segments_size(), " segments and ",
-                                   req.objects_size(), " objects"));
-  }
-  return resp;
-}
-
 absl::StatusOr<v1::GetObjectResponse> CoordinatorApi::GetObjectPage(const std::string& object_id,
                                                                     uint32_t first_segment) {
   v1::GetObjectRequest req;

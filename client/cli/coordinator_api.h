@@ -39,12 +39,6 @@ class CoordinatorApi {
       const v1::ReportCorruptShardRequest& req);
   absl::Status CommitSegment(const v1::CommitSegmentRequest& req);
   absl::StatusOr<v1::CommitObjectResponse> CommitObject(const v1::CommitObjectRequest& req);
-  // Batched segments (docs/ARCHITECTURE.md#batched-segments): one call, one
-  // transaction, all or none. A coordinator without them answers UNIMPLEMENTED, after
-  // which segment_batches() is false and callers use the single calls.
-  absl::StatusOr<v1::BeginSegmentsResponse> BeginSegments(const v1::BeginSegmentsRequest& req);
-  absl::StatusOr<v1::CommitSegmentsResponse> CommitSegments(const v1::CommitSegmentsRequest& req);
-  bool segment_batches() const { return segment_batches_; }
   // The whole manifest: every page of its segments, joined (grants_expire_at is
   // the earliest of the pages').
   absl::StatusOr<v1::GetObjectResponse> GetObject(const std::string& object_id);
@@ -105,7 +99,6 @@ class CoordinatorApi {
   std::unique_ptr<v1::Coordinator::Stub> stub_;
   std::unique_ptr<v1::Funding::Stub> funding_;
   std::atomic<int64_t> calls_{0};
-  std::atomic<bool> segment_batches_{true};
 };
 
 }  // namespace freehold::cli

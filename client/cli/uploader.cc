@@ -143,7 +143,7 @@ absl::StatusOr<v1::ShardReceipt> Uploader::StoreShard(const std::string& object_
 
 absl::Status Uploader::StoreSegment(const std::string& object_id, uint64_t index,
                                     const erasure::EncodedSegment& seg, int* replaced,
-                                    int* degraded, v1::CommitSegmentRequest* deferred) {
+                                    int* degraded) {
   v1::BeginSegmentRequest begin;
   begin.set_object_id(object_id);
   begin.set_segment(static_cast<uint32_t>(index));
@@ -203,10 +203,6 @@ absl::Status Uploader::StoreSegment(const std::string& object_id, uint64_t index
                                    " shortly"));
     ++*degraded;
   }
-  if (deferred != nullptr) {
-    *deferred = std::move(commit);
-    return absl::OkStatus();
-  }
   return coordinator_.CommitSegment(commit);
 }
 
@@ -246,7 +242,6 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
     std::shared_ptr<absl::Status> status;
     std::shared_ptr<int> replaced;
     std::shared_ptr<int> degraded;
-    std::shared_ptr<v1::CommitSegmentRequest> commit;  // deferred commit, or null
   };
   std::deque<Task> tasks;
   // Shard buffers of finished segments, handed back to the pipeline so that
@@ -261,55 +256,6 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
     spare.push_back(std::move(t.encoded->storage));
     return *t.status;
   };
-  // Batched commits: stored segments wait in `pending` and go out by CommitSegments,
-  // `commit_batch` at a time while more segments follow, the rest with the object.
-  const uint64_t total_segments =
-      options.segment_size == 0 ? 0
-                                : (payload_size + options.segment_size - 1) / options.segment_size;
-  const bool batch_commits = config_.commit_batch_segments > 1 && coordinator_.segment_batches();
-  std::vector<v1::CommitSegmentRequest> pending;
-  uint64_t settled = 0;  // segments finished so far
-  // Commits `pending` (and with `segment_count` >= 0 the object) in one call; a
-  // coordinator without CommitSegments gets the single calls.
-  auto flush = [&](int64_t segment_count) -> absl::Status {
-    if (batch_commits && coordinator_.segment_batches()) {
-      v1::CommitSegmentsRequest req;
-      for (const v1::CommitSegmentRequest& c : pending) *req.add_segments() = c;
-      if (segment_count >= 0) {
-        v1::CommitObjectRequest* o = req.add_objects();
-        o->set_object_id(result.object_id);
-        o->set_segment_count(static_cast<uint32_t>(segment_count));
-      }
-      absl::StatusOr<v1::CommitSegmentsResponse> done = coordinator_.CommitSegments(req);
-      if (done.ok()) {
-        pending.clear();
-        return absl::OkStatus();
-      }
-      if (coordinator_.segment_batches()) return done.status();  // not UNIMPLEMENTED
-    }
-    for (const v1::CommitSegmentRequest& c : pending) {
-      if (absl::Status s = coordinator_.CommitSegment(c); !s.ok()) return s;
-    }
-    pending.clear();
-    if (segment_count < 0) return absl::OkStatus();
-    v1::CommitObjectRequest commit;
-    commit.set_object_id(result.object_id);
-    commit.set_segment_count(static_cast<uint32_t>(segment_count));
-    return coordinator_.CommitObject(commit).status();
-  };
-  // finish_oldest, then its deferred commit queued (and a full batch sent).
-  auto settle_oldest = [&]() -> absl::Status {
-    std::shared_ptr<v1::CommitSegmentRequest> commit = tasks.front().commit;
-    if (absl::Status s = finish_oldest(); !s.ok()) return s;
-    ++settled;
-    if (commit == nullptr) return absl::OkStatus();
-    pending.push_back(std::move(*commit));
-    if (static_cast<int>(pending.size()) >= std::min(config_.commit_batch_segments, 15) &&
-        settled < total_segments) {
-      return flush(-1);
-    }
-    return absl::OkStatus();
-  };
   auto abandon = [&](absl::Status s) -> absl::Status {
     while (!tasks.empty()) (void)finish_oldest();
     // Never visible (not committed); delete its shards now rather than at GC.
@@ -321,7 +267,7 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
   absl::StatusOr<client::UploadSummary> summary = client::EncodeUpload(
       *in.file_key, *in.plaintext, options, [&](client::UploadSegment& seg) -> absl::Status {
         while (static_cast<int>(tasks.size()) >= std::max(1, config_.segments_in_flight)) {
-          if (absl::Status s = settle_oldest(); !s.ok()) return s;
+          if (absl::Status s = finish_oldest(); !s.ok()) return s;
         }
         auto encoded = std::make_shared<erasure::EncodedSegment>(std::move(seg.encoded));
         seg.encoded.storage.clear();
@@ -330,28 +276,26 @@ absl::StatusOr<UploadResult> Uploader::Upload(const UploadInput& in) {
           spare.pop_back();
         }
         Task t{std::thread(), encoded, std::make_shared<absl::Status>(), std::make_shared<int>(0),
-               std::make_shared<int>(0),
-               batch_commits ? std::make_shared<v1::CommitSegmentRequest>() : nullptr};
+               std::make_shared<int>(0)};
         t.thread = std::thread([this, encoded, status = t.status, replaced = t.replaced,
-                                degraded = t.degraded, commit = t.commit, id = result.object_id,
-                                index = seg.index] {
-          *status =
-              StoreSegment(id, index, *encoded, replaced.get(), degraded.get(), commit.get());
+                                degraded = t.degraded, id = result.object_id, index = seg.index] {
+          *status = StoreSegment(id, index, *encoded, replaced.get(), degraded.get());
         });
         tasks.push_back(std::move(t));
         return absl::OkStatus();
       });
   if (!summary.ok()) return abandon(summary.status());
   while (!tasks.empty()) {
-    if (absl::Status s = settle_oldest(); !s.ok()) return abandon(s);
+    if (absl::Status s = finish_oldest(); !s.ok()) return abandon(s);
   }
   if (summary->payload_bytes != payload_size) {
     return abandon(absl::InternalError("the payload size differs from the one announced"));
   }
-  // The last segments and the object together (or CommitObject alone).
-  if (absl::Status s = flush(static_cast<int64_t>(summary->segments)); !s.ok()) {
-    return abandon(s);
-  }
+  v1::CommitObjectRequest commit;
+  commit.set_object_id(result.object_id);
+  commit.set_segment_count(static_cast<uint32_t>(summary->segments));
+  absl::StatusOr<v1::CommitObjectResponse> committed = coordinator_.CommitObject(commit);
+  if (!committed.ok()) return abandon(committed.status());
   result.payload_bytes = summary->payload_bytes;
   result.segments = summary->segments;
   observer_->Finished(true);

@@ -18,8 +18,6 @@
 // "retry-after-ms" or the message) it is retried up to `admission_retries`
 // times. A server-given wait longer than `max_admission_wait` is not waited
 // for: the upload fails at once with the server's message (exit code 6).
-// Commits are batched (UploadConfig::commit_batch_segments): the last segments and
-// the object are committed in one CommitSegments call and transaction.
 // If the upload fails, the unfinished object is deleted (best effort); it was
 // never visible.
 #pragma once
@@ -48,14 +46,6 @@ struct UploadConfig {
   // reset) is retried on the SAME node after each of these waits before the node is
   // replaced: a live daemon is not given up on because of one failed connect.
   std::vector<absl::Duration> same_node_backoff = {absl::Milliseconds(50), absl::Milliseconds(200)};
-  // Segment commits sent together (docs/ARCHITECTURE.md#batched-segments): a file's
-  // stored segments are committed this many at a time by one CommitSegments, and its
-  // last ones together with the file itself (CommitObject in the same transaction),
-  // so a file of up to this many segments needs one commit call. A file interrupted
-  // before a commit leaves at most this many stored segments uncommitted. 1 = the
-  // single calls (CommitSegment per segment, then CommitObject), as with a
-  // coordinator that lacks CommitSegments. At most 15 (the coordinator takes 16+).
-  int commit_batch_segments = 4;
   int admission_retries = 6;                             // throttled BeginSegment retries
   absl::Duration max_admission_wait = absl::Minutes(2);  // longest single wait (see above)
   // Injectable for tests; default sleeps.
@@ -94,11 +84,8 @@ class Uploader {
  private:
   struct Job;
   absl::StatusOr<v1::BeginSegmentResponse> BeginWithAdmission(const v1::BeginSegmentRequest& req);
-  // Begins, stores and commits one segment; with `deferred` its commit is not sent
-  // but written there (for a batched CommitSegments).
   absl::Status StoreSegment(const std::string& object_id, uint64_t index,
-                            const erasure::EncodedSegment& seg, int* replaced, int* degraded,
-                            v1::CommitSegmentRequest* deferred = nullptr);
+                            const erasure::EncodedSegment& seg, int* replaced, int* degraded);
   absl::StatusOr<v1::ShardReceipt> StoreShard(const std::string& object_id, uint64_t segment,
                                               int index, v1::ShardPlan plan,
                                               std::span<const uint8_t> data, int* replaced);

@@ -82,7 +82,7 @@ absl::Status CoordinatorConfig::Validate(bool require_process_fields) const {
   if (manifest_page_segments < 1 || manifest_page_segments > 10000) {
     return bad("--manifest-page-segments must be in 1..10000");
   }
-  // Clients send up to 15 segment commits and their object in one call.
+  // Clients may count on 16 items per call (a file's last segments and the file).
   if (max_segments_per_batch < 16 || max_segments_per_batch > 10000) {
     return bad("--max-segments-per-batch must be in 16..10000");
   }

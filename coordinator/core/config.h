@@ -71,7 +71,7 @@ struct CoordinatorConfig {
   int manifest_page_segments = 1000;
   // Most items (segments, and objects committed with them) one BeginSegments /
   // CommitSegments call carries (one transaction each). 256 4+2 segments make a
-  // BeginSegments answer of about 0.5 MB. 16..10000 (the CLI sends up to 16).
+  // BeginSegments answer of about 0.5 MB. 16..10000 (clients may count on 16).
   int max_segments_per_batch = 256;
 
   // --- Small objects (docs/ARCHITECTURE.md#small-objects) ---

@@ -122,63 +122,6 @@ TEST_F(SmallFilesTest, ManyFilesInOneCommandInlineAndShardedRoundTripByteForByte
   EXPECT_EQ(gone.exit_code, 4) << gone.Describe();
 }
 
-// Issue 20, batched segments: each sharded file's segment commits and its object
-// commit travel in one CommitSegments call (one transaction) -- no CommitSegment, no
-// CommitObject -- and every file reads back byte for byte. The cluster's segments are
-// 1 MiB, so the files make 1, 1 and 4 segments (the uploader commits 4 at a time).
-TEST_F(SmallFilesTest, ShardedFilesCommitTheirSegmentsAndThemselvesInOneBatchedCall) {
-  auto carol = SignUp("carol");
-  const std::vector<size_t> sizes = {70000, 300000, 3600000};
-  std::vector<std::string> args = {"--json", "put", "--concurrency", "2"};
-  std::map<std::string, std::string> data;  // name -> bytes
-  for (size_t i = 0; i < sizes.size(); ++i) {
-    const std::string name = absl::StrCat("sharded ", i, ".bin");
-    data[name] = WriteRandomFile(carol->File(name), sizes[i], static_cast<uint32_t>(70 + i));
-    args.push_back(carol->File(name));
-  }
-  const double creates = RpcCount("CreateObject");
-  const double begins = RpcCount("BeginSegment");
-  const double batches = RpcCount("CommitSegments");
-  const double single_commits = RpcCount("CommitSegment");
-  const double object_commits = RpcCount("CommitObject");
-  CliResult put = carol->Run(args);
-  ASSERT_EQ(put.exit_code, 0) << put.Describe();
-  nlohmann::json stored = nlohmann::json::parse(put.out)["stored"];
-  ASSERT_EQ(stored.size(), sizes.size()) << put.out;
-  uint64_t segments = 0;
-  std::string big_id;  // the 4-segment file
-  for (const nlohmann::json& s : stored) {
-    EXPECT_FALSE(s["inline"].get<bool>()) << s.dump();
-    segments += s["segments"].get<uint64_t>();
-    if (s["segments"].get<uint64_t>() == 4) big_id = s["id"].get<std::string>();
-  }
-  ASSERT_FALSE(big_id.empty()) << put.out;
-  EXPECT_EQ(segments, 6u) << put.out;
-  EXPECT_EQ(RpcCount("CreateObject") - creates, 3);
-  EXPECT_EQ(RpcCount("BeginSegment") - begins, 6);
-  EXPECT_EQ(RpcCount("CommitSegments") - batches, 3) << "one commit call per file";
-  EXPECT_EQ(RpcCount("CommitSegment") - single_commits, 0);
-  EXPECT_EQ(RpcCount("CommitObject") - object_commits, 0);
-  // The 4-segment object: committed, every segment committed, every shard healthy.
-  EXPECT_EQ(Sql(absl::StrCat("SELECT count(*) FROM segments s JOIN objects o USING (object_id) "
-                             "WHERE o.state = 2 AND s.committed AND o.object_id = '",
-                             big_id, "'")),
-            4);
-  EXPECT_EQ(Sql(absl::StrCat("SELECT count(*) FROM shards WHERE state = 2 AND object_id = '",
-                             big_id, "'")),
-            24);
-
-  const std::string out_dir = carol->File("back");
-  ASSERT_EQ(::mkdir(out_dir.c_str(), 0700), 0);
-  std::vector<std::string> get = {"get", "--concurrency", "2", "-o", out_dir};
-  for (const auto& [name, bytes] : data) get.push_back(name);
-  CliResult got = carol->Run(get);
-  ASSERT_EQ(got.exit_code, 0) << got.Describe();
-  for (const auto& [name, bytes] : data) {
-    EXPECT_TRUE(ReadFile(out_dir + "/" + name) == bytes) << name;
-  }
-}
-
 TEST_F(SmallFilesTest, GetByNameUsesTheNameHashNotTheListingAndOldObjectsStillResolve) {
   auto alice = SignUp("alice");
   std::vector<std::string> data;
