@@ -1,11 +1,15 @@
 // freehold-bench-coordinator: BeginSegment + CommitSegment round trips per
 // second (placement, PUT grant signing, receipt verification, manifest
 // writes) against a real freehold-coordinator process on loopback with a
-// private PostgreSQL, beside pgbench's single-row INSERT TPS on the same
-// server in the same run. The driver plays the storage daemons (it holds the
-// node keys and signs receipts), so only the coordinator is measured.
+// private PostgreSQL, then the same work through the batched calls
+// (BeginSegments + CommitSegments of --batch segments each, spanning objects of
+// 64 segments), beside pgbench's single-row INSERT TPS on the same server in the
+// same run. The driver plays the storage daemons (it holds the node keys and
+// signs receipts), so only the coordinator is measured.
 //
-//   freehold-bench-coordinator [--seconds 10] [--clients 4] [--nodes 12]
+//   freehold-bench-coordinator [--seconds 10] [--clients 4] [--nodes 12] [--batch 64]
+//
+// --batch 0 measures the single calls only.
 //
 // Prints `figure: NAME VALUE` lines.
 #include <grpcpp/grpcpp.h>
@@ -15,6 +19,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -93,12 +98,17 @@ int main(int argc, char** argv) {
   int seconds = 10;
   int clients = 4;
   int node_count = 12;
+  int batch = 64;
   CLI::App app{"freehold-bench-coordinator: BeginSegment+CommitSegment round trips vs pgbench"};
   app.add_option("--seconds", seconds, "measurement time per figure")->capture_default_str();
   app.add_option("--clients", clients, "concurrent clients (and pgbench clients)")
       ->capture_default_str();
   app.add_option("--nodes", node_count, "registered storage nodes (distinct hosts)")
       ->capture_default_str();
+  app.add_option("--batch", batch,
+                 "segments per BeginSegments/CommitSegments in the batched phase (0 = skip it)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000));
   CLI11_PARSE(app, argc, argv);
   if (sodium_init() < 0) return 1;
 
@@ -141,6 +151,13 @@ int main(int argc, char** argv) {
                   "64KiB",
                   "--log-level",
                   "warn",
+                  // The nodes are played by this driver: nothing answers audits or
+                  // moves, and failed audits would drain them mid-run.
+                  "--audits=false",
+                  "--rebalance=false",
+                  "--respread=false",
+                  "--max-segments-per-batch",
+                  std::to_string(std::max(256, batch)),
                   "--database-pool-size",
                   std::to_string(std::max(4, clients * 2))};
   absl::StatusOr<std::unique_ptr<Process>> coordinator = Process::Start(options);
@@ -190,44 +207,76 @@ int main(int argc, char** argv) {
   }
 
   freehold::TokenSigner token_signer(*accounts_key);
-  std::atomic<int64_t> round_trips{0};
+  std::atomic<int64_t> segments_done{0};
   std::atomic<int64_t> failures{0};
   std::atomic<bool> stop{false};
   const uint64_t segment = 64 << 10;  // the coordinator only sees sizes and hashes
-  auto client = [&](int c) {
+  constexpr int kSegmentsPerObject = 64;
+  auto bearer_for_new_account = [&] {
     freehold::TokenClaims claims;
     claims.audience = "freehold";
     claims.subject = fc::NewUuid();
     claims.issued_at = absl::Now() - absl::Seconds(1);
     claims.expires_at = absl::Now() + absl::Hours(1);
     claims.scopes = {"storage"};
-    const std::string bearer = "Bearer " + freehold::SignClaims(token_signer, claims);
-    fc::ProtoClaimsCodec codec;
+    return "Bearer " + freehold::SignClaims(token_signer, claims);
+  };
+  // A new object of kSegmentsPerObject segments ("" on failure).
+  auto create_object = [&](const std::string& bearer) -> std::string {
+    freehold::v1::CreateObjectRequest create;
+    create.set_age_header("hdr");
+    create.set_size_bytes(segment * kSegmentsPerObject);
+    freehold::v1::CreateObjectResponse created;
+    grpc::ClientContext cctx;
+    cctx.AddMetadata("authorization", bearer);
+    grpc::Status cs = stub->CreateObject(&cctx, create, &created);
+    if (!cs.ok()) {
+      if (failures++ == 0) std::cerr << "CreateObject: " << cs.error_message() << "\n";
+      return "";
+    }
+    return created.object_id();
+  };
+  auto begin_request = [&](int c, const std::string& object_id, int s) {
+    freehold::v1::BeginSegmentRequest begin;
+    begin.set_object_id(object_id);
+    begin.set_segment(s);
+    begin.set_segment_size_bytes(segment);
+    begin.set_shard_size_bytes(segment / 4);
+    for (int i = 0; i < 6; ++i) {
+      std::string h(32, static_cast<char>(c));
+      h[0] = static_cast<char>(i);
+      h[1] = static_cast<char>(s);
+      begin.add_shard_sha256(h);
+    }
+    return begin;
+  };
+  // The receipts the placed nodes would sign for `plan`.
+  auto commit_request = [&](const freehold::v1::BeginSegmentRequest& begin,
+                            const freehold::v1::BeginSegmentResponse& plan) {
+    freehold::v1::CommitSegmentRequest commit;
+    commit.set_object_id(begin.object_id());
+    commit.set_segment(begin.segment());
+    for (const auto& p : plan.shards()) {
+      fc::Receipt r;
+      r.node_id = p.node_id();
+      r.shard_key = p.shard_key();
+      r.size_bytes = segment / 4;
+      r.sha256 = begin.shard_sha256(p.index());
+      r.stored_at = absl::Now();
+      commit.add_receipts()->set_token(
+          freehold::TokenSigner(nodes.at(p.node_id()).key)
+              .Sign(fc::ProtoClaimsCodec::EncodeReceipt(r), fc::kReceiptContext));
+    }
+    return commit;
+  };
+  // Single calls: each round trip is Begin + Commit of one segment.
+  auto single_client = [&](int c) {
+    const std::string bearer = bearer_for_new_account();
     while (!stop.load()) {
-      // One object of 64 segments; each round trip is Begin + Commit of one segment.
-      freehold::v1::CreateObjectRequest create;
-      create.set_age_header("hdr");
-      create.set_size_bytes(segment * 64);
-      freehold::v1::CreateObjectResponse created;
-      grpc::ClientContext cctx;
-      cctx.AddMetadata("authorization", bearer);
-      grpc::Status cs = stub->CreateObject(&cctx, create, &created);
-      if (!cs.ok()) {
-        if (failures++ == 0) std::cerr << "CreateObject: " << cs.error_message() << "\n";
-        continue;
-      }
-      for (int s = 0; s < 64 && !stop.load(); ++s) {
-        freehold::v1::BeginSegmentRequest begin;
-        begin.set_object_id(created.object_id());
-        begin.set_segment(s);
-        begin.set_segment_size_bytes(segment);
-        begin.set_shard_size_bytes(segment / 4);
-        for (int i = 0; i < 6; ++i) {
-          std::string h(32, static_cast<char>(c));
-          h[0] = static_cast<char>(i);
-          h[1] = static_cast<char>(s);
-          begin.add_shard_sha256(h);
-        }
+      const std::string object_id = create_object(bearer);
+      if (object_id.empty()) continue;
+      for (int s = 0; s < kSegmentsPerObject && !stop.load(); ++s) {
+        freehold::v1::BeginSegmentRequest begin = begin_request(c, object_id, s);
         freehold::v1::BeginSegmentResponse plan;
         grpc::ClientContext bctx;
         bctx.AddMetadata("authorization", bearer);
@@ -236,20 +285,7 @@ int main(int argc, char** argv) {
           if (failures++ == 0) std::cerr << "BeginSegment: " << bs.error_message() << "\n";
           break;
         }
-        freehold::v1::CommitSegmentRequest commit;
-        commit.set_object_id(created.object_id());
-        commit.set_segment(s);
-        for (const auto& p : plan.shards()) {
-          fc::Receipt r;
-          r.node_id = p.node_id();
-          r.shard_key = p.shard_key();
-          r.size_bytes = segment / 4;
-          r.sha256 = begin.shard_sha256(p.index());
-          r.stored_at = absl::Now();
-          commit.add_receipts()->set_token(
-              freehold::TokenSigner(nodes.at(p.node_id()).key)
-                  .Sign(fc::ProtoClaimsCodec::EncodeReceipt(r), fc::kReceiptContext));
-        }
+        freehold::v1::CommitSegmentRequest commit = commit_request(begin, plan);
         freehold::v1::CommitSegmentResponse done;
         grpc::ClientContext mctx;
         mctx.AddMetadata("authorization", bearer);
@@ -258,25 +294,78 @@ int main(int argc, char** argv) {
           if (failures++ == 0) std::cerr << "CommitSegment: " << ms.error_message() << "\n";
           break;
         }
-        round_trips++;
+        segments_done++;
       }
     }
   };
-  std::vector<std::thread> threads;
-  const absl::Time start = absl::Now();
-  for (int c = 0; c < clients; ++c) threads.emplace_back(client, c);
-  absl::SleepFor(absl::Seconds(seconds));
-  stop = true;
-  for (auto& t : threads) t.join();
-  const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
-  const double rate = static_cast<double>(round_trips.load()) / elapsed;
+  // Batched calls: `batch` consecutive segments per BeginSegments + CommitSegments,
+  // spanning objects (a new object every kSegmentsPerObject segments).
+  auto batch_client = [&](int c) {
+    const std::string bearer = bearer_for_new_account();
+    std::string object_id;
+    int next = kSegmentsPerObject;
+    while (!stop.load()) {
+      freehold::v1::BeginSegmentsRequest begins;
+      while (begins.segments_size() < batch) {
+        if (next == kSegmentsPerObject) {
+          object_id = create_object(bearer);
+          if (object_id.empty()) return;
+          next = 0;
+        }
+        *begins.add_segments() = begin_request(c, object_id, next++);
+      }
+      freehold::v1::BeginSegmentsResponse plans;
+      grpc::ClientContext bctx;
+      bctx.AddMetadata("authorization", bearer);
+      grpc::Status bs = stub->BeginSegments(&bctx, begins, &plans);
+      if (!bs.ok() || plans.segments_size() != batch) {
+        if (failures++ == 0) std::cerr << "BeginSegments: " << bs.error_message() << "\n";
+        return;
+      }
+      freehold::v1::CommitSegmentsRequest commits;
+      for (int i = 0; i < batch; ++i) {
+        *commits.add_segments() = commit_request(begins.segments(i), plans.segments(i));
+      }
+      freehold::v1::CommitSegmentsResponse done;
+      grpc::ClientContext mctx;
+      mctx.AddMetadata("authorization", bearer);
+      grpc::Status ms = stub->CommitSegments(&mctx, commits, &done);
+      if (!ms.ok()) {
+        if (failures++ == 0) std::cerr << "CommitSegments: " << ms.error_message() << "\n";
+        return;
+      }
+      segments_done += batch;
+    }
+  };
+  // Runs `clients` copies of `body` for `seconds`; segments committed per second.
+  auto measure = [&](const std::function<void(int)>& body) {
+    segments_done = 0;
+    stop = false;
+    std::vector<std::thread> threads;
+    const absl::Time start = absl::Now();
+    for (int c = 0; c < clients; ++c) threads.emplace_back(body, c);
+    absl::SleepFor(absl::Seconds(seconds));
+    stop = true;
+    for (auto& t : threads) t.join();
+    return static_cast<double>(segments_done.load()) /
+           absl::ToDoubleSeconds(absl::Now() - start);
+  };
+  const double rate = measure(single_client);
+  const double batched = batch > 0 ? measure(batch_client) : 0;
   (void)(*coordinator)->Stop();
 
   const double tps = PgbenchInsertTps(*db, clients, seconds, dir);
-  std::printf("clients: %d, nodes: %d, k+m: 4+2, seconds: %d, failures: %lld\n", clients,
-              node_count, seconds, static_cast<long long>(failures.load()));
+  std::printf("clients: %d, nodes: %d, k+m: 4+2, seconds: %d, batch: %d, failures: %lld\n",
+              clients, node_count, seconds, batch, static_cast<long long>(failures.load()));
   std::printf("figure: coordinator_begin_commit_per_second %.1f\n", rate);
+  if (batch > 0) {
+    std::printf("figure: coordinator_batched_segments_per_second %.1f\n", batched);
+    if (rate > 0) std::printf("figure: batched_over_single %.2f\n", batched / rate);
+  }
   std::printf("figure: pgbench_single_row_insert_tps %.1f\n", tps);
-  if (tps > 0) std::printf("figure: begin_commit_per_pgbench_insert %.3f\n", rate / tps);
+  if (tps > 0) {
+    std::printf("figure: begin_commit_per_pgbench_insert %.3f\n", rate / tps);
+    if (batch > 0) std::printf("figure: batched_segments_per_pgbench_insert %.3f\n", batched / tps);
+  }
   return failures.load() == 0 ? 0 : 1;
 }

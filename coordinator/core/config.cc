@@ -82,6 +82,10 @@ absl::Status CoordinatorConfig::Validate(bool require_process_fields) const {
   if (manifest_page_segments < 1 || manifest_page_segments > 10000) {
     return bad("--manifest-page-segments must be in 1..10000");
   }
+  // Clients may count on 16 items per call (a file's last segments and the file).
+  if (max_segments_per_batch < 16 || max_segments_per_batch > 10000) {
+    return bad("--max-segments-per-batch must be in 16..10000");
+  }
   if (inline_batch_max_objects < 1 || inline_batch_max_objects > 10000) {
     return bad("--inline-batch-max-objects must be in 1..10000");
   }

@@ -69,6 +69,10 @@ struct CoordinatorConfig {
   // 1000 keeps a page near 2.5 MB, far below the 16 MiB message limit, for any
   // object size (1 TiB of 64 MiB segments is 17 pages). 1..10000.
   int manifest_page_segments = 1000;
+  // Most items (segments, and objects committed with them) one BeginSegments /
+  // CommitSegments call carries (one transaction each). 256 4+2 segments make a
+  // BeginSegments answer of about 0.5 MB. 16..10000 (clients may count on 16).
+  int max_segments_per_batch = 256;
 
   // --- Small objects (docs/ARCHITECTURE.md#small-objects) ---
   // Objects whose age payload is at most this many bytes may be stored inline in

@@ -67,6 +67,8 @@ void AddCoordinatorFlags(CLI::App& app, CoordinatorConfig* c) {
                   "PostgreSQL instead of as shards (0 = never; at most 64KiB)");
   AddFlag(app, "--manifest-page-segments", &c->manifest_page_segments,
           "most segments one GetObject answer carries (the client pages the rest)");
+  AddFlag(app, "--max-segments-per-batch", &c->max_segments_per_batch,
+          "most segments per BeginSegments / CommitSegments call (one transaction each)");
   AddFlag(app, "--inline-batch-max-objects", &c->inline_batch_max_objects,
           "most objects per PutInlineObjects");
   AddByteSizeFlag(app, "--inline-batch-max-size", &c->inline_batch_max_bytes,

@@ -11,11 +11,12 @@
 #include "common/status.h"
 #include "coordinator/core/folders.h"
 #include "coordinator/core/ids.h"
+#include "coordinator/core/internal/upload_rules.h"
 #include "coordinator/core/manifest_rules.h"
 #include "coordinator/core/small_objects.h"
 
 namespace freehold::coordinator {
-namespace {
+namespace upload_internal {
 
 absl::StatusOr<int> SegmentIndex(int64_t value, absl::string_view field) {
   if (value < 0 || value > std::numeric_limits<int32_t>::max()) {
@@ -51,7 +52,42 @@ std::map<std::string, std::string> AddressesOf(const std::vector<Node>& nodes) {
   return out;
 }
 
-}  // namespace
+absl::StatusOr<absl::Time> CommitLoaded(MetadataTxn& txn, ObjectRecord& object,
+                                        int64_t segment_count, absl::Time now) {
+  const uint64_t expected = SegmentCount(object.size_bytes, object.segment_size_bytes);
+  if (static_cast<uint64_t>(segment_count) != expected) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "segment_count is ", segment_count, " but the object's ", object.size_bytes,
+        " bytes make ", expected, " segments of ", object.segment_size_bytes, " bytes"));
+  }
+  if (object.state == ObjectState::kCommitted) return object.committed_at.value_or(now);
+  FH_RETURN_IF_ERROR(CheckUploading(object, now));
+  FH_ASSIGN_OR_RETURN(std::vector<SegmentRecord> segments, txn.segments().List(object.object_id));
+  std::vector<bool> committed(expected, false);
+  for (const SegmentRecord& s : segments) {
+    if (s.segment >= 0 && static_cast<uint64_t>(s.segment) < expected) {
+      committed[s.segment] = s.committed;
+    }
+  }
+  for (uint64_t i = 0; i < expected; ++i) {
+    if (!committed[i]) {
+      return absl::FailedPreconditionError(absl::StrCat("segment ", i, " is not committed"));
+    }
+  }
+  object.state = ObjectState::kCommitted;
+  object.committed_at = now;
+  object.segment_count = static_cast<int>(expected);
+  FH_RETURN_IF_ERROR(txn.objects().Update(object));
+  return now;
+}
+
+}  // namespace upload_internal
+
+using upload_internal::AddressesOf;
+using upload_internal::CheckUploading;
+using upload_internal::CommitLoaded;
+using upload_internal::LoadOwned;
+using upload_internal::SegmentIndex;
 
 ObjectWriter::ObjectWriter(MetadataStore& store, Clock& clock, const CoordinatorConfig& config,
                            PlacementSnapshots& placement, const GrantSigner& grants,
@@ -211,15 +247,25 @@ absl::StatusOr<SegmentTargets> ObjectWriter::BeginSegment(const Caller& caller,
   if (placed && metrics_ != nullptr) metrics_->CountPlacement();
 
   const absl::Time sign_start = absl::Now();
+  SegmentTargets out = SignTargets(object_id, record, addresses, now);
+  if (metrics_ != nullptr) metrics_->ObserveGrantIssue(absl::Now() - sign_start);
+  return out;
+}
+
+SegmentTargets ObjectWriter::SignTargets(const std::string& object_id,
+                                         const SegmentRecord& record,
+                                         const std::map<std::string, std::string>& addresses,
+                                         absl::Time now) const {
   SegmentTargets out;
   out.grants_expire_at = now + config_.grant_ttl;
   out.min_shards_to_commit =
       std::min(static_cast<int>(record.shards.size()), config_.CommitMinShards());
   for (size_t i = 0; i < record.shards.size(); ++i) {
+    auto it = addresses.find(record.shards[i].node_id);
     out.shards.push_back(SignPut(object_id, record, static_cast<int>(i),
-                                 addresses[record.shards[i].node_id], out.grants_expire_at));
+                                 it == addresses.end() ? std::string() : it->second,
+                                 out.grants_expire_at));
   }
-  if (metrics_ != nullptr) metrics_->ObserveGrantIssue(absl::Now() - sign_start);
   return out;
 }
 
@@ -323,6 +369,111 @@ absl::StatusOr<std::optional<std::string>> ObjectWriter::StaleReceipt(
                                                  ")"));
 }
 
+absl::Status ObjectWriter::ApplyReceipts(MetadataTxn& txn, const std::string& object_id,
+                                         SegmentRecord& segment,
+                                         const std::vector<std::string>& receipts,
+                                         const std::map<std::string, std::string>& node_keys,
+                                         absl::Time now, int* missing, std::string* missing_list,
+                                         std::string* retargeted) const {
+  const ClaimsCodec& codec = grants_.codec();
+  const int n = static_cast<int>(segment.shards.size());
+  std::vector<bool> have(n, false);
+  std::vector<bool> stale_seen(n, false);
+  retargeted->clear();  // "shard i (moved from node X to node Y)", ...
+  for (size_t r = 0; r < receipts.size(); ++r) {
+    const std::string where = absl::StrCat("receipts[", r, "]");
+    absl::StatusOr<Receipt> peek = PeekReceipt(receipts[r], codec);
+    if (!peek.ok()) return absl::InvalidArgumentError(absl::StrCat(where, " is malformed"));
+    absl::StatusOr<ParsedShardKey> key = ParseShardKey(peek->shard_key);
+    if (!key.ok() || key->object_id != object_id || key->segment != segment.segment ||
+        key->index >= n) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, " is for shard key '", peek->shard_key,
+                       "', not a shard of segment ", segment.segment, " of this object"));
+    }
+    const int index = key->index;
+    const ShardRecord& shard = segment.shards[index];
+    if (have[index]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, " repeats the receipt for shard ", index));
+    }
+    if (peek->node_id != shard.node_id) {
+      // A receipt from a node the shard was moved off (re-targeted after the upload's
+      // PUT grants expired, or replaced): that node's copy is queued for deletion, so
+      // the receipt proves nothing durable. It does not count, and does not fail the
+      // whole commit either (StaleReceipt says which it is).
+      FH_ASSIGN_OR_RETURN(std::optional<std::string> stale,
+                          StaleReceipt(txn, segment, index, receipts[r], codec));
+      if (stale.has_value()) {
+        if (stale_seen[index]) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, " repeats the receipt for shard ", index));
+        }
+        stale_seen[index] = true;
+        absl::StrAppend(retargeted, retargeted->empty() ? "" : ", ", *stale);
+        continue;
+      }
+    }
+    auto it = node_keys.find(shard.node_id);
+    if (it == node_keys.end()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("node ", shard.node_id, " of shard ", index, " is not registered"));
+    }
+    absl::StatusOr<Receipt> receipt = VerifyReceipt(receipts[r], it->second, codec);
+    if (!receipt.ok() || receipt->node_id != shard.node_id) {
+      return absl::InvalidArgumentError(absl::StrCat("receipt for shard ", index, " (", where,
+                                                     ") is not signed by node ", shard.node_id,
+                                                     ", where the shard was placed"));
+    }
+    if (receipt->size_bytes != segment.shard_size_bytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("receipt for shard ", index, " attests ", receipt->size_bytes,
+                       " bytes; the segment was begun with ", segment.shard_size_bytes));
+    }
+    if (!SecureEquals(receipt->sha256, shard.sha256)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "receipt for shard ", index, " attests a SHA-256 that differs from the one begun"));
+    }
+    have[index] = true;
+  }
+  std::string absent;  // "shard i (node X)", ...
+  int stored = 0;
+  for (int i = 0; i < n; ++i) {
+    if (have[i]) {
+      ++stored;
+      continue;
+    }
+    absl::StrAppend(&absent, absent.empty() ? "" : ", ", "shard ", i, " (node ",
+                    segment.shards[i].node_id, ")");
+  }
+  const int min_stored = std::min(n, config_.CommitMinShards());
+  if (stored < min_stored) {
+    if (!retargeted->empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "receipts for ", stored, " of ", n, " shards; at least ", min_stored,
+          " are needed to commit; moved to another node since their receipts were signed "
+          "(re-targeted once the upload's PUT grants expired, or replaced): ",
+          *retargeted,
+          " (the old node's copy is deleted; BeginSegment again for grants to the new "
+          "nodes); missing receipt for ",
+          absent));
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "receipts for ", stored, " of ", n, " shards; at least ", min_stored,
+        " are needed to commit (missing receipt for ", absent, ")"));
+  }
+  // Degraded commit: a shard without receipt is MISSING, so the repair loop rebuilds
+  // it on its next tick (ordered by the segment's margin like any other).
+  for (ShardRecord& shard : segment.shards) {
+    shard.state = have[shard.index] ? ShardState::kHealthy : ShardState::kMissing;
+  }
+  segment.committed = true;
+  segment.committed_at = now;
+  *missing = n - stored;
+  if (*missing > 0) *missing_list = absent;
+  return absl::OkStatus();
+}
+
 absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegmentInput& in,
                                          int* missing_shards) {
   FH_ASSIGN_OR_RETURN(const std::string object_id, CanonicalUuid(in.object_id, "object_id"));
@@ -331,7 +482,6 @@ absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegme
     return absl::InvalidArgumentError("receipts has more entries than a segment has shards");
   }
   const absl::Time now = clock_.Now();
-  const ClaimsCodec& codec = grants_.codec();
   int missing = 0;
   std::string missing_list;
   std::string retargeted;
@@ -347,10 +497,6 @@ absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegme
     if (segment->committed) return absl::OkStatus();
     FH_RETURN_IF_ERROR(CheckUploading(object, now));
 
-    const int n = static_cast<int>(segment->shards.size());
-    std::vector<bool> have(n, false);
-    std::vector<bool> stale_seen(n, false);
-    retargeted.clear();  // "shard i (moved from node X to node Y)", ...
     std::map<std::string, std::string> node_keys;
     {
       std::vector<std::string> ids;
@@ -358,97 +504,8 @@ absl::Status ObjectWriter::CommitSegment(const Caller& caller, const CommitSegme
       FH_ASSIGN_OR_RETURN(std::vector<Node> placed, txn.nodes().GetMany(ids));
       for (Node& node : placed) node_keys[node.node_id] = std::move(node.public_key);
     }
-    for (size_t r = 0; r < in.receipts.size(); ++r) {
-      const std::string where = absl::StrCat("receipts[", r, "]");
-      absl::StatusOr<Receipt> peek = PeekReceipt(in.receipts[r], codec);
-      if (!peek.ok()) return absl::InvalidArgumentError(absl::StrCat(where, " is malformed"));
-      absl::StatusOr<ParsedShardKey> key = ParseShardKey(peek->shard_key);
-      if (!key.ok() || key->object_id != object_id || key->segment != segment_index ||
-          key->index >= n) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, " is for shard key '", peek->shard_key,
-                         "', not a shard of segment ", segment_index, " of this object"));
-      }
-      const int index = key->index;
-      const ShardRecord& shard = segment->shards[index];
-      if (have[index]) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, " repeats the receipt for shard ", index));
-      }
-      if (peek->node_id != shard.node_id) {
-        // A receipt from a node the shard was moved off (re-targeted after the upload's
-        // PUT grants expired, or replaced): that node's copy is queued for deletion, so
-        // the receipt proves nothing durable. It does not count, and does not fail the
-        // whole commit either (StaleReceipt says which it is).
-        FH_ASSIGN_OR_RETURN(std::optional<std::string> stale,
-                            StaleReceipt(txn, *segment, index, in.receipts[r], codec));
-        if (stale.has_value()) {
-          if (stale_seen[index]) {
-            return absl::InvalidArgumentError(
-                absl::StrCat(where, " repeats the receipt for shard ", index));
-          }
-          stale_seen[index] = true;
-          absl::StrAppend(&retargeted, retargeted.empty() ? "" : ", ", *stale);
-          continue;
-        }
-      }
-      auto it = node_keys.find(shard.node_id);
-      if (it == node_keys.end()) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("node ", shard.node_id, " of shard ", index, " is not registered"));
-      }
-      absl::StatusOr<Receipt> receipt = VerifyReceipt(in.receipts[r], it->second, codec);
-      if (!receipt.ok() || receipt->node_id != shard.node_id) {
-        return absl::InvalidArgumentError(absl::StrCat("receipt for shard ", index, " (", where,
-                                                       ") is not signed by node ", shard.node_id,
-                                                       ", where the shard was placed"));
-      }
-      if (receipt->size_bytes != segment->shard_size_bytes) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("receipt for shard ", index, " attests ", receipt->size_bytes,
-                         " bytes; the segment was begun with ", segment->shard_size_bytes));
-      }
-      if (!SecureEquals(receipt->sha256, shard.sha256)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "receipt for shard ", index, " attests a SHA-256 that differs from the one begun"));
-      }
-      have[index] = true;
-    }
-    std::string absent;  // "shard i (node X)", ...
-    int stored = 0;
-    for (int i = 0; i < n; ++i) {
-      if (have[i]) {
-        ++stored;
-        continue;
-      }
-      absl::StrAppend(&absent, absent.empty() ? "" : ", ", "shard ", i, " (node ",
-                      segment->shards[i].node_id, ")");
-    }
-    const int min_stored = std::min(n, config_.CommitMinShards());
-    if (stored < min_stored) {
-      if (!retargeted.empty()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "receipts for ", stored, " of ", n, " shards; at least ", min_stored,
-            " are needed to commit; moved to another node since their receipts were signed "
-            "(re-targeted once the upload's PUT grants expired, or replaced): ",
-            retargeted,
-            " (the old node's copy is deleted; BeginSegment again for grants to the new "
-            "nodes); missing receipt for ",
-            absent));
-      }
-      return absl::FailedPreconditionError(absl::StrCat(
-          "receipts for ", stored, " of ", n, " shards; at least ", min_stored,
-          " are needed to commit (missing receipt for ", absent, ")"));
-    }
-    // Degraded commit: a shard without receipt is MISSING, so the repair loop rebuilds
-    // it on its next tick (ordered by the segment's margin like any other).
-    for (ShardRecord& shard : segment->shards) {
-      shard.state = have[shard.index] ? ShardState::kHealthy : ShardState::kMissing;
-    }
-    segment->committed = true;
-    segment->committed_at = now;
-    missing = n - stored;
-    if (missing > 0) missing_list = absent;
+    FH_RETURN_IF_ERROR(ApplyReceipts(txn, object_id, *segment, in.receipts, node_keys, now,
+                                     &missing, &missing_list, &retargeted));
     return txn.segments().Put(*segment);
   }));
   if (missing_shards != nullptr) *missing_shards = missing;
@@ -473,34 +530,8 @@ absl::StatusOr<absl::Time> ObjectWriter::CommitObject(const Caller& caller,
   absl::Time committed_at = now;
   FH_RETURN_IF_ERROR(store_.Transact([&](MetadataTxn& txn) -> absl::Status {
     FH_ASSIGN_OR_RETURN(ObjectRecord object, LoadOwned(txn, caller, object_id));
-    const uint64_t expected = SegmentCount(object.size_bytes, object.segment_size_bytes);
-    if (static_cast<uint64_t>(segment_count) != expected) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "segment_count is ", segment_count, " but the object's ", object.size_bytes,
-          " bytes make ", expected, " segments of ", object.segment_size_bytes, " bytes"));
-    }
-    if (object.state == ObjectState::kCommitted) {
-      committed_at = object.committed_at.value_or(now);
-      return absl::OkStatus();
-    }
-    FH_RETURN_IF_ERROR(CheckUploading(object, now));
-    FH_ASSIGN_OR_RETURN(std::vector<SegmentRecord> segments, txn.segments().List(object_id));
-    std::vector<bool> committed(expected, false);
-    for (const SegmentRecord& s : segments) {
-      if (s.segment >= 0 && static_cast<uint64_t>(s.segment) < expected) {
-        committed[s.segment] = s.committed;
-      }
-    }
-    for (uint64_t i = 0; i < expected; ++i) {
-      if (!committed[i]) {
-        return absl::FailedPreconditionError(absl::StrCat("segment ", i, " is not committed"));
-      }
-    }
-    object.state = ObjectState::kCommitted;
-    object.committed_at = now;
-    object.segment_count = static_cast<int>(expected);
-    committed_at = now;
-    return txn.objects().Update(object);
+    FH_ASSIGN_OR_RETURN(committed_at, CommitLoaded(txn, object, segment_count, now));
+    return absl::OkStatus();
   }));
   return committed_at;
 }

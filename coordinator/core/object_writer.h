@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,6 +79,17 @@ struct CommitSegmentInput {
   std::vector<std::string> receipts;  // receipt tokens, any order
 };
 
+struct CommitObjectInput {
+  std::string object_id;
+  int64_t segment_count = 0;
+};
+
+// What CommitSegments did, in request order.
+struct CommittedBatch {
+  std::vector<int> missing_shards;       // per segment: shards committed without receipt
+  std::vector<absl::Time> committed_at;  // per object: its (first) commit time
+};
+
 // Thread-safe; dependencies must outlive it.
 class ObjectWriter {
  public:
@@ -116,6 +128,24 @@ class ObjectWriter {
   absl::Status CommitSegment(const Caller& caller, const CommitSegmentInput& in,
                              int* missing_shards = nullptr);
 
+  // Batched segments (docs/ARCHITECTURE.md#batched-segments): many segments, of
+  // one or several objects of the caller, in one transaction, all or none; the
+  // result i answers item i. Each item follows the rules of the single call; an
+  // error names the item as "segments[i]" (and the field) and keeps the single
+  // call's code. INVALID_ARGUMENT for an empty batch, more than
+  // config.max_segments_per_batch items or an (object, segment) named twice.
+  // Admission is asked per item (RESOURCE_EXHAUSTED as BeginSegment).
+  absl::StatusOr<std::vector<SegmentTargets>> BeginSegments(
+      const Caller& caller, const std::vector<BeginSegmentInput>& in);
+  // Items whose segment is already committed are OK with 0 missing, so a whole
+  // batch may be retried. `objects` are then committed as CommitObject, in the same
+  // transaction (errors name "objects[i]"); segments and objects count together
+  // against the limit, and at least one of them is needed.
+  absl::StatusOr<CommittedBatch> CommitSegments(const Caller& caller,
+                                                const std::vector<CommitSegmentInput>& in,
+                                                const std::vector<CommitObjectInput>& objects = {});
+  int max_segments_per_batch() const { return config_.max_segments_per_batch; }
+
   // Makes the object visible. INVALID_ARGUMENT if segment_count does not match
   // the object's size; FAILED_PRECONDITION naming an uncommitted segment.
   // Committing again returns the first commit time.
@@ -134,6 +164,22 @@ class ObjectWriter {
   // Loads the object for update and checks owner and upload state.
   absl::StatusOr<ObjectRecord> LoadUpload(MetadataTxn& txn, const Caller& caller,
                                           const std::string& object_id, absl::Time now);
+  // Checks `receipts` of `segment` (of `object_id`, begun, not committed) against
+  // the placed nodes' keys (`node_keys`: node id -> public key) and, if at least
+  // CommitMinShards() verify, marks the segment committed at `now`, its shards
+  // HEALTHY or (without receipt) MISSING; `*missing` counts those, `*missing_list`
+  // names them. A genuine receipt from a node the shard was moved off does not count
+  // (StaleReceipt); `*retargeted` names such shards. Errors as CommitSegment; nothing
+  // written.
+  absl::Status ApplyReceipts(MetadataTxn& txn, const std::string& object_id,
+                             SegmentRecord& segment, const std::vector<std::string>& receipts,
+                             const std::map<std::string, std::string>& node_keys, absl::Time now,
+                             int* missing, std::string* missing_list,
+                             std::string* retargeted) const;
+  // The targets of `record` (placed or found) with fresh PUT grants.
+  SegmentTargets SignTargets(const std::string& object_id, const SegmentRecord& record,
+                             const std::map<std::string, std::string>& addresses,
+                             absl::Time now) const;
   ShardTarget SignPut(const std::string& object_id, const SegmentRecord& segment, int index,
                       const std::string& address, absl::Time expires_at) const;
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -71,6 +72,15 @@ class ObjectRepository {
   // Records that PUT grants for the object's shards were issued valid until
   // `expires_at` (the latest of all such calls is kept).
   virtual absl::Status NotePutGrants(const std::string& object_id, absl::Time expires_at) = 0;
+  // Batched segments (core/object_writer.h): the objects of `object_ids` that exist
+  // (canonical UUIDs, no repeats), without inline payloads, each row locked until the
+  // transaction ends, locked in object_id order (so two batches cannot deadlock) and
+  // returned in that order; one statement.
+  virtual absl::StatusOr<std::vector<ObjectRecord>> LockMany(
+      const std::vector<std::string>& object_ids) = 0;
+  // NotePutGrants for every object of `object_ids`, in one statement.
+  virtual absl::Status NotePutGrantsMany(const std::vector<std::string>& object_ids,
+                                         absl::Time expires_at) = 0;
   // The latest expiry NotePutGrants recorded; InfinitePast if none (or no object).
   virtual absl::StatusOr<absl::Time> PutGrantsExpireAt(const std::string& object_id) = 0;
 
@@ -204,6 +214,12 @@ class SegmentRepository {
                                                                int first, int limit) = 0;
   // Inserts the segment and its shards, or replaces them if it exists.
   virtual absl::Status Put(const SegmentRecord& segment) = 0;
+  // The segments of `keys` (object id, segment) that were begun, with their shards,
+  // ordered by object id and segment; one statement.
+  virtual absl::StatusOr<std::vector<SegmentRecord>> GetMany(
+      const std::vector<std::pair<std::string, int>>& keys) = 0;
+  // Put of every segment (no (object, segment) twice), in one statement.
+  virtual absl::Status PutMany(const std::vector<SegmentRecord>& segments) = 0;
   // Shard placements of a segment's shard moves so far: nodes the shard at `index`
   // was taken away from.
   virtual absl::StatusOr<std::vector<std::string>> PreviousNodes(const std::string& object_id,

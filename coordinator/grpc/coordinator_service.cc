@@ -81,6 +81,13 @@ void ToProto(const Node& n, v1::NodeInfo* out) {
   if (n.approved_at.has_value()) SetTime(*n.approved_at, out->mutable_approved_at());
 }
 
+template <typename T>
+grpc::Status Fail(const absl::StatusOr<T>& s) {
+  return ToGrpcStatus(s.status());
+}
+
+}  // namespace
+
 void ToProto(const ShardTarget& t, v1::ShardPlan* out) {
   out->set_index(static_cast<uint32_t>(t.index));
   out->set_node_id(t.node_id);
@@ -88,13 +95,6 @@ void ToProto(const ShardTarget& t, v1::ShardPlan* out) {
   out->mutable_grant()->set_token(t.grant);
   out->set_shard_key(t.shard_key);
 }
-
-template <typename T>
-grpc::Status Fail(const absl::StatusOr<T>& s) {
-  return ToGrpcStatus(s.status());
-}
-
-}  // namespace
 
 namespace {
 

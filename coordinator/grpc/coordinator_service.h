@@ -86,6 +86,11 @@ class CoordinatorGrpcService final : public v1::Coordinator::Service {
                              v1::CommitSegmentResponse* resp) override;
   grpc::Status CommitObject(grpc::ServerContext* ctx, const v1::CommitObjectRequest* req,
                             v1::CommitObjectResponse* resp) override;
+  // segment_batches_rpc.cc
+  grpc::Status BeginSegments(grpc::ServerContext* ctx, const v1::BeginSegmentsRequest* req,
+                             v1::BeginSegmentsResponse* resp) override;
+  grpc::Status CommitSegments(grpc::ServerContext* ctx, const v1::CommitSegmentsRequest* req,
+                              v1::CommitSegmentsResponse* resp) override;
   grpc::Status GetObject(grpc::ServerContext* ctx, const v1::GetObjectRequest* req,
                          v1::GetObjectResponse* resp) override;
   grpc::Status ListObjects(grpc::ServerContext* ctx, const v1::ListObjectsRequest* req,
@@ -182,5 +187,6 @@ void SetTime(absl::Time t, google::protobuf::Timestamp* out);
 void ToProto(const ObjectSummary& s, v1::ObjectSummary* out);
 void ToProto(const FolderSummary& f, v1::FolderSummary* out);
 void ToProto(const ObjectManifest& m, v1::GetObjectResponse* out);
+void ToProto(const ShardTarget& t, v1::ShardPlan* out);
 
 }  // namespace freehold::coordinator

@@ -44,6 +44,7 @@ grpc::Status CoordinatorGrpcService::GetUploadLimits(grpc::ServerContext* ctx,
   resp->set_data_shards(static_cast<uint32_t>(l.data_shards));
   resp->set_parity_shards(static_cast<uint32_t>(l.parity_shards));
   resp->set_segment_size_bytes(l.segment_size_bytes);
+  resp->set_segment_batch_max(static_cast<uint32_t>(p_.writer.max_segments_per_batch()));
   return grpc::Status::OK;
 }
 

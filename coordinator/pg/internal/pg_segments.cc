@@ -13,12 +13,13 @@ constexpr const char* kSegmentQuery =
     "sh.node_id, sh.sha256, sh.state FROM segments s LEFT JOIN shards sh "
     "ON sh.object_id = s.object_id AND sh.segment = s.segment ";
 
-// Rows ordered by segment, shard_index -> records.
+// Rows ordered by (object,) segment, shard_index -> records.
 std::vector<SegmentRecord> SegmentsFromRows(const pqxx::result& r) {
   std::vector<SegmentRecord> out;
   for (const pqxx::row& row : r) {
     const int segment = row[1].as<int>();
-    if (out.empty() || out.back().segment != segment) {
+    if (out.empty() || out.back().segment != segment ||
+        out.back().object_id != row[0].as<std::string>()) {
       SegmentRecord s;
       s.object_id = row[0].as<std::string>();
       s.segment = segment;
@@ -53,6 +54,24 @@ absl::StatusOr<std::optional<SegmentRecord>> PgSegments::Get(const std::string& 
            object_id, segment));
   if (found.empty()) return std::optional<SegmentRecord>();
   return std::optional<SegmentRecord>(std::move(found.front()));
+}
+
+absl::StatusOr<std::vector<SegmentRecord>> PgSegments::GetMany(
+    const std::vector<std::pair<std::string, int>>& keys) {
+  if (keys.empty()) return std::vector<SegmentRecord>();
+  std::vector<std::string> ids, segments;
+  for (const auto& [object_id, segment] : keys) {
+    ids.push_back(object_id);
+    segments.push_back(std::to_string(segment));
+  }
+  // Driven by the pairs: one primary-key lookup each, whatever the table's size.
+  std::string sql(kSegmentQuery);
+  const std::string from = "FROM segments s ";
+  sql.replace(sql.find(from), from.size(),
+              "FROM unnest($1::uuid[], $2::integer[]) AS k(oid, seg) JOIN segments s "
+              "ON s.object_id = k.oid AND s.segment = k.seg ");
+  sql += "ORDER BY s.object_id, s.segment, sh.shard_index";
+  return SegmentsFromRows(Exec(txn_, sql, ArrayLiteral(ids), ArrayLiteral(segments)));
 }
 
 absl::StatusOr<std::vector<SegmentRecord>> PgSegments::List(const std::string& object_id) {

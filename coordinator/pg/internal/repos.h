@@ -33,6 +33,10 @@ pqxx::result Exec(pqxx::transaction_base& txn, const std::string& sql, Args&&...
   return txn.exec_prepared(name, std::forward<Args>(args)...);
 }
 
+// A PostgreSQL array literal ("{...}") of `items`, each double-quoted and
+// escaped, for a $n::type[] parameter (uuid[], text[], integer[], ...).
+std::string ArrayLiteral(const std::vector<std::string>& items);
+
 // The select list of an object row ("o" is the objects table), followed by
 // kWithPayload (the inline payload) or kWithoutPayload (listings); ObjectFromRow
 // reads such a row.
@@ -80,6 +84,11 @@ class PgObjects : public ObjectRepository {
   absl::Status Update(const ObjectRecord& object) override;
   absl::Status Remove(const std::string& object_id) override;
   absl::Status NotePutGrants(const std::string& object_id, absl::Time expires_at) override;
+  // pg_segment_batches.cc
+  absl::StatusOr<std::vector<ObjectRecord>> LockMany(
+      const std::vector<std::string>& object_ids) override;
+  absl::Status NotePutGrantsMany(const std::vector<std::string>& object_ids,
+                                 absl::Time expires_at) override;
   absl::StatusOr<absl::Time> PutGrantsExpireAt(const std::string& object_id) override;
   absl::StatusOr<std::vector<ObjectRecord>> ListVisible(const std::string& account_id,
                                                         const std::string& after_object_id,
@@ -166,6 +175,10 @@ class PgSegments : public SegmentRepository {
   absl::StatusOr<std::vector<SegmentRecord>> ListRange(const std::string& object_id, int first,
                                                        int limit) override;
   absl::Status Put(const SegmentRecord& segment) override;
+  // pg_segment_batches.cc
+  absl::StatusOr<std::vector<SegmentRecord>> GetMany(
+      const std::vector<std::pair<std::string, int>>& keys) override;
+  absl::Status PutMany(const std::vector<SegmentRecord>& segments) override;
   absl::StatusOr<std::vector<std::string>> PreviousNodes(const std::string& object_id, int segment,
                                                          int index) override;
   absl::Status RecordMove(const std::string& object_id, int segment, int index,
