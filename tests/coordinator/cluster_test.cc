@@ -236,7 +236,7 @@ TEST_F(CoordinatorClusterTest, ReplacesTheTargetOfADaemonThatDiedMidUpload) {
   EXPECT_EQ(downloaded, payload);
 }
 
-TEST_F(CoordinatorClusterTest, CommitRefusesMissingAndWrongNodeReceipts) {
+TEST_F(CoordinatorClusterTest, CommitRefusesTooFewReceiptsAndDoesNotCountAStaleOne) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(7));
   const std::string owner = Token(NewUuid());
   const std::string payload = PseudoRandomBytes(30 << 10, 3);
@@ -257,8 +257,9 @@ TEST_F(CoordinatorClusterTest, CommitRefusesMissingAndWrongNodeReceipts) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(s.error_message(), HasSubstr("shard 5"));
 
-  // Move shard 1 elsewhere: the receipt of the node it left is now a receipt
-  // signed by the wrong node.
+  // Move shard 1 elsewhere: the receipt of the node it left no longer counts (that
+  // copy is queued for deletion), so the segment commits degraded, shard 1 MISSING for
+  // repair.
   v1::ReplaceShardTargetRequest rreq;
   rreq.set_object_id(created.object_id());
   rreq.set_segment(0);
@@ -267,16 +268,7 @@ TEST_F(CoordinatorClusterTest, CommitRefusesMissingAndWrongNodeReceipts) {
   v1::ReplaceShardTargetResponse replacement;
   ASSERT_TRUE(stub_->ReplaceShardTarget(Ctx(owner).get(), rreq, &replacement).ok());
   s = Commit(owner, created.object_id(), 0, receipts);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(s.error_message(), HasSubstr("not signed by node " + replacement.shard().node_id()));
-  EXPECT_EQ(CommitObject(owner, created.object_id(), 1).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
-
-  PutResult put = PutShard(replacement.shard().node_address(), replacement.shard().grant().token(),
-                           e.shards[1]);
-  ASSERT_TRUE(put.status.ok());
-  receipts[1] = put.receipt;
-  ASSERT_TRUE(Commit(owner, created.object_id(), 0, receipts).ok());
+  ASSERT_TRUE(s.ok()) << s.error_message();
   ASSERT_TRUE(CommitObject(owner, created.object_id(), 1).ok());
 }
 

@@ -310,16 +310,24 @@ TEST_F(UploadTest, ReplacesFailedTargetInAnUnusedDomainAndRecordsIt) {
   // The shard is no longer on the failed node.
   EXPECT_THAT(writer_->ReplaceShardTarget(owner, {b.object_id, 0, 3, failed}),
               StatusIs(absl::StatusCode::kFailedPrecondition));
-  // A receipt from the failed node no longer counts; one from the new node does.
+  // A receipt from the failed node no longer counts: its copy is queued for deletion.
+  // With the other five the segment commits degraded (shard 3 MISSING, for repair).
   b.targets.shards[3] = replacement;
-  std::vector<std::string> receipts =
+  std::vector<std::string> stale =
       ReceiptsFor(b.targets, b.input.shard_size_bytes, b.input.shard_sha256);
-  std::vector<std::string> stale = receipts;
   stale[3] = Receipt(NodeById(failed), replacement.shard_key, b.input.shard_size_bytes,
                      b.input.shard_sha256[3]);
-  EXPECT_THAT(writer_->CommitSegment(owner, {b.object_id, 0, stale}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("shard 3")));
-  ASSERT_OK(writer_->CommitSegment(owner, {b.object_id, 0, receipts}));
+  int missing = -1;
+  ASSERT_OK(writer_->CommitSegment(owner, {b.object_id, 0, stale}, &missing));
+  EXPECT_EQ(missing, 1);
+  ASSERT_OK(store_->Read([&](MetadataTxn& txn) -> absl::Status {
+    FH_ASSIGN_OR_RETURN(std::optional<SegmentRecord> seg, txn.segments().Get(b.object_id, 0));
+    if (!seg.has_value() || seg->shards[3].state != ShardState::kMissing ||
+        seg->shards[3].node_id != replacement.node_id) {
+      return absl::InternalError("shard 3 is not MISSING on its new node");
+    }
+    return absl::OkStatus();
+  }));
   // Whatever the failed node stored is queued for deletion after the grant expired.
   int64_t queued = 0;
   ASSERT_OK(store_->Read([&](MetadataTxn& txn) -> absl::Status {

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <span>
 
@@ -33,6 +34,20 @@
 
 namespace freehold::e2e {
 namespace {
+
+std::span<const uint8_t> Bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+// The file key of an age header for `identity`, or the error.
+absl::StatusOr<client::SecretBytes> OpenHeader(const std::string& header,
+                                               const client::X25519Identity& identity) {
+  absl::StatusOr<client::AgeHeader> h = client::ParseHeader(header);
+  if (!h.ok()) return h.status();
+  client::X25519AgeIdentity id(identity.Clone());
+  const client::AgeIdentity* ids[] = {&id};
+  return client::UnwrapFileKey(*h, ids);
+}
 
 class OrgRotationEndToEndTest : public ClusterTest<6, 3> {
  protected:
@@ -58,11 +73,105 @@ class OrgRotationEndToEndTest : public ClusterTest<6, 3> {
       out->push_back(*std::move(id));
     }
   }
-};
 
-std::span<const uint8_t> Bytes(const std::string& s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
+  // Generation 1 of an organization, as both tests start: ann owns it, bob and cat are
+  // members, eve an outsider. cat stores /proj/old.txt and ann shares /proj with eve
+  // (its folder key goes to generation 1 and to eve). Before cat's removal, cat's last
+  // keys are taken: its own identity (its recovery key), the organization identity it
+  // holds (g1) and the folder key of /proj it opens with g1 (k1).
+  struct World {
+    std::unique_ptr<CliUser> ann, bob, cat, eve;
+    std::string org, org_id, old, proj_id;
+    std::optional<client::X25519Identity> cat_me, g1;
+    std::optional<client::SecretBytes> k1;
+    std::unique_ptr<v1::Coordinator::Stub> coordinator;
+  };
+  void SetUpGenerationOne(const std::string& prefix, int seed, World* w) {
+    w->ann = SignUp(prefix + "ann");
+    w->bob = SignUp(prefix + "bob");
+    w->cat = SignUp(prefix + "cat");
+    w->eve = SignUp(prefix + "eve");
+    w->org = prefix + "rot" + std::to_string(::getpid());
+    ASSERT_EQ(w->ann->Run({"org", "create", w->org}).exit_code, 0);
+    for (CliUser* u : {w->bob.get(), w->cat.get()}) {
+      CliResult r = w->ann->Run({"org", "add", w->org, HandleOf(*u)});
+      ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    }
+    CliResult r = w->ann->Run({"--json", "org", "ls"});
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    w->org_id = Json(r)["orgs"][0]["org_id"].get<std::string>();
+
+    const std::string proj_local = w->cat->File("proj");
+    ASSERT_EQ(::mkdir(proj_local.c_str(), 0700), 0);
+    w->old = WriteRandomFile(proj_local + "/old.txt", 3000, seed);
+    r = w->cat->Run({"put", "-r", "--org", w->org, proj_local, "/proj"});
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    r = w->ann->Run({"--json", "share", "--org", w->org, "/proj", "--with", HandleOf(*w->eve)});
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    w->proj_id = Json(r)["id"].get<std::string>();
+
+    r = w->cat->Run({"--json", "recovery-key", "--yes"});
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    absl::StatusOr<client::X25519Identity> me =
+        client::ParseIdentity(Json(r)["recovery_key"].get<std::string>());
+    ASSERT_TRUE(me.ok()) << me.status();
+    w->cat_me = *std::move(me);
+    std::vector<client::X25519Identity> held;  // every generation cat held
+    ASSERT_NO_FATAL_FAILURE(HeldOrgIdentities(*w->cat, w->org, *w->cat_me, &held));
+    ASSERT_EQ(held.size(), 1u);
+    w->g1 = std::move(held.front());
+
+    w->coordinator = CoordinatorStub();
+    ASSERT_EQ(w->bob->Run({"whoami"}).exit_code, 0);
+    absl::StatusOr<client::SecretBytes> k1 =
+        OpenHeader(GetFolder(*w, w->proj_id).age_header(), *w->g1);
+    ASSERT_TRUE(k1.ok()) << k1.status();
+    w->k1 = *std::move(k1);
+  }
+
+  // The coordinator's view, as a remaining member (bob) sees it in the organization.
+  void BobCall(const World& w, grpc::ClientContext* ctx) {
+    PrepareCall(ctx, AccessToken(*w.bob));
+    ctx->AddMetadata("freehold-org", w.org_id);
+  }
+  v1::FolderSummary GetFolder(const World& w, const std::string& id) {
+    grpc::ClientContext ctx;
+    BobCall(w, &ctx);
+    v1::GetFolderRequest req;
+    req.set_folder_id(id);
+    v1::GetFolderResponse resp;
+    grpc::Status s = w.coordinator->GetFolder(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.folder();
+  }
+  v1::ListFolderResponse ListFolder(const World& w, const std::string& id) {
+    grpc::ClientContext ctx;
+    BobCall(w, &ctx);
+    v1::ListFolderRequest req;
+    req.set_folder_id(id);
+    v1::ListFolderResponse resp;
+    grpc::Status s = w.coordinator->ListFolder(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+  // The object's age header as the coordinator stores it.
+  std::string AgeHeaderOf(const World& w, const std::string& object_id) {
+    grpc::ClientContext ctx;
+    BobCall(w, &ctx);
+    v1::GetObjectRequest req;
+    req.set_object_id(object_id);
+    v1::GetObjectResponse manifest;
+    grpc::Status s = w.coordinator->GetObject(&ctx, req, &manifest);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return manifest.age_header();
+  }
+  // ann removes cat: generation 2.
+  void RemoveCat(const World& w) {
+    CliResult r = w.ann->Run({"--json", "org", "remove", w.org, HandleOf(*w.cat)});
+    ASSERT_EQ(r.exit_code, 0) << r.Describe();
+    ASSERT_EQ(Json(r)["generation"], 2);
+  }
+};
 
 // name -> id of the entries of a `ls --json PATH` listing.
 std::map<std::string, std::string> Entries(const CliResult& r) {
@@ -73,93 +182,24 @@ std::map<std::string, std::string> Entries(const CliResult& r) {
   return out;
 }
 
-// The file key of an age header for `identity`, or the error.
-absl::StatusOr<client::SecretBytes> OpenHeader(const std::string& header,
-                                               const client::X25519Identity& identity) {
-  absl::StatusOr<client::AgeHeader> h = client::ParseHeader(header);
-  if (!h.ok()) return h.status();
-  client::X25519AgeIdentity id(identity.Clone());
-  const client::AgeIdentity* ids[] = {&id};
-  return client::UnwrapFileKey(*h, ids);
-}
-
 TEST_F(OrgRotationEndToEndTest, AfterARemovalNewNamesFilesAndFolderKeysAreOutOfItsReach) {
-  std::unique_ptr<CliUser> ann = SignUp("rann"), bob = SignUp("rbob"), cat = SignUp("rcat"),
-                           eve = SignUp("reve");
-  const std::string org = "rot" + std::to_string(::getpid());
-  ASSERT_EQ(ann->Run({"org", "create", org}).exit_code, 0);
-  CliResult r = ann->Run({"org", "add", org, HandleOf(*bob)});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  r = ann->Run({"org", "add", org, HandleOf(*cat)});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  r = ann->Run({"--json", "org", "ls"});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  const std::string org_id = Json(r)["orgs"][0]["org_id"].get<std::string>();
-
-  // Generation 1: cat stores /proj/old.txt and /plain/p.txt; ann shares /proj with eve
-  // (its folder key goes to generation 1 and to eve).
-  const std::string proj_local = cat->File("proj");
-  ASSERT_EQ(::mkdir(proj_local.c_str(), 0700), 0);
-  const std::string old = WriteRandomFile(proj_local + "/old.txt", 3000, 21);
-  r = cat->Run({"put", "-r", "--org", org, proj_local, "/proj"});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  const std::string plain_local = cat->File("plain");
-  ASSERT_EQ(::mkdir(plain_local.c_str(), 0700), 0);
-  const std::string p = WriteRandomFile(plain_local + "/p.txt", 1000, 22);
-  r = cat->Run({"put", "-r", "--org", org, plain_local, "/plain"});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  r = ann->Run({"--json", "share", "--org", org, "/proj", "--with", HandleOf(*eve)});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  const std::string proj_id = Json(r)["id"].get<std::string>();
-
-  // cat's last keys: its identity and the organization identity it holds.
-  r = cat->Run({"--json", "recovery-key", "--yes"});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  absl::StatusOr<client::X25519Identity> cat_me =
-      client::ParseIdentity(Json(r)["recovery_key"].get<std::string>());
-  ASSERT_TRUE(cat_me.ok()) << cat_me.status();
-  std::vector<client::X25519Identity> cat_org;  // every generation cat held
-  ASSERT_NO_FATAL_FAILURE(HeldOrgIdentities(*cat, org, *cat_me, &cat_org));
-  ASSERT_EQ(cat_org.size(), 1u);
-  const client::X25519Identity& g1 = cat_org.front();
+  World w;
+  ASSERT_NO_FATAL_FAILURE(SetUpGenerationOne("r", 21, &w));
+  CliUser *ann = w.ann.get(), *bob = w.bob.get(), *eve = w.eve.get();
+  const std::string& org = w.org;
+  const std::string& proj_id = w.proj_id;
+  const std::string& old = w.old;
+  const client::X25519Identity& g1 = *w.g1;
   const client::SecretBytes g1_meta = client::MetadataKey(g1);
   const client::SecretBytes g1_names = client::NameHashKey(g1);
-
-  // The coordinator's view, as a remaining member (bob) sees it.
-  std::unique_ptr<v1::Coordinator::Stub> coordinator = CoordinatorStub();
-  auto bob_call = [&](grpc::ClientContext* ctx) {
-    PrepareCall(ctx, AccessToken(*bob));
-    ctx->AddMetadata("freehold-org", org_id);
-  };
-  auto get_folder = [&](const std::string& id) {
-    grpc::ClientContext ctx;
-    bob_call(&ctx);
-    v1::GetFolderRequest req;
-    req.set_folder_id(id);
-    v1::GetFolderResponse resp;
-    grpc::Status s = coordinator->GetFolder(&ctx, req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp.folder();
-  };
-  auto list_folder = [&](const std::string& id) {
-    grpc::ClientContext ctx;
-    bob_call(&ctx);
-    v1::ListFolderRequest req;
-    req.set_folder_id(id);
-    v1::ListFolderResponse resp;
-    grpc::Status s = coordinator->ListFolder(&ctx, req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp;
-  };
-  ASSERT_EQ(bob->Run({"whoami"}).exit_code, 0);
-  // The folder key cat could open before the removal.
-  absl::StatusOr<client::SecretBytes> k1 = OpenHeader(get_folder(proj_id).age_header(), g1);
-  ASSERT_TRUE(k1.ok()) << k1.status();
-
-  // cat is removed: generation 2.
-  r = ann->Run({"--json", "org", "remove", org, HandleOf(*cat)});
+  // cat also stores /plain/p.txt (a folder nobody shares) in generation 1.
+  const std::string plain_local = w.cat->File("plain");
+  ASSERT_EQ(::mkdir(plain_local.c_str(), 0700), 0);
+  const std::string p = WriteRandomFile(plain_local + "/p.txt", 1000, 22);
+  CliResult r = w.cat->Run({"put", "-r", "--org", org, plain_local, "/plain"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  ASSERT_EQ(Json(r)["generation"], 2);
+
+  ASSERT_NO_FATAL_FAILURE(RemoveCat(w));
 
   // bob writes into the existing shared folder and into the unshared one, and makes a
   // new folder.
@@ -179,11 +219,11 @@ TEST_F(OrgRotationEndToEndTest, AfterARemovalNewNamesFilesAndFolderKeysAreOutOfI
 
   // What the coordinator stores after the removal opens with none of cat's keys.
   ASSERT_EQ(bob->Run({"whoami"}).exit_code, 0);
-  const v1::FolderSummary proj = get_folder(proj_id);
+  const v1::FolderSummary proj = GetFolder(w, proj_id);
   EXPECT_FALSE(OpenHeader(proj.age_header(), g1).ok()) << "the folder key was not replaced";
-  EXPECT_FALSE(OpenHeader(proj.age_header(), *cat_me).ok());
+  EXPECT_FALSE(OpenHeader(proj.age_header(), *w.cat_me).ok());
   int new_files = 0, old_files = 0;
-  const v1::ListFolderResponse in_proj = list_folder(proj_id);
+  const v1::ListFolderResponse in_proj = ListFolder(w, proj_id);
   for (const v1::ObjectSummary& o : in_proj.objects()) {
     absl::StatusOr<client::OpenedMetadata> m =
         client::OpenObjectMetadata(g1_meta, Bytes(o.encrypted_metadata()), o.object_id());
@@ -195,20 +235,13 @@ TEST_F(OrgRotationEndToEndTest, AfterARemovalNewNamesFilesAndFolderKeysAreOutOfI
     }
     ++new_files;  // new.txt: its name, hash, wrap and file key are out of cat's reach
     EXPECT_NE(o.name_hash(), client::EntryNameHash(g1_names, proj_id, "new.txt"));
-    EXPECT_FALSE(client::OpenEntryWrap(*k1, Bytes(o.folder_wrap()), proj_id, o.object_id()).ok());
+    EXPECT_FALSE(client::OpenEntryWrap(*w.k1, Bytes(o.folder_wrap()), proj_id, o.object_id()).ok());
     EXPECT_FALSE(o.folder_wrap().empty()) << "the new file has no wrap for the folder's readers";
-    grpc::ClientContext ctx;
-    bob_call(&ctx);
-    v1::GetObjectRequest req;
-    req.set_object_id(o.object_id());
-    v1::GetObjectResponse manifest;
-    grpc::Status s = coordinator->GetObject(&ctx, req, &manifest);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    EXPECT_FALSE(OpenHeader(manifest.age_header(), g1).ok());
+    EXPECT_FALSE(OpenHeader(AgeHeaderOf(w, o.object_id()), g1).ok());
   }
   EXPECT_EQ(old_files, 1);
   EXPECT_EQ(new_files, 1);
-  const v1::ListFolderResponse root = list_folder("");
+  const v1::ListFolderResponse root = ListFolder(w, "");
   int root_folders = 0;
   for (const v1::FolderSummary& f : root.folders()) {
     absl::StatusOr<client::FileMetadata> m = client::OpenMetadata(g1_meta, Bytes(f.encrypted_metadata()));
@@ -225,7 +258,7 @@ TEST_F(OrgRotationEndToEndTest, AfterARemovalNewNamesFilesAndFolderKeysAreOutOfI
   EXPECT_EQ(root_folders, 1);
 
   // The remaining members find both generations by path and read them.
-  for (CliUser* u : {ann.get(), bob.get()}) {
+  for (CliUser* u : {ann, bob}) {
     r = u->Run({"--json", "ls", "--org", org, "/proj"});
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
     std::map<std::string, std::string> e = Entries(r);
@@ -267,79 +300,28 @@ TEST_F(OrgRotationEndToEndTest, AfterARemovalNewNamesFilesAndFolderKeysAreOutOfI
 // into the shared org folder /proj is wrapped under the folder's new key, which opens
 // with neither cat's identity nor the generation it held; ann, bob and eve read it.
 TEST_F(OrgRotationEndToEndTest, AfterARemovalSyncUpReKeysTheSharedFolderItWritesInto) {
-  std::unique_ptr<CliUser> ann = SignUp("sann"), bob = SignUp("sbob"), cat = SignUp("scat"),
-                           eve = SignUp("seve");
-  const std::string org = "srot" + std::to_string(::getpid());
-  ASSERT_EQ(ann->Run({"org", "create", org}).exit_code, 0);
-  for (CliUser* u : {bob.get(), cat.get()}) {
-    CliResult r = ann->Run({"org", "add", org, HandleOf(*u)});
-    ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  }
-  CliResult r = ann->Run({"--json", "org", "ls"});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  const std::string org_id = Json(r)["orgs"][0]["org_id"].get<std::string>();
-
-  // Generation 1: cat stores /proj/old.txt; ann shares /proj with eve.
-  const std::string proj_local = cat->File("proj");
-  ASSERT_EQ(::mkdir(proj_local.c_str(), 0700), 0);
-  const std::string old = WriteRandomFile(proj_local + "/old.txt", 3000, 31);
-  r = cat->Run({"put", "-r", "--org", org, proj_local, "/proj"});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  r = ann->Run({"--json", "share", "--org", org, "/proj", "--with", HandleOf(*eve)});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  const std::string proj_id = Json(r)["id"].get<std::string>();
-
-  // cat's last keys, and the folder key they open before the removal.
-  r = cat->Run({"--json", "recovery-key", "--yes"});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  absl::StatusOr<client::X25519Identity> cat_me =
-      client::ParseIdentity(Json(r)["recovery_key"].get<std::string>());
-  ASSERT_TRUE(cat_me.ok()) << cat_me.status();
-  std::vector<client::X25519Identity> cat_org;
-  ASSERT_NO_FATAL_FAILURE(HeldOrgIdentities(*cat, org, *cat_me, &cat_org));
-  ASSERT_EQ(cat_org.size(), 1u);
-  const client::X25519Identity& g1 = cat_org.front();
-  std::unique_ptr<v1::Coordinator::Stub> coordinator = CoordinatorStub();
-  auto bob_call = [&](grpc::ClientContext* ctx) {
-    PrepareCall(ctx, AccessToken(*bob));
-    ctx->AddMetadata("freehold-org", org_id);
-  };
-  auto get_folder = [&](const std::string& id) {
-    grpc::ClientContext ctx;
-    bob_call(&ctx);
-    v1::GetFolderRequest req;
-    req.set_folder_id(id);
-    v1::GetFolderResponse resp;
-    grpc::Status s = coordinator->GetFolder(&ctx, req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp.folder();
-  };
-  ASSERT_EQ(bob->Run({"whoami"}).exit_code, 0);
-  absl::StatusOr<client::SecretBytes> k1 = OpenHeader(get_folder(proj_id).age_header(), g1);
-  ASSERT_TRUE(k1.ok()) << k1.status();
+  World w;
+  ASSERT_NO_FATAL_FAILURE(SetUpGenerationOne("s", 31, &w));
+  CliUser *ann = w.ann.get(), *bob = w.bob.get(), *eve = w.eve.get();
+  const std::string& org = w.org;
+  const std::string& proj_id = w.proj_id;
+  const std::string& old = w.old;
+  const client::X25519Identity& g1 = *w.g1;
 
   // cat is removed (generation 2); bob syncs a directory up into /proj.
-  r = ann->Run({"--json", "org", "remove", org, HandleOf(*cat)});
-  ASSERT_EQ(r.exit_code, 0) << r.Describe();
-  ASSERT_EQ(Json(r)["generation"], 2);
+  ASSERT_NO_FATAL_FAILURE(RemoveCat(w));
   const std::string up = bob->File("up");
   ASSERT_EQ(::mkdir(up.c_str(), 0700), 0);
   const std::string fresh = WriteRandomFile(up + "/new.txt", 4000, 32);
-  r = bob->Run({"sync", "--org", org, up, "fh:/proj"});
+  CliResult r = bob->Run({"sync", "--org", org, up, "fh:/proj"});
   ASSERT_EQ(r.exit_code, 0) << r.Describe();
 
   // The folder's key and the new file's wrap and key open with none of cat's keys.
   ASSERT_EQ(bob->Run({"whoami"}).exit_code, 0);
-  const v1::FolderSummary proj = get_folder(proj_id);
+  const v1::FolderSummary proj = GetFolder(w, proj_id);
   EXPECT_FALSE(OpenHeader(proj.age_header(), g1).ok()) << "sync did not re-key the folder";
-  EXPECT_FALSE(OpenHeader(proj.age_header(), *cat_me).ok());
-  grpc::ClientContext lctx;
-  bob_call(&lctx);
-  v1::ListFolderRequest lreq;
-  lreq.set_folder_id(proj_id);
-  v1::ListFolderResponse listed;
-  grpc::Status ls = coordinator->ListFolder(&lctx, lreq, &listed);
-  ASSERT_TRUE(ls.ok()) << ls.error_message();
+  EXPECT_FALSE(OpenHeader(proj.age_header(), *w.cat_me).ok());
+  const v1::ListFolderResponse listed = ListFolder(w, proj_id);
   ASSERT_EQ(listed.objects_size(), 2);
   int new_files = 0;
   for (const v1::ObjectSummary& o : listed.objects()) {
@@ -349,22 +331,16 @@ TEST_F(OrgRotationEndToEndTest, AfterARemovalSyncUpReKeysTheSharedFolderItWrites
     }
     ++new_files;
     EXPECT_FALSE(o.folder_wrap().empty()) << "the synced file has no wrap for the folder's readers";
-    EXPECT_FALSE(client::OpenEntryWrap(*k1, Bytes(o.folder_wrap()), proj_id, o.object_id()).ok())
+    EXPECT_FALSE(client::OpenEntryWrap(*w.k1, Bytes(o.folder_wrap()), proj_id, o.object_id()).ok())
         << "the synced file is wrapped under the folder key cat held";
-    grpc::ClientContext ctx;
-    bob_call(&ctx);
-    v1::GetObjectRequest req;
-    req.set_object_id(o.object_id());
-    v1::GetObjectResponse manifest;
-    grpc::Status s = coordinator->GetObject(&ctx, req, &manifest);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    EXPECT_FALSE(OpenHeader(manifest.age_header(), g1).ok());
-    EXPECT_FALSE(OpenHeader(manifest.age_header(), *cat_me).ok());
+    const std::string header = AgeHeaderOf(w, o.object_id());
+    EXPECT_FALSE(OpenHeader(header, g1).ok());
+    EXPECT_FALSE(OpenHeader(header, *w.cat_me).ok());
   }
   EXPECT_EQ(new_files, 1);
 
   // The remaining members and the outsider read both files.
-  for (CliUser* u : {ann.get(), bob.get()}) {
+  for (CliUser* u : {ann, bob}) {
     const std::string out = u->File("out");
     r = u->Run({"get", "-r", "--org", org, "/proj", out});
     ASSERT_EQ(r.exit_code, 0) << r.Describe();
